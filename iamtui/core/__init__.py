@@ -1,0 +1,1 @@
+"""The headless core: model, loaders, findings, plans and journal. It never imports Textual."""

@@ -1,0 +1,640 @@
+"""Loading an account: the overview in a constant number of calls, per-principal data on demand.
+
+The overview (`load_account`) costs a fixed handful of requests plus about one per 1,000
+principals: caller identity, credential report, paged authorization details, account summary,
+alias, password policy and the virtual MFA list. Nothing here calls IAM once per user; key ids,
+MFA devices and last-accessed data are fetched for the principals the operator looks at.
+Each part that is denied or unsupported is recorded as :class:`Unavailable` and the rest loads.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ResponseParserError,
+)
+
+from iamtui.core import credreport
+from iamtui.core.model import (
+    AccessKey,
+    AccountSnapshot,
+    AccountSummary,
+    AttachedPolicy,
+    CallerIdentity,
+    Group,
+    InlinePolicy,
+    LastAccessed,
+    ManagedPolicy,
+    MfaDevice,
+    Part,
+    PasswordPolicy,
+    PolicyDocument,
+    PrincipalDetail,
+    Role,
+    ServiceAccess,
+    Tag,
+    TrackedAction,
+    Unavailable,
+    User,
+    VirtualMfaDevice,
+)
+from iamtui.core.session import Connection, ConnectionProblem
+
+#: Authorization details page size: AWS's maximum, so 1,000 principals cost one request.
+DETAILS_PAGE_SIZE = 1000
+#: Error codes that mean "you may not", as opposed to "it broke".
+DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
+)
+THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded"})
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The default clock; rules and tests inject their own."""
+    return datetime.now(UTC)
+
+
+class Cancelled(Exception):
+    """The operator cancelled a load; whatever finished is kept by the caller."""
+
+
+class CancelToken:
+    """A flag shared with worker threads, which cannot be killed and must check it between calls."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask every loader holding this token to stop at its next check."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether cancel() was called."""
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise Cancelled if the operator asked to stop."""
+        if self._event.is_set():
+            raise Cancelled()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, but wake and raise as soon as cancelled."""
+        if self._event.wait(seconds):
+            raise Cancelled()
+
+
+@dataclass(frozen=True, slots=True)
+class StepUpdate:
+    """Progress of one named load step, for progress bars and the TUI's loading view."""
+
+    step: str
+    state: str  # "running" | "done" | "unavailable" | "waiting"
+    detail: str = ""
+    requests: int = 0
+
+
+Progress = Callable[[StepUpdate], None]
+
+#: The overview's steps in the order they run, with the label shown to the operator.
+STEPS: tuple[tuple[Part, str], ...] = (
+    (Part.CALLER, "Caller identity"),
+    (Part.AUTHORIZATION_DETAILS, "Users, groups, roles and policies"),
+    (Part.CREDENTIAL_REPORT, "Credential report"),
+    (Part.ACCOUNT_SUMMARY, "Account summary"),
+    (Part.ALIASES, "Account alias"),
+    (Part.PASSWORD_POLICY, "Password policy"),
+    (Part.VIRTUAL_MFA, "Virtual MFA devices"),
+)
+
+
+def error_code(exc: BaseException) -> str | None:
+    """AWS's error code for a ClientError, else None."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+        return str(code) if code else None
+    return None
+
+
+def describe_failure(operation: str, exc: BaseException) -> Unavailable:
+    """Turn an exception into the one-line reason the operator sees."""
+    code = error_code(exc)
+    if code in DENIED_CODES:
+        return Unavailable(operation, f"denied: the caller lacks iam:{operation}", code)
+    if isinstance(exc, ResponseParserError):
+        return Unavailable(
+            operation, f"{operation} is not supported by this endpoint", "Unsupported"
+        )
+    if isinstance(exc, ClientError):
+        message = exc.response.get("Error", {}).get("Message", "")
+        return Unavailable(operation, f"{operation} failed: {code}: {message}".rstrip(": "), code)
+    return Unavailable(operation, f"{operation} failed: {exc}", type(exc).__name__)
+
+
+def _is_fatal(exc: BaseException) -> bool:
+    return isinstance(exc, EndpointConnectionError | NoCredentialsError) or error_code(exc) in {
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "UnrecognizedClientException",
+    }
+
+
+def _connection_problem(conn: Connection, exc: BaseException) -> ConnectionProblem:
+    if isinstance(exc, EndpointConnectionError):
+        return ConnectionProblem(f"cannot reach {conn.endpoint}: check --endpoint-url or network")
+    if isinstance(exc, NoCredentialsError):
+        return ConnectionProblem("no AWS credentials found: set AWS_PROFILE or pass --profile")
+    return ConnectionProblem(
+        f"AWS rejected the credentials ({error_code(exc)}): refresh them, e.g. 'aws sso login'"
+    )
+
+
+# --- parsing helpers -----------------------------------------------------------------------
+
+
+def as_utc(value: datetime) -> datetime:
+    """boto3 returns aware datetimes; emulators sometimes do not. Normalise to aware UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def policy_document(raw: Any) -> PolicyDocument:
+    """Policy documents arrive as dicts (botocore decodes them) or URL-encoded JSON strings."""
+    if isinstance(raw, Mapping):
+        return raw
+    if isinstance(raw, str):
+        decoded: PolicyDocument = json.loads(urllib.parse.unquote(raw))
+        return decoded
+    return {}
+
+
+def _tags(raw: Iterable[Mapping[str, str]] | None) -> tuple[Tag, ...]:
+    return tuple(Tag(t["Key"], t["Value"]) for t in raw or ())
+
+
+def _inline(raw: Iterable[Mapping[str, Any]] | None) -> tuple[InlinePolicy, ...]:
+    return tuple(
+        InlinePolicy(p["PolicyName"], policy_document(p.get("PolicyDocument"))) for p in raw or ()
+    )
+
+
+def _attached(raw: Iterable[Mapping[str, str]] | None) -> tuple[AttachedPolicy, ...]:
+    return tuple(AttachedPolicy(p["PolicyArn"], p["PolicyName"]) for p in raw or ())
+
+
+def _boundary(raw: Mapping[str, str] | None) -> str | None:
+    return raw.get("PermissionsBoundaryArn") if raw else None
+
+
+def parse_user(raw: Mapping[str, Any]) -> User:
+    """A UserDetail from authorization details."""
+    return User(
+        name=raw["UserName"],
+        arn=raw["Arn"],
+        user_id=raw["UserId"],
+        path=raw.get("Path", "/"),
+        create_date=as_utc(raw["CreateDate"]),
+        groups=tuple(raw.get("GroupList", ())),
+        inline_policies=_inline(raw.get("UserPolicyList")),
+        attached_policies=_attached(raw.get("AttachedManagedPolicies")),
+        permissions_boundary=_boundary(raw.get("PermissionsBoundary")),
+        tags=_tags(raw.get("Tags")),
+    )
+
+
+def parse_group(raw: Mapping[str, Any]) -> Group:
+    """A GroupDetail from authorization details."""
+    return Group(
+        name=raw["GroupName"],
+        arn=raw["Arn"],
+        group_id=raw["GroupId"],
+        path=raw.get("Path", "/"),
+        create_date=as_utc(raw["CreateDate"]),
+        inline_policies=_inline(raw.get("GroupPolicyList")),
+        attached_policies=_attached(raw.get("AttachedManagedPolicies")),
+    )
+
+
+def parse_role(raw: Mapping[str, Any]) -> Role:
+    """A RoleDetail from authorization details (RoleLastUsed included, no extra call)."""
+    last_used = raw.get("RoleLastUsed") or {}
+    used_at = last_used.get("LastUsedDate")
+    return Role(
+        name=raw["RoleName"],
+        arn=raw["Arn"],
+        role_id=raw["RoleId"],
+        path=raw.get("Path", "/"),
+        create_date=as_utc(raw["CreateDate"]),
+        trust_policy=policy_document(raw.get("AssumeRolePolicyDocument")),
+        description=raw.get("Description", "") or "",
+        max_session_duration=int(raw.get("MaxSessionDuration", 3600) or 3600),
+        inline_policies=_inline(raw.get("RolePolicyList")),
+        attached_policies=_attached(raw.get("AttachedManagedPolicies")),
+        permissions_boundary=_boundary(raw.get("PermissionsBoundary")),
+        tags=_tags(raw.get("Tags")),
+        last_used=as_utc(used_at) if used_at else None,
+        last_used_region=last_used.get("Region"),
+        instance_profiles=tuple(
+            p["InstanceProfileName"] for p in raw.get("InstanceProfileList", ())
+        ),
+    )
+
+
+def parse_policy(raw: Mapping[str, Any]) -> ManagedPolicy:
+    """A ManagedPolicyDetail with its default version's document."""
+    versions = raw.get("PolicyVersionList") or ()
+    default = next((v for v in versions if v.get("IsDefaultVersion")), None)
+    return ManagedPolicy(
+        arn=raw["Arn"],
+        name=raw["PolicyName"],
+        policy_id=raw.get("PolicyId", ""),
+        path=raw.get("Path", "/"),
+        default_version_id=raw.get("DefaultVersionId", ""),
+        attachment_count=int(raw.get("AttachmentCount", 0)),
+        permissions_boundary_usage_count=int(raw.get("PermissionsBoundaryUsageCount", 0)),
+        is_attachable=bool(raw.get("IsAttachable", True)),
+        create_date=as_utc(raw["CreateDate"]),
+        update_date=as_utc(raw.get("UpdateDate") or raw["CreateDate"]),
+        document=policy_document(default["Document"]) if default else None,
+        description=raw.get("Description", "") or "",
+    )
+
+
+def _paginate(
+    client: Any, operation: str, cancel: CancelToken | None, **kwargs: Any
+) -> Iterator[Any]:
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        if cancel is not None:
+            cancel.check()
+        yield page
+
+
+# --- the overview --------------------------------------------------------------------------
+
+
+@dataclass
+class _Load:
+    """Mutable state of one overview load; becomes an immutable snapshot at the end."""
+
+    conn: Connection
+    progress: Progress | None
+    cancel: CancelToken | None
+    fields: dict[str, Any] = field(default_factory=dict)
+    unavailable: list[Unavailable] = field(default_factory=list)
+
+    def report(self, step: str, state: str, detail: str = "", requests: int = 0) -> None:
+        if self.progress is not None:
+            self.progress(StepUpdate(step, state, detail, requests))
+
+    def run(self, part: Part, operation: str, loader: Callable[[], None]) -> None:
+        """Run one step; a denial or unsupported call marks the part unavailable, not the load."""
+        if self.cancel is not None:
+            self.cancel.check()
+        before = self.conn.counter.snapshot()
+        self.report(part, "running")
+        try:
+            loader()
+        except Cancelled:
+            raise
+        except (ClientError, BotoCoreError, credreport.CredentialReportError) as exc:
+            if _is_fatal(exc):
+                raise _connection_problem(self.conn, exc) from exc
+            if isinstance(exc, credreport.CredentialReportError):
+                item = Unavailable(part, str(exc), exc.code)
+            else:
+                item = describe_failure(operation, exc)
+                item = Unavailable(part, item.reason, item.code)
+            self.unavailable.append(item)
+            self.report(part, "unavailable", item.reason, self.conn.counter.snapshot() - before)
+        else:
+            self.report(part, "done", "", self.conn.counter.snapshot() - before)
+
+
+def load_account(
+    conn: Connection,
+    *,
+    clock: Clock = utcnow,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+    report_timeout: float = 120.0,
+) -> AccountSnapshot:
+    """Load the whole overview; raises ConnectionProblem only when nothing can load."""
+    start_count = conn.counter.snapshot()
+    load = _Load(conn, progress, cancel)
+    f = load.fields
+
+    def caller() -> None:
+        ident = conn.sts.get_caller_identity()
+        f["caller"] = CallerIdentity(
+            account=ident["Account"],
+            arn=ident["Arn"],
+            user_id=ident["UserId"],
+            access_key_id=conn.access_key_id,
+        )
+
+    def details() -> None:
+        users: list[User] = []
+        groups: list[Group] = []
+        roles: list[Role] = []
+        policies: list[ManagedPolicy] = []
+        for pages, page in enumerate(
+            _paginate(
+                conn.iam,
+                "get_account_authorization_details",
+                cancel,
+                PaginationConfig={"PageSize": DETAILS_PAGE_SIZE},
+            ),
+            start=1,
+        ):
+            users.extend(parse_user(u) for u in page.get("UserDetailList", ()))
+            groups.extend(parse_group(g) for g in page.get("GroupDetailList", ()))
+            roles.extend(parse_role(r) for r in page.get("RoleDetailList", ()))
+            policies.extend(parse_policy(p) for p in page.get("Policies", ()))
+            load.report(
+                Part.AUTHORIZATION_DETAILS,
+                "running",
+                f"{len(users)} users, {len(roles)} roles (page {pages})",
+            )
+        f.update(users=tuple(users), groups=tuple(groups), roles=tuple(roles))
+        f["policies"] = tuple(policies)
+
+    def report() -> None:
+        f["credential_report"] = credreport.fetch(
+            conn.iam,
+            timeout=report_timeout,
+            sleep=cancel.wait if cancel is not None else time.sleep,
+            on_wait=lambda state: load.report(Part.CREDENTIAL_REPORT, "waiting", state.lower()),
+        )
+
+    def summary() -> None:
+        values = conn.iam.get_account_summary()["SummaryMap"]
+        f["summary"] = AccountSummary(
+            mfa_enabled=bool(values.get("AccountMFAEnabled", 0)),
+            access_keys_present=bool(values.get("AccountAccessKeysPresent", 0)),
+            values={str(k): int(v) for k, v in values.items()},
+        )
+
+    def aliases() -> None:
+        names = conn.iam.list_account_aliases().get("AccountAliases", [])
+        f["alias"] = names[0] if names else None
+
+    def password_policy() -> None:
+        try:
+            raw = conn.iam.get_account_password_policy()["PasswordPolicy"]
+        except ClientError as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+            f["password_policy"] = None  # no policy: AWS defaults apply
+            return
+        f["password_policy"] = PasswordPolicy(
+            minimum_password_length=int(raw.get("MinimumPasswordLength", 8)),
+            require_symbols=bool(raw.get("RequireSymbols", False)),
+            require_numbers=bool(raw.get("RequireNumbers", False)),
+            require_uppercase_characters=bool(raw.get("RequireUppercaseCharacters", False)),
+            require_lowercase_characters=bool(raw.get("RequireLowercaseCharacters", False)),
+            allow_users_to_change_password=bool(raw.get("AllowUsersToChangePassword", False)),
+            expire_passwords=bool(raw.get("ExpirePasswords", False)),
+            max_password_age=raw.get("MaxPasswordAge"),
+            password_reuse_prevention=raw.get("PasswordReusePrevention"),
+            hard_expiry=bool(raw.get("HardExpiry", False)),
+        )
+
+    def virtual_mfa() -> None:
+        devices: list[VirtualMfaDevice] = []
+        for page in _paginate(
+            conn.iam, "list_virtual_mfa_devices", cancel, PaginationConfig={"PageSize": 1000}
+        ):
+            for d in page.get("VirtualMFADevices", ()):
+                enabled = d.get("EnableDate")
+                devices.append(
+                    VirtualMfaDevice(
+                        serial=d["SerialNumber"],
+                        user_arn=(d.get("User") or {}).get("Arn"),
+                        enable_date=as_utc(enabled) if enabled else None,
+                    )
+                )
+        f["virtual_mfa_devices"] = tuple(devices)
+
+    load.run(Part.CALLER, "GetCallerIdentity", caller)
+    load.run(Part.AUTHORIZATION_DETAILS, "GetAccountAuthorizationDetails", details)
+    load.run(Part.CREDENTIAL_REPORT, "GenerateCredentialReport", report)
+    load.run(Part.ACCOUNT_SUMMARY, "GetAccountSummary", summary)
+    load.run(Part.ALIASES, "ListAccountAliases", aliases)
+    load.run(Part.PASSWORD_POLICY, "GetAccountPasswordPolicy", password_policy)
+    load.run(Part.VIRTUAL_MFA, "ListVirtualMFADevices", virtual_mfa)
+
+    if len(load.unavailable) == len(STEPS):
+        reasons = "; ".join(u.reason for u in load.unavailable[:2])
+        raise ConnectionProblem(f"nothing could be loaded from {conn.endpoint}: {reasons}")
+
+    caller_identity: CallerIdentity | None = f.get("caller")
+    account_id = caller_identity.account if caller_identity else _account_from(f)
+    return AccountSnapshot(
+        account_id=account_id,
+        loaded_at=clock(),
+        unavailable=tuple(load.unavailable),
+        source=conn.endpoint,
+        request_count=conn.counter.snapshot() - start_count,
+        **f,
+    )
+
+
+def _account_from(fields: Mapping[str, Any]) -> str:
+    for key in ("users", "roles", "groups"):
+        for item in fields.get(key, ()):
+            return str(item.arn.split(":")[4])
+    return "unknown"
+
+
+# --- on demand: one principal --------------------------------------------------------------
+
+
+def load_user_detail(conn: Connection, user: User, *, clock: Clock = utcnow) -> PrincipalDetail:
+    """Key ids with last use, and MFA devices: the per-user calls the overview avoids."""
+    keys: list[AccessKey] = []
+    for page in _paginate(conn.iam, "list_access_keys", None, UserName=user.name):
+        for meta in page.get("AccessKeyMetadata", ()):
+            used = conn.iam.get_access_key_last_used(AccessKeyId=meta["AccessKeyId"])
+            last = used.get("AccessKeyLastUsed", {})
+            when = last.get("LastUsedDate")
+            keys.append(
+                AccessKey(
+                    key_id=meta["AccessKeyId"],
+                    status=meta["Status"],
+                    create_date=as_utc(meta["CreateDate"]),
+                    last_used=as_utc(when) if when else None,
+                    last_used_service=_na(last.get("ServiceName")),
+                    last_used_region=_na(last.get("Region")),
+                )
+            )
+    devices: list[MfaDevice] = []
+    for page in _paginate(conn.iam, "list_mfa_devices", None, UserName=user.name):
+        for d in page.get("MFADevices", ()):
+            serial = d["SerialNumber"]
+            enabled = d.get("EnableDate")
+            devices.append(
+                MfaDevice(
+                    serial=serial,
+                    enable_date=as_utc(enabled) if enabled else None,
+                    virtual=serial.startswith("arn:") and ":mfa/" in serial,
+                )
+            )
+    keys.sort(key=lambda k: k.create_date)
+    return PrincipalDetail(user.arn, clock(), tuple(keys), tuple(devices))
+
+
+def _na(value: str | None) -> str | None:
+    return None if value in (None, "N/A") else value
+
+
+def load_last_accessed(
+    conn: Connection,
+    principal_arn: str,
+    *,
+    granularity: str = "ACTION_LEVEL",
+    cancel: CancelToken | None = None,
+    timeout: float = 300.0,
+) -> LastAccessed:
+    """Generate a last-accessed job, poll it with backoff, and read every page of the result."""
+    job = conn.iam.generate_service_last_accessed_details(
+        Arn=principal_arn, Granularity=granularity
+    )["JobId"]
+    sleeper = cancel.wait if cancel is not None else time.sleep
+    deadline = time.monotonic() + timeout
+    delay = 0.25
+    while True:
+        page = conn.iam.get_service_last_accessed_details(JobId=job, MaxItems=1000)
+        status = page["JobStatus"]
+        if status == "COMPLETED":
+            break
+        if status == "FAILED":
+            message = (page.get("Error") or {}).get("Message", "job failed")
+            raise RuntimeError(f"last-accessed job for {principal_arn} failed: {message}")
+        if time.monotonic() + delay > deadline:
+            raise TimeoutError(f"last-accessed job for {principal_arn} still running")
+        sleeper(delay)
+        delay = min(delay * 2, 5.0)
+    services = [_service(s) for s in page.get("ServicesLastAccessed", ())]
+    while page.get("IsTruncated"):
+        if cancel is not None:
+            cancel.check()
+        page = conn.iam.get_service_last_accessed_details(
+            JobId=job, MaxItems=1000, Marker=page["Marker"]
+        )
+        services.extend(_service(s) for s in page.get("ServicesLastAccessed", ()))
+    completed = page.get("JobCompletionDate")
+    return LastAccessed(
+        principal_arn=principal_arn,
+        granularity=granularity,
+        completed_at=as_utc(completed) if completed else utcnow(),
+        services=tuple(services),
+    )
+
+
+def _service(raw: Mapping[str, Any]) -> ServiceAccess:
+    when = raw.get("LastAuthenticated")
+    return ServiceAccess(
+        service_name=raw.get("ServiceName", raw["ServiceNamespace"]),
+        namespace=raw["ServiceNamespace"],
+        last_authenticated=as_utc(when) if when else None,
+        entity=raw.get("LastAuthenticatedEntity"),
+        region=raw.get("LastAuthenticatedRegion"),
+        total_authenticated_entities=int(raw.get("TotalAuthenticatedEntities", 0) or 0),
+        tracked_actions=tuple(
+            TrackedAction(
+                action=a["ActionName"],
+                last_accessed=as_utc(a["LastAccessedTime"]) if a.get("LastAccessedTime") else None,
+                entity=a.get("LastAccessedEntity"),
+                region=a.get("LastAccessedRegion"),
+            )
+            for a in raw.get("TrackedActionsLastAccessed", ())
+        ),
+    )
+
+
+@dataclass
+class BatchResult:
+    """What a batch of last-accessed jobs produced: results, failures, whether it was cut short."""
+
+    results: dict[str, LastAccessed] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    cancelled: bool = False
+
+
+def load_last_accessed_batch(
+    conn: Connection,
+    principal_arns: Iterable[str],
+    *,
+    workers: int = 4,
+    granularity: str = "ACTION_LEVEL",
+    cancel: CancelToken | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    throttle_retries: int = 4,
+    sleep: Callable[[float], None] = time.sleep,
+) -> BatchResult:
+    """Many principals with bounded concurrency, so one screen cannot drain the token bucket."""
+    arns = list(dict.fromkeys(principal_arns))
+    cancel = cancel or CancelToken()
+    result = BatchResult()
+    done = 0
+
+    def one(arn: str) -> LastAccessed:
+        delay = 1.0
+        for attempt in range(throttle_retries + 1):
+            cancel.check()
+            try:
+                return load_last_accessed(conn, arn, granularity=granularity, cancel=cancel)
+            except ClientError as exc:
+                if error_code(exc) not in THROTTLE_CODES or attempt == throttle_retries:
+                    raise
+            sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    with ThreadPoolExecutor(
+        max_workers=max(1, workers), thread_name_prefix="last-accessed"
+    ) as pool:
+        pending: dict[Future[LastAccessed], str] = {}
+        queue = iter(arns)
+
+        def submit_next() -> None:
+            arn = next(queue, None)
+            if arn is not None and not cancel.cancelled:
+                pending[pool.submit(one, arn)] = arn
+
+        for _ in range(max(1, workers)):
+            submit_next()
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                arn = pending.pop(fut)
+                try:
+                    result.results[arn] = fut.result()
+                except Cancelled:
+                    result.cancelled = True
+                except (ClientError, BotoCoreError, RuntimeError, TimeoutError) as exc:
+                    result.failures[arn] = describe_failure(
+                        "GenerateServiceLastAccessedDetails", exc
+                    ).reason
+                done += 1
+                if progress is not None:
+                    progress(done, len(arns))
+                submit_next()
+    result.cancelled = result.cancelled or (cancel.cancelled and done < len(arns))
+    return result

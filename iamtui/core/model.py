@@ -1,0 +1,434 @@
+"""Typed, immutable model of one AWS account's IAM state as iamtui loaded it.
+
+Everything here is plain data: loaders build it, rules read it, snapshots serialise it, the UI
+renders it. Times are timezone-aware UTC datetimes. Values the credential report leaves out are
+:class:`Missing` members, never magic strings.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+SERVICE_LINKED_PATH = "/aws-service-role/"
+SSO_RESERVED_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
+ROOT_REPORT_USER = "<root_account>"
+
+#: An IAM policy document as parsed JSON.
+PolicyDocument = Mapping[str, Any]
+
+
+class Missing(enum.Enum):
+    """Why the credential report has no value, so rules can tell "never" from "unknown"."""
+
+    NOT_APPLICABLE = "N/A"
+    NO_INFORMATION = "no_information"
+    NOT_SUPPORTED = "not_supported"
+
+
+#: A credential-report date: a real time or the reason there is none.
+ReportDate = datetime | Missing
+#: A credential-report string (region, service): a value or the reason there is none.
+ReportText = str | Missing
+#: A credential-report flag (``password_enabled`` is ``not_supported`` for root).
+ReportFlag = bool | Missing
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """One resource tag; kept ordered as IAM returns them."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class InlinePolicy:
+    """A policy embedded in one principal; deleting it loses the document unless saved."""
+
+    name: str
+    document: PolicyDocument
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedPolicy:
+    """A reference from a principal to a managed policy."""
+
+    arn: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicy:
+    """A managed policy with its default version's document (AWS- or customer-managed)."""
+
+    arn: str
+    name: str
+    policy_id: str
+    path: str
+    default_version_id: str
+    attachment_count: int
+    permissions_boundary_usage_count: int
+    is_attachable: bool
+    create_date: datetime
+    update_date: datetime
+    document: PolicyDocument | None
+    description: str = ""
+
+    @property
+    def aws_managed(self) -> bool:
+        """AWS-managed policies live in the ``aws`` pseudo-account and cannot be edited."""
+        return self.arn.split(":")[4] == "aws"
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """An IAM group: the recommended carrier of user permissions."""
+
+    name: str
+    arn: str
+    group_id: str
+    path: str
+    create_date: datetime
+    inline_policies: tuple[InlinePolicy, ...] = ()
+    attached_policies: tuple[AttachedPolicy, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An IAM user as authorization details describe it (no key ids: see PrincipalDetail)."""
+
+    name: str
+    arn: str
+    user_id: str
+    path: str
+    create_date: datetime
+    groups: tuple[str, ...] = ()
+    inline_policies: tuple[InlinePolicy, ...] = ()
+    attached_policies: tuple[AttachedPolicy, ...] = ()
+    permissions_boundary: str | None = None
+    tags: tuple[Tag, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """An IAM role with its trust policy and last use."""
+
+    name: str
+    arn: str
+    role_id: str
+    path: str
+    create_date: datetime
+    trust_policy: PolicyDocument
+    description: str = ""
+    max_session_duration: int = 3600
+    inline_policies: tuple[InlinePolicy, ...] = ()
+    attached_policies: tuple[AttachedPolicy, ...] = ()
+    permissions_boundary: str | None = None
+    tags: tuple[Tag, ...] = ()
+    last_used: datetime | None = None
+    last_used_region: str | None = None
+    instance_profiles: tuple[str, ...] = ()
+
+    @property
+    def service_linked(self) -> bool:
+        """Service-linked roles are owned by an AWS service and only it may delete them."""
+        return self.path.startswith(SERVICE_LINKED_PATH)
+
+    @property
+    def sso_reserved(self) -> bool:
+        """IAM Identity Center manages these roles; hand edits are undone or break SSO."""
+        return self.path.startswith(SSO_RESERVED_PATH_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportKey:
+    """One access-key slot (1 or 2) of a credential-report row; the report has no key ids."""
+
+    active: bool
+    last_rotated: ReportDate
+    last_used: ReportDate
+    last_used_region: ReportText
+    last_used_service: ReportText
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCert:
+    """One signing-certificate slot of a credential-report row."""
+
+    active: bool
+    last_rotated: ReportDate
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialReportRow:
+    """All 22 columns of one credential-report line, typed."""
+
+    user: str
+    arn: str
+    user_creation_time: ReportDate
+    password_enabled: ReportFlag
+    password_last_used: ReportDate
+    password_last_changed: ReportDate
+    password_next_rotation: ReportDate
+    mfa_active: bool
+    access_key_1: ReportKey
+    access_key_2: ReportKey
+    cert_1: ReportCert
+    cert_2: ReportCert
+
+    @property
+    def is_root(self) -> bool:
+        """The root user has its own row and its own rules."""
+        return self.user == ROOT_REPORT_USER
+
+    @property
+    def keys(self) -> tuple[ReportKey, ReportKey]:
+        """Both key slots, index 0 is key 1."""
+        return (self.access_key_1, self.access_key_2)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialReport:
+    """A parsed credential report; ``generated_at`` says how stale it may be."""
+
+    generated_at: datetime
+    rows: tuple[CredentialReportRow, ...]
+    root: CredentialReportRow | None = None
+
+    def row_for(self, user_name: str) -> CredentialReportRow | None:
+        """The row of one IAM user, or None when the report predates the user."""
+        for row in self.rows:
+            if row.user == user_name:
+                return row
+        return None
+
+    def by_user(self) -> dict[str, CredentialReportRow]:
+        """Rows keyed by user name, for rules that walk every user."""
+        return {row.user: row for row in self.rows}
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKey:
+    """One access key of a user, fetched on demand (ListAccessKeys + GetAccessKeyLastUsed)."""
+
+    key_id: str
+    status: str
+    create_date: datetime
+    last_used: datetime | None = None
+    last_used_service: str | None = None
+    last_used_region: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Only active keys authenticate."""
+        return self.status == "Active"
+
+
+@dataclass(frozen=True, slots=True)
+class MfaDevice:
+    """An MFA device bound to a user."""
+
+    serial: str
+    enable_date: datetime | None
+    virtual: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualMfaDevice:
+    """A virtual MFA device in the account, assigned or not (root's shows here as ``root``)."""
+
+    serial: str
+    user_arn: str | None = None
+    enable_date: datetime | None = None
+
+    @property
+    def for_root(self) -> bool:
+        """Root's virtual device is the only way to tell virtual from hardware root MFA."""
+        return self.user_arn is not None and self.user_arn.endswith(":root")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """``GetAccountSummary``: root MFA and root keys come only from here and the report."""
+
+    mfa_enabled: bool
+    access_keys_present: bool
+    values: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """The account password policy (absent means AWS defaults, which are weak)."""
+
+    minimum_password_length: int = 8
+    require_symbols: bool = False
+    require_numbers: bool = False
+    require_uppercase_characters: bool = False
+    require_lowercase_characters: bool = False
+    allow_users_to_change_password: bool = False
+    expire_passwords: bool = False
+    max_password_age: int | None = None
+    password_reuse_prevention: int | None = None
+    hard_expiry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CallerIdentity:
+    """Who iamtui runs as: needed so it never cuts off its own credentials."""
+
+    account: str
+    arn: str
+    user_id: str
+    access_key_id: str | None = None
+
+    @property
+    def is_root(self) -> bool:
+        """Root's ARN is ``arn:aws:iam::ACCOUNT:root``."""
+        return self.arn.endswith(":root")
+
+    @property
+    def user_name(self) -> str | None:
+        """The IAM user name when running as an IAM user, else None."""
+        resource = self.arn.split(":", 5)[-1]
+        if resource.startswith("user/"):
+            return resource.rsplit("/", 1)[-1]
+        return None
+
+    @property
+    def role_name(self) -> str | None:
+        """The role name when running under an assumed role, else None."""
+        resource = self.arn.split(":", 5)[-1]
+        if resource.startswith("assumed-role/"):
+            return resource.split("/")[1]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedAction:
+    """Action-level last access (only some services, e.g. S3, EC2, IAM, Lambda)."""
+
+    action: str
+    last_accessed: datetime | None = None
+    entity: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAccess:
+    """One service a principal is granted, and when (if ever) it was last used."""
+
+    service_name: str
+    namespace: str
+    last_authenticated: datetime | None = None
+    entity: str | None = None
+    region: str | None = None
+    total_authenticated_entities: int = 0
+    tracked_actions: tuple[TrackedAction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LastAccessed:
+    """Service last-accessed data for one principal, from one completed job."""
+
+    principal_arn: str
+    granularity: str
+    completed_at: datetime
+    services: tuple[ServiceAccess, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalDetail:
+    """Per-user data that needs per-user calls, so it is fetched on demand."""
+
+    principal_arn: str
+    fetched_at: datetime
+    access_keys: tuple[AccessKey, ...] = ()
+    mfa_devices: tuple[MfaDevice, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """A part of the account that could not be loaded, and why (rules report "not evaluated")."""
+
+    part: str
+    reason: str
+    code: str | None = None
+
+
+class Part(enum.StrEnum):
+    """The named parts of an account load; each may be unavailable on its own."""
+
+    CALLER = "caller"
+    CREDENTIAL_REPORT = "credential_report"
+    AUTHORIZATION_DETAILS = "authorization_details"
+    ACCOUNT_SUMMARY = "account_summary"
+    ALIASES = "aliases"
+    PASSWORD_POLICY = "password_policy"
+    VIRTUAL_MFA = "virtual_mfa"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSnapshot:
+    """Everything loaded about one account at one time; replaced, never mutated."""
+
+    account_id: str
+    loaded_at: datetime
+    caller: CallerIdentity | None = None
+    alias: str | None = None
+    users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
+    roles: tuple[Role, ...] = ()
+    policies: tuple[ManagedPolicy, ...] = ()
+    credential_report: CredentialReport | None = None
+    summary: AccountSummary | None = None
+    password_policy: PasswordPolicy | None = None
+    virtual_mfa_devices: tuple[VirtualMfaDevice, ...] = ()
+    unavailable: tuple[Unavailable, ...] = ()
+    last_accessed: Mapping[str, LastAccessed] = field(default_factory=dict)
+    details: Mapping[str, PrincipalDetail] = field(default_factory=dict)
+    source: str = "aws"
+    request_count: int = 0
+
+    def unavailable_part(self, part: str) -> Unavailable | None:
+        """Why a part is missing, or None when it loaded."""
+        for item in self.unavailable:
+            if item.part == part:
+                return item
+        return None
+
+    def user(self, name: str) -> User | None:
+        """Look a user up by name."""
+        return next((u for u in self.users if u.name == name), None)
+
+    def role(self, name: str) -> Role | None:
+        """Look a role up by name."""
+        return next((r for r in self.roles if r.name == name), None)
+
+    def group(self, name: str) -> Group | None:
+        """Look a group up by name."""
+        return next((g for g in self.groups if g.name == name), None)
+
+    def policy(self, arn: str) -> ManagedPolicy | None:
+        """Look a managed policy up by ARN."""
+        return next((p for p in self.policies if p.arn == arn), None)
+
+    def with_last_accessed(self, *reports: LastAccessed) -> AccountSnapshot:
+        """A copy that also holds these last-accessed reports (newest wins)."""
+        merged = dict(self.last_accessed)
+        merged.update({r.principal_arn: r for r in reports})
+        return replace(self, last_accessed=merged)
+
+    def with_details(self, *details: PrincipalDetail) -> AccountSnapshot:
+        """A copy that also holds these per-principal details."""
+        merged = dict(self.details)
+        merged.update({d.principal_arn: d for d in details})
+        return replace(self, details=merged)
+
+    @property
+    def report_age_reference(self) -> datetime | None:
+        """When the credential report was generated (how old the user data may be)."""
+        return self.credential_report.generated_at if self.credential_report else None

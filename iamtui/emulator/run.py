@@ -1,0 +1,70 @@
+"""Starting the embedded demo account: emulator up, demo seeded, an operator key to run as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from iamtui.core.session import ConnectionSettings
+from iamtui.emulator import require_moto
+
+#: The demo operator: iamtui runs as this user, so self-lockout guards have something to guard.
+OPERATOR_USER = "ops-operator"
+
+
+@dataclass
+class DemoEnvironment:
+    """A running demo endpoint and the credentials of the operator iamtui acts as."""
+
+    emulator: Any
+    account: Any
+    access_key_id: str
+    secret_access_key: str
+
+    @property
+    def endpoint_url(self) -> str:
+        """Where the emulated IAM and STS answer."""
+        return str(self.emulator.endpoint_url)
+
+    def settings(self) -> ConnectionSettings:
+        """Connection settings that point the core at the demo as the operator."""
+        return ConnectionSettings(
+            endpoint_url=self.endpoint_url,
+            region="us-east-1",
+            static_credentials=(self.access_key_id, self.secret_access_key),
+        )
+
+    def stop(self) -> None:
+        """Shut the endpoint down."""
+        self.emulator.stop()
+
+
+def start_demo(*, now: datetime | None = None, port: int = 0) -> DemoEnvironment:
+    """Start the emulator on loopback and seed the demo account with dates relative to ``now``."""
+    require_moto()
+    from iamtui.emulator.demo import seed_demo_account
+    from iamtui.emulator.server import Emulator
+
+    now = now or datetime.now(UTC)
+    emulator = Emulator(port=port).start()
+    try:
+        emulator.reset()
+        account = seed_demo_account(emulator.backend(), emulator.extras(), now)
+        key_id, secret = _operator_key(emulator.backend())
+    except BaseException:
+        emulator.stop()
+        raise
+    return DemoEnvironment(emulator, account, key_id, secret)
+
+
+def _operator_key(backend: Any) -> tuple[str, str]:
+    """The operator user and its key: created here so the demo runs as a real IAM user."""
+    if OPERATOR_USER not in backend.users:
+        backend.create_user(region_name="us-east-1", user_name=OPERATOR_USER, path="/ops/")
+    user = backend.users[OPERATOR_USER]
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    if admin in backend.managed_policies and admin not in user.managed_policies:
+        backend.attach_user_policy(admin, OPERATOR_USER)
+    key = backend.create_access_key(OPERATOR_USER)
+    return str(key.access_key_id), str(key.secret_access_key)

@@ -1,0 +1,52 @@
+"""Shared fixtures: one emulated IAM endpoint per test process, reset before every test."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from iamtui.emulator.server import Emulator
+
+#: Frozen "now" for rules, seeds and snapshots: stable results across days.
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[Emulator]:
+    """The loopback moto server with iamtui's fidelity layer, started once per process."""
+    logging.getLogger("werkzeug").disabled = True
+    emu = Emulator().start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server: Emulator) -> Iterator[Emulator]:
+    """A clean emulated account for one test."""
+    emulator_server.reset()
+    yield emulator_server
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The frozen current time tests evaluate against."""
+    return NOW
+
+
+@pytest.fixture
+def iam(emulator: Emulator) -> Any:
+    """A real boto3 IAM client talking HTTP to the emulator."""
+    return boto3.client(
+        "iam",
+        endpoint_url=emulator.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
