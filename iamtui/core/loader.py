@@ -24,8 +24,8 @@ from botocore.exceptions import (
     ClientError,
     EndpointConnectionError,
     NoCredentialsError,
-    ResponseParserError,
 )
+from botocore.parsers import ResponseParserError
 
 from iamtui.core import credreport
 from iamtui.core.model import (
@@ -312,7 +312,12 @@ class _Load:
             loader()
         except Cancelled:
             raise
-        except (ClientError, BotoCoreError, credreport.CredentialReportError) as exc:
+        except (
+            ClientError,
+            BotoCoreError,
+            ResponseParserError,
+            credreport.CredentialReportError,
+        ) as exc:
             if _is_fatal(exc):
                 raise _connection_problem(self.conn, exc) from exc
             if isinstance(exc, credreport.CredentialReportError):
@@ -628,7 +633,13 @@ def load_last_accessed_batch(
                     result.results[arn] = fut.result()
                 except Cancelled:
                     result.cancelled = True
-                except (ClientError, BotoCoreError, RuntimeError, TimeoutError) as exc:
+                except (
+                    ClientError,
+                    BotoCoreError,
+                    ResponseParserError,
+                    RuntimeError,
+                    TimeoutError,
+                ) as exc:
                     result.failures[arn] = describe_failure(
                         "GenerateServiceLastAccessedDetails", exc
                     ).reason

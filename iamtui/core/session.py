@@ -30,8 +30,8 @@ class RequestCounter:
     by_operation: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def __call__(self, model: Any = None, **_: Any) -> None:
-        name = getattr(model, "name", "unknown")
+    def __call__(self, event_name: str = "", **_: Any) -> None:
+        name = event_name.rsplit(".", 1)[-1] or "unknown"  # before-send.iam.ListUsers
         with self._lock:
             self.total += 1
             self.by_operation[name] = self.by_operation.get(name, 0) + 1
@@ -69,10 +69,12 @@ class Connection:
         return str(self.iam.meta.endpoint_url)
 
 
-def client_config(max_pool: int = 10) -> botocore.config.Config:
+def client_config(
+    max_pool: int = 10, max_attempts: int = TOTAL_MAX_ATTEMPTS
+) -> botocore.config.Config:
     """Adaptive retries absorb IAM's token-bucket throttling; the agent names us in CloudTrail."""
     return botocore.config.Config(
-        retries={"mode": "adaptive", "total_max_attempts": TOTAL_MAX_ATTEMPTS},
+        retries={"mode": "adaptive", "total_max_attempts": max_attempts},
         user_agent_extra=f"iamtui/{__version__}",
         max_pool_connections=max_pool,
         connect_timeout=10,
@@ -80,7 +82,12 @@ def client_config(max_pool: int = 10) -> botocore.config.Config:
     )
 
 
-def connect(settings: ConnectionSettings | None = None, *, max_pool: int = 10) -> Connection:
+def connect(
+    settings: ConnectionSettings | None = None,
+    *,
+    max_pool: int = 10,
+    max_attempts: int = TOTAL_MAX_ATTEMPTS,
+) -> Connection:
     """Resolve credentials through the standard chain and build the clients iamtui uses."""
     settings = settings or ConnectionSettings()
     try:
@@ -100,7 +107,7 @@ def connect(settings: ConnectionSettings | None = None, *, max_pool: int = 10) -
             "no AWS credentials found: set AWS_PROFILE, run 'aws sso login', or pass --profile"
         )
     counter = RequestCounter()
-    config = client_config(max_pool)
+    config = client_config(max_pool, max_attempts)
     # With no --endpoint-url, botocore itself honours AWS_ENDPOINT_URL(_IAM/_STS) and config files.
     iam = session.client(
         "iam", region_name=region, endpoint_url=settings.endpoint_url, config=config
