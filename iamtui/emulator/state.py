@@ -8,8 +8,10 @@ fidelity layer answers those calls from an :class:`AccountExtras` per account id
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -35,6 +37,8 @@ class RootState:
     mfa_enabled: bool = False
     #: Serial of root's virtual MFA device; None with mfa_enabled means a hardware device.
     mfa_virtual_serial: str | None = None
+    #: When root's MFA device was enabled (shown on its virtual device); None means ``created``.
+    mfa_enable_date: datetime | None = None
     keys: list[RootKey] = field(default_factory=list)
     #: Whether the account sits in an Organization with centralized root access enabled.
     centralized_root_access: bool = False
@@ -62,6 +66,51 @@ class ServiceUsage:
 
 
 @dataclass
+class ServiceCredential:
+    """A service-specific credential (CodeCommit, Keyspaces, Bedrock), which moto does not model."""
+
+    credential_id: str
+    user_name: str
+    service_name: str
+    service_user_name: str
+    created: datetime
+    status: str = "Active"
+
+
+@dataclass
+class FrozenReport:
+    """A generated credential report: AWS serves this same CSV until a newer one is generated."""
+
+    content: str
+    generated_at: datetime
+
+
+@dataclass
+class AccessJob:
+    """One GenerateServiceLastAccessedDetails job; results are computed when it completes."""
+
+    job_id: str
+    arn: str
+    granularity: str
+    created: datetime
+    polls_left: int
+    completed: datetime | None = None
+    #: ServiceLastAccessed entries, shaped like the IAM API response members.
+    services: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RoleDeletion:
+    """One DeleteServiceLinkedRole task and how it ended (AWS answers it asynchronously)."""
+
+    task_id: str
+    role_name: str
+    status: str
+    #: Resource ARNs that still use the role when the deletion FAILED.
+    blocking_resources: list[str] = field(default_factory=list)
+
+
+@dataclass
 class AccountExtras:
     """Per-account emulator state outside moto, guarded by one lock (the server is threaded)."""
 
@@ -73,7 +122,33 @@ class AccountExtras:
     report_ttl: timedelta = timedelta(hours=4)
     #: GenerateCredentialReport calls answered STARTED/INPROGRESS before COMPLETE.
     report_generation_polls: int = 1
+    #: GetServiceLastAccessedDetails calls answered IN_PROGRESS before a job completes.
+    last_accessed_polls: int = 1
+    #: Service-linked role name -> resource ARNs using it: DeleteServiceLinkedRole then FAILS.
+    service_linked_roles_in_use: dict[str, list[str]] = field(default_factory=dict)
+    #: Where "now" comes from for emulator-made times (report, jobs); None means the real clock.
+    clock: Callable[[], datetime] | None = field(default=None, repr=False)
+    # State the fidelity layer keeps between calls (tests may read it; seeding rarely needs to).
+    report: FrozenReport | None = None
+    #: Generate calls still answered INPROGRESS before the running generation completes.
+    report_pending_polls: int | None = None
+    access_jobs: dict[str, AccessJob] = field(default_factory=dict)
+    role_deletions: dict[str, RoleDeletion] = field(default_factory=dict)
+    #: user name -> its service-specific credentials.
+    service_credentials: dict[str, list[ServiceCredential]] = field(default_factory=dict)
+    #: Deleted access key ids: a request signed with one fails like on AWS.
+    deleted_access_keys: set[str] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def now(self) -> datetime:
+        """The emulated account's current time (aware UTC), so tests can freeze it."""
+        return self.clock() if self.clock is not None else datetime.now(UTC)
+
+    def expire_report(self) -> None:
+        """Age the current credential report past ``report_ttl`` (GetCredentialReport: expired)."""
+        with self.lock:
+            if self.report is not None:
+                self.report.generated_at = self.now() - self.report_ttl - timedelta(seconds=1)
 
     def record_usage(
         self,
