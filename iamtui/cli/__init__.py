@@ -94,3 +94,13 @@ def snapshot_save(
         f"{len(snap.last_accessed)} last-accessed reports, {snap.request_count} requests",
         err=True,
     )
+
+
+def _register() -> None:
+    """Subcommands that live in their own modules."""
+    from iamtui.cli.scan import scan
+
+    main.add_command(scan)
+
+
+_register()
