@@ -16,6 +16,8 @@ from iamtui import __version__
 DEFAULT_REGION = "us-east-1"
 #: Sends per call, first try included (botocore's ``total_max_attempts``).
 TOTAL_MAX_ATTEMPTS = 8
+#: The caller-identity probe gives up sooner: it is the reachability check.
+STS_MAX_ATTEMPTS = 3
 
 
 class ConnectionProblem(RuntimeError):
@@ -112,8 +114,12 @@ def connect(
     iam = session.client(
         "iam", region_name=region, endpoint_url=settings.endpoint_url, config=config
     )
+    # STS answers one cheap call first; few retries so a wrong endpoint fails in seconds.
     sts = session.client(
-        "sts", region_name=region, endpoint_url=settings.endpoint_url, config=config
+        "sts",
+        region_name=region,
+        endpoint_url=settings.endpoint_url,
+        config=client_config(2, min(max_attempts, STS_MAX_ATTEMPTS)),
     )
     for client in (iam, sts):
         client.meta.events.register("before-send", counter)
