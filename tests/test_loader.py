@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from iamtui.core import loader
-from iamtui.core.loader import CancelToken, Cancelled, StepUpdate, load_account
+from iamtui.core.loader import Cancelled, CancelToken, StepUpdate, load_account
 from iamtui.core.model import Missing, Part
 from iamtui.core.session import Connection, ConnectionProblem, ConnectionSettings, connect
 from iamtui.emulator.server import Emulator

@@ -1,0 +1,532 @@
+"""The findings engine: rules turn an AccountSnapshot into Findings, or say why they could not.
+
+A rule that lacks its data is reported as :class:`NotEvaluated`, never as a silent pass: an
+empty list of findings must mean "checked and clean". Rules never read the clock; ``now`` is
+injected so results are reproducible and testable.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from functools import cached_property, lru_cache
+from typing import TypeAlias, TypeGuard
+
+import humanize
+
+from iamtui.core.model import (
+    AccountSnapshot,
+    CredentialReportRow,
+    Group,
+    ManagedPolicy,
+    Missing,
+    Part,
+    ReportDate,
+    Role,
+    User,
+)
+from iamtui.core.policy import TrustAnalysis, analyse_trust
+from iamtui.core.settings import Settings, Suppression, Thresholds
+
+log = logging.getLogger(__name__)
+
+#: Exact values behind a finding: ISO dates, regions, services, policy names, counts.
+EvidenceValue: TypeAlias = (
+    "str | int | bool | tuple[EvidenceValue, ...] | Mapping[str, EvidenceValue] | None"
+)
+Evidence: TypeAlias = Mapping[str, EvidenceValue]
+
+
+class Severity(enum.IntEnum):
+    """Ordered so thresholds like ``--fail-on high`` are a comparison."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in config, JSON and on screen."""
+        return self.name.lower()
+
+    def __str__(self) -> str:
+        return self.label
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Accept ``high``/``HIGH``; raise ValueError naming the choices otherwise."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {choices})") from None
+
+
+class PrincipalKind(enum.StrEnum):
+    """What a finding is about, so UIs can route it to the right view."""
+
+    USER = "user"
+    ROLE = "role"
+    GROUP = "group"
+    POLICY = "policy"
+    ROOT = "root"
+    ACCOUNT = "account"
+
+
+class Action(enum.StrEnum):
+    """Remediations the product knows how to plan; a finding lists the ones that would fix it."""
+
+    KEY_DEACTIVATE = "key.deactivate"
+    KEY_ROTATE = "key.rotate"
+    KEY_DELETE = "key.delete"
+    USER_DISABLE_CONSOLE = "user.disable-console"
+    USER_DELETE = "user.delete"
+    ROLE_QUARANTINE = "role.quarantine"
+    ROLE_DELETE = "role.delete"
+    POLICY_DETACH = "policy.detach"
+    ROOT_HARDEN = "root.harden"
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    """The AWS best practice a rule serves, so a finding explains itself."""
+
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRef:
+    """An access key as the credential report knows it (slot) and, when matched, its id."""
+
+    slot: int
+    key_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalRef:
+    """Who a finding is about, independent of the model class."""
+
+    kind: PrincipalKind
+    arn: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem with one principal (or key), with the evidence and the fixes."""
+
+    rule: str
+    severity: Severity
+    principal_arn: str
+    principal_name: str
+    principal_kind: PrincipalKind
+    summary: str
+    practice: Practice
+    evidence: Evidence = field(default_factory=dict)
+    actions: tuple[Action, ...] = ()
+    key: KeyRef | None = None
+    suppressed: Suppression | None = None
+
+    @property
+    def id(self) -> str:
+        """Stable across loads while the problem persists: ``rule:principal_arn[:key slot]``."""
+        base = f"{self.rule}:{self.principal_arn}"
+        return f"{base}:{self.key.slot}" if self.key else base
+
+    @property
+    def active(self) -> bool:
+        """Not suppressed: counts toward totals and ``--fail-on``."""
+        return self.suppressed is None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the account a rule could see, when that can be less than all of it."""
+
+    rule: str
+    covered: int
+    total: int
+    #: What was counted, e.g. "users in the credential report".
+    unit: str
+
+    @property
+    def complete(self) -> bool:
+        """Everything was checked."""
+        return self.covered >= self.total
+
+    def __str__(self) -> str:
+        return f"{self.covered} of {self.total} {self.unit}"
+
+
+class NotEvaluable(Exception):
+    """Raised by a rule that finds, mid-way, that its data is missing."""
+
+
+CheckFn: TypeAlias = Callable[["Context"], Iterable[Finding]]
+CoverageFn: TypeAlias = Callable[["Context"], Coverage]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Rule:
+    """A self-contained check: what it serves, what data it needs, and how it judges."""
+
+    id: str
+    title: str
+    practice: Practice
+    severity: Severity
+    check: CheckFn
+    #: Parts that must all be loaded.
+    needs: frozenset[Part] = frozenset()
+    #: Parts of which at least one must be loaded (rules with a fallback source).
+    needs_any: frozenset[Part] = frozenset()
+    #: Needs service last-accessed data for at least one principal.
+    needs_last_accessed: bool = False
+    coverage: CoverageFn | None = None
+
+
+def rule(
+    id: str,
+    title: str,
+    *,
+    practice: Practice,
+    severity: Severity,
+    needs: Collection[Part] = (),
+    needs_any: Collection[Part] = (),
+    needs_last_accessed: bool = False,
+    coverage: CoverageFn | None = None,
+) -> Callable[[CheckFn], Rule]:
+    """Decorator turning a check function into a :class:`Rule` with its metadata on top."""
+
+    def wrap(check: CheckFn) -> Rule:
+        return Rule(
+            id=id,
+            title=title,
+            practice=practice,
+            severity=severity,
+            check=check,
+            needs=frozenset(needs),
+            needs_any=frozenset(needs_any),
+            needs_last_accessed=needs_last_accessed,
+            coverage=coverage,
+        )
+
+    return wrap
+
+
+@dataclass(frozen=True, slots=True)
+class NotEvaluated:
+    """A rule that did not run, and why: the opposite of a pass."""
+
+    rule: Rule
+    reason: str
+
+
+# --- what rules see --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1 << 16)
+def iso(when: datetime) -> str:
+    """Evidence dates: UTC, second precision, ``Z`` suffix (cached: rules share report dates)."""
+    utc = when if when.tzinfo is UTC else when.astimezone(UTC)
+    return utc.isoformat(timespec="seconds")[:19] + "Z"
+
+
+def report_value(value: ReportDate) -> str:
+    """A credential-report date as evidence: ISO, or the report's own word (``N/A``...)."""
+    return value.value if isinstance(value, Missing) else iso(value)
+
+
+def partition_of(snapshot: AccountSnapshot) -> str:
+    """``aws``, ``aws-cn`` or ``aws-us-gov``, from any ARN the snapshot holds."""
+    arn = snapshot.caller.arn if snapshot.caller else next((u.arn for u in snapshot.users), "")
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 1 and parts[1] else "aws"
+
+
+_KINDS: Mapping[type, PrincipalKind] = {
+    User: PrincipalKind.USER,
+    Role: PrincipalKind.ROLE,
+    Group: PrincipalKind.GROUP,
+    ManagedPolicy: PrincipalKind.POLICY,
+}
+
+
+def subject(principal: User | Role | Group | ManagedPolicy) -> PrincipalRef:
+    """The PrincipalRef of a model object."""
+    return PrincipalRef(_KINDS[type(principal)], principal.arn, principal.name)
+
+
+@lru_cache(maxsize=4096)
+def _whole_days(days: int) -> str:
+    # From one day up, naturaldelta only looks at whole days: cache the few thousand phrases.
+    return humanize.naturaldelta(timedelta(days=days))
+
+
+_SECOND = timedelta(seconds=1)
+
+
+class AccountIndex:
+    """Lookups built once per evaluation: rules walk thousands of principals."""
+
+    def __init__(self, snapshot: AccountSnapshot) -> None:
+        self.snapshot = snapshot
+        self.users: dict[str, User] = {u.name: u for u in snapshot.users}
+        self.groups: dict[str, Group] = {g.name: g for g in snapshot.groups}
+        self.roles: dict[str, Role] = {r.name: r for r in snapshot.roles}
+        self.policies: dict[str, ManagedPolicy] = {p.arn: p for p in snapshot.policies}
+        self._trust: dict[str, TrustAnalysis] = {}
+
+    def trust(self, role: Role) -> TrustAnalysis:
+        """The role's trust analysis, computed once for the trust rules."""
+        found = self._trust.get(role.arn)
+        if found is None:
+            found = self._trust[role.arn] = analyse_trust(role.trust_policy)
+        return found
+
+    @cached_property
+    def live_rows(self) -> tuple[tuple[CredentialReportRow, User], ...]:
+        """Report rows of users that still exist, paired with the user.
+
+        A report can be hours old: a row whose user is gone was deleted since, and a row whose
+        creation time differs from the user's is a previous user of the same name. Both are
+        skipped: acting on them would target something that no longer exists.
+        """
+        report = self.snapshot.credential_report
+        if report is None:
+            return ()
+        pairs = []
+        for row in report.rows:
+            user = self.users.get(row.user)
+            if row.is_root or user is None:
+                continue
+            created = row.user_creation_time
+            same = not isinstance(created, datetime) or abs(created - user.create_date) < _SECOND
+            if same:
+                pairs.append((row, user))
+        return tuple(pairs)
+
+    @cached_property
+    def account_arn(self) -> str:
+        """The account root ARN: the principal of root and account-wide findings."""
+        return f"arn:{partition_of(self.snapshot)}:iam::{self.snapshot.account_id}:root"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a rule may read: the snapshot, the injected ``now``, settings and lookups."""
+
+    rule: Rule
+    snapshot: AccountSnapshot
+    now: datetime
+    settings: Settings
+    index: AccountIndex
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """Shortcut: rules read thresholds constantly."""
+        return self.settings.thresholds
+
+    def older_than(self, when: ReportDate | datetime | None, days: int) -> TypeGuard[datetime]:
+        """A real date more than ``days`` before now; Missing and None are never "old"."""
+        return isinstance(when, datetime) and self.now - when > timedelta(days=days)
+
+    def within(self, when: ReportDate | datetime | None, days: int) -> TypeGuard[datetime]:
+        """A real date no more than ``days`` before now."""
+        return isinstance(when, datetime) and self.now - when <= timedelta(days=days)
+
+    def ago(self, when: datetime) -> str:
+        """Humanized age for summaries ("7 months"); clock skew reads as "a moment"."""
+        delta = max(self.now - when, timedelta(0))
+        return _whole_days(delta.days) if delta.days else humanize.naturaldelta(delta)
+
+    def root(self) -> PrincipalRef:
+        """The root user as a finding subject."""
+        return PrincipalRef(PrincipalKind.ROOT, self.index.account_arn, "root")
+
+    def account(self) -> PrincipalRef:
+        """The account itself (password policy and other account-wide settings)."""
+        name = self.snapshot.alias or self.snapshot.account_id
+        return PrincipalRef(PrincipalKind.ACCOUNT, self.index.account_arn, name)
+
+    def finding(
+        self,
+        about: PrincipalRef | User | Role | Group | ManagedPolicy,
+        summary: str,
+        *,
+        evidence: Evidence | None = None,
+        actions: Iterable[Action] = (),
+        key: KeyRef | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding of the running rule, with its id, severity and practice filled in."""
+        ref = about if isinstance(about, PrincipalRef) else subject(about)
+        return Finding(
+            rule=self.rule.id,
+            severity=severity if severity is not None else self.rule.severity,
+            principal_arn=ref.arn,
+            principal_name=ref.name,
+            principal_kind=ref.kind,
+            summary=summary,
+            practice=self.rule.practice,
+            evidence=evidence or {},
+            actions=tuple(actions),
+            key=key,
+        )
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+_PART_LABELS: Mapping[Part, str] = {
+    Part.CALLER: "caller identity",
+    Part.CREDENTIAL_REPORT: "credential report",
+    Part.AUTHORIZATION_DETAILS: "authorization details",
+    Part.ACCOUNT_SUMMARY: "account summary",
+    Part.ALIASES: "account aliases",
+    Part.PASSWORD_POLICY: "password policy",
+    Part.VIRTUAL_MFA: "virtual MFA devices",
+}
+
+LAST_ACCESSED_HINT = "load it in the TUI or run `iamtui scan --last-accessed`"
+
+
+def part_missing(snapshot: AccountSnapshot, part: Part) -> str | None:
+    """Why a part cannot be used, or None when it loaded."""
+    label = _PART_LABELS.get(part, str(part))
+    gone = snapshot.unavailable_part(part)
+    if gone is not None:
+        code = f" ({gone.code})" if gone.code else ""
+        return f"{label} unavailable{code}: {gone.reason}"
+    absent = {
+        Part.CREDENTIAL_REPORT: snapshot.credential_report is None,
+        Part.ACCOUNT_SUMMARY: snapshot.summary is None,
+        Part.CALLER: snapshot.caller is None,
+    }
+    return f"{label} not loaded" if absent.get(part, False) else None
+
+
+def _missing_data(rule: Rule, snapshot: AccountSnapshot) -> str | None:
+    for part in sorted(rule.needs):
+        reason = part_missing(snapshot, part)
+        if reason:
+            return reason
+    if rule.needs_any:
+        reasons = [part_missing(snapshot, part) for part in sorted(rule.needs_any)]
+        if all(reasons):
+            return "; ".join(r for r in reasons if r)
+    if rule.needs_last_accessed and not snapshot.last_accessed:
+        total = len(snapshot.users) + len(snapshot.roles)
+        return f"last-accessed data not loaded (0 of {total} users and roles); {LAST_ACCESSED_HINT}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The result of one evaluation: findings (suppressed ones included) and rules not run."""
+
+    now: datetime
+    findings: tuple[Finding, ...] = ()
+    not_evaluated: tuple[NotEvaluated, ...] = ()
+    evaluated: tuple[Rule, ...] = ()
+    coverage: tuple[Coverage, ...] = ()
+    #: Configured suppressions past their date: they no longer hide anything.
+    expired_suppressions: tuple[Suppression, ...] = ()
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        """Findings nobody accepted."""
+        return tuple(f for f in self.findings if f.suppressed is None)
+
+    @property
+    def suppressed(self) -> tuple[Finding, ...]:
+        """Findings under a current suppression, kept visible with its reason."""
+        return tuple(f for f in self.findings if f.suppressed is not None)
+
+    def counts(self) -> dict[Severity, int]:
+        """Unsuppressed findings per severity, every severity present, critical first."""
+        counts = dict.fromkeys(sorted(Severity, reverse=True), 0)
+        for f in self.active:
+            counts[f.severity] += 1
+        return counts
+
+    def finding(self, finding_id: str) -> Finding | None:
+        """Look a finding up by its stable id."""
+        return next((f for f in self.findings if f.id == finding_id), None)
+
+    def for_principal(self, arn: str) -> tuple[Finding, ...]:
+        """Every finding about one principal (for detail views)."""
+        return tuple(f for f in self.findings if f.principal_arn == arn)
+
+
+def _suppress(finding: Finding, suppressions: Sequence[Suppression]) -> Finding:
+    for s in suppressions:
+        if s.matches(finding.rule, finding.principal_arn, finding.principal_name):
+            return replace(finding, suppressed=s)
+    return finding
+
+
+def evaluate(
+    snapshot: AccountSnapshot,
+    *,
+    now: datetime,
+    settings: Settings | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> Evaluation:
+    """Run rules (default: all built-in) against a snapshot at an injected, aware ``now``."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    if rules is None:
+        # Imported late: the rule modules import this one.
+        from iamtui.core.rules import ALL_RULES
+
+        rules = ALL_RULES
+    settings = settings if settings is not None else Settings()
+    today = now.astimezone(UTC).date()
+    current = [s for s in settings.suppressions if not s.expired(today)]
+    index = AccountIndex(snapshot)
+    order = {r.id: i for i, r in enumerate(rules)}
+    findings: list[Finding] = []
+    skipped: list[NotEvaluated] = []
+    ran: list[Rule] = []
+    coverage: list[Coverage] = []
+    for r in rules:
+        reason = _missing_data(r, snapshot)
+        if reason is not None:
+            skipped.append(NotEvaluated(r, reason))
+            continue
+        ctx = Context(r, snapshot, now, settings, index)
+        try:
+            produced = list(r.check(ctx))
+            seen = r.coverage(ctx) if r.coverage else None
+        except NotEvaluable as exc:
+            skipped.append(NotEvaluated(r, str(exc)))
+            continue
+        except Exception as exc:  # one broken rule must not hide the others' findings
+            log.exception("rule %s failed", r.id)
+            skipped.append(NotEvaluated(r, f"rule failed: {type(exc).__name__}: {exc}"))
+            continue
+        ran.append(r)
+        if seen is not None:
+            coverage.append(seen)
+        findings.extend(_suppress(f, current) for f in produced)
+    findings.sort(
+        key=lambda f: (
+            -f.severity,
+            order[f.rule],
+            f.principal_name,
+            f.key.slot if f.key else 0,
+        )
+    )
+    return Evaluation(
+        now=now,
+        findings=tuple(findings),
+        not_evaluated=tuple(skipped),
+        evaluated=tuple(ran),
+        coverage=tuple(coverage),
+        expired_suppressions=tuple(s for s in settings.suppressions if s.expired(today)),
+    )

@@ -1,0 +1,174 @@
+"""Permission rules: administrator access, orphaned policies, services granted but unused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from iamtui.core.findings import (
+    LAST_ACCESSED_HINT,
+    Action,
+    Context,
+    Coverage,
+    Evidence,
+    Finding,
+    NotEvaluable,
+    Rule,
+    Severity,
+    iso,
+    rule,
+)
+from iamtui.core.model import Group, Part, Role, User
+from iamtui.core.policy import PolicySource, group_policies, own_policies
+from iamtui.core.rules._common import LEAST_PRIVILEGE, REMOVE_UNUSED
+
+
+class _AdminGrants:
+    """Memoised admin tests: thousands of principals share a few managed policies and groups."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.index = ctx.index
+        self.managed: dict[str, bool] = {}
+        self.groups: dict[str, list[PolicySource]] = {}
+
+    def _grants_admin(self, source: PolicySource) -> bool:
+        if source.arn is None:
+            return source.grants_admin
+        cached = self.managed.get(source.arn)
+        if cached is None:
+            cached = self.managed[source.arn] = source.grants_admin
+        return cached
+
+    def _admin(self, sources: Sequence[PolicySource]) -> list[PolicySource]:
+        return [s for s in sources if self._grants_admin(s)]
+
+    def _via_group(self, group: Group) -> list[PolicySource]:
+        if group.name not in self.groups:
+            self.groups[group.name] = self._admin(group_policies(group, self.index.policies))
+        return self.groups[group.name]
+
+    def of(self, principal: User | Role) -> list[PolicySource]:
+        """The principal's own admin grants, then (users) those it gets through groups."""
+        found = self._admin(own_policies(principal, self.index.policies))
+        for name in principal.groups if isinstance(principal, User) else ():
+            group = self.index.groups.get(name)
+            if group is not None:
+                found += self._via_group(group)
+        return found
+
+
+def _owned_principals(ctx: Context) -> list[User | Role]:
+    """Service-linked and Identity Center roles are AWS's to manage (review permission sets)."""
+    roles = [r for r in ctx.snapshot.roles if not (r.service_linked or r.sso_reserved)]
+    return [*ctx.snapshot.users, *roles]
+
+
+@rule(
+    "policy.admin-access",
+    "Administrator access",
+    practice=LEAST_PRIVILEGE,
+    severity=Severity.HIGH,
+    needs=[Part.AUTHORIZATION_DETAILS],
+)
+def admin_access(ctx: Context) -> Iterator[Finding]:
+    """Full ``*`` on ``*`` turns a leak of this principal into a leak of the account (CIS 1.16)."""
+    grants = _AdminGrants(ctx)
+    for principal in _owned_principals(ctx):
+        sources = grants.of(principal)
+        if not sources:
+            continue
+        paths = tuple(s.path for s in sources)
+        more = f" (+{len(paths) - 1} more)" if len(paths) > 1 else ""
+        evidence: Evidence = {
+            "paths": paths,
+            "policy_arns": tuple(sorted({s.arn for s in sources if s.arn})),
+            "groups": tuple(sorted({s.via_group for s in sources if s.via_group})),
+            "permissions_boundary": principal.permissions_boundary,
+        }
+        summary = f"administrator access {_how(sources[0])}{more}"
+        yield ctx.finding(principal, summary, evidence=evidence, actions=[Action.POLICY_DETACH])
+
+
+def _how(source: PolicySource) -> str:
+    return source.path if source.via_group else f"through {source.path}"
+
+
+@rule(
+    "policy.unattached",
+    "Customer-managed policy attached to nothing",
+    practice=REMOVE_UNUSED,
+    severity=Severity.LOW,
+    needs=[Part.AUTHORIZATION_DETAILS],
+)
+def unattached(ctx: Context) -> Iterator[Finding]:
+    """An orphaned policy is clutter that someone may attach later without review."""
+    for policy in ctx.snapshot.policies:
+        if policy.aws_managed or policy.attachment_count or policy.permissions_boundary_usage_count:
+            continue
+        evidence: Evidence = {
+            "created": iso(policy.create_date),
+            "updated": iso(policy.update_date),
+            "default_version": policy.default_version_id,
+        }
+        age = ctx.ago(policy.update_date)
+        summary = f"customer-managed policy attached to nothing (updated {age} ago)"
+        yield ctx.finding(policy, summary, evidence=evidence)
+
+
+def _coverage(ctx: Context) -> Coverage:
+    eligible = _owned_principals(ctx)
+    covered = sum(p.arn in ctx.snapshot.last_accessed for p in eligible)
+    return Coverage(ctx.rule.id, covered, len(eligible), "users and roles with last-accessed data")
+
+
+@rule(
+    "permissions.unused-services",
+    "Granted services unused",
+    practice=LEAST_PRIVILEGE,
+    severity=Severity.LOW,
+    needs=[Part.AUTHORIZATION_DETAILS],
+    needs_last_accessed=True,
+    coverage=_coverage,
+)
+def unused_services(ctx: Context) -> Iterator[Finding]:
+    """Permissions a principal never exercises are pure risk; last-accessed data shows which."""
+    days = ctx.thresholds.service_unused_days
+    eligible = _owned_principals(ctx)
+    covered = [
+        (p, ctx.snapshot.last_accessed[p.arn])
+        for p in eligible
+        if p.arn in ctx.snapshot.last_accessed
+    ]
+    if not covered:
+        raise NotEvaluable(
+            f"last-accessed data not loaded for any of the {len(eligible)} users and roles; "
+            f"{LAST_ACCESSED_HINT}"
+        )
+    for principal, data in covered:
+        # Never used only counts once the principal existed for the whole window.
+        old_enough = ctx.older_than(principal.create_date, days)
+        never = tuple(
+            s.namespace for s in data.services if s.last_authenticated is None and old_enough
+        )
+        stale = {
+            s.namespace: iso(s.last_authenticated)
+            for s in data.services
+            if ctx.older_than(s.last_authenticated, days)
+        }
+        names = sorted((*never, *stale))
+        if not names:
+            continue
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        summary = (
+            f"{len(names)} of {len(data.services)} granted services unused for {days} days: {shown}"
+        )
+        evidence: Evidence = {
+            "never_used": tuple(sorted(never)),
+            "last_used": stale,
+            "services_granted": len(data.services),
+            "data_completed_at": iso(data.completed_at),
+            "threshold_days": days,
+        }
+        yield ctx.finding(principal, summary, evidence=evidence)
+
+
+RULES: tuple[Rule, ...] = (admin_access, unattached, unused_services)

@@ -1,0 +1,168 @@
+"""Root-user and account-wide rules (root MFA, root keys, root use, password policy).
+
+Root facts come from two sources: ``GetAccountSummary`` (live at load time) and the credential
+report's ``<root_account>`` row (up to hours old, and absent in some reports). Where both answer
+the same question the summary wins, being fresher; the report row is the fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from iamtui.core.findings import (
+    Action,
+    Context,
+    Evidence,
+    Finding,
+    NotEvaluable,
+    Rule,
+    Severity,
+    part_missing,
+    report_value,
+    rule,
+)
+from iamtui.core.model import AccountSummary, CredentialReportRow, Part
+from iamtui.core.rules._common import PASSWORD_POLICY, PROTECT_ROOT
+
+ROOT_SOURCES = (Part.ACCOUNT_SUMMARY, Part.CREDENTIAL_REPORT)
+NO_ROOT_ROW = "the credential report has no <root_account> row"
+
+
+def _root_row(ctx: Context) -> CredentialReportRow | None:
+    report = ctx.snapshot.credential_report
+    if report is None or part_missing(ctx.snapshot, Part.CREDENTIAL_REPORT):
+        return None
+    return report.root or next((row for row in report.rows if row.is_root), None)
+
+
+def _root_fact(
+    ctx: Context,
+    from_summary: Callable[[AccountSummary], bool],
+    from_row: Callable[[CredentialReportRow], bool],
+) -> tuple[bool, Evidence]:
+    """The live summary's answer when loaded, else the report root row's; both as evidence."""
+    summary = None if part_missing(ctx.snapshot, Part.ACCOUNT_SUMMARY) else ctx.snapshot.summary
+    row = _root_row(ctx)
+    live = from_summary(summary) if summary else None
+    reported = from_row(row) if row else None
+    evidence: Evidence = {"account_summary": live, "credential_report": reported}
+    if live is not None:
+        return live, evidence
+    if reported is not None:
+        return reported, evidence
+    raise NotEvaluable(f"account summary unavailable and {NO_ROOT_ROW}")
+
+
+def _has_keys(row: CredentialReportRow) -> bool:
+    return any(k.active or isinstance(k.last_rotated, datetime) for k in row.keys)
+
+
+def _root_keys(row: CredentialReportRow | None) -> Evidence:
+    if row is None:
+        return {}
+    return {
+        f"key_{n}": {
+            "active": k.active,
+            "last_rotated": report_value(k.last_rotated),
+            "last_used": report_value(k.last_used),
+        }
+        for n, k in enumerate(row.keys, 1)
+    }
+
+
+@rule(
+    "root.no-mfa",
+    "Root user without MFA",
+    practice=PROTECT_ROOT,
+    severity=Severity.CRITICAL,
+    needs_any=ROOT_SOURCES,
+)
+def no_mfa(ctx: Context) -> Iterator[Finding]:
+    """Root cannot be restricted by IAM; MFA is the only guard on its password (CIS 1.5)."""
+    has_mfa, evidence = _root_fact(ctx, lambda s: s.mfa_enabled, lambda r: r.mfa_active)
+    if has_mfa:
+        return
+    yield ctx.finding(
+        ctx.root(), "root user has no MFA", evidence=evidence, actions=[Action.ROOT_HARDEN]
+    )
+
+
+@rule(
+    "root.access-keys",
+    "Root user has access keys",
+    practice=PROTECT_ROOT,
+    severity=Severity.CRITICAL,
+    needs_any=ROOT_SOURCES,
+)
+def access_keys(ctx: Context) -> Iterator[Finding]:
+    """A root key is an unrestrictable, never-expiring secret for the whole account (CIS 1.4)."""
+    present, facts = _root_fact(ctx, lambda s: s.access_keys_present, _has_keys)
+    if not present:
+        return
+    evidence: Evidence = {**facts, **_root_keys(_root_row(ctx))}
+    summary = "root user has access keys"
+    yield ctx.finding(ctx.root(), summary, evidence=evidence, actions=[Action.ROOT_HARDEN])
+
+
+@rule(
+    "root.recently-used",
+    "Root user used recently",
+    practice=PROTECT_ROOT,
+    severity=Severity.HIGH,
+    needs=[Part.CREDENTIAL_REPORT],
+)
+def recently_used(ctx: Context) -> Iterator[Finding]:
+    """Daily work as root leaves no least-privilege boundary to contain a mistake (CIS 1.7)."""
+    row = _root_row(ctx)
+    if row is None:
+        raise NotEvaluable(NO_ROOT_ROW)
+    days = ctx.thresholds.root_recent_days
+    uses = {"password": row.password_last_used}
+    uses |= {f"access key {n}": k.last_used for n, k in enumerate(row.keys, 1)}
+    recent = {what: when for what, when in uses.items() if ctx.within(when, days)}
+    if not recent:
+        return
+    what, when = max(recent.items(), key=lambda item: item[1])
+    evidence: Evidence = {
+        "password_last_used": report_value(row.password_last_used),
+        **{f"key_{n}_last_used": report_value(k.last_used) for n, k in enumerate(row.keys, 1)},
+        "threshold_days": days,
+    }
+    summary = f"root {what} used {ctx.ago(when)} ago"
+    yield ctx.finding(ctx.root(), summary, evidence=evidence, actions=[Action.ROOT_HARDEN])
+
+
+@rule(
+    "account.password-policy",
+    "Password policy weaker than CIS",
+    practice=PASSWORD_POLICY,
+    severity=Severity.MEDIUM,
+    needs=[Part.PASSWORD_POLICY],
+)
+def password_policy(ctx: Context) -> Iterator[Finding]:
+    """Weak IAM passwords are guessed or reused from breaches (CIS 1.8, 1.9)."""
+    policy = ctx.snapshot.password_policy
+    length, reuse = ctx.thresholds.password_min_length, ctx.thresholds.password_reuse_prevention
+    if policy is None:
+        weaknesses = ["no password policy (AWS default: 8 characters, reuse allowed)"]
+    else:
+        weaknesses = []
+        if policy.minimum_password_length < length:
+            weaknesses.append(f"minimum length {policy.minimum_password_length} < {length}")
+        remembered = policy.password_reuse_prevention or 0
+        if remembered < reuse:
+            weaknesses.append(f"reuse prevention {remembered or 'off'} < {reuse}")
+    if not weaknesses:
+        return
+    evidence: Evidence = {
+        "policy_present": policy is not None,
+        "minimum_password_length": policy.minimum_password_length if policy else None,
+        "password_reuse_prevention": policy.password_reuse_prevention if policy else None,
+        "weaknesses": tuple(weaknesses),
+    }
+    summary = "password policy weaker than CIS: " + "; ".join(weaknesses)
+    yield ctx.finding(ctx.account(), summary, evidence=evidence)
+
+
+RULES: tuple[Rule, ...] = (no_mfa, access_keys, recently_used, password_policy)

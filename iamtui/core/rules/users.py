@@ -1,0 +1,193 @@
+"""IAM user rules: console access, dormant users, long-term credentials, per-user grants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from iamtui.core.findings import (
+    Action,
+    Context,
+    Evidence,
+    Finding,
+    Rule,
+    Severity,
+    report_value,
+    rule,
+)
+from iamtui.core.model import CredentialReportRow, Missing, Part, User
+from iamtui.core.rules._common import (
+    REMOVE_UNUSED,
+    REQUIRE_MFA,
+    TEMPORARY_CREDENTIALS,
+    USE_GROUPS,
+    report_coverage,
+    text_value,
+)
+
+NEEDS = (Part.CREDENTIAL_REPORT, Part.AUTHORIZATION_DETAILS)
+#: ``no_information``: a password never used (since tracking began in October 2014).
+NEVER = (Missing.NO_INFORMATION, Missing.NOT_APPLICABLE)
+
+
+@rule(
+    "user.console-without-mfa",
+    "Console password without MFA",
+    practice=REQUIRE_MFA,
+    severity=Severity.HIGH,
+    needs=NEEDS,
+    coverage=report_coverage,
+)
+def console_without_mfa(ctx: Context) -> Iterator[Finding]:
+    """A console password without MFA is one phish away from a takeover (CIS 1.10)."""
+    for row, user in ctx.index.live_rows:
+        if row.password_enabled is True and not row.mfa_active:
+            evidence: Evidence = {
+                "password_enabled": True,
+                "mfa_active": False,
+                "password_last_used": report_value(row.password_last_used),
+            }
+            summary = "console password enabled without MFA"
+            yield ctx.finding(
+                user, summary, evidence=evidence, actions=[Action.USER_DISABLE_CONSOLE]
+            )
+
+
+@rule(
+    "user.password-unused",
+    "Console password unused",
+    practice=REMOVE_UNUSED,
+    severity=Severity.MEDIUM,
+    needs=NEEDS,
+    coverage=report_coverage,
+)
+def password_unused(ctx: Context) -> Iterator[Finding]:
+    """An unused console password is a login nobody would notice being abused (CIS 1.12)."""
+    days, grace = ctx.thresholds.password_unused_days, ctx.thresholds.grace_days
+    for row, user in ctx.index.live_rows:
+        if row.password_enabled is not True:
+            continue
+        used, changed = row.password_last_used, row.password_last_changed
+        # A password set recently on an old user is as new as the password, not the user.
+        since = (
+            max(user.create_date, changed) if isinstance(changed, datetime) else user.create_date
+        )
+        if ctx.older_than(used, days):
+            summary = f"console password unused for {ctx.ago(used)}"
+        elif used in NEVER and ctx.older_than(since, grace):
+            summary = f"console password never used, set {ctx.ago(since)} ago"
+        else:
+            continue
+        evidence: Evidence = {
+            "password_last_used": report_value(used),
+            "password_last_changed": report_value(changed),
+            "user_created": report_value(user.create_date),
+            "threshold_days": days,
+        }
+        yield ctx.finding(user, summary, evidence=evidence, actions=[Action.USER_DISABLE_CONSOLE])
+
+
+def _last_use(row: CredentialReportRow) -> datetime | None:
+    uses = [row.password_last_used, *(k.last_used for k in row.keys)]
+    return max((d for d in uses if isinstance(d, datetime)), default=None)
+
+
+def _last_setup(row: CredentialReportRow, user: User) -> datetime:
+    """Grace runs from the newest credential: a user being set up is not inactive."""
+    made = [user.create_date, row.password_last_changed, *(k.last_rotated for k in row.keys)]
+    return max(d for d in made if isinstance(d, datetime))
+
+
+@rule(
+    "user.inactive",
+    "User inactive",
+    practice=REMOVE_UNUSED,
+    severity=Severity.MEDIUM,
+    needs=NEEDS,
+    coverage=report_coverage,
+)
+def inactive(ctx: Context) -> Iterator[Finding]:
+    """A user whose password and keys all sit unused is an identity nobody needs."""
+    days, grace = ctx.thresholds.user_inactive_days, ctx.thresholds.grace_days
+    for row, user in ctx.index.live_rows:
+        last = _last_use(row)
+        recently_used = last is not None and not ctx.older_than(last, days)
+        if recently_used or not ctx.older_than(_last_setup(row, user), grace):
+            continue
+        if last is not None:
+            summary = f"no password or access key used for {ctx.ago(last)}"
+        else:
+            summary = (
+                f"never signed in or used an access key (created {ctx.ago(user.create_date)} ago)"
+            )
+        actions = []
+        if row.password_enabled is True:
+            actions.append(Action.USER_DISABLE_CONSOLE)
+        if any(k.active for k in row.keys):
+            actions.append(Action.KEY_DEACTIVATE)
+        evidence: Evidence = {
+            "last_activity": report_value(last) if last else None,
+            "password_enabled": row.password_enabled is True,
+            "active_keys": sum(k.active for k in row.keys),
+            "user_created": report_value(user.create_date),
+            "threshold_days": days,
+        }
+        yield ctx.finding(user, summary, evidence=evidence, actions=[*actions, Action.USER_DELETE])
+
+
+@rule(
+    "user.long-term-credentials",
+    "User with long-term access keys",
+    practice=TEMPORARY_CREDENTIALS,
+    severity=Severity.INFO,
+    needs=NEEDS,
+    coverage=report_coverage,
+)
+def long_term_credentials(ctx: Context) -> Iterator[Finding]:
+    """Active access keys never expire; roles and federation issue credentials that do."""
+    for row, user in ctx.index.live_rows:
+        slots = [n for n, k in enumerate(row.keys, 1) if k.active]
+        if not slots:
+            continue
+        evidence: Evidence = {
+            "active_key_slots": tuple(slots),
+            "last_used_services": tuple(
+                sorted({text_value(row.keys[n - 1].last_used_service) for n in slots})
+            ),
+        }
+        noun = "key" if len(slots) == 1 else "keys"
+        summary = f"{len(slots)} active access {noun}: long-term credentials instead of a role"
+        yield ctx.finding(user, summary, evidence=evidence)
+
+
+@rule(
+    "user.direct-policies",
+    "Policies attached directly to a user",
+    practice=USE_GROUPS,
+    severity=Severity.LOW,
+    needs=[Part.AUTHORIZATION_DETAILS],
+)
+def direct_policies(ctx: Context) -> Iterator[Finding]:
+    """Per-user grants escape group reviews and drift apart (CIS 1.15)."""
+    for user in ctx.snapshot.users:
+        names = [p.name for p in user.attached_policies] + [
+            f"inline {p.name}" for p in user.inline_policies
+        ]
+        if not names:
+            continue
+        evidence: Evidence = {
+            "attached_policies": tuple(p.arn for p in user.attached_policies),
+            "inline_policies": tuple(p.name for p in user.inline_policies),
+        }
+        noun = "policy" if len(names) == 1 else "policies"
+        summary = f"{len(names)} {noun} attached directly: {', '.join(names)}"
+        yield ctx.finding(user, summary, evidence=evidence, actions=[Action.POLICY_DETACH])
+
+
+RULES: tuple[Rule, ...] = (
+    console_without_mfa,
+    password_unused,
+    inactive,
+    long_term_credentials,
+    direct_policies,
+)

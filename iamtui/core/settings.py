@@ -1,0 +1,240 @@
+"""User settings from one TOML file: rule thresholds, suppressions and the TUI keymap.
+
+The file lives at ``platformdirs.user_config_path("iamtui") / "config.toml"`` unless ``--config``
+names another one. A missing default file means defaults; anything malformed or unknown is a
+:class:`ConfigError` whose message is one line naming the file, the key and what was expected,
+because a typo that silently disables a threshold or a suppression is a security bug.
+
+Example::
+
+    [thresholds]
+    key_unused_days = 45          # CIS AWS Foundations 1.12 says 45
+
+    [[suppressions]]
+    rule = "access-key.*"
+    principal = "arn:aws:iam::*:user/ci-*"
+    reason = "CI users keep keys until the OIDC migration (JIRA SEC-123)"
+    expires = 2026-12-31
+
+    [keymap]
+    quit = "ctrl+q"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+CONFIG_FILE_NAME = "config.toml"
+
+
+class ConfigError(ValueError):
+    """The settings file cannot be used; the message is one line fit for the terminal."""
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Rule limits (days unless named otherwise); defaults follow AWS guidance and CIS."""
+
+    #: access-key.unused: an active key last used longer ago than this.
+    key_unused_days: int = 90
+    #: access-key.rotation-due: an active key created longer ago than this.
+    key_rotation_days: int = 90
+    #: New keys, passwords, users and roles are not called unused before this many days.
+    grace_days: int = 7
+    #: user.password-unused: console password last used longer ago than this.
+    password_unused_days: int = 90
+    #: user.inactive: no password or key use for this long.
+    user_inactive_days: int = 90
+    #: role.unused: RoleLastUsed older than this.
+    role_unused_days: int = 90
+    #: permissions.unused-services: a granted service not accessed for this long.
+    service_unused_days: int = 90
+    #: root.recently-used: root password or key used within this many days.
+    root_recent_days: int = 30
+    #: account.password-policy: CIS AWS Foundations minimum password length.
+    password_min_length: int = 14
+    #: account.password-policy: CIS AWS Foundations password reuse prevention.
+    password_reuse_prevention: int = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An accepted risk: matching findings stay visible but marked, until ``expires`` passes."""
+
+    rule: str
+    principal: str
+    reason: str
+    expires: date | None = None
+
+    def matches(self, rule_id: str, principal_arn: str, principal_name: str) -> bool:
+        """Case-sensitive globs, as ARNs are; the principal pattern may match the ARN or name."""
+        return fnmatchcase(rule_id, self.rule) and (
+            fnmatchcase(principal_arn, self.principal)
+            or fnmatchcase(principal_name, self.principal)
+        )
+
+    def expired(self, today: date) -> bool:
+        """``expires`` is the last day the suppression applies."""
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the config file can set; ``Settings()`` is the built-in default."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    suppressions: tuple[Suppression, ...] = ()
+    #: Binding id -> key string, interpreted by the TUI.
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    #: The file these settings came from, or None for defaults.
+    source: Path | None = None
+
+
+def default_config_path() -> Path:
+    """Where iamtui looks when ``--config`` is not given."""
+    return platformdirs.user_config_path("iamtui") / CONFIG_FILE_NAME
+
+
+def load_settings(
+    path: Path | None = None, *, known_rules: Collection[str] | None = None
+) -> Settings:
+    """Read settings; an explicit path must exist, the default one may be absent.
+
+    ``known_rules`` are the rule ids suppressions may name (default: every built-in rule).
+    """
+    explicit = path is not None
+    target = path if path is not None else default_config_path()
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(f"{target}: file not found") from None
+        return Settings()
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot read: {exc.strerror or exc}") from None
+    return parse_settings(text, source=target, known_rules=known_rules)
+
+
+def parse_settings(
+    text: str, *, source: Path | None = None, known_rules: Collection[str] | None = None
+) -> Settings:
+    """Validate TOML text into Settings; ``source`` only names the file in errors."""
+    where = str(source) if source is not None else CONFIG_FILE_NAME
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    rules = frozenset(known_rules) if known_rules is not None else _builtin_rule_ids()
+    reader = _Reader(where)
+    reader.only_keys(data, "", {"thresholds", "suppressions", "keymap"})
+    return Settings(
+        thresholds=reader.thresholds(data.get("thresholds", {})),
+        suppressions=reader.suppressions(data.get("suppressions", []), rules),
+        keymap=reader.keymap(data.get("keymap", {})),
+        source=source,
+    )
+
+
+def _builtin_rule_ids() -> frozenset[str]:
+    # Imported late: the rule modules import findings, which imports this module.
+    from iamtui.core.rules import RULE_IDS
+
+    return RULE_IDS
+
+
+def _show(value: Any) -> str:
+    """Render an offending value the way it was probably written in TOML."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """Validation with one error format: ``file: dotted.key: expected X, got Y``."""
+
+    where: str
+
+    def fail(self, key: str, expected: str, value: Any = None, *, got: bool = True) -> ConfigError:
+        suffix = f", got {_show(value)}" if got else ""
+        return ConfigError(f"{self.where}: {key}: {expected}{suffix}")
+
+    def only_keys(self, table: Mapping[str, Any], prefix: str, allowed: Collection[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                choices = ", ".join(sorted(allowed))
+                raise self.fail(
+                    f"{prefix}{key}", f"unknown key (expected one of: {choices})", got=False
+                )
+
+    def table(self, value: Any, key: str) -> Mapping[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "expected a table", value)
+        return value
+
+    def thresholds(self, value: Any) -> Thresholds:
+        table = self.table(value, "thresholds")
+        names = {f.name for f in fields(Thresholds)}
+        self.only_keys(table, "thresholds.", names)
+        for key, number in table.items():
+            if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+                raise self.fail(f"thresholds.{key}", "expected a positive integer", number)
+        return Thresholds(**table)
+
+    def suppressions(self, value: Any, rules: frozenset[str]) -> tuple[Suppression, ...]:
+        if not isinstance(value, list):
+            raise self.fail("suppressions", "expected an array of tables ([[suppressions]])", value)
+        return tuple(
+            self.suppression(item, f"suppressions[{i}]", rules) for i, item in enumerate(value)
+        )
+
+    def suppression(self, value: Any, key: str, rules: frozenset[str]) -> Suppression:
+        table = self.table(value, key)
+        self.only_keys(table, f"{key}.", {"rule", "principal", "reason", "expires"})
+        rule = self.text(table, key, "rule", "a rule id or glob such as access-key.*")
+        if not any(fnmatchcase(rule_id, rule) for rule_id in rules):
+            raise self.fail(f"{key}.rule", "expected a rule id or a glob matching one", rule)
+        principal = self.text(table, key, "principal", "an ARN or name pattern")
+        reason = self.text(table, key, "reason", "a reason (why this risk is accepted)")
+        return Suppression(rule, principal, reason, self.expires(table.get("expires"), key))
+
+    def text(self, table: Mapping[str, Any], key: str, name: str, expected: str) -> str:
+        value = table.get(name)
+        if value is None:
+            raise self.fail(f"{key}.{name}", f"required: {expected}", got=False)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{key}.{name}", f"expected {expected}", value)
+        return value.strip()
+
+    def expires(self, value: Any, key: str) -> date | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        raise self.fail(f"{key}.expires", "expected a date like 2026-12-31", value)
+
+    def keymap(self, value: Any) -> dict[str, str]:
+        table = self.table(value, "keymap")
+        for binding, keys in table.items():
+            if not isinstance(keys, str) or not keys.strip():
+                raise self.fail(f"keymap.{binding}", 'expected a key string such as "ctrl+q"', keys)
+        return dict(table)

@@ -1,0 +1,190 @@
+"""Policy-document analysis: normalisation, admin detection, trust analysis, effective policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from builders import (
+    ACCOUNT,
+    ADMIN_ARN,
+    ADMIN_DOCUMENT,
+    OTHER_ACCOUNT,
+    READONLY_ARN,
+    group,
+    managed,
+    trust,
+    user,
+)
+
+from iamtui.core import policy
+from iamtui.core.policy import (
+    PolicySource,
+    account_of,
+    analyse_trust,
+    is_admin_document,
+    is_administrator_access,
+    restricts,
+    statements,
+    user_policies,
+)
+
+
+def test_statements_normalise_strings_to_lists() -> None:
+    (s,) = statements(
+        {
+            "Statement": {
+                "Sid": "One",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/*",
+                "Condition": {"Bool": {"aws:SecureTransport": True}},
+            }
+        }
+    )
+    assert s.sid == "One" and s.allows
+    assert s.actions == ("s3:GetObject",)
+    assert s.resources == ("arn:aws:s3:::b/*",)
+    assert s.not_actions is None
+    assert s.conditions == {"Bool": {"aws:SecureTransport": ("true",)}}
+
+
+def test_statements_tolerate_malformed_documents() -> None:
+    assert statements(None) == ()
+    assert statements({"Statement": "nonsense"}) == ()
+    assert len(statements({"Statement": [42, {"Effect": "Deny", "NotAction": ["iam:*"]}]})) == 1
+
+
+def test_actions_match_case_insensitively_and_not_action_inverts() -> None:
+    (s,) = statements({"Statement": [{"Effect": "Allow", "Action": "STS:Assume*"}]})
+    assert s.matches_action("sts:AssumeRole")
+    (n,) = statements({"Statement": [{"Effect": "Allow", "NotAction": "iam:*"}]})
+    assert n.matches_action("sts:AssumeRole") and not n.matches_action("iam:CreateUser")
+
+
+@pytest.mark.parametrize(
+    ("statement", "admin"),
+    [
+        ({"Effect": "Allow", "Action": "*", "Resource": "*"}, True),
+        ({"Effect": "Allow", "Action": ["s3:*", "*:*"], "Resource": ["*"]}, True),
+        ({"Effect": "Deny", "Action": "*", "Resource": "*"}, False),
+        ({"Effect": "Allow", "Action": "iam:*", "Resource": "*"}, False),
+        ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::x"}, False),
+        ({"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::x"}, False),
+        ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, False),
+        (
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+            },
+            False,
+        ),
+    ],
+)
+def test_admin_is_allow_star_on_star_without_condition(
+    statement: dict[str, Any], admin: bool
+) -> None:
+    assert is_admin_document({"Statement": [statement]}) is admin
+
+
+def test_administrator_access_in_any_partition() -> None:
+    assert is_administrator_access(ADMIN_ARN)
+    assert is_administrator_access("arn:aws-us-gov:iam::aws:policy/AdministratorAccess")
+    assert not is_administrator_access(f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess")
+    assert not is_administrator_access(READONLY_ARN)
+
+
+def test_account_of_principals() -> None:
+    assert account_of(OTHER_ACCOUNT) == OTHER_ACCOUNT
+    assert account_of(f"arn:aws:iam::{OTHER_ACCOUNT}:role/x") == OTHER_ACCOUNT
+    assert account_of(f"arn:aws:sts::{OTHER_ACCOUNT}:assumed-role/x/s") == OTHER_ACCOUNT
+    assert account_of("AROAJQABLZS4A3QDU576Q") is None
+    assert account_of("*") is None
+
+
+@pytest.mark.parametrize(
+    ("operator", "values", "expected"),
+    [
+        ("StringEquals", ["o-abc"], True),
+        ("ForAnyValue:StringLike", ["o-abc/*"], True),
+        ("StringEqualsIfExists", ["o-abc"], False),
+        ("ForAllValues:StringEquals", ["o-abc"], False),
+        ("StringLike", ["*"], False),
+        ("StringLike", ["repo:*"], False),
+        ("IpAddress", ["0.0.0.0/0"], False),
+        ("StringNotEquals", ["o-abc"], False),
+        ("Null", ["false"], False),
+    ],
+)
+def test_restricting_operators(operator: str, values: list[str], expected: bool) -> None:
+    assert restricts(operator, values) is expected
+
+
+def test_trust_analysis_classifies_each_principal() -> None:
+    doc = {
+        "Statement": [
+            {
+                "Sid": "Partners",
+                "Effect": "Allow",
+                "Principal": {
+                    "AWS": [f"arn:aws:iam::{OTHER_ACCOUNT}:root", f"arn:aws:iam::{ACCOUNT}:root"],
+                    "Service": "ec2.amazonaws.com",
+                },
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "999999999999"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": "abc"}},
+            },
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:TagSession"},
+        ]
+    }
+    analysis = analyse_trust(doc)
+    assert analysis.principals() == (
+        f"arn:aws:iam::{OTHER_ACCOUNT}:root",
+        f"arn:aws:iam::{ACCOUNT}:root",
+        "ec2.amazonaws.com",
+        "999999999999",
+    )
+    (unrestricted,) = analysis.other_accounts(ACCOUNT)
+    assert (unrestricted.account, unrestricted.sid, unrestricted.restricted) == (
+        OTHER_ACCOUNT,
+        "Partners",
+        False,
+    )
+    assert analysis.public() == ()
+
+
+def test_trust_restricting_keys_are_reported() -> None:
+    doc = trust(
+        {"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": "o-abc", "sts:ExternalId": "x"}}
+    )
+    (grant,) = analyse_trust(doc).grants
+    assert grant.public and grant.restricting_keys == ("aws:principalorgid",)
+
+
+def test_effective_policies_of_a_user() -> None:
+    custom = managed("Deploy", document={"Statement": []})
+    u = user("ops", groups=["Admins", "Missing"], attached=[custom.arn], inline={"own": {}})
+    groups = {"Admins": group("Admins", attached=[ADMIN_ARN], inline={"extra": ADMIN_DOCUMENT})}
+    found = user_policies(u, groups, {custom.arn: custom})
+    assert [s.path for s in found] == [
+        "inline own",
+        "Deploy",
+        "via group Admins: inline extra",
+        "via group Admins: AdministratorAccess",
+    ]
+    assert [s.grants_admin for s in found] == [False, False, True, True]
+    assert found[1].document == {"Statement": []}
+    assert found[3].document is None  # not loaded: still admin by ARN
+
+
+def test_policy_source_path_and_kind() -> None:
+    source = PolicySource("AdministratorAccess", ADMIN_ARN, None, via_group="Admins")
+    assert source.path == "via group Admins: AdministratorAccess"
+    assert not source.inline
+    assert policy.PolicySource("p", None, {}).inline

@@ -1,0 +1,963 @@
+"""Every rule: when it fires, when it must not (the traps), and when it cannot be evaluated."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from builders import (
+    ACCOUNT,
+    ADMIN_ARN,
+    ADMIN_DOCUMENT,
+    NO_KEY,
+    OTHER_ACCOUNT,
+    READONLY_ARN,
+    ago,
+    evaluate_rule,
+    group,
+    key,
+    keys_detail,
+    managed,
+    not_evaluated,
+    role,
+    root_row,
+    row,
+    run,
+    services,
+    snapshot,
+    trust,
+    user,
+    without_root_row,
+)
+from conftest import NOW
+
+from iamtui.core.findings import (
+    Action,
+    Finding,
+    KeyRef,
+    PrincipalKind,
+    Severity,
+    evaluate,
+    rule,
+)
+from iamtui.core.model import AccountSummary, Missing, Part, PasswordPolicy, Role, Unavailable
+from iamtui.core.rules import ALL_RULES, RULE_IDS
+from iamtui.core.settings import Settings, Suppression, Thresholds
+
+ALICE = user("alice")
+
+
+def one(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, [f.summary for f in findings]
+    return findings[0]
+
+
+def with_keys(*, key1: Any = NO_KEY, key2: Any = NO_KEY, of: Any = ALICE, **kw: Any) -> Any:
+    return snapshot(users=[of], rows=[row(of, key1=key1, key2=key2, **kw)])
+
+
+# --- registry & engine -----------------------------------------------------------------------
+
+
+def test_rule_ids_are_the_documented_public_set() -> None:
+    assert {
+        "access-key.unused",
+        "access-key.never-used",
+        "access-key.rotation-due",
+        "access-key.two-active",
+        "access-key.inactive",
+        "user.console-without-mfa",
+        "user.password-unused",
+        "user.inactive",
+        "user.long-term-credentials",
+        "user.direct-policies",
+        "role.unused",
+        "role.cross-account-trust",
+        "role.public-trust",
+        "policy.admin-access",
+        "policy.unattached",
+        "permissions.unused-services",
+        "root.no-mfa",
+        "root.access-keys",
+        "root.recently-used",
+        "account.password-policy",
+    } == RULE_IDS
+    assert len(ALL_RULES) == len(RULE_IDS)
+
+
+def test_every_rule_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "rules.md").read_text()
+    for r in ALL_RULES:
+        assert f"`{r.id}`" in doc
+        assert r.practice.name and r.practice.description.endswith(".")
+
+
+def test_severity_is_ordered_and_named() -> None:
+    assert Severity.INFO < Severity.LOW < Severity.MEDIUM < Severity.HIGH < Severity.CRITICAL
+    assert str(Severity.HIGH) == "high"
+    assert Severity.parse(" Critical ") is Severity.CRITICAL
+    with pytest.raises(ValueError, match="expected one of: info, low"):
+        Severity.parse("severe")
+
+
+def test_healthy_account_has_only_informational_findings() -> None:
+    """No false positives on a well-run account: the base every trap test builds on."""
+    bob = user("bob", groups=["Developers"])
+    snap = snapshot(
+        users=[bob],
+        rows=[
+            row(
+                bob,
+                password=True,
+                password_used=1,
+                password_changed=200,
+                mfa=True,
+                key1=key(rotated=30, used=1),
+            )
+        ],
+        groups=[group("Developers", attached=[READONLY_ARN])],
+        roles=[
+            role("app", last_used=2),
+            role("AWSServiceRoleForSupport", path="/aws-service-role/"),
+        ],
+        policies=[managed("ReadOnlyAccess", aws=True, attachments=1)],
+    )
+    result = evaluate(snap, now=NOW)
+    assert [f.rule for f in result.findings] == ["user.long-term-credentials"]
+    assert [s.rule.id for s in result.not_evaluated] == ["permissions.unused-services"]
+    assert all(c.complete for c in result.coverage)
+
+
+def test_findings_sorted_by_severity_then_rule_and_carry_rule_metadata() -> None:
+    snap = snapshot(
+        users=[ALICE],
+        rows=[row(ALICE, password=True, password_used=1, key1=key(used=200, rotated=300))],
+        summary=AccountSummary(mfa_enabled=False, access_keys_present=False),
+    )
+    findings = evaluate(snap, now=NOW).findings
+    severities = [f.severity for f in findings]
+    assert severities == sorted(severities, reverse=True)
+    assert findings[0].rule == "root.no-mfa"
+    unused = next(f for f in findings if f.rule == "access-key.unused")
+    assert unused.practice.name == "Remove unused credentials"
+    assert unused.severity is Severity.MEDIUM
+
+
+def test_finding_id_is_rule_principal_and_key_slot() -> None:
+    finding = one(run(with_keys(key2=key(used=200, rotated=300)), "access-key.unused"))
+    assert finding.id == f"access-key.unused:{ALICE.arn}:2"
+    policy = one(run(snapshot(policies=[managed("Orphan", attachments=0)]), "policy.unattached"))
+    assert policy.id == f"policy.unattached:arn:aws:iam::{ACCOUNT}:policy/Orphan"
+
+
+def test_naive_now_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        evaluate(snapshot(), now=NOW.replace(tzinfo=None))
+
+
+def test_a_failing_rule_is_not_evaluated_and_others_still_run() -> None:
+    @rule("test.broken", "Broken", practice=ALL_RULES[0].practice, severity=Severity.LOW)
+    def broken(ctx: Any) -> Any:
+        raise KeyError("surprise")
+
+    result = evaluate(snapshot(), now=NOW, rules=[broken, *ALL_RULES[:1]])
+    assert [s.rule.id for s in result.not_evaluated] == ["test.broken"]
+    assert "rule failed: KeyError" in result.not_evaluated[0].reason
+    assert [r.id for r in result.evaluated] == [ALL_RULES[0].id]
+
+
+# --- not evaluated ---------------------------------------------------------------------------
+
+REPORT_RULES = [
+    "access-key.unused",
+    "access-key.never-used",
+    "access-key.rotation-due",
+    "access-key.two-active",
+    "access-key.inactive",
+    "user.console-without-mfa",
+    "user.password-unused",
+    "user.inactive",
+    "user.long-term-credentials",
+    "root.recently-used",
+]
+
+
+@pytest.mark.parametrize("rule_id", REPORT_RULES)
+def test_report_rules_not_evaluated_when_report_unavailable(rule_id: str) -> None:
+    gone = Unavailable(Part.CREDENTIAL_REPORT, "report is being generated", "ReportInProgress")
+    snap = replace(snapshot(users=[ALICE], report=False), unavailable=(gone,))
+    reason = not_evaluated(snap, rule_id)
+    assert reason == "credential report unavailable (ReportInProgress): report is being generated"
+
+
+@pytest.mark.parametrize("rule_id", REPORT_RULES)
+def test_report_rules_not_evaluated_when_no_report_loaded(rule_id: str) -> None:
+    assert (
+        not_evaluated(snapshot(users=[ALICE], report=False), rule_id)
+        == "credential report not loaded"
+    )
+
+
+@pytest.mark.parametrize(
+    "rule_id",
+    [
+        "access-key.unused",
+        "user.direct-policies",
+        "role.unused",
+        "role.cross-account-trust",
+        "role.public-trust",
+        "policy.admin-access",
+        "policy.unattached",
+    ],
+)
+def test_rules_not_evaluated_without_authorization_details(rule_id: str) -> None:
+    gone = Unavailable(Part.AUTHORIZATION_DETAILS, "not authorized", "AccessDenied")
+    snap = snapshot(users=[ALICE], unavailable=[gone])
+    assert not_evaluated(snap, rule_id).startswith(
+        "authorization details unavailable (AccessDenied)"
+    )
+
+
+def test_evaluation_lists_every_rule_once() -> None:
+    result = evaluate(snapshot(users=[ALICE]), now=NOW)
+    ids = [r.id for r in result.evaluated] + [s.rule.id for s in result.not_evaluated]
+    assert sorted(ids) == sorted(RULE_IDS)
+
+
+# --- report rows that no longer describe a live user -----------------------------------------
+
+
+def test_report_row_of_deleted_user_is_skipped() -> None:
+    ghost = user("ghost")
+    snap = snapshot(users=[ALICE], rows=[row(ALICE), row(ghost, key1=key(used=300, rotated=400))])
+    for rule_id in ("access-key.unused", "access-key.rotation-due", "user.inactive"):
+        assert all(f.principal_name != "ghost" for f in run(snap, rule_id))
+
+
+def test_report_row_of_user_recreated_since_is_skipped() -> None:
+    reborn = user("bob", created=1)
+    old_row = row(reborn, key1=key(used=300, rotated=400), created=ago(900))
+    assert run(snapshot(users=[reborn], rows=[old_row]), "access-key.unused") == []
+
+
+def test_coverage_counts_users_created_after_the_report() -> None:
+    newcomer = user("newcomer", created=0.01)
+    result = evaluate_rule(
+        snapshot(users=[ALICE, newcomer], rows=[row(ALICE)]), "access-key.unused"
+    )
+    (seen,) = result.coverage
+    assert (seen.covered, seen.total, seen.complete) == (1, 2, False)
+    assert str(seen) == "1 of 2 users in the credential report"
+
+
+# --- access keys -----------------------------------------------------------------------------
+
+
+def test_unused_key_fires_with_evidence_and_actions() -> None:
+    finding = one(
+        run(with_keys(key1=key(used=213, rotated=400, region="eu-west-1")), "access-key.unused")
+    )
+    assert finding.summary == "access key 1 unused for 7 months"
+    assert finding.principal_kind is PrincipalKind.USER
+    assert (finding.principal_arn, finding.principal_name) == (ALICE.arn, "alice")
+    assert finding.key == KeyRef(1, None)
+    assert finding.actions == (Action.KEY_DEACTIVATE, Action.KEY_DELETE)
+    assert finding.evidence["last_used"] == "2025-10-31T12:00:00Z"
+    assert finding.evidence["last_used_region"] == "eu-west-1"
+    assert finding.evidence["threshold_days"] == 90
+
+
+@pytest.mark.parametrize(
+    ("slot", "why"),
+    [
+        (key(used=10, rotated=400), "recently used"),
+        (key(used=None, rotated=400), "never used: access-key.never-used reports it"),
+        (key(active=False, used=300, rotated=400), "inactive"),
+        (key(used=Missing.NO_INFORMATION, rotated=400), "no_information is not a date"),
+        (key(used=Missing.NOT_SUPPORTED, rotated=400), "not_supported is not a date"),
+    ],
+)
+def test_unused_key_does_not_fire(slot: Any, why: str) -> None:
+    assert run(with_keys(key1=slot), "access-key.unused") == [], why
+
+
+def test_unused_key_threshold_is_a_setting() -> None:
+    snap = with_keys(key1=key(used=50, rotated=400))
+    assert run(snap, "access-key.unused") == []
+    strict = Settings(thresholds=Thresholds(key_unused_days=45))
+    assert one(run(snap, "access-key.unused", strict)).evidence["threshold_days"] == 45
+
+
+def test_never_used_key_fires_after_grace_and_not_twice() -> None:
+    snap = with_keys(key1=key(used=None, rotated=30))
+    finding = one(run(snap, "access-key.never-used"))
+    assert finding.summary == "access key 1 never used, created a month ago"
+    assert finding.evidence["last_used"] == "N/A"
+    assert run(snap, "access-key.unused") == []
+
+
+def test_fresh_never_used_key_is_not_flagged() -> None:
+    assert run(with_keys(key1=key(used=None, rotated=2)), "access-key.never-used") == []
+
+
+def test_freshly_rotated_key_next_to_old_used_key_is_not_flagged() -> None:
+    snap = with_keys(key1=key(used=1, rotated=400), key2=key(used=None, rotated=1))
+    assert run(snap, "access-key.never-used") == []
+
+
+@pytest.mark.parametrize("used", [Missing.NO_INFORMATION, Missing.NOT_SUPPORTED])
+def test_never_used_needs_the_reports_na(used: Missing) -> None:
+    assert run(with_keys(key1=key(used=used, rotated=400)), "access-key.never-used") == []
+
+
+def test_never_used_key_older_than_tracking_says_so() -> None:
+    finding = one(run(with_keys(key1=key(used=None, rotated=4100)), "access-key.never-used"))
+    assert "before 2015-04-22" in finding.summary
+
+
+def test_rotation_due() -> None:
+    finding = one(run(with_keys(key1=key(rotated=120, used=1)), "access-key.rotation-due"))
+    assert finding.summary == "access key 1 not rotated for 4 months"
+    assert finding.actions == (Action.KEY_ROTATE,)
+    assert finding.evidence["last_rotated"] == "2026-02-01T12:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "slot",
+    [key(rotated=60), key(active=False, rotated=400), key(rotated=Missing.NOT_SUPPORTED)],
+)
+def test_rotation_not_due(slot: Any) -> None:
+    assert run(with_keys(key1=slot), "access-key.rotation-due") == []
+
+
+def test_two_active_keys_names_the_less_recently_used() -> None:
+    snap = with_keys(key1=key(used=1, rotated=100), key2=key(used=None, rotated=20))
+    finding = one(run(snap, "access-key.two-active"))
+    assert finding.key is None
+    assert finding.evidence["less_recently_used_slot"] == 2
+    assert finding.summary == "2 active access keys; key 2 is the less recently used (never used)"
+    assert finding.actions == (Action.KEY_DEACTIVATE,)
+
+
+def test_one_active_one_inactive_key_is_not_two_active() -> None:
+    snap = with_keys(key1=key(used=1), key2=key(active=False, rotated=200))
+    assert run(snap, "access-key.two-active") == []
+
+
+def test_inactive_key_present() -> None:
+    finding = one(
+        run(with_keys(key2=key(active=False, rotated=150, used=140)), "access-key.inactive")
+    )
+    assert finding.key == KeyRef(2, None)
+    assert finding.actions == (Action.KEY_DELETE,)
+    assert finding.summary == "inactive access key 2 still present (created 5 months ago)"
+
+
+def test_empty_key_slot_is_not_an_inactive_key() -> None:
+    assert run(with_keys(key1=key(used=1)), "access-key.inactive") == []
+
+
+def test_key_id_matched_by_creation_date() -> None:
+    detail = keys_detail(ALICE, 400, 200)
+    snap = replace(
+        with_keys(key1=key(rotated=400, used=300), key2=key(rotated=200, used=150)),
+        details={ALICE.arn: detail},
+    )
+    found = {f.key.slot: f.key.key_id for f in run(snap, "access-key.unused") if f.key}
+    assert found == {1: "AKIAALICE1", 2: "AKIAALICE2"}
+
+
+def test_key_id_falls_back_to_creation_order_only_when_counts_agree() -> None:
+    # Dates do not match exactly (say, a report rounded differently): rank decides.
+    slots = {"key1": key(rotated=400.5, used=300), "key2": key(rotated=200.5, used=150)}
+    agree = replace(with_keys(**slots), details={ALICE.arn: keys_detail(ALICE, 400, 200)})
+    assert [f.key for f in run(agree, "access-key.unused")] == [
+        KeyRef(1, "AKIAALICE1"),
+        KeyRef(2, "AKIAALICE2"),
+    ]
+    # One key deleted since the report: the rank is ambiguous, so no id rather than a wrong one.
+    differ = replace(with_keys(**slots), details={ALICE.arn: keys_detail(ALICE, 200)})
+    assert [f.key for f in run(differ, "access-key.unused")] == [KeyRef(1, None), KeyRef(2, None)]
+
+
+def test_key_in_slot_two_alone_matches_the_only_key() -> None:
+    snap = replace(
+        with_keys(key2=key(rotated=300.5, used=200)), details={ALICE.arn: keys_detail(ALICE, 300)}
+    )
+    assert one(run(snap, "access-key.unused")).key == KeyRef(2, "AKIAALICE1")
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def test_console_without_mfa() -> None:
+    snap = with_keys(password=True, password_used=3, mfa=False)
+    finding = one(run(snap, "user.console-without-mfa"))
+    assert finding.severity is Severity.HIGH
+    assert finding.actions == (Action.USER_DISABLE_CONSOLE,)
+    assert finding.evidence["password_last_used"] == "2026-05-29T12:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"password": True, "password_used": 3, "mfa": True},
+        {"password": False, "mfa": False},
+        {"password": Missing.NOT_SUPPORTED, "mfa": False},
+    ],
+)
+def test_console_with_mfa_or_without_password_is_fine(kw: dict[str, Any]) -> None:
+    assert run(with_keys(**kw), "user.console-without-mfa") == []
+
+
+def test_password_unused() -> None:
+    finding = one(
+        run(with_keys(password=True, password_used=100, mfa=True), "user.password-unused")
+    )
+    assert finding.summary == "console password unused for 3 months"
+
+
+def test_password_never_used_on_old_enough_user() -> None:
+    young = user("young", created=30)
+    snap = snapshot(
+        users=[young], rows=[row(young, password=True, password_used=Missing.NO_INFORMATION)]
+    )
+    finding = one(run(snap, "user.password-unused"))
+    assert finding.summary == "console password never used, set a month ago"
+    assert finding.evidence["password_last_used"] == "no_information"
+
+
+def test_password_not_flagged_for_new_user_or_new_password() -> None:
+    new = user("new", created=2)
+    old = user("old", created=900)
+    rows = [
+        row(new, password=True, password_used=Missing.NO_INFORMATION),
+        row(old, password=True, password_used=Missing.NO_INFORMATION, password_changed=2),
+        row(user("recent", created=900), password=True, password_used=10),
+    ]
+    snap = snapshot(users=[new, old, user("recent", created=900)], rows=rows)
+    assert run(snap, "user.password-unused") == []
+
+
+def test_user_inactive_when_nothing_used_for_long() -> None:
+    snap = with_keys(password=True, password_used=200, key1=key(used=150, rotated=300))
+    finding = one(run(snap, "user.inactive"))
+    assert finding.summary == "no password or access key used for 5 months"
+    assert finding.actions == (
+        Action.USER_DISABLE_CONSOLE,
+        Action.KEY_DEACTIVATE,
+        Action.USER_DELETE,
+    )
+    assert finding.evidence["last_activity"] == "2026-01-02T12:00:00Z"
+
+
+def test_user_without_any_credential_is_inactive() -> None:
+    finding = one(run(snapshot(users=[user("bare", created=60)]), "user.inactive"))
+    assert finding.summary == "never signed in or used an access key (created 2 months ago)"
+    assert finding.actions == (Action.USER_DELETE,)
+
+
+@pytest.mark.parametrize(
+    ("of", "kw"),
+    [
+        (ALICE, {"password": True, "password_used": 200, "key1": key(used=5, rotated=300)}),
+        (user("new", created=2), {}),
+        (ALICE, {"key1": key(used=None, rotated=2)}),
+    ],
+    ids=["key-used-recently", "new-user", "credential-being-set-up"],
+)
+def test_user_not_inactive(of: Any, kw: dict[str, Any]) -> None:
+    assert run(snapshot(users=[of], rows=[row(of, **kw)]), "user.inactive") == []
+
+
+def test_long_term_credentials_is_informational() -> None:
+    finding = one(run(with_keys(key1=key(used=1), key2=key(used=3)), "user.long-term-credentials"))
+    assert finding.severity is Severity.INFO
+    assert finding.evidence["active_key_slots"] == (1, 2)
+    assert finding.actions == ()
+    assert run(with_keys(key1=key(active=False, rotated=9)), "user.long-term-credentials") == []
+
+
+def test_direct_policies() -> None:
+    carol = user("carol", attached=[ADMIN_ARN], inline={"s3-read": {}})
+    dave = user("dave", groups=["Developers"])
+    snap = snapshot(users=[carol, dave], groups=[group("Developers", attached=[READONLY_ARN])])
+    finding = one(run(snap, "user.direct-policies"))
+    assert finding.principal_name == "carol"
+    assert finding.summary == "2 policies attached directly: AdministratorAccess, inline s3-read"
+    assert finding.evidence["attached_policies"] == (ADMIN_ARN,)
+    assert finding.actions == (Action.POLICY_DETACH,)
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+
+def test_role_unused() -> None:
+    finding = one(
+        run(snapshot(roles=[role("batch", last_used=200, region="ap-south-1")]), "role.unused")
+    )
+    assert finding.summary == "role unused for 7 months (last in ap-south-1)"
+    assert finding.principal_kind is PrincipalKind.ROLE
+    assert finding.actions == (Action.ROLE_QUARANTINE, Action.ROLE_DELETE)
+
+
+def test_role_never_used_and_old_enough() -> None:
+    finding = one(run(snapshot(roles=[role("idle", created=45, last_used=None)]), "role.unused"))
+    assert finding.evidence["last_used"] is None
+    assert "created a month ago" in finding.summary
+
+
+@pytest.mark.parametrize(
+    "r",
+    [
+        role("fresh", created=2, last_used=None),
+        role("elsewhere", last_used=3, region="eu-west-3"),
+        role("AWSServiceRoleForECS", path="/aws-service-role/ecs.amazonaws.com/", last_used=None),
+        role("AWSReservedSSO_Admin_0123", path="/aws-reserved/sso.amazonaws.com/", last_used=500),
+    ],
+    ids=["fresh", "used-in-another-region", "service-linked", "identity-center"],
+)
+def test_role_not_unused(r: Any) -> None:
+    assert run(snapshot(roles=[r]), "role.unused") == []
+
+
+def test_service_role_path_is_an_ordinary_role() -> None:
+    assert one(
+        run(snapshot(roles=[role("x", path="/service-role/", last_used=300)]), "role.unused")
+    )
+
+
+def other(principal: str = f"arn:aws:iam::{OTHER_ACCOUNT}:root", **condition: Any) -> Any:
+    return role("partner", trust_policy=trust({"AWS": principal}, condition or None))
+
+
+def test_cross_account_trust_without_condition() -> None:
+    finding = one(run(snapshot(roles=[other()]), "role.cross-account-trust"))
+    assert finding.evidence["accounts"] == (OTHER_ACCOUNT,)
+    assert finding.summary.startswith(f"account {OTHER_ACCOUNT} can assume this role without")
+    assert finding.actions == (Action.ROLE_QUARANTINE,)
+
+
+@pytest.mark.parametrize(
+    "r",
+    [
+        other(StringEquals={"sts:ExternalId": "7f3a9c"}),
+        other(StringEquals={"aws:PrincipalOrgID": "o-abc123"}),
+        other(ArnLike={"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/deployer"}),
+        other(f"arn:aws:iam::{ACCOUNT}:root"),
+        other("AROAEXAMPLEDELETED"),
+        role("svc", trust_policy=trust({"Service": "lambda.amazonaws.com"})),
+    ],
+    ids=["external-id", "org-id", "principal-arn", "own-account", "deleted-principal", "service"],
+)
+def test_cross_account_trust_restricted_or_not_cross_account(r: Any) -> None:
+    assert run(snapshot(roles=[r]), "role.cross-account-trust") == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEqualsIfExists": {"sts:ExternalId": "x"}},
+        {"StringLike": {"sts:ExternalId": "*"}},
+        {"Null": {"sts:ExternalId": "false"}},
+        {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
+        {"Bool": {"aws:MultiFactorAuthPresent": True}},
+    ],
+    ids=["if-exists", "wildcard", "null", "negated", "mfa-only"],
+)
+def test_conditions_that_do_not_restrict_the_caller(condition: dict[str, Any]) -> None:
+    r = role("partner", trust_policy=trust({"AWS": OTHER_ACCOUNT}, condition))
+    assert one(run(snapshot(roles=[r]), "role.cross-account-trust"))
+
+
+def test_public_trust_is_critical() -> None:
+    for principal in ("*", {"AWS": "*"}):
+        r = role("open", trust_policy=trust(principal))
+        finding = one(run(snapshot(roles=[r]), "role.public-trust"))
+        assert finding.severity is Severity.CRITICAL
+        assert finding.summary == (
+            'anyone can assume this role: Principal "*" without a restricting condition'
+        )
+
+
+@pytest.mark.parametrize(
+    ("doc", "public"),
+    [
+        (trust({"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}), False),
+        (trust({"AWS": "*"}, {"StringEquals": {"sts:ExternalId": "not-a-secret"}}), True),
+        (trust({"AWS": "*"}, {"StringLike": {"aws:PrincipalArn": "*"}}), True),
+        (
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"},
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
+                    },
+                ]
+            },
+            False,
+        ),
+        (
+            {
+                "Statement": {
+                    "Effect": "Allow",
+                    "NotPrincipal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"},
+                    "Action": "sts:AssumeRole",
+                }
+            },
+            True,
+        ),
+    ],
+    ids=["org-id", "external-id-only", "wildcard-arn", "deny-outside-org", "not-principal"],
+)
+def test_public_trust_conditions(doc: Any, public: bool) -> None:
+    findings = run(snapshot(roles=[role("r", trust_policy=doc)]), "role.public-trust")
+    assert bool(findings) is public
+    if public and "NotPrincipal" in str(doc):
+        expected = f"NotPrincipal allows everyone but arn:aws:iam::{OTHER_ACCOUNT}:root"
+        assert findings[0].summary == f"anyone can assume this role: {expected}"
+
+
+GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+
+
+def web_identity(provider: str, condition: dict[str, Any] | None = None) -> Any:
+    return trust({"Federated": provider}, condition, Action="sts:AssumeRoleWithWebIdentity")
+
+
+@pytest.mark.parametrize(
+    ("doc", "public"),
+    [
+        (
+            web_identity(
+                GITHUB,
+                {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}},
+            ),
+            True,
+        ),
+        (
+            web_identity(
+                GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}
+            ),
+            True,
+        ),
+        (
+            web_identity(
+                GITHUB,
+                {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/app:*"}},
+            ),
+            False,
+        ),
+        (web_identity("cognito-identity.amazonaws.com"), True),
+        (
+            web_identity(
+                f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"
+            ),
+            False,
+        ),
+        (
+            trust(
+                {"Federated": f"arn:aws:iam::{ACCOUNT}:saml-provider/Okta"},
+                Action="sts:AssumeRoleWithSAML",
+            ),
+            False,
+        ),
+    ],
+    ids=["github-aud-only", "github-any-repo", "github-one-repo", "cognito-no-aud", "eks", "saml"],
+)
+def test_public_trust_through_multi_tenant_identity_providers(doc: Any, public: bool) -> None:
+    findings = run(snapshot(roles=[role("ci", trust_policy=doc)]), "role.public-trust")
+    assert bool(findings) is public
+    if public and "github" in str(doc):
+        assert (
+            "any token.actions.githubusercontent.com identity (no condition on sub)"
+            in findings[0].summary
+        )
+
+
+# --- policies --------------------------------------------------------------------------------
+
+
+def test_admin_access_via_group_names_the_path() -> None:
+    ops = user("ops", groups=["Admins"])
+    snap = snapshot(users=[ops], groups=[group("Admins", attached=[ADMIN_ARN])])
+    finding = one(run(snap, "policy.admin-access"))
+    assert finding.summary == "administrator access via group Admins: AdministratorAccess"
+    assert finding.evidence["paths"] == ("via group Admins: AdministratorAccess",)
+    assert finding.evidence["groups"] == ("Admins",)
+    assert finding.actions == (Action.POLICY_DETACH,)
+
+
+def test_admin_access_inline_and_customer_managed_by_content() -> None:
+    god = managed(
+        "God", document={"Statement": [{"Effect": "Allow", "Action": ["*:*"], "Resource": ["*"]}]}
+    )
+    snap = snapshot(
+        users=[user("root-like", inline={"everything": ADMIN_DOCUMENT})],
+        roles=[role("deployer", attached=[god.arn])],
+        policies=[god],
+    )
+    found = {f.principal_name: f for f in run(snap, "policy.admin-access")}
+    assert found["root-like"].summary == "administrator access through inline everything"
+    assert found["deployer"].evidence["policy_arns"] == (god.arn,)
+    assert found["deployer"].principal_kind is PrincipalKind.ROLE
+
+
+def test_admin_access_multiple_paths() -> None:
+    ops = user("ops", groups=["Admins"], attached=[ADMIN_ARN])
+    snap = snapshot(users=[ops], groups=[group("Admins", inline={"all": ADMIN_DOCUMENT})])
+    finding = one(run(snap, "policy.admin-access"))
+    assert finding.evidence["paths"] == ("AdministratorAccess", "via group Admins: inline all")
+    assert finding.summary.endswith("(+1 more)")
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        user("reader", attached=[READONLY_ARN]),
+        user(
+            "conditional",
+            inline={
+                "p": {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "*",
+                            "Resource": "*",
+                            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                        }
+                    ]
+                }
+            },
+        ),
+        user(
+            "scoped",
+            inline={
+                "p": {
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::bucket/*"}
+                    ]
+                }
+            },
+        ),
+        user(
+            "notaction",
+            inline={
+                "p": {"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}
+            },
+        ),
+        role(
+            "AWSReservedSSO_AdministratorAccess_1",
+            path="/aws-reserved/sso.amazonaws.com/",
+            attached=[ADMIN_ARN],
+        ),
+    ],
+    ids=["read-only", "with-condition", "scoped-resource", "not-action", "identity-center"],
+)
+def test_not_admin_access(principal: Any) -> None:
+    snap = (
+        snapshot(roles=[principal]) if isinstance(principal, Role) else snapshot(users=[principal])
+    )
+    assert run(snap, "policy.admin-access") == []
+
+
+def test_unattached_customer_policy() -> None:
+    policies = [
+        managed("Orphan", attachments=0),
+        managed("Boundary", attachments=0, boundary_uses=3),
+        managed("Used", attachments=2),
+        managed("ViewOnlyAccess", attachments=0, aws=True),
+    ]
+    finding = one(run(snapshot(policies=policies), "policy.unattached"))
+    assert finding.principal_name == "Orphan"
+    assert finding.principal_kind is PrincipalKind.POLICY
+    assert finding.severity is Severity.LOW
+
+
+def test_unused_services_not_evaluated_without_last_accessed_data() -> None:
+    reason = not_evaluated(snapshot(users=[ALICE], roles=[role()]), "permissions.unused-services")
+    assert reason.startswith("last-accessed data not loaded (0 of 2 users and roles)")
+    assert "--last-accessed" in reason
+
+
+def test_unused_services_not_evaluated_when_only_deleted_principals_have_data() -> None:
+    snap = snapshot(users=[ALICE], last_accessed=[services(user("gone").arn, s3=1)])
+    assert "for any of the 1 users and roles" in not_evaluated(snap, "permissions.unused-services")
+
+
+def test_unused_services_fires_and_reports_coverage() -> None:
+    snap = snapshot(
+        users=[ALICE, user("bob")],
+        roles=[role("app"), role("AWSServiceRoleForX", path="/aws-service-role/")],
+        last_accessed=[services(ALICE.arn, s3=1, ec2=200, iam=None)],
+    )
+    result = evaluate_rule(snap, "permissions.unused-services")
+    finding = one(list(result.findings))
+    assert finding.summary == "2 of 3 granted services unused for 90 days: ec2, iam"
+    assert finding.evidence["never_used"] == ("iam",)
+    assert finding.evidence["last_used"] == {"ec2": "2025-11-13T12:00:00Z"}
+    (seen,) = result.coverage
+    assert (seen.covered, seen.total) == (1, 3)
+
+
+def test_services_of_a_young_principal_are_not_unused_yet() -> None:
+    young = role("young", created=30)
+    snap = snapshot(roles=[young], last_accessed=[services(young.arn, s3=None, sqs=None)])
+    assert run(snap, "permissions.unused-services") == []
+
+
+# --- root and account ------------------------------------------------------------------------
+
+
+def test_root_without_mfa() -> None:
+    snap = snapshot(summary=AccountSummary(mfa_enabled=False, access_keys_present=False))
+    finding = one(run(snap, "root.no-mfa"))
+    assert finding.principal_kind is PrincipalKind.ROOT
+    assert finding.principal_arn == f"arn:aws:iam::{ACCOUNT}:root"
+    assert finding.severity is Severity.CRITICAL
+    assert finding.actions == (Action.ROOT_HARDEN,)
+    assert finding.evidence == {"account_summary": False, "credential_report": True}
+
+
+def test_root_mfa_from_live_summary_beats_older_report() -> None:
+    snap = snapshot(root=root_row(mfa=False), summary=AccountSummary(True, False))
+    assert run(snap, "root.no-mfa") == []
+
+
+def test_root_mfa_from_report_when_summary_unavailable() -> None:
+    gone = Unavailable(Part.ACCOUNT_SUMMARY, "denied", "AccessDenied")
+    snap = snapshot(root=root_row(mfa=False), unavailable=[gone])
+    assert one(run(snap, "root.no-mfa")).evidence == {
+        "account_summary": None,
+        "credential_report": False,
+    }
+
+
+def test_root_rules_not_evaluated_without_any_source() -> None:
+    gone = Unavailable(Part.ACCOUNT_SUMMARY, "denied", "AccessDenied")
+    no_report = snapshot(report=False, unavailable=[gone])
+    assert "credential report not loaded" in not_evaluated(no_report, "root.no-mfa")
+    no_root_row = without_root_row(snapshot(unavailable=[gone]))
+    assert not_evaluated(no_root_row, "root.access-keys") == (
+        "account summary unavailable and the credential report has no <root_account> row"
+    )
+
+
+def test_root_access_keys() -> None:
+    snap = snapshot(
+        summary=AccountSummary(True, True), root=root_row(key1=key(used=40, rotated=900))
+    )
+    finding = one(run(snap, "root.access-keys"))
+    assert finding.evidence["key_1"] == {
+        "active": True,
+        "last_rotated": (NOW - timedelta(days=900)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "last_used": "2026-04-22T12:00:00Z",
+    }
+
+
+def test_root_access_keys_from_summary_when_report_has_no_root_row() -> None:
+    base = snapshot(summary=AccountSummary(True, False))
+    no_root = without_root_row(base)
+    assert run(no_root, "root.access-keys") == []
+    keys = replace(no_root, summary=AccountSummary(True, True))
+    assert one(run(keys, "root.access-keys")).evidence["credential_report"] is None
+
+
+def test_root_recently_used() -> None:
+    finding = one(run(snapshot(root=root_row(password_used=3)), "root.recently-used"))
+    assert finding.summary == "root password used 3 days ago"
+    by_key = snapshot(root=root_row(password_used=100, key1=key(used=0.25, rotated=900)))
+    assert one(run(by_key, "root.recently-used")).summary == "root access key 1 used 6 hours ago"
+
+
+def test_root_not_recently_used() -> None:
+    assert run(snapshot(root=root_row(password_used=45)), "root.recently-used") == []
+    assert (
+        run(snapshot(root=root_row(password_used=Missing.NO_INFORMATION)), "root.recently-used")
+        == []
+    )
+
+
+def test_root_recently_used_needs_the_root_row() -> None:
+    no_root = without_root_row(snapshot())
+    assert (
+        not_evaluated(no_root, "root.recently-used")
+        == "the credential report has no <root_account> row"
+    )
+
+
+def test_password_policy_missing_or_weak() -> None:
+    missing = one(run(snapshot(password_policy=None), "account.password-policy"))
+    assert missing.principal_kind is PrincipalKind.ACCOUNT
+    assert missing.principal_name == "acme-prod"
+    assert missing.evidence["policy_present"] is False
+    weak = one(
+        run(
+            snapshot(password_policy=PasswordPolicy(minimum_password_length=8)),
+            "account.password-policy",
+        )
+    )
+    assert weak.evidence["weaknesses"] == ("minimum length 8 < 14", "reuse prevention off < 24")
+    assert (
+        weak.summary
+        == "password policy weaker than CIS: minimum length 8 < 14; reuse prevention off < 24"
+    )
+
+
+def test_cis_password_policy_passes_and_unavailable_is_not_evaluated() -> None:
+    assert run(snapshot(), "account.password-policy") == []
+    gone = Unavailable(Part.PASSWORD_POLICY, "throttled", "Throttling")
+    assert "password policy unavailable" in not_evaluated(
+        snapshot(unavailable=[gone]), "account.password-policy"
+    )
+
+
+# --- suppressions ----------------------------------------------------------------------------
+
+STALE = {"key1": key(used=200, rotated=300)}
+
+
+def suppress(**kw: Any) -> Settings:
+    defaults: dict[str, Any] = {
+        "rule": "access-key.*",
+        "principal": "alice",
+        "reason": "break-glass",
+    }
+    return Settings(suppressions=(Suppression(**{**defaults, **kw}),))
+
+
+def test_suppressed_finding_stays_visible_but_is_not_counted() -> None:
+    result = evaluate_rule(with_keys(**STALE), "access-key.unused", suppress())
+    finding = one(list(result.findings))
+    assert finding.suppressed is not None and finding.suppressed.reason == "break-glass"
+    assert result.active == () and result.suppressed == (finding,)
+    assert result.counts()[Severity.MEDIUM] == 0
+
+
+def test_suppression_matches_arn_glob_and_not_other_rules() -> None:
+    settings = suppress(rule="user.*", principal="arn:aws:iam::*:user/al*")
+    finding = one(run(with_keys(**STALE), "access-key.unused", settings))
+    assert finding.suppressed is None
+    inactive = one(run(snapshot(users=[ALICE]), "user.inactive", settings))
+    assert inactive.suppressed is settings.suppressions[0]
+
+
+def test_expired_suppression_no_longer_applies_and_is_reported() -> None:
+    settings = suppress(expires=date(2026, 5, 31))
+    result = evaluate_rule(with_keys(**STALE), "access-key.unused", settings)
+    assert one(list(result.findings)).suppressed is None
+    assert result.expired_suppressions == settings.suppressions
+
+
+def test_suppression_applies_through_its_expiry_day() -> None:
+    settings = suppress(expires=NOW.date())
+    result = evaluate_rule(with_keys(**STALE), "access-key.unused", settings)
+    assert one(list(result.findings)).suppressed is not None
+    assert result.expired_suppressions == ()
