@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,3 +142,27 @@ def test_bad_files_fail_with_one_line(tmp_path: Path, text: str, message: str) -
 def test_missing_file_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(snapshot_io.SnapshotError, match="no such file"):
         snapshot_io.load(tmp_path / "nope.json")
+
+
+def test_a_loaded_account_with_last_accessed_round_trips(
+    emulator: Any, tmp_path: Path, now: datetime
+) -> None:
+    """What the loader produced (report, policies, last-accessed data) is what a file gives back."""
+    from iamtui.core.loader import load_account, load_last_accessed_batch
+    from iamtui.core.session import ConnectionSettings, connect
+    from iamtui.emulator.demo import seed_demo_account
+
+    emulator.extras().clock = lambda: now
+    seed_demo_account(emulator.backend(), emulator.extras(), now)
+    conn = connect(
+        ConnectionSettings(endpoint_url=emulator.endpoint_url, static_credentials=("t", "t"))
+    )
+    loaded = load_account(conn, clock=lambda: now)
+    batch = load_last_accessed_batch(conn, [u.arn for u in loaded.users[:3]])
+    loaded = loaded.with_last_accessed(*batch.results.values())
+    path = tmp_path / "demo.json"
+    snapshot_io.save(loaded, path)
+    again = snapshot_io.load(path)
+    assert again == loaded
+    assert len(again.last_accessed) == 3
+    assert again.credential_report is not None and again.credential_report.root is not None
