@@ -149,3 +149,18 @@ def test_severity_names_match_the_cli_choices() -> None:
     from iamtui.cli.scan import SEVERITIES
 
     assert tuple(s.label for s in sorted(Severity)) == SEVERITIES
+
+
+def test_demo_without_moto_says_what_to_install() -> None:
+    """Without the demo extra, `iamtui demo` fails in one line naming the pip command."""
+    code = (
+        "import sys; sys.modules['moto'] = None; sys.modules['moto.server'] = None;"
+        "from iamtui.cli import main; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "demo", "--serve"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "iamtui: error: the emulated account needs moto: pip install 'iamtui[demo]'"
+    )
