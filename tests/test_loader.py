@@ -106,8 +106,8 @@ def test_overview_cost_is_constant_plus_one_request_per_thousand_principals(
     conn = connection(emulator)
     snap = load_account(conn)
     assert len(snap.users) == 2300
-    assert conn.counter.by_operation["GetAccountAuthorizationDetails"] == 3
-    assert "ListAccessKeys" not in conn.counter.by_operation
+    assert conn.counter.by_operation["iam:GetAccountAuthorizationDetails"] == 3
+    assert "iam:ListAccessKeys" not in conn.counter.by_operation
     assert snap.request_count == conn.counter.total
     assert snap.request_count <= 12
 
@@ -131,7 +131,7 @@ def test_throttling_is_retried(emulator: Emulator, iam: Any) -> None:
     snap = load_account(conn)
     assert hits() == 2
     assert snap.alias == "northwind-test"
-    assert conn.counter.by_operation["ListAccountAliases"] == 3
+    assert conn.counter.by_operation["iam:ListAccountAliases"] == 3
 
 
 def test_bad_credentials_stop_the_load_with_one_line(emulator: Emulator) -> None:
@@ -229,3 +229,30 @@ def test_last_accessed_batch_cancel_keeps_what_finished(emulator: Emulator, iam:
     )
     assert result.cancelled
     assert len(result.results) == 1
+
+
+def test_a_load_sends_exactly_the_declared_actions(emulator: Emulator, iam: Any) -> None:
+    """The read-only policy is derived from these tables; they must match what is really sent."""
+    seed_small(iam)
+    conn = connection(emulator)
+    snap = load_account(conn)
+    declared = {a for actions in loader.OVERVIEW_ACTIONS.values() for a in actions}
+    assert set(conn.counter.by_operation) == declared
+    alice = snap.user("alice")
+    assert alice is not None
+    conn = connection(emulator)
+    loader.load_user_detail(conn, alice)
+    assert set(conn.counter.by_operation) == set(loader.USER_DETAIL_ACTIONS)
+    conn = connection(emulator)
+    loader.load_last_accessed(conn, alice.arn)
+    assert set(conn.counter.by_operation) == set(loader.LAST_ACCESSED_ACTIONS)
+
+
+def test_a_denial_later_in_a_step_names_the_call_that_failed(emulator: Emulator, iam: Any) -> None:
+    seed_small(iam)
+    conn = connection(emulator)
+    inject(conn.iam, "GetCredentialReport", "AccessDenied", status=403)
+    snap = load_account(conn)
+    missing = snap.unavailable_part(Part.CREDENTIAL_REPORT)
+    assert missing is not None
+    assert missing.reason == "denied: the caller lacks iam:GetCredentialReport"

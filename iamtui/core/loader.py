@@ -111,6 +111,25 @@ class StepUpdate:
 
 Progress = Callable[[StepUpdate], None]
 
+#: The actions each part of the overview calls. The read-only policy iamtui prints is built
+#: from these tables, and a test checks that a load sends exactly these, so they cannot drift.
+OVERVIEW_ACTIONS: Mapping[Part, tuple[str, ...]] = {
+    Part.CALLER: ("sts:GetCallerIdentity",),
+    Part.AUTHORIZATION_DETAILS: ("iam:GetAccountAuthorizationDetails",),
+    Part.CREDENTIAL_REPORT: ("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
+    Part.ACCOUNT_SUMMARY: ("iam:GetAccountSummary",),
+    Part.ALIASES: ("iam:ListAccountAliases",),
+    Part.PASSWORD_POLICY: ("iam:GetAccountPasswordPolicy",),
+    Part.VIRTUAL_MFA: ("iam:ListVirtualMFADevices",),
+}
+#: What opening one user's review costs (load_user_detail).
+USER_DETAIL_ACTIONS = ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:ListMFADevices")
+#: What one principal's service last-accessed data costs (load_last_accessed).
+LAST_ACCESSED_ACTIONS = (
+    "iam:GenerateServiceLastAccessedDetails",
+    "iam:GetServiceLastAccessedDetails",
+)
+
 #: The overview's steps in the order they run, with the label shown to the operator.
 STEPS: tuple[tuple[Part, str], ...] = (
     (Part.CALLER, "Caller identity"),
@@ -131,19 +150,20 @@ def error_code(exc: BaseException) -> str | None:
     return None
 
 
-def describe_failure(operation: str, exc: BaseException) -> Unavailable:
-    """Turn an exception into the one-line reason the operator sees."""
+def describe_failure(action: str, exc: BaseException) -> Unavailable:
+    """Turn an exception into the one-line reason the operator sees, naming the IAM action."""
     code = error_code(exc)
+    service, _, operation = action.partition(":")
+    # The failing call may be a later one of the step (GetCredentialReport after Generate...).
+    operation = getattr(exc, "operation_name", None) or operation
     if code in DENIED_CODES:
-        return Unavailable(operation, f"denied: the caller lacks iam:{operation}", code)
-    if isinstance(exc, ResponseParserError):
-        return Unavailable(
-            operation, f"{operation} is not supported by this endpoint", "Unsupported"
-        )
+        return Unavailable(action, f"denied: the caller lacks {service}:{operation}", code)
+    if isinstance(exc, ResponseParserError) or code in ("NotImplemented", "InvalidAction"):
+        return Unavailable(action, f"{operation} is not supported by this endpoint", "Unsupported")
     if isinstance(exc, ClientError):
         message = exc.response.get("Error", {}).get("Message", "")
-        return Unavailable(operation, f"{operation} failed: {code}: {message}".rstrip(": "), code)
-    return Unavailable(operation, f"{operation} failed: {exc}", type(exc).__name__)
+        return Unavailable(action, f"{operation} failed: {code}: {message}".rstrip(": "), code)
+    return Unavailable(action, f"{operation} failed: {exc}", type(exc).__name__)
 
 
 def _is_fatal(exc: BaseException) -> bool:
@@ -302,7 +322,7 @@ class _Load:
         if self.progress is not None:
             self.progress(StepUpdate(step, state, detail, requests))
 
-    def run(self, part: Part, operation: str, loader: Callable[[], None]) -> None:
+    def run(self, part: Part, loader: Callable[[], None]) -> None:
         """Run one step; a denial or unsupported call marks the part unavailable, not the load."""
         if self.cancel is not None:
             self.cancel.check()
@@ -323,7 +343,7 @@ class _Load:
             if isinstance(exc, credreport.CredentialReportError):
                 item = Unavailable(part, str(exc), exc.code)
             else:
-                item = describe_failure(operation, exc)
+                item = describe_failure(OVERVIEW_ACTIONS[part][0], exc)
                 item = Unavailable(part, item.reason, item.code)
             self.unavailable.append(item)
             self.report(part, "unavailable", item.reason, self.conn.counter.snapshot() - before)
@@ -436,13 +456,13 @@ def load_account(
                 )
         f["virtual_mfa_devices"] = tuple(devices)
 
-    load.run(Part.CALLER, "GetCallerIdentity", caller)
-    load.run(Part.AUTHORIZATION_DETAILS, "GetAccountAuthorizationDetails", details)
-    load.run(Part.CREDENTIAL_REPORT, "GenerateCredentialReport", report)
-    load.run(Part.ACCOUNT_SUMMARY, "GetAccountSummary", summary)
-    load.run(Part.ALIASES, "ListAccountAliases", aliases)
-    load.run(Part.PASSWORD_POLICY, "GetAccountPasswordPolicy", password_policy)
-    load.run(Part.VIRTUAL_MFA, "ListVirtualMFADevices", virtual_mfa)
+    load.run(Part.CALLER, caller)
+    load.run(Part.AUTHORIZATION_DETAILS, details)
+    load.run(Part.CREDENTIAL_REPORT, report)
+    load.run(Part.ACCOUNT_SUMMARY, summary)
+    load.run(Part.ALIASES, aliases)
+    load.run(Part.PASSWORD_POLICY, password_policy)
+    load.run(Part.VIRTUAL_MFA, virtual_mfa)
 
     if len(load.unavailable) == len(STEPS):
         reasons = "; ".join(u.reason for u in load.unavailable[:2])
@@ -640,9 +660,7 @@ def load_last_accessed_batch(
                     RuntimeError,
                     TimeoutError,
                 ) as exc:
-                    result.failures[arn] = describe_failure(
-                        "GenerateServiceLastAccessedDetails", exc
-                    ).reason
+                    result.failures[arn] = describe_failure(LAST_ACCESSED_ACTIONS[0], exc).reason
                 done += 1
                 if progress is not None:
                     progress(done, len(arns))

@@ -33,7 +33,9 @@ class RequestCounter:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __call__(self, event_name: str = "", **_: Any) -> None:
-        name = event_name.rsplit(".", 1)[-1] or "unknown"  # before-send.iam.ListUsers
+        # "before-send.iam.ListUsers" -> "iam:ListUsers", the form IAM policies use.
+        parts = event_name.split(".")
+        name = f"{parts[1]}:{parts[2]}" if len(parts) >= 3 else "unknown"
         with self._lock:
             self.total += 1
             self.by_operation[name] = self.by_operation.get(name, 0) + 1
