@@ -349,6 +349,12 @@ def rule(*actions: str) -> Callable[[Handler], Handler]:
     return register
 
 
+#: Hooks run on every signed request, any service, before it is routed: one may point it at
+#: another account (set ``HTTP_X_MOTO_ACCOUNT_ID``), refuse it (raise IamError) or answer it.
+Route = Callable[[WSGIEnviron, str, str], Response | None]
+ROUTES: list[Route] = []
+
+
 # ------------------------------------------------------------------------------ moto helpers
 
 
@@ -879,7 +885,7 @@ def check_status(status: str) -> None:
 # -------------------------------------------------------------------------------- login profile
 
 
-@rule("CreateLoginProfile", "UpdateLoginProfile", "DeleteLoginProfile")
+@rule("UpdateLoginProfile", "DeleteLoginProfile")
 def track_password_changes(call: Call) -> Response:
     """Record when a password was set: the credential report's password_last_changed."""
     response = call.forward()
@@ -890,6 +896,23 @@ def track_password_changes(call: Call) -> Response:
         elif call.action == "CreateLoginProfile" or call.get("Password"):
             setattr(user, PASSWORD_CHANGED_ATTR, call.now)
     return response
+
+
+@rule("CreateLoginProfile")
+def create_login_profile(call: Call) -> Response:
+    """AWS keeps CreateLoginProfile's PasswordResetRequired (moto drops it and answers false)."""
+    response = track_password_changes(call)
+    user = find_user(call.backend, call.get("UserName"))
+    if not response.ok or user is None:
+        return response
+    required = call.flag("PasswordResetRequired")
+    user.password_reset_required = required
+
+    def edit(result: ET.Element) -> None:
+        for node in result.iter("PasswordResetRequired"):
+            node.text = "true" if required else "false"
+
+    return call.rewrite(response, edit)
 
 
 # ---------------------------------------------------------------------------- credential report
@@ -1816,6 +1839,9 @@ class FidelityMiddleware:
         if scope is None:
             return None
         key_id, region, service = scope
+        for route in ROUTES:
+            if (answer := route(environ, key_id, service)) is not None:
+                return answer
         if service not in ("iam", "sts"):
             if not self.moto_serves(service, environ):
                 return unknown_service_response(service, environ, request_id)

@@ -7,6 +7,8 @@ fidelity layer answers those calls from an :class:`AccountExtras` per account id
 
 from __future__ import annotations
 
+import secrets
+import string
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +16,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+_KEY_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def new_key_id(prefix: str = "AKIA") -> str:
+    """An access key id shaped like AWS's (AKIA long-term, ASIA temporary)."""
+    return prefix + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+
+
+def new_secret() -> str:
+    """A 40-character secret access key."""
+    return secrets.token_urlsafe(30)[:40]
 
 
 @dataclass
@@ -25,6 +38,9 @@ class RootKey:
     last_used: datetime | None = None
     last_used_region: str | None = None
     last_used_service: str | None = None
+    #: Root's keys can sign requests in the emulator: such requests act as root.
+    key_id: str = field(default_factory=new_key_id)
+    secret: str = field(default_factory=new_secret, repr=False)
 
 
 @dataclass
@@ -42,6 +58,36 @@ class RootState:
     keys: list[RootKey] = field(default_factory=list)
     #: Whether the account sits in an Organization with centralized root access enabled.
     centralized_root_access: bool = False
+
+
+@dataclass
+class Organization:
+    """An AWS Organization as centralized root access sees it; shared by its accounts' extras."""
+
+    organization_id: str
+    management_account_id: str
+    member_account_ids: set[str] = field(default_factory=set)
+    all_features: bool = True
+    #: Trusted access for IAM (``organizations enable-aws-service-access iam.amazonaws.com``).
+    iam_trusted_access: bool = True
+    #: The member account registered as IAM delegated administrator, if any.
+    iam_delegated_admin: str | None = None
+    #: Centralized root access features: ``RootCredentialsManagement``, ``RootSessions``.
+    root_features: set[str] = field(default_factory=set)
+
+
+@dataclass
+class RootSession:
+    """Credentials ``sts:AssumeRoot`` issued: root of ``account_id``, limited by a task policy."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    account_id: str
+    task_policy_arn: str
+    expiration: datetime
+    #: The management-account principal that asked for it.
+    issued_to: str
 
 
 @dataclass
@@ -138,6 +184,10 @@ class AccountExtras:
     service_credentials: dict[str, list[ServiceCredential]] = field(default_factory=dict)
     #: Deleted access key ids: a request signed with one fails like on AWS.
     deleted_access_keys: set[str] = field(default_factory=set)
+    #: The Organization this account belongs to (the same object for all its accounts).
+    organization: Organization | None = None
+    #: Access key id -> root session issued by sts:AssumeRoot for this account.
+    root_sessions: dict[str, RootSession] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def now(self) -> datetime:
@@ -177,6 +227,12 @@ def extras(account_id: str = DEFAULT_ACCOUNT_ID) -> AccountExtras:
         if account_id not in _extras:
             _extras[account_id] = AccountExtras(account_id=account_id)
         return _extras[account_id]
+
+
+def all_extras() -> list[AccountExtras]:
+    """Every account with extra state (lookups by access key id span accounts)."""
+    with _extras_lock:
+        return list(_extras.values())
 
 
 def reset_extras() -> None:
