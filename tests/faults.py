@@ -1,4 +1,4 @@
-"""Fault injection through botocore's event hooks: answers that go through normal parsing and retries."""
+"""Fault injection through botocore's event hooks: answers take the normal parsing and retries."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def error_response(code: str, message: str = "injected", status: int = 400) -> A
 def inject(
     client: Any, operation: str, code: str, *, times: int | None = None, status: int = 400
 ) -> Callable[[], int]:
-    """Make ``operation`` fail with ``code`` (the first ``times`` sends, or always); returns a hit counter."""
+    """Make ``operation`` fail with ``code`` (first ``times`` sends, or always); returns hits."""
     hits = 0
 
     def handler(**_: Any) -> AWSResponse | None:

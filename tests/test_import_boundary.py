@@ -10,7 +10,8 @@ import importlib, pkgutil, sys
 import iamtui.core as core
 for info in pkgutil.walk_packages(core.__path__, "iamtui.core."):
     importlib.import_module(info.name)
-bad = sorted(m for m in sys.modules if m.split(".")[0] in {"textual", "moto"} or m.startswith("iamtui.ui"))
+banned = {"textual", "moto"}
+bad = sorted(m for m in sys.modules if m.split(".")[0] in banned or m.startswith("iamtui.ui"))
 print(",".join(bad))
 """
 
