@@ -1,0 +1,208 @@
+"""``iamtui journal``: list, show and verify the undo journal, and undo an entry.
+
+``list``, ``show`` and ``verify`` only read the journal file. ``undo`` talks to AWS (connection
+flags; ``--endpoint-url`` reaches ``iamtui demo --serve``) and asks before it changes anything:
+a yes/no question, or — when the undo has an irreversible step (deleting a key made by a
+rotation) — the typed phrase. ``--yes`` skips only the yes/no question; a typed phrase is still
+read from stdin or given with ``--confirm``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exit code of ``verify`` for a broken chain, and of ``undo`` when the undo stopped or failed.
+EXIT_PROBLEM = 1
+
+
+def journal_option(func: F) -> F:
+    """--journal PATH (default: the user state directory)."""
+    option = click.option(
+        "--journal",
+        "journal_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="IAMTUI_JOURNAL",
+        help="Journal file [default: ~/.local/state/iamtui/journal.jsonl].",
+    )
+    return option(func)
+
+
+def action_errors(func: F) -> F:
+    """Refusals and journal problems become one line (exit 2), like every other known error."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from iamtui.core.actions import ActionRefused, ConfirmationMismatch
+        from iamtui.core.journal import JournalError
+
+        try:
+            return func(*args, **kwargs)
+        except (ActionRefused, ConfirmationMismatch, JournalError) as exc:
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None and ctx.find_root().params.get("debug"):
+                raise
+            raise UserError(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _journal(path: Path | None) -> Any:
+    from iamtui.core.journal import Journal
+
+    return Journal(path)
+
+
+@click.group("journal")
+def journal() -> None:
+    """The undo journal: what iamtui changed, and how to take it back."""
+
+
+@journal.command("list")
+@journal_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@one_line_errors
+@action_errors
+def list_entries(journal_path: Path | None, fmt: str) -> None:
+    """List journal entries, oldest first, with their status."""
+    store = _journal(journal_path)
+    verification = store.verify()
+    entries = store.entries()
+    if fmt == "json":
+        rows = []
+        for entry in entries:
+            data = entry.to_json()
+            data.pop("plan", None)
+            data.pop("steps", None)
+            rows.append(data)
+        payload = {
+            "journal": str(store.path),
+            "verified": verification.ok,
+            "problem": verification.problem,
+            "entries": rows,
+        }
+        click.echo(json.dumps(payload, indent=2))
+    elif not entries:
+        click.echo(f"journal {store.path} has no entries")
+    else:
+        for entry in entries:
+            click.echo(
+                f"{entry.id}  {entry.time[:19].replace('T', ' ')}  {entry.action:<20}  "
+                f"{entry.status_line()}  {entry.summary}"
+            )
+    if not verification.ok:
+        click.echo(f"iamtui: warning: {verification.message()}", err=True)
+
+
+@journal.command("show")
+@click.argument("entry_id")
+@journal_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@one_line_errors
+@action_errors
+def show(entry_id: str, journal_path: Path | None, fmt: str) -> None:
+    """Show one entry: its plan, each step's outcome, and what cannot be undone."""
+    entry = _journal(journal_path).entry(entry_id)
+    if fmt == "json":
+        click.echo(json.dumps(entry.to_json(), indent=2))
+        return
+    click.echo(f"{entry.id}  {entry.summary}")
+    click.echo(f"  time     {entry.time}")
+    click.echo(f"  account  {entry.account}   caller {entry.caller}")
+    click.echo(f"  status   {entry.status_line()}")
+    if entry.undoes:
+        click.echo(f"  undoes   {entry.undoes}")
+    for index, step in enumerate(entry.plan.steps):
+        log = entry.log(index)
+        mark = "↺" if step.reversible else "✗"
+        click.echo(f"  {index + 1:>2}. [{log.state:<8}] {mark} {step.description}")
+        click.echo(f"        {step.call.text()}")
+        if log.result is not None and not log.result.get("ok"):
+            click.echo(f"        {log.result.get('code')}: {log.result.get('message')}")
+    end = entry.end or {}
+    if end.get("reason"):
+        click.echo(f"  stopped: {end['reason']}")
+    for note in entry.plan.notes:
+        click.echo(f"  note: {note}")
+
+
+@journal.command("verify")
+@journal_option
+@one_line_errors
+def verify(journal_path: Path | None) -> None:
+    """Check the hash chain; exit 1 naming the first bad record."""
+    verification = _journal(journal_path).verify()
+    click.echo(verification.message(), err=not verification.ok)
+    if not verification.ok:
+        sys.exit(EXIT_PROBLEM)
+
+
+@journal.command("undo")
+@click.argument("entry_id")
+@journal_option
+@connection_options
+@click.option("--yes", "-y", is_flag=True, help="Skip the yes/no question (not a typed phrase).")
+@click.option("--confirm", "phrase", help="The typed confirmation phrase, for scripts.")
+@click.option("--dry-run", is_flag=True, help="Show the undo plan; change nothing.")
+@one_line_errors
+@action_errors
+def undo(
+    entry_id: str,
+    journal_path: Path | None,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    yes: bool,
+    phrase: str | None,
+    dry_run: bool,
+) -> None:
+    """Revert the completed steps of entry ENTRY_ID (checked against live state first)."""
+    from iamtui.core.actions import Executor, Planner, context_snapshot, undo_entry
+    from iamtui.core.session import connect
+
+    store = _journal(journal_path)
+    # `iamtui --endpoint-url X journal undo ID` works too: fall back to the root's flags.
+    root = click.get_current_context().find_root().params
+    conn = connect(
+        settings_from(
+            profile or root.get("profile"),
+            region or root.get("region"),
+            endpoint_url or root.get("endpoint_url"),
+        )
+    )
+    planner = Planner(conn, context_snapshot(conn))
+    plan = undo_entry(planner, store, entry_id)
+    for line in plan.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing was changed")
+        return
+    needed = plan.confirmation_phrase
+    if needed is not None:
+        typed = phrase if phrase is not None else click.prompt(f"Type {needed} to confirm")
+        confirmed = plan.confirm(typed)
+    else:
+        if not yes and not click.confirm("Run this undo?", default=False):
+            raise UserError("undo cancelled: nothing was changed")
+        confirmed = plan.confirm()
+    report = Executor(conn, store).run(confirmed, caller=planner.caller)
+    for secret in report.secrets:
+        click.echo(f"{secret.kind} for {secret.label} (shown once): {secret.reveal()}")
+        secret.drop()
+    click.echo(report.message(), err=not report.ok)
+    if not report.ok:
+        sys.exit(EXIT_PROBLEM)

@@ -1,0 +1,94 @@
+"""Actions: plans that fix the account, previewed, confirmed, run step by step and journaled.
+
+Typical use (the TUI does the same in a worker thread)::
+
+    planner = Planner(conn, snapshot, read_only=False)
+    plan = planner.plan(Request.deactivate_key("alice", "AKIA..."))   # ActionRefused: one line
+    plan.preview(), plan.warnings, plan.notes, plan.confirmation_phrase  # the modal
+    confirmed = plan.confirm(typed)                                     # ConfirmationMismatch
+    report = Executor(conn, Journal()).run(confirmed)                  # journaled, step by step
+    for secret in report.secrets: show once, then secret.drop()
+    undo_plan = planner.undo(journal.entry(report.entry_id))
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from iamtui.core.actions.builders import Planner, Request, quarantine_document
+from iamtui.core.actions.executor import ExecutionReport, Executor, Hooks, StepOutcome
+from iamtui.core.actions.guards import (
+    QUARANTINE_POLICY,
+    ActionRefused,
+    Caller,
+    ReadOnlyMode,
+    SelfLockout,
+    load_caller,
+)
+from iamtui.core.actions.plan import (
+    ActionId,
+    ApiCall,
+    Check,
+    ConfirmationMismatch,
+    ConfirmedPlan,
+    InverseStep,
+    Plan,
+    PreviewStep,
+    RotateStage,
+    Skipped,
+    Step,
+    Target,
+)
+from iamtui.core.actions.secrets import AccessKeySecret, Secret
+from iamtui.core.actions.undo import build_undo, step_took_effect, undo_entry
+from iamtui.core.loader import utcnow
+from iamtui.core.model import AccountSnapshot
+
+
+def context_snapshot(conn: Any, *, now: datetime | None = None) -> AccountSnapshot:
+    """The little a planner needs when no account was loaded (journal undo): caller and alias."""
+    caller = load_caller(conn)
+    aliases = conn.iam.list_account_aliases().get("AccountAliases", [])
+    return AccountSnapshot(
+        account_id=caller.identity.account,
+        loaded_at=now or utcnow(),
+        caller=caller.identity,
+        alias=aliases[0] if aliases else None,
+        source=conn.endpoint,
+    )
+
+
+__all__ = [
+    "QUARANTINE_POLICY",
+    "AccessKeySecret",
+    "ActionId",
+    "ActionRefused",
+    "ApiCall",
+    "Caller",
+    "Check",
+    "ConfirmationMismatch",
+    "ConfirmedPlan",
+    "ExecutionReport",
+    "Executor",
+    "Hooks",
+    "InverseStep",
+    "Plan",
+    "Planner",
+    "PreviewStep",
+    "ReadOnlyMode",
+    "Request",
+    "RotateStage",
+    "Secret",
+    "SelfLockout",
+    "Skipped",
+    "Step",
+    "StepOutcome",
+    "Target",
+    "build_undo",
+    "context_snapshot",
+    "load_caller",
+    "quarantine_document",
+    "step_took_effect",
+    "undo_entry",
+]

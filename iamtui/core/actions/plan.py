@@ -1,0 +1,491 @@
+"""Plans: what an action will do, call by call, as plain data the UI previews and the journal keeps.
+
+A :class:`Plan` is an ordered list of :class:`Step` objects. Each step is exactly one IAM API call
+with the checks that must hold right before it (:class:`Check`), the check that tells afterwards
+whether it took effect, and the calls that undo it (:class:`InverseStep`) or the reason it cannot
+be undone. Plans serialise to JSON (``to_json``/``from_json``) and never contain a secret: values
+that are secret or only known at run time are placeholders the executor fills in.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from botocore import xform_name
+
+#: JSON-able data (params, expected values, saved state).
+JSON: TypeAlias = Any
+
+#: Plan format version, stored with every serialised plan.
+PLAN_VERSION = 1
+
+#: Operations that delete a whole principal: always confirmed by typing, even when undoable.
+PRINCIPAL_DELETIONS = frozenset({"DeleteUser", "DeleteRole", "DeleteServiceLinkedRole"})
+
+
+class ActionId(enum.StrEnum):
+    """Every action iamtui can plan; the first nine match ``findings.Action`` values."""
+
+    KEY_DEACTIVATE = "key.deactivate"
+    KEY_ROTATE = "key.rotate"
+    KEY_DELETE = "key.delete"
+    USER_DISABLE_CONSOLE = "user.disable-console"
+    USER_DELETE = "user.delete"
+    ROLE_QUARANTINE = "role.quarantine"
+    ROLE_DELETE = "role.delete"
+    POLICY_DETACH = "policy.detach"
+    ROOT_HARDEN = "root.harden"
+    KEY_ACTIVATE = "key.activate"
+    POLICY_DELETE_INLINE = "policy.delete-inline"
+    GROUP_REMOVE_USER = "group.remove-user"
+    BATCH = "batch"
+    UNDO = "undo"
+
+
+class RotateStage(enum.StrEnum):
+    """AWS's rotation is several steps over time: create, switch workloads, deactivate, delete."""
+
+    CREATE = "create"
+    DEACTIVATE_OLD = "deactivate-old"
+    DELETE_OLD = "delete-old"
+
+
+class Op(enum.StrEnum):
+    """How a check compares what it read with what the plan expects."""
+
+    EQ = "eq"
+    NE = "ne"
+    #: An ISO time (or null) that is not later than the expected ISO time.
+    NOT_AFTER = "not_after"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One IAM API call: the operation name as AWS spells it and its parameters."""
+
+    operation: str
+    params: Mapping[str, JSON] = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        """The boto3 client method (``UpdateAccessKey`` -> ``update_access_key``)."""
+        return snake_case(self.operation)
+
+    def text(self, limit: int = 60) -> str:
+        """``iam:UpdateAccessKey UserName=alice ...`` for previews; long values are shortened."""
+        parts = [f"iam:{self.operation}"]
+        for name, value in self.params.items():
+            shown = _short(value, limit)
+            parts.append(f"{name}={shown}")
+        return " ".join(parts)
+
+    def to_json(self) -> JSON:
+        """Plain data."""
+        return {"operation": self.operation, "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: JSON) -> ApiCall:
+        """Back from plain data."""
+        return cls(str(data["operation"]), dict(data.get("params") or {}))
+
+
+def _short(value: JSON, limit: int) -> str:
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)).startswith("$"):
+        key = next(iter(value))
+        return f"<{key[1:]}:{value[key]}>"
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A precondition or effect: read calls (a named probe) and a comparison with ``expect``."""
+
+    probe: str
+    params: Mapping[str, JSON]
+    expect: JSON
+    description: str
+    op: Op = Op.EQ
+
+    def to_json(self) -> JSON:
+        """Plain data."""
+        return {
+            "probe": self.probe,
+            "params": dict(self.params),
+            "expect": self.expect,
+            "op": self.op.value,
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Check:
+        """Back from plain data."""
+        return cls(
+            probe=str(data["probe"]),
+            params=dict(data.get("params") or {}),
+            expect=data.get("expect"),
+            description=str(data.get("description", "")),
+            op=Op(data.get("op", "eq")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InverseStep:
+    """One call that undoes (part of) a step, with its own precondition and effect."""
+
+    call: ApiCall
+    description: str
+    preconditions: tuple[Check, ...] = ()
+    effect: Check | None = None
+    #: Whether this undo call can itself be taken back (deleting a new key cannot).
+    reversible: bool = True
+    irreversible_reason: str = ""
+
+    def to_json(self) -> JSON:
+        """Plain data."""
+        return {
+            "call": self.call.to_json(),
+            "description": self.description,
+            "preconditions": [c.to_json() for c in self.preconditions],
+            "effect": self.effect.to_json() if self.effect else None,
+            "reversible": self.reversible,
+            "irreversible_reason": self.irreversible_reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: JSON) -> InverseStep:
+        """Back from plain data."""
+        effect = data.get("effect")
+        return cls(
+            call=ApiCall.from_json(data["call"]),
+            description=str(data.get("description", "")),
+            preconditions=tuple(Check.from_json(c) for c in data.get("preconditions") or ()),
+            effect=Check.from_json(effect) if effect else None,
+            reversible=bool(data.get("reversible", True)),
+            irreversible_reason=str(data.get("irreversible_reason", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A principal a plan acts on (``kind`` is user, role or group)."""
+
+    kind: str
+    name: str
+    arn: str
+
+    def to_json(self) -> JSON:
+        """Plain data."""
+        return {"kind": self.kind, "name": self.name, "arn": self.arn}
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Target:
+        """Back from plain data."""
+        return cls(str(data["kind"]), str(data["name"]), str(data["arn"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One IAM call of a plan, with its guards and its way back."""
+
+    call: ApiCall
+    description: str
+    #: Index into ``Plan.targets`` of the principal this step changes.
+    target: int = 0
+    preconditions: tuple[Check, ...] = ()
+    #: Holds once the call took effect: decides a crashed step's fate.
+    effect: Check | None = None
+    #: Calls that undo this step, in order; empty when irreversible.
+    inverse: tuple[InverseStep, ...] = ()
+    #: Why this step cannot be undone ("" when it can).
+    irreversible_reason: str = ""
+    #: What an undo does not bring back even though the step is undoable ("" when nothing).
+    loss: str = ""
+    #: For undo plans: the index of the original step this call undoes.
+    undoes_step: int | None = None
+    #: Poll this operation after the call until it reports completion (service-linked roles).
+    wait: str | None = None
+
+    @property
+    def reversible(self) -> bool:
+        """It can be taken back: it has an inverse (or, in an undo plan, is not one-way)."""
+        return not self.irreversible_reason
+
+    @property
+    def severe(self) -> bool:
+        """Deletes a whole principal: confirmed by typing even when undoable."""
+        return self.call.operation in PRINCIPAL_DELETIONS
+
+    def to_json(self) -> JSON:
+        """Plain data."""
+        return {
+            "call": self.call.to_json(),
+            "description": self.description,
+            "target": self.target,
+            "preconditions": [c.to_json() for c in self.preconditions],
+            "effect": self.effect.to_json() if self.effect else None,
+            "inverse": [i.to_json() for i in self.inverse],
+            "irreversible_reason": self.irreversible_reason,
+            "loss": self.loss,
+            "undoes_step": self.undoes_step,
+            "wait": self.wait,
+        }
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Step:
+        """Back from plain data."""
+        effect = data.get("effect")
+        undoes = data.get("undoes_step")
+        return cls(
+            call=ApiCall.from_json(data["call"]),
+            description=str(data.get("description", "")),
+            target=int(data.get("target", 0)),
+            preconditions=tuple(Check.from_json(c) for c in data.get("preconditions") or ()),
+            effect=Check.from_json(effect) if effect else None,
+            inverse=tuple(InverseStep.from_json(i) for i in data.get("inverse") or ()),
+            irreversible_reason=str(data.get("irreversible_reason", "")),
+            loss=str(data.get("loss", "")),
+            undoes_step=int(undoes) if undoes is not None else None,
+            wait=data.get("wait"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A batch member that could not be planned, and why (one line)."""
+
+    target: str
+    reason: str
+
+    def to_json(self) -> JSON:
+        """Plain data."""
+        return {"target": self.target, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewStep:
+    """One row of a plan preview: the call, what it does, and whether it can be taken back."""
+
+    index: int
+    call: str
+    description: str
+    reversible: bool
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one action (or a batch, or an undo) will do; data for preview, dry run and journal."""
+
+    action: ActionId
+    summary: str
+    account_id: str
+    targets: tuple[Target, ...]
+    steps: tuple[Step, ...]
+    built_at: datetime
+    #: When the data the operator reviewed was loaded (``AccountSnapshot.loaded_at``).
+    data_time: datetime | None = None
+    account_alias: str | None = None
+    caller_arn: str | None = None
+    #: Saved state needed to undo, keyed by target ARN (no secrets).
+    before: Mapping[str, JSON] = field(default_factory=dict)
+    #: Things the operator should know before confirming (non-blocking).
+    warnings: tuple[str, ...] = ()
+    #: What cannot be undone or restored, stated plainly.
+    notes: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    #: For undo plans: the journal entry this plan undoes.
+    undoes: str | None = None
+    #: Action-specific options (rotation stage, override flags), for the record.
+    options: Mapping[str, JSON] = field(default_factory=dict)
+
+    @property
+    def irreversible(self) -> bool:
+        """Some step cannot be undone."""
+        return any(not s.reversible for s in self.steps)
+
+    @property
+    def needs_typed_confirmation(self) -> bool:
+        """Irreversible steps and principal deletions are confirmed by typing a name."""
+        return self.irreversible or any(s.severe for s in self.steps)
+
+    @property
+    def principals(self) -> tuple[Target, ...]:
+        """The distinct principals the steps change."""
+        used = sorted({s.target for s in self.steps})
+        return tuple(self.targets[i] for i in used if i < len(self.targets)) or self.targets
+
+    @property
+    def confirmation_phrase(self) -> str | None:
+        """What the operator must type, or None when a simple yes is enough."""
+        if not self.needs_typed_confirmation:
+            return None
+        principals = self.principals
+        if len(principals) == 1:
+            return principals[0].name
+        return self.account_alias or self.account_id
+
+    def check_confirmation(self, typed: str | None) -> bool:
+        """Whether ``typed`` confirms this plan (any answer does when no phrase is needed)."""
+        phrase = self.confirmation_phrase
+        return phrase is None or (typed is not None and typed.strip() == phrase)
+
+    def confirm(self, typed: str | None = None) -> ConfirmedPlan:
+        """A plan the executor may run; raises ConfirmationMismatch naming what to type."""
+        if not self.check_confirmation(typed):
+            raise ConfirmationMismatch(
+                f"type {self.confirmation_phrase!r} to confirm: {self.summary}"
+            )
+        return ConfirmedPlan(self)
+
+    def preview(self) -> tuple[PreviewStep, ...]:
+        """Rows for the preview modal: each call, what it does, and whether it can be undone."""
+        rows = []
+        for index, step in enumerate(self.steps):
+            if not step.reversible:
+                note = f"irreversible: {step.irreversible_reason}"
+            elif step.undoes_step is not None:
+                note = f"reverts step {step.undoes_step + 1} of the original plan"
+                note += f"; {step.loss}" if step.loss else ""
+            elif step.loss:
+                note = f"undoable, but {step.loss}"
+            else:
+                note = "undoable"
+            rows.append(
+                PreviewStep(index, step.call.text(), step.description, step.reversible, note)
+            )
+        return tuple(rows)
+
+    def lines(self) -> list[str]:
+        """The preview as plain text lines (CLI, logs)."""
+        out = [self.summary]
+        for row in self.preview():
+            mark = "↺" if row.reversible else "✗"
+            out.append(f"  {row.index + 1:>2}. {mark} {row.description}")
+            out.append(f"        {row.call}")
+            out.append(f"        {row.note}")
+        out += [f"  ! {w}" for w in self.warnings]
+        out += [f"  note: {n}" for n in self.notes]
+        out += [f"  skipped {s.target}: {s.reason}" for s in self.skipped]
+        if self.confirmation_phrase:
+            out.append(f"  confirm by typing: {self.confirmation_phrase}")
+        return out
+
+    def operations(self) -> tuple[str, ...]:
+        """The IAM write actions the plan sends (for the policy iamtui needs)."""
+        names = {f"iam:{s.call.operation}" for s in self.steps}
+        names |= {f"iam:{s.wait}" for s in self.steps if s.wait}
+        return tuple(sorted(names))
+
+    def to_json(self) -> JSON:
+        """Plain, secret-free data for the journal and for handing a plan to another process."""
+        return {
+            "version": PLAN_VERSION,
+            "action": self.action.value,
+            "summary": self.summary,
+            "account_id": self.account_id,
+            "account_alias": self.account_alias,
+            "caller_arn": self.caller_arn,
+            "targets": [t.to_json() for t in self.targets],
+            "steps": [s.to_json() for s in self.steps],
+            "built_at": self.built_at.isoformat(),
+            "data_time": self.data_time.isoformat() if self.data_time else None,
+            "before": dict(self.before),
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "skipped": [s.to_json() for s in self.skipped],
+            "undoes": self.undoes,
+            "options": dict(self.options),
+        }
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Plan:
+        """Back from plain data; raises ValueError on another format version."""
+        if data.get("version") != PLAN_VERSION:
+            raise ValueError(f"unsupported plan version {data.get('version')!r}")
+        data_time = data.get("data_time")
+        return cls(
+            action=ActionId(data["action"]),
+            summary=str(data["summary"]),
+            account_id=str(data["account_id"]),
+            account_alias=data.get("account_alias"),
+            caller_arn=data.get("caller_arn"),
+            targets=tuple(Target.from_json(t) for t in data.get("targets") or ()),
+            steps=tuple(Step.from_json(s) for s in data.get("steps") or ()),
+            built_at=datetime.fromisoformat(data["built_at"]),
+            data_time=datetime.fromisoformat(data_time) if data_time else None,
+            before=dict(data.get("before") or {}),
+            warnings=tuple(data.get("warnings") or ()),
+            notes=tuple(data.get("notes") or ()),
+            skipped=tuple(
+                Skipped(str(s["target"]), str(s["reason"])) for s in data.get("skipped") or ()
+            ),
+            undoes=data.get("undoes"),
+            options=dict(data.get("options") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmedPlan:
+    """A plan the operator confirmed (with the typed phrase when one was needed)."""
+
+    plan: Plan
+
+
+class ConfirmationMismatch(ValueError):
+    """The typed phrase does not match; the message says what to type."""
+
+
+def combine(
+    plans: Sequence[Plan],
+    *,
+    built_at: datetime,
+    skipped: Iterable[Skipped] = (),
+    summary: str | None = None,
+) -> Plan:
+    """Several plans as one batch: targets merged, steps in order, each step re-pointed."""
+    if len(plans) == 1 and not tuple(skipped):
+        return plans[0]
+    first = plans[0]
+    targets: list[Target] = []
+    steps: list[Step] = []
+    before: dict[str, JSON] = {}
+    warnings: list[str] = []
+    notes: list[str] = []
+    for plan in plans:
+        mapping: dict[int, int] = {}
+        for index, target in enumerate(plan.targets):
+            if target not in targets:
+                targets.append(target)
+            mapping[index] = targets.index(target)
+        steps += [replace(s, target=mapping.get(s.target, 0)) for s in plan.steps]
+        before.update(plan.before)
+        warnings += [w for w in plan.warnings if w not in warnings]
+        notes += [n for n in plan.notes if n not in notes]
+    names = ", ".join(t.name for t in targets[:5]) + ("…" if len(targets) > 5 else "")
+    return Plan(
+        action=ActionId.BATCH,
+        summary=summary or f"{len(plans)} actions on {len(targets)} principals: {names}",
+        account_id=first.account_id,
+        account_alias=first.account_alias,
+        caller_arn=first.caller_arn,
+        targets=tuple(targets),
+        steps=tuple(steps),
+        built_at=built_at,
+        data_time=first.data_time,
+        before=before,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        skipped=tuple(skipped),
+        options={"actions": [p.action.value for p in plans]},
+    )
+
+
+def snake_case(name: str) -> str:
+    """AWS operation name to boto3 method (``ListSSHPublicKeys`` -> ``list_ssh_public_keys``)."""
+    return str(xform_name(name))

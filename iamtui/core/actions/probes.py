@@ -1,0 +1,386 @@
+"""Probes: the read calls behind a precondition, named so a check is plain data in a plan.
+
+A :class:`~iamtui.core.actions.plan.Check` names a probe, its parameters and the value the plan
+expects. Evaluating it runs the probe's read calls against IAM now and compares. The same probes
+tell afterwards whether a crashed step took effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from iamtui.core.actions import reads
+from iamtui.core.actions.plan import JSON, Check, Op
+from iamtui.core.loader import policy_document
+
+Probe = Callable[[Any, Mapping[str, JSON]], JSON]
+
+#: probe name -> (function, the IAM read actions it sends).
+PROBES: dict[str, tuple[Probe, tuple[str, ...]]] = {}
+
+
+def probe(name: str, *actions: str) -> Callable[[Probe], Probe]:
+    """Register a probe under a name that plans refer to."""
+
+    def register(func: Probe) -> Probe:
+        PROBES[name] = (func, tuple(f"iam:{a}" for a in actions))
+        return func
+
+    return register
+
+
+def _absent_is(default: JSON, func: Callable[[], JSON]) -> JSON:
+    """Run a read; NoSuchEntity means ``default``."""
+    try:
+        return func()
+    except ClientError as exc:
+        if reads.missing(exc):
+            return default
+        raise
+
+
+def _p(params: Mapping[str, JSON], name: str) -> str:
+    return str(params[name])
+
+
+@probe("key.status", "ListAccessKeys")
+def key_status(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Active, Inactive, or None when the key is gone."""
+
+    def read() -> JSON:
+        for key in reads.read_keys(iam, _p(p, "UserName"), last_used=False):
+            if key.key_id == p["AccessKeyId"]:
+                return key.status
+        return None
+
+    return _absent_is(None, read)
+
+
+@probe("key.last_used", "GetAccessKeyLastUsed")
+def key_last_used(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """ISO time of the key's last use, or None (never used, or gone)."""
+    return _absent_is(None, lambda: reads.key_last_used(iam, _p(p, "AccessKeyId"))[0])
+
+
+@probe("key.ids", "ListAccessKeys")
+def key_ids(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The user's key ids, sorted."""
+    return _absent_is(
+        [],
+        lambda: sorted(k.key_id for k in reads.read_keys(iam, _p(p, "UserName"), last_used=False)),
+    )
+
+
+@probe("user.exists", "GetUser")
+def user_exists(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether the user exists."""
+    return _absent_is(False, lambda: bool(iam.get_user(UserName=_p(p, "UserName"))))
+
+
+@probe(
+    "user.state",
+    "GetUser",
+    "ListUserTags",
+    "ListGroupsForUser",
+    "ListAttachedUserPolicies",
+    "ListUserPolicies",
+    "GetUserPolicy",
+    "GetLoginProfile",
+    "ListAccessKeys",
+    "ListMFADevices",
+    "ListSSHPublicKeys",
+    "ListSigningCertificates",
+    "ListServiceSpecificCredentials",
+)
+def user_state(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The user's fingerprint (groups, policies, credentials), or None when gone."""
+    try:
+        user = reads.read_user(iam, _p(p, "UserName"), last_used=False, bodies=False)
+        return user.fingerprint()
+    except reads.NotFound:
+        return None
+
+
+@probe("user.groups", "ListGroupsForUser")
+def user_groups(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The user's groups, sorted."""
+    return _absent_is([], lambda: list(reads.user_groups(iam, _p(p, "UserName"))))
+
+
+@probe("user.in_group", "ListGroupsForUser")
+def user_in_group(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether the user is a member of the group."""
+    return _absent_is(False, lambda: p["GroupName"] in reads.user_groups(iam, _p(p, "UserName")))
+
+
+@probe("user.boundary", "GetUser")
+def user_boundary(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The user's permissions boundary ARN, or None."""
+
+    def read() -> JSON:
+        raw = iam.get_user(UserName=_p(p, "UserName"))["User"]
+        return (raw.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+
+    return _absent_is(None, read)
+
+
+@probe("login_profile.exists", "GetLoginProfile")
+def login_profile_exists(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether the user has a console password."""
+    return reads.login_profile(iam, _p(p, "UserName")) is not None
+
+
+@probe("mfa.enabled", "ListMFADevices")
+def mfa_enabled(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether this MFA device is enabled for the user."""
+
+    def read() -> JSON:
+        devices = reads.pages(iam, "list_mfa_devices", "MFADevices", UserName=_p(p, "UserName"))
+        return any(d["SerialNumber"] == p["SerialNumber"] for d in devices)
+
+    return _absent_is(False, read)
+
+
+@probe("virtual_mfa.unassigned", "ListVirtualMFADevices")
+def virtual_mfa_unassigned(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether the virtual MFA device exists and is assigned to nobody (deletable)."""
+    devices = reads.pages(
+        iam, "list_virtual_mfa_devices", "VirtualMFADevices", AssignmentStatus="Unassigned"
+    )
+    return any(d["SerialNumber"] == p["SerialNumber"] for d in devices)
+
+
+def _listed_status(iam: Any, method: str, key: str, user: str, id_field: str, wanted: JSON) -> JSON:
+    def read() -> JSON:
+        for item in reads.pages(iam, method, key, UserName=user):
+            if item[id_field] == wanted:
+                return item["Status"]
+        return None
+
+    return _absent_is(None, read)
+
+
+@probe("ssh_key.status", "ListSSHPublicKeys")
+def ssh_key_status(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Active, Inactive, or None when the SSH key is gone."""
+    return _listed_status(
+        iam,
+        "list_ssh_public_keys",
+        "SSHPublicKeys",
+        _p(p, "UserName"),
+        "SSHPublicKeyId",
+        p["SSHPublicKeyId"],
+    )
+
+
+@probe("ssh_key.by_body", "ListSSHPublicKeys", "GetSSHPublicKey")
+def ssh_key_by_body(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Status of the user's SSH key with this public key body, or None."""
+
+    def read() -> JSON:
+        user = _p(p, "UserName")
+        for meta in reads.pages(iam, "list_ssh_public_keys", "SSHPublicKeys", UserName=user):
+            body = iam.get_ssh_public_key(
+                UserName=user, SSHPublicKeyId=meta["SSHPublicKeyId"], Encoding="SSH"
+            )["SSHPublicKey"]["SSHPublicKeyBody"]
+            if body.strip() == str(p["Body"]).strip():
+                return meta["Status"]
+        return None
+
+    return _absent_is(None, read)
+
+
+@probe("certificate.status", "ListSigningCertificates")
+def certificate_status(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Active, Inactive, or None when the signing certificate is gone."""
+    return _listed_status(
+        iam,
+        "list_signing_certificates",
+        "Certificates",
+        _p(p, "UserName"),
+        "CertificateId",
+        p["CertificateId"],
+    )
+
+
+@probe("certificate.by_body", "ListSigningCertificates")
+def certificate_by_body(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Status of the user's signing certificate with this body, or None."""
+
+    def read() -> JSON:
+        user = _p(p, "UserName")
+        for cert in reads.pages(iam, "list_signing_certificates", "Certificates", UserName=user):
+            if cert["CertificateBody"].strip() == str(p["Body"]).strip():
+                return cert["Status"]
+        return None
+
+    return _absent_is(None, read)
+
+
+@probe("service_credential.status", "ListServiceSpecificCredentials")
+def service_credential_status(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Active, Inactive, or None when the service-specific credential is gone."""
+
+    def read() -> JSON:
+        for cred in reads.service_credentials(iam, _p(p, "UserName")):
+            if cred["id"] == p["ServiceSpecificCredentialId"]:
+                return cred["status"]
+        return None
+
+    return _absent_is(None, read)
+
+
+_ATTACHED = {
+    "user": ("list_attached_user_policies", "UserName"),
+    "group": ("list_attached_group_policies", "GroupName"),
+    "role": ("list_attached_role_policies", "RoleName"),
+}
+
+
+@probe(
+    "policy.attached",
+    "ListAttachedUserPolicies",
+    "ListAttachedGroupPolicies",
+    "ListAttachedRolePolicies",
+)
+def policy_attached(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether a managed policy is attached to the user, group or role."""
+    method, param = _ATTACHED[str(p["Kind"])]
+
+    def read() -> JSON:
+        listed = reads.pages(iam, method, "AttachedPolicies", **{param: p["Name"]})
+        return any(a["PolicyArn"] == p["PolicyArn"] for a in listed)
+
+    return _absent_is(False, read)
+
+
+_INLINE = {
+    "user": ("get_user_policy", "UserName"),
+    "group": ("get_group_policy", "GroupName"),
+    "role": ("get_role_policy", "RoleName"),
+}
+
+
+@probe("inline.document", "GetUserPolicy", "GetGroupPolicy", "GetRolePolicy")
+def inline_document(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """An inline policy's document, or None when there is no such policy."""
+    method, param = _INLINE[str(p["Kind"])]
+    return _absent_is(
+        None,
+        lambda: policy_document(
+            getattr(iam, method)(**{param: p["Name"], "PolicyName": p["PolicyName"]})[
+                "PolicyDocument"
+            ]
+        ),
+    )
+
+
+@probe("role.exists", "GetRole")
+def role_exists(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether the role exists."""
+    return _absent_is(False, lambda: bool(iam.get_role(RoleName=_p(p, "RoleName"))))
+
+
+@probe(
+    "role.state",
+    "GetRole",
+    "ListRoleTags",
+    "ListAttachedRolePolicies",
+    "ListRolePolicies",
+    "GetRolePolicy",
+    "ListInstanceProfilesForRole",
+)
+def role_state(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The role's fingerprint, or None when gone."""
+    try:
+        return reads.read_role(iam, _p(p, "RoleName")).fingerprint()
+    except reads.NotFound:
+        return None
+
+
+@probe("instance_profile.has_role", "GetInstanceProfile")
+def instance_profile_has_role(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether the instance profile holds the role."""
+
+    def read() -> JSON:
+        profile = iam.get_instance_profile(InstanceProfileName=p["InstanceProfileName"])
+        return any(r["RoleName"] == p["RoleName"] for r in profile["InstanceProfile"]["Roles"])
+
+    return _absent_is(False, read)
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What a check found: whether it holds, the value read, and a one-line reason if not."""
+
+    check: Check
+    ok: bool
+    observed: JSON
+    reason: str = ""
+
+
+def compare(op: Op, observed: JSON, expect: JSON) -> bool:
+    """Apply a check's comparison."""
+    if op is Op.EQ:
+        return bool(observed == expect)
+    if op is Op.NE:
+        return bool(observed != expect)
+    if observed is None:
+        return True
+    if expect is None:
+        return False
+    return datetime.fromisoformat(str(observed)) <= datetime.fromisoformat(str(expect))
+
+
+def show(value: JSON) -> str:
+    """A short rendering of an observed or expected value."""
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if isinstance(value, dict):
+        text = reads.canonical(value)
+        return text if len(text) <= 80 else text[:79] + "…"
+    return str(value)
+
+
+def difference(expect: JSON, observed: JSON) -> str:
+    """The fields of two fingerprints that differ, as ``name now X (plan saw Y)``."""
+    if not isinstance(expect, dict) or not isinstance(observed, dict):
+        return f"now {show(observed)} (plan saw {show(expect)})"
+    parts = [
+        f"{name} now {show(observed.get(name))} (plan saw {show(expect.get(name))})"
+        for name in sorted(set(expect) | set(observed))
+        if expect.get(name) != observed.get(name)
+    ]
+    return "; ".join(parts)
+
+
+def evaluate(iam: Any, check: Check) -> CheckResult:
+    """Run a check's reads now and compare; read errors propagate to the caller."""
+    entry = PROBES.get(check.probe)
+    if entry is None:
+        raise KeyError(f"unknown probe {check.probe!r}")
+    observed = entry[0](iam, check.params)
+    ok = compare(check.op, observed, check.expect)
+    reason = ""
+    if not ok:
+        if check.op is Op.NOT_AFTER or check.op is Op.NE:
+            reason = f"{check.description}: found {show(observed)}"
+        else:
+            reason = f"{check.description}: {difference(check.expect, observed)}"
+    return CheckResult(check, ok, observed, reason)
+
+
+def read_actions(probe_name: str) -> tuple[str, ...]:
+    """The IAM read actions a probe sends (for the permissions a plan needs)."""
+    entry = PROBES.get(probe_name)
+    return entry[1] if entry else ()

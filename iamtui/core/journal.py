@@ -1,0 +1,663 @@
+"""The undo journal: an append-only, hash-chained JSON Lines log of every executed plan.
+
+Each executed plan is one *entry*: a ``begin`` record (the plan with its saved before-state), per
+step an ``intent`` record written and fsynced before the call and a ``result`` record after it,
+and an ``end`` record. Every record holds the SHA-256 of the previous line, and a sidecar
+``.head`` file holds the count and hash of the last record, so ``verify`` detects an edited,
+dropped, reordered or cut-off record. Record lines are fsynced one by one (an intent is on disk
+before its call is sent); the head is fsynced at entry boundaries, so after a power cut it may lag
+behind the chain, which ``verify`` reports as harmless and the next writer repairs. One writer
+at a time holds an exclusive ``flock`` on a sidecar ``.lock`` file. Secrets never enter: every
+record passes through ``redact``.
+
+The chain makes tampering evident, not impossible: anyone who can rewrite the whole file and its
+head can forge a consistent journal. Ship it off the machine for that guarantee.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import platformdirs
+
+from iamtui.core.actions.plan import JSON, Plan
+from iamtui.core.actions.secrets import redact
+
+FORMAT_VERSION = 1
+GENESIS = "0" * 64
+_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+#: Paths this process holds the writer lock for (flock conflicts inside one process too).
+_HELD: set[Path] = set()
+#: Entries this process is executing right now (shown as running, not interrupted).
+_ACTIVE: set[str] = set()
+
+
+def default_path() -> Path:
+    """``$XDG_STATE_HOME/iamtui/journal.jsonl`` (platformdirs' user state directory)."""
+    return Path(platformdirs.user_state_path("iamtui")) / "journal.jsonl"
+
+
+def canonical(record: Mapping[str, Any]) -> str:
+    """The one JSON text of a record: sorted keys, no spaces, UTF-8."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def line_hash(line: bytes) -> str:
+    """SHA-256 of one record's line (without its newline)."""
+    return hashlib.sha256(line).hexdigest()
+
+
+def utc_now() -> datetime:
+    """The journal's clock."""
+    return datetime.now(UTC)
+
+
+class JournalError(Exception):
+    """A journal problem; the message is one line for the operator."""
+
+
+class JournalBusy(JournalError):
+    """Another iamtui holds the writer lock."""
+
+
+class JournalDamaged(JournalError):
+    """The journal fails verification; nothing is appended to it or undone from it."""
+
+
+class EntryNotFound(JournalError):
+    """No entry has that id (or the prefix is ambiguous)."""
+
+
+# --- verification --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What ``verify`` found: the record count and the first problem, if any."""
+
+    path: Path
+    records: int
+    problem: str | None = None
+    #: Number (1-based) of the first bad record.
+    bad_record: int | None = None
+    #: The head is behind the last records (a write or the machine was interrupted): harmless,
+    #: the chain still covers them, and the next writer repairs it.
+    head_lags: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """No problem found."""
+        return self.problem is None
+
+    def message(self) -> str:
+        """One line for the operator."""
+        if self.problem is None:
+            lag = " (head was behind: an interrupted write)" if self.head_lags else ""
+            return f"journal {self.path}: {self.records} records, chain intact{lag}"
+        return f"journal {self.path}: {self.problem}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    records: list[dict[str, Any]]
+    hashes: list[str]
+    verification: Verification
+
+
+def _head_path(path: Path) -> Path:
+    return path.with_name(path.name + ".head")
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _scan(path: Path) -> _Scan:
+    """Parse every line, checking form, sequence, chain and head as it goes."""
+    records: list[dict[str, Any]] = []
+    hashes: list[str] = []
+
+    def bad(number: int, problem: str) -> _Scan:
+        return _Scan(records, hashes, Verification(path, len(records), problem, number))
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        data = b""
+    lines = data.split(b"\n")
+    tail = lines.pop()  # after the last newline: empty unless a write was torn
+    prev = GENESIS
+    for number, raw in enumerate(lines, 1):
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            return bad(number, f"record {number} is not valid JSON (edited or corrupted)")
+        if not isinstance(record, dict) or canonical(record).encode() != raw:
+            return bad(number, f"record {number} was edited (not in the form iamtui writes)")
+        if record.get("seq") != number:
+            return bad(
+                number,
+                f"record {number} carries sequence number {record.get('seq')}: "
+                "records were dropped, inserted or reordered",
+            )
+        if record.get("prev") != prev:
+            return bad(
+                max(1, number - 1),
+                f"record {max(1, number - 1)} was changed or replaced: "
+                f"record {number} no longer links to it",
+            )
+        records.append(record)
+        prev = line_hash(raw)
+        hashes.append(prev)
+    if tail:
+        number = len(records) + 1
+        return bad(number, f"record {number} is incomplete (a torn write)")
+    return _Scan(records, hashes, _check_head(path, hashes))
+
+
+def _check_head(path: Path, hashes: Sequence[str]) -> Verification:
+    count = len(hashes)
+    try:
+        head = json.loads(_head_path(path).read_text())
+        head_count, head_hash = int(head["records"]), str(head["hash"])
+    except FileNotFoundError:
+        if count == 0:
+            return Verification(path, 0)
+        return Verification(
+            path,
+            count,
+            f"{_head_path(path).name} is missing: cannot tell whether records were cut off",
+            count,
+        )
+    except (ValueError, KeyError, TypeError):
+        return Verification(path, count, f"{_head_path(path).name} is unreadable", count)
+    if head_count > count:
+        return Verification(
+            path,
+            count,
+            f"the journal ends at record {count} but its head records {head_count}: "
+            "records were cut off the end",
+            count + 1,
+        )
+    expected = hashes[head_count - 1] if head_count else GENESIS
+    if head_hash != expected:
+        return Verification(
+            path,
+            count,
+            f"record {head_count} was changed (its hash does not match the journal head)",
+            max(1, head_count),
+        )
+    return Verification(path, count, head_lags=head_count < count)
+
+
+# --- entries -------------------------------------------------------------------------------
+
+
+@dataclass
+class StepLog:
+    """The intent and result records of one step of one entry."""
+
+    index: int
+    intent: Mapping[str, JSON] | None = None
+    result: Mapping[str, JSON] | None = None
+
+    @property
+    def state(self) -> str:
+        """``ok``, ``error``, ``in-doubt`` (intent, no result: a crash mid-call) or ``pending``."""
+        if self.result is not None:
+            if self.result.get("ok"):
+                return "ok"
+            return "in-doubt" if self.result.get("doubt") else "error"
+        return "in-doubt" if self.intent is not None else "pending"
+
+    @property
+    def outputs(self) -> Mapping[str, JSON]:
+        """Non-secret values the call returned (new key id, deletion task id...)."""
+        if self.result is None:
+            return {}
+        return dict(self.result.get("outputs") or {})
+
+
+@dataclass
+class Entry:
+    """One executed plan as the journal recorded it, with its derived status."""
+
+    id: str
+    time: str
+    account: str
+    caller: str
+    action: str
+    summary: str
+    plan: Plan
+    undoes: str | None = None
+    steps: dict[int, StepLog] = field(default_factory=dict)
+    end: Mapping[str, JSON] | None = None
+    running: bool = False
+    #: Undo entries that reverted some of this entry's steps.
+    undone_by: list[str] = field(default_factory=list)
+    #: Indices of this entry's steps already reverted by undo entries.
+    undone_steps: set[int] = field(default_factory=set)
+
+    @property
+    def status(self) -> str:
+        """completed, failed, stopped, interrupted or running."""
+        if self.end is not None:
+            return str(self.end.get("status", "completed"))
+        return "running" if self.running else "interrupted"
+
+    def log(self, index: int) -> StepLog:
+        """The records of one step (empty when it never started)."""
+        return self.steps.get(index) or StepLog(index)
+
+    @property
+    def done_steps(self) -> list[int]:
+        """Steps whose call succeeded."""
+        return sorted(i for i, s in self.steps.items() if s.state == "ok")
+
+    @property
+    def in_doubt(self) -> int | None:
+        """The step that had an intent but no clean result, if any."""
+        return next((i for i, s in sorted(self.steps.items()) if s.state == "in-doubt"), None)
+
+    @property
+    def undone(self) -> bool:
+        """Every completed, reversible step has been reverted."""
+        reversible = {i for i in self.done_steps if self.plan.steps[i].reversible}
+        return bool(reversible) and reversible <= self.undone_steps
+
+    def status_line(self) -> str:
+        """Status with its detail, e.g. ``failed at step 3 (DeleteConflict)``, ``undone by X``."""
+        status = self.status
+        end = self.end or {}
+        step = end.get("step")
+        if status in ("failed", "stopped") and step is not None:
+            code = end.get("code")
+            status = f"{status} at step {int(step) + 1}" + (f" ({code})" if code else "")
+        elif status == "interrupted" and self.in_doubt is not None:
+            status = f"interrupted at step {self.in_doubt + 1} (in doubt)"
+        if self.undone_by:
+            which = "undone" if self.undone else "partly undone"
+            status += f", {which} by {', '.join(self.undone_by)}"
+        return status
+
+    def to_json(self) -> JSON:
+        """Plain data for ``journal list/show --format json``."""
+        return {
+            "id": self.id,
+            "time": self.time,
+            "account": self.account,
+            "caller": self.caller,
+            "action": self.action,
+            "summary": self.summary,
+            "status": self.status,
+            "status_line": self.status_line(),
+            "undoes": self.undoes,
+            "undone_by": list(self.undone_by),
+            "in_doubt": self.in_doubt,
+            "steps": [
+                {
+                    "index": i,
+                    "description": step.description,
+                    "call": step.call.text(),
+                    "reversible": step.reversible,
+                    "state": self.log(i).state,
+                    "error": (
+                        {
+                            "code": (self.log(i).result or {}).get("code"),
+                            "message": (self.log(i).result or {}).get("message"),
+                        }
+                        if self.log(i).state in ("error", "in-doubt") and self.log(i).result
+                        else None
+                    ),
+                }
+                for i, step in enumerate(self.plan.steps)
+            ],
+            "plan": self.plan.to_json(),
+            "end": dict(self.end) if self.end else None,
+        }
+
+
+def _entries(records: Sequence[Mapping[str, Any]]) -> list[Entry]:
+    """Group records into entries (records of unknown entries are ignored)."""
+    found: dict[str, Entry] = {}
+    for record in records:
+        kind = record.get("kind")
+        entry_id = str(record.get("entry", ""))
+        if kind == "begin":
+            try:
+                plan = Plan.from_json(record["plan"])
+            except (KeyError, ValueError, TypeError):
+                continue
+            found[entry_id] = Entry(
+                id=entry_id,
+                time=str(record.get("time", "")),
+                account=str(record.get("account", "")),
+                caller=str(record.get("caller", "")),
+                action=str(record.get("action", "")),
+                summary=str(record.get("summary", "")),
+                plan=plan,
+                undoes=record.get("undoes"),
+            )
+            continue
+        entry = found.get(entry_id)
+        if entry is None:
+            continue
+        if kind in ("intent", "result"):
+            index = int(record.get("step", -1))
+            log = entry.steps.setdefault(index, StepLog(index))
+            if kind == "intent":
+                log.intent = record
+            else:
+                log.result = record
+        elif kind == "end":
+            entry.end = record
+    entries = list(found.values())
+    by_id = {e.id: e for e in entries}
+    for entry in entries:
+        target = by_id.get(entry.undoes or "")
+        if target is None:
+            continue
+        reverted = {
+            step.undoes_step
+            for i, step in enumerate(entry.plan.steps)
+            if step.undoes_step is not None and entry.log(i).state == "ok"
+        }
+        # An original step counts as undone when every inverse call for it succeeded.
+        planned: dict[int, int] = {}
+        ok: dict[int, int] = {}
+        for i, step in enumerate(entry.plan.steps):
+            if step.undoes_step is None:
+                continue
+            planned[step.undoes_step] = planned.get(step.undoes_step, 0) + 1
+            if entry.log(i).state == "ok":
+                ok[step.undoes_step] = ok.get(step.undoes_step, 0) + 1
+        fully = {s for s in reverted if s is not None and ok.get(s) == planned.get(s)}
+        if fully:
+            target.undone_steps |= fully
+            target.undone_by.append(entry.id)
+    return entries
+
+
+# --- the journal ---------------------------------------------------------------------------
+
+
+class Journal:
+    """One journal file: read, verify, and (one process at a time) append."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        """``path`` defaults to the user state directory (``--journal`` overrides)."""
+        self.path = Path(path) if path is not None else default_path()
+
+    def verify(self) -> Verification:
+        """Check form, sequence, hash chain and head; the first problem is reported."""
+        return _scan(self.path).verification
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every record up to the first damaged one."""
+        return _scan(self.path).records
+
+    def entries(self) -> list[Entry]:
+        """Every entry in journal order, with statuses (running, interrupted, undone)."""
+        entries = _entries(self.records())
+        unfinished = [e for e in entries if e.end is None]
+        if unfinished:
+            busy = self.holder() is not None
+            last = entries[-1]
+            for entry in unfinished:
+                entry.running = entry.id in _ACTIVE or (busy and entry is last)
+        return entries
+
+    def entry(self, ref: str) -> Entry:
+        """The entry with this id (or unique id prefix)."""
+        entries = self.entries()
+        exact = [e for e in entries if e.id == ref]
+        matches = exact or [e for e in entries if e.id.startswith(ref)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise EntryNotFound(f"no entry {ref!r} in journal {self.path}")
+        raise EntryNotFound(f"{ref!r} matches {len(matches)} entries: give more of the id")
+
+    def holder(self) -> int | None:
+        """The pid of another process holding the writer lock, or None when free (or ours)."""
+        if self.path.resolve() in _HELD:
+            return None
+        lock = _lock_path(self.path)
+        if not lock.exists():
+            return None
+        fd = os.open(lock, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return _read_pid(lock) or -1
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
+        finally:
+            os.close(fd)
+
+    def writer(self) -> JournalWriter:
+        """Take the writer lock (refused with JournalBusy when another iamtui holds it)."""
+        return JournalWriter(self)
+
+
+def _read_pid(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text().strip() or 0) or None
+    except (OSError, ValueError):
+        return None
+
+
+def new_entry_id(now: datetime, taken: set[str]) -> str:
+    """Short, unique, sortable: ``20260601-120000-k3f9`` (UTC time + 4 random characters)."""
+    while True:
+        suffix = "".join(secrets.choice(_ID_ALPHABET) for _ in range(4))
+        entry_id = f"{now.astimezone(UTC):%Y%m%d-%H%M%S}-{suffix}"
+        if entry_id not in taken:
+            return entry_id
+
+
+class JournalWriter:
+    """The single writer of a journal: holds the lock, appends fsynced, chained records."""
+
+    def __init__(self, journal: Journal, *, clock: Any = utc_now) -> None:
+        """Lock, verify the tail and repair a lagging head; refuses a damaged journal."""
+        self.journal = journal
+        self.path = journal.path
+        self.clock = clock
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock_fd = _acquire(self.path)
+        try:
+            scan = _scan(self.path)
+            if not scan.verification.ok:
+                raise JournalDamaged(
+                    f"journal {self.path} is damaged ({scan.verification.problem}): "
+                    "run 'iamtui journal verify'; nothing was written"
+                )
+            self._seq = len(scan.records)
+            self._prev = scan.hashes[-1] if scan.hashes else GENESIS
+            self._ids = {str(r.get("entry")) for r in scan.records if r.get("kind") == "begin"}
+            if scan.verification.head_lags:
+                self._write_head()
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except BaseException:
+            _release(self.path, self._lock_fd)
+            raise
+        self._closed = False
+        #: Entries begun here and not ended: interrupted once this writer closes.
+        self._open: set[str] = set()
+
+    # --- records ---------------------------------------------------------------------------
+
+    def begin(self, plan: Plan, *, undoes: str | None = None) -> str:
+        """Open an entry for a plan about to run; returns its id."""
+        now = self.clock()
+        entry_id = new_entry_id(now, self._ids)
+        self._ids.add(entry_id)
+        self._open.add(entry_id)
+        _ACTIVE.add(entry_id)
+        self._append(
+            {
+                "kind": "begin",
+                "entry": entry_id,
+                "time": now.isoformat(),
+                "account": plan.account_id,
+                "caller": plan.caller_arn,
+                "action": plan.action.value,
+                "summary": plan.summary,
+                "undoes": undoes if undoes is not None else plan.undoes,
+                "plan": plan.to_json(),
+            }
+        )
+        return entry_id
+
+    def intent(self, entry_id: str, step: int, call: Mapping[str, JSON]) -> None:
+        """Record that a call is about to be sent (fsynced before it is)."""
+        self._append({"kind": "intent", "entry": entry_id, "step": step, "call": dict(call)})
+
+    def result(
+        self,
+        entry_id: str,
+        step: int,
+        *,
+        ok: bool,
+        code: str | None = None,
+        message: str | None = None,
+        outputs: Mapping[str, JSON] | None = None,
+        attempts: int = 1,
+        doubt: bool = False,
+    ) -> None:
+        """Record how a call ended."""
+        record: dict[str, JSON] = {
+            "kind": "result",
+            "entry": entry_id,
+            "step": step,
+            "ok": ok,
+            "attempts": attempts,
+        }
+        if outputs:
+            record["outputs"] = dict(outputs)
+        if not ok:
+            record.update(code=code, message=message, doubt=doubt)
+        self._append(record)
+
+    def end(
+        self,
+        entry_id: str,
+        status: str,
+        *,
+        step: int | None = None,
+        reason: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        """Close an entry: completed, failed or stopped (with the step and one-line reason)."""
+        record: dict[str, JSON] = {"kind": "end", "entry": entry_id, "status": status}
+        if step is not None:
+            record.update(step=step, reason=reason, code=code)
+        self._append(record)
+        self._open.discard(entry_id)
+        _ACTIVE.discard(entry_id)
+
+    def _append(self, record: dict[str, JSON]) -> None:
+        if self._closed:
+            raise JournalError(f"journal {self.path} writer is closed")
+        self._seq += 1
+        record = redact(record)
+        record.update(v=FORMAT_VERSION, seq=self._seq, prev=self._prev)
+        record.setdefault("time", self.clock().isoformat())
+        line = canonical(record).encode()
+        os.write(self._fd, line + b"\n")
+        os.fsync(self._fd)
+        self._prev = line_hash(line)
+        self._write_head(durable=record.get("kind") in ("begin", "end"))
+
+    def _write_head(self, *, durable: bool = True) -> None:
+        """Atomically replace the head; fsynced at entry boundaries (a lag is only a lag)."""
+        head = _head_path(self.path)
+        tmp = head.with_name(head.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, canonical({"records": self._seq, "hash": self._prev}).encode())
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        tmp.replace(head)
+        if durable:
+            with contextlib.suppress(OSError):
+                dir_fd = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(dir_fd)
+                finally:
+                    os.close(dir_fd)
+
+    # --- lifetime --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the lock (safe to call twice)."""
+        if self._closed:
+            return
+        self._closed = True
+        _ACTIVE.difference_update(self._open)
+        os.close(self._fd)
+        _release(self.path, self._lock_fd)
+
+    def __enter__(self) -> JournalWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _acquire(path: Path) -> int:
+    """The exclusive, non-blocking writer lock; JournalBusy names the holder's pid."""
+    key = path.resolve()
+    lock = _lock_path(path)
+    if key in _HELD:
+        raise JournalBusy(f"journal {path} is in use by another iamtui (pid {os.getpid()})")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pid = _read_pid(lock)
+        os.close(fd)
+        holder = f"pid {pid}" if pid else "unknown pid"
+        raise JournalBusy(f"journal {path} is in use by another iamtui ({holder})") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    _HELD.add(key)
+    return fd
+
+
+def _release(path: Path, fd: int) -> None:
+    _HELD.discard(path.resolve())
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
+@contextlib.contextmanager
+def open_writer(journal: Journal | JournalWriter) -> Iterator[JournalWriter]:
+    """A writer for the duration of a block: the given one, or a fresh one closed afterwards."""
+    if isinstance(journal, JournalWriter):
+        yield journal
+        return
+    with journal.writer() as writer:
+        yield writer

@@ -1,0 +1,145 @@
+"""Batches: all findings of one rule (or selected rows) as one plan, on the demo account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NOW
+from test_actions_support import Env, connection, env_fixture  # noqa: F401
+
+from iamtui.core.actions import ActionId, ActionRefused, Executor, Planner, Request
+from iamtui.core.findings import Action, evaluate
+from iamtui.core.journal import Journal
+from iamtui.core.loader import load_account
+from iamtui.emulator.demo import ALIAS, DemoAccount, seed_demo_account
+from iamtui.emulator.run import _operator_key
+from iamtui.emulator.server import Emulator
+
+
+@pytest.fixture
+def demo(emulator: Emulator, tmp_path: Path) -> tuple[DemoAccount, Planner, Journal]:
+    """The demo account, iamtui signed in as its operator user, and a journal."""
+    emulator.extras().report_generation_polls = 0
+    account = seed_demo_account(emulator.backend(), emulator.extras(), NOW)
+    conn = connection(emulator, _operator_key(emulator.backend()))
+    return account, Planner(conn, load_account(conn)), Journal(tmp_path / "journal.jsonl")
+
+
+def keys(iam: Any, user: str) -> dict[str, str]:
+    return {
+        k["AccessKeyId"]: k["Status"]
+        for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+    }
+
+
+def test_every_finding_of_a_rule_becomes_one_plan_and_one_undo(
+    demo: tuple[DemoAccount, Planner, Journal], iam: Any
+) -> None:
+    _, planner, journal = demo
+    findings = [
+        f
+        for f in evaluate(planner.snapshot, now=NOW).active
+        if f.rule == "access-key.unused" and Action.KEY_DEACTIVATE in f.actions
+    ]
+    assert len(findings) >= 2
+    requests = [r for f in findings for r in planner.requests_for(f, Action.KEY_DEACTIVATE)]
+    assert all(r.key_id and r.key_id.startswith("AKIA") for r in requests)
+    plan = planner.batch(requests, summary="Deactivate unused access keys")
+    assert plan.action is ActionId.BATCH and len(plan.steps) == len(requests)
+    assert len(plan.principals) == len({f.principal_name for f in findings})
+    assert plan.confirmation_phrase is None  # reversible: a simple yes
+    users = sorted({f.principal_name for f in findings})
+    before = {u: keys(iam, u) for u in users}
+    report = Executor(planner.conn, journal).run(plan.confirm())
+    assert report.status == "completed", report.message()
+    for request in requests:
+        assert keys(iam, request.name)[request.key_id or ""] == "Inactive"
+    undo = Executor(planner.conn, journal).run(
+        planner.undo(journal.entry(report.entry_id or "")).confirm()
+    )
+    assert undo.status == "completed"
+    assert {u: keys(iam, u) for u in users} == before
+
+
+def test_an_irreversible_batch_over_several_users_is_confirmed_with_the_alias(
+    demo: tuple[DemoAccount, Planner, Journal], iam: Any
+) -> None:
+    account, planner, _ = demo
+    findings = [
+        f for f in evaluate(planner.snapshot, now=NOW).active if f.rule == "access-key.inactive"
+    ]
+    requests = [r for f in findings for r in planner.requests_for(f, Action.KEY_DELETE)]
+    assert requests
+    other = next(iter(keys(iam, account.two_keys_user)))
+    requests.append(Request.delete_key(account.two_keys_user, other, allow_active=True))
+    plan = planner.batch(requests)
+    assert len(plan.principals) >= 2
+    assert plan.irreversible and plan.confirmation_phrase == ALIAS
+    assert not plan.check_confirmation(account.two_keys_user)
+    assert plan.check_confirmation(f" {ALIAS} ")
+
+
+def test_a_batch_lists_what_it_skipped_and_why(demo: tuple[DemoAccount, Planner, Journal]) -> None:
+    account, planner, _ = demo
+    plan = planner.batch(
+        [
+            Request.delete_role(account.sso_roles[0]),
+            Request.quarantine_role(account.unused_role),
+            Request.delete_user(account.ex_employee),
+            Request.disable_console(account.ex_employee),
+        ]
+    )
+    skipped = {s.target: s.reason for s in plan.skipped}
+    assert "managed by IAM Identity Center" in skipped[f"role.delete role {account.sso_roles[0]}"]
+    assert "superseded" in skipped[f"user.disable-console user {account.ex_employee}"]
+    assert {t.name for t in plan.principals} == {account.unused_role, account.ex_employee}
+    assert plan.confirmation_phrase == ALIAS  # deletes a user, over two principals
+    assert any("skipped" in line for line in plan.lines())
+
+
+def test_a_batch_with_nothing_plannable_is_refused(
+    demo: tuple[DemoAccount, Planner, Journal],
+) -> None:
+    account, planner, _ = demo
+    with pytest.raises(ActionRefused, match=r"nothing to do: .*Identity Center"):
+        planner.batch([Request.delete_role(account.sso_roles[0])])
+
+
+def test_finding_key_slots_resolve_to_the_right_key_ids(
+    demo: tuple[DemoAccount, Planner, Journal], iam: Any
+) -> None:
+    account, planner, _ = demo
+    [finding] = [
+        f
+        for f in evaluate(planner.snapshot, now=NOW).active
+        if f.rule == "access-key.two-active" and f.principal_name == account.two_keys_user
+    ]
+    [request] = planner.requests_for(finding, Action.KEY_DEACTIVATE)
+    listed = sorted(
+        iam.list_access_keys(UserName=account.two_keys_user)["AccessKeyMetadata"],
+        key=lambda k: k["CreateDate"],
+    )
+    slot = int(finding.evidence["less_recently_used_slot"])  # type: ignore[arg-type]
+    assert request.key_id == listed[slot - 1]["AccessKeyId"]
+
+
+def test_policy_findings_become_detach_and_inline_deletes(
+    demo: tuple[DemoAccount, Planner, Journal],
+) -> None:
+    account, planner, _ = demo
+    [finding] = [
+        f
+        for f in evaluate(planner.snapshot, now=NOW).active
+        if f.rule == "user.direct-policies" and f.principal_name == account.direct_policy_user
+    ]
+    requests = planner.requests_for(finding, Action.POLICY_DETACH)
+    assert requests and all(r.name == account.direct_policy_user for r in requests)
+    assert {r.action for r in requests} <= {ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE}
+    plan = planner.batch(requests)
+    assert not plan.irreversible
+
+
+def test_every_finding_action_is_an_action_iamtui_plans() -> None:
+    assert {a.value for a in Action} <= {a.value for a in ActionId}
