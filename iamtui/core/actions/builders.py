@@ -603,7 +603,8 @@ class Planner:
 
     def _refuse_if_used_since_data(self, target: Target, key: KeyState) -> None:
         """The operator decided on data that says the key was idle: a newer use voids that."""
-        if key.last_used is None:
+        if key.last_used is None or key.key_id == self.caller.identity.access_key_id:
+            # This session's own key is used by every call we make; the lockout guard refuses it.
             return
         known, last = self._known_key_use(target.arn, target.name, key)
         fresh = datetime.fromisoformat(key.last_used)
