@@ -11,7 +11,6 @@ import click
 
 from iamtui import __version__
 from iamtui.cli.common import (
-    UserError,
     connection_options,
     one_line_errors,
     settings_from,
@@ -21,23 +20,74 @@ from iamtui.cli.common import (
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iamtui")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@connection_options
+@click.option(
+    "--snapshot",
+    "snapshot_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Open a saved snapshot offline, read-only, instead of calling AWS.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: the user config dir's iamtui/config.toml).",
+)
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
-    """Review and safely clean up AWS IAM credentials."""
+def main(
+    ctx: click.Context,
+    debug: bool,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    snapshot_file: Path | None,
+    config_file: Path | None,
+) -> None:
+    """Review and safely clean up AWS IAM credentials.
+
+    With no command, opens the interactive TUI on the account the connection flags name
+    (the standard AWS credential chain by default), or on --snapshot FILE offline.
+    """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        _open_tui(profile, region, endpoint_url, snapshot_file, config_file)
+
+
+@one_line_errors
+def _open_tui(
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    snapshot_file: Path | None,
+    config_file: Path | None,
+) -> None:
+    """The TUI on a live account or a snapshot file."""
+    from iamtui.cli.tui import run_tui
+
+    run_tui(
+        settings_from(profile, region, endpoint_url),
+        snapshot_file=snapshot_file,
+        config_file=config_file,
+    )
 
 
 @main.command()
 @click.option("--serve", is_flag=True, help="Only serve the emulated endpoint (no TUI).")
 @click.option("--port", type=int, default=0, show_default="a free port", help="Port for --serve.")
+@click.pass_context
 @one_line_errors
-def demo(serve: bool, port: int) -> None:
-    """Start the embedded demo account (an emulated IAM endpoint on 127.0.0.1)."""
+def demo(ctx: click.Context, serve: bool, port: int) -> None:
+    """Open the TUI on the embedded demo account (or --serve its emulated endpoint)."""
     from iamtui.emulator.run import start_demo
 
     if not serve:
-        raise UserError("the interactive demo needs the TUI; use 'iamtui demo --serve' for now")
+        from iamtui.cli.tui import run_tui
+
+        run_tui(
+            settings_from(None, None, None),
+            use_demo=True,
+            config_file=ctx.find_root().params.get("config_file"),
+        )
+        return
     env = start_demo(port=port)
     click.echo(f"AWS_ENDPOINT_URL={env.endpoint_url}")
     click.echo(f"AWS_ACCESS_KEY_ID={env.access_key_id}")
@@ -98,9 +148,16 @@ def snapshot_save(
 
 def _register() -> None:
     """Subcommands that live in their own modules."""
+    from iamtui.cli.journal import journal
+    from iamtui.cli.root import root
     from iamtui.cli.scan import scan
+    from iamtui.cli.tui import role, user
 
     main.add_command(scan)
+    main.add_command(root)
+    main.add_command(user)
+    main.add_command(role)
+    main.add_command(journal)
 
 
 _register()

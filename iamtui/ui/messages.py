@@ -1,0 +1,45 @@
+"""Messages worker threads post to the app: the only way results reach the UI thread."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from iamtui.core.loader import StepUpdate
+from iamtui.core.workspace import State
+
+
+class LoadProgress(Message):
+    """One step of the account load changed state."""
+
+    def __init__(self, update: StepUpdate) -> None:
+        super().__init__()
+        self.update = update
+
+
+class StateChanged(Message):
+    """New data: a load finished, or a principal's details or last-accessed data arrived."""
+
+    def __init__(self, state: State, reason: str, arn: str | None = None) -> None:
+        super().__init__()
+        self.state = state
+        self.reason = reason
+        self.arn = arn
+
+
+class LoadFailed(Message):
+    """The overview load stopped: cancelled, or nothing could be loaded (one-line message)."""
+
+    def __init__(self, message: str, *, cancelled: bool = False) -> None:
+        super().__init__()
+        self.message = message
+        self.cancelled = cancelled
+
+
+class FetchFailed(Message):
+    """An on-demand fetch for one principal failed; the review screen shows the reason."""
+
+    def __init__(self, what: str, arn: str, reason: str) -> None:
+        super().__init__()
+        self.what = what
+        self.arn = arn
+        self.reason = reason

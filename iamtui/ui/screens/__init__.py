@@ -1,0 +1,1 @@
+"""The TUI's screens: loading, error, main panes, principal review and modals."""

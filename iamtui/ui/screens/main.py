@@ -1,0 +1,406 @@
+"""The main screen: five panes (findings, users, roles, access keys, root), each a table + details.
+
+A pane keeps the core's rows for its data, sorts them once per sort change and filters them per
+keystroke with ``views.filter_rows``; the virtual table redraws only what is visible.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Input
+
+from iamtui.core.findings import Finding, PrincipalKind, Severity
+from iamtui.core.model import Role, User
+from iamtui.core.views import (
+    KeySlot,
+    Pane,
+    PaneView,
+    Row,
+    RowKind,
+    arrange,
+    empty_message,
+    sort_rows,
+)
+from iamtui.core.workspace import State
+from iamtui.ui.widgets.detail import DetailPanel
+from iamtui.ui.widgets.header import AccountHeader
+from iamtui.ui.widgets.keybar import KeyBar
+from iamtui.ui.widgets.table import RowTable
+from iamtui.ui.widgets.tabs import PaneTabs
+
+if TYPE_CHECKING:
+    from iamtui.ui.app import IamtuiApp
+
+#: Panes sorted by their first column by default; the others keep the core's order.
+DEFAULT_SORT: dict[Pane, int | None] = {
+    Pane.FINDINGS: None,
+    Pane.USERS: 0,
+    Pane.ROLES: 0,
+    Pane.KEYS: 0,
+    Pane.ROOT: None,
+}
+UNCOUNTED = (RowKind.GROUP, RowKind.NOT_EVALUATED, RowKind.FACT)
+FLOORS = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+
+
+class PaneWidget(Vertical):
+    """One pane: optional filter input, the table, and the detail panel of the highlighted row."""
+
+    def __init__(self, pane: Pane, state: State) -> None:
+        super().__init__(id=f"pane-{pane.value}", classes="pane")
+        self.pane = pane
+        self.state = state
+        self.view: PaneView = state.views.pane(pane)
+        self.query_text = ""
+        self.sort_column: int | None = DEFAULT_SORT[pane]
+        self.sort_reverse = False
+        self.floor = Severity.INFO
+        #: Marked row keys: the selection batch actions will act on.
+        self.marked: set[str] = set()
+        self._sorted: list[Row] = []
+        self.shown: list[Row] = []
+
+    def compose(self) -> ComposeResult:
+        """Filter input (hidden until ``/``), table, details."""
+        yield Input(
+            placeholder="filter: name, ARN, tag, rule…  (enter: keep · esc: clear)",
+            id=f"filter-{self.pane.value}",
+            classes="filter",
+        )
+        yield RowTable(self.view.columns, id=f"table-{self.pane.value}")
+        yield DetailPanel(id=f"detail-{self.pane.value}")
+
+    def on_mount(self) -> None:
+        """Fill the table."""
+        self.filter_input.display = False
+        self.filter_input.cursor_blink = not self.app.is_headless
+        self._resort()
+        self.refill()
+
+    @property
+    def table(self) -> RowTable:
+        """This pane's table."""
+        return self.query_one(RowTable)
+
+    @property
+    def filter_input(self) -> Input:
+        """This pane's filter input."""
+        return self.query_one(Input)
+
+    @property
+    def detail(self) -> DetailPanel:
+        """This pane's detail panel."""
+        return self.query_one(DetailPanel)
+
+    # -- data -----------------------------------------------------------------------------
+
+    def apply_state(self, state: State) -> None:
+        """New data: rebuild from the core rows, keeping filter, sort, marks and cursor."""
+        self.state = state
+        self.view = state.views.pane(self.pane)
+        live = {r.key for r in self.view.rows}
+        self.marked &= live
+        self._resort()
+        self.refill()
+
+    def _resort(self) -> None:
+        self._sorted = sort_rows(self.view.rows, self.sort_column, self.sort_reverse)
+
+    def refill(self, keep: str | None = None) -> None:
+        """Filter the sorted rows and hand them to the table (no widget per row)."""
+        floor = self.floor if self.pane is Pane.FINDINGS else None
+        self.shown = arrange(self.view, self._sorted, self.query_text, floor=floor)
+        self.table.set_sort(self.sort_column, self.sort_reverse)
+        self.table.set_marked(self.marked)
+        self.table.set_rows(
+            self.shown,
+            columns=self.view.columns,
+            natural=self.view.widths,
+            keep=keep,
+            empty_text=empty_message(self.view, self.query_text, floor),
+        )
+        self._update_titles()
+
+    def _update_titles(self) -> None:
+        items = sum(1 for r in self.shown if r.kind not in UNCOUNTED)
+        total = sum(1 for r in self.view.rows if r.kind not in UNCOUNTED)
+        title = (
+            f"{self.pane.label} · {items}"
+            if items == total
+            else (f"{self.pane.label} · {items} of {total}")
+        )
+        self.table.border_title = title
+        bits: list[str] = []
+        if self.query_text:
+            bits.append(f"filter '{self.query_text}'")
+        if self.pane is Pane.FINDINGS and self.floor > Severity.INFO:
+            bits.append(f"{self.floor.label} and above")
+        if self.sort_column is not None:
+            arrow = "▼" if self.sort_reverse else "▲"
+            bits.append(f"sort {self.view.columns[self.sort_column].label} {arrow}")
+        if self.marked:
+            bits.append(f"{len(self.marked)} selected")
+        self.table.border_subtitle = " · ".join(bits)
+
+    # -- operations ------------------------------------------------------------------------
+
+    def open_filter(self) -> None:
+        """Show the filter input and focus it."""
+        self.filter_input.display = True
+        self.filter_input.focus()
+
+    def clear_filter(self) -> bool:
+        """Clear and hide the filter; False when there was nothing to clear."""
+        had = bool(self.query_text) or self.filter_input.display
+        self.query_text = ""
+        self.filter_input.value = ""
+        self.filter_input.display = False
+        self.refill()
+        self.table.focus()
+        return had
+
+    def set_query(self, query: str) -> None:
+        """Filter to ``query`` (also from the CLI's ``iamtui user NAME`` fallback)."""
+        self.query_text = query
+        if self.filter_input.value != query:
+            self.filter_input.value = query
+        if query:
+            self.filter_input.display = True
+        self.refill()
+
+    @on(Input.Changed, ".filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_text = event.value
+        self.refill()
+
+    @on(Input.Submitted, ".filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value:
+            self.filter_input.display = False
+        self.table.focus()
+
+    def cycle_sort(self, column: int | None = None) -> None:
+        """Next sort column (or the given one; the same one again reverses)."""
+        if column is None:
+            count = len(self.view.columns)
+            self.sort_column = 0 if self.sort_column is None else (self.sort_column + 1) % count
+            self.sort_reverse = False
+        elif column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, False
+        self._resort()
+        self.refill()
+
+    def reverse_sort(self) -> None:
+        """Flip the sort order."""
+        if self.sort_column is None:
+            self.sort_column = 0
+        else:
+            self.sort_reverse = not self.sort_reverse
+        self._resort()
+        self.refill()
+
+    def cycle_floor(self) -> None:
+        """Findings: hide those below the next severity."""
+        self.floor = FLOORS[(FLOORS.index(self.floor) + 1) % len(FLOORS)]
+        self.refill()
+
+    def toggle_mark(self) -> None:
+        """Mark or unmark the row under the cursor, then move down."""
+        row = self.table.cursor_row
+        if row is None or not row.selectable:
+            return
+        if row.key in self.marked:
+            self.marked.discard(row.key)
+        else:
+            self.marked.add(row.key)
+        self.table.set_marked(self.marked)
+        self.table.action_cursor_down()
+        self._update_titles()
+
+    @on(RowTable.Highlighted)
+    def _highlighted(self, event: RowTable.Highlighted) -> None:
+        event.stop()
+        self.detail.show(self.state.views.describe(event.row) if event.row else None)
+
+    @on(RowTable.HeaderClicked)
+    def _header_clicked(self, event: RowTable.HeaderClicked) -> None:
+        event.stop()
+        self.cycle_sort(event.column)
+
+
+class MainScreen(Screen[None]):
+    """Tabs of panes with the header on top and the footer's applicable keys below."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "pane('findings')", "Findings", show=False, id="pane-findings"),
+        Binding("2", "pane('users')", "Users", show=False, id="pane-users"),
+        Binding("3", "pane('roles')", "Roles", show=False, id="pane-roles"),
+        Binding("4", "pane('keys')", "Access keys", show=False, id="pane-keys"),
+        Binding("5", "pane('root')", "Root", show=False, id="pane-root"),
+        Binding("slash", "filter", "Filter", key_display="/", id="filter"),
+        Binding("escape", "clear_filter", "Clear filter", id="filter-clear"),
+        Binding("s", "sort", "Sort", id="sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="sort-reverse"),
+        Binding("space", "mark", "Select", id="select"),
+        Binding("m", "floor", "Min severity", id="severity"),
+        Binding("r", "app.reload", "Reload", id="reload"),
+    ]
+
+    def __init__(self, state: State) -> None:
+        super().__init__()
+        self.state = state
+
+    def compose(self) -> ComposeResult:
+        """Header, tabbed panes, footer."""
+        yield AccountHeader()
+        yield PaneTabs(self.state.views.counts(), id="pane-tabs")
+        with ContentSwitcher(id="panes", initial=f"pane-{Pane.FINDINGS.value}"):
+            for pane in Pane:
+                yield PaneWidget(pane, self.state)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        """Focus the first table; report the first paint to the app (for the benchmark)."""
+        self.current_pane.table.focus()
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        self.call_after_refresh(app.main_painted)
+        app.main_ready()
+
+    @property
+    def tabs(self) -> PaneTabs:
+        """The pane bar."""
+        return self.query_one(PaneTabs)
+
+    @property
+    def active(self) -> Pane:
+        """The pane shown."""
+        return self.tabs.active
+
+    @property
+    def current_pane(self) -> PaneWidget:
+        """The pane shown."""
+        return self.pane_widget(self.tabs.active)
+
+    def pane_widget(self, pane: Pane) -> PaneWidget:
+        """A pane by name."""
+        return self.query_one(f"#pane-{pane.value}", PaneWidget)
+
+    def apply_state(self, state: State) -> None:
+        """New data for every pane and tab label."""
+        self.state = state
+        with self.app.batch_update():
+            for pane in Pane:
+                self.pane_widget(pane).apply_state(state)
+            self.tabs.set_counts(state.views.counts())
+
+    def show_pane(self, pane: Pane, query: str | None = None) -> None:
+        """Switch to a pane (and optionally filter it)."""
+        self.tabs.active = pane
+        self.query_one(ContentSwitcher).current = f"pane-{pane.value}"
+        widget = self.pane_widget(pane)
+        if query is not None:
+            widget.set_query(query)
+        widget.table.focus()  # a focus change refreshes the bindings
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Severity floor only on Findings; clear-filter only when there is one to clear."""
+        if action == "floor":
+            try:
+                return self.current_pane.pane is Pane.FINDINGS
+            except Exception:
+                return False
+        if action == "clear_filter":
+            try:
+                pane = self.current_pane
+            except Exception:
+                return False
+            return bool(pane.query_text) or pane.filter_input.display
+        return True
+
+    def action_pane(self, name: str) -> None:
+        """Number keys: switch panes."""
+        self.show_pane(Pane(name))
+
+    def action_filter(self) -> None:
+        """Open the current pane's filter."""
+        self.current_pane.open_filter()
+        self.refresh_bindings()
+
+    def action_clear_filter(self) -> None:
+        """Clear the current pane's filter."""
+        self.current_pane.clear_filter()
+        self.refresh_bindings()
+
+    def action_sort(self) -> None:
+        """Cycle the sort column."""
+        self.current_pane.cycle_sort()
+
+    def action_reverse_sort(self) -> None:
+        """Reverse the sort order."""
+        self.current_pane.reverse_sort()
+
+    def action_mark(self) -> None:
+        """Toggle the row's selection."""
+        self.current_pane.toggle_mark()
+
+    def action_floor(self) -> None:
+        """Cycle the minimum severity shown."""
+        self.current_pane.cycle_floor()
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        self.refresh_bindings()
+
+    @on(RowTable.Selected)
+    def _row_selected(self, event: RowTable.Selected) -> None:
+        """``enter``: open the principal behind the row."""
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        data = event.row.data
+        if isinstance(data, User | Role):
+            app.open_review(data)
+        elif isinstance(data, KeySlot):
+            app.open_review(data.user)
+        elif isinstance(data, Finding):
+            self._open_finding(data)
+
+    def _open_finding(self, finding: Finding) -> None:
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        views = self.state.views
+        if finding.principal_kind in (PrincipalKind.USER, PrincipalKind.ROLE):
+            principal = views.by_arn.get(finding.principal_arn)
+            if isinstance(principal, User | Role):
+                app.open_review(principal)
+                return
+        if finding.principal_kind in (PrincipalKind.ROOT, PrincipalKind.ACCOUNT):
+            self.show_pane(Pane.ROOT)
+            return
+        if finding.principal_kind is PrincipalKind.POLICY:
+            from iamtui.core.views import PolicyLine
+            from iamtui.ui.screens.policy import PolicyScreen
+
+            policy = self.state.snapshot.policy(finding.principal_arn)
+            if policy is not None:
+                line = PolicyLine(
+                    "managed",
+                    policy.name,
+                    "account",
+                    policy.arn,
+                    policy.document,
+                    policy.aws_managed,
+                )
+                app.push_screen(PolicyScreen(line))
+                return
+        app.notify(
+            f"{finding.principal_kind} {finding.principal_name}: no review screen for this "
+            "kind yet; the details panel has the evidence."
+        )

@@ -1,0 +1,350 @@
+"""The principal review screen: everything about one user or role, with on-demand AWS data.
+
+Key ids, key last use and MFA devices (users) and service last-accessed data are fetched in
+thread workers when the screen opens, then kept in the snapshot; until they arrive the sections
+show a loading indicator, and in snapshot mode they say why they are missing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from iamtui.core.findings import Finding
+from iamtui.core.model import PolicyDocument, Role, User
+from iamtui.core.views import Column, Field, PolicyLine, Review, Row, natural_widths, pretty_json
+from iamtui.core.workspace import State
+from iamtui.ui.widgets.detail import fields_table, tone_styles
+from iamtui.ui.widgets.header import AccountHeader
+from iamtui.ui.widgets.keybar import KeyBar
+from iamtui.ui.widgets.table import RowTable
+
+if TYPE_CHECKING:
+    from iamtui.ui.app import IamtuiApp
+
+
+#: Review tables grow with their rows up to this many lines, then scroll.
+MAX_TABLE_LINES = 14
+
+
+class Box(Vertical):
+    """A titled, bordered section of the review screen."""
+
+    def __init__(self, title: str, *children: object, id: str | None = None) -> None:
+        super().__init__(*children, id=id, classes="box")  # type: ignore[arg-type]
+        self.border_title = title
+
+
+def json_syntax(document: PolicyDocument | None, app: IamtuiApp) -> Syntax:
+    """A policy document as pretty, highlighted JSON in the app's theme colours."""
+    dark = app.current_theme.dark
+    background = app.get_css_variables().get("surface", "default")
+    return Syntax(
+        pretty_json(document),
+        "json",
+        theme="github-dark" if dark else "default",
+        background_color=background,
+        word_wrap=True,
+        indent_guides=True,
+    )
+
+
+class ReviewScreen(Screen[None]):
+    """Identity, credentials, keys, policies, trust, last-accessed services and findings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="review-back"),
+        Binding("r", "refetch", "Refresh", id="review-refresh"),
+        Binding("tab", "app.focus_next", "Next section", show=False, id="review-next"),
+        Binding(
+            "shift+tab", "app.focus_previous", "Previous section", show=False, id="review-previous"
+        ),
+    ]
+
+    def __init__(self, principal: User | Role, state: State) -> None:
+        super().__init__()
+        self.principal = principal
+        self.state = state
+        self.review: Review = state.views.review(principal)
+        self.is_user = isinstance(principal, User)
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Two columns of boxes under a title line."""
+        yield AccountHeader()
+        yield Static(id="review-title")
+        with Horizontal(id="review-columns"):
+            with VerticalScroll(id="review-left", can_focus=False):
+                yield Box("Identity", Static(id="identity"))
+                if self.is_user:
+                    yield Box("Console and MFA", Static(id="console"))
+                    yield Box(
+                        "Access keys",
+                        RowTable(show_marks=False, gap=1, id="keys"),
+                        Static(id="keys-note", classes="note"),
+                        id="keys-box",
+                    )
+                else:
+                    yield Box("Trust policy", Static(id="trust-summary"), Static(id="trust"))
+                yield Box(
+                    "Policies · enter to read",
+                    RowTable(show_marks=False, gap=1, id="policies"),
+                    Static(id="policies-note", classes="note"),
+                )
+                yield Box("Tags", Static(id="tags"))
+            with VerticalScroll(id="review-right", can_focus=False):
+                yield Box(
+                    "Findings · enter for evidence",
+                    RowTable(show_marks=False, gap=1, id="findings"),
+                    Static(id="findings-note", classes="note"),
+                )
+                yield Box(
+                    "Last-accessed services",
+                    RowTable(show_marks=False, gap=1, id="access"),
+                    Static(id="access-note", classes="note"),
+                    id="access-box",
+                )
+                yield Box("Actions", Static(id="actions"), id="actions-box")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        """Render what is loaded, then fetch what is not."""
+        self.render_all()
+        self.query_one("#findings", RowTable).focus()
+        self._fetch(force=False)
+
+    @property
+    def iamtui(self) -> IamtuiApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    # -- data -----------------------------------------------------------------------------
+
+    def apply_state(self, state: State) -> None:
+        """New data (a fetch arrived or the account reloaded)."""
+        principal = state.views.by_arn.get(self.principal.arn)
+        self.state = state
+        if isinstance(principal, User | Role):
+            self.principal = principal
+        self.review = state.views.review(self.principal)
+        if self.is_mounted:
+            self.render_all()
+
+    def refresh_fetches(self) -> None:
+        """A fetch failed or started: update loading indicators and notes."""
+        if not self.is_mounted:
+            return
+        self._render_keys()
+        self._render_access()
+
+    def _fetch(self, *, force: bool) -> None:
+        app = self.iamtui
+        if app.workspace.read_only:
+            self.refresh_fetches()
+            return
+        if isinstance(self.principal, User):
+            app.fetch_user_detail(self.principal, force=force)
+        app.fetch_last_accessed(self.principal.arn, force=force)
+        self.refresh_fetches()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Nothing to refresh offline: hide the key in snapshot mode."""
+        if action == "refetch":
+            return not self.iamtui.workspace.read_only
+        return True
+
+    def action_refetch(self) -> None:
+        """Fetch key details and last-accessed data again."""
+        if self.iamtui.workspace.read_only:
+            self.notify("Snapshot mode is offline: nothing to refresh.", severity="warning")
+            return
+        self._fetch(force=True)
+
+    def action_back(self) -> None:
+        """Back to where the review was opened from."""
+        self.dismiss()
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render_all(self) -> None:
+        """Every section from the current review (one batch: no half-drawn frames)."""
+        with self.app.batch_update():
+            self._render_sections()
+
+    def _render_sections(self) -> None:
+        styles = tone_styles(self.app)
+        r = self.review
+        kind = "USER" if self.is_user else "ROLE"
+        active = [f for f in r.findings if f.active]
+        worst = max((f.severity for f in active), default=None)
+        title = Text.assemble(
+            (f" {kind} ", styles["accent"] + Style(reverse=True)),
+            " ",
+            (r.name, styles["text"] + Style(bold=True)),
+            ("  " + self.principal.path, styles["muted"]),
+            "   ",
+        )
+        if worst is not None:
+            noun = "finding" if len(active) == 1 else "findings"
+            title.append(f"{len(active)} open {noun}, worst: ", styles["muted"])
+            title.append(worst.label, styles[worst.label])
+        else:
+            title.append("no open findings", styles["ok"])
+        self.query_one("#review-title", Static).update(title)
+        self.query_one("#identity", Static).update(fields_table(r.identity, styles))
+        tags = [Field(t.key, t.value) for t in r.tags] or [Field("", "no tags", "muted")]
+        self.query_one("#tags", Static).update(fields_table(tags, styles))
+        if self.is_user:
+            groups = ", ".join(r.groups) if r.groups else "none"
+            console = [*r.console, Field("Groups", groups)]
+            console += [Field(f"MFA device {f.label}".strip(), f.value, f.tone) for f in r.mfa]
+            self.query_one("#console", Static).update(fields_table(console, styles))
+            self._render_keys()
+        else:
+            summary = list(r.trust_summary) or [Field("", "nobody can assume it", "muted")]
+            self.query_one("#trust-summary", Static).update(fields_table(summary, styles))
+            self.query_one("#trust", Static).update(json_syntax(r.trust, self.iamtui))
+        self._fill(
+            "#policies",
+            r.policy_rows,
+            r.policy_columns,
+            "#policies-note",
+            "" if r.policy_rows else "No policies attached, inline or inherited.",
+        )
+        self._fill(
+            "#findings",
+            r.finding_rows,
+            r.finding_columns,
+            "#findings-note",
+            "" if r.finding_rows else "No findings for this principal.",
+        )
+        self._render_access()
+        self._render_actions()
+
+    def _fill(
+        self,
+        table_id: str,
+        rows: tuple[Row, ...],
+        columns: tuple[Column, ...],
+        note_id: str,
+        note: str,
+    ) -> None:
+        table = self.query_one(table_id, RowTable)
+        table.display = bool(rows)
+        table.styles.height = min(len(rows) + 1, MAX_TABLE_LINES)
+        table.set_rows(rows, columns=columns, natural=natural_widths(columns, rows, sortable=False))
+        note_widget = self.query_one(note_id, Static)
+        note_widget.display = bool(note)
+        note_widget.update(note)
+
+    def _render_keys(self) -> None:
+        if not self.is_user:
+            return
+        r = self.review
+        app = self.iamtui
+        key = ("detail", self.principal.arn)
+        loading = key in app.fetching
+        error = app.fetch_errors.get(key)
+        if r.keys_detailed:
+            note = "" if r.key_rows else "No access keys."
+        elif app.workspace.read_only:
+            note = (
+                "Key ids are not in this snapshot (offline): showing the credential report's "
+                "key slots."
+                if r.key_rows
+                else "No access keys in the credential report (key ids: offline snapshot)."
+            )
+        elif error:
+            note = f"Key ids not loaded: {error}. Showing the credential report's key slots."
+        elif loading:
+            note = "Loading key ids and last use (ListAccessKeys, GetAccessKeyLastUsed)…"
+        else:
+            note = "" if r.key_rows else "No access keys."
+        self._fill("#keys", r.key_rows, r.key_columns, "#keys-note", note)
+        self.query_one("#keys-box", Box).loading = loading and not r.key_rows
+
+    def _render_access(self) -> None:
+        r = self.review
+        app = self.iamtui
+        key = ("last-accessed", self.principal.arn)
+        loading = key in app.fetching
+        error = app.fetch_errors.get(key)
+        days = app.workspace.settings.thresholds.service_unused_days
+        box = self.query_one("#access-box", Box)
+        if r.last_accessed is not None:
+            unused = sum(1 for row in r.access_rows if row.cells[-1])
+            granted = len(r.access_rows)
+            note = (
+                f"{granted} service{'' if granted == 1 else 's'} granted · {unused} not used in "
+                f"{days} days · data from {r.last_accessed.completed_at:%Y-%m-%d %H:%M} UTC"
+            )
+            box.border_title = f"Last-accessed services · {unused} unused"
+        elif error:
+            note = f"Not available: {error}"
+        elif app.workspace.read_only:
+            note = (
+                "Not in this snapshot (offline); save one with "
+                "`iamtui snapshot save --last-accessed`."
+            )
+        elif loading:
+            note = "Running a last-accessed job (GenerateServiceLastAccessedDetails)…"
+        else:
+            note = "Not loaded."
+        self._fill("#access", r.access_rows, r.access_columns, "#access-note", note)
+        box.loading = loading
+
+    def _render_actions(self) -> None:
+        styles = tone_styles(self.app)
+        r = self.review
+        if self.iamtui.workspace.read_only:
+            lines = [Field("", "Snapshot mode is read-only: no action can run.", "warn")]
+        else:
+            lines = []
+        if r.actions:
+            lines.append(
+                Field("", "Fixes the findings suggest (available in a later version):", "muted")
+            )
+            lines.extend(Field("", f"• {a}") for a in r.actions)
+        elif any(f.active for f in r.findings):
+            lines.append(Field("", "The open findings suggest no automated fix.", "muted"))
+        else:
+            lines.append(Field("", "No fixes suggested: no open findings.", "muted"))
+        self.query_one("#actions", Static).update(fields_table(lines, styles, label_width=0))
+
+    # -- events ---------------------------------------------------------------------------
+
+    @on(RowTable.Selected, "#policies")
+    def _open_policy(self, event: RowTable.Selected) -> None:
+        from iamtui.ui.screens.policy import PolicyScreen
+
+        event.stop()
+        line = event.row.data
+        if isinstance(line, PolicyLine):
+            self.app.push_screen(PolicyScreen(line))
+
+    @on(RowTable.Selected, "#findings")
+    def _open_finding(self, event: RowTable.Selected) -> None:
+        from iamtui.ui.screens.policy import DetailScreen
+
+        event.stop()
+        finding = event.row.data
+        if isinstance(finding, Finding):
+            self.app.push_screen(DetailScreen(self.state.views.describe(event.row)))
+
+    @on(RowTable.Selected)
+    def _ignore_other(self, event: RowTable.Selected) -> None:
+        event.stop()
+
+    @on(RowTable.Highlighted)
+    def _ignore_highlight(self, event: RowTable.Highlighted) -> None:
+        event.stop()

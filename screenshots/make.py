@@ -1,0 +1,122 @@
+"""Regenerate the PNG screenshots of the TUI from the demo account, frozen in time.
+
+    .venv/bin/python screenshots/make.py            # writes screenshots/*.png
+
+The demo is seeded in-process with moto's random ids seeded and every date (and the
+emulator's clock) pinned to NOW, the app runs headless at 140x42 via ``App.run_test``, each
+screen is saved as SVG with ``save_screenshot`` and converted with ``cairosvg.svg2png``.
+The SVG asks for Fira Code; the conversion swaps in DejaVu Sans Mono, so install it if text
+renders badly: ``apt-get install -y fonts-dejavu-core``. Secret access keys never reach the
+UI, so they cannot appear in a screenshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cairosvg
+from moto.moto_api._internal import mock_random
+
+from iamtui.core.workspace import Workspace
+from iamtui.emulator.run import DemoEnvironment, start_demo
+from iamtui.ui.app import IamtuiApp
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+SIZE = (140, 42)
+OUT = Path(__file__).resolve().parent
+FONT = "DejaVu Sans Mono"
+
+
+def frozen_demo() -> DemoEnvironment:
+    """The demo with fixed ids and every clock at NOW."""
+    mock_random.seed(42)
+    env = start_demo(now=NOW)
+    extras = env.emulator.extras()
+    extras.clock = lambda: NOW
+    extras.report_generation_polls = 0
+    extras.last_accessed_polls = 0
+    backend = env.emulator.backend()
+    operator = backend.users["ops-operator"]
+    created = (NOW - timedelta(days=30)).replace(tzinfo=None)
+    operator.create_date = created
+    for key in operator.access_keys:
+        key.create_date = created
+    return env
+
+
+def to_png(svg_path: Path, png_path: Path) -> None:
+    """SVG -> PNG with a monospace font cairosvg can find (no web font download)."""
+    svg = svg_path.read_text(encoding="utf-8")
+    svg = re.sub(r"@font-face \{.*?\}", "", svg, flags=re.S)
+    svg = svg.replace("font-family: Fira Code, monospace;", f"font-family: {FONT};")
+    cairosvg.svg2png(bytestring=svg.encode("utf-8"), write_to=str(png_path))
+
+
+async def shoot(app: IamtuiApp, workdir: Path, names: list[str]) -> None:
+    """Walk the screens a new user would, saving one SVG per stop."""
+
+    async with app.run_test(size=SIZE) as pilot:
+
+        async def settle() -> None:
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+
+        async def save(name: str) -> None:
+            await settle()
+            await pilot.pause()
+            app.save_screenshot(f"{name}.svg", path=str(workdir))
+            names.append(name)
+
+        await settle()
+        state = app.workspace.state
+        assert state is not None, "the demo did not load"
+        await save("findings")
+        for key, name in (("2", "users"), ("3", "roles"), ("4", "keys"), ("5", "root")):
+            await pilot.press(key)
+            await save(name)
+        await pilot.press("1")
+        demo_user = state.snapshot.user("marcus.chen")
+        assert demo_user is not None
+        app.open_review(demo_user)
+        await save("user-review")
+        policies = app.screen.query_one("#policies")
+        policies.focus()
+        await pilot.press("down", "enter")
+        await save("policy")
+        await pilot.press("escape", "escape")
+        role = state.snapshot.role("partner-data-exchange")
+        assert role is not None
+        app.open_review(role)
+        await save("role-review")
+        await pilot.press("escape", "question_mark")
+        await save("help")
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").disabled = True
+    env = frozen_demo()
+    names: list[str] = []
+    ws = Workspace.demo(lambda: env, clock=lambda: NOW)
+    try:
+        app = IamtuiApp(ws)
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            asyncio.run(shoot(app, workdir, names))
+            for name in names:
+                to_png(workdir / f"{name}.svg", OUT / f"{name}.png")
+    finally:
+        ws.close()
+    for name in names:
+        print(OUT / f"{name}.png")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,314 @@
+"""Pane row builders: grouping, counts, humanized ages, search text, filtering, sorting, speed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+from builders import (
+    ADMIN_ARN,
+    ago,
+    group,
+    key,
+    keys_detail,
+    managed,
+    role,
+    root_row,
+    row,
+    services,
+    snapshot,
+    trust,
+    user,
+)
+from conftest import NOW
+
+from iamtui.core.findings import Finding, Severity, evaluate
+from iamtui.core.model import AccountSnapshot, AccountSummary, Part, Tag, Unavailable
+from iamtui.core.settings import Settings, Suppression
+from iamtui.core.views import (
+    Check,
+    KeySlot,
+    Pane,
+    RowKind,
+    Views,
+    arrange,
+    empty_message,
+    exact,
+    filter_rows,
+    header_info,
+    sort_rows,
+)
+from iamtui.core.views import (
+    ago as ago_text,
+)
+
+
+def views_of(snap: AccountSnapshot, settings: Settings | None = None) -> Views:
+    """Views at the frozen NOW."""
+    return Views(snap, evaluate(snap, now=NOW, settings=settings), NOW, settings)
+
+
+def demo_like() -> AccountSnapshot:
+    """A small account with something for every pane."""
+    alice = replace(user("alice", created=900), tags=(Tag("Team", "data"),))
+    bob = user("bob", created=300, groups=["Admins"])
+    carol = user("carol", created=2)
+    return snapshot(
+        users=[alice, bob, carol],
+        rows=[
+            row(
+                alice,
+                password=True,
+                password_used=3,
+                mfa=False,
+                key1=key(rotated=400, used=200),
+                key2=key(rotated=10, used=None),
+            ),
+            row(bob, password=True, password_used=1, mfa=True),
+            row(carol),
+        ],
+        groups=[group("Admins", attached=[ADMIN_ARN])],
+        policies=[managed("Orphan", attachments=0)],
+        roles=[
+            role("app", last_used=2),
+            role("old", last_used=400, created=900),
+            role("vendor", trust_policy=trust({"AWS": "arn:aws:iam::999988887777:root"})),
+        ],
+        root=root_row(mfa=False, password_used=3),
+        summary=AccountSummary(mfa_enabled=False, access_keys_present=False),
+        details=[keys_detail(alice, 400, 10)],
+    )
+
+
+def test_findings_are_grouped_by_severity_then_rule_with_counts() -> None:
+    v = views_of(demo_like())
+    rows = arrange(v.pane(Pane.FINDINGS), v.pane(Pane.FINDINGS).rows)
+    headers = [r for r in rows if r.kind is RowKind.GROUP]
+    assert headers, "expected section headers"
+    assert headers[0].cells[0].startswith("CRITICAL  root.no-mfa")
+    assert headers[0].cells[0].endswith("· 1 finding")
+    # Severity never rises down the list, and every finding sits under its own header.
+    current = None
+    last_severity = Severity.CRITICAL
+    for r in rows:
+        if r.kind is RowKind.GROUP:
+            current = r.group
+        elif isinstance(r.data, Finding):
+            assert r.group == current
+            assert r.data.severity <= last_severity
+            last_severity = r.data.severity
+    # Counts in the header match the rows under it.
+    for h in headers:
+        under = [r for r in rows if r.group == h.group and r.kind is not RowKind.GROUP]
+        assert f"· {len(under)} " in h.cells[0]
+
+
+def test_not_evaluated_rules_are_listed_with_the_reason() -> None:
+    v = views_of(demo_like())
+    skipped = [r for r in v.pane(Pane.FINDINGS).rows if r.kind is RowKind.NOT_EVALUATED]
+    assert [r.key for r in skipped] == ["not-evaluated:permissions.unused-services"]
+    assert "last-accessed data not loaded" in skipped[0].cells[3]
+    arranged = arrange(v.pane(Pane.FINDINGS), v.pane(Pane.FINDINGS).rows)
+    assert arranged[-1].kind is RowKind.NOT_EVALUATED  # listed last, under its own header
+    assert v.describe(skipped[0]).sections[0].fields[1].tone == "warn"
+
+
+def test_suppressed_findings_stay_visible_dimmed_with_the_reason() -> None:
+    settings = Settings(suppressions=(Suppression("root.*", "root", "root MFA in a safe"),))
+    v = views_of(demo_like(), settings)
+    suppressed = [
+        r
+        for r in v.pane(Pane.FINDINGS).rows
+        if isinstance(r.data, Finding) and r.data.suppressed is not None
+    ]
+    assert suppressed and all(r.dim for r in suppressed)
+    assert "root MFA in a safe" in suppressed[0].cells[3]
+    assert "suppressed" in suppressed[0].search
+    detail = v.describe(suppressed[0])
+    assert any(s.title == "Suppressed" for s in detail.sections)
+
+
+def test_users_have_humanized_ages_and_exact_dates_in_details() -> None:
+    v = views_of(demo_like())
+    users = {r.data.name: r for r in v.pane(Pane.USERS).rows}  # type: ignore[attr-defined]
+    alice = users["alice"]
+    assert alice.key == f"user:{alice.data.arn}"  # type: ignore[attr-defined]
+    assert alice.cells[3] == "3 days"  # password used
+    assert alice.cells[4] == "no" and alice.tones[4] == "bad"  # console without MFA
+    assert alice.cells[5] == "2 active"
+    assert alice.cells[7] == "2 years"  # created 900 days ago
+    assert "team=data" in alice.search and "arn:aws:iam::" in alice.search
+    assert "access-key.rotation-due" in alice.search  # rule ids are searchable
+    carol = users["carol"]
+    assert carol.cells[8] == "✓ none" and carol.tones[8] == "ok"
+    detail = v.describe(alice)
+    fields = {f.label: f.value for s in detail.sections for f in s.fields}
+    assert fields["Created"] == exact(ago(900))
+    assert fields["Password used"] == exact(ago(3))
+
+
+def test_roles_show_trust_and_last_use() -> None:
+    v = views_of(demo_like())
+    roles = {r.cells[0]: r for r in v.pane(Pane.ROLES).rows}
+    assert roles["vendor"].cells[2] == "account 999988887777"
+    assert roles["app"].cells[2] == "ec2"
+    assert roles["old"].cells[3] == "1 year, 1 month"
+    assert roles["old"].tones[-1] == "medium"  # role.unused
+
+
+def test_access_keys_are_one_row_per_report_slot_with_ids_when_loaded() -> None:
+    v = views_of(demo_like())
+    keys = v.pane(Pane.KEYS).rows
+    assert [r.key.rsplit(":", 1)[-1] for r in keys] == ["1", "2"]
+    slot = keys[0].data
+    assert isinstance(slot, KeySlot)
+    assert slot.key_id == "AKIAALICE1"
+    assert "AKIAALICE1" in keys[0].cells[1] and "akiaalice1" in keys[0].search
+    assert keys[1].cells[4] == "never" and keys[1].tones[4] == "warn"
+
+
+def test_access_keys_without_details_say_key_slot_only() -> None:
+    snap = replace(demo_like(), details={})
+    v = views_of(snap)
+    first = v.pane(Pane.KEYS).rows[0]
+    assert first.cells[1] == "key 1"
+    fields = {f.label: f.value for s in v.describe(first).sections for f in s.fields}
+    assert fields["Key id"].startswith("not loaded")
+
+
+def test_root_pane_has_checks_and_facts() -> None:
+    v = views_of(demo_like())
+    rows = v.pane(Pane.ROOT).rows
+    checks = {r.key: r for r in rows if r.kind is RowKind.CHECK}
+    assert checks["check:root.no-mfa"].cells[0] == "✗ FAIL"
+    assert checks["check:root.access-keys"].cells[0] == "✓ OK"
+    facts = [r for r in rows if r.kind is RowKind.FACT]
+    assert any(r.cells[1] == "Root password last used" and r.cells[0] == "3 days" for r in facts)
+    assert isinstance(checks["check:root.no-mfa"].data, Check)
+    assert v.counts()[Pane.ROOT] == sum(1 for r in checks.values() if r.cells[0] == "✗ FAIL")
+
+
+def test_unavailable_parts_make_empty_states_explicit() -> None:
+    snap = replace(
+        demo_like(),
+        credential_report=None,
+        unavailable=(Unavailable(Part.CREDENTIAL_REPORT, "denied: the caller lacks iam:X"),),
+    )
+    v = views_of(snap)
+    view = v.pane(Pane.KEYS)
+    assert view.rows == ()
+    assert empty_message(view) == ("Access keys not available: denied: the caller lacks iam:X")
+    rules = [r.data.rule.id for r in v.pane(Pane.FINDINGS).rows if r.kind is RowKind.NOT_EVALUATED]  # type: ignore[attr-defined]
+    assert "access-key.unused" in rules
+
+
+def test_empty_messages() -> None:
+    v = views_of(demo_like())
+    users = v.pane(Pane.USERS)
+    assert filter_rows(users.rows, "foo") == []
+    assert empty_message(users, "foo") == "No users match 'foo'"
+    findings = v.pane(Pane.FINDINGS)
+    clean = views_of(snapshot()).pane(Pane.FINDINGS)
+    assert empty_message(clean, floor=Severity.MEDIUM) == "No findings at medium or above"
+    assert empty_message(findings) == "No findings: every evaluated rule passed"
+
+
+def test_severity_floor_hides_lower_findings_but_not_unevaluated_rules() -> None:
+    v = views_of(demo_like())
+    view = v.pane(Pane.FINDINGS)
+    shown = arrange(view, view.rows, floor=Severity.HIGH)
+    found = [r.data for r in shown if isinstance(r.data, Finding)]
+    assert found and all(f.severity >= Severity.HIGH for f in found)
+    assert any(r.kind is RowKind.NOT_EVALUATED for r in shown)
+
+
+def test_filter_matches_every_word_in_name_arn_tags_and_rule() -> None:
+    v = views_of(demo_like())
+    rows = v.pane(Pane.FINDINGS).rows
+    by_rule = filter_rows(rows, "access-key.rotation-due")
+    assert by_rule and all("rotation" in r.search for r in by_rule)
+    both = filter_rows(rows, "ALICE rotation")
+    assert {r.data.principal_name for r in both} == {"alice"}  # type: ignore[attr-defined]
+    assert filter_rows(rows, "team=data") != []
+    assert filter_rows(rows, "   ") == list(rows)
+
+
+def test_sort_keeps_missing_values_last_both_ways() -> None:
+    v = views_of(demo_like())
+    users = v.pane(Pane.USERS).rows
+    ascending = [r.cells[0] for r in sort_rows(users, 6)]  # key last used; carol/bob: none
+    descending = [r.cells[0] for r in sort_rows(users, 6, reverse=True)]
+    assert ascending[0] == "alice" and descending[0] == "alice"
+    assert set(ascending[1:]) == {"bob", "carol"}
+    by_name = [r.cells[0] for r in sort_rows(users, 0, reverse=True)]
+    assert by_name == ["carol", "bob", "alice"]
+
+
+def test_review_of_a_user_lists_policies_keys_and_last_accessed() -> None:
+    snap = demo_like()
+    bob = snap.user("bob")
+    assert bob is not None
+    snap = snap.with_last_accessed(services(bob.arn, s3=1, ec2=None, iam=200))
+    v = views_of(snap)
+    review = v.review(bob)
+    assert [(p.kind, p.name, p.via) for p in review.policies] == [
+        ("managed", "AdministratorAccess", "group Admins")
+    ]
+    assert review.policy_rows[0].tones[1] == "bad"  # admin
+    assert review.last_accessed is not None
+    unused = {r.cells[1]: r.cells[4] for r in review.access_rows}
+    assert unused == {"s3": "", "iam": "unused", "ec2": "unused"}
+    assert [r.cells[2] for r in review.access_rows] == ["a day", "7 months", "never"]
+    assert "policy.detach" in review.actions
+    alice = snap.user("alice")
+    assert alice is not None
+    keys = v.review(alice)
+    assert keys.keys_detailed and [r.cells[0] for r in keys.key_rows] == [
+        "AKIAALICE1",
+        "AKIAALICE2",
+    ]
+
+
+def test_review_of_a_role_has_trust_policy() -> None:
+    snap = demo_like()
+    vendor = snap.role("vendor")
+    assert vendor is not None
+    review = views_of(snap).review(vendor)
+    assert review.trust == vendor.trust_policy
+    assert review.trust_summary[0].label == "AWS"
+    assert review.last_accessed is None and review.access_rows == ()
+
+
+def test_header_says_how_old_the_data_is() -> None:
+    snap = demo_like()
+    info = header_info(snap, NOW, "embedded demo", read_only=True)
+    assert info.account == "acme-prod (123456789012)"
+    assert info.age == "credential report 3 hours old"
+    assert info.read_only
+    assert header_info(None, NOW, "x", False).account == "loading…"
+
+
+def test_ago_texts() -> None:
+    assert ago_text(None, NOW) == "never"
+    assert ago_text(NOW + timedelta(minutes=5), NOW) == "just now"
+    assert ago_text(NOW - timedelta(hours=3), NOW) == "3 hours ago"
+    assert ago_text(NOW - timedelta(days=45), NOW) == "a month ago"
+
+
+def test_ten_thousand_principals_build_and_filter_fast() -> None:
+    users = [replace(user(f"user-{i:05d}"), tags=(Tag("Team", f"t{i % 7}"),)) for i in range(5000)]
+    rows = [row(u, password=i % 2 == 0, key1=key(rotated=i % 900)) for i, u in enumerate(users)]
+    roles = [role(f"role-{j:05d}", last_used=j % 400) for j in range(5000)]
+    snap = snapshot(users=users, rows=rows, roles=roles, root=root_row())
+    evaluation = evaluate(snap, now=NOW)
+    start = time.perf_counter()
+    v = Views(snap, evaluation, NOW).build_all()
+    built = time.perf_counter() - start
+    assert built < 3.0, f"building every pane took {built:.2f}s"
+    view = v.pane(Pane.USERS)
+    start = time.perf_counter()
+    for query in ("u", "us", "user-0", "user-01", "user-012", "t3"):
+        arrange(view, view.rows, query)
+    per_query = (time.perf_counter() - start) / 6
+    assert per_query < 0.05, f"filtering took {per_query * 1000:.0f} ms per query"
