@@ -917,6 +917,8 @@ def create_login_profile(call: Call) -> Response:
 
 # ---------------------------------------------------------------------------- credential report
 
+#: Written out here on purpose, not imported from iamtui.core: the emulator stands in for AWS,
+#: so sharing the product's column list would hide a product mistake instead of catching it.
 REPORT_COLUMNS = (
     "user",
     "arn",
