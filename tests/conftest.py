@@ -16,6 +16,12 @@ from iamtui.emulator.server import Emulator
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
+    """The default journal (user state dir) of every test is its own, never the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[Emulator]:
     """The loopback moto server with iamtui's fidelity layer, started once per process."""

@@ -296,6 +296,22 @@ def parse_policy(raw: Mapping[str, Any]) -> ManagedPolicy:
     )
 
 
+def parse_password_policy(raw: Mapping[str, Any]) -> PasswordPolicy:
+    """GetAccountPasswordPolicy's PasswordPolicy (the overview and the password action share it)."""
+    return PasswordPolicy(
+        minimum_password_length=int(raw.get("MinimumPasswordLength", 8)),
+        require_symbols=bool(raw.get("RequireSymbols", False)),
+        require_numbers=bool(raw.get("RequireNumbers", False)),
+        require_uppercase_characters=bool(raw.get("RequireUppercaseCharacters", False)),
+        require_lowercase_characters=bool(raw.get("RequireLowercaseCharacters", False)),
+        allow_users_to_change_password=bool(raw.get("AllowUsersToChangePassword", False)),
+        expire_passwords=bool(raw.get("ExpirePasswords", False)),
+        max_password_age=raw.get("MaxPasswordAge"),
+        password_reuse_prevention=raw.get("PasswordReusePrevention"),
+        hard_expiry=bool(raw.get("HardExpiry", False)),
+    )
+
+
 def _paginate(
     client: Any, operation: str, cancel: CancelToken | None, **kwargs: Any
 ) -> Iterator[Any]:
@@ -427,18 +443,7 @@ def load_account(
                 raise
             f["password_policy"] = None  # no policy: AWS defaults apply
             return
-        f["password_policy"] = PasswordPolicy(
-            minimum_password_length=int(raw.get("MinimumPasswordLength", 8)),
-            require_symbols=bool(raw.get("RequireSymbols", False)),
-            require_numbers=bool(raw.get("RequireNumbers", False)),
-            require_uppercase_characters=bool(raw.get("RequireUppercaseCharacters", False)),
-            require_lowercase_characters=bool(raw.get("RequireLowercaseCharacters", False)),
-            allow_users_to_change_password=bool(raw.get("AllowUsersToChangePassword", False)),
-            expire_passwords=bool(raw.get("ExpirePasswords", False)),
-            max_password_age=raw.get("MaxPasswordAge"),
-            password_reuse_prevention=raw.get("PasswordReusePrevention"),
-            hard_expiry=bool(raw.get("HardExpiry", False)),
-        )
+        f["password_policy"] = parse_password_policy(raw)
 
     def virtual_mfa() -> None:
         devices: list[VirtualMfaDevice] = []

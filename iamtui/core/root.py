@@ -108,6 +108,17 @@ class ExtraPart(enum.StrEnum):
     ROOT_KEYS = "root_access_keys"
 
 
+#: The calls each lookup of :func:`load_root_state` sends. The read-only policy iamtui prints is
+#: built from this table, and a test checks a load sends nothing else.
+ROOT_STATE_ACTIONS: Mapping[ExtraPart, tuple[str, ...]] = {
+    ExtraPart.SECURITY_CONTACT: ("account:GetAlternateContact",),
+    ExtraPart.ORGANIZATION: ("iam:ListOrganizationsFeatures",),
+    ExtraPart.ROOT_KEYS: ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"),
+}
+#: Lookups made only when signed in as root, whom no IAM policy restricts (not in the policy).
+ROOT_ONLY_PARTS = frozenset({ExtraPart.ROOT_KEYS})
+
+
 # --- what the extra calls found --------------------------------------------------------------
 
 
@@ -222,6 +233,8 @@ def _probe(
 
 def account_client(conn: Connection) -> Any:
     """An Account API client with the connection's credentials, endpoint and request counter."""
+    if getattr(conn, "account", None) is not None:
+        return conn.account
     settings = conn.settings
     if settings.static_credentials is not None:
         key_id, secret = settings.static_credentials

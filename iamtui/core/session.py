@@ -18,6 +18,8 @@ DEFAULT_REGION = "us-east-1"
 TOTAL_MAX_ATTEMPTS = 8
 #: The caller-identity probe gives up sooner: it is the reachability check.
 STS_MAX_ATTEMPTS = 3
+#: The Account API (alternate contacts) is global, served from us-east-1 in the aws partition.
+ACCOUNT_REGION = "us-east-1"
 
 
 class ConnectionProblem(RuntimeError):
@@ -59,13 +61,15 @@ class ConnectionSettings:
 
 @dataclass
 class Connection:
-    """Thread-safe IAM and STS clients created up front (sessions are not thread-safe)."""
+    """Thread-safe IAM, STS and Account clients created up front (sessions are not thread-safe)."""
 
     settings: ConnectionSettings
     iam: Any
     sts: Any
     counter: RequestCounter
     access_key_id: str | None
+    #: The Account API (alternate contacts); None only for connections built by hand.
+    account: Any = None
 
     @property
     def endpoint(self) -> str:
@@ -123,7 +127,13 @@ def connect(
         endpoint_url=settings.endpoint_url,
         config=client_config(2, min(max_attempts, STS_MAX_ATTEMPTS)),
     )
-    for client in (iam, sts):
+    account = session.client(
+        "account",
+        region_name=account_region(region),
+        endpoint_url=settings.endpoint_url,
+        config=client_config(2, max_attempts),
+    )
+    for client in (iam, sts, account):
         client.meta.events.register("before-send", counter)
     return Connection(
         settings=settings,
@@ -131,4 +141,10 @@ def connect(
         sts=sts,
         counter=counter,
         access_key_id=credentials.access_key,
+        account=account,
     )
+
+
+def account_region(region: str) -> str:
+    """The Account API's home region: us-east-1, except in partitions with their own endpoint."""
+    return region if region.startswith(("cn-", "us-gov-")) else ACCOUNT_REGION

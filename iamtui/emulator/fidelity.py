@@ -353,6 +353,8 @@ def rule(*actions: str) -> Callable[[Handler], Handler]:
 #: another account (set ``HTTP_X_MOTO_ACCOUNT_ID``), refuse it (raise IamError) or answer it.
 Route = Callable[[WSGIEnviron, str, str], Response | None]
 ROUTES: list[Route] = []
+#: Tests saying a rule-answered call is not subject to IAM policies (root: AWS applies none).
+AUTHORIZE_EXEMPT: list[Callable[[Call], bool]] = []
 
 
 # ------------------------------------------------------------------------------ moto helpers
@@ -1802,6 +1804,39 @@ def unknown_service_response(service: str, environ: WSGIEnviron, request_id: str
     return Response(501, body, headers)
 
 
+#: Services whose clients read JSON errors, which moto's permission checks answer in XML.
+JSON_SERVICES = frozenset({"account"})
+#: The codes those services use for moto's authentication and authorization errors.
+JSON_ERROR_CODES = {
+    "AccessDenied": "AccessDeniedException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+}
+
+
+def json_error_answer(response: Response, request_id: str) -> Response:
+    """moto's XML permission errors as the JSON errors AWS's rest-json services send."""
+    if response.ok or not response.body.lstrip().startswith(b"<"):
+        return response
+    try:
+        root = ET.fromstring(response.body)
+    except ET.ParseError:
+        return response
+    code = next((e.text for e in root.iter() if e.tag.endswith("Code")), None) or ""
+    message = next((e.text for e in root.iter() if e.tag.endswith("Message")), None) or ""
+    if code not in JSON_ERROR_CODES:
+        return response
+    name = JSON_ERROR_CODES[code]
+    body = json.dumps({"__type": name, "message": message}).encode()
+    headers = (
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-ErrorType", name),
+        ("x-amzn-RequestId", request_id),
+    )
+    return Response(response.status, body, headers)
+
+
 def send(response: Response, start_response: StartResponse) -> list[bytes]:
     """Send a collected answer through WSGI."""
     try:
@@ -1847,6 +1882,8 @@ class FidelityMiddleware:
         if service not in ("iam", "sts"):
             if not self.moto_serves(service, environ):
                 return unknown_service_response(service, environ, request_id)
+            if service in JSON_SERVICES and enforcement_active():
+                return json_error_answer(run_wsgi(self.app, environ), request_id)
             return None
         account_id = account_for(environ, key_id)
         if key_rejected(key_id, account_id):
@@ -1872,7 +1909,7 @@ class FidelityMiddleware:
         try:
             if handler is None:
                 return call.forward()
-            if enforcement_active():
+            if enforcement_active() and not any(exempt(call) for exempt in AUTHORIZE_EXEMPT):
                 authorize(call)
             response = handler(call)
             if not call.forwarded:

@@ -27,10 +27,13 @@ from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import parse_qsl
 
+from moto.iam.access_control import IAMPolicy, IAMRequest, PermissionResult, create_access_key
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.sts.models import sts_backends
+from werkzeug.datastructures import EnvironHeaders
 
 from iamtui.emulator.fidelity import (
+    AUTHORIZE_EXEMPT,
     ROUTES,
     RULES,
     Call,
@@ -39,9 +42,11 @@ from iamtui.emulator.fidelity import (
     Listing,
     Response,
     WSGIEnviron,
+    access_key_id,
     account_for,
     check_status,
     credential_scope,
+    enforcement_active,
     read_body,
     rule,
     serve_pages,
@@ -388,6 +393,8 @@ def assume_root(environ: WSGIEnviron, key_id: str) -> Response:
         raise IamError(
             "AccessDenied", f"{denied} (not a member account of {org.organization_id})", 403
         )
+    if enforcement_active():
+        authorize_assume_root(environ, account_id, key_id, member, policy, denied)
     target_account = extras(member)
     session = RootSession(
         access_key_id=new_key_id("ASIA"),
@@ -415,6 +422,47 @@ def assume_root(environ: WSGIEnviron, key_id: str) -> Response:
 
 
 ROUTES.append(route_root)
+
+
+def authorize_assume_root(
+    environ: WSGIEnviron, account_id: str, key_id: str, member: str, policy: str, denied: str
+) -> None:
+    """Under moto's permission checks, the caller's policies must allow sts:AssumeRoot on the
+    member's root, with sts:TaskPolicyArn set to the task policy asked for (as AWS checks it)."""
+    headers = dict(EnvironHeaders(environ))
+    request = IAMRequest(
+        account_id=account_id,
+        method=environ.get("REQUEST_METHOD", "POST"),
+        path=environ.get("PATH_INFO", "/"),
+        data=request_params(environ),
+        body=read_body(environ),
+        headers=headers,
+        action="AssumeRoot",
+    )
+    request.check_signature()
+    caller = create_access_key(
+        account_id=account_id, partition="aws", access_key_id=key_id, headers=headers
+    )
+    resource = f"arn:aws:iam::{member}:root"
+    permitted = False
+    for document in caller.collect_policies():
+        result = IAMPolicy(document).is_action_permitted(
+            "sts:AssumeRoot", resource, incoming_condition_values={"sts:TaskPolicyArn": policy}
+        )
+        if result == PermissionResult.DENIED:
+            raise IamError("AccessDenied", denied, 403)
+        permitted = permitted or result == PermissionResult.PERMITTED
+    if not permitted:
+        raise IamError("AccessDenied", denied, 403)
+
+
+def root_signed(call: Call) -> bool:
+    """AWS applies no IAM policy to root; root sessions are held to their task policy above."""
+    key_id = access_key_id(call.environ)
+    return key_id is not None and find_root_caller(key_id) is not None
+
+
+AUTHORIZE_EXEMPT.append(root_signed)
 
 
 # ----------------------------------------------------------------------------- root's own keys

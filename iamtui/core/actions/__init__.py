@@ -9,6 +9,11 @@ Typical use (the TUI does the same in a worker thread)::
     report = Executor(conn, Journal()).run(confirmed)                  # journaled, step by step
     for secret in report.secrets: show once, then secret.drop()
     undo_plan = planner.undo(journal.entry(report.entry_id))
+
+Root hardening uses the same path: ``Request.from_remedy(remedy)`` (or
+``Request.set_password_policy()``, ``set_security_contact(...)``, ``deactivate_root_key(...)``,
+``delete_root_key(..., account=MEMBER)`` for sts:AssumeRoot). ``calls.ACTION_CALLS`` says what
+each action sends; ``iamtui.core.permissions`` builds the IAM policy from it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from iamtui.core.actions.guards import (
 from iamtui.core.actions.plan import (
     ActionId,
     ApiCall,
+    AssumeRoot,
+    Calls,
     Check,
     ConfirmationMismatch,
     ConfirmedPlan,
@@ -65,7 +72,9 @@ __all__ = [
     "ActionId",
     "ActionRefused",
     "ApiCall",
+    "AssumeRoot",
     "Caller",
+    "Calls",
     "Check",
     "ConfirmationMismatch",
     "ConfirmedPlan",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from iamtui.core.actions import reads
+from iamtui.core.actions.assume import RootSessions
 from iamtui.core.actions.guards import (
     QUARANTINE_POLICY,
     READ_ONLY_MESSAGE,
@@ -30,6 +31,7 @@ from iamtui.core.actions.plan import (
     JSON,
     ActionId,
     ApiCall,
+    Calls,
     Check,
     InverseStep,
     Op,
@@ -49,6 +51,7 @@ from iamtui.core.model import (
     AccountSnapshot,
     Missing,
 )
+from iamtui.core.settings import Thresholds
 
 if TYPE_CHECKING:
     from iamtui.core.journal import Entry
@@ -63,6 +66,192 @@ NOW: JSON = {"$now": "iso"}
 RECENT_USE = timedelta(days=30)
 
 KEY_GONE = "AWS returns a key's secret only when the key is created: a deleted key cannot come back"
+
+_NOT_LOADED = "when the principal is not in the loaded data"
+_KEY_READS = ("iam:GetUser", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed")
+#: What read_role sends (role.quarantine, role.delete, and policies of roles).
+_ROLE_READS = (
+    "iam:GetRole",
+    "iam:ListRoleTags",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListInstanceProfilesForRole",
+)
+#: What read_user sends (user.delete's saved state).
+_USER_READS = (
+    "iam:GetUser",
+    "iam:ListUserTags",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListSSHPublicKeys",
+    "iam:GetSSHPublicKey",
+    "iam:ListSigningCertificates",
+    "iam:ListMFADevices",
+    "iam:ListGroupsForUser",
+    "iam:ListUserPolicies",
+    "iam:GetUserPolicy",
+    "iam:GetLoginProfile",
+    "iam:ListAccessKeys",
+    "iam:GetAccessKeyLastUsed",
+    "iam:ListServiceSpecificCredentials",
+)
+_TAGS_ON_CREATE = "AWS authorizes the tags passed to Create{User,Role} as Tag{User,Role} too"
+
+#: What each principal action sends, phase by phase (account and root actions: ``account.py``).
+#: The remediate policy iamtui prints is built from this; a test runs each action and its undo
+#: on the emulator and checks nothing else is sent.
+PRINCIPAL_ACTION_CALLS: Mapping[ActionId, Calls] = {
+    ActionId.KEY_DEACTIVATE: Calls(
+        plan=_KEY_READS,
+        probes=("key.status", "key.last_used"),
+        run=("iam:UpdateAccessKey",),
+        undo=("iam:UpdateAccessKey",),
+        conditional={"iam:GetUser": _NOT_LOADED},
+    ),
+    ActionId.KEY_ACTIVATE: Calls(
+        plan=_KEY_READS,
+        probes=("key.status",),
+        run=("iam:UpdateAccessKey",),
+        undo=("iam:UpdateAccessKey",),
+        conditional={"iam:GetUser": _NOT_LOADED},
+    ),
+    ActionId.KEY_DELETE: Calls(
+        plan=_KEY_READS,
+        probes=("key.status", "key.last_used"),
+        run=("iam:DeleteAccessKey",),
+        conditional={"iam:GetUser": _NOT_LOADED},
+    ),
+    ActionId.KEY_ROTATE: Calls(
+        plan=_KEY_READS,
+        probes=("key.ids", "key.status", "key.last_used"),
+        run=("iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey"),
+        undo=("iam:DeleteAccessKey", "iam:UpdateAccessKey"),
+        conditional={"iam:GetUser": _NOT_LOADED},
+    ),
+    ActionId.USER_DISABLE_CONSOLE: Calls(
+        plan=("iam:GetUser", "iam:GetLoginProfile"),
+        probes=("login_profile.exists",),
+        run=("iam:DeleteLoginProfile",),
+        undo=("iam:CreateLoginProfile",),
+    ),
+    ActionId.USER_DELETE: Calls(
+        plan=_USER_READS,
+        probes=(
+            "user.state",
+            "login_profile.exists",
+            "key.status",
+            "key.last_used",
+            "certificate.status",
+            "certificate.by_body",
+            "ssh_key.status",
+            "ssh_key.by_body",
+            "service_credential.status",
+            "mfa.enabled",
+            "virtual_mfa.unassigned",
+            "inline.document",
+            "policy.attached",
+            "user.in_group",
+            "user.boundary",
+            "user.exists",
+        ),
+        run=(
+            "iam:DeleteLoginProfile",
+            "iam:DeleteAccessKey",
+            "iam:DeleteSigningCertificate",
+            "iam:DeleteSSHPublicKey",
+            "iam:DeleteServiceSpecificCredential",
+            "iam:DeactivateMFADevice",
+            "iam:DeleteVirtualMFADevice",
+            "iam:DeleteUserPolicy",
+            "iam:DetachUserPolicy",
+            "iam:RemoveUserFromGroup",
+            "iam:DeleteUserPermissionsBoundary",
+            "iam:DeleteUser",
+        ),
+        undo=(
+            "iam:CreateUser",
+            "iam:PutUserPermissionsBoundary",
+            "iam:AddUserToGroup",
+            "iam:AttachUserPolicy",
+            "iam:PutUserPolicy",
+            "iam:UploadSSHPublicKey",
+            "iam:UpdateSSHPublicKey",
+            "iam:UploadSigningCertificate",
+            "iam:UpdateSigningCertificate",
+        ),
+        implied=("iam:TagUser",),
+        conditional={"iam:TagUser": _TAGS_ON_CREATE},
+    ),
+    ActionId.ROLE_QUARANTINE: Calls(
+        plan=_ROLE_READS,
+        probes=("inline.document",),
+        run=("iam:PutRolePolicy",),
+        undo=("iam:DeleteRolePolicy",),
+    ),
+    ActionId.ROLE_DELETE: Calls(
+        plan=_ROLE_READS,
+        probes=(
+            "role.state",
+            "instance_profile.has_role",
+            "policy.attached",
+            "inline.document",
+            "role.exists",
+        ),
+        run=(
+            "iam:RemoveRoleFromInstanceProfile",
+            "iam:DetachRolePolicy",
+            "iam:DeleteRolePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteServiceLinkedRole",
+            "iam:GetServiceLinkedRoleDeletionStatus",
+        ),
+        undo=(
+            "iam:CreateRole",
+            "iam:PutRolePolicy",
+            "iam:AttachRolePolicy",
+            "iam:AddRoleToInstanceProfile",
+        ),
+        implied=("iam:TagRole",),
+        conditional={
+            "iam:DeleteServiceLinkedRole": "for a service-linked role",
+            "iam:GetServiceLinkedRoleDeletionStatus": "for a service-linked role",
+            "iam:TagRole": _TAGS_ON_CREATE,
+        },
+    ),
+    ActionId.POLICY_DETACH: Calls(
+        plan=(
+            "iam:GetUser",
+            "iam:GetGroup",
+            *_ROLE_READS,
+            "iam:ListAttachedUserPolicies",
+            "iam:ListAttachedGroupPolicies",
+        ),
+        probes=("policy.attached",),
+        run=("iam:DetachUserPolicy", "iam:DetachGroupPolicy", "iam:DetachRolePolicy"),
+        undo=("iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:AttachRolePolicy"),
+        conditional={"iam:GetUser": _NOT_LOADED},
+    ),
+    ActionId.POLICY_DELETE_INLINE: Calls(
+        plan=(
+            "iam:GetUser",
+            "iam:GetGroup",
+            *_ROLE_READS,
+            "iam:GetUserPolicy",
+            "iam:GetGroupPolicy",
+        ),
+        probes=("inline.document",),
+        run=("iam:DeleteUserPolicy", "iam:DeleteGroupPolicy", "iam:DeleteRolePolicy"),
+        undo=("iam:PutUserPolicy", "iam:PutGroupPolicy", "iam:PutRolePolicy"),
+        conditional={"iam:GetUser": _NOT_LOADED},
+    ),
+    ActionId.GROUP_REMOVE_USER: Calls(
+        plan=("iam:GetUser", "iam:ListGroupsForUser"),
+        probes=("user.in_group",),
+        run=("iam:RemoveUserFromGroup",),
+        undo=("iam:AddUserToGroup",),
+        conditional={"iam:GetUser": _NOT_LOADED},
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +268,15 @@ class Request:
     stage: RotateStage | None = None
     #: key.delete on an Active key: only with this explicit override (typed in the UI).
     allow_active: bool = False
+    #: What an account-level action sets, as sorted (name, value) pairs: API parameter names.
+    params: tuple[tuple[str, JSON], ...] = ()
 
     @property
     def label(self) -> str:
         """``key.delete user alice AKIA...`` for batch skip lists."""
         extra = self.key_id or self.policy_arn or self.policy_name or self.group or ""
-        return f"{self.action.value} {self.kind} {self.name}" + (f" {extra}" if extra else "")
+        text = f"{self.action.value} {self.kind} {self.name}".rstrip()
+        return text + (f" {extra}" if extra else "")
 
     @classmethod
     def deactivate_key(cls, user: str, key_id: str) -> Request:
@@ -142,6 +334,57 @@ class Request:
     def remove_from_group(cls, user: str, group: str) -> Request:
         """group.remove-user."""
         return cls(ActionId.GROUP_REMOVE_USER, user, group=group)
+
+    @classmethod
+    def set_password_policy(cls, params: Mapping[str, JSON] | None = None) -> Request:
+        """account.set-password-policy: the CIS proposal, or exactly these API arguments."""
+        return cls(
+            ActionId.ACCOUNT_SET_PASSWORD_POLICY,
+            "",
+            kind="account",
+            params=tuple(sorted((params or {}).items())),
+        )
+
+    @classmethod
+    def set_security_contact(cls, name: str, title: str, email: str, phone: str) -> Request:
+        """account.set-security-contact (AWS requires all four fields)."""
+        fields = {"Name": name, "Title": title, "EmailAddress": email, "PhoneNumber": phone}
+        return cls(
+            ActionId.ACCOUNT_SET_SECURITY_CONTACT,
+            "",
+            kind="account",
+            params=tuple(sorted(fields.items())),
+        )
+
+    @classmethod
+    def deactivate_root_key(cls, key_id: str | None = None) -> Request:
+        """root.deactivate-key (signed as root; None: every active root key but the session's)."""
+        return cls(ActionId.ROOT_DEACTIVATE_KEY, "", kind="root", key_id=key_id)
+
+    @classmethod
+    def delete_root_key(cls, key_id: str | None = None, *, account: str | None = None) -> Request:
+        """root.delete-key of this account's root, or of member ``account`` via AssumeRoot."""
+        return cls(ActionId.ROOT_DELETE_KEY, account or "", kind="root", key_id=key_id)
+
+    @classmethod
+    def from_remedy(cls, remedy: Any, **values: JSON) -> Request:
+        """The request a root-report ``Remedy`` stands for; ``values`` adds what the operator
+        typed (the security contact's Name, Title, EmailAddress and PhoneNumber)."""
+        action = ActionId(str(remedy.action))
+        params: dict[str, JSON] = {**dict(remedy.params), **values}
+        key_id = params.get("key_id")
+        key = str(key_id) if key_id else None
+        if action is ActionId.ROOT_DEACTIVATE_KEY:
+            return cls.deactivate_root_key(key)
+        if action is ActionId.ROOT_DELETE_KEY:
+            account = params.get("target_account") if params.get("task_policy_arn") else None
+            return cls.delete_root_key(key, account=str(account) if account else None)
+        if action is ActionId.ACCOUNT_SET_PASSWORD_POLICY:
+            return cls.set_password_policy(params)
+        if action is ActionId.ACCOUNT_SET_SECURITY_CONTACT:
+            params.pop("AlternateContactType", None)
+            return cls(action, "", kind="account", params=tuple(sorted(params.items())))
+        raise ActionRefused(f"{action.value} is not a root-report remedy")
 
 
 # --- check and step helpers ---------------------------------------------------------------
@@ -450,14 +693,22 @@ class Planner:
         read_only: bool = False,
         clock: Clock = utcnow,
         caller: Caller | None = None,
+        thresholds: Thresholds | None = None,
     ) -> None:
-        """``conn`` is a session.Connection; ``snapshot`` the data the operator reviewed."""
+        """``conn`` is a session.Connection; ``snapshot`` the data the operator reviewed.
+
+        ``thresholds`` are the settings' CIS values the password-policy proposal uses.
+        """
         self.conn = conn
         self.iam: Any = conn.iam
+        #: The Account API client (alternate contacts), when the connection has one.
+        self.account: Any = getattr(conn, "account", None)
         self.snapshot = snapshot
         self.read_only = read_only
         self.clock = clock
+        self.thresholds = thresholds or Thresholds()
         self._caller = caller
+        self._root_sessions: RootSessions | None = None
 
     # --- public -----------------------------------------------------------------------------
 
@@ -473,6 +724,13 @@ class Planner:
             )
         return self._caller
 
+    @property
+    def root_sessions(self) -> RootSessions:
+        """AssumeRoot sessions for plan-time reads of a member account's root keys."""
+        if self._root_sessions is None:
+            self._root_sessions = RootSessions(self.conn)
+        return self._root_sessions
+
     def plan(self, request: Request) -> Plan:
         """One action's plan; raises ActionRefused (one line) when it must not or cannot run."""
         if self.read_only:
@@ -487,7 +745,7 @@ class Planner:
         except ClientError as exc:
             message = exc.response.get("Error", {}).get("Message", "")
             raise ActionRefused(
-                f"cannot plan {request.action.value} for {request.name}: "
+                f"cannot plan {request.action.value} for {request.name or 'the account'}: "
                 f"{error_code(exc)}: {message}".rstrip(": ")
             ) from exc
         except BotoCoreError as exc:
@@ -530,7 +788,16 @@ class Planner:
     # --- plumbing ---------------------------------------------------------------------------
 
     def _builders(self) -> Mapping[ActionId, Callable[[Request], _Draft]]:
+        from iamtui.core.actions import account
+
+        def bound(build: Callable[[Planner, Request], _Draft]) -> Callable[[Request], _Draft]:
+            return lambda request: build(self, request)
+
         return {
+            ActionId.ACCOUNT_SET_PASSWORD_POLICY: bound(account.set_password_policy),
+            ActionId.ACCOUNT_SET_SECURITY_CONTACT: bound(account.set_security_contact),
+            ActionId.ROOT_DEACTIVATE_KEY: bound(account.root_key_action),
+            ActionId.ROOT_DELETE_KEY: bound(account.root_key_action),
             ActionId.KEY_DEACTIVATE: self._key_deactivate,
             ActionId.KEY_ACTIVATE: self._key_activate,
             ActionId.KEY_DELETE: self._key_delete,

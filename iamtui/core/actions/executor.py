@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from iamtui.core import journal as journal_store
 from iamtui.core.actions import probes
+from iamtui.core.actions.assume import RootSessions
 from iamtui.core.actions.guards import (
     READ_ONLY_MESSAGE,
     ActionRefused,
@@ -179,6 +180,8 @@ class Executor:
         """``conn`` is a session.Connection; ``dry_run`` sends nothing and journals nothing."""
         self.conn = conn
         self.iam: Any = conn.iam
+        self.account: Any = getattr(conn, "account", None)
+        self.root_sessions = RootSessions(conn)
         self.journal = journal
         self.dry_run = dry_run
         self.read_only = read_only
@@ -220,6 +223,7 @@ class Executor:
                 return self._steps(plan, writer, entry, caller, progress)
             finally:
                 journal_store._ACTIVE.discard(entry)
+                self.root_sessions.forget()
 
     def _steps(
         self,
@@ -232,7 +236,9 @@ class Executor:
         outcomes = [StepOutcome(i, "not-run") for i in range(len(plan.steps))]
         previous: dict[str, JSON] = {}
         for index, step in enumerate(plan.steps):
-            report = self._check(plan, writer, entry, index, step, outcomes)
+            iam, report = self._credentials(plan, writer, entry, index, step, outcomes)
+            if report is None:
+                report = self._check(plan, writer, entry, index, step, outcomes, iam)
             if report is None:
                 try:
                     params, secret = self._resolve(step, previous)
@@ -242,7 +248,7 @@ class Executor:
                 if progress is not None:
                     progress(index, outcomes[index])
                 return report
-            call = ApiCall(step.call.operation, params)
+            call = ApiCall(step.call.operation, params, step.call.service)
             if reason := lockout(call, caller):
                 outcome = outcomes[index]
                 outcome.status, outcome.message = "stopped", reason
@@ -253,7 +259,8 @@ class Executor:
                 self.hooks.after_intent(index)
             log.info("step %d/%d: %s", index + 1, len(plan.steps), step.description)
             try:
-                response, attempts = self._send(call)
+                client = self.account if call.service == "account" else iam
+                response, attempts = self._send(call, client)
                 if step.wait:
                     self._wait(step, response)
             except _StepFailed as failure:
@@ -305,6 +312,31 @@ class Executor:
         writer.end(entry, "completed")
         return ExecutionReport(plan, "completed", outcomes, entry)
 
+    def _credentials(
+        self,
+        plan: Plan,
+        writer: JournalWriter,
+        entry: str,
+        index: int,
+        step: Step,
+        outcomes: list[StepOutcome],
+    ) -> tuple[Any, ExecutionReport | None]:
+        """The IAM client a step (and its checks) runs with: the session's, or an assumed root's.
+
+        The AssumeRoot call is made right before the step; its credentials stay in memory.
+        """
+        if step.as_root is None:
+            return self.iam, None
+        try:
+            return self.root_sessions.iam(step.as_root), None
+        except (ClientError, BotoCoreError) as exc:
+            code = error_code(exc) or type(exc).__name__
+            reason = (
+                f"could not act as the root of account {step.as_root.account} "
+                f"(sts:AssumeRoot): {code}: {_message(exc)}"
+            )
+            return self.iam, self._stop(plan, writer, entry, index, outcomes, reason, code)
+
     def _check(
         self,
         plan: Plan,
@@ -313,11 +345,12 @@ class Executor:
         index: int,
         step: Step,
         outcomes: list[StepOutcome],
+        iam: Any,
     ) -> ExecutionReport | None:
         """Evaluate a step's preconditions; a failure (or a failed read) stops the plan."""
         for check in step.preconditions:
             try:
-                result = probes.evaluate(self.iam, check)
+                result = probes.evaluate(iam, check, account=self.account)
             except (ClientError, BotoCoreError) as exc:
                 code = error_code(exc) or type(exc).__name__
                 reason = f"could not check '{check.description}': {code}: {_message(exc)}"
@@ -371,9 +404,9 @@ class Executor:
             params[name] = _fill_now(value, self.clock())
         return params, secret
 
-    def _send(self, call: ApiCall) -> tuple[Mapping[str, Any], int]:
+    def _send(self, call: ApiCall, client: Any) -> tuple[Mapping[str, Any], int]:
         """One call, retried on transient errors; raises _StepFailed."""
-        method = getattr(self.iam, call.method)
+        method = getattr(client, call.method)
         kwargs = {
             k: json.dumps(v) if k in DOCUMENT_PARAMS and not isinstance(v, str) else v
             for k, v in call.params.items()
@@ -470,8 +503,8 @@ def _outputs(operation: str, response: Mapping[str, Any]) -> dict[str, JSON]:
     return redact(found)  # type: ignore[no-any-return]
 
 
-def evaluate_effect(iam: Any, check: Check | None) -> bool | None:
+def evaluate_effect(iam: Any, check: Check | None, *, account: Any = None) -> bool | None:
     """Whether a step's effect holds now (None: the step has no effect check)."""
     if check is None:
         return None
-    return probes.evaluate(iam, check).ok
+    return probes.evaluate(iam, check, account=account).ok

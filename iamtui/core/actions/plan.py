@@ -43,6 +43,11 @@ class ActionId(enum.StrEnum):
     KEY_ACTIVATE = "key.activate"
     POLICY_DELETE_INLINE = "policy.delete-inline"
     GROUP_REMOVE_USER = "group.remove-user"
+    #: The root-hardening fixes (``iamtui.core.root.ActionId`` names the same values).
+    ROOT_DEACTIVATE_KEY = "root.deactivate-key"
+    ROOT_DELETE_KEY = "root.delete-key"
+    ACCOUNT_SET_PASSWORD_POLICY = "account.set-password-policy"
+    ACCOUNT_SET_SECURITY_CONTACT = "account.set-security-contact"
     BATCH = "batch"
     UNDO = "undo"
 
@@ -66,10 +71,17 @@ class Op(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ApiCall:
-    """One IAM API call: the operation name as AWS spells it and its parameters."""
+    """One API call: the operation name as AWS spells it, its parameters, and its service."""
 
     operation: str
     params: Mapping[str, JSON] = field(default_factory=dict)
+    #: The boto3 service (``iam``, ``account``); IAM unless said otherwise.
+    service: str = "iam"
+
+    @property
+    def action(self) -> str:
+        """``iam:UpdateAccessKey``: the name IAM policies use."""
+        return f"{self.service}:{self.operation}"
 
     @property
     def method(self) -> str:
@@ -78,20 +90,25 @@ class ApiCall:
 
     def text(self, limit: int = 60) -> str:
         """``iam:UpdateAccessKey UserName=alice ...`` for previews; long values are shortened."""
-        parts = [f"iam:{self.operation}"]
+        parts = [self.action]
         for name, value in self.params.items():
             shown = _short(value, limit)
             parts.append(f"{name}={shown}")
         return " ".join(parts)
 
     def to_json(self) -> JSON:
-        """Plain data."""
-        return {"operation": self.operation, "params": dict(self.params)}
+        """Plain data (``service`` only when it is not IAM, so older plans read the same)."""
+        data: dict[str, JSON] = {"operation": self.operation, "params": dict(self.params)}
+        if self.service != "iam":
+            data["service"] = self.service
+        return data
 
     @classmethod
     def from_json(cls, data: JSON) -> ApiCall:
         """Back from plain data."""
-        return cls(str(data["operation"]), dict(data.get("params") or {}))
+        return cls(
+            str(data["operation"]), dict(data.get("params") or {}), str(data.get("service", "iam"))
+        )
 
 
 def _short(value: JSON, limit: int) -> str:
@@ -190,8 +207,38 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class AssumeRoot:
+    """Whose credentials a step runs with: a member account's root, through sts:AssumeRoot.
+
+    The executor asks for the short session right before the step (and its checks) and keeps the
+    credentials in memory only: the plan and the journal hold this description, never a key.
+    """
+
+    account: str
+    task_policy_arn: str
+    duration_seconds: int = 900
+
+    def to_json(self) -> JSON:
+        """Plain data."""
+        return {
+            "account": self.account,
+            "task_policy_arn": self.task_policy_arn,
+            "duration_seconds": self.duration_seconds,
+        }
+
+    @classmethod
+    def from_json(cls, data: JSON) -> AssumeRoot:
+        """Back from plain data."""
+        return cls(
+            str(data["account"]),
+            str(data["task_policy_arn"]),
+            int(data.get("duration_seconds", 900)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
-    """One IAM call of a plan, with its guards and its way back."""
+    """One API call of a plan, with its guards and its way back."""
 
     call: ApiCall
     description: str
@@ -210,6 +257,8 @@ class Step:
     undoes_step: int | None = None
     #: Poll this operation after the call until it reports completion (service-linked roles).
     wait: str | None = None
+    #: Run the call and its checks as another account's root (None: the session's credentials).
+    as_root: AssumeRoot | None = None
 
     @property
     def reversible(self) -> bool:
@@ -234,6 +283,7 @@ class Step:
             "loss": self.loss,
             "undoes_step": self.undoes_step,
             "wait": self.wait,
+            **({"as_root": self.as_root.to_json()} if self.as_root else {}),
         }
 
     @classmethod
@@ -241,6 +291,7 @@ class Step:
         """Back from plain data."""
         effect = data.get("effect")
         undoes = data.get("undoes_step")
+        as_root = data.get("as_root")
         return cls(
             call=ApiCall.from_json(data["call"]),
             description=str(data.get("description", "")),
@@ -252,6 +303,7 @@ class Step:
             loss=str(data.get("loss", "")),
             undoes_step=int(undoes) if undoes is not None else None,
             wait=data.get("wait"),
+            as_root=AssumeRoot.from_json(as_root) if as_root else None,
         )
 
 
@@ -377,9 +429,14 @@ class Plan:
         return out
 
     def operations(self) -> tuple[str, ...]:
-        """The IAM write actions the plan sends (for the policy iamtui needs)."""
-        names = {f"iam:{s.call.operation}" for s in self.steps}
-        names |= {f"iam:{s.wait}" for s in self.steps if s.wait}
+        """The write actions the plan sends with the session's own credentials (its policy).
+
+        A step run as another account's root needs ``sts:AssumeRoot`` here; its own call is
+        governed by the AssumeRoot task policy, not by the caller's policy.
+        """
+        names = {s.call.action for s in self.steps if s.as_root is None}
+        names |= {"sts:AssumeRoot" for s in self.steps if s.as_root is not None}
+        names |= {f"{s.call.service}:{s.wait}" for s in self.steps if s.wait}
         return tuple(sorted(names))
 
     def to_json(self) -> JSON:
@@ -431,6 +488,33 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
+class Calls:
+    """The API actions one action sends, phase by phase: what an IAM policy must allow for it.
+
+    Declared next to the code that sends them; the policy ``iamtui policy`` prints is built from
+    these, and a test runs every action and its undo to check nothing else is sent.
+    ``probes`` name the checks its steps carry (their reads come from the probe registry).
+    ``conditional`` says when a listed action is sent at all.
+    """
+
+    #: Fresh reads while planning.
+    plan: tuple[str, ...] = ()
+    #: Probe names of the steps' checks (preconditions and effects).
+    probes: tuple[str, ...] = ()
+    #: What the steps send.
+    run: tuple[str, ...] = ()
+    #: What the undo plan's steps send.
+    undo: tuple[str, ...] = ()
+    #: Sent signed as a member account's root (sts:AssumeRoot): its task policy governs them.
+    assumed_root: tuple[str, ...] = ()
+    #: Of the above, sent only when this session *is* root, whom no IAM policy restricts.
+    root_only: tuple[str, ...] = ()
+    #: Permissions AWS checks besides the call's own action, though no extra call is sent.
+    implied: tuple[str, ...] = ()
+    conditional: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class ConfirmedPlan:
     """A plan the operator confirmed (with the typed phrase when one was needed)."""
 
@@ -464,7 +548,9 @@ def combine(
                 targets.append(target)
             mapping[index] = targets.index(target)
         steps += [replace(s, target=mapping.get(s.target, 0)) for s in plan.steps]
-        before.update(plan.before)
+        for arn, saved in plan.before.items():
+            both = isinstance(before.get(arn), dict) and isinstance(saved, dict)
+            before[arn] = {**before[arn], **saved} if both else saved
         warnings += [w for w in plan.warnings if w not in warnings]
         notes += [n for n in plan.notes if n not in notes]
     names = ", ".join(t.name for t in targets[:5]) + ("…" if len(targets) > 5 else "")

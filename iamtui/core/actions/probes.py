@@ -20,18 +20,25 @@ from iamtui.core.loader import policy_document
 
 Probe = Callable[[Any, Mapping[str, JSON]], JSON]
 
-#: probe name -> (function, the IAM read actions it sends).
+#: probe name -> (function, the read actions it sends). A probe is called with the client of
+#: its actions' service (IAM unless they say ``account:...``).
 PROBES: dict[str, tuple[Probe, tuple[str, ...]]] = {}
 
 
 def probe(name: str, *actions: str) -> Callable[[Probe], Probe]:
-    """Register a probe under a name that plans refer to."""
+    """Register a probe under a name that plans refer to (bare action names are IAM's)."""
 
     def register(func: Probe) -> Probe:
-        PROBES[name] = (func, tuple(f"iam:{a}" for a in actions))
+        PROBES[name] = (func, tuple(a if ":" in a else f"iam:{a}" for a in actions))
         return func
 
     return register
+
+
+def service_of(probe_name: str) -> str:
+    """The service whose client a probe reads with."""
+    entry = PROBES.get(probe_name)
+    return entry[1][0].split(":", 1)[0] if entry and entry[1] else "iam"
 
 
 def _absent_is(default: JSON, func: Callable[[], JSON]) -> JSON:
@@ -314,6 +321,30 @@ def instance_profile_has_role(iam: Any, p: Mapping[str, JSON]) -> JSON:
     return _absent_is(False, read)
 
 
+# --- account and root ---------------------------------------------------------------------
+
+
+@probe("account.password_policy", "GetAccountPasswordPolicy")
+def account_password_policy(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The password policy as UpdateAccountPasswordPolicy arguments, or None when none is set."""
+    return _absent_is(None, lambda: reads.password_policy(iam))
+
+
+@probe("account.security_contact", "account:GetAlternateContact")
+def account_security_contact(account: Any, p: Mapping[str, JSON]) -> JSON:
+    """The SECURITY alternate contact (Name, Title, EmailAddress, PhoneNumber), or None."""
+    return reads.security_contact(account)
+
+
+@probe("root_key.status", "ListAccessKeys")
+def root_key_status(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Active, Inactive, or None: one of root's keys (signed as root, no UserName)."""
+    for key in reads.root_keys(iam, last_used=False):
+        if key.key_id == p["AccessKeyId"]:
+            return key.status
+    return None
+
+
 # --- evaluation ---------------------------------------------------------------------------
 
 
@@ -364,12 +395,20 @@ def difference(expect: JSON, observed: JSON) -> str:
     return "; ".join(parts)
 
 
-def evaluate(iam: Any, check: Check) -> CheckResult:
-    """Run a check's reads now and compare; read errors propagate to the caller."""
+def evaluate(iam: Any, check: Check, *, account: Any = None) -> CheckResult:
+    """Run a check's reads now and compare; read errors propagate to the caller.
+
+    ``account`` is the Account API client, for the checks that read alternate contacts.
+    """
     entry = PROBES.get(check.probe)
     if entry is None:
         raise KeyError(f"unknown probe {check.probe!r}")
-    observed = entry[0](iam, check.params)
+    client = iam
+    if service_of(check.probe) == "account":
+        if account is None:
+            raise ValueError(f"check {check.probe!r} needs an Account API client")
+        client = account
+    observed = entry[0](client, check.params)
     ok = compare(check.op, observed, check.expect)
     reason = ""
     if not ok:
@@ -381,6 +420,6 @@ def evaluate(iam: Any, check: Check) -> CheckResult:
 
 
 def read_actions(probe_name: str) -> tuple[str, ...]:
-    """The IAM read actions a probe sends (for the permissions a plan needs)."""
+    """The read actions a probe sends (for the permissions a plan needs)."""
     entry = PROBES.get(probe_name)
     return entry[1] if entry else ()

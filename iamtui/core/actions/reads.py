@@ -17,7 +17,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from iamtui.core.actions.plan import JSON
-from iamtui.core.loader import as_utc, error_code, policy_document
+from iamtui.core.loader import as_utc, error_code, parse_password_policy, policy_document
+from iamtui.core.model import PasswordPolicy
+from iamtui.core.root import password_policy_params
 
 
 class NotFound(LookupError):
@@ -97,6 +99,65 @@ def read_keys(iam: Any, user: str, *, last_used: bool = True) -> tuple[KeyState,
             )
         )
     return tuple(sorted(keys, key=lambda k: k.created))
+
+
+def root_keys(iam: Any, *, last_used: bool = True) -> tuple[KeyState, ...]:
+    """Root's own access keys, oldest first: ListAccessKeys with no UserName, signed as root."""
+    keys = []
+    for meta in pages(iam, "list_access_keys", "AccessKeyMetadata"):
+        used, service = key_last_used(iam, meta["AccessKeyId"]) if last_used else (None, None)
+        keys.append(
+            KeyState(
+                key_id=meta["AccessKeyId"],
+                status=meta["Status"],
+                created=iso(meta["CreateDate"]) or "",
+                last_used=used,
+                last_used_service=service,
+            )
+        )
+    return tuple(sorted(keys, key=lambda k: k.created))
+
+
+# --- account settings ---------------------------------------------------------------------
+
+
+def policy_params(policy: PasswordPolicy) -> dict[str, JSON]:
+    """UpdateAccountPasswordPolicy arguments that set exactly this policy.
+
+    A zero age or reuse count is AWS's "not set", so both are left out: the same policy then
+    always reads back as the same arguments, which is what checks and undo compare.
+    """
+    params: dict[str, JSON] = dict(password_policy_params(policy))
+    for name in ("MaxPasswordAge", "PasswordReusePrevention"):
+        if not params.get(name):
+            params.pop(name, None)
+    return params
+
+
+def password_policy(iam: Any) -> dict[str, JSON] | None:
+    """The account password policy as UpdateAccountPasswordPolicy arguments; None when unset."""
+    try:
+        raw = iam.get_account_password_policy()["PasswordPolicy"]
+    except ClientError as exc:
+        if missing(exc):
+            return None
+        raise
+    return policy_params(parse_password_policy(raw))
+
+
+#: PutAlternateContact's fields, in the order the API lists them.
+CONTACT_FIELDS = ("Name", "Title", "EmailAddress", "PhoneNumber")
+
+
+def security_contact(account: Any) -> dict[str, JSON] | None:
+    """The SECURITY alternate contact's fields; None when it is not set."""
+    try:
+        raw = account.get_alternate_contact(AlternateContactType="SECURITY")["AlternateContact"]
+    except ClientError as exc:
+        if (error_code(exc) or "").removesuffix("Exception") == "ResourceNotFound":
+            return None
+        raise
+    return {name: str(raw.get(name, "")) for name in CONTACT_FIELDS}
 
 
 # --- users ------------------------------------------------------------------------------

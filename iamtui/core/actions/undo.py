@@ -53,8 +53,11 @@ def _fill_check(check: Check, outputs: Mapping[str, JSON], where: str) -> Check:
     )
 
 
-def step_took_effect(iam: Any, entry: Entry, index: int) -> bool:
-    """Whether a step of an entry happened: its result, or for a step in doubt, live state."""
+def step_took_effect(iam: Any, entry: Entry, index: int, *, account: Any = None) -> bool:
+    """Whether a step of an entry happened: its result, or for a step in doubt, live state.
+
+    ``account`` is the Account API client, for steps that changed an alternate contact.
+    """
     log = entry.log(index)
     if log.state == "ok":
         return True
@@ -67,11 +70,25 @@ def step_took_effect(iam: Any, entry: Entry, index: int) -> bool:
             "whether it happened: inspect it in the console"
         )
     try:
-        return probes.evaluate(iam, effect).ok
+        return probes.evaluate(iam, effect, account=account).ok
     except (ClientError, BotoCoreError) as exc:
         raise ActionRefused(
             f"cannot tell whether step {index + 1} of {entry.id} happened: "
             f"{error_code(exc) or type(exc).__name__}"
+        ) from exc
+
+
+def _reader(planner: Planner, entry: Entry, index: int) -> Any:
+    """The IAM client that can see what a step changed (an assumed root's, for root steps)."""
+    context = entry.plan.steps[index].as_root
+    if context is None or entry.log(index).state != "in-doubt":
+        return planner.iam
+    try:
+        return planner.root_sessions.iam(context)
+    except (ClientError, BotoCoreError) as exc:
+        raise ActionRefused(
+            f"cannot tell whether step {index + 1} of {entry.id} happened: sts:AssumeRoot into "
+            f"{context.account} failed ({error_code(exc) or type(exc).__name__})"
         ) from exc
 
 
@@ -98,7 +115,8 @@ def build_undo(planner: Planner, entry: Entry) -> Plan:
     doubt = entry.in_doubt
     for index in reversed(range(len(original.steps))):
         step = original.steps[index]
-        if not step_took_effect(planner.iam, entry, index):
+        reader = _reader(planner, entry, index)
+        if not step_took_effect(reader, entry, index, account=planner.account):
             if index == doubt:
                 warnings.append(
                     f"step {index + 1} ({step.description}) was cut off mid-call; live state "
@@ -122,7 +140,9 @@ def build_undo(planner: Planner, entry: Entry) -> Plan:
             steps.append(
                 Step(
                     call=type(inverse.call)(
-                        inverse.call.operation, _fill(dict(inverse.call.params), outputs, where)
+                        inverse.call.operation,
+                        _fill(dict(inverse.call.params), outputs, where),
+                        inverse.call.service,
                     ),
                     description=inverse.description,
                     target=step.target,
@@ -133,6 +153,7 @@ def build_undo(planner: Planner, entry: Entry) -> Plan:
                     irreversible_reason="" if inverse.reversible else inverse.irreversible_reason,
                     loss=step.loss,
                     undoes_step=index,
+                    as_root=step.as_root,
                 )
             )
         if step.loss:

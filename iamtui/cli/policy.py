@@ -1,0 +1,48 @@
+"""``iamtui policy``: print the least-privilege IAM policy iamtui needs to view, or to act too."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from iamtui.cli.common import UserError, one_line_errors
+
+
+@click.command()
+@click.option(
+    "--read-only",
+    is_flag=True,
+    help="What viewing needs: scan, user review, last-accessed data, root checks.",
+)
+@click.option(
+    "--remediate",
+    is_flag=True,
+    help="Read-only plus every action, its checks and its undo.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json"]),
+    default="json",
+    show_default=True,
+    help="Output format (an IAM policy document).",
+)
+@click.option(
+    "--sid-per-feature",
+    is_flag=True,
+    help="One complete statement per overview part and per action, to cut out what you do not "
+    "want to allow (larger: may exceed the 6,144-character managed-policy limit).",
+)
+@one_line_errors
+def policy(read_only: bool, remediate: bool, fmt: str, sid_per_feature: bool) -> None:
+    """Print the IAM policy iamtui needs (built from the calls its code declares)."""
+    from iamtui.core import permissions
+
+    if read_only == remediate:
+        raise UserError("pass exactly one of --read-only and --remediate")
+    if read_only:
+        document = permissions.read_only_policy(per_part=sid_per_feature)
+    else:
+        document = permissions.remediate_policy(per_action=sid_per_feature)
+    click.echo(json.dumps(document, indent=2))

@@ -1,0 +1,489 @@
+"""Root-hardening fixes as ordinary plans: password policy, security contact, root's access keys.
+
+They follow every rule of the other actions: built from fresh reads, previewed, re-checked right
+before each call, journaled, and undone through the journal where AWS allows it. What differs is
+who may send them. Root's keys can only be touched signed as root: either this session *is* root,
+or, in an AWS Organization with centralized root access, the management account (or the IAM
+delegated administrator) asks ``sts:AssumeRoot`` for a member's root with the task policy
+``IAMDeleteRootUserCredentials``. That policy allows deleting root keys but not deactivating
+them, so that path is delete-only and cannot be undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from iamtui.core.actions import reads
+from iamtui.core.actions.builders import (
+    KEY_GONE,
+    Request,
+    _Draft,
+    check,
+    key_unused_since,
+)
+from iamtui.core.actions.guards import ActionRefused
+from iamtui.core.actions.plan import (
+    JSON,
+    ActionId,
+    ApiCall,
+    AssumeRoot,
+    Calls,
+    Check,
+    InverseStep,
+    Step,
+    Target,
+)
+from iamtui.core.actions.reads import CONTACT_FIELDS, KeyState
+from iamtui.core.loader import error_code
+from iamtui.core.model import PasswordPolicy
+from iamtui.core.root import (
+    CREDENTIALS_MANAGEMENT,
+    PASSWORD_POLICY_PARAMS,
+    ROOT_SESSIONS,
+    ROOT_TASK_DELETE_CREDENTIALS,
+    proposed_password_policy,
+)
+
+if TYPE_CHECKING:
+    from iamtui.core.actions.builders import Planner
+
+#: What each of these actions sends, phase by phase; the policy iamtui prints is built from it.
+#: Root is not restricted by IAM policies, and AssumeRoot sessions by their task policy only.
+ACCOUNT_ACTION_CALLS: Mapping[ActionId, Calls] = {
+    ActionId.ACCOUNT_SET_PASSWORD_POLICY: Calls(
+        plan=("iam:GetAccountPasswordPolicy",),
+        probes=("account.password_policy",),
+        run=("iam:UpdateAccountPasswordPolicy",),
+        undo=("iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"),
+        conditional={
+            "iam:DeleteAccountPasswordPolicy": "undo, when the account had no password policy",
+        },
+    ),
+    ActionId.ACCOUNT_SET_SECURITY_CONTACT: Calls(
+        plan=("account:GetAlternateContact",),
+        probes=("account.security_contact",),
+        run=("account:PutAlternateContact",),
+        undo=("account:PutAlternateContact", "account:DeleteAlternateContact"),
+        conditional={
+            "account:DeleteAlternateContact": "undo, when no security contact was set before",
+        },
+    ),
+    ActionId.ROOT_DEACTIVATE_KEY: Calls(
+        plan=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"),
+        probes=("root_key.status", "key.last_used"),
+        run=("iam:UpdateAccessKey",),
+        undo=("iam:UpdateAccessKey",),
+        root_only=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey"),
+    ),
+    ActionId.ROOT_DELETE_KEY: Calls(
+        plan=(
+            "iam:ListAccessKeys",
+            "iam:GetAccessKeyLastUsed",
+            "iam:ListOrganizationsFeatures",
+            "sts:AssumeRoot",
+        ),
+        probes=("root_key.status", "key.last_used"),
+        run=("iam:DeleteAccessKey", "sts:AssumeRoot"),
+        assumed_root=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:DeleteAccessKey"),
+        root_only=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:DeleteAccessKey"),
+        conditional={
+            "iam:ListOrganizationsFeatures": "for a member account's root (the AssumeRoot path)",
+            "sts:AssumeRoot": "for a member account's root (the AssumeRoot path)",
+        },
+    ),
+}
+
+#: Why the AssumeRoot path is delete-only.
+DELETE_ONLY = (
+    "the AssumeRoot task policy IAMDeleteRootUserCredentials allows deleting root's keys but not "
+    "deactivating them (UpdateAccessKey is not in it): this path cannot deactivate first"
+)
+
+
+# --- the password policy ------------------------------------------------------------------
+
+
+def _policy_from(params: Mapping[str, JSON]) -> PasswordPolicy:
+    """UpdateAccountPasswordPolicy arguments as a policy; omitted ones take AWS's defaults."""
+    unknown = sorted(set(params) - set(PASSWORD_POLICY_PARAMS))
+    if unknown:
+        raise ActionRefused(
+            f"unknown password policy setting {', '.join(unknown)} "
+            f"(UpdateAccountPasswordPolicy takes {', '.join(PASSWORD_POLICY_PARAMS)})"
+        )
+    try:
+        age = int(params["MaxPasswordAge"]) if params.get("MaxPasswordAge") else None
+        reuse = (
+            int(params["PasswordReusePrevention"])
+            if params.get("PasswordReusePrevention")
+            else None
+        )
+        return PasswordPolicy(
+            minimum_password_length=int(params.get("MinimumPasswordLength", 6)),
+            require_symbols=bool(params.get("RequireSymbols", False)),
+            require_numbers=bool(params.get("RequireNumbers", False)),
+            require_uppercase_characters=bool(params.get("RequireUppercaseCharacters", False)),
+            require_lowercase_characters=bool(params.get("RequireLowercaseCharacters", False)),
+            allow_users_to_change_password=bool(params.get("AllowUsersToChangePassword", False)),
+            expire_passwords=bool(age),
+            max_password_age=age,
+            password_reuse_prevention=reuse,
+            hard_expiry=bool(params.get("HardExpiry", False)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ActionRefused(f"invalid password policy setting: {exc}") from None
+
+
+def _parsed(params: Mapping[str, JSON] | None) -> PasswordPolicy | None:
+    return None if params is None else _policy_from(params)
+
+
+def policy_is(value: Mapping[str, JSON] | None, text: str) -> Check:
+    """The password policy reads back as these arguments (None: no policy)."""
+    return check("account.password_policy", dict(value) if value is not None else None, text)
+
+
+#: Settings where a larger number is stricter, and booleans where True is stricter.
+_STRICTER_HIGHER = ("MinimumPasswordLength", "PasswordReusePrevention")
+_STRICTER_TRUE = (
+    "RequireSymbols",
+    "RequireNumbers",
+    "RequireUppercaseCharacters",
+    "RequireLowercaseCharacters",
+    "HardExpiry",
+)
+
+
+def weakened(current: Mapping[str, JSON] | None, wanted: Mapping[str, JSON]) -> list[str]:
+    """The settings ``wanted`` makes weaker than ``current`` (for a warning)."""
+    if current is None:
+        return []
+    out = [
+        f"{name} {current[name]} -> {wanted.get(name) or 'none'}"
+        for name in _STRICTER_HIGHER
+        if current.get(name) and int(wanted.get(name) or 0) < int(current[name])
+    ]
+    out += [
+        f"{name} true -> false"
+        for name in _STRICTER_TRUE
+        if current.get(name) and not wanted.get(name)
+    ]
+    return out
+
+
+def set_password_policy(planner: Planner, request: Request) -> _Draft:
+    """UpdateAccountPasswordPolicy with the proposal (or given settings); undo restores exactly."""
+    current = reads.password_policy(planner.iam)
+    if request.params:
+        wanted = reads.policy_params(_policy_from(dict(request.params)))
+    else:
+        proposal = proposed_password_policy(_parsed(current), planner.thresholds)
+        wanted = reads.policy_params(proposal)
+    account = planner.snapshot.account_id
+    if current == wanted:
+        raise ActionRefused(f"the password policy of account {account} already is that policy")
+    target = Target("account", account, f"arn:aws:iam::{account}:root")
+    now_text = "none (AWS defaults)" if current is None else reads.canonical(current)
+    if current is None:
+        inverse = InverseStep(
+            ApiCall("DeleteAccountPasswordPolicy"),
+            "Delete the password policy again (the account had none)",
+            preconditions=(policy_is(wanted, "the password policy is the one the plan set"),),
+            effect=policy_is(None, "the account has no password policy"),
+        )
+    else:
+        inverse = InverseStep(
+            ApiCall("UpdateAccountPasswordPolicy", dict(current)),
+            "Restore the previous password policy (saved in the plan)",
+            preconditions=(policy_is(wanted, "the password policy is the one the plan set"),),
+            effect=policy_is(current, "the password policy is the previous one"),
+        )
+    step = Step(
+        call=ApiCall("UpdateAccountPasswordPolicy", dict(wanted)),
+        description=f"Set the account password policy of {account} "
+        f"(minimum length {wanted.get('MinimumPasswordLength')}, "
+        f"remembers {wanted.get('PasswordReusePrevention') or 0} passwords)",
+        preconditions=(policy_is(current, "the password policy is unchanged since the plan"),),
+        effect=policy_is(wanted, "the password policy is the one the plan set"),
+        inverse=(inverse,),
+    )
+    draft = _Draft(
+        ActionId.ACCOUNT_SET_PASSWORD_POLICY,
+        f"Set the password policy of account {account}",
+        [target],
+        [step],
+        before={target.arn: {"password_policy": current}},
+        notes=[
+            f"current policy: {now_text}",
+            "the call replaces the whole policy; undo puts the current one back "
+            + ("exactly" if current is not None else "by deleting the policy again"),
+        ],
+    )
+    if weaker := weakened(current, wanted):
+        draft.warnings.append("this policy is WEAKER than the current one: " + "; ".join(weaker))
+    return draft
+
+
+# --- the security contact -------------------------------------------------------------------
+
+
+def contact_is(value: Mapping[str, JSON] | None, text: str) -> Check:
+    """The SECURITY alternate contact has these fields (None: not set)."""
+    return check("account.security_contact", dict(value) if value is not None else None, text)
+
+
+def _put_contact(contact: Mapping[str, JSON]) -> ApiCall:
+    return ApiCall(
+        "PutAlternateContact", {"AlternateContactType": "SECURITY", **contact}, service="account"
+    )
+
+
+def set_security_contact(planner: Planner, request: Request) -> _Draft:
+    """PutAlternateContact type SECURITY; undo puts the previous contact back or deletes it."""
+    given = dict(request.params)
+    missing = [name for name in CONTACT_FIELDS if not str(given.get(name) or "").strip()]
+    if missing:
+        raise ActionRefused(
+            f"account.set-security-contact needs {', '.join(missing)} "
+            "(AWS requires a name, title, email address and phone number)"
+        )
+    extra = sorted(set(given) - set(CONTACT_FIELDS))
+    if extra:
+        raise ActionRefused(f"unknown security contact field {', '.join(extra)}")
+    if "@" not in str(given["EmailAddress"]):
+        raise ActionRefused(f"{given['EmailAddress']!r} is not an email address")
+    if planner.account is None:
+        raise ActionRefused("this connection has no Account API client")
+    wanted: dict[str, JSON] = {name: str(given[name]).strip() for name in CONTACT_FIELDS}
+    current = reads.security_contact(planner.account)
+    account = planner.snapshot.account_id
+    if current == wanted:
+        raise ActionRefused(f"account {account} already has that security contact")
+    target = Target("account", account, f"arn:aws:iam::{account}:root")
+    if current is None:
+        inverse = InverseStep(
+            ApiCall("DeleteAlternateContact", {"AlternateContactType": "SECURITY"}, "account"),
+            "Remove the security contact again (none was set)",
+            preconditions=(contact_is(wanted, "the security contact is the one the plan set"),),
+            effect=contact_is(None, "no security contact is set"),
+        )
+    else:
+        inverse = InverseStep(
+            _put_contact(current),
+            f"Put the previous security contact back ({current['EmailAddress']})",
+            preconditions=(contact_is(wanted, "the security contact is the one the plan set"),),
+            effect=contact_is(current, "the security contact is the previous one"),
+        )
+    step = Step(
+        call=_put_contact(wanted),
+        description=f"Set the security alternate contact of {account} to "
+        f"{wanted['Name']} <{wanted['EmailAddress']}>",
+        preconditions=(contact_is(current, "the security contact is unchanged since the plan"),),
+        effect=contact_is(wanted, "the security contact is the one the plan set"),
+        inverse=(inverse,),
+    )
+    was = f"{current['Name']} <{current['EmailAddress']}>" if current else "none"
+    return _Draft(
+        ActionId.ACCOUNT_SET_SECURITY_CONTACT,
+        f"Set the security contact of account {account}",
+        [target],
+        [step],
+        before={target.arn: {"security_contact": current}},
+        notes=[
+            f"current security contact: {was}",
+            "AWS sends security notifications (abuse reports, exposed keys) to this contact",
+        ],
+    )
+
+
+# --- root's access keys -----------------------------------------------------------------------
+
+
+def root_key_is(key_id: str, status: str | None) -> Check:
+    """One of root's keys has this status (None: gone)."""
+    text = (
+        f"root access key {key_id} is {status}" if status else f"root access key {key_id} is gone"
+    )
+    return check("root_key.status", status, text, AccessKeyId=key_id)
+
+
+def _refusal(exc: ClientError | BotoCoreError) -> str:
+    if isinstance(exc, ClientError):
+        message = exc.response.get("Error", {}).get("Message", "")
+        return f"{error_code(exc)}: {message}".rstrip(": ")
+    return str(exc)
+
+
+def _not_root(planner: Planner, action: ActionId) -> ActionRefused:
+    """Why this session cannot touch its own account's root keys, and what to do instead."""
+    account = planner.snapshot.account_id
+    return ActionRefused(
+        f"{action.value} needs root's credentials: this iamtui session runs as "
+        f"{planner.caller.arn}. Sign in as root, or run it from the management account of "
+        f"{account}'s organization with centralized root access (root.delete-key for account "
+        f"{account} via sts:AssumeRoot), or use the console: Security credentials → Access keys"
+    )
+
+
+def _check_organization(planner: Planner, member: str) -> None:
+    """Refuse early, in AWS's own terms, when AssumeRoot cannot work from this account."""
+    try:
+        raw = planner.iam.list_organizations_features()
+    except (ClientError, BotoCoreError) as exc:
+        code = (error_code(exc) or "").removesuffix("Exception")
+        here = planner.snapshot.account_id
+        if code == "OrganizationNotFound":
+            raise ActionRefused(
+                f"account {here} is not in an AWS Organization: the root of account {member} "
+                "can only be reached by signing in as that root"
+            ) from None
+        if code == "AccountNotManagementOrDelegatedAdministrator":
+            raise ActionRefused(
+                f"account {here} is a member of its organization: sts:AssumeRoot into {member} "
+                "runs from the management account or the IAM delegated administrator"
+            ) from None
+        if code in ("ServiceAccessNotEnabled", "OrganizationNotInAllFeaturesMode"):
+            raise ActionRefused(
+                f"centralized root access is not available in this organization ({code}): "
+                "enable trusted access for IAM and all features first"
+            ) from None
+        return  # denied or unsupported: AssumeRoot itself will say
+    features = set(raw.get("EnabledFeatures", ()))
+    if ROOT_SESSIONS not in features:
+        enabled = ", ".join(sorted(features)) or "none"
+        raise ActionRefused(
+            f"centralized root access of organization {raw.get('OrganizationId')} does not allow "
+            f"root sessions (enabled: {enabled}): enable 'Privileged root actions in member "
+            f"accounts' ({ROOT_SESSIONS}, and {CREDENTIALS_MANAGEMENT}) in the IAM console → Root "
+            "access management"
+        )
+
+
+def root_key_action(planner: Planner, request: Request) -> _Draft:
+    """Deactivate (as root) or delete (as root, or via AssumeRoot) root's access key(s)."""
+    here = planner.snapshot.account_id
+    member = request.name or here
+    deleting = request.action is ActionId.ROOT_DELETE_KEY
+    context: AssumeRoot | None = None
+    if member == here:
+        if not planner.caller.identity.is_root:
+            raise _not_root(planner, request.action)
+        iam = planner.iam
+    else:
+        if not deleting:
+            raise ActionRefused(
+                f"root.deactivate-key cannot reach account {member}'s root: {DELETE_ONLY}. "
+                f"Use root.delete-key for account {member}, or deactivate it signed in as that root"
+            )
+        if planner.caller.identity.is_root:
+            raise ActionRefused("root credentials cannot call sts:AssumeRoot: use an IAM principal")
+        _check_organization(planner, member)
+        context = AssumeRoot(member, ROOT_TASK_DELETE_CREDENTIALS)
+        try:
+            iam = planner.root_sessions.iam(context)
+        except (ClientError, BotoCoreError) as exc:
+            raise ActionRefused(
+                f"cannot act as the root of account {member} (sts:AssumeRoot with "
+                f"IAMDeleteRootUserCredentials): {_refusal(exc)}"
+            ) from None
+    keys = reads.root_keys(iam)
+    if not keys:
+        raise ActionRefused(f"the root user of account {member} has no access keys")
+    target = Target("root", member, f"arn:aws:iam::{member}:root")
+    notes: list[str] = []
+    if request.key_id is not None:
+        chosen = [k for k in keys if k.key_id == request.key_id]
+        if not chosen:
+            listed = ", ".join(k.key_id for k in keys)
+            raise ActionRefused(
+                f"the root user of account {member} has no access key {request.key_id} "
+                f"(it has {listed})"
+            )
+    else:
+        own = planner.caller.identity.access_key_id if context is None else None
+        chosen = [k for k in keys if k.key_id != own]
+        if own in {k.key_id for k in keys}:
+            notes.append(
+                f"root access key {own} is the one this iamtui session uses: it is left in place; "
+                "remove it from other credentials or the console"
+            )
+        if not chosen:
+            raise ActionRefused(
+                f"refused: access key {own} is the one this iamtui session uses: "
+                "switch to other credentials first"
+            )
+    if not deleting:
+        chosen = [k for k in chosen if k.status == "Active"]
+        if not chosen:
+            which = f"root access key {request.key_id} is" if request.key_id else "root keys are"
+            raise ActionRefused(f"the {which} already Inactive")
+    steps = [
+        _root_delete_step(member, key, context) if deleting else _root_deactivate_step(member, key)
+        for key in chosen
+    ]
+    ids = ", ".join(k.key_id for k in chosen)
+    via = " via sts:AssumeRoot" if context is not None else ""
+    if deleting:
+        summary = f"Delete root access key(s) {ids} of account {member}{via} (irreversible)"
+        notes.append(f"the deleted root key(s) {ids} cannot be restored")
+        if context is not None:
+            notes.append(
+                "runs as the member's root for at most 900 s (sts:AssumeRoot, task policy "
+                f"IAMDeleteRootUserCredentials); {DELETE_ONLY}"
+            )
+    else:
+        summary = f"Deactivate root access key(s) {ids} of account {member}"
+        notes.append("undo reactivates the key(s); delete them once nothing breaks")
+    draft = _Draft(
+        request.action,
+        summary,
+        [target],
+        steps,
+        before={target.arn: {"root_keys": [k.to_json() for k in keys]}},
+        notes=notes,
+        options={"via": "assume-root" if context is not None else "root"},
+    )
+    for key in chosen:
+        if warning := planner._recent_use_warning(
+            f"root key {key.key_id}", key.last_used, key.last_used_service
+        ):
+            draft.warnings.append(warning)
+        if deleting and key.status == "Active":
+            draft.warnings.append(
+                f"root key {key.key_id} is ACTIVE: anything using it fails at once and for good"
+            )
+    return draft
+
+
+def _root_deactivate_step(account: str, key: KeyState) -> Step:
+    kid = key.key_id
+    return Step(
+        call=ApiCall("UpdateAccessKey", {"AccessKeyId": kid, "Status": "Inactive"}),
+        description=f"Deactivate root access key {kid} of account {account}",
+        preconditions=(root_key_is(kid, "Active"), key_unused_since(kid, key.last_used)),
+        effect=root_key_is(kid, "Inactive"),
+        inverse=(
+            InverseStep(
+                ApiCall("UpdateAccessKey", {"AccessKeyId": kid, "Status": "Active"}),
+                f"Reactivate root access key {kid} of account {account}",
+                preconditions=(root_key_is(kid, "Inactive"),),
+                effect=root_key_is(kid, "Active"),
+            ),
+        ),
+    )
+
+
+def _root_delete_step(account: str, key: KeyState, context: AssumeRoot | None) -> Step:
+    kid = key.key_id
+    via = " (as its root, through sts:AssumeRoot)" if context is not None else ""
+    return Step(
+        call=ApiCall("DeleteAccessKey", {"AccessKeyId": kid}),
+        description=f"Delete {key.status.lower()} root access key {kid} of account {account}{via}",
+        preconditions=(root_key_is(kid, key.status), key_unused_since(kid, key.last_used)),
+        effect=root_key_is(kid, None),
+        irreversible_reason=KEY_GONE,
+        as_root=context,
+    )

@@ -1,0 +1,113 @@
+"""Root sessions: short sts:AssumeRoot credentials for a member account, in memory only.
+
+In an AWS Organization with centralized root access, the management account (or the IAM
+delegated administrator) may act as a member account's root for one task, for at most 900 s.
+Plans say *that* a step runs so (:class:`~iamtui.core.actions.plan.AssumeRoot`); this module asks
+STS for the session right before it is needed and hands out an IAM client signed with it. The
+credentials never leave this object: not in a plan, the journal, a log line or an exception
+(their values are registered with the redactor, which scrubs them from anything written).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+
+from iamtui.core.actions.plan import AssumeRoot
+from iamtui.core.actions.secrets import SEEN
+from iamtui.core.session import RequestCounter, client_config
+
+#: A session this close to expiry is replaced before a step uses it.
+RENEW_MARGIN = timedelta(seconds=60)
+#: AWS's global STS endpoint: AssumeRoot must go to a regional one instead.
+GLOBAL_STS_HOST = "sts.amazonaws.com"
+#: How calls signed as root are counted: ``root@iam:DeleteAccessKey`` (not the caller's policy).
+ROOT_PREFIX = "root@"
+
+
+class _RootCounter:
+    """Counts root-signed sends on the connection's counter, under their own names."""
+
+    def __init__(self, counter: RequestCounter) -> None:
+        self.counter = counter
+
+    def __call__(self, event_name: str = "", **_: Any) -> None:
+        self.counter(event_name=event_name.replace("before-send.", f"before-send.{ROOT_PREFIX}", 1))
+
+
+def _session(settings: Any, **credentials: str) -> Any:
+    """A boto3 session with explicit credentials, the demo's static ones, or the profile's."""
+    if credentials:
+        return boto3.session.Session(**credentials)
+    if settings.static_credentials is not None:
+        key_id, secret = settings.static_credentials
+        return boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret)
+    return boto3.session.Session(profile_name=settings.profile)
+
+
+def regional_sts(conn: Any) -> Any:
+    """The connection's STS client, or a regional one when it is set to the global endpoint."""
+    sts = conn.sts
+    if urlparse(str(sts.meta.endpoint_url)).hostname != GLOBAL_STS_HOST:
+        return sts
+    region = str(sts.meta.region_name or "us-east-1")
+    client = _session(conn.settings).client(
+        "sts",
+        region_name=region,
+        endpoint_url=f"https://sts.{region}.amazonaws.com",
+        config=client_config(2),
+    )
+    client.meta.events.register("before-send", conn.counter)
+    return client
+
+
+class RootSessions:
+    """IAM clients signed as member accounts' root, one session per (account, task policy)."""
+
+    def __init__(self, conn: Any) -> None:
+        """``conn`` is the session.Connection whose identity calls AssumeRoot."""
+        self.conn = conn
+        self._clients: dict[AssumeRoot, tuple[Any, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def iam(self, context: AssumeRoot) -> Any:
+        """An IAM client acting as ``context.account``'s root; ClientError when STS refuses."""
+        with self._lock:
+            cached = self._clients.get(context)
+            if cached is not None and cached[1] - datetime.now(UTC) > RENEW_MARGIN:
+                return cached[0]
+            response = regional_sts(self.conn).assume_root(
+                TargetPrincipal=context.account,
+                TaskPolicyArn={"arn": context.task_policy_arn},
+                DurationSeconds=context.duration_seconds,
+            )
+            credentials = response["Credentials"]
+            SEEN.add(str(credentials["SecretAccessKey"]))
+            SEEN.add(str(credentials["SessionToken"]))
+            session = _session(
+                self.conn.settings,
+                aws_access_key_id=str(credentials["AccessKeyId"]),
+                aws_secret_access_key=str(credentials["SecretAccessKey"]),
+                aws_session_token=str(credentials["SessionToken"]),
+            )
+            client = session.client(
+                "iam",
+                region_name=str(self.conn.iam.meta.region_name or "us-east-1"),
+                endpoint_url=self.conn.settings.endpoint_url,
+                config=client_config(2),
+            )
+            client.meta.events.register("before-send", _RootCounter(self.conn.counter))
+            expiration = credentials["Expiration"]
+            if expiration.tzinfo is None:
+                expiration = expiration.replace(tzinfo=UTC)
+            self._clients[context] = (client, expiration)
+            return client
+
+    def forget(self) -> None:
+        """Drop every session (a finished run keeps none)."""
+        with self._lock:
+            self._clients.clear()

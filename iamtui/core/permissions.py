@@ -1,0 +1,220 @@
+"""The least-privilege IAM policies iamtui needs, built from the code that makes the calls.
+
+Nothing here lists an action by hand. The loader declares what each overview part, a user's
+review and a last-accessed job send (``loader.OVERVIEW_ACTIONS`` and friends); the root checks
+declare their lookups (``root.ROOT_STATE_ACTIONS``); every action declares its plan reads, checks,
+calls and undo (``actions.calls.ACTION_CALLS``). Tests run each of them on the emulator and
+check that nothing outside its table is sent, then prove the documents with moto's permission
+enforcement. ``iamtui policy --read-only`` / ``--remediate`` print what this module builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from iamtui.core.actions.calls import ACTION_CALLS, COMMON_CALLS, needed
+from iamtui.core.actions.plan import ActionId
+from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
+from iamtui.core.root import (
+    ROOT_ONLY_PARTS,
+    ROOT_STATE_ACTIONS,
+    ROOT_TASK_DELETE_CREDENTIALS,
+)
+
+POLICY_VERSION = "2012-10-17"
+
+#: Actions AWS never denies, so no policy needs to (or can usefully) grant them.
+NO_PERMISSION_NEEDED: Mapping[str, str] = {
+    "sts:GetCallerIdentity": "AWS answers it for any valid credentials, even under an explicit "
+    "deny",
+}
+
+#: Conditions that narrow an action in the documents: AssumeRoot only with the delete task.
+CONDITIONS: Mapping[str, Mapping[str, Any]] = {
+    "sts:AssumeRoot": {"StringEquals": {"sts:TaskPolicyArn": ROOT_TASK_DELETE_CREDENTIALS}},
+}
+#: Resources narrower than "*". None yet: sts:AssumeRoot's resource is the member's root user
+#: (``arn:aws:iam::MEMBER:root``), which only the operator knows; the condition narrows it.
+RESOURCES: Mapping[str, str] = {}
+
+#: Remediate statements: which actions each groups, in the order they are printed.
+ACTION_GROUPS: Mapping[str, tuple[ActionId, ...]] = {
+    "IamtuiActionsKeys": (
+        ActionId.KEY_DEACTIVATE,
+        ActionId.KEY_ACTIVATE,
+        ActionId.KEY_ROTATE,
+        ActionId.KEY_DELETE,
+    ),
+    "IamtuiActionsUsers": (
+        ActionId.USER_DISABLE_CONSOLE,
+        ActionId.GROUP_REMOVE_USER,
+        ActionId.USER_DELETE,
+    ),
+    "IamtuiActionsPolicies": (ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE),
+    "IamtuiActionsRoles": (ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE),
+    "IamtuiActionsAccount": (
+        ActionId.ACCOUNT_SET_PASSWORD_POLICY,
+        ActionId.ACCOUNT_SET_SECURITY_CONTACT,
+    ),
+    "IamtuiActionsRoot": (ActionId.ROOT_DEACTIVATE_KEY, ActionId.ROOT_DELETE_KEY),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One part of iamtui and the API actions its calls need: one statement of a policy."""
+
+    sid: str
+    title: str
+    actions: tuple[str, ...]
+    #: For per-action statements: the loader part or action id it covers.
+    covers: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _clean(actions: Iterable[str]) -> tuple[str, ...]:
+    """Sorted, without duplicates and without actions AWS never denies."""
+    return tuple(sorted({a for a in actions if a not in NO_PERMISSION_NEEDED}))
+
+
+def _sid(text: str) -> str:
+    """``key.rotate`` -> ``KeyRotate``; ``credential_report`` -> ``CredentialReport``."""
+    words = text.replace(".", " ").replace("-", " ").replace("_", " ").split()
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
+    """What viewing needs: the overview (scan), a user's review, last-accessed, root checks."""
+    root_parts = [p for p in ROOT_STATE_ACTIONS if p not in ROOT_ONLY_PARTS]
+    if per_part:
+        features = [
+            Feature(f"IamtuiOverview{_sid(part)}", f"overview: {part}", _clean(actions), (part,))
+            for part, actions in OVERVIEW_ACTIONS.items()
+        ]
+        features += [
+            Feature("IamtuiReview", "a user's keys and MFA devices", _clean(USER_DETAIL_ACTIONS)),
+            Feature(
+                "IamtuiLastAccessed",
+                "service last-accessed data",
+                _clean(LAST_ACCESSED_ACTIONS),
+            ),
+        ]
+        features += [
+            Feature(f"IamtuiRoot{_sid(p)}", f"root check: {p}", _clean(ROOT_STATE_ACTIONS[p]), (p,))
+            for p in root_parts
+        ]
+        return tuple(f for f in features if f.actions)
+    return (
+        Feature(
+            "IamtuiOverview",
+            "the account overview and findings (iamtui scan)",
+            _clean(a for actions in OVERVIEW_ACTIONS.values() for a in actions),
+            tuple(OVERVIEW_ACTIONS),
+        ),
+        Feature(
+            "IamtuiReview",
+            "a user's access keys, their last use, and MFA devices",
+            _clean(USER_DETAIL_ACTIONS),
+        ),
+        Feature(
+            "IamtuiLastAccessed",
+            "service last-accessed data of a user or role",
+            _clean(LAST_ACCESSED_ACTIONS),
+        ),
+        Feature(
+            "IamtuiRoot",
+            "root-hardening checks (security contact, centralized root access)",
+            _clean(a for p in root_parts for a in ROOT_STATE_ACTIONS[p]),
+            tuple(root_parts),
+        ),
+    )
+
+
+def action_features(*, per_action: bool = False) -> tuple[Feature, ...]:
+    """What acting needs: every action, its checks and its undo, grouped by kind of action."""
+    common = needed(COMMON_CALLS)
+    if per_action:
+        return tuple(
+            Feature(
+                f"IamtuiAction{_sid(action.value)}",
+                action.value,
+                _clean(needed(ACTION_CALLS[action]) | common),
+                (action.value,),
+            )
+            for actions in ACTION_GROUPS.values()
+            for action in actions
+        )
+    features = []
+    for sid, actions in ACTION_GROUPS.items():
+        union = set().union(*(needed(ACTION_CALLS[a]) for a in actions))
+        if sid == "IamtuiActionsKeys":
+            union |= common
+        features.append(
+            Feature(sid, ", ".join(a.value for a in actions), _clean(union), tuple(actions))
+        )
+    return tuple(features)
+
+
+def _statements(features: Sequence[Feature], *, dedupe: bool) -> list[dict[str, Any]]:
+    """One Allow statement per feature; conditioned actions get their own statement."""
+    seen: set[str] = set()
+    statements: list[dict[str, Any]] = []
+    for feature in features:
+        actions = [a for a in feature.actions if not (dedupe and a in seen)]
+        seen.update(actions)
+        plain = [a for a in actions if a not in CONDITIONS and a not in RESOURCES]
+        if plain:
+            statements.append(
+                {"Sid": feature.sid, "Effect": "Allow", "Action": plain, "Resource": "*"}
+            )
+        for action in actions:
+            if action in CONDITIONS or action in RESOURCES:
+                statement: dict[str, Any] = {
+                    "Sid": feature.sid + _sid(action.split(":", 1)[1]),
+                    "Effect": "Allow",
+                    "Action": action,
+                    "Resource": RESOURCES.get(action, "*"),
+                }
+                if action in CONDITIONS:
+                    statement["Condition"] = dict(CONDITIONS[action])
+                statements.append(statement)
+    return statements
+
+
+def policy_document(features: Sequence[Feature], *, dedupe: bool = True) -> dict[str, Any]:
+    """An IAM policy document allowing what the features need (each action once by default)."""
+    return {"Version": POLICY_VERSION, "Statement": _statements(features, dedupe=dedupe)}
+
+
+def read_only_policy(*, per_part: bool = False) -> dict[str, Any]:
+    """The policy for viewing: scan, review data, last-accessed, root checks."""
+    return policy_document(read_only_features(per_part=per_part), dedupe=not per_part)
+
+
+def remediate_policy(*, per_action: bool = False) -> dict[str, Any]:
+    """The policy for viewing and acting: read-only plus every action and its undo."""
+    features = (*read_only_features(per_part=per_action), *action_features(per_action=per_action))
+    return policy_document(features, dedupe=not per_action)
+
+
+def actions_of(document: Mapping[str, Any]) -> frozenset[str]:
+    """Every action a policy document allows (tests and the README check use it)."""
+    found: set[str] = set()
+    for statement in document.get("Statement", ()):
+        listed = statement.get("Action", ())
+        found.update([listed] if isinstance(listed, str) else listed)
+    return frozenset(found)
+
+
+def without(document: Mapping[str, Any], action: str) -> dict[str, Any]:
+    """The same document minus one action (statements left empty are dropped)."""
+    statements = []
+    for statement in document.get("Statement", ()):
+        listed = statement.get("Action", ())
+        kept = [a for a in ([listed] if isinstance(listed, str) else listed) if a != action]
+        if kept:
+            statements.append(
+                {**statement, "Action": kept if isinstance(listed, list) else kept[0]}
+            )
+    return {**document, "Statement": statements}
