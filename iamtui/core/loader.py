@@ -495,12 +495,13 @@ def _account_from(fields: Mapping[str, Any]) -> str:
 # --- on demand: one principal --------------------------------------------------------------
 
 
-def load_user_detail(conn: Connection, user: User, *, clock: Clock = utcnow) -> PrincipalDetail:
-    """Key ids with last use, and MFA devices: the per-user calls the overview avoids."""
+def read_access_keys(iam: Any, user_name: str | None = None) -> tuple[AccessKey, ...]:
+    """A user's keys with last use, oldest first; no user name means the signer's own (root)."""
+    kwargs = {"UserName": user_name} if user_name is not None else {}
     keys: list[AccessKey] = []
-    for page in _paginate(conn.iam, "list_access_keys", None, UserName=user.name):
+    for page in _paginate(iam, "list_access_keys", None, **kwargs):
         for meta in page.get("AccessKeyMetadata", ()):
-            used = conn.iam.get_access_key_last_used(AccessKeyId=meta["AccessKeyId"])
+            used = iam.get_access_key_last_used(AccessKeyId=meta["AccessKeyId"])
             last = used.get("AccessKeyLastUsed", {})
             when = last.get("LastUsedDate")
             keys.append(
@@ -513,6 +514,12 @@ def load_user_detail(conn: Connection, user: User, *, clock: Clock = utcnow) -> 
                     last_used_region=_na(last.get("Region")),
                 )
             )
+    return tuple(sorted(keys, key=lambda k: k.create_date))
+
+
+def load_user_detail(conn: Connection, user: User, *, clock: Clock = utcnow) -> PrincipalDetail:
+    """Key ids with last use, and MFA devices: the per-user calls the overview avoids."""
+    keys = read_access_keys(conn.iam, user.name)
     devices: list[MfaDevice] = []
     for page in _paginate(conn.iam, "list_mfa_devices", None, UserName=user.name):
         for d in page.get("MFADevices", ()):
@@ -525,11 +532,11 @@ def load_user_detail(conn: Connection, user: User, *, clock: Clock = utcnow) -> 
                     virtual=serial.startswith("arn:") and ":mfa/" in serial,
                 )
             )
-    keys.sort(key=lambda k: k.create_date)
-    return PrincipalDetail(user.arn, clock(), tuple(keys), tuple(devices))
+    return PrincipalDetail(user.arn, clock(), keys, tuple(devices))
 
 
 def _na(value: str | None) -> str | None:
+    """GetAccessKeyLastUsed says ``N/A`` for a key never used."""
     return None if value in (None, "N/A") else value
 
 

@@ -37,9 +37,9 @@ from iamtui.core.findings import (
 from iamtui.core.loader import (
     DENIED_CODES,
     Clock,
-    as_utc,
     error_code,
     load_account,
+    read_access_keys,
     utcnow,
 )
 from iamtui.core.model import (
@@ -288,32 +288,6 @@ ORG_ANSWERS: Mapping[str, Callable[[], OrgRootAccess]] = {
 }
 
 
-def _reported(value: str | None) -> str | None:
-    """GetAccessKeyLastUsed says ``N/A`` for a key never used."""
-    return None if value in (None, "N/A") else value
-
-
-def _root_keys(iam: Any) -> tuple[AccessKey, ...]:
-    """Root's own keys: ListAccessKeys with no UserName, signed as root."""
-    keys: list[AccessKey] = []
-    for page in iam.get_paginator("list_access_keys").paginate():
-        for meta in page.get("AccessKeyMetadata", ()):
-            last = iam.get_access_key_last_used(AccessKeyId=meta["AccessKeyId"])
-            used = last.get("AccessKeyLastUsed", {})
-            when = used.get("LastUsedDate")
-            keys.append(
-                AccessKey(
-                    key_id=meta["AccessKeyId"],
-                    status=meta["Status"],
-                    create_date=as_utc(meta["CreateDate"]),
-                    last_used=as_utc(when) if when else None,
-                    last_used_service=_reported(used.get("ServiceName")),
-                    last_used_region=_reported(used.get("Region")),
-                )
-            )
-    return tuple(sorted(keys, key=lambda k: k.create_date))
-
-
 def load_root_state(
     conn: Connection,
     snapshot: AccountSnapshot,
@@ -341,7 +315,7 @@ def load_root_state(
     )
     if snapshot.caller is not None and snapshot.caller.is_root:
         keys: Probe[tuple[AccessKey, ...]] = _probe(
-            ExtraPart.ROOT_KEYS, "iam", "ListAccessKeys", lambda: _root_keys(conn.iam), clock
+            ExtraPart.ROOT_KEYS, "iam", "ListAccessKeys", lambda: read_access_keys(conn.iam), clock
         )
     else:
         keys = Probe(
