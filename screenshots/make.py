@@ -6,8 +6,10 @@ The demo is seeded in-process with moto's random ids seeded and every date (and 
 emulator's clock) pinned to NOW, the app runs headless at 140x42 via ``App.run_test``, each
 screen is saved as SVG with ``save_screenshot`` and converted with ``cairosvg.svg2png``.
 The SVG asks for Fira Code; the conversion swaps in DejaVu Sans Mono, so install it if text
-renders badly: ``apt-get install -y fonts-dejavu-core``. Secret access keys never reach the
-UI, so they cannot appear in a screenshot.
+renders badly: ``apt-get install -y fonts-dejavu-core``. The last stops act on the demo (a
+key deactivated then undone, a role quarantined) to show the plan preview, the Journal pane
+and the root hardening screen; the journal is a temporary file. Secrets are never on screen
+in a screenshot: the app refuses to export one while a secret dialog is open.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import cairosvg
 from moto.moto_api._internal import mock_random
@@ -97,22 +100,73 @@ async def shoot(app: IamtuiApp, workdir: Path, names: list[str]) -> None:
         await save("role-review")
         await pilot.press("escape", "question_mark")
         await save("help")
+        await pilot.press("escape")
+
+        # Actions: the preview of deleting an ex-employee (cancelled), then a key deactivated
+        # from its finding and undone, and a role quarantined: the Journal pane shows them.
+        await pilot.press("2", "slash", *"kevin.walsh", "enter", "X")
+        await save("preview")
+        await pilot.press("escape", "escape", "escape", "1")
+        await run_first(pilot, "d", lambda r: r.cells[1].startswith("daniel.okafor"))
+        await pilot.press("6")
+        await settle()
+        await pilot.press("u")
+        await settle()
+        await press_run(pilot)
+        await pilot.press("3", "slash", *"legacy-batch", "enter")
+        await settle()
+        await pilot.press("Q")
+        await settle()
+        await press_run(pilot)
+        await pilot.press("escape", "6")
+        await settle()
+        await pilot.press("down", "down")
+        await save("journal")
+        await pilot.press("5", "h")
+        await settle()
+        await pilot.press("down")
+        await save("root-hardening")
+
+
+async def press_run(pilot: Any) -> None:
+    """Press the preview's Run button and wait for the run, then close the dialog."""
+    app = pilot.app
+    app.screen.query_one("#plan-run").press()
+    for _ in range(4):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    await pilot.press("escape")
+    await pilot.pause()
+
+
+async def run_first(pilot: Any, key: str, match: Any) -> None:
+    """Findings: put the cursor on the first matching row, press ``key``, run the plan."""
+    from iamtui.core.views import Pane
+
+    app = pilot.app
+    pane = app.main_screen.pane_widget(Pane.FINDINGS)
+    pane.table.set_cursor(next(i for i, r in enumerate(pane.shown) if not r.span and match(r)))
+    await pilot.press(key)
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    await press_run(pilot)
 
 
 def main() -> None:
     logging.getLogger("werkzeug").disabled = True
     env = frozen_demo()
     names: list[str] = []
-    ws = Workspace.demo(lambda: env, clock=lambda: NOW)
-    try:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        ws = Workspace.demo(lambda: env, clock=lambda: NOW, journal_path=workdir / "journal.jsonl")
         app = IamtuiApp(ws)
-        with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp)
+        try:
             asyncio.run(shoot(app, workdir, names))
             for name in names:
                 to_png(workdir / f"{name}.svg", OUT / f"{name}.png")
-    finally:
-        ws.close()
+        finally:
+            ws.close()
     for name in names:
         print(OUT / f"{name}.png")
     sys.exit(0)

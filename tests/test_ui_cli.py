@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import NOW
 
 from iamtui.cli import main
 
@@ -60,3 +61,27 @@ def test_the_tui_entry_points_do_not_import_textual_until_the_tui_starts() -> No
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_action_flags_are_on_every_tui_entry_point() -> None:
+    for args in ([], ["demo"], ["user"], ["role"], ["root"]):
+        code, out = run(*args, "--help")
+        assert code == 0
+        for flag in ("--read-only", "--dry-run", "--journal"):
+            assert flag in out, (args, flag)
+
+
+def test_read_only_and_dry_run_are_alternatives(tmp_path: Path) -> None:
+    code, out = run("user", "alice", "--read-only", "--dry-run", "--snapshot", str(tmp_path / "x"))
+    assert code == 2
+    assert out.strip() == "iamtui: error: --read-only and --dry-run are alternatives: pass one"
+
+
+def test_root_without_a_terminal_stays_headless(tmp_path: Path) -> None:
+    from iamtui.core import snapshot as snapshot_io
+    from iamtui.core.model import AccountSnapshot
+
+    path = tmp_path / "acct.json"
+    snapshot_io.save(AccountSnapshot(account_id="123456789012", loaded_at=NOW), path)
+    code, out = run("root", "--snapshot", str(path))
+    assert code == 0 and "Root hardening" in out  # the text checklist, no TUI

@@ -53,3 +53,19 @@ def test_user_review_with_keys_and_last_accessed(
     demo, ws = demo_workspace(emulator)
     app = IamtuiApp(ws, open_principal=("user", demo.partial_usage_user))
     assert snap_compare(app, terminal_size=SIZE, run_before=after_load())
+
+
+def test_plan_preview_of_deleting_an_ex_employee(
+    emulator: Emulator, snap_compare: SnapCompare
+) -> None:
+    """The preview modal: every call, how it is undone or why not, the typed confirmation."""
+    demo, ws = demo_workspace(emulator)
+    keys = ("2", "slash", *demo.ex_employee, "enter", "X")
+    assert snap_compare(IamtuiApp(ws), terminal_size=SIZE, run_before=after_load(*keys))
+
+
+def test_root_hardening_screen(emulator: Emulator, snap_compare: SnapCompare) -> None:
+    """The root screen on its second step (root access keys): evidence, why, fixes, console."""
+    _demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_root=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=after_load("down"))

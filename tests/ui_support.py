@@ -11,6 +11,7 @@ import contextlib
 import io
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from conftest import NOW
 from moto.moto_api._internal import mock_random
@@ -69,14 +70,18 @@ class SharedDemo:
 
 
 def demo_workspace(
-    emulator: Emulator, settings: Settings | None = None
+    emulator: Emulator, settings: Settings | None = None, **modes: Any
 ) -> tuple[DemoAccount, Workspace]:
     """A demo-mode workspace on the seeded emulator, with the frozen clock.
 
-    Demo mode, not a live endpoint, so the header names no random port.
+    Demo mode, not a live endpoint, so the header names no random port. ``modes`` are the
+    action flags (``read_only``, ``dry_run``, ``journal_path``); the default journal is the
+    test's own state directory (conftest).
     """
     demo, connection = seed_demo(emulator)
-    workspace = Workspace.demo(lambda: SharedDemo(connection), settings=settings, clock=lambda: NOW)
+    workspace = Workspace.demo(
+        lambda: SharedDemo(connection), settings=settings, clock=lambda: NOW, **modes
+    )
     return demo, workspace
 
 

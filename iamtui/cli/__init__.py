@@ -15,6 +15,7 @@ from iamtui.cli.common import (
     one_line_errors,
     settings_from,
 )
+from iamtui.cli.tui import action_options
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,6 +34,7 @@ from iamtui.cli.common import (
     type=click.Path(dir_okay=False, path_type=Path),
     help="Settings file (default: the user config dir's iamtui/config.toml).",
 )
+@action_options
 @click.pass_context
 def main(
     ctx: click.Context,
@@ -42,14 +44,28 @@ def main(
     endpoint_url: str | None,
     snapshot_file: Path | None,
     config_file: Path | None,
+    read_only: bool,
+    dry_run: bool,
+    journal_path: Path | None,
 ) -> None:
     """Review and safely clean up AWS IAM credentials.
 
     With no command, opens the interactive TUI on the account the connection flags name
     (the standard AWS credential chain by default), or on --snapshot FILE offline.
+    Actions are previewed before they run and journaled for undo; --read-only disables
+    them, --dry-run shows plans without changing anything (snapshots are always read-only).
     """
     if ctx.invoked_subcommand is None:
-        _open_tui(profile, region, endpoint_url, snapshot_file, config_file)
+        _open_tui(
+            profile,
+            region,
+            endpoint_url,
+            snapshot_file,
+            config_file,
+            read_only=read_only,
+            dry_run=dry_run,
+            journal_path=journal_path,
+        )
 
 
 @one_line_errors
@@ -59,6 +75,10 @@ def _open_tui(
     endpoint_url: str | None,
     snapshot_file: Path | None,
     config_file: Path | None,
+    *,
+    read_only: bool,
+    dry_run: bool,
+    journal_path: Path | None,
 ) -> None:
     """The TUI on a live account or a snapshot file."""
     from iamtui.cli.tui import run_tui
@@ -67,25 +87,40 @@ def _open_tui(
         settings_from(profile, region, endpoint_url),
         snapshot_file=snapshot_file,
         config_file=config_file,
+        read_only=read_only,
+        dry_run=dry_run,
+        journal_path=journal_path,
     )
 
 
 @main.command()
 @click.option("--serve", is_flag=True, help="Only serve the emulated endpoint (no TUI).")
 @click.option("--port", type=int, default=0, show_default="a free port", help="Port for --serve.")
+@action_options
 @click.pass_context
 @one_line_errors
-def demo(ctx: click.Context, serve: bool, port: int) -> None:
+def demo(
+    ctx: click.Context,
+    serve: bool,
+    port: int,
+    read_only: bool,
+    dry_run: bool,
+    journal_path: Path | None,
+) -> None:
     """Open the TUI on the embedded demo account (or --serve its emulated endpoint)."""
     from iamtui.emulator.run import start_demo
 
     if not serve:
         from iamtui.cli.tui import run_tui
 
+        root = ctx.find_root().params
         run_tui(
             settings_from(None, None, None),
             use_demo=True,
-            config_file=ctx.find_root().params.get("config_file"),
+            config_file=root.get("config_file"),
+            read_only=read_only or bool(root.get("read_only")),
+            dry_run=dry_run or bool(root.get("dry_run")),
+            journal_path=journal_path or root.get("journal_path"),
         )
         return
     env = start_demo(port=port)
@@ -149,6 +184,7 @@ def snapshot_save(
 def _register() -> None:
     """Subcommands that live in their own modules."""
     from iamtui.cli.journal import journal
+    from iamtui.cli.policy import policy
     from iamtui.cli.root import root
     from iamtui.cli.scan import scan
     from iamtui.cli.tui import role, user
@@ -158,6 +194,7 @@ def _register() -> None:
     main.add_command(user)
     main.add_command(role)
     main.add_command(journal)
+    main.add_command(policy)
 
 
 _register()

@@ -1,8 +1,14 @@
-"""``iamtui root``: the root-hardening checklist, headless (a TUI screen will share the core)."""
+"""``iamtui root``: the root-hardening screen in the TUI, or the checklist headless.
+
+On a terminal, without ``--report`` or ``--format``, it opens the TUI's step-by-step root screen
+(verify, export, fixes through the usual preview). With ``--report FILE``, ``--format`` or when
+stdout is not a terminal it stays headless, for scripts and CI.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -12,6 +18,7 @@ from pathlib import Path
 import click
 
 from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
+from iamtui.cli.tui import action_options
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.root import RootExtra
 from iamtui.core.session import ConnectionSettings
@@ -78,6 +85,7 @@ def _load(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Settings file (thresholds such as root_recent_days).",
 )
+@action_options
 @click.pass_context
 @one_line_errors
 def root(
@@ -90,22 +98,49 @@ def root(
     report_file: Path | None,
     fmt: str,
     config_file: Path | None,
+    read_only: bool,
+    dry_run: bool,
+    journal_path: Path | None,
 ) -> None:
-    """Check the root user and account against AWS's root hardening steps."""
+    """Check the root user and account against AWS's root hardening steps.
+
+    On a terminal this opens the TUI's root screen; --report FILE, --format or a redirected
+    stdout keep it headless.
+    """
     from iamtui.core.root import evaluate_root
     from iamtui.core.settings import load_settings
 
     if use_demo and snapshot_file is not None:
         raise UserError("--demo and --snapshot are alternatives: pass one")
+    parent = ctx.find_root().params
+    conn_settings = settings_from(
+        profile or parent.get("profile"),
+        region or parent.get("region"),
+        endpoint_url or parent.get("endpoint_url"),
+    )
+    explicit_format = ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE
+    if report_file is None and not explicit_format and _interactive():
+        from iamtui.cli.tui import run_tui
+
+        run_tui(
+            conn_settings,
+            use_demo=use_demo,
+            snapshot_file=snapshot_file or parent.get("snapshot_file"),
+            config_file=config_file or parent.get("config_file"),
+            open_root=True,
+            read_only=read_only or bool(parent.get("read_only")),
+            dry_run=dry_run or bool(parent.get("dry_run")),
+            journal_path=journal_path or parent.get("journal_path"),
+        )
+        return
     settings = load_settings(config_file)
-    conn_settings = settings_from(profile, region, endpoint_url)
     with _load(conn_settings, use_demo, snapshot_file) as (snap, extra):
         report = evaluate_root(snap, extra, now=datetime.now(UTC), settings=settings)
     if report_file is not None:
         report_file.write_text(report.to_markdown(), encoding="utf-8")
         counts = ", ".join(f"{n} {status.value}" for status, n in report.counts().items())
         click.echo(f"wrote {report_file}: {counts}", err=True)
-        if ctx.get_parameter_source("fmt") is not click.core.ParameterSource.COMMANDLINE:
+        if not explicit_format:
             return
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2))
@@ -113,3 +148,8 @@ def root(
         click.echo(report.to_markdown(), nl=False)
     else:
         click.echo(report.to_text(), nl=False)
+
+
+def _interactive() -> bool:
+    """Both ends are a terminal: the TUI can run (scripts and pipes get the text checklist)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -6,12 +6,37 @@ Textual is imported here only when the TUI actually starts, so the headless comm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
 from iamtui.core.session import ConnectionSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def action_options(func: F) -> F:
+    """--read-only, --dry-run and --journal: how the TUI may change the account."""
+    from iamtui.cli.journal import journal_option
+
+    options = [
+        click.option(
+            "--read-only",
+            is_flag=True,
+            help="Disable every action (reads and reviews still work).",
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            help="Build and show plans, but send no change and journal nothing.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return journal_option(func)
 
 
 def run_tui(
@@ -21,13 +46,24 @@ def run_tui(
     snapshot_file: Path | None = None,
     config_file: Path | None = None,
     open_principal: tuple[str, str] | None = None,
+    open_root: bool = False,
+    read_only: bool = False,
+    dry_run: bool = False,
+    journal_path: Path | None = None,
 ) -> None:
-    """Build the workspace, run the app, stop the demo; a fatal load error is one line, exit 2."""
+    """Build the workspace, run the app, stop the demo; a fatal load error is one line, exit 2.
+
+    Snapshot mode is always read-only; ``read_only`` disables actions on a live account too,
+    ``dry_run`` shows plans without sending or journaling anything, ``journal_path`` picks the
+    undo journal (default: the user state directory).
+    """
     from iamtui.core.settings import load_settings
     from iamtui.core.workspace import Workspace
 
     if use_demo and snapshot_file is not None:
         raise UserError("--demo and --snapshot are alternatives: pass one")
+    if read_only and dry_run:
+        raise UserError("--read-only and --dry-run are alternatives: pass one")
     settings = load_settings(config_file)
     from iamtui.ui.keymap import binding_ids, unknown_ids
 
@@ -38,21 +74,26 @@ def run_tui(
             f"{where}: keymap.{bad[0]}: unknown binding id "
             f"(expected one of: {', '.join(sorted(binding_ids()))})"
         )
+    modes: dict[str, Any] = {
+        "read_only": read_only,
+        "dry_run": dry_run,
+        "journal_path": journal_path,
+    }
     if snapshot_file is not None:
-        workspace = Workspace.offline(snapshot_file, settings=settings)
+        workspace = Workspace.offline(snapshot_file, settings=settings, journal_path=journal_path)
     elif use_demo:
         from iamtui.emulator import require_moto
         from iamtui.emulator.run import start_demo
 
         require_moto()
-        workspace = Workspace.demo(start_demo, settings=settings)
+        workspace = Workspace.demo(start_demo, settings=settings, **modes)
     else:
-        workspace = Workspace.live(connection, settings=settings)
+        workspace = Workspace.live(connection, settings=settings, **modes)
 
     from iamtui.ui.app import IamtuiApp
 
     try:
-        result = IamtuiApp(workspace, open_principal=open_principal).run()
+        result = IamtuiApp(workspace, open_principal=open_principal, open_root=open_root).run()
     finally:
         workspace.close()
     if result:
@@ -78,6 +119,7 @@ def _principal_command(kind: str) -> click.Command:
         type=click.Path(dir_okay=False, path_type=Path),
         help="Settings file (default: the user config dir's iamtui/config.toml).",
     )
+    @action_options
     @click.pass_context
     @one_line_errors
     def command(
@@ -89,6 +131,9 @@ def _principal_command(kind: str) -> click.Command:
         use_demo: bool,
         snapshot_file: Path | None,
         config_file: Path | None,
+        read_only: bool,
+        dry_run: bool,
+        journal_path: Path | None,
     ) -> None:
         parent = ctx.find_root().params
         run_tui(
@@ -101,6 +146,9 @@ def _principal_command(kind: str) -> click.Command:
             snapshot_file=snapshot_file or parent.get("snapshot_file"),
             config_file=config_file or parent.get("config_file"),
             open_principal=(kind, name),
+            read_only=read_only or bool(parent.get("read_only")),
+            dry_run=dry_run or bool(parent.get("dry_run")),
+            journal_path=journal_path or parent.get("journal_path"),
         )
 
     return command

@@ -28,6 +28,7 @@ from iamtui.core.findings import (
     Rule,
     Severity,
 )
+from iamtui.core.journal import Entry
 from iamtui.core.model import (
     AccessKey,
     AccountSnapshot,
@@ -64,6 +65,7 @@ class Pane(enum.StrEnum):
     ROLES = "roles"
     KEYS = "keys"
     ROOT = "root"
+    JOURNAL = "journal"
 
     @property
     def label(self) -> str:
@@ -82,6 +84,7 @@ _PANE_TITLES = {
     Pane.ROLES: "Roles",
     Pane.KEYS: "Access keys",
     Pane.ROOT: "Root",
+    Pane.JOURNAL: "Journal",
 }
 _PANE_NOUNS = {
     Pane.FINDINGS: "findings",
@@ -89,6 +92,7 @@ _PANE_NOUNS = {
     Pane.ROLES: "roles",
     Pane.KEYS: "access keys",
     Pane.ROOT: "root checks",
+    Pane.JOURNAL: "journal entries",
 }
 
 
@@ -103,6 +107,7 @@ class RowKind(enum.StrEnum):
     KEY = "key"
     CHECK = "check"
     FACT = "fact"
+    ENTRY = "entry"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +173,8 @@ class PaneView:
     unavailable: str | None = None
     #: Natural column widths over all rows (stable while filtering).
     widths: tuple[int, ...] = ()
+    #: What the pane says when it has no rows at all (None: the generic text).
+    empty: str | None = None
 
     @property
     def total(self) -> int:
@@ -364,6 +371,8 @@ def empty_message(view: PaneView, query: str = "", floor: Severity | None = None
     """What an empty pane says, so an empty table is never ambiguous."""
     if view.unavailable:
         return f"{view.pane.label} not available: {view.unavailable}"
+    if not query.strip() and view.empty and not view.rows:
+        return view.empty
     if query.strip():
         return f"No {view.pane.noun} match '{query.strip()}'"
     if view.pane is Pane.FINDINGS:
@@ -458,6 +467,18 @@ class PolicyLine:
     arn: str | None
     document: PolicyDocument | None
     aws_managed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JournalData:
+    """What the Journal pane shows: the journal's path, its entries, and any problem with it."""
+
+    path: str
+    entries: tuple[Entry, ...]
+    #: Why the journal could not be read (the pane says so instead of showing entries).
+    read_error: str | None = None
+    #: Why this session cannot write to it (busy, damaged): actions are read-only.
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,6 +584,14 @@ REVIEW_FINDING_COLUMNS = (
     Column("summary", "Finding", max_width=80, flex=True),
 )
 
+#: The entry id starts with its UTC time (``20260601-120000-k3f9``): no separate time column.
+JOURNAL_COLUMNS = (
+    Column("id", "Entry (UTC time-id)", max_width=20, min_width=20),
+    Column("action", "Action", max_width=20, min_width=14),
+    Column("status", "Status", max_width=44, min_width=24),
+    Column("summary", "Summary", max_width=120, min_width=30, flex=True),
+)
+
 SEVERITY_GROUP_ORDER = {s: 10 - int(s) for s in Severity}
 _RULE_ORDER = {r.id: i for i, r in enumerate(ALL_RULES)}
 _KIND_LABEL = {
@@ -616,11 +645,17 @@ class Views:
         evaluation: Evaluation,
         now: datetime,
         settings: Settings | None = None,
+        *,
+        journal: JournalData | None = None,
+        live: Mapping[str, datetime] | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.evaluation = evaluation
         self.now = now
         self.settings = settings or Settings()
+        self.journal = journal or JournalData("", ())
+        #: Users whose report row was replaced by live reads after an action, and when.
+        self.live: Mapping[str, datetime] = live or {}
         self.index = AccountIndex(snapshot)
         self.users: dict[str, User] = {u.name: u for u in snapshot.users}
         self.roles: dict[str, Role] = {r.name: r for r in snapshot.roles}
@@ -648,6 +683,7 @@ class Views:
                 Pane.ROLES: self._roles,
                 Pane.KEYS: self._keys,
                 Pane.ROOT: self._root,
+                Pane.JOURNAL: self._journal,
             }[pane]
             built = builder()
             found = self._panes[pane] = PaneView(
@@ -657,6 +693,7 @@ class Views:
                 built.groups,
                 built.unavailable,
                 natural_widths(built.columns, built.rows),
+                built.empty,
             )
         return found
 
@@ -678,6 +715,7 @@ class Views:
                 for r in self.pane(Pane.ROOT).rows
                 if isinstance(r.data, Check) and r.data.status == "FAIL"
             ),
+            Pane.JOURNAL: len(self.journal.entries),
         }
 
     def _principal_search(self, arn: str) -> str:
@@ -1130,6 +1168,16 @@ class Views:
         facts.append(("Account alias", snap.alias or "none", "", snap.account_id))
         return facts
 
+    def _journal(self) -> PaneView:
+        """Journal entries, newest first, with their derived status (interrupted, undone)."""
+        data = self.journal
+        rows = [_entry_row(e) for e in reversed(data.entries)]
+        where = data.path or "the journal"
+        empty = f"No entries in {where} yet: every action you run is recorded here"
+        return PaneView(
+            Pane.JOURNAL, JOURNAL_COLUMNS, tuple(rows), unavailable=data.read_error, empty=empty
+        )
+
     def _missing(self, part: Part) -> str | None:
         gone = self.snapshot.unavailable_part(part)
         return gone.reason if gone is not None else None
@@ -1165,6 +1213,8 @@ class Views:
             )
         if isinstance(data, Check):
             return self._describe_check(data)
+        if isinstance(data, Entry):
+            return describe_entry(data)
         if isinstance(data, GroupSpec):
             rule_id = data.key.split(":", 1)[-1]
             found = RULES_BY_ID.get(rule_id)
@@ -1253,7 +1303,13 @@ class Views:
                     "Suggested fixes",
                     (
                         *(Field("", str(a)) for a in f.actions),
-                        Field("", "actions arrive in a later version", "muted"),
+                        Field(
+                            "",
+                            "h: step-by-step root hardening"
+                            if all(str(a) == "root.harden" for a in f.actions)
+                            else "x: choose one (preview first)",
+                            "muted",
+                        ),
                     ),
                 )
             )
@@ -1275,7 +1331,16 @@ class Views:
         if user.tags:
             sections.append(Section("Tags", tuple(Field(t.key, t.value) for t in user.tags)))
         if row is not None:
-            sections.append(Section("Credentials (report)", self._credential_fields(row)))
+            title = "Credentials (report)"
+            live = self.live.get(user.name)
+            fields_ = self._credential_fields(row)
+            if live is not None:
+                title = "Credentials (live)"
+                fields_ = (
+                    Field("Read", f"{exact(live)}: after an action (report not yet renewed)"),
+                    *fields_,
+                )
+            sections.append(Section(title, fields_))
         else:
             sections.append(
                 Section("Credentials", (Field("", "not in the credential report", "muted"),))
@@ -1481,7 +1546,8 @@ class Views:
             elif row is not None:
                 for n, key in enumerate(row.keys, 1):
                     if key.active or isinstance(key.last_rotated, datetime):
-                        key_rows.append(_report_key_row(principal, n, key, now))
+                        slot = KeySlot(principal, row, n, key, None)
+                        key_rows.append(_report_key_row(principal, n, key, now, slot))
             groups = principal.groups
         else:
             role = principal
@@ -1668,7 +1734,9 @@ def _detail_key_row(user: User, key: AccessKey, now: datetime) -> Row:
     )
 
 
-def _report_key_row(user: User, slot: int, key: ReportKey, now: datetime) -> Row:
+def _report_key_row(
+    user: User, slot: int, key: ReportKey, now: datetime, data: KeySlot | None = None
+) -> Row:
     return Row(
         key=f"slot:{user.arn}:{slot}",
         kind=RowKind.KEY,
@@ -1681,7 +1749,7 @@ def _report_key_row(user: User, slot: int, key: ReportKey, now: datetime) -> Row
             report_text(key.last_used_region),
         ),
         tones=("muted", "ok" if key.active else "muted", "", "", "muted", "muted"),
-        data=key,
+        data=data if data is not None else key,
     )
 
 
@@ -1708,14 +1776,22 @@ class HeaderInfo:
     age: str
     source: str
     read_only: bool
+    #: The mode badge ("SNAPSHOT (read-only)", "READ-ONLY", "DRY RUN"), None when read-write.
+    mode: str | None = None
 
 
 def header_info(
-    snapshot: AccountSnapshot | None, now: datetime, source: str, read_only: bool
+    snapshot: AccountSnapshot | None,
+    now: datetime,
+    source: str,
+    read_only: bool,
+    mode: str | None = None,
 ) -> HeaderInfo:
     """The header's text pieces (before or after a load)."""
+    if mode is None and read_only:
+        mode = "SNAPSHOT (read-only)"
     if snapshot is None:
-        return HeaderInfo("loading…", "", "", source, read_only)
+        return HeaderInfo("loading…", "", "", source, read_only, mode)
     account = f"{snapshot.alias} ({snapshot.account_id})" if snapshot.alias else snapshot.account_id
     caller = snapshot.caller.arn if snapshot.caller else "caller unknown"
     delta = data_age(snapshot, now)
@@ -1725,4 +1801,148 @@ def header_info(
         age = "credential report just generated"
     else:
         age = f"credential report {age_text(delta)} old"
-    return HeaderInfo(account, caller, age, source, read_only)
+    return HeaderInfo(account, caller, age, source, read_only, mode)
+
+
+# --- the journal ---------------------------------------------------------------------------------
+
+
+def entry_tone(entry: Entry) -> str:
+    """A status tone: completed ok, failed/stopped bad, interrupted warn, undone muted."""
+    status = entry.status
+    if entry.undone_by and entry.undone:
+        return "muted"
+    if status == "completed":
+        return "ok"
+    if status in ("failed", "stopped"):
+        return "bad"
+    if status == "interrupted":
+        return "warn"
+    return "low"
+
+
+def entry_time(entry: Entry) -> str:
+    """``2026-06-01 12:00:03`` from the entry's ISO time (UTC)."""
+    try:
+        return exact(datetime.fromisoformat(entry.time)).removesuffix(" UTC")
+    except ValueError:
+        return entry.time[:19].replace("T", " ")
+
+
+def _entry_row(entry: Entry) -> Row:
+    status = entry.status_line()
+    tone = entry_tone(entry)
+    return Row(
+        key=f"entry:{entry.id}",
+        kind=RowKind.ENTRY,
+        cells=(entry.id, entry.action, status, entry.summary),
+        sort=(entry.id, entry.action, status, entry.summary.lower()),
+        search=" ".join(
+            (entry.id, entry.action, status, entry.summary, entry.caller, entry.account)
+        ).lower(),
+        tones=("", "", tone, ""),
+        dim=tone == "muted",
+        data=entry,
+    )
+
+
+_STEP_MARK = {"ok": "✓", "error": "✗", "in-doubt": "?", "pending": "·"}
+
+
+def entry_steps(entry: Entry) -> tuple[Field, ...]:
+    """Each planned step: what the journal recorded (intent, result) and its way back."""
+    fields_: list[Field] = []
+    for index, step in enumerate(entry.plan.steps):
+        log = entry.log(index)
+        state = log.state
+        if state == "pending":
+            recorded = "not started"
+        elif state == "in-doubt" and log.result is None:
+            recorded = "intent written, no result: cut off mid-call (in doubt)"
+        else:
+            result = log.result or {}
+            attempts = result.get("attempts")
+            recorded = "intent, result " + ("ok" if result.get("ok") else "failed")
+            if attempts and int(attempts) > 1:
+                recorded += f" after {attempts} attempts"
+            if not result.get("ok") and result.get("code"):
+                recorded += f": {result.get('code')}: {result.get('message') or ''}".rstrip(": ")
+            outputs = log.outputs
+            if outputs:
+                recorded += " · " + ", ".join(f"{k}={v}" for k, v in outputs.items())
+        if index in entry.undone_steps:
+            recorded += " · undone"
+        if step.undoes_step is not None:
+            way_back = f"reverts step {step.undoes_step + 1} of {entry.undoes or 'the entry'}"
+        elif step.reversible:
+            way_back = "undoable"
+        else:
+            way_back = f"irreversible: {step.irreversible_reason}"
+        tone = {"ok": "", "error": "bad", "in-doubt": "warn", "pending": "muted"}[state]
+        fields_.append(
+            Field(
+                f"{_STEP_MARK[state]} {index + 1}",
+                f"{step.description}\n{step.call.text()}\n{recorded} · {way_back}",
+                tone,
+            )
+        )
+    return tuple(fields_) or (Field("", "no steps", "muted"),)
+
+
+def _short_value(value: object, limit: int = 70) -> str:
+    if isinstance(value, Mapping):
+        if "key_id" in value:
+            return f"{value['key_id']} {value.get('status', '')}".strip()
+        text = ", ".join(str(k) for k in value)
+    elif isinstance(value, list | tuple):
+        names = [
+            str(v.get("key_id") or v.get("name") or v.get("id") or v.get("arn") or "")
+            if isinstance(v, Mapping)
+            else str(v)
+            for v in value
+        ]
+        text = ", ".join(n for n in names if n) or f"{len(value)} item(s)"
+        text = text or "none"
+    else:
+        text = "—" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def entry_before(entry: Entry) -> tuple[Field, ...]:
+    """The saved before-state, summarised per target (what undo restores from)."""
+    names = {t.arn: f"{t.kind} {t.name}" for t in entry.plan.targets}
+    fields_: list[Field] = []
+    for arn, saved in entry.plan.before.items():
+        who = names.get(arn, arn)
+        if isinstance(saved, Mapping):
+            parts = [f"{k}: {_short_value(v)}" for k, v in saved.items()]
+            fields_.append(Field(who, "; ".join(parts) or "nothing saved"))
+        else:
+            fields_.append(Field(who, _short_value(saved)))
+    return tuple(fields_) or (Field("", "nothing saved", "muted"),)
+
+
+def describe_entry(entry: Entry) -> Detail:
+    """A journal entry: who, when, status, each step's record, the before-state, the notes."""
+    about = [
+        Field("Entry", entry.id),
+        Field("Time", entry_time(entry) + " UTC"),
+        Field("Account", entry.account),
+        Field("Caller", entry.caller),
+        Field("Action", entry.action),
+        Field("Status", entry.status_line(), entry_tone(entry)),
+    ]
+    if entry.undoes:
+        about.append(Field("Undoes", entry.undoes))
+    end = entry.end or {}
+    if end.get("reason"):
+        about.append(Field("Why", str(end["reason"]), "bad"))
+    sections = [
+        Section("Entry", tuple(about)),
+        Section("Steps", entry_steps(entry)),
+        Section("Before", entry_before(entry)),
+    ]
+    notes = [*entry.plan.notes, *(f"warning: {w}" for w in entry.plan.warnings)]
+    if notes:
+        sections.append(Section("Notes", tuple(Field("", n, "muted") for n in notes)))
+    return Detail(entry.summary, entry_tone(entry), tuple(sections))

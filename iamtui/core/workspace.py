@@ -5,30 +5,53 @@ offline snapshot file), the current :class:`AccountSnapshot`, the settings and t
 :class:`Evaluation`, re-evaluated whenever data changes. Its blocking methods are called from
 the UI's thread workers; every change produces a new immutable :class:`State` (with a rising
 ``generation``), so the UI can ignore results that arrive out of order.
+
+It also owns what the TUI needs to change the account: the action mode (``--read-only``,
+``--dry-run``), the journal and its writer lock (held for the whole session, so a second iamtui
+on the same journal is read-only), planning from what the operator selected, running a
+confirmed plan, and reloading what the plan changed.
 """
 
 from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from iamtui.core import loader
-from iamtui.core.findings import Evaluation, evaluate
+from iamtui.core.findings import Evaluation, Finding, evaluate
+from iamtui.core.journal import Entry, Journal, JournalError, JournalWriter, Verification
 from iamtui.core.loader import STEPS, CancelToken, Clock, Progress, StepUpdate, utcnow
-from iamtui.core.model import AccountSnapshot, LastAccessed, PrincipalDetail, User
+from iamtui.core.model import (
+    AccessKey,
+    AccountSnapshot,
+    CredentialReport,
+    CredentialReportRow,
+    LastAccessed,
+    Missing,
+    PrincipalDetail,
+    ReportKey,
+    User,
+)
 from iamtui.core.session import Connection, ConnectionSettings, connect
 from iamtui.core.settings import Settings
-from iamtui.core.views import Views
+from iamtui.core.views import JournalData, Views
+
+if TYPE_CHECKING:
+    from iamtui.core.actions import ExecutionReport, Plan, Planner, Request, StepOutcome
+    from iamtui.core.root import RootReport
 
 #: The pseudo-step reported while the embedded demo endpoint starts.
 DEMO_STEP = "demo"
 #: The pseudo-step reported while a snapshot file is read.
 FILE_STEP = "file"
+
+OFFLINE_MESSAGE = "snapshot mode is offline and read-only: no action can run"
+READ_ONLY_FLAG_MESSAGE = "read-only mode (--read-only): no action can run"
 
 
 class SourceKind(enum.StrEnum):
@@ -65,6 +88,72 @@ class State:
     generation: int
 
 
+@dataclass(frozen=True, slots=True)
+class ActionSubject:
+    """One thing the operator asked an action for, as the screen saw it.
+
+    Turned into core ``Request`` objects in a worker (that may need IAM reads): a request known
+    up front, a finding (``Planner.requests_for``), or a credential-report key slot whose key id
+    was not loaded yet (resolved by creation time).
+    """
+
+    action: str
+    label: str
+    request: Request | None = None
+    finding: Finding | None = None
+    #: (user name, report slot 1 or 2) when the key id is not known yet.
+    slot: tuple[str, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    """A plan ready for the preview, and what the operator must type before it may run."""
+
+    plan: Plan
+    #: Active access keys a ``key.delete`` would delete: the UI asks for a typed override.
+    active_keys: tuple[str, ...] = ()
+    #: Journal entry this plan undoes (None for ordinary actions).
+    undoes: str | None = None
+
+    @property
+    def override_phrase(self) -> str | None:
+        """What to type to delete active keys (the key id, or a phrase for several)."""
+        if not self.active_keys:
+            return None
+        if len(self.active_keys) == 1:
+            return self.active_keys[0]
+        return f"delete {len(self.active_keys)} active keys"
+
+    def check_override(self, typed: str | None) -> bool:
+        """Whether ``typed`` is the override (always true when none is needed)."""
+        phrase = self.override_phrase
+        return phrase is None or (typed or "").strip() == phrase
+
+
+@dataclass(frozen=True, slots=True)
+class _LiveCredentials:
+    """A user's credentials read after an action: they stand in for the stale report row."""
+
+    user: str
+    at: datetime
+    keys: tuple[AccessKey, ...]
+    password: bool
+    mfa: bool
+
+
+@dataclass
+class _Journaling:
+    """The journal, the writer lock held for the session, and why actions are off if they are."""
+
+    journal: Journal
+    writer: JournalWriter | None = None
+    problem: str | None = None
+    entries: tuple[Entry, ...] = ()
+    read_error: str | None = None
+    opened: bool = False
+    patches: dict[str, _LiveCredentials] = field(default_factory=dict)
+
+
 class Workspace:
     """Source, snapshot, settings and evaluation of one TUI session; thread-safe."""
 
@@ -79,12 +168,19 @@ class Workspace:
         snapshot_file: Path | None = None,
         snapshot: AccountSnapshot | None = None,
         connector: Callable[[ConnectionSettings], Connection] = connect,
+        read_only: bool = False,
+        dry_run: bool = False,
+        journal_path: Path | None = None,
     ) -> None:
         self.kind = kind
         self.settings = settings or Settings()
         self.clock = clock
         self.connection_settings = connection_settings or ConnectionSettings()
         self.snapshot_file = snapshot_file
+        #: ``--read-only``: every action refused (reads still work).
+        self.read_only_requested = read_only
+        #: ``--dry-run``: plans are shown and "run" without a call or a journal record.
+        self.dry_run = dry_run
         self._demo_starter = demo_starter
         self._connector = connector
         self._demo: DemoHandle | None = None
@@ -94,6 +190,7 @@ class Workspace:
         self._generation = 0
         self._lock = threading.RLock()
         self._closed = False
+        self._journaling = _Journaling(Journal(journal_path))
 
     # -- construction ---------------------------------------------------------------------
 
@@ -104,6 +201,9 @@ class Workspace:
         *,
         settings: Settings | None = None,
         clock: Clock = utcnow,
+        read_only: bool = False,
+        dry_run: bool = False,
+        journal_path: Path | None = None,
     ) -> Workspace:
         """An account reached with the operator's credentials (or an --endpoint-url)."""
         return cls(
@@ -111,6 +211,9 @@ class Workspace:
             settings=settings,
             clock=clock,
             connection_settings=connection_settings,
+            read_only=read_only,
+            dry_run=dry_run,
+            journal_path=journal_path,
         )
 
     @classmethod
@@ -120,9 +223,20 @@ class Workspace:
         *,
         settings: Settings | None = None,
         clock: Clock = utcnow,
+        read_only: bool = False,
+        dry_run: bool = False,
+        journal_path: Path | None = None,
     ) -> Workspace:
         """The embedded demo: started on the first load, stopped by close()."""
-        return cls(SourceKind.DEMO, settings=settings, clock=clock, demo_starter=starter)
+        return cls(
+            SourceKind.DEMO,
+            settings=settings,
+            clock=clock,
+            demo_starter=starter,
+            read_only=read_only,
+            dry_run=dry_run,
+            journal_path=journal_path,
+        )
 
     @classmethod
     def offline(
@@ -131,6 +245,7 @@ class Workspace:
         *,
         settings: Settings | None = None,
         clock: Clock = utcnow,
+        journal_path: Path | None = None,
     ) -> Workspace:
         """A saved snapshot file, read now (so a bad file fails before the TUI starts)."""
         from iamtui.core import snapshot as snapshot_io
@@ -141,6 +256,7 @@ class Workspace:
             clock=clock,
             snapshot_file=path,
             snapshot=snapshot_io.load(path),
+            journal_path=journal_path,
         )
 
     @classmethod
@@ -150,16 +266,70 @@ class Workspace:
         *,
         settings: Settings | None = None,
         clock: Clock = utcnow,
+        journal_path: Path | None = None,
     ) -> Workspace:
         """An in-memory snapshot, offline and read-only (tests, benchmarks)."""
-        return cls(SourceKind.SNAPSHOT, settings=settings, clock=clock, snapshot=snapshot)
+        return cls(
+            SourceKind.SNAPSHOT,
+            settings=settings,
+            clock=clock,
+            snapshot=snapshot,
+            journal_path=journal_path,
+        )
 
     # -- what the UI reads ----------------------------------------------------------------
 
     @property
-    def read_only(self) -> bool:
-        """Snapshot mode can never change the account."""
+    def is_offline(self) -> bool:
+        """Snapshot mode: no AWS call at all (no on-demand fetch, no action)."""
         return self.kind is SourceKind.SNAPSHOT
+
+    @property
+    def read_only(self) -> bool:
+        """No action may run: snapshot mode, ``--read-only``, or the journal is unusable."""
+        problem = self._journaling.problem is not None and not self.dry_run
+        return self._static_block or problem
+
+    @property
+    def _static_block(self) -> bool:
+        return self.is_offline or self.read_only_requested
+
+    @property
+    def block_reason(self) -> str | None:
+        """Why actions are disabled right now (one line), or None when they may run."""
+        if self.is_offline:
+            return OFFLINE_MESSAGE
+        if self.read_only_requested:
+            return READ_ONLY_FLAG_MESSAGE
+        problem = self._journaling.problem
+        if problem is not None and not self.dry_run:
+            return f"{problem}; actions are disabled (read-only)"
+        if self._state is None:
+            return "nothing is loaded yet"
+        return None
+
+    @property
+    def mode_label(self) -> str | None:
+        """The header badge: the mode when it is not the ordinary read-write one."""
+        if self.is_offline:
+            return "SNAPSHOT (read-only)"
+        if self.read_only_requested:
+            return "READ-ONLY"
+        if self._journaling.problem is not None and not self.dry_run:
+            return "READ-ONLY (journal)"
+        if self.dry_run:
+            return "DRY RUN"
+        return None
+
+    @property
+    def journal(self) -> Journal:
+        """The undo journal this session appends to (``--journal`` or the state directory)."""
+        return self._journaling.journal
+
+    @property
+    def journal_problem(self) -> str | None:
+        """Why the journal cannot be written (busy, damaged, unreadable), one line."""
+        return self._journaling.problem
 
     @property
     def state(self) -> State | None:
@@ -200,20 +370,27 @@ class Workspace:
         Service last-accessed reports already fetched are kept: they are per-principal jobs
         the operator waited for, and each says when it completed.
         """
+        snap = self._load_snapshot(progress, cancel)
+        self._open_journal()
+        self._read_journal()
+        return self._publish(snap)
+
+    def _load_snapshot(
+        self, progress: Progress | None = None, cancel: CancelToken | None = None
+    ) -> AccountSnapshot:
         report = progress or (lambda _update: None)
         if self.kind is SourceKind.SNAPSHOT:
-            snap = self._read_snapshot(report)
-        else:
-            conn = self._connection(report)
-            snap = loader.load_account(conn, clock=self.clock, progress=progress, cancel=cancel)
-            if self.kind is SourceKind.DEMO:
-                snap = replace(snap, source="demo")
-            previous = self.snapshot
-            if previous is not None and previous.last_accessed:
-                arns = {u.arn for u in snap.users} | {r.arn for r in snap.roles}
-                kept = [v for k, v in previous.last_accessed.items() if k in arns]
-                snap = snap.with_last_accessed(*kept)
-        return self._publish(snap)
+            return self._read_snapshot(report)
+        conn = self._connection(report)
+        snap = loader.load_account(conn, clock=self.clock, progress=progress, cancel=cancel)
+        if self.kind is SourceKind.DEMO:
+            snap = replace(snap, source="demo")
+        previous = self.snapshot
+        if previous is not None and previous.last_accessed:
+            arns = {u.arn for u in snap.users} | {r.arn for r in snap.roles}
+            kept = [v for k, v in previous.last_accessed.items() if k in arns]
+            snap = snap.with_last_accessed(*kept)
+        return snap
 
     def load_user_detail(self, user: User) -> State:
         """Fetch a user's key ids, key last use and MFA devices; merge and re-evaluate."""
@@ -236,14 +413,227 @@ class Workspace:
             return self._publish(current.with_last_accessed(report))
 
     def close(self) -> None:
-        """Stop the embedded demo, if one was started; safe to call twice."""
+        """Stop the embedded demo and release the journal lock; safe to call twice."""
         with self._lock:
             demo, self._demo = self._demo, None
+            writer, self._journaling.writer = self._journaling.writer, None
             self._closed = True
+        if writer is not None:
+            writer.close()
         if demo is not None:
             demo.stop()
 
+    # -- actions (call from worker threads) -----------------------------------------------
+
+    def planner(self) -> Planner:
+        """A planner over the data the operator reviewed; refuses when actions are disabled."""
+        from iamtui.core.actions import Planner, ReadOnlyMode
+
+        reason = self.block_reason
+        if reason is not None:
+            raise ReadOnlyMode(reason)
+        return Planner(
+            self._connection(),
+            self._require_snapshot(),
+            read_only=False,
+            clock=self.clock,
+            thresholds=self.settings.thresholds,
+        )
+
+    def plan_action(
+        self, subjects: Sequence[ActionSubject], *, summary: str | None = None
+    ) -> PlannedAction:
+        """Plan what the operator selected: one request, or one batch plan for several.
+
+        Reads IAM. Subjects that cannot be turned into a request (a key slot that changed, a
+        finding with nothing to act on) are listed as skipped; ActionRefused when none can.
+        """
+        from iamtui.core.actions import ActionId, ActionRefused, Skipped
+
+        planner = self.planner()
+        requests: list[Request] = []
+        skipped: list[Skipped] = []
+        for subject in subjects:
+            try:
+                found = self._requests_for(planner, subject)
+            except ActionRefused as exc:
+                skipped.append(Skipped(subject.label, str(exc)))
+                continue
+            requests += [
+                replace(r, allow_active=True) if r.action is ActionId.KEY_DELETE else r
+                for r in found
+            ]
+        requests = list(dict.fromkeys(requests))
+        if not requests:
+            reason = skipped[0].reason if skipped else "nothing to do"
+            raise ActionRefused(reason)
+        if len(requests) == 1 and not skipped:
+            plan = planner.plan(requests[0])
+        else:
+            try:
+                plan = planner.batch(requests, summary=summary)
+            except ActionRefused:
+                if len(requests) == 1:
+                    raise ActionRefused(
+                        "; ".join(s.reason for s in skipped[:1]) or "nothing to do"
+                    ) from None
+                raise
+            if skipped:
+                plan = replace(plan, skipped=(*skipped, *plan.skipped))
+        return PlannedAction(plan, active_keys=_active_key_deletes(plan, requests))
+
+    def _requests_for(self, planner: Planner, subject: ActionSubject) -> tuple[Request, ...]:
+        from iamtui.core.actions import ActionId, ActionRefused, Request, RotateStage
+        from iamtui.core.actions.findings import resolve_slot
+
+        if subject.request is not None:
+            return (subject.request,)
+        if subject.finding is not None:
+            return planner.requests_for(subject.finding, subject.action)
+        if subject.slot is not None:
+            user, number = subject.slot
+            key_id = resolve_slot(planner, user, number)
+            action = ActionId(subject.action)
+            stage = RotateStage.CREATE if action is ActionId.KEY_ROTATE else None
+            return (Request(action, user, key_id=key_id, stage=stage),)
+        raise ActionRefused(f"{subject.label}: nothing to act on")
+
+    def plan_undo(self, entry_id: str) -> PlannedAction:
+        """The inverse plan of a journal entry (verifies the journal first)."""
+        from iamtui.core.actions import undo_entry
+
+        plan = undo_entry(self.planner(), self.journal, entry_id)
+        return PlannedAction(plan, undoes=entry_id)
+
+    def plan_root_remedy(self, remedy: object, **values: str) -> PlannedAction:
+        """The plan of a root-report remedy (``Request.from_remedy``)."""
+        from iamtui.core.actions import ActionRefused, Request
+
+        from_remedy = getattr(Request, "from_remedy", None)
+        if from_remedy is None:
+            raise ActionRefused("root fixes are not available in this version of iamtui")
+        request = from_remedy(remedy, **values)
+        return PlannedAction(self.planner().plan(request))
+
+    def execute(
+        self,
+        planned: PlannedAction,
+        *,
+        typed: str | None = None,
+        override: str | None = None,
+        progress: Callable[[int, StepOutcome], None] | None = None,
+        started: Callable[[int], None] | None = None,
+    ) -> ExecutionReport:
+        """Run a previewed plan once the operator typed what it needs; journaled step by step."""
+        from iamtui.core.actions import ActionRefused, Executor, Hooks, ReadOnlyMode
+
+        reason = self.block_reason
+        if reason is not None:
+            raise ReadOnlyMode(reason)
+        if not planned.check_override(override):
+            raise ActionRefused(f"type {planned.override_phrase!r} to delete an active access key")
+        confirmed = planned.plan.confirm(typed)
+        journaling = self._journaling
+        executor = Executor(
+            self._connection(),
+            journaling.writer if journaling.writer is not None else journaling.journal,
+            dry_run=self.dry_run,
+            clock=self.clock,
+            hooks=Hooks(after_intent=started),
+        )
+        return executor.run(confirmed, progress=progress)
+
+    def refresh_after(self, plan: Plan) -> State:
+        """Reload the account after a plan ran, with live credentials for the users it touched.
+
+        AWS regenerates the credential report at most every 4 hours, so the reloaded report
+        still shows the keys and passwords as they were. The rows of the users the plan changed
+        are replaced by what ``ListAccessKeys``, ``GetLoginProfile`` and ``ListMFADevices`` say
+        now, until a newer report arrives; the user's details say so.
+        """
+        from iamtui.core.actions.reads import login_profile
+
+        snap = self._load_snapshot()
+        conn = self._connection()
+        users = {t.name for t in plan.targets if t.kind == "user"}
+        details: list[PrincipalDetail] = []
+        for name in sorted(users):
+            user = snap.user(name)
+            if user is None:
+                with self._lock:
+                    self._journaling.patches.pop(name, None)
+                continue
+            detail = loader.load_user_detail(conn, user, clock=self.clock)
+            details.append(detail)
+            live = _LiveCredentials(
+                name,
+                self.clock(),
+                detail.access_keys,
+                login_profile(conn.iam, name) is not None,
+                bool(detail.mfa_devices),
+            )
+            with self._lock:
+                self._journaling.patches[name] = live
+        if details:
+            snap = snap.with_details(*details)
+        self._read_journal()
+        return self._publish(snap)
+
+    def refresh_journal(self) -> State:
+        """Read the journal again (another iamtui may have written to it)."""
+        self._read_journal()
+        with self._lock:
+            return self._publish(self._require_snapshot())
+
+    def verify_journal(self) -> Verification:
+        """Check the journal's hash chain and head."""
+        return self.journal.verify()
+
+    def root_report(self, *, reload: bool = False) -> RootReport:
+        """The root-hardening checklist; ``reload`` re-reads the whole account first (verify)."""
+        from iamtui.core.root import RootExtra, evaluate_root, load_root_state
+
+        if reload:
+            self.load()
+        snap = self._require_snapshot()
+        if self.is_offline:
+            extra = RootExtra.not_loaded(
+                "not in snapshot: a live call (open the live account to check it)"
+            )
+        else:
+            extra = load_root_state(self._connection(), snap, clock=self.clock)
+        return evaluate_root(snap, extra, now=self.clock(), settings=self.settings)
+
     # -- internals ------------------------------------------------------------------------
+
+    def _open_journal(self) -> None:
+        """Take the journal's writer lock once; a busy or damaged journal means read-only."""
+        journaling = self._journaling
+        if journaling.opened or self._static_block or self.dry_run:
+            return
+        journaling.opened = True
+        try:
+            writer = JournalWriter(journaling.journal, clock=self.clock)
+        except JournalError as exc:
+            journaling.problem = str(exc)
+            return
+        except OSError as exc:
+            journaling.problem = f"journal {journaling.journal.path}: {exc.strerror or exc}"
+            return
+        with self._lock:
+            if self._closed:
+                writer.close()
+                return
+            journaling.writer = writer
+
+    def _read_journal(self) -> None:
+        journaling = self._journaling
+        try:
+            journaling.entries = tuple(journaling.journal.entries())
+            journaling.read_error = None
+        except OSError as exc:
+            journaling.entries = ()
+            journaling.read_error = f"cannot read {journaling.journal.path}: {exc.strerror or exc}"
 
     def _read_snapshot(self, report: Progress) -> AccountSnapshot:
         if self._preloaded is not None and self._state is None:
@@ -293,14 +683,120 @@ class Workspace:
     def _publish(self, snap: AccountSnapshot) -> State:
         """Evaluate and build pane rows for a new snapshot, then make it current."""
         now = self.clock()
+        snap, live = self._apply_live_credentials(snap)
         evaluation = evaluate(snap, now=now, settings=self.settings)
-        views = Views(snap, evaluation, now, self.settings).build_all()
+        journaling = self._journaling
+        journal = JournalData(
+            str(journaling.journal.path),
+            journaling.entries,
+            journaling.read_error,
+            journaling.problem if not (self._static_block or self.dry_run) else None,
+        )
+        views = Views(snap, evaluation, now, self.settings, journal=journal, live=live).build_all()
         with self._lock:
             self._generation += 1
             state = State(snap, evaluation, views, self._generation)
             self._state = state
         return state
 
+    def _apply_live_credentials(
+        self, snap: AccountSnapshot
+    ) -> tuple[AccountSnapshot, Mapping[str, datetime]]:
+        """Report rows of users an action changed, from live reads, until a newer report."""
+        report = snap.credential_report
+        with self._lock:
+            for name, patch in list(self._journaling.patches.items()):
+                if report is not None and report.generated_at > patch.at:
+                    del self._journaling.patches[name]  # a report generated after the live read
+            patches = dict(self._journaling.patches)
+        if not patches or report is None:
+            return snap, {}
+        rows = []
+        live: dict[str, datetime] = {}
+        for row in report.rows:
+            found = patches.get(row.user)
+            if found is not None and snap.user(row.user) is not None:
+                rows.append(_patched_row(row, found))
+                live[row.user] = found.at
+            else:
+                rows.append(row)
+        if not live:
+            return snap, {}
+        patched = CredentialReport(report.generated_at, tuple(rows), report.root)
+        return replace(snap, credential_report=patched), live
+
     def now(self) -> datetime:
         """The injected clock's current time."""
         return self.clock()
+
+
+def _active_key_deletes(plan: Plan, requests: Sequence[Request]) -> tuple[str, ...]:
+    """Key ids a ``key.delete`` request deletes while the plan saw them Active."""
+    from iamtui.core.actions import ActionId
+
+    wanted = {r.key_id for r in requests if r.action is ActionId.KEY_DELETE and r.key_id}
+    found: list[str] = []
+    for step in plan.steps:
+        key_id = step.call.params.get("AccessKeyId")
+        if step.call.operation != "DeleteAccessKey" or key_id not in wanted:
+            continue
+        if any(c.probe == "key.status" and c.expect == "Active" for c in step.preconditions):
+            found.append(str(key_id))
+    return tuple(dict.fromkeys(found))
+
+
+_EMPTY_KEY = ReportKey(
+    False, Missing.NOT_APPLICABLE, Missing.NOT_APPLICABLE, Missing.NOT_APPLICABLE,
+    Missing.NOT_APPLICABLE,
+)  # fmt: skip
+
+
+def _report_key(
+    key: AccessKey, rotated: datetime | None = None, old: ReportKey | None = None
+) -> ReportKey:
+    """A report slot from a live key (its last use when known, else what the report said)."""
+    if key.last_used is not None:
+        return ReportKey(
+            key.active,
+            rotated or key.create_date,
+            key.last_used,
+            key.last_used_region or Missing.NOT_APPLICABLE,
+            key.last_used_service or Missing.NOT_APPLICABLE,
+        )
+    if old is not None:
+        return replace(old, active=key.active)
+    return ReportKey(
+        key.active,
+        key.create_date,
+        Missing.NOT_APPLICABLE,
+        Missing.NOT_APPLICABLE,
+        Missing.NOT_APPLICABLE,
+    )
+
+
+def _patched_row(row: CredentialReportRow, live: _LiveCredentials) -> CredentialReportRow:
+    """The row with its key slots, password and MFA flags as read live."""
+    remaining = list(live.keys)
+    slots: list[ReportKey | None] = []
+    for slot in row.keys:
+        rotated = slot.last_rotated
+        match = None
+        if isinstance(rotated, datetime):
+            match = next(
+                (k for k in remaining if abs(k.create_date - rotated) < timedelta(seconds=1)),
+                None,
+            )
+        if match is None:
+            slots.append(None)
+            continue
+        remaining.remove(match)
+        slots.append(_report_key(match, match.create_date, slot))
+    filled = [s if s is not None else (_report_key(remaining.pop(0)) if remaining else _EMPTY_KEY)
+              for s in slots]  # fmt: skip
+    return replace(
+        row,
+        password_enabled=live.password,
+        mfa_active=live.mfa,
+        access_key_1=filled[0],
+        access_key_2=filled[1],
+    )

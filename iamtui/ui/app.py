@@ -7,7 +7,7 @@ The app applies each new :class:`State` to the screens on the UI thread.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,7 +27,18 @@ from iamtui.ui.messages import FetchFailed, LoadFailed, LoadProgress, StateChang
 from iamtui.ui.widgets.header import AccountHeader
 
 if TYPE_CHECKING:
+    from iamtui.core.journal import Entry
+    from iamtui.core.workspace import PlannedAction
+    from iamtui.ui.choices import Choice
     from iamtui.ui.screens.main import MainScreen
+
+#: A second quit within this many seconds leaves even while an action runs.
+QUIT_AGAIN_SECONDS = 3.0
+
+
+class SecretOnScreen(RuntimeError):
+    """A screenshot was asked for while a secret is on screen: refused."""
+
 
 DEFAULT_THEME = "tokyo-night"
 LIGHT_THEME = "textual-light"
@@ -68,10 +79,16 @@ class IamtuiApp(App[str | None]):
         *,
         open_principal: tuple[str, str] | None = None,
         theme: str | None = None,
+        open_root: bool = False,
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self.open_principal_on_load = open_principal
+        self.open_root_on_load = open_root
+        #: A plan is executing (quit asks twice; a second action waits).
+        self.action_running = False
+        self._quit_asked_at: float | None = None
+        self._journal_problem_shown = False
         self._initial_theme = theme or DEFAULT_THEME
         self._cancel: CancelToken | None = None
         self.loading_account = False
@@ -181,6 +198,11 @@ class IamtuiApp(App[str | None]):
                 screen.apply_state(state)
             for header in screen.query(AccountHeader):
                 header.refresh()
+            screen.refresh_bindings()
+        problem = self.workspace.journal_problem
+        if problem is not None and not self._journal_problem_shown and message.reason == "load":
+            self._journal_problem_shown = True
+            self.notify(f"{problem}; this session is read-only.", severity="warning", timeout=12)
 
     def main_painted(self) -> None:
         """Called after the main screen's first refresh: records time to first paint."""
@@ -194,6 +216,10 @@ class IamtuiApp(App[str | None]):
             self._open_requested_principal(state)
 
     def _open_requested_principal(self, state: State) -> None:
+        if self.open_root_on_load:
+            self.open_root_on_load = False
+            self.action_harden_root()
+            return
         request = self.open_principal_on_load
         if request is None:
             return
@@ -334,6 +360,154 @@ class IamtuiApp(App[str | None]):
         for command in super().get_system_commands(screen):
             if command.title not in ("Quit", "Theme"):
                 yield command
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def refuse_if_blocked(self) -> bool:
+        """Actions are disabled (read-only, snapshot, journal busy): say why in one line."""
+        reason = self.workspace.block_reason
+        if reason is None:
+            return False
+        self.notify(f"Refused: {reason}.", severity="warning")
+        return True
+
+    def start_action(
+        self,
+        title: str,
+        job: Callable[[Workspace], PlannedAction],
+        *,
+        undo: bool = False,
+        on_close: Callable[[bool | None], None] | None = None,
+    ) -> None:
+        """Plan in a worker, then the preview modal; nothing runs before the operator says so.
+
+        ``on_close`` gets True when the plan ran to completion.
+        """
+        from iamtui.ui.screens.action import PlanScreen
+
+        if self.refuse_if_blocked():
+            return
+        if self.action_running or any(isinstance(s, PlanScreen) for s in self.screen_stack):
+            self.notify("Another action is open: finish it first.", severity="warning")
+            return
+        self.push_screen(PlanScreen(title, job, undo=undo), on_close)
+
+    def run_choice(self, choice: Choice) -> None:
+        """Plan one choice (one subject or a batch) and preview it."""
+        subjects, summary = choice.subjects, choice.summary
+        self.start_action(choice.title, lambda ws: ws.plan_action(subjects, summary=summary))
+
+    def choose(self, title: str, choices: list[Choice]) -> None:
+        """The action menu: pick one of the choices that apply here."""
+        from iamtui.ui.screens.action import ChoiceMenu
+
+        if self.refuse_if_blocked():
+            return
+        if not choices:
+            self.notify("No action applies here.", severity="warning")
+            return
+
+        def picked(index: int | None) -> None:
+            if index is not None:
+                self.run_choice(choices[index])
+
+        self.push_screen(ChoiceMenu.of(title, choices), picked)
+
+    def undo_entry(self, entry: Entry) -> None:
+        """Build the undo (or, for an interrupted entry, the roll-back) plan and preview it."""
+        entry_id = entry.id
+        verb = "Roll back" if entry.status == "interrupted" else "Undo"
+        self.start_action(
+            f"{verb} {entry_id}: {entry.summary}",
+            lambda ws: ws.plan_undo(entry_id),
+            undo=True,
+        )
+
+    def action_verify_journal(self) -> None:
+        """Check the journal's hash chain in a worker; one line."""
+        self.run_worker(
+            self._verify_job, thread=True, exclusive=True, exit_on_error=False, group="verify"
+        )
+
+    def _verify_job(self) -> None:
+        try:
+            result = self.workspace.verify_journal()
+        except Exception as exc:
+            self.call_from_thread(self.notify, f"Journal: {_one_line(exc)}", severity="error")
+            return
+        severity = "information" if result.ok else "error"
+        self.call_from_thread(self.notify, result.message(), severity=severity)
+
+    def refresh_journal(self) -> None:
+        """Read the journal again (the Journal pane is shown), in a worker."""
+        if self.workspace.state is None:
+            return
+        self.run_worker(
+            self._journal_job, thread=True, exclusive=True, exit_on_error=False, group="journal"
+        )
+
+    def _journal_job(self) -> None:
+        try:
+            state = self.workspace.refresh_journal()
+        except Exception as exc:
+            self.call_from_thread(self.notify, f"Journal: {_one_line(exc)}", severity="error")
+            return
+        self.post_message(StateChanged(state, "journal"))
+
+    def action_harden_root(self) -> None:
+        """The step-by-step root hardening screen."""
+        from iamtui.ui.screens.root import RootScreen
+
+        if self.workspace.state is None:
+            return
+        if isinstance(self.screen, RootScreen):
+            return
+        self.push_screen(RootScreen())
+
+    async def action_quit(self) -> None:
+        """Quit; while a plan runs, only when asked twice (its journal entry stays open)."""
+        if self.action_running:
+            now = time.monotonic()
+            if self._quit_asked_at is None or now - self._quit_asked_at > QUIT_AGAIN_SECONDS:
+                self._quit_asked_at = now
+                self.notify(
+                    "A plan is running: quit again now to leave anyway (its journal entry will "
+                    "show as interrupted, and can be rolled back).",
+                    severity="warning",
+                )
+                return
+        self.exit()
+
+    # -- secrets and screenshots ----------------------------------------------------------
+
+    def forget_clipboard(self) -> None:
+        """Drop what copy_to_clipboard kept in the app (a secret must not outlive its dialog)."""
+        self._clipboard = ""
+
+    @property
+    def secret_on_screen(self) -> bool:
+        """A secret dialog is open (screenshots are refused meanwhile)."""
+        from iamtui.ui.screens.action import SecretScreen
+
+        return any(isinstance(s, SecretScreen) for s in self.screen_stack)
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """An SVG of the screen, refused while a secret is on screen."""
+        if self.secret_on_screen:
+            raise SecretOnScreen("no screenshot while a secret is on screen")
+        return super().export_screenshot(title=title, simplify=simplify)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """The palette's "Save screenshot": refused (one line) while a secret is on screen."""
+        if self.secret_on_screen:
+            self.notify("No screenshot while a secret is on screen.", severity="warning")
+            return None
+        return super().deliver_screenshot(filename, path, time_format)
 
     def save_svg(self, path: Path) -> Path:
         """An SVG screenshot (for screenshots/make.py)."""

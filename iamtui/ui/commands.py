@@ -1,4 +1,5 @@
-"""Command palette entries: panes, reload, theme, help, quit, and open any user or role by name."""
+"""Command palette entries: panes, reload, theme, help, quit, open any user or role by name,
+the actions that apply to the highlighted row (or selection), undo, root hardening."""
 
 from __future__ import annotations
 
@@ -33,13 +34,46 @@ class IamtuiCommands(Provider):
             (f"Go to {pane.label}", partial(app.goto_pane, pane), f"Show the {pane.label} pane")
             for pane in Pane
         ]
+        commands += self.action_commands()
         commands += [
+            ("Harden root…", app.action_harden_root, "Root hardening, step by step"),
+            ("Verify journal", app.action_verify_journal, "Check the undo journal's hash chain"),
             ("Reload account", app.action_reload, "Load the whole account again"),
             ("Toggle light/dark theme", app.action_toggle_dark, "Switch between dark and light"),
             ("Switch theme…", app.action_change_theme, "Pick any Textual theme"),
             ("Help: keys", app.action_help, "Every key binding"),
             ("Quit", app.action_quit, "Leave iamtui"),
         ]
+        return commands
+
+    def action_commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        """What can be done to the row (or selection) of the screen the palette opened on."""
+        from iamtui.ui.screens.main import MainScreen
+        from iamtui.ui.screens.review import ReviewScreen
+
+        app = self.iamtui
+        screen = self.screen
+        if not isinstance(screen, MainScreen | ReviewScreen):
+            return []
+        try:
+            choices = screen.choices()
+        except Exception:
+            return []
+        commands: list[tuple[str, Callable[[], object], str]] = [
+            (f"Action: {choice.title}", partial(app.run_choice, choice), choice.help)
+            for choice in choices
+        ]
+        if isinstance(screen, MainScreen):
+            entry = screen.current_entry()
+            if entry is not None:
+                verb = "Roll back" if entry.status == "interrupted" else "Undo"
+                commands.append(
+                    (
+                        f"Action: {verb} journal entry {entry.id}",
+                        partial(app.undo_entry, entry),
+                        entry.summary,
+                    )
+                )
         return commands
 
     async def discover(self) -> Hits:

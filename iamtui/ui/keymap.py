@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 
+from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
 
@@ -11,12 +13,14 @@ from textual.dom import DOMNode
 def binding_scopes() -> list[tuple[str, list[Binding]]]:
     """(scope title, bindings) for every class that defines bindings, in help-screen order."""
     from iamtui.ui.app import IamtuiApp
+    from iamtui.ui.screens.action import AskPath, ChoiceMenu, PlanScreen, SecretScreen
     from iamtui.ui.screens.error import ErrorScreen
     from iamtui.ui.screens.help import HelpScreen
     from iamtui.ui.screens.loading import LoadingScreen
     from iamtui.ui.screens.main import MainScreen
     from iamtui.ui.screens.policy import PolicyScreen
     from iamtui.ui.screens.review import ReviewScreen
+    from iamtui.ui.screens.root import RootScreen
     from iamtui.ui.widgets.table import RowTable
 
     scopes: list[tuple[str, type[DOMNode]]] = [
@@ -24,6 +28,11 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
         ("Main screen", MainScreen),
         ("Tables", RowTable),
         ("Review screen", ReviewScreen),
+        ("Root hardening", RootScreen),
+        ("Plan preview", PlanScreen),
+        ("Secret (shown once)", SecretScreen),
+        ("Action menu", ChoiceMenu),
+        ("File name", AskPath),
         ("Dialogs", PolicyScreen),
         ("Loading", LoadingScreen),
         ("Load error", ErrorScreen),
@@ -53,3 +62,17 @@ def effective_keys(binding: Binding, keymap: Mapping[str, str]) -> list[str]:
     """The keys a binding answers to once the keymap is applied."""
     keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
     return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+def key_for(app: App[Any], binding_id: str) -> str:
+    """How the first key of a binding id is shown (keymap applied), for hints on screen."""
+    keymap: Mapping[str, str] = getattr(app, "keymap", {})
+    for binding in all_bindings():
+        if binding.id == binding_id:
+            keys = effective_keys(binding, keymap)
+            if not keys:
+                return ""
+            if keys[0] == binding.key.split(",")[0] and binding.key_display:
+                return binding.key_display
+            return app.get_key_display(Binding(keys[0], binding.action))
+    return ""

@@ -1,7 +1,10 @@
-"""The main screen: five panes (findings, users, roles, access keys, root), each a table + details.
+"""The main screen: six panes (findings, users, roles, access keys, root, journal), table + details.
 
 A pane keeps the core's rows for its data, sorts them once per sort change and filters them per
 keystroke with ``views.filter_rows``; the virtual table redraws only what is visible.
+
+Action keys apply to the highlighted row, or to the marked rows (space) as one batch plan; a
+key is shown only where its action applies, and greyed out when actions are disabled.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input
 
 from iamtui.core.findings import Finding, PrincipalKind, Severity
+from iamtui.core.journal import Entry
 from iamtui.core.model import Role, User
 from iamtui.core.views import (
     KeySlot,
@@ -28,7 +32,16 @@ from iamtui.core.views import (
     sort_rows,
 )
 from iamtui.core.workspace import State
-from iamtui.ui.widgets.detail import DetailPanel
+from iamtui.ui.choices import (
+    Choice,
+    batch_choices,
+    finding_choices,
+    first_for,
+    role_choices,
+    slot_choices,
+    user_choices,
+)
+from iamtui.ui.widgets.detail import DetailPanel, render_sections, tone_styles
 from iamtui.ui.widgets.header import AccountHeader
 from iamtui.ui.widgets.keybar import KeyBar
 from iamtui.ui.widgets.table import RowTable
@@ -44,6 +57,7 @@ DEFAULT_SORT: dict[Pane, int | None] = {
     Pane.ROLES: 0,
     Pane.KEYS: 0,
     Pane.ROOT: None,
+    Pane.JOURNAL: None,
 }
 UNCOUNTED = (RowKind.GROUP, RowKind.NOT_EVALUATED, RowKind.FACT)
 FLOORS = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
@@ -74,7 +88,10 @@ class PaneWidget(Vertical):
             classes="filter",
         )
         yield RowTable(self.view.columns, id=f"table-{self.pane.value}")
-        yield DetailPanel(id=f"detail-{self.pane.value}")
+        if self.pane is Pane.JOURNAL:
+            yield JournalDetail(id=f"detail-{self.pane.value}")
+        else:
+            yield DetailPanel(id=f"detail-{self.pane.value}")
 
     def on_mount(self) -> None:
         """Fill the table."""
@@ -102,12 +119,15 @@ class PaneWidget(Vertical):
 
     def apply_state(self, state: State) -> None:
         """New data: rebuild from the core rows, keeping filter, sort, marks and cursor."""
+        before = len(self.view.rows)
         self.state = state
         self.view = state.views.pane(self.pane)
         live = {r.key for r in self.view.rows}
         self.marked &= live
         self._resort()
-        self.refill()
+        newest = self.view.rows[0].key if self.view.rows else None
+        grew = self.pane is Pane.JOURNAL and len(self.view.rows) > before
+        self.refill(keep=newest if grew else None)
 
     def _resort(self) -> None:
         self._sorted = sort_rows(self.view.rows, self.sort_column, self.sort_reverse)
@@ -226,16 +246,47 @@ class PaneWidget(Vertical):
         self.table.set_marked(self.marked)
         self.table.action_cursor_down()
         self._update_titles()
+        self.screen.refresh_bindings()
+
+    def marked_rows(self) -> list[Row]:
+        """The marked rows, in the pane's order."""
+        return [r for r in self.view.rows if r.key in self.marked]
 
     @on(RowTable.Highlighted)
     def _highlighted(self, event: RowTable.Highlighted) -> None:
         event.stop()
         self.detail.show(self.state.views.describe(event.row) if event.row else None)
+        self.screen.refresh_bindings()  # the action keys follow the row
 
     @on(RowTable.HeaderClicked)
     def _header_clicked(self, event: RowTable.HeaderClicked) -> None:
         event.stop()
         self.cycle_sort(event.column)
+
+
+class JournalDetail(DetailPanel):
+    """The Journal pane's detail: an entry's steps and before-state, stacked and scrollable."""
+
+    DEFAULT_CSS = """
+    JournalDetail { height: 1fr; }
+    JournalDetail > VerticalScroll { height: 1fr; }
+    JournalDetail > VerticalScroll > Static { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        """The rendered entry in a scroll view."""
+        with VerticalScroll(can_focus=False):
+            yield self._body
+
+    def rerender(self) -> None:
+        """Sections one under the other: steps need the width."""
+        detail = self._detail
+        if detail is None:
+            self.border_title = "Entry"
+            self._body.update("")
+            return
+        self.border_title = detail.title
+        self._body.update(render_sections(detail.sections, tone_styles(self.app), 1))
 
 
 class MainScreen(Screen[None]):
@@ -247,6 +298,7 @@ class MainScreen(Screen[None]):
         Binding("3", "pane('roles')", "Roles", show=False, id="pane-roles"),
         Binding("4", "pane('keys')", "Access keys", show=False, id="pane-keys"),
         Binding("5", "pane('root')", "Root", show=False, id="pane-root"),
+        Binding("6", "pane('journal')", "Journal", show=False, id="pane-journal"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", id="filter-clear"),
         Binding("s", "sort", "Sort", id="sort"),
@@ -254,11 +306,25 @@ class MainScreen(Screen[None]):
         Binding("space", "mark", "Select", id="select"),
         Binding("m", "floor", "Min severity", id="severity"),
         Binding("r", "app.reload", "Reload", id="reload"),
+        Binding("x", "actions", "Actions…", id="actions"),
+        Binding("d", "act('key-deactivate')", "Deactivate", id="key-deactivate"),
+        Binding("a", "act('key-activate')", "Activate", id="key-activate"),
+        Binding("o", "act('key-rotate')", "Rotate", id="key-rotate"),
+        Binding("c", "act('user-disable-console')", "Disable console", id="user-disable-console"),
+        Binding("Q", "act('role-quarantine')", "Quarantine", id="role-quarantine"),
+        Binding("X,delete", "act('key-delete')", "Delete key", key_display="X", id="key-delete"),
+        Binding("X,delete", "act('user-delete')", "Delete user", key_display="X", id="user-delete"),
+        Binding("X,delete", "act('role-delete')", "Delete role", key_display="X", id="role-delete"),
+        Binding("u", "undo('undo')", "Undo", id="journal-undo"),
+        Binding("u", "undo('rollback')", "Roll back", id="journal-rollback"),
+        Binding("v", "verify_journal", "Verify chain", id="journal-verify"),
+        Binding("h", "harden_root", "Harden root", id="root-harden"),
     ]
 
     def __init__(self, state: State) -> None:
         super().__init__()
         self.state = state
+        self._choices: tuple[object, list[Choice]] | None = None
 
     def compose(self) -> ComposeResult:
         """Header, tabbed panes, footer."""
@@ -298,6 +364,7 @@ class MainScreen(Screen[None]):
     def apply_state(self, state: State) -> None:
         """New data for every pane and tab label."""
         self.state = state
+        self._choices = None
         with self.app.batch_update():
             for pane in Pane:
                 self.pane_widget(pane).apply_state(state)
@@ -311,9 +378,18 @@ class MainScreen(Screen[None]):
         if query is not None:
             widget.set_query(query)
         widget.table.focus()  # a focus change refreshes the bindings
+        self.refresh_bindings()
+        if pane is Pane.JOURNAL:
+            app: IamtuiApp = self.app  # type: ignore[assignment]
+            app.refresh_journal()  # another iamtui may have written to it
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Severity floor only on Findings; clear-filter only when there is one to clear."""
+        """Keys only where they apply: the severity floor on Findings, actions on rows."""
+        if action in ("act", "actions", "undo", "harden_root", "verify_journal"):
+            try:
+                return self._applies(action, parameters)
+            except Exception:
+                return False
         if action == "floor":
             try:
                 return self.current_pane.pane is Pane.FINDINGS
@@ -326,6 +402,105 @@ class MainScreen(Screen[None]):
                 return False
             return bool(pane.query_text) or pane.filter_input.display
         return True
+
+    # -- actions --------------------------------------------------------------------------
+
+    def _applies(self, action: str, parameters: tuple[object, ...]) -> bool:
+        pane = self.current_pane
+        if action == "act":
+            return first_for(self.choices(), str(parameters[0])) is not None
+        if action == "actions":
+            return pane.pane is not Pane.JOURNAL and bool(self.choices())
+        if action == "harden_root":
+            if pane.pane is Pane.ROOT:
+                return True
+            row = pane.table.cursor_row
+            data = row.data if row is not None else None
+            return isinstance(data, Finding) and "root.harden" in {str(a) for a in data.actions}
+        if action == "verify_journal":
+            return pane.pane is Pane.JOURNAL
+        entry = self.current_entry()
+        if entry is None:
+            return False
+        # Two bindings share the undo key: "Roll back" for interrupted entries, else "Undo".
+        rollback = entry.status == "interrupted"
+        return rollback if parameters == ("rollback",) else not rollback
+
+    def current_entry(self) -> Entry | None:
+        """The journal entry under the cursor (Journal pane only)."""
+        pane = self.current_pane
+        if pane.pane is not Pane.JOURNAL:
+            return None
+        row = pane.table.cursor_row
+        return row.data if row is not None and isinstance(row.data, Entry) else None
+
+    def choices(self) -> list[Choice]:
+        """What can be done to the highlighted row, or to the marked rows as a batch."""
+        pane = self.current_pane
+        row = pane.table.cursor_row
+        key = (pane.pane, row.key if row else None, frozenset(pane.marked), self.state.generation)
+        if self._choices is not None and self._choices[0] == key:
+            return self._choices[1]
+        if pane.marked:
+            rows = pane.marked_rows()
+            found = batch_choices((self.row_choices(r) for r in rows), len(rows))
+        else:
+            found = self.row_choices(row) if row is not None else []
+        self._choices = (key, found)
+        return found
+
+    def row_choices(self, row: Row) -> list[Choice]:
+        """The actions one row's subject takes."""
+        views = self.state.views
+        data = row.data
+        if isinstance(data, Finding):
+            same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
+            return finding_choices(data, same, views.report_rows)
+        if isinstance(data, User):
+            return user_choices(data, views.report_rows.get(data.name))
+        if isinstance(data, Role):
+            return role_choices(data)
+        if isinstance(data, KeySlot):
+            return slot_choices(data, self.state.snapshot.details.get(data.user.arn))
+        return []
+
+    def _subject_title(self) -> str:
+        pane = self.current_pane
+        if pane.marked:
+            return f"Actions · {len(pane.marked)} selected rows"
+        row = pane.table.cursor_row
+        return f"Actions · {row.cells[0] if row and row.cells else ''}".rstrip(" ·")
+
+    def action_actions(self) -> None:
+        """The action menu for the row or the selection."""
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        app.choose(self._subject_title(), self.choices())
+
+    def action_act(self, binding: str) -> None:
+        """An action key: plan and preview its choice here."""
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        if app.refuse_if_blocked():
+            return
+        choice = first_for(self.choices(), binding)
+        if choice is not None:
+            app.run_choice(choice)
+
+    def action_harden_root(self) -> None:
+        """The root hardening screen (Root pane)."""
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        app.action_harden_root()
+
+    def action_verify_journal(self) -> None:
+        """Check the journal's hash chain (Journal pane)."""
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        app.action_verify_journal()
+
+    def action_undo(self, _kind: str = "undo") -> None:
+        """Undo (or roll back) the journal entry under the cursor."""
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        entry = self.current_entry()
+        if entry is not None:
+            app.undo_entry(entry)
 
     def action_pane(self, name: str) -> None:
         """Number keys: switch panes."""

@@ -3,6 +3,9 @@
 Key ids, key last use and MFA devices (users) and service last-accessed data are fetched in
 thread workers when the screen opens, then kept in the snapshot; until they arrive the sections
 show a loading indicator, and in snapshot mode they say why they are missing.
+
+Action keys act on the focused row (a key, a policy, a finding) or on the principal itself; the
+Actions box lists what applies, and ``x`` opens the menu of every choice.
 """
 
 from __future__ import annotations
@@ -20,9 +23,28 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from iamtui.core.findings import Finding
-from iamtui.core.model import PolicyDocument, Role, User
-from iamtui.core.views import Column, Field, PolicyLine, Review, Row, natural_widths, pretty_json
+from iamtui.core.model import AccessKey, PolicyDocument, Role, User
+from iamtui.core.views import (
+    Column,
+    Field,
+    KeySlot,
+    PolicyLine,
+    Review,
+    Row,
+    natural_widths,
+    pretty_json,
+)
 from iamtui.core.workspace import State
+from iamtui.ui.choices import (
+    Choice,
+    finding_choices,
+    first_for,
+    key_choices,
+    policy_choices,
+    role_choices,
+    slot_choices,
+    user_choices,
+)
 from iamtui.ui.widgets.detail import fields_table, tone_styles
 from iamtui.ui.widgets.header import AccountHeader
 from iamtui.ui.widgets.keybar import KeyBar
@@ -68,6 +90,18 @@ class ReviewScreen(Screen[None]):
         Binding(
             "shift+tab", "app.focus_previous", "Previous section", show=False, id="review-previous"
         ),
+        Binding("x", "actions", "Actions…", id="actions"),
+        Binding("d", "act('key-deactivate')", "Deactivate", id="key-deactivate"),
+        Binding("a", "act('key-activate')", "Activate", id="key-activate"),
+        Binding("o", "act('key-rotate')", "Rotate", id="key-rotate"),
+        Binding("c", "act('user-disable-console')", "Disable console", id="user-disable-console"),
+        Binding("Q", "act('role-quarantine')", "Quarantine", id="role-quarantine"),
+        Binding("X,delete", "act('key-delete')", "Delete key", key_display="X", id="key-delete"),
+        Binding(
+            "X,delete", "act('policy-remove')", "Remove policy", key_display="X", id="policy-remove"
+        ),
+        Binding("X,delete", "act('user-delete')", "Delete user", key_display="X", id="user-delete"),
+        Binding("X,delete", "act('role-delete')", "Delete role", key_display="X", id="role-delete"),
     ]
 
     def __init__(self, principal: User | Role, state: State) -> None:
@@ -76,6 +110,8 @@ class ReviewScreen(Screen[None]):
         self.state = state
         self.review: Review = state.views.review(principal)
         self.is_user = isinstance(principal, User)
+        #: The principal no longer exists (deleted by an action, or gone on reload).
+        self.gone = False
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -136,9 +172,11 @@ class ReviewScreen(Screen[None]):
         self.state = state
         if isinstance(principal, User | Role):
             self.principal = principal
+        self.gone = principal is None
         self.review = state.views.review(self.principal)
         if self.is_mounted:
             self.render_all()
+            self.refresh_bindings()
 
     def refresh_fetches(self) -> None:
         """A fetch failed or started: update loading indicators and notes."""
@@ -149,7 +187,7 @@ class ReviewScreen(Screen[None]):
 
     def _fetch(self, *, force: bool) -> None:
         app = self.iamtui
-        if app.workspace.read_only:
+        if app.workspace.is_offline:
             self.refresh_fetches()
             return
         if isinstance(self.principal, User):
@@ -158,14 +196,77 @@ class ReviewScreen(Screen[None]):
         self.refresh_fetches()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Nothing to refresh offline: hide the key in snapshot mode."""
+        """Nothing to refresh offline; action keys only where they apply."""
         if action == "refetch":
-            return not self.iamtui.workspace.read_only
+            return not self.iamtui.workspace.is_offline and not self.gone
+        if action == "act":
+            return first_for(self.choices(), str(parameters[0])) is not None
+        if action == "actions":
+            return bool(self.choices())
         return True
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def focused_row(self) -> tuple[str, Row] | None:
+        """(table id, row) of the focused table's cursor row."""
+        focused = self.focused
+        if isinstance(focused, RowTable) and focused.cursor_row is not None and focused.id:
+            return focused.id, focused.cursor_row
+        return None
+
+    def row_choices(self) -> list[Choice]:
+        """The actions the focused row takes (a key, a policy line, a finding)."""
+        found = self.focused_row()
+        if found is None or self.gone:
+            return []
+        table, row = found
+        data = row.data
+        principal = self.principal
+        views = self.state.views
+        if table == "keys" and isinstance(principal, User):
+            detail = self.state.snapshot.details.get(principal.arn)
+            if isinstance(data, AccessKey):
+                return key_choices(
+                    principal, key_id=data.key_id, slot=None, active=data.active, detail=detail
+                )
+            if isinstance(data, KeySlot):
+                return slot_choices(data, detail)
+        if table == "policies" and isinstance(data, PolicyLine):
+            return policy_choices(principal, data)
+        if table == "findings" and isinstance(data, Finding):
+            same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
+            return finding_choices(data, same, views.report_rows)
+        return []
+
+    def principal_choices(self) -> list[Choice]:
+        """What applies to the principal itself."""
+        if self.gone:
+            return []
+        principal = self.principal
+        if isinstance(principal, User):
+            return user_choices(principal, self.state.views.report_rows.get(principal.name))
+        return role_choices(principal)
+
+    def choices(self) -> list[Choice]:
+        """The focused row's actions first, then the principal's."""
+        return [*self.row_choices(), *self.principal_choices()]
+
+    def action_actions(self) -> None:
+        """The action menu."""
+        self.iamtui.choose(f"Actions · {self.principal.name}", self.choices())
+
+    def action_act(self, binding: str) -> None:
+        """An action key: plan and preview its choice."""
+        app = self.iamtui
+        if app.refuse_if_blocked():
+            return
+        choice = first_for(self.choices(), binding)
+        if choice is not None:
+            app.run_choice(choice)
 
     def action_refetch(self) -> None:
         """Fetch key details and last-accessed data again."""
-        if self.iamtui.workspace.read_only:
+        if self.iamtui.workspace.is_offline:
             self.notify("Snapshot mode is offline: nothing to refresh.", severity="warning")
             return
         self._fetch(force=True)
@@ -194,7 +295,9 @@ class ReviewScreen(Screen[None]):
             ("  " + self.principal.path, styles["muted"]),
             "   ",
         )
-        if worst is not None:
+        if self.gone:
+            title.append("no longer exists (deleted, or gone on reload)", styles["bad"])
+        elif worst is not None:
             noun = "finding" if len(active) == 1 else "findings"
             title.append(f"{len(active)} open {noun}, worst: ", styles["muted"])
             title.append(worst.label, styles[worst.label])
@@ -257,7 +360,7 @@ class ReviewScreen(Screen[None]):
         error = app.fetch_errors.get(key)
         if r.keys_detailed:
             note = "" if r.key_rows else "No access keys."
-        elif app.workspace.read_only:
+        elif app.workspace.is_offline:
             note = (
                 "Key ids are not in this snapshot (offline): showing the credential report's "
                 "key slots."
@@ -291,7 +394,7 @@ class ReviewScreen(Screen[None]):
             box.border_title = f"Last-accessed services · {unused} unused"
         elif error:
             note = f"Not available: {error}"
-        elif app.workspace.read_only:
+        elif app.workspace.is_offline:
             note = (
                 "Not in this snapshot (offline); save one with "
                 "`iamtui snapshot save --last-accessed`."
@@ -304,22 +407,48 @@ class ReviewScreen(Screen[None]):
         box.loading = loading
 
     def _render_actions(self) -> None:
+        from iamtui.ui.keymap import key_for
+
         styles = tone_styles(self.app)
         r = self.review
-        if self.iamtui.workspace.read_only:
-            lines = [Field("", "Snapshot mode is read-only: no action can run.", "warn")]
-        else:
-            lines = []
-        if r.actions:
+        app = self.iamtui
+        reason = app.workspace.block_reason
+        lines: list[Field] = []
+        if reason is not None:
+            lines.append(Field("", f"Read-only: {reason}.", "warn"))
+        if self.gone:
+            lines.append(Field("", "Nothing to act on: the principal is gone.", "muted"))
+            self.query_one("#actions", Static).update(fields_table(lines, styles))
+            return
+        suggested: list[Choice] = []
+        views = self.state.views
+        for finding in r.findings:
+            if finding.active:
+                suggested += finding_choices(finding, [finding], views.report_rows)
+        if suggested:
             lines.append(
-                Field("", "Fixes the findings suggest (available in a later version):", "muted")
+                Field("", "Fixes the findings suggest (focus the finding, then):", "muted")
             )
-            lines.extend(Field("", f"• {a}") for a in r.actions)
+            seen: set[str] = set()
+            for choice in suggested:
+                if choice.title in seen:
+                    continue
+                seen.add(choice.title)
+                lines.append(Field(key_for(app, choice.binding), choice.title))
         elif any(f.active for f in r.findings):
             lines.append(Field("", "The open findings suggest no automated fix.", "muted"))
         else:
             lines.append(Field("", "No fixes suggested: no open findings.", "muted"))
-        self.query_one("#actions", Static).update(fields_table(lines, styles, label_width=0))
+        lines.append(Field("", f"On this {'user' if self.is_user else 'role'}:", "muted"))
+        lines.extend(Field(key_for(app, c.binding), c.title) for c in self.principal_choices())
+        lines.append(
+            Field(
+                key_for(app, "actions"),
+                "every action for the focused row (keys: d a o X; policies: X)",
+                "muted",
+            )
+        )
+        self.query_one("#actions", Static).update(fields_table(lines, styles, label_width=3))
 
     # -- events ---------------------------------------------------------------------------
 
@@ -348,3 +477,4 @@ class ReviewScreen(Screen[None]):
     @on(RowTable.Highlighted)
     def _ignore_highlight(self, event: RowTable.Highlighted) -> None:
         event.stop()
+        self.refresh_bindings()  # the action keys follow the row

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class AccountHeader(Widget):
-    """Which account, as whom, how old the credential report is, and whether it is read-only."""
+    """Which account, as whom, how old the credential report is, and the mode (read-only...)."""
 
     DEFAULT_CSS = """
     AccountHeader {
@@ -31,7 +31,7 @@ class AccountHeader(Widget):
         """Built from the workspace at each refresh (the app refreshes it on every change)."""
         app: IamtuiApp = self.app  # type: ignore[assignment]
         ws = app.workspace
-        info = header_info(ws.snapshot, ws.now(), ws.source_label, ws.read_only)
+        info = header_info(ws.snapshot, ws.now(), ws.source_label, ws.is_offline, ws.mode_label)
         if ws.snapshot is None and not app.loading_account:
             info = replace(info, account="no account loaded")
         parts = [f" [b]{escape(info.account)}[/]"]
@@ -40,8 +40,8 @@ class AccountHeader(Widget):
         if info.caller:
             parts.append(escape(info.caller))
         left = " [$text-muted]·[/] ".join(parts)
-        if info.read_only:
-            badge = "[b $text-warning on $warning 30%] SNAPSHOT (read-only) [/]"
+        if info.mode:
+            badge = f"[b $text-warning on $warning 30%] {escape(info.mode)} [/]"
         else:
             badge = f"[$text-muted]{escape(info.source)}[/] "
         right = Content.from_markup(badge)

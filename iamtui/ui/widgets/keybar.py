@@ -1,7 +1,9 @@
 """A one-widget footer of the keys that apply now, redrawn (not recomposed) when they change.
 
 Textual's Footer rebuilds a widget per key on every focus or binding change, which was the
-largest cost of switching panes; this draws the same information as one line of text.
+largest cost of switching panes; this draws the same information as one line of text. Action
+keys are greyed out while actions are disabled (read-only, snapshot, journal in use): they
+still answer, with the one-line reason.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ class KeyBar(Widget):
 
     def render(self) -> Content:
         """``key Description`` pairs, one per action, in binding order."""
+        from iamtui.ui.choices import ACTION_BINDINGS
+
         app = self.app
+        workspace = getattr(app, "workspace", None)
+        blocked = workspace is not None and workspace.block_reason is not None
         seen: set[str] = set()
         parts: list[str] = []
         palette = ""
@@ -51,6 +57,8 @@ class KeyBar(Widget):
                 continue
             seen.add(binding.action)
             display = escape(app.get_key_display(binding))
+            if blocked and binding.id in ACTION_BINDINGS:
+                enabled = False
             style = "$text-accent" if enabled else "$text-disabled"
             click = f"@click=app.simulate_key('{escape(key)}')"
             parts.append(f"[{click}][b {style}]{display}[/] {escape(binding.description)}[/]")

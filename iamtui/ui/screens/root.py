@@ -1,0 +1,478 @@
+"""Root hardening, one step at a time: the steps on the left, the selected step on the right.
+
+Each step shows its status with the evidence and how old it is, why it matters, what iamtui can
+do itself (the remedies, planned and previewed like any other action), and what the operator
+must do elsewhere (the exact console path). ``v`` re-reads the account in a worker and marks
+the steps whose status changed; ``e`` writes the Markdown summary to a file.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, Static
+
+from iamtui.core.root import Remedy, RootReport, Status, Step
+from iamtui.core.views import (
+    Column,
+    Field,
+    Row,
+    RowKind,
+    Section,
+    age_text,
+    evidence_text,
+    exact,
+    natural_widths,
+)
+from iamtui.ui.messages import StateChanged
+from iamtui.ui.widgets.detail import fields_table, tone_styles
+from iamtui.ui.widgets.header import AccountHeader
+from iamtui.ui.widgets.keybar import KeyBar
+from iamtui.ui.widgets.table import RowTable
+
+if TYPE_CHECKING:
+    from iamtui.ui.app import IamtuiApp
+
+DEFAULT_REPORT = "iamtui-root-report.md"
+STEP_COLUMNS = (
+    Column("status", "Status", max_width=9, min_width=9),
+    Column("step", "Step", max_width=60, flex=True),
+)
+STATUS_TEXT = {Status.PASS: "✓ PASS", Status.FAIL: "✗ FAIL", Status.UNKNOWN: "? UNKNOWN"}
+STATUS_TONE = {Status.PASS: "ok", Status.FAIL: "high", Status.UNKNOWN: "warn"}
+
+
+class RootLoaded(Message):
+    """A root report arrived (``verified``: after a re-read of the account)."""
+
+    def __init__(self, report: RootReport, *, verified: bool) -> None:
+        super().__init__()
+        self.report = report
+        self.verified = verified
+
+
+class RootFailed(Message):
+    """The report could not be built: one line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+def remedy_supported(remedy: Remedy) -> bool:
+    """Whether this iamtui can plan the remedy (the root actions arrived in the core)."""
+    from iamtui.core.actions import ActionId, Request
+
+    try:
+        ActionId(remedy.action.value)
+    except ValueError:
+        return False
+    return hasattr(Request, "from_remedy")
+
+
+class RootScreen(Screen[None]):
+    """The root-hardening steps of ``RootReport``, verified live and exportable."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="root-back"),
+        Binding("f", "fix", "Fix…", id="root-fix"),
+        Binding("v", "verify", "Verify", id="root-verify"),
+        Binding("e", "export", "Export report", id="root-export"),
+        Binding("tab", "app.focus_next", "Next", show=False, id="root-next"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: RootReport | None = None
+        self.previous: RootReport | None = None
+        #: Step ids whose status changed at the last verify, with the status before.
+        self.changed: dict[str, Status] = {}
+        self.verified_at: datetime | None = None
+        self.busy = False
+        self.error: str | None = None
+
+    @property
+    def iamtui(self) -> IamtuiApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        """Header, title line, steps | detail, key bar."""
+        yield AccountHeader()
+        yield Static(id="root-title")
+        with Horizontal(id="root-columns"):
+            yield RowTable(STEP_COLUMNS, show_marks=True, gap=1, id="root-steps")
+            with VerticalScroll(id="root-right", can_focus=False):
+                yield Static(id="root-detail")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        """Build the report in a worker (a few live calls); focus the steps."""
+        self.query_one("#root-steps", RowTable).focus()
+        self.query_one("#root-steps", RowTable).empty_text = "Reading the account…"
+        self._render_title()
+        self._load(verify=False)
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def _load(self, *, verify: bool) -> None:
+        self.busy = True
+        self._render_title()
+        self._root_job(verify)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="root")
+    def _root_job(self, verify: bool) -> None:
+        ws = self.iamtui.workspace
+        try:
+            report = ws.root_report(reload=verify)
+        except Exception as exc:
+            from iamtui.ui.screens.action import one_line
+
+            self.post_message(RootFailed(one_line(exc)))
+            return
+        if verify and ws.state is not None:
+            self.app.post_message(StateChanged(ws.state, "verify"))
+        self.post_message(RootLoaded(report, verified=verify))
+
+    def on_root_loaded(self, message: RootLoaded) -> None:
+        """Show the report; after a verify, mark what changed and say so."""
+        self.busy = False
+        self.error = None
+        before = self.report
+        self.report = message.report
+        if message.verified and before is not None:
+            self.previous = before
+            self.verified_at = message.report.evaluated_at
+            self.changed = {
+                old.id.value: old.status for old, _new in message.report.changed_since(before)
+            }
+            if self.changed:
+                moves = ", ".join(
+                    f"{step_id}: {old.value} → {message.report.step(step_id).status.value}"
+                    for step_id, old in self.changed.items()
+                )
+                self.app.notify(f"Verified: {moves}")
+            else:
+                self.app.notify("Verified: no step changed status.")
+        self._render_all()
+
+    def on_root_failed(self, message: RootFailed) -> None:
+        """Say why, keep what was shown."""
+        self.busy = False
+        self.error = message.reason
+        self.app.notify(f"Root check failed: {message.reason}", severity="error")
+        self._render_all()
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def _render_all(self) -> None:
+        with self.app.batch_update():
+            self._render_title()
+            self._render_steps()
+            self._render_detail()
+        self.refresh_bindings()
+
+    def _render_title(self) -> None:
+        styles = tone_styles(self.app)
+        title = Text.assemble((" ROOT ", styles["accent"] + Style(reverse=True)), " ")
+        title.append("Harden root", styles["text"] + Style(bold=True))
+        report = self.report
+        if report is not None:
+            counts = report.counts()
+            title.append("   ")
+            title.append(f"{counts[Status.FAIL]} fail", styles["high"])
+            title.append(f" · {counts[Status.UNKNOWN]} unknown", styles["warn"])
+            title.append(f" · {counts[Status.PASS]} pass", styles["ok"])
+            verdict = "hardened" if report.hardened else "not hardened yet"
+            title.append(f"  ({verdict})", styles["muted"])
+            if self.verified_at is not None:
+                title.append(
+                    f"   verified {exact(self.verified_at)}", styles["muted"] + Style(italic=True)
+                )
+        if self.busy:
+            title.append("   reading the account…", styles["muted"] + Style(italic=True))
+        self.query_one("#root-title", Static).update(title)
+
+    def _rows(self) -> list[Row]:
+        report = self.report
+        if report is None:
+            return []
+        rows = []
+        for step in report.steps:
+            info = " (info)" if step.informational else ""
+            rows.append(
+                Row(
+                    key=step.id.value,
+                    kind=RowKind.CHECK,
+                    cells=(STATUS_TEXT[step.status], step.title + info),
+                    tones=(STATUS_TONE[step.status], "muted" if step.informational else ""),
+                    data=step,
+                )
+            )
+        return rows
+
+    def _render_steps(self) -> None:
+        table = self.query_one("#root-steps", RowTable)
+        rows = self._rows()
+        table.set_marked(frozenset(self.changed))
+        table.set_rows(
+            rows,
+            natural=natural_widths(STEP_COLUMNS, rows, sortable=False),
+            empty_text=self.error or "Reading the account…",
+        )
+        table.border_title = "Steps"
+        table.border_subtitle = "● changed at the last verify" if self.changed else ""
+
+    def selected(self) -> Step | None:
+        """The step under the cursor."""
+        row = self.query_one("#root-steps", RowTable).cursor_row
+        return row.data if row is not None and isinstance(row.data, Step) else None
+
+    def _render_detail(self) -> None:
+        step = self.selected()
+        body = self.query_one("#root-detail", Static)
+        report = self.report
+        if step is None or report is None:
+            body.update("")
+            return
+        styles = tone_styles(self.app)
+        parts: list[RenderableType] = []
+        for n, section in enumerate(self.sections(step, report.evaluated_at)):
+            if n:
+                parts.append(Text(""))
+            parts.append(Text(section.title.upper(), style=styles["accent"]))
+            labels = [f.label for f in section.fields]
+            if any(labels):
+                width = min(28, max(len(label) for label in labels))
+                parts.append(fields_table(section.fields, styles, label_width=width))
+            else:
+                parts.extend(
+                    Text(f.value, style=styles.get(f.tone, styles["text"])) for f in section.fields
+                )
+        body.update(Group(*parts))
+        self.query_one("#root-right", VerticalScroll).border_title = step.title
+
+    def sections(self, step: Step, now: datetime) -> list[Section]:
+        """The selected step: status, evidence with its age, why, what iamtui and you can do."""
+        tone = STATUS_TONE[step.status]
+        status = [Field("Status", f"{STATUS_TEXT[step.status]}  {step.summary}", tone)]
+        if step.id.value in self.changed:
+            before = self.changed[step.id.value]
+            status.append(
+                Field("Changed", f"was {before.value.upper()} before the last verify", "accent")
+            )
+        if step.reason:
+            status.append(Field("Unknown because", step.reason, "warn"))
+        if step.informational:
+            status.append(Field("", "informational: not counted as hardened or not", "muted"))
+        if step.as_of is not None:
+            age = age_text(now - step.as_of)
+            when = f"{exact(step.as_of)} ({age} old) · {step.source}"
+        else:
+            when = f"no data · {step.source}" if step.source else "no data"
+        evidence = [Field("As of", when, "muted")]
+        evidence += [Field(k, evidence_text(v)) for k, v in step.evidence.items()]
+        sections = [
+            Section("Status", tuple(status)),
+            Section("Evidence", tuple(evidence)),
+            Section("Why it matters", (Field("", step.why),)),
+        ]
+        sections.append(Section("What iamtui can do", self._remedy_fields(step)))
+        manual = tuple(Field(f"{n}.", m) for n, m in enumerate(step.manual, 1))
+        sections.append(
+            Section(
+                "What you must do in AWS",
+                manual or (Field("", "nothing outside iamtui", "muted"),),
+            )
+        )
+        return sections
+
+    def _remedy_fields(self, step: Step) -> tuple[Field, ...]:
+        if not step.remedies:
+            return (Field("", "nothing: this step is done in AWS (below)", "muted"),)
+        ws = self.iamtui.workspace
+        fields: list[Field] = []
+        for remedy in step.remedies:
+            fields.append(Field("•", f"{remedy.summary} · {remedy.action.value}"))
+            if not remedy_supported(remedy):
+                fields.append(Field("", "not yet available in this version of iamtui", "muted"))
+            elif not remedy.available:
+                fields.append(
+                    Field("", f"not from this connection: applies {remedy.when}", "muted")
+                )
+            elif ws.block_reason is not None:
+                fields.append(Field("", f"read-only: {ws.block_reason}", "warn"))
+            else:
+                fields.append(Field("", f"f: plan and preview it ({remedy.when})", "ok"))
+        return tuple(fields)
+
+    @on(RowTable.Highlighted, "#root-steps")
+    def _step_highlighted(self, event: RowTable.Highlighted) -> None:
+        event.stop()
+        self._render_detail()
+        self.refresh_bindings()
+
+    @on(RowTable.Selected, "#root-steps")
+    def _step_selected(self, event: RowTable.Selected) -> None:
+        event.stop()
+        self.action_fix()
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Fix only for steps with a remedy this connection can run; export with a report."""
+        if action == "fix":
+            step = self.selected()
+            return step is not None and any(
+                r.available and remedy_supported(r) for r in step.remedies
+            )
+        if action in ("export", "verify"):
+            return self.report is not None or action == "verify"
+        return True
+
+    def action_back(self) -> None:
+        """Back to where it was opened from."""
+        self.dismiss()
+
+    def action_verify(self) -> None:
+        """Re-read the account (a worker) and judge again; changed steps are marked."""
+        if self.busy:
+            return
+        self._load(verify=True)
+
+    def action_export(self) -> None:
+        """Ask for a path, write the Markdown summary."""
+        if self.report is None:
+            return
+        self.app.push_screen(
+            _ask_path("Export the root report (Markdown)", DEFAULT_REPORT), self._export_to
+        )
+
+    def _export_to(self, path: Path | None) -> None:
+        report = self.report
+        if path is None or report is None:
+            return
+        try:
+            path.write_text(report.to_markdown(), encoding="utf-8")
+        except OSError as exc:
+            self.app.notify(f"Not written: {path}: {exc.strerror or exc}", severity="error")
+            return
+        counts = ", ".join(f"{n} {status.value}" for status, n in report.counts().items())
+        self.app.notify(f"Wrote {path}: {counts}")
+
+    def action_fix(self) -> None:
+        """Plan a remedy of the selected step (a menu when it has several)."""
+        from iamtui.core.root import ActionId as RootAction
+        from iamtui.ui.screens.action import ChoiceMenu
+
+        app = self.iamtui
+        step = self.selected()
+        if step is None:
+            return
+        remedies = [r for r in step.remedies if r.available and remedy_supported(r)]
+        if not remedies:
+            if step.remedies:
+                app.notify("No fix for this step from this connection: see below.")
+            return
+        if app.refuse_if_blocked():
+            return
+
+        def plan(index: int | None) -> None:
+            if index is None:
+                return
+            remedy = remedies[index]
+            if remedy.action is RootAction.SET_SECURITY_CONTACT:
+                app.push_screen(ContactForm(), lambda values: self._plan(remedy, values))
+            else:
+                self._plan(remedy, {})
+
+        if len(remedies) == 1:
+            plan(0)
+        else:
+            app.push_screen(
+                ChoiceMenu(
+                    f"Fix · {step.title}",
+                    [(r.summary, f"{r.action.value} · {r.when}") for r in remedies],
+                ),
+                plan,
+            )
+
+    def _plan(self, remedy: Remedy, values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        app = self.iamtui
+
+        def done(ran: bool | None) -> None:
+            if ran:
+                self.action_verify()
+
+        app.start_action(
+            remedy.summary, lambda ws: ws.plan_root_remedy(remedy, **values), on_close=done
+        )
+
+
+def _ask_path(title: str, default: str) -> ModalScreen[Path | None]:
+    from iamtui.ui.screens.action import AskPath
+
+    return AskPath(title, default)
+
+
+CONTACT_FIELDS = (
+    ("Name", "Name", "Security team"),
+    ("Title", "Title", "Security"),
+    ("EmailAddress", "Email", "security@example.com"),
+    ("PhoneNumber", "Phone", "+1 555 0100"),
+)
+
+
+class ContactForm(ModalScreen[dict[str, str] | None]):
+    """The security alternate contact: AWS requires name, title, email and phone."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="contact-cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(classes="modal")
+
+    def compose(self) -> ComposeResult:
+        """Four labelled inputs."""
+        with Vertical(classes="dialog", id="contact-dialog") as dialog:
+            dialog.border_title = "Security alternate contact"
+            dialog.border_subtitle = "enter: next / plan · esc: cancel"
+            for key, label, example in CONTACT_FIELDS:
+                yield Static(label, classes="contact-label")
+                yield Input(placeholder=example, id=f"contact-{key}", classes="contact-input")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        """Focus the first field."""
+        for field in self.query(Input):
+            field.cursor_blink = not self.app.is_headless
+        self.query(Input).first().focus()
+
+    @on(Input.Submitted, ".contact-input")
+    def _next(self, event: Input.Submitted) -> None:
+        event.stop()
+        values = {key: self.query_one(f"#contact-{key}", Input).value.strip()
+                  for key, _label, _example in CONTACT_FIELDS}  # fmt: skip
+        missing = [label for key, label, _ in CONTACT_FIELDS if not values[key]]
+        if missing:
+            self.focus_next()
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        """No contact."""
+        self.dismiss(None)
