@@ -181,9 +181,7 @@ def test_statuses_interrupted_and_in_doubt(journal: Journal) -> None:
 def test_a_second_writer_in_this_process_is_refused(journal: Journal) -> None:
     with journal.writer(), pytest.raises(JournalBusy) as info:
         journal.writer()
-    assert (
-        str(info.value) == f"journal {journal.path} is in use by another iamtui (pid {os.getpid()})"
-    )
+    assert str(info.value) == f"journal {journal.path} is already open for writing in this iamtui"
 
 
 def _hold(
@@ -239,3 +237,20 @@ def test_records_pass_through_redaction(tmp_path: Path) -> None:
             entry, 0, {"operation": "CreateLoginProfile", "params": {"Password": "S3cret-pass!"}}
         )
     assert "S3cret-pass!" not in store.path.read_text()
+
+
+def test_two_spellings_of_one_journal_share_one_lock(journal: Journal, tmp_path: Path) -> None:
+    """Another iamtui reaching the journal through a symlink must not write beside the first."""
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(journal.path)
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    other = ctx.Process(target=_hold, args=(str(link), ready, release))
+    other.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(JournalBusy, match=f"pid {other.pid}"):
+            journal.writer()
+    finally:
+        release.set()
+        other.join(10)

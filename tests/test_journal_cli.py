@@ -131,5 +131,45 @@ def test_errors_are_one_line(env: Env, iam: Any) -> None:
     with env.journal.writer():
         busy = cli(env, "undo", env.journal.entries()[0].id, "--yes", endpoint=True)
     assert busy.exit_code == 2
-    assert "is in use by another iamtui (pid" in busy.stderr
+    assert "is already open for writing in this iamtui" in busy.stderr  # same process here
     assert len(busy.stderr.strip().splitlines()) == 1
+
+
+def test_root_flags_apply_to_journal_commands(env: Env, iam: Any) -> None:
+    """`iamtui --dry-run|--read-only|--journal ... journal ...` means what it says."""
+    entry, _key = deactivated(env, iam)
+    endpoint = ["--endpoint-url", env.emulator.endpoint_url]
+    dry = CliRunner().invoke(
+        main,
+        [
+            "--dry-run",
+            "journal",
+            "undo",
+            entry,
+            "--yes",
+            "--journal",
+            str(env.journal.path),
+            *endpoint,
+        ],
+    )
+    assert dry.exit_code == 0, dry.output
+    assert "dry run: nothing was changed" in dry.stdout
+    status = iam.list_access_keys(UserName="alice")["AccessKeyMetadata"][0]["Status"]
+    assert status == "Inactive"
+    refused = CliRunner().invoke(
+        main,
+        [
+            "--read-only",
+            "journal",
+            "undo",
+            entry,
+            "--yes",
+            "--journal",
+            str(env.journal.path),
+            *endpoint,
+        ],
+    )
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("iamtui: error: --read-only")
+    listed = CliRunner().invoke(main, ["--journal", str(env.journal.path), "journal", "list"])
+    assert listed.exit_code == 0 and entry in listed.stdout

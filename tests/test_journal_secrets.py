@@ -16,11 +16,11 @@ from iamtui.core.actions import AccessKeySecret, Request
 
 @pytest.fixture
 def log_file(tmp_path: Path) -> Iterator[Path]:
-    """Everything iamtui logs, at DEBUG, to a file."""
+    """Everything logged in the process at DEBUG (iamtui, botocore, ...), as an operator might."""
     path = tmp_path / "iamtui.log"
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s %(args)s"))
-    logger = logging.getLogger("iamtui")
+    logger = logging.getLogger()
     old_level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)

@@ -57,10 +57,16 @@ def action_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _root_flags() -> dict[str, Any]:
+    """The root group's flags: `iamtui --dry-run journal undo ID` must mean what it says."""
+    ctx = click.get_current_context(silent=True)
+    return dict(ctx.find_root().params) if ctx is not None else {}
+
+
 def _journal(path: Path | None) -> Any:
     from iamtui.core.journal import Journal
 
-    return Journal(path)
+    return Journal(path or _root_flags().get("journal_path"))
 
 
 @click.group("journal")
@@ -176,7 +182,10 @@ def undo(
 
     store = _journal(journal_path)
     # `iamtui --endpoint-url X journal undo ID` works too: fall back to the root's flags.
-    root = click.get_current_context().find_root().params
+    root = _root_flags()
+    if root.get("read_only"):
+        raise UserError("--read-only: undo changes the account; drop --read-only to run it")
+    dry_run = dry_run or bool(root.get("dry_run"))
     conn = connect(
         settings_from(
             profile or root.get("profile"),

@@ -132,6 +132,12 @@ def _scan(path: Path) -> _Scan:
     def bad(number: int, problem: str) -> _Scan:
         return _Scan(records, hashes, Verification(path, len(records), problem, number))
 
+    # The head first: a writer appends a line before moving the head, so a head read before the
+    # lines never runs ahead of them, whatever another iamtui appends meanwhile.
+    try:
+        head_text: str | None = _head_path(path).read_text()
+    except FileNotFoundError:
+        head_text = None
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -164,13 +170,15 @@ def _scan(path: Path) -> _Scan:
     if tail:
         number = len(records) + 1
         return bad(number, f"record {number} is incomplete (a torn write)")
-    return _Scan(records, hashes, _check_head(path, hashes))
+    return _Scan(records, hashes, _check_head(path, hashes, head_text))
 
 
-def _check_head(path: Path, hashes: Sequence[str]) -> Verification:
+def _check_head(path: Path, hashes: Sequence[str], head_text: str | None) -> Verification:
     count = len(hashes)
     try:
-        head = json.loads(_head_path(path).read_text())
+        if head_text is None:
+            raise FileNotFoundError
+        head = json.loads(head_text)
         head_count, head_hash = int(head["records"]), str(head["hash"])
     except FileNotFoundError:
         if count == 0:
@@ -398,7 +406,8 @@ class Journal:
 
     def __init__(self, path: Path | str | None = None) -> None:
         """``path`` defaults to the user state directory (``--journal`` overrides)."""
-        self.path = Path(path) if path is not None else default_path()
+        # Resolved, so the lock and head beside it are the same whatever the path's spelling.
+        self.path = (Path(path) if path is not None else default_path()).resolve()
 
     def verify(self) -> Verification:
         """Check form, sequence, hash chain and head; the first problem is reported."""
@@ -434,7 +443,7 @@ class Journal:
         """The pid of another process holding the writer lock, or None when free (or ours)."""
         if self.path.resolve() in _HELD:
             return None
-        lock = _lock_path(self.path)
+        lock = _lock_path(self.path.resolve())
         if not lock.exists():
             return None
         fd = os.open(lock, os.O_RDONLY)
@@ -629,9 +638,9 @@ class JournalWriter:
 def _acquire(path: Path) -> int:
     """The exclusive, non-blocking writer lock; JournalBusy names the holder's pid."""
     key = path.resolve()
-    lock = _lock_path(path)
+    lock = _lock_path(key)  # resolved: two spellings of one journal share one lock
     if key in _HELD:
-        raise JournalBusy(f"journal {path} is in use by another iamtui (pid {os.getpid()})")
+        raise JournalBusy(f"journal {path} is already open for writing in this iamtui")
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

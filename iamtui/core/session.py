@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,6 +91,17 @@ def client_config(
     )
 
 
+def _quiet_botocore() -> None:
+    """botocore's DEBUG log holds request params and response bodies: new secrets and passwords.
+
+    Pinned to INFO so that no root DEBUG logging (an operator's, an embedding app's) records them.
+    """
+    for name in ("botocore", "boto3", "urllib3"):
+        logger = logging.getLogger(name)
+        if logger.level in (logging.NOTSET, logging.DEBUG):
+            logger.setLevel(logging.INFO)
+
+
 def connect(
     settings: ConnectionSettings | None = None,
     *,
@@ -98,6 +110,7 @@ def connect(
 ) -> Connection:
     """Resolve credentials through the standard chain and build the clients iamtui uses."""
     settings = settings or ConnectionSettings()
+    _quiet_botocore()
     try:
         if settings.static_credentials is not None:
             key_id, secret = settings.static_credentials

@@ -422,7 +422,10 @@ class Executor:
                     log.info("%s: %s, retrying", call.operation, code)
                     self.sleep(self.retry_delays[attempts - 1])
                     continue
-                raise _StepFailed(code, _message(exc), attempts) from exc
+                # botocore may have resent a write whose first send took effect (a timeout or
+                # 5xx, then NoSuchEntity/EntityAlreadyExists): that failure proves nothing.
+                retried = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
+                raise _StepFailed(code, _message(exc), attempts, doubt=retried) from exc
             except BotoCoreError as exc:
                 # The request may or may not have reached AWS: the step is in doubt.
                 raise _StepFailed(type(exc).__name__, str(exc), attempts, doubt=True) from exc
@@ -438,6 +441,9 @@ class Executor:
                 status = self.iam.get_service_linked_role_deletion_status(DeletionTaskId=task)
             except ClientError as exc:
                 raise _StepFailed(error_code(exc) or "ClientError", _message(exc), 1) from exc
+            except BotoCoreError as exc:
+                # The deletion task was accepted; only its status is unknown.
+                raise _StepFailed(type(exc).__name__, str(exc), 1, doubt=True) from exc
             state = status.get("Status")
             if state == "SUCCEEDED":
                 return
