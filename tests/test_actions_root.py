@@ -155,6 +155,13 @@ def test_password_policy_with_given_settings_warns_when_weaker(env: Env, iam: An
         env.planner().plan(Request.set_password_policy({"Length": 3}))
 
 
+def test_dropping_password_expiry_is_flagged_as_weaker(env: Env, iam: Any) -> None:
+    iam.update_account_password_policy(MinimumPasswordLength=14, MaxPasswordAge=90)
+    plan = env.planner().plan(Request.set_password_policy({"MinimumPasswordLength": 16}))
+    (warning,) = plan.warnings
+    assert "MaxPasswordAge 90 -> none" in warning
+
+
 def test_password_policy_changed_after_planning_stops_the_run(env: Env, iam: Any) -> None:
     plan = env.planner().plan(Request.set_password_policy())
     iam.update_account_password_policy(MinimumPasswordLength=20)

@@ -243,3 +243,15 @@ def test_an_undo_that_failed_half_way_can_be_resumed(env: Env, iam: Any) -> None
     assert env.run(resumed).status == "completed"
     assert user_fields(iam, "ana") == original
     assert env.journal.entry(report.entry_id or "").undone
+
+
+def test_undo_of_disable_console_meets_a_strict_password_policy(env: Env, iam: Any) -> None:
+    """AWS refuses CreateLoginProfile below the account's minimum length (here 40)."""
+    iam.update_account_password_policy(MinimumPasswordLength=40)
+    iam.create_user(UserName="ana")
+    iam.create_login_profile(UserName="ana", Password="A-very-long-passw0rd-that-is-40-chars!!x")
+    report = env.run(env.planner().plan(Request.disable_console("ana")))
+    undo = env.undo(report)
+    [secret] = undo.secrets
+    assert len(secret.reveal()) >= 40
+    assert iam.get_login_profile(UserName="ana")["LoginProfile"]["PasswordResetRequired"]

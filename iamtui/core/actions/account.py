@@ -171,6 +171,10 @@ def weakened(current: Mapping[str, JSON] | None, wanted: Mapping[str, JSON]) -> 
         for name in _STRICTER_TRUE
         if current.get(name) and not wanted.get(name)
     ]
+    # Expiry: a shorter maximum age is stricter, and no expiry at all is the weakest.
+    age, new_age = current.get("MaxPasswordAge"), wanted.get("MaxPasswordAge")
+    if age and (not new_age or int(new_age) > int(age)):
+        out.append(f"MaxPasswordAge {age} -> {new_age or 'none'}")
     return out
 
 

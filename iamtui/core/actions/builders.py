@@ -132,7 +132,8 @@ PRINCIPAL_ACTION_CALLS: Mapping[ActionId, Calls] = {
         plan=("iam:GetUser", "iam:GetLoginProfile"),
         probes=("login_profile.exists",),
         run=("iam:DeleteLoginProfile",),
-        undo=("iam:CreateLoginProfile",),
+        # The undo reads the minimum length so its generated password always fits the policy.
+        undo=("iam:GetAccountPasswordPolicy", "iam:CreateLoginProfile"),
     ),
     ActionId.USER_DELETE: Calls(
         plan=_USER_READS,

@@ -387,7 +387,7 @@ class Executor:
             if is_placeholder(value):
                 kind, arg = next(iter(value.items()))
                 if kind == "$generate":
-                    password = generate_password()
+                    password = generate_password(self._password_min_length())
                     user = str(step.call.params.get("UserName", ""))
                     secret = Secret("password", user, password)
                     value = password
@@ -403,6 +403,14 @@ class Executor:
                     )
             params[name] = _fill_now(value, self.clock())
         return params, secret
+
+    def _password_min_length(self) -> int:
+        """The account's minimum password length, so a generated password always satisfies it."""
+        try:
+            policy = self.iam.get_account_password_policy()["PasswordPolicy"]
+        except (ClientError, BotoCoreError):
+            return 24  # no policy (NoSuchEntity) or unreadable: 24 passes AWS's default of 8
+        return int(policy.get("MinimumPasswordLength", 8))
 
     def _send(self, call: ApiCall, client: Any) -> tuple[Mapping[str, Any], int]:
         """One call, retried on transient errors; raises _StepFailed."""
