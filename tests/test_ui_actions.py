@@ -7,6 +7,9 @@ reload, and the Journal pane's undo. IAM state is read back with plain boto3.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +255,18 @@ async def test_a_second_iamtui_on_the_same_journal_is_read_only(
 ) -> None:
     path = tmp_path / "journal.jsonl"
     demo, ws = demo_workspace(emulator, journal_path=path)
-    with Journal(path).writer():  # the other iamtui
+    hold = (
+        "import sys; from iamtui.core.journal import Journal\n"
+        "with Journal(sys.argv[1]).writer():\n    print('held', flush=True); sys.stdin.read()"
+    )
+    other = subprocess.Popen(  # the other iamtui, holding the journal's writer lock
+        [sys.executable, "-c", hold, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert other.stdout is not None and other.stdout.readline().strip() == "held"
+    try:
         app = IamtuiApp(ws)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await settle(pilot)
@@ -266,6 +280,8 @@ async def test_a_second_iamtui_on_the_same_journal_is_read_only(
             assert isinstance(app.screen, MainScreen)
             await pilot.press("2")  # reading still works
             assert app.main_screen.active is Pane.USERS  # type: ignore[union-attr]
+    finally:
+        other.communicate("", timeout=10)
 
 
 async def test_root_screen_steps_verify_and_export(emulator: Emulator, tmp_path: Path) -> None:
@@ -350,3 +366,93 @@ async def test_an_interrupted_entry_offers_roll_back_of_what_was_done(
         assert any("cut off mid-call" in w and "it happened" in w for w in warnings)
         await run_plan(pilot, screen)
     assert key_status(iam, user) == {key_id: "Active"}
+
+
+async def test_the_reload_reaches_the_main_screen_when_the_dialog_closed_first(
+    emulator: Emulator, iam: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo, ws = demo_workspace(emulator)
+    release = threading.Event()
+    refresh_after = ws.refresh_after
+
+    def slow_reload(plan: Any) -> Any:
+        release.wait(10)
+        return refresh_after(plan)
+
+    monkeypatch.setattr(ws, "refresh_after", slow_reload)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        user = demo.stale_key_user
+        await focus_finding(pilot, "access-key.unused", user)
+        screen = await plan_with(pilot, "d")
+        screen.query_one("#plan-run", Button).press()
+        for _ in range(200):
+            if screen.phase == "done":
+                break
+            await pilot.pause(0.05)
+        assert screen.phase == "done" and screen.reloading
+        await pilot.press("escape")  # closed while the reload is still on its way
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        release.set()
+        await settle(pilot)
+        assert set(key_status(iam, user).values()) == {"Inactive"}
+        pane = app.main_screen.pane_widget(Pane.FINDINGS)  # type: ignore[union-attr]
+        stale = [
+            r
+            for r in pane.shown
+            if isinstance(r.data, Finding)
+            and r.data.rule == "access-key.unused"
+            and r.data.principal_name == user
+        ]
+        assert stale == []
+
+
+async def test_go_to_pane_and_quit_never_pass_an_open_secret_or_a_running_plan(
+    emulator: Emulator, iam: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo, ws = demo_workspace(emulator)
+    release = threading.Event()
+    execute = ws.execute
+
+    def slow_execute(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return execute(*args, **kwargs)
+
+    monkeypatch.setattr(ws, "execute", slow_execute)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        user = demo.stale_key_user
+        await pilot.press("4")
+        keys = app.main_screen.pane_widget(Pane.KEYS)  # type: ignore[union-attr]
+        keys.table.set_cursor(next(i for i, r in enumerate(keys.shown) if r.cells[0] == user))
+        await pilot.pause()
+        plan = await plan_with(pilot, "o")
+        plan.query_one("#plan-run", Button).press()
+        await pilot.pause()
+        assert plan.phase == "running"
+        app.goto_pane(Pane.USERS)  # what the palette's "Go to Users" does
+        await pilot.pause()
+        assert app.screen is plan
+        assert messages(app)[-1] == "Cannot go to Users: a plan is running."
+        release.set()
+        await settle(pilot)
+        secret = app.screen
+        assert isinstance(secret, SecretScreen)
+        app.goto_pane(Pane.USERS)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and app.screen is secret and not secret.secret.dropped
+        assert messages(app)[-2:] == [
+            "Cannot go to Users: close the secret dialog first.",
+            "Cannot quit: close the secret dialog first.",
+        ]
+        await pilot.press("escape", "escape")  # the secret's own guard, then it is gone
+        await settle(pilot)
+        assert app.screen is plan
+        app.goto_pane(Pane.USERS)
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.main_screen.active is Pane.USERS  # type: ignore[union-attr]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import NOW
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
@@ -20,6 +23,7 @@ from iamtui.emulator.server import Emulator
 from iamtui.ui.app import IamtuiApp
 from iamtui.ui.screens.error import ErrorScreen
 from iamtui.ui.screens.help import HelpScreen
+from iamtui.ui.screens.loading import LoadingScreen
 from iamtui.ui.screens.main import MainScreen, PaneWidget
 from iamtui.ui.screens.policy import PolicyScreen
 from iamtui.ui.screens.review import ReviewScreen
@@ -347,3 +351,56 @@ def test_user_objects_are_what_the_review_expects(emulator: Emulator) -> None:
     demo, ws = demo_workspace(emulator)
     state = ws.load()
     assert isinstance(state.views.find_principal("user", demo.ci_bot), User)
+
+
+async def test_the_palette_opened_during_the_load_does_not_strand_the_loading_screen(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _demo, ws = demo_workspace(emulator)
+    release = threading.Event()
+    load = ws.load
+
+    def slow_load(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(ws, "load", slow_load)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoadingScreen)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        release.set()
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert not any(isinstance(s, LoadingScreen) for s in app.screen_stack)
+        await pilot.press("2")
+        assert main_of(app).tabs.active == Pane.USERS.value
+
+
+def test_the_contact_form_and_review_delete_bindings_are_remappable() -> None:
+    from iamtui.ui.keymap import binding_ids
+
+    assert {"contact-cancel", "review-user-delete", "review-role-delete"} <= binding_ids()
+
+
+async def test_review_x_acts_on_the_focused_row_and_d_deletes_the_user(emulator: Emulator) -> None:
+    demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_principal=("user", demo.stale_key_user))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        box = plain(review.query_one("#actions", Static))
+        line = next(x for x in box.splitlines() if "Delete user" in x)
+        assert line.split()[0] == "D", line
+        await pilot.press("X")  # focus starts on the Findings table: its row's fix
+        await settle(pilot)
+        assert app.screen.planned.plan.action.value != "user.delete"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("D")
+        await settle(pilot)
+        assert app.screen.planned.plan.action.value == "user.delete"  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from iamtui.core.journal import Entry
     from iamtui.core.workspace import PlannedAction
     from iamtui.ui.choices import Choice
+    from iamtui.ui.screens.loading import LoadingScreen
     from iamtui.ui.screens.main import MainScreen
 
 #: A second quit within this many seconds leaves even while an action runs.
@@ -151,19 +152,26 @@ class IamtuiApp(App[str | None]):
 
     def on_load_progress(self, message: LoadProgress) -> None:
         """Forward load progress to the loading screen."""
+        loading = self._loading_screen()
+        if loading is not None:  # also under the command palette or help
+            loading.update_step(message.update)
+
+    def _loading_screen(self) -> LoadingScreen | None:
         from iamtui.ui.screens.loading import LoadingScreen
 
-        if isinstance(self.screen, LoadingScreen):
-            self.screen.update_step(message.update)
+        return next((s for s in self.screen_stack if isinstance(s, LoadingScreen)), None)
+
+    def _close_loading(self) -> None:
+        """Pop the loading screen wherever it is, with what was opened over it (the palette)."""
+        while len(self.screen_stack) > 1 and self._loading_screen() is not None:
+            self.pop_screen()
 
     def on_load_failed(self, message: LoadFailed) -> None:
         """Nothing loaded: error screen with retry/quit; a failed reload keeps the old data."""
         from iamtui.ui.screens.error import ErrorScreen
-        from iamtui.ui.screens.loading import LoadingScreen
 
         self.loading_account = False
-        if isinstance(self.screen, LoadingScreen):
-            self.pop_screen()
+        self._close_loading()
         if self.workspace.state is not None:
             text = "Reload cancelled" if message.cancelled else f"Reload failed: {message.message}"
             self.notify(f"{text}; showing the data loaded before.", severity="warning")
@@ -172,7 +180,6 @@ class IamtuiApp(App[str | None]):
 
     def on_state_changed(self, message: StateChanged) -> None:
         """Apply new data to every screen (stale results from slower workers are ignored)."""
-        from iamtui.ui.screens.loading import LoadingScreen
         from iamtui.ui.screens.main import MainScreen
         from iamtui.ui.screens.review import ReviewScreen
 
@@ -186,8 +193,7 @@ class IamtuiApp(App[str | None]):
         if message.reason == "load":
             self.loading_account = False
             self._loaded_at = time.perf_counter()
-            if isinstance(self.screen, LoadingScreen):
-                self.pop_screen()
+            self._close_loading()
         if self.main_screen is None:
             self.main_screen = MainScreen(state)
             self.push_screen(self.main_screen)  # it opens a requested principal once mounted
@@ -325,9 +331,24 @@ class IamtuiApp(App[str | None]):
             return
         self.open_review(principal)
 
+    def _pinned_dialog(self) -> str | None:
+        """Why no screen may be popped wholesale now: an open secret or a running plan."""
+        from iamtui.ui.screens.action import PlanScreen, SecretScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, SecretScreen):
+                return "close the secret dialog first"
+            if isinstance(screen, PlanScreen) and screen.phase == "running":
+                return "a plan is running"
+        return None
+
     def goto_pane(self, pane: Pane) -> None:
-        """Back to the main screen, on one pane."""
+        """Back to the main screen, on one pane (never past an open secret or a running plan)."""
         if self.main_screen is None:
+            return
+        reason = self._pinned_dialog()
+        if reason is not None:
+            self.notify(f"Cannot go to {pane.label}: {reason}.", severity="warning")
             return
         while self.screen is not self.main_screen and len(self.screen_stack) > 1:
             self.pop_screen()
@@ -465,7 +486,12 @@ class IamtuiApp(App[str | None]):
         self.push_screen(RootScreen())
 
     async def action_quit(self) -> None:
-        """Quit; while a plan runs, only when asked twice (its journal entry stays open)."""
+        """Quit; never from an open secret; while a plan runs, only when asked twice."""
+        from iamtui.ui.screens.action import SecretScreen
+
+        if any(isinstance(screen, SecretScreen) for screen in self.screen_stack):
+            self.notify("Cannot quit: close the secret dialog first.", severity="warning")
+            return
         if self.action_running:
             now = time.monotonic()
             if self._quit_asked_at is None or now - self._quit_asked_at > QUIT_AGAIN_SECONDS:

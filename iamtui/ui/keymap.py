@@ -20,7 +20,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
     from iamtui.ui.screens.main import MainScreen
     from iamtui.ui.screens.policy import PolicyScreen
     from iamtui.ui.screens.review import ReviewScreen
-    from iamtui.ui.screens.root import RootScreen
+    from iamtui.ui.screens.root import ContactForm, RootScreen
     from iamtui.ui.widgets.table import RowTable
 
     scopes: list[tuple[str, type[DOMNode]]] = [
@@ -29,6 +29,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
         ("Tables", RowTable),
         ("Review screen", ReviewScreen),
         ("Root hardening", RootScreen),
+        ("Contact form", ContactForm),
         ("Plan preview", PlanScreen),
         ("Secret (shown once)", SecretScreen),
         ("Action menu", ChoiceMenu),

@@ -447,11 +447,15 @@ class PlanScreen(ModalScreen[bool]):
         override = self.query_one("#plan-override", Input).value
         phrase = self.query_one("#plan-phrase", Input).value
         self._render_plan()
-        self._execute(self.planned, phrase or None, override or None)
+        # The app, taken here on the UI thread: once this dialog is closed the worker can no
+        # longer reach it through ``self.app``, and the reload must still reach the screens.
+        self._execute(self.iamtui, self.planned, phrase or None, override or None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="action-run")
-    def _execute(self, planned: PlannedAction, typed: str | None, override: str | None) -> None:
-        ws = self.iamtui.workspace
+    def _execute(
+        self, app: IamtuiApp, planned: PlannedAction, typed: str | None, override: str | None
+    ) -> None:
+        ws = app.workspace
         try:
             report = ws.execute(
                 planned,
@@ -469,7 +473,7 @@ class PlanScreen(ModalScreen[bool]):
                 state = ws.refresh_after(planned.plan)
             except Exception:
                 return
-            self.app.post_message(StateChanged(state, "action"))
+            app.post_message(StateChanged(state, "action"))
             return
         self.post_message(RunFinished(report))
         if report.status == "dry-run":
@@ -479,7 +483,7 @@ class PlanScreen(ModalScreen[bool]):
         except Exception as exc:
             self.post_message(Reloaded(one_line(exc)))
             return
-        self.app.post_message(StateChanged(state, "action"))
+        app.post_message(StateChanged(state, "action"))
         self.post_message(Reloaded())
 
     def on_step_started(self, message: StepStarted) -> None:

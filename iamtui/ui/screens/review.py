@@ -100,9 +100,16 @@ class ReviewScreen(Screen[None]):
         Binding(
             "X,delete", "act('policy-remove')", "Remove policy", key_display="X", id="policy-remove"
         ),
-        Binding("X,delete", "act('user-delete')", "Delete user", key_display="X", id="user-delete"),
-        Binding("X,delete", "act('role-delete')", "Delete role", key_display="X", id="role-delete"),
+        # The reviewed principal's own delete: not X, which acts on the focused row.
+        Binding("D", "act('user-delete')", "Delete user", id="review-user-delete"),
+        Binding("D", "act('role-delete')", "Delete role", id="review-role-delete"),
     ]
+
+    #: Choice bindings whose key on this screen is another binding's (see BINDINGS).
+    OWN_KEYS: ClassVar[dict[str, str]] = {
+        "user-delete": "review-user-delete",
+        "role-delete": "review-role-delete",
+    }
 
     def __init__(self, principal: User | Role, state: State) -> None:
         super().__init__()
@@ -406,6 +413,12 @@ class ReviewScreen(Screen[None]):
         self._fill("#access", r.access_rows, r.access_columns, "#access-note", note)
         box.loading = loading
 
+    def _key(self, binding: str) -> str:
+        """The key a choice's binding has on this screen (keymap applied)."""
+        from iamtui.ui.keymap import key_for
+
+        return key_for(self.app, self.OWN_KEYS.get(binding, binding))
+
     def _render_actions(self) -> None:
         from iamtui.ui.keymap import key_for
 
@@ -434,19 +447,26 @@ class ReviewScreen(Screen[None]):
                 if choice.title in seen:
                     continue
                 seen.add(choice.title)
-                lines.append(Field(key_for(app, choice.binding), choice.title))
+                lines.append(Field(self._key(choice.binding), choice.title))
         elif any(f.active for f in r.findings):
             lines.append(Field("", "The open findings suggest no automated fix.", "muted"))
         else:
             lines.append(Field("", "No fixes suggested: no open findings.", "muted"))
         lines.append(Field("", f"On this {'user' if self.is_user else 'role'}:", "muted"))
-        lines.extend(Field(key_for(app, c.binding), c.title) for c in self.principal_choices())
+        lines.extend(Field(self._key(c.binding), c.title) for c in self.principal_choices())
+        row_keys = " ".join(
+            key_for(app, b) for b in ("key-deactivate", "key-activate", "key-rotate", "key-delete")
+        )
         lines.append(
             Field(
-                key_for(app, "actions"),
-                "every action for the focused row (keys: d a o X; policies: X)",
+                "",
+                f"On the focused row: {row_keys} (keys, finding fixes), "
+                f"{key_for(app, 'policy-remove')} (policies)",
                 "muted",
             )
+        )
+        lines.append(
+            Field(key_for(app, "actions"), "menu: the focused row's actions, then these", "muted")
         )
         self.query_one("#actions", Static).update(fields_table(lines, styles, label_width=3))
 

@@ -129,11 +129,11 @@ class RootScreen(Screen[None]):
     def _load(self, *, verify: bool) -> None:
         self.busy = True
         self._render_title()
-        self._root_job(verify)
+        self._root_job(self.iamtui, verify)  # the app from the UI thread: the screen may close
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="root")
-    def _root_job(self, verify: bool) -> None:
-        ws = self.iamtui.workspace
+    def _root_job(self, app: IamtuiApp, verify: bool) -> None:
+        ws = app.workspace
         try:
             report = ws.root_report(reload=verify)
         except Exception as exc:
@@ -142,7 +142,7 @@ class RootScreen(Screen[None]):
             self.post_message(RootFailed(one_line(exc)))
             return
         if verify and ws.state is not None:
-            self.app.post_message(StateChanged(ws.state, "verify"))
+            app.post_message(StateChanged(ws.state, "verify"))
         self.post_message(RootLoaded(report, verified=verify))
 
     def on_root_loaded(self, message: RootLoaded) -> None:
