@@ -84,10 +84,14 @@ def key_last_used(iam: Any, key_id: str) -> tuple[str | None, str | None]:
     return iso(when) if when else None, None if service in (None, "N/A") else service
 
 
-def read_keys(iam: Any, user: str, *, last_used: bool = True) -> tuple[KeyState, ...]:
-    """A user's access keys, oldest first (the credential report's key 1 is the oldest)."""
+def read_keys(iam: Any, user: str | None, *, last_used: bool = True) -> tuple[KeyState, ...]:
+    """A user's access keys, oldest first (the credential report's key 1 is the oldest).
+
+    ``user=None`` lists the signer's own keys: root's, when signed as root.
+    """
+    by_user = {"UserName": user} if user is not None else {}
     keys = []
-    for meta in pages(iam, "list_access_keys", "AccessKeyMetadata", UserName=user):
+    for meta in pages(iam, "list_access_keys", "AccessKeyMetadata", **by_user):
         used, service = key_last_used(iam, meta["AccessKeyId"]) if last_used else (None, None)
         keys.append(
             KeyState(
@@ -103,19 +107,7 @@ def read_keys(iam: Any, user: str, *, last_used: bool = True) -> tuple[KeyState,
 
 def root_keys(iam: Any, *, last_used: bool = True) -> tuple[KeyState, ...]:
     """Root's own access keys, oldest first: ListAccessKeys with no UserName, signed as root."""
-    keys = []
-    for meta in pages(iam, "list_access_keys", "AccessKeyMetadata"):
-        used, service = key_last_used(iam, meta["AccessKeyId"]) if last_used else (None, None)
-        keys.append(
-            KeyState(
-                key_id=meta["AccessKeyId"],
-                status=meta["Status"],
-                created=iso(meta["CreateDate"]) or "",
-                last_used=used,
-                last_used_service=service,
-            )
-        )
-    return tuple(sorted(keys, key=lambda k: k.created))
+    return read_keys(iam, None, last_used=last_used)
 
 
 # --- account settings ---------------------------------------------------------------------
