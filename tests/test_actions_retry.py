@@ -50,3 +50,23 @@ def test_a_retried_write_is_journaled_in_doubt_and_undo_restores_it(env: Env, ia
     assert env.run(undo).ok
     attached = iam.list_attached_user_policies(UserName="carol")["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == [arn]
+
+
+def test_an_undo_cut_off_after_recreating_the_user_can_be_resumed(env: Env, iam: Any) -> None:
+    """The resumed undo skips CreateUser (live state shows it done) and re-adds the group."""
+    iam.create_group(GroupName="devs")
+    iam.create_user(UserName="bob")
+    iam.add_user_to_group(GroupName="devs", UserName="bob")
+    deleted = env.run(env.planner().plan(Request.delete_user("bob")))
+    assert deleted.ok
+    entry = env.journal.entry(deleted.entry_id or "")
+    lost_response(env.conn.iam, "CreateUser")  # first undo: CreateUser happens, answer lost
+    first = env.run(env.planner().undo(entry))
+    assert not first.ok
+    assert iam.get_user(UserName="bob")["User"]["UserName"] == "bob"
+    resumed = env.planner().undo(env.journal.entry(entry.id))
+    assert [s.call.operation for s in resumed.steps] == ["AddUserToGroup"]
+    assert any("already done by an earlier undo" in w for w in resumed.warnings)
+    assert env.run(resumed).ok
+    groups = iam.list_groups_for_user(UserName="bob")["Groups"]
+    assert [g["GroupName"] for g in groups] == ["devs"]

@@ -257,6 +257,8 @@ class Entry:
     undone_by: list[str] = field(default_factory=list)
     #: Indices of this entry's steps already reverted by undo entries.
     undone_steps: set[int] = field(default_factory=set)
+    #: Every undo entry made for this one, whatever became of it (a resumed undo checks more).
+    undo_attempts: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -377,6 +379,7 @@ def _entries(records: Sequence[Mapping[str, Any]]) -> list[Entry]:
         target = by_id.get(entry.undoes or "")
         if target is None:
             continue
+        target.undo_attempts.append(entry.id)
         reverted = {
             step.undoes_step
             for i, step in enumerate(entry.plan.steps)

@@ -78,6 +78,14 @@ def step_took_effect(iam: Any, entry: Entry, index: int, *, account: Any = None)
         ) from exc
 
 
+def _holds(iam: Any, check: Check, planner: Planner) -> bool:
+    """Whether a check is true in live state; unreadable counts as not (the step then runs)."""
+    try:
+        return probes.evaluate(iam, check, account=planner.account).ok
+    except (ClientError, BotoCoreError):
+        return False
+
+
 def _reader(planner: Planner, entry: Entry, index: int) -> Any:
     """The IAM client that can see what a step changed (an assumed root's, for root steps)."""
     context = entry.plan.steps[index].as_root
@@ -137,6 +145,14 @@ def build_undo(planner: Planner, entry: Entry) -> Plan:
         where = f"step {index + 1} of {entry.id}"
         outputs = entry.log(index).outputs
         for inverse in step.inverse:
+            effect = _fill_check(inverse.effect, outputs, where) if inverse.effect else None
+            if entry.undo_attempts and effect is not None and _holds(reader, effect, planner):
+                # An earlier undo was cut off after this call took effect (in doubt): resume
+                # after it instead of stopping at its precondition for ever.
+                warnings.append(
+                    f"{inverse.description}: already done by an earlier undo (live state), skipped"
+                )
+                continue
             steps.append(
                 Step(
                     call=type(inverse.call)(
@@ -149,7 +165,7 @@ def build_undo(planner: Planner, entry: Entry) -> Plan:
                     preconditions=tuple(
                         _fill_check(c, outputs, where) for c in inverse.preconditions
                     ),
-                    effect=_fill_check(inverse.effect, outputs, where) if inverse.effect else None,
+                    effect=effect,
                     irreversible_reason="" if inverse.reversible else inverse.irreversible_reason,
                     loss=step.loss,
                     undoes_step=index,
