@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from iamtui.core.journal import (
     Journal,
     JournalBusy,
     JournalDamaged,
+    JournalError,
     JournalWriter,
     default_path,
 )
@@ -253,3 +255,16 @@ def test_two_spellings_of_one_journal_share_one_lock(journal: Journal, tmp_path:
     finally:
         release.set()
         other.join(10)
+
+
+def test_a_failed_write_closes_the_writer_and_leaves_the_chain_intact(journal: Journal) -> None:
+    """After an I/O error nothing more is appended, so the records written so far still verify."""
+    with journal.writer() as writer:
+        entry = writer.begin(tiny_plan())
+        os.close(writer._fd)  # the disk goes away under the writer
+        with pytest.raises(JournalError, match=r"write failed .* closed for writing"):
+            writer.intent(entry, 0, {"operation": "UpdateAccessKey"})
+        writer._fd = os.open(os.devnull, os.O_WRONLY)  # let close() release something real
+        with pytest.raises(JournalError, match="writer is closed"):
+            writer.intent(entry, 0, {"operation": "UpdateAccessKey"})
+    assert journal.verify().ok

@@ -585,13 +585,23 @@ class JournalWriter:
     def _append(self, record: dict[str, JSON]) -> None:
         if self._closed:
             raise JournalError(f"journal {self.path} writer is closed")
-        self._seq += 1
         record = redact(record)
-        record.update(v=FORMAT_VERSION, seq=self._seq, prev=self._prev)
+        record.update(v=FORMAT_VERSION, seq=self._seq + 1, prev=self._prev)
         record.setdefault("time", self.clock().isoformat())
         line = canonical(record).encode()
-        os.write(self._fd, line + b"\n")
-        os.fsync(self._fd)
+        data = memoryview(line + b"\n")
+        try:
+            while data:  # os.write may write less than asked (a full disk, a signal)
+                data = data[os.write(self._fd, data) :]
+            os.fsync(self._fd)
+        except OSError as exc:
+            # The file may now end in a torn line: appending more would bury it in the chain.
+            self._closed = True
+            raise JournalError(
+                f"journal {self.path}: write failed ({exc.strerror or exc}); the journal is "
+                "closed for writing: run `iamtui journal verify` before acting again"
+            ) from exc
+        self._seq += 1
         self._prev = line_hash(line)
         self._write_head(durable=record.get("kind") in ("begin", "end"))
 
