@@ -250,13 +250,12 @@ class Workspace:
         """A saved snapshot file, read now (so a bad file fails before the TUI starts)."""
         from iamtui.core import snapshot as snapshot_io
 
-        return cls(
-            SourceKind.SNAPSHOT,
+        return cls.from_snapshot(
+            snapshot_io.load(path),
             settings=settings,
             clock=clock,
-            snapshot_file=path,
-            snapshot=snapshot_io.load(path),
             journal_path=journal_path,
+            snapshot_file=path,
         )
 
     @classmethod
@@ -267,12 +266,14 @@ class Workspace:
         settings: Settings | None = None,
         clock: Clock = utcnow,
         journal_path: Path | None = None,
+        snapshot_file: Path | None = None,
     ) -> Workspace:
-        """An in-memory snapshot, offline and read-only (tests, benchmarks)."""
+        """An in-memory snapshot, offline and read-only (tests, benchmarks, saved files)."""
         return cls(
             SourceKind.SNAPSHOT,
             settings=settings,
             clock=clock,
+            snapshot_file=snapshot_file,
             snapshot=snapshot,
             journal_path=journal_path,
         )
