@@ -10,7 +10,7 @@ from conftest import NOW
 from test_actions_support import Env, connection, env_fixture  # noqa: F401
 
 from iamtui.core.actions import ActionId, ActionRefused, Executor, Planner, Request
-from iamtui.core.findings import Action, evaluate
+from iamtui.core.findings import evaluate
 from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
 from iamtui.emulator.demo import ALIAS, DemoAccount, seed_demo_account
@@ -41,10 +41,10 @@ def test_every_finding_of_a_rule_becomes_one_plan_and_one_undo(
     findings = [
         f
         for f in evaluate(planner.snapshot, now=NOW).active
-        if f.rule == "access-key.unused" and Action.KEY_DEACTIVATE in f.actions
+        if f.rule == "access-key.unused" and ActionId.KEY_DEACTIVATE in f.actions
     ]
     assert len(findings) >= 2
-    requests = [r for f in findings for r in planner.requests_for(f, Action.KEY_DEACTIVATE)]
+    requests = [r for f in findings for r in planner.requests_for(f, ActionId.KEY_DEACTIVATE)]
     assert all(r.key_id and r.key_id.startswith("AKIA") for r in requests)
     plan = planner.batch(requests, summary="Deactivate unused access keys")
     assert plan.action is ActionId.BATCH and len(plan.steps) == len(requests)
@@ -70,7 +70,7 @@ def test_an_irreversible_batch_over_several_users_is_confirmed_with_the_alias(
     findings = [
         f for f in evaluate(planner.snapshot, now=NOW).active if f.rule == "access-key.inactive"
     ]
-    requests = [r for f in findings for r in planner.requests_for(f, Action.KEY_DELETE)]
+    requests = [r for f in findings for r in planner.requests_for(f, ActionId.KEY_DELETE)]
     assert requests
     other = next(iter(keys(iam, account.two_keys_user)))
     requests.append(Request.delete_key(account.two_keys_user, other, allow_active=True))
@@ -116,7 +116,7 @@ def test_finding_key_slots_resolve_to_the_right_key_ids(
         for f in evaluate(planner.snapshot, now=NOW).active
         if f.rule == "access-key.two-active" and f.principal_name == account.two_keys_user
     ]
-    [request] = planner.requests_for(finding, Action.KEY_DEACTIVATE)
+    [request] = planner.requests_for(finding, ActionId.KEY_DEACTIVATE)
     listed = sorted(
         iam.list_access_keys(UserName=account.two_keys_user)["AccessKeyMetadata"],
         key=lambda k: k["CreateDate"],
@@ -134,7 +134,7 @@ def test_policy_findings_become_detach_and_inline_deletes(
         for f in evaluate(planner.snapshot, now=NOW).active
         if f.rule == "user.direct-policies" and f.principal_name == account.direct_policy_user
     ]
-    requests = planner.requests_for(finding, Action.POLICY_DETACH)
+    requests = planner.requests_for(finding, ActionId.POLICY_DETACH)
     assert requests and all(r.name == account.direct_policy_user for r in requests)
     assert {r.action for r in requests} <= {ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE}
     plan = planner.batch(requests)
@@ -142,4 +142,4 @@ def test_policy_findings_become_detach_and_inline_deletes(
 
 
 def test_every_finding_action_is_an_action_iamtui_plans() -> None:
-    assert {a.value for a in Action} <= {a.value for a in ActionId}
+    assert {a.value for a in ActionId} <= {a.value for a in ActionId}

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from iamtui.cli import main
-from iamtui.core.findings import Action, Severity
+from iamtui.core.findings import Severity
+from iamtui.core.ids import ActionId
 
 IAMTUI = [sys.executable, "-c", "from iamtui.cli import main; main()"]
 
@@ -84,7 +85,7 @@ def test_scan_demo_reports_every_rule(demo_scan: dict[str, Any]) -> None:
     assert {f["rule"] for f in demo_scan["findings"]} == {r.id for r in ALL_RULES}
     assert demo_scan["not_evaluated"] == []
     assert demo_scan["account"]["alias"] == "northwind-prod"
-    known = {a.value for a in Action}
+    known = {a.value for a in ActionId}
     assert all(set(f["actions"]) <= known for f in demo_scan["findings"])
 
 

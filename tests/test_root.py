@@ -31,6 +31,7 @@ from faults import _Body, inject
 
 from iamtui.cli import main
 from iamtui.core import snapshot as snapshot_io
+from iamtui.core.ids import ActionId
 from iamtui.core.loader import load_account
 from iamtui.core.model import (
     AccessKey,
@@ -43,7 +44,6 @@ from iamtui.core.model import (
     VirtualMfaDevice,
 )
 from iamtui.core.root import (
-    ActionId,
     OrgRootAccess,
     Probe,
     RootExtra,
@@ -205,8 +205,8 @@ def test_root_keys_fail_lists_the_slots_and_who_can_fix_it() -> None:
     assert slot["active"] is True and slot["last_used"] == "2026-05-12T12:00:00Z"
     assert "key_2" not in s.evidence
     assert {r.action for r in s.remedies} == {
-        ActionId.DEACTIVATE_ROOT_KEY,
-        ActionId.DELETE_ROOT_KEY,
+        ActionId.ROOT_DEACTIVATE_KEY,
+        ActionId.ROOT_DELETE_KEY,
     }
     assert all(not r.available and "as root" in r.when for r in s.remedies)  # not root here
     assert "Security credentials → Access keys" in s.manual[0]
@@ -217,8 +217,8 @@ def test_running_as_root_makes_key_fixes_available_with_key_ids() -> None:
     keys = (AccessKey("AKIAROOTKEY000000001", "Active", ago(2400), ago(20), "s3", "us-east-1"),)
     s = step(snap, StepId.ACCESS_KEYS, extra(keys=keys))
     assert [(r.action, r.params, r.available) for r in s.remedies] == [
-        (ActionId.DEACTIVATE_ROOT_KEY, {"key_id": "AKIAROOTKEY000000001"}, True),
-        (ActionId.DELETE_ROOT_KEY, {"key_id": "AKIAROOTKEY000000001"}, True),
+        (ActionId.ROOT_DEACTIVATE_KEY, {"key_id": "AKIAROOTKEY000000001"}, True),
+        (ActionId.ROOT_DELETE_KEY, {"key_id": "AKIAROOTKEY000000001"}, True),
     ]
     assert not s.remedies[1].reversible
     listed: Any = s.evidence["root_keys"]
@@ -229,7 +229,7 @@ def test_assume_root_path_is_offered_only_inside_an_organization() -> None:
     member = OrgRootAccess(True, features=None, note="member account")
     s = step(keyed_snapshot(), StepId.ACCESS_KEYS, extra(org=member))
     via = [r for r in s.remedies if "AssumeRoot" in r.summary]
-    assert len(via) == 1 and via[0].action is ActionId.DELETE_ROOT_KEY
+    assert len(via) == 1 and via[0].action is ActionId.ROOT_DELETE_KEY
     assert via[0].params["task_policy_arn"] == (
         "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
     )
@@ -293,7 +293,7 @@ def test_weak_password_policy_lists_each_weakness_and_a_proposal() -> None:
     assert proposed["MinimumPasswordLength"] == 14 and proposed["PasswordReusePrevention"] == 24
     assert proposed["RequireNumbers"] is True  # kept, never weakened
     (remedy,) = s.remedies
-    assert remedy.action is ActionId.SET_PASSWORD_POLICY and remedy.params == proposed
+    assert remedy.action is ActionId.ACCOUNT_SET_PASSWORD_POLICY and remedy.params == proposed
 
 
 def test_missing_password_policy_fails() -> None:
@@ -327,7 +327,7 @@ def test_security_contact_pass_fail_unknown() -> None:
     assert ok.as_of == NOW and not ok.remedies
     unset = step(snap, StepId.SECURITY_CONTACT, extra(contact=None))
     assert unset.status is Status.FAIL
-    assert [r.action for r in unset.remedies] == [ActionId.SET_SECURITY_CONTACT]
+    assert [r.action for r in unset.remedies] == [ActionId.ACCOUNT_SET_SECURITY_CONTACT]
     assert "Alternate contacts → Edit → Security contact" in unset.manual[0]
     gone = Unavailable("security_contact", "denied: the caller lacks account:GetAlternateContact")
     unknown = step(snap, StepId.SECURITY_CONTACT, extra(contact=gone))

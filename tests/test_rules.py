@@ -34,7 +34,7 @@ from builders import (
 from conftest import NOW
 
 from iamtui.core.findings import (
-    Action,
+    ActionId,
     Finding,
     KeyRef,
     PrincipalKind,
@@ -265,7 +265,7 @@ def test_unused_key_fires_with_evidence_and_actions() -> None:
     assert finding.principal_kind is PrincipalKind.USER
     assert (finding.principal_arn, finding.principal_name) == (ALICE.arn, "alice")
     assert finding.key == KeyRef(1, None)
-    assert finding.actions == (Action.KEY_DEACTIVATE, Action.KEY_DELETE)
+    assert finding.actions == (ActionId.KEY_DEACTIVATE, ActionId.KEY_DELETE)
     assert finding.evidence["last_used"] == "2025-10-31T12:00:00Z"
     assert finding.evidence["last_used_region"] == "eu-west-1"
     assert finding.evidence["threshold_days"] == 90
@@ -322,7 +322,7 @@ def test_never_used_key_older_than_tracking_says_so() -> None:
 def test_rotation_due() -> None:
     finding = one(run(with_keys(key1=key(rotated=120, used=1)), "access-key.rotation-due"))
     assert finding.summary == "access key 1 not rotated for 4 months"
-    assert finding.actions == (Action.KEY_ROTATE,)
+    assert finding.actions == (ActionId.KEY_ROTATE,)
     assert finding.evidence["last_rotated"] == "2026-02-01T12:00:00Z"
 
 
@@ -340,7 +340,7 @@ def test_two_active_keys_names_the_less_recently_used() -> None:
     assert finding.key is None
     assert finding.evidence["less_recently_used_slot"] == 2
     assert finding.summary == "2 active access keys; key 2 is the less recently used (never used)"
-    assert finding.actions == (Action.KEY_DEACTIVATE,)
+    assert finding.actions == (ActionId.KEY_DEACTIVATE,)
 
 
 def test_one_active_one_inactive_key_is_not_two_active() -> None:
@@ -353,7 +353,7 @@ def test_inactive_key_present() -> None:
         run(with_keys(key2=key(active=False, rotated=150, used=140)), "access-key.inactive")
     )
     assert finding.key == KeyRef(2, None)
-    assert finding.actions == (Action.KEY_DELETE,)
+    assert finding.actions == (ActionId.KEY_DELETE,)
     assert finding.summary == "inactive access key 2 still present (created 5 months ago)"
 
 
@@ -398,7 +398,7 @@ def test_console_without_mfa() -> None:
     snap = with_keys(password=True, password_used=3, mfa=False)
     finding = one(run(snap, "user.console-without-mfa"))
     assert finding.severity is Severity.HIGH
-    assert finding.actions == (Action.USER_DISABLE_CONSOLE,)
+    assert finding.actions == (ActionId.USER_DISABLE_CONSOLE,)
     assert finding.evidence["password_last_used"] == "2026-05-29T12:00:00Z"
 
 
@@ -448,9 +448,9 @@ def test_user_inactive_when_nothing_used_for_long() -> None:
     finding = one(run(snap, "user.inactive"))
     assert finding.summary == "no password or access key used for 5 months"
     assert finding.actions == (
-        Action.USER_DISABLE_CONSOLE,
-        Action.KEY_DEACTIVATE,
-        Action.USER_DELETE,
+        ActionId.USER_DISABLE_CONSOLE,
+        ActionId.KEY_DEACTIVATE,
+        ActionId.USER_DELETE,
     )
     assert finding.evidence["last_activity"] == "2026-01-02T12:00:00Z"
 
@@ -458,7 +458,7 @@ def test_user_inactive_when_nothing_used_for_long() -> None:
 def test_user_without_any_credential_is_inactive() -> None:
     finding = one(run(snapshot(users=[user("bare", created=60)]), "user.inactive"))
     assert finding.summary == "never signed in or used an access key (created 2 months ago)"
-    assert finding.actions == (Action.USER_DELETE,)
+    assert finding.actions == (ActionId.USER_DELETE,)
 
 
 @pytest.mark.parametrize(
@@ -490,7 +490,7 @@ def test_direct_policies() -> None:
     assert finding.principal_name == "carol"
     assert finding.summary == "2 policies attached directly: AdministratorAccess, inline s3-read"
     assert finding.evidence["attached_policies"] == (ADMIN_ARN,)
-    assert finding.actions == (Action.POLICY_DETACH,)
+    assert finding.actions == (ActionId.POLICY_DETACH,)
 
 
 # --- roles -----------------------------------------------------------------------------------
@@ -502,7 +502,7 @@ def test_role_unused() -> None:
     )
     assert finding.summary == "role unused for 7 months (last in ap-south-1)"
     assert finding.principal_kind is PrincipalKind.ROLE
-    assert finding.actions == (Action.ROLE_QUARANTINE, Action.ROLE_DELETE)
+    assert finding.actions == (ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE)
 
 
 def test_role_never_used_and_old_enough() -> None:
@@ -539,7 +539,7 @@ def test_cross_account_trust_without_condition() -> None:
     finding = one(run(snapshot(roles=[other()]), "role.cross-account-trust"))
     assert finding.evidence["accounts"] == (OTHER_ACCOUNT,)
     assert finding.summary.startswith(f"account {OTHER_ACCOUNT} can assume this role without")
-    assert finding.actions == (Action.ROLE_QUARANTINE,)
+    assert finding.actions == (ActionId.ROLE_QUARANTINE,)
 
 
 @pytest.mark.parametrize(
@@ -692,7 +692,7 @@ def test_admin_access_via_group_names_the_path() -> None:
     assert finding.summary == "administrator access via group Admins: AdministratorAccess"
     assert finding.evidence["paths"] == ("via group Admins: AdministratorAccess",)
     assert finding.evidence["groups"] == ("Admins",)
-    assert finding.actions == (Action.POLICY_DETACH,)
+    assert finding.actions == (ActionId.POLICY_DETACH,)
 
 
 def test_admin_access_inline_and_customer_managed_by_content() -> None:
@@ -822,7 +822,7 @@ def test_root_without_mfa() -> None:
     assert finding.principal_kind is PrincipalKind.ROOT
     assert finding.principal_arn == f"arn:aws:iam::{ACCOUNT}:root"
     assert finding.severity is Severity.CRITICAL
-    assert finding.actions == (Action.ROOT_HARDEN,)
+    assert finding.actions == (ActionId.ROOT_HARDEN,)
     assert finding.evidence == {"account_summary": False, "credential_report": True}
 
 

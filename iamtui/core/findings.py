@@ -17,6 +17,7 @@ from typing import TypeAlias, TypeGuard
 
 import humanize
 
+from iamtui.core.ids import ActionId
 from iamtui.core.model import (
     AccountSnapshot,
     CredentialReportRow,
@@ -78,20 +79,6 @@ class PrincipalKind(enum.StrEnum):
     ACCOUNT = "account"
 
 
-class Action(enum.StrEnum):
-    """Remediations the product knows how to plan; a finding lists the ones that would fix it."""
-
-    KEY_DEACTIVATE = "key.deactivate"
-    KEY_ROTATE = "key.rotate"
-    KEY_DELETE = "key.delete"
-    USER_DISABLE_CONSOLE = "user.disable-console"
-    USER_DELETE = "user.delete"
-    ROLE_QUARANTINE = "role.quarantine"
-    ROLE_DELETE = "role.delete"
-    POLICY_DETACH = "policy.detach"
-    ROOT_HARDEN = "root.harden"
-
-
 @dataclass(frozen=True, slots=True)
 class Practice:
     """The AWS best practice a rule serves, so a finding explains itself."""
@@ -129,7 +116,7 @@ class Finding:
     summary: str
     practice: Practice
     evidence: Evidence = field(default_factory=dict)
-    actions: tuple[Action, ...] = ()
+    actions: tuple[ActionId, ...] = ()
     key: KeyRef | None = None
     suppressed: Suppression | None = None
 
@@ -360,7 +347,7 @@ class Context:
         summary: str,
         *,
         evidence: Evidence | None = None,
-        actions: Iterable[Action] = (),
+        actions: Iterable[ActionId] = (),
         key: KeyRef | None = None,
         severity: Severity | None = None,
     ) -> Finding:

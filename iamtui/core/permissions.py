@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iamtui.core.actions.calls import ACTION_CALLS, COMMON_CALLS, needed
-from iamtui.core.actions.plan import ActionId
+from iamtui.core.ids import ActionId
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
 from iamtui.core.root import (
     ROOT_ONLY_PARTS,

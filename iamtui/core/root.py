@@ -34,6 +34,7 @@ from iamtui.core.findings import (
     part_missing,
     report_value,
 )
+from iamtui.core.ids import ActionId
 from iamtui.core.loader import (
     DENIED_CODES,
     Clock,
@@ -89,15 +90,6 @@ class StepId(enum.StrEnum):
     SECURITY_CONTACT = "account.security-contact"
     BREAK_GLASS = "account.break-glass"
     CENTRALIZED_ROOT_ACCESS = "org.centralized-root-access"
-
-
-class ActionId(enum.StrEnum):
-    """Fixes iamtui performs itself; the Actions framework implements them under these ids."""
-
-    DEACTIVATE_ROOT_KEY = "root.deactivate-key"
-    DELETE_ROOT_KEY = "root.delete-key"
-    SET_PASSWORD_POLICY = "account.set-password-policy"
-    SET_SECURITY_CONTACT = "account.set-security-contact"
 
 
 class ExtraPart(enum.StrEnum):
@@ -722,7 +714,7 @@ def _key_remedies(
     for label, params in targets:
         remedies.append(
             Remedy(
-                ActionId.DEACTIVATE_ROOT_KEY,
+                ActionId.ROOT_DEACTIVATE_KEY,
                 f"Deactivate root access key {label} (reversible)",
                 AS_ROOT,
                 ctx.is_root,
@@ -731,7 +723,7 @@ def _key_remedies(
         )
         remedies.append(
             Remedy(
-                ActionId.DELETE_ROOT_KEY,
+                ActionId.ROOT_DELETE_KEY,
                 f"Delete root access key {label} (cannot be undone)",
                 AS_ROOT,
                 ctx.is_root,
@@ -742,7 +734,7 @@ def _key_remedies(
         if may_assume_root:
             remedies.append(
                 Remedy(
-                    ActionId.DELETE_ROOT_KEY,
+                    ActionId.ROOT_DELETE_KEY,
                     f"Delete root access key {label} via sts:AssumeRoot (cannot be undone)",
                     VIA_ASSUME_ROOT,
                     False,
@@ -855,7 +847,7 @@ def _password_policy(ctx: _Ctx) -> Step:
         text = finding.summary
         remedies = (
             Remedy(
-                ActionId.SET_PASSWORD_POLICY,
+                ActionId.ACCOUNT_SET_PASSWORD_POLICY,
                 "Set the proposed password policy (the current one can be restored from the "
                 "evidence)",
                 "with iam:UpdateAccountPasswordPolicy (the call replaces the whole policy)",
@@ -891,7 +883,7 @@ def _security_contact_step(ctx: _Ctx) -> Step:
         "Security contact (use a team address, not a person's)",
     )
     remedy = Remedy(
-        ActionId.SET_SECURITY_CONTACT,
+        ActionId.ACCOUNT_SET_SECURITY_CONTACT,
         "Set the security alternate contact (name, title, email, phone from the operator)",
         "with account:PutAlternateContact",
         True,

@@ -32,7 +32,6 @@ from iamtui.core.actions.guards import (
     load_caller,
 )
 from iamtui.core.actions.plan import (
-    ActionId,
     ApiCall,
     AssumeRoot,
     Calls,
@@ -49,6 +48,7 @@ from iamtui.core.actions.plan import (
 )
 from iamtui.core.actions.secrets import AccessKeySecret, Secret
 from iamtui.core.actions.undo import build_undo, step_took_effect, undo_entry
+from iamtui.core.ids import ActionId
 from iamtui.core.loader import utcnow
 from iamtui.core.model import AccountSnapshot
 

@@ -27,7 +27,6 @@ from iamtui.core.actions.builders import (
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.plan import (
     JSON,
-    ActionId,
     ApiCall,
     AssumeRoot,
     Calls,
@@ -37,6 +36,7 @@ from iamtui.core.actions.plan import (
     Target,
 )
 from iamtui.core.actions.reads import CONTACT_FIELDS, KeyState
+from iamtui.core.ids import ActionId
 from iamtui.core.loader import error_code
 from iamtui.core.model import PasswordPolicy
 from iamtui.core.root import (

@@ -29,7 +29,6 @@ from iamtui.core.actions.guards import (
 )
 from iamtui.core.actions.plan import (
     JSON,
-    ActionId,
     ApiCall,
     Calls,
     Check,
@@ -44,6 +43,7 @@ from iamtui.core.actions.plan import (
 )
 from iamtui.core.actions.probes import inline_document
 from iamtui.core.actions.reads import KeyState, RoleState, UserState
+from iamtui.core.ids import ActionId
 from iamtui.core.loader import as_utc, error_code, utcnow
 from iamtui.core.model import (
     SERVICE_LINKED_PATH,

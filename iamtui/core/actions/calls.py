@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from iamtui.core.actions import probes
 from iamtui.core.actions.account import ACCOUNT_ACTION_CALLS
 from iamtui.core.actions.builders import PRINCIPAL_ACTION_CALLS
-from iamtui.core.actions.plan import ActionId, Calls
+from iamtui.core.actions.plan import Calls
+from iamtui.core.ids import ActionId
 
 #: Every plan: who we are (when planning and again before running), the caller's groups (the
 #: lockout guard), and the alias when ``iamtui journal undo`` plans without a loaded account.

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from iamtui.core.actions import reads
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import ActionId, RotateStage
+from iamtui.core.actions.plan import RotateStage
+from iamtui.core.ids import ActionId
 
 if TYPE_CHECKING:
     from iamtui.core.actions.builders import Planner, Request

@@ -18,6 +18,8 @@ from typing import Any, TypeAlias
 
 from botocore import xform_name
 
+from iamtui.core.ids import ActionId
+
 #: JSON-able data (params, expected values, saved state).
 JSON: TypeAlias = Any
 
@@ -26,30 +28,6 @@ PLAN_VERSION = 1
 
 #: Operations that delete a whole principal: always confirmed by typing, even when undoable.
 PRINCIPAL_DELETIONS = frozenset({"DeleteUser", "DeleteRole", "DeleteServiceLinkedRole"})
-
-
-class ActionId(enum.StrEnum):
-    """Every action iamtui can plan; the first nine match ``findings.Action`` values."""
-
-    KEY_DEACTIVATE = "key.deactivate"
-    KEY_ROTATE = "key.rotate"
-    KEY_DELETE = "key.delete"
-    USER_DISABLE_CONSOLE = "user.disable-console"
-    USER_DELETE = "user.delete"
-    ROLE_QUARANTINE = "role.quarantine"
-    ROLE_DELETE = "role.delete"
-    POLICY_DETACH = "policy.detach"
-    ROOT_HARDEN = "root.harden"
-    KEY_ACTIVATE = "key.activate"
-    POLICY_DELETE_INLINE = "policy.delete-inline"
-    GROUP_REMOVE_USER = "group.remove-user"
-    #: The root-hardening fixes (``iamtui.core.root.ActionId`` names the same values).
-    ROOT_DEACTIVATE_KEY = "root.deactivate-key"
-    ROOT_DELETE_KEY = "root.delete-key"
-    ACCOUNT_SET_PASSWORD_POLICY = "account.set-password-policy"
-    ACCOUNT_SET_SECURITY_CONTACT = "account.set-security-contact"
-    BATCH = "batch"
-    UNDO = "undo"
 
 
 class RotateStage(enum.StrEnum):

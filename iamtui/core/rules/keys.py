@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from iamtui.core.findings import (
-    Action,
     Context,
     Evidence,
     Finding,
@@ -15,6 +14,7 @@ from iamtui.core.findings import (
     report_value,
     rule,
 )
+from iamtui.core.ids import ActionId
 from iamtui.core.model import Missing, Part
 from iamtui.core.rules._common import (
     REMOVE_UNUSED,
@@ -31,7 +31,7 @@ NEEDS = (Part.CREDENTIAL_REPORT, Part.AUTHORIZATION_DETAILS)
 KEY_TRACKING_BEGAN = datetime(2015, 4, 22, tzinfo=UTC)
 
 
-def _finding(ctx: Context, slot: Slot, summary: str, *actions: Action, **extra: int) -> Finding:
+def _finding(ctx: Context, slot: Slot, summary: str, *actions: ActionId, **extra: int) -> Finding:
     ref = key_ref(ctx, slot)
     evidence: Evidence = {**key_evidence(slot, ref), **extra}
     return ctx.finding(slot.user, summary, evidence=evidence, actions=actions, key=ref)
@@ -52,7 +52,12 @@ def unused(ctx: Context) -> Iterator[Finding]:
         if slot.key.active and ctx.older_than(slot.key.last_used, days):
             summary = f"access key {slot.number} unused for {ctx.ago(slot.key.last_used)}"
             yield _finding(
-                ctx, slot, summary, Action.KEY_DEACTIVATE, Action.KEY_DELETE, threshold_days=days
+                ctx,
+                slot,
+                summary,
+                ActionId.KEY_DEACTIVATE,
+                ActionId.KEY_DELETE,
+                threshold_days=days,
             )
 
 
@@ -75,7 +80,7 @@ def never_used(ctx: Context) -> Iterator[Finding]:
             if created < KEY_TRACKING_BEGAN:
                 summary += " (before AWS tracked key use: it may have been used before 2015-04-22)"
             yield _finding(
-                ctx, slot, summary, Action.KEY_DEACTIVATE, Action.KEY_DELETE, grace_days=grace
+                ctx, slot, summary, ActionId.KEY_DEACTIVATE, ActionId.KEY_DELETE, grace_days=grace
             )
 
 
@@ -94,7 +99,7 @@ def rotation_due(ctx: Context) -> Iterator[Finding]:
         created = slot.key.last_rotated
         if slot.key.active and ctx.older_than(created, days):
             summary = f"access key {slot.number} not rotated for {ctx.ago(created)}"
-            yield _finding(ctx, slot, summary, Action.KEY_ROTATE, threshold_days=days)
+            yield _finding(ctx, slot, summary, ActionId.KEY_ROTATE, threshold_days=days)
 
 
 @rule(
@@ -128,7 +133,7 @@ def two_active(ctx: Context) -> Iterator[Finding]:
             "less_recently_used_last_used": report_value(used),
         }
         yield ctx.finding(
-            slots[0].user, summary, evidence=evidence, actions=[Action.KEY_DEACTIVATE]
+            slots[0].user, summary, evidence=evidence, actions=[ActionId.KEY_DEACTIVATE]
         )
 
 
@@ -148,7 +153,7 @@ def inactive(ctx: Context) -> Iterator[Finding]:
             summary = (
                 f"inactive access key {slot.number} still present (created {ctx.ago(created)} ago)"
             )
-            yield _finding(ctx, slot, summary, Action.KEY_DELETE)
+            yield _finding(ctx, slot, summary, ActionId.KEY_DELETE)
 
 
 RULES: tuple[Rule, ...] = (unused, never_used, rotation_due, two_active, inactive)

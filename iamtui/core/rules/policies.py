@@ -6,7 +6,6 @@ from collections.abc import Iterator, Sequence
 
 from iamtui.core.findings import (
     LAST_ACCESSED_HINT,
-    Action,
     Context,
     Coverage,
     Evidence,
@@ -17,6 +16,7 @@ from iamtui.core.findings import (
     iso,
     rule,
 )
+from iamtui.core.ids import ActionId
 from iamtui.core.model import Group, Part, Role, User
 from iamtui.core.policy import PolicySource, group_policies, own_policies
 from iamtui.core.rules._common import LEAST_PRIVILEGE, REMOVE_UNUSED
@@ -85,7 +85,7 @@ def admin_access(ctx: Context) -> Iterator[Finding]:
             "permissions_boundary": principal.permissions_boundary,
         }
         summary = f"administrator access {_how(sources[0])}{more}"
-        yield ctx.finding(principal, summary, evidence=evidence, actions=[Action.POLICY_DETACH])
+        yield ctx.finding(principal, summary, evidence=evidence, actions=[ActionId.POLICY_DETACH])
 
 
 def _how(source: PolicySource) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iamtui.core.findings import Action, Context, Evidence, Finding, Rule, Severity, iso, rule
+from iamtui.core.findings import Context, Evidence, Finding, Rule, Severity, iso, rule
+from iamtui.core.ids import ActionId
 from iamtui.core.model import Part
 from iamtui.core.policy import MULTI_TENANT_ISSUERS, TrustGrant, issuer_of
 from iamtui.core.rules._common import REMOVE_UNUSED, VERIFY_EXTERNAL_ACCESS
@@ -42,7 +43,7 @@ def unused(ctx: Context) -> Iterator[Finding]:
             "instance_profiles": role.instance_profiles,
             "threshold_days": days,
         }
-        actions = [Action.ROLE_QUARANTINE, Action.ROLE_DELETE]
+        actions = [ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE]
         yield ctx.finding(role, summary, evidence=evidence, actions=actions)
 
 
@@ -73,7 +74,7 @@ def cross_account_trust(ctx: Context) -> Iterator[Finding]:
             "or another restricting condition"
         )
         evidence: Evidence = {"accounts": accounts, **_trust_evidence(grants)}
-        yield ctx.finding(role, summary, evidence=evidence, actions=[Action.ROLE_QUARANTINE])
+        yield ctx.finding(role, summary, evidence=evidence, actions=[ActionId.ROLE_QUARANTINE])
 
 
 def _who(grant: TrustGrant) -> str:
@@ -101,7 +102,7 @@ def public_trust(ctx: Context) -> Iterator[Finding]:
             continue
         summary = "anyone can assume this role: " + "; ".join(sorted({_who(g) for g in grants}))
         yield ctx.finding(
-            role, summary, evidence=_trust_evidence(grants), actions=[Action.ROLE_QUARANTINE]
+            role, summary, evidence=_trust_evidence(grants), actions=[ActionId.ROLE_QUARANTINE]
         )
 
 

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from iamtui.core.findings import (
-    Action,
     Context,
     Evidence,
     Finding,
@@ -22,6 +21,7 @@ from iamtui.core.findings import (
     report_value,
     rule,
 )
+from iamtui.core.ids import ActionId
 from iamtui.core.model import AccountSummary, CredentialReportRow, Part
 from iamtui.core.rules._common import PASSWORD_POLICY, PROTECT_ROOT
 
@@ -84,7 +84,7 @@ def no_mfa(ctx: Context) -> Iterator[Finding]:
     if has_mfa:
         return
     yield ctx.finding(
-        ctx.root(), "root user has no MFA", evidence=evidence, actions=[Action.ROOT_HARDEN]
+        ctx.root(), "root user has no MFA", evidence=evidence, actions=[ActionId.ROOT_HARDEN]
     )
 
 
@@ -102,7 +102,7 @@ def access_keys(ctx: Context) -> Iterator[Finding]:
         return
     evidence: Evidence = {**facts, **_root_keys(_root_row(ctx))}
     summary = "root user has access keys"
-    yield ctx.finding(ctx.root(), summary, evidence=evidence, actions=[Action.ROOT_HARDEN])
+    yield ctx.finding(ctx.root(), summary, evidence=evidence, actions=[ActionId.ROOT_HARDEN])
 
 
 @rule(
@@ -130,7 +130,7 @@ def recently_used(ctx: Context) -> Iterator[Finding]:
         "threshold_days": days,
     }
     summary = f"root {what} used {ctx.ago(when)} ago"
-    yield ctx.finding(ctx.root(), summary, evidence=evidence, actions=[Action.ROOT_HARDEN])
+    yield ctx.finding(ctx.root(), summary, evidence=evidence, actions=[ActionId.ROOT_HARDEN])
 
 
 @rule(

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from iamtui.core.findings import (
-    Action,
     Context,
     Evidence,
     Finding,
@@ -15,6 +14,7 @@ from iamtui.core.findings import (
     report_value,
     rule,
 )
+from iamtui.core.ids import ActionId
 from iamtui.core.model import CredentialReportRow, Missing, Part, User
 from iamtui.core.rules._common import (
     REMOVE_UNUSED,
@@ -49,7 +49,7 @@ def console_without_mfa(ctx: Context) -> Iterator[Finding]:
             }
             summary = "console password enabled without MFA"
             yield ctx.finding(
-                user, summary, evidence=evidence, actions=[Action.USER_DISABLE_CONSOLE]
+                user, summary, evidence=evidence, actions=[ActionId.USER_DISABLE_CONSOLE]
             )
 
 
@@ -84,7 +84,7 @@ def password_unused(ctx: Context) -> Iterator[Finding]:
             "user_created": report_value(user.create_date),
             "threshold_days": days,
         }
-        yield ctx.finding(user, summary, evidence=evidence, actions=[Action.USER_DISABLE_CONSOLE])
+        yield ctx.finding(user, summary, evidence=evidence, actions=[ActionId.USER_DISABLE_CONSOLE])
 
 
 def _last_use(row: CredentialReportRow) -> datetime | None:
@@ -122,9 +122,9 @@ def inactive(ctx: Context) -> Iterator[Finding]:
             )
         actions = []
         if row.password_enabled is True:
-            actions.append(Action.USER_DISABLE_CONSOLE)
+            actions.append(ActionId.USER_DISABLE_CONSOLE)
         if any(k.active for k in row.keys):
-            actions.append(Action.KEY_DEACTIVATE)
+            actions.append(ActionId.KEY_DEACTIVATE)
         evidence: Evidence = {
             "last_activity": report_value(last) if last else None,
             "password_enabled": row.password_enabled is True,
@@ -132,7 +132,9 @@ def inactive(ctx: Context) -> Iterator[Finding]:
             "user_created": report_value(user.create_date),
             "threshold_days": days,
         }
-        yield ctx.finding(user, summary, evidence=evidence, actions=[*actions, Action.USER_DELETE])
+        yield ctx.finding(
+            user, summary, evidence=evidence, actions=[*actions, ActionId.USER_DELETE]
+        )
 
 
 @rule(
@@ -181,7 +183,7 @@ def direct_policies(ctx: Context) -> Iterator[Finding]:
         }
         noun = "policy" if len(names) == 1 else "policies"
         summary = f"{len(names)} {noun} attached directly: {', '.join(names)}"
-        yield ctx.finding(user, summary, evidence=evidence, actions=[Action.POLICY_DETACH])
+        yield ctx.finding(user, summary, evidence=evidence, actions=[ActionId.POLICY_DETACH])
 
 
 RULES: tuple[Rule, ...] = (

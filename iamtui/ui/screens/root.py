@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
+from iamtui.core.ids import ActionId
 from iamtui.core.root import Remedy, RootReport, Status, Step
 from iamtui.core.views import (
     Column,
@@ -373,7 +374,6 @@ class RootScreen(Screen[None]):
 
     def action_fix(self) -> None:
         """Plan a remedy of the selected step (a menu when it has several)."""
-        from iamtui.core.root import ActionId as RootAction
         from iamtui.ui.screens.action import ChoiceMenu
 
         app = self.iamtui
@@ -392,7 +392,7 @@ class RootScreen(Screen[None]):
             if index is None:
                 return
             remedy = remedies[index]
-            if remedy.action is RootAction.SET_SECURITY_CONTACT:
+            if remedy.action is ActionId.ACCOUNT_SET_SECURITY_CONTACT:
                 app.push_screen(ContactForm(), lambda values: self._plan(remedy, values))
             else:
                 self._plan(remedy, {})
