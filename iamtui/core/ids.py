@@ -20,6 +20,7 @@ class ActionId(enum.StrEnum):
     KEY_ACTIVATE = "key.activate"
     POLICY_DELETE_INLINE = "policy.delete-inline"
     GROUP_REMOVE_USER = "group.remove-user"
+    POLICY_DELETE_UNATTACHED = "policy.delete-unattached"
     #: The root-hardening fixes.
     ROOT_DEACTIVATE_KEY = "root.deactivate-key"
     ROOT_DELETE_KEY = "root.delete-key"
