@@ -31,6 +31,7 @@ from iamtui.core.model import (
 )
 from iamtui.core.policy import TrustAnalysis, analyse_trust
 from iamtui.core.settings import Settings, Suppression, Thresholds
+from iamtui.core.subjects import Fix
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,11 @@ class PrincipalRef:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem with one principal (or key), with the evidence and the fixes."""
+    """One problem with one principal (or key), with the evidence and the fixes.
+
+    ``fixes`` name each action and the exact subject it would act on; code decides from them
+    alone. ``evidence`` is for humans and JSON: nothing reads it back to choose an action.
+    """
 
     rule: str
     severity: Severity
@@ -116,9 +121,14 @@ class Finding:
     summary: str
     practice: Practice
     evidence: Evidence = field(default_factory=dict)
-    actions: tuple[ActionId, ...] = ()
+    fixes: tuple[Fix, ...] = ()
     key: KeyRef | None = None
     suppressed: Suppression | None = None
+
+    @property
+    def actions(self) -> tuple[ActionId, ...]:
+        """The actions its fixes offer, each once, in order (what scans print)."""
+        return tuple(dict.fromkeys(fix.action for fix in self.fixes))
 
     @property
     def id(self) -> str:
@@ -347,7 +357,7 @@ class Context:
         summary: str,
         *,
         evidence: Evidence | None = None,
-        actions: Iterable[ActionId] = (),
+        fixes: Iterable[Fix] = (),
         key: KeyRef | None = None,
         severity: Severity | None = None,
     ) -> Finding:
@@ -362,7 +372,7 @@ class Context:
             summary=summary,
             practice=self.rule.practice,
             evidence=evidence or {},
-            actions=tuple(actions),
+            fixes=tuple(fixes),
             key=key,
         )
 

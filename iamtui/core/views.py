@@ -467,6 +467,8 @@ class PolicyLine:
     arn: str | None
     document: PolicyDocument | None
     aws_managed: bool = False
+    #: The group it comes through (None: the principal's own or its boundary).
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1653,10 +1655,13 @@ class Views:
         lines: list[PolicyLine] = []
 
         def add(
-            inline: Iterable[InlinePolicy], attached: Iterable[AttachedPolicy], via: str
+            inline: Iterable[InlinePolicy],
+            attached: Iterable[AttachedPolicy],
+            group: str | None = None,
         ) -> None:
+            via = f"group {group}" if group else "direct"
             for p in inline:
-                lines.append(PolicyLine("inline", p.name, via, None, p.document))
+                lines.append(PolicyLine("inline", p.name, via, None, p.document, group=group))
             for ref in attached:
                 managed = snap.policy(ref.arn)
                 lines.append(
@@ -1667,15 +1672,16 @@ class Views:
                         ref.arn,
                         managed.document if managed else None,
                         managed.aws_managed if managed else ref.arn.split(":")[4] == "aws",
+                        group,
                     )
                 )
 
-        add(principal.inline_policies, principal.attached_policies, "direct")
+        add(principal.inline_policies, principal.attached_policies)
         if isinstance(principal, User):
             for name in principal.groups:
                 group = self._groups.get(name)
                 if group is not None:
-                    add(group.inline_policies, group.attached_policies, f"group {name}")
+                    add(group.inline_policies, group.attached_policies, name)
         return tuple(lines)
 
     def _access_rows(self, principal: User | Role, data: LastAccessed) -> Iterable[Row]:

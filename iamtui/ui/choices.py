@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from iamtui.core.actions import ActionId, Request, RotateStage
-from iamtui.core.findings import Finding, PrincipalKind
+from iamtui.core.actions.findings import request_for_fix
+from iamtui.core.findings import Finding
 from iamtui.core.model import AccessKey, CredentialReportRow, PrincipalDetail, Role, User
+from iamtui.core.subjects import Fix, KeySubject
 from iamtui.core.views import KeySlot, PolicyLine
 from iamtui.core.workspace import ActionSubject
 
@@ -216,7 +218,7 @@ def policy_choices(principal: User | Role, line: PolicyLine) -> list[Choice]:
     name = principal.name
     if line.kind == "boundary":
         return []
-    if line.via == "direct":
+    if line.group is None:
         if line.kind == "managed" and line.arn:
             action = ActionId.POLICY_DETACH
             request = Request.detach_policy(kind, name, line.arn)
@@ -228,8 +230,8 @@ def policy_choices(principal: User | Role, line: PolicyLine) -> list[Choice]:
         else:
             return []
         return [_choice(action, title, [ActionSubject(action, request.label, request=request)])]
-    if kind == "user" and line.via.startswith("group "):
-        group = line.via.removeprefix("group ")
+    if kind == "user" and line.group:
+        group = line.group
         action = ActionId.GROUP_REMOVE_USER
         request = Request.remove_from_group(name, group)
         title = f"Remove user {name} from group {group} (grants {line.name})"
@@ -240,58 +242,41 @@ def policy_choices(principal: User | Role, line: PolicyLine) -> list[Choice]:
 # --- findings ---------------------------------------------------------------------------------
 
 
-def finding_subjects(
-    finding: Finding, action: ActionId, rows: dict[str, CredentialReportRow]
-) -> list[ActionSubject]:
-    """What one finding's action acts on (a user finding's key action: each active key slot)."""
+def finding_subjects(finding: Finding, action: ActionId) -> list[ActionSubject]:
+    """What one finding's action acts on, from its fixes (a user finding's keys: each key)."""
     label = f"{action.value} for {finding.principal_name} ({finding.rule})"
-    if (
-        action in KEY_ACTIONS
-        and finding.key is None
-        and finding.principal_kind is PrincipalKind.USER
-        and "less_recently_used_slot" not in finding.evidence
-    ):
-        row = rows.get(finding.principal_name)
-        if row is None:
-            return [ActionSubject(action, label, finding=finding)]
-        return [
-            ActionSubject(action, f"{label} key {n}", slot=(finding.principal_name, n))
-            for n, key in enumerate(row.keys, 1)
-            if key.active
-        ]
-    return [ActionSubject(action, label, finding=finding)]
+    fixes = [fix for fix in finding.fixes if fix.action is action]
+    keys = [fix.subject for fix in fixes if isinstance(fix.subject, KeySubject)]
+    if finding.key is None and keys and len(keys) == len(fixes):
+        return [_key_subject(action, f"{label} key {key.slot}", key) for key in keys]
+    return [ActionSubject(action, label, finding=finding)] if fixes else []
+
+
+def _key_subject(action: ActionId, label: str, key: KeySubject) -> ActionSubject:
+    """A key fix as a subject: its request when the key id is known, else its report slot."""
+    if key.key_id is not None:
+        return ActionSubject(action, label, request=request_for_fix(Fix(action, key)))
+    return ActionSubject(action, label, slot=(key.user, key.slot) if key.slot else None)
 
 
 def plannable(finding: Finding) -> list[ActionId]:
     """The finding's actions iamtui plans itself (root hardening has its own screen)."""
-    out = []
-    for action in finding.actions:
-        try:
-            found = ActionId(str(action))
-        except ValueError:
-            continue
-        if found in BINDING_FOR:
-            out.append(found)
-    return out
+    return [action for action in finding.actions if action in BINDING_FOR]
 
 
-def finding_choices(
-    finding: Finding,
-    same_rule: Sequence[Finding],
-    rows: dict[str, CredentialReportRow],
-) -> list[Choice]:
+def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choice]:
     """Each action the finding suggests, then the same for every open finding of its rule."""
     out: list[Choice] = []
     who = finding.principal_name + (f" key {finding.key.slot}" if finding.key else "")
     for action in plannable(finding):
-        subjects = finding_subjects(finding, action, rows)
+        subjects = finding_subjects(finding, action)
         if subjects:
             verb = VERBS.get(action, action.value)
             out.append(_choice(action, f"{verb} · {who} ({finding.rule})", subjects))
     peers = [f for f in same_rule if f.active]
     if len(peers) > 1:
         for action in plannable(finding):
-            subjects = [s for f in peers for s in finding_subjects(f, action, rows)]
+            subjects = [s for f in peers for s in finding_subjects(f, action)]
             if not subjects:
                 continue
             summary = f"{action.value} for {len(peers)} findings of {finding.rule}"

@@ -1,67 +1,97 @@
 """From a finding and one of its actions to the concrete requests a plan is built from.
 
-Findings name a principal and, for keys, a credential-report slot (the report has no key ids);
-this resolves slots to key ids with a fresh ListAccessKeys, matched by creation time so a key
-added or removed since the report was generated is never mistaken for another.
+A finding's fixes name the exact subject of each action (a key, a policy attachment, an inline
+policy, a group membership, a policy); nothing here reads its evidence. A key may be known only
+by its credential-report slot (the report has no key ids): the slot is resolved with a fresh
+ListAccessKeys, matched by creation time, so a key added or removed since the report was
+generated is never mistaken for another.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from iamtui.core.actions import reads
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.plan import RotateStage
 from iamtui.core.ids import ActionId
+from iamtui.core.subjects import (
+    AttachmentSubject,
+    Fix,
+    InlinePolicySubject,
+    KeySubject,
+    MembershipSubject,
+    PolicySubject,
+    PrincipalSubject,
+)
 
 if TYPE_CHECKING:
     from iamtui.core.actions.builders import Planner, Request
+    from iamtui.core.findings import Finding
 
-KEY_ACTIONS = (ActionId.KEY_DEACTIVATE, ActionId.KEY_DELETE, ActionId.KEY_ROTATE)
+ROOT_HARDEN_REFUSAL = (
+    "root.harden is done as root (console) or via centralized root access: "
+    "follow the finding's guidance"
+)
 
 
-def requests_for(planner: Planner, finding: Any, action: str) -> tuple[Request, ...]:
-    """The requests that carry out ``action`` for ``finding``; ActionRefused when none can."""
-    from iamtui.core.actions.builders import Request
-
+def fixes_for(finding: Finding, action: str) -> tuple[Fix, ...]:
+    """The finding's fixes for ``action``; ActionRefused when it offers none iamtui can plan."""
     try:
         wanted = ActionId(str(action))
     except ValueError:
         raise ActionRefused(f"unknown action {action!r}") from None
-    name = str(finding.principal_name)
-    kind = str(getattr(finding.principal_kind, "value", finding.principal_kind))
-    if wanted in KEY_ACTIONS:
-        stage = RotateStage.CREATE if wanted is ActionId.KEY_ROTATE else None
-        return tuple(
-            Request(wanted, name, key_id=key_id, stage=stage)
-            for key_id in finding_key_ids(planner, finding)
-        )
-    if wanted in (ActionId.USER_DISABLE_CONSOLE, ActionId.USER_DELETE):
-        return (Request(wanted, name),)
-    if wanted in (ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE):
-        return (Request(wanted, name, kind="role"),)
-    if wanted is ActionId.POLICY_DETACH:
-        return policy_requests(planner, finding, kind, name)
     if wanted is ActionId.ROOT_HARDEN:
-        raise ActionRefused(
-            "root.harden is done as root (console) or via centralized root access: "
-            "follow the finding's guidance"
-        )
-    raise ActionRefused(f"{wanted.value} cannot be planned from a finding")
+        raise ActionRefused(ROOT_HARDEN_REFUSAL)
+    found = tuple(fix for fix in finding.fixes if fix.action is wanted)
+    if not found:
+        raise ActionRefused(f"{wanted.value} cannot be planned from finding {finding.id}")
+    return found
 
 
-def finding_key_ids(planner: Planner, finding: Any) -> tuple[str, ...]:
-    """The key id(s) a key finding is about."""
-    evidence: Mapping[str, Any] = finding.evidence
-    ref = finding.key
-    if ref is not None and ref.key_id:
-        return (str(ref.key_id),)
-    slot = ref.slot if ref is not None else evidence.get("less_recently_used_slot")
-    if slot is None:
-        raise ActionRefused(f"finding {finding.id} names no access key")
-    return (resolve_slot(planner, str(finding.principal_name), int(slot)),)
+def requests_for(planner: Planner, finding: Finding, action: str) -> tuple[Request, ...]:
+    """One request per fix of ``finding`` for ``action`` (key slots resolved to key ids)."""
+    return tuple(request_for_fix(with_key_id(planner, fix)) for fix in fixes_for(finding, action))
+
+
+def with_key_id(planner: Planner, fix: Fix) -> Fix:
+    """The fix with a slot-only key resolved to its key id (other fixes unchanged)."""
+    key = fix.subject
+    if not isinstance(key, KeySubject) or key.key_id is not None:
+        return fix
+    if key.slot is None:
+        raise ActionRefused(f"{fix.action.value} of {key.user} names no access key")
+    return replace(fix, subject=replace(key, key_id=resolve_slot(planner, key.user, key.slot)))
+
+
+def request_for_fix(fix: Fix) -> Request:
+    """Today's Request for one fix: the one place that maps a typed subject to its fields.
+
+    A grant's ``policy.detach`` becomes the call that removes it where it comes from: detach
+    (attachment), delete (inline policy) or leave the group (membership).
+    """
+    from iamtui.core.actions.builders import Request
+
+    action, subject = fix.action, fix.subject
+    match subject:
+        case KeySubject(user=user, key_id=str(key_id)):
+            stage = RotateStage.CREATE if action is ActionId.KEY_ROTATE else None
+            return Request(action, user, key_id=key_id, stage=stage)
+        case KeySubject(user=user, slot=slot):
+            raise ActionRefused(f"key {slot} of {user}: its key id is not known yet")
+        case PrincipalSubject(kind=kind, name=name):
+            return Request(action, name, kind=kind)
+        case AttachmentSubject(kind=kind, name=name, policy_arn=arn):
+            return Request.detach_policy(kind, name, arn)
+        case InlinePolicySubject(kind=kind, name=name, policy_name=policy):
+            return Request.delete_inline(kind, name, policy)
+        case MembershipSubject(user=user, group=group):
+            return Request.remove_from_group(user, group)
+        case PolicySubject(arn=arn):
+            return Request(action, arn.rsplit("/", 1)[-1], kind="policy", policy_arn=arn)
+    raise ActionRefused(f"{action.value} cannot be planned from a finding")
 
 
 def resolve_slot(planner: Planner, user: str, slot: int) -> str:
@@ -82,40 +112,3 @@ def resolve_slot(planner: Planner, user: str, slot: int) -> str:
         f"cannot tell which access key is key {slot} of {user} (keys changed since the report): "
         "open the user's keys and pick one"
     )
-
-
-def policy_requests(planner: Planner, finding: Any, kind: str, name: str) -> tuple[Request, ...]:
-    """Detach the managed policies, delete the inline ones and leave the groups a finding names."""
-    from iamtui.core.actions.builders import Request
-
-    snap = planner.snapshot
-    principal = snap.user(name) if kind == "user" else snap.role(name) if kind == "role" else None
-    if principal is None:
-        raise ActionRefused(f"{kind} {name} is not in the loaded data")
-    evidence: Mapping[str, Any] = finding.evidence
-    named = set(evidence.get("attached_policies") or ()) | set(evidence.get("policy_arns") or ())
-    requests: list[Request] = [
-        Request.detach_policy(kind, name, p.arn)
-        for p in principal.attached_policies
-        if p.arn in named
-    ]
-    inline = set(evidence.get("inline_policies") or ())
-    inline |= {
-        str(path)[len("inline ") :]
-        for path in evidence.get("paths") or ()
-        if str(path).startswith("inline ")
-    }
-    requests += [
-        Request.delete_inline(kind, name, p.name)
-        for p in principal.inline_policies
-        if p.name in inline
-    ]
-    if kind == "user":
-        requests += [
-            Request.remove_from_group(name, group)
-            for group in evidence.get("groups") or ()
-            if group in principal.groups  # type: ignore[union-attr]
-        ]
-    if not requests:
-        raise ActionRefused(f"finding {finding.id} names no policy iamtui can detach")
-    return tuple(requests)

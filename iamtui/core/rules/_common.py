@@ -1,19 +1,31 @@
-"""What several rule modules share: the practices they cite and credential-report key slots."""
+"""What several rule modules share: practices they cite, credential-report key slots, fixes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from iamtui.core.findings import Context, Coverage, Evidence, KeyRef, Practice, report_value
+from iamtui.core.ids import ActionId
 from iamtui.core.model import (
     CredentialReportRow,
     Missing,
     PrincipalDetail,
     ReportKey,
     ReportText,
+    Role,
     User,
+)
+from iamtui.core.policy import PolicySource
+from iamtui.core.subjects import (
+    AttachmentSubject,
+    Fix,
+    InlinePolicySubject,
+    KeySubject,
+    MembershipSubject,
+    PrincipalSubject,
+    PrincipalType,
 )
 
 REMOVE_UNUSED = Practice(
@@ -133,3 +145,48 @@ def key_evidence(slot: Slot, ref: KeyRef) -> Evidence:
         "last_used_region": text_value(slot.key.last_used_region),
         "last_used_service": text_value(slot.key.last_used_service),
     }
+
+
+# --- fixes -----------------------------------------------------------------------------------
+
+
+def principal_type(principal: User | Role) -> PrincipalType:
+    """The subject kind of a user or role."""
+    return "user" if isinstance(principal, User) else "role"
+
+
+def key_fixes(user: User, ref: KeyRef, *actions: ActionId) -> tuple[Fix, ...]:
+    """Each action on one key: its report slot, and its id when matched."""
+    return tuple(Fix(a, KeySubject(user.name, ref.key_id, ref.slot)) for a in actions)
+
+
+def principal_fixes(principal: User | Role, *actions: ActionId) -> tuple[Fix, ...]:
+    """Each action on a whole user or role."""
+    kind = principal_type(principal)
+    return tuple(Fix(a, PrincipalSubject(kind, principal.name)) for a in actions)
+
+
+def grant_fixes(principal: User | Role, sources: Iterable[PolicySource]) -> tuple[Fix, ...]:
+    """``policy.detach`` of each grant where it comes from, so its removal is exact.
+
+    A managed policy is detached, an inline one deleted, a group's grant is removed by leaving
+    the group (once per group). Order: attachments, inline policies, then groups by name.
+    """
+    kind = principal_type(principal)
+    attached: list[Fix] = []
+    inline: list[Fix] = []
+    groups: set[str] = set()
+    for source in sources:
+        if source.via_group:
+            groups.add(source.via_group)
+        elif source.arn is not None:
+            subject = AttachmentSubject(kind, principal.name, source.arn)
+            attached.append(Fix(ActionId.POLICY_DETACH, subject))
+        else:
+            named = InlinePolicySubject(kind, principal.name, source.name)
+            inline.append(Fix(ActionId.POLICY_DETACH, named))
+    members = [
+        Fix(ActionId.POLICY_DETACH, MembershipSubject(principal.name, group))
+        for group in sorted(groups)
+    ]
+    return tuple(dict.fromkeys([*attached, *inline, *members]))

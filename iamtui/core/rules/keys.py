@@ -21,6 +21,7 @@ from iamtui.core.rules._common import (
     ROTATE_KEYS,
     Slot,
     key_evidence,
+    key_fixes,
     key_ref,
     key_slots,
     report_coverage,
@@ -34,7 +35,8 @@ KEY_TRACKING_BEGAN = datetime(2015, 4, 22, tzinfo=UTC)
 def _finding(ctx: Context, slot: Slot, summary: str, *actions: ActionId, **extra: int) -> Finding:
     ref = key_ref(ctx, slot)
     evidence: Evidence = {**key_evidence(slot, ref), **extra}
-    return ctx.finding(slot.user, summary, evidence=evidence, actions=actions, key=ref)
+    fixes = key_fixes(slot.user, ref, *actions)
+    return ctx.finding(slot.user, summary, evidence=evidence, fixes=fixes, key=ref)
 
 
 @rule(
@@ -127,14 +129,14 @@ def two_active(ctx: Context) -> Iterator[Finding]:
         used = stale.key.last_used
         last = f"last used {ctx.ago(used)} ago" if isinstance(used, datetime) else "never used"
         summary = f"2 active access keys; key {stale.number} is the less recently used ({last})"
+        refs = {s.number: key_ref(ctx, s) for s in slots}
         evidence: Evidence = {
-            "keys": tuple(key_evidence(s, key_ref(ctx, s)) for s in slots),
+            "keys": tuple(key_evidence(s, refs[s.number]) for s in slots),
             "less_recently_used_slot": stale.number,
             "less_recently_used_last_used": report_value(used),
         }
-        yield ctx.finding(
-            slots[0].user, summary, evidence=evidence, actions=[ActionId.KEY_DEACTIVATE]
-        )
+        fixes = key_fixes(stale.user, refs[stale.number], ActionId.KEY_DEACTIVATE)
+        yield ctx.finding(slots[0].user, summary, evidence=evidence, fixes=fixes)
 
 
 @rule(

@@ -19,7 +19,8 @@ from iamtui.core.findings import (
 from iamtui.core.ids import ActionId
 from iamtui.core.model import Group, Part, Role, User
 from iamtui.core.policy import PolicySource, group_policies, own_policies
-from iamtui.core.rules._common import LEAST_PRIVILEGE, REMOVE_UNUSED
+from iamtui.core.rules._common import LEAST_PRIVILEGE, REMOVE_UNUSED, grant_fixes
+from iamtui.core.subjects import Fix, PolicySubject
 
 
 class _AdminGrants:
@@ -85,7 +86,9 @@ def admin_access(ctx: Context) -> Iterator[Finding]:
             "permissions_boundary": principal.permissions_boundary,
         }
         summary = f"administrator access {_how(sources[0])}{more}"
-        yield ctx.finding(principal, summary, evidence=evidence, actions=[ActionId.POLICY_DETACH])
+        yield ctx.finding(
+            principal, summary, evidence=evidence, fixes=grant_fixes(principal, sources)
+        )
 
 
 def _how(source: PolicySource) -> str:
@@ -111,7 +114,8 @@ def unattached(ctx: Context) -> Iterator[Finding]:
         }
         age = ctx.ago(policy.update_date)
         summary = f"customer-managed policy attached to nothing (updated {age} ago)"
-        yield ctx.finding(policy, summary, evidence=evidence)
+        fixes = [Fix(ActionId.POLICY_DELETE_UNATTACHED, PolicySubject(policy.arn))]
+        yield ctx.finding(policy, summary, evidence=evidence, fixes=fixes)
 
 
 def _coverage(ctx: Context) -> Coverage:

@@ -8,7 +8,7 @@ from iamtui.core.findings import Context, Evidence, Finding, Rule, Severity, iso
 from iamtui.core.ids import ActionId
 from iamtui.core.model import Part
 from iamtui.core.policy import MULTI_TENANT_ISSUERS, TrustGrant, issuer_of
-from iamtui.core.rules._common import REMOVE_UNUSED, VERIFY_EXTERNAL_ACCESS
+from iamtui.core.rules._common import REMOVE_UNUSED, VERIFY_EXTERNAL_ACCESS, principal_fixes
 
 NEEDS = (Part.AUTHORIZATION_DETAILS,)
 
@@ -43,8 +43,8 @@ def unused(ctx: Context) -> Iterator[Finding]:
             "instance_profiles": role.instance_profiles,
             "threshold_days": days,
         }
-        actions = [ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE]
-        yield ctx.finding(role, summary, evidence=evidence, actions=actions)
+        fixes = principal_fixes(role, ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE)
+        yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
 
 def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]]:
@@ -74,7 +74,8 @@ def cross_account_trust(ctx: Context) -> Iterator[Finding]:
             "or another restricting condition"
         )
         evidence: Evidence = {"accounts": accounts, **_trust_evidence(grants)}
-        yield ctx.finding(role, summary, evidence=evidence, actions=[ActionId.ROLE_QUARANTINE])
+        fixes = principal_fixes(role, ActionId.ROLE_QUARANTINE)
+        yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
 
 def _who(grant: TrustGrant) -> str:
@@ -101,9 +102,8 @@ def public_trust(ctx: Context) -> Iterator[Finding]:
         if not grants:
             continue
         summary = "anyone can assume this role: " + "; ".join(sorted({_who(g) for g in grants}))
-        yield ctx.finding(
-            role, summary, evidence=_trust_evidence(grants), actions=[ActionId.ROLE_QUARANTINE]
-        )
+        fixes = principal_fixes(role, ActionId.ROLE_QUARANTINE)
+        yield ctx.finding(role, summary, evidence=_trust_evidence(grants), fixes=fixes)
 
 
 RULES: tuple[Rule, ...] = (unused, cross_account_trust, public_trust)

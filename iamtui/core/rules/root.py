@@ -24,6 +24,11 @@ from iamtui.core.findings import (
 from iamtui.core.ids import ActionId
 from iamtui.core.model import AccountSummary, CredentialReportRow, Part
 from iamtui.core.rules._common import PASSWORD_POLICY, PROTECT_ROOT
+from iamtui.core.subjects import AccountSubject, Fix, RootKeySubject
+
+#: Root hardening is guidance (done as root or via centralized root access), not a plan.
+HARDEN_ROOT = (Fix(ActionId.ROOT_HARDEN, AccountSubject()),)
+HARDEN_ROOT_KEYS = (Fix(ActionId.ROOT_HARDEN, RootKeySubject()),)
 
 ROOT_SOURCES = (Part.ACCOUNT_SUMMARY, Part.CREDENTIAL_REPORT)
 NO_ROOT_ROW = "the credential report has no <root_account> row"
@@ -83,9 +88,7 @@ def no_mfa(ctx: Context) -> Iterator[Finding]:
     has_mfa, evidence = _root_fact(ctx, lambda s: s.mfa_enabled, lambda r: r.mfa_active)
     if has_mfa:
         return
-    yield ctx.finding(
-        ctx.root(), "root user has no MFA", evidence=evidence, actions=[ActionId.ROOT_HARDEN]
-    )
+    yield ctx.finding(ctx.root(), "root user has no MFA", evidence=evidence, fixes=HARDEN_ROOT)
 
 
 @rule(
@@ -102,7 +105,7 @@ def access_keys(ctx: Context) -> Iterator[Finding]:
         return
     evidence: Evidence = {**facts, **_root_keys(_root_row(ctx))}
     summary = "root user has access keys"
-    yield ctx.finding(ctx.root(), summary, evidence=evidence, actions=[ActionId.ROOT_HARDEN])
+    yield ctx.finding(ctx.root(), summary, evidence=evidence, fixes=HARDEN_ROOT_KEYS)
 
 
 @rule(
@@ -130,7 +133,7 @@ def recently_used(ctx: Context) -> Iterator[Finding]:
         "threshold_days": days,
     }
     summary = f"root {what} used {ctx.ago(when)} ago"
-    yield ctx.finding(ctx.root(), summary, evidence=evidence, actions=[ActionId.ROOT_HARDEN])
+    yield ctx.finding(ctx.root(), summary, evidence=evidence, fixes=HARDEN_ROOT)
 
 
 @rule(

@@ -9,6 +9,7 @@ from iamtui.core.findings import (
     Context,
     Evidence,
     Finding,
+    KeyRef,
     Rule,
     Severity,
     report_value,
@@ -16,14 +17,20 @@ from iamtui.core.findings import (
 )
 from iamtui.core.ids import ActionId
 from iamtui.core.model import CredentialReportRow, Missing, Part, User
+from iamtui.core.policy import own_policies
 from iamtui.core.rules._common import (
     REMOVE_UNUSED,
     REQUIRE_MFA,
     TEMPORARY_CREDENTIALS,
     USE_GROUPS,
+    grant_fixes,
+    key_fixes,
+    match_key_id,
+    principal_fixes,
     report_coverage,
     text_value,
 )
+from iamtui.core.subjects import Fix
 
 NEEDS = (Part.CREDENTIAL_REPORT, Part.AUTHORIZATION_DETAILS)
 #: ``no_information``: a password never used (since tracking began in October 2014).
@@ -48,9 +55,8 @@ def console_without_mfa(ctx: Context) -> Iterator[Finding]:
                 "password_last_used": report_value(row.password_last_used),
             }
             summary = "console password enabled without MFA"
-            yield ctx.finding(
-                user, summary, evidence=evidence, actions=[ActionId.USER_DISABLE_CONSOLE]
-            )
+            fixes = principal_fixes(user, ActionId.USER_DISABLE_CONSOLE)
+            yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)
 
 
 @rule(
@@ -84,7 +90,8 @@ def password_unused(ctx: Context) -> Iterator[Finding]:
             "user_created": report_value(user.create_date),
             "threshold_days": days,
         }
-        yield ctx.finding(user, summary, evidence=evidence, actions=[ActionId.USER_DISABLE_CONSOLE])
+        fixes = principal_fixes(user, ActionId.USER_DISABLE_CONSOLE)
+        yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)
 
 
 def _last_use(row: CredentialReportRow) -> datetime | None:
@@ -96,6 +103,20 @@ def _last_setup(row: CredentialReportRow, user: User) -> datetime:
     """Grace runs from the newest credential: a user being set up is not inactive."""
     made = [user.create_date, row.password_last_changed, *(k.last_rotated for k in row.keys)]
     return max(d for d in made if isinstance(d, datetime))
+
+
+def _inactive_fixes(ctx: Context, row: CredentialReportRow, user: User) -> list[Fix]:
+    """Disable the console (if a password), deactivate each active key, delete the user."""
+    fixes: list[Fix] = []
+    if row.password_enabled is True:
+        fixes += principal_fixes(user, ActionId.USER_DISABLE_CONSOLE)
+    detail = ctx.snapshot.details.get(user.arn)
+    for n, key in enumerate(row.keys, 1):
+        if key.active:
+            fixes += key_fixes(
+                user, KeyRef(n, match_key_id(detail, row, n)), ActionId.KEY_DEACTIVATE
+            )
+    return [*fixes, *principal_fixes(user, ActionId.USER_DELETE)]
 
 
 @rule(
@@ -120,11 +141,7 @@ def inactive(ctx: Context) -> Iterator[Finding]:
             summary = (
                 f"never signed in or used an access key (created {ctx.ago(user.create_date)} ago)"
             )
-        actions = []
-        if row.password_enabled is True:
-            actions.append(ActionId.USER_DISABLE_CONSOLE)
-        if any(k.active for k in row.keys):
-            actions.append(ActionId.KEY_DEACTIVATE)
+        fixes = _inactive_fixes(ctx, row, user)
         evidence: Evidence = {
             "last_activity": report_value(last) if last else None,
             "password_enabled": row.password_enabled is True,
@@ -132,9 +149,7 @@ def inactive(ctx: Context) -> Iterator[Finding]:
             "user_created": report_value(user.create_date),
             "threshold_days": days,
         }
-        yield ctx.finding(
-            user, summary, evidence=evidence, actions=[*actions, ActionId.USER_DELETE]
-        )
+        yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)
 
 
 @rule(
@@ -183,7 +198,8 @@ def direct_policies(ctx: Context) -> Iterator[Finding]:
         }
         noun = "policy" if len(names) == 1 else "policies"
         summary = f"{len(names)} {noun} attached directly: {', '.join(names)}"
-        yield ctx.finding(user, summary, evidence=evidence, actions=[ActionId.POLICY_DETACH])
+        fixes = grant_fixes(user, own_policies(user, ctx.index.policies))
+        yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)
 
 
 RULES: tuple[Rule, ...] = (

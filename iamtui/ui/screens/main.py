@@ -455,7 +455,7 @@ class MainScreen(Screen[None]):
         data = row.data
         if isinstance(data, Finding):
             same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
-            return finding_choices(data, same, views.report_rows)
+            return finding_choices(data, same)
         if isinstance(data, User):
             return user_choices(data, views.report_rows.get(data.name))
         if isinstance(data, Role):

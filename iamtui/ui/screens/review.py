@@ -229,7 +229,6 @@ class ReviewScreen(Screen[None]):
         table, row = found
         data = row.data
         principal = self.principal
-        views = self.state.views
         if table == "keys" and isinstance(principal, User):
             detail = self.state.snapshot.details.get(principal.arn)
             if isinstance(data, AccessKey):
@@ -242,7 +241,7 @@ class ReviewScreen(Screen[None]):
             return policy_choices(principal, data)
         if table == "findings" and isinstance(data, Finding):
             same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
-            return finding_choices(data, same, views.report_rows)
+            return finding_choices(data, same)
         return []
 
     def principal_choices(self) -> list[Choice]:
@@ -434,10 +433,9 @@ class ReviewScreen(Screen[None]):
             self.query_one("#actions", Static).update(fields_table(lines, styles))
             return
         suggested: list[Choice] = []
-        views = self.state.views
         for finding in r.findings:
             if finding.active:
-                suggested += finding_choices(finding, [finding], views.report_rows)
+                suggested += finding_choices(finding, [finding])
         if suggested:
             lines.append(
                 Field("", "Fixes the findings suggest (focus the finding, then):", "muted")
