@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,11 @@ from conftest import NOW
 from test_actions_support import Env, connection, env_fixture  # noqa: F401
 
 from iamtui.core.actions import ActionId, ActionRefused, Executor, Planner, Request
-from iamtui.core.findings import evaluate
+from iamtui.core.actions.findings import request_for_fix
+from iamtui.core.findings import Finding, evaluate
 from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
+from iamtui.core.subjects import AttachmentSubject, InlinePolicySubject, KeySubject
 from iamtui.emulator.demo import ALIAS, DemoAccount, seed_demo_account
 from iamtui.emulator.run import _operator_key
 from iamtui.emulator.server import Emulator
@@ -121,8 +124,10 @@ def test_finding_key_slots_resolve_to_the_right_key_ids(
         iam.list_access_keys(UserName=account.two_keys_user)["AccessKeyMetadata"],
         key=lambda k: k["CreateDate"],
     )
-    slot = int(finding.evidence["less_recently_used_slot"])  # type: ignore[arg-type]
-    assert request.key_id == listed[slot - 1]["AccessKeyId"]
+    [fix] = finding.fixes  # the less recently used key, by slot: no key ids were loaded
+    assert isinstance(fix.subject, KeySubject) and fix.subject.key_id is None
+    assert fix.subject.slot == finding.evidence["less_recently_used_slot"]
+    assert request.key_id == listed[fix.subject.slot - 1]["AccessKeyId"]
 
 
 def test_policy_findings_become_detach_and_inline_deletes(
@@ -137,9 +142,62 @@ def test_policy_findings_become_detach_and_inline_deletes(
     requests = planner.requests_for(finding, ActionId.POLICY_DETACH)
     assert requests and all(r.name == account.direct_policy_user for r in requests)
     assert {r.action for r in requests} <= {ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE}
+    # one request per fix, each on the exact policy the fix names
+    assert requests == tuple(request_for_fix(fix) for fix in finding.fixes)
+    for fix, request in zip(finding.fixes, requests, strict=True):
+        match fix.subject:
+            case AttachmentSubject(policy_arn=arn):
+                assert (request.action, request.policy_arn) == (ActionId.POLICY_DETACH, arn)
+            case InlinePolicySubject(policy_name=name):
+                assert (request.action, request.policy_name) == (
+                    ActionId.POLICY_DELETE_INLINE,
+                    name,
+                )
+            case _:
+                pytest.fail(f"unexpected fix {fix}")
     plan = planner.batch(requests)
     assert not plan.irreversible
 
 
 def test_every_finding_action_is_an_action_iamtui_plans() -> None:
     assert {a.value for a in ActionId} <= {a.value for a in ActionId}
+
+
+def test_requests_come_from_fixes_never_from_evidence(
+    demo: tuple[DemoAccount, Planner, Journal],
+) -> None:
+    """Every finding of the demo plans the same with its evidence emptied."""
+    _, planner, _ = demo
+
+    def outcome(finding: Finding, action: ActionId) -> object:
+        try:
+            return planner.requests_for(finding, action)
+        except ActionRefused as exc:
+            return str(exc)
+
+    findings = [f for f in evaluate(planner.snapshot, now=NOW).findings if f.fixes]
+    assert {f.rule for f in findings} >= {
+        "access-key.two-active",
+        "user.direct-policies",
+        "policy.admin-access",
+        "user.inactive",
+    }
+    requests = 0
+    for finding in findings:
+        bare = replace(finding, evidence={})
+        for action in finding.actions:
+            planned = outcome(finding, action)
+            assert planned == outcome(bare, action), (finding.id, action)
+            if isinstance(planned, tuple):
+                assert len(planned) == len([f for f in finding.fixes if f.action is action])
+                requests += len(planned)
+    assert requests >= len(findings)
+
+
+def test_root_harden_stays_guidance(demo: tuple[DemoAccount, Planner, Journal]) -> None:
+    _, planner, _ = demo
+    root = [f for f in evaluate(planner.snapshot, now=NOW).findings if f.rule.startswith("root.")]
+    assert root
+    for finding in root:
+        with pytest.raises(ActionRefused, match=r"^root.harden is done as root \(console\)"):
+            planner.requests_for(finding, ActionId.ROOT_HARDEN)

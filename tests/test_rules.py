@@ -45,6 +45,17 @@ from iamtui.core.findings import (
 from iamtui.core.model import AccountSummary, Missing, Part, PasswordPolicy, Role, Unavailable
 from iamtui.core.rules import ALL_RULES, RULE_IDS
 from iamtui.core.settings import Settings, Suppression, Thresholds
+from iamtui.core.subjects import (
+    AccountSubject,
+    AttachmentSubject,
+    Fix,
+    InlinePolicySubject,
+    KeySubject,
+    MembershipSubject,
+    PolicySubject,
+    PrincipalSubject,
+    RootKeySubject,
+)
 
 ALICE = user("alice")
 
@@ -266,6 +277,11 @@ def test_unused_key_fires_with_evidence_and_actions() -> None:
     assert (finding.principal_arn, finding.principal_name) == (ALICE.arn, "alice")
     assert finding.key == KeyRef(1, None)
     assert finding.actions == (ActionId.KEY_DEACTIVATE, ActionId.KEY_DELETE)
+    slot_1 = KeySubject("alice", None, 1)
+    assert finding.fixes == (
+        Fix(ActionId.KEY_DEACTIVATE, slot_1),
+        Fix(ActionId.KEY_DELETE, slot_1),
+    )
     assert finding.evidence["last_used"] == "2025-10-31T12:00:00Z"
     assert finding.evidence["last_used_region"] == "eu-west-1"
     assert finding.evidence["threshold_days"] == 90
@@ -323,6 +339,7 @@ def test_rotation_due() -> None:
     finding = one(run(with_keys(key1=key(rotated=120, used=1)), "access-key.rotation-due"))
     assert finding.summary == "access key 1 not rotated for 4 months"
     assert finding.actions == (ActionId.KEY_ROTATE,)
+    assert finding.fixes == (Fix(ActionId.KEY_ROTATE, KeySubject("alice", None, 1)),)
     assert finding.evidence["last_rotated"] == "2026-02-01T12:00:00Z"
 
 
@@ -341,6 +358,16 @@ def test_two_active_keys_names_the_less_recently_used() -> None:
     assert finding.evidence["less_recently_used_slot"] == 2
     assert finding.summary == "2 active access keys; key 2 is the less recently used (never used)"
     assert finding.actions == (ActionId.KEY_DEACTIVATE,)
+    assert finding.fixes == (Fix(ActionId.KEY_DEACTIVATE, KeySubject("alice", None, 2)),)
+
+
+def test_two_active_keys_fix_names_the_key_id_when_matched() -> None:
+    snap = replace(
+        with_keys(key1=key(used=1, rotated=100), key2=key(used=None, rotated=20)),
+        details={ALICE.arn: keys_detail(ALICE, 100, 20)},
+    )
+    finding = one(run(snap, "access-key.two-active"))
+    assert finding.fixes == (Fix(ActionId.KEY_DEACTIVATE, KeySubject("alice", "AKIAALICE2", 2)),)
 
 
 def test_one_active_one_inactive_key_is_not_two_active() -> None:
@@ -354,6 +381,7 @@ def test_inactive_key_present() -> None:
     )
     assert finding.key == KeyRef(2, None)
     assert finding.actions == (ActionId.KEY_DELETE,)
+    assert finding.fixes == (Fix(ActionId.KEY_DELETE, KeySubject("alice", None, 2)),)
     assert finding.summary == "inactive access key 2 still present (created 5 months ago)"
 
 
@@ -367,8 +395,13 @@ def test_key_id_matched_by_creation_date() -> None:
         with_keys(key1=key(rotated=400, used=300), key2=key(rotated=200, used=150)),
         details={ALICE.arn: detail},
     )
-    found = {f.key.slot: f.key.key_id for f in run(snap, "access-key.unused") if f.key}
+    findings = run(snap, "access-key.unused")
+    found = {f.key.slot: f.key.key_id for f in findings if f.key}
     assert found == {1: "AKIAALICE1", 2: "AKIAALICE2"}
+    assert {fix.subject for f in findings for fix in f.fixes} == {
+        KeySubject("alice", "AKIAALICE1", 1),
+        KeySubject("alice", "AKIAALICE2", 2),
+    }
 
 
 def test_key_id_falls_back_to_creation_order_only_when_counts_agree() -> None:
@@ -399,6 +432,7 @@ def test_console_without_mfa() -> None:
     finding = one(run(snap, "user.console-without-mfa"))
     assert finding.severity is Severity.HIGH
     assert finding.actions == (ActionId.USER_DISABLE_CONSOLE,)
+    assert finding.fixes == (Fix(ActionId.USER_DISABLE_CONSOLE, PrincipalSubject("user", "alice")),)
     assert finding.evidence["password_last_used"] == "2026-05-29T12:00:00Z"
 
 
@@ -452,7 +486,25 @@ def test_user_inactive_when_nothing_used_for_long() -> None:
         ActionId.KEY_DEACTIVATE,
         ActionId.USER_DELETE,
     )
+    assert finding.fixes == (
+        Fix(ActionId.USER_DISABLE_CONSOLE, PrincipalSubject("user", "alice")),
+        Fix(ActionId.KEY_DEACTIVATE, KeySubject("alice", None, 1)),
+        Fix(ActionId.USER_DELETE, PrincipalSubject("user", "alice")),
+    )
     assert finding.evidence["last_activity"] == "2026-01-02T12:00:00Z"
+
+
+def test_user_inactive_offers_each_active_key() -> None:
+    snap = replace(
+        with_keys(
+            key1=key(used=150, rotated=300),
+            key2=key(used=200, rotated=250),
+        ),
+        details={ALICE.arn: keys_detail(ALICE, 300, 250)},
+    )
+    finding = one(run(snap, "user.inactive"))
+    keys = [f.subject for f in finding.fixes if f.action is ActionId.KEY_DEACTIVATE]
+    assert keys == [KeySubject("alice", "AKIAALICE1", 1), KeySubject("alice", "AKIAALICE2", 2)]
 
 
 def test_user_without_any_credential_is_inactive() -> None:
@@ -491,6 +543,10 @@ def test_direct_policies() -> None:
     assert finding.summary == "2 policies attached directly: AdministratorAccess, inline s3-read"
     assert finding.evidence["attached_policies"] == (ADMIN_ARN,)
     assert finding.actions == (ActionId.POLICY_DETACH,)
+    assert finding.fixes == (
+        Fix(ActionId.POLICY_DETACH, AttachmentSubject("user", "carol", ADMIN_ARN)),
+        Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "carol", "s3-read")),
+    )
 
 
 # --- roles -----------------------------------------------------------------------------------
@@ -503,6 +559,7 @@ def test_role_unused() -> None:
     assert finding.summary == "role unused for 7 months (last in ap-south-1)"
     assert finding.principal_kind is PrincipalKind.ROLE
     assert finding.actions == (ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE)
+    assert {fix.subject for fix in finding.fixes} == {PrincipalSubject("role", "batch")}
 
 
 def test_role_never_used_and_old_enough() -> None:
@@ -540,6 +597,7 @@ def test_cross_account_trust_without_condition() -> None:
     assert finding.evidence["accounts"] == (OTHER_ACCOUNT,)
     assert finding.summary.startswith(f"account {OTHER_ACCOUNT} can assume this role without")
     assert finding.actions == (ActionId.ROLE_QUARANTINE,)
+    assert finding.fixes == (Fix(ActionId.ROLE_QUARANTINE, PrincipalSubject("role", "partner")),)
 
 
 @pytest.mark.parametrize(
@@ -693,6 +751,7 @@ def test_admin_access_via_group_names_the_path() -> None:
     assert finding.evidence["paths"] == ("via group Admins: AdministratorAccess",)
     assert finding.evidence["groups"] == ("Admins",)
     assert finding.actions == (ActionId.POLICY_DETACH,)
+    assert finding.fixes == (Fix(ActionId.POLICY_DETACH, MembershipSubject("ops", "Admins")),)
 
 
 def test_admin_access_inline_and_customer_managed_by_content() -> None:
@@ -708,6 +767,12 @@ def test_admin_access_inline_and_customer_managed_by_content() -> None:
     assert found["root-like"].summary == "administrator access through inline everything"
     assert found["deployer"].evidence["policy_arns"] == (god.arn,)
     assert found["deployer"].principal_kind is PrincipalKind.ROLE
+    assert found["root-like"].fixes == (
+        Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "root-like", "everything")),
+    )
+    assert found["deployer"].fixes == (
+        Fix(ActionId.POLICY_DETACH, AttachmentSubject("role", "deployer", god.arn)),
+    )
 
 
 def test_admin_access_multiple_paths() -> None:
@@ -716,6 +781,25 @@ def test_admin_access_multiple_paths() -> None:
     finding = one(run(snap, "policy.admin-access"))
     assert finding.evidence["paths"] == ("AdministratorAccess", "via group Admins: inline all")
     assert finding.summary.endswith("(+1 more)")
+
+
+def test_admin_access_fixes_name_each_source_exactly() -> None:
+    """One fix per source: the attachment's ARN, the inline policy's name, the group (once)."""
+    ops = user(
+        "ops",
+        groups=["Admins", "Readers"],
+        attached=[ADMIN_ARN, READONLY_ARN],
+        inline={"all": ADMIN_DOCUMENT, "harmless": {"Statement": []}},
+    )
+    admins = group("Admins", attached=[ADMIN_ARN], inline={"star": ADMIN_DOCUMENT})
+    readers = group("Readers", attached=[READONLY_ARN])
+    finding = one(run(snapshot(users=[ops], groups=[admins, readers]), "policy.admin-access"))
+    assert finding.fixes == (
+        Fix(ActionId.POLICY_DETACH, AttachmentSubject("user", "ops", ADMIN_ARN)),
+        Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "ops", "all")),
+        Fix(ActionId.POLICY_DETACH, MembershipSubject("ops", "Admins")),
+    )
+    assert finding.actions == (ActionId.POLICY_DETACH,)
 
 
 @pytest.mark.parametrize(
@@ -779,6 +863,10 @@ def test_unattached_customer_policy() -> None:
     assert finding.principal_name == "Orphan"
     assert finding.principal_kind is PrincipalKind.POLICY
     assert finding.severity is Severity.LOW
+    assert finding.fixes == (
+        Fix(ActionId.POLICY_DELETE_UNATTACHED, PolicySubject(policies[0].arn)),
+    )
+    assert finding.actions == (ActionId.POLICY_DELETE_UNATTACHED,)
 
 
 def test_unused_services_not_evaluated_without_last_accessed_data() -> None:
@@ -823,6 +911,7 @@ def test_root_without_mfa() -> None:
     assert finding.principal_arn == f"arn:aws:iam::{ACCOUNT}:root"
     assert finding.severity is Severity.CRITICAL
     assert finding.actions == (ActionId.ROOT_HARDEN,)
+    assert finding.fixes == (Fix(ActionId.ROOT_HARDEN, AccountSubject()),)
     assert finding.evidence == {"account_summary": False, "credential_report": True}
 
 
@@ -855,6 +944,7 @@ def test_root_access_keys() -> None:
         summary=AccountSummary(True, True), root=root_row(key1=key(used=40, rotated=900))
     )
     finding = one(run(snap, "root.access-keys"))
+    assert finding.fixes == (Fix(ActionId.ROOT_HARDEN, RootKeySubject()),)
     assert finding.evidence["key_1"] == {
         "active": True,
         "last_rotated": (NOW - timedelta(days=900)).strftime("%Y-%m-%dT%H:%M:%SZ"),

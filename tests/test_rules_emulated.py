@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from conftest import NOW
 
 from iamtui.core.findings import (
+    ActionId,
     Evaluation,
     EvidenceValue,
     Finding,
@@ -30,6 +31,17 @@ from iamtui.core.loader import load_account, load_last_accessed_batch, load_user
 from iamtui.core.model import AccountSnapshot, Missing, Part
 from iamtui.core.rules import ALL_RULES, RULE_IDS
 from iamtui.core.session import Connection, ConnectionSettings, connect
+from iamtui.core.subjects import (
+    AccountSubject,
+    AttachmentSubject,
+    Fix,
+    InlinePolicySubject,
+    KeySubject,
+    MembershipSubject,
+    PolicySubject,
+    PrincipalSubject,
+    RootKeySubject,
+)
 from iamtui.emulator.seed import (
     KeySpec,
     RootKeySpec,
@@ -163,6 +175,8 @@ class Case:
     slot: int | None = None
     last_accessed: bool = False
     name: str = ""
+    #: The exact fixes a finding offers, by principal (others: each fix names the principal).
+    fixes: Mapping[str, tuple[Fix, ...]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -414,6 +428,17 @@ CASES: tuple[Case, ...] = (
             }
         },
         quiet=("grouped",),
+        fixes={
+            "direct": (
+                Fix(
+                    ActionId.POLICY_DETACH,
+                    AttachmentSubject(
+                        "user", "direct", f"arn:aws:iam::{ACCOUNT}:policy/ReadBuckets"
+                    ),
+                ),
+                Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "direct", "adhoc")),
+            )
+        },
     ),
     # roles
     Case(
@@ -528,6 +553,17 @@ CASES: tuple[Case, ...] = (
             "deployer": {"policy_arns": (ADMIN_ARN,), "permissions_boundary": None},
         },
         quiet=("read-only", "scoped", "AWSServiceRoleForSupport"),
+        fixes={
+            "admin": (Fix(ActionId.POLICY_DETACH, MembershipSubject("admin", "Admins")),),
+            "everything": (
+                Fix(
+                    ActionId.POLICY_DETACH, InlinePolicySubject("user", "everything", "everything")
+                ),
+            ),
+            "deployer": (
+                Fix(ActionId.POLICY_DETACH, AttachmentSubject("role", "deployer", ADMIN_ARN)),
+            ),
+        },
     ),
     Case(
         "policy.unattached",
@@ -587,6 +623,28 @@ def test_rule_fires_exactly_on_its_positive_principals(
             assert finding.evidence["key_id"] == finding.key.key_id
         keys: Any = finding.evidence.get("keys", ())  # two-active: evidence of both slots
         assert [k["key_id"] for k in keys] == [key_id(emulator, name, k["key_slot"]) for k in keys]
+        for fix in finding.fixes:
+            assert fix_names_its_principal(fix, finding, emulator), fix
+        if name in case.fixes:
+            assert finding.fixes == case.fixes[name]
+
+
+def fix_names_its_principal(fix: Fix, finding: Finding, emulator: Emulator) -> bool:
+    """A fix acts on the finding's own principal (its key: the right slot and key id)."""
+    name, kind = finding.principal_name, finding.principal_kind.value
+    match fix.subject:
+        case KeySubject(user=user, key_id=key, slot=int(slot)):
+            same_key = finding.key is None or (finding.key.slot, finding.key.key_id) == (slot, key)
+            return user == name and same_key and key == key_id(emulator, user, slot)
+        case PrincipalSubject() | AttachmentSubject() | InlinePolicySubject():
+            return (fix.subject.kind, fix.subject.name) == (kind, name)
+        case MembershipSubject(user=user):
+            return (kind, user) == ("user", name)
+        case PolicySubject(arn=arn):
+            return arn == finding.principal_arn
+        case AccountSubject() | RootKeySubject():
+            return finding.principal_kind is PrincipalKind.ROOT
+    return False
 
 
 # --- the false-positive traps ----------------------------------------------------------------

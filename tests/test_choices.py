@@ -1,0 +1,109 @@
+"""Finding choices come from the finding's typed fixes: never from its evidence or summary."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from builders import (
+    ADMIN_ARN,
+    group,
+    key,
+    keys_detail,
+    managed,
+    row,
+    run,
+    snapshot,
+    user,
+)
+
+from iamtui.core.actions import ActionId, Request
+from iamtui.core.findings import Finding
+from iamtui.core.model import AccountSummary
+from iamtui.ui.choices import finding_choices, finding_subjects, plannable
+
+ALICE = user("alice")
+
+
+def one(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, [f.summary for f in findings]
+    return findings[0]
+
+
+def inactive_alice(*, detail: bool) -> Finding:
+    snap = snapshot(
+        users=[ALICE],
+        rows=[row(ALICE, key1=key(used=150, rotated=300), key2=key(used=200, rotated=250))],
+    )
+    if detail:
+        snap = replace(snap, details={ALICE.arn: keys_detail(ALICE, 300, 250)})
+    return one(run(snap, "user.inactive"))
+
+
+def test_a_user_findings_key_fix_is_one_subject_per_key_by_slot() -> None:
+    finding = inactive_alice(detail=False)
+    subjects = finding_subjects(finding, ActionId.KEY_DEACTIVATE)
+    assert [s.slot for s in subjects] == [("alice", 1), ("alice", 2)]
+    assert [s.label for s in subjects] == [
+        "key.deactivate for alice (user.inactive) key 1",
+        "key.deactivate for alice (user.inactive) key 2",
+    ]
+
+
+def test_a_key_fix_with_its_key_id_is_a_request() -> None:
+    subjects = finding_subjects(inactive_alice(detail=True), ActionId.KEY_DEACTIVATE)
+    assert [s.request for s in subjects] == [
+        Request(ActionId.KEY_DEACTIVATE, "alice", key_id="AKIAALICE1"),
+        Request(ActionId.KEY_DEACTIVATE, "alice", key_id="AKIAALICE2"),
+    ]
+
+
+def test_two_active_keys_offers_only_the_less_recently_used() -> None:
+    snap = snapshot(
+        users=[ALICE],
+        rows=[row(ALICE, key1=key(used=1, rotated=100), key2=key(used=None, rotated=20))],
+    )
+    [subject] = finding_subjects(one(run(snap, "access-key.two-active")), ActionId.KEY_DEACTIVATE)
+    assert subject.slot == ("alice", 2)
+
+
+def test_a_policy_finding_is_planned_from_the_finding() -> None:
+    carol = user("carol", attached=[ADMIN_ARN], groups=["Ops"])
+    snap = snapshot(users=[carol], groups=[group("Ops", attached=[ADMIN_ARN])])
+    finding = one(run(snap, "policy.admin-access"))
+    [subject] = finding_subjects(finding, ActionId.POLICY_DETACH)
+    assert subject.finding is finding
+    assert finding_subjects(finding, ActionId.KEY_DEACTIVATE) == []
+
+
+def test_plannable_actions_are_the_bound_ones_of_the_fixes() -> None:
+    finding = inactive_alice(detail=False)
+    assert plannable(finding) == [
+        ActionId.KEY_DEACTIVATE,
+        ActionId.USER_DELETE,
+    ]  # no console password in the report row: no user.disable-console fix
+    root = one(
+        run(
+            snapshot(summary=AccountSummary(mfa_enabled=False, access_keys_present=False)),
+            "root.no-mfa",
+        )
+    )
+    assert root.actions == (ActionId.ROOT_HARDEN,) and plannable(root) == []
+
+
+def test_choices_are_the_same_without_evidence() -> None:
+    findings = [
+        inactive_alice(detail=False),
+        one(run(snapshot(policies=[managed("Orphan", attachments=0)]), "policy.unattached")),
+        one(run(snapshot(users=[user("dan", attached=[ADMIN_ARN])]), "user.direct-policies")),
+    ]
+    offered = 0
+    for finding in findings:
+        bare = replace(finding, evidence={})
+        choices = finding_choices(finding, [finding])
+        offered += len(choices)
+        stripped = finding_choices(bare, [bare])
+        assert [(c.action, c.title) for c in choices] == [(c.action, c.title) for c in stripped]
+        assert [s.slot or s.request for c in choices for s in c.subjects] == [
+            s.slot or s.request for c in stripped for s in c.subjects
+        ]
+    assert offered >= 3
