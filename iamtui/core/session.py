@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +118,21 @@ def _quiet_botocore() -> None:
             logger.setLevel(logging.INFO)
 
 
+def check_endpoint_url(url: str) -> str:
+    """The URL when botocore can use it (``http(s)://host[:port]``), else a one-line problem."""
+    parsed = urllib.parse.urlsplit(url.strip())
+    try:
+        parsed.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parsed = urllib.parse.urlsplit("")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConnectionProblem(
+            f"invalid endpoint URL {url!r}: expected http(s)://host[:port], "
+            "e.g. http://localhost:4566"
+        )
+    return url.strip()
+
+
 def open_session(settings: ConnectionSettings, **credentials: str) -> boto3.session.Session:
     """The one place a boto3 session is built: explicit credentials, the demo's, or the profile's.
 
@@ -151,12 +167,19 @@ def new_client(
 
     ``count`` is registered on ``before-send`` (usually the connection's RequestCounter).
     """
-    client = session.client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=client_config(max_pool, max_attempts),
-    )
+    if endpoint_url is not None:
+        endpoint_url = check_endpoint_url(endpoint_url)
+    try:
+        client = session.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=client_config(max_pool, max_attempts),
+        )
+    except ValueError as exc:  # AWS_ENDPOINT_URL(_<SERVICE>) or a config file's endpoint_url
+        raise ConnectionProblem(
+            f"{exc}: expected http(s)://host[:port] (check AWS_ENDPOINT_URL and ~/.aws/config)"
+        ) from exc
     events = client.meta.events
     events.register("before-parse", _reject_unreadable)
     # Before botocore's own retry handler (same event): it must see the 502 and no hang retries.
