@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ReadTimeoutError
+from faults import _Body, error_response
 
 from iamtui.core import session as session_module
 from iamtui.core.errors import UNREADABLE_RESPONSE, error_code, error_text
@@ -31,7 +32,6 @@ from iamtui.core.session import (
     connect,
 )
 from iamtui.emulator.server import Emulator
-from tests.faults import _Body, error_response
 
 IAMTUI = [sys.executable, "-c", "from iamtui.cli import main; main()"]
 KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")

@@ -318,6 +318,12 @@ def _step(
     return Step(step_id, TITLES[step_id], status, summary, WHY[step_id], reason=reason, **kwargs)
 
 
+def _centrally_managed_member(ctx: _Ctx) -> bool:
+    """The org has RootCredentialsManagement, or AWS said this is a member (features unreadable)."""
+    org = ctx.extra.organization.value if ctx.extra.organization.ok else None
+    return org is not None and org.in_organization and org.credentials_management is not False
+
+
 def _mfa(ctx: _Ctx) -> Step:
     status, finding, reason = ctx.verdict(root_rules.no_mfa)
     row = ctx.root_row
@@ -330,7 +336,15 @@ def _mfa(ctx: _Ctx) -> Step:
     }
     as_of, source = ctx.summary_or_report()
     text = "root user has no MFA"
-    if status is Status.PASS:
+    by_design = root_rules.no_mfa_by_design(
+        ctx.snapshot, centrally_managed_member=_centrally_managed_member(ctx)
+    )
+    if status is Status.FAIL and by_design is not None:
+        # Not a failure: there is no root credential for an MFA to guard (say why, with the org).
+        status, finding = Status.PASS, None
+        evidence["no_mfa_by_design"] = by_design
+        text = "root has no credentials (no password, no access keys): no MFA needed by design"
+    elif status is Status.PASS:
         kind, device = _mfa_kind(ctx)
         evidence["mfa_type"] = kind
         if device:
