@@ -174,9 +174,8 @@ def _connection_problem(conn: Connection, exc: BaseException) -> ConnectionProbl
     if isinstance(exc, EndpointConnectionError):
         return ConnectionProblem(f"cannot reach {conn.endpoint}: check --endpoint-url or network")
     if isinstance(exc, ReadTimeoutError):
-        operation = getattr(exc, "operation_name", None) or "a call"
         return ConnectionProblem(
-            f"{conn.endpoint} did not answer {operation} ({hang_summary()}): "
+            f"{conn.endpoint} did not answer in {hang_summary()}: "
             "check --endpoint-url, network or proxy"
         )
     if isinstance(exc, NoCredentialsError):

@@ -36,7 +36,7 @@ TIMEOUT_ATTEMPTS = 2
 
 def hang_summary() -> str:
     """How long a hung call was waited for, in the words error messages use."""
-    return f"no answer in {TIMEOUT_ATTEMPTS} tries of {READ_TIMEOUT} s"
+    return f"{TIMEOUT_ATTEMPTS} tries of {READ_TIMEOUT} s each"
 
 
 class ConnectionProblem(RuntimeError):
