@@ -187,6 +187,74 @@ def test_mfa_unknown_without_summary_and_root_row() -> None:
     assert "<root_account>" in (s.reason or "")
 
 
+def credentialless_root(**kwargs: Any) -> AccountSnapshot:
+    """A member root as centralized root access leaves it: no password use, no keys, no MFA."""
+    return hardened_snapshot(
+        root=root_row(mfa=False, password_used=None), summary=AccountSummary(False, False), **kwargs
+    )
+
+
+MEMBER = OrgRootAccess(True, features=None, note="this is a member account")
+MANAGED = OrgRootAccess(True, "o-abc1234567", frozenset({"RootCredentialsManagement"}))
+
+
+@pytest.mark.parametrize("org", [MEMBER, MANAGED], ids=["member", "credentials-management"])
+def test_mfa_not_required_of_a_member_root_without_credentials(org: OrgRootAccess) -> None:
+    s = step(credentialless_root(), StepId.MFA, extra(org=org))
+    assert s.status is Status.PASS
+    why = str(s.evidence["no_mfa_by_design"])
+    assert "no password and no access keys" in why
+    assert "Centrally manage root access for member accounts" in why
+    assert "id_root-user-access-management" in why
+    assert s.manual == ()
+    text = evaluate(credentialless_root(), extra(org=org)).to_text()
+    assert "no_mfa_by_design:" in text  # the info line says why
+
+
+@pytest.mark.parametrize(
+    ("snap", "org"),
+    [
+        (credentialless_root(), NOT_IN_ORG),
+        (credentialless_root(), OrgRootAccess(True, note="trusted access is not enabled")),
+        (hardened_snapshot(root=root_row(mfa=False), summary=AccountSummary(False, False)), MEMBER),
+        (
+            hardened_snapshot(
+                root=root_row(mfa=False, password_used=None, key1=key(rotated=10, used=None)),
+                summary=AccountSummary(False, True),
+            ),
+            MEMBER,
+        ),
+        (credentialless_root(report=False), MEMBER),
+    ],
+    ids=["not-in-org", "org-without-feature", "password-used", "has-a-key", "no-root-row"],
+)
+def test_mfa_still_fails_when_root_may_have_credentials(
+    snap: AccountSnapshot, org: OrgRootAccess
+) -> None:
+    s = step(snap, StepId.MFA, extra(org=org))
+    assert s.status is Status.FAIL
+    assert "no_mfa_by_design" not in s.evidence
+
+
+def test_mfa_by_design_needs_the_organization_answer() -> None:
+    denied_org = Unavailable("organizations_features", "denied", "AccessDenied")
+    assert step(credentialless_root(), StepId.MFA, extra(org=denied_org)).status is Status.FAIL
+    offline = RootExtra.not_loaded("not in snapshot")
+    assert step(credentialless_root(), StepId.MFA, offline).status is Status.FAIL
+
+
+def test_member_root_without_credentials_in_the_emulator(emulator: Emulator) -> None:
+    """The member's own view: ListOrganizationsFeatures says "member", root has no credentials."""
+    seed_organization("999999999999", [ACCOUNT], features=["RootCredentialsManagement"])
+    Seeder(emulator.backend(), emulator.extras(), NOW).root(
+        created=ago(3000), centralized_root_access=True
+    )
+    report = verify(connect(operator(emulator)), clock=lambda: NOW)
+    s = report.step(StepId.MFA)
+    assert s.status is Status.PASS, s
+    assert "no_mfa_by_design" in s.evidence
+
+
 # --- (b) root keys ---------------------------------------------------------------------------
 
 

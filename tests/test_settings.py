@@ -191,3 +191,31 @@ def test_parse_without_a_file_names_config_toml() -> None:
 def test_known_rules_can_be_given() -> None:
     text = '[[suppressions]]\nrule = "custom.*"\nprincipal = "x"\nreason = "r"\n'
     assert parse_settings(text, known_rules={"custom.rule"}).suppressions[0].rule == "custom.*"
+
+
+def test_settings_know_exactly_the_built_in_rule_ids() -> None:
+    """Settings list the ids without importing the rules (no import cycle); they must agree."""
+    from iamtui.core.rules import RULE_IDS
+
+    assert settings_module.RULE_IDS == RULE_IDS
+
+
+def test_settings_do_not_import_the_rules() -> None:
+    """The rules import the findings engine, which imports settings: never the other way."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(settings_module))
+    imported = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module is not None
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not {
+        name for name in imported if name.startswith(("iamtui.core.rules", "iamtui.core.findings"))
+    }

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from iamtui.core.session import ConnectionSettings
+from iamtui.core.session import ConnectionProblem, ConnectionSettings, check_endpoint_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +26,16 @@ class UserError(click.ClickException):
         click.echo(f"iamtui: error: {self.format_message()}", err=True)
 
 
+def _endpoint_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A malformed --endpoint-url (``localhost:4566``) is one line and exit 2, before connecting."""
+    if value is None:
+        return None
+    try:
+        return check_endpoint_url(value)
+    except ConnectionProblem as exc:
+        raise UserError(str(exc)) from exc
+
+
 def connection_options(func: F) -> F:
     """--profile/--region/--endpoint-url after any subcommand that talks to AWS."""
     options = [
@@ -33,6 +43,7 @@ def connection_options(func: F) -> F:
         click.option("--region", help="Region for the IAM/STS clients (IAM is global)."),
         click.option(
             "--endpoint-url",
+            callback=_endpoint_url,
             help="Send IAM and STS calls to this URL (AWS_ENDPOINT_URL is honoured too).",
         ),
     ]

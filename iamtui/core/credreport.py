@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
+from iamtui.core.errors import error_code
 from iamtui.core.model import (
     ROOT_REPORT_USER,
     CredentialReport,
@@ -155,16 +156,14 @@ def fetch(
         try:
             state = iam.generate_credential_report()["State"]  # type: ignore[attr-defined]
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code != "LimitExceeded":
+            if error_code(exc) != "LimitExceeded":
                 raise
             state = "INPROGRESS"
         if state == "COMPLETE":
             try:
                 response = iam.get_credential_report()  # type: ignore[attr-defined]
             except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code not in ("ReportInProgress", "ReportNotPresent", "ReportExpired"):
+                if error_code(exc) not in ("ReportInProgress", "ReportNotPresent", "ReportExpired"):
                     raise
             else:
                 generated = response["GeneratedTime"]

@@ -24,10 +24,13 @@ from botocore.exceptions import (
     ClientError,
     EndpointConnectionError,
     NoCredentialsError,
+    ReadTimeoutError,
 )
 from botocore.parsers import ResponseParserError
 
 from iamtui.core import credreport
+from iamtui.core.errors import error_code as error_code  # re-exported: actions import it here
+from iamtui.core.errors import error_text
 from iamtui.core.model import (
     AccessKey,
     AccountSnapshot,
@@ -51,7 +54,7 @@ from iamtui.core.model import (
     User,
     VirtualMfaDevice,
 )
-from iamtui.core.session import Connection, ConnectionProblem
+from iamtui.core.session import Connection, ConnectionProblem, hang_summary
 
 #: Authorization details page size: AWS's maximum, so 1,000 principals cost one request.
 DETAILS_PAGE_SIZE = 1000
@@ -142,14 +145,6 @@ STEPS: tuple[tuple[Part, str], ...] = (
 )
 
 
-def error_code(exc: BaseException) -> str | None:
-    """AWS's error code for a ClientError, else None."""
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code")
-        return str(code) if code else None
-    return None
-
-
 def describe_failure(action: str, exc: BaseException) -> Unavailable:
     """Turn an exception into the one-line reason the operator sees, naming the IAM action."""
     code = error_code(exc)
@@ -160,14 +155,13 @@ def describe_failure(action: str, exc: BaseException) -> Unavailable:
         return Unavailable(action, f"denied: the caller lacks {service}:{operation}", code)
     if isinstance(exc, ResponseParserError) or code in ("NotImplemented", "InvalidAction"):
         return Unavailable(action, f"{operation} is not supported by this endpoint", "Unsupported")
-    if isinstance(exc, ClientError):
-        message = exc.response.get("Error", {}).get("Message", "")
-        return Unavailable(action, f"{operation} failed: {code}: {message}".rstrip(": "), code)
-    return Unavailable(action, f"{operation} failed: {exc}", type(exc).__name__)
+    return Unavailable(action, f"{operation} failed: {error_text(exc)}", code or type(exc).__name__)
 
 
 def _is_fatal(exc: BaseException) -> bool:
-    return isinstance(exc, EndpointConnectionError | NoCredentialsError) or error_code(exc) in {
+    """Unreachable or hung endpoint, or refused credentials: every other call would fail too."""
+    fatal = EndpointConnectionError | ReadTimeoutError | NoCredentialsError
+    return isinstance(exc, fatal) or error_code(exc) in {
         "InvalidClientTokenId",
         "SignatureDoesNotMatch",
         "ExpiredToken",
@@ -179,6 +173,11 @@ def _is_fatal(exc: BaseException) -> bool:
 def _connection_problem(conn: Connection, exc: BaseException) -> ConnectionProblem:
     if isinstance(exc, EndpointConnectionError):
         return ConnectionProblem(f"cannot reach {conn.endpoint}: check --endpoint-url or network")
+    if isinstance(exc, ReadTimeoutError):
+        return ConnectionProblem(
+            f"{conn.endpoint} did not answer in {hang_summary()}: "
+            "check --endpoint-url, network or proxy"
+        )
     if isinstance(exc, NoCredentialsError):
         return ConnectionProblem("no AWS credentials found: set AWS_PROFILE or pass --profile")
     return ConnectionProblem(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,15 +14,29 @@ import botocore.config
 import botocore.exceptions
 
 from iamtui import __version__
+from iamtui.core.errors import UNREADABLE_RESPONSE
 
 #: IAM is global; its API lives in us-east-1 whatever region the operator works in.
 DEFAULT_REGION = "us-east-1"
-#: Sends per call, first try included (botocore's ``total_max_attempts``).
+#: Sends per call, first try included (botocore's ``total_max_attempts``): room for throttling.
 TOTAL_MAX_ATTEMPTS = 8
 #: The caller-identity probe gives up sooner: it is the reachability check.
 STS_MAX_ATTEMPTS = 3
 #: The Account API (alternate contacts) is global, served from us-east-1 in the aws partition.
 ACCOUNT_REGION = "us-east-1"
+#: Seconds to open a TCP/TLS connection (AWS answers in well under one).
+CONNECT_TIMEOUT = 5
+#: Seconds of silence on an open connection before a send is abandoned. AWS streams even a large
+#: GetAccountAuthorizationDetails page within a few seconds; only a hung endpoint or proxy waits.
+READ_TIMEOUT = 15
+#: Sends per call when they time out: a hang is retried once, not TOTAL_MAX_ATTEMPTS times, so it
+#: is reported after about TIMEOUT_ATTEMPTS x READ_TIMEOUT = 30 s (not 8 x 60 s).
+TIMEOUT_ATTEMPTS = 2
+
+
+def hang_summary() -> str:
+    """How long a hung call was waited for, in the words error messages use."""
+    return f"{TIMEOUT_ATTEMPTS} tries of {READ_TIMEOUT} s each"
 
 
 class ConnectionProblem(RuntimeError):
@@ -86,8 +102,8 @@ def client_config(
         retries={"mode": "adaptive", "total_max_attempts": max_attempts},
         user_agent_extra=f"iamtui/{__version__}",
         max_pool_connections=max_pool,
-        connect_timeout=10,
-        read_timeout=60,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
     )
 
 
@@ -102,6 +118,163 @@ def _quiet_botocore() -> None:
             logger.setLevel(logging.INFO)
 
 
+def check_endpoint_url(url: str) -> str:
+    """The URL when botocore can use it (``http(s)://host[:port]``), else a one-line problem."""
+    parsed = urllib.parse.urlsplit(url.strip())
+    try:
+        parsed.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parsed = urllib.parse.urlsplit("")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConnectionProblem(
+            f"invalid endpoint URL {url!r}: expected http(s)://host[:port], "
+            "e.g. http://localhost:4566"
+        )
+    return url.strip()
+
+
+def open_session(settings: ConnectionSettings, **credentials: str) -> boto3.session.Session:
+    """The one place a boto3 session is built: explicit credentials, the demo's, or the profile's.
+
+    ``credentials`` are boto3's keyword names (``aws_access_key_id``, ``aws_secret_access_key``,
+    ``aws_session_token``): an sts:AssumeRoot session. ProfileNotFound becomes ConnectionProblem.
+    """
+    _quiet_botocore()
+    try:
+        if credentials:
+            return boto3.session.Session(**credentials)
+        if settings.static_credentials is not None:
+            key_id, secret = settings.static_credentials
+            return boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret)
+        return boto3.session.Session(profile_name=settings.profile)
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise ConnectionProblem(
+            f"AWS profile {settings.profile!r} not found: check ~/.aws/config or drop --profile"
+        ) from exc
+
+
+def new_client(
+    session: boto3.session.Session,
+    service: str,
+    *,
+    region: str,
+    endpoint_url: str | None,
+    count: Callable[..., None] | None = None,
+    max_pool: int = 2,
+    max_attempts: int = TOTAL_MAX_ATTEMPTS,
+) -> Any:
+    """The one place a client is built: retries, timeouts, agent, the guards below, a counter.
+
+    ``count`` is registered on ``before-send`` (usually the connection's RequestCounter).
+    """
+    if endpoint_url is not None:
+        endpoint_url = check_endpoint_url(endpoint_url)
+    try:
+        client = session.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=client_config(max_pool, max_attempts),
+        )
+    except ValueError as exc:  # AWS_ENDPOINT_URL(_<SERVICE>) or a config file's endpoint_url
+        raise ConnectionProblem(
+            f"{exc}: expected http(s)://host[:port] (check AWS_ENDPOINT_URL and ~/.aws/config)"
+        ) from exc
+    events = client.meta.events
+    events.register("before-parse", _reject_unreadable)
+    # Before botocore's own retry handler (same event): it must see the 502 and no hang retries.
+    name = client.meta.service_model.service_id.hyphenize()
+    events.register_first(f"needs-retry.{name}", _stop_retrying_hangs)
+    events.register_first(f"needs-retry.{name}", _mark_unreadable_failed)
+    if count is not None:
+        events.register("before-send", count)
+    return client
+
+
+# --- guards against a broken endpoint ---------------------------------------------------------
+
+#: The first bytes of an HTML page (a captive portal, a proxy's error page, a load balancer).
+_HTML_STARTS = (b"<!doctype html", b"<html")
+#: Protocols whose every answer, even to a call without output, is an XML document.
+_XML_PROTOCOLS = frozenset({"query", "ec2"})
+#: The HTTP status an unreadable 200 is turned into: botocore retries 502 as a transient error.
+_UNREADABLE_STATUS = 502
+
+
+def _json_object(text: bytes) -> bool:
+    return text.startswith(b"{") and text.endswith(b"}")
+
+
+def _unreadable(protocol: str, has_output: bool, body: bytes) -> str | None:
+    """Why a 200 body cannot be the answer (cheap checks: no second parse), or None."""
+    text = body.strip()
+    if text[:20].lower().startswith(_HTML_STARTS):
+        return "an HTML page"
+    if protocol in _XML_PROTOCOLS:
+        if not text:
+            return "an empty body"
+        if not text.startswith(b"<") or not text.endswith(b"Response>"):
+            return "a body cut short or not XML"
+    elif has_output and protocol in ("json", "rest-json") and text and not _json_object(text):
+        return "a body cut short or not JSON"
+    return None
+
+
+def _reject_unreadable(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """A 200 that is empty, cut short or an HTML page becomes a retryable 502 error.
+
+    botocore would raise a bare parser error (never retried, shown as a traceback or as "not
+    supported"); as a 502 it is retried, then reported as that call failing, in one line.
+    """
+    body = response_dict.get("body")
+    if response_dict.get("status_code") != 200 or not isinstance(body, bytes):
+        return
+    if operation_model.has_streaming_output:
+        return
+    protocol = str(operation_model.service_model.resolved_protocol)
+    why = _unreadable(protocol, operation_model.output_shape is not None, body)
+    if why is None:
+        return
+    message = f"the endpoint returned an unreadable response ({why})"
+    response_dict["status_code"] = _UNREADABLE_STATUS
+    if protocol in _XML_PROTOCOLS:
+        response_dict["body"] = (
+            "<ErrorResponse><Error><Type>Receiver</Type>"
+            f"<Code>{UNREADABLE_RESPONSE}</Code><Message>{message}</Message>"
+            "</Error></ErrorResponse>"
+        ).encode()
+    else:
+        response_dict["headers"] = {
+            **response_dict.get("headers", {}),
+            "x-amzn-errortype": UNREADABLE_RESPONSE,
+        }
+        response_dict["body"] = (
+            f'{{"__type": "{UNREADABLE_RESPONSE}", "message": "{message}"}}'
+        ).encode()
+
+
+def _mark_unreadable_failed(response: Any = None, **_: Any) -> None:
+    """The HTTP status follows the rewritten body: botocore retries, then raises, on it."""
+    if response is None:
+        return
+    http, parsed = response
+    if parsed.get("Error", {}).get("Code") == UNREADABLE_RESPONSE:
+        http.status_code = _UNREADABLE_STATUS
+
+
+def _stop_retrying_hangs(
+    attempts: int = 0, caught_exception: BaseException | None = None, **_: Any
+) -> None:
+    """A timed-out send is retried TIMEOUT_ATTEMPTS - 1 times, not TOTAL_MAX_ATTEMPTS - 1.
+
+    A ``needs-retry`` answer can only ask for a retry, never veto one: raising the timeout
+    here ends the call (botocore's own handler, registered after this one, would retry it).
+    """
+    timeout = botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError
+    if isinstance(caught_exception, timeout) and attempts >= TIMEOUT_ATTEMPTS:
+        raise caught_exception
+
+
 def connect(
     settings: ConnectionSettings | None = None,
     *,
@@ -110,17 +283,7 @@ def connect(
 ) -> Connection:
     """Resolve credentials through the standard chain and build the clients iamtui uses."""
     settings = settings or ConnectionSettings()
-    _quiet_botocore()
-    try:
-        if settings.static_credentials is not None:
-            key_id, secret = settings.static_credentials
-            session = boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret)
-        else:
-            session = boto3.session.Session(profile_name=settings.profile)
-    except botocore.exceptions.ProfileNotFound as exc:
-        raise ConnectionProblem(
-            f"AWS profile {settings.profile!r} not found: check ~/.aws/config or drop --profile"
-        ) from exc
+    session = open_session(settings)
     region = settings.region or session.region_name or DEFAULT_REGION
     credentials = session.get_credentials()
     if credentials is None:
@@ -128,26 +291,34 @@ def connect(
             "no AWS credentials found: set AWS_PROFILE, run 'aws sso login', or pass --profile"
         )
     counter = RequestCounter()
-    config = client_config(max_pool, max_attempts)
     # With no --endpoint-url, botocore itself honours AWS_ENDPOINT_URL(_IAM/_STS) and config files.
-    iam = session.client(
-        "iam", region_name=region, endpoint_url=settings.endpoint_url, config=config
+    endpoint = settings.endpoint_url
+    iam = new_client(
+        session,
+        "iam",
+        region=region,
+        endpoint_url=endpoint,
+        count=counter,
+        max_pool=max_pool,
+        max_attempts=max_attempts,
     )
     # STS answers one cheap call first; few retries so a wrong endpoint fails in seconds.
-    sts = session.client(
+    sts = new_client(
+        session,
         "sts",
-        region_name=region,
-        endpoint_url=settings.endpoint_url,
-        config=client_config(2, min(max_attempts, STS_MAX_ATTEMPTS)),
+        region=region,
+        endpoint_url=endpoint,
+        count=counter,
+        max_attempts=min(max_attempts, STS_MAX_ATTEMPTS),
     )
-    account = session.client(
+    account = new_client(
+        session,
         "account",
-        region_name=account_region(region),
-        endpoint_url=settings.endpoint_url,
-        config=client_config(2, max_attempts),
+        region=account_region(region),
+        endpoint_url=endpoint,
+        count=counter,
+        max_attempts=max_attempts,
     )
-    for client in (iam, sts, account):
-        client.meta.events.register("before-send", counter)
     return Connection(
         settings=settings,
         iam=iam,

@@ -33,6 +33,33 @@ from typing import Any
 import platformdirs
 
 CONFIG_FILE_NAME = "config.toml"
+#: The built-in rules' ids, which suppressions may name. Written out here, below the rule
+#: modules (they import the findings engine, which imports this module), so that settings never
+#: import the rules; a test checks it is exactly ``iamtui.core.rules.RULE_IDS``.
+RULE_IDS: frozenset[str] = frozenset(
+    {
+        "root.no-mfa",
+        "root.access-keys",
+        "root.recently-used",
+        "account.password-policy",
+        "access-key.unused",
+        "access-key.never-used",
+        "access-key.rotation-due",
+        "access-key.two-active",
+        "access-key.inactive",
+        "user.console-without-mfa",
+        "user.password-unused",
+        "user.inactive",
+        "user.long-term-credentials",
+        "user.direct-policies",
+        "role.unused",
+        "role.cross-account-trust",
+        "role.public-trust",
+        "policy.admin-access",
+        "policy.unattached",
+        "permissions.unused-services",
+    }
+)
 
 
 class ConfigError(ValueError):
@@ -132,7 +159,7 @@ def parse_settings(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
-    rules = frozenset(known_rules) if known_rules is not None else _builtin_rule_ids()
+    rules = frozenset(known_rules) if known_rules is not None else RULE_IDS
     reader = _Reader(where)
     reader.only_keys(data, "", {"thresholds", "suppressions", "keymap"})
     return Settings(
@@ -141,13 +168,6 @@ def parse_settings(
         keymap=reader.keymap(data.get("keymap", {})),
         source=source,
     )
-
-
-def _builtin_rule_ids() -> frozenset[str]:
-    # Imported late: the rule modules import findings, which imports this module.
-    from iamtui.core.rules import RULE_IDS
-
-    return RULE_IDS
 
 
 def _show(value: Any) -> str:

@@ -15,11 +15,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
-
 from iamtui.core.actions.plan import AssumeRoot
 from iamtui.core.actions.secrets import SEEN
-from iamtui.core.session import RequestCounter, client_config
+from iamtui.core.session import (
+    DEFAULT_REGION,
+    Connection,
+    RequestCounter,
+    new_client,
+    open_session,
+)
 
 #: A session this close to expiry is replaced before a step uses it.
 RENEW_MARGIN = timedelta(seconds=60)
@@ -39,37 +43,26 @@ class _RootCounter:
         self.counter(event_name=event_name.replace("before-send.", f"before-send.{ROOT_PREFIX}", 1))
 
 
-def _session(settings: Any, **credentials: str) -> Any:
-    """A boto3 session with explicit credentials, the demo's static ones, or the profile's."""
-    if credentials:
-        return boto3.session.Session(**credentials)
-    if settings.static_credentials is not None:
-        key_id, secret = settings.static_credentials
-        return boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret)
-    return boto3.session.Session(profile_name=settings.profile)
-
-
-def regional_sts(conn: Any) -> Any:
+def regional_sts(conn: Connection) -> Any:
     """The connection's STS client, or a regional one when it is set to the global endpoint."""
     sts = conn.sts
     if urlparse(str(sts.meta.endpoint_url)).hostname != GLOBAL_STS_HOST:
         return sts
     region = str(sts.meta.region_name or "us-east-1")
-    client = _session(conn.settings).client(
+    return new_client(
+        open_session(conn.settings),
         "sts",
-        region_name=region,
+        region=region,
         endpoint_url=f"https://sts.{region}.amazonaws.com",
-        config=client_config(2),
+        count=conn.counter,
     )
-    client.meta.events.register("before-send", conn.counter)
-    return client
 
 
 class RootSessions:
     """IAM clients signed as member accounts' root, one session per (account, task policy)."""
 
-    def __init__(self, conn: Any) -> None:
-        """``conn`` is the session.Connection whose identity calls AssumeRoot."""
+    def __init__(self, conn: Connection) -> None:
+        """``conn`` is the connection whose identity calls AssumeRoot."""
         self.conn = conn
         self._clients: dict[AssumeRoot, tuple[Any, datetime]] = {}
         self._lock = threading.Lock()
@@ -88,19 +81,19 @@ class RootSessions:
             credentials = response["Credentials"]
             SEEN.add(str(credentials["SecretAccessKey"]))
             SEEN.add(str(credentials["SessionToken"]))
-            session = _session(
+            session = open_session(
                 self.conn.settings,
                 aws_access_key_id=str(credentials["AccessKeyId"]),
                 aws_secret_access_key=str(credentials["SecretAccessKey"]),
                 aws_session_token=str(credentials["SessionToken"]),
             )
-            client = session.client(
+            client = new_client(
+                session,
                 "iam",
-                region_name=str(self.conn.iam.meta.region_name or "us-east-1"),
+                region=str(self.conn.iam.meta.region_name or DEFAULT_REGION),
                 endpoint_url=self.conn.settings.endpoint_url,
-                config=client_config(2),
+                count=_RootCounter(self.conn.counter),
             )
-            client.meta.events.register("before-send", _RootCounter(self.conn.counter))
             expiration = credentials["Expiration"]
             if expiration.tzinfo is None:
                 expiration = expiration.replace(tzinfo=UTC)

@@ -22,7 +22,7 @@ from iamtui.core.findings import (
     rule,
 )
 from iamtui.core.ids import ActionId
-from iamtui.core.model import AccountSummary, CredentialReportRow, Part
+from iamtui.core.model import AccountSnapshot, AccountSummary, CredentialReportRow, Part
 from iamtui.core.rules._common import PASSWORD_POLICY, PROTECT_ROOT
 from iamtui.core.subjects import AccountSubject, Fix, RootKeySubject
 
@@ -32,6 +32,18 @@ HARDEN_ROOT_KEYS = (Fix(ActionId.ROOT_HARDEN, RootKeySubject()),)
 
 ROOT_SOURCES = (Part.ACCOUNT_SUMMARY, Part.CREDENTIAL_REPORT)
 NO_ROOT_ROW = "the credential report has no <root_account> row"
+#: AWS IAM User Guide, "Centrally manage root access for member accounts".
+CENTRAL_ROOT_ACCESS_DOC = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html"
+    "#id_root-user-access-management"
+)
+#: Why root.no-mfa does not apply to a member root without credentials (an info line).
+NO_MFA_BY_DESIGN = (
+    "root has no password and no access keys in a member account of an organization with "
+    "centralized root access: AWS removes member root credentials there, so root cannot sign in "
+    "and has no MFA by design (AWS: Centrally manage root access for member accounts, "
+    f"{CENTRAL_ROOT_ACCESS_DOC})"
+)
 
 
 def _root_row(ctx: Context) -> CredentialReportRow | None:
@@ -166,6 +178,41 @@ def password_policy(ctx: Context) -> Iterator[Finding]:
     }
     summary = "password policy weaker than CIS: " + "; ".join(weaknesses)
     yield ctx.finding(ctx.account(), summary, evidence=evidence)
+
+
+def root_without_credentials(snapshot: AccountSnapshot) -> bool:
+    """Root has neither a password nor an access key, as far as the loaded data can tell.
+
+    The report never says whether root has a password (``password_enabled`` is
+    ``not_supported``), so "no password" is: none enabled, or none ever used. Keys follow the
+    live summary when loaded (as root.access-keys does), else the report's key slots. Without a
+    root row nothing is known: False, so root.no-mfa keeps firing.
+    """
+    report = snapshot.credential_report
+    if report is None or part_missing(snapshot, Part.CREDENTIAL_REPORT):
+        return False
+    row = report.root or next((r for r in report.rows if r.is_root), None)
+    if row is None:
+        return False
+    no_password = row.password_enabled is False or (
+        not isinstance(row.password_enabled, bool)
+        and not isinstance(row.password_last_used, datetime)
+    )
+    summary = None if part_missing(snapshot, Part.ACCOUNT_SUMMARY) else snapshot.summary
+    keys = summary.access_keys_present if summary is not None else _has_keys(row)
+    return no_password and not keys
+
+
+def no_mfa_by_design(snapshot: AccountSnapshot, *, centrally_managed_member: bool) -> str | None:
+    """Why root.no-mfa does not apply (None: it does).
+
+    ``centrally_managed_member``: ListOrganizationsFeatures showed RootCredentialsManagement, or
+    answered AccountNotManagementOrDelegatedAdministrator (a member account, which may not read
+    the features). The call is not part of a scan: :mod:`iamtui.core.root` makes it.
+    """
+    if centrally_managed_member and root_without_credentials(snapshot):
+        return NO_MFA_BY_DESIGN
+    return None
 
 
 RULES: tuple[Rule, ...] = (no_mfa, access_keys, recently_used, password_policy)

@@ -1,27 +1,21 @@
-"""Root hardening: the steps that protect the account's root user, checked headlessly.
+"""The verified root-hardening steps: each one's verdict, evidence, why and how to fix it.
 
 Each :class:`Step` says pass, fail or unknown (never pass without data), with the exact values
 behind it and when they were true, the AWS best practice it serves, what iamtui can do itself
 (action ids the Actions framework implements) and what the operator must do in the console.
 
 The verdicts for root MFA, root keys, root use and the password policy come from the findings
-rules in :mod:`iamtui.core.rules.root`, so ``iamtui scan`` and this screen always agree. Two facts
-the overview does not load (the security alternate contact and centralized root access) come from
-:func:`load_root_state`, which makes only those calls; :func:`evaluate_root` is pure.
+rules in :mod:`iamtui.core.rules.root`, so ``iamtui scan`` and this screen agree; the extra live
+facts come from :mod:`.load`. :func:`evaluate_root` is pure; :func:`verify` reloads first.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
-
-import boto3
-import humanize
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
+from datetime import datetime
+from typing import Any
 
 from iamtui.core.findings import (
     Evaluation,
@@ -35,36 +29,22 @@ from iamtui.core.findings import (
     report_value,
 )
 from iamtui.core.ids import ActionId
-from iamtui.core.loader import (
-    DENIED_CODES,
-    Clock,
-    error_code,
-    load_account,
-    read_access_keys,
-    utcnow,
-)
+from iamtui.core.loader import Clock, load_account, utcnow
 from iamtui.core.model import (
     AccessKey,
     AccountSnapshot,
     CredentialReportRow,
     Part,
     PasswordPolicy,
-    Unavailable,
     User,
 )
 from iamtui.core.policy import analyse_trust, role_policies, user_policies
+from iamtui.core.root import render
+from iamtui.core.root.load import ROOT_TASK_DELETE_CREDENTIALS, RootExtra, load_root_state
 from iamtui.core.rules import root as root_rules
 from iamtui.core.rules._common import text_value
-from iamtui.core.session import Connection, client_config
+from iamtui.core.session import Connection
 from iamtui.core.settings import Settings, Thresholds
-
-T = TypeVar("T")
-
-ROOT_TASK_DELETE_CREDENTIALS = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
-CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
-ROOT_SESSIONS = "RootSessions"
-#: Error codes that answer a question rather than fail (the SDK model's names end in Exception).
-_NOT_SUPPORTED = frozenset({"NotImplemented", "UnknownOperation", "InvalidAction"})
 
 
 class Status(enum.StrEnum):
@@ -90,232 +70,6 @@ class StepId(enum.StrEnum):
     SECURITY_CONTACT = "account.security-contact"
     BREAK_GLASS = "account.break-glass"
     CENTRALIZED_ROOT_ACCESS = "org.centralized-root-access"
-
-
-class ExtraPart(enum.StrEnum):
-    """The live lookups :func:`load_root_state` adds to a snapshot."""
-
-    SECURITY_CONTACT = "security_contact"
-    ORGANIZATION = "organizations_features"
-    ROOT_KEYS = "root_access_keys"
-
-
-#: The calls each lookup of :func:`load_root_state` sends. The read-only policy iamtui prints is
-#: built from this table, and a test checks a load sends nothing else.
-ROOT_STATE_ACTIONS: Mapping[ExtraPart, tuple[str, ...]] = {
-    ExtraPart.SECURITY_CONTACT: ("account:GetAlternateContact",),
-    ExtraPart.ORGANIZATION: ("iam:ListOrganizationsFeatures",),
-    ExtraPart.ROOT_KEYS: ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"),
-}
-#: Lookups made only when signed in as root, whom no IAM policy restricts (not in the policy).
-ROOT_ONLY_PARTS = frozenset({ExtraPart.ROOT_KEYS})
-
-
-# --- what the extra calls found --------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Probe(Generic[T]):
-    """One live lookup: its answer (None: AWS said there is none) and when, or why it failed."""
-
-    value: T | None = None
-    checked_at: datetime | None = None
-    unavailable: Unavailable | None = None
-
-    @property
-    def ok(self) -> bool:
-        """AWS answered (possibly "none")."""
-        return self.unavailable is None
-
-
-@dataclass(frozen=True, slots=True)
-class SecurityContact:
-    """The account's SECURITY alternate contact: where AWS sends security notices."""
-
-    name: str
-    title: str
-    email: str
-    phone: str
-
-
-@dataclass(frozen=True, slots=True)
-class OrgRootAccess:
-    """What ``ListOrganizationsFeatures`` told about centralized root access."""
-
-    in_organization: bool
-    organization_id: str | None = None
-    #: Enabled features; None when this account may not read them (a member account).
-    features: frozenset[str] | None = frozenset()
-    #: Why the features are empty or unknown, in AWS's terms.
-    note: str = ""
-
-    @property
-    def credentials_management(self) -> bool | None:
-        """RootCredentialsManagement: the org may remove its members' root credentials."""
-        return None if self.features is None else CREDENTIALS_MANAGEMENT in self.features
-
-    @property
-    def root_sessions(self) -> bool | None:
-        """RootSessions: sts:AssumeRoot into member accounts is allowed."""
-        return None if self.features is None else ROOT_SESSIONS in self.features
-
-
-@dataclass(frozen=True, slots=True)
-class RootExtra:
-    """The live facts the overview snapshot lacks, each with its own time or failure."""
-
-    security_contact: Probe[SecurityContact]
-    organization: Probe[OrgRootAccess]
-    #: Root's access keys with ids: only root itself can list them.
-    root_keys: Probe[tuple[AccessKey, ...]]
-
-    @classmethod
-    def not_loaded(cls, reason: str) -> RootExtra:
-        """Every extra unavailable for one reason (e.g. evaluating a snapshot file offline)."""
-
-        def gone(part: ExtraPart) -> Probe[Any]:
-            return Probe(unavailable=Unavailable(part, reason, "NotLoaded"))
-
-        return cls(
-            gone(ExtraPart.SECURITY_CONTACT),
-            gone(ExtraPart.ORGANIZATION),
-            gone(ExtraPart.ROOT_KEYS),
-        )
-
-
-# --- loading the extras ----------------------------------------------------------------------
-
-
-def _normal(code: str) -> str:
-    return code.removesuffix("Exception")
-
-
-def _failure(part: ExtraPart, service: str, operation: str, exc: BaseException) -> Unavailable:
-    code = error_code(exc)
-    name = f"{service}:{operation}"
-    if code in DENIED_CODES:
-        return Unavailable(part, f"denied: the caller lacks {name}", code)
-    if isinstance(exc, ResponseParserError) or (code and _normal(code) in _NOT_SUPPORTED):
-        return Unavailable(part, f"{name} is not supported by this endpoint", "Unsupported")
-    if isinstance(exc, ClientError):
-        message = exc.response.get("Error", {}).get("Message", "")
-        return Unavailable(part, f"{name} failed: {code}: {message}".rstrip(": "), code)
-    return Unavailable(part, f"{name} failed: {exc}", type(exc).__name__)
-
-
-def _probe(
-    part: ExtraPart,
-    service: str,
-    operation: str,
-    fetch: Callable[[], T | None],
-    clock: Clock,
-    answers: Mapping[str, Callable[[], T | None]] | None = None,
-) -> Probe[T]:
-    """Run one call; codes in ``answers`` are facts (e.g. "not set"), other errors unavailable."""
-    checked = clock()
-    try:
-        return Probe(fetch(), checked)
-    except (ClientError, BotoCoreError, ResponseParserError) as exc:
-        code = error_code(exc)
-        answer = (answers or {}).get(_normal(code)) if code else None
-        if answer is not None:
-            return Probe(answer(), checked)
-        return Probe(checked_at=checked, unavailable=_failure(part, service, operation, exc))
-
-
-def account_client(conn: Connection) -> Any:
-    """An Account API client with the connection's credentials, endpoint and request counter."""
-    if getattr(conn, "account", None) is not None:
-        return conn.account
-    settings = conn.settings
-    if settings.static_credentials is not None:
-        key_id, secret = settings.static_credentials
-        session = boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret)
-    else:
-        session = boto3.session.Session(profile_name=settings.profile)
-    region = str(conn.iam.meta.region_name or "us-east-1")
-    if not region.startswith(("cn-", "us-gov-")):
-        region = "us-east-1"  # the Account API's home region in the commercial partition
-    client = session.client(
-        "account", region_name=region, endpoint_url=settings.endpoint_url, config=client_config(2)
-    )
-    client.meta.events.register("before-send", conn.counter)
-    return client
-
-
-def _security_contact(client: Any) -> SecurityContact:
-    raw = client.get_alternate_contact(AlternateContactType="SECURITY")["AlternateContact"]
-    return SecurityContact(
-        name=raw.get("Name", ""),
-        title=raw.get("Title", ""),
-        email=raw.get("EmailAddress", ""),
-        phone=raw.get("PhoneNumber", ""),
-    )
-
-
-def _org_features(iam: Any) -> OrgRootAccess:
-    raw = iam.list_organizations_features()
-    return OrgRootAccess(
-        in_organization=True,
-        organization_id=raw.get("OrganizationId"),
-        features=frozenset(raw.get("EnabledFeatures", ())),
-    )
-
-
-#: ListOrganizationsFeatures errors that are answers, not failures.
-ORG_ANSWERS: Mapping[str, Callable[[], OrgRootAccess]] = {
-    "OrganizationNotFound": lambda: OrgRootAccess(False, note="not in an AWS Organization"),
-    "ServiceAccessNotEnabled": lambda: OrgRootAccess(
-        True, note="trusted access for IAM is not enabled in AWS Organizations"
-    ),
-    "OrganizationNotInAllFeaturesMode": lambda: OrgRootAccess(
-        True, note="the organization does not have all features enabled"
-    ),
-    "AccountNotManagementOrDelegatedAdministrator": lambda: OrgRootAccess(
-        True,
-        features=None,
-        note="this is a member account: only the management account or the IAM delegated "
-        "administrator can read the centralized root access settings",
-    ),
-}
-
-
-def load_root_state(
-    conn: Connection,
-    snapshot: AccountSnapshot,
-    *,
-    clock: Clock = utcnow,
-    account: Any = None,
-) -> RootExtra:
-    """The extra calls the snapshot lacks; a denied or unsupported one becomes unknown."""
-    account = account if account is not None else account_client(conn)
-    contact: Probe[SecurityContact] = _probe(
-        ExtraPart.SECURITY_CONTACT,
-        "account",
-        "GetAlternateContact",
-        lambda: _security_contact(account),
-        clock,
-        {"ResourceNotFound": lambda: None},
-    )
-    org: Probe[OrgRootAccess] = _probe(
-        ExtraPart.ORGANIZATION,
-        "iam",
-        "ListOrganizationsFeatures",
-        lambda: _org_features(conn.iam),
-        clock,
-        ORG_ANSWERS,
-    )
-    if snapshot.caller is not None and snapshot.caller.is_root:
-        keys: Probe[tuple[AccessKey, ...]] = _probe(
-            ExtraPart.ROOT_KEYS, "iam", "ListAccessKeys", lambda: read_access_keys(conn.iam), clock
-        )
-    else:
-        keys = Probe(
-            unavailable=Unavailable(
-                ExtraPart.ROOT_KEYS, "root's key ids are listed only to root itself", "NotRoot"
-            )
-        )
-    return RootExtra(contact, org, keys)
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -400,25 +154,15 @@ class RootReport:
 
     def to_markdown(self) -> str:
         """A Markdown summary for a ticket or an audit file."""
-        return _render(self, markdown=True)
+        return render.report_text(self, markdown=True)
 
     def to_text(self) -> str:
         """The same summary as plain text for a terminal."""
-        return _render(self, markdown=False)
+        return render.report_text(self, markdown=False)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able data (dates ISO 8601 UTC)."""
-        return {
-            "account_id": self.account_id,
-            "alias": self.alias,
-            "evaluated_at": iso(self.evaluated_at),
-            "loaded_at": iso(self.loaded_at),
-            "source": self.source,
-            "caller_arn": self.caller_arn,
-            "hardened": self.hardened,
-            "counts": {status.value: n for status, n in self.counts().items()},
-            "steps": [_step_json(s) for s in self.steps],
-        }
+        return render.report_json(self)
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -574,6 +318,12 @@ def _step(
     return Step(step_id, TITLES[step_id], status, summary, WHY[step_id], reason=reason, **kwargs)
 
 
+def _centrally_managed_member(ctx: _Ctx) -> bool:
+    """The org has RootCredentialsManagement, or AWS said this is a member (features unreadable)."""
+    org = ctx.extra.organization.value if ctx.extra.organization.ok else None
+    return org is not None and org.in_organization and org.credentials_management is not False
+
+
 def _mfa(ctx: _Ctx) -> Step:
     status, finding, reason = ctx.verdict(root_rules.no_mfa)
     row = ctx.root_row
@@ -586,7 +336,15 @@ def _mfa(ctx: _Ctx) -> Step:
     }
     as_of, source = ctx.summary_or_report()
     text = "root user has no MFA"
-    if status is Status.PASS:
+    by_design = root_rules.no_mfa_by_design(
+        ctx.snapshot, centrally_managed_member=_centrally_managed_member(ctx)
+    )
+    if status is Status.FAIL and by_design is not None:
+        # Not a failure: there is no root credential for an MFA to guard (say why, with the org).
+        status, finding = Status.PASS, None
+        evidence["no_mfa_by_design"] = by_design
+        text = "root has no credentials (no password, no access keys): no MFA needed by design"
+    elif status is Status.PASS:
         kind, device = _mfa_kind(ctx)
         evidence["mfa_type"] = kind
         if device:
@@ -763,7 +521,7 @@ def _recent_use(ctx: _Ctx) -> Step:
         latest = max((u for u in uses if isinstance(u, datetime)), default=None)
         if latest is not None:
             evidence["last_used"] = iso(latest)
-            text += f" (last use {_ago(ctx.now, latest)} ago)"
+            text += f" (last use {render.ago(ctx.now, latest)} ago)"
         else:
             text += " (no recorded use)"
     if finding is not None:
@@ -1095,137 +853,3 @@ def _centralized(ctx: _Ctx) -> Step:
         manual=enable if org.in_organization else (),
         **common,
     )
-
-
-# --- rendering -------------------------------------------------------------------------------
-
-
-def _ago(now: datetime, when: datetime) -> str:
-    delta = max(now - when, timedelta(0))
-    return humanize.naturaldelta(delta)
-
-
-def _age(now: datetime, when: datetime) -> str:
-    """How old data is, for the report ("just now", "3 hours old")."""
-    if now - when < timedelta(minutes=1):
-        return "just now"
-    return f"{_ago(now, when)} old"
-
-
-def _value(value: EvidenceValue) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple):
-        return ", ".join(_value(v) for v in value) if value else "none"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
-def _evidence_lines(evidence: Evidence) -> Iterable[tuple[str, str]]:
-    for key, value in evidence.items():
-        if isinstance(value, tuple) and value and all(isinstance(v, Mapping) for v in value):
-            for i, item in enumerate(value, 1):
-                yield f"{key}[{i}]", _value(item)
-        else:
-            yield key, _value(value)
-
-
-def _render(report: RootReport, *, markdown: bool) -> str:
-    counts = report.counts()
-    name = f"{report.alias} ({report.account_id})" if report.alias else report.account_id
-    tally = ", ".join(f"{n} {status.value}" for status, n in counts.items())
-    verdict = "hardened" if report.hardened else "not hardened"
-    head = [
-        f"Account: {name}",
-        f"Evaluated: {iso(report.evaluated_at)}; data loaded {iso(report.loaded_at)} "
-        f"from {report.source}",
-        f"Caller: {report.caller_arn or 'unknown'}",
-        f"Result: {verdict}: {tally}",
-    ]
-    out: list[str] = []
-    if markdown:
-        out += ["# Root hardening", "", *(f"- {line}" for line in head), ""]
-    else:
-        out += ["Root hardening", *head, ""]
-    for step in report.steps:
-        out += _render_step(step, report.evaluated_at, markdown=markdown)
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _render_step(step: Step, now: datetime, *, markdown: bool) -> list[str]:
-    info = " (informational)" if step.informational else ""
-    when = (
-        f"as of {iso(step.as_of)} ({_age(now, step.as_of)}), from {step.source}"
-        if step.as_of
-        else f"no data ({step.source})"
-    )
-    lines: list[str] = []
-    if markdown:
-        lines += [
-            f"## {step.status.marker} {step.title}{info}",
-            "",
-            f"`{step.id}`: {step.summary}",
-            "",
-        ]
-        lines += [f"**Evidence** ({when}):", ""]
-        lines += [f"- {k}: `{v}`" for k, v in _evidence_lines(step.evidence)] or ["- none"]
-        lines += ["", f"**Why:** {step.why}", ""]
-        if step.remedies:
-            lines += ["**iamtui can:**", ""]
-            for r in step.remedies:
-                now_text = "available now" if r.available else "not available from this connection"
-                lines.append(f"- `{r.action}`: {r.summary}. Applies {r.when}; {now_text}.")
-            lines.append("")
-        if step.manual:
-            lines += ["**Do in AWS:**", ""]
-            lines += [f"{i}. {m}" for i, m in enumerate(step.manual, 1)]
-            lines.append("")
-        return lines
-    lines += [f"{step.status.marker} {step.title}{info}  ({step.id})", f"    {step.summary}"]
-    lines.append(f"    evidence ({when}):")
-    lines += [f"      {k}: {v}" for k, v in _evidence_lines(step.evidence)]
-    lines.append(f"    why: {step.why}")
-    for r in step.remedies:
-        now_text = "available now" if r.available else "not available from this connection"
-        lines.append(f"    iamtui can: {r.action}: {r.summary}; applies {r.when}; {now_text}")
-    lines += [f"    do in AWS: {m}" for m in step.manual]
-    lines.append("")
-    return lines
-
-
-def _json_value(value: EvidenceValue) -> Any:
-    if isinstance(value, tuple):
-        return [_json_value(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _json_value(v) for k, v in value.items()}
-    return value
-
-
-def _step_json(step: Step) -> dict[str, Any]:
-    return {
-        "id": step.id.value,
-        "title": step.title,
-        "status": step.status.value,
-        "informational": step.informational,
-        "summary": step.summary,
-        "reason": step.reason,
-        "why": step.why,
-        "as_of": iso(step.as_of) if step.as_of else None,
-        "source": step.source,
-        "evidence": _json_value(step.evidence),
-        "remedies": [
-            {
-                "action": r.action.value,
-                "summary": r.summary,
-                "when": r.when,
-                "available": r.available,
-                "reversible": r.reversible,
-                "params": _json_value(r.params),
-            }
-            for r in step.remedies
-        ],
-        "manual": list(step.manual),
-    }

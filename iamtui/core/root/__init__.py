@@ -1,0 +1,66 @@
+"""Root hardening: reading root state, judging the hardening steps, rendering the checklist.
+
+``load`` reads the live facts the overview snapshot lacks, ``steps`` judges each hardening step
+(pure, on the findings rules), ``render`` writes the checklist. The public names are re-exported
+here so callers import ``iamtui.core.root`` and need not know the layout.
+"""
+
+from __future__ import annotations
+
+from iamtui.core.root.load import (
+    CREDENTIALS_MANAGEMENT,
+    ORG_ANSWERS,
+    ROOT_ONLY_PARTS,
+    ROOT_SESSIONS,
+    ROOT_STATE_ACTIONS,
+    ROOT_TASK_DELETE_CREDENTIALS,
+    ExtraPart,
+    OrgRootAccess,
+    Probe,
+    RootExtra,
+    SecurityContact,
+    account_client,
+    load_root_state,
+)
+from iamtui.core.root.steps import (
+    PASSWORD_POLICY_PARAMS,
+    TITLES,
+    WHY,
+    Remedy,
+    RootReport,
+    Status,
+    Step,
+    StepId,
+    evaluate_root,
+    password_policy_params,
+    proposed_password_policy,
+    verify,
+)
+
+__all__ = [
+    "CREDENTIALS_MANAGEMENT",
+    "ORG_ANSWERS",
+    "PASSWORD_POLICY_PARAMS",
+    "ROOT_ONLY_PARTS",
+    "ROOT_SESSIONS",
+    "ROOT_STATE_ACTIONS",
+    "ROOT_TASK_DELETE_CREDENTIALS",
+    "TITLES",
+    "WHY",
+    "ExtraPart",
+    "OrgRootAccess",
+    "Probe",
+    "Remedy",
+    "RootExtra",
+    "RootReport",
+    "SecurityContact",
+    "Status",
+    "Step",
+    "StepId",
+    "account_client",
+    "evaluate_root",
+    "load_root_state",
+    "password_policy_params",
+    "proposed_password_policy",
+    "verify",
+]
