@@ -32,12 +32,16 @@ class SnapshotError(ValueError):
 
 
 def dumps(snapshot: AccountSnapshot) -> str:
-    """The file's text: a small header, then the snapshot."""
+    """The file's text: a small header, then the snapshot (SnapshotError if it cannot be saved)."""
+    try:
+        data = codec.encode(snapshot, "snapshot")
+    except codec.CodecError as exc:
+        raise SnapshotError(f"cannot save the snapshot: {exc}") from None
     document = {
         "format": FORMAT,
         "version": VERSION,
         "written_by": f"iamtui {__version__}",
-        "snapshot": codec.encode(snapshot, "snapshot"),
+        "snapshot": data,
     }
     return json.dumps(document, indent=1, sort_keys=False)
 
