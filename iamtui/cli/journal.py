@@ -122,7 +122,11 @@ def list_entries(journal_path: Path | None, fmt: str) -> None:
 @action_errors
 def show(entry_id: str, journal_path: Path | None, fmt: str) -> None:
     """Show one entry: its plan, each step's outcome, and what cannot be undone."""
-    entry = _journal(journal_path).entry(entry_id)
+    store = _journal(journal_path)
+    verification = store.verify()
+    if not verification.ok:  # what follows may be incomplete or forged: say so first
+        click.echo(f"iamtui: warning: {verification.message()}", err=True)
+    entry = store.entry(entry_id)
     if fmt == "json":
         click.echo(json.dumps(entry.to_json(), indent=2))
         return
@@ -150,11 +154,35 @@ def show(entry_id: str, journal_path: Path | None, fmt: str) -> None:
 @journal_option
 @one_line_errors
 def verify(journal_path: Path | None) -> None:
-    """Check the hash chain; exit 1 naming the first bad record."""
+    """Check the hash chain; exit 1 naming the first bad record (2 when there is no journal)."""
     verification = _journal(journal_path).verify()
+    if verification.ok and not verification.exists:
+        raise UserError(f"no journal at {verification.path}: nothing to verify")
     click.echo(verification.message(), err=not verification.ok)
     if not verification.ok:
         sys.exit(EXIT_PROBLEM)
+
+
+@journal.command("repair")
+@journal_option
+@one_line_errors
+@action_errors
+def repair(journal_path: Path | None) -> None:
+    """Cut off a torn last record (a full disk, a crash mid-write), keeping a copy of the file.
+
+    Only an incomplete last line is cut; an edited, dropped or reordered record is evidence and
+    is left for you to look at. A record saying what was cut is appended, so the chain verifies.
+    """
+    store = _journal(journal_path)
+    done = store.repair()
+    if done is None:
+        click.echo(f"{store.verify().message()}: nothing to repair")
+        return
+    click.echo(f"journal {done.path}: record {done.record} was torn: {done.describe()}")
+    click.echo(f"  it held: {done.shown()}")
+    click.echo(f"  the original file is kept as {done.copy} (owner-only)")
+    click.echo(f"  cut it off and appended record {done.record} saying so")
+    click.echo(store.verify().message())
 
 
 @journal.command("undo")

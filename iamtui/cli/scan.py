@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from datetime import UTC, datetime
@@ -65,6 +66,7 @@ def scan(
     """Report the account's IAM findings against the AWS best-practices checklist."""
     from iamtui.cli.loading import open_account
     from iamtui.core import output as render
+    from iamtui.core.files import write_private
     from iamtui.core.findings import Severity, evaluate
     from iamtui.core.settings import load_settings
 
@@ -84,12 +86,13 @@ def scan(
             text = ""
         if fmt == "table":
             if output is not None:
-                with output.open("w", encoding="utf-8") as fh:
-                    render.render_table(evaluation, snap, Console(file=fh, width=160))
+                buffer = io.StringIO()
+                render.render_table(evaluation, snap, Console(file=buffer, width=160))
+                write_private(output, buffer.getvalue())
             else:
                 render.render_table(evaluation, snap, Console(file=sys.stdout))
         elif output is not None:
-            output.write_text(text, encoding="utf-8")
+            write_private(output, text)
         else:
             click.echo(text, nl=False)
     if fail_on is not None and render.exceeds(evaluation, Severity.parse(fail_on)):

@@ -17,10 +17,12 @@ head can forge a consistent journal. Ship it off the machine for that guarantee.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,13 +35,17 @@ import platformdirs
 
 from iamtui.core.actions.plan import JSON, Plan
 from iamtui.core.actions.secrets import redact
+from iamtui.core.files import write_private
 
 FORMAT_VERSION = 1
 GENESIS = "0" * 64
+#: Records after which the head is fsynced: a crash never leaves the head behind the last one.
+BOUNDARIES = frozenset({"begin", "end", "repair"})
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
-#: Paths this process holds the writer lock for (flock conflicts inside one process too).
-_HELD: set[Path] = set()
+#: Journal files (device, inode) this process holds the writer lock of (flock conflicts inside
+#: one process too).
+_HELD: set[tuple[int, int]] = set()
 #: Entries this process is executing right now (shown as running, not interrupted).
 _ACTIVE: set[str] = set()
 
@@ -95,6 +101,10 @@ class Verification:
     #: The head is behind the last records (a write or the machine was interrupted): harmless,
     #: the chain still covers them, and the next writer repairs it.
     head_lags: bool = False
+    #: The problem is only an incomplete last line (``iamtui journal repair`` cuts it off).
+    torn: bool = False
+    #: Whether the journal file exists (a missing file is no journal, not an empty chain).
+    exists: bool = True
 
     @property
     def ok(self) -> bool:
@@ -103,6 +113,8 @@ class Verification:
 
     def message(self) -> str:
         """One line for the operator."""
+        if self.problem is None and not self.exists:
+            return f"journal {self.path}: no journal here (the file does not exist)"
         if self.problem is None:
             lag = " (head was behind: an interrupted write)" if self.head_lags else ""
             return f"journal {self.path}: {self.records} records, chain intact{lag}"
@@ -138,10 +150,11 @@ def _scan(path: Path) -> _Scan:
         head_text: str | None = _head_path(path).read_text()
     except FileNotFoundError:
         head_text = None
+    exists = True
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        data = b""
+        data, exists = b"", False
     lines = data.split(b"\n")
     tail = lines.pop()  # after the last newline: empty unless a write was torn
     prev = GENESIS
@@ -169,17 +182,25 @@ def _scan(path: Path) -> _Scan:
         hashes.append(prev)
     if tail:
         number = len(records) + 1
-        return bad(number, f"record {number} is incomplete (a torn write)")
-    return _Scan(records, hashes, _check_head(path, hashes, head_text))
+        problem = f"record {number} is incomplete (a torn write; 'iamtui journal repair' cuts it)"
+        return _Scan(records, hashes, Verification(path, len(records), problem, number, torn=True))
+    verification = _check_head(path, records, hashes, head_text)
+    if not exists:
+        verification = dataclasses.replace(verification, exists=False)
+    return _Scan(records, hashes, verification)
 
 
-def _check_head(path: Path, hashes: Sequence[str], head_text: str | None) -> Verification:
+def _check_head(
+    path: Path, records: Sequence[Mapping[str, Any]], hashes: Sequence[str], head_text: str | None
+) -> Verification:
     count = len(hashes)
     try:
         if head_text is None:
             raise FileNotFoundError
         head = json.loads(head_text)
-        head_count, head_hash = int(head["records"]), str(head["hash"])
+        head_count, head_hash = head["records"], head["hash"]
+        if type(head_count) is not int or head_count < 0 or not isinstance(head_hash, str):
+            raise TypeError
     except FileNotFoundError:
         if count == 0:
             return Verification(path, 0)
@@ -198,6 +219,18 @@ def _check_head(path: Path, hashes: Sequence[str], head_text: str | None) -> Ver
             f"the journal ends at record {count} but its head records {head_count}: "
             "records were cut off the end",
             count + 1,
+        )
+    # The head is fsynced at every boundary record, so a crash leaves it at worst at the last
+    # boundary before the final record: further back, records were cut and the head rewritten.
+    floor = max((n for n in range(1, count) if records[n - 1].get("kind") in BOUNDARIES), default=0)
+    if head_count < floor:
+        return Verification(
+            path,
+            count,
+            f"the journal head was rolled back to record {head_count} of {count} (an interrupted "
+            f"write leaves it at record {floor} or later): records were cut off or it was "
+            "rewritten",
+            head_count + 1,
         )
     expected = hashes[head_count - 1] if head_count else GENESIS
     if head_hash != expected:
@@ -444,17 +477,17 @@ class Journal:
 
     def holder(self) -> int | None:
         """The pid of another process holding the writer lock, or None when free (or ours)."""
-        if self.path.resolve() in _HELD:
-            return None
-        lock = _lock_path(self.path.resolve())
-        if not lock.exists():
-            return None
-        fd = os.open(lock, os.O_RDONLY)
         try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            if _identity(os.fstat(fd)) in _HELD:
+                return None
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
-                return _read_pid(lock) or -1
+                return _read_pid(_lock_path(self.path)) or -1
             fcntl.flock(fd, fcntl.LOCK_UN)
             return None
         finally:
@@ -463,6 +496,69 @@ class Journal:
     def writer(self) -> JournalWriter:
         """Take the writer lock (refused with JournalBusy when another iamtui holds it)."""
         return JournalWriter(self)
+
+    def repair(self, *, clock: Any = utc_now) -> Repair | None:
+        """Cut a torn last record off, keeping a 0600 copy of the file, and record the repair.
+
+        None when there is nothing to repair; JournalDamaged when the damage is more than a torn
+        tail (an edited or dropped record is evidence, and is never "repaired" away).
+        """
+        if not self.path.exists():
+            raise JournalError(f"no journal at {self.path}: nothing to repair")
+        with JournalWriter(self, clock=clock, repair=True) as writer:
+            return writer.repaired
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """What ``journal repair`` cut off: the torn record's bytes and where the original is kept."""
+
+    path: Path
+    #: Number (1-based) the torn record would have had; the repair record takes it.
+    record: int
+    torn: bytes
+    copy: Path
+
+    def describe(self) -> str:
+        """What the torn bytes were, as far as they tell (kind, entry, step)."""
+        text = self.torn.decode("utf-8", errors="replace")
+        kind = re.search(r'"kind":"(\w+)"', text)
+        entry = re.search(r'"entry":"([0-9a-z-]+)"', text)
+        step = re.search(r'"step":(\d+)', text)
+        what = f"a {kind.group(1)} record" if kind else "a record"
+        if entry:
+            what += f" of entry {entry.group(1)}"
+        if step:
+            what += f", step {int(step.group(1)) + 1}"
+        return f"{what} ({len(self.torn)} bytes written of it)"
+
+    def shown(self, limit: int = 200) -> str:
+        """The torn bytes as text, shortened for one line."""
+        text = self.torn.decode("utf-8", errors="replace")
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cut_torn_tail(path: Path, clock: Any) -> Repair | None:
+    """Keep a copy of the file, then cut its incomplete last line (the caller holds the lock)."""
+    verification = _scan(path).verification
+    if not verification.torn:
+        return None
+    data = path.read_bytes()
+    keep = data.rfind(b"\n") + 1
+    stamp = f"{clock().astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    copy = path.with_name(f"{path.name}.torn-{stamp}")
+    n = 1
+    while copy.exists():
+        n += 1
+        copy = path.with_name(f"{path.name}.torn-{stamp}-{n}")
+    write_private(copy, data)
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, keep)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return Repair(path, verification.records + 1, data[keep:], copy)
 
 
 def _read_pid(lock: Path) -> int | None:
@@ -484,19 +580,29 @@ def new_entry_id(now: datetime, taken: set[str]) -> str:
 class JournalWriter:
     """The single writer of a journal: holds the lock, appends fsynced, chained records."""
 
-    def __init__(self, journal: Journal, *, clock: Any = utc_now) -> None:
-        """Lock, verify the tail and repair a lagging head; refuses a damaged journal."""
+    def __init__(self, journal: Journal, *, clock: Any = utc_now, repair: bool = False) -> None:
+        """Lock, verify the tail and repair a lagging head; refuses a damaged journal.
+
+        ``repair`` first cuts a torn last record off (see :meth:`Journal.repair`) and then
+        appends a ``repair`` record saying what was cut, so the chain stays verifiable.
+        """
         self.journal = journal
         self.path = journal.path
         self.clock = clock
+        #: What a repair cut off (None: nothing).
+        self.repaired: Repair | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lock_fd = _acquire(self.path)
         try:
+            if repair:
+                self.repaired = _cut_torn_tail(self.path, clock)
+            self._file = _identity(os.fstat(self._lock_fd))
             scan = _scan(self.path)
             if not scan.verification.ok:
+                hint = "repair" if scan.verification.torn else "verify"
                 raise JournalDamaged(
                     f"journal {self.path} is damaged ({scan.verification.problem}): "
-                    "run 'iamtui journal verify'; nothing was written"
+                    f"run 'iamtui journal {hint}'; nothing was written"
                 )
             self._seq = len(scan.records)
             self._prev = scan.hashes[-1] if scan.hashes else GENESIS
@@ -505,11 +611,23 @@ class JournalWriter:
                 self._write_head()
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except BaseException:
-            _release(self.path, self._lock_fd)
+            _release(self._lock_fd)
             raise
         self._closed = False
         #: Entries begun here and not ended: interrupted once this writer closes.
         self._open: set[str] = set()
+        if self.repaired is not None:
+            cut = self.repaired
+            self._append(
+                {
+                    "kind": "repair",
+                    "cut_record": cut.record,
+                    "cut_bytes": len(cut.torn),
+                    "cut_sha256": hashlib.sha256(cut.torn).hexdigest(),
+                    "cut_text": cut.shown(4000),
+                    "copy": cut.copy.name,
+                }
+            )
 
     # --- records ---------------------------------------------------------------------------
 
@@ -585,6 +703,16 @@ class JournalWriter:
     def _append(self, record: dict[str, JSON]) -> None:
         if self._closed:
             raise JournalError(f"journal {self.path} writer is closed")
+        try:
+            still = _identity(self.path.stat()) == self._file
+        except OSError:
+            still = False
+        if not still:
+            self._closed = True
+            raise JournalError(
+                f"journal {self.path} was deleted or replaced while iamtui was writing it; "
+                "nothing more is written"
+            )
         record = redact(record)
         record.update(v=FORMAT_VERSION, seq=self._seq + 1, prev=self._prev)
         record.setdefault("time", self.clock().isoformat())
@@ -599,11 +727,18 @@ class JournalWriter:
             self._closed = True
             raise JournalError(
                 f"journal {self.path}: write failed ({exc.strerror or exc}); the journal is "
-                "closed for writing: run `iamtui journal verify` before acting again"
+                "closed for writing: run 'iamtui journal repair' before acting again"
             ) from exc
         self._seq += 1
         self._prev = line_hash(line)
-        self._write_head(durable=record.get("kind") in ("begin", "end"))
+        try:
+            self._write_head(durable=record.get("kind") in BOUNDARIES)
+        except OSError as exc:  # the record is on disk; a head left behind is only a lag
+            self._closed = True
+            raise JournalError(
+                f"journal {self.path}: could not update its head ({exc.strerror or exc}); "
+                "the journal is closed for writing"
+            ) from exc
 
     def _write_head(self, *, durable: bool = True) -> None:
         """Atomically replace the head; fsynced at entry boundaries (a lag is only a lag)."""
@@ -634,7 +769,7 @@ class JournalWriter:
         self._closed = True
         _ACTIVE.difference_update(self._open)
         os.close(self._fd)
-        _release(self.path, self._lock_fd)
+        _release(self._lock_fd)
 
     def __enter__(self) -> JournalWriter:
         return self
@@ -649,28 +784,51 @@ class JournalWriter:
 
 
 def _acquire(path: Path) -> int:
-    """The exclusive, non-blocking writer lock; JournalBusy names the holder's pid."""
-    key = path.resolve()
-    lock = _lock_path(key)  # resolved: two spellings of one journal share one lock
-    if key in _HELD:
-        raise JournalBusy(f"journal {path} is already open for writing in this iamtui")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        pid = _read_pid(lock)
-        os.close(fd)
-        holder = f"pid {pid}" if pid else "unknown pid"
-        raise JournalBusy(f"journal {path} is in use by another iamtui ({holder})") from None
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode())
-    _HELD.add(key)
-    return fd
+    """The exclusive, non-blocking writer lock on the journal file itself.
+
+    Locking the file (not a sidecar a user can delete) means every name of it (a symlink, a
+    hard link) shares the one lock; after locking, the name must still lead to the locked file,
+    or the journal was replaced meanwhile and the lock is taken again on the new one.
+    """
+    for _ in range(5):
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+        key = _identity(os.fstat(fd))
+        if key in _HELD:
+            os.close(fd)
+            raise JournalBusy(f"journal {path} is already open for writing in this iamtui")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            pid = _read_pid(_lock_path(path))
+            holder = f"pid {pid}" if pid else "unknown pid"
+            raise JournalBusy(f"journal {path} is in use by another iamtui ({holder})") from None
+        try:
+            same = _identity(path.stat()) == key
+        except FileNotFoundError:
+            same = False
+        if not same:  # deleted or replaced between open and lock: lock the new file instead
+            os.close(fd)
+            continue
+        _HELD.add(key)
+        with contextlib.suppress(OSError):  # who holds it, for the busy message only
+            pid_fd = os.open(_lock_path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(pid_fd, str(os.getpid()).encode())
+            finally:
+                os.close(pid_fd)
+        return fd
+    raise JournalBusy(f"journal {path} keeps being replaced while iamtui tries to lock it")
 
 
-def _release(path: Path, fd: int) -> None:
-    _HELD.discard(path.resolve())
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    """Which file this is, whatever its name: device and inode."""
+    return (st.st_dev, st.st_ino)
+
+
+def _release(fd: int) -> None:
     with contextlib.suppress(OSError):
+        _HELD.discard(_identity(os.fstat(fd)))
         fcntl.flock(fd, fcntl.LOCK_UN)
     os.close(fd)
 

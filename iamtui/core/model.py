@@ -24,6 +24,9 @@ PolicyDocument = Mapping[str, Any]
 class Missing(enum.Enum):
     """Why the credential report has no value, so rules can tell "never" from "unknown"."""
 
+    #: Saved as ``{"missing": "N/A"}`` so a file tells the reason from a real value.
+    __codec_tag__ = "missing"
+
     NOT_APPLICABLE = "N/A"
     NO_INFORMATION = "no_information"
     NOT_SUPPORTED = "not_supported"

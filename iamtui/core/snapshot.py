@@ -1,157 +1,127 @@
 """Saving a loaded account as versioned JSON and loading it back offline.
 
-The converter walks the model's type hints, so a new model field is saved and loaded without
-touching this file. A file that is not JSON, not an iamtui snapshot, or of another version fails
-with :class:`SnapshotError`: one line naming the file and the problem.
+The codec (:mod:`iamtui.core.codec`) walks the model's type hints, so a new model field is saved
+and loaded without touching this file. A snapshot file comes from outside and is read as hostile:
+a file that is not JSON, too deeply nested, not an iamtui snapshot, of another version, missing a
+section or holding a value of the wrong type (a naive time, an unknown ``missing`` reason) fails
+with :class:`SnapshotError`: one line naming the file and the problem. Files are written 0600:
+they map the whole account.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import json
-import os
-import types
-import typing
-from collections.abc import Mapping
-from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from iamtui import __version__
-from iamtui.core import model
+from iamtui.core import codec
+from iamtui.core.files import write_private
 from iamtui.core.model import AccountSnapshot
 
 FORMAT = "iamtui.snapshot"
 VERSION = 1
+#: Deepest nesting a snapshot may hold: the model needs about 15 levels (policy conditions).
+MAX_DEPTH = 64
+#: AWS account aliases are at most 63 characters.
+MAX_ALIAS = 63
 
 
 class SnapshotError(ValueError):
     """A snapshot file cannot be used; the message is one line for the operator."""
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls, vars(model))
-
-
-def to_data(value: Any) -> Any:
-    """Model object -> JSON-able data (datetimes as ISO strings, Missing as its report text)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, model.Missing):
-        return {"missing": value.value}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Mapping):
-        return {str(k): to_data(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [to_data(v) for v in value]
-    return value
-
-
-def from_data(tp: Any, data: Any, where: str = "snapshot") -> Any:
-    """JSON data -> an instance of the type hint ``tp``; raises SnapshotError naming the field."""
-    origin = typing.get_origin(tp)
-    if tp is Any:
-        return data
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(tp)
-        if data is None and type(None) in options:
-            return None
-        if isinstance(data, dict) and "missing" in data and model.Missing in options:
-            return model.Missing(data["missing"])
-        for option in options:
-            if option in (type(None), model.Missing):
-                continue
-            try:
-                return from_data(option, data, where)
-            except SnapshotError:
-                continue
-        raise SnapshotError(f"{where}: unexpected value {data!r}")
-    if origin is tuple:
-        item = typing.get_args(tp)[0]
-        _expect(data, list, where)
-        return tuple(from_data(item, v, f"{where}[{i}]") for i, v in enumerate(data))
-    if origin in (Mapping, dict, typing.Mapping) or tp in (Mapping, dict):
-        args = typing.get_args(tp) or (str, Any)
-        _expect(data, dict, where)
-        return {k: from_data(args[1], v, f"{where}.{k}") for k, v in data.items()}
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        _expect(data, dict, where)
-        hints = _hints(tp)
-        kwargs = {}
-        for f in dataclasses.fields(tp):
-            if f.name in data:
-                kwargs[f.name] = from_data(hints[f.name], data[f.name], f"{where}.{f.name}")
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise SnapshotError(f"{where}: missing field {f.name!r}")
-        return tp(**kwargs)
-    if tp is datetime:
-        _expect(data, str, where)
-        try:
-            return datetime.fromisoformat(data)
-        except ValueError as exc:
-            raise SnapshotError(f"{where}: not a date: {data!r}") from exc
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        try:
-            return tp(data)
-        except ValueError as exc:
-            raise SnapshotError(f"{where}: unknown value {data!r}") from exc
-    if tp is float and isinstance(data, int):
-        return float(data)
-    if isinstance(tp, type):
-        _expect(data, tp, where)
-        if tp is int and isinstance(data, bool):
-            raise SnapshotError(f"{where}: expected int, got {data!r}")
-    return data
-
-
-def _expect(data: Any, kind: type, where: str) -> None:
-    if not isinstance(data, kind):
-        raise SnapshotError(f"{where}: expected {kind.__name__}, got {type(data).__name__}")
-
-
 def dumps(snapshot: AccountSnapshot) -> str:
-    """The file's text: a small header, then the snapshot."""
+    """The file's text: a small header, then the snapshot (SnapshotError if it cannot be saved)."""
+    try:
+        data = codec.encode(snapshot, "snapshot")
+    except codec.CodecError as exc:
+        raise SnapshotError(f"cannot save the snapshot: {exc}") from None
     document = {
         "format": FORMAT,
         "version": VERSION,
         "written_by": f"iamtui {__version__}",
-        "snapshot": to_data(snapshot),
+        "snapshot": data,
     }
     return json.dumps(document, indent=1, sort_keys=False)
 
 
 def loads(text: str, where: str = "snapshot") -> AccountSnapshot:
-    """Parse a snapshot file's text, checking it is ours and of a version we read."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{where}: not JSON (line {exc.lineno}): {exc.msg}") from exc
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+    """Parse a snapshot file's text, checking it is ours, of a version we read, and complete."""
+    document = _parse(text, where)
+    if not isinstance(document, dict):
+        raise SnapshotError(
+            f"{where}: not an iamtui snapshot (the top level is {_kind(document)}, not an object)"
+        )
+    if document.get("format") != FORMAT:
         raise SnapshotError(f'{where}: not an iamtui snapshot (no "format": "{FORMAT}")')
     if document.get("version") != VERSION:
         raise SnapshotError(
-            f"{where}: snapshot version {document.get('version')!r} is not supported "
+            f"{where}: snapshot version {_version(document.get('version'))} is not supported "
             f"(this iamtui reads version {VERSION}); re-save it with this version"
         )
-    result: AccountSnapshot = from_data(AccountSnapshot, document.get("snapshot"), where)
-    return result
+    if "snapshot" not in document:
+        raise SnapshotError(f'{where}: no "snapshot" section')
+    try:
+        # complete: a left-out section ("users") is damage, not an account without users.
+        snapshot = codec.decode(AccountSnapshot, document["snapshot"], "snapshot", complete=True)
+    except codec.CodecError as exc:
+        raise SnapshotError(f"{where}: {exc}") from None
+    if snapshot.alias is not None and not 0 < len(snapshot.alias) <= MAX_ALIAS:
+        # AWS allows 3-63 characters; a huge one is hostile and makes every title slow to draw.
+        raise SnapshotError(
+            f"{where}: snapshot.alias: {len(snapshot.alias)} characters (AWS allows {MAX_ALIAS})"
+        )
+    return snapshot
+
+
+def _parse(text: str, where: str) -> Any:
+    """JSON text to data, with hostile input (huge numbers, deep nesting) as one-line errors."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"{where}: not JSON (line {exc.lineno}): {exc.msg}") from None
+    except RecursionError:
+        raise SnapshotError(f"{where}: nested too deeply to be a snapshot") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        problem = str(exc).split(";")[0].split("\n")[0]
+        raise SnapshotError(f"{where}: not a usable JSON value: {problem}") from None
+    if _depth_exceeds(document, MAX_DEPTH):
+        raise SnapshotError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+    return document
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether containers nest deeper than ``limit`` (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), "null" if value is None else "a number"
+    )
+
+
+def _version(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 20 else text[:19] + "…"
 
 
 def save(snapshot: AccountSnapshot, path: Path) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves half a snapshot."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(dumps(snapshot))
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
+    """Write atomically and owner-only (0600): a crash never leaves half a snapshot."""
+    write_private(path, dumps(snapshot))
 
 
 def load(path: Path) -> AccountSnapshot:

@@ -3,8 +3,9 @@
 A :class:`Plan` is an ordered list of :class:`Step` objects. Each step is exactly one IAM API call
 with the checks that must hold right before it (:class:`Check`), the check that tells afterwards
 whether it took effect, and the calls that undo it (:class:`InverseStep`) or the reason it cannot
-be undone. Plans serialise to JSON (``to_json``/``from_json``) and never contain a secret: values
-that are secret or only known at run time are placeholders the executor fills in.
+be undone. Plans serialise to JSON through :mod:`iamtui.core.codec` (``to_json``/``from_json``)
+and never contain a secret: values that are secret or only known at run time are placeholders the
+executor fills in.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, TypeAlias
 
 from botocore import xform_name
 
+from iamtui.core import codec
 from iamtui.core.ids import ActionId
 
 #: JSON-able data (params, expected values, saved state).
@@ -53,8 +55,8 @@ class ApiCall:
 
     operation: str
     params: Mapping[str, JSON] = field(default_factory=dict)
-    #: The boto3 service (``iam``, ``account``); IAM unless said otherwise.
-    service: str = "iam"
+    #: The boto3 service (``iam``, ``account``); IAM unless said otherwise (and then not saved).
+    service: str = field(default="iam", metadata=codec.OMIT_DEFAULT)
 
     @property
     def action(self) -> str:
@@ -76,17 +78,12 @@ class ApiCall:
 
     def to_json(self) -> JSON:
         """Plain data (``service`` only when it is not IAM, so older plans read the same)."""
-        data: dict[str, JSON] = {"operation": self.operation, "params": dict(self.params)}
-        if self.service != "iam":
-            data["service"] = self.service
-        return data
+        return codec.encode(self, "call")
 
     @classmethod
     def from_json(cls, data: JSON) -> ApiCall:
-        """Back from plain data."""
-        return cls(
-            str(data["operation"]), dict(data.get("params") or {}), str(data.get("service", "iam"))
-        )
+        """Back from plain data (CodecError, a ValueError, when it does not fit)."""
+        return codec.decode(cls, data, "call")
 
 
 def _short(value: JSON, limit: int) -> str:
@@ -107,27 +104,6 @@ class Check:
     description: str
     op: Op = Op.EQ
 
-    def to_json(self) -> JSON:
-        """Plain data."""
-        return {
-            "probe": self.probe,
-            "params": dict(self.params),
-            "expect": self.expect,
-            "op": self.op.value,
-            "description": self.description,
-        }
-
-    @classmethod
-    def from_json(cls, data: JSON) -> Check:
-        """Back from plain data."""
-        return cls(
-            probe=str(data["probe"]),
-            params=dict(data.get("params") or {}),
-            expect=data.get("expect"),
-            description=str(data.get("description", "")),
-            op=Op(data.get("op", "eq")),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class InverseStep:
@@ -141,30 +117,6 @@ class InverseStep:
     reversible: bool = True
     irreversible_reason: str = ""
 
-    def to_json(self) -> JSON:
-        """Plain data."""
-        return {
-            "call": self.call.to_json(),
-            "description": self.description,
-            "preconditions": [c.to_json() for c in self.preconditions],
-            "effect": self.effect.to_json() if self.effect else None,
-            "reversible": self.reversible,
-            "irreversible_reason": self.irreversible_reason,
-        }
-
-    @classmethod
-    def from_json(cls, data: JSON) -> InverseStep:
-        """Back from plain data."""
-        effect = data.get("effect")
-        return cls(
-            call=ApiCall.from_json(data["call"]),
-            description=str(data.get("description", "")),
-            preconditions=tuple(Check.from_json(c) for c in data.get("preconditions") or ()),
-            effect=Check.from_json(effect) if effect else None,
-            reversible=bool(data.get("reversible", True)),
-            irreversible_reason=str(data.get("irreversible_reason", "")),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -173,15 +125,6 @@ class Target:
     kind: str
     name: str
     arn: str
-
-    def to_json(self) -> JSON:
-        """Plain data."""
-        return {"kind": self.kind, "name": self.name, "arn": self.arn}
-
-    @classmethod
-    def from_json(cls, data: JSON) -> Target:
-        """Back from plain data."""
-        return cls(str(data["kind"]), str(data["name"]), str(data["arn"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,23 +138,6 @@ class AssumeRoot:
     account: str
     task_policy_arn: str
     duration_seconds: int = 900
-
-    def to_json(self) -> JSON:
-        """Plain data."""
-        return {
-            "account": self.account,
-            "task_policy_arn": self.task_policy_arn,
-            "duration_seconds": self.duration_seconds,
-        }
-
-    @classmethod
-    def from_json(cls, data: JSON) -> AssumeRoot:
-        """Back from plain data."""
-        return cls(
-            str(data["account"]),
-            str(data["task_policy_arn"]),
-            int(data.get("duration_seconds", 900)),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +162,7 @@ class Step:
     #: Poll this operation after the call until it reports completion (service-linked roles).
     wait: str | None = None
     #: Run the call and its checks as another account's root (None: the session's credentials).
-    as_root: AssumeRoot | None = None
+    as_root: AssumeRoot | None = field(default=None, metadata=codec.OMIT_DEFAULT)
 
     @property
     def reversible(self) -> bool:
@@ -248,42 +174,6 @@ class Step:
         """Deletes a whole principal: confirmed by typing even when undoable."""
         return self.call.operation in PRINCIPAL_DELETIONS
 
-    def to_json(self) -> JSON:
-        """Plain data."""
-        return {
-            "call": self.call.to_json(),
-            "description": self.description,
-            "target": self.target,
-            "preconditions": [c.to_json() for c in self.preconditions],
-            "effect": self.effect.to_json() if self.effect else None,
-            "inverse": [i.to_json() for i in self.inverse],
-            "irreversible_reason": self.irreversible_reason,
-            "loss": self.loss,
-            "undoes_step": self.undoes_step,
-            "wait": self.wait,
-            **({"as_root": self.as_root.to_json()} if self.as_root else {}),
-        }
-
-    @classmethod
-    def from_json(cls, data: JSON) -> Step:
-        """Back from plain data."""
-        effect = data.get("effect")
-        undoes = data.get("undoes_step")
-        as_root = data.get("as_root")
-        return cls(
-            call=ApiCall.from_json(data["call"]),
-            description=str(data.get("description", "")),
-            target=int(data.get("target", 0)),
-            preconditions=tuple(Check.from_json(c) for c in data.get("preconditions") or ()),
-            effect=Check.from_json(effect) if effect else None,
-            inverse=tuple(InverseStep.from_json(i) for i in data.get("inverse") or ()),
-            irreversible_reason=str(data.get("irreversible_reason", "")),
-            loss=str(data.get("loss", "")),
-            undoes_step=int(undoes) if undoes is not None else None,
-            wait=data.get("wait"),
-            as_root=AssumeRoot.from_json(as_root) if as_root else None,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
@@ -291,10 +181,6 @@ class Skipped:
 
     target: str
     reason: str
-
-    def to_json(self) -> JSON:
-        """Plain data."""
-        return {"target": self.target, "reason": self.reason}
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,50 +305,15 @@ class Plan:
 
     def to_json(self) -> JSON:
         """Plain, secret-free data for the journal and for handing a plan to another process."""
-        return {
-            "version": PLAN_VERSION,
-            "action": self.action.value,
-            "summary": self.summary,
-            "account_id": self.account_id,
-            "account_alias": self.account_alias,
-            "caller_arn": self.caller_arn,
-            "targets": [t.to_json() for t in self.targets],
-            "steps": [s.to_json() for s in self.steps],
-            "built_at": self.built_at.isoformat(),
-            "data_time": self.data_time.isoformat() if self.data_time else None,
-            "before": dict(self.before),
-            "warnings": list(self.warnings),
-            "notes": list(self.notes),
-            "skipped": [s.to_json() for s in self.skipped],
-            "undoes": self.undoes,
-            "options": dict(self.options),
-        }
+        return {"version": PLAN_VERSION, **codec.encode(self, "plan")}
 
     @classmethod
     def from_json(cls, data: JSON) -> Plan:
-        """Back from plain data; raises ValueError on another format version."""
-        if data.get("version") != PLAN_VERSION:
-            raise ValueError(f"unsupported plan version {data.get('version')!r}")
-        data_time = data.get("data_time")
-        return cls(
-            action=ActionId(data["action"]),
-            summary=str(data["summary"]),
-            account_id=str(data["account_id"]),
-            account_alias=data.get("account_alias"),
-            caller_arn=data.get("caller_arn"),
-            targets=tuple(Target.from_json(t) for t in data.get("targets") or ()),
-            steps=tuple(Step.from_json(s) for s in data.get("steps") or ()),
-            built_at=datetime.fromisoformat(data["built_at"]),
-            data_time=datetime.fromisoformat(data_time) if data_time else None,
-            before=dict(data.get("before") or {}),
-            warnings=tuple(data.get("warnings") or ()),
-            notes=tuple(data.get("notes") or ()),
-            skipped=tuple(
-                Skipped(str(s["target"]), str(s["reason"])) for s in data.get("skipped") or ()
-            ),
-            undoes=data.get("undoes"),
-            options=dict(data.get("options") or {}),
-        )
+        """Back from plain data; ValueError (CodecError) on another version or a bad field."""
+        if not isinstance(data, dict) or data.get("version") != PLAN_VERSION:
+            version = data.get("version") if isinstance(data, dict) else None
+            raise codec.CodecError(f"unsupported plan version {version!r}")
+        return codec.decode(cls, {k: v for k, v in data.items() if k != "version"}, "plan")
 
 
 @dataclass(frozen=True, slots=True)
