@@ -19,6 +19,7 @@ import click
 
 from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
 from iamtui.cli.tui import action_options
+from iamtui.core.files import write_private
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.root import RootExtra
 from iamtui.core.session import ConnectionSettings
@@ -137,7 +138,7 @@ def root(
     with _load(conn_settings, use_demo, snapshot_file) as (snap, extra):
         report = evaluate_root(snap, extra, now=datetime.now(UTC), settings=settings)
     if report_file is not None:
-        report_file.write_text(report.to_markdown(), encoding="utf-8")
+        write_private(report_file, report.to_markdown())
         counts = ", ".join(f"{n} {status.value}" for status, n in report.counts().items())
         click.echo(f"wrote {report_file}: {counts}", err=True)
         if not explicit_format:

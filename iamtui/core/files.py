@@ -11,14 +11,23 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from pathlib import Path
 
 PRIVATE_MODE = 0o600
 
 
+class NotAFileError(OSError):
+    """The path names something other than a regular file, which a rename would destroy."""
+
+
 def write_private(path: Path | str, data: bytes | str) -> None:
     """Atomically replace ``path`` with ``data`` as a new 0600 file (str is written as UTF-8)."""
     path = Path(path)
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(path.stat().st_mode):
+            # A device, pipe or directory (``-o /dev/stdout``): renaming over it would replace it.
+            raise NotAFileError(f"{path} is not a regular file: give a file path")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
+from iamtui.core.files import write_private
 from iamtui.core.ids import ActionId
 from iamtui.core.root import Remedy, RootReport, Status, Step
 from iamtui.core.views import (
@@ -365,7 +366,7 @@ class RootScreen(Screen[None]):
         if path is None or report is None:
             return
         try:
-            path.write_text(report.to_markdown(), encoding="utf-8")
+            write_private(path, report.to_markdown())
         except OSError as exc:
             self.app.notify(f"Not written: {path}: {exc.strerror or exc}", severity="error")
             return
