@@ -104,22 +104,48 @@ def test_account_of_principals() -> None:
     assert account_of("*") is None
 
 
+GH_SUB = "token.actions.githubusercontent.com:sub"
+
+
 @pytest.mark.parametrize(
-    ("operator", "values", "expected"),
+    ("operator", "key", "values", "expected"),
     [
-        ("StringEquals", ["o-abc"], True),
-        ("ForAnyValue:StringLike", ["o-abc/*"], True),
-        ("StringEqualsIfExists", ["o-abc"], False),
-        ("ForAllValues:StringEquals", ["o-abc"], False),
-        ("StringLike", ["*"], False),
-        ("StringLike", ["repo:*"], False),
-        ("IpAddress", ["0.0.0.0/0"], False),
-        ("StringNotEquals", ["o-abc"], False),
-        ("Null", ["false"], False),
+        ("StringEquals", "aws:PrincipalOrgID", ["o-abc"], True),
+        ("ForAnyValue:StringLike", "aws:PrincipalOrgPaths", ["o-abc/*"], True),
+        ("StringEqualsIfExists", "aws:PrincipalOrgID", ["o-abc"], False),
+        ("ForAllValues:StringEquals", "aws:PrincipalOrgID", ["o-abc"], False),
+        ("StringLike", "sts:ExternalId", ["*"], False),
+        ("StringLike", GH_SUB, ["repo:*"], False),
+        ("IpAddress", "aws:SourceIp", ["0.0.0.0/0"], False),
+        ("IpAddress", "aws:SourceIp", ["203.0.113.0/24"], True),
+        ("StringNotEquals", "aws:PrincipalOrgID", ["o-abc"], False),
+        ("Null", "aws:PrincipalOrgID", ["false"], False),
+        # Wildcards in the part that names the caller pin nothing (issue 10, item 3).
+        ("StringLike", "aws:PrincipalOrgID", ["o-*"], False),
+        ("StringLike", "aws:PrincipalOrgPaths", ["o-*/*"], False),
+        ("ArnLike", "aws:PrincipalArn", ["arn:aws:iam::*:role/*"], False),
+        ("ArnEquals", "aws:PrincipalArn", ["arn:aws:iam::*:role/deploy"], False),
+        ("ArnLike", "aws:PrincipalArn", ["arn:aws:iam::123456789012:role/*"], True),
+        ("StringLike", "aws:PrincipalAccount", ["1234*"], False),
+        ("ArnLike", "aws:SourceArn", ["arn:aws:s3:::*"], False),
+        ("ArnLike", "aws:SourceArn", ["arn:aws:s3:::my-bucket"], True),
+        ("StringLike", "aws:userid", ["AROAEXAMPLE:*"], True),
+        ("StringLike", "aws:userid", ["*:alice"], False),
+        ("StringLike", GH_SUB, ["repo:*/*"], False),
+        ("StringLike", GH_SUB, ["*:*"], False),
+        ("StringLike", GH_SUB, ["repo:acme*/app:*"], False),
+        ("StringLike", GH_SUB, ["repo:acme/*"], True),
+        ("StringLike", GH_SUB, ["repo:acme/app:ref:refs/heads/main"], True),
+        ("StringLike", "agent.buildkite.com:sub", ["organization:acme:pipeline:*"], True),
+        ("StringLike", "agent.buildkite.com:sub", ["organization:*"], False),
+        # Values are ORed: one match-all value lets everyone in.
+        ("StringLike", GH_SUB, ["repo:acme/app:*", "repo:*"], False),
+        # StringEquals has no wildcards: "o-*" is a literal that matches no organization.
+        ("StringEquals", "aws:PrincipalOrgID", ["o-*"], True),
     ],
 )
-def test_restricting_operators(operator: str, values: list[str], expected: bool) -> None:
-    assert restricts(operator, values) is expected
+def test_restricting_operators(operator: str, key: str, values: list[str], expected: bool) -> None:
+    assert restricts(operator, key, values) is expected
 
 
 def test_trust_analysis_classifies_each_principal() -> None:

@@ -76,7 +76,10 @@ def test_rule_ids_are_the_documented_public_set() -> None:
         "role.unused",
         "role.cross-account-trust",
         "role.public-trust",
+        "role.confused-deputy",
+        "role.stale-trust",
         "policy.admin-access",
+        "policy.effective-admin",
         "policy.unattached",
         "permissions.unused-services",
         "root.no-mfa",
@@ -422,12 +425,12 @@ def test_password_unused() -> None:
 
 
 def test_password_never_used_on_old_enough_user() -> None:
-    young = user("young", created=30)
+    older = user("older", created=120)
     snap = snapshot(
-        users=[young], rows=[row(young, password=True, password_used=Missing.NO_INFORMATION)]
+        users=[older], rows=[row(older, password=True, password_used=Missing.NO_INFORMATION)]
     )
     finding = one(run(snap, "user.password-unused"))
-    assert finding.summary == "console password never used, set a month ago"
+    assert finding.summary == "console password never used, set 4 months ago"
     assert finding.evidence["password_last_used"] == "no_information"
 
 
@@ -456,8 +459,8 @@ def test_user_inactive_when_nothing_used_for_long() -> None:
 
 
 def test_user_without_any_credential_is_inactive() -> None:
-    finding = one(run(snapshot(users=[user("bare", created=60)]), "user.inactive"))
-    assert finding.summary == "never signed in or used an access key (created 2 months ago)"
+    finding = one(run(snapshot(users=[user("bare", created=120)]), "user.inactive"))
+    assert finding.summary == "never signed in or used an access key (created 4 months ago)"
     assert finding.actions == (ActionId.USER_DELETE,)
 
 
@@ -506,9 +509,9 @@ def test_role_unused() -> None:
 
 
 def test_role_never_used_and_old_enough() -> None:
-    finding = one(run(snapshot(roles=[role("idle", created=45, last_used=None)]), "role.unused"))
+    finding = one(run(snapshot(roles=[role("idle", created=120, last_used=None)]), "role.unused"))
     assert finding.evidence["last_used"] is None
-    assert "created a month ago" in finding.summary
+    assert "created 4 months ago" in finding.summary
 
 
 @pytest.mark.parametrize(
