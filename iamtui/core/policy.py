@@ -396,14 +396,19 @@ def effective_admin(
     Literal ``*`` on ``*`` is :func:`is_admin_statement`'s business, not repeated here.
     """
     reasons: list[AdminReason] = []
-    for source, stmts in relevant:
+    own = principal.arn
+    attach = "iam:AttachUserPolicy" if isinstance(principal, User) else "iam:AttachRolePolicy"
+    if _allowed_by(relevant, attach, own) is None:
+        relevant_for_wide: Sequence[tuple[PolicySource, tuple[Statement, ...]]] = ()
+    else:
+        relevant_for_wide = relevant  # a Deny of attaching to itself defuses wide grants too
+    for source, stmts in relevant_for_wide:
         for s in stmts:
             if _all_of_iam(s):
                 reasons.append(AdminReason(source, "iam:* on * (can grant itself anything)"))
             elif _all_but_resources(s):
                 except_ = ", ".join(s.not_resources or ())
                 reasons.append(AdminReason(source, f"every action on every resource but {except_}"))
-    own = principal.arn
     if isinstance(principal, User):
         checks = [
             ("iam:PutUserPolicy", own, "can put an inline policy on itself"),
@@ -431,13 +436,17 @@ def effective_admin(
     for arn in sorted(managed_arns):
         reason = f"can rewrite its policy {arn.rsplit('/', 1)[-1]} (iam:CreatePolicyVersion)"
         checks.append(("iam:CreatePolicyVersion", arn, reason))
+    explained = {r.source.path for r in reasons}
     for action, resource, reason in checks:
         granted = _allowed_by(relevant, action, resource)
-        if granted is not None:
+        if granted is not None and granted.path not in explained:
             if not reason.endswith(")"):
                 reason = f"{reason} ({action})"
             reasons.append(AdminReason(granted, reason))
-    return tuple(dict.fromkeys(reasons))
+    unique: dict[str, AdminReason] = {}  # documents are dicts: reasons are not hashable
+    for r in reasons:
+        unique.setdefault(str(r), r)
+    return tuple(unique.values())
 
 
 # --- trust policies --------------------------------------------------------------------------
