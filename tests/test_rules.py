@@ -978,7 +978,9 @@ def test_role_younger_than_the_unused_threshold_is_new_not_unused() -> None:
 
 def test_unused_age_follows_the_configured_threshold() -> None:
     settings = Settings(thresholds=Thresholds(role_unused_days=5))
-    finding = one(run(snapshot(roles=[role("r", created=8, last_used=None)]), "role.unused", settings))
+    finding = one(
+        run(snapshot(roles=[role("r", created=8, last_used=None)]), "role.unused", settings)
+    )
     assert finding.evidence["threshold_days"] == 5
 
 
@@ -1003,7 +1005,9 @@ def test_protected_role_findings_say_so_in_evidence() -> None:
 
 def test_protected_roles_extend_from_settings() -> None:
     settings = Settings(protected_roles=("platform-*",))
-    finding = one(run(snapshot(roles=[role("platform-ci", last_used=200)]), "role.unused", settings))
+    finding = one(
+        run(snapshot(roles=[role("platform-ci", last_used=200)]), "role.unused", settings)
+    )
     assert finding.evidence["protected"] == "protected role (config [protected] roles: platform-*)"
 
 
@@ -1015,7 +1019,9 @@ ANYONE = "*"
     [
         trust(ANYONE, {"StringLike": {"aws:PrincipalOrgID": "o-*"}}),
         trust({"AWS": "*"}, {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}),
-        web_identity(GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*/*"}}),
+        web_identity(
+            GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*/*"}}
+        ),
         web_identity(GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "*:*"}}),
         web_identity(
             GITHUB,
@@ -1026,14 +1032,22 @@ ANYONE = "*"
             },
         ),
     ],
-    ids=["org-id-wildcard", "principal-arn-any-account", "github-any-owner", "github-star-star", "or-ed-any"],
+    ids=[
+        "org-id-wildcard",
+        "principal-arn-any-account",
+        "github-any-owner",
+        "github-star-star",
+        "or-ed-any",
+    ],
 )
 def test_wildcards_in_the_pinning_part_restrict_nothing(doc: Any) -> None:
     assert one(run(snapshot(roles=[role("r", trust_policy=doc)]), "role.public-trust"))
 
 
 def test_github_trust_pinned_to_one_owner_is_not_public() -> None:
-    doc = web_identity(GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}})
+    doc = web_identity(
+        GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}}
+    )
     assert run(snapshot(roles=[role("r", trust_policy=doc)]), "role.public-trust") == []
 
 
@@ -1091,7 +1105,9 @@ def open_with_deny(deny: dict[str, Any]) -> Any:
 def test_deny_cancels_only_what_it_covers_and_surely_applies(
     deny: dict[str, Any], public: bool
 ) -> None:
-    findings = run(snapshot(roles=[role("r", trust_policy=open_with_deny(deny))]), "role.public-trust")
+    findings = run(
+        snapshot(roles=[role("r", trust_policy=open_with_deny(deny))]), "role.public-trust"
+    )
     assert bool(findings) is public
 
 
@@ -1101,8 +1117,18 @@ BUILDKITE = f"arn:aws:iam::{ACCOUNT}:oidc-provider/agent.buildkite.com"
 @pytest.mark.parametrize(
     ("doc", "public"),
     [
-        (web_identity(BUILDKITE, {"StringEquals": {"agent.buildkite.com:aud": "sts.amazonaws.com"}}), True),
-        (web_identity(BUILDKITE, {"StringLike": {"agent.buildkite.com:sub": "organization:acme:*"}}), False),
+        (
+            web_identity(
+                BUILDKITE, {"StringEquals": {"agent.buildkite.com:aud": "sts.amazonaws.com"}}
+            ),
+            True,
+        ),
+        (
+            web_identity(
+                BUILDKITE, {"StringLike": {"agent.buildkite.com:sub": "organization:acme:*"}}
+            ),
+            False,
+        ),
         (web_identity(f"arn:aws:iam::{ACCOUNT}:oidc-provider/app.terraform.io"), True),
         (web_identity(f"arn:aws:iam::{ACCOUNT}:oidc-provider/gitlab.com"), True),
     ],
@@ -1140,7 +1166,11 @@ def test_confused_deputy_service_trust_without_source_condition() -> None:
         ),
         role("web", trust_policy=trust({"Service": "ec2.amazonaws.com"})),
         role("fn", trust_policy=trust({"Service": "lambda.amazonaws.com"})),
-        role("AWSServiceRoleForSupport", path="/aws-service-role/support.amazonaws.com/", trust_policy=trust({"Service": "support.amazonaws.com"})),
+        role(
+            "AWSServiceRoleForSupport",
+            path="/aws-service-role/support.amazonaws.com/",
+            trust_policy=trust({"Service": "support.amazonaws.com"}),
+        ),
     ],
     ids=["source-account", "source-arn", "ec2", "lambda", "service-linked"],
 )
@@ -1149,7 +1179,9 @@ def test_no_confused_deputy(r: Any) -> None:
 
 
 def test_confused_deputy_source_arn_with_any_account_is_not_a_pin() -> None:
-    doc = trust({"Service": "glue.amazonaws.com"}, {"ArnLike": {"aws:SourceArn": "arn:aws:glue:*:*:job/*"}})
+    doc = trust(
+        {"Service": "glue.amazonaws.com"}, {"ArnLike": {"aws:SourceArn": "arn:aws:glue:*:*:job/*"}}
+    )
     assert one(run(snapshot(roles=[role("etl", trust_policy=doc)]), "role.confused-deputy"))
 
 
@@ -1172,9 +1204,20 @@ def test_suppression_can_match_the_trusted_account() -> None:
     settings = suppress(rule="role.cross-account-trust", principal="*", account=OTHER_ACCOUNT)
     assert one(run(snapshot(roles=[other()]), "role.cross-account-trust", settings)).suppressed
     third = other("arn:aws:iam::555555555555:root")
-    assert one(run(snapshot(roles=[third]), "role.cross-account-trust", settings)).suppressed is None
+    assert (
+        one(run(snapshot(roles=[third]), "role.cross-account-trust", settings)).suppressed is None
+    )
     # An account suppression never matches findings that name no account.
-    assert one(run(snapshot(roles=[role("x", last_used=200)]), "role.unused", suppress(rule="role.*", principal="*", account="*"))).suppressed is None
+    assert (
+        one(
+            run(
+                snapshot(roles=[role("x", last_used=200)]),
+                "role.unused",
+                suppress(rule="role.*", principal="*", account="*"),
+            )
+        ).suppressed
+        is None
+    )
 
 
 IAM_FULL_ARN = "arn:aws:iam::aws:policy/IAMFullAccess"
@@ -1185,7 +1228,12 @@ def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
 
 
 def admin_reasons(principal: Any, **kw: Any) -> tuple[str, ...]:
-    snap = snapshot(**{"users" if principal.arn.split(":")[5].startswith("user") else "roles": [principal], **kw})
+    snap = snapshot(
+        **{
+            "users" if principal.arn.split(":")[5].startswith("user") else "roles": [principal],
+            **kw,
+        }
+    )
     found = run(snap, "policy.effective-admin")
     return tuple(str(r) for f in found for r in f.evidence["reasons"])  # type: ignore[union-attr]
 
@@ -1196,15 +1244,46 @@ def admin_reasons(principal: Any, **kw: Any) -> tuple[str, ...]:
         (user("u", inline={"iam": allow("iam:*")}), {}, "inline iam: iam:* on *"),
         (user("u", attached=[IAM_FULL_ARN]), {}, "IAMFullAccess: iam:* on *"),
         (
-            user("u", inline={"most": {"Statement": [{"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::vault/*"}]}}),
+            user(
+                "u",
+                inline={
+                    "most": {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "*",
+                                "NotResource": "arn:aws:s3:::vault/*",
+                            }
+                        ]
+                    }
+                },
+            ),
             {},
             "every action on every resource but",
         ),
-        (user("u", inline={"self": allow("iam:PutUserPolicy", arn("user", "u"))}), {}, "can put an inline policy on itself (iam:PutUserPolicy)"),
-        (user("u", inline={"self": allow("iam:Attach*", "*")}), {}, "can attach any policy to itself (iam:AttachUserPolicy)"),
-        (role("r", inline={"self": allow("iam:PutRolePolicy", arn("role", "r"))}), {}, "can put an inline policy on itself (iam:PutRolePolicy)"),
         (
-            user("u", attached=[f"arn:aws:iam::{ACCOUNT}:policy/Deploy"], inline={"v": allow("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/Deploy")}),
+            user("u", inline={"self": allow("iam:PutUserPolicy", arn("user", "u"))}),
+            {},
+            "can put an inline policy on itself (iam:PutUserPolicy)",
+        ),
+        (
+            user("u", inline={"self": allow("iam:Attach*", "*")}),
+            {},
+            "can attach any policy to itself (iam:AttachUserPolicy)",
+        ),
+        (
+            role("r", inline={"self": allow("iam:PutRolePolicy", arn("role", "r"))}),
+            {},
+            "can put an inline policy on itself (iam:PutRolePolicy)",
+        ),
+        (
+            user(
+                "u",
+                attached=[f"arn:aws:iam::{ACCOUNT}:policy/Deploy"],
+                inline={
+                    "v": allow("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/Deploy")
+                },
+            ),
             {"policies": [managed("Deploy", document=allow("s3:GetObject"))]},
             "can rewrite its policy Deploy (iam:CreatePolicyVersion)",
         ),
@@ -1214,12 +1293,29 @@ def admin_reasons(principal: Any, **kw: Any) -> tuple[str, ...]:
             "can add itself to the administrators group Admins",
         ),
         (
-            user("u", inline={"ops": {"Statement": [{"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}]}}),
+            user(
+                "u",
+                inline={
+                    "ops": {
+                        "Statement": [{"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}]
+                    }
+                },
+            ),
             {},
             "can put an inline policy on itself",
         ),
     ],
-    ids=["iam-star", "iam-full-access", "not-resource", "put-user-policy-self", "attach-star", "put-role-policy-self", "create-policy-version", "add-to-admin-group", "not-action"],
+    ids=[
+        "iam-star",
+        "iam-full-access",
+        "not-resource",
+        "put-user-policy-self",
+        "attach-star",
+        "put-role-policy-self",
+        "create-policy-version",
+        "add-to-admin-group",
+        "not-action",
+    ],
 )
 def test_effective_admin(principal: Any, kw: dict[str, Any], reason: str) -> None:
     reasons = admin_reasons(principal, **kw)
@@ -1230,16 +1326,46 @@ def test_effective_admin(principal: Any, kw: dict[str, Any], reason: str) -> Non
     ("principal", "kw"),
     [
         (user("u", inline={"other": allow("iam:PutUserPolicy", arn("user", "someone-else"))}), {}),
-        (user("u", inline={"cond": allow("iam:*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})}), {}),
         (
-            user("u", inline={"both": {"Statement": [allow("iam:*")["Statement"][0], {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}}),
+            user(
+                "u",
+                inline={
+                    "cond": allow(
+                        "iam:*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+                    )
+                },
+            ),
             {},
         ),
-        (user("u", inline={"g": allow("iam:AddUserToGroup", arn("group", "Readers"))}), {"groups": [group("Readers", attached=[READONLY_ARN])]}),
+        (
+            user(
+                "u",
+                inline={
+                    "both": {
+                        "Statement": [
+                            allow("iam:*")["Statement"][0],
+                            {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+                        ]
+                    }
+                },
+            ),
+            {},
+        ),
+        (
+            user("u", inline={"g": allow("iam:AddUserToGroup", arn("group", "Readers"))}),
+            {"groups": [group("Readers", attached=[READONLY_ARN])]},
+        ),
         (user("u", attached=[ADMIN_ARN], inline={"iam": allow("iam:*")}), {}),
         (user("u", inline={"read": allow("iam:Get*")}), {}),
     ],
-    ids=["other-users-policy", "conditional", "denied", "non-admin-group", "literal-admin-reported-elsewhere", "read-only"],
+    ids=[
+        "other-users-policy",
+        "conditional",
+        "denied",
+        "non-admin-group",
+        "literal-admin-reported-elsewhere",
+        "read-only",
+    ],
 )
 def test_not_effective_admin(principal: Any, kw: dict[str, Any]) -> None:
     assert admin_reasons(principal, **kw) == ()
