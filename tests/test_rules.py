@@ -1267,6 +1267,14 @@ def admin_reasons(principal: Any, **kw: Any) -> tuple[str, ...]:
             "can put an inline policy on itself (iam:PutUserPolicy)",
         ),
         (
+            user(
+                "u",
+                inline={"own": allow("iam:PutUserPolicy", "arn:aws:iam::*:user/${aws:username}")},
+            ),
+            {},
+            "can put an inline policy on itself (iam:PutUserPolicy)",
+        ),
+        (
             user("u", inline={"self": allow("iam:Attach*", "*")}),
             {},
             "can attach any policy to itself (iam:AttachUserPolicy)",
@@ -1310,6 +1318,7 @@ def admin_reasons(principal: Any, **kw: Any) -> tuple[str, ...]:
         "iam-full-access",
         "not-resource",
         "put-user-policy-self",
+        "policy-variable",
         "attach-star",
         "put-role-policy-self",
         "create-policy-version",

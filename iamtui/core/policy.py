@@ -308,11 +308,22 @@ def is_aws_managed(arn: str, name: str) -> bool:
     return len(parts) == 6 and parts[4] == "aws" and parts[5] == name
 
 
-def _resource_matches(statement: Statement, resource: str) -> bool:
-    """ARNs are matched case-sensitively; NotResource matches everything it does not list."""
+def _resource_matches(
+    statement: Statement, resource: str, variables: Mapping[str, str] | None = None
+) -> bool:
+    """ARNs are matched case-sensitively; NotResource matches everything it does not list.
+
+    ``variables`` resolves policy variables such as ``${aws:username}`` for the caller.
+    """
+
+    def resolved(pattern: str) -> str:
+        for name, value in (variables or {}).items():
+            pattern = pattern.replace(name, value)
+        return pattern
+
     if statement.not_resources is not None:
-        return not any(fnmatchcase(resource, p) for p in statement.not_resources)
-    return any(p == "*" or fnmatchcase(resource, p) for p in statement.resources)
+        return not any(fnmatchcase(resource, resolved(p)) for p in statement.not_resources)
+    return any(p == "*" or fnmatchcase(resource, resolved(p)) for p in statement.resources)
 
 
 def relevant_statements(source: PolicySource) -> tuple[Statement, ...]:
@@ -347,13 +358,16 @@ class AdminReason:
 
 
 def _allowed_by(
-    relevant: Sequence[tuple[PolicySource, tuple[Statement, ...]]], action: str, resource: str
+    relevant: Sequence[tuple[PolicySource, tuple[Statement, ...]]],
+    action: str,
+    resource: str,
+    variables: Mapping[str, str] | None = None,
 ) -> PolicySource | None:
     """The policy allowing ``action`` on ``resource``, unless an unconditional Deny refuses it."""
     granted = None
     for source, stmts in relevant:
         for s in stmts:
-            if s.matches_action(action) and _resource_matches(s, resource):
+            if s.matches_action(action) and _resource_matches(s, resource, variables):
                 if not s.allows:
                     return None
                 granted = granted or source
@@ -398,7 +412,8 @@ def effective_admin(
     reasons: list[AdminReason] = []
     own = principal.arn
     attach = "iam:AttachUserPolicy" if isinstance(principal, User) else "iam:AttachRolePolicy"
-    if _allowed_by(relevant, attach, own) is None:
+    variables = {"${aws:username}": principal.name} if isinstance(principal, User) else {}
+    if _allowed_by(relevant, attach, own, variables) is None:
         relevant_for_wide: Sequence[tuple[PolicySource, tuple[Statement, ...]]] = ()
     else:
         relevant_for_wide = relevant  # a Deny of attaching to itself defuses wide grants too
@@ -438,7 +453,7 @@ def effective_admin(
         checks.append(("iam:CreatePolicyVersion", arn, reason))
     explained = {r.source.path for r in reasons}
     for action, resource, reason in checks:
-        granted = _allowed_by(relevant, action, resource)
+        granted = _allowed_by(relevant, action, resource, variables)
         if granted is not None and granted.path not in explained:
             if not reason.endswith(")"):
                 reason = f"{reason} ({action})"
