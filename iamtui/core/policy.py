@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from iamtui.core.model import (
@@ -334,16 +335,31 @@ def relevant_statements(source: PolicySource) -> tuple[Statement, ...]:
     """
     if source.arn is not None and is_aws_managed(source.arn, IAM_FULL_ACCESS):
         return (Statement("Allow", "IAMFullAccess", ("iam:*",), resources=("*",)),)
-    return tuple(
-        s
-        for s in statements(source.document)
-        if not s.conditions
-        and (
-            s.matches_action("iam:*")
-            or any(s.matches_action(a) for a in ESCALATION_ACTIONS)
-            or s.not_resources is not None
-        )
-    )
+    found = []
+    for item in _raw_statements(source.document):
+        if "Condition" in item:
+            continue
+        wide = "NotAction" in item or "NotResource" in item
+        if not wide and not any(_may_be_iam(a) for a in as_list(item.get("Action"))):
+            continue  # cheap pre-filter: most statements never name IAM
+        s = _statement(item)
+        if s.not_resources is not None or _escalations(s.actions, s.not_actions):
+            found.append(s)
+    return tuple(found)
+
+
+@lru_cache(maxsize=1 << 14)
+def _escalations(actions: tuple[str, ...], not_actions: tuple[str, ...] | None) -> frozenset[str]:
+    """The escalation actions (lower case) a statement's Action/NotAction covers (cached)."""
+    if not_actions is not None:
+        return frozenset(a for a in ESCALATION_ACTIONS if not _any_pattern(not_actions, a))
+    return frozenset(a for a in ESCALATION_ACTIONS if _any_pattern(actions, a))
+
+
+def _may_be_iam(action: str) -> bool:
+    """Whether an action pattern can match an IAM action (``iam:...``, ``*``, ``i*:...``)."""
+    service = action.split(":", 1)[0].lower()
+    return service == "iam" or "*" in service or "?" in service
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,20 +373,23 @@ class AdminReason:
         return f"{self.source.path}: {self.reason}"
 
 
+_Covering = Sequence[tuple[PolicySource, Statement, frozenset[str]]]
+
+
 def _allowed_by(
-    relevant: Sequence[tuple[PolicySource, tuple[Statement, ...]]],
+    covering: _Covering,
     action: str,
     resource: str,
     variables: Mapping[str, str] | None = None,
 ) -> PolicySource | None:
     """The policy allowing ``action`` on ``resource``, unless an unconditional Deny refuses it."""
     granted = None
-    for source, stmts in relevant:
-        for s in stmts:
-            if s.matches_action(action) and _resource_matches(s, resource, variables):
-                if not s.allows:
-                    return None
-                granted = granted or source
+    wanted = action.lower()
+    for source, s, covered in covering:
+        if wanted in covered and _resource_matches(s, resource, variables):
+            if not s.allows:
+                return None
+            granted = granted or source
     return granted
 
 
@@ -413,7 +432,13 @@ def effective_admin(
     own = principal.arn
     attach = "iam:AttachUserPolicy" if isinstance(principal, User) else "iam:AttachRolePolicy"
     variables = {"${aws:username}": principal.name} if isinstance(principal, User) else {}
-    if _allowed_by(relevant, attach, own, variables) is None:
+    covering = [
+        (source, s, found)
+        for source, stmts in relevant
+        for s in stmts
+        if (found := _escalations(s.actions, s.not_actions))
+    ]
+    if _allowed_by(covering, attach, own, variables) is None:
         relevant_for_wide: Sequence[tuple[PolicySource, tuple[Statement, ...]]] = ()
     else:
         relevant_for_wide = relevant  # a Deny of attaching to itself defuses wide grants too
@@ -453,7 +478,7 @@ def effective_admin(
         checks.append(("iam:CreatePolicyVersion", arn, reason))
     explained = {r.source.path for r in reasons}
     for action, resource, reason in checks:
-        granted = _allowed_by(relevant, action, resource, variables)
+        granted = _allowed_by(covering, action, resource, variables)
         if granted is not None and granted.path not in explained:
             if not reason.endswith(")"):
                 reason = f"{reason} ({action})"
