@@ -314,3 +314,23 @@ def test_trust_and_protected_settings_parse_and_validate() -> None:
         parse_settings('[trust]\ntrusted_accounts = ["1234"]\n')
     with pytest.raises(ConfigError, match=r"protected\.roles: expected an array"):
         parse_settings('[protected]\nroles = "x"\n')
+
+
+def test_deny_to_aws_star_is_not_credited_against_federated_grants() -> None:
+    github = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    doc = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": github},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+            },
+            {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:*"},
+        ]
+    }
+    assert len(analyse_trust(doc).public()) == 1
+    everyone = {
+        **doc,
+        "Statement": [doc["Statement"][0], {**doc["Statement"][1], "Principal": "*"}],
+    }
+    assert analyse_trust(everyone).grants == ()

@@ -611,15 +611,18 @@ class _Deny:
     cancels: bool
     #: The key of a "deny unless" test, when that is its only condition.
     unless: str | None
+    #: ``Principal: "*"``; ``{"AWS": "*"}`` is not credited against federated grants.
+    everyone: bool
 
 
 def _denies(stmts: Sequence[Statement]) -> tuple[_Deny, ...]:
     found = []
     for s in stmts:
-        everyone = s.principals.get("*") == ("*",) or s.principals.get("AWS") == ("*",)
-        if s.effect.lower() != "deny" or not everyone or s.not_principals is not None:
+        everyone = s.principals.get("*") == ("*",)
+        any_aws = everyone or s.principals.get("AWS") == ("*",)
+        if s.effect.lower() != "deny" or not any_aws or s.not_principals is not None:
             continue
-        found.append(_Deny(s, not s.conditions, _denied_unless(s)))
+        found.append(_Deny(s, not s.conditions, _denied_unless(s), everyone))
     return tuple(found)
 
 
@@ -783,7 +786,11 @@ def _grant(
     open_actions = 0
     live_actions = 0
     for action in _actions_for(kind, value, s):
-        covering = [d for d in denies if d.statement.matches_action(action)]
+        covering = [
+            d
+            for d in denies
+            if d.statement.matches_action(action) and (d.everyone or kind != "Federated")
+        ]
         if any(d.cancels for d in covering):
             continue
         live_actions += 1
