@@ -58,7 +58,8 @@ class Thresholds:
     key_unused_days: int = 90
     #: access-key.rotation-due: an active key created longer ago than this.
     key_rotation_days: int = 90
-    #: New keys, passwords, users and roles are not called unused before this many days.
+    #: access-key.never-used: a new key is not called unused before this many days (users,
+    #: passwords and roles need their own unused threshold of age instead).
     grace_days: int = 7
     #: user.password-unused: console password last used longer ago than this.
     password_unused_days: int = 90
