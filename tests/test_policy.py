@@ -28,6 +28,8 @@ from iamtui.core.policy import (
     statements,
     user_policies,
 )
+from iamtui.core.protected import protection_reason
+from iamtui.core.settings import ConfigError, Settings, parse_settings
 
 
 def test_statements_normalise_strings_to_lists() -> None:
@@ -104,22 +106,48 @@ def test_account_of_principals() -> None:
     assert account_of("*") is None
 
 
+GH_SUB = "token.actions.githubusercontent.com:sub"
+
+
 @pytest.mark.parametrize(
-    ("operator", "values", "expected"),
+    ("operator", "key", "values", "expected"),
     [
-        ("StringEquals", ["o-abc"], True),
-        ("ForAnyValue:StringLike", ["o-abc/*"], True),
-        ("StringEqualsIfExists", ["o-abc"], False),
-        ("ForAllValues:StringEquals", ["o-abc"], False),
-        ("StringLike", ["*"], False),
-        ("StringLike", ["repo:*"], False),
-        ("IpAddress", ["0.0.0.0/0"], False),
-        ("StringNotEquals", ["o-abc"], False),
-        ("Null", ["false"], False),
+        ("StringEquals", "aws:PrincipalOrgID", ["o-abc"], True),
+        ("ForAnyValue:StringLike", "aws:PrincipalOrgPaths", ["o-abc/*"], True),
+        ("StringEqualsIfExists", "aws:PrincipalOrgID", ["o-abc"], False),
+        ("ForAllValues:StringEquals", "aws:PrincipalOrgID", ["o-abc"], False),
+        ("StringLike", "sts:ExternalId", ["*"], False),
+        ("StringLike", GH_SUB, ["repo:*"], False),
+        ("IpAddress", "aws:SourceIp", ["0.0.0.0/0"], False),
+        ("IpAddress", "aws:SourceIp", ["203.0.113.0/24"], True),
+        ("StringNotEquals", "aws:PrincipalOrgID", ["o-abc"], False),
+        ("Null", "aws:PrincipalOrgID", ["false"], False),
+        # Wildcards in the part that names the caller pin nothing (issue 10, item 3).
+        ("StringLike", "aws:PrincipalOrgID", ["o-*"], False),
+        ("StringLike", "aws:PrincipalOrgPaths", ["o-*/*"], False),
+        ("ArnLike", "aws:PrincipalArn", ["arn:aws:iam::*:role/*"], False),
+        ("ArnEquals", "aws:PrincipalArn", ["arn:aws:iam::*:role/deploy"], False),
+        ("ArnLike", "aws:PrincipalArn", ["arn:aws:iam::123456789012:role/*"], True),
+        ("StringLike", "aws:PrincipalAccount", ["1234*"], False),
+        ("ArnLike", "aws:SourceArn", ["arn:aws:s3:::*"], False),
+        ("ArnLike", "aws:SourceArn", ["arn:aws:s3:::my-bucket"], True),
+        ("StringLike", "aws:userid", ["AROAEXAMPLE:*"], True),
+        ("StringLike", "aws:userid", ["*:alice"], False),
+        ("StringLike", GH_SUB, ["repo:*/*"], False),
+        ("StringLike", GH_SUB, ["*:*"], False),
+        ("StringLike", GH_SUB, ["repo:acme*/app:*"], False),
+        ("StringLike", GH_SUB, ["repo:acme/*"], True),
+        ("StringLike", GH_SUB, ["repo:acme/app:ref:refs/heads/main"], True),
+        ("StringLike", "agent.buildkite.com:sub", ["organization:acme:pipeline:*"], True),
+        ("StringLike", "agent.buildkite.com:sub", ["organization:*"], False),
+        # Values are ORed: one match-all value lets everyone in.
+        ("StringLike", GH_SUB, ["repo:acme/app:*", "repo:*"], False),
+        # StringEquals has no wildcards: "o-*" is a literal that matches no organization.
+        ("StringEquals", "aws:PrincipalOrgID", ["o-*"], True),
     ],
 )
-def test_restricting_operators(operator: str, values: list[str], expected: bool) -> None:
-    assert restricts(operator, values) is expected
+def test_restricting_operators(operator: str, key: str, values: list[str], expected: bool) -> None:
+    assert restricts(operator, key, values) is expected
 
 
 def test_trust_analysis_classifies_each_principal() -> None:
@@ -188,3 +216,121 @@ def test_policy_source_path_and_kind() -> None:
     assert source.path == "via group Admins: AdministratorAccess"
     assert not source.inline
     assert policy.PolicySource("p", None, {}).inline
+
+
+# --- issue 10: trust semantics, protected roles ------------------------------------------------
+
+
+def test_unique_ids_are_stale_trust_not_accounts() -> None:
+    doc = trust({"AWS": ["AROAJQABLZS4A3QDU576Q", f"arn:aws:iam::{OTHER_ACCOUNT}:root"]})
+    analysis = analyse_trust(doc)
+    assert [g.principal for g in analysis.stale()] == ["AROAJQABLZS4A3QDU576Q"]
+    assert policy.is_unique_id("AIDAJQABLZS4A3QDU576Q")
+    assert not policy.is_unique_id(OTHER_ACCOUNT)
+
+
+def test_unconditional_deny_leaves_out_the_grant_it_cancels() -> None:
+    doc = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Deny", "Principal": "*", "Action": "sts:Assume*"},
+        ]
+    }
+    assert analyse_trust(doc).grants == ()
+
+
+def test_deny_of_another_action_leaves_the_grant_open() -> None:
+    doc = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"},
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sts:AssumeRoleWithSAML",
+                "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
+            },
+        ]
+    }
+    (grant,) = analyse_trust(doc).public()
+    assert grant.restricting_keys == ()
+
+
+def test_service_grants_are_restricted_by_source_keys_only() -> None:
+    pinned = trust(
+        {"Service": "glue.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    )
+    assert analyse_trust(pinned).unpinned_services() == ()
+    by_ip = trust({"Service": "glue.amazonaws.com"}, {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    assert len(analyse_trust(by_ip).unpinned_services()) == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "protected"),
+    [
+        ("OrganizationAccountAccessRole", True),
+        (f"arn:aws:iam::{ACCOUNT}:role/organizationaccountaccessrole", True),
+        ("AWSControlTowerExecution", True),
+        ("aws-controltower-AdministratorExecutionRole", True),
+        (
+            f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a1b",
+            True,
+        ),
+        ("stacksets-exec-0123456789abcdef", True),
+        ("cdk-hnb659fds-deploy-role-123456789012-eu-west-1", True),
+        ("AWSCloudFormationStackSetExecutionRole", True),
+        ("app", False),
+        ("cdk-other-deploy-role", False),
+    ],
+)
+def test_protection_reason_built_in(role: str, protected: bool) -> None:
+    assert (protection_reason(role, Settings()) is not None) is protected
+
+
+def test_protection_reason_from_settings_by_name_or_arn() -> None:
+    settings = Settings(protected_roles=("platform-*", "arn:aws:iam::*:role/ops/break-glass"))
+    assert protection_reason("Platform-CI", settings) == (
+        "protected role (config [protected] roles: platform-*)"
+    )
+    assert protection_reason(f"arn:aws:iam::{ACCOUNT}:role/ops/break-glass", settings)
+    assert protection_reason("break-glass", settings) is None
+    assert "built-in pattern OrganizationAccountAccessRole" in str(
+        protection_reason("OrganizationAccountAccessRole", settings)
+    )
+
+
+def test_trust_and_protected_settings_parse_and_validate() -> None:
+    settings = parse_settings(
+        '[trust]\ntrusted_accounts = ["111122223333"]\n'
+        '[protected]\nroles = ["platform-*"]\n'
+        '[[suppressions]]\nrule = "role.cross-account-trust"\naccount = "2109*"\nreason = "CI"\n'
+    )
+    assert settings.trusted_accounts == frozenset({"111122223333"})
+    assert settings.protected_roles == ("platform-*",)
+    (s,) = settings.suppressions
+    assert (s.account, s.principal) == ("2109*", "*")
+    assert s.matches("role.cross-account-trust", "arn:r", "r", ("210987654321",))
+    assert not s.matches("role.cross-account-trust", "arn:r", "r", ("210987654321", "333"))
+    with pytest.raises(ConfigError, match=r"trust\.trusted_accounts: expected 12-digit"):
+        parse_settings('[trust]\ntrusted_accounts = ["1234"]\n')
+    with pytest.raises(ConfigError, match=r"protected\.roles: expected an array"):
+        parse_settings('[protected]\nroles = "x"\n')
+
+
+def test_deny_to_aws_star_is_not_credited_against_federated_grants() -> None:
+    github = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    doc = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": github},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+            },
+            {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:*"},
+        ]
+    }
+    assert len(analyse_trust(doc).public()) == 1
+    everyone = {
+        **doc,
+        "Statement": [doc["Statement"][0], {**doc["Statement"][1], "Principal": "*"}],
+    }
+    assert analyse_trust(everyone).grants == ()

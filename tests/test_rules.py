@@ -15,6 +15,7 @@ from builders import (
     OTHER_ACCOUNT,
     READONLY_ARN,
     ago,
+    arn,
     evaluate_rule,
     group,
     key,
@@ -87,7 +88,10 @@ def test_rule_ids_are_the_documented_public_set() -> None:
         "role.unused",
         "role.cross-account-trust",
         "role.public-trust",
+        "role.confused-deputy",
+        "role.stale-trust",
         "policy.admin-access",
+        "policy.effective-admin",
         "policy.unattached",
         "permissions.unused-services",
         "root.no-mfa",
@@ -456,12 +460,12 @@ def test_password_unused() -> None:
 
 
 def test_password_never_used_on_old_enough_user() -> None:
-    young = user("young", created=30)
+    older = user("older", created=120)
     snap = snapshot(
-        users=[young], rows=[row(young, password=True, password_used=Missing.NO_INFORMATION)]
+        users=[older], rows=[row(older, password=True, password_used=Missing.NO_INFORMATION)]
     )
     finding = one(run(snap, "user.password-unused"))
-    assert finding.summary == "console password never used, set a month ago"
+    assert finding.summary == "console password never used, set 4 months ago"
     assert finding.evidence["password_last_used"] == "no_information"
 
 
@@ -508,8 +512,8 @@ def test_user_inactive_offers_each_active_key() -> None:
 
 
 def test_user_without_any_credential_is_inactive() -> None:
-    finding = one(run(snapshot(users=[user("bare", created=60)]), "user.inactive"))
-    assert finding.summary == "never signed in or used an access key (created 2 months ago)"
+    finding = one(run(snapshot(users=[user("bare", created=120)]), "user.inactive"))
+    assert finding.summary == "never signed in or used an access key (created 4 months ago)"
     assert finding.actions == (ActionId.USER_DELETE,)
 
 
@@ -563,9 +567,9 @@ def test_role_unused() -> None:
 
 
 def test_role_never_used_and_old_enough() -> None:
-    finding = one(run(snapshot(roles=[role("idle", created=45, last_used=None)]), "role.unused"))
+    finding = one(run(snapshot(roles=[role("idle", created=120, last_used=None)]), "role.unused"))
     assert finding.evidence["last_used"] is None
-    assert "created a month ago" in finding.summary
+    assert "created 4 months ago" in finding.summary
 
 
 @pytest.mark.parametrize(
@@ -1051,3 +1055,416 @@ def test_suppression_applies_through_its_expiry_day() -> None:
     result = evaluate_rule(with_keys(**STALE), "access-key.unused", settings)
     assert one(list(result.findings)).suppressed is not None
     assert result.expired_suppressions == ()
+
+
+# --- issue 10: findings that hold on real AWS -------------------------------------------------
+
+
+def test_role_younger_than_the_unused_threshold_is_new_not_unused() -> None:
+    """A role created 8 days ago and never used was once offered role.delete."""
+    assert run(snapshot(roles=[role("new-role", created=8, last_used=None)]), "role.unused") == []
+    assert run(snapshot(roles=[role("older", created=91, last_used=None)]), "role.unused")
+
+
+def test_unused_age_follows_the_configured_threshold() -> None:
+    settings = Settings(thresholds=Thresholds(role_unused_days=5))
+    finding = one(
+        run(snapshot(roles=[role("r", created=8, last_used=None)]), "role.unused", settings)
+    )
+    assert finding.evidence["threshold_days"] == 5
+
+
+def test_new_hire_with_mfa_is_neither_inactive_nor_unused() -> None:
+    """Created 8 days ago with a password and MFA, not signed in yet: nothing to clean up."""
+    hire = user("new-hire", created=8)
+    snap = snapshot(
+        users=[hire],
+        rows=[row(hire, password=True, password_used=Missing.NO_INFORMATION, mfa=True)],
+    )
+    assert run(snap, "user.password-unused") == []
+    assert run(snap, "user.inactive") == []
+
+
+def test_protected_role_findings_say_so_in_evidence() -> None:
+    org = role("OrganizationAccountAccessRole", last_used=200)
+    finding = one(run(snapshot(roles=[org]), "role.unused"))
+    assert "AWS Organizations" in str(finding.evidence["protected"])
+    plain = one(run(snapshot(roles=[role("batch", last_used=200)]), "role.unused"))
+    assert "protected" not in plain.evidence
+
+
+def test_protected_roles_extend_from_settings() -> None:
+    settings = Settings(protected_roles=("platform-*",))
+    finding = one(
+        run(snapshot(roles=[role("platform-ci", last_used=200)]), "role.unused", settings)
+    )
+    assert finding.evidence["protected"] == "protected role (config [protected] roles: platform-*)"
+
+
+ANYONE = "*"
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        trust(ANYONE, {"StringLike": {"aws:PrincipalOrgID": "o-*"}}),
+        trust({"AWS": "*"}, {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}),
+        web_identity(
+            GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*/*"}}
+        ),
+        web_identity(GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "*:*"}}),
+        web_identity(
+            GITHUB,
+            {
+                "StringLike": {
+                    "token.actions.githubusercontent.com:sub": ["repo:acme/app:*", "repo:*"]
+                }
+            },
+        ),
+    ],
+    ids=[
+        "org-id-wildcard",
+        "principal-arn-any-account",
+        "github-any-owner",
+        "github-star-star",
+        "or-ed-any",
+    ],
+)
+def test_wildcards_in_the_pinning_part_restrict_nothing(doc: Any) -> None:
+    assert one(run(snapshot(roles=[role("r", trust_policy=doc)]), "role.public-trust"))
+
+
+def test_github_trust_pinned_to_one_owner_is_not_public() -> None:
+    doc = web_identity(
+        GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}}
+    )
+    assert run(snapshot(roles=[role("r", trust_policy=doc)]), "role.public-trust") == []
+
+
+def open_with_deny(deny: dict[str, Any]) -> Any:
+    allow = {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}
+    return {"Statement": [allow, {"Effect": "Deny", "Principal": "*", **deny}]}
+
+
+@pytest.mark.parametrize(
+    ("deny", "public"),
+    [
+        (
+            {
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringNotEquals": {"aws:PrincipalOrgID": "o-abc"},
+                    "Bool": {"aws:MultiFactorAuthPresent": "false"},
+                },
+            },
+            True,
+        ),
+        (
+            {
+                "Action": "sts:AssumeRoleWithSAML",
+                "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
+            },
+            True,
+        ),
+        ({"Action": "sts:AssumeRoleWithSAML"}, True),
+        (
+            {
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringNotLike": {"aws:PrincipalOrgID": "o-*"}},
+            },
+            True,
+        ),
+        ({"Action": "sts:AssumeRole"}, False),
+        (
+            {
+                "Action": "sts:*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
+            },
+            False,
+        ),
+    ],
+    ids=[
+        "deny-anded-with-mfa",
+        "deny-covers-saml-only",
+        "unconditional-deny-of-saml-only",
+        "deny-unless-wildcard-org",
+        "unconditional-deny",
+        "deny-unless-org",
+    ],
+)
+def test_deny_cancels_only_what_it_covers_and_surely_applies(
+    deny: dict[str, Any], public: bool
+) -> None:
+    findings = run(
+        snapshot(roles=[role("r", trust_policy=open_with_deny(deny))]), "role.public-trust"
+    )
+    assert bool(findings) is public
+
+
+BUILDKITE = f"arn:aws:iam::{ACCOUNT}:oidc-provider/agent.buildkite.com"
+
+
+@pytest.mark.parametrize(
+    ("doc", "public"),
+    [
+        (
+            web_identity(
+                BUILDKITE, {"StringEquals": {"agent.buildkite.com:aud": "sts.amazonaws.com"}}
+            ),
+            True,
+        ),
+        (
+            web_identity(
+                BUILDKITE, {"StringLike": {"agent.buildkite.com:sub": "organization:acme:*"}}
+            ),
+            False,
+        ),
+        (web_identity(f"arn:aws:iam::{ACCOUNT}:oidc-provider/app.terraform.io"), True),
+        (web_identity(f"arn:aws:iam::{ACCOUNT}:oidc-provider/gitlab.com"), True),
+    ],
+    ids=["buildkite-aud-only", "buildkite-one-org", "terraform-cloud", "gitlab"],
+)
+def test_multi_tenant_ci_issuers(doc: Any, public: bool) -> None:
+    assert bool(run(snapshot(roles=[role("ci", trust_policy=doc)]), "role.public-trust")) is public
+
+
+GLUE = trust({"Service": "glue.amazonaws.com"})
+
+
+def test_confused_deputy_service_trust_without_source_condition() -> None:
+    finding = one(run(snapshot(roles=[role("etl", trust_policy=GLUE)]), "role.confused-deputy"))
+    assert finding.severity is Severity.LOW
+    assert finding.evidence["services"] == ("glue.amazonaws.com",)
+    assert finding.actions == ()
+
+
+@pytest.mark.parametrize(
+    "r",
+    [
+        role(
+            "etl",
+            trust_policy=trust(
+                {"Service": "glue.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+            ),
+        ),
+        role(
+            "etl",
+            trust_policy=trust(
+                {"Service": "glue.amazonaws.com"},
+                {"ArnLike": {"aws:SourceArn": f"arn:aws:glue:eu-west-1:{ACCOUNT}:job/*"}},
+            ),
+        ),
+        role("web", trust_policy=trust({"Service": "ec2.amazonaws.com"})),
+        role("fn", trust_policy=trust({"Service": "lambda.amazonaws.com"})),
+        role(
+            "AWSServiceRoleForSupport",
+            path="/aws-service-role/support.amazonaws.com/",
+            trust_policy=trust({"Service": "support.amazonaws.com"}),
+        ),
+    ],
+    ids=["source-account", "source-arn", "ec2", "lambda", "service-linked"],
+)
+def test_no_confused_deputy(r: Any) -> None:
+    assert run(snapshot(roles=[r]), "role.confused-deputy") == []
+
+
+def test_confused_deputy_source_arn_with_any_account_is_not_a_pin() -> None:
+    doc = trust(
+        {"Service": "glue.amazonaws.com"}, {"ArnLike": {"aws:SourceArn": "arn:aws:glue:*:*:job/*"}}
+    )
+    assert one(run(snapshot(roles=[role("etl", trust_policy=doc)]), "role.confused-deputy"))
+
+
+def test_trust_in_a_deleted_principal_is_stale_trust() -> None:
+    """A unique id used to be dropped silently by every trust rule."""
+    finding = one(run(snapshot(roles=[other("AROAJQABLZS4A3QDU576Q")]), "role.stale-trust"))
+    assert finding.evidence["unique_ids"] == ("AROAJQABLZS4A3QDU576Q",)
+    assert "1 deleted principal" in finding.summary
+    assert run(snapshot(roles=[other()]), "role.stale-trust") == []
+
+
+def test_trusted_accounts_are_expected_trust() -> None:
+    settings = Settings(trusted_accounts=frozenset({OTHER_ACCOUNT}))
+    assert run(snapshot(roles=[other()]), "role.cross-account-trust", settings) == []
+    third = other("arn:aws:iam::555555555555:root")
+    assert one(run(snapshot(roles=[third]), "role.cross-account-trust", settings))
+
+
+def test_suppression_can_match_the_trusted_account() -> None:
+    settings = suppress(rule="role.cross-account-trust", principal="*", account=OTHER_ACCOUNT)
+    assert one(run(snapshot(roles=[other()]), "role.cross-account-trust", settings)).suppressed
+    third = other("arn:aws:iam::555555555555:root")
+    assert (
+        one(run(snapshot(roles=[third]), "role.cross-account-trust", settings)).suppressed is None
+    )
+    # An account suppression never matches findings that name no account.
+    assert (
+        one(
+            run(
+                snapshot(roles=[role("x", last_used=200)]),
+                "role.unused",
+                suppress(rule="role.*", principal="*", account="*"),
+            )
+        ).suppressed
+        is None
+    )
+
+
+IAM_FULL_ARN = "arn:aws:iam::aws:policy/IAMFullAccess"
+
+
+def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource, **extra}]}
+
+
+def admin_reasons(principal: Any, **kw: Any) -> tuple[str, ...]:
+    snap = snapshot(
+        **{
+            "users" if principal.arn.split(":")[5].startswith("user") else "roles": [principal],
+            **kw,
+        }
+    )
+    found = run(snap, "policy.effective-admin")
+    return tuple(str(r) for f in found for r in f.evidence["reasons"])  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("principal", "kw", "reason"),
+    [
+        (user("u", inline={"iam": allow("iam:*")}), {}, "inline iam: iam:* on *"),
+        (user("u", attached=[IAM_FULL_ARN]), {}, "IAMFullAccess: iam:* on *"),
+        (
+            user(
+                "u",
+                inline={
+                    "most": {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "*",
+                                "NotResource": "arn:aws:s3:::vault/*",
+                            }
+                        ]
+                    }
+                },
+            ),
+            {},
+            "every action on every resource but",
+        ),
+        (
+            user("u", inline={"self": allow("iam:PutUserPolicy", arn("user", "u"))}),
+            {},
+            "can put an inline policy on itself (iam:PutUserPolicy)",
+        ),
+        (
+            user(
+                "u",
+                inline={"own": allow("iam:PutUserPolicy", "arn:aws:iam::*:user/${aws:username}")},
+            ),
+            {},
+            "can put an inline policy on itself (iam:PutUserPolicy)",
+        ),
+        (
+            user("u", inline={"self": allow("iam:Attach*", "*")}),
+            {},
+            "can attach any policy to itself (iam:AttachUserPolicy)",
+        ),
+        (
+            role("r", inline={"self": allow("iam:PutRolePolicy", arn("role", "r"))}),
+            {},
+            "can put an inline policy on itself (iam:PutRolePolicy)",
+        ),
+        (
+            user(
+                "u",
+                attached=[f"arn:aws:iam::{ACCOUNT}:policy/Deploy"],
+                inline={
+                    "v": allow("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/Deploy")
+                },
+            ),
+            {"policies": [managed("Deploy", document=allow("s3:GetObject"))]},
+            "can rewrite its policy Deploy (iam:CreatePolicyVersion)",
+        ),
+        (
+            user("u", inline={"g": allow("iam:AddUserToGroup", arn("group", "Admins"))}),
+            {"groups": [group("Admins", attached=[ADMIN_ARN])]},
+            "can add itself to the administrators group Admins",
+        ),
+        (
+            user(
+                "u",
+                inline={
+                    "ops": {
+                        "Statement": [{"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}]
+                    }
+                },
+            ),
+            {},
+            "can put an inline policy on itself",
+        ),
+    ],
+    ids=[
+        "iam-star",
+        "iam-full-access",
+        "not-resource",
+        "put-user-policy-self",
+        "policy-variable",
+        "attach-star",
+        "put-role-policy-self",
+        "create-policy-version",
+        "add-to-admin-group",
+        "not-action",
+    ],
+)
+def test_effective_admin(principal: Any, kw: dict[str, Any], reason: str) -> None:
+    reasons = admin_reasons(principal, **kw)
+    assert any(reason in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("principal", "kw"),
+    [
+        (user("u", inline={"other": allow("iam:PutUserPolicy", arn("user", "someone-else"))}), {}),
+        (
+            user(
+                "u",
+                inline={
+                    "cond": allow(
+                        "iam:*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+                    )
+                },
+            ),
+            {},
+        ),
+        (
+            user(
+                "u",
+                inline={
+                    "both": {
+                        "Statement": [
+                            allow("iam:*")["Statement"][0],
+                            {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+                        ]
+                    }
+                },
+            ),
+            {},
+        ),
+        (
+            user("u", inline={"g": allow("iam:AddUserToGroup", arn("group", "Readers"))}),
+            {"groups": [group("Readers", attached=[READONLY_ARN])]},
+        ),
+        (user("u", attached=[ADMIN_ARN], inline={"iam": allow("iam:*")}), {}),
+        (user("u", inline={"read": allow("iam:Get*")}), {}),
+    ],
+    ids=[
+        "other-users-policy",
+        "conditional",
+        "denied",
+        "non-admin-group",
+        "literal-admin-reported-elsewhere",
+        "read-only",
+    ],
+)
+def test_not_effective_admin(principal: Any, kw: dict[str, Any]) -> None:
+    assert admin_reasons(principal, **kw) == ()

@@ -355,9 +355,11 @@ CASES: tuple[Case, ...] = (
         "user.password-unused",
         lambda s: (
             s.user("stale", created=s.ago(400), password=True, password_last_used=s.ago(120)),
-            s.user("never-signed-in", created=s.ago(30), password=True, mfa="virtual"),
+            s.user("never-signed-in", created=s.ago(120), password=True, mfa="virtual"),
             s.user("active", created=s.ago(400), password=True, password_last_used=s.ago(10)),
             s.user("new-hire", created=s.ago(2), password=True, mfa="virtual"),
+            # 8 days old: past the 7-day grace, still younger than the 90-day threshold
+            s.user("week-old-hire", created=s.ago(8), password=True, mfa="virtual"),
             # an old user given a console password two days ago: the password is new
             s.user(
                 "new-password",
@@ -369,9 +371,9 @@ CASES: tuple[Case, ...] = (
         ),
         fires={
             "stale": {"password_last_used": z(120), "threshold_days": 90},
-            "never-signed-in": {"password_last_used": "no_information", "user_created": z(30)},
+            "never-signed-in": {"password_last_used": "no_information", "user_created": z(120)},
         },
-        quiet=("active", "new-hire", "new-password"),
+        quiet=("active", "new-hire", "week-old-hire", "new-password"),
     ),
     Case(
         "user.inactive",
@@ -386,6 +388,7 @@ CASES: tuple[Case, ...] = (
             s.user("empty", created=s.ago(100)),
             s.user("busy", created=s.ago(400), keys=[used(10)]),
             s.user("just-created", created=s.ago(3)),
+            s.user("week-old-hire", created=s.ago(8), password=True, mfa="virtual"),
             s.user("being-set-up", created=s.ago(400), keys=[never(2)]),
         ),
         fires={
@@ -397,7 +400,7 @@ CASES: tuple[Case, ...] = (
             },
             "empty": {"last_activity": None, "password_enabled": False, "active_keys": 0},
         },
-        quiet=("busy", "just-created", "being-set-up"),
+        quiet=("busy", "just-created", "week-old-hire", "being-set-up"),
     ),
     Case(
         "user.long-term-credentials",
@@ -457,10 +460,17 @@ CASES: tuple[Case, ...] = (
                 "never",
                 trust=trust_service("lambda.amazonaws.com"),
                 path="/service-role/",
-                created=s.ago(30),
+                created=s.ago(120),
             ),
             s.role("busy", trust=trust_service("ecs-tasks.amazonaws.com"), last_used=s.ago(1)),
             s.role("brand-new", trust=trust_service("lambda.amazonaws.com"), created=s.ago(2)),
+            s.role("week-old", trust=trust_service("lambda.amazonaws.com"), created=s.ago(8)),
+            s.role(
+                "OrganizationAccountAccessRole",
+                trust=trust_aws(f"arn:aws:iam::{OTHER_ACCOUNT}:root"),
+                created=s.ago(900),
+                last_used=s.ago(300),
+            ),
         ),
         fires={
             "stale": {
@@ -468,9 +478,13 @@ CASES: tuple[Case, ...] = (
                 "last_used_region": "us-west-2",
                 "instance_profiles": ("stale",),
             },
-            "never": {"last_used": None, "created": z(30)},
+            "never": {"last_used": None, "created": z(120)},
+            "OrganizationAccountAccessRole": {
+                "protected": "organization-critical role (AWS Organizations access from the "
+                "management account; built-in pattern OrganizationAccountAccessRole)"
+            },
         },
-        quiet=("busy", "brand-new"),
+        quiet=("busy", "brand-new", "week-old"),
     ),
     Case(
         "role.cross-account-trust",
@@ -486,8 +500,18 @@ CASES: tuple[Case, ...] = (
             ),
             s.role("same-account", trust=trust_aws(ROOT_ARN)),
             s.role("service", trust=trust_service("lambda.amazonaws.com")),
+            s.role(
+                "any-org-role",
+                trust=trust_aws(
+                    f"arn:aws:iam::{OTHER_ACCOUNT}:role/deployer",
+                    condition={"StringLike": {"aws:PrincipalOrgID": "o-*"}},
+                ),
+            ),
         ),
-        fires={"vendor": {"accounts": (OTHER_ACCOUNT,)}},
+        fires={
+            "vendor": {"accounts": (OTHER_ACCOUNT,)},
+            "any-org-role": {"accounts": (OTHER_ACCOUNT,)},
+        },
         quiet=("vendor-pinned", "org-only", "same-account", "service"),
     ),
     Case(
@@ -519,15 +543,66 @@ CASES: tuple[Case, ...] = (
                 ),
             ),
             s.role("vendor", trust=trust_aws(f"arn:aws:iam::{OTHER_ACCOUNT}:root")),
+            s.role(
+                "any-account-role",
+                trust=trust_aws(
+                    "*", condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}
+                ),
+            ),
+            s.role(
+                "any-owner",
+                trust=trust_oidc(
+                    f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB}",
+                    GITHUB,
+                    audience="sts.amazonaws.com",
+                    subject="repo:*/*",
+                ),
+            ),
         ),
         fires={
             "open": {"principals": ("AWS: *",)},
+            "any-account-role": {"principals": ("AWS: *",)},
+            "any-owner": {
+                "principals": (f"Federated: arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB}",)
+            },
             "open-with-external-id": {"principals": ("AWS: *",)},
             "any-github-repo": {
                 "principals": (f"Federated: arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB}",)
             },
         },
         quiet=("org-only", "one-github-repo", "vendor"),
+    ),
+    Case(
+        "role.confused-deputy",
+        lambda s: (
+            s.role("glue-job", trust=trust_service("glue.amazonaws.com")),
+            s.role(
+                "glue-pinned",
+                trust={
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "glue.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+                        }
+                    ],
+                },
+            ),
+            s.role("web", trust=trust_service("ec2.amazonaws.com")),
+        ),
+        fires={"glue-job": {"services": ("glue.amazonaws.com",)}},
+        quiet=("glue-pinned", "web"),
+    ),
+    Case(
+        "role.stale-trust",
+        lambda s: (
+            s.role("orphaned", trust=trust_aws("AROAJQABLZS4A3QDU576Q")),
+            s.role("vendor", trust=trust_aws(f"arn:aws:iam::{OTHER_ACCOUNT}:root")),
+        ),
+        fires={"orphaned": {"unique_ids": ("AROAJQABLZS4A3QDU576Q",)}},
+        quiet=("vendor",),
     ),
     # permissions
     Case(
@@ -564,6 +639,29 @@ CASES: tuple[Case, ...] = (
                 Fix(ActionId.POLICY_DETACH, AttachmentSubject("role", "deployer", ADMIN_ARN)),
             ),
         },
+    ),
+    Case(
+        "policy.effective-admin",
+        lambda s: (
+            s.user("iam-admin", managed=["arn:aws:iam::aws:policy/IAMFullAccess"]),
+            s.user(
+                "self-granter",
+                inline={"self": allow("iam:PutUserPolicy", resource=s.arn("user", "self-granter"))},
+            ),
+            s.user(
+                "grants-others",
+                inline={"others": allow("iam:PutUserPolicy", resource=s.arn("user", "intern"))},
+            ),
+            s.user("intern"),
+            s.user("literal", managed=[ADMIN_ARN]),
+        ),
+        fires={
+            "iam-admin": {"policy_arns": ("arn:aws:iam::aws:policy/IAMFullAccess",)},
+            "self-granter": {
+                "reasons": ("inline self: can put an inline policy on itself (iam:PutUserPolicy)",)
+            },
+        },
+        quiet=("grants-others", "intern", "literal"),
     ),
     Case(
         "policy.unattached",

@@ -120,7 +120,8 @@ def test_suppression_matching_and_expiry() -> None:
         ),
         (
             "[threshold]\n",
-            "threshold: unknown key (expected one of: keymap, suppressions, thresholds)",
+            "threshold: unknown key (expected one of: "
+            "keymap, protected, suppressions, thresholds, trust)",
         ),
         ("thresholds = 3\n", "thresholds: expected a table, got 3"),
         (
@@ -145,7 +146,8 @@ def test_suppression_matching_and_expiry() -> None:
         ),
         (
             SUPPRESSION + 'why = "typo"\n',
-            "suppressions[0].why: unknown key (expected one of: expires, principal, reason, rule)",
+            "suppressions[0].why: unknown key "
+            "(expected one of: account, expires, principal, reason, rule)",
         ),
         (
             'suppressions = "none"\n',

@@ -461,8 +461,10 @@ class Evaluation:
 
 
 def _suppress(finding: Finding, suppressions: Sequence[Suppression]) -> Finding:
+    named = finding.evidence.get("accounts")
+    accounts = tuple(a for a in named if isinstance(a, str)) if isinstance(named, tuple) else ()
     for s in suppressions:
-        if s.matches(finding.rule, finding.principal_arn, finding.principal_name):
+        if s.matches(finding.rule, finding.principal_arn, finding.principal_name, accounts):
             return replace(finding, suppressed=s)
     return finding
 

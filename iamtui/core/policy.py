@@ -8,9 +8,10 @@ analyses below read as the IAM semantics they implement.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from iamtui.core.model import (
@@ -53,6 +54,7 @@ MULTI_TENANT_ISSUERS: Mapping[str, tuple[str, ...]] = {
     "token.actions.githubusercontent.com": ("sub",),
     "gitlab.com": ("sub",),
     "app.terraform.io": ("sub",),
+    "agent.buildkite.com": ("sub",),
     "cognito-identity.amazonaws.com": ("aud",),
     "accounts.google.com": ("aud", "sub", "oaud"),
     "graph.facebook.com": ("app_id", "id"),
@@ -285,38 +287,357 @@ def role_policies(role: Role, policies: Mapping[str, ManagedPolicy]) -> list[Pol
     return own_policies(role, policies)
 
 
+# --- effective administrators ----------------------------------------------------------------
+
+IAM_FULL_ACCESS = "policy/IAMFullAccess"
+#: IAM actions that let a principal raise its own permissions to anything (lower case).
+ESCALATION_ACTIONS = (
+    "iam:putuserpolicy",
+    "iam:attachuserpolicy",
+    "iam:putrolepolicy",
+    "iam:attachrolepolicy",
+    "iam:putgrouppolicy",
+    "iam:attachgrouppolicy",
+    "iam:createpolicyversion",
+    "iam:addusertogroup",
+)
+
+
+def is_aws_managed(arn: str, name: str) -> bool:
+    """An AWS managed policy ``name`` (``policy/...``) in any partition."""
+    parts = arn.split(":")
+    return len(parts) == 6 and parts[4] == "aws" and parts[5] == name
+
+
+def _resource_matches(
+    statement: Statement, resource: str, variables: Mapping[str, str] | None = None
+) -> bool:
+    """ARNs are matched case-sensitively; NotResource matches everything it does not list.
+
+    ``variables`` resolves policy variables such as ``${aws:username}`` for the caller.
+    """
+
+    def resolved(pattern: str) -> str:
+        for name, value in (variables or {}).items():
+            pattern = pattern.replace(name, value)
+        return pattern
+
+    if statement.not_resources is not None:
+        return not any(fnmatchcase(resource, resolved(p)) for p in statement.not_resources)
+    return any(p == "*" or fnmatchcase(resource, resolved(p)) for p in statement.resources)
+
+
+def relevant_statements(source: PolicySource) -> tuple[Statement, ...]:
+    """Unconditional statements of a policy that bear on admin or escalation.
+
+    Conditional Allows are not counted (a condition may never hold) and conditional Denies
+    are not credited (it may not apply): both choices report rather than hide.
+    """
+    if source.arn is not None and is_aws_managed(source.arn, IAM_FULL_ACCESS):
+        return (Statement("Allow", "IAMFullAccess", ("iam:*",), resources=("*",)),)
+    found = []
+    for item in _raw_statements(source.document):
+        if "Condition" in item:
+            continue
+        wide = "NotAction" in item or "NotResource" in item
+        if not wide and not any(_may_be_iam(a) for a in as_list(item.get("Action"))):
+            continue  # cheap pre-filter: most statements never name IAM
+        s = _statement(item)
+        if s.not_resources is not None or _escalations(s.actions, s.not_actions):
+            found.append(s)
+    return tuple(found)
+
+
+@lru_cache(maxsize=1 << 14)
+def _escalations(actions: tuple[str, ...], not_actions: tuple[str, ...] | None) -> frozenset[str]:
+    """The escalation actions (lower case) a statement's Action/NotAction covers (cached)."""
+    if not_actions is not None:
+        return frozenset(a for a in ESCALATION_ACTIONS if not _any_pattern(not_actions, a))
+    return frozenset(a for a in ESCALATION_ACTIONS if _any_pattern(actions, a))
+
+
+def _may_be_iam(action: str) -> bool:
+    """Whether an action pattern can match an IAM action (``iam:...``, ``*``, ``i*:...``)."""
+    service = action.split(":", 1)[0].lower()
+    return service == "iam" or "*" in service or "?" in service
+
+
+@dataclass(frozen=True, slots=True)
+class AdminReason:
+    """Why a principal is effectively an administrator, and through which policy."""
+
+    source: PolicySource
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source.path}: {self.reason}"
+
+
+_Covering = Sequence[tuple[PolicySource, Statement, frozenset[str]]]
+
+
+def _allowed_by(
+    covering: _Covering,
+    action: str,
+    resource: str,
+    variables: Mapping[str, str] | None = None,
+) -> PolicySource | None:
+    """The policy allowing ``action`` on ``resource``, unless an unconditional Deny refuses it."""
+    granted = None
+    wanted = action.lower()
+    for source, s, covered in covering:
+        if wanted in covered and _resource_matches(s, resource, variables):
+            if not s.allows:
+                return None
+            granted = granted or source
+    return granted
+
+
+def _all_of_iam(statement: Statement) -> bool:
+    return (
+        statement.allows
+        and statement.not_actions is None
+        and _any_pattern(statement.actions, "iam:*")
+        and statement.not_resources is None
+        and "*" in statement.resources
+    )
+
+
+def _all_but_resources(statement: Statement) -> bool:
+    return (
+        statement.allows
+        and statement.not_actions is None
+        and any(action in ("*", "*:*") for action in statement.actions)
+        and statement.not_resources is not None
+    )
+
+
+def effective_admin(
+    principal: User | Role,
+    relevant: Sequence[tuple[PolicySource, tuple[Statement, ...]]],
+    *,
+    managed_arns: Collection[str] = (),
+    group_arns: Mapping[str, str] | None = None,
+    admin_groups: Collection[str] = (),
+) -> tuple[AdminReason, ...]:
+    """Ways the principal can make itself an administrator, from its unconditional grants.
+
+    ``relevant`` pairs each effective policy with :func:`relevant_statements`;
+    ``managed_arns`` are the customer-managed policies that apply to the principal (its own and
+    its groups'); ``group_arns`` maps group names to ARNs and ``admin_groups`` names the groups
+    granting full admin.
+    Literal ``*`` on ``*`` is :func:`is_admin_statement`'s business, not repeated here.
+    """
+    reasons: list[AdminReason] = []
+    own = principal.arn
+    attach = "iam:AttachUserPolicy" if isinstance(principal, User) else "iam:AttachRolePolicy"
+    variables = {"${aws:username}": principal.name} if isinstance(principal, User) else {}
+    covering = [
+        (source, s, found)
+        for source, stmts in relevant
+        for s in stmts
+        if (found := _escalations(s.actions, s.not_actions))
+    ]
+    if _allowed_by(covering, attach, own, variables) is None:
+        relevant_for_wide: Sequence[tuple[PolicySource, tuple[Statement, ...]]] = ()
+    else:
+        relevant_for_wide = relevant  # a Deny of attaching to itself defuses wide grants too
+    for source, stmts in relevant_for_wide:
+        for s in stmts:
+            if _all_of_iam(s):
+                reasons.append(AdminReason(source, "iam:* on * (can grant itself anything)"))
+            elif _all_but_resources(s):
+                except_ = ", ".join(s.not_resources or ())
+                reasons.append(AdminReason(source, f"every action on every resource but {except_}"))
+    if isinstance(principal, User):
+        checks = [
+            ("iam:PutUserPolicy", own, "can put an inline policy on itself"),
+            ("iam:AttachUserPolicy", own, "can attach any policy to itself"),
+        ]
+        arns = group_arns or {}
+        for name in principal.groups:
+            group_arn = arns.get(name)
+            if group_arn is None:
+                continue
+            checks += [
+                ("iam:PutGroupPolicy", group_arn, f"can put a policy on its group {name}"),
+                ("iam:AttachGroupPolicy", group_arn, f"can attach any policy to its group {name}"),
+            ]
+        for name in sorted(admin_groups):
+            group_arn = arns.get(name)
+            if group_arn is not None and name not in principal.groups:
+                reason = f"can add itself to the administrators group {name}"
+                checks.append(("iam:AddUserToGroup", group_arn, reason))
+    else:
+        checks = [
+            ("iam:PutRolePolicy", own, "can put an inline policy on itself"),
+            ("iam:AttachRolePolicy", own, "can attach any policy to itself"),
+        ]
+    for arn in sorted(managed_arns):
+        reason = f"can rewrite its policy {arn.rsplit('/', 1)[-1]} (iam:CreatePolicyVersion)"
+        checks.append(("iam:CreatePolicyVersion", arn, reason))
+    explained = {r.source.path for r in reasons}
+    for action, resource, reason in checks:
+        granted = _allowed_by(covering, action, resource, variables)
+        if granted is not None and granted.path not in explained:
+            if not reason.endswith(")"):
+                reason = f"{reason} ({action})"
+            reasons.append(AdminReason(granted, reason))
+    unique: dict[str, AdminReason] = {}  # documents are dicts: reasons are not hashable
+    for r in reasons:
+        unique.setdefault(str(r), r)
+    return tuple(unique.values())
+
+
 # --- trust policies --------------------------------------------------------------------------
 
+_WILDCARD_OPERATORS = frozenset(
+    {"stringlike", "stringnotlike", "arnlike", "arnnotlike", "arnequals", "arnnotequals"}
+)
+_ORG_KEYS = frozenset({"aws:principalorgid", "aws:sourceorgid"})
+_ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+_CIDR_KEYS = frozenset({"aws:sourceip"})
+#: Issuers whose ``sub`` is ``<claim>:<tenant>[/...]:...`` (GitHub ``repo:OWNER/REPO:...``,
+#: GitLab ``project_path:GROUP/PROJECT:...``, Terraform Cloud and Buildkite
+#: ``organization:ORG:...``): the tenant must be pinned, not merely the string.
+_TENANT_SUB_KEYS = frozenset(
+    f"{issuer}:sub"
+    for issuer in (
+        "token.actions.githubusercontent.com",
+        "gitlab.com",
+        "app.terraform.io",
+        "agent.buildkite.com",
+    )
+)
 
-def restricts(operator: str, values: Sequence[str]) -> bool:
-    """A positive, non-IfExists, non-ForAllValues test against at least one specific value.
 
-    ``IfExists`` and ``ForAllValues`` pass when the key is absent, and a match-all value pins
-    nothing, so none of them restrict who may assume the role.
+def _wild(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def _claim_pins(value: str) -> bool:
+    """``repo:OWNER/...``, ``project_path:GROUP/...``, ``organization:ORG:...``: the tenant part.
+
+    Every multi-tenant issuer's ``sub`` starts with a claim name and the tenant (GitHub owner,
+    GitLab group, Terraform Cloud or Buildkite organization); both must be free of wildcards.
     """
-    op = operator.lower()
-    if op.startswith("forallvalues:") or op.endswith("ifexists"):
+    parts = value.split(":")
+    if len(parts) < 2:
         return False
-    op = op.removeprefix("foranyvalue:")
-    return op in _POSITIVE_OPERATORS and any(not _MATCH_ALL.match(v) for v in values)
+    head, owner = parts[0], parts[1].split("/", 1)[0]
+    return bool(head and owner) and not _wild(head) and not _wild(owner)
 
 
-def _deny_restrictions(stmts: Sequence[Statement]) -> tuple[str, ...]:
-    """Keys a ``Deny *`` statement enforces with a negated test (``Deny unless OrgID is o-x``)."""
-    keys = []
+def pins(key: str, value: str, *, wildcards: bool = True) -> bool:
+    """Whether one condition value names a specific org, account, ARN, repository owner...
+
+    ``wildcards`` is False for ``StringEquals``-like operators, where ``*`` is a literal (it
+    then matches nobody, which is restrictive). With wildcards, the part that identifies the
+    caller (org id, account, owner) must contain none: ``o-*`` or ``arn:aws:iam::*:role/*``
+    pin nothing.
+    """
+    key = key.lower()
+    if key in _CIDR_KEYS:
+        return not _MATCH_ALL.match(value)
+    if not value:
+        return False
+    if not wildcards:
+        return True
+    if key in _ORG_PATH_KEYS:
+        org = value.split("/", 1)[0]
+        return org.startswith("o-") and not _wild(org)
+    if key in _ARN_KEYS:
+        parts = value.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn":
+            return False
+        account, resource = parts[4], parts[5]
+        if account:
+            return not _wild(account)
+        return bool(resource) and not _wild(resource.split("/", 1)[0]) and not _wild(parts[2])
+    if key == "aws:userid":
+        unique = value.split(":", 1)[0]
+        return bool(unique) and not _wild(unique)
+    if key in _TENANT_SUB_KEYS:
+        return _claim_pins(value)
+    return not _wild(value)
+
+
+def _operator(operator: str) -> tuple[str, bool]:
+    """(base operator, whether it passes when the key is absent) for a condition operator."""
+    op = operator.lower()
+    lenient = op.startswith("forallvalues:") or op.endswith("ifexists")
+    op = op.removeprefix("forallvalues:").removeprefix("foranyvalue:").removesuffix("ifexists")
+    return op, lenient
+
+
+def restricts(operator: str, key: str, values: Sequence[str]) -> bool:
+    """A positive, non-IfExists, non-ForAllValues test whose every value pins the caller.
+
+    ``IfExists`` and ``ForAllValues`` pass when the key is absent, values are ORed (one
+    match-all value lets everyone in), and a value with a wildcard in the part that names the
+    caller pins nothing, so none of them restrict who may assume the role.
+    """
+    op, lenient = _operator(operator)
+    if lenient or op not in _POSITIVE_OPERATORS or not values:
+        return False
+    wildcards = op in _WILDCARD_OPERATORS
+    return all(pins(key, v, wildcards=wildcards) for v in values)
+
+
+def _denied_unless(statement: Statement) -> str | None:
+    """The key of a Deny whose only condition is a negated pinning test ("deny unless in o-x").
+
+    Conditions of one statement are ANDed: with a second test the Deny may not apply, so only
+    a Deny with exactly one condition key is credited.
+    """
+    tests = list(statement.condition_keys())
+    if len(tests) != 1:
+        return None
+    operator, key, values = tests[0]
+    op = operator.removeprefix("foranyvalue:").removesuffix("ifexists")
+    if op not in _NEGATED_OPERATORS or operator.startswith("forallvalues:") or not values:
+        return None
+    wildcards = op in _WILDCARD_OPERATORS
+    return key if all(pins(key, v, wildcards=wildcards) for v in values) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Deny:
+    """A Deny to everyone in a trust policy, and what it does to the Allows it covers."""
+
+    statement: Statement
+    #: No condition: every caller is refused the actions it covers.
+    cancels: bool
+    #: The key of a "deny unless" test, when that is its only condition.
+    unless: str | None
+    #: ``Principal: "*"``; ``{"AWS": "*"}`` is not credited against federated grants.
+    everyone: bool
+
+
+def _denies(stmts: Sequence[Statement]) -> tuple[_Deny, ...]:
+    found = []
     for s in stmts:
-        everyone = s.principals.get("*") == ("*",) or s.principals.get("AWS") == ("*",)
-        if s.effect.lower() != "deny" or not everyone or not _assumes(s):
+        everyone = s.principals.get("*") == ("*",)
+        any_aws = everyone or s.principals.get("AWS") == ("*",)
+        if s.effect.lower() != "deny" or not any_aws or s.not_principals is not None:
             continue
-        for operator, key, values in s.condition_keys():
-            op = operator.removeprefix("foranyvalue:").removesuffix("ifexists")
-            if op in _NEGATED_OPERATORS and any(not _MATCH_ALL.match(v) for v in values):
-                keys.append(key)
-    return tuple(keys)
+        found.append(_Deny(s, not s.conditions, _denied_unless(s), everyone))
+    return tuple(found)
 
 
 def _assumes(statement: Statement) -> bool:
     return any(statement.matches_action(action) for action in ASSUME_ACTIONS)
+
+
+#: A trusted principal given as a unique id (``AROA...`` role, ``AIDA...`` user): IAM shows
+#: the id instead of the ARN once the principal is deleted.
+_UNIQUE_ID = re.compile(r"^A(ROA|IDA)[A-Z0-9]{12,}$")
+
+
+def is_unique_id(principal: str) -> bool:
+    """A role or user unique id in a trust policy: the principal it named was deleted."""
+    return bool(_UNIQUE_ID.match(principal))
 
 
 def account_of(principal: str) -> str | None:
@@ -350,13 +671,19 @@ class TrustGrant:
     account: str | None
     #: Anyone on the internet could obtain this principal.
     public: bool
-    #: Condition keys (lower case) that pin who may assume through this grant.
+    #: Condition keys (lower case) that pin who may assume through this grant, for every
+    #: assume action it allows; empty when at least one action is left unpinned.
     restricting_keys: tuple[str, ...]
 
     @property
     def restricted(self) -> bool:
         """Whether a condition limits the grant to specific callers."""
         return bool(self.restricting_keys)
+
+    @property
+    def stale(self) -> bool:
+        """An AWS principal given as a unique id: it was deleted since the policy was written."""
+        return self.kind == "AWS" and is_unique_id(self.principal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,44 +704,102 @@ class TrustAnalysis:
             if g.account is not None and g.account != own_account and not g.restricted
         )
 
+    def unpinned_services(self) -> tuple[TrustGrant, ...]:
+        """Service principals with no ``aws:SourceAccount``/``SourceArn``-like condition."""
+        return tuple(g for g in self.grants if g.kind == "Service" and not g.restricted)
+
+    def stale(self) -> tuple[TrustGrant, ...]:
+        """Grants to principals deleted since (shown as unique ids)."""
+        return tuple(g for g in self.grants if g.stale)
+
     def principals(self) -> tuple[str, ...]:
         """Every principal value, for display."""
         return tuple(g.principal for g in self.grants)
 
 
 def analyse_trust(document: PolicyDocument | None) -> TrustAnalysis:
-    """Classify every principal an Allow statement of a trust policy admits."""
+    """Classify every principal an Allow statement of a trust policy admits.
+
+    A Deny to everyone cancels the actions it covers when unconditional; with a single
+    "deny unless" test it pins those actions to that key. Grants whose every action is
+    cancelled are left out: nobody can use them.
+    """
     stmts = statements(document)
-    denied = _deny_restrictions(stmts)
+    denies = _denies(stmts)
     grants: list[TrustGrant] = []
     for s in stmts:
         if not s.allows or not _assumes(s):
             continue
-        pinned = {key for op, key, values in s.condition_keys() if restricts(op, values)}
+        pinned = {key for op, key, values in s.condition_keys() if restricts(op, key, values)}
         if s.not_principals is not None:  # Allow + NotPrincipal: everyone but a few
             excluded = ", ".join(v for values in s.not_principals.values() for v in values)
-            grants.append(_grant("NotPrincipal", excluded, s, pinned, denied))
+            found = _grant("NotPrincipal", excluded, s, pinned, denies)
+            grants.extend(found)
             continue
         for kind, values in s.principals.items():
             for value in values:
-                grants.append(_grant(kind, value, s, pinned, denied))
+                grants.extend(_grant(kind, value, s, pinned, denies))
     return TrustAnalysis(tuple(grants))
 
 
+def _actions_for(kind: str, value: str, s: Statement) -> tuple[str, ...]:
+    """The assume actions that matter for this principal kind, among those the Allow grants."""
+    allowed = tuple(a for a in ASSUME_ACTIONS if s.matches_action(a))
+    if kind == "Federated":
+        wanted = (
+            "sts:assumerolewithsaml"
+            if ":saml-provider/" in value
+            else ("sts:assumerolewithwebidentity")
+        )
+    elif kind in ("AWS", "Service", "CanonicalUser"):
+        wanted = "sts:assumerole"
+    else:
+        return allowed
+    return (wanted,) if wanted in allowed else allowed
+
+
+#: Keys that tie a service principal to the caller's resource (confused-deputy prevention).
+SOURCE_KEYS = frozenset(
+    {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"}
+)
+
+
 def _grant(
-    kind: str, value: str, s: Statement, pinned: set[str], denied: tuple[str, ...]
-) -> TrustGrant:
+    kind: str, value: str, s: Statement, pinned: set[str], denies: Sequence[_Deny]
+) -> list[TrustGrant]:
     account = None
     public = False
-    allowed: Iterable[str] = ()
+    allowed: Collection[str] = ()
     if kind in ("*", "NotPrincipal") or (kind == "AWS" and value == "*"):
         public, allowed = True, PUBLIC_RESTRICTING_KEYS
     elif kind == "AWS":
         account, allowed = account_of(value), CROSS_ACCOUNT_RESTRICTING_KEYS
+    elif kind == "Service":
+        allowed = SOURCE_KEYS
     elif kind == "Federated" and ":saml-provider/" not in value:
         issuer = issuer_of(value)
         claims = MULTI_TENANT_ISSUERS.get(issuer)
         public = claims is not None
         allowed = {f"{issuer}:{claim}" for claim in claims or ()}
-    keys = tuple(sorted({k for k in (*pinned, *denied) if k in allowed}))
-    return TrustGrant(kind, value, s.sid, account, public, keys)
+    own = {k for k in pinned if k in allowed}
+    keys: set[str] = set()
+    open_actions = 0
+    live_actions = 0
+    for action in _actions_for(kind, value, s):
+        covering = [
+            d
+            for d in denies
+            if d.statement.matches_action(action) and (d.everyone or kind != "Federated")
+        ]
+        if any(d.cancels for d in covering):
+            continue
+        live_actions += 1
+        denied = {d.unless for d in covering if d.unless in allowed}
+        found = own | {k for k in denied if k is not None}
+        if not found:
+            open_actions += 1
+        keys |= found
+    if live_actions == 0:
+        return []
+    restricting = () if open_actions else tuple(sorted(keys))
+    return [TrustGrant(kind, value, s.sid, account, public, restricting)]

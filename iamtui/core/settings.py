@@ -16,6 +16,17 @@ Example::
     reason = "CI users keep keys until the OIDC migration (JIRA SEC-123)"
     expires = 2026-12-31
 
+    [[suppressions]]
+    rule = "role.cross-account-trust"
+    account = "210987654321"      # matches the trusted account, whichever role trusts it
+    reason = "our CI account"
+
+    [trust]
+    trusted_accounts = ["111122223333"]   # cross-account trust in these is expected
+
+    [protected]
+    roles = ["platform-*"]        # added to the built-in organization-critical roles
+
     [keymap]
     quit = "ctrl+q"
 """
@@ -39,6 +50,9 @@ CONFIG_FILE_NAME = "config.toml"
 RULE_IDS: frozenset[str] = frozenset(
     {
         "root.no-mfa",
+        "policy.effective-admin",
+        "role.confused-deputy",
+        "role.stale-trust",
         "root.access-keys",
         "root.recently-used",
         "account.password-policy",
@@ -74,7 +88,8 @@ class Thresholds:
     key_unused_days: int = 90
     #: access-key.rotation-due: an active key created longer ago than this.
     key_rotation_days: int = 90
-    #: New keys, passwords, users and roles are not called unused before this many days.
+    #: access-key.never-used: a new key is not called unused before this many days (users,
+    #: passwords and roles need their own unused threshold of age instead).
     grace_days: int = 7
     #: user.password-unused: console password last used longer ago than this.
     password_unused_days: int = 90
@@ -100,9 +115,22 @@ class Suppression:
     principal: str
     reason: str
     expires: date | None = None
+    #: Glob on the other account(s) a finding is about (``role.cross-account-trust``): every
+    #: account the finding names must match. None: any.
+    account: str | None = None
 
-    def matches(self, rule_id: str, principal_arn: str, principal_name: str) -> bool:
+    def matches(
+        self,
+        rule_id: str,
+        principal_arn: str,
+        principal_name: str,
+        accounts: Collection[str] = (),
+    ) -> bool:
         """Case-sensitive globs, as ARNs are; the principal pattern may match the ARN or name."""
+        if self.account is not None and not (
+            accounts and all(fnmatchcase(a, self.account) for a in accounts)
+        ):
+            return False
         return fnmatchcase(rule_id, self.rule) and (
             fnmatchcase(principal_arn, self.principal)
             or fnmatchcase(principal_name, self.principal)
@@ -121,6 +149,10 @@ class Settings:
     suppressions: tuple[Suppression, ...] = ()
     #: Binding id -> key string, interpreted by the TUI.
     keymap: Mapping[str, str] = field(default_factory=dict)
+    #: Other accounts whose trust is expected (``[trust] trusted_accounts``).
+    trusted_accounts: frozenset[str] = frozenset()
+    #: Role name or ARN globs protected on top of the built-in list (``[protected] roles``).
+    protected_roles: tuple[str, ...] = ()
     #: The file these settings came from, or None for defaults.
     source: Path | None = None
 
@@ -161,11 +193,13 @@ def parse_settings(
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     rules = frozenset(known_rules) if known_rules is not None else RULE_IDS
     reader = _Reader(where)
-    reader.only_keys(data, "", {"thresholds", "suppressions", "keymap"})
+    reader.only_keys(data, "", {"thresholds", "suppressions", "keymap", "trust", "protected"})
     return Settings(
         thresholds=reader.thresholds(data.get("thresholds", {})),
         suppressions=reader.suppressions(data.get("suppressions", []), rules),
         keymap=reader.keymap(data.get("keymap", {})),
+        trusted_accounts=reader.trusted_accounts(data.get("trust", {})),
+        protected_roles=reader.protected_roles(data.get("protected", {})),
         source=source,
     )
 
@@ -224,13 +258,48 @@ class _Reader:
 
     def suppression(self, value: Any, key: str, rules: frozenset[str]) -> Suppression:
         table = self.table(value, key)
-        self.only_keys(table, f"{key}.", {"rule", "principal", "reason", "expires"})
+        allowed = {"rule", "principal", "reason", "expires", "account"}
+        self.only_keys(table, f"{key}.", allowed)
         rule = self.text(table, key, "rule", "a rule id or glob such as access-key.*")
         if not any(fnmatchcase(rule_id, rule) for rule_id in rules):
             raise self.fail(f"{key}.rule", "expected a rule id or a glob matching one", rule)
-        principal = self.text(table, key, "principal", "an ARN or name pattern")
+        account = None
+        if "account" in table:
+            account = self.text(table, key, "account", "an account id or glob")
+        principal = (
+            self.text(table, key, "principal", "an ARN or name pattern")
+            if account is None or "principal" in table
+            else "*"
+        )
         reason = self.text(table, key, "reason", "a reason (why this risk is accepted)")
-        return Suppression(rule, principal, reason, self.expires(table.get("expires"), key))
+        expires = self.expires(table.get("expires"), key)
+        return Suppression(rule, principal, reason, expires, account)
+
+    def trusted_accounts(self, value: Any) -> frozenset[str]:
+        table = self.table(value, "trust")
+        self.only_keys(table, "trust.", {"trusted_accounts"})
+        found = table.get("trusted_accounts", [])
+        if not isinstance(found, list):
+            raise self.fail("trust.trusted_accounts", "expected an array of account ids", found)
+        for item in found:
+            if not isinstance(item, str) or not (len(item) == 12 and item.isdigit()):
+                raise self.fail(
+                    "trust.trusted_accounts",
+                    'expected 12-digit account ids such as "123456789012"',
+                    item,
+                )
+        return frozenset(found)
+
+    def protected_roles(self, value: Any) -> tuple[str, ...]:
+        table = self.table(value, "protected")
+        self.only_keys(table, "protected.", {"roles"})
+        found = table.get("roles", [])
+        if not isinstance(found, list):
+            raise self.fail("protected.roles", "expected an array of role name or ARN globs", found)
+        for item in found:
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail("protected.roles", "expected role name or ARN globs", item)
+        return tuple(item.strip() for item in found)
 
     def text(self, table: Mapping[str, Any], key: str, name: str, expected: str) -> str:
         value = table.get(name)

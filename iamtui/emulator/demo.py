@@ -273,6 +273,8 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
             "lambda:*",
             "ecr:*",
             "iam:PassRole",
+            # lets CI rewrite this very policy: whoever holds it is effectively an administrator
+            "iam:CreatePolicyVersion",
             sid="DeployStacks",
         ),
         description="What CI needs to deploy the application stacks",
@@ -506,7 +508,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
         keys=[KeySpec(created=d(60), last_used=d(0, hours=3), service="athena")],
     )  # fmt: skip
     user(
-        "ben.carter", data, owner=data_lead, groups_=["DataAnalysts"], created=d(30),
+        "ben.carter", data, owner=data_lead, groups_=["DataAnalysts"], created=d(120),
         password=True, password_last_used=None,
     )  # fmt: skip
     kenji = user(
@@ -714,8 +716,17 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
         inline={"Replicate": allow("s3:GetObjectVersionForReplication", "s3:ReplicateObject")},
         tags=_tags("Platform", plat_lead, "CC-1100"),
     )  # fmt: skip
+    legacy_trust = trust_service("ec2.amazonaws.com")
+    # The old scheduler role it also trusted was deleted: IAM now shows its unique id.
+    legacy_trust["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "AROA3XFRBF23QWERTY123"},
+            "Action": "sts:AssumeRole",
+        }
+    )
     legacy = s.role(
-        "legacy-batch-processor", trust=trust_service("ec2.amazonaws.com"), created=d(1500),
+        "legacy-batch-processor", trust=legacy_trust, created=d(1500),
         last_used=d(400), last_used_region="us-east-1",
         inline={"Batch": allow("s3:*", "sqs:*")}, instance_profile="legacy-batch-profile",
         tags=_tags("Engineering", _email("kevin.walsh"), "CC-1100"),

@@ -18,7 +18,15 @@ from iamtui.core.findings import (
 )
 from iamtui.core.ids import ActionId
 from iamtui.core.model import Group, Part, Role, User
-from iamtui.core.policy import PolicySource, group_policies, own_policies
+from iamtui.core.policy import (
+    PolicySource,
+    Statement,
+    effective_admin,
+    group_policies,
+    own_policies,
+    relevant_statements,
+)
+from iamtui.core.protected import protection_reason
 from iamtui.core.rules._common import LEAST_PRIVILEGE, REMOVE_UNUSED, grant_fixes
 from iamtui.core.subjects import Fix, PolicySubject
 
@@ -42,7 +50,8 @@ class _AdminGrants:
     def _admin(self, sources: Sequence[PolicySource]) -> list[PolicySource]:
         return [s for s in sources if self._grants_admin(s)]
 
-    def _via_group(self, group: Group) -> list[PolicySource]:
+    def via_group(self, group: Group) -> list[PolicySource]:
+        """The group's admin grants, once per group: every member shares them."""
         if group.name not in self.groups:
             self.groups[group.name] = self._admin(group_policies(group, self.index.policies))
         return self.groups[group.name]
@@ -53,7 +62,7 @@ class _AdminGrants:
         for name in principal.groups if isinstance(principal, User) else ():
             group = self.index.groups.get(name)
             if group is not None:
-                found += self._via_group(group)
+                found += self.via_group(group)
         return found
 
 
@@ -84,6 +93,7 @@ def admin_access(ctx: Context) -> Iterator[Finding]:
             "policy_arns": tuple(sorted({s.arn for s in sources if s.arn})),
             "groups": tuple(sorted({s.via_group for s in sources if s.via_group})),
             "permissions_boundary": principal.permissions_boundary,
+            **_protected(ctx, principal),
         }
         summary = f"administrator access {_how(sources[0])}{more}"
         yield ctx.finding(
@@ -93,6 +103,81 @@ def admin_access(ctx: Context) -> Iterator[Finding]:
 
 def _how(source: PolicySource) -> str:
     return source.path if source.via_group else f"through {source.path}"
+
+
+def _protected(ctx: Context, principal: User | Role) -> Evidence:
+    reason = protection_reason(principal.arn, ctx.settings) if isinstance(principal, Role) else None
+    return {"protected": reason} if reason else {}
+
+
+class _Escalations:
+    """Memoised per-policy statements for the escalation test (policies are widely shared)."""
+
+    def __init__(self, ctx: Context, grants: _AdminGrants) -> None:
+        self.index = ctx.index
+        self.managed: dict[str, tuple[Statement, ...]] = {}
+        self.group_arns = {g.name: g.arn for g in ctx.snapshot.groups}
+        self.admin_groups = tuple(g.name for g in ctx.snapshot.groups if grants.via_group(g))
+
+    def _relevant(self, source: PolicySource) -> tuple[Statement, ...]:
+        if source.arn is None:
+            return relevant_statements(source)
+        cached = self.managed.get(source.arn)
+        if cached is None:
+            cached = self.managed[source.arn] = relevant_statements(source)
+        return cached
+
+    def of(self, principal: User | Role) -> tuple[tuple[PolicySource, tuple[Statement, ...]], ...]:
+        """Each effective policy with its admin-relevant statements (users: with groups)."""
+        sources = own_policies(principal, self.index.policies)
+        for name in principal.groups if isinstance(principal, User) else ():
+            group = self.index.groups.get(name)
+            if group is not None:
+                sources += group_policies(group, self.index.policies)
+        return tuple((s, self._relevant(s)) for s in sources)
+
+
+@rule(
+    "policy.effective-admin",
+    "Effectively an administrator",
+    practice=LEAST_PRIVILEGE,
+    severity=Severity.HIGH,
+    needs=[Part.AUTHORIZATION_DETAILS],
+)
+def effective_admin_access(ctx: Context) -> Iterator[Finding]:
+    """Whoever can rewrite their own permissions is an administrator, whatever the policy says."""
+    grants = _AdminGrants(ctx)
+    escalations = _Escalations(ctx, grants)
+    for principal in _owned_principals(ctx):
+        if grants.of(principal):
+            continue  # literal administrator: policy.admin-access reports it
+        relevant = escalations.of(principal)
+        if not any(stmts for _, stmts in relevant):
+            continue
+        managed = {
+            s.arn for s, _ in relevant if s.arn is not None and s.arn.split(":")[4:5] != ["aws"]
+        }
+        reasons = effective_admin(
+            principal,
+            relevant,
+            managed_arns=managed,
+            group_arns=escalations.group_arns,
+            admin_groups=escalations.admin_groups,
+        )
+        if not reasons:
+            continue
+        more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        first = reasons[0]
+        summary = f"effectively an administrator: {first.reason} {_how(first.source)}{more}"
+        evidence: Evidence = {
+            "reasons": tuple(str(r) for r in reasons),
+            "policy_arns": tuple(sorted({r.source.arn for r in reasons if r.source.arn})),
+            "groups": tuple(sorted({r.source.via_group for r in reasons if r.source.via_group})),
+            "permissions_boundary": principal.permissions_boundary,
+            **_protected(ctx, principal),
+        }
+        fixes = grant_fixes(principal, (r.source for r in reasons))
+        yield ctx.finding(principal, summary, evidence=evidence, fixes=fixes)
 
 
 @rule(
@@ -175,4 +260,4 @@ def unused_services(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(principal, summary, evidence=evidence)
 
 
-RULES: tuple[Rule, ...] = (admin_access, unattached, unused_services)
+RULES: tuple[Rule, ...] = (admin_access, effective_admin_access, unattached, unused_services)

@@ -1,4 +1,8 @@
-"""Role rules: unused roles and who, outside the account, may assume a role."""
+"""Role rules: unused roles and who, outside the account, may assume a role.
+
+Organization-critical roles (:func:`iamtui.core.protected.protection_reason`) are reported like
+any other, with evidence ``protected`` saying why they must not be deleted or quarantined.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from collections.abc import Iterator
 
 from iamtui.core.findings import Context, Evidence, Finding, Rule, Severity, iso, rule
 from iamtui.core.ids import ActionId
-from iamtui.core.model import Part
+from iamtui.core.model import Part, Role
 from iamtui.core.policy import MULTI_TENANT_ISSUERS, TrustGrant, issuer_of
+from iamtui.core.protected import protection_reason
 from iamtui.core.rules._common import REMOVE_UNUSED, VERIFY_EXTERNAL_ACCESS, principal_fixes
 
 NEEDS = (Part.AUTHORIZATION_DETAILS,)
@@ -22,7 +27,7 @@ NEEDS = (Part.AUTHORIZATION_DETAILS,)
 )
 def unused(ctx: Context) -> Iterator[Finding]:
     """An unused role is standing access nobody watches; AWS-managed roles are not ours to prune."""
-    days, grace = ctx.thresholds.role_unused_days, ctx.thresholds.grace_days
+    days = ctx.thresholds.role_unused_days
     for role in ctx.snapshot.roles:
         if role.service_linked or role.sso_reserved:
             continue
@@ -30,7 +35,9 @@ def unused(ctx: Context) -> Iterator[Finding]:
         if ctx.older_than(role.last_used, days):
             where = f" (last in {role.last_used_region})" if role.last_used_region else ""
             summary = f"role unused for {ctx.ago(role.last_used)}{where}"
-        elif role.last_used is None and ctx.older_than(role.create_date, grace):
+        # Never used is only a verdict once the role existed for the whole threshold: a role
+        # created last week is new, not unused (Access Analyzer judges likewise).
+        elif role.last_used is None and ctx.older_than(role.create_date, days):
             summary = (
                 f"role not used in AWS's 400-day window, created {ctx.ago(role.create_date)} ago"
             )
@@ -42,9 +49,16 @@ def unused(ctx: Context) -> Iterator[Finding]:
             "created": iso(role.create_date),
             "instance_profiles": role.instance_profiles,
             "threshold_days": days,
+            **_protected(ctx, role),
         }
         fixes = principal_fixes(role, ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE)
         yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
+
+
+def _protected(ctx: Context, role: Role) -> Evidence:
+    """``protected``: why iamtui must not delete or quarantine this role (absent when it may)."""
+    reason = protection_reason(role.arn, ctx.settings)
+    return {"protected": reason} if reason else {}
 
 
 def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]]:
@@ -63,8 +77,10 @@ def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]
 )
 def cross_account_trust(ctx: Context) -> Iterator[Finding]:
     """Another account trusted without ExternalId or similar invites the confused deputy."""
+    trusted = ctx.settings.trusted_accounts
     for role in ctx.snapshot.roles:
-        grants = ctx.index.trust(role).other_accounts(ctx.snapshot.account_id)
+        found = ctx.index.trust(role).other_accounts(ctx.snapshot.account_id)
+        grants = tuple(g for g in found if g.account not in trusted)
         if not grants:
             continue
         accounts = tuple(sorted({g.account for g in grants if g.account}))
@@ -73,7 +89,11 @@ def cross_account_trust(ctx: Context) -> Iterator[Finding]:
             f"{noun} {', '.join(accounts)} can assume this role without sts:ExternalId "
             "or another restricting condition"
         )
-        evidence: Evidence = {"accounts": accounts, **_trust_evidence(grants)}
+        evidence: Evidence = {
+            "accounts": accounts,
+            **_trust_evidence(grants),
+            **_protected(ctx, role),
+        }
         fixes = principal_fixes(role, ActionId.ROLE_QUARANTINE)
         yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
@@ -102,8 +122,80 @@ def public_trust(ctx: Context) -> Iterator[Finding]:
         if not grants:
             continue
         summary = "anyone can assume this role: " + "; ".join(sorted({_who(g) for g in grants}))
+        evidence: Evidence = {**_trust_evidence(grants), **_protected(ctx, role)}
         fixes = principal_fixes(role, ActionId.ROLE_QUARANTINE)
-        yield ctx.finding(role, summary, evidence=_trust_evidence(grants), fixes=fixes)
+        yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
 
-RULES: tuple[Rule, ...] = (unused, cross_account_trust, public_trust)
+#: Services that run your own code under a role passed to your own resource with iam:PassRole
+#: (the passing is the control); requiring aws:SourceAccount there is noise, not protection.
+COMPUTE_SERVICES = frozenset(
+    {
+        "ec2.amazonaws.com",
+        "lambda.amazonaws.com",
+        "edgelambda.amazonaws.com",
+        "ecs-tasks.amazonaws.com",
+        "eks.amazonaws.com",
+        "eks-fargate-pods.amazonaws.com",
+        "pods.eks.amazonaws.com",
+    }
+)
+
+
+@rule(
+    "role.confused-deputy",
+    "Service trust without a source condition",
+    practice=VERIFY_EXTERNAL_ACCESS,
+    severity=Severity.LOW,
+    needs=NEEDS,
+)
+def confused_deputy(ctx: Context) -> Iterator[Finding]:
+    """A service trusted without aws:SourceAccount/SourceArn can be steered by other customers."""
+    for role in ctx.snapshot.roles:
+        if role.service_linked or role.sso_reserved:
+            continue
+        grants = tuple(
+            g
+            for g in ctx.index.trust(role).unpinned_services()
+            if g.principal.lower() not in COMPUTE_SERVICES
+        )
+        if not grants:
+            continue
+        services = tuple(sorted({g.principal for g in grants}))
+        summary = (
+            f"{', '.join(services)} can assume this role for any account's resources: "
+            "no aws:SourceAccount or aws:SourceArn condition"
+        )
+        evidence: Evidence = {
+            "services": services,
+            **_trust_evidence(grants),
+            **_protected(ctx, role),
+        }
+        yield ctx.finding(role, summary, evidence=evidence)
+
+
+@rule(
+    "role.stale-trust",
+    "Trust in a deleted principal",
+    practice=REMOVE_UNUSED,
+    severity=Severity.LOW,
+    needs=NEEDS,
+)
+def stale_trust(ctx: Context) -> Iterator[Finding]:
+    """A unique id in a trust policy is a deleted principal: dead trust that blocks re-creation."""
+    for role in ctx.snapshot.roles:
+        grants = ctx.index.trust(role).stale()
+        if not grants:
+            continue
+        ids = tuple(sorted({g.principal for g in grants}))
+        noun = "principal" if len(ids) == 1 else "principals"
+        summary = f"trust policy names {len(ids)} deleted {noun} by unique id: {', '.join(ids)}"
+        evidence: Evidence = {
+            "unique_ids": ids,
+            **_trust_evidence(grants),
+            **_protected(ctx, role),
+        }
+        yield ctx.finding(role, summary, evidence=evidence)
+
+
+RULES: tuple[Rule, ...] = (unused, cross_account_trust, public_trust, confused_deputy, stale_trust)

@@ -69,7 +69,7 @@ def console_without_mfa(ctx: Context) -> Iterator[Finding]:
 )
 def password_unused(ctx: Context) -> Iterator[Finding]:
     """An unused console password is a login nobody would notice being abused (CIS 1.12)."""
-    days, grace = ctx.thresholds.password_unused_days, ctx.thresholds.grace_days
+    days = ctx.thresholds.password_unused_days
     for row, user in ctx.index.live_rows:
         if row.password_enabled is not True:
             continue
@@ -80,7 +80,9 @@ def password_unused(ctx: Context) -> Iterator[Finding]:
         )
         if ctx.older_than(used, days):
             summary = f"console password unused for {ctx.ago(used)}"
-        elif used in NEVER and ctx.older_than(since, grace):
+        # Never used is a verdict only once the password existed for the whole threshold:
+        # a new hire's password set last week is new, not unused.
+        elif used in NEVER and ctx.older_than(since, days):
             summary = f"console password never used, set {ctx.ago(since)} ago"
         else:
             continue
@@ -100,7 +102,7 @@ def _last_use(row: CredentialReportRow) -> datetime | None:
 
 
 def _last_setup(row: CredentialReportRow, user: User) -> datetime:
-    """Grace runs from the newest credential: a user being set up is not inactive."""
+    """The threshold runs from the newest credential: a user being set up is not inactive."""
     made = [user.create_date, row.password_last_changed, *(k.last_rotated for k in row.keys)]
     return max(d for d in made if isinstance(d, datetime))
 
@@ -129,11 +131,12 @@ def _inactive_fixes(ctx: Context, row: CredentialReportRow, user: User) -> list[
 )
 def inactive(ctx: Context) -> Iterator[Finding]:
     """A user whose password and keys all sit unused is an identity nobody needs."""
-    days, grace = ctx.thresholds.user_inactive_days, ctx.thresholds.grace_days
+    days = ctx.thresholds.user_inactive_days
     for row, user in ctx.index.live_rows:
         last = _last_use(row)
         recently_used = last is not None and not ctx.older_than(last, days)
-        if recently_used or not ctx.older_than(_last_setup(row, user), grace):
+        # A user (or credential) younger than the threshold has not had the time to be used.
+        if recently_used or not ctx.older_than(_last_setup(row, user), days):
             continue
         if last is not None:
             summary = f"no password or access key used for {ctx.ago(last)}"
