@@ -388,6 +388,8 @@ class AccountSnapshot:
     password_policy: PasswordPolicy | None = None
     virtual_mfa_devices: tuple[VirtualMfaDevice, ...] = ()
     unavailable: tuple[Unavailable, ...] = ()
+    #: Loaded, but degraded: fields AWS always sends were absent and were derived or defaulted.
+    data_warnings: tuple[str, ...] = ()
     last_accessed: Mapping[str, LastAccessed] = field(default_factory=dict)
     details: Mapping[str, PrincipalDetail] = field(default_factory=dict)
     source: str = "aws"
