@@ -376,3 +376,12 @@ def test_scan_against_stock_moto_degrades_instead_of_crashing(stock_moto: str) -
     table = run("scan", "--endpoint-url", stock_moto, env=env)
     assert table.returncode == 0, table.stderr
     assert "Data warning:" in table.stdout and "open-door" in table.stdout
+
+
+def test_error_lines_show_control_characters_as_escapes(tmp_path: Path) -> None:
+    from hostile import TERMINAL_ATTACK, TERMINAL_ATTACK_SHOWN, assert_inert
+
+    result = run("scan", "--snapshot", str(tmp_path / f"{TERMINAL_ATTACK}.json"))
+    assert result.returncode == 2
+    assert_inert(result.stderr.rstrip("\n"))
+    assert TERMINAL_ATTACK_SHOWN in result.stderr
