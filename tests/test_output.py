@@ -289,3 +289,20 @@ def test_csv_neutralizes_formulas_and_control_characters() -> None:
     cells = [c for r in csv.reader(io.StringIO(text)) for c in r]
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
     assert csv_cell("-x") == "'-x" and csv_cell("a=b") == "a=b" and csv_cell(None) == ""
+
+
+def test_the_documented_example_has_exactly_the_real_keys(
+    result: Evaluation, snap: AccountSnapshot
+) -> None:
+    """docs/scan-json.md's example is the schema consumers read: it must not drift from it."""
+    from pathlib import Path
+
+    docs = (Path(__file__).parent.parent / "docs" / "scan-json.md").read_text(encoding="utf-8")
+    block = docs.split("```json\n", 1)[1].split("```", 1)[0]
+    example = json.loads(block)
+    real = to_json(result, snap, NOW)
+    assert example["schema"] == SCHEMA and f"`{SCHEMA}`" in docs.splitlines()[0]
+    assert set(example) == set(real)
+    assert set(example["rules"]) == set(real["rules"])
+    assert set(example["findings"][0]) == set(real["findings"][0])
+    assert set(example["not_evaluated"][0]) == set(real["not_evaluated"][0])
