@@ -229,12 +229,19 @@ def test_config_before_the_subcommand_is_honoured(tmp_path: Path) -> None:
     config.write_text('[[suppressions]]\nrule = "*"\nprincipal = "*"\nreason = "accepted risk"\n')
     quiet = run("--config", str(config), "scan", "--snapshot", str(path), "--fail-on", "info")
     assert quiet.returncode == 0, quiet.stdout[-500:]
-    # Headless root takes its thresholds from the same file; a root-only option proves it read it.
-    threshold = tmp_path / "root.toml"
-    threshold.write_text("[thresholds]\nroot_recent_days = 36501\n")
-    rooted = run("--config", str(threshold), "root", "--snapshot", str(path), "--format", "json")
-    assert rooted.returncode == 2
-    assert "thresholds.root_recent_days" in rooted.stderr
+    # Headless root takes root_recent_days from the file in either position.
+    counts = {}
+    for days in (1, 36500):
+        threshold = tmp_path / f"root-{days}.toml"
+        threshold.write_text(f"[thresholds]\nroot_recent_days = {days}\n")
+        before = run(
+            "--config", str(threshold), "root", "--snapshot", str(path), "--format", "json"
+        )
+        after = run("root", "--snapshot", str(path), "--format", "json", "--config", str(threshold))
+        assert before.returncode == after.returncode == 0, before.stderr
+        counts[days] = json.loads(before.stdout)["counts"]
+        assert counts[days] == json.loads(after.stdout)["counts"]
+    assert counts[1] != counts[36500]
 
 
 @pytest.mark.parametrize(
