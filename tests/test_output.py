@@ -306,3 +306,25 @@ def test_the_documented_example_has_exactly_the_real_keys(
     assert set(example["rules"]) == set(real["rules"])
     assert set(example["findings"][0]) == set(real["findings"][0])
     assert set(example["not_evaluated"][0]) == set(real["not_evaluated"][0])
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (TERMINAL_ATTACK, TERMINAL_ATTACK_SHOWN),
+        (BIDI_ATTACK, BIDI_ATTACK_SHOWN),
+        (C1_ATTACK, "\\x9b2J"),
+        ("a\nb\tc\rd\x00e\x7f", "a\\x0ab\\x09c\\x0dd\\x00e\\x7f"),
+        ("line\u2028sep\u2066iso\u2069", "line\\u2028sep\\u2066iso\\u2069"),
+        ("café 日本 ñ e\u0301 \u00a0nbsp", "café 日本 ñ e\u0301 \u00a0nbsp"),
+        ("arn:aws:iam::1:user/a+b=c,d.e@f-g_h", "arn:aws:iam::1:user/a+b=c,d.e@f-g_h"),
+    ],
+    ids=["osc-csi", "bidi", "c1", "c0-del", "separators-isolates", "unicode-kept", "iam-chars"],
+)
+def test_printable(raw: str, shown: str) -> None:
+    from iamtui.core.text import is_printable, printable
+
+    assert printable(raw) == shown
+    assert_inert(printable(raw))
+    assert is_printable(raw) == (raw == shown)
+    assert printable(3) == "3"

@@ -30,9 +30,11 @@ def _escape(match: re.Match[str]) -> str:
 def printable(value: object) -> str:
     """``str(value)`` with control, escape and bidi characters shown as ``\\xNN``/``\\uNNNN``."""
     text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # fast path (C): every unsafe character is non-printable
+        return text
     return _UNSAFE.sub(_escape, text)
 
 
 def is_printable(value: str) -> bool:
     """True when ``printable(value)`` would not change it (nothing to neutralize)."""
-    return _UNSAFE.search(value) is None
+    return value.isprintable() or _UNSAFE.search(value) is None
