@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,10 @@ from click.testing import CliRunner
 from iamtui.cli import main
 from iamtui.core.findings import Severity
 from iamtui.core.ids import ActionId
+from iamtui.core.rules import RULE_IDS
 
+#: How many built-in rules a scan reports on.
+ALL = len(RULE_IDS)
 IAMTUI = [sys.executable, "-c", "from iamtui.cli import main; main()"]
 
 
@@ -165,3 +171,227 @@ def test_demo_without_moto_says_what_to_install() -> None:
     assert result.stderr.strip() == (
         "iamtui: error: the emulated account needs moto: pip install 'iamtui[demo]'"
     )
+
+
+def _save(path: Path, snap: Any) -> Path:
+    from iamtui.core import snapshot as snapshot_io
+
+    snapshot_io.save(snap, path)
+    return path
+
+
+def _unreadable_account(tmp_path: Path) -> Path:
+    """A snapshot where every read failed: no rule can be evaluated."""
+    from dataclasses import replace
+
+    from builders import snapshot
+
+    from iamtui.core.model import Part, Unavailable
+
+    denied = tuple(
+        Unavailable(part, "denied: the caller lacks it", "AccessDenied") for part in Part
+    )
+    snap = replace(snapshot(report=False), unavailable=denied, summary=None, caller=None)
+    return _save(tmp_path / "denied.json", snap)
+
+
+def test_a_scan_that_evaluated_nothing_fails_the_gate_with_exit_3(tmp_path: Path) -> None:
+    path = _unreadable_account(tmp_path)
+    table = run("scan", "--snapshot", str(path), "--fail-on", "critical")
+    assert table.returncode == 3, table.stderr
+    assert "No findings for acme-prod (123456789012)." not in table.stdout
+    assert f"scan INCOMPLETE: {ALL} of {ALL} rules not evaluated" in table.stdout
+    as_json = run("scan", "--snapshot", str(path), "--format", "json", "--fail-on", "low")
+    assert as_json.returncode == 3
+    assert json.loads(as_json.stdout)["complete"] is False
+    assert f"iamtui: warning: scan INCOMPLETE: {ALL} of {ALL} rules" in as_json.stderr
+    accepted = run("scan", "--snapshot", str(path), "--fail-on", "low", "--allow-incomplete")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "scan INCOMPLETE" in accepted.stdout  # accepted, still said
+    report_only = run("scan", "--snapshot", str(path), "--format", "csv")
+    assert report_only.returncode == 0  # without --fail-on a scan only reports
+
+
+def test_findings_at_the_threshold_win_over_incomplete(tmp_path: Path) -> None:
+    path = tmp_path / "demo.json"
+    assert run("snapshot", "save", str(path), "--demo").returncode == 0
+    # --last-accessed asked for but not in the file: incomplete, and findings too.
+    both = run("scan", "--snapshot", str(path), "--last-accessed", "--fail-on", "critical")
+    assert both.returncode == 1, both.stderr
+    assert f"scan INCOMPLETE: 1 of {ALL} rules not evaluated" in both.stdout
+    config = tmp_path / "quiet.toml"
+    config.write_text('[[suppressions]]\nrule = "*"\nprincipal = "*"\nreason = "accepted risk"\n')
+    quiet = ["--config", str(config), "--fail-on", "info", "--last-accessed"]
+    assert run("scan", "--snapshot", str(path), *quiet).returncode == 3
+
+
+def test_config_before_the_subcommand_is_honoured(tmp_path: Path) -> None:
+    path = tmp_path / "demo.json"
+    assert run("snapshot", "save", str(path), "--demo").returncode == 0
+    config = tmp_path / "quiet.toml"
+    config.write_text('[[suppressions]]\nrule = "*"\nprincipal = "*"\nreason = "accepted risk"\n')
+    quiet = run("--config", str(config), "scan", "--snapshot", str(path), "--fail-on", "info")
+    assert quiet.returncode == 0, quiet.stdout[-500:]
+    # Headless root takes root_recent_days from the file in either position.
+    counts = {}
+    for days in (1, 36500):
+        threshold = tmp_path / f"root-{days}.toml"
+        threshold.write_text(f"[thresholds]\nroot_recent_days = {days}\n")
+        before = run(
+            "--config", str(threshold), "root", "--snapshot", str(path), "--format", "json"
+        )
+        after = run("root", "--snapshot", str(path), "--format", "json", "--config", str(threshold))
+        assert before.returncode == after.returncode == 0, before.stderr
+        counts[days] = json.loads(before.stdout)["counts"]
+        assert counts[days] == json.loads(after.stdout)["counts"]
+    assert counts[1] != counts[36500]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["scan", "--snapshot", "x.json"], ["root", "--snapshot", "x.json"], ["journal", "list"]],
+)
+def test_a_broken_config_before_any_subcommand_is_one_line_exit_2(
+    tmp_path: Path, command: list[str]
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[thresholds]\nkey_unused_days = -5\n")
+    result = run("--config", str(config), *command)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0] == (
+        f"iamtui: error: {config}: thresholds.key_unused_days: expected a positive integer, got -5"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[thresholds]\nkey_unused_days = 45 # \xe9t\xe9\n", "not UTF-8 text (byte 0xe9"),
+        (b"[thresholds]\nkey_unused_days = " + str(10**30).encode() + b"\n", "expected 1 to"),
+        (b"[thresholds]\nkey_unused_days = 0\n", "expected a positive integer, got 0"),
+        (b'[thresholds]\ngrace_days = "\\u001b[2J"\n', 'got "\\x1b[2J"'),
+    ],
+    ids=["latin-1", "huge", "zero", "escape"],
+)
+def test_hostile_config_is_one_line_exit_2(tmp_path: Path, content: bytes, message: str) -> None:
+    config = tmp_path / "hostile.toml"
+    config.write_bytes(content)
+    for args in (["scan", "--demo", "--config", str(config)], ["--config", str(config), "scan"]):
+        result = run(*args)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1, result.stderr
+        assert lines[0].startswith(f"iamtui: error: {config}: ") and message in lines[0]
+        assert "\x1b" not in result.stderr
+
+
+def test_scan_output_is_inert_and_spreadsheet_safe(tmp_path: Path) -> None:
+    from builders import key, row, snapshot, user
+    from hostile import FORMULA_NAMES, TERMINAL_ATTACK, TERMINAL_ATTACK_SHOWN, assert_inert
+
+    users = [user(n) for n in (TERMINAL_ATTACK, *FORMULA_NAMES)]
+    rows = [row(u, key1=key(used=200, rotated=300)) for u in users]
+    path = _save(tmp_path / "hostile.json", snapshot(users=users, rows=rows, alias=TERMINAL_ATTACK))
+    table = run("scan", "--snapshot", str(path))
+    assert table.returncode == 0, table.stderr
+    assert_inert(table.stdout)
+    assert f"IAM findings for {TERMINAL_ATTACK_SHOWN} (123456789012)" in table.stdout
+    as_csv = run("scan", "--snapshot", str(path), "--format", "csv")
+    assert_inert(as_csv.stdout)
+    names = {r["principal_name"] for r in csv.DictReader(io.StringIO(as_csv.stdout))}
+    assert {f"'{n}" for n in FORMULA_NAMES} <= names
+    as_json = run("scan", "--snapshot", str(path), "--format", "json")
+    assert_inert(as_json.stdout)
+    assert json.loads(as_json.stdout)["account"]["alias"] == TERMINAL_ATTACK  # exact, escaped
+
+
+def test_user_not_in_the_snapshot_is_one_line_with_close_matches(tmp_path: Path) -> None:
+    path = tmp_path / "demo.json"
+    assert run("snapshot", "save", str(path), "--demo").returncode == 0
+    result = run("user", "marcus.chem", "--snapshot", str(path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "iamtui: error: no user named 'marcus.chem' in this account (did you mean: marcus.chen?)"
+    )
+    nothing_close = run("--snapshot", str(path), "role", "zzzzzz")
+    assert nothing_close.returncode == 2
+    assert nothing_close.stderr.strip() == "iamtui: error: no role named 'zzzzzz' in this account"
+
+
+@pytest.fixture(scope="module")
+def stock_moto() -> Iterator[str]:
+    """moto exactly as shipped (no iamtui fidelity layer): what LocalStack users point at."""
+    code = (
+        "import logging, sys\n"
+        "from moto.server import ThreadedMotoServer\n"
+        "logging.getLogger('werkzeug').disabled = True\n"
+        "server = ThreadedMotoServer(ip_address='127.0.0.1', port=0, verbose=False)\n"
+        "server.start()\n"
+        "host, port = server.get_host_and_port()\n"
+        "print(f'http://{host}:{port}', flush=True)\n"
+        "sys.stdin.read()\n"
+        "server.stop()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().strip()
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_scan_against_stock_moto_degrades_instead_of_crashing(stock_moto: str) -> None:
+    creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    iam = boto3.client("iam", endpoint_url=stock_moto, region_name="us-east-1", **creds)
+    document = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        }
+    )
+    policy = iam.create_policy(PolicyName="EverythingEverywhere", PolicyDocument=document)
+    for name in ("alice", "bob"):
+        iam.create_user(UserName=name)
+        iam.create_access_key(UserName=name)
+        iam.attach_user_policy(UserName=name, PolicyArn=policy["Policy"]["Arn"])
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    iam.create_role(RoleName="open-door", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(RoleName="open-door", PolicyArn=policy["Policy"]["Arn"])
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    result = run("scan", "--endpoint-url", stock_moto, "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "KeyError" not in result.stderr
+    doc = json.loads(result.stdout)
+    assert any(
+        w.startswith("policies without PolicyName: 1 (name derived from the ARN)")
+        for w in doc["data_warnings"]
+    )
+    assert result.stderr.count("policies without PolicyName") == 1  # warned once per field
+    flagged = {(f["rule"], f["principal_name"]) for f in doc["findings"]}
+    assert {("role.public-trust", "open-door"), ("policy.admin-access", "alice")} <= flagged
+    admin = next(f for f in doc["findings"] if f["rule"] == "policy.admin-access")
+    assert "EverythingEverywhere" in admin["summary"]  # the name derived from the ARN
+    table = run("scan", "--endpoint-url", stock_moto, env=env)
+    assert table.returncode == 0, table.stderr
+    assert "Data warning:" in table.stdout and "open-door" in table.stdout
+
+
+def test_error_lines_show_control_characters_as_escapes(tmp_path: Path) -> None:
+    from hostile import TERMINAL_ATTACK, TERMINAL_ATTACK_SHOWN, assert_inert
+
+    result = run("scan", "--snapshot", str(tmp_path / f"{TERMINAL_ATTACK}.json"))
+    assert result.returncode == 2
+    assert_inert(result.stderr.rstrip("\n"))
+    assert TERMINAL_ATTACK_SHOWN in result.stderr

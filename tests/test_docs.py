@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from iamtui.core.rules import RULE_IDS
-from iamtui.core.settings import parse_settings
+from iamtui.core.rules import RULE_IDS, parse_settings
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -256,3 +256,102 @@ def test_a_denial_later_in_a_step_names_the_call_that_failed(emulator: Emulator,
     missing = snap.unavailable_part(Part.CREDENTIAL_REPORT)
     assert missing is not None
     assert missing.reason == "denied: the caller lacks iam:GetCredentialReport"
+
+
+def _answer(client: Any, operation: str, body: str) -> None:
+    """Make ``operation`` succeed with this XML body (shaped by the test, parsed by botocore)."""
+    from botocore.awsrequest import AWSResponse
+
+    from tests.faults import _Body
+
+    def handler(**_: Any) -> AWSResponse:
+        headers = {"Content-Type": "text/xml"}
+        return AWSResponse("https://iam.amazonaws.com/", 200, headers, _Body(body.encode()))
+
+    service = client.meta.service_model.endpoint_prefix
+    client.meta.events.register(f"before-send.{service}.{operation}", handler)
+
+
+#: Authorization details as moto 5.2.5 and worse endpoints send them: a policy without
+#: PolicyName/PolicyId, a user without UserId/CreateDate, a role without an Arn at all.
+SPARSE_DETAILS = """
+<GetAccountAuthorizationDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+ <GetAccountAuthorizationDetailsResult>
+  <IsTruncated>false</IsTruncated>
+  <UserDetailList><member>
+   <UserName>alice</UserName><Arn>arn:aws:iam::123456789012:user/alice</Arn><Path>/</Path>
+   <AttachedManagedPolicies><member>
+    <PolicyArn>arn:aws:iam::123456789012:policy/team/ReadBuckets</PolicyArn>
+   </member></AttachedManagedPolicies>
+  </member><member>
+   <Arn>arn:aws:iam::123456789012:user/eng/bob</Arn><UserId>AIDABOB</UserId>
+   <CreateDate>2024-01-01T00:00:00Z</CreateDate>
+  </member></UserDetailList>
+  <RoleDetailList><member><RoleName>ghost</RoleName></member></RoleDetailList>
+  <Policies><member>
+   <Arn>arn:aws:iam::123456789012:policy/team/ReadBuckets</Arn>
+   <CreateDate>2024-01-01T00:00:00Z</CreateDate>
+   <PolicyVersionList><member><IsDefaultVersion>true</IsDefaultVersion><VersionId>v1</VersionId>
+   </member></PolicyVersionList>
+  </member></Policies>
+ </GetAccountAuthorizationDetailsResult>
+ <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>
+</GetAccountAuthorizationDetailsResponse>
+"""
+
+
+def test_fields_aws_always_sends_are_derived_when_absent_and_warned_once(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    conn = connection(emulator)
+    _answer(conn.iam, "GetAccountAuthorizationDetails", SPARSE_DETAILS)
+    with caplog.at_level("WARNING", logger="iamtui.core.loader"):
+        snap = load_account(conn)
+    assert snap.unavailable_part(Part.AUTHORIZATION_DETAILS) is None
+    policy = snap.policies[0]
+    assert (policy.name, policy.policy_id, policy.document) == ("ReadBuckets", "", None)
+    alice, bob = snap.users
+    assert alice.user_id == "" and alice.create_date == loader.UNKNOWN_CREATE_DATE
+    assert [p.name for p in alice.attached_policies] == ["ReadBuckets"]
+    assert (bob.name, bob.path) == ("bob", "/")
+    assert snap.roles == ()  # no ARN: nothing can refer to it
+    expected = {
+        "policies without PolicyName: 1 (name derived from the ARN)",
+        "policies without PolicyId: 1 (left empty)",
+        "policy versions without Document: 1 (document unknown)",
+        "users without UserId: 1 (left empty)",
+        "users without CreateDate: 1 (treated as created 2010-01-01)",
+        "users without UserName: 1 (name derived from the ARN)",
+        "policy attachments without PolicyName: 1 (name derived from the ARN)",
+        "roles without Arn: 1 (left out)",
+    }
+    assert {w.split(";")[0] for w in snap.data_warnings} == expected
+    logged = [r.getMessage() for r in caplog.records if "without" in r.getMessage()]
+    assert len(logged) == len(expected)
+
+
+def test_an_answer_missing_a_documented_field_makes_the_part_unavailable(
+    emulator: Emulator, iam: Any
+) -> None:
+    seed_small(iam)
+    conn = connection(emulator)
+    _answer(
+        conn.sts,
+        "GetCallerIdentity",
+        '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        "<GetCallerIdentityResult><UserId>AIDA</UserId></GetCallerIdentityResult>"
+        "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+        "</GetCallerIdentityResponse>",
+    )
+    snap = load_account(conn)
+    missing = snap.unavailable_part(Part.CALLER)
+    assert missing is not None and missing.code == "MalformedResponse"
+    assert missing.reason.startswith("GetCallerIdentity answered with data iamtui cannot read")
+    assert snap.account_id == "123456789012" and len(snap.users) == 2
+
+
+def test_name_from_arn() -> None:
+    assert loader.name_from_arn("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess") == (
+        "ViewOnlyAccess"
+    )
+    assert loader.name_from_arn("arn:aws:iam::123456789012:user/alice") == "alice"

@@ -5,16 +5,36 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from builders import ACCOUNT, key, keys_detail, role, row, snapshot, trust, user
 from conftest import NOW
+from hostile import (
+    BIDI_ATTACK,
+    BIDI_ATTACK_SHOWN,
+    C1_ATTACK,
+    FORMULA_NAMES,
+    TERMINAL_ATTACK,
+    TERMINAL_ATTACK_SHOWN,
+    assert_inert,
+)
 from rich.console import Console
 
 from iamtui.core.findings import Evaluation, Severity, evaluate
-from iamtui.core.model import AccountSnapshot, AccountSummary
-from iamtui.core.output import CSV_COLUMNS, SCHEMA, exceeds, render_table, to_csv, to_json
+from iamtui.core.model import AccountSnapshot, AccountSummary, Part, Unavailable
+from iamtui.core.output import (
+    CSV_COLUMNS,
+    SCHEMA,
+    completeness,
+    csv_cell,
+    exceeds,
+    render_table,
+    to_csv,
+    to_json,
+)
+from iamtui.core.rules import ALL_RULES
 from iamtui.core.settings import Settings, Suppression
 
 ALICE = user("alice")
@@ -62,15 +82,19 @@ def test_json_schema_key_set_is_pinned(result: Evaluation, snap: AccountSnapshot
         "loaded_at",
         "source",
         "credential_report",
+        "complete",
+        "rules",
         "counts",
         "findings",
         "not_evaluated",
         "coverage",
+        "data_warnings",
         "expired_suppressions",
     }
     assert doc["schema"] == SCHEMA == "iamtui.scan/1"
     assert set(doc["account"]) == {"id", "alias"}
     assert set(doc["credential_report"]) == {"generated_at", "age_seconds"}
+    assert set(doc["rules"]) == {"total", "evaluated", "missing", "not_requested"}
     assert set(doc["counts"]) == {"critical", "high", "medium", "low", "info", "suppressed"}
     for finding in doc["findings"]:
         assert set(finding) == {
@@ -90,7 +114,7 @@ def test_json_schema_key_set_is_pinned(result: Evaluation, snap: AccountSnapshot
         assert finding["key"] is None or set(finding["key"]) == {"slot", "key_id"}
         assert set(finding["practice"]) == {"name", "description"}
         assert finding["suppressed"] is None or set(finding["suppressed"]) == {"reason", "expires"}
-    assert all(set(s) == {"rule", "title", "reason"} for s in doc["not_evaluated"])
+    assert all(set(s) == {"rule", "title", "reason", "requested"} for s in doc["not_evaluated"])
     assert all(set(c) == {"rule", "covered", "total", "unit"} for c in doc["coverage"])
     assert all(
         set(s) == {"rule", "principal", "reason", "expires"} for s in doc["expired_suppressions"]
@@ -166,7 +190,11 @@ def test_table_groups_by_severity_and_explains_everything(
     assert text.index("critical") < text.index("medium") < text.index("info")
     assert "user alice key 1 (AKIAALICE1)" in text
     assert "suppressed until 2026-09-30: service user, migration planned" in text
-    assert "Not evaluated:\n  permissions.unused-services: last-accessed data not loaded" in text
+    assert (
+        "Not evaluated (data not requested):\n"
+        "  permissions.unused-services: last-accessed data not loaded"
+    ) in text
+    assert "INCOMPLETE" not in text
     assert "Suppression expired on 2026-01-01 and no longer applies: role.unused / *" in text
     assert text.rstrip().endswith(
         "1 critical, 0 high, 3 medium, 0 low, 1 info · 1 suppressed · 1 rules not evaluated · "
@@ -181,3 +209,122 @@ def test_table_with_no_findings() -> None:
     text = console.export_text()
     assert "No findings for acme-prod (123456789012)." in text
     assert "no credential report" in text
+
+
+def _all_parts_denied() -> AccountSnapshot:
+    """Every read failed: 20 of 20 rules cannot run."""
+    denied = [Unavailable(part, "denied", "AccessDenied") for part in Part]
+    return replace(snapshot(report=False), unavailable=tuple(denied), summary=None, caller=None)
+
+
+def test_an_all_failed_scan_is_not_an_all_clear() -> None:
+    snap = _all_parts_denied()
+    evaluation = evaluate(snap, now=NOW)
+    assert evaluation.findings == () and len(evaluation.not_evaluated) == len(ALL_RULES)
+    console = Console(record=True, width=200, color_system=None)
+    render_table(evaluation, snap, console)
+    text = console.export_text()
+    assert f"No findings for acme-prod ({ACCOUNT})." not in text
+    assert "that is NOT a clean result" in text
+    assert "Rules NOT evaluated for acme-prod (123456789012): findings unknown" in text
+    total = len(ALL_RULES)
+    assert f"scan INCOMPLETE: {total} of {total} rules not evaluated" in text
+    doc = to_json(evaluation, snap, NOW)
+    assert doc["complete"] is False
+    assert doc["rules"] == {"total": total, "evaluated": 0, "missing": total, "not_requested": 0}
+    assert all(s["requested"] for s in doc["not_evaluated"])
+
+
+def test_last_accessed_not_asked_for_does_not_make_a_scan_incomplete(
+    result: Evaluation, snap: AccountSnapshot
+) -> None:
+    assert [s.rule.id for s in result.not_evaluated] == ["permissions.unused-services"]
+    assert completeness(result, snap, last_accessed_requested=False).complete
+    asked = completeness(result, snap, last_accessed_requested=True)
+    assert not asked.complete and [s.rule.id for s in asked.missing] == [
+        "permissions.unused-services"
+    ]
+    doc = to_json(result, snap, NOW, last_accessed_requested=True)
+    assert doc["complete"] is False and doc["not_evaluated"][0]["requested"] is True
+
+
+def test_data_warnings_are_shown_and_in_json(result: Evaluation, snap: AccountSnapshot) -> None:
+    warned = replace(snap, data_warnings=("2 policies without PolicyName (derived)",))
+    console = Console(record=True, width=200, color_system=None)
+    render_table(result, warned, console)
+    assert "Data warning: 2 policies without PolicyName (derived)" in console.export_text()
+    assert to_json(result, warned, NOW)["data_warnings"] == [
+        "2 policies without PolicyName (derived)"
+    ]
+
+
+def _hostile_evaluation(*names: str) -> tuple[Evaluation, AccountSnapshot]:
+    users = [user(n) for n in names]
+    snap = snapshot(
+        users=users,
+        rows=[row(u, key1=key(used=200, rotated=300)) for u in users],
+        alias=TERMINAL_ATTACK,
+    )
+    settings = Settings(suppressions=(Suppression("role.unused", "*", BIDI_ATTACK),))
+    return evaluate(snap, now=NOW, settings=settings), snap
+
+
+def test_table_shows_control_characters_as_escapes() -> None:
+    evaluation, snap = _hostile_evaluation(TERMINAL_ATTACK, BIDI_ATTACK, C1_ATTACK)
+    console = Console(record=True, width=300, color_system=None)
+    render_table(evaluation, snap, console)
+    text = console.export_text()
+    assert_inert(text)
+    assert f"IAM findings for {TERMINAL_ATTACK_SHOWN} ({ACCOUNT})" in text
+    assert f"user {TERMINAL_ATTACK_SHOWN}" in text
+    assert f"user {BIDI_ATTACK_SHOWN}" in text and "user \\x9b2J" in text
+
+
+def test_csv_neutralizes_formulas_and_control_characters() -> None:
+    evaluation, _ = _hostile_evaluation(*FORMULA_NAMES, "\tx", TERMINAL_ATTACK, "plain")
+    text = to_csv(evaluation)
+    assert_inert(text)
+    names = {r["principal_name"] for r in csv.DictReader(io.StringIO(text))}
+    assert {f"'{n}" for n in FORMULA_NAMES} | {"'\\x09x", TERMINAL_ATTACK_SHOWN, "plain"} == names
+    cells = [c for r in csv.reader(io.StringIO(text)) for c in r]
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+    assert csv_cell("-x") == "'-x" and csv_cell("a=b") == "a=b" and csv_cell(None) == ""
+
+
+def test_the_documented_example_has_exactly_the_real_keys(
+    result: Evaluation, snap: AccountSnapshot
+) -> None:
+    """docs/scan-json.md's example is the schema consumers read: it must not drift from it."""
+    from pathlib import Path
+
+    docs = (Path(__file__).parent.parent / "docs" / "scan-json.md").read_text(encoding="utf-8")
+    block = docs.split("```json\n", 1)[1].split("```", 1)[0]
+    example = json.loads(block)
+    real = to_json(result, snap, NOW)
+    assert example["schema"] == SCHEMA and f"`{SCHEMA}`" in docs.splitlines()[0]
+    assert set(example) == set(real)
+    assert set(example["rules"]) == set(real["rules"])
+    assert set(example["findings"][0]) == set(real["findings"][0])
+    assert set(example["not_evaluated"][0]) == set(real["not_evaluated"][0])
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (TERMINAL_ATTACK, TERMINAL_ATTACK_SHOWN),
+        (BIDI_ATTACK, BIDI_ATTACK_SHOWN),
+        (C1_ATTACK, "\\x9b2J"),
+        ("a\nb\tc\rd\x00e\x7f", "a\\x0ab\\x09c\\x0dd\\x00e\\x7f"),
+        ("line\u2028sep\u2066iso\u2069", "line\\u2028sep\\u2066iso\\u2069"),
+        ("café 日本 ñ e\u0301 \u00a0nbsp", "café 日本 ñ e\u0301 \u00a0nbsp"),
+        ("arn:aws:iam::1:user/a+b=c,d.e@f-g_h", "arn:aws:iam::1:user/a+b=c,d.e@f-g_h"),
+    ],
+    ids=["osc-csi", "bidi", "c1", "c0-del", "separators-isolates", "unicode-kept", "iam-chars"],
+)
+def test_printable(raw: str, shown: str) -> None:
+    from iamtui.core.text import is_printable, printable
+
+    assert printable(raw) == shown
+    assert_inert(printable(raw))
+    assert is_printable(raw) == (raw == shown)
+    assert printable(3) == "3"

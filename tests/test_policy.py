@@ -29,7 +29,8 @@ from iamtui.core.policy import (
     user_policies,
 )
 from iamtui.core.protected import protection_reason
-from iamtui.core.settings import ConfigError, Settings, parse_settings
+from iamtui.core.rules import parse_settings
+from iamtui.core.settings import ConfigError, Settings
 
 
 def test_statements_normalise_strings_to_lists() -> None:

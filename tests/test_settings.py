@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 
 from iamtui.core import settings as settings_module
+from iamtui.core.rules import load_settings, parse_settings
 from iamtui.core.settings import (
     ConfigError,
     Settings,
     Suppression,
     Thresholds,
     default_config_path,
-    load_settings,
-    parse_settings,
 )
 
 FULL = """
@@ -192,14 +191,8 @@ def test_parse_without_a_file_names_config_toml() -> None:
 
 def test_known_rules_can_be_given() -> None:
     text = '[[suppressions]]\nrule = "custom.*"\nprincipal = "x"\nreason = "r"\n'
-    assert parse_settings(text, known_rules={"custom.rule"}).suppressions[0].rule == "custom.*"
-
-
-def test_settings_know_exactly_the_built_in_rule_ids() -> None:
-    """Settings list the ids without importing the rules (no import cycle); they must agree."""
-    from iamtui.core.rules import RULE_IDS
-
-    assert settings_module.RULE_IDS == RULE_IDS
+    custom = settings_module.parse_settings(text, known_rules={"custom.rule"})
+    assert custom.suppressions[0].rule == "custom.*"
 
 
 def test_settings_do_not_import_the_rules() -> None:
@@ -221,3 +214,49 @@ def test_settings_do_not_import_the_rules() -> None:
     assert not {
         name for name in imported if name.startswith(("iamtui.core.rules", "iamtui.core.findings"))
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"[thresholds]\nkey_unused_days = {10**30}\n", "expected 1 to 36500 days, got 1000000"),
+        ("[thresholds]\nrole_unused_days = 36501\n", "expected 1 to 36500 days, got 36501"),
+        ("[thresholds]\ngrace_days = -3\n", "expected a positive integer, got -3"),
+        ("[thresholds]\npassword_min_length = 200\n", "expected 6 to 128, got 200"),
+        ("[thresholds]\npassword_reuse_prevention = 25\n", "expected 1 to 24, got 25"),
+        ('[thresholds]\ngrace_days = "\\u001b]0;x\\u0007\\n"\n', 'got "\\x1b]0;x\\x07\\x0a"'),
+        ('[thresholds]\ngrace_days = "' + "9" * 500 + '"\n', 'got "' + "9" * 60 + '..."'),
+    ],
+    ids=["overflow", "over-a-century", "negative", "length", "reuse", "escapes", "long"],
+)
+def test_hostile_values_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    error = str(caught.value)
+    assert "\n" not in error and "\x1b" not in error
+    assert message in error and error.startswith(f"{path}: thresholds.")
+
+
+def test_a_century_is_accepted_and_evaluates(tmp_path: Path) -> None:
+    from conftest import NOW
+
+    from iamtui.core.findings import evaluate
+    from iamtui.core.model import AccountSnapshot
+
+    text = "[thresholds]\n" + "".join(
+        f"{name} = 36500\n" for name in ("key_unused_days", "grace_days", "root_recent_days")
+    )
+    settings = load_settings(write(tmp_path, text))
+    assert settings.thresholds.key_unused_days == 36500
+    evaluate(AccountSnapshot(account_id="1", loaded_at=NOW), now=NOW, settings=settings)
+
+
+def test_non_utf8_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b"[thresholds]\n# caf\xe9\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: not UTF-8 text (byte 0xe9 at offset 18): TOML files must be UTF-8"
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,7 +22,9 @@ from iamtui.cli.tui import action_options
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iamtui")
-@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option(
+    "--debug", is_flag=True, help="Show tracebacks and log messages instead of one-line errors."
+)
 @connection_options
 @click.option(
     "--snapshot",
@@ -55,6 +59,10 @@ def main(
     Actions are previewed before they run and journaled for undo; --read-only disables
     them, --dry-run shows plans without changing anything (snapshots are always read-only).
     """
+    _route_logs(debug)
+    if config_file is not None:
+        _check_config(config_file)
+        ctx.default_map = {**(ctx.default_map or {}), **_config_defaults(main, config_file)}
     if ctx.invoked_subcommand is None:
         _open_tui(
             profile,
@@ -66,6 +74,44 @@ def main(
             dry_run=dry_run,
             journal_path=journal_path,
         )
+
+
+def _route_logs(debug: bool) -> None:
+    """Log records reach stderr only with --debug; without it, what matters is said in one line.
+
+    (Python's last-resort handler would otherwise print warnings and tracebacks raw, under the
+    TUI too; data warnings are shown by the commands themselves.)
+    """
+    logger = logging.getLogger("iamtui")
+    if debug:
+        logging.basicConfig(format="iamtui: %(levelname)s: %(name)s: %(message)s")
+    elif not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
+@one_line_errors
+def _check_config(config_file: Path) -> None:
+    """``iamtui --config FILE CMD``: a broken file stops every command before it starts."""
+    from iamtui.core.rules import load_settings
+
+    load_settings(config_file)
+
+
+def _config_defaults(group: click.Group, config_file: Path) -> dict[str, Any]:
+    """Click default map giving every subcommand's own ``--config`` the root's value.
+
+    So ``iamtui --config FILE scan`` and ``iamtui scan --config FILE`` mean the same, and a
+    command added later with a ``--config`` option honours the root one without extra code.
+    """
+    defaults: dict[str, Any] = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            nested = _config_defaults(command, config_file)
+            if nested:
+                defaults[name] = nested
+        elif any(p.name == "config_file" for p in command.params):
+            defaults[name] = {"config_file": str(config_file)}
+    return defaults
 
 
 @one_line_errors

@@ -23,7 +23,10 @@ class UserError(click.ClickException):
     exit_code = EXIT_ERROR
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"iamtui: error: {self.format_message()}", err=True)
+        from iamtui.core.text import printable
+
+        # Messages quote AWS error text, file contents and names: never raw to the terminal.
+        click.echo(f"iamtui: error: {printable(self.format_message())}", err=True)
 
 
 def _endpoint_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

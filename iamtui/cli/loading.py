@@ -13,6 +13,7 @@ import click
 from iamtui.core.loader import StepUpdate, load_account, load_last_accessed_batch
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import ConnectionSettings, connect
+from iamtui.core.text import printable
 
 
 def _progress_to_stderr() -> object:
@@ -20,7 +21,7 @@ def _progress_to_stderr() -> object:
 
     def show(update: StepUpdate) -> None:
         if interactive and update.state in ("running", "waiting", "unavailable"):
-            detail = f": {update.detail}" if update.detail else ""
+            detail = f": {printable(update.detail)}" if update.detail else ""
             click.echo(f"\r\x1b[K{update.step} {update.state}{detail}", err=True, nl=False)
 
     return show if interactive else None

@@ -109,7 +109,7 @@ def root(
     stdout keep it headless.
     """
     from iamtui.core.root import evaluate_root
-    from iamtui.core.settings import load_settings
+    from iamtui.core.rules import load_settings
 
     if use_demo and snapshot_file is not None:
         raise UserError("--demo and --snapshot are alternatives: pass one")

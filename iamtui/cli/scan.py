@@ -1,4 +1,10 @@
-"""``iamtui scan``: load, evaluate the best-practice rules, print; exit codes for CI gates."""
+"""``iamtui scan``: load, evaluate the best-practice rules, print; exit codes for CI gates.
+
+Exit codes with ``--fail-on``: 0 clean, 1 an unsuppressed finding at or above the threshold,
+2 usage/config/connection error, 3 incomplete (a rule the scan meant to run could not be
+evaluated, and nothing reached the threshold). ``--allow-incomplete`` turns 3 into 0.
+Without ``--fail-on`` the scan only reports (0), but an incomplete scan says so on stderr too.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,13 @@ from rich.console import Console
 from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+#: ``--fail-on``: nothing at or above the threshold, and every rule ran.
+EXIT_CLEAN = 0
+#: ``--fail-on``: an unsuppressed finding at or above the threshold (wins over incomplete).
+EXIT_FINDINGS = 1
+#: ``--fail-on``: no finding reached the threshold, but some rules could not be evaluated.
+EXIT_INCOMPLETE = 3
 
 
 @click.command()
@@ -42,7 +55,13 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
-    help="Exit 1 when an unsuppressed finding at or above this severity exists.",
+    help="Exit 1 when an unsuppressed finding at or above this severity exists, else 3 when "
+    "a rule could not be evaluated (see --allow-incomplete), else 0.",
+)
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="With --fail-on: pass (exit 0) even when some rules could not be evaluated.",
 )
 @click.option(
     "--config",
@@ -61,6 +80,7 @@ def scan(
     fmt: str,
     output: Path | None,
     fail_on: str | None,
+    allow_incomplete: bool,
     config_file: Path | None,
 ) -> None:
     """Report the account's IAM findings against the AWS best-practices checklist."""
@@ -68,18 +88,24 @@ def scan(
     from iamtui.core import output as render
     from iamtui.core.files import write_private
     from iamtui.core.findings import Severity, evaluate
-    from iamtui.core.settings import load_settings
+    from iamtui.core.rules import load_settings
+    from iamtui.core.text import printable
 
     if use_demo and snapshot_file is not None:
         raise UserError("--demo and --snapshot are alternatives: pass one")
     settings = load_settings(config_file)
     conn_settings = settings_from(profile, region, endpoint_url)
     fetch_last_accessed = use_demo if last_accessed is None else last_accessed
+    # A snapshot holds what was saved: its last-accessed data counts as asked for only when
+    # --last-accessed is given explicitly.
+    requested = bool(last_accessed) if snapshot_file is not None else fetch_last_accessed
     with open_account(conn_settings, use_demo, fetch_last_accessed, snapshot_file) as snap:
         now = datetime.now(UTC)
         evaluation = evaluate(snap, now=now, settings=settings)
+        seen = render.completeness(evaluation, snap, last_accessed_requested=requested)
         if fmt == "json":
-            text = json.dumps(render.to_json(evaluation, snap, now), indent=2) + "\n"
+            document = render.to_json(evaluation, snap, now, last_accessed_requested=requested)
+            text = json.dumps(document, indent=2) + "\n"
         elif fmt == "csv":
             text = render.to_csv(evaluation)
         else:
@@ -87,13 +113,25 @@ def scan(
         if fmt == "table":
             if output is not None:
                 buffer = io.StringIO()
-                render.render_table(evaluation, snap, Console(file=buffer, width=160))
+                console = Console(file=buffer, width=160)
+                render.render_table(evaluation, snap, console, last_accessed_requested=requested)
                 write_private(output, buffer.getvalue())
             else:
-                render.render_table(evaluation, snap, Console(file=sys.stdout))
+                console = Console(file=sys.stdout)
+                render.render_table(evaluation, snap, console, last_accessed_requested=requested)
         elif output is not None:
             write_private(output, text)
         else:
             click.echo(text, nl=False)
-    if fail_on is not None and render.exceeds(evaluation, Severity.parse(fail_on)):
-        sys.exit(1)
+    if fmt != "table" or output is not None:
+        # The table on stdout already says these; other formats are read by programs.
+        for warning in snap.data_warnings:
+            click.echo(f"iamtui: warning: {printable(warning)}", err=True)
+        if not seen.complete:
+            click.echo(f"iamtui: warning: {seen.headline()}", err=True)
+    if fail_on is None:
+        return
+    if render.exceeds(evaluation, Severity.parse(fail_on)):
+        sys.exit(EXIT_FINDINGS)
+    if not seen.complete and not allow_incomplete:
+        sys.exit(EXIT_INCOMPLETE)

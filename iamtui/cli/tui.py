@@ -6,6 +6,7 @@ Textual is imported here only when the TUI actually starts, so the headless comm
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +14,9 @@ from typing import Any, TypeVar
 import click
 
 from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
+from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import ConnectionSettings
+from iamtui.core.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,7 +60,7 @@ def run_tui(
     ``dry_run`` shows plans without sending or journaling anything, ``journal_path`` picks the
     undo journal (default: the user state directory).
     """
-    from iamtui.core.settings import load_settings
+    from iamtui.core.rules import load_settings
     from iamtui.core.workspace import Workspace
 
     if use_demo and snapshot_file is not None:
@@ -80,7 +83,16 @@ def run_tui(
         "journal_path": journal_path,
     }
     if snapshot_file is not None:
-        workspace = Workspace.offline(snapshot_file, settings=settings, journal_path=journal_path)
+        from iamtui.core import snapshot as snapshot_io
+
+        snap = snapshot_io.load(snapshot_file)
+        if open_principal is not None:
+            problem = missing_principal(snap, *open_principal)
+            if problem is not None:
+                raise UserError(problem)
+        workspace = Workspace.from_snapshot(
+            snap, settings=settings, journal_path=journal_path, snapshot_file=snapshot_file
+        )
     elif use_demo:
         from iamtui.emulator import require_moto
         from iamtui.emulator.run import start_demo
@@ -98,6 +110,23 @@ def run_tui(
         workspace.close()
     if result:
         raise UserError(result)
+
+
+def missing_principal(snapshot: AccountSnapshot, kind: str, name: str) -> str | None:
+    """Why ``iamtui user|role NAME`` cannot open NAME (with close matches), or None if it can.
+
+    Checked before the TUI starts where the account is already in hand (a snapshot file); a live
+    account is only known once the TUI has loaded it, and the TUI says it there.
+    """
+    names = [p.name for p in (snapshot.users if kind == "user" else snapshot.roles)]
+    if name in names:
+        return None
+    same_case = [n for n in names if n.casefold() == name.casefold()]
+    close = same_case + [
+        n for n in difflib.get_close_matches(name, names, n=3, cutoff=0.75) if n not in same_case
+    ]
+    hint = f" (did you mean: {', '.join(printable(n) for n in close[:3])}?)" if close else ""
+    return f"no {kind} named '{printable(name)}' in this account{hint}"
 
 
 def _principal_command(kind: str) -> click.Command:

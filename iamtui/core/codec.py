@@ -27,7 +27,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 #: Field metadata: leave the field out of the data while it equals its default.
-OMIT_DEFAULT: Mapping[str, bool] = types.MappingProxyType({"omit_default": True})
+OMITTED = "omit_default"
+OMIT_DEFAULT: Mapping[str, bool] = types.MappingProxyType({OMITTED: True})
 
 #: How much of an offending value an error message shows.
 _SHOWN = 60
@@ -59,7 +60,7 @@ def encode(value: Any, where: str = "value") -> Any:
         data: dict[str, Any] = {}
         for f in dataclasses.fields(value):
             item = getattr(value, f.name)
-            if f.metadata.get("omit_default") and item == _default(f):
+            if f.metadata.get(OMITTED) and item == _default(f):
                 continue
             data[f.name] = encode(item, f"{where}.{f.name}")
         return data
@@ -184,7 +185,8 @@ def _dataclass(tp: type, data: Any, where: str, complete: bool) -> Any:
     for name, f in fields.items():
         if name in data:
             kwargs[name] = _decode(hints[name], data[name], f"{where}.{name}", complete)
-        elif complete or _default(f) is dataclasses.MISSING:
+        elif _default(f) is dataclasses.MISSING or (complete and not f.metadata.get(OMITTED)):
+            # An omitted-when-default field is absent by design (and from files older than it).
             raise CodecError(f"{where}: missing field {name!r}")
     return tp(**kwargs)
 

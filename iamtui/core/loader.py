@@ -10,6 +10,7 @@ Each part that is denied or unsupported is recorded as :class:`Unavailable` and 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import urllib.parse
@@ -63,6 +64,10 @@ DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 )
 THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded"})
+#: What reading a response shaped unlike AWS's raises (a field absent, a wrong type).
+MALFORMED: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError, AttributeError)
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -203,96 +208,241 @@ def policy_document(raw: Any) -> PolicyDocument:
     return {}
 
 
-def _tags(raw: Iterable[Mapping[str, str]] | None) -> tuple[Tag, ...]:
-    return tuple(Tag(t["Key"], t["Value"]) for t in raw or ())
+#: Stand-in for an absent CreateDate: older than IAM itself, so age-based rules judge the
+#: entity as old; a missing date must never hide a finding as "too new to judge".
+UNKNOWN_CREATE_DATE = datetime(2010, 1, 1, tzinfo=UTC)
 
 
-def _inline(raw: Iterable[Mapping[str, Any]] | None) -> tuple[InlinePolicy, ...]:
-    return tuple(
-        InlinePolicy(p["PolicyName"], policy_document(p.get("PolicyDocument"))) for p in raw or ()
-    )
+class DegradedData:
+    """Fields AWS documents as always present that a response left out: counted, warned once.
+
+    AWS always sends them; moto (and LocalStack, built on it) does not always. Each absence is
+    derived or defaulted where it is read, and becomes one data warning per field and kind.
+    """
+
+    def __init__(self) -> None:
+        self._absent: dict[tuple[str, str, str], int] = {}
+
+    def note(self, where: str, field: str, outcome: str) -> None:
+        """``where`` lacked ``field``; ``outcome`` says what was done instead."""
+        key = (where, field, outcome)
+        self._absent[key] = self._absent.get(key, 0) + 1
+
+    def warnings(self) -> tuple[str, ...]:
+        """One line per absent field, naming how many entries lacked it and what was done."""
+        return tuple(
+            f"{where} without {field}: {count} ({outcome}); the endpoint does not answer "
+            "as AWS documents"
+            for (where, field, outcome), count in self._absent.items()
+        )
 
 
-def _attached(raw: Iterable[Mapping[str, str]] | None) -> tuple[AttachedPolicy, ...]:
-    return tuple(AttachedPolicy(p["PolicyArn"], p["PolicyName"]) for p in raw or ())
+class MissingIdentity(ValueError):
+    """An entry with no ARN: nothing can refer to it, so it is left out (and warned about)."""
+
+
+def name_from_arn(arn: str) -> str:
+    """The last path segment of an IAM ARN: ``arn:aws:iam::1:policy/a/B`` gives ``B``."""
+    resource = arn.split(":", 5)[-1]
+    return resource.rsplit("/", 1)[-1]
+
+
+def _fresh(degraded: DegradedData | None) -> DegradedData:
+    return degraded if degraded is not None else DegradedData()
+
+
+def _text(raw: Mapping[str, Any], field: str) -> str | None:
+    value = raw.get(field)
+    return value if isinstance(value, str) and value else None
+
+
+def _identity(
+    raw: Mapping[str, Any], where: str, name_field: str, degraded: DegradedData
+) -> tuple[str, str]:
+    """(name, ARN) of an entry: the name derived from the ARN when absent; no ARN, no entry."""
+    arn = _text(raw, "Arn")
+    if arn is None:
+        degraded.note(where, "Arn", "left out")
+        raise MissingIdentity(where)
+    name = _text(raw, name_field)
+    if name is None:
+        degraded.note(where, name_field, "name derived from the ARN")
+        name = name_from_arn(arn)
+    return name, arn
+
+
+def _id(raw: Mapping[str, Any], where: str, field: str, degraded: DegradedData) -> str:
+    value = _text(raw, field)
+    if value is None:
+        degraded.note(where, field, "left empty")
+    return value or ""
+
+
+def _created(raw: Mapping[str, Any], where: str, degraded: DegradedData) -> datetime:
+    value = raw.get("CreateDate")
+    if isinstance(value, datetime):
+        return as_utc(value)
+    degraded.note(where, "CreateDate", f"treated as created {UNKNOWN_CREATE_DATE.date()}")
+    return UNKNOWN_CREATE_DATE
+
+
+def _tags(raw: Iterable[Mapping[str, str]] | None, degraded: DegradedData) -> tuple[Tag, ...]:
+    tags: list[Tag] = []
+    for t in raw or ():
+        if "Key" not in t:
+            degraded.note("tags", "Key", "left out")
+            continue
+        if "Value" not in t:
+            degraded.note("tags", "Value", "left empty")
+        tags.append(Tag(t["Key"], t.get("Value", "")))
+    return tuple(tags)
+
+
+def _inline(
+    raw: Iterable[Mapping[str, Any]] | None, degraded: DegradedData
+) -> tuple[InlinePolicy, ...]:
+    policies: list[InlinePolicy] = []
+    for p in raw or ():
+        name = _text(p, "PolicyName")
+        if name is None:
+            degraded.note("inline policies", "PolicyName", "left empty")
+        policies.append(InlinePolicy(name or "", policy_document(p.get("PolicyDocument"))))
+    return tuple(policies)
+
+
+def _attached(
+    raw: Iterable[Mapping[str, str]] | None, degraded: DegradedData
+) -> tuple[AttachedPolicy, ...]:
+    attached: list[AttachedPolicy] = []
+    for p in raw or ():
+        arn = _text(p, "PolicyArn")
+        if arn is None:
+            degraded.note("policy attachments", "PolicyArn", "left out")
+            continue
+        name = _text(p, "PolicyName")
+        if name is None:
+            degraded.note("policy attachments", "PolicyName", "name derived from the ARN")
+        attached.append(AttachedPolicy(arn, name or name_from_arn(arn)))
+    return tuple(attached)
 
 
 def _boundary(raw: Mapping[str, str] | None) -> str | None:
     return raw.get("PermissionsBoundaryArn") if raw else None
 
 
-def parse_user(raw: Mapping[str, Any]) -> User:
+def parse_user(raw: Mapping[str, Any], degraded: DegradedData | None = None) -> User:
     """A UserDetail from authorization details."""
+    degraded = _fresh(degraded)
+    name, arn = _identity(raw, "users", "UserName", degraded)
     return User(
-        name=raw["UserName"],
-        arn=raw["Arn"],
-        user_id=raw["UserId"],
+        name=name,
+        arn=arn,
+        user_id=_id(raw, "users", "UserId", degraded),
         path=raw.get("Path", "/"),
-        create_date=as_utc(raw["CreateDate"]),
+        create_date=_created(raw, "users", degraded),
         groups=tuple(raw.get("GroupList", ())),
-        inline_policies=_inline(raw.get("UserPolicyList")),
-        attached_policies=_attached(raw.get("AttachedManagedPolicies")),
+        inline_policies=_inline(raw.get("UserPolicyList"), degraded),
+        attached_policies=_attached(raw.get("AttachedManagedPolicies"), degraded),
         permissions_boundary=_boundary(raw.get("PermissionsBoundary")),
-        tags=_tags(raw.get("Tags")),
+        tags=_tags(raw.get("Tags"), degraded),
     )
 
 
-def parse_group(raw: Mapping[str, Any]) -> Group:
+def parse_group(raw: Mapping[str, Any], degraded: DegradedData | None = None) -> Group:
     """A GroupDetail from authorization details."""
+    degraded = _fresh(degraded)
+    name, arn = _identity(raw, "groups", "GroupName", degraded)
     return Group(
-        name=raw["GroupName"],
-        arn=raw["Arn"],
-        group_id=raw["GroupId"],
+        name=name,
+        arn=arn,
+        group_id=_id(raw, "groups", "GroupId", degraded),
         path=raw.get("Path", "/"),
-        create_date=as_utc(raw["CreateDate"]),
-        inline_policies=_inline(raw.get("GroupPolicyList")),
-        attached_policies=_attached(raw.get("AttachedManagedPolicies")),
+        create_date=_created(raw, "groups", degraded),
+        inline_policies=_inline(raw.get("GroupPolicyList"), degraded),
+        attached_policies=_attached(raw.get("AttachedManagedPolicies"), degraded),
     )
 
 
-def parse_role(raw: Mapping[str, Any]) -> Role:
+def _instance_profiles(raw: Iterable[Mapping[str, Any]], degraded: DegradedData) -> tuple[str, ...]:
+    names: list[str] = []
+    for profile in raw:
+        name = _text(profile, "InstanceProfileName")
+        arn = _text(profile, "Arn")
+        if name is None and arn is None:
+            degraded.note("instance profiles", "InstanceProfileName", "left out")
+            continue
+        if name is None:
+            degraded.note("instance profiles", "InstanceProfileName", "name derived from the ARN")
+        names.append(name or name_from_arn(arn or ""))
+    return tuple(names)
+
+
+def parse_role(raw: Mapping[str, Any], degraded: DegradedData | None = None) -> Role:
     """A RoleDetail from authorization details (RoleLastUsed included, no extra call)."""
+    degraded = _fresh(degraded)
+    name, arn = _identity(raw, "roles", "RoleName", degraded)
     last_used = raw.get("RoleLastUsed") or {}
     used_at = last_used.get("LastUsedDate")
     return Role(
-        name=raw["RoleName"],
-        arn=raw["Arn"],
-        role_id=raw["RoleId"],
+        name=name,
+        arn=arn,
+        role_id=_id(raw, "roles", "RoleId", degraded),
         path=raw.get("Path", "/"),
-        create_date=as_utc(raw["CreateDate"]),
+        create_date=_created(raw, "roles", degraded),
         trust_policy=policy_document(raw.get("AssumeRolePolicyDocument")),
         description=raw.get("Description", "") or "",
         max_session_duration=int(raw.get("MaxSessionDuration", 3600) or 3600),
-        inline_policies=_inline(raw.get("RolePolicyList")),
-        attached_policies=_attached(raw.get("AttachedManagedPolicies")),
+        inline_policies=_inline(raw.get("RolePolicyList"), degraded),
+        attached_policies=_attached(raw.get("AttachedManagedPolicies"), degraded),
         permissions_boundary=_boundary(raw.get("PermissionsBoundary")),
-        tags=_tags(raw.get("Tags")),
+        tags=_tags(raw.get("Tags"), degraded),
         last_used=as_utc(used_at) if used_at else None,
         last_used_region=last_used.get("Region"),
-        instance_profiles=tuple(
-            p["InstanceProfileName"] for p in raw.get("InstanceProfileList", ())
-        ),
+        instance_profiles=_instance_profiles(raw.get("InstanceProfileList", ()), degraded),
     )
 
 
-def parse_policy(raw: Mapping[str, Any]) -> ManagedPolicy:
+def parse_policy(raw: Mapping[str, Any], degraded: DegradedData | None = None) -> ManagedPolicy:
     """A ManagedPolicyDetail with its default version's document."""
+    degraded = _fresh(degraded)
+    name, arn = _identity(raw, "policies", "PolicyName", degraded)
     versions = raw.get("PolicyVersionList") or ()
     default = next((v for v in versions if v.get("IsDefaultVersion")), None)
+    if default is not None and "Document" not in default:
+        degraded.note("policy versions", "Document", "document unknown")
+    created = _created(raw, "policies", degraded)
+    updated = raw.get("UpdateDate")
     return ManagedPolicy(
-        arn=raw["Arn"],
-        name=raw["PolicyName"],
-        policy_id=raw.get("PolicyId", ""),
+        arn=arn,
+        name=name,
+        policy_id=_id(raw, "policies", "PolicyId", degraded),
         path=raw.get("Path", "/"),
         default_version_id=raw.get("DefaultVersionId", ""),
         attachment_count=int(raw.get("AttachmentCount", 0)),
         permissions_boundary_usage_count=int(raw.get("PermissionsBoundaryUsageCount", 0)),
         is_attachable=bool(raw.get("IsAttachable", True)),
-        create_date=as_utc(raw["CreateDate"]),
-        update_date=as_utc(raw.get("UpdateDate") or raw["CreateDate"]),
-        document=policy_document(default["Document"]) if default else None,
+        create_date=created,
+        update_date=as_utc(updated) if isinstance(updated, datetime) else created,
+        document=(
+            policy_document(default["Document"])
+            if default is not None and "Document" in default
+            else None
+        ),
         description=raw.get("Description", "") or "",
     )
+
+
+def _parse_each(
+    parse: Callable[[Mapping[str, Any], DegradedData], Any],
+    entries: Iterable[Mapping[str, Any]],
+    degraded: DegradedData,
+) -> Iterator[Any]:
+    """Parse every entry; one without an ARN is skipped (already noted), not fatal."""
+    for entry in entries:
+        try:
+            yield parse(entry, degraded)
+        except MissingIdentity:
+            continue
 
 
 def parse_password_policy(raw: Mapping[str, Any]) -> PasswordPolicy:
@@ -362,6 +512,16 @@ class _Load:
                 item = Unavailable(part, item.reason, item.code)
             self.unavailable.append(item)
             self.report(part, "unavailable", item.reason, self.conn.counter.snapshot() - before)
+        except MALFORMED as exc:
+            # An answer shaped unlike AWS's: this part is unknown, the rest still loads.
+            log.warning("%s: %s: unreadable answer", self.conn.endpoint, part, exc_info=True)
+            operation = OVERVIEW_ACTIONS[part][0].partition(":")[2]
+            reason = (
+                f"{operation} answered with data iamtui cannot read ({type(exc).__name__}: {exc})"
+            )
+            item = Unavailable(part, reason, "MalformedResponse")
+            self.unavailable.append(item)
+            self.report(part, "unavailable", item.reason, self.conn.counter.snapshot() - before)
         else:
             self.report(part, "done", "", self.conn.counter.snapshot() - before)
 
@@ -378,6 +538,7 @@ def load_account(
     start_count = conn.counter.snapshot()
     load = _Load(conn, progress, cancel)
     f = load.fields
+    degraded = DegradedData()
 
     def caller() -> None:
         ident = conn.sts.get_caller_identity()
@@ -402,10 +563,10 @@ def load_account(
             ),
             start=1,
         ):
-            users.extend(parse_user(u) for u in page.get("UserDetailList", ()))
-            groups.extend(parse_group(g) for g in page.get("GroupDetailList", ()))
-            roles.extend(parse_role(r) for r in page.get("RoleDetailList", ()))
-            policies.extend(parse_policy(p) for p in page.get("Policies", ()))
+            users.extend(_parse_each(parse_user, page.get("UserDetailList", ()), degraded))
+            groups.extend(_parse_each(parse_group, page.get("GroupDetailList", ()), degraded))
+            roles.extend(_parse_each(parse_role, page.get("RoleDetailList", ()), degraded))
+            policies.extend(_parse_each(parse_policy, page.get("Policies", ()), degraded))
             load.report(
                 Part.AUTHORIZATION_DETAILS,
                 "running",
@@ -450,10 +611,14 @@ def load_account(
             conn.iam, "list_virtual_mfa_devices", cancel, PaginationConfig={"PageSize": 1000}
         ):
             for d in page.get("VirtualMFADevices", ()):
+                serial = _text(d, "SerialNumber")
+                if serial is None:
+                    degraded.note("virtual MFA devices", "SerialNumber", "left out")
+                    continue
                 enabled = d.get("EnableDate")
                 devices.append(
                     VirtualMfaDevice(
-                        serial=d["SerialNumber"],
+                        serial=serial,
                         user_arn=(d.get("User") or {}).get("Arn"),
                         enable_date=as_utc(enabled) if enabled else None,
                     )
@@ -474,10 +639,14 @@ def load_account(
 
     caller_identity: CallerIdentity | None = f.get("caller")
     account_id = caller_identity.account if caller_identity else _account_from(f)
+    warnings = degraded.warnings()
+    for warning in warnings:
+        log.warning("%s: %s", conn.endpoint, warning)
     return AccountSnapshot(
         account_id=account_id,
         loaded_at=clock(),
         unavailable=tuple(load.unavailable),
+        data_warnings=warnings,
         source=conn.endpoint,
         request_count=conn.counter.snapshot() - start_count,
         **f,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from iamtui.core.codec import OMIT_DEFAULT
+
 SERVICE_LINKED_PATH = "/aws-service-role/"
 SSO_RESERVED_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
 ROOT_REPORT_USER = "<root_account>"
@@ -391,6 +393,8 @@ class AccountSnapshot:
     password_policy: PasswordPolicy | None = None
     virtual_mfa_devices: tuple[VirtualMfaDevice, ...] = ()
     unavailable: tuple[Unavailable, ...] = ()
+    #: Loaded, but degraded: fields AWS always sends were absent and were derived or defaulted.
+    data_warnings: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)
     last_accessed: Mapping[str, LastAccessed] = field(default_factory=dict)
     details: Mapping[str, PrincipalDetail] = field(default_factory=dict)
     source: str = "aws"

@@ -2,7 +2,9 @@
 
 Pure functions: the CLI decides where output goes. The JSON shape is a public interface
 (``schema: iamtui.scan/1``, documented in docs/scan-json.md); add keys freely, but renaming or
-removing one means ``iamtui.scan/2``.
+removing one means ``iamtui.scan/2``. Every value from AWS or a file goes through
+:func:`~iamtui.core.text.printable` in the table and CSV (JSON escapes control characters
+itself), and CSV cells a spreadsheet would run as a formula are neutralized.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,8 +22,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from iamtui.core.findings import Evaluation, EvidenceValue, Finding, Severity, iso
+from iamtui.core.findings import (
+    Evaluation,
+    EvidenceValue,
+    Finding,
+    NotEvaluated,
+    Rule,
+    Severity,
+    iso,
+    part_missing,
+)
 from iamtui.core.model import AccountSnapshot
+from iamtui.core.text import printable
 
 SCHEMA = "iamtui.scan/1"
 
@@ -50,14 +63,82 @@ CSV_COLUMNS = (
 )
 
 
+#: First characters that make a spreadsheet evaluate a cell (OWASP "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def principal_label(finding: Finding) -> str:
     """``user alice key 1 (AKIA...)``: what a human needs to find the thing in the console."""
-    label = f"{finding.principal_kind} {finding.principal_name}"
+    label = f"{finding.principal_kind} {printable(finding.principal_name)}"
     if finding.key is not None:
         label += f" key {finding.key.slot}"
         if finding.key.key_id:
-            label += f" ({finding.key.key_id})"
+            label += f" ({printable(finding.key.key_id)})"
     return label
+
+
+def account_label(snapshot: AccountSnapshot) -> str:
+    """``alias (id)`` or the id, safe to print."""
+    name = f"{snapshot.alias} ({snapshot.account_id})" if snapshot.alias else snapshot.account_id
+    return printable(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    """Which rules a scan could not evaluate, split by whether the operator asked for them.
+
+    ``missing`` rules were part of the scan but their data failed to load: their absent
+    findings mean "unknown", so the scan is incomplete. ``not_requested`` rules need optional
+    data the operator did not ask for (service last-accessed without ``--last-accessed``).
+    """
+
+    total: int
+    missing: tuple[NotEvaluated, ...] = ()
+    not_requested: tuple[NotEvaluated, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Every rule the scan was meant to run did run."""
+        return not self.missing
+
+    @property
+    def evaluated(self) -> int:
+        """How many rules ran."""
+        return self.total - len(self.missing) - len(self.not_requested)
+
+    def headline(self) -> str:
+        """One line saying how incomplete the scan is (for the table and stderr)."""
+        return (
+            f"scan INCOMPLETE: {len(self.missing)} of {self.total} rules not evaluated "
+            "(their findings are unknown, not clean)"
+        )
+
+
+def _only_optional_data_missing(rule: Rule, snapshot: AccountSnapshot) -> bool:
+    """The rule lacks only last-accessed data: every part it needs loaded."""
+    if not rule.needs_last_accessed or snapshot.last_accessed:
+        return False
+    if any(part_missing(snapshot, part) for part in rule.needs):
+        return False
+    return not rule.needs_any or not all(part_missing(snapshot, p) for p in rule.needs_any)
+
+
+def completeness(
+    evaluation: Evaluation, snapshot: AccountSnapshot, *, last_accessed_requested: bool
+) -> Completeness:
+    """Split ``not_evaluated`` into failures and rules whose optional data was not asked for."""
+    missing: list[NotEvaluated] = []
+    not_requested: list[NotEvaluated] = []
+    for skipped in evaluation.not_evaluated:
+        optional = not last_accessed_requested and _only_optional_data_missing(
+            skipped.rule, snapshot
+        )
+        (not_requested if optional else missing).append(skipped)
+    return Completeness(
+        total=len(evaluation.evaluated) + len(evaluation.not_evaluated),
+        missing=tuple(missing),
+        not_requested=tuple(not_requested),
+    )
 
 
 def data_age(snapshot: AccountSnapshot, now: datetime) -> timedelta | None:
@@ -82,16 +163,31 @@ def summary_line(evaluation: Evaluation, snapshot: AccountSnapshot) -> str:
 
 
 def _summary_cell(finding: Finding) -> Text:
-    text = Text(finding.summary)
+    text = Text(printable(finding.summary))
     if finding.suppressed is not None:
         until = f" until {finding.suppressed.expires}" if finding.suppressed.expires else ""
-        text.append(f"\nsuppressed{until}: {finding.suppressed.reason}", style="italic")
+        text.append(f"\nsuppressed{until}: {printable(finding.suppressed.reason)}", style="italic")
     return text
 
 
-def render_table(evaluation: Evaluation, snapshot: AccountSnapshot, console: Console) -> None:
-    """Findings grouped by severity (critical first), then what was not evaluated, then totals."""
-    name = f"{snapshot.alias} ({snapshot.account_id})" if snapshot.alias else snapshot.account_id
+#: How rules that could not be evaluated look: as loud as a critical finding.
+INCOMPLETE_STYLE = SEVERITY_STYLES[Severity.CRITICAL]
+
+
+def render_table(
+    evaluation: Evaluation,
+    snapshot: AccountSnapshot,
+    console: Console,
+    *,
+    last_accessed_requested: bool = False,
+) -> None:
+    """Findings by severity (critical first), rules not evaluated, warnings, then totals.
+
+    "No findings" is green only when every rule the scan meant to run did run; otherwise the
+    rules that could not be evaluated get their own table, styled like a critical finding.
+    """
+    name = account_label(snapshot)
+    seen = completeness(evaluation, snapshot, last_accessed_requested=last_accessed_requested)
     if evaluation.findings:
         table = Table(title=f"IAM findings for {name}", title_justify="left")
         for column in ("Severity", "Rule", "Principal", "Finding"):
@@ -113,22 +209,52 @@ def render_table(evaluation: Evaluation, snapshot: AccountSnapshot, console: Con
                 style="dim" if dim else None,
             )
         console.print(table)
-    else:
+    elif seen.complete:
         console.print(Text(f"No findings for {name}.", style="green"))
-    if evaluation.not_evaluated:
-        console.print(Text("Not evaluated:", style="bold"))
-        for skipped in evaluation.not_evaluated:
-            console.print(Text(f"  {skipped.rule.id}: {skipped.reason}"))
-    for seen in evaluation.coverage:
-        if not seen.complete:
-            console.print(Text(f"Partial coverage: {seen.rule} checked {seen}", style="yellow"))
+    else:
+        console.print(
+            Text(
+                f"No findings for {name} from the {seen.evaluated} rules that ran: "
+                "that is NOT a clean result.",
+                style="bold yellow",
+            )
+        )
+    if seen.missing:
+        missing = Table(
+            title=f"Rules NOT evaluated for {name}: findings unknown",
+            title_justify="left",
+            title_style="bold red",
+        )
+        for column in ("Status", "Rule", "Why"):
+            missing.add_column(column, overflow="fold")
+        for skipped in seen.missing:
+            missing.add_row(
+                Text("not evaluated", style=INCOMPLETE_STYLE),
+                Text(skipped.rule.id),
+                Text(printable(skipped.reason)),
+            )
+        console.print(missing)
+    if seen.not_requested:
+        console.print(Text("Not evaluated (data not requested):", style="bold"))
+        for skipped in seen.not_requested:
+            console.print(Text(f"  {skipped.rule.id}: {printable(skipped.reason)}"))
+    for coverage in evaluation.coverage:
+        if not coverage.complete:
+            console.print(
+                Text(f"Partial coverage: {coverage.rule} checked {coverage}", style="yellow")
+            )
+    for warning in snapshot.data_warnings:
+        console.print(Text(f"Data warning: {printable(warning)}", style="yellow"))
     for expired in evaluation.expired_suppressions:
         message = (
             f"Suppression expired on {expired.expires} and no longer applies: "
-            f"{expired.rule} / {expired.principal} ({expired.reason})"
+            f"{printable(expired.rule)} / {printable(expired.principal)} "
+            f"({printable(expired.reason)})"
         )
         console.print(Text(message, style="yellow"))
-    console.print(Text(summary_line(evaluation, snapshot), style="bold"))
+    if not seen.complete:
+        console.print(Text(seen.headline(), style=INCOMPLETE_STYLE))
+    console.print(Text(printable(summary_line(evaluation, snapshot)), style="bold"))
 
 
 def _plain(value: EvidenceValue) -> Any:
@@ -166,11 +292,19 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def to_json(evaluation: Evaluation, snapshot: AccountSnapshot, now: datetime) -> dict[str, Any]:
+def to_json(
+    evaluation: Evaluation,
+    snapshot: AccountSnapshot,
+    now: datetime,
+    *,
+    last_accessed_requested: bool = False,
+) -> dict[str, Any]:
     """The ``iamtui.scan/1`` document (see docs/scan-json.md)."""
     report_at = snapshot.report_age_reference
     age = data_age(snapshot, now)
     counts = {sev.label: n for sev, n in evaluation.counts().items()}
+    seen = completeness(evaluation, snapshot, last_accessed_requested=last_accessed_requested)
+    missing = {s.rule.id for s in seen.missing}
     return {
         "schema": SCHEMA,
         "generated_at": iso(now),
@@ -182,16 +316,29 @@ def to_json(evaluation: Evaluation, snapshot: AccountSnapshot, now: datetime) ->
             "generated_at": iso(report_at) if report_at else None,
             "age_seconds": int(age.total_seconds()) if age is not None else None,
         },
+        "complete": seen.complete,
+        "rules": {
+            "total": seen.total,
+            "evaluated": seen.evaluated,
+            "missing": len(seen.missing),
+            "not_requested": len(seen.not_requested),
+        },
         "counts": {**counts, "suppressed": len(evaluation.suppressed)},
         "findings": [finding_json(f) for f in evaluation.findings],
         "not_evaluated": [
-            {"rule": s.rule.id, "title": s.rule.title, "reason": s.reason}
+            {
+                "rule": s.rule.id,
+                "title": s.rule.title,
+                "reason": s.reason,
+                "requested": s.rule.id in missing,
+            }
             for s in evaluation.not_evaluated
         ],
         "coverage": [
             {"rule": c.rule, "covered": c.covered, "total": c.total, "unit": c.unit}
             for c in evaluation.coverage
         ],
+        "data_warnings": list(snapshot.data_warnings),
         "expired_suppressions": [
             {
                 "rule": s.rule,
@@ -204,6 +351,18 @@ def to_json(evaluation: Evaluation, snapshot: AccountSnapshot, now: datetime) ->
     }
 
 
+def csv_cell(value: object) -> str:
+    """A CSV cell safe to open in a spreadsheet and to print on a terminal.
+
+    Control and bidi characters become visible escapes; a cell starting with ``= + - @``, TAB
+    or CR gets a leading single quote, as OWASP advises, so ``=HYPERLINK(...)`` stays text.
+    """
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        text = "'" + text
+    return printable(text)
+
+
 def to_csv(evaluation: Evaluation) -> str:
     """One row per finding (suppressed included, with the reason); evidence as compact JSON."""
     buffer = io.StringIO()
@@ -211,24 +370,23 @@ def to_csv(evaluation: Evaluation) -> str:
     writer.writerow(CSV_COLUMNS)
     for f in evaluation.findings:
         s = f.suppressed
-        writer.writerow(
-            [
-                f.id,
-                f.severity.label,
-                f.rule,
-                f.principal_kind,
-                f.principal_name,
-                f.principal_arn,
-                f.key.slot if f.key else "",
-                (f.key.key_id or "") if f.key else "",
-                f.summary,
-                " ".join(f.actions),
-                f.practice.name,
-                s.reason if s else "",
-                s.expires.isoformat() if s and s.expires else "",
-                json.dumps(_plain(f.evidence), sort_keys=True, separators=(",", ":")),
-            ]
-        )
+        cells = [
+            f.id,
+            f.severity.label,
+            f.rule,
+            f.principal_kind,
+            f.principal_name,
+            f.principal_arn,
+            f.key.slot if f.key else "",
+            (f.key.key_id or "") if f.key else "",
+            f.summary,
+            " ".join(f.actions),
+            f.practice.name,
+            s.reason if s else "",
+            s.expires.isoformat() if s and s.expires else "",
+            json.dumps(_plain(f.evidence), sort_keys=True, separators=(",", ":")),
+        ]
+        writer.writerow([csv_cell(c) for c in cells])
     return buffer.getvalue()
 
 

@@ -43,37 +43,9 @@ from typing import Any
 
 import platformdirs
 
+from iamtui.core.text import printable
+
 CONFIG_FILE_NAME = "config.toml"
-#: The built-in rules' ids, which suppressions may name. Written out here, below the rule
-#: modules (they import the findings engine, which imports this module), so that settings never
-#: import the rules; a test checks it is exactly ``iamtui.core.rules.RULE_IDS``.
-RULE_IDS: frozenset[str] = frozenset(
-    {
-        "root.no-mfa",
-        "policy.effective-admin",
-        "role.confused-deputy",
-        "role.stale-trust",
-        "root.access-keys",
-        "root.recently-used",
-        "account.password-policy",
-        "access-key.unused",
-        "access-key.never-used",
-        "access-key.rotation-due",
-        "access-key.two-active",
-        "access-key.inactive",
-        "user.console-without-mfa",
-        "user.password-unused",
-        "user.inactive",
-        "user.long-term-credentials",
-        "user.direct-policies",
-        "role.unused",
-        "role.cross-account-trust",
-        "role.public-trust",
-        "policy.admin-access",
-        "policy.unattached",
-        "permissions.unused-services",
-    }
-)
 
 
 class ConfigError(ValueError):
@@ -162,12 +134,11 @@ def default_config_path() -> Path:
     return platformdirs.user_config_path("iamtui") / CONFIG_FILE_NAME
 
 
-def load_settings(
-    path: Path | None = None, *, known_rules: Collection[str] | None = None
-) -> Settings:
+def load_settings(path: Path | None, *, known_rules: Collection[str]) -> Settings:
     """Read settings; an explicit path must exist, the default one may be absent.
 
-    ``known_rules`` are the rule ids suppressions may name (default: every built-in rule).
+    ``known_rules`` are the rule ids suppressions may name: the rule registry passes them
+    (``iamtui.core.rules.load_settings``), so settings never import the rules.
     """
     explicit = path is not None
     target = path if path is not None else default_config_path()
@@ -175,23 +146,28 @@ def load_settings(
         text = target.read_text(encoding="utf-8")
     except FileNotFoundError:
         if explicit:
-            raise ConfigError(f"{target}: file not found") from None
+            raise ConfigError(f"{printable(target)}: file not found") from None
         return Settings()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{printable(target)}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+            f"at offset {exc.start}): TOML files must be UTF-8"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"{target}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(f"{printable(target)}: cannot read: {exc.strerror or exc}") from None
     return parse_settings(text, source=target, known_rules=known_rules)
 
 
 def parse_settings(
-    text: str, *, source: Path | None = None, known_rules: Collection[str] | None = None
+    text: str, *, known_rules: Collection[str], source: Path | None = None
 ) -> Settings:
     """Validate TOML text into Settings; ``source`` only names the file in errors."""
-    where = str(source) if source is not None else CONFIG_FILE_NAME
+    where = printable(source) if source is not None else CONFIG_FILE_NAME
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
-    rules = frozenset(known_rules) if known_rules is not None else RULE_IDS
+        raise ConfigError(f"{where}: invalid TOML: {printable(exc)}") from None
+    rules = frozenset(known_rules)
     reader = _Reader(where)
     reader.only_keys(data, "", {"thresholds", "suppressions", "keymap", "trust", "protected"})
     return Settings(
@@ -204,17 +180,31 @@ def parse_settings(
     )
 
 
+#: Largest day threshold accepted: a century. Larger ones overflow date arithmetic
+#: (``now - timedelta(days=10**30)``) and can never mean anything for IAM data.
+MAX_DAYS = 36_500
+#: Thresholds that are not day counts, with the range IAM itself accepts for them.
+THRESHOLD_RANGES: Mapping[str, tuple[int, int]] = {
+    "password_min_length": (6, 128),
+    "password_reuse_prevention": (1, 24),
+}
+#: How much of an offending value an error shows: a line, not a screenful.
+MAX_SHOWN = 60
+
+
 def _show(value: Any) -> str:
-    """Render an offending value the way it was probably written in TOML."""
+    """Render an offending value the way it was probably written in TOML, safe and short."""
     if isinstance(value, str):
-        return f'"{value}"'
+        text = value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "..."
+        return f'"{printable(text)}"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "an array"
-    return str(value)
+    text = printable(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +215,7 @@ class _Reader:
 
     def fail(self, key: str, expected: str, value: Any = None, *, got: bool = True) -> ConfigError:
         suffix = f", got {_show(value)}" if got else ""
-        return ConfigError(f"{self.where}: {key}: {expected}{suffix}")
+        return ConfigError(f"{self.where}: {printable(key)}: {expected}{suffix}")
 
     def only_keys(self, table: Mapping[str, Any], prefix: str, allowed: Collection[str]) -> None:
         for key in table:
@@ -247,6 +237,10 @@ class _Reader:
         for key, number in table.items():
             if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
                 raise self.fail(f"thresholds.{key}", "expected a positive integer", number)
+            low, high = THRESHOLD_RANGES.get(key, (1, MAX_DAYS))
+            if not low <= number <= high:
+                unit = "" if key in THRESHOLD_RANGES else " days"
+                raise self.fail(f"thresholds.{key}", f"expected {low} to {high}{unit}", number)
         return Thresholds(**table)
 
     def suppressions(self, value: Any, rules: frozenset[str]) -> tuple[Suppression, ...]:
