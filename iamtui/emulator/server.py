@@ -91,7 +91,6 @@ class Emulator:
                 create_backend_app,
             )
 
-            import iamtui.emulator.fidelity_root  # noqa: F401  (registers root/org rules)
             from iamtui.emulator.fidelity import FidelityMiddleware
 
             server_class, handler_class = _quiet_classes()

@@ -1,0 +1,41 @@
+"""A WSGI layer in front of moto that makes its IAM endpoint answer like AWS where moto is lax.
+
+moto lets users with keys be deleted, pages nothing, has no root user, no service last-accessed
+data and rebuilds the credential report on every read. iamtui must be tested against AWS's
+behaviour, so each difference is one small *rule*: a handler registered with
+:func:`~iamtui.emulator.fidelity.registry.rule` for an IAM action, that may check
+preconditions, answer the call itself, or forward it to moto and fix the answer. Rules live in
+one module per area (users, credentials, roles, policies, the credential report, last-accessed
+data, the account, organizations, root); each names the AWS documentation page it follows.
+Actions without a rule go to moto unchanged; other services pass straight through.
+
+Importing this package registers every rule. Everything runs inside the emulator's server
+threads, so IAM calls are serialised by one lock (moto's backend is not thread-safe either).
+"""
+
+from __future__ import annotations
+
+# The area modules register their rules on import. ``root`` comes last: it wraps the rules
+# already registered for the calls a root caller may make without naming a user.
+from iamtui.emulator.fidelity import (  # noqa: F401
+    account,
+    credential_report,
+    credentials,
+    last_accessed,
+    names,
+    organizations,
+    paging,
+    policies,
+    roles,
+    users,
+)
+
+# isort: split
+from iamtui.emulator.fidelity import root  # noqa: F401  (must follow the other areas)
+
+# isort: split
+from iamtui.emulator.fidelity.middleware import FidelityMiddleware
+from iamtui.emulator.fidelity.registry import AUTHORIZE_EXEMPT, ROUTES, RULES, Call, rule
+from iamtui.emulator.fidelity.wire import IamError
+
+__all__ = ["AUTHORIZE_EXEMPT", "ROUTES", "RULES", "Call", "FidelityMiddleware", "IamError", "rule"]
