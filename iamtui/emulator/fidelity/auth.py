@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 
 from moto.iam.access_control import IAMRequest
@@ -10,6 +11,7 @@ from moto.iam.models import (
     get_account_id_from,
     iam_backends,
 )
+from moto.sts.models import sts_backends
 from werkzeug.datastructures import EnvironHeaders
 
 from iamtui.emulator.fidelity.entities import (
@@ -18,11 +20,10 @@ from iamtui.emulator.fidelity.entities import (
 from iamtui.emulator.fidelity.registry import (
     Call,
 )
-from iamtui.emulator.fidelity.wire import (
-    WSGIEnviron,
-)
+from iamtui.emulator.fidelity.wire import IamError, Response, WSGIEnviron, error_response
 from iamtui.emulator.state import (
     DEFAULT_ACCOUNT_ID,
+    all_extras,
     extras,
 )
 
@@ -60,6 +61,51 @@ def key_rejected(key_id: str, account_id: str) -> bool:
         if key is not None:
             return bool(key.status != "Active")
     return key_id in extras(account_id).deleted_access_keys
+
+
+#: The fixed key moto's STS answers GetSessionToken and GetFederationToken with.
+MOTO_SESSION_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+
+
+def known_access_key(key_id: str) -> bool:
+    """Whether any emulated account issued this key: a user's key, a root key, or session
+    credentials from AssumeRole, AssumeRoot or GetSessionToken (inactive and deleted keys are
+    known too: :func:`key_rejected` answers for them)."""
+    if key_id == MOTO_SESSION_KEY_ID:
+        return True
+    if any(key_id in account["aws"].access_keys for _, account in list(iam_backends.items())):
+        return True
+    for account in all_extras():
+        with account.lock:
+            if key_id in account.root_sessions or key_id in account.deleted_access_keys:
+                return True
+            if any(key.key_id == key_id for key in account.root.keys):
+                return True
+    return any(
+        role.access_key_id == key_id
+        for _, backends in list(sts_backends.items())
+        for role in list(backends["aws"].assumed_roles)
+    )
+
+
+def unknown_key_response(environ: WSGIEnviron, request_id: str) -> Response:
+    """AWS's answer to an access key no account issued, in the protocol the client reads.
+
+    AWS: "Common Errors" (IAM API Reference, InvalidClientTokenId: "The X.509 certificate or
+    AWS access key ID provided does not exist in our records", HTTP 403),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
+    """
+    message = "The security token included in the request is invalid."
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return error_response(IamError("InvalidClientTokenId", message), request_id)
+    body = json.dumps({"__type": "UnrecognizedClientException", "message": message}).encode()
+    headers = (
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-ErrorType", "UnrecognizedClientException"),
+        ("x-amzn-RequestId", request_id),
+    )
+    return Response(403, body, headers)
 
 
 def read_body(environ: WSGIEnviron) -> bytes:

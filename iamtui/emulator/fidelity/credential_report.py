@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -189,37 +190,57 @@ def report_expired(account: AccountExtras, report: FrozenReport) -> bool:
     return account.now() - report.generated_at > account.report_ttl
 
 
+def finish_generation(call: Call) -> None:
+    """Complete a running generation whose time is up (caller holds the account lock)."""
+    account = call.extras
+    if account.report_ready_at is not None and time.monotonic() >= account.report_ready_at:
+        account.report_ready_at = None
+        account.report = FrozenReport(build_report(call), account.now())
+
+
 @rule("GenerateCredentialReport")
 def generate_credential_report(call: Call) -> Response:
-    """STARTED, INPROGRESS for a few polls, then COMPLETE; a fresh report is reused for the TTL."""
+    """STARTED, INPROGRESS until the generation time has passed, then COMPLETE; a report is
+    reused for 4 hours.
+
+    AWS: "Generate credential reports for your AWS account" (IAM User Guide),
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html and
+    "GenerateCredentialReport" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateCredentialReport.html
+    """
     account = call.extras
     with account.lock:
-        if account.report_pending_polls is None:
-            if account.report is not None and not report_expired(account, account.report):
-                return call.respond({"State": "COMPLETE"})
-            if account.report_generation_polls > 0:
-                account.report_pending_polls = account.report_generation_polls - 1
-                return call.respond(
-                    {
-                        "State": "STARTED",
-                        "Description": "No report exists. Starting a new report generation task",
-                    }
-                )
-        elif account.report_pending_polls > 0:
-            account.report_pending_polls -= 1
+        finish_generation(call)
+        if account.report_ready_at is not None:
             return call.respond({"State": "INPROGRESS"})
-        account.report_pending_polls = None
-        account.report = FrozenReport(build_report(call), account.now())
-        return call.respond({"State": "COMPLETE"})
+        if account.report is not None and not report_expired(account, account.report):
+            return call.respond({"State": "COMPLETE"})
+        seconds = account.report_generation_time.total_seconds()
+        if seconds <= 0:
+            account.report = FrozenReport(build_report(call), account.now())
+            return call.respond({"State": "COMPLETE"})
+        account.report_ready_at = time.monotonic() + seconds
+        return call.respond(
+            {
+                "State": "STARTED",
+                "Description": "No report exists. Starting a new report generation task",
+            }
+        )
 
 
 @rule("GetCredentialReport")
 def get_credential_report(call: Call) -> Response:
-    """The frozen report: users deleted since still appear, GeneratedTime says how old it is."""
+    """The frozen report: users deleted since still appear, GeneratedTime says how old it is;
+    a generation completes on its own time, so generate, wait, get works without polling.
+
+    AWS: "GetCredentialReport" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetCredentialReport.html
+    """
     account = call.extras
     with account.lock:
+        finish_generation(call)
         report = account.report
-        if account.report_pending_polls is not None:
+        if account.report_ready_at is not None:
             raise IamError(
                 "ReportInProgress",
                 "Report generation is in progress. Wait for the task to complete.",

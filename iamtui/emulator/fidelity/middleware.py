@@ -22,13 +22,16 @@ from iamtui.emulator.fidelity.auth import (
     account_for,
     authorize,
     key_rejected,
+    known_access_key,
     read_body,
+    unknown_key_response,
 )
 from iamtui.emulator.fidelity.paging import (
     PAGES,
 )
 from iamtui.emulator.fidelity.registry import (
     AUTHORIZE_EXEMPT,
+    CALL_HOOKS,
     ROUTES,
     RULES,
     Call,
@@ -109,8 +112,10 @@ def send(response: Response, start_response: StartResponse) -> list[bytes]:
 class FidelityMiddleware:
     """WSGI middleware: IAM calls go through :data:`RULES`, the rest straight to moto."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, trusted_keys: Iterable[str] = ()) -> None:
         self.app: WSGIApp = app
+        #: Access key ids accepted without an account issuing them (the test harness's dummy).
+        self.trusted_keys = frozenset(trusted_keys)
         #: moto's DomainDispatcherApplication, asked which services moto serves.
         self.dispatcher = app
         self._lock = threading.RLock()
@@ -135,6 +140,8 @@ class FidelityMiddleware:
         if scope is None:
             return None
         key_id, region, service = scope
+        if key_id not in self.trusted_keys and not known_access_key(key_id):
+            return unknown_key_response(environ, request_id)
         for route in ROUTES:
             if (answer := route(environ, key_id, service)) is not None:
                 return answer
@@ -166,6 +173,8 @@ class FidelityMiddleware:
         """Run the action's rule (or moto), turning every failure into an IAM error answer."""
         handler = RULES.get(call.action)
         try:
+            for hook in CALL_HOOKS:
+                hook(call)
             if handler is None:
                 return call.forward()
             if enforcement_active() and not any(exempt(call) for exempt in AUTHORIZE_EXEMPT):

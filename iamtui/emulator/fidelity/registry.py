@@ -129,6 +129,14 @@ class Call:
         environ["CONTENT_LENGTH"] = str(len(body))
         return run_wsgi(self.app, environ)
 
+    def replace_params(self, params: Mapping[str, str]) -> None:
+        """Make the call carry other parameters (as if the client had sent them) for the rule,
+        the permission checks and moto alike."""
+        self.params = dict(params)
+        self.body = urlencode(self.params).encode()
+        if enforcement_active():
+            resign(self.environ, self.body, self.account_id)
+
     def respond(self, result: object = None) -> Response:
         """Answer with a result: plain data (see :func:`to_xml`), XML text, or None for none."""
         result_xml = None if result is None else to_xml(result)
@@ -169,6 +177,10 @@ def rule(*actions: str) -> Callable[[Handler], Handler]:
 #: another account (set ``HTTP_X_MOTO_ACCOUNT_ID``), refuse it (raise IamError) or answer it.
 Route = Callable[[WSGIEnviron, str, str], Response | None]
 ROUTES: list[Route] = []
+#: Hooks run on every IAM call before its rule (or moto): one may rewrite the call's
+#: parameters (:meth:`Call.replace_params`) or refuse it (raise IamError).
+CallHook = Callable[[Call], None]
+CALL_HOOKS: list[CallHook] = []
 #: Tests saying a rule-answered call is not subject to IAM policies (root: AWS applies none).
 AUTHORIZE_EXEMPT: list[Callable[[Call], bool]] = []
 
