@@ -35,7 +35,23 @@ from iamtui.emulator.fidelity import root  # noqa: F401  (must follow the other 
 
 # isort: split
 from iamtui.emulator.fidelity.middleware import FidelityMiddleware
-from iamtui.emulator.fidelity.registry import AUTHORIZE_EXEMPT, ROUTES, RULES, Call, rule
+from iamtui.emulator.fidelity.registry import (
+    AUTHORIZE_EXEMPT,
+    CALL_HOOKS,
+    ROUTES,
+    RULES,
+    Call,
+    rule,
+)
 from iamtui.emulator.fidelity.wire import IamError
 
-__all__ = ["AUTHORIZE_EXEMPT", "ROUTES", "RULES", "Call", "FidelityMiddleware", "IamError", "rule"]
+__all__ = [
+    "AUTHORIZE_EXEMPT",
+    "CALL_HOOKS",
+    "ROUTES",
+    "RULES",
+    "Call",
+    "FidelityMiddleware",
+    "IamError",
+    "rule",
+]

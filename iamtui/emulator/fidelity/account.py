@@ -17,7 +17,11 @@ from iamtui.emulator.fidelity.wire import (
 
 @rule("GetAccountSummary")
 def get_account_summary(call: Call) -> Response:
-    """Root MFA and root keys show in the summary, as only this call (and the report) tell."""
+    """Root MFA and root keys show in the summary, as only this call (and the report) tell.
+
+    AWS: "GetAccountSummary" (IAM API Reference: AccountMFAEnabled, AccountAccessKeysPresent),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html
+    """
     root = call.extras.root
     overrides = {
         "AccountMFAEnabled": int(root.mfa_enabled),

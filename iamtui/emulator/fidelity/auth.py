@@ -6,7 +6,7 @@ import io
 import json
 import os
 
-from moto.iam.access_control import IAMRequest
+from moto.iam.access_control import IAMPolicy, IAMRequest, PermissionResult, create_access_key
 from moto.iam.models import (
     get_account_id_from,
     iam_backends,
@@ -18,7 +18,10 @@ from iamtui.emulator.fidelity.entities import (
     find_role,
 )
 from iamtui.emulator.fidelity.registry import (
+    AUTHORIZE_EXEMPT,
     Call,
+    access_key_id,
+    enforcement_active,
 )
 from iamtui.emulator.fidelity.wire import IamError, Response, WSGIEnviron, error_response
 from iamtui.emulator.state import (
@@ -42,6 +45,36 @@ def authorize(call: Call) -> None:
     )
     request.check_signature()
     request.check_action_permitted(role.arn if role is not None else "*")
+
+
+def caller_may(call: Call, action: str, resource: str) -> bool:
+    """Whether the caller's IAM policies allow ``action`` on ``resource`` (explicit deny wins),
+    for permissions AWS checks beyond the called action itself (e.g. ``iam:PassRole``)."""
+    if not enforcement_active() or any(exempt(call) for exempt in AUTHORIZE_EXEMPT):
+        return True
+    key_id = access_key_id(call.environ)
+    if key_id is None:
+        return False
+    caller = create_access_key(
+        account_id=call.account_id,
+        partition="aws",
+        access_key_id=key_id,
+        headers=dict(EnvironHeaders(call.environ)),
+    )
+    permitted = False
+    for document in caller.collect_policies():
+        result = IAMPolicy(document).is_action_permitted(action, resource)
+        if result == PermissionResult.DENIED:
+            return False
+        permitted = permitted or result == PermissionResult.PERMITTED
+    return permitted
+
+
+def caller_arn_of(call: Call) -> str:
+    """The calling principal's ARN, for AccessDenied messages."""
+    key_id = access_key_id(call.environ)
+    user = call.backend.get_user_from_access_key_id(key_id) if key_id else None
+    return str(user.arn) if user is not None else f"arn:aws:iam::{call.account_id}:user/unknown"
 
 
 def account_for(environ: WSGIEnviron, key_id: str | None) -> str:

@@ -1,4 +1,5 @@
-"""Credentials: access key status values and deleted keys, service-specific credentials."""
+"""Credentials: access key status values and deleted keys, SSH keys and signing certificates,
+service-specific credentials."""
 
 from __future__ import annotations
 
@@ -25,12 +26,60 @@ from iamtui.emulator.state import (
 
 @rule("DeleteAccessKey")
 def delete_access_key(call: Call) -> Response:
-    """Remember deleted key ids: AWS rejects requests signed with them afterwards."""
+    """Remember deleted key ids: AWS rejects requests signed with them afterwards.
+
+    AWS: "Manage access keys for IAM users" (IAM User Guide),
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
+    """
     response = call.forward()
     if response.ok:
         with call.extras.lock:
             call.extras.deleted_access_keys.add(call.require("AccessKeyId"))
     return response
+
+
+# ----------------------------------------------------------- SSH keys and signing certificates
+
+
+def same_key_material(left: str, right: str) -> bool:
+    """Two uploads of the same key or certificate (surrounding whitespace does not count)."""
+    return " ".join(left.split()) == " ".join(right.split())
+
+
+@rule("UploadSSHPublicKey")
+def upload_ssh_public_key(call: Call) -> Response:
+    """Uploading an SSH public key the user already has fails DuplicateSSHPublicKey.
+
+    AWS: "UploadSSHPublicKey" (IAM API Reference, error DuplicateSSHPublicKey),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UploadSSHPublicKey.html
+    """
+    user = call.backend.get_user(call.require("UserName"))
+    body = call.require("SSHPublicKeyBody")
+    if any(same_key_material(k.ssh_public_key_body, body) for k in user.ssh_public_keys):
+        raise IamError(
+            "DuplicateSSHPublicKey",
+            "The request was rejected because the SSH public key is already associated "
+            "with the specified IAM user.",
+        )
+    return call.forward()
+
+
+@rule("UploadSigningCertificate")
+def upload_signing_certificate(call: Call) -> Response:
+    """Uploading a certificate some user of the account already has fails DuplicateCertificate.
+
+    AWS: "UploadSigningCertificate" (IAM API Reference, error DuplicateCertificate),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UploadSigningCertificate.html
+    """
+    body = call.require("CertificateBody")
+    for user in list(call.backend.users.values()):
+        if any(same_key_material(c.body, body) for c in user.signing_certificates.values()):
+            raise IamError(
+                "DuplicateCertificate",
+                "The request was rejected because the same certificate is associated with an "
+                "IAM user in the account.",
+            )
+    return call.forward()
 
 
 # ------------------------------------------------------------------------------ status values
@@ -42,7 +91,11 @@ def delete_access_key(call: Call) -> Response:
     "UpdateSSHPublicKey",
 )
 def validate_status(call: Call) -> Response:
-    """AWS accepts only Active or Inactive here; moto stores any string."""
+    """AWS accepts only Active or Inactive here; moto stores any string.
+
+    AWS: "UpdateAccessKey" (IAM API Reference: Status is Active or Inactive),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccessKey.html
+    """
     check_status(call.require("Status"))
     return call.forward()
 
@@ -100,7 +153,11 @@ def find_credential(call: Call) -> tuple[list[ServiceCredential], ServiceCredent
 
 @rule("CreateServiceSpecificCredential")
 def create_service_specific_credential(call: Call) -> Response:
-    """moto lacks service-specific credentials; keep them per user in the account extras."""
+    """moto lacks service-specific credentials; keep them per user in the account extras.
+
+    AWS: "CreateServiceSpecificCredential" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateServiceSpecificCredential.html
+    """
     user = call.backend.get_user(call.require("UserName"))
     service = call.require("ServiceName")
     if service not in SPECIFIC_CREDENTIAL_SERVICES:
@@ -127,7 +184,11 @@ def create_service_specific_credential(call: Call) -> Response:
 
 @rule("ListServiceSpecificCredentials")
 def list_service_specific_credentials(call: Call) -> Response:
-    """A user's (or, with AllUsers, everyone's) service-specific credentials, no secrets."""
+    """A user's (or, with AllUsers, everyone's) service-specific credentials, no secrets.
+
+    AWS: "ListServiceSpecificCredentials" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListServiceSpecificCredentials.html
+    """
     account = call.extras
     if call.flag("AllUsers"):
         held = [c for creds in account.service_credentials.values() for c in creds]
@@ -149,7 +210,11 @@ def list_service_specific_credentials(call: Call) -> Response:
 
 @rule("UpdateServiceSpecificCredential")
 def update_service_specific_credential(call: Call) -> Response:
-    """Activate or deactivate a service-specific credential."""
+    """Activate or deactivate a service-specific credential.
+
+    AWS: "UpdateServiceSpecificCredential" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateServiceSpecificCredential.html
+    """
     status = call.require("Status")
     check_status(status)
     _, credential = find_credential(call)
@@ -159,7 +224,11 @@ def update_service_specific_credential(call: Call) -> Response:
 
 @rule("DeleteServiceSpecificCredential")
 def delete_service_specific_credential(call: Call) -> Response:
-    """Delete a service-specific credential (a precondition of DeleteUser)."""
+    """Delete a service-specific credential (a precondition of DeleteUser).
+
+    AWS: "DeleteServiceSpecificCredential" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteServiceSpecificCredential.html
+    """
     held, credential = find_credential(call)
     with call.extras.lock:
         held.remove(credential)

@@ -220,7 +220,11 @@ def last_accessed_entries(call: Call, job: AccessJob) -> list[dict[str, Any]]:
 
 @rule("GenerateServiceLastAccessedDetails")
 def generate_service_last_accessed_details(call: Call) -> Response:
-    """Start a last-accessed job for a user, role, group or policy; AWS answers with a JobId."""
+    """Start a last-accessed job for a user, role, group or policy; AWS answers with a JobId.
+
+    AWS: "GenerateServiceLastAccessedDetails" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateServiceLastAccessedDetails.html
+    """
     arn = call.require("Arn")
     granularity = call.get("Granularity") or "SERVICE_LEVEL"
     if granularity not in GRANULARITIES:
@@ -239,7 +243,11 @@ def generate_service_last_accessed_details(call: Call) -> Response:
 
 @rule("GetServiceLastAccessedDetails")
 def get_service_last_accessed_details(call: Call) -> Response:
-    """IN_PROGRESS for the first poll(s), then the COMPLETED report, paged like AWS."""
+    """IN_PROGRESS for the first poll(s), then the COMPLETED report, paged like AWS.
+
+    AWS: "GetServiceLastAccessedDetails" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLastAccessedDetails.html
+    """
     job_id = call.require("JobId")
     account = call.extras
     with account.lock:

@@ -110,7 +110,11 @@ def features_answer(call: Call, org: Organization) -> Response:
 
 @rule("ListOrganizationsFeatures")
 def list_organizations_features(call: Call) -> Response:
-    """The centralized root access features of the caller's organization (moto lacks it)."""
+    """The centralized root access features of the caller's organization (moto lacks it).
+
+    AWS: "ListOrganizationsFeatures" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOrganizationsFeatures.html
+    """
     return features_answer(call, managing_org(call))
 
 
@@ -124,7 +128,11 @@ _TOGGLES: Mapping[str, tuple[str, bool]] = {
 
 @rule(*_TOGGLES)
 def toggle_root_feature(call: Call) -> Response:
-    """Enabling needs the management account; disabling may come from the delegated admin."""
+    """Enabling needs the management account; disabling may come from the delegated admin.
+
+    AWS: "Centrally manage root access for member accounts" (IAM User Guide),
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-enable-root-access.html
+    """
     feature, enable = _TOGGLES[call.action]
     org = managing_org(call, enabling=enable)
     if enable:

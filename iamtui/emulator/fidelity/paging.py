@@ -290,7 +290,11 @@ PAGED_LISTS: dict[str, tuple[tuple[str, ...], Callable[[Call, ET.Element], None]
 
 
 def paged_list_rule(call: Call) -> Response:
-    """AWS pages every list at MaxItems (default 100) with IsTruncated and an opaque Marker."""
+    """AWS pages every list at MaxItems (default 100) with IsTruncated and an opaque Marker.
+
+    AWS: "ListUsers" (IAM API Reference: MaxItems, IsTruncated and Marker, as on every List* call),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html
+    """
     sections, edit = PAGED_LISTS[call.action]
     try:
         return serve_pages(call, lambda: forwarded_listing(call, sections, edit))

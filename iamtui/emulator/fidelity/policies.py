@@ -39,7 +39,11 @@ from iamtui.emulator.fidelity.wire import (
 
 @rule("DeletePolicy")
 def delete_policy(call: Call) -> Response:
-    """AWS refuses to delete an attached policy or one with non-default versions."""
+    """AWS refuses to delete an attached policy or one with non-default versions.
+
+    AWS: "DeletePolicy" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html
+    """
     policy = call.backend.managed_policies.get(call.require("PolicyArn"))
     if policy is not None:
         if policy.attachment_count > 0:
@@ -207,7 +211,11 @@ def authorization_details(backend: IAMBackend, wanted: set[str]) -> Listing:
 @rule("GetAccountAuthorizationDetails")
 def get_account_authorization_details(call: Call) -> Response:
     """Paged like AWS, URL-encoded documents, policy names, user boundaries; AWS-managed
-    policies only when in use."""
+    policies only when in use.
+
+    AWS: "GetAccountAuthorizationDetails" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
+    """
     wanted = set(call.members("Filter")) or set(ENTITY_TYPES)
     if unknown := wanted - set(ENTITY_TYPES):
         raise validation_error(

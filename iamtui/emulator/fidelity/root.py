@@ -75,14 +75,12 @@ TASK_POLICIES = frozenset(
 )
 MAX_ROOT_SESSION_SECONDS = 900
 #: Calls that act on the signing principal when ``UserName`` is absent; root's are not modelled
-#: here beyond access keys, so they fail clearly instead of crashing moto.
+#: here beyond :data:`ROOT_HANDLERS`, so they fail clearly instead of crashing moto.
 CALLER_SCOPED = frozenset(
     {
         "CreateAccessKey",
-        "GetUser",
         "GetLoginProfile",
         "DeleteLoginProfile",
-        "ListMFADevices",
         "DeactivateMFADevice",
         "ListSigningCertificates",
         "DeleteSigningCertificate",
@@ -149,7 +147,11 @@ def invalid_token() -> IamError:
 
 
 def route_root(environ: WSGIEnviron, key_id: str, service: str) -> Response | None:
-    """Root keys and root sessions reach their own account, as root, within their limits."""
+    """Root keys and root sessions reach their own account, as root, within their limits.
+
+    AWS: "AssumeRoot" (AWS STS API Reference),
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html
+    """
     caller = find_root_caller(key_id)
     if caller is None:
         if any(key_id in account.deleted_access_keys for account in all_extras()):
@@ -403,7 +405,45 @@ def delete_root_key(call: Call) -> Response:
     return call.respond()
 
 
-ROOT_KEY_HANDLERS: Mapping[str, Handler] = {
+def get_root_user(call: Call) -> Response:
+    """GetUser as root with no UserName describes root: account id as UserId, root's ARN.
+
+    AWS: "GetUser" (IAM API Reference: without UserName, IAM determines the user from the
+    signing access key), https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html
+    """
+    root = call.extras.root
+    return call.respond(
+        {
+            "User": {
+                "UserId": call.account_id,
+                "Arn": f"arn:aws:iam::{call.account_id}:root",
+                "CreateDate": root.created,
+                "PasswordLastUsed": root.password_last_used,
+            }
+        }
+    )
+
+
+def list_root_mfa_devices(call: Call) -> Response:
+    """ListMFADevices as root with no UserName lists root's own MFA device (none, or one).
+
+    AWS: "ListMFADevices" (IAM API Reference: without UserName, IAM determines the user from
+    the signing access key),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListMFADevices.html
+    """
+    root = call.extras.root
+    rows: list[dict[str, object]] = []
+    if root.mfa_enabled:
+        serial = root.mfa_virtual_serial or f"GAHT{call.account_id[:8]}"
+        rows.append({"SerialNumber": serial, "EnableDate": root.mfa_enable_date or root.created})
+    return serve_pages(
+        call, lambda: Listing.from_data({"MFADevices": rows}, ("MFADevices",)), cache=False
+    )
+
+
+ROOT_HANDLERS: Mapping[str, Handler] = {
+    "GetUser": get_root_user,
+    "ListMFADevices": list_root_mfa_devices,
     "ListAccessKeys": list_root_keys,
     "UpdateAccessKey": update_root_key,
     "DeleteAccessKey": delete_root_key,
@@ -411,12 +451,17 @@ ROOT_KEY_HANDLERS: Mapping[str, Handler] = {
 
 
 def acting_as_root(action: str, fallback: Handler | None) -> Handler:
-    """Compose with the action's existing rule: root callers naming no user get root's keys."""
+    """Compose with the action's existing rule: root callers naming no user get root's keys.
+
+    AWS: "ListAccessKeys" (IAM API Reference: with no UserName, IAM uses the signing key's
+    user, root included),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAccessKeys.html
+    """
 
     def handler(call: Call) -> Response:
         if root_caller_of(call) is not None:
-            if action in ROOT_KEY_HANDLERS:
-                return ROOT_KEY_HANDLERS[action](call)
+            if action in ROOT_HANDLERS:
+                return ROOT_HANDLERS[action](call)
             raise IamError(
                 "NotImplemented",
                 f"the emulator does not model root's iam:{action} without UserName",
@@ -427,13 +472,17 @@ def acting_as_root(action: str, fallback: Handler | None) -> Handler:
     return handler
 
 
-for _action in (*ROOT_KEY_HANDLERS, *CALLER_SCOPED):
+for _action in (*ROOT_HANDLERS, *CALLER_SCOPED):
     RULES[_action] = acting_as_root(_action, RULES.get(_action))
 
 
 @rule("GetAccessKeyLastUsed")
 def get_access_key_last_used(call: Call) -> Response:
-    """Root's keys are tracked too (moto only knows IAM users' keys)."""
+    """Root's keys are tracked too (moto only knows IAM users' keys).
+
+    AWS: "GetAccessKeyLastUsed" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccessKeyLastUsed.html
+    """
     key_id = call.require("AccessKeyId")
     key = next((k for k in call.extras.root.keys if k.key_id == key_id), None)
     if key is None:

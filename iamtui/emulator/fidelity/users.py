@@ -49,7 +49,11 @@ def user_delete_conflict(call: Call, user: User) -> str | None:
 
 @rule("DeleteUser")
 def delete_user(call: Call) -> Response:
-    """AWS refuses to delete a user that still has credentials, devices, policies or groups."""
+    """AWS refuses to delete a user that still has credentials, devices, policies or groups.
+
+    AWS: "DeleteUser" (IAM API Reference: delete the user's items first, or DeleteConflict),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html
+    """
     user = find_user(call.backend, call.require("UserName"))
     if user is not None and (conflict := user_delete_conflict(call, user)):
         raise IamError("DeleteConflict", conflict)
@@ -58,7 +62,11 @@ def delete_user(call: Call) -> Response:
 
 @rule("DeleteGroup")
 def delete_group(call: Call) -> Response:
-    """AWS refuses to delete a group that still has members or policies (moto just drops it)."""
+    """AWS refuses to delete a group that still has members or policies (moto just drops it).
+
+    AWS: "DeleteGroup" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteGroup.html
+    """
     group = call.backend.groups.get(call.require("GroupName"))
     if group is not None:
         if group.users:
@@ -76,7 +84,11 @@ def delete_group(call: Call) -> Response:
 
 @rule("DeleteVirtualMFADevice")
 def delete_virtual_mfa_device(call: Call) -> Response:
-    """AWS requires deactivating an assigned virtual MFA device before deleting it."""
+    """AWS requires deactivating an assigned virtual MFA device before deleting it.
+
+    AWS: "DeleteVirtualMFADevice" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteVirtualMFADevice.html
+    """
     device = call.backend.virtual_mfa_devices.get(call.require("SerialNumber"))
     if device is not None and device.user is not None:
         raise IamError("DeleteConflict", "Cannot delete entity, must deactivate MFA device first.")
@@ -85,7 +97,11 @@ def delete_virtual_mfa_device(call: Call) -> Response:
 
 @rule("UpdateUser")
 def update_user(call: Call) -> Response:
-    """A renamed user keeps its service-specific credentials (they are held by user name)."""
+    """A renamed user keeps its service-specific credentials (they are held by user name).
+
+    AWS: "UpdateUser" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateUser.html
+    """
     response = call.forward()
     old, new = call.require("UserName"), call.get("NewUserName")
     if response.ok and new and new != old:
@@ -103,7 +119,11 @@ def update_user(call: Call) -> Response:
 
 @rule("UpdateLoginProfile", "DeleteLoginProfile")
 def track_password_changes(call: Call) -> Response:
-    """Record when a password was set: the credential report's password_last_changed."""
+    """Record when a password was set: the credential report's password_last_changed.
+
+    AWS: "Generate credential reports for your AWS account" (IAM User Guide, password_last_changed),
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
+    """
     response = call.forward()
     user = find_user(call.backend, call.get("UserName"))
     if response.ok and user is not None:
@@ -116,7 +136,11 @@ def track_password_changes(call: Call) -> Response:
 
 @rule("CreateLoginProfile")
 def create_login_profile(call: Call) -> Response:
-    """AWS keeps CreateLoginProfile's PasswordResetRequired (moto drops it and answers false)."""
+    """AWS keeps CreateLoginProfile's PasswordResetRequired (moto drops it and answers false).
+
+    AWS: "CreateLoginProfile" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateLoginProfile.html
+    """
     response = track_password_changes(call)
     user = find_user(call.backend, call.get("UserName"))
     if not response.ok or user is None:
@@ -136,7 +160,11 @@ def create_login_profile(call: Call) -> Response:
 
 @rule("PutUserPermissionsBoundary")
 def put_user_permissions_boundary(call: Call) -> Response:
-    """moto lacks it: store the boundary on moto's user, whose serializer then shows it."""
+    """moto lacks it: store the boundary on moto's user, whose serializer then shows it.
+
+    AWS: "PutUserPermissionsBoundary" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutUserPermissionsBoundary.html
+    """
     user = call.backend.get_user(call.require("UserName"))
     arn = call.require("PermissionsBoundary")
     if not call.backend.policy_arn_regex.match(arn):
@@ -153,7 +181,11 @@ def put_user_permissions_boundary(call: Call) -> Response:
 
 @rule("DeleteUserPermissionsBoundary")
 def delete_user_permissions_boundary(call: Call) -> Response:
-    """moto lacks it: clear the boundary stored by PutUserPermissionsBoundary."""
+    """moto lacks it: clear the boundary stored by PutUserPermissionsBoundary.
+
+    AWS: "DeleteUserPermissionsBoundary" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUserPermissionsBoundary.html
+    """
     user = call.backend.get_user(call.require("UserName"))
     setattr(user, BOUNDARY_ATTR, None)
     return call.respond()

@@ -23,6 +23,8 @@ ERROR_STATUS = {
     "AccessDenied": 403,
     "ConcurrentModification": 409,
     "DeleteConflict": 409,
+    "DuplicateCertificate": 409,
+    "DuplicateSSHPublicKey": 400,
     "EntityAlreadyExists": 409,
     "EntityTemporarilyUnmodifiable": 409,
     "InvalidClientTokenId": 403,
