@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from iamtui.emulator.fidelity.registry import (
-    Call,
-    rule,
-)
-from iamtui.emulator.fidelity.wire import (
-    Response,
-)
+from iamtui.emulator.fidelity.registry import Call, rule
+from iamtui.emulator.fidelity.wire import Response
 
 # ------------------------------------------------------------------------------------ root user
 

@@ -7,16 +7,11 @@ import json
 import os
 
 from moto.iam.access_control import IAMPolicy, IAMRequest, PermissionResult, create_access_key
-from moto.iam.models import (
-    get_account_id_from,
-    iam_backends,
-)
+from moto.iam.models import get_account_id_from, iam_backends
 from moto.sts.models import sts_backends
 from werkzeug.datastructures import EnvironHeaders
 
-from iamtui.emulator.fidelity.entities import (
-    find_role,
-)
+from iamtui.emulator.fidelity.entities import find_role
 from iamtui.emulator.fidelity.registry import (
     AUTHORIZE_EXEMPT,
     Call,
@@ -24,11 +19,7 @@ from iamtui.emulator.fidelity.registry import (
     enforcement_active,
 )
 from iamtui.emulator.fidelity.wire import IamError, Response, WSGIEnviron, error_response
-from iamtui.emulator.state import (
-    DEFAULT_ACCOUNT_ID,
-    all_extras,
-    extras,
-)
+from iamtui.emulator.state import DEFAULT_ACCOUNT_ID, all_extras, extras
 
 
 def authorize(call: Call) -> None:

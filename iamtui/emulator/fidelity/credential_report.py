@@ -9,28 +9,12 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from moto.iam.models import (
-    AccessKeyLastUsed,
-    User,
-)
+from moto.iam.models import AccessKeyLastUsed, User
 
-from iamtui.emulator.fidelity.entities import (
-    PASSWORD_CHANGED_ATTR,
-    naive_utc,
-)
-from iamtui.emulator.fidelity.registry import (
-    Call,
-    rule,
-)
-from iamtui.emulator.fidelity.wire import (
-    IamError,
-    Response,
-)
-from iamtui.emulator.state import (
-    AccountExtras,
-    FrozenReport,
-    RootState,
-)
+from iamtui.emulator.fidelity.entities import PASSWORD_CHANGED_ATTR, naive_utc
+from iamtui.emulator.fidelity.registry import Call, rule
+from iamtui.emulator.fidelity.wire import IamError, Response
+from iamtui.emulator.state import AccountExtras, FrozenReport, RootState
 
 # ---------------------------------------------------------------------------- credential report
 

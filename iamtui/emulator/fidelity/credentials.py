@@ -5,23 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from iamtui.emulator.fidelity.paging import (
-    Listing,
-    serve_pages,
-)
-from iamtui.emulator.fidelity.registry import (
-    Call,
-    access_key_id,
-    rule,
-)
-from iamtui.emulator.fidelity.wire import (
-    IamError,
-    Response,
-    validation_error,
-)
-from iamtui.emulator.state import (
-    ServiceCredential,
-)
+from iamtui.emulator.fidelity.paging import Listing, serve_pages
+from iamtui.emulator.fidelity.registry import Call, access_key_id, rule
+from iamtui.emulator.fidelity.wire import IamError, Response, validation_error
+from iamtui.emulator.state import ServiceCredential
 
 
 @rule("DeleteAccessKey")

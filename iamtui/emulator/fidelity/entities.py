@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from moto.iam.models import (
-    Group,
-    IAMBackend,
-    ManagedPolicy,
-    Role,
-    User,
-)
+from moto.iam.models import Group, IAMBackend, ManagedPolicy, Role, User
 
 SERVICE_LINKED_PATH = "/aws-service-role/"
 #: Attribute set on moto ``User`` objects: when the console password was last set.

@@ -8,32 +8,13 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from moto.iam.models import (
-    Group,
-    IAMBackend,
-    Role,
-)
+from moto.iam.models import Group, IAMBackend, Role
 
-from iamtui.emulator.fidelity.entities import (
-    default_document,
-    groups_by_user,
-)
-from iamtui.emulator.fidelity.paging import (
-    Listing,
-    serve_pages,
-)
-from iamtui.emulator.fidelity.registry import (
-    Call,
-    rule,
-)
-from iamtui.emulator.fidelity.wire import (
-    IamError,
-    Response,
-    validation_error,
-)
-from iamtui.emulator.state import (
-    AccessJob,
-)
+from iamtui.emulator.fidelity.entities import default_document, groups_by_user
+from iamtui.emulator.fidelity.paging import Listing, serve_pages
+from iamtui.emulator.fidelity.registry import Call, rule
+from iamtui.emulator.fidelity.wire import IamError, Response, validation_error
+from iamtui.emulator.state import AccessJob
 
 # -------------------------------------------------------------------------- last-accessed data
 

@@ -13,9 +13,7 @@ from urllib.parse import parse_qsl
 
 from moto.backends import list_of_moto_modules
 from moto.core.exceptions import ServiceException
-from moto.iam.models import (
-    mark_account_as_visited,
-)
+from moto.iam.models import mark_account_as_visited
 from werkzeug.exceptions import HTTPException
 
 from iamtui.emulator.fidelity.auth import (
@@ -26,9 +24,7 @@ from iamtui.emulator.fidelity.auth import (
     read_body,
     unknown_key_response,
 )
-from iamtui.emulator.fidelity.paging import (
-    PAGES,
-)
+from iamtui.emulator.fidelity.paging import PAGES
 from iamtui.emulator.fidelity.registry import (
     AUTHORIZE_EXEMPT,
     CALL_HOOKS,

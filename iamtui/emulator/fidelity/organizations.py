@@ -5,18 +5,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 
-from iamtui.emulator.fidelity.registry import (
-    Call,
-    rule,
-)
-from iamtui.emulator.fidelity.wire import (
-    IamError,
-    Response,
-)
-from iamtui.emulator.state import (
-    Organization,
-    extras,
-)
+from iamtui.emulator.fidelity.registry import Call, rule
+from iamtui.emulator.fidelity.wire import IamError, Response
+from iamtui.emulator.state import Organization, extras
 
 CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
 ROOT_SESSIONS = "RootSessions"

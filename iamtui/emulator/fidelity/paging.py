@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
-from iamtui.emulator.fidelity.registry import (
-    Call,
-    rule,
-)
+from iamtui.emulator.fidelity.registry import Call, rule
 from iamtui.emulator.fidelity.wire import (
     Fragment,
     Response,

@@ -7,34 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from moto.iam.models import (
-    Group,
-    IAMBackend,
-    ManagedPolicy,
-    Role,
-    User,
-)
+from moto.iam.models import Group, IAMBackend, ManagedPolicy, Role, User
 
-from iamtui.emulator.fidelity.entities import (
-    groups_by_user,
-    is_aws_managed,
-    user_boundary,
-)
-from iamtui.emulator.fidelity.paging import (
-    Listing,
-    serve_pages,
-)
-from iamtui.emulator.fidelity.registry import (
-    Call,
-    rule,
-)
-from iamtui.emulator.fidelity.wire import (
-    Fragment,
-    IamError,
-    Response,
-    to_xml,
-    validation_error,
-)
+from iamtui.emulator.fidelity.entities import groups_by_user, is_aws_managed, user_boundary
+from iamtui.emulator.fidelity.paging import Listing, serve_pages
+from iamtui.emulator.fidelity.registry import Call, rule
+from iamtui.emulator.fidelity.wire import Fragment, IamError, Response, to_xml, validation_error
 
 
 @rule("DeletePolicy")

@@ -16,11 +16,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.iam.access_control import create_access_key
-from moto.iam.models import (
-    IAMBackend,
-    iam_backends,
-)
+from moto.iam.access_control import CreateAccessKeyFailure, create_access_key
+from moto.iam.models import IAMBackend, iam_backends
 from werkzeug.datastructures import EnvironHeaders
 
 from iamtui.emulator.fidelity.wire import (
@@ -35,10 +32,7 @@ from iamtui.emulator.fidelity.wire import (
     validation_error,
     xml_response,
 )
-from iamtui.emulator.state import (
-    AccountExtras,
-    extras,
-)
+from iamtui.emulator.state import AccountExtras, extras
 
 # -------------------------------------------------------------------------------------- a call
 
@@ -213,12 +207,15 @@ def resign(environ: WSGIEnviron, body: bytes, account_id: str) -> None:
     if scope is None:
         return
     key_id, region, service = scope
-    key = create_access_key(
-        account_id=account_id,
-        partition="aws",
-        access_key_id=key_id,
-        headers=dict(EnvironHeaders(environ)),
-    )
+    try:
+        key = create_access_key(
+            account_id=account_id,
+            partition="aws",
+            access_key_id=key_id,
+            headers=dict(EnvironHeaders(environ)),
+        )
+    except CreateAccessKeyFailure:  # not a moto key (root): moto's own check answers for it
+        return
     host = environ.get("HTTP_HOST", "localhost")
     request = AWSRequest(
         method=environ.get("REQUEST_METHOD", "POST"),

@@ -8,27 +8,13 @@ import re
 import uuid
 from typing import Any
 
-from moto.iam.models import (
-    IAMBackend,
-    Role,
-)
+from moto.iam.models import IAMBackend, Role
 
 from iamtui.emulator.fidelity.auth import caller_arn_of, caller_may
-from iamtui.emulator.fidelity.entities import (
-    find_role,
-    service_linked,
-)
-from iamtui.emulator.fidelity.registry import (
-    Call,
-    rule,
-)
-from iamtui.emulator.fidelity.wire import (
-    IamError,
-    Response,
-)
-from iamtui.emulator.state import (
-    RoleDeletion,
-)
+from iamtui.emulator.fidelity.entities import find_role, service_linked
+from iamtui.emulator.fidelity.registry import Call, rule
+from iamtui.emulator.fidelity.wire import IamError, Response
+from iamtui.emulator.state import RoleDeletion
 
 # ------------------------------------------------------------------------ service-linked roles
 

@@ -17,20 +17,10 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.sts.models import sts_backends
 from werkzeug.datastructures import EnvironHeaders
 
-from iamtui.emulator.fidelity.auth import (
-    account_for,
-    read_body,
-)
-from iamtui.emulator.fidelity.credentials import (
-    check_status,
-)
-from iamtui.emulator.fidelity.organizations import (
-    ROOT_SESSIONS,
-)
-from iamtui.emulator.fidelity.paging import (
-    Listing,
-    serve_pages,
-)
+from iamtui.emulator.fidelity.auth import account_for, read_body
+from iamtui.emulator.fidelity.credentials import check_status
+from iamtui.emulator.fidelity.organizations import ROOT_SESSIONS
+from iamtui.emulator.fidelity.paging import Listing, serve_pages
 from iamtui.emulator.fidelity.registry import (
     AUTHORIZE_EXEMPT,
     ROUTES,

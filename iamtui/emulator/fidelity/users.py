@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from moto.iam.models import (
-    User,
-)
+from moto.iam.models import User
 
-from iamtui.emulator.fidelity.entities import (
-    BOUNDARY_ATTR,
-    PASSWORD_CHANGED_ATTR,
-    find_user,
-)
-from iamtui.emulator.fidelity.registry import (
-    Call,
-    rule,
-)
-from iamtui.emulator.fidelity.wire import (
-    IamError,
-    Response,
-)
+from iamtui.emulator.fidelity.entities import BOUNDARY_ATTR, PASSWORD_CHANGED_ATTR, find_user
+from iamtui.emulator.fidelity.registry import Call, rule
+from iamtui.emulator.fidelity.wire import IamError, Response
 
 # ------------------------------------------------------------------------------ deletion guards
 
