@@ -9,6 +9,13 @@ one module per area (users, credentials, roles, policies, the credential report,
 data, the account, organizations, root); each names the AWS documentation page it follows.
 Actions without a rule go to moto unchanged; other services pass straight through.
 
+To add a behaviour: write a handler ``def x(call: Call) -> Response`` in its area's module,
+decorate it ``@rule("IamAction")`` (one rule per action; compose explicitly when an action
+needs two), name the AWS page it follows in its docstring (title and URL), and add a test named
+for the AWS behaviour in ``tests/test_emulator_*.py``. Behaviours that concern every call, not
+one action, are hooks: :data:`ROUTES` (every signed request) and :data:`CALL_HOOKS` (every
+IAM call, before its rule). ``Emulator(fidelity=False)`` serves moto without any of this.
+
 Importing this package registers every rule. Everything runs inside the emulator's server
 threads, so IAM calls are serialised by one lock (moto's backend is not thread-safe either).
 """
