@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -72,10 +73,11 @@ def report_rows(iam: Any) -> dict[str, dict[str, str]]:
 
 
 def complete_report(iam: Any) -> None:
-    """Poll GenerateCredentialReport until COMPLETE, as clients must."""
-    for _ in range(10):
+    """Poll GenerateCredentialReport until COMPLETE, as clients must (generation takes time)."""
+    for _ in range(100):
         if iam.generate_credential_report()["State"] == "COMPLETE":
             return
+        time.sleep(0.05)
     raise AssertionError("report never completed")
 
 
@@ -378,16 +380,30 @@ def test_credential_report_not_present_before_generation(iam: Any) -> None:
     assert error_of(excinfo)[:2] == ("ReportNotPresent", 410)
 
 
-def test_credential_report_generation_takes_polls(iam: Any, emulator: Emulator) -> None:
-    """AWS: generation answers STARTED, then INPROGRESS, then COMPLETE; get is 404 meanwhile."""
-    emulator.extras().report_generation_polls = 2
+def test_credential_report_generation_takes_time(iam: Any, emulator: Emulator) -> None:
+    """AWS: generation answers STARTED, then INPROGRESS until done, then COMPLETE; get is 404
+    meanwhile."""
+    emulator.extras().report_generation_time = timedelta(seconds=0.3)
     assert iam.generate_credential_report()["State"] == "STARTED"
     with pytest.raises(ClientError) as excinfo:
         iam.get_credential_report()
     assert error_of(excinfo)[:2] == ("ReportInProgress", 404)
     assert iam.generate_credential_report()["State"] == "INPROGRESS"
+    time.sleep(0.35)
     assert iam.generate_credential_report()["State"] == "COMPLETE"
     assert iam.get_credential_report()["ReportFormat"] == "text/csv"
+
+
+def test_credential_report_completes_on_its_own_after_generate_then_wait(
+    iam: Any, emulator: Emulator
+) -> None:
+    """AWS: generate once, wait, then GetCredentialReport works without generating again (the
+    AWS CLI habit); the report is built by AWS's clock, not by the client's polls."""
+    emulator.extras().report_generation_time = timedelta(seconds=0.2)
+    iam.create_user(UserName="bob")
+    assert iam.generate_credential_report()["State"] == "STARTED"
+    time.sleep(0.25)
+    assert "bob" in report_rows(iam)
 
 
 def test_credential_report_is_frozen_at_generation(

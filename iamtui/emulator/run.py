@@ -40,14 +40,20 @@ class DemoEnvironment:
         self.emulator.stop()
 
 
-def start_demo(*, now: datetime | None = None, port: int = 0) -> DemoEnvironment:
-    """Start the emulator on loopback and seed the demo account with dates relative to ``now``."""
+def start_demo(
+    *, now: datetime | None = None, port: int = 0, fidelity: bool = True
+) -> DemoEnvironment:
+    """Start the emulator on loopback and seed the demo account with dates relative to ``now``.
+
+    Only keys the account issued sign requests (as on AWS); ``fidelity=False`` serves moto as
+    shipped instead, for tests of how the product copes with a lax endpoint.
+    """
     require_moto()
     from iamtui.emulator.demo import seed_demo_account
     from iamtui.emulator.server import Emulator
 
     now = now or datetime.now(UTC)
-    emulator = Emulator(port=port).start()
+    emulator = Emulator(port=port, fidelity=fidelity, trusted_keys=()).start()
     try:
         emulator.reset()
         account = seed_demo_account(emulator.backend(), emulator.extras(), now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -71,9 +72,21 @@ def _silence_loggers() -> None:
 class Emulator:
     """moto's IAM (and friends) on ``http://127.0.0.1:PORT``, answering like AWS where it counts."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        fidelity: bool = True,
+        trusted_keys: Iterable[str] = (DUMMY_CREDENTIAL,),
+    ) -> None:
+        """``fidelity=False`` serves moto as shipped (no fidelity layer), for tests that prove
+        the product copes with a lax endpoint. ``trusted_keys`` are access key ids accepted
+        though no account issued them (the harness's dummy key; the demo trusts none)."""
         self._host = host
         self._requested_port = port
+        self.fidelity = fidelity
+        self._trusted_keys = tuple(trusted_keys)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._app: FidelityMiddleware | None = None
@@ -91,17 +104,21 @@ class Emulator:
                 create_backend_app,
             )
 
-            import iamtui.emulator.fidelity_root  # noqa: F401  (registers root/org rules)
             from iamtui.emulator.fidelity import FidelityMiddleware
 
             server_class, handler_class = _quiet_classes()
-            app = FidelityMiddleware(DomainDispatcherApplication(create_backend_app))
+            moto_app = DomainDispatcherApplication(create_backend_app)
+            app = (
+                FidelityMiddleware(moto_app, trusted_keys=self._trusted_keys)
+                if self.fidelity
+                else None
+            )
             # Bind here so a busy port raises OSError to the caller; werkzeug would print and exit.
             with socket.create_server((self._host, self._requested_port)) as listener:
                 server = server_class(
                     self._host,
                     self._requested_port,
-                    app,
+                    app or moto_app,
                     handler=handler_class,
                     fd=listener.fileno(),
                 )

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+#: One poll of ``report_generation_polls``: the first wait of a client polling with backoff.
+REPORT_POLL = timedelta(seconds=0.5)
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 
 
@@ -166,8 +168,9 @@ class AccountExtras:
     usage: dict[str, dict[str, ServiceUsage]] = field(default_factory=dict)
     #: How long a generated credential report is reused (AWS: 4 hours).
     report_ttl: timedelta = timedelta(hours=4)
-    #: GenerateCredentialReport calls answered STARTED/INPROGRESS before COMPLETE.
-    report_generation_polls: int = 1
+    #: How long a credential report takes to generate, on the real clock (a frozen ``clock``
+    #: must not stall it). Zero: the first GenerateCredentialReport answers COMPLETE at once.
+    report_generation_time: timedelta = timedelta(seconds=0.5)
     #: GetServiceLastAccessedDetails calls answered IN_PROGRESS before a job completes.
     last_accessed_polls: int = 1
     #: Service-linked role name -> resource ARNs using it: DeleteServiceLinkedRole then FAILS.
@@ -176,8 +179,8 @@ class AccountExtras:
     clock: Callable[[], datetime] | None = field(default=None, repr=False)
     # State the fidelity layer keeps between calls (tests may read it; seeding rarely needs to).
     report: FrozenReport | None = None
-    #: Generate calls still answered INPROGRESS before the running generation completes.
-    report_pending_polls: int | None = None
+    #: ``time.monotonic()`` at which the running report generation completes (None: none runs).
+    report_ready_at: float | None = None
     access_jobs: dict[str, AccessJob] = field(default_factory=dict)
     role_deletions: dict[str, RoleDeletion] = field(default_factory=dict)
     #: user name -> its service-specific credentials.
@@ -189,6 +192,15 @@ class AccountExtras:
     #: Access key id -> root session issued by sts:AssumeRoot for this account.
     root_sessions: dict[str, RootSession] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @property
+    def report_generation_polls(self) -> int:
+        """The generation time in half-second polls (older tests and scripts set this)."""
+        return round(self.report_generation_time / REPORT_POLL)
+
+    @report_generation_polls.setter
+    def report_generation_polls(self, polls: int) -> None:
+        self.report_generation_time = polls * REPORT_POLL
 
     def now(self) -> datetime:
         """The emulated account's current time (aware UTC), so tests can freeze it."""

@@ -1,0 +1,221 @@
+"""The WSGI middleware: IAM calls go through the registered rules, the rest to moto."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+from moto.backends import list_of_moto_modules
+from moto.core.exceptions import ServiceException
+from moto.iam.models import mark_account_as_visited
+from werkzeug.exceptions import HTTPException
+
+from iamtui.emulator.fidelity.auth import (
+    account_for,
+    authorize,
+    key_rejected,
+    known_access_key,
+    read_body,
+    unknown_key_response,
+)
+from iamtui.emulator.fidelity.paging import PAGES
+from iamtui.emulator.fidelity.registry import (
+    AUTHORIZE_EXEMPT,
+    CALL_HOOKS,
+    ROUTES,
+    RULES,
+    Call,
+    access_key_id,
+    credential_scope,
+    enforcement_active,
+    run_wsgi,
+)
+from iamtui.emulator.fidelity.wire import (
+    IamError,
+    Response,
+    StartResponse,
+    WSGIApp,
+    WSGIEnviron,
+    error_response,
+    xml_response,
+)
+
+
+def unknown_service_response(service: str, environ: WSGIEnviron, request_id: str) -> Response:
+    """A clean NotImplemented error for a service moto lacks, in the protocol the client reads."""
+    message = f"The emulator has no {service} service."
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return error_response(IamError("NotImplemented", message), request_id)
+    body = json.dumps({"__type": "NotImplemented", "message": message}).encode()
+    headers = (
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-ErrorType", "NotImplemented"),
+        ("x-amzn-RequestId", request_id),
+    )
+    return Response(501, body, headers)
+
+
+#: Services whose clients read JSON errors, which moto's permission checks answer in XML.
+JSON_SERVICES = frozenset({"account"})
+#: The codes those services use for moto's authentication and authorization errors.
+JSON_ERROR_CODES = {
+    "AccessDenied": "AccessDeniedException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+}
+
+
+def json_error_answer(response: Response, request_id: str) -> Response:
+    """moto's XML permission errors as the JSON errors AWS's rest-json services send."""
+    if response.ok or not response.body.lstrip().startswith(b"<"):
+        return response
+    try:
+        root = ET.fromstring(response.body)
+    except ET.ParseError:
+        return response
+    code = next((e.text for e in root.iter() if e.tag.endswith("Code")), None) or ""
+    message = next((e.text for e in root.iter() if e.tag.endswith("Message")), None) or ""
+    if code not in JSON_ERROR_CODES:
+        return response
+    name = JSON_ERROR_CODES[code]
+    body = json.dumps({"__type": name, "message": message}).encode()
+    headers = (
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-ErrorType", name),
+        ("x-amzn-RequestId", request_id),
+    )
+    return Response(response.status, body, headers)
+
+
+def send(response: Response, start_response: StartResponse) -> list[bytes]:
+    """Send a collected answer through WSGI."""
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = "Unknown"
+    start_response(f"{response.status} {reason}", list(response.headers))
+    return [response.body]
+
+
+class FidelityMiddleware:
+    """WSGI middleware: IAM calls go through :data:`RULES`, the rest straight to moto."""
+
+    def __init__(self, app: Any, *, trusted_keys: Iterable[str] = ()) -> None:
+        self.app: WSGIApp = app
+        #: Access key ids accepted without an account issuing them (the test harness's dummy).
+        self.trusted_keys = frozenset(trusted_keys)
+        #: moto's DomainDispatcherApplication, asked which services moto serves.
+        self.dispatcher = app
+        self._lock = threading.RLock()
+        self._served: dict[str, bool] = {}
+
+    def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        """Route one request."""
+        request_id = str(uuid.uuid4())
+        try:
+            response = self.handle(environ, request_id)
+        except IamError as error:
+            response = error_response(error, request_id)
+        if response is None:
+            return self.app(environ, start_response)
+        return send(response, start_response)
+
+    def handle(self, environ: WSGIEnviron, request_id: str) -> Response | None:
+        """A finished answer, or None to let moto answer directly."""
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return None
+        scope = credential_scope(environ)
+        if scope is None:
+            return None
+        key_id, region, service = scope
+        if key_id not in self.trusted_keys and not known_access_key(key_id):
+            return unknown_key_response(environ, request_id)
+        for route in ROUTES:
+            if (answer := route(environ, key_id, service)) is not None:
+                return answer
+        if service not in ("iam", "sts"):
+            if not self.moto_serves(service, environ):
+                return unknown_service_response(service, environ, request_id)
+            if service in JSON_SERVICES and enforcement_active():
+                return json_error_answer(run_wsgi(self.app, environ), request_id)
+            return None
+        account_id = account_for(environ, key_id)
+        if key_rejected(key_id, account_id):
+            raise IamError(
+                "InvalidClientTokenId", "The security token included in the request is invalid."
+            )
+        if service != "iam":
+            return None
+        body = read_body(environ)
+        params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            params |= dict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
+        action = params.get("Action")
+        if not action:
+            return None
+        call = Call(action, params, account_id, environ, body, self.app, request_id)
+        with self._lock:
+            return self.dispatch(call, region)
+
+    def dispatch(self, call: Call, region: str) -> Response:
+        """Run the action's rule (or moto), turning every failure into an IAM error answer."""
+        handler = RULES.get(call.action)
+        try:
+            for hook in CALL_HOOKS:
+                hook(call)
+            if handler is None:
+                return call.forward()
+            if enforcement_active() and not any(exempt(call) for exempt in AUTHORIZE_EXEMPT):
+                authorize(call)
+            response = handler(call)
+            if not call.forwarded:
+                key_id = access_key_id(call.environ)
+                if key_id:
+                    mark_account_as_visited(call.account_id, key_id, "iam", region)
+            return response
+        except IamError as error:
+            return error_response(error, call.request_id)
+        except ServiceException as error:
+            message = str(getattr(error, "message", "") or error)
+            return error_response(IamError(error.code, message), call.request_id)
+        except HTTPException as error:
+            body = error.get_body()
+            return xml_response(error.code or 500, body, call.request_id)
+        except NotImplementedError as error:
+            return error_response(
+                IamError("NotImplemented", f"moto does not implement iam:{call.action} ({error})"),
+                call.request_id,
+            )
+        except Exception as error:  # a moto crash must reach the client as a server error
+            return error_response(
+                IamError("ServiceFailure", f"moto failed on iam:{call.action}: {error!r}"),
+                call.request_id,
+            )
+
+    def moto_serves(self, service: str, environ: WSGIEnviron) -> bool:
+        """Whether moto has a backend for a signed request's service (else it prints to stdout)."""
+        if service not in self._served:
+            try:
+                host = self.dispatcher.infer_service_region_host(
+                    environ, environ.get("PATH_INFO", "")
+                )
+            except Exception:  # moto's guesswork failed: let moto answer as it would
+                host = None
+            served = host is None or host in list_of_moto_modules()
+            if not served:
+                patterns = self.dispatcher.backend_url_patterns
+                served = any(pattern.match(f"http://{host}") for _, pattern in patterns)
+            self._served[service] = served
+        return self._served[service]
+
+    def clear(self) -> None:
+        """Forget cached pages (emulator reset)."""
+        PAGES.clear()
