@@ -10,9 +10,11 @@ from conftest import NOW
 from test_actions_support import Env, connection, env_fixture  # noqa: F401
 
 from iamtui.core.actions import ActionId, ActionRefused, Executor, Planner, Request
+from iamtui.core.actions.request import principal_of
 from iamtui.core.findings import evaluate
 from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
+from iamtui.core.subjects import KeySubject
 from iamtui.emulator.demo import ALIAS, DemoAccount, seed_demo_account
 from iamtui.emulator.run import _operator_key
 from iamtui.emulator.server import Emulator
@@ -45,7 +47,8 @@ def test_every_finding_of_a_rule_becomes_one_plan_and_one_undo(
     ]
     assert len(findings) >= 2
     requests = [r for f in findings for r in planner.requests_for(f, ActionId.KEY_DEACTIVATE)]
-    assert all(r.key_id and r.key_id.startswith("AKIA") for r in requests)
+    subjects = [r.subject for r in requests]
+    assert all(isinstance(k, KeySubject) and (k.key_id or "").startswith("AKIA") for k in subjects)
     plan = planner.batch(requests, summary="Deactivate unused access keys")
     assert plan.action is ActionId.BATCH and len(plan.steps) == len(requests)
     assert len(plan.principals) == len({f.principal_name for f in findings})
@@ -54,8 +57,9 @@ def test_every_finding_of_a_rule_becomes_one_plan_and_one_undo(
     before = {u: keys(iam, u) for u in users}
     report = Executor(planner.conn, journal).run(plan.confirm())
     assert report.status == "completed", report.message()
-    for request in requests:
-        assert keys(iam, request.name)[request.key_id or ""] == "Inactive"
+    for subject in subjects:
+        assert isinstance(subject, KeySubject)
+        assert keys(iam, subject.user)[subject.key_id or ""] == "Inactive"
     undo = Executor(planner.conn, journal).run(
         planner.undo(journal.entry(report.entry_id or "")).confirm()
     )
@@ -122,7 +126,7 @@ def test_finding_key_slots_resolve_to_the_right_key_ids(
         key=lambda k: k["CreateDate"],
     )
     slot = int(finding.evidence["less_recently_used_slot"])  # type: ignore[arg-type]
-    assert request.key_id == listed[slot - 1]["AccessKeyId"]
+    assert request.subject == KeySubject(account.two_keys_user, listed[slot - 1]["AccessKeyId"])
 
 
 def test_policy_findings_become_detach_and_inline_deletes(
@@ -135,7 +139,8 @@ def test_policy_findings_become_detach_and_inline_deletes(
         if f.rule == "user.direct-policies" and f.principal_name == account.direct_policy_user
     ]
     requests = planner.requests_for(finding, ActionId.POLICY_DETACH)
-    assert requests and all(r.name == account.direct_policy_user for r in requests)
+    who = ("user", account.direct_policy_user)
+    assert requests and all(principal_of(r.subject) == who for r in requests)
     assert {r.action for r in requests} <= {ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE}
     plan = planner.batch(requests)
     assert not plan.irreversible

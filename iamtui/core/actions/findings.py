@@ -8,23 +8,24 @@ added or removed since the report was generated is never mistaken for another.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from iamtui.core.actions import reads
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.plan import RotateStage
 from iamtui.core.ids import ActionId
+from iamtui.core.loader import read_access_keys
+from iamtui.core.subjects import KeySubject, PrincipalSubject
 
 if TYPE_CHECKING:
-    from iamtui.core.actions.builders import Planner, Request
+    from iamtui.core.actions.planner import Planner
+    from iamtui.core.actions.request import Request
 
 KEY_ACTIONS = (ActionId.KEY_DEACTIVATE, ActionId.KEY_DELETE, ActionId.KEY_ROTATE)
 
 
 def requests_for(planner: Planner, finding: Any, action: str) -> tuple[Request, ...]:
     """The requests that carry out ``action`` for ``finding``; ActionRefused when none can."""
-    from iamtui.core.actions.builders import Request
+    from iamtui.core.actions.request import Request
 
     try:
         wanted = ActionId(str(action))
@@ -35,13 +36,13 @@ def requests_for(planner: Planner, finding: Any, action: str) -> tuple[Request, 
     if wanted in KEY_ACTIONS:
         stage = RotateStage.CREATE if wanted is ActionId.KEY_ROTATE else None
         return tuple(
-            Request(wanted, name, key_id=key_id, stage=stage)
+            Request(wanted, KeySubject(name, key_id), stage=stage)
             for key_id in finding_key_ids(planner, finding)
         )
     if wanted in (ActionId.USER_DISABLE_CONSOLE, ActionId.USER_DELETE):
-        return (Request(wanted, name),)
+        return (Request(wanted, PrincipalSubject("user", name)),)
     if wanted in (ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE):
-        return (Request(wanted, name, kind="role"),)
+        return (Request(wanted, PrincipalSubject("role", name)),)
     if wanted is ActionId.POLICY_DETACH:
         return policy_requests(planner, finding, kind, name)
     if wanted is ActionId.ROOT_HARDEN:
@@ -66,27 +67,13 @@ def finding_key_ids(planner: Planner, finding: Any) -> tuple[str, ...]:
 
 def resolve_slot(planner: Planner, user: str, slot: int) -> str:
     """The id of the key in credential-report slot ``slot``, matched by creation time."""
-    keys = reads.read_keys(planner.iam, user, last_used=False)
-    report = planner.snapshot.credential_report
-    row = report.row_for(user) if report is not None else None
-    rotated = row.keys[slot - 1].last_rotated if row is not None and 1 <= slot <= 2 else None
-    if isinstance(rotated, datetime):
-        same = [
-            k
-            for k in keys
-            if abs(datetime.fromisoformat(k.created) - rotated) < timedelta(seconds=2)
-        ]
-        if len(same) == 1:
-            return same[0].key_id
-    raise ActionRefused(
-        f"cannot tell which access key is key {slot} of {user} (keys changed since the report): "
-        "open the user's keys and pick one"
-    )
+    keys = read_access_keys(planner.iam, user, last_used=False)
+    return planner.key_in_slot(user, slot, keys).key_id
 
 
 def policy_requests(planner: Planner, finding: Any, kind: str, name: str) -> tuple[Request, ...]:
     """Detach the managed policies, delete the inline ones and leave the groups a finding names."""
-    from iamtui.core.actions.builders import Request
+    from iamtui.core.actions.request import Request
 
     snap = planner.snapshot
     principal = snap.user(name) if kind == "user" else snap.role(name) if kind == "role" else None
