@@ -195,5 +195,5 @@ SPEC = ActionSpec(
     help="DeletePolicyVersion, DeletePolicy, every version saved · undoable",
     subject=PolicySubject,
     build=build,
-    binding="",
+    binding="policy-remove",
 )
