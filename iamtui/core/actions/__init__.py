@@ -48,6 +48,7 @@ from iamtui.core.actions.plan import (
 from iamtui.core.actions.planner import Planner
 from iamtui.core.actions.request import Request
 from iamtui.core.actions.secrets import AccessKeySecret, Secret
+from iamtui.core.actions.spec import ActionSpec
 from iamtui.core.actions.steps import quarantine_document
 from iamtui.core.actions.undo import build_undo, step_took_effect, undo_entry
 from iamtui.core.ids import ActionId
@@ -73,6 +74,7 @@ __all__ = [
     "AccessKeySecret",
     "ActionId",
     "ActionRefused",
+    "ActionSpec",
     "ApiCall",
     "AssumeRoot",
     "Caller",
