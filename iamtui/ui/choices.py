@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from textual.binding import Binding
+
 from iamtui.core.actions import ActionId, Request
 from iamtui.core.actions.catalog.key_rotate import STAGE_TITLES, next_stage
 from iamtui.core.actions.registry import ACTIONS, SPECS
@@ -31,6 +33,29 @@ ACTION_BINDINGS = frozenset(
 VERBS: dict[ActionId, str] = {spec.id: spec.verb for spec in ACTIONS}
 HELP: dict[ActionId, str] = {spec.id: spec.help for spec in ACTIONS}
 KEY_ACTIONS = tuple(spec.id for spec in ACTIONS if spec.subject is KeySubject)
+
+#: The default keys and footer label of each action binding id (the keymap remaps them by id).
+ACTION_KEYS: dict[str, tuple[str, str]] = {
+    "key-deactivate": ("d", "Deactivate"),
+    "key-activate": ("a", "Activate"),
+    "key-rotate": ("o", "Rotate"),
+    "user-disable-console": ("c", "Disable console"),
+    "role-quarantine": ("Q", "Quarantine"),
+    "key-delete": ("X,delete", "Delete key"),
+    "user-delete": ("X,delete", "Delete user"),
+    "role-delete": ("X,delete", "Delete role"),
+    "policy-remove": ("X,delete", "Remove policy"),
+}
+
+
+def action_bindings(*binding_ids: str) -> list[Binding]:
+    """The screen bindings that trigger these action binding ids (``act(id)``), in this order."""
+    out = []
+    for binding_id in binding_ids:
+        keys, label = ACTION_KEYS[binding_id]
+        shown = keys.split(",")[0] if "," in keys else None
+        out.append(Binding(keys, f"act('{binding_id}')", label, key_display=shown, id=binding_id))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
