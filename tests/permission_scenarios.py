@@ -7,6 +7,7 @@ Targets are seeded straight into moto's objects, so seeding needs no permission.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -90,6 +91,8 @@ def seed_targets(emulator: Emulator) -> None:
     seeder = Seeder(emulator.backend(), emulator.extras(), now)
     old = now - timedelta(days=200)
     managed = seeder.managed_policy("Scenario", S3_READ).arn
+    leftover = seeder.managed_policy("ScenarioLeftover", S3_READ, tags={"Owner": "data"}).arn
+    emulator.backend().create_policy_version(leftover, json.dumps(SQS_SEND), set_as_default=True)
     for name, status in (("s-deact", "Active"), ("s-act", "Inactive"), ("s-del", "Inactive")):
         seeder.user(name, keys=(KeySpec(old, status=status),))  # type: ignore[arg-type]
     seeder.user("s-rot", keys=(KeySpec(old),))
@@ -154,6 +157,9 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
         inline = {"user": "Own", "group": "GroupInline", "role": "RoleInline"}
         for kind, name in (("user", "s-member"), ("group", "s-team"), ("role", "s-pol")):
             actor.act(Request.delete_inline(kind, name, inline[kind]))
+        actor.act(
+            Request.delete_unattached_policy(f"arn:aws:iam::{ACCOUNT}:policy/ScenarioLeftover")
+        )
 
     def roles(actor: Actor, emulator: Emulator) -> None:
         actor.act(Request.quarantine_role("s-quar"))

@@ -12,6 +12,8 @@ from test_actions_support import Env, connection, env_fixture  # noqa: F401
 
 from iamtui.core.actions import ActionId, ActionRefused, Executor, Planner, Request
 from iamtui.core.actions.findings import request_for_fix
+from iamtui.core.actions.registry import SPECS
+from iamtui.core.actions.request import principal_of
 from iamtui.core.findings import Finding, evaluate
 from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
@@ -48,7 +50,8 @@ def test_every_finding_of_a_rule_becomes_one_plan_and_one_undo(
     ]
     assert len(findings) >= 2
     requests = [r for f in findings for r in planner.requests_for(f, ActionId.KEY_DEACTIVATE)]
-    assert all(r.key_id and r.key_id.startswith("AKIA") for r in requests)
+    subjects = [r.subject for r in requests]
+    assert all(isinstance(k, KeySubject) and (k.key_id or "").startswith("AKIA") for k in subjects)
     plan = planner.batch(requests, summary="Deactivate unused access keys")
     assert plan.action is ActionId.BATCH and len(plan.steps) == len(requests)
     assert len(plan.principals) == len({f.principal_name for f in findings})
@@ -57,8 +60,9 @@ def test_every_finding_of_a_rule_becomes_one_plan_and_one_undo(
     before = {u: keys(iam, u) for u in users}
     report = Executor(planner.conn, journal).run(plan.confirm())
     assert report.status == "completed", report.message()
-    for request in requests:
-        assert keys(iam, request.name)[request.key_id or ""] == "Inactive"
+    for subject in subjects:
+        assert isinstance(subject, KeySubject)
+        assert keys(iam, subject.user)[subject.key_id or ""] == "Inactive"
     undo = Executor(planner.conn, journal).run(
         planner.undo(journal.entry(report.entry_id or "")).confirm()
     )
@@ -126,8 +130,10 @@ def test_finding_key_slots_resolve_to_the_right_key_ids(
     )
     [fix] = finding.fixes  # the less recently used key, by slot: no key ids were loaded
     assert isinstance(fix.subject, KeySubject) and fix.subject.key_id is None
-    assert fix.subject.slot == finding.evidence["less_recently_used_slot"]
-    assert request.key_id == listed[fix.subject.slot - 1]["AccessKeyId"]
+    slot = fix.subject.slot
+    assert slot is not None and slot == finding.evidence["less_recently_used_slot"]
+    key_id = listed[slot - 1]["AccessKeyId"]
+    assert request.subject == KeySubject(account.two_keys_user, key_id, slot)
 
 
 def test_policy_findings_become_detach_and_inline_deletes(
@@ -140,27 +146,33 @@ def test_policy_findings_become_detach_and_inline_deletes(
         if f.rule == "user.direct-policies" and f.principal_name == account.direct_policy_user
     ]
     requests = planner.requests_for(finding, ActionId.POLICY_DETACH)
-    assert requests and all(r.name == account.direct_policy_user for r in requests)
+    who = ("user", account.direct_policy_user)
+    assert requests and all(principal_of(r.subject) == who for r in requests)
     assert {r.action for r in requests} <= {ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE}
     # one request per fix, each on the exact policy the fix names
     assert requests == tuple(request_for_fix(fix) for fix in finding.fixes)
     for fix, request in zip(finding.fixes, requests, strict=True):
         match fix.subject:
             case AttachmentSubject(policy_arn=arn):
-                assert (request.action, request.policy_arn) == (ActionId.POLICY_DETACH, arn)
+                assert request.action is ActionId.POLICY_DETACH
+                assert request.subject == fix.subject and fix.subject.policy_arn == arn
             case InlinePolicySubject(policy_name=name):
-                assert (request.action, request.policy_name) == (
-                    ActionId.POLICY_DELETE_INLINE,
-                    name,
-                )
+                assert request.action is ActionId.POLICY_DELETE_INLINE
+                assert request.subject == fix.subject and fix.subject.policy_name == name
             case _:
                 pytest.fail(f"unexpected fix {fix}")
     plan = planner.batch(requests)
     assert not plan.irreversible
 
 
-def test_every_finding_action_is_an_action_iamtui_plans() -> None:
-    assert {a.value for a in ActionId} <= {a.value for a in ActionId}
+def test_every_action_a_finding_offers_is_registered(
+    demo: tuple[DemoAccount, Planner, Journal],
+) -> None:
+    """A rule can only offer what the registry can plan (root.harden is guidance, not a plan)."""
+    _, planner, _ = demo
+    offered = {a for f in evaluate(planner.snapshot, now=NOW).findings for a in f.actions}
+    assert offered - {ActionId.ROOT_HARDEN}
+    assert offered - {ActionId.ROOT_HARDEN} <= set(SPECS)
 
 
 def test_requests_come_from_fixes_never_from_evidence(

@@ -136,8 +136,11 @@ def test_rotation_runs_in_three_stages_and_the_secret_is_only_returned(env: Env,
         secret.reveal()
 
     with pytest.raises(ActionRefused, match="already has two access keys") as info:
-        env.planner().plan(Request.rotate_key("ci-bot", old))
+        env.planner().plan(Request.rotate_key("ci-bot", old, RotateStage.CREATE))
     assert "key.delete" in str(info.value)
+    # Without a stage the planner decides from the live keys: the old key is at stage 2.
+    decided = env.planner().plan(Request.rotate_key("ci-bot", old))
+    assert decided.options["stage"] == RotateStage.DEACTIVATE_OLD.value
 
     with pytest.raises(ActionRefused, match=r"still Active: run key\.rotate deactivate-old"):
         env.planner().plan(Request.rotate_key("ci-bot", old, RotateStage.DELETE_OLD))
@@ -145,6 +148,7 @@ def test_rotation_runs_in_three_stages_and_the_secret_is_only_returned(env: Env,
     assert any("has not been used yet" in w for w in stage2.warnings)
     env.run(stage2)
     assert status(iam, "ci-bot") == {old: "Inactive", new: "Active"}
+    assert env.planner().plan(Request.rotate_key("ci-bot", old)).options["stage"] == "delete-old"
     stage3 = env.planner().plan(Request.rotate_key("ci-bot", old, RotateStage.DELETE_OLD))
     assert stage3.irreversible and stage3.confirmation_phrase == "ci-bot"
     env.run(stage3)

@@ -25,6 +25,7 @@ from iamtui.core.actions import (
 from iamtui.core.journal import Journal
 from iamtui.core.root import Status, StepId, verify
 from iamtui.core.session import Connection
+from iamtui.core.subjects import RootKeySubject
 from iamtui.emulator.fidelity_root import give_root_key, seed_organization
 from iamtui.emulator.server import Emulator
 from iamtui.emulator.state import RootKey
@@ -356,7 +357,7 @@ def _delete_through_assume_root(env: Env, member: Connection, org: RootKey) -> N
 
 def test_assume_root_deactivation_is_refused_delete_only(env: Env, org: RootKey) -> None:
     with pytest.raises(ActionRefused, match="not deactivating"):
-        env.planner().plan(Request(ActionId.ROOT_DEACTIVATE_KEY, MEMBER, kind="root"))
+        env.planner().plan(Request(ActionId.ROOT_DEACTIVATE_KEY, RootKeySubject(account=MEMBER)))
 
 
 def test_assume_root_refused_outside_an_organization(env: Env) -> None:

@@ -19,6 +19,7 @@ from builders import (
 from iamtui.core.actions import ActionId, Request
 from iamtui.core.findings import Finding
 from iamtui.core.model import AccountSummary
+from iamtui.core.subjects import AttachmentSubject, KeySubject, MembershipSubject
 from iamtui.ui.choices import finding_choices, finding_subjects, plannable
 
 ALICE = user("alice")
@@ -39,22 +40,26 @@ def inactive_alice(*, detail: bool) -> Finding:
     return one(run(snap, "user.inactive"))
 
 
-def test_a_user_findings_key_fix_is_one_subject_per_key_by_slot() -> None:
+def test_a_user_findings_key_fix_is_one_request_per_key_by_slot() -> None:
     finding = inactive_alice(detail=False)
-    subjects = finding_subjects(finding, ActionId.KEY_DEACTIVATE)
-    assert [s.slot for s in subjects] == [("alice", 1), ("alice", 2)]
-    assert [s.label for s in subjects] == [
-        "key.deactivate for alice (user.inactive) key 1",
-        "key.deactivate for alice (user.inactive) key 2",
+    requests = finding_subjects(finding, ActionId.KEY_DEACTIVATE)
+    assert [r.subject for r in requests] == [
+        KeySubject("alice", slot=1),
+        KeySubject("alice", slot=2),
+    ]
+    assert [r.label for r in requests] == [
+        "key.deactivate user alice key 1",
+        "key.deactivate user alice key 2",
     ]
 
 
 def test_a_key_fix_with_its_key_id_is_a_request() -> None:
-    subjects = finding_subjects(inactive_alice(detail=True), ActionId.KEY_DEACTIVATE)
-    assert [s.request for s in subjects] == [
-        Request(ActionId.KEY_DEACTIVATE, "alice", key_id="AKIAALICE1"),
-        Request(ActionId.KEY_DEACTIVATE, "alice", key_id="AKIAALICE2"),
+    requests = finding_subjects(inactive_alice(detail=True), ActionId.KEY_DEACTIVATE)
+    assert [r.subject for r in requests] == [
+        KeySubject("alice", "AKIAALICE1", 1),
+        KeySubject("alice", "AKIAALICE2", 2),
     ]
+    assert all(isinstance(r, Request) for r in requests)
 
 
 def test_two_active_keys_offers_only_the_less_recently_used() -> None:
@@ -62,16 +67,19 @@ def test_two_active_keys_offers_only_the_less_recently_used() -> None:
         users=[ALICE],
         rows=[row(ALICE, key1=key(used=1, rotated=100), key2=key(used=None, rotated=20))],
     )
-    [subject] = finding_subjects(one(run(snap, "access-key.two-active")), ActionId.KEY_DEACTIVATE)
-    assert subject.slot == ("alice", 2)
+    [request] = finding_subjects(one(run(snap, "access-key.two-active")), ActionId.KEY_DEACTIVATE)
+    assert request.subject == KeySubject("alice", slot=2)
 
 
 def test_a_policy_finding_is_planned_from_the_finding() -> None:
     carol = user("carol", attached=[ADMIN_ARN], groups=["Ops"])
     snap = snapshot(users=[carol], groups=[group("Ops", attached=[ADMIN_ARN])])
     finding = one(run(snap, "policy.admin-access"))
-    [subject] = finding_subjects(finding, ActionId.POLICY_DETACH)
-    assert subject.finding is finding
+    requests = finding_subjects(finding, ActionId.POLICY_DETACH)
+    assert [(r.action, r.subject) for r in requests] == [
+        (ActionId.POLICY_DETACH, AttachmentSubject("user", "carol", ADMIN_ARN)),
+        (ActionId.GROUP_REMOVE_USER, MembershipSubject("carol", "Ops")),
+    ]
     assert finding_subjects(finding, ActionId.KEY_DEACTIVATE) == []
 
 
@@ -103,7 +111,5 @@ def test_choices_are_the_same_without_evidence() -> None:
         offered += len(choices)
         stripped = finding_choices(bare, [bare])
         assert [(c.action, c.title) for c in choices] == [(c.action, c.title) for c in stripped]
-        assert [s.slot or s.request for c in choices for s in c.subjects] == [
-            s.slot or s.request for c in stripped for s in c.subjects
-        ]
+        assert [r for c in choices for r in c.requests] == [r for c in stripped for r in c.requests]
     assert offered >= 3

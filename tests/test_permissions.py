@@ -24,8 +24,9 @@ from test_actions_support import Env, connection, env_fixture  # noqa: F401
 from iamtui.cli import main
 from iamtui.core import permissions
 from iamtui.core.actions import ActionId, Plan
-from iamtui.core.actions.calls import ACTION_CALLS, COMMON_CALLS, needed, sent
+from iamtui.core.actions.calls import COMMON_CALLS, needed, sent
 from iamtui.core.actions.probes import PROBES
+from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.journal import Journal
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
 from iamtui.core.root import ROOT_ONLY_PARTS, ROOT_STATE_ACTIONS, ExtraPart, load_root_state

@@ -56,8 +56,9 @@ NOT_PROVEN_BY_MOTO = {
     "test_actions_root.py",
     "calls inside an sts:AssumeRoot session": "governed by the task policy, which the emulator "
     "enforces itself (fidelity_root.check_task_policy), not by the caller's policy",
-    "iam:TagUser / iam:TagRole": "AWS authorizes tags passed to CreateUser/CreateRole as Tag* "
-    "too; moto does not, so undo of a tagged principal is not proven to need them",
+    "iam:TagUser / iam:TagRole / iam:TagPolicy": "AWS authorizes tags passed to "
+    "CreateUser/CreateRole/CreatePolicy as Tag* too; moto does not, so undo of a tagged "
+    "principal or policy is not proven to need them",
 }
 ACCOUNT = "123456789012"
 

@@ -663,14 +663,22 @@ def _account_from(fields: Mapping[str, Any]) -> str:
 # --- on demand: one principal --------------------------------------------------------------
 
 
-def read_access_keys(iam: Any, user_name: str | None = None) -> tuple[AccessKey, ...]:
-    """A user's keys with last use, oldest first; no user name means the signer's own (root)."""
+def read_access_keys(
+    iam: Any, user_name: str | None = None, *, last_used: bool = True
+) -> tuple[AccessKey, ...]:
+    """A user's keys, oldest first (the credential report's key 1 is the oldest).
+
+    No user name means the signer's own keys (root's, signed as root). ``last_used=False``
+    skips GetAccessKeyLastUsed where only ids and status matter (checks, slot matching).
+    """
     kwargs = {"UserName": user_name} if user_name is not None else {}
     keys: list[AccessKey] = []
     for page in _paginate(iam, "list_access_keys", None, **kwargs):
         for meta in page.get("AccessKeyMetadata", ()):
-            used = iam.get_access_key_last_used(AccessKeyId=meta["AccessKeyId"])
-            last = used.get("AccessKeyLastUsed", {})
+            last: dict[str, Any] = {}
+            if last_used:
+                used = iam.get_access_key_last_used(AccessKeyId=meta["AccessKeyId"])
+                last = used.get("AccessKeyLastUsed", {})
             when = last.get("LastUsedDate")
             keys.append(
                 AccessKey(

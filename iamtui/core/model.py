@@ -218,7 +218,10 @@ class CredentialReport:
 
 @dataclass(frozen=True, slots=True)
 class AccessKey:
-    """One access key of a user, fetched on demand (ListAccessKeys + GetAccessKeyLastUsed)."""
+    """One access key of a user (or root) as IAM reports it: the review's and the actions' type.
+
+    Times are aware UTC datetimes (``loader.read_access_keys`` normalises them).
+    """
 
     key_id: str
     status: str
@@ -231,6 +234,17 @@ class AccessKey:
     def active(self) -> bool:
         """Only active keys authenticate."""
         return self.status == "Active"
+
+    def to_json(self) -> dict[str, str | None]:
+        """The shape plans save as before-state and journals keep (ISO times, no region)."""
+        used = self.last_used
+        return {
+            "key_id": self.key_id,
+            "status": self.status,
+            "created": self.create_date.isoformat(),
+            "last_used": used.isoformat() if used is not None else None,
+            "last_used_service": self.last_used_service,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@
 Nothing here lists an action by hand. The loader declares what each overview part, a user's
 review and a last-accessed job send (``loader.OVERVIEW_ACTIONS`` and friends); the root checks
 declare their lookups (``root.ROOT_STATE_ACTIONS``); every action declares its plan reads, checks,
-calls and undo (``actions.calls.ACTION_CALLS``). Tests run each of them on the emulator and
-check that nothing outside its table is sent, then prove the documents with moto's permission
+calls and undo (its ``ActionSpec.calls``, gathered in ``actions.registry.ACTION_CALLS``) and its
+statement (``ActionSpec.group``). Tests run each of them on the emulator and check that nothing
+outside its table is sent, then prove the documents with moto's permission
 enforcement. ``iamtui policy --read-only`` / ``--remediate`` print what this module builds.
 """
 
@@ -14,7 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamtui.core.actions.calls import ACTION_CALLS, COMMON_CALLS, needed
+from iamtui.core.actions import registry
+from iamtui.core.actions.calls import COMMON_CALLS, needed
+from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
 from iamtui.core.root import (
@@ -39,27 +42,9 @@ CONDITIONS: Mapping[str, Mapping[str, Any]] = {
 #: (``arn:aws:iam::MEMBER:root``), which only the operator knows; the condition narrows it.
 RESOURCES: Mapping[str, str] = {}
 
-#: Remediate statements: which actions each groups, in the order they are printed.
-ACTION_GROUPS: Mapping[str, tuple[ActionId, ...]] = {
-    "IamtuiActionsKeys": (
-        ActionId.KEY_DEACTIVATE,
-        ActionId.KEY_ACTIVATE,
-        ActionId.KEY_ROTATE,
-        ActionId.KEY_DELETE,
-    ),
-    "IamtuiActionsUsers": (
-        ActionId.USER_DISABLE_CONSOLE,
-        ActionId.GROUP_REMOVE_USER,
-        ActionId.USER_DELETE,
-    ),
-    "IamtuiActionsPolicies": (ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE),
-    "IamtuiActionsRoles": (ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE),
-    "IamtuiActionsAccount": (
-        ActionId.ACCOUNT_SET_PASSWORD_POLICY,
-        ActionId.ACCOUNT_SET_SECURITY_CONTACT,
-    ),
-    "IamtuiActionsRoot": (ActionId.ROOT_DEACTIVATE_KEY, ActionId.ROOT_DELETE_KEY),
-}
+#: Remediate statements: which actions each groups, in the order they are printed (each
+#: action's ``ActionSpec.group`` in the registry decides).
+ACTION_GROUPS: Mapping[str, tuple[ActionId, ...]] = registry.groups()
 
 
 @dataclass(frozen=True, slots=True)

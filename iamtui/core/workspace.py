@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from iamtui.core import loader
-from iamtui.core.findings import Evaluation, Finding, evaluate
+from iamtui.core.findings import Evaluation, evaluate
 from iamtui.core.journal import Entry, Journal, JournalError, JournalWriter, Verification
 from iamtui.core.loader import STEPS, CancelToken, Clock, Progress, StepUpdate, utcnow
 from iamtui.core.model import (
@@ -86,23 +86,6 @@ class State:
     evaluation: Evaluation
     views: Views
     generation: int
-
-
-@dataclass(frozen=True, slots=True)
-class ActionSubject:
-    """One thing the operator asked an action for, as the screen saw it.
-
-    Turned into core ``Request`` objects in a worker (that may need IAM reads): a request known
-    up front, a finding (``Planner.requests_for``), or a credential-report key slot whose key id
-    was not loaded yet (resolved by creation time).
-    """
-
-    action: str
-    label: str
-    request: Request | None = None
-    finding: Finding | None = None
-    #: (user name, report slot 1 or 2) when the key id is not known yet.
-    slot: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,62 +425,29 @@ class Workspace:
         )
 
     def plan_action(
-        self, subjects: Sequence[ActionSubject], *, summary: str | None = None
+        self, requests: Sequence[Request], *, summary: str | None = None
     ) -> PlannedAction:
         """Plan what the operator selected: one request, or one batch plan for several.
 
-        Reads IAM. Subjects that cannot be turned into a request (a key slot that changed, a
-        finding with nothing to act on) are listed as skipped; ActionRefused when none can.
+        Reads IAM. A key known only by its credential-report slot is resolved by the planner
+        (by creation time); requests that cannot be planned in a batch are listed as skipped.
         """
-        from iamtui.core.actions import ActionId, ActionRefused, Skipped
+        from iamtui.core.actions import ActionId, ActionRefused
 
         planner = self.planner()
-        requests: list[Request] = []
-        skipped: list[Skipped] = []
-        for subject in subjects:
-            try:
-                found = self._requests_for(planner, subject)
-            except ActionRefused as exc:
-                skipped.append(Skipped(subject.label, str(exc)))
-                continue
-            requests += [
+        wanted = list(
+            dict.fromkeys(
                 replace(r, allow_active=True) if r.action is ActionId.KEY_DELETE else r
-                for r in found
-            ]
-        requests = list(dict.fromkeys(requests))
-        if not requests:
-            reason = skipped[0].reason if skipped else "nothing to do"
-            raise ActionRefused(reason)
-        if len(requests) == 1 and not skipped:
-            plan = planner.plan(requests[0])
+                for r in requests
+            )
+        )
+        if not wanted:
+            raise ActionRefused("nothing to do")
+        if len(wanted) == 1:
+            plan = planner.plan(wanted[0])
         else:
-            try:
-                plan = planner.batch(requests, summary=summary)
-            except ActionRefused:
-                if len(requests) == 1:
-                    raise ActionRefused(
-                        "; ".join(s.reason for s in skipped[:1]) or "nothing to do"
-                    ) from None
-                raise
-            if skipped:
-                plan = replace(plan, skipped=(*skipped, *plan.skipped))
-        return PlannedAction(plan, active_keys=_active_key_deletes(plan, requests))
-
-    def _requests_for(self, planner: Planner, subject: ActionSubject) -> tuple[Request, ...]:
-        from iamtui.core.actions import ActionId, ActionRefused, Request, RotateStage
-        from iamtui.core.actions.findings import resolve_slot
-
-        if subject.request is not None:
-            return (subject.request,)
-        if subject.finding is not None:
-            return planner.requests_for(subject.finding, subject.action)
-        if subject.slot is not None:
-            user, number = subject.slot
-            key_id = resolve_slot(planner, user, number)
-            action = ActionId(subject.action)
-            stage = RotateStage.CREATE if action is ActionId.KEY_ROTATE else None
-            return (Request(action, user, key_id=key_id, stage=stage),)
-        raise ActionRefused(f"{subject.label}: nothing to act on")
+            plan = planner.batch(wanted, summary=summary)
+        return PlannedAction(plan, active_keys=_active_key_deletes(plan, wanted))
 
     def plan_undo(self, entry_id: str) -> PlannedAction:
         """The inverse plan of a journal entry (verifies the journal first)."""
@@ -508,13 +458,9 @@ class Workspace:
 
     def plan_root_remedy(self, remedy: object, **values: str) -> PlannedAction:
         """The plan of a root-report remedy (``Request.from_remedy``)."""
-        from iamtui.core.actions import ActionRefused, Request
+        from iamtui.core.actions import Request
 
-        from_remedy = getattr(Request, "from_remedy", None)
-        if from_remedy is None:
-            raise ActionRefused("root fixes are not available in this version of iamtui")
-        request = from_remedy(remedy, **values)
-        return PlannedAction(self.planner().plan(request))
+        return PlannedAction(self.planner().plan(Request.from_remedy(remedy, **values)))
 
     def execute(
         self,
@@ -734,12 +680,22 @@ class Workspace:
 def _active_key_deletes(plan: Plan, requests: Sequence[Request]) -> tuple[str, ...]:
     """Key ids a ``key.delete`` request deletes while the plan saw them Active."""
     from iamtui.core.actions import ActionId
+    from iamtui.core.subjects import KeySubject
 
-    wanted = {r.key_id for r in requests if r.action is ActionId.KEY_DELETE and r.key_id}
+    keys = [
+        r.subject
+        for r in requests
+        if r.action is ActionId.KEY_DELETE and isinstance(r.subject, KeySubject)
+    ]
+    wanted = {k.key_id for k in keys if k.key_id}
+    #: Users whose key is named by report slot only: its id is known once planned.
+    by_slot = {k.user for k in keys if not k.key_id}
     found: list[str] = []
     for step in plan.steps:
         key_id = step.call.params.get("AccessKeyId")
-        if step.call.operation != "DeleteAccessKey" or key_id not in wanted:
+        if step.call.operation != "DeleteAccessKey":
+            continue
+        if key_id not in wanted and step.call.params.get("UserName") not in by_slot:
             continue
         if any(c.probe == "key.status" and c.expect == "Active" for c in step.preconditions):
             found.append(str(key_id))

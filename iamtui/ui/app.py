@@ -415,8 +415,8 @@ class IamtuiApp(App[str | None]):
 
     def run_choice(self, choice: Choice) -> None:
         """Plan one choice (one subject or a batch) and preview it."""
-        subjects, summary = choice.subjects, choice.summary
-        self.start_action(choice.title, lambda ws: ws.plan_action(subjects, summary=summary))
+        requests, summary = choice.requests, choice.summary
+        self.start_action(choice.title, lambda ws: ws.plan_action(requests, summary=summary))
 
     def choose(self, title: str, choices: list[Choice]) -> None:
         """The action menu: pick one of the choices that apply here."""

@@ -12,7 +12,7 @@ Typical use (the TUI does the same in a worker thread)::
 
 Root hardening uses the same path: ``Request.from_remedy(remedy)`` (or
 ``Request.set_password_policy()``, ``set_security_contact(...)``, ``deactivate_root_key(...)``,
-``delete_root_key(..., account=MEMBER)`` for sts:AssumeRoot). ``calls.ACTION_CALLS`` says what
+``delete_root_key(..., account=MEMBER)`` for sts:AssumeRoot). ``registry.ACTION_CALLS`` says what
 each action sends; ``iamtui.core.permissions`` builds the IAM policy from it.
 """
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from iamtui.core.actions.builders import Planner, Request, quarantine_document
 from iamtui.core.actions.executor import ExecutionReport, Executor, Hooks, StepOutcome
 from iamtui.core.actions.guards import (
     QUARANTINE_POLICY,
@@ -46,7 +45,11 @@ from iamtui.core.actions.plan import (
     Step,
     Target,
 )
+from iamtui.core.actions.planner import Planner
+from iamtui.core.actions.request import Request
 from iamtui.core.actions.secrets import AccessKeySecret, Secret
+from iamtui.core.actions.spec import ActionSpec
+from iamtui.core.actions.steps import quarantine_document
 from iamtui.core.actions.undo import build_undo, step_took_effect, undo_entry
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import utcnow
@@ -71,6 +74,7 @@ __all__ = [
     "AccessKeySecret",
     "ActionId",
     "ActionRefused",
+    "ActionSpec",
     "ApiCall",
     "AssumeRoot",
     "Caller",

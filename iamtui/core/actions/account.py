@@ -17,28 +17,23 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from iamtui.core.actions import reads
-from iamtui.core.actions.builders import (
-    KEY_GONE,
-    Request,
-    _Draft,
-    check,
-    key_unused_since,
-)
+from iamtui.core.actions.checks import check, key_unused_since
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.plan import (
     JSON,
     ApiCall,
     AssumeRoot,
-    Calls,
     Check,
     InverseStep,
     Step,
     Target,
 )
-from iamtui.core.actions.reads import CONTACT_FIELDS, KeyState
+from iamtui.core.actions.reads import CONTACT_FIELDS
+from iamtui.core.actions.spec import Draft
+from iamtui.core.actions.steps import KEY_GONE
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import error_code
-from iamtui.core.model import PasswordPolicy
+from iamtui.core.model import AccessKey, PasswordPolicy
 from iamtui.core.root import (
     CREDENTIALS_MANAGEMENT,
     PASSWORD_POLICY_PARAMS,
@@ -46,55 +41,11 @@ from iamtui.core.root import (
     ROOT_TASK_DELETE_CREDENTIALS,
     proposed_password_policy,
 )
+from iamtui.core.subjects import RootKeySubject
 
 if TYPE_CHECKING:
-    from iamtui.core.actions.builders import Planner
-
-#: What each of these actions sends, phase by phase; the policy iamtui prints is built from it.
-#: Root is not restricted by IAM policies, and AssumeRoot sessions by their task policy only.
-ACCOUNT_ACTION_CALLS: Mapping[ActionId, Calls] = {
-    ActionId.ACCOUNT_SET_PASSWORD_POLICY: Calls(
-        plan=("iam:GetAccountPasswordPolicy",),
-        probes=("account.password_policy",),
-        run=("iam:UpdateAccountPasswordPolicy",),
-        undo=("iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"),
-        conditional={
-            "iam:DeleteAccountPasswordPolicy": "undo, when the account had no password policy",
-        },
-    ),
-    ActionId.ACCOUNT_SET_SECURITY_CONTACT: Calls(
-        plan=("account:GetAlternateContact",),
-        probes=("account.security_contact",),
-        run=("account:PutAlternateContact",),
-        undo=("account:PutAlternateContact", "account:DeleteAlternateContact"),
-        conditional={
-            "account:DeleteAlternateContact": "undo, when no security contact was set before",
-        },
-    ),
-    ActionId.ROOT_DEACTIVATE_KEY: Calls(
-        plan=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"),
-        probes=("root_key.status", "key.last_used"),
-        run=("iam:UpdateAccessKey",),
-        undo=("iam:UpdateAccessKey",),
-        root_only=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey"),
-    ),
-    ActionId.ROOT_DELETE_KEY: Calls(
-        plan=(
-            "iam:ListAccessKeys",
-            "iam:GetAccessKeyLastUsed",
-            "iam:ListOrganizationsFeatures",
-            "sts:AssumeRoot",
-        ),
-        probes=("root_key.status", "key.last_used"),
-        run=("iam:DeleteAccessKey", "sts:AssumeRoot"),
-        assumed_root=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:DeleteAccessKey"),
-        root_only=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:DeleteAccessKey"),
-        conditional={
-            "iam:ListOrganizationsFeatures": "for a member account's root (the AssumeRoot path)",
-            "sts:AssumeRoot": "for a member account's root (the AssumeRoot path)",
-        },
-    ),
-}
+    from iamtui.core.actions.planner import Planner
+    from iamtui.core.actions.request import Request
 
 #: Why the AssumeRoot path is delete-only.
 DELETE_ONLY = (
@@ -178,7 +129,7 @@ def weakened(current: Mapping[str, JSON] | None, wanted: Mapping[str, JSON]) -> 
     return out
 
 
-def set_password_policy(planner: Planner, request: Request) -> _Draft:
+def set_password_policy(planner: Planner, request: Request) -> Draft:
     """UpdateAccountPasswordPolicy with the proposal (or given settings); undo restores exactly."""
     current = reads.password_policy(planner.iam)
     if request.params:
@@ -214,7 +165,7 @@ def set_password_policy(planner: Planner, request: Request) -> _Draft:
         effect=policy_is(wanted, "the password policy is the one the plan set"),
         inverse=(inverse,),
     )
-    draft = _Draft(
+    draft = Draft(
         ActionId.ACCOUNT_SET_PASSWORD_POLICY,
         f"Set the password policy of account {account}",
         [target],
@@ -245,7 +196,7 @@ def _put_contact(contact: Mapping[str, JSON]) -> ApiCall:
     )
 
 
-def set_security_contact(planner: Planner, request: Request) -> _Draft:
+def set_security_contact(planner: Planner, request: Request) -> Draft:
     """PutAlternateContact type SECURITY; undo puts the previous contact back or deletes it."""
     given = dict(request.params)
     missing = [name for name in CONTACT_FIELDS if not str(given.get(name) or "").strip()]
@@ -290,7 +241,7 @@ def set_security_contact(planner: Planner, request: Request) -> _Draft:
         inverse=(inverse,),
     )
     was = f"{current['Name']} <{current['EmailAddress']}>" if current else "none"
-    return _Draft(
+    return Draft(
         ActionId.ACCOUNT_SET_SECURITY_CONTACT,
         f"Set the security contact of account {account}",
         [target],
@@ -366,10 +317,11 @@ def _check_organization(planner: Planner, member: str) -> None:
         )
 
 
-def root_key_action(planner: Planner, request: Request) -> _Draft:
+def root_key_action(planner: Planner, request: Request) -> Draft:
     """Deactivate (as root) or delete (as root, or via AssumeRoot) root's access key(s)."""
     here = planner.snapshot.account_id
-    member = request.name or here
+    subject = planner.subject(request, RootKeySubject)
+    member = subject.account or here
     deleting = request.action is ActionId.ROOT_DELETE_KEY
     context: AssumeRoot | None = None
     if member == here:
@@ -398,12 +350,12 @@ def root_key_action(planner: Planner, request: Request) -> _Draft:
         raise ActionRefused(f"the root user of account {member} has no access keys")
     target = Target("root", member, f"arn:aws:iam::{member}:root")
     notes: list[str] = []
-    if request.key_id is not None:
-        chosen = [k for k in keys if k.key_id == request.key_id]
+    if subject.key_id is not None:
+        chosen = [k for k in keys if k.key_id == subject.key_id]
         if not chosen:
             listed = ", ".join(k.key_id for k in keys)
             raise ActionRefused(
-                f"the root user of account {member} has no access key {request.key_id} "
+                f"the root user of account {member} has no access key {subject.key_id} "
                 f"(it has {listed})"
             )
     else:
@@ -422,7 +374,7 @@ def root_key_action(planner: Planner, request: Request) -> _Draft:
     if not deleting:
         chosen = [k for k in chosen if k.status == "Active"]
         if not chosen:
-            which = f"root access key {request.key_id} is" if request.key_id else "root keys are"
+            which = f"root access key {subject.key_id} is" if subject.key_id else "root keys are"
             raise ActionRefused(f"the {which} already Inactive")
     steps = [
         _root_delete_step(member, key, context) if deleting else _root_deactivate_step(member, key)
@@ -441,7 +393,7 @@ def root_key_action(planner: Planner, request: Request) -> _Draft:
     else:
         summary = f"Deactivate root access key(s) {ids} of account {member}"
         notes.append("undo reactivates the key(s); delete them once nothing breaks")
-    draft = _Draft(
+    draft = Draft(
         request.action,
         summary,
         [target],
@@ -451,7 +403,7 @@ def root_key_action(planner: Planner, request: Request) -> _Draft:
         options={"via": "assume-root" if context is not None else "root"},
     )
     for key in chosen:
-        if warning := planner._recent_use_warning(
+        if warning := planner.recent_use_warning(
             f"root key {key.key_id}", key.last_used, key.last_used_service
         ):
             draft.warnings.append(warning)
@@ -462,7 +414,7 @@ def root_key_action(planner: Planner, request: Request) -> _Draft:
     return draft
 
 
-def _root_deactivate_step(account: str, key: KeyState) -> Step:
+def _root_deactivate_step(account: str, key: AccessKey) -> Step:
     kid = key.key_id
     return Step(
         call=ApiCall("UpdateAccessKey", {"AccessKeyId": kid, "Status": "Inactive"}),
@@ -480,7 +432,7 @@ def _root_deactivate_step(account: str, key: KeyState) -> Step:
     )
 
 
-def _root_delete_step(account: str, key: KeyState, context: AssumeRoot | None) -> Step:
+def _root_delete_step(account: str, key: AccessKey, context: AssumeRoot | None) -> Step:
     kid = key.key_id
     via = " (as its root, through sts:AssumeRoot)" if context is not None else ""
     return Step(

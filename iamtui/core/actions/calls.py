@@ -1,20 +1,16 @@
-"""Which API actions each action needs, gathered from the tables next to the code that sends them.
+"""Which API actions an action needs: the shared read tables and the sums over a ``Calls``.
 
-``builders.PRINCIPAL_ACTION_CALLS`` and ``account.ACCOUNT_ACTION_CALLS`` declare, per action, the
-plan-time reads, the checks (probe names, whose reads the probe registry declares), the steps'
-calls and the undo's calls. ``iamtui policy`` turns these into IAM policy documents, and tests run
-every action and its undo on the emulator to prove nothing else is sent.
+Each action's ``ActionSpec.calls`` (its ``actions.catalog`` module) declares the plan-time reads,
+the checks (probe names, whose reads the probe registry declares), the steps' calls and the
+undo's calls; ``registry.ACTION_CALLS`` gathers them. ``iamtui policy`` turns these into IAM
+policy documents, and tests run every action and its undo on the emulator to prove nothing else
+is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from iamtui.core.actions import probes
-from iamtui.core.actions.account import ACCOUNT_ACTION_CALLS
-from iamtui.core.actions.builders import PRINCIPAL_ACTION_CALLS
 from iamtui.core.actions.plan import Calls
-from iamtui.core.ids import ActionId
 
 #: Every plan: who we are (when planning and again before running), the caller's groups (the
 #: lockout guard), and the alias when ``iamtui journal undo`` plans without a loaded account.
@@ -27,8 +23,36 @@ COMMON_CALLS = Calls(
     },
 )
 
-#: Every action iamtui can plan, with what it sends.
-ACTION_CALLS: Mapping[ActionId, Calls] = {**PRINCIPAL_ACTION_CALLS, **ACCOUNT_ACTION_CALLS}
+NOT_LOADED = "when the principal is not in the loaded data"
+#: What every key action reads when planning.
+KEY_READS = ("iam:GetUser", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed")
+#: What read_role sends (role.quarantine, role.delete, and policies of roles).
+ROLE_READS = (
+    "iam:GetRole",
+    "iam:ListRoleTags",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListInstanceProfilesForRole",
+)
+#: What read_user sends (user.delete's saved state).
+USER_READS = (
+    "iam:GetUser",
+    "iam:ListUserTags",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListSSHPublicKeys",
+    "iam:GetSSHPublicKey",
+    "iam:ListSigningCertificates",
+    "iam:ListMFADevices",
+    "iam:ListGroupsForUser",
+    "iam:ListUserPolicies",
+    "iam:GetUserPolicy",
+    "iam:GetLoginProfile",
+    "iam:ListAccessKeys",
+    "iam:GetAccessKeyLastUsed",
+    "iam:ListServiceSpecificCredentials",
+)
+TAGS_ON_CREATE = "AWS authorizes the tags passed to Create{User,Role} as Tag{User,Role} too"
 
 
 def probe_reads(calls: Calls) -> frozenset[str]:

@@ -3,32 +3,23 @@
 A finding's fixes name the exact subject of each action (a key, a policy attachment, an inline
 policy, a group membership, a policy); nothing here reads its evidence. A key may be known only
 by its credential-report slot (the report has no key ids): the slot is resolved with a fresh
-ListAccessKeys, matched by creation time, so a key added or removed since the report was
-generated is never mistaken for another.
+ListAccessKeys, matched by creation time (``iamtui.core.slots``), so a key added or removed
+since the report was generated is never mistaken for another.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from iamtui.core.actions import reads
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import RotateStage
+from iamtui.core.actions.request import Request
 from iamtui.core.ids import ActionId
-from iamtui.core.subjects import (
-    AttachmentSubject,
-    Fix,
-    InlinePolicySubject,
-    KeySubject,
-    MembershipSubject,
-    PolicySubject,
-    PrincipalSubject,
-)
+from iamtui.core.loader import read_access_keys
+from iamtui.core.subjects import Fix, InlinePolicySubject, KeySubject, MembershipSubject
 
 if TYPE_CHECKING:
-    from iamtui.core.actions.builders import Planner, Request
+    from iamtui.core.actions.planner import Planner
     from iamtui.core.findings import Finding
 
 ROOT_HARDEN_REFUSAL = (
@@ -67,48 +58,20 @@ def with_key_id(planner: Planner, fix: Fix) -> Fix:
 
 
 def request_for_fix(fix: Fix) -> Request:
-    """Today's Request for one fix: the one place that maps a typed subject to its fields.
+    """The request for one fix: its action on its subject.
 
-    A grant's ``policy.detach`` becomes the call that removes it where it comes from: detach
-    (attachment), delete (inline policy) or leave the group (membership).
+    A grant's ``policy.detach`` removes it where it comes from: detach (attachment), delete
+    (inline policy) or leave the group (membership). A slot-only key is resolved by the planner.
     """
-    from iamtui.core.actions.builders import Request
-
-    action, subject = fix.action, fix.subject
-    match subject:
-        case KeySubject(user=user, key_id=str(key_id)):
-            stage = RotateStage.CREATE if action is ActionId.KEY_ROTATE else None
-            return Request(action, user, key_id=key_id, stage=stage)
-        case KeySubject(user=user, slot=slot):
-            raise ActionRefused(f"key {slot} of {user}: its key id is not known yet")
-        case PrincipalSubject(kind=kind, name=name):
-            return Request(action, name, kind=kind)
-        case AttachmentSubject(kind=kind, name=name, policy_arn=arn):
-            return Request.detach_policy(kind, name, arn)
-        case InlinePolicySubject(kind=kind, name=name, policy_name=policy):
-            return Request.delete_inline(kind, name, policy)
-        case MembershipSubject(user=user, group=group):
-            return Request.remove_from_group(user, group)
-        case PolicySubject(arn=arn):
-            return Request(action, arn.rsplit("/", 1)[-1], kind="policy", policy_arn=arn)
-    raise ActionRefused(f"{action.value} cannot be planned from a finding")
+    match fix.action, fix.subject:
+        case ActionId.POLICY_DETACH, InlinePolicySubject() as inline:
+            return Request(ActionId.POLICY_DELETE_INLINE, inline)
+        case ActionId.POLICY_DETACH, MembershipSubject() as membership:
+            return Request(ActionId.GROUP_REMOVE_USER, membership)
+    return Request(fix.action, fix.subject)
 
 
 def resolve_slot(planner: Planner, user: str, slot: int) -> str:
     """The id of the key in credential-report slot ``slot``, matched by creation time."""
-    keys = reads.read_keys(planner.iam, user, last_used=False)
-    report = planner.snapshot.credential_report
-    row = report.row_for(user) if report is not None else None
-    rotated = row.keys[slot - 1].last_rotated if row is not None and 1 <= slot <= 2 else None
-    if isinstance(rotated, datetime):
-        same = [
-            k
-            for k in keys
-            if abs(datetime.fromisoformat(k.created) - rotated) < timedelta(seconds=2)
-        ]
-        if len(same) == 1:
-            return same[0].key_id
-    raise ActionRefused(
-        f"cannot tell which access key is key {slot} of {user} (keys changed since the report): "
-        "open the user's keys and pick one"
-    )
+    keys = read_access_keys(planner.iam, user, last_used=False)
+    return planner.key_in_slot(user, slot, keys).key_id

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from iamtui.core.actions import reads
 from iamtui.core.actions.plan import JSON, Check, Op
-from iamtui.core.loader import policy_document
+from iamtui.core.loader import policy_document, read_access_keys
 
 Probe = Callable[[Any, Mapping[str, JSON]], JSON]
 
@@ -60,7 +60,7 @@ def key_status(iam: Any, p: Mapping[str, JSON]) -> JSON:
     """Active, Inactive, or None when the key is gone."""
 
     def read() -> JSON:
-        for key in reads.read_keys(iam, _p(p, "UserName"), last_used=False):
+        for key in read_access_keys(iam, _p(p, "UserName"), last_used=False):
             if key.key_id == p["AccessKeyId"]:
                 return key.status
         return None
@@ -79,7 +79,7 @@ def key_ids(iam: Any, p: Mapping[str, JSON]) -> JSON:
     """The user's key ids, sorted."""
     return _absent_is(
         [],
-        lambda: sorted(k.key_id for k in reads.read_keys(iam, _p(p, "UserName"), last_used=False)),
+        lambda: sorted(k.key_id for k in read_access_keys(iam, _p(p, "UserName"), last_used=False)),
     )
 
 
@@ -423,3 +423,42 @@ def read_actions(probe_name: str) -> tuple[str, ...]:
     """The read actions a probe sends (for the permissions a plan needs)."""
     entry = PROBES.get(probe_name)
     return entry[1] if entry else ()
+
+
+# --- customer-managed policies --------------------------------------------------------------
+
+
+@probe("policy.attachments", "GetPolicy")
+def policy_attachments(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """How many users, groups and roles the policy is attached to; None when it is gone."""
+    return _absent_is(
+        None, lambda: int(iam.get_policy(PolicyArn=_p(p, "PolicyArn"))["Policy"]["AttachmentCount"])
+    )
+
+
+@probe("policy.version_document", "GetPolicyVersion")
+def policy_version_document(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """One version's document, or None when the version (or the policy) is gone."""
+    return _absent_is(
+        None,
+        lambda: policy_document(
+            iam.get_policy_version(PolicyArn=_p(p, "PolicyArn"), VersionId=_p(p, "VersionId"))[
+                "PolicyVersion"
+            ]["Document"]
+        ),
+    )
+
+
+@probe("policy.has_document", "ListPolicyVersions", "GetPolicyVersion")
+def policy_has_document(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether some version of the policy has this document (False when the policy is gone)."""
+    arn = _p(p, "PolicyArn")
+
+    def read() -> JSON:
+        for version in reads.pages(iam, "list_policy_versions", "Versions", PolicyArn=arn):
+            found = iam.get_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+            if policy_document(found["PolicyVersion"]["Document"]) == p["Document"]:
+                return True
+        return False
+
+    return _absent_is(False, read)

@@ -17,8 +17,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from iamtui.core.actions.plan import JSON
-from iamtui.core.loader import as_utc, error_code, parse_password_policy, policy_document
-from iamtui.core.model import PasswordPolicy
+from iamtui.core.loader import (
+    as_utc,
+    error_code,
+    parse_password_policy,
+    policy_document,
+    read_access_keys,
+)
+from iamtui.core.model import AccessKey, PasswordPolicy
 from iamtui.core.root import password_policy_params
 
 
@@ -41,6 +47,11 @@ def iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
 
 
+def when(value: str | None) -> datetime | None:
+    """An ISO time saved by ``iso`` back as an aware datetime (None stays None)."""
+    return as_utc(datetime.fromisoformat(value)) if value else None
+
+
 def pages(iam: Any, method: str, key: str, **kwargs: Any) -> Iterator[Any]:
     """Every item of a paged list (IAM pages even short lists)."""
     for page in iam.get_paginator(method).paginate(**kwargs):
@@ -55,27 +66,6 @@ def missing(exc: ClientError) -> bool:
 # --- keys -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class KeyState:
-    """One access key as IAM reports it now."""
-
-    key_id: str
-    status: str
-    created: str
-    last_used: str | None = None
-    last_used_service: str | None = None
-
-    def to_json(self) -> JSON:
-        """Plain data."""
-        return {
-            "key_id": self.key_id,
-            "status": self.status,
-            "created": self.created,
-            "last_used": self.last_used,
-            "last_used_service": self.last_used_service,
-        }
-
-
 def key_last_used(iam: Any, key_id: str) -> tuple[str | None, str | None]:
     """(ISO last use or None, service or None) of one key."""
     last = iam.get_access_key_last_used(AccessKeyId=key_id).get("AccessKeyLastUsed", {})
@@ -84,30 +74,9 @@ def key_last_used(iam: Any, key_id: str) -> tuple[str | None, str | None]:
     return iso(when) if when else None, None if service in (None, "N/A") else service
 
 
-def read_keys(iam: Any, user: str | None, *, last_used: bool = True) -> tuple[KeyState, ...]:
-    """A user's access keys, oldest first (the credential report's key 1 is the oldest).
-
-    ``user=None`` lists the signer's own keys: root's, when signed as root.
-    """
-    by_user = {"UserName": user} if user is not None else {}
-    keys = []
-    for meta in pages(iam, "list_access_keys", "AccessKeyMetadata", **by_user):
-        used, service = key_last_used(iam, meta["AccessKeyId"]) if last_used else (None, None)
-        keys.append(
-            KeyState(
-                key_id=meta["AccessKeyId"],
-                status=meta["Status"],
-                created=iso(meta["CreateDate"]) or "",
-                last_used=used,
-                last_used_service=service,
-            )
-        )
-    return tuple(sorted(keys, key=lambda k: k.created))
-
-
-def root_keys(iam: Any, *, last_used: bool = True) -> tuple[KeyState, ...]:
+def root_keys(iam: Any, *, last_used: bool = True) -> tuple[AccessKey, ...]:
     """Root's own access keys, oldest first: ListAccessKeys with no UserName, signed as root."""
-    return read_keys(iam, None, last_used=last_used)
+    return read_access_keys(iam, None, last_used=last_used)
 
 
 # --- account settings ---------------------------------------------------------------------
@@ -171,7 +140,7 @@ class UserState:
     #: None: no console password; else {"reset_required": bool}.
     login_profile: Mapping[str, JSON] | None = None
     password_last_used: str | None = None
-    keys: tuple[KeyState, ...] = ()
+    keys: tuple[AccessKey, ...] = ()
     mfa: tuple[tuple[str, bool], ...] = ()
     ssh_keys: tuple[Mapping[str, JSON], ...] = ()
     certificates: tuple[Mapping[str, JSON], ...] = ()
@@ -306,7 +275,7 @@ def read_user(iam: Any, name: str, *, last_used: bool = True, bodies: bool = Tru
         inline=user_inline(iam, name),
         login_profile=login_profile(iam, name),
         password_last_used=iso(used) if used else None,
-        keys=read_keys(iam, name, last_used=last_used),
+        keys=read_access_keys(iam, name, last_used=last_used),
         mfa=mfa,
         ssh_keys=tuple(ssh),
         certificates=certs,

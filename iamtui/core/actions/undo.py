@@ -23,7 +23,7 @@ from iamtui.core.ids import ActionId
 from iamtui.core.loader import error_code
 
 if TYPE_CHECKING:
-    from iamtui.core.actions.builders import Planner
+    from iamtui.core.actions.planner import Planner
     from iamtui.core.journal import Entry, Journal
 
 

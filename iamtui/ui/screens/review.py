@@ -37,6 +37,7 @@ from iamtui.core.views import (
 from iamtui.core.workspace import State
 from iamtui.ui.choices import (
     Choice,
+    action_bindings,
     finding_choices,
     first_for,
     key_choices,
@@ -91,14 +92,14 @@ class ReviewScreen(Screen[None]):
             "shift+tab", "app.focus_previous", "Previous section", show=False, id="review-previous"
         ),
         Binding("x", "actions", "Actions…", id="actions"),
-        Binding("d", "act('key-deactivate')", "Deactivate", id="key-deactivate"),
-        Binding("a", "act('key-activate')", "Activate", id="key-activate"),
-        Binding("o", "act('key-rotate')", "Rotate", id="key-rotate"),
-        Binding("c", "act('user-disable-console')", "Disable console", id="user-disable-console"),
-        Binding("Q", "act('role-quarantine')", "Quarantine", id="role-quarantine"),
-        Binding("X,delete", "act('key-delete')", "Delete key", key_display="X", id="key-delete"),
-        Binding(
-            "X,delete", "act('policy-remove')", "Remove policy", key_display="X", id="policy-remove"
+        *action_bindings(
+            "key-deactivate",
+            "key-activate",
+            "key-rotate",
+            "user-disable-console",
+            "role-quarantine",
+            "key-delete",
+            "policy-remove",
         ),
         # The reviewed principal's own delete: not X, which acts on the focused row.
         Binding("D", "act('user-delete')", "Delete user", id="review-user-delete"),

@@ -73,14 +73,14 @@ class RootFailed(Message):
 
 
 def remedy_supported(remedy: Remedy) -> bool:
-    """Whether this iamtui can plan the remedy (the root actions arrived in the core)."""
-    from iamtui.core.actions import ActionId, Request
+    """Whether the remedy is an action iamtui plans (the action registry has it)."""
+    from iamtui.core.actions import ActionId
+    from iamtui.core.actions.registry import SPECS
 
     try:
-        ActionId(remedy.action.value)
+        return ActionId(remedy.action.value) in SPECS
     except ValueError:
         return False
-    return hasattr(Request, "from_remedy")
 
 
 class RootScreen(Screen[None]):

@@ -1,0 +1,1 @@
+"""One module per action iamtui can plan, each declaring its ``SPEC`` (see ``actions.registry``)."""

@@ -1,0 +1,200 @@
+"""Check constructors: the probes a step re-reads right before its call and after it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from iamtui.core.actions.plan import JSON, Check, Op
+
+
+def check(probe: str, expect: JSON, description: str, op: Op = Op.EQ, **params: JSON) -> Check:
+    """A Check with keyword params."""
+    return Check(probe, params, expect, description, op)
+
+
+def key_is(user: str, key_id: JSON, status: str | None, *, op: Op = Op.EQ) -> Check:
+    """The key's status is (or, with NE, is not) ``status``."""
+    if status is None:
+        text = f"access key {key_label(key_id)} is gone" if op is Op.EQ else "access key exists"
+    else:
+        text = f"access key {key_label(key_id)} is {status}"
+    return check("key.status", status, text, op, UserName=user, AccessKeyId=key_id)
+
+
+def key_unused_since(key_id: str, last_used: datetime | None) -> Check:
+    """The key's last use is what the plan saw (it was not used in between)."""
+    seen = last_used.isoformat() if last_used is not None else None
+    return check(
+        "key.last_used",
+        seen,
+        f"access key {key_id} not used since the plan was made (last use: {seen or 'never'})",
+        AccessKeyId=key_id,
+    )
+
+
+def key_label(value: JSON) -> str:
+    return "(new key)" if isinstance(value, dict) else str(value)
+
+
+PARAM = {"user": "UserName", "group": "GroupName", "role": "RoleName"}
+OP_KIND = {"user": "User", "group": "Group", "role": "Role"}
+
+
+def attached_is(kind: str, name: str, arn: str, value: bool) -> Check:
+    """Whether the managed policy is attached."""
+    state = "attached to" if value else "not attached to"
+    return check(
+        "policy.attached",
+        value,
+        f"{policy_name(arn)} is {state} {kind} {name}",
+        Kind=kind,
+        Name=name,
+        PolicyArn=arn,
+    )
+
+
+def inline_is(kind: str, name: str, policy: str, document: JSON, *, op: Op = Op.EQ) -> Check:
+    """The inline policy's document is ``document`` (None: no such policy)."""
+    if document is None:
+        text = f"{kind} {name} has {'no' if op is Op.EQ else 'an'} inline policy {policy}"
+    else:
+        text = f"inline policy {policy} of {kind} {name} is unchanged"
+    return check("inline.document", document, text, op, Kind=kind, Name=name, PolicyName=policy)
+
+
+def in_group(user: str, group: str, value: bool) -> Check:
+    """Whether the user is in the group."""
+    state = "in" if value else "not in"
+    return check(
+        "user.in_group",
+        value,
+        f"user {user} is {state} group {group}",
+        UserName=user,
+        GroupName=group,
+    )
+
+
+def login_profile_is(user: str, value: bool) -> Check:
+    """Whether the user has a console password."""
+    state = "has" if value else "has no"
+    return check(
+        "login_profile.exists", value, f"user {user} {state} a console password", UserName=user
+    )
+
+
+def profile_has(profile: str, role: str, value: bool) -> Check:
+    """Whether the instance profile holds the role."""
+    state = "holds" if value else "does not hold"
+    return check(
+        "instance_profile.has_role",
+        value,
+        f"instance profile {profile} {state} role {role}",
+        InstanceProfileName=profile,
+        RoleName=role,
+    )
+
+
+def role_exists(role: str, value: bool) -> Check:
+    """Whether the role exists."""
+    state = "exists" if value else "does not exist"
+    return check("role.exists", value, f"role {role} {state}", RoleName=role)
+
+
+def user_exists(user: str, value: bool) -> Check:
+    """Whether the user exists."""
+    state = "exists" if value else "does not exist"
+    return check("user.exists", value, f"user {user} {state}", UserName=user)
+
+
+def credential_is(user: str, cid: JSON, value: JSON) -> Check:
+    """A service-specific credential's status (None: gone)."""
+    return check(
+        "service_credential.status",
+        value,
+        f"service-specific credential {cid} is {value or 'gone'}",
+        UserName=user,
+        ServiceSpecificCredentialId=cid,
+    )
+
+
+def mfa_is(user: str, serial: str, value: bool) -> Check:
+    """Whether the MFA device is enabled for the user."""
+    state = "enabled" if value else "not enabled"
+    return check(
+        "mfa.enabled",
+        value,
+        f"MFA device {serial} is {state} for {user}",
+        UserName=user,
+        SerialNumber=serial,
+    )
+
+
+def virtual_mfa_is(serial: str, value: bool) -> Check:
+    """Whether the virtual MFA device exists, unassigned."""
+    state = "exists, assigned to nobody" if value else "is gone"
+    return check(
+        "virtual_mfa.unassigned",
+        value,
+        f"virtual MFA device {serial} {state}",
+        SerialNumber=serial,
+    )
+
+
+def boundary_is(user: str, value: str | None) -> Check:
+    """The user's permissions boundary (None: none)."""
+    return check(
+        "user.boundary",
+        value,
+        f"user {user}'s permissions boundary is {value or 'none'}",
+        UserName=user,
+    )
+
+
+def certificate_is(user: str, cid: JSON, value: str | None) -> Check:
+    """A signing certificate's status (None: gone)."""
+    return check(
+        "certificate.status",
+        value,
+        f"signing certificate {cid} is {value or 'gone'}",
+        UserName=user,
+        CertificateId=cid,
+    )
+
+
+def certificate_copy(user: str, cid: JSON, body: JSON, value: str | None) -> Check:
+    """The status of the user's certificate with this body (None: no such certificate)."""
+    state = "has no" if value is None else f"has an {value}"
+    return check(
+        "certificate.by_body",
+        value,
+        f"user {user} {state} copy of signing certificate {cid}",
+        UserName=user,
+        Body=body,
+    )
+
+
+def ssh_key_is(user: str, sid: JSON, value: str | None) -> Check:
+    """An SSH public key's status (None: gone)."""
+    return check(
+        "ssh_key.status",
+        value,
+        f"SSH public key {sid} is {value or 'gone'}",
+        UserName=user,
+        SSHPublicKeyId=sid,
+    )
+
+
+def ssh_key_copy(user: str, sid: JSON, body: JSON, value: str | None) -> Check:
+    """The status of the user's SSH key with this body (None: no such key)."""
+    state = "has no" if value is None else f"has an {value}"
+    return check(
+        "ssh_key.by_body",
+        value,
+        f"user {user} {state} copy of SSH public key {sid}",
+        UserName=user,
+        Body=body,
+    )
+
+
+def policy_name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]

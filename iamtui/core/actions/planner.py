@@ -1,0 +1,350 @@
+"""The planner: turns a request into a plan from fresh reads, through the action registry.
+
+The snapshot gives context (who we are, when the reviewed data was loaded, what it showed); the
+plan is built from what IAM says now. A request that would surprise the operator — the key was
+used after the data they reviewed, the target is AWS-managed, the session would lock itself out —
+is refused with one line saying what to do instead. The guards shared by several actions live
+here; each action's own logic lives in its ``actions.catalog`` module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from iamtui.core.actions import reads, registry
+from iamtui.core.actions.assume import RootSessions
+from iamtui.core.actions.guards import (
+    READ_ONLY_MESSAGE,
+    ActionRefused,
+    Caller,
+    ReadOnlyMode,
+    caller_from,
+    check_lockout,
+    load_caller,
+)
+from iamtui.core.actions.plan import Plan, Skipped, Target, combine
+from iamtui.core.actions.request import Request, principal_of
+from iamtui.core.actions.spec import Draft
+from iamtui.core.ids import ActionId
+from iamtui.core.loader import as_utc, error_code, read_access_keys, utcnow
+from iamtui.core.model import (
+    SERVICE_LINKED_PATH,
+    SSO_RESERVED_PATH_PREFIX,
+    AccessKey,
+    AccountSnapshot,
+    Missing,
+)
+from iamtui.core.settings import Thresholds
+from iamtui.core.slots import key_in_slot
+from iamtui.core.subjects import KeySubject, PrincipalType, Subject
+
+if TYPE_CHECKING:
+    from iamtui.core.journal import Entry
+
+Clock = Callable[[], datetime]
+S = TypeVar("S")
+
+#: A key used this recently gets a warning before it is deactivated or deleted.
+RECENT_USE = timedelta(days=30)
+
+#: Actions that delete a whole principal: a batch drops other requests on that principal.
+_WHOLE = (ActionId.USER_DELETE, ActionId.ROLE_DELETE)
+
+
+def stamp(when: datetime) -> str:
+    """``2026-01-02 03:04 UTC``: how refusals and warnings print a time."""
+    return as_utc(when).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class Planner:
+    """Builds plans for one account from fresh reads; refuses with one line when it must."""
+
+    def __init__(
+        self,
+        conn: Any,
+        snapshot: AccountSnapshot,
+        *,
+        read_only: bool = False,
+        clock: Clock = utcnow,
+        caller: Caller | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        """``conn`` is a session.Connection; ``snapshot`` the data the operator reviewed.
+
+        ``thresholds`` are the settings' CIS values the password-policy proposal uses.
+        """
+        self.conn = conn
+        self.iam: Any = conn.iam
+        #: The Account API client (alternate contacts), when the connection has one.
+        self.account: Any = getattr(conn, "account", None)
+        self.snapshot = snapshot
+        self.read_only = read_only
+        self.clock = clock
+        self.thresholds = thresholds or Thresholds()
+        self._caller = caller
+        self._root_sessions: RootSessions | None = None
+
+    # --- public -----------------------------------------------------------------------------
+
+    @property
+    def caller(self) -> Caller:
+        """Who the session runs as (from the snapshot, else asked once)."""
+        if self._caller is None:
+            ident = self.snapshot.caller
+            if ident is not None and ident.access_key_id is None:
+                ident = replace(ident, access_key_id=self.conn.access_key_id)
+            self._caller = (
+                caller_from(self.iam, ident) if ident is not None else load_caller(self.conn)
+            )
+        return self._caller
+
+    @property
+    def root_sessions(self) -> RootSessions:
+        """AssumeRoot sessions for plan-time reads of a member account's root keys."""
+        if self._root_sessions is None:
+            self._root_sessions = RootSessions(self.conn)
+        return self._root_sessions
+
+    def plan(self, request: Request) -> Plan:
+        """One action's plan; raises ActionRefused (one line) when it must not or cannot run."""
+        if self.read_only:
+            raise ReadOnlyMode(READ_ONLY_MESSAGE)
+        spec = registry.SPECS.get(request.action)
+        if spec is None:
+            raise ActionRefused(f"{request.action.value} is not an action iamtui can plan")
+        if not isinstance(request.subject, spec.subject):
+            raise ActionRefused(
+                f"{request.action.value} acts on a {spec.subject.__name__}, "
+                f"not a {type(request.subject).__name__}"
+            )
+        try:
+            draft = spec.build(self, request)
+        except reads.NotFound as exc:
+            raise ActionRefused(f"cannot plan {request.action.value}: {exc}") from exc
+        except ClientError as exc:
+            message = exc.response.get("Error", {}).get("Message", "")
+            who = principal_of(request.subject)
+            raise ActionRefused(
+                f"cannot plan {request.action.value} for {who[1] if who else 'the account'}: "
+                f"{error_code(exc)}: {message}".rstrip(": ")
+            ) from exc
+        except BotoCoreError as exc:
+            raise ActionRefused(f"cannot plan {request.action.value}: {exc}") from exc
+        plan = self._finish(draft)
+        check_lockout(plan, self.caller)
+        return plan
+
+    def batch(self, requests: Iterable[Request], *, summary: str | None = None) -> Plan:
+        """Several requests as one plan; ones that cannot be planned are listed as skipped."""
+        if self.read_only:
+            raise ReadOnlyMode(READ_ONLY_MESSAGE)
+        wanted = list(dict.fromkeys(requests))
+        deleted = {principal_of(r.subject) for r in wanted if r.action in _WHOLE}
+        plans: list[Plan] = []
+        skipped: list[Skipped] = []
+        for request in wanted:
+            whole = principal_of(request.subject)
+            if request.action not in _WHOLE and whole is not None and whole in deleted:
+                skipped.append(
+                    Skipped(request.label, f"superseded: the batch deletes {whole[0]} {whole[1]}")
+                )
+                continue
+            try:
+                plans.append(self.plan(request))
+            except ActionRefused as exc:
+                skipped.append(Skipped(request.label, str(exc)))
+        if not plans:
+            reasons = "; ".join(s.reason for s in skipped[:2])
+            raise ActionRefused(f"nothing to do: {reasons}" if reasons else "nothing to do")
+        return combine(plans, built_at=self.clock(), skipped=skipped, summary=summary)
+
+    def undo(self, entry: Entry) -> Plan:
+        """The plan that reverts a journal entry's completed steps (same guards as any plan)."""
+        from iamtui.core.actions.undo import build_undo
+
+        return build_undo(self, entry)
+
+    def requests_for(self, finding: Any, action: str) -> tuple[Request, ...]:
+        """The requests that carry out ``action`` for one finding (key slots resolved to ids)."""
+        from iamtui.core.actions.findings import requests_for
+
+        return requests_for(self, finding, action)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _finish(self, draft: Draft) -> Plan:
+        for step in draft.steps:
+            if bool(step.inverse) == bool(step.irreversible_reason):
+                raise AssertionError(f"step {step.description!r}: need an inverse xor a reason")
+        return Plan(
+            action=draft.action,
+            summary=draft.summary,
+            account_id=self.snapshot.account_id,
+            account_alias=self.snapshot.alias,
+            caller_arn=self.caller.arn,
+            targets=tuple(draft.targets),
+            steps=tuple(draft.steps),
+            built_at=self.clock(),
+            data_time=self.snapshot.loaded_at,
+            before=draft.before,
+            warnings=tuple(draft.warnings),
+            notes=tuple(draft.notes),
+            options=draft.options,
+        )
+
+    # --- shared reads and guards (the catalog's builders use them) ---------------------------
+
+    @staticmethod
+    def subject(request: Request, kind: type[S]) -> S:
+        """The request's subject as the type its action takes (the registry checked it)."""
+        subject: Subject = request.subject
+        if not isinstance(subject, kind):
+            raise ActionRefused(f"{request.action.value} cannot act on {type(subject).__name__}")
+        return subject
+
+    def user_target(self, name: str) -> Target:
+        """The user as a plan target: from the loaded data, else GetUser."""
+        known = self.snapshot.user(name)
+        if known is not None:
+            return Target("user", name, known.arn)
+        try:
+            raw = self.iam.get_user(UserName=name)["User"]
+        except ClientError as exc:
+            if reads.missing(exc):
+                raise reads.NotFound(f"user {name} does not exist") from exc
+            raise
+        return Target("user", name, str(raw["Arn"]))
+
+    def data_time(self) -> str:
+        """When the reviewed data was loaded, for refusals."""
+        return stamp(self.snapshot.loaded_at)
+
+    def report_row_keys(self, user: str) -> tuple[Any, ...]:
+        """The user's credential-report key slots (empty without a report row)."""
+        report = self.snapshot.credential_report
+        row = report.row_for(user) if report is not None else None
+        return tuple(row.keys) if row is not None else ()
+
+    def known_key_use(
+        self, user_arn: str, user: str, key: AccessKey
+    ) -> tuple[bool, datetime | None]:
+        """(whether the reviewed data knew this key's last use, that last use)."""
+        detail = self.snapshot.details.get(user_arn)
+        if detail is not None:
+            for known in detail.access_keys:
+                if known.key_id == key.key_id:
+                    return True, known.last_used
+        for slot in self.report_row_keys(user):
+            if key_in_slot(slot.last_rotated, (key,)) is not None:
+                if isinstance(slot.last_used, datetime):
+                    return True, slot.last_used
+                if slot.last_used is Missing.NOT_APPLICABLE:
+                    return True, None
+        return False, None
+
+    def refuse_if_used_since_data(self, target: Target, key: AccessKey) -> None:
+        """The operator decided on data that says the key was idle: a newer use voids that."""
+        if key.last_used is None or key.key_id == self.caller.identity.access_key_id:
+            # This session's own key is used by every call we make; the lockout guard refuses it.
+            return
+        known, last = self.known_key_use(target.arn, target.name, key)
+        fresh = key.last_used
+        if known and (last is None or fresh - as_utc(last) > timedelta(seconds=1)):
+            service = f" ({key.last_used_service})" if key.last_used_service else ""
+            raise ActionRefused(
+                f"access key {key.key_id} of {target.name} was used at "
+                f"{stamp(fresh)}{service}, after the data you reviewed "
+                f"(loaded {self.data_time()}): reload and review before acting"
+            )
+
+    def recent_use_warning(
+        self, what: str, last_used: datetime | None, service: str | None = None
+    ) -> str | None:
+        """A warning when ``what`` was used within RECENT_USE: whatever uses it will fail."""
+        if last_used is None:
+            return None
+        if self.clock() - last_used > RECENT_USE:
+            return None
+        via = f" ({service})" if service else ""
+        return f"{what} was used {stamp(last_used)}{via}: whatever uses it will fail"
+
+    def keys(self, request: Request) -> tuple[Target, tuple[AccessKey, ...], AccessKey | None]:
+        """The user's live keys and the one the request names (by id, or by report slot)."""
+        subject = self.subject(request, KeySubject)
+        target = self.user_target(subject.user)
+        keys = read_access_keys(self.iam, subject.user)
+        key = None
+        if subject.key_id is not None:
+            key = next((k for k in keys if k.key_id == subject.key_id), None)
+            if key is None:
+                raise ActionRefused(f"user {subject.user} has no access key {subject.key_id}")
+        elif subject.slot is not None:
+            key = self.key_in_slot(subject.user, subject.slot, keys)
+        return target, keys, key
+
+    def key_in_slot(self, user: str, slot: int, keys: tuple[AccessKey, ...]) -> AccessKey:
+        """The key in credential-report slot ``slot`` (1 or 2), matched by creation time."""
+        slots = self.report_row_keys(user)
+        found = key_in_slot(slots[slot - 1].last_rotated, keys) if 1 <= slot <= len(slots) else None
+        if found is None:
+            raise ActionRefused(
+                f"cannot tell which access key is key {slot} of {user} (keys changed since the "
+                "report): open the user's keys and pick one"
+            )
+        return found
+
+    def need_key(self, request: Request) -> tuple[Target, tuple[AccessKey, ...], AccessKey]:
+        """Like ``keys`` for actions that must name one key."""
+        target, keys, key = self.keys(request)
+        if key is None:
+            raise ActionRefused(f"{request.action.value} needs an access key id")
+        return target, keys, key
+
+    def refuse_if_signed_in_since_data(
+        self, target: Target, password_last_used: datetime | None
+    ) -> None:
+        """The operator decided on a report that showed no newer console sign-in."""
+        report = self.snapshot.credential_report
+        row = report.row_for(target.name) if report is not None else None
+        if row is None or password_last_used is None:
+            return
+        known = row.password_last_used
+        fresh = as_utc(password_last_used)
+        if isinstance(known, datetime):
+            newer = fresh - as_utc(known) > timedelta(seconds=1)
+        else:
+            newer = known in (Missing.NO_INFORMATION, Missing.NOT_APPLICABLE)
+        if newer:
+            raise ActionRefused(
+                f"user {target.name} signed in to the console at {stamp(fresh)}, after the data "
+                f"you reviewed (loaded {self.data_time()}): reload and review before acting"
+            )
+
+    def principal(self, kind: PrincipalType, name: str) -> tuple[Target, reads.RoleState | None]:
+        """A user, group or role as a target (AWS-managed roles refused)."""
+        if kind == "user":
+            return self.user_target(name), None
+        if kind == "group":
+            return Target("group", name, reads.group_arn(self.iam, name)), None
+        if kind == "role":
+            role = reads.read_role(self.iam, name)
+            self.refuse_aws_managed_role(role)
+            return Target("role", name, role.arn), role
+        raise ActionRefused(f"unknown principal kind {kind!r} (user, group or role)")
+
+    def refuse_aws_managed_role(self, role: reads.RoleState) -> None:
+        """Identity Center and service-linked roles are changed by AWS, not by iamtui."""
+        if role.path.startswith(SSO_RESERVED_PATH_PREFIX):
+            raise ActionRefused(
+                f"role {role.name} is managed by IAM Identity Center: change its permission set "
+                "in Identity Center instead"
+            )
+        if role.path.startswith(SERVICE_LINKED_PATH):
+            raise ActionRefused(
+                f"role {role.name} is a service-linked role: only its AWS service may change it"
+            )

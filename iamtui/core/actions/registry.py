@@ -1,0 +1,69 @@
+"""The one list of actions iamtui can plan: adding an action is one catalog module plus one line.
+
+The planner dispatches through ``SPECS``; ``core.permissions`` builds the remediate policy from
+each spec's ``calls`` and ``group``; the UI takes keys, menu verbs, help and greying from
+``binding``, ``verb`` and ``help``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from iamtui.core.actions.catalog import (
+    account_password_policy,
+    account_security_contact,
+    group_remove_user,
+    key_activate,
+    key_deactivate,
+    key_delete,
+    key_rotate,
+    policy_delete_inline,
+    policy_delete_unattached,
+    policy_detach,
+    role_delete,
+    role_quarantine,
+    root_deactivate_key,
+    root_delete_key,
+    user_delete,
+    user_disable_console,
+)
+from iamtui.core.actions.plan import Calls
+from iamtui.core.actions.spec import ActionSpec, Draft
+from iamtui.core.ids import ActionId
+
+#: Every plannable action, in the order policies and menus list them.
+ACTIONS: tuple[ActionSpec, ...] = (
+    key_deactivate.SPEC,
+    key_activate.SPEC,
+    key_rotate.SPEC,
+    key_delete.SPEC,
+    user_disable_console.SPEC,
+    group_remove_user.SPEC,
+    user_delete.SPEC,
+    policy_detach.SPEC,
+    policy_delete_inline.SPEC,
+    policy_delete_unattached.SPEC,
+    role_quarantine.SPEC,
+    role_delete.SPEC,
+    account_password_policy.SPEC,
+    account_security_contact.SPEC,
+    root_deactivate_key.SPEC,
+    root_delete_key.SPEC,
+)
+
+#: The spec of each action id.
+SPECS: Mapping[ActionId, ActionSpec] = {spec.id: spec for spec in ACTIONS}
+
+#: Every action iamtui can plan, with what it sends.
+ACTION_CALLS: Mapping[ActionId, Calls] = {spec.id: spec.calls for spec in ACTIONS}
+
+
+def groups() -> dict[str, tuple[ActionId, ...]]:
+    """The remediate policy's statements: each feature group's actions, in registry order."""
+    out: dict[str, list[ActionId]] = {}
+    for spec in ACTIONS:
+        out.setdefault(spec.group, []).append(spec.id)
+    return {group: tuple(ids) for group, ids in out.items()}
+
+
+__all__ = ["ACTIONS", "ACTION_CALLS", "SPECS", "ActionSpec", "Draft", "groups"]

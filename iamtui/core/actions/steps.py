@@ -1,0 +1,368 @@
+"""Step factories shared by several actions: detach, inline, group, key steps, user teardown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from iamtui.core.actions.checks import (
+    OP_KIND,
+    PARAM,
+    attached_is,
+    boundary_is,
+    certificate_copy,
+    certificate_is,
+    check,
+    credential_is,
+    in_group,
+    inline_is,
+    key_is,
+    key_unused_since,
+    login_profile_is,
+    mfa_is,
+    policy_name,
+    ssh_key_copy,
+    ssh_key_is,
+    user_exists,
+    virtual_mfa_is,
+)
+from iamtui.core.actions.plan import JSON, ApiCall, Check, InverseStep, Step
+from iamtui.core.actions.reads import UserState
+from iamtui.core.model import AccessKey
+
+#: Placeholders the executor fills in at call time (never stored resolved in a plan).
+GENERATED_PASSWORD: JSON = {"$generate": "password"}
+NOW: JSON = {"$now": "iso"}
+
+KEY_GONE = "AWS returns a key's secret only when the key is created: a deleted key cannot come back"
+
+
+def deactivate_key_step(user: str, key: AccessKey) -> Step:
+    """Deactivate an access key; undo reactivates it."""
+    kid = key.key_id
+    return Step(
+        call=ApiCall(
+            "UpdateAccessKey", {"UserName": user, "AccessKeyId": kid, "Status": "Inactive"}
+        ),
+        description=f"Deactivate access key {kid} of user {user}",
+        preconditions=(key_is(user, kid, "Active"), key_unused_since(kid, key.last_used)),
+        effect=key_is(user, kid, "Inactive"),
+        inverse=(
+            InverseStep(
+                ApiCall(
+                    "UpdateAccessKey",
+                    {"UserName": user, "AccessKeyId": kid, "Status": "Active"},
+                ),
+                f"Reactivate access key {kid} of user {user}",
+                preconditions=(key_is(user, kid, "Inactive"),),
+                effect=key_is(user, kid, "Active"),
+            ),
+        ),
+    )
+
+
+def delete_key_step(user: str, key: AccessKey) -> Step:
+    """Delete an access key: irreversible (AWS never returns its secret again)."""
+    kid = key.key_id
+    return Step(
+        call=ApiCall("DeleteAccessKey", {"UserName": user, "AccessKeyId": kid}),
+        description=f"Delete {key.status.lower()} access key {kid} of user {user}",
+        preconditions=(key_is(user, kid, key.status), key_unused_since(kid, key.last_used)),
+        effect=key_is(user, kid, None),
+        irreversible_reason=KEY_GONE,
+    )
+
+
+def detach_step(
+    kind: str, name: str, arn: str, target: int, *, first: tuple[Check, ...] = ()
+) -> Step:
+    """Detach a managed policy; undo attaches it again."""
+    param, op = PARAM[kind], OP_KIND[kind]
+    policy = policy_name(arn)
+    return Step(
+        call=ApiCall(f"Detach{op}Policy", {param: name, "PolicyArn": arn}),
+        description=f"Detach managed policy {policy} from {kind} {name}",
+        target=target,
+        preconditions=(*first, attached_is(kind, name, arn, True)),
+        effect=attached_is(kind, name, arn, False),
+        inverse=(
+            InverseStep(
+                ApiCall(f"Attach{op}Policy", {param: name, "PolicyArn": arn}),
+                f"Attach managed policy {policy} to {kind} {name} again",
+                preconditions=(attached_is(kind, name, arn, False),),
+                effect=attached_is(kind, name, arn, True),
+            ),
+        ),
+        loss="the undo fails if the policy itself is deleted meanwhile",
+    )
+
+
+def inline_step(
+    kind: str, name: str, policy: str, document: JSON, target: int, *, first: tuple[Check, ...] = ()
+) -> Step:
+    """Delete an inline policy; its document is saved in the plan and put back by undo."""
+    param, op = PARAM[kind], OP_KIND[kind]
+    return Step(
+        call=ApiCall(f"Delete{op}Policy", {param: name, "PolicyName": policy}),
+        description=f"Delete inline policy {policy} of {kind} {name} (document saved)",
+        target=target,
+        preconditions=(*first, inline_is(kind, name, policy, document)),
+        effect=inline_is(kind, name, policy, None),
+        inverse=(
+            InverseStep(
+                ApiCall(
+                    f"Put{op}Policy",
+                    {param: name, "PolicyName": policy, "PolicyDocument": document},
+                ),
+                f"Put inline policy {policy} back on {kind} {name} from the saved document",
+                preconditions=(inline_is(kind, name, policy, None),),
+                effect=inline_is(kind, name, policy, document),
+            ),
+        ),
+    )
+
+
+def group_step(user: str, group: str, target: int, *, first: tuple[Check, ...] = ()) -> Step:
+    """Remove a user from a group; undo adds it back."""
+    return Step(
+        call=ApiCall("RemoveUserFromGroup", {"GroupName": group, "UserName": user}),
+        description=f"Remove user {user} from group {group}",
+        target=target,
+        preconditions=(*first, in_group(user, group, True)),
+        effect=in_group(user, group, False),
+        inverse=(
+            InverseStep(
+                ApiCall("AddUserToGroup", {"GroupName": group, "UserName": user}),
+                f"Add user {user} to group {group} again",
+                preconditions=(in_group(user, group, False),),
+                effect=in_group(user, group, True),
+            ),
+        ),
+    )
+
+
+def quarantine_document() -> JSON:
+    """Deny everything, and (AWS's "revoke active sessions") deny sessions issued before now."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "IamtuiQuarantineDenyAll", "Effect": "Deny", "Action": "*", "Resource": "*"},
+            {
+                "Sid": "IamtuiRevokeOlderSessions",
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": NOW}},
+            },
+        ],
+    }
+
+
+ROLE_LOSS = (
+    "the new role gets a new role id: trust and resource policies elsewhere that named the old "
+    "role must be saved again, its sessions are gone and its last-used history is lost"
+)
+
+
+def user_teardown(state: UserState) -> list[Step]:
+    """Every step DeleteUser needs, in the order AWS requires, with inverses where they exist."""
+    user = state.name
+    steps: list[Step] = []
+    first = (
+        check(
+            "user.state",
+            state.fingerprint(),
+            f"user {user} is unchanged since the plan",
+            UserName=user,
+        ),
+    )
+
+    def pre() -> tuple[Check, ...]:
+        return first if not steps else ()
+
+    if state.login_profile is not None:
+        steps.append(
+            Step(
+                call=ApiCall("DeleteLoginProfile", {"UserName": user}),
+                description=f"Delete the console password of user {user}",
+                preconditions=(*pre(), login_profile_is(user, True)),
+                effect=login_profile_is(user, False),
+                irreversible_reason="a password cannot be read back; undo of the user does not "
+                "restore console access (give a new password if needed)",
+            )
+        )
+    for key in state.keys:
+        kid = key.key_id
+        steps.append(
+            Step(
+                call=ApiCall("DeleteAccessKey", {"UserName": user, "AccessKeyId": kid}),
+                description=f"Delete {key.status.lower()} access key {kid} of user {user}",
+                preconditions=(
+                    *pre(),
+                    key_is(user, kid, key.status),
+                    key_unused_since(kid, key.last_used),
+                ),
+                effect=key_is(user, kid, None),
+                irreversible_reason=KEY_GONE,
+            )
+        )
+    for cert in state.certificates:
+        steps.append(_certificate_step(user, cert, pre()))
+    for ssh in state.ssh_keys:
+        steps.append(_ssh_step(user, ssh, pre()))
+    for cred in state.service_credentials:
+        cid = cred["id"]
+        steps.append(
+            Step(
+                call=ApiCall(
+                    "DeleteServiceSpecificCredential",
+                    {"UserName": user, "ServiceSpecificCredentialId": cid},
+                ),
+                description=f"Delete {cred['service']} credential {cid} of user {user}",
+                preconditions=(*pre(), credential_is(user, cid, cred["status"])),
+                effect=credential_is(user, cid, None),
+                irreversible_reason="AWS generates the service password; "
+                "a new credential has a new one",
+            )
+        )
+    for serial, virtual in state.mfa:
+        steps.append(
+            Step(
+                call=ApiCall("DeactivateMFADevice", {"UserName": user, "SerialNumber": serial}),
+                description=f"Deactivate MFA device {serial} of user {user}",
+                preconditions=(*pre(), mfa_is(user, serial, True)),
+                effect=mfa_is(user, serial, False),
+                irreversible_reason="re-enabling an MFA device needs two codes "
+                "from the device itself",
+            )
+        )
+        if virtual:
+            steps.append(
+                Step(
+                    call=ApiCall("DeleteVirtualMFADevice", {"SerialNumber": serial}),
+                    description=f"Delete virtual MFA device {serial}",
+                    preconditions=(virtual_mfa_is(serial, True),),
+                    effect=virtual_mfa_is(serial, False),
+                    irreversible_reason="the device's secret seed is gone; "
+                    "a new device must be enrolled",
+                )
+            )
+    for name, document in state.inline.items():
+        steps.append(inline_step("user", user, name, document, 0, first=pre()))
+    for arn, _ in state.attached:
+        steps.append(detach_step("user", user, arn, 0, first=pre()))
+    for group in state.groups:
+        steps.append(group_step(user, group, 0, first=pre()))
+    if state.boundary:
+        boundary = policy_name(state.boundary)
+        steps.append(
+            Step(
+                call=ApiCall("DeleteUserPermissionsBoundary", {"UserName": user}),
+                description=f"Remove the permissions boundary {boundary} of user {user}",
+                preconditions=(*pre(), boundary_is(user, state.boundary)),
+                effect=boundary_is(user, None),
+                inverse=(
+                    InverseStep(
+                        ApiCall(
+                            "PutUserPermissionsBoundary",
+                            {"UserName": user, "PermissionsBoundary": state.boundary},
+                        ),
+                        f"Put the permissions boundary {boundary} back on user {user}",
+                        preconditions=(boundary_is(user, None),),
+                        effect=boundary_is(user, state.boundary),
+                    ),
+                ),
+            )
+        )
+    create: dict[str, JSON] = {"UserName": user, "Path": state.path}
+    if state.tags:
+        create["Tags"] = [{"Key": k, "Value": v} for k, v in state.tags]
+    steps.append(
+        Step(
+            call=ApiCall("DeleteUser", {"UserName": user}),
+            description=f"Delete user {user}",
+            preconditions=(*pre(), user_exists(user, True)),
+            effect=user_exists(user, False),
+            inverse=(
+                InverseStep(
+                    ApiCall("CreateUser", create),
+                    f"Recreate user {user} with its path and tags",
+                    preconditions=(user_exists(user, False),),
+                    effect=user_exists(user, True),
+                ),
+            ),
+            loss="the recreated user has a new user id; policies that named the old user must be "
+            "saved again",
+        )
+    )
+    return steps
+
+
+def _certificate_step(user: str, cert: Mapping[str, JSON], first: tuple[Check, ...]) -> Step:
+    cid, status, body = cert["id"], str(cert["status"]), cert["body"]
+    inverse = [
+        InverseStep(
+            ApiCall("UploadSigningCertificate", {"UserName": user, "CertificateBody": body}),
+            f"Upload signing certificate {cid} to user {user} again",
+            preconditions=(certificate_copy(user, cid, body, None),),
+            effect=certificate_copy(user, cid, body, "Active"),
+        )
+    ]
+    if status != "Active":
+        inverse.append(
+            InverseStep(
+                ApiCall(
+                    "UpdateSigningCertificate",
+                    {
+                        "UserName": user,
+                        "CertificateId": {"$prev": "CertificateId"},
+                        "Status": status,
+                    },
+                ),
+                f"Set the re-uploaded certificate {cid} to {status}",
+                preconditions=(certificate_copy(user, cid, body, "Active"),),
+                effect=certificate_copy(user, cid, body, status),
+            )
+        )
+    return Step(
+        call=ApiCall("DeleteSigningCertificate", {"UserName": user, "CertificateId": cid}),
+        description=f"Delete signing certificate {cid} of user {user} (public body saved)",
+        preconditions=(*first, certificate_is(user, cid, status)),
+        effect=certificate_is(user, cid, None),
+        inverse=tuple(inverse),
+    )
+
+
+def _ssh_step(user: str, ssh: Mapping[str, JSON], first: tuple[Check, ...]) -> Step:
+    sid, status, body = ssh["id"], str(ssh["status"]), ssh["body"]
+    inverse = [
+        InverseStep(
+            ApiCall("UploadSSHPublicKey", {"UserName": user, "SSHPublicKeyBody": body}),
+            f"Upload SSH public key {sid} to user {user} again",
+            preconditions=(ssh_key_copy(user, sid, body, None),),
+            effect=ssh_key_copy(user, sid, body, "Active"),
+        )
+    ]
+    if status != "Active":
+        inverse.append(
+            InverseStep(
+                ApiCall(
+                    "UpdateSSHPublicKey",
+                    {
+                        "UserName": user,
+                        "SSHPublicKeyId": {"$prev": "SSHPublicKeyId"},
+                        "Status": status,
+                    },
+                ),
+                f"Set the re-uploaded SSH key to {status}",
+                preconditions=(ssh_key_copy(user, sid, body, "Active"),),
+                effect=ssh_key_copy(user, sid, body, status),
+            )
+        )
+    return Step(
+        call=ApiCall("DeleteSSHPublicKey", {"UserName": user, "SSHPublicKeyId": sid}),
+        description=f"Delete SSH public key {sid} of user {user} (public key saved)",
+        preconditions=(*first, ssh_key_is(user, sid, status)),
+        effect=ssh_key_is(user, sid, None),
+        inverse=tuple(inverse),
+        loss="the re-uploaded SSH key gets a new key id",
+    )
