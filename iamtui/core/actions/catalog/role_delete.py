@@ -161,8 +161,9 @@ SPEC = ActionSpec(
             "iam:AttachRolePolicy",
             "iam:AddRoleToInstanceProfile",
         ),
-        implied=("iam:TagRole",),
+        implied=("iam:TagRole", "iam:PassRole"),
         conditional={
+            "iam:PassRole": "undo: AWS authorizes AddRoleToInstanceProfile as iam:PassRole too",
             "iam:DeleteServiceLinkedRole": "for a service-linked role",
             "iam:GetServiceLinkedRoleDeletionStatus": "for a service-linked role",
             "iam:TagRole": TAGS_ON_CREATE,
