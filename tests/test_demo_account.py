@@ -150,12 +150,12 @@ def test_credential_report_has_root_row(demo: DemoAccount, client: Any, now: dat
     assert len(rows) == 41
 
 
-def test_seeding_is_fast_and_deterministic(emulator: Emulator, now: datetime) -> None:
+def test_seeding_is_deterministic(emulator: Emulator, now: datetime) -> None:
+    """Two seeds give the same account (its speed is measured by bench/, not asserted here)."""
+
     def shape(account_id: str) -> list[tuple[Any, ...]]:
         backend = emulator.backend(account_id)
-        started = time.perf_counter()
         seed_demo_account(backend, emulator.extras(account_id), now)
-        assert time.perf_counter() - started < 0.5
         return sorted(
             (u.name, u.path, u.create_date, tuple((k.status, k.create_date) for k in u.access_keys))
             for u in backend.users.values()
