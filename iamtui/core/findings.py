@@ -7,7 +7,9 @@ injected so results are reproducible and testable.
 
 from __future__ import annotations
 
+import bisect
 import enum
+import heapq
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -15,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import TypeAlias, TypeGuard
 
-import humanize
-
+from iamtui.core.durations import duration
 from iamtui.core.ids import ActionId
 from iamtui.core.model import (
     AccountSnapshot,
+    CredentialReport,
     CredentialReportRow,
     Group,
     ManagedPolicy,
@@ -175,6 +177,9 @@ class Rule:
     #: Needs service last-accessed data for at least one principal.
     needs_last_accessed: bool = False
     coverage: CoverageFn | None = None
+    #: Each finding depends only on its own principal (plus groups and policies), so a change
+    #: to one user or role re-runs the rule for that principal alone (``evaluate_changes``).
+    per_principal: bool = False
 
 
 def rule(
@@ -187,6 +192,7 @@ def rule(
     needs_any: Collection[Part] = (),
     needs_last_accessed: bool = False,
     coverage: CoverageFn | None = None,
+    per_principal: bool = False,
 ) -> Callable[[CheckFn], Rule]:
     """Decorator turning a check function into a :class:`Rule` with its metadata on top."""
 
@@ -201,6 +207,7 @@ def rule(
             needs_any=frozenset(needs_any),
             needs_last_accessed=needs_last_accessed,
             coverage=coverage,
+            per_principal=per_principal,
         )
 
     return wrap
@@ -247,12 +254,6 @@ _KINDS: Mapping[type, PrincipalKind] = {
 def subject(principal: User | Role | Group | ManagedPolicy) -> PrincipalRef:
     """The PrincipalRef of a model object."""
     return PrincipalRef(_KINDS[type(principal)], principal.arn, principal.name)
-
-
-@lru_cache(maxsize=4096)
-def _whole_days(days: int) -> str:
-    # From one day up, naturaldelta only looks at whole days: cache the few thousand phrases.
-    return humanize.naturaldelta(timedelta(days=days))
 
 
 _SECOND = timedelta(seconds=1)
@@ -329,8 +330,7 @@ class Context:
 
     def ago(self, when: datetime) -> str:
         """Humanized age for summaries ("7 months"); clock skew reads as "a moment"."""
-        delta = max(self.now - when, timedelta(0))
-        return _whole_days(delta.days) if delta.days else humanize.naturaldelta(delta)
+        return duration(max(self.now - when, timedelta(0)))
 
     def root(self) -> PrincipalRef:
         """The root user as a finding subject."""
@@ -457,6 +457,53 @@ def _suppress(finding: Finding, suppressions: Sequence[Suppression]) -> Finding:
     return finding
 
 
+#: Tie-break between principals of one name (a user and a role): the order rules walk them.
+_KIND_ORDER: Mapping[PrincipalKind, int] = {k: i for i, k in enumerate(PrincipalKind)}
+
+FindingOrder: TypeAlias = tuple[int, int, str, int, int, str]
+
+
+def _order_key(order: Mapping[str, int]) -> Callable[[Finding], FindingOrder]:
+    """How findings are listed: worst first, then rule order, principal name and key slot."""
+
+    def key(f: Finding) -> FindingOrder:
+        return (
+            -f.severity,
+            order[f.rule],
+            f.principal_name,
+            f.key.slot if f.key else 0,
+            _KIND_ORDER[f.principal_kind],
+            f.principal_arn,
+        )
+
+    return key
+
+
+def _default_rules(rules: Sequence[Rule] | None) -> Sequence[Rule]:
+    if rules is not None:
+        return rules
+    # Imported late: the rule modules import this one.
+    from iamtui.core.rules import ALL_RULES
+
+    return ALL_RULES
+
+
+_RuleResult: TypeAlias = "tuple[list[Finding], Coverage | None] | NotEvaluated"
+
+
+def _run(rule: Rule, ctx: Context, coverage_ctx: Context | None = None) -> _RuleResult:
+    """One rule's findings and coverage, or why it could not run (a broken rule never raises)."""
+    try:
+        produced = list(rule.check(ctx))
+        seen = rule.coverage(coverage_ctx or ctx) if rule.coverage else None
+    except NotEvaluable as exc:
+        return NotEvaluated(rule, str(exc))
+    except Exception as exc:  # one broken rule must not hide the others' findings
+        log.exception("rule %s failed", rule.id)
+        return NotEvaluated(rule, f"rule failed: {type(exc).__name__}: {exc}")
+    return produced, seen
+
+
 def evaluate(
     snapshot: AccountSnapshot,
     *,
@@ -467,16 +514,11 @@ def evaluate(
     """Run rules (default: all built-in) against a snapshot at an injected, aware ``now``."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
-    if rules is None:
-        # Imported late: the rule modules import this one.
-        from iamtui.core.rules import ALL_RULES
-
-        rules = ALL_RULES
+    rules = _default_rules(rules)
     settings = settings if settings is not None else Settings()
     today = now.astimezone(UTC).date()
     current = [s for s in settings.suppressions if not s.expired(today)]
     index = AccountIndex(snapshot)
-    order = {r.id: i for i, r in enumerate(rules)}
     findings: list[Finding] = []
     skipped: list[NotEvaluated] = []
     ran: list[Rule] = []
@@ -486,32 +528,129 @@ def evaluate(
         if reason is not None:
             skipped.append(NotEvaluated(r, reason))
             continue
-        ctx = Context(r, snapshot, now, settings, index)
-        try:
-            produced = list(r.check(ctx))
-            seen = r.coverage(ctx) if r.coverage else None
-        except NotEvaluable as exc:
-            skipped.append(NotEvaluated(r, str(exc)))
+        result = _run(r, Context(r, snapshot, now, settings, index))
+        if isinstance(result, NotEvaluated):
+            skipped.append(result)
             continue
-        except Exception as exc:  # one broken rule must not hide the others' findings
-            log.exception("rule %s failed", r.id)
-            skipped.append(NotEvaluated(r, f"rule failed: {type(exc).__name__}: {exc}"))
-            continue
+        produced, seen = result
         ran.append(r)
         if seen is not None:
             coverage.append(seen)
         findings.extend(_suppress(f, current) for f in produced)
-    findings.sort(
-        key=lambda f: (
-            -f.severity,
-            order[f.rule],
-            f.principal_name,
-            f.key.slot if f.key else 0,
-        )
-    )
+    findings.sort(key=_order_key({r.id: i for i, r in enumerate(rules)}))
     return Evaluation(
         now=now,
         findings=tuple(findings),
+        not_evaluated=tuple(skipped),
+        evaluated=tuple(ran),
+        coverage=tuple(coverage),
+        expired_suppressions=tuple(s for s in settings.suppressions if s.expired(today)),
+    )
+
+
+def scoped_snapshot(snapshot: AccountSnapshot, principals: Collection[str]) -> AccountSnapshot:
+    """The snapshot with only these users and roles (ARNs) and their report rows.
+
+    Groups, policies, details and last-accessed data stay whole: per-principal rules look
+    their principal's groups and policies up, never another user or role.
+    """
+    users = tuple(u for u in snapshot.users if u.arn in principals)
+    roles = tuple(r for r in snapshot.roles if r.arn in principals)
+    report = snapshot.credential_report
+    if report is not None:
+        names = {u.name for u in users}
+        rows = tuple(row for row in report.rows if row.user in names)
+        report = CredentialReport(report.generated_at, rows, report.root)
+    return replace(snapshot, users=users, roles=roles, credential_report=report)
+
+
+_BISECT_LIMIT = 64
+
+
+def evaluate_changes(
+    previous: Evaluation,
+    snapshot: AccountSnapshot,
+    *,
+    principals: Collection[str],
+    account_changed: bool = False,
+    settings: Settings | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> Evaluation:
+    """Re-evaluate after a change to a few principals, equal to ``evaluate`` at ``previous.now``.
+
+    ``principals`` are the ARNs of the users and roles whose data changed; ``account_changed``
+    says anything else changed too (report root row, summary, policies, password policy...).
+    Per-principal rules re-run for those principals only and keep everyone else's findings;
+    account-wide rules are kept unless account data changed; a rule whose data became
+    (un)available or that could not run before runs in full. The result, ordering and
+    not-evaluated reasons included, is what a full evaluation of ``snapshot`` would give.
+    """
+    now = previous.now
+    rules = _default_rules(rules)
+    settings = settings if settings is not None else Settings()
+    today = now.astimezone(UTC).date()
+    current = [s for s in settings.suppressions if not s.expired(today)]
+    scope = frozenset(principals)
+    ran_before = {r.id for r in previous.evaluated}
+    old_coverage = {c.rule: c for c in previous.coverage}
+    index = AccountIndex(snapshot)
+    scoped: tuple[AccountSnapshot, AccountIndex] | None = None
+    keep_all: set[str] = set()  # rules whose previous findings all stand
+    keep_others: set[str] = set()  # rules whose findings stand except about ``scope``
+    added: list[Finding] = []
+    skipped: list[NotEvaluated] = []
+    ran: list[Rule] = []
+    coverage: list[Coverage] = []
+    for r in rules:
+        reason = _missing_data(r, snapshot)
+        if reason is not None:
+            skipped.append(NotEvaluated(r, reason))
+            continue
+        ctx = Context(r, snapshot, now, settings, index)
+        result: _RuleResult | None = None
+        if r.id in ran_before and not r.per_principal and not account_changed:
+            keep_all.add(r.id)
+            ran.append(r)
+            if r.id in old_coverage:
+                coverage.append(old_coverage[r.id])
+            continue
+        if r.id in ran_before and r.per_principal:
+            if scoped is None:
+                part = scoped_snapshot(snapshot, scope)
+                scoped = part, AccountIndex(part)
+            result = _run(r, Context(r, scoped[0], now, settings, scoped[1]), ctx)
+            if isinstance(result, NotEvaluated) or any(
+                f.principal_arn not in scope for f in result[0]
+            ):
+                result = None  # not per-principal after all here: run it in full
+            else:
+                keep_others.add(r.id)
+        if result is None:
+            result = _run(r, ctx)
+        if isinstance(result, NotEvaluated):
+            keep_others.discard(r.id)
+            skipped.append(result)
+            continue
+        produced, seen = result
+        ran.append(r)
+        if seen is not None:
+            coverage.append(seen)
+        added.extend(_suppress(f, current) for f in produced)
+    kept = [
+        f
+        for f in previous.findings
+        if f.rule in keep_all or (f.rule in keep_others and f.principal_arn not in scope)
+    ]
+    key = _order_key({r.id: i for i, r in enumerate(rules)})
+    added.sort(key=key)
+    if len(added) > _BISECT_LIMIT:
+        kept = list(heapq.merge(kept, added, key=key))
+    else:  # a handful into thousands: bisect computes a few keys, not one per finding
+        for f in added:
+            kept.insert(bisect.bisect_right(kept, key(f), key=key), f)
+    return Evaluation(
+        now=now,
+        findings=tuple(kept),
         not_evaluated=tuple(skipped),
         evaluated=tuple(ran),
         coverage=tuple(coverage),

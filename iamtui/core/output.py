@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import humanize
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from iamtui.core.durations import duration
 from iamtui.core.findings import Evaluation, EvidenceValue, Finding, Severity, iso
 from iamtui.core.model import AccountSnapshot
 
@@ -74,9 +74,7 @@ def summary_line(evaluation: Evaluation, snapshot: AccountSnapshot) -> str:
         parts.append(f"{len(evaluation.not_evaluated)} rules not evaluated")
     age = data_age(snapshot, evaluation.now)
     parts.append(
-        f"credential report {humanize.naturaldelta(age)} old"
-        if age is not None
-        else "no credential report"
+        f"credential report {duration(abs(age))} old" if age is not None else "no credential report"
     )
     return " · ".join(parts)
 

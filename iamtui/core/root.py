@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import boto3
-import humanize
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from iamtui.core.durations import duration
 from iamtui.core.findings import (
     Evaluation,
     Evidence,
@@ -1101,8 +1101,7 @@ def _centralized(ctx: _Ctx) -> Step:
 
 
 def _ago(now: datetime, when: datetime) -> str:
-    delta = max(now - when, timedelta(0))
-    return humanize.naturaldelta(delta)
+    return duration(max(now - when, timedelta(0)))
 
 
 def _age(now: datetime, when: datetime) -> str:

@@ -68,6 +68,7 @@ def _owned_principals(ctx: Context) -> list[User | Role]:
     practice=LEAST_PRIVILEGE,
     severity=Severity.HIGH,
     needs=[Part.AUTHORIZATION_DETAILS],
+    per_principal=True,
 )
 def admin_access(ctx: Context) -> Iterator[Finding]:
     """Full ``*`` on ``*`` turns a leak of this principal into a leak of the account (CIS 1.16)."""
@@ -128,6 +129,7 @@ def _coverage(ctx: Context) -> Coverage:
     needs=[Part.AUTHORIZATION_DETAILS],
     needs_last_accessed=True,
     coverage=_coverage,
+    per_principal=True,
 )
 def unused_services(ctx: Context) -> Iterator[Finding]:
     """Permissions a principal never exercises are pure risk; last-accessed data shows which."""

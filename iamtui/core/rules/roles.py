@@ -19,6 +19,7 @@ NEEDS = (Part.AUTHORIZATION_DETAILS,)
     practice=REMOVE_UNUSED,
     severity=Severity.MEDIUM,
     needs=NEEDS,
+    per_principal=True,
 )
 def unused(ctx: Context) -> Iterator[Finding]:
     """An unused role is standing access nobody watches; AWS-managed roles are not ours to prune."""
@@ -60,6 +61,7 @@ def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]
     practice=VERIFY_EXTERNAL_ACCESS,
     severity=Severity.MEDIUM,
     needs=NEEDS,
+    per_principal=True,
 )
 def cross_account_trust(ctx: Context) -> Iterator[Finding]:
     """Another account trusted without ExternalId or similar invites the confused deputy."""
@@ -93,6 +95,7 @@ def _who(grant: TrustGrant) -> str:
     practice=VERIFY_EXTERNAL_ACCESS,
     severity=Severity.CRITICAL,
     needs=NEEDS,
+    per_principal=True,
 )
 def public_trust(ctx: Context) -> Iterator[Finding]:
     """Principal ``*`` (or a multi-tenant identity provider) unpinned lets the world in."""
