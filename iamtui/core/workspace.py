@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from iamtui.core import loader
-from iamtui.core.findings import Evaluation, Finding, evaluate
+from iamtui.core.findings import Evaluation, Finding, evaluate, evaluate_changes
 from iamtui.core.journal import Entry, Journal, JournalError, JournalWriter, Verification
 from iamtui.core.loader import STEPS, CancelToken, Clock, Progress, StepUpdate, utcnow
 from iamtui.core.model import (
@@ -86,6 +86,65 @@ class State:
     evaluation: Evaluation
     views: Views
     generation: int
+    #: ARNs of the users and roles whose rows this state patched into the previous one; None
+    #: when it was built afresh. Panes it did not touch are the previous state's objects.
+    patched: frozenset[str] | None = None
+
+
+#: How long a patched state may keep the evaluation's ``now``: past it, rules run in full.
+PATCH_WINDOW = timedelta(minutes=5)
+#: Snapshot fields every rule may read (the partition, group and policy lookups, parts).
+_SHARED_FIELDS = ("account_id", "caller", "groups", "policies", "unavailable")
+#: Snapshot fields only account-wide rules and the Root pane read.
+_ACCOUNT_FIELDS = ("alias", "summary", "password_policy", "virtual_mfa_devices")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What differs between two snapshots, for a patch instead of a rebuild."""
+
+    #: ARNs of the users and roles whose own data changed.
+    principals: frozenset[str]
+    #: Root, summary, password policy, alias or MFA devices changed.
+    account: bool
+
+
+def difference(old: AccountSnapshot, new: AccountSnapshot) -> Change | None:
+    """The principals (and account data) that differ; None when everything must be rebuilt.
+
+    Users or roles added or removed, or a change to groups, policies or a part's availability
+    (which every principal's rules read) need a full evaluation.
+    """
+    if any(getattr(old, name) != getattr(new, name) for name in _SHARED_FIELDS):
+        return None
+    if [u.arn for u in old.users] != [u.arn for u in new.users]:
+        return None
+    if [r.arn for r in old.roles] != [r.arn for r in new.roles]:
+        return None
+    changed = {n.arn for o, n in zip(old.users, new.users, strict=True) if o is not n and o != n}
+    changed |= {n.arn for o, n in zip(old.roles, new.roles, strict=True) if o is not n and o != n}
+    old_report, new_report = old.credential_report, new.credential_report
+    account = any(getattr(old, name) != getattr(new, name) for name in _ACCOUNT_FIELDS)
+    if old_report is not new_report:
+        if old_report is None or new_report is None:
+            return None
+        old_rows, new_rows = old_report.by_user(), new_report.by_user()
+        if old_rows.keys() != new_rows.keys():
+            return None
+        arns = {u.name: u.arn for u in new.users}
+        for name, row in new_rows.items():
+            before = old_rows[name]
+            if row is not before and row != before and name in arns:
+                changed.add(arns[name])
+        account = account or old_report.root != new_report.root
+    principals = {u.arn for u in new.users} | {r.arn for r in new.roles}
+    for old_map, new_map in ((old.details, new.details), (old.last_accessed, new.last_accessed)):
+        if old_map is new_map:
+            continue
+        for arn in old_map.keys() | new_map.keys():
+            if old_map.get(arn) != new_map.get(arn) and arn in principals:
+                changed.add(arn)
+    return Change(frozenset(changed), account)
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,10 +741,15 @@ class Workspace:
         return snap
 
     def _publish(self, snap: AccountSnapshot) -> State:
-        """Evaluate and build pane rows for a new snapshot, then make it current."""
+        """Evaluate and build pane rows for a new snapshot, then make it current.
+
+        When the snapshot differs from the current one in a few principals (a detail fetch,
+        a reload after an action), only their rules run and only their rows are rebuilt: the
+        result is what a full evaluation at the current state's ``now`` gives. Past
+        ``PATCH_WINDOW`` since that ``now``, or after a wider change, everything is rebuilt.
+        """
         now = self.clock()
         snap, live = self._apply_live_credentials(snap)
-        evaluation = evaluate(snap, now=now, settings=self.settings)
         journaling = self._journaling
         journal = JournalData(
             str(journaling.journal.path),
@@ -693,12 +757,54 @@ class Workspace:
             journaling.read_error,
             journaling.problem if not (self._static_block or self.dry_run) else None,
         )
-        views = Views(snap, evaluation, now, self.settings, journal=journal, live=live).build_all()
-        with self._lock:
-            self._generation += 1
-            state = State(snap, evaluation, views, self._generation)
-            self._state = state
-        return state
+        while True:
+            previous = self._state
+            evaluation, views, patched = self._build(previous, snap, now, journal, live)
+            with self._lock:
+                if self._state is not previous:
+                    continue  # another worker published meanwhile: patch onto that state
+                self._generation += 1
+                state = State(snap, evaluation, views, self._generation, patched)
+                self._state = state
+                return state
+
+    def _build(
+        self,
+        previous: State | None,
+        snap: AccountSnapshot,
+        now: datetime,
+        journal: JournalData,
+        live: Mapping[str, datetime],
+    ) -> tuple[Evaluation, Views, frozenset[str] | None]:
+        """A patch of ``previous`` when only a few principals changed, else a fresh build."""
+        change = None
+        if previous is not None and now - previous.evaluation.now <= PATCH_WINDOW:
+            change = difference(previous.snapshot, snap)
+        if previous is None or change is None:
+            evaluation = evaluate(snap, now=now, settings=self.settings)
+            views = Views(snap, evaluation, now, self.settings, journal=journal, live=live)
+            return evaluation, views.build_all(), None
+        changed = change.principals | {
+            user.arn
+            for user in snap.users
+            if previous.views.live.get(user.name) != live.get(user.name)
+        }
+        evaluation = evaluate_changes(
+            previous.evaluation,
+            snap,
+            principals=changed,
+            account_changed=change.account,
+            settings=self.settings,
+        )
+        views = previous.views.patched(
+            snap,
+            evaluation,
+            principals=changed,
+            account_changed=change.account,
+            journal=journal if journal != previous.views.journal else None,
+            live=live,
+        )
+        return evaluation, views, changed
 
     def _apply_live_credentials(
         self, snap: AccountSnapshot
