@@ -15,6 +15,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
+from itertools import compress
+from operator import attrgetter, not_
 from typing import TypeAlias, TypeGuard
 
 from iamtui.core.durations import duration
@@ -259,6 +261,17 @@ def subject(principal: User | Role | Group | ManagedPolicy) -> PrincipalRef:
 _SECOND = timedelta(seconds=1)
 
 
+LiveRows: TypeAlias = tuple[tuple[CredentialReportRow, User], ...]
+#: The last ``live_rows`` with the report and users it came from: a patch re-evaluating a few
+#: principals of an unchanged report reuses it instead of walking thousands of rows again.
+_last_live_rows: tuple[CredentialReport, tuple[User, ...], LiveRows] | None = None
+
+
+def _remember_live_rows(report: CredentialReport, users: tuple[User, ...], rows: LiveRows) -> None:
+    global _last_live_rows
+    _last_live_rows = (report, users, rows)
+
+
 class AccountIndex:
     """Lookups built once per evaluation: rules walk thousands of principals."""
 
@@ -278,7 +291,7 @@ class AccountIndex:
         return found
 
     @cached_property
-    def live_rows(self) -> tuple[tuple[CredentialReportRow, User], ...]:
+    def live_rows(self) -> LiveRows:
         """Report rows of users that still exist, paired with the user.
 
         A report can be hours old: a row whose user is gone was deleted since, and a row whose
@@ -288,6 +301,9 @@ class AccountIndex:
         report = self.snapshot.credential_report
         if report is None:
             return ()
+        last = _last_live_rows
+        if last is not None and last[0] is report and last[1] is self.snapshot.users:
+            return last[2]  # the same report and users as the last evaluation (a patch)
         pairs = []
         for row in report.rows:
             user = self.users.get(row.user)
@@ -297,7 +313,21 @@ class AccountIndex:
             same = not isinstance(created, datetime) or abs(created - user.create_date) < _SECOND
             if same:
                 pairs.append((row, user))
-        return tuple(pairs)
+        found = tuple(pairs)
+        if len(found) > 64:  # not the one-principal snapshots of a patch
+            _remember_live_rows(report, self.snapshot.users, found)
+        return found
+
+    @staticmethod
+    def is_live(row: CredentialReportRow, user: User) -> bool:
+        """The report row is about this user, not root or a deleted user of the same name.
+
+        The test ``live_rows`` applies to every row (inlined there: it walks thousands).
+        """
+        created = row.user_creation_time
+        if row.is_root or row.user != user.name:
+            return False
+        return not isinstance(created, datetime) or abs(created - user.create_date) < _SECOND
 
     @cached_property
     def account_arn(self) -> str:
@@ -463,6 +493,11 @@ _KIND_ORDER: Mapping[PrincipalKind, int] = {k: i for i, k in enumerate(Principal
 FindingOrder: TypeAlias = tuple[int, int, str, int, int, str]
 
 
+def finding_order(rules: Sequence[Rule] | None = None) -> Callable[[Finding], FindingOrder]:
+    """The sort key of ``Evaluation.findings`` under these rules (default: all built-in)."""
+    return _order_key({r.id: i for i, r in enumerate(_default_rules(rules))})
+
+
 def _order_key(order: Mapping[str, int]) -> Callable[[Finding], FindingOrder]:
     """How findings are listed: worst first, then rule order, principal name and key slot."""
 
@@ -565,6 +600,25 @@ def scoped_snapshot(snapshot: AccountSnapshot, principals: Collection[str]) -> A
 
 
 _BISECT_LIMIT = 64
+_ARN = attrgetter("principal_arn")
+
+
+def _kept(
+    previous: Evaluation, scope: frozenset[str], keep_all: set[str], keep_others: set[str]
+) -> list[Finding]:
+    """Previous findings that stand: all of ``keep_all`` rules, others' outside ``scope``."""
+    findings = previous.findings
+    inside = list(map(scope.__contains__, map(_ARN, findings)))
+    ran = {r.id for r in previous.evaluated}
+    if ran <= keep_all | keep_others and not any(
+        f.rule in keep_all for f in compress(findings, inside)
+    ):
+        return list(compress(findings, map(not_, inside)))  # the common case, at C speed
+    return [
+        f
+        for f, about in zip(findings, inside, strict=True)
+        if f.rule in keep_all or (f.rule in keep_others and not about)
+    ]
 
 
 def evaluate_changes(
@@ -636,11 +690,7 @@ def evaluate_changes(
         if seen is not None:
             coverage.append(seen)
         added.extend(_suppress(f, current) for f in produced)
-    kept = [
-        f
-        for f in previous.findings
-        if f.rule in keep_all or (f.rule in keep_others and f.principal_arn not in scope)
-    ]
+    kept = _kept(previous, scope, keep_all, keep_others)
     key = _order_key({r.id: i for i, r in enumerate(rules)})
     added.sort(key=key)
     if len(added) > _BISECT_LIMIT:

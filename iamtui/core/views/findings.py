@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import bisect
+from collections.abc import Callable, Collection
 from dataclasses import replace
+from itertools import compress
+from operator import attrgetter, is_, not_
 from typing import TYPE_CHECKING
 
-from iamtui.core.findings import Finding, NotEvaluated, PrincipalKind, Severity
+from iamtui.core.findings import (
+    Finding,
+    FindingOrder,
+    NotEvaluated,
+    PrincipalKind,
+    Severity,
+    finding_order,
+)
 from iamtui.core.model import Role, User
 from iamtui.core.rules import ALL_RULES
 from iamtui.core.views.format import severity_cell, tags_text
@@ -162,32 +172,59 @@ def _cached(v: Views, tag_text: dict[str, str], f: Finding) -> str:
     return found
 
 
+class Unpatchable(Exception):
+    """The evaluation changed beyond the given principals: the pane must be built afresh."""
+
+
 def patch(
     v: Views, old: PaneView, scope: Collection[str]
 ) -> tuple[PaneView, list[Row], list[Row]] | None:
-    """The pane after findings of ``scope`` changed: other findings keep their row objects."""
-    reuse = {id(r.data): r for r in old.rows if r.kind is RowKind.FINDING}
-    groups: dict[str, GroupSpec] = {}
-    rows: list[Row] = []
-    added: list[Row] = []
+    """The pane after the findings about ``scope`` changed; every other row object is kept.
+
+    Raises Unpatchable when findings about other principals changed too (a rule re-ran in
+    full), which the rows kept would not show.
+    """
+    findings = v.evaluation.findings
+    count = len(old.rows)
+    while count and old.rows[count - 1].kind is RowKind.NOT_EVALUATED:
+        count -= 1
+    rows, notes = old.rows[:count], old.rows[count:]
+    inside = list(map(scope.__contains__, map(_ROW_ARN, rows)))
+    keep = list(compress(rows, map(not_, inside)))
+    removed = list(compress(rows, inside))
+    order = finding_order()
+    fresh = sorted((f for arn in scope for f in v.by_principal.get(arn, ())), key=order)
     tag_text: dict[str, str] = {}
-    for f in v.evaluation.findings:
-        row = reuse.pop(id(f), None)
-        if row is None or row.data is not f or f.principal_arn in scope:
-            row = finding_row(f, _cached(v, tag_text, f))
-            added.append(row)
-        if row.group not in groups:
-            groups[row.group] = old.groups.get(row.group) or _group(f)
-        rows.append(row)
-    removed = list(reuse.values())
-    notes = [r for r in old.rows if r.kind is RowKind.NOT_EVALUATED]
+    added = [finding_row(f, _cached(v, tag_text, f)) for f in fresh]
+    for f, row in zip(fresh, added, strict=True):
+        keep.insert(bisect.bisect_right(keep, order(f), key=_order(order)), row)
+    if len(keep) != len(findings) or not all(map(is_, map(_DATA, keep), findings)):
+        raise Unpatchable("findings of other principals changed")
     same_notes = [(n.rule.id, n.reason) for n in v.evaluation.not_evaluated] == [
         (r.data.rule.id, r.data.reason) for r in notes if isinstance(r.data, NotEvaluated)
     ]
     if not added and not removed and same_notes:
         return None
-    view = _assemble(v, rows, groups)
+    groups = dict(old.groups)
+    groups.pop(_NOT_EVALUATED_GROUP.key, None)
+    for f, row in zip(fresh, added, strict=True):
+        if row.group not in groups:
+            groups[row.group] = _group(f)
+    gone = {r.group for r in removed} - {r.group for r in added}
+    if gone:
+        present = {r.group for r in keep}
+        for key in gone - present:
+            del groups[key]
+    view = _assemble(v, keep, groups)
     if not same_notes:
         removed += notes
         added += [r for r in view.rows if r.kind is RowKind.NOT_EVALUATED]
     return view, removed, added
+
+
+_ROW_ARN = attrgetter("data.principal_arn")
+_DATA = attrgetter("data")
+
+
+def _order(order: Callable[[Finding], FindingOrder]) -> Callable[[Row], FindingOrder]:
+    return lambda row: order(row.data)  # type: ignore[arg-type]

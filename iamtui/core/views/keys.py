@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import bisect
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from iamtui.core.findings import Finding
+from iamtui.core.findings import AccountIndex, Finding
 from iamtui.core.model import AccessKey, CredentialReportRow, Part, ReportKey, User
 from iamtui.core.rules._common import match_key_id
 from iamtui.core.views.format import finding_cell, report_ago, report_text, tags_text, timestamp
@@ -157,27 +157,33 @@ def build(v: Views) -> PaneView:
 def patch(
     v: Views, old: PaneView, names: Collection[str]
 ) -> tuple[PaneView, list[Row], list[Row]] | None:
-    """The pane with the key rows of users ``names`` rebuilt, every other row object kept."""
+    """The pane with the key rows of users ``names`` rebuilt, every other row object kept.
+
+    Rows follow the credential report's order: a user's new rows go where its report row is.
+    """
     if not names:
         return None
-    kept: dict[str, list[Row]] = defaultdict(list)
-    removed: list[Row] = []
-    for row in old.rows:
-        if isinstance(row.data, KeySlot):
-            if row.data.user.name in names:
-                removed.append(row)
-            else:
-                kept[row.data.user.name].append(row)
-    rows: list[Row] = []
+    report = v.snapshot.credential_report
+    rows = [r for r in old.rows if not (isinstance(r.data, KeySlot) and r.data.user.name in names)]
+    removed = [r for r in old.rows if isinstance(r.data, KeySlot) and r.data.user.name in names]
     added: list[Row] = []
-    for report_row, user in v.index.live_rows:
-        if user.name in names:
+    if report is not None:
+        position = {row.user: i for i, row in enumerate(report.rows)}
+        for name in sorted(names, key=lambda n: position.get(n, -1)):
+            user, report_row = v.users.get(name), v.report_rows.get(name)
+            if user is None or report_row is None or not AccountIndex.is_live(report_row, user):
+                continue
             fresh = [key_row(v, slot) for slot in user_slots(v, report_row, user)]
+            at = bisect.bisect_left(rows, position[name], key=lambda r: _position(r, position))
+            rows[at:at] = fresh
             added += fresh
-            rows += fresh
-        else:
-            rows += kept.get(user.name, ())
+    if not added and not removed:
+        return None
     view = PaneView(
         Pane.KEYS, KEY_COLUMNS, tuple(rows), unavailable=v.missing(Part.CREDENTIAL_REPORT)
     )
     return view, removed, added
+
+
+def _position(row: Row, position: dict[str, int]) -> int:
+    return position[row.data.user.name] if isinstance(row.data, KeySlot) else -1

@@ -10,10 +10,13 @@ skip them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
+from itertools import compress
+from operator import attrgetter
+from typing import TypeAlias
 
 from iamtui.core.findings import AccountIndex, Evaluation, Finding, NotEvaluated
 from iamtui.core.journal import Entry
@@ -28,6 +31,16 @@ from iamtui.core.views.keys import KeySlot
 from iamtui.core.views.review import Review
 from iamtui.core.views.root import Check
 from iamtui.core.views.table import GroupSpec, Pane, PaneView, Row, natural_widths, patch_widths
+
+_Lookups: TypeAlias = tuple[
+    dict[str, User],
+    dict[str, Role],
+    dict[str, User | Role],
+    defaultdict[str, list[Finding]],
+    defaultdict[tuple[str, int], list[Finding]],
+]
+
+_ARN = attrgetter("principal_arn")
 
 _BUILDERS = {
     Pane.FINDINGS: findings.build,
@@ -51,6 +64,7 @@ class Views:
         *,
         journal: JournalData | None = None,
         live: Mapping[str, datetime] | None = None,
+        _lookups: _Lookups | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.evaluation = evaluation
@@ -59,20 +73,39 @@ class Views:
         self.journal = journal or JournalData("", ())
         #: Users whose report row was replaced by live reads after an action, and when.
         self.live: Mapping[str, datetime] = live or {}
-        self.index = AccountIndex(snapshot)
-        self.users: dict[str, User] = {u.name: u for u in snapshot.users}
-        self.roles: dict[str, Role] = {r.name: r for r in snapshot.roles}
-        self.by_arn: dict[str, User | Role] = {u.arn: u for u in snapshot.users}
-        self.by_arn.update((r.arn, r) for r in snapshot.roles)
-        self.by_principal: dict[str, list[Finding]] = defaultdict(list)
-        self.by_key: dict[tuple[str, int], list[Finding]] = defaultdict(list)
-        for f in evaluation.findings:
+        self._panes: dict[Pane, PaneView] = {}
+        self._positions: dict[str, int] | None = None
+        if _lookups is not None:
+            (self.users, self.roles, self.by_arn, self.by_principal, self.by_key) = _lookups
+        else:
+            self.users = {u.name: u for u in snapshot.users}
+            self.roles = {r.name: r for r in snapshot.roles}
+            self.by_arn = {u.arn: u for u in snapshot.users}
+            self.by_arn.update((r.arn, r) for r in snapshot.roles)
+            self.by_principal = defaultdict(list)
+            self.by_key = defaultdict(list)
+            self._add_findings(evaluation.findings)
+        report = snapshot.credential_report
+        self.report_rows: dict[str, CredentialReportRow] = report.by_user() if report else {}
+
+    def _add_findings(self, found: Iterable[Finding]) -> None:
+        for f in found:
             self.by_principal[f.principal_arn].append(f)
             if f.key is not None:
                 self.by_key[(f.principal_arn, f.key.slot)].append(f)
-        report = snapshot.credential_report
-        self.report_rows: dict[str, CredentialReportRow] = report.by_user() if report else {}
-        self._panes: dict[Pane, PaneView] = {}
+
+    def position(self, arn: str) -> int:
+        """Where a user or role is in the snapshot's users or roles: its Users or Roles row."""
+        if self._positions is None:
+            found = {u.arn: i for i, u in enumerate(self.snapshot.users)}
+            found.update((r.arn, i) for i, r in enumerate(self.snapshot.roles))
+            self._positions = found
+        return self._positions[arn]
+
+    @cached_property
+    def index(self) -> AccountIndex:
+        """The rules' lookups (live report rows) over this snapshot, built when first needed."""
+        return AccountIndex(self.snapshot)
 
     # -- panes ------------------------------------------------------------------------------
 
@@ -136,37 +169,75 @@ class Views:
         reused and untouched panes are the same objects (``pane(p) is old.pane(p)``). A change
         that adds or removes principals, or to account data, builds every pane afresh.
         """
-        new = Views(
-            snapshot, evaluation, self.now, self.settings, journal=journal or self.journal,
-            live=self.live if live is None else live,
-        )  # fmt: skip
         scope = frozenset(principals)
+        journal = journal or self.journal
+        live = self.live if live is None else live
         same_people = len(snapshot.users) == len(self.snapshot.users) and len(
             snapshot.roles
         ) == len(self.snapshot.roles)
-        if account_changed or not same_people or not scope <= new.by_arn.keys():
-            return new.build_all()
-        changed_users = {u.name for u in snapshot.users if u.arn in scope} | {
-            name for name in set(self.live) ^ set(new.live)
-        }
-        for pane in Pane:
-            old = self._panes.get(pane)
-            if old is None:
-                new.pane(pane)
-                continue
-            if pane is Pane.JOURNAL:
-                new._panes[pane] = old if new.journal is self.journal else new.pane(pane)
-            elif pane is Pane.ROOT:
-                new._panes[pane] = old
-            elif pane is Pane.FINDINGS:
-                new._set(pane, old, findings.patch(new, old, scope))
-            elif pane is Pane.USERS:
-                new._set(pane, old, users.patch(new, old, changed_users))
-            elif pane is Pane.ROLES:
-                new._set(pane, old, roles.patch(new, old, scope))
-            else:
-                new._set(pane, old, keys.patch(new, old, changed_users))
+        if account_changed or not same_people or not scope <= self.by_arn.keys():
+            fresh = Views(snapshot, evaluation, self.now, self.settings, journal=journal, live=live)
+            return fresh.build_all()
+        new = Views(
+            snapshot, evaluation, self.now, self.settings, journal=journal, live=live,
+            _lookups=self._patched_lookups(snapshot, evaluation, scope),
+        )  # fmt: skip
+        if scope:
+            self.position(next(iter(scope)))  # built once, shared: the same people in order
+        new._positions = self._positions
+        try:
+            new._patch_panes(self, scope)
+        except findings.Unpatchable:
+            fresh = Views(snapshot, evaluation, self.now, self.settings, journal=journal, live=live)
+            return fresh.build_all()
         return new
+
+    def _patch_panes(self, base: Views, scope: frozenset[str]) -> None:
+        """Each pane of ``base`` with the rows of ``scope`` rebuilt (or ``base``'s own view)."""
+        changed_users = {u.name for u in self.users.values() if u.arn in scope}
+        changed_users |= set(base.live) ^ set(self.live)
+        for pane in Pane:
+            old = base._panes.get(pane)
+            if old is None:
+                self.pane(pane)
+            elif pane is Pane.JOURNAL:
+                self._panes[pane] = old if self.journal is base.journal else self.pane(pane)
+            elif pane is Pane.ROOT:
+                self._panes[pane] = old
+            elif pane is Pane.FINDINGS:
+                self._set(pane, old, findings.patch(self, old, scope))
+            elif pane is Pane.USERS:
+                self._set(pane, old, users.patch(self, old, changed_users))
+            elif pane is Pane.ROLES:
+                self._set(pane, old, roles.patch(self, old, scope))
+            else:
+                self._set(pane, old, keys.patch(self, old, changed_users))
+
+    def _patched_lookups(
+        self, snapshot: AccountSnapshot, evaluation: Evaluation, scope: frozenset[str]
+    ) -> _Lookups:
+        """This Views' lookups with the entries of ``scope`` replaced (no pass over everyone)."""
+        users, roles, by_arn = dict(self.users), dict(self.roles), dict(self.by_arn)
+        if snapshot.users is not self.snapshot.users:
+            for u in snapshot.users:
+                if u.arn in scope:
+                    users[u.name] = by_arn[u.arn] = u
+        if snapshot.roles is not self.snapshot.roles:
+            for r in snapshot.roles:
+                if r.arn in scope:
+                    roles[r.name] = by_arn[r.arn] = r
+        by_principal = defaultdict(list, self.by_principal)
+        by_key = defaultdict(list, self.by_key)
+        for arn in scope:
+            by_principal.pop(arn, None)
+            for slot in (1, 2):
+                by_key.pop((arn, slot), None)
+        findings = evaluation.findings
+        for f in compress(findings, map(scope.__contains__, map(_ARN, findings))):
+            by_principal[f.principal_arn].append(f)
+            if f.key is not None:
+                by_key[(f.principal_arn, f.key.slot)].append(f)
+        return users, roles, by_arn, by_principal, by_key
 
     def _set(
         self, pane: Pane, old: PaneView, patch: tuple[PaneView, list[Row], list[Row]] | None

@@ -121,11 +121,14 @@ def patch(
     rows = list(old.rows)
     removed: list[Row] = []
     added: list[Row] = []
-    for i, row in enumerate(rows):
-        if isinstance(row.data, Role) and row.data.arn in arns:
-            removed.append(row)
-            rows[i] = role_row(v, v.roles[row.data.name])
-            added.append(rows[i])
+    for arn in arns:
+        role = v.by_arn.get(arn)
+        if not isinstance(role, Role):
+            continue
+        i = v.position(arn)
+        removed.append(rows[i])
+        rows[i] = role_row(v, role)
+        added.append(rows[i])
     if not added:
         return None
     view = PaneView(

@@ -78,6 +78,9 @@ class Cell(NamedTuple):
     tone: str = ""
 
 
+_BLANK = Cell("")
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """A table column: label, how wide it may grow, and how a row's item fills its cell.
@@ -100,12 +103,8 @@ def cells(
     columns: Sequence[Column], item: object
 ) -> tuple[tuple[str, ...], tuple[SortValue, ...], tuple[str, ...]]:
     """Display texts, sort values and tones of one item under a pane's column spec."""
-    got = [c.get(item) if c.get is not None else Cell("") for c in columns]
-    return (
-        tuple(c.text for c in got),
-        tuple(c.sort for c in got),
-        tuple(c.tone for c in got),
-    )
+    texts, sort, tones = zip(*[c.get(item) if c.get else _BLANK for c in columns], strict=True)
+    return texts, sort, tones
 
 
 @dataclass(frozen=True, slots=True, eq=False)

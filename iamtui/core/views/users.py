@@ -137,12 +137,14 @@ def patch(
     rows = list(old.rows)
     removed: list[Row] = []
     added: list[Row] = []
-    for i, row in enumerate(rows):
-        if isinstance(row.data, User) and row.data.name in names:
-            user = v.users[row.data.name]
-            removed.append(row)
-            rows[i] = user_row(v, user)
-            added.append(rows[i])
+    for name in names:
+        user = v.users.get(name)
+        if user is None:
+            continue
+        i = v.position(user.arn)
+        removed.append(rows[i])
+        rows[i] = user_row(v, user)
+        added.append(rows[i])
     view = PaneView(
         Pane.USERS, USER_COLUMNS, tuple(rows), unavailable=v.missing(Part.AUTHORIZATION_DETAILS)
     )
