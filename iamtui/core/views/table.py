@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from iamtui.core.findings import (
@@ -212,21 +213,26 @@ def arrange(
     matched = filter_rows(rows, query)
     if not view.groups:
         return matched
-    order = {key: spec.order for key, spec in view.groups.items()}
-    matched.sort(key=lambda r: order.get(r.group, (99, 0)))
+    # Rows arrive mostly grouped (the core builds them section by section): bucket whole runs
+    # at C speed, then lay the sections out in their order with a counted header each.
+    buckets: dict[str, list[Row]] = {}
+    for key, run in groupby(matched, key=_GROUP):
+        buckets.setdefault(key, []).extend(run)
     out: list[Row] = []
-    current: str | None = None
-    counts: dict[str, int] = defaultdict(int)
-    for r in matched:
-        counts[r.group] += 1
-    for r in matched:
-        if r.group != current:
-            current = r.group
-            spec = view.groups.get(r.group)
-            if spec is not None:
-                out.append(_group_row(spec, counts[r.group]))
-        out.append(r)
+    for key in sorted(buckets, key=lambda k: _group_order(view, k)):
+        spec = view.groups.get(key)
+        if spec is not None:
+            out.append(_group_row(spec, len(buckets[key])))
+        out.extend(buckets[key])
     return out
+
+
+_GROUP = attrgetter("group")
+
+
+def _group_order(view: PaneView, key: str) -> tuple[int, int]:
+    spec = view.groups.get(key)
+    return spec.order if spec is not None else (99, 0)
 
 
 def _group_row(spec: GroupSpec, count: int) -> Row:
