@@ -75,6 +75,7 @@ class Views:
         self.live: Mapping[str, datetime] = live or {}
         self._panes: dict[Pane, PaneView] = {}
         self._positions: dict[str, int] | None = None
+        self._counts: dict[Pane, int] | None = None
         if _lookups is not None:
             (self.users, self.roles, self.by_arn, self.by_principal, self.by_key) = _lookups
         else:
@@ -129,10 +130,16 @@ class Views:
         """Build every pane now (in a worker), so switching panes costs the UI nothing."""
         for pane in Pane:
             self.pane(pane)
+        self.counts()
         return self
 
     def counts(self) -> dict[Pane, int]:
-        """Item counts for the tab labels."""
+        """Item counts for the tab labels (counted once, in the worker that built the panes)."""
+        if self._counts is None:
+            self._counts = self._count()
+        return dict(self._counts)
+
+    def _count(self) -> dict[Pane, int]:
         return {
             Pane.FINDINGS: len(self.evaluation.active),
             Pane.USERS: len(self.snapshot.users),
@@ -190,6 +197,7 @@ class Views:
         except findings.Unpatchable:
             fresh = Views(snapshot, evaluation, self.now, self.settings, journal=journal, live=live)
             return fresh.build_all()
+        new.counts()
         return new
 
     def _patch_panes(self, base: Views, scope: frozenset[str]) -> None:
