@@ -165,7 +165,8 @@ class PaneView:
     @property
     def total(self) -> int:
         """Rows that are items, not section headers or notes."""
-        return sum(1 for r in self.rows if r.kind not in (RowKind.GROUP, RowKind.NOT_EVALUATED))
+        kinds = list(map(_KIND, self.rows))  # counted at C speed: panes hold 20,000 rows
+        return len(kinds) - kinds.count(RowKind.GROUP) - kinds.count(RowKind.NOT_EVALUATED)
 
 
 # --- formatting --------------------------------------------------------------------------------
@@ -228,6 +229,7 @@ def arrange(
 
 
 _GROUP = attrgetter("group")
+_KIND = attrgetter("kind")
 
 
 def _group_order(view: PaneView, key: str) -> tuple[int, int]:
