@@ -312,3 +312,18 @@ def test_ten_thousand_principals_build_and_filter_fast() -> None:
         arrange(view, view.rows, query)
     per_query = (time.perf_counter() - start) / 6
     assert per_query < 0.05, f"filtering took {per_query * 1000:.0f} ms per query"
+
+
+def test_every_pane_column_fills_its_cell_text_sort_and_tone_together() -> None:
+    v = views_of(demo_like())
+    for pane in Pane:
+        view = v.pane(pane)
+        assert all(c.get is not None for c in view.columns), pane
+        for r in view.rows:
+            if r.span:
+                continue
+            assert len(r.cells) == len(r.sort) == len(r.tones) == len(view.columns), (pane, r.key)
+    users = v.pane(Pane.USERS)
+    first = users.rows[0]
+    assert first.cells[0] == first.data.name  # type: ignore[attr-defined]
+    assert first.sort[0] == first.data.name.lower()  # type: ignore[attr-defined]

@@ -123,3 +123,31 @@ def test_connection_problems_propagate_as_one_line(emulator: Emulator) -> None:
     with pytest.raises(ConnectionProblem, match="no AWS credentials"):
         ws.load()
     assert ws.state is None
+
+
+def test_a_detail_fetch_patches_the_state_like_a_full_rebuild(emulator: Emulator) -> None:
+    from iamtui.core.findings import evaluate
+    from iamtui.core.views import Views
+
+    demo, ws = demo_workspace(emulator)
+    first = ws.load()
+    user = first.snapshot.user(demo.stale_key_user)
+    assert user is not None
+    state = ws.load_user_detail(user)
+    assert state.patched == {user.arn}
+    full = evaluate(state.snapshot, now=state.evaluation.now, settings=ws.settings)
+    assert state.evaluation.findings == full.findings
+    assert state.evaluation.coverage == full.coverage
+    rebuilt = Views(state.snapshot, full, state.evaluation.now, ws.settings).build_all()
+    for pane in (Pane.FINDINGS, Pane.USERS, Pane.KEYS):
+        assert [r.cells for r in state.views.pane(pane).rows] == [
+            r.cells for r in rebuilt.pane(pane).rows
+        ]
+    # Panes the user is not on are handed over as they were: the UI skips them.
+    assert state.views.pane(Pane.ROLES) is first.views.pane(Pane.ROLES)
+    assert state.views.pane(Pane.ROOT) is first.views.pane(Pane.ROOT)
+    # A reload drops fetched key ids (ListAccessKeys is per user): only that user is patched.
+    again = ws.load()
+    assert again.patched == {user.arn}
+    assert user.arn not in again.snapshot.details
+    assert again.views.pane(Pane.ROLES) is first.views.pane(Pane.ROLES)

@@ -7,19 +7,23 @@ injected so results are reproducible and testable.
 
 from __future__ import annotations
 
+import bisect
 import enum
+import heapq
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
+from itertools import compress
+from operator import attrgetter, not_
 from typing import TypeAlias, TypeGuard
 
-import humanize
-
+from iamtui.core.durations import duration
 from iamtui.core.ids import ActionId
 from iamtui.core.model import (
     AccountSnapshot,
+    CredentialReport,
     CredentialReportRow,
     Group,
     ManagedPolicy,
@@ -185,6 +189,9 @@ class Rule:
     #: Needs service last-accessed data for at least one principal.
     needs_last_accessed: bool = False
     coverage: CoverageFn | None = None
+    #: Each finding depends only on its own principal (plus groups and policies), so a change
+    #: to one user or role re-runs the rule for that principal alone (``evaluate_changes``).
+    per_principal: bool = False
 
 
 def rule(
@@ -197,6 +204,7 @@ def rule(
     needs_any: Collection[Part] = (),
     needs_last_accessed: bool = False,
     coverage: CoverageFn | None = None,
+    per_principal: bool = False,
 ) -> Callable[[CheckFn], Rule]:
     """Decorator turning a check function into a :class:`Rule` with its metadata on top."""
 
@@ -211,6 +219,7 @@ def rule(
             needs_any=frozenset(needs_any),
             needs_last_accessed=needs_last_accessed,
             coverage=coverage,
+            per_principal=per_principal,
         )
 
     return wrap
@@ -259,13 +268,18 @@ def subject(principal: User | Role | Group | ManagedPolicy) -> PrincipalRef:
     return PrincipalRef(_KINDS[type(principal)], principal.arn, principal.name)
 
 
-@lru_cache(maxsize=4096)
-def _whole_days(days: int) -> str:
-    # From one day up, naturaldelta only looks at whole days: cache the few thousand phrases.
-    return humanize.naturaldelta(timedelta(days=days))
-
-
 _SECOND = timedelta(seconds=1)
+
+
+LiveRows: TypeAlias = tuple[tuple[CredentialReportRow, User], ...]
+#: The last ``live_rows`` with the report and users it came from: a patch re-evaluating a few
+#: principals of an unchanged report reuses it instead of walking thousands of rows again.
+_last_live_rows: tuple[CredentialReport, tuple[User, ...], LiveRows] | None = None
+
+
+def _remember_live_rows(report: CredentialReport, users: tuple[User, ...], rows: LiveRows) -> None:
+    global _last_live_rows
+    _last_live_rows = (report, users, rows)
 
 
 class AccountIndex:
@@ -287,7 +301,7 @@ class AccountIndex:
         return found
 
     @cached_property
-    def live_rows(self) -> tuple[tuple[CredentialReportRow, User], ...]:
+    def live_rows(self) -> LiveRows:
         """Report rows of users that still exist, paired with the user.
 
         A report can be hours old: a row whose user is gone was deleted since, and a row whose
@@ -297,6 +311,9 @@ class AccountIndex:
         report = self.snapshot.credential_report
         if report is None:
             return ()
+        last = _last_live_rows
+        if last is not None and last[0] is report and last[1] is self.snapshot.users:
+            return last[2]  # the same report and users as the last evaluation (a patch)
         pairs = []
         for row in report.rows:
             user = self.users.get(row.user)
@@ -306,7 +323,21 @@ class AccountIndex:
             same = not isinstance(created, datetime) or abs(created - user.create_date) < _SECOND
             if same:
                 pairs.append((row, user))
-        return tuple(pairs)
+        found = tuple(pairs)
+        if len(found) > 64:  # not the one-principal snapshots of a patch
+            _remember_live_rows(report, self.snapshot.users, found)
+        return found
+
+    @staticmethod
+    def is_live(row: CredentialReportRow, user: User) -> bool:
+        """The report row is about this user, not root or a deleted user of the same name.
+
+        The test ``live_rows`` applies to every row (inlined there: it walks thousands).
+        """
+        created = row.user_creation_time
+        if row.is_root or row.user != user.name:
+            return False
+        return not isinstance(created, datetime) or abs(created - user.create_date) < _SECOND
 
     @cached_property
     def account_arn(self) -> str:
@@ -339,8 +370,7 @@ class Context:
 
     def ago(self, when: datetime) -> str:
         """Humanized age for summaries ("7 months"); clock skew reads as "a moment"."""
-        delta = max(self.now - when, timedelta(0))
-        return _whole_days(delta.days) if delta.days else humanize.naturaldelta(delta)
+        return duration(max(self.now - when, timedelta(0)))
 
     def root(self) -> PrincipalRef:
         """The root user as a finding subject."""
@@ -469,6 +499,58 @@ def _suppress(finding: Finding, suppressions: Sequence[Suppression]) -> Finding:
     return finding
 
 
+#: Tie-break between principals of one name (a user and a role): the order rules walk them.
+_KIND_ORDER: Mapping[PrincipalKind, int] = {k: i for i, k in enumerate(PrincipalKind)}
+
+FindingOrder: TypeAlias = tuple[int, int, str, int, int, str]
+
+
+def finding_order(rules: Sequence[Rule] | None = None) -> Callable[[Finding], FindingOrder]:
+    """The sort key of ``Evaluation.findings`` under these rules (default: all built-in)."""
+    return _order_key({r.id: i for i, r in enumerate(_default_rules(rules))})
+
+
+def _order_key(order: Mapping[str, int]) -> Callable[[Finding], FindingOrder]:
+    """How findings are listed: worst first, then rule order, principal name and key slot."""
+
+    def key(f: Finding) -> FindingOrder:
+        return (
+            -f.severity,
+            order[f.rule],
+            f.principal_name,
+            f.key.slot if f.key else 0,
+            _KIND_ORDER[f.principal_kind],
+            f.principal_arn,
+        )
+
+    return key
+
+
+def _default_rules(rules: Sequence[Rule] | None) -> Sequence[Rule]:
+    if rules is not None:
+        return rules
+    # Imported late: the rule modules import this one.
+    from iamtui.core.rules import ALL_RULES
+
+    return ALL_RULES
+
+
+_RuleResult: TypeAlias = "tuple[list[Finding], Coverage | None] | NotEvaluated"
+
+
+def _run(rule: Rule, ctx: Context, coverage_ctx: Context | None = None) -> _RuleResult:
+    """One rule's findings and coverage, or why it could not run (a broken rule never raises)."""
+    try:
+        produced = list(rule.check(ctx))
+        seen = rule.coverage(coverage_ctx or ctx) if rule.coverage else None
+    except NotEvaluable as exc:
+        return NotEvaluated(rule, str(exc))
+    except Exception as exc:  # one broken rule must not hide the others' findings
+        log.exception("rule %s failed", rule.id)
+        return NotEvaluated(rule, f"rule failed: {type(exc).__name__}: {exc}")
+    return produced, seen
+
+
 def evaluate(
     snapshot: AccountSnapshot,
     *,
@@ -479,16 +561,11 @@ def evaluate(
     """Run rules (default: all built-in) against a snapshot at an injected, aware ``now``."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
-    if rules is None:
-        # Imported late: the rule modules import this one.
-        from iamtui.core.rules import ALL_RULES
-
-        rules = ALL_RULES
+    rules = _default_rules(rules)
     settings = settings if settings is not None else Settings()
     today = now.astimezone(UTC).date()
     current = [s for s in settings.suppressions if not s.expired(today)]
     index = AccountIndex(snapshot)
-    order = {r.id: i for i, r in enumerate(rules)}
     findings: list[Finding] = []
     skipped: list[NotEvaluated] = []
     ran: list[Rule] = []
@@ -498,32 +575,144 @@ def evaluate(
         if reason is not None:
             skipped.append(NotEvaluated(r, reason))
             continue
-        ctx = Context(r, snapshot, now, settings, index)
-        try:
-            produced = list(r.check(ctx))
-            seen = r.coverage(ctx) if r.coverage else None
-        except NotEvaluable as exc:
-            skipped.append(NotEvaluated(r, str(exc)))
+        result = _run(r, Context(r, snapshot, now, settings, index))
+        if isinstance(result, NotEvaluated):
+            skipped.append(result)
             continue
-        except Exception as exc:  # one broken rule must not hide the others' findings
-            log.exception("rule %s failed", r.id)
-            skipped.append(NotEvaluated(r, f"rule failed: {type(exc).__name__}: {exc}"))
-            continue
+        produced, seen = result
         ran.append(r)
         if seen is not None:
             coverage.append(seen)
         findings.extend(_suppress(f, current) for f in produced)
-    findings.sort(
-        key=lambda f: (
-            -f.severity,
-            order[f.rule],
-            f.principal_name,
-            f.key.slot if f.key else 0,
-        )
-    )
+    findings.sort(key=_order_key({r.id: i for i, r in enumerate(rules)}))
     return Evaluation(
         now=now,
         findings=tuple(findings),
+        not_evaluated=tuple(skipped),
+        evaluated=tuple(ran),
+        coverage=tuple(coverage),
+        expired_suppressions=tuple(s for s in settings.suppressions if s.expired(today)),
+    )
+
+
+def scoped_snapshot(snapshot: AccountSnapshot, principals: Collection[str]) -> AccountSnapshot:
+    """The snapshot with only these users and roles (ARNs) and their report rows.
+
+    Groups, policies, details and last-accessed data stay whole: per-principal rules look
+    their principal's groups and policies up, never another user or role.
+    """
+    users = tuple(u for u in snapshot.users if u.arn in principals)
+    roles = tuple(r for r in snapshot.roles if r.arn in principals)
+    report = snapshot.credential_report
+    if report is not None:
+        names = {u.name for u in users}
+        rows = tuple(row for row in report.rows if row.user in names)
+        report = CredentialReport(report.generated_at, rows, report.root)
+    return replace(snapshot, users=users, roles=roles, credential_report=report)
+
+
+_BISECT_LIMIT = 64
+_ARN = attrgetter("principal_arn")
+
+
+def _kept(
+    previous: Evaluation, scope: frozenset[str], keep_all: set[str], keep_others: set[str]
+) -> list[Finding]:
+    """Previous findings that stand: all of ``keep_all`` rules, others' outside ``scope``."""
+    findings = previous.findings
+    inside = list(map(scope.__contains__, map(_ARN, findings)))
+    ran = {r.id for r in previous.evaluated}
+    if ran <= keep_all | keep_others and not any(
+        f.rule in keep_all for f in compress(findings, inside)
+    ):
+        return list(compress(findings, map(not_, inside)))  # the common case, at C speed
+    return [
+        f
+        for f, about in zip(findings, inside, strict=True)
+        if f.rule in keep_all or (f.rule in keep_others and not about)
+    ]
+
+
+def evaluate_changes(
+    previous: Evaluation,
+    snapshot: AccountSnapshot,
+    *,
+    principals: Collection[str],
+    account_changed: bool = False,
+    settings: Settings | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> Evaluation:
+    """Re-evaluate after a change to a few principals, equal to ``evaluate`` at ``previous.now``.
+
+    ``principals`` are the ARNs of the users and roles whose data changed; ``account_changed``
+    says anything else changed too (report root row, summary, policies, password policy...).
+    Per-principal rules re-run for those principals only and keep everyone else's findings;
+    account-wide rules are kept unless account data changed; a rule whose data became
+    (un)available or that could not run before runs in full. The result, ordering and
+    not-evaluated reasons included, is what a full evaluation of ``snapshot`` would give.
+    """
+    now = previous.now
+    rules = _default_rules(rules)
+    settings = settings if settings is not None else Settings()
+    today = now.astimezone(UTC).date()
+    current = [s for s in settings.suppressions if not s.expired(today)]
+    scope = frozenset(principals)
+    ran_before = {r.id for r in previous.evaluated}
+    old_coverage = {c.rule: c for c in previous.coverage}
+    index = AccountIndex(snapshot)
+    scoped: tuple[AccountSnapshot, AccountIndex] | None = None
+    keep_all: set[str] = set()  # rules whose previous findings all stand
+    keep_others: set[str] = set()  # rules whose findings stand except about ``scope``
+    added: list[Finding] = []
+    skipped: list[NotEvaluated] = []
+    ran: list[Rule] = []
+    coverage: list[Coverage] = []
+    for r in rules:
+        reason = _missing_data(r, snapshot)
+        if reason is not None:
+            skipped.append(NotEvaluated(r, reason))
+            continue
+        ctx = Context(r, snapshot, now, settings, index)
+        result: _RuleResult | None = None
+        if r.id in ran_before and not r.per_principal and not account_changed:
+            keep_all.add(r.id)
+            ran.append(r)
+            if r.id in old_coverage:
+                coverage.append(old_coverage[r.id])
+            continue
+        if r.id in ran_before and r.per_principal:
+            if scoped is None:
+                part = scoped_snapshot(snapshot, scope)
+                scoped = part, AccountIndex(part)
+            result = _run(r, Context(r, scoped[0], now, settings, scoped[1]), ctx)
+            if isinstance(result, NotEvaluated) or any(
+                f.principal_arn not in scope for f in result[0]
+            ):
+                result = None  # not per-principal after all here: run it in full
+            else:
+                keep_others.add(r.id)
+        if result is None:
+            result = _run(r, ctx)
+        if isinstance(result, NotEvaluated):
+            keep_others.discard(r.id)
+            skipped.append(result)
+            continue
+        produced, seen = result
+        ran.append(r)
+        if seen is not None:
+            coverage.append(seen)
+        added.extend(_suppress(f, current) for f in produced)
+    kept = _kept(previous, scope, keep_all, keep_others)
+    key = _order_key({r.id: i for i, r in enumerate(rules)})
+    added.sort(key=key)
+    if len(added) > _BISECT_LIMIT:
+        kept = list(heapq.merge(kept, added, key=key))
+    else:  # a handful into thousands: bisect computes a few keys, not one per finding
+        for f in added:
+            kept.insert(bisect.bisect_right(kept, key(f), key=key), f)
+    return Evaluation(
+        now=now,
+        findings=tuple(kept),
         not_evaluated=tuple(skipped),
         evaluated=tuple(ran),
         coverage=tuple(coverage),

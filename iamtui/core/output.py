@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import humanize
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from iamtui.core.durations import duration
 from iamtui.core.findings import (
     Evaluation,
     EvidenceValue,
@@ -155,9 +155,7 @@ def summary_line(evaluation: Evaluation, snapshot: AccountSnapshot) -> str:
         parts.append(f"{len(evaluation.not_evaluated)} rules not evaluated")
     age = data_age(snapshot, evaluation.now)
     parts.append(
-        f"credential report {humanize.naturaldelta(age)} old"
-        if age is not None
-        else "no credential report"
+        f"credential report {duration(abs(age))} old" if age is not None else "no credential report"
     )
     return " · ".join(parts)
 

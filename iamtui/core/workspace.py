@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from iamtui.core import loader
-from iamtui.core.findings import Evaluation, evaluate
+from iamtui.core.changes import difference
+from iamtui.core.findings import Evaluation, evaluate, evaluate_changes
 from iamtui.core.journal import Entry, Journal, JournalError, JournalWriter, Verification
 from iamtui.core.loader import STEPS, CancelToken, Clock, Progress, StepUpdate, utcnow
 from iamtui.core.model import (
@@ -86,6 +87,13 @@ class State:
     evaluation: Evaluation
     views: Views
     generation: int
+    #: ARNs of the users and roles whose rows this state patched into the previous one; None
+    #: when it was built afresh. Panes it did not touch are the previous state's objects.
+    patched: frozenset[str] | None = None
+
+
+#: How long a patched state may keep the evaluation's ``now``: past it, rules run in full.
+PATCH_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,10 +636,15 @@ class Workspace:
         return snap
 
     def _publish(self, snap: AccountSnapshot) -> State:
-        """Evaluate and build pane rows for a new snapshot, then make it current."""
+        """Evaluate and build pane rows for a new snapshot, then make it current.
+
+        When the snapshot differs from the current one in a few principals (a detail fetch,
+        a reload after an action), only their rules run and only their rows are rebuilt: the
+        result is what a full evaluation at the current state's ``now`` gives. Past
+        ``PATCH_WINDOW`` since that ``now``, or after a wider change, everything is rebuilt.
+        """
         now = self.clock()
         snap, live = self._apply_live_credentials(snap)
-        evaluation = evaluate(snap, now=now, settings=self.settings)
         journaling = self._journaling
         journal = JournalData(
             str(journaling.journal.path),
@@ -639,12 +652,54 @@ class Workspace:
             journaling.read_error,
             journaling.problem if not (self._static_block or self.dry_run) else None,
         )
-        views = Views(snap, evaluation, now, self.settings, journal=journal, live=live).build_all()
-        with self._lock:
-            self._generation += 1
-            state = State(snap, evaluation, views, self._generation)
-            self._state = state
-        return state
+        while True:
+            previous = self._state
+            evaluation, views, patched = self._build(previous, snap, now, journal, live)
+            with self._lock:
+                if self._state is not previous:
+                    continue  # another worker published meanwhile: patch onto that state
+                self._generation += 1
+                state = State(snap, evaluation, views, self._generation, patched)
+                self._state = state
+                return state
+
+    def _build(
+        self,
+        previous: State | None,
+        snap: AccountSnapshot,
+        now: datetime,
+        journal: JournalData,
+        live: Mapping[str, datetime],
+    ) -> tuple[Evaluation, Views, frozenset[str] | None]:
+        """A patch of ``previous`` when only a few principals changed, else a fresh build."""
+        change = None
+        if previous is not None and now - previous.evaluation.now <= PATCH_WINDOW:
+            change = difference(previous.snapshot, snap)
+        if previous is None or change is None:
+            evaluation = evaluate(snap, now=now, settings=self.settings)
+            views = Views(snap, evaluation, now, self.settings, journal=journal, live=live)
+            return evaluation, views.build_all(), None
+        changed = change.principals | {
+            user.arn
+            for user in snap.users
+            if previous.views.live.get(user.name) != live.get(user.name)
+        }
+        evaluation = evaluate_changes(
+            previous.evaluation,
+            snap,
+            principals=changed,
+            account_changed=change.account,
+            settings=self.settings,
+        )
+        views = previous.views.patched(
+            snap,
+            evaluation,
+            principals=changed,
+            account_changed=change.account,
+            journal=journal if journal != previous.views.journal else None,
+            live=live,
+        )
+        return evaluation, views, changed
 
     def _apply_live_credentials(
         self, snap: AccountSnapshot

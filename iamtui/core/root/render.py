@@ -10,8 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import humanize
-
+from iamtui.core.durations import duration
 from iamtui.core.findings import Evidence, EvidenceValue, iso
 
 if TYPE_CHECKING:  # the report types call back into this module: no runtime import
@@ -21,7 +20,7 @@ if TYPE_CHECKING:  # the report types call back into this module: no runtime imp
 def ago(now: datetime, when: datetime) -> str:
     """How long before ``now`` (never negative), in words: "3 hours"."""
     delta = max(now - when, timedelta(0))
-    return humanize.naturaldelta(delta)
+    return duration(delta)
 
 
 def _age(now: datetime, when: datetime) -> str:

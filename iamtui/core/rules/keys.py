@@ -46,6 +46,7 @@ def _finding(ctx: Context, slot: Slot, summary: str, *actions: ActionId, **extra
     severity=Severity.MEDIUM,
     needs=NEEDS,
     coverage=report_coverage,
+    per_principal=True,
 )
 def unused(ctx: Context) -> Iterator[Finding]:
     """A key used once, then not for months, is a forgotten secret (never used: next rule)."""
@@ -70,6 +71,7 @@ def unused(ctx: Context) -> Iterator[Finding]:
     severity=Severity.MEDIUM,
     needs=NEEDS,
     coverage=report_coverage,
+    per_principal=True,
 )
 def never_used(ctx: Context) -> Iterator[Finding]:
     """A key nobody ever used is not needed; a freshly created or rotated one gets a grace."""
@@ -93,6 +95,7 @@ def never_used(ctx: Context) -> Iterator[Finding]:
     severity=Severity.MEDIUM,
     needs=NEEDS,
     coverage=report_coverage,
+    per_principal=True,
 )
 def rotation_due(ctx: Context) -> Iterator[Finding]:
     """The older an active key, the longer a leak of it has been usable."""
@@ -111,6 +114,7 @@ def rotation_due(ctx: Context) -> Iterator[Finding]:
     severity=Severity.LOW,
     needs=NEEDS,
     coverage=report_coverage,
+    per_principal=True,
 )
 def two_active(ctx: Context) -> Iterator[Finding]:
     """Two active keys outside a rotation window double the secrets to protect (CIS 1.13)."""
@@ -146,6 +150,7 @@ def two_active(ctx: Context) -> Iterator[Finding]:
     severity=Severity.LOW,
     needs=NEEDS,
     coverage=report_coverage,
+    per_principal=True,
 )
 def inactive(ctx: Context) -> Iterator[Finding]:
     """A deactivated key can be reactivated by anyone allowed to; delete it once unneeded."""

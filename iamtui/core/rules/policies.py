@@ -78,6 +78,7 @@ def _owned_principals(ctx: Context) -> list[User | Role]:
     practice=LEAST_PRIVILEGE,
     severity=Severity.HIGH,
     needs=[Part.AUTHORIZATION_DETAILS],
+    per_principal=True,
 )
 def admin_access(ctx: Context) -> Iterator[Finding]:
     """Full ``*`` on ``*`` turns a leak of this principal into a leak of the account (CIS 1.16)."""
@@ -143,6 +144,7 @@ class _Escalations:
     practice=LEAST_PRIVILEGE,
     severity=Severity.HIGH,
     needs=[Part.AUTHORIZATION_DETAILS],
+    per_principal=True,
 )
 def effective_admin_access(ctx: Context) -> Iterator[Finding]:
     """Whoever can rewrite their own permissions is an administrator, whatever the policy says."""
@@ -217,6 +219,7 @@ def _coverage(ctx: Context) -> Coverage:
     needs=[Part.AUTHORIZATION_DETAILS],
     needs_last_accessed=True,
     coverage=_coverage,
+    per_principal=True,
 )
 def unused_services(ctx: Context) -> Iterator[Finding]:
     """Permissions a principal never exercises are pure risk; last-accessed data shows which."""

@@ -24,6 +24,7 @@ NEEDS = (Part.AUTHORIZATION_DETAILS,)
     practice=REMOVE_UNUSED,
     severity=Severity.MEDIUM,
     needs=NEEDS,
+    per_principal=True,
 )
 def unused(ctx: Context) -> Iterator[Finding]:
     """An unused role is standing access nobody watches; AWS-managed roles are not ours to prune."""
@@ -74,6 +75,7 @@ def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]
     practice=VERIFY_EXTERNAL_ACCESS,
     severity=Severity.MEDIUM,
     needs=NEEDS,
+    per_principal=True,
 )
 def cross_account_trust(ctx: Context) -> Iterator[Finding]:
     """Another account trusted without ExternalId or similar invites the confused deputy."""
@@ -114,6 +116,7 @@ def _who(grant: TrustGrant) -> str:
     practice=VERIFY_EXTERNAL_ACCESS,
     severity=Severity.CRITICAL,
     needs=NEEDS,
+    per_principal=True,
 )
 def public_trust(ctx: Context) -> Iterator[Finding]:
     """Principal ``*`` (or a multi-tenant identity provider) unpinned lets the world in."""
@@ -148,6 +151,7 @@ COMPUTE_SERVICES = frozenset(
     practice=VERIFY_EXTERNAL_ACCESS,
     severity=Severity.LOW,
     needs=NEEDS,
+    per_principal=True,
 )
 def confused_deputy(ctx: Context) -> Iterator[Finding]:
     """A service trusted without aws:SourceAccount/SourceArn can be steered by other customers."""
@@ -180,6 +184,7 @@ def confused_deputy(ctx: Context) -> Iterator[Finding]:
     practice=REMOVE_UNUSED,
     severity=Severity.LOW,
     needs=NEEDS,
+    per_principal=True,
 )
 def stale_trust(ctx: Context) -> Iterator[Finding]:
     """A unique id in a trust policy is a deleted principal: dead trust that blocks re-creation."""

@@ -44,6 +44,7 @@ NEVER = (Missing.NO_INFORMATION, Missing.NOT_APPLICABLE)
     severity=Severity.HIGH,
     needs=NEEDS,
     coverage=report_coverage,
+    per_principal=True,
 )
 def console_without_mfa(ctx: Context) -> Iterator[Finding]:
     """A console password without MFA is one phish away from a takeover (CIS 1.10)."""
@@ -66,6 +67,7 @@ def console_without_mfa(ctx: Context) -> Iterator[Finding]:
     severity=Severity.MEDIUM,
     needs=NEEDS,
     coverage=report_coverage,
+    per_principal=True,
 )
 def password_unused(ctx: Context) -> Iterator[Finding]:
     """An unused console password is a login nobody would notice being abused (CIS 1.12)."""
@@ -128,6 +130,7 @@ def _inactive_fixes(ctx: Context, row: CredentialReportRow, user: User) -> list[
     severity=Severity.MEDIUM,
     needs=NEEDS,
     coverage=report_coverage,
+    per_principal=True,
 )
 def inactive(ctx: Context) -> Iterator[Finding]:
     """A user whose password and keys all sit unused is an identity nobody needs."""
@@ -162,6 +165,7 @@ def inactive(ctx: Context) -> Iterator[Finding]:
     severity=Severity.INFO,
     needs=NEEDS,
     coverage=report_coverage,
+    per_principal=True,
 )
 def long_term_credentials(ctx: Context) -> Iterator[Finding]:
     """Active access keys never expire; roles and federation issue credentials that do."""
@@ -186,6 +190,7 @@ def long_term_credentials(ctx: Context) -> Iterator[Finding]:
     practice=USE_GROUPS,
     severity=Severity.LOW,
     needs=[Part.AUTHORIZATION_DETAILS],
+    per_principal=True,
 )
 def direct_policies(ctx: Context) -> Iterator[Finding]:
     """Per-user grants escape group reviews and drift apart (CIS 1.15)."""

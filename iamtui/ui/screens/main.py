@@ -122,7 +122,10 @@ class PaneWidget(Vertical):
         """New data: rebuild from the core rows, keeping filter, sort, marks and cursor."""
         before = len(self.view.rows)
         self.state = state
-        self.view = state.views.pane(self.pane)
+        view = state.views.pane(self.pane)
+        if view is self.view:
+            return  # a patch that did not touch this pane hands over the very same rows
+        self.view = view
         live = {r.key for r in self.view.rows}
         self.marked &= live
         self._resort()

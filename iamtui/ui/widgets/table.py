@@ -212,7 +212,14 @@ class RowTable(ScrollView, can_focus=True):
         self.rows = rows
         self._index = {}
         self._relayout()
-        target = self.index_of(current) if current is not None else None
+        if (
+            current is not None
+            and 0 <= self.cursor < len(rows)
+            and rows[self.cursor].key == current
+        ):
+            target: int | None = self.cursor  # a patch left the cursor's row where it was
+        else:
+            target = self.index_of(current) if current is not None else None
         if target is None:
             target = self._first_selectable(0, 1)
         self.set_cursor(target if target is not None else 0, scroll="center")

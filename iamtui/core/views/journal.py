@@ -1,0 +1,201 @@
+"""The Journal pane and journal entry details: what every action did, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from iamtui.core.journal import Entry
+from iamtui.core.views.details import Detail, Field, Section
+from iamtui.core.views.format import exact
+from iamtui.core.views.table import Cell, Column, Pane, PaneView, Row, RowKind, cells
+
+if TYPE_CHECKING:
+    from iamtui.core.views.panes import Views
+
+
+@dataclass(frozen=True, slots=True)
+class JournalData:
+    """What the Journal pane shows: the journal's path, its entries, and any problem with it."""
+
+    path: str
+    entries: tuple[Entry, ...]
+    #: Why the journal could not be read (the pane says so instead of showing entries).
+    read_error: str | None = None
+    #: Why this session cannot write to it (busy, damaged): actions are read-only.
+    problem: str | None = None
+
+
+#: The entry id starts with its UTC time (``20260601-120000-k3f9``): no separate time column.
+JOURNAL_COLUMNS = (
+    Column(
+        "id", "Entry (UTC time-id)", max_width=20, min_width=20,
+        get=lambda e: Cell(e.id, e.id),
+    ),
+    Column("action", "Action", max_width=20, min_width=14, get=lambda e: Cell(e.action, e.action)),
+    Column(
+        "status", "Status", max_width=44, min_width=24,
+        get=lambda e: Cell(e.status_line(), e.status_line(), entry_tone(e)),
+    ),
+    Column(
+        "summary", "Summary", max_width=120, min_width=30, flex=True,
+        get=lambda e: Cell(e.summary, e.summary.lower()),
+    ),
+)  # fmt: skip
+
+
+def build(v: Views) -> PaneView:
+    """Journal entries, newest first, with their derived status (interrupted, undone)."""
+    data = v.journal
+    rows = [_entry_row(e) for e in reversed(data.entries)]
+    where = data.path or "the journal"
+    empty = f"No entries in {where} yet: every action you run is recorded here"
+    return PaneView(
+        Pane.JOURNAL, JOURNAL_COLUMNS, tuple(rows), unavailable=data.read_error, empty=empty
+    )
+
+
+# --- the journal ---------------------------------------------------------------------------------
+
+
+def entry_tone(entry: Entry) -> str:
+    """A status tone: completed ok, failed/stopped bad, interrupted warn, undone muted."""
+    status = entry.status
+    if entry.undone_by and entry.undone:
+        return "muted"
+    if status == "completed":
+        return "ok"
+    if status in ("failed", "stopped"):
+        return "bad"
+    if status == "interrupted":
+        return "warn"
+    return "low"
+
+
+def entry_time(entry: Entry) -> str:
+    """``2026-06-01 12:00:03`` from the entry's ISO time (UTC)."""
+    try:
+        return exact(datetime.fromisoformat(entry.time)).removesuffix(" UTC")
+    except ValueError:
+        return entry.time[:19].replace("T", " ")
+
+
+def _entry_row(entry: Entry) -> Row:
+    texts, sort, tones = cells(JOURNAL_COLUMNS, entry)
+    status = texts[2]
+    return Row(
+        key=f"entry:{entry.id}",
+        kind=RowKind.ENTRY,
+        cells=texts,
+        sort=sort,
+        search=" ".join(
+            (entry.id, entry.action, status, entry.summary, entry.caller, entry.account)
+        ).lower(),
+        tones=tones,
+        dim=tones[2] == "muted",
+        data=entry,
+    )
+
+
+_STEP_MARK = {"ok": "✓", "error": "✗", "in-doubt": "?", "pending": "·"}
+
+
+def entry_steps(entry: Entry) -> tuple[Field, ...]:
+    """Each planned step: what the journal recorded (intent, result) and its way back."""
+    fields_: list[Field] = []
+    for index, step in enumerate(entry.plan.steps):
+        log = entry.log(index)
+        state = log.state
+        if state == "pending":
+            recorded = "not started"
+        elif state == "in-doubt" and log.result is None:
+            recorded = "intent written, no result: cut off mid-call (in doubt)"
+        else:
+            result = log.result or {}
+            attempts = result.get("attempts")
+            recorded = "intent, result " + ("ok" if result.get("ok") else "failed")
+            if attempts and int(attempts) > 1:
+                recorded += f" after {attempts} attempts"
+            if not result.get("ok") and result.get("code"):
+                recorded += f": {result.get('code')}: {result.get('message') or ''}".rstrip(": ")
+            outputs = log.outputs
+            if outputs:
+                recorded += " · " + ", ".join(f"{k}={v}" for k, v in outputs.items())
+        if index in entry.undone_steps:
+            recorded += " · undone"
+        if step.undoes_step is not None:
+            way_back = f"reverts step {step.undoes_step + 1} of {entry.undoes or 'the entry'}"
+        elif step.reversible:
+            way_back = "undoable"
+        else:
+            way_back = f"irreversible: {step.irreversible_reason}"
+        tone = {"ok": "", "error": "bad", "in-doubt": "warn", "pending": "muted"}[state]
+        fields_.append(
+            Field(
+                f"{_STEP_MARK[state]} {index + 1}",
+                f"{step.description}\n{step.call.text()}\n{recorded} · {way_back}",
+                tone,
+            )
+        )
+    return tuple(fields_) or (Field("", "no steps", "muted"),)
+
+
+def _short_value(value: object, limit: int = 70) -> str:
+    if isinstance(value, Mapping):
+        if "key_id" in value:
+            return f"{value['key_id']} {value.get('status', '')}".strip()
+        text = ", ".join(str(k) for k in value)
+    elif isinstance(value, list | tuple):
+        names = [
+            str(v.get("key_id") or v.get("name") or v.get("id") or v.get("arn") or "")
+            if isinstance(v, Mapping)
+            else str(v)
+            for v in value
+        ]
+        text = ", ".join(n for n in names if n) or f"{len(value)} item(s)"
+        text = text or "none"
+    else:
+        text = "—" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def entry_before(entry: Entry) -> tuple[Field, ...]:
+    """The saved before-state, summarised per target (what undo restores from)."""
+    names = {t.arn: f"{t.kind} {t.name}" for t in entry.plan.targets}
+    fields_: list[Field] = []
+    for arn, saved in entry.plan.before.items():
+        who = names.get(arn, arn)
+        if isinstance(saved, Mapping):
+            parts = [f"{k}: {_short_value(v)}" for k, v in saved.items()]
+            fields_.append(Field(who, "; ".join(parts) or "nothing saved"))
+        else:
+            fields_.append(Field(who, _short_value(saved)))
+    return tuple(fields_) or (Field("", "nothing saved", "muted"),)
+
+
+def describe_entry(entry: Entry) -> Detail:
+    """A journal entry: who, when, status, each step's record, the before-state, the notes."""
+    about = [
+        Field("Entry", entry.id),
+        Field("Time", entry_time(entry) + " UTC"),
+        Field("Account", entry.account),
+        Field("Caller", entry.caller),
+        Field("Action", entry.action),
+        Field("Status", entry.status_line(), entry_tone(entry)),
+    ]
+    if entry.undoes:
+        about.append(Field("Undoes", entry.undoes))
+    end = entry.end or {}
+    if end.get("reason"):
+        about.append(Field("Why", str(end["reason"]), "bad"))
+    sections = [
+        Section("Entry", tuple(about)),
+        Section("Steps", entry_steps(entry)),
+        Section("Before", entry_before(entry)),
+    ]
+    notes = [*entry.plan.notes, *(f"warning: {w}" for w in entry.plan.warnings)]
+    if notes:
+        sections.append(Section("Notes", tuple(Field("", n, "muted") for n in notes)))
+    return Detail(entry.summary, entry_tone(entry), tuple(sections))
