@@ -32,8 +32,8 @@ from typing import Any
 from iamtui.core import loader
 from iamtui.core.actions import Request
 from iamtui.core.actions.reads import login_profile
-from iamtui.core.findings import evaluate
 from iamtui.core.model import User
+from iamtui.core.rules import evaluate
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.core.views import Views
 from iamtui.core.workspace import PlannedAction, Workspace

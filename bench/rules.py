@@ -11,7 +11,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from iamtui.core.findings import evaluate
 from iamtui.core.model import (
     AccessKey,
     AccountSnapshot,
@@ -34,6 +33,7 @@ from iamtui.core.model import (
     ServiceAccess,
     User,
 )
+from iamtui.core.rules import evaluate
 
 ACCOUNT = "123456789012"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

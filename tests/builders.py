@@ -9,7 +9,8 @@ from typing import Any
 
 from conftest import NOW
 
-from iamtui.core.findings import Evaluation, Finding, evaluate
+from iamtui.core import findings
+from iamtui.core.findings import Evaluation, Finding
 from iamtui.core.model import (
     AccessKey,
     AccountSnapshot,
@@ -328,7 +329,7 @@ def evaluate_rule(
     snap: AccountSnapshot, rule_id: str, settings: Settings | None = None
 ) -> Evaluation:
     """Evaluate a single rule at NOW."""
-    return evaluate(snap, now=NOW, settings=settings, rules=[RULES_BY_ID[rule_id]])
+    return findings.evaluate(snap, now=NOW, settings=settings, rules=[RULES_BY_ID[rule_id]])
 
 
 def run(snap: AccountSnapshot, rule_id: str, settings: Settings | None = None) -> list[Finding]:

@@ -14,9 +14,10 @@ from iamtui.core.actions import ActionId, ActionRefused, Executor, Planner, Requ
 from iamtui.core.actions.findings import request_for_fix
 from iamtui.core.actions.registry import SPECS
 from iamtui.core.actions.request import principal_of
-from iamtui.core.findings import Finding, evaluate
+from iamtui.core.findings import Finding
 from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
+from iamtui.core.rules import evaluate
 from iamtui.core.subjects import AttachmentSubject, InlinePolicySubject, KeySubject
 from iamtui.emulator.demo import ALIAS, DemoAccount, seed_demo_account
 from iamtui.emulator.run import _operator_key

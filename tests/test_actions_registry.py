@@ -94,6 +94,6 @@ def test_a_key_saves_the_same_json_plans_and_journals_always_held(used: datetime
 
 
 def test_every_registered_binding_id_is_bound_on_a_screen() -> None:
-    from iamtui.ui.keymap import binding_ids
+    from iamtui.ui.app import binding_ids
 
     assert set(choices.BINDING_FOR.values()) <= set(choices.ACTION_KEYS) & binding_ids()

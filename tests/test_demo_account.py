@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from iamtui.core.findings import Evaluation, evaluate
+from iamtui.core.findings import Evaluation
 from iamtui.core.loader import load_account, load_last_accessed_batch
-from iamtui.core.rules import RULE_IDS
+from iamtui.core.rules import RULE_IDS, evaluate
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.demo import ALIAS, DemoAccount, seed_demo_account
 from iamtui.emulator.seed import seed_scale

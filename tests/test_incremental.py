@@ -10,8 +10,9 @@ from builders import keys_detail, services
 from conftest import NOW
 from ui_support import demo_workspace
 
-from iamtui.core.findings import Evaluation, evaluate, evaluate_changes
+from iamtui.core.findings import Evaluation
 from iamtui.core.model import AccountSnapshot, CredentialReport, Role, User
+from iamtui.core.rules import evaluate, evaluate_changes
 from iamtui.core.settings import Settings, Suppression
 from iamtui.core.views import Pane, PaneView, Views
 from iamtui.emulator.server import Emulator

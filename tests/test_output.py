@@ -22,7 +22,7 @@ from hostile import (
 )
 from rich.console import Console
 
-from iamtui.core.findings import Evaluation, Severity, evaluate
+from iamtui.core.findings import Evaluation, Severity
 from iamtui.core.model import AccountSnapshot, AccountSummary, Part, Unavailable
 from iamtui.core.output import (
     CSV_COLUMNS,
@@ -34,7 +34,7 @@ from iamtui.core.output import (
     to_csv,
     to_json,
 )
-from iamtui.core.rules import ALL_RULES
+from iamtui.core.rules import ALL_RULES, evaluate
 from iamtui.core.settings import Settings, Suppression
 
 ALICE = user("alice")

@@ -25,7 +25,6 @@ from test_actions_support import S3_READ, TRUST_EC2, connection
 
 from iamtui.cli import main
 from iamtui.core import permissions
-from iamtui.core.findings import evaluate
 from iamtui.core.journal import Journal
 from iamtui.core.loader import (
     LAST_ACCESSED_ACTIONS,
@@ -44,6 +43,7 @@ from iamtui.core.root import (
     evaluate_root,
     load_root_state,
 )
+from iamtui.core.rules import evaluate
 from iamtui.core.session import Connection
 from iamtui.emulator.seed import KeySpec, Seeder
 from iamtui.emulator.server import Emulator

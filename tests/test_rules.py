@@ -34,17 +34,17 @@ from builders import (
 )
 from conftest import NOW
 
+from iamtui.core import findings as engine
 from iamtui.core.findings import (
-    ActionId,
     Finding,
     KeyRef,
     PrincipalKind,
     Severity,
-    evaluate,
     rule,
 )
+from iamtui.core.ids import ActionId
 from iamtui.core.model import AccountSummary, Missing, Part, PasswordPolicy, Role, Unavailable
-from iamtui.core.rules import ALL_RULES, RULE_IDS
+from iamtui.core.rules import ALL_RULES, RULE_IDS, evaluate
 from iamtui.core.settings import Settings, Suppression, Thresholds
 from iamtui.core.subjects import (
     AccountSubject,
@@ -179,7 +179,7 @@ def test_a_failing_rule_is_not_evaluated_and_others_still_run() -> None:
     def broken(ctx: Any) -> Any:
         raise KeyError("surprise")
 
-    result = evaluate(snapshot(), now=NOW, rules=[broken, *ALL_RULES[:1]])
+    result = engine.evaluate(snapshot(), now=NOW, rules=[broken, *ALL_RULES[:1]])
     assert [s.rule.id for s in result.not_evaluated] == ["test.broken"]
     assert "rule failed: KeyError" in result.not_evaluated[0].reason
     assert [r.id for r in result.evaluated] == [ALL_RULES[0].id]

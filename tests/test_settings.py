@@ -241,8 +241,8 @@ def test_hostile_values_are_one_line_errors(tmp_path: Path, text: str, message: 
 def test_a_century_is_accepted_and_evaluates(tmp_path: Path) -> None:
     from conftest import NOW
 
-    from iamtui.core.findings import evaluate
     from iamtui.core.model import AccountSnapshot
+    from iamtui.core.rules import evaluate
 
     text = "[thresholds]\n" + "".join(
         f"{name} = 36500\n" for name in ("key_unused_days", "grace_days", "root_recent_days")

@@ -381,7 +381,7 @@ async def test_the_palette_opened_during_the_load_does_not_strand_the_loading_sc
 
 
 def test_the_contact_form_and_review_delete_bindings_are_remappable() -> None:
-    from iamtui.ui.keymap import binding_ids
+    from iamtui.ui.app import binding_ids
 
     assert {"contact-cancel", "review-user-delete", "review-role-delete"} <= binding_ids()
 

@@ -23,8 +23,9 @@ from builders import (
 )
 from conftest import NOW
 
-from iamtui.core.findings import Finding, Severity, evaluate
+from iamtui.core.findings import Finding, Severity
 from iamtui.core.model import AccountSnapshot, AccountSummary, Part, Tag, Unavailable
+from iamtui.core.rules import evaluate
 from iamtui.core.settings import Settings, Suppression
 from iamtui.core.views import (
     Check,

@@ -126,7 +126,7 @@ def test_connection_problems_propagate_as_one_line(emulator: Emulator) -> None:
 
 
 def test_a_detail_fetch_patches_the_state_like_a_full_rebuild(emulator: Emulator) -> None:
-    from iamtui.core.findings import evaluate
+    from iamtui.core.rules import evaluate
     from iamtui.core.views import Views
 
     demo, ws = demo_workspace(emulator)

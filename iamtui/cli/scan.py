@@ -87,8 +87,8 @@ def scan(
     from iamtui.cli.loading import open_account
     from iamtui.core import output as render
     from iamtui.core.files import write_private
-    from iamtui.core.findings import Severity, evaluate
-    from iamtui.core.rules import load_settings
+    from iamtui.core.findings import Severity
+    from iamtui.core.rules import evaluate, load_settings
     from iamtui.core.text import printable
 
     if use_demo and snapshot_file is not None:

@@ -68,7 +68,7 @@ def run_tui(
     if read_only and dry_run:
         raise UserError("--read-only and --dry-run are alternatives: pass one")
     settings = load_settings(config_file)
-    from iamtui.ui.keymap import binding_ids, unknown_ids
+    from iamtui.ui.app import binding_ids, unknown_ids
 
     bad = unknown_ids(settings.keymap)
     if bad:

@@ -505,9 +505,9 @@ _KIND_ORDER: Mapping[PrincipalKind, int] = {k: i for i, k in enumerate(Principal
 FindingOrder: TypeAlias = tuple[int, int, str, int, int, str]
 
 
-def finding_order(rules: Sequence[Rule] | None = None) -> Callable[[Finding], FindingOrder]:
-    """The sort key of ``Evaluation.findings`` under these rules (default: all built-in)."""
-    return _order_key({r.id: i for i, r in enumerate(_default_rules(rules))})
+def finding_order(rules: Sequence[Rule]) -> Callable[[Finding], FindingOrder]:
+    """The sort key of ``Evaluation.findings`` when these rules were evaluated."""
+    return _order_key({r.id: i for i, r in enumerate(rules)})
 
 
 def _order_key(order: Mapping[str, int]) -> Callable[[Finding], FindingOrder]:
@@ -524,15 +524,6 @@ def _order_key(order: Mapping[str, int]) -> Callable[[Finding], FindingOrder]:
         )
 
     return key
-
-
-def _default_rules(rules: Sequence[Rule] | None) -> Sequence[Rule]:
-    if rules is not None:
-        return rules
-    # Imported late: the rule modules import this one.
-    from iamtui.core.rules import ALL_RULES
-
-    return ALL_RULES
 
 
 _RuleResult: TypeAlias = "tuple[list[Finding], Coverage | None] | NotEvaluated"
@@ -555,13 +546,13 @@ def evaluate(
     snapshot: AccountSnapshot,
     *,
     now: datetime,
+    rules: Sequence[Rule],
     settings: Settings | None = None,
-    rules: Sequence[Rule] | None = None,
 ) -> Evaluation:
-    """Run rules (default: all built-in) against a snapshot at an injected, aware ``now``."""
+    """Run ``rules`` against a snapshot at an injected, aware ``now`` (the built-in rules:
+    ``iamtui.core.rules.evaluate``)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
-    rules = _default_rules(rules)
     settings = settings if settings is not None else Settings()
     today = now.astimezone(UTC).date()
     current = [s for s in settings.suppressions if not s.expired(today)]
@@ -638,9 +629,9 @@ def evaluate_changes(
     snapshot: AccountSnapshot,
     *,
     principals: Collection[str],
+    rules: Sequence[Rule],
     account_changed: bool = False,
     settings: Settings | None = None,
-    rules: Sequence[Rule] | None = None,
 ) -> Evaluation:
     """Re-evaluate after a change to a few principals, equal to ``evaluate`` at ``previous.now``.
 
@@ -652,7 +643,6 @@ def evaluate_changes(
     not-evaluated reasons included, is what a full evaluation of ``snapshot`` would give.
     """
     now = previous.now
-    rules = _default_rules(rules)
     settings = settings if settings is not None else Settings()
     today = now.astimezone(UTC).date()
     current = [s for s in settings.suppressions if not s.expired(today)]

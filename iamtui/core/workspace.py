@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from iamtui.core import loader
 from iamtui.core.changes import difference
-from iamtui.core.findings import Evaluation, evaluate, evaluate_changes
+from iamtui.core.findings import Evaluation
 from iamtui.core.journal import Entry, Journal, JournalError, JournalWriter, Verification
 from iamtui.core.loader import STEPS, CancelToken, Clock, Progress, StepUpdate, utcnow
 from iamtui.core.model import (
@@ -38,6 +38,7 @@ from iamtui.core.model import (
     ReportKey,
     User,
 )
+from iamtui.core.rules import evaluate, evaluate_changes
 from iamtui.core.session import Connection, ConnectionSettings, connect
 from iamtui.core.settings import Settings
 from iamtui.core.views import JournalData, Views

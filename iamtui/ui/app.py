@@ -7,13 +7,14 @@ The app applies each new :class:`State` to the screens on the UI thread.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -23,6 +24,7 @@ from iamtui.core.session import ConnectionProblem
 from iamtui.core.views import Pane
 from iamtui.core.workspace import Offline, State, Workspace
 from iamtui.ui.commands import IamtuiCommands
+from iamtui.ui.keymap import key_for
 from iamtui.ui.messages import FetchFailed, LoadFailed, LoadProgress, StateChanged
 from iamtui.ui.widgets.header import AccountHeader
 
@@ -354,12 +356,16 @@ class IamtuiApp(App[str | None]):
             self.pop_screen()
         self.main_screen.show_pane(pane)
 
+    def key_for(self, binding_id: str) -> str:
+        """How the first key of a binding id is shown here (keymap applied), for hints."""
+        return key_for(self, binding_id, all_bindings())
+
     def action_help(self) -> None:
         """Every binding, generated from the bindings themselves."""
         from iamtui.ui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(binding_scopes()))
 
     def action_toggle_dark(self) -> None:
         """Between the default dark theme and a light one."""
@@ -544,3 +550,55 @@ def _one_line(exc: BaseException) -> str:
     """An exception as one line for the operator."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def binding_scopes() -> list[tuple[str, list[Binding]]]:
+    """(scope title, bindings) for every class that defines bindings, in help-screen order.
+
+    The app is the top of the UI: it alone imports every screen, so the catalogue lives here and
+    screens get it from the app (no screen imports another's bindings).
+    """
+    from iamtui.ui.screens.action import AskPath, ChoiceMenu, PlanScreen, SecretScreen
+    from iamtui.ui.screens.error import ErrorScreen
+    from iamtui.ui.screens.help import HelpScreen
+    from iamtui.ui.screens.loading import LoadingScreen
+    from iamtui.ui.screens.main import MainScreen
+    from iamtui.ui.screens.policy import PolicyScreen
+    from iamtui.ui.screens.review import ReviewScreen
+    from iamtui.ui.screens.root import ContactForm, RootScreen
+    from iamtui.ui.widgets.table import RowTable
+
+    scopes: list[tuple[str, type[DOMNode]]] = [
+        ("Everywhere", IamtuiApp),
+        ("Main screen", MainScreen),
+        ("Tables", RowTable),
+        ("Review screen", ReviewScreen),
+        ("Root hardening", RootScreen),
+        ("Contact form", ContactForm),
+        ("Plan preview", PlanScreen),
+        ("Secret (shown once)", SecretScreen),
+        ("Action menu", ChoiceMenu),
+        ("File name", AskPath),
+        ("Dialogs", PolicyScreen),
+        ("Loading", LoadingScreen),
+        ("Load error", ErrorScreen),
+        ("Help", HelpScreen),
+    ]
+    return [(title, [b for b in cls.BINDINGS if isinstance(b, Binding)]) for title, cls in scopes]
+
+
+def all_bindings() -> Iterator[Binding]:
+    """Every binding of every scope."""
+    for _title, bindings in binding_scopes():
+        yield from bindings
+
+
+def binding_ids() -> frozenset[str]:
+    """The ids a config file's ``[keymap]`` may name."""
+    return frozenset(b.id for b in all_bindings() if b.id)
+
+
+def unknown_ids(keymap: Mapping[str, str]) -> list[str]:
+    """Keymap entries naming no binding (a typo would silently do nothing)."""
+    known = binding_ids()
+    return sorted(k for k in keymap if k not in known)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from pathlib import Path
 
+from iamtui.core import findings
 from iamtui.core import settings as settings_io
-from iamtui.core.findings import Rule
+from iamtui.core.findings import Evaluation, Rule
+from iamtui.core.model import AccountSnapshot
 from iamtui.core.rules import keys, policies, roles, root, users
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -19,6 +23,33 @@ RULES_BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 RULE_IDS: frozenset[str] = frozenset(RULES_BY_ID)
 
 
+def evaluate(
+    snapshot: AccountSnapshot, *, now: datetime, settings: settings_io.Settings | None = None
+) -> Evaluation:
+    """Every built-in rule against ``snapshot`` at ``now`` (see ``findings.evaluate``)."""
+    return findings.evaluate(snapshot, now=now, rules=ALL_RULES, settings=settings)
+
+
+def evaluate_changes(
+    previous: Evaluation,
+    snapshot: AccountSnapshot,
+    *,
+    principals: Collection[str],
+    account_changed: bool = False,
+    settings: settings_io.Settings | None = None,
+) -> Evaluation:
+    """``previous`` brought up to date after a change to a few principals, with every built-in
+    rule (see ``findings.evaluate_changes``)."""
+    return findings.evaluate_changes(
+        previous,
+        snapshot,
+        principals=principals,
+        rules=ALL_RULES,
+        account_changed=account_changed,
+        settings=settings,
+    )
+
+
 def load_settings(path: Path | None = None) -> settings_io.Settings:
     """The config file (``path``, else the default one), its suppressions checked against these
     rules: the one place that knows every rule id."""
@@ -30,4 +61,12 @@ def parse_settings(text: str, *, source: Path | None = None) -> settings_io.Sett
     return settings_io.parse_settings(text, known_rules=RULE_IDS, source=source)
 
 
-__all__ = ["ALL_RULES", "RULES_BY_ID", "RULE_IDS", "load_settings", "parse_settings"]
+__all__ = [
+    "ALL_RULES",
+    "RULES_BY_ID",
+    "RULE_IDS",
+    "evaluate",
+    "evaluate_changes",
+    "load_settings",
+    "parse_settings",
+]

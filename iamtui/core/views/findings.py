@@ -192,7 +192,7 @@ def patch(
     inside = list(map(scope.__contains__, map(_ROW_ARN, rows)))
     keep = list(compress(rows, map(not_, inside)))
     removed = list(compress(rows, inside))
-    order = finding_order()
+    order = finding_order(ALL_RULES)
     fresh = sorted((f for arn in scope for f in v.by_principal.get(arn, ())), key=order)
     tag_text: dict[str, str] = {}
     added = [finding_row(f, _cached(v, tag_text, f)) for f in fresh]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
@@ -14,6 +15,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from iamtui.ui.keymap import effective_keys
 from iamtui.ui.widgets.detail import tone_styles
 from iamtui.ui.widgets.keybar import KeyBar
 
@@ -28,8 +30,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape", "dismiss", "Close", id="help-close"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, scopes: Sequence[tuple[str, Sequence[Binding]]]) -> None:
+        """``scopes``: (title, bindings) of every screen, from the app that knows them all."""
         super().__init__(classes="modal")
+        self.scopes = scopes
 
     def compose(self) -> ComposeResult:
         """A scrollable table per scope."""
@@ -43,12 +47,10 @@ class HelpScreen(ModalScreen[None]):
         yield KeyBar()
 
     def _render_bindings(self) -> RenderableType:
-        from iamtui.ui.keymap import binding_scopes, effective_keys
-
         app: IamtuiApp = self.app  # type: ignore[assignment]
         styles = tone_styles(app)
         parts: list[RenderableType] = []
-        for title, bindings in binding_scopes():
+        for title, bindings in self.scopes:
             table = Table.grid(padding=(0, 2))
             table.add_column(width=18, no_wrap=True)
             table.add_column(width=26)

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from iamtui.core.views import Detail, Field, PolicyLine
-from iamtui.ui.widgets.detail import fields_table, render_detail, tone_styles
+from iamtui.ui.widgets.detail import fields_table, json_syntax, render_detail, tone_styles
 from iamtui.ui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ class PolicyScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """Title, facts, document."""
-        from iamtui.ui.screens.review import json_syntax
 
         app: IamtuiApp = self.app  # type: ignore[assignment]
         styles = tone_styles(app)

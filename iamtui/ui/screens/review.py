@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from iamtui.core.findings import Finding
-from iamtui.core.model import AccessKey, PolicyDocument, Role, User
+from iamtui.core.model import AccessKey, Role, User
 from iamtui.core.views import (
     Column,
     Field,
@@ -32,7 +31,6 @@ from iamtui.core.views import (
     Review,
     Row,
     natural_widths,
-    pretty_json,
 )
 from iamtui.core.workspace import State
 from iamtui.ui.choices import (
@@ -46,7 +44,7 @@ from iamtui.ui.choices import (
     slot_choices,
     user_choices,
 )
-from iamtui.ui.widgets.detail import fields_table, tone_styles
+from iamtui.ui.widgets.detail import fields_table, json_syntax, tone_styles
 from iamtui.ui.widgets.header import AccountHeader
 from iamtui.ui.widgets.keybar import KeyBar
 from iamtui.ui.widgets.table import RowTable
@@ -65,20 +63,6 @@ class Box(Vertical):
     def __init__(self, title: str, *children: object, id: str | None = None) -> None:
         super().__init__(*children, id=id, classes="box")  # type: ignore[arg-type]
         self.border_title = title
-
-
-def json_syntax(document: PolicyDocument | None, app: IamtuiApp) -> Syntax:
-    """A policy document as pretty, highlighted JSON in the app's theme colours."""
-    dark = app.current_theme.dark
-    background = app.get_css_variables().get("surface", "default")
-    return Syntax(
-        pretty_json(document),
-        "json",
-        theme="github-dark" if dark else "default",
-        background_color=background,
-        word_wrap=True,
-        indent_guides=True,
-    )
 
 
 class ReviewScreen(Screen[None]):
@@ -323,7 +307,7 @@ class ReviewScreen(Screen[None]):
         else:
             summary = list(r.trust_summary) or [Field("", "nobody can assume it", "muted")]
             self.query_one("#trust-summary", Static).update(fields_table(summary, styles))
-            self.query_one("#trust", Static).update(json_syntax(r.trust, self.iamtui))
+            self.query_one("#trust", Static).update(json_syntax(r.trust, self.app))
         self._fill(
             "#policies",
             r.policy_rows,
@@ -415,13 +399,9 @@ class ReviewScreen(Screen[None]):
 
     def _key(self, binding: str) -> str:
         """The key a choice's binding has on this screen (keymap applied)."""
-        from iamtui.ui.keymap import key_for
-
-        return key_for(self.app, self.OWN_KEYS.get(binding, binding))
+        return self.iamtui.key_for(self.OWN_KEYS.get(binding, binding))
 
     def _render_actions(self) -> None:
-        from iamtui.ui.keymap import key_for
-
         styles = tone_styles(self.app)
         r = self.review
         app = self.iamtui
@@ -454,18 +434,23 @@ class ReviewScreen(Screen[None]):
         lines.append(Field("", f"On this {'user' if self.is_user else 'role'}:", "muted"))
         lines.extend(Field(self._key(c.binding), c.title) for c in self.principal_choices())
         row_keys = " ".join(
-            key_for(app, b) for b in ("key-deactivate", "key-activate", "key-rotate", "key-delete")
+            self.iamtui.key_for(b)
+            for b in ("key-deactivate", "key-activate", "key-rotate", "key-delete")
         )
         lines.append(
             Field(
                 "",
                 f"On the focused row: {row_keys} (keys, finding fixes), "
-                f"{key_for(app, 'policy-remove')} (policies)",
+                f"{self.iamtui.key_for('policy-remove')} (policies)",
                 "muted",
             )
         )
         lines.append(
-            Field(key_for(app, "actions"), "menu: the focused row's actions, then these", "muted")
+            Field(
+                self.iamtui.key_for("actions"),
+                "menu: the focused row's actions, then these",
+                "muted",
+            )
         )
         self.query_one("#actions", Static).update(fields_table(lines, styles, label_width=3))
 

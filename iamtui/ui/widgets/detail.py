@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.style import Style
+from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -14,7 +15,8 @@ from textual.color import Color
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from iamtui.core.views import Detail, Field, Section
+from iamtui.core.model import PolicyDocument
+from iamtui.core.views import Detail, Field, Section, pretty_json
 
 #: Tone -> theme variable; resolved against the current theme at render time.
 TONE_VARIABLES: Mapping[str, str] = {
@@ -163,3 +165,17 @@ class DetailPanel(Vertical):
     def on_resize(self) -> None:
         """The number of side-by-side sections depends on the width."""
         self.rerender()
+
+
+def json_syntax(document: PolicyDocument | None, app: App[Any]) -> Syntax:
+    """A policy document as pretty, highlighted JSON in the app's theme colours."""
+    dark = app.current_theme.dark
+    background = app.get_css_variables().get("surface", "default")
+    return Syntax(
+        pretty_json(document),
+        "json",
+        theme="github-dark" if dark else "default",
+        background_color=background,
+        word_wrap=True,
+        indent_guides=True,
+    )
