@@ -32,7 +32,8 @@ from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import Connection
-from iamtui.emulator.fidelity_root import give_root_key, seed_organization
+from iamtui.emulator.fidelity.organizations import seed_organization
+from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.seed import KeySpec, Seeder
 from iamtui.emulator.server import Emulator
 from iamtui.emulator.state import RootKey

@@ -26,7 +26,8 @@ from iamtui.core.journal import Journal
 from iamtui.core.root import Status, StepId, verify
 from iamtui.core.session import Connection
 from iamtui.core.subjects import RootKeySubject
-from iamtui.emulator.fidelity_root import give_root_key, seed_organization
+from iamtui.emulator.fidelity.organizations import seed_organization
+from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.server import Emulator
 from iamtui.emulator.state import RootKey
 

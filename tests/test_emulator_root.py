@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import NOW
 
-from iamtui.emulator.fidelity_root import give_root_key, seed_organization
+from iamtui.emulator.fidelity.organizations import seed_organization
+from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.server import Emulator
 from iamtui.emulator.state import RootKey
 

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from iamtui.emulator.fidelity import CALL_HOOKS, ROUTES, RULES
-from iamtui.emulator.fidelity_root import give_root_key
+from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.run import start_demo
 from iamtui.emulator.server import Emulator
 from iamtui.emulator.state import RootState

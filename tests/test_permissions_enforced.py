@@ -55,7 +55,7 @@ NOT_PROVEN_BY_MOTO = {
     "and moto's checks do not know the emulator's root keys: run without enforcement in "
     "test_actions_root.py",
     "calls inside an sts:AssumeRoot session": "governed by the task policy, which the emulator "
-    "enforces itself (fidelity_root.check_task_policy), not by the caller's policy",
+    "enforces itself (fidelity/root.py check_task_policy), not by the caller's policy",
     "iam:TagUser / iam:TagRole / iam:TagPolicy": "AWS authorizes tags passed to "
     "CreateUser/CreateRole/CreatePolicy as Tag* too; moto does not, so undo of a tagged "
     "principal or policy is not proven to need them",
@@ -266,7 +266,8 @@ def test_without_a_write_permission_the_action_is_refused_naming_it(
     """The proof above is not vacuous: enforcement refuses what the policy lacks, and iamtui
     says which permission (at plan time for AssumeRoot, at the step for the others)."""
     from iamtui.core.actions import ActionRefused, Executor, Planner, Request
-    from iamtui.emulator.fidelity_root import give_root_key, seed_organization
+    from iamtui.emulator.fidelity.organizations import seed_organization
+    from iamtui.emulator.fidelity.root import give_root_key
 
     emulator = emulator_server
     emulator.reset()

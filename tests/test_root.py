@@ -59,7 +59,8 @@ from iamtui.core.root import (
 )
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.core.settings import Settings, Thresholds
-from iamtui.emulator.fidelity_root import give_root_key, seed_organization
+from iamtui.emulator.fidelity.organizations import seed_organization
+from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.seed import RootKeySpec, Seeder
 from iamtui.emulator.server import Emulator
 

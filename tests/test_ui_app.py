@@ -404,3 +404,28 @@ async def test_review_x_acts_on_the_focused_row_and_d_deletes_the_user(emulator:
         await pilot.press("D")
         await settle(pilot)
         assert app.screen.planned.plan.action.value == "user.delete"  # type: ignore[attr-defined]
+
+
+async def test_hostile_names_reach_the_screen_inert(tmp_path: Path) -> None:
+    """An alias or a user name holding terminal escapes is drawn escaped, never sent raw."""
+    from dataclasses import replace as _replace
+
+    from builders import snapshot, user
+    from hostile import BIDI_ATTACK, TERMINAL_ATTACK, TERMINAL_ATTACK_SHOWN, assert_inert
+
+    evil = user(f"eve{TERMINAL_ATTACK}")
+    snap = _replace(snapshot(users=[evil, user(BIDI_ATTACK)]), alias=f"acme{TERMINAL_ATTACK}")
+    ws = Workspace.from_snapshot(snap, clock=lambda: NOW, journal_path=tmp_path / "j.jsonl")
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        rows = "\n".join(line for r in pane(app, Pane.USERS).shown for line in r.cells)
+        table = pane(app, Pane.USERS).table
+        drawn = "\n".join(table.render_line(y).text for y in range(table.size.height))
+        assert TERMINAL_ATTACK in rows  # the data itself is untouched
+        assert_inert(drawn)
+        assert "eve\\x1b]0;pwned" in drawn
+        assert_inert(header_text(app))
+        assert TERMINAL_ATTACK_SHOWN[:8] in header_text(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -297,22 +296,17 @@ def test_ago_texts() -> None:
     assert ago_text(NOW - timedelta(days=45), NOW) == "a month ago"
 
 
-def test_ten_thousand_principals_build_and_filter_fast() -> None:
+def test_ten_thousand_principals_build_and_filter() -> None:
+    """Every pane builds at scale and filters by name and tag (speed: bench/tui.py prints it)."""
     users = [replace(user(f"user-{i:05d}"), tags=(Tag("Team", f"t{i % 7}"),)) for i in range(5000)]
     rows = [row(u, password=i % 2 == 0, key1=key(rotated=i % 900)) for i, u in enumerate(users)]
     roles = [role(f"role-{j:05d}", last_used=j % 400) for j in range(5000)]
     snap = snapshot(users=users, rows=rows, roles=roles, root=root_row())
-    evaluation = evaluate(snap, now=NOW)
-    start = time.perf_counter()
-    v = Views(snap, evaluation, NOW).build_all()
-    built = time.perf_counter() - start
-    assert built < 3.0, f"building every pane took {built:.2f}s"
+    v = Views(snap, evaluate(snap, now=NOW), NOW).build_all()
     view = v.pane(Pane.USERS)
-    start = time.perf_counter()
-    for query in ("u", "us", "user-0", "user-01", "user-012", "t3"):
-        arrange(view, view.rows, query)
-    per_query = (time.perf_counter() - start) / 6
-    assert per_query < 0.05, f"filtering took {per_query * 1000:.0f} ms per query"
+    assert len(view.rows) == 5000 and len(v.pane(Pane.ROLES).rows) == 5000
+    assert len(arrange(view, view.rows, "user-0120")) == 10  # user-01200 .. user-01209
+    assert len(arrange(view, view.rows, "t3")) == len([i for i in range(5000) if i % 7 == 3])
 
 
 def test_every_pane_column_fills_its_cell_text_sort_and_tone_together() -> None:

@@ -21,6 +21,7 @@ from textual.widgets import Static
 from iamtui.core.loader import Cancelled, CancelToken, StepUpdate
 from iamtui.core.model import Role, User
 from iamtui.core.session import ConnectionProblem
+from iamtui.core.text import printable
 from iamtui.core.views import Pane
 from iamtui.core.workspace import Offline, State, Workspace
 from iamtui.ui.commands import IamtuiCommands
@@ -355,6 +356,10 @@ class IamtuiApp(App[str | None]):
         while self.screen is not self.main_screen and len(self.screen_stack) > 1:
             self.pop_screen()
         self.main_screen.show_pane(pane)
+
+    def notify(self, message: str, *, title: str = "", **options: Any) -> None:
+        """Notifications quote names from AWS or a file: shown inert, never as escapes."""
+        super().notify(printable(message), title=printable(title), **options)
 
     def key_for(self, binding_id: str) -> str:
         """How the first key of a binding id is shown here (keymap applied), for hints."""

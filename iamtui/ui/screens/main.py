@@ -15,12 +15,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input
 
 from iamtui.core.findings import Finding, PrincipalKind, Severity
 from iamtui.core.journal import Entry
 from iamtui.core.model import Role, User
+from iamtui.core.text import printable
 from iamtui.core.views import (
     KeySlot,
     Pane,
@@ -289,7 +291,7 @@ class JournalDetail(DetailPanel):
             self.border_title = "Entry"
             self._body.update("")
             return
-        self.border_title = detail.title
+        self.border_title = escape(printable(detail.title))
         self._body.update(render_sections(detail.sections, tone_styles(self.app), 1))
 
 

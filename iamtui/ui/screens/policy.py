@@ -8,9 +8,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from iamtui.core.text import printable
 from iamtui.core.views import Detail, Field, PolicyLine
 from iamtui.ui.widgets.detail import fields_table, json_syntax, render_detail, tone_styles
 from iamtui.ui.widgets.keybar import KeyBar
@@ -37,7 +39,7 @@ class PolicyScreen(ModalScreen[None]):
         styles = tone_styles(app)
         line = self.line
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = f"{line.kind} policy · {line.name}"
+            dialog.border_title = escape(printable(f"{line.kind} policy · {line.name}"))
             dialog.border_subtitle = "esc to close"
             facts = [Field("Attached", line.via)]
             if line.arn:
@@ -78,7 +80,7 @@ class DetailScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         """The detail, scrollable."""
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.detail.title
+            dialog.border_title = escape(printable(self.detail.title))
             dialog.border_subtitle = "esc to close"
             with VerticalScroll(classes="dialog-body"):
                 yield Static(render_detail(self.detail, tone_styles(self.app)))

@@ -18,11 +18,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Static
 
 from iamtui.core.findings import Finding
 from iamtui.core.model import AccessKey, Role, User
+from iamtui.core.text import printable
 from iamtui.core.views import (
     Column,
     Field,
@@ -62,7 +64,7 @@ class Box(Vertical):
 
     def __init__(self, title: str, *children: object, id: str | None = None) -> None:
         super().__init__(*children, id=id, classes="box")  # type: ignore[arg-type]
-        self.border_title = title
+        self.border_title = escape(printable(title))
 
 
 class ReviewScreen(Screen[None]):

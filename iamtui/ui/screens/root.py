@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
@@ -26,6 +27,7 @@ from textual.widgets import Input, Static
 from iamtui.core.files import write_private
 from iamtui.core.ids import ActionId
 from iamtui.core.root import Remedy, RootReport, Status, Step
+from iamtui.core.text import printable
 from iamtui.core.views import (
     Column,
     Field,
@@ -263,7 +265,7 @@ class RootScreen(Screen[None]):
                     Text(f.value, style=styles.get(f.tone, styles["text"])) for f in section.fields
                 )
         body.update(Group(*parts))
-        self.query_one("#root-right", VerticalScroll).border_title = step.title
+        self.query_one("#root-right", VerticalScroll).border_title = escape(printable(step.title))
 
     def sections(self, step: Step, now: datetime) -> list[Section]:
         """The selected step: status, evidence with its age, why, what iamtui and you can do."""

@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from iamtui.core.model import PolicyDocument
+from iamtui.core.text import printable
 from iamtui.core.views import Detail, Field, Section, pretty_json
 
 #: Tone -> theme variable; resolved against the current theme at render time.
@@ -72,9 +73,9 @@ def fields_table(
         grid.add_column(width=label_width, no_wrap=True, overflow="ellipsis")
     grid.add_column(ratio=1, overflow="fold")
     for f in items:
-        value = Text(f.value, style=styles.get(f.tone, styles["text"]))
+        value = Text(printable(f.value), style=styles.get(f.tone, styles["text"]))
         if label_width:
-            grid.add_row(Text(f.label, style=styles["label"]), value)
+            grid.add_row(Text(printable(f.label), style=styles["label"]), value)
         else:
             grid.add_row(value)
     return grid
@@ -85,11 +86,14 @@ def section_block(section: Section, styles: Mapping[str, Style]) -> RenderableTy
     body: RenderableType
     if all(not f.label for f in section.fields):
         body = Group(
-            *(Text(f.value, style=styles.get(f.tone, styles["text"])) for f in section.fields)
+            *(
+                Text(printable(f.value), style=styles.get(f.tone, styles["text"]))
+                for f in section.fields
+            )
         )
     else:
         body = fields_table(section.fields, styles)
-    return Group(Text(section.title.upper(), style=styles["accent"]), body)
+    return Group(Text(printable(section.title).upper(), style=styles["accent"]), body)
 
 
 def render_sections(
@@ -116,7 +120,9 @@ def render_sections(
 
 def render_detail(detail: Detail, styles: Mapping[str, Style], columns: int = 1) -> RenderableType:
     """A detail: its title, then its sections."""
-    title = Text(detail.title, style=styles.get(detail.tone, styles["text"]) + Style(bold=True))
+    title = Text(
+        printable(detail.title), style=styles.get(detail.tone, styles["text"]) + Style(bold=True)
+    )
     return Group(title, Text(""), render_sections(detail.sections, styles, columns))
 
 

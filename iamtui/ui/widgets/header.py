@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.markup import escape
 from textual.widget import Widget
 
+from iamtui.core.text import printable
 from iamtui.core.views import header_info
 
 if TYPE_CHECKING:
@@ -34,16 +35,16 @@ class AccountHeader(Widget):
         info = header_info(ws.snapshot, ws.now(), ws.source_label, ws.is_offline, ws.mode_label)
         if ws.snapshot is None and not app.loading_account:
             info = replace(info, account="no account loaded")
-        parts = [f" [b]{escape(info.account)}[/]"]
+        parts = [f" [b]{escape(printable(info.account))}[/]"]
         if info.age:
             parts.append(f"[$text-accent]{escape(info.age)}[/]")
         if info.caller:
-            parts.append(escape(info.caller))
+            parts.append(escape(printable(info.caller)))
         left = " [$text-muted]·[/] ".join(parts)
         if info.mode:
             badge = f"[b $text-warning on $warning 30%] {escape(info.mode)} [/]"
         else:
-            badge = f"[$text-muted]{escape(info.source)}[/] "
+            badge = f"[$text-muted]{escape(printable(info.source))}[/] "
         right = Content.from_markup(badge)
         # The mode badge always shows; the left part gives way (ellipsis) on narrow terminals.
         room = max(10, self.size.width - right.cell_length - 1)

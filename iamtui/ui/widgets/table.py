@@ -23,6 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from iamtui.core.text import printable
 from iamtui.core.views import Column, Row
 
 GAP = 2
@@ -34,6 +35,7 @@ def fit(text: str, width: int) -> str:
     """Pad or cut ``text`` to exactly ``width`` cells, with an ellipsis when cut."""
     if width <= 0:
         return ""
+    text = printable(text)  # values come from AWS or a file: never let them drive the terminal
     size = cell_len(text) if not text.isascii() else len(text)
     if size <= width:
         return text + " " * (width - size)
