@@ -421,7 +421,7 @@ class Workspace:
             self._require_snapshot(),
             read_only=False,
             clock=self.clock,
-            thresholds=self.settings.thresholds,
+            settings=self.settings,
         )
 
     def plan_action(

@@ -39,7 +39,8 @@ from iamtui.core.model import (
     AccountSnapshot,
     Missing,
 )
-from iamtui.core.settings import Thresholds
+from iamtui.core.protected import protection_reason
+from iamtui.core.settings import Settings, Thresholds
 from iamtui.core.slots import key_in_slot
 from iamtui.core.subjects import KeySubject, PrincipalType, Subject
 
@@ -72,11 +73,12 @@ class Planner:
         read_only: bool = False,
         clock: Clock = utcnow,
         caller: Caller | None = None,
-        thresholds: Thresholds | None = None,
+        settings: Settings | None = None,
     ) -> None:
         """``conn`` is a session.Connection; ``snapshot`` the data the operator reviewed.
 
-        ``thresholds`` are the settings' CIS values the password-policy proposal uses.
+        ``settings`` give the CIS values the password-policy proposal uses and the roles the
+        config protects (``[protected] roles``).
         """
         self.conn = conn
         self.iam: Any = conn.iam
@@ -85,9 +87,14 @@ class Planner:
         self.snapshot = snapshot
         self.read_only = read_only
         self.clock = clock
-        self.thresholds = thresholds or Thresholds()
+        self.settings = settings or Settings()
         self._caller = caller
         self._root_sessions: RootSessions | None = None
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The settings' thresholds (CIS password length and reuse for the proposal)."""
+        return self.settings.thresholds
 
     # --- public -----------------------------------------------------------------------------
 
@@ -334,6 +341,7 @@ class Planner:
         if kind == "role":
             role = reads.read_role(self.iam, name)
             self.refuse_aws_managed_role(role)
+            self.refuse_protected_role(role)
             return Target("role", name, role.arn), role
         raise ActionRefused(f"unknown principal kind {kind!r} (user, group or role)")
 
@@ -348,3 +356,14 @@ class Planner:
             raise ActionRefused(
                 f"role {role.name} is a service-linked role: only its AWS service may change it"
             )
+
+    def refuse_protected_role(self, role: reads.RoleState) -> None:
+        """Organization-critical roles stay: deleting or quarantining one locks the org out."""
+        reason = protection_reason(role.arn, self.settings)
+        if reason is None:
+            return
+        if "[protected] roles" in reason:
+            how = "remove that pattern from [protected] roles in the config file to allow it"
+        else:
+            how = "the built-in list cannot be lifted ([protected] roles in the config only adds)"
+        raise ActionRefused(f"role {role.name} is not changed by iamtui: {reason}; {how}")

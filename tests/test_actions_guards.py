@@ -1,0 +1,59 @@
+"""Plan-time guards on the emulator: protected roles, stale data, active keys in user.delete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from test_actions_support import (  # noqa: F401
+    S3_READ,
+    TRUST_EC2,
+    Env,
+    env_fixture,
+    policy,
+)
+
+from iamtui.core.actions import ActionRefused, Request
+from iamtui.core.settings import Settings
+
+
+def _role(iam: Any, name: str) -> str:
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+    arn = policy(iam, f"{name}-read", S3_READ)
+    iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+    iam.put_role_policy(RoleName=name, PolicyName="extra", PolicyDocument=json.dumps(S3_READ))
+    return arn
+
+
+def _changes(name: str, arn: str) -> tuple[Request, ...]:
+    return (
+        Request.delete_role(name),
+        Request.quarantine_role(name),
+        Request.detach_policy("role", name, arn),
+        Request.delete_inline("role", name, "extra"),
+    )
+
+
+def test_organization_critical_roles_are_never_changed(env: Env, iam: Any) -> None:
+    arn = _role(iam, "OrganizationAccountAccessRole")
+    planner = env.planner()
+    for request in _changes("OrganizationAccountAccessRole", arn):
+        with pytest.raises(ActionRefused, match="AWS Organizations access") as info:
+            planner.plan(request)
+        message = str(info.value)
+        assert "\n" not in message and "[protected] roles" in message
+    assert iam.get_role(RoleName="OrganizationAccountAccessRole")  # still there
+    assert planner.snapshot.role("OrganizationAccountAccessRole") is not None  # still reported
+
+
+def test_roles_the_config_protects_are_refused_and_say_how_to_lift_it(env: Env, iam: Any) -> None:
+    arn = _role(iam, "payments-deployer")
+    settings = Settings(protected_roles=("payments-*",))
+    planner = env.planner(settings=settings)
+    for request in _changes("payments-deployer", arn):
+        with pytest.raises(ActionRefused, match=r"config \[protected\] roles: payments-\*") as info:
+            planner.plan(request)
+        assert "remove that pattern from [protected] roles" in str(info.value)
+    # Without the setting the same role is an ordinary one.
+    assert env.planner().plan(Request.quarantine_role("payments-deployer")).steps
