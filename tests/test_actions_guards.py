@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from test_actions_support import (  # noqa: F401
 )
 
 from iamtui.core.actions import ActionRefused, Request
+from iamtui.core.model import Missing
 from iamtui.core.settings import Settings
 
 
@@ -57,3 +59,32 @@ def test_roles_the_config_protects_are_refused_and_say_how_to_lift_it(env: Env, 
         assert "remove that pattern from [protected] roles" in str(info.value)
     # Without the setting the same role is an ordinary one.
     assert env.planner().plan(Request.quarantine_role("payments-deployer")).steps
+
+
+def _signed_in(env: Env, name: str, when: datetime) -> None:
+    user: Any = env.emulator.backend().users[name]
+    user.password_last_used = when.astimezone(UTC).replace(tzinfo=None)
+
+
+def test_disable_console_then_reload_then_delete_is_not_blocked(env: Env, iam: Any) -> None:
+    iam.create_user(UserName="ana")
+    iam.create_login_profile(UserName="ana", Password="Very-long-passw0rd!")
+    _signed_in(env, "ana", datetime.now(UTC) - timedelta(days=40))
+    report = env.run(env.planner().plan(Request.disable_console("ana")))
+    assert report.status == "completed", report.message()
+    env.emulator.extras().expire_report()  # the reload gets a report generated after the change
+    snapshot = env.snapshot()
+    row = snapshot.credential_report.row_for("ana") if snapshot.credential_report else None
+    assert row is not None and row.password_last_used is Missing.NOT_APPLICABLE
+    assert iam.get_user(UserName="ana")["User"].get("PasswordLastUsed")  # GetUser keeps it
+    deleted = env.run(env.planner(snapshot).plan(Request.delete_user("ana")))
+    assert deleted.status == "completed", deleted.message()
+
+
+def test_a_sign_in_after_the_report_that_showed_no_password_refuses(env: Env, iam: Any) -> None:
+    iam.create_user(UserName="ana")
+    snapshot = env.snapshot()  # the report: no password (N/A)
+    iam.create_login_profile(UserName="ana", Password="Very-long-passw0rd!")
+    _signed_in(env, "ana", datetime.now(UTC) + timedelta(minutes=1))
+    with pytest.raises(ActionRefused, match=r"signed in to the console at .* after the data"):
+        env.planner(snapshot).plan(Request.delete_user("ana"))

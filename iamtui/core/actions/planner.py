@@ -315,18 +315,20 @@ class Planner:
     def refuse_if_signed_in_since_data(
         self, target: Target, password_last_used: datetime | None
     ) -> None:
-        """The operator decided on a report that showed no newer console sign-in."""
+        """The operator decided on a report that showed no newer console sign-in.
+
+        A dated report value is compared with the fresh one. ``N/A`` (no password) and
+        ``no_information`` say nothing about a date, and GetUser keeps the last sign-in after
+        the password is removed: those compare with when the report was generated.
+        """
         report = self.snapshot.credential_report
         row = report.row_for(target.name) if report is not None else None
-        if row is None or password_last_used is None:
+        if report is None or row is None or password_last_used is None:
             return
         known = row.password_last_used
+        seen = as_utc(known) if isinstance(known, datetime) else as_utc(report.generated_at)
         fresh = as_utc(password_last_used)
-        if isinstance(known, datetime):
-            newer = fresh - as_utc(known) > timedelta(seconds=1)
-        else:
-            newer = known in (Missing.NO_INFORMATION, Missing.NOT_APPLICABLE)
-        if newer:
+        if fresh - seen > timedelta(seconds=1):
             raise ActionRefused(
                 f"user {target.name} signed in to the console at {stamp(fresh)}, after the data "
                 f"you reviewed (loaded {self.data_time()}): reload and review before acting"
