@@ -326,9 +326,15 @@ class Planner:
         if report is None or row is None or password_last_used is None:
             return
         known = row.password_last_used
-        seen = as_utc(known) if isinstance(known, datetime) else as_utc(report.generated_at)
         fresh = as_utc(password_last_used)
-        if fresh - seen > timedelta(seconds=1):
+        if isinstance(known, datetime):
+            newer = fresh - as_utc(known) > timedelta(seconds=1)
+        else:
+            # Both times have whole seconds on AWS: a sign-in in the report's second counts.
+            newer = fresh.replace(microsecond=0) >= as_utc(report.generated_at).replace(
+                microsecond=0
+            )
+        if newer:
             raise ActionRefused(
                 f"user {target.name} signed in to the console at {stamp(fresh)}, after the data "
                 f"you reviewed (loaded {self.data_time()}): reload and review before acting"
