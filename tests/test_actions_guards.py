@@ -14,10 +14,12 @@ from test_actions_support import (  # noqa: F401
     env_fixture,
     policy,
 )
+from ui_support import demo_workspace
 
 from iamtui.core.actions import ActionRefused, Request
 from iamtui.core.model import Missing
 from iamtui.core.settings import Settings
+from iamtui.emulator.server import Emulator
 
 
 def _role(iam: Any, name: str) -> str:
@@ -88,3 +90,22 @@ def test_a_sign_in_after_the_report_that_showed_no_password_refuses(env: Env, ia
     _signed_in(env, "ana", datetime.now(UTC) + timedelta(minutes=1))
     with pytest.raises(ActionRefused, match=r"signed in to the console at .* after the data"):
         env.planner(snapshot).plan(Request.delete_user("ana"))
+
+
+def test_user_delete_of_active_keys_needs_their_ids_typed(emulator: Emulator, iam: Any) -> None:
+    demo, ws = demo_workspace(emulator)
+    ws.load()
+    user = demo.stale_key_user
+    active = tuple(
+        k["AccessKeyId"]
+        for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+        if k["Status"] == "Active"
+    )
+    assert active
+    planned = ws.plan_action([Request.delete_user(user)])
+    assert planned.active_keys == active
+    assert not planned.check_override(None) and not planned.check_override(user)
+    assert planned.check_override(planned.override_phrase)
+    with pytest.raises(ActionRefused, match="to delete an active access key"):
+        ws.execute(planned, typed=user)
+    assert iam.get_user(UserName=user)  # nothing ran

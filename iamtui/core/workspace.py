@@ -93,7 +93,8 @@ class PlannedAction:
     """A plan ready for the preview, and what the operator must type before it may run."""
 
     plan: Plan
-    #: Active access keys a ``key.delete`` would delete: the UI asks for a typed override.
+    #: Active access keys a ``key.delete`` or ``user.delete`` would delete: the UI asks for a
+    #: typed override.
     active_keys: tuple[str, ...] = ()
     #: Journal entry this plan undoes (None for ordinary actions).
     undoes: str | None = None
@@ -678,9 +679,12 @@ class Workspace:
 
 
 def _active_key_deletes(plan: Plan, requests: Sequence[Request]) -> tuple[str, ...]:
-    """Key ids a ``key.delete`` request deletes while the plan saw them Active."""
+    """Key ids a ``key.delete`` or ``user.delete`` request deletes while the plan saw them Active.
+
+    Deleting a user deletes its keys: an Active one needs the same typed key id as key.delete.
+    """
     from iamtui.core.actions import ActionId
-    from iamtui.core.subjects import KeySubject
+    from iamtui.core.subjects import KeySubject, PrincipalSubject
 
     keys = [
         r.subject
@@ -688,14 +692,18 @@ def _active_key_deletes(plan: Plan, requests: Sequence[Request]) -> tuple[str, .
         if r.action is ActionId.KEY_DELETE and isinstance(r.subject, KeySubject)
     ]
     wanted = {k.key_id for k in keys if k.key_id}
-    #: Users whose key is named by report slot only: its id is known once planned.
-    by_slot = {k.user for k in keys if not k.key_id}
+    #: Users whose keys are known once planned (named by report slot, or the user is deleted).
+    by_user = {k.user for k in keys if not k.key_id} | {
+        r.subject.name
+        for r in requests
+        if r.action is ActionId.USER_DELETE and isinstance(r.subject, PrincipalSubject)
+    }
     found: list[str] = []
     for step in plan.steps:
         key_id = step.call.params.get("AccessKeyId")
         if step.call.operation != "DeleteAccessKey":
             continue
-        if key_id not in wanted and step.call.params.get("UserName") not in by_slot:
+        if key_id not in wanted and step.call.params.get("UserName") not in by_user:
             continue
         if any(c.probe == "key.status" and c.expect == "Active" for c in step.preconditions):
             found.append(str(key_id))
