@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from moto.iam.models import AccessKeyLastUsed
 from test_actions_support import (  # noqa: F401
     S3_READ,
     TRUST_EC2,
@@ -16,8 +18,8 @@ from test_actions_support import (  # noqa: F401
 )
 from ui_support import demo_workspace
 
-from iamtui.core.actions import ActionRefused, Request
-from iamtui.core.model import Missing
+from iamtui.core.actions import ActionRefused, Request, UnverifiedUse
+from iamtui.core.model import AccountSnapshot, Missing
 from iamtui.core.settings import Settings
 from iamtui.emulator.server import Emulator
 
@@ -109,3 +111,38 @@ def test_user_delete_of_active_keys_needs_their_ids_typed(emulator: Emulator, ia
     with pytest.raises(ActionRefused, match="to delete an active access key"):
         ws.execute(planned, typed=user)
     assert iam.get_user(UserName=user)  # nothing ran
+
+
+def _used_key_after_report(env: Env, iam: Any) -> tuple[AccountSnapshot, str]:
+    """A user whose key was created (and used) after the credential report the data holds."""
+    iam.create_user(UserName="bo")
+    snapshot = env.snapshot()
+    key_id = iam.create_access_key(UserName="bo")["AccessKey"]["AccessKeyId"]
+    key: Any = env.emulator.backend().access_keys[key_id]
+    key.last_used = AccessKeyLastUsed(
+        timestamp=(datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None),
+        service="s3",
+        region="us-east-1",
+    )
+    return snapshot, key_id
+
+
+def test_a_used_key_the_data_cannot_vouch_for_is_refused_unless_accepted(
+    env: Env, iam: Any
+) -> None:
+    snapshot, key_id = _used_key_after_report(env, iam)
+    planner = env.planner(snapshot)
+    for request in (
+        Request.deactivate_key("bo", key_id),
+        Request.delete_key("bo", key_id, allow_active=True),
+        Request.delete_user("bo"),
+    ):
+        with pytest.raises(UnverifiedUse, match="predates the key") as info:
+            planner.plan(request)
+        assert "\n" not in str(info.value) and "confirm acting on unverified use" in str(info.value)
+        plan = planner.plan(replace(request, accept_unverified_use=True))
+        assert any("confirmed without that check" in w for w in plan.warnings)
+        assert plan.options["accept_unverified_use"] is True
+    without_report = replace(snapshot, credential_report=None)
+    with pytest.raises(UnverifiedUse, match="no credential report was loaded"):
+        env.planner(without_report).plan(Request.deactivate_key("bo", key_id))

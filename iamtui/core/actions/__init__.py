@@ -28,6 +28,7 @@ from iamtui.core.actions.guards import (
     Caller,
     ReadOnlyMode,
     SelfLockout,
+    UnverifiedUse,
     load_caller,
 )
 from iamtui.core.actions.plan import (
@@ -98,6 +99,7 @@ __all__ = [
     "Step",
     "StepOutcome",
     "Target",
+    "UnverifiedUse",
     "build_undo",
     "context_snapshot",
     "load_caller",

@@ -54,6 +54,10 @@ class ReadOnlyMode(ActionRefused):
     """iamtui runs read-only: no action may be planned or run."""
 
 
+class UnverifiedUse(ActionRefused):
+    """The reviewed data cannot show whether a used key was idle: an explicit override is needed."""
+
+
 class SelfLockout(ActionRefused):
     """The plan would cut off the credentials or permissions iamtui itself runs with."""
 

@@ -23,6 +23,7 @@ from iamtui.core.actions.guards import (
     ActionRefused,
     Caller,
     ReadOnlyMode,
+    UnverifiedUse,
     caller_from,
     check_lockout,
     load_caller,
@@ -254,20 +255,49 @@ class Planner:
                     return True, None
         return False, None
 
-    def refuse_if_used_since_data(self, target: Target, key: AccessKey) -> None:
-        """The operator decided on data that says the key was idle: a newer use voids that."""
+    def refuse_if_used_since_data(
+        self, target: Target, key: AccessKey, request: Request
+    ) -> str | None:
+        """The operator decided on data that says the key was idle: a newer use voids that.
+
+        When the data cannot tell (no credential report, or one older than the key) a key with
+        any recorded use is refused too, unless the request says ``accept_unverified_use``:
+        then the returned warning says what was accepted.
+        """
         if key.last_used is None or key.key_id == self.caller.identity.access_key_id:
             # This session's own key is used by every call we make; the lockout guard refuses it.
-            return
+            return None
         known, last = self.known_key_use(target.arn, target.name, key)
         fresh = key.last_used
+        service = f" ({key.last_used_service})" if key.last_used_service else ""
         if known and (last is None or fresh - as_utc(last) > timedelta(seconds=1)):
-            service = f" ({key.last_used_service})" if key.last_used_service else ""
             raise ActionRefused(
                 f"access key {key.key_id} of {target.name} was used at "
                 f"{stamp(fresh)}{service}, after the data you reviewed "
                 f"(loaded {self.data_time()}): reload and review before acting"
             )
+        if known:
+            return None
+        why = self._unverified_reason(target.name)
+        if not request.accept_unverified_use:
+            raise UnverifiedUse(
+                f"cannot check access key {key.key_id} of {target.name} against the data you "
+                f"reviewed ({why}); it was last used at {stamp(fresh)}{service}: reload (or open "
+                "the user) and review, or confirm acting on unverified use"
+            )
+        return (
+            f"key {key.key_id} was last used {stamp(fresh)}{service}; {why}: "
+            "acting on it was confirmed without that check"
+        )
+
+    def _unverified_reason(self, user: str) -> str:
+        """Why the reviewed data says nothing about a key's use."""
+        report = self.snapshot.credential_report
+        if report is None:
+            return "no credential report was loaded"
+        if report.row_for(user) is None:
+            return f"the credential report has no row for {user}"
+        return f"the credential report of {stamp(report.generated_at)} predates the key"
 
     def recent_use_warning(
         self, what: str, last_used: datetime | None, service: str | None = None
