@@ -146,3 +146,28 @@ def test_a_used_key_the_data_cannot_vouch_for_is_refused_unless_accepted(
     without_report = replace(snapshot, credential_report=None)
     with pytest.raises(UnverifiedUse, match="no credential report was loaded"):
         env.planner(without_report).plan(Request.deactivate_key("bo", key_id))
+
+
+def test_with_no_password_policy_the_proposal_keeps_aws_default_character_types(
+    env: Env, iam: Any
+) -> None:
+    plan = env.planner().plan(Request.set_password_policy())
+    wanted = dict(plan.steps[0].call.params)
+    # AWS's default asks for three of the four types; a custom policy can only require each.
+    for name in (
+        "RequireSymbols",
+        "RequireNumbers",
+        "RequireUppercaseCharacters",
+        "RequireLowercaseCharacters",
+    ):
+        assert wanted[name] is True, name
+    assert wanted["MinimumPasswordLength"] >= 14 and not plan.warnings
+    assert any("AWS's default: 8 characters" in n for n in plan.notes)
+
+
+def test_given_settings_weaker_than_aws_default_warn(env: Env, iam: Any) -> None:
+    plan = env.planner().plan(Request.set_password_policy({"MinimumPasswordLength": 6}))
+    (warning,) = plan.warnings
+    assert "WEAKER than AWS's default" in warning
+    assert "MinimumPasswordLength 8 (AWS default) -> 6" in warning
+    assert "AWS default asks for 3 of 4 -> 0 required" in warning

@@ -559,11 +559,32 @@ PASSWORD_POLICY_PARAMS: Mapping[str, str] = {
 }
 
 
+#: What a proposal starts from when the account has no custom password policy. AWS: "Set an
+#: account password policy for IAM users", Default password policy: "Minimum password length of
+#: 8 characters" and "Minimum of three of the following mix of character types: uppercase,
+#: lowercase, numbers, and non-alphanumeric character" (IAM User Guide,
+#: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html).
+#: Requiring all four types is the weakest custom policy that is never weaker than that default.
+AWS_DEFAULT_PASSWORD_POLICY = PasswordPolicy(
+    minimum_password_length=8,
+    require_symbols=True,
+    require_numbers=True,
+    require_uppercase_characters=True,
+    require_lowercase_characters=True,
+    allow_users_to_change_password=True,
+)
+
+
 def proposed_password_policy(
     current: PasswordPolicy | None, thresholds: Thresholds
 ) -> PasswordPolicy:
-    """The current policy raised to CIS length and reuse; never weaker in any setting."""
-    base = current or PasswordPolicy(allow_users_to_change_password=True)
+    """The current policy raised to CIS length and reuse; never weaker in any setting.
+
+    With no custom policy the effective one is AWS's default (8 characters, three of the four
+    character types); a custom policy can only require each type, so the proposal requires all
+    four rather than dropping to none.
+    """
+    base = current or AWS_DEFAULT_PASSWORD_POLICY
     return replace(
         base,
         minimum_password_length=max(base.minimum_password_length, thresholds.password_min_length),
