@@ -31,8 +31,8 @@ from iamtui.core.actions.plan import (
 from iamtui.core.actions.reads import CONTACT_FIELDS
 from iamtui.core.actions.spec import Draft
 from iamtui.core.actions.steps import KEY_GONE
+from iamtui.core.errors import error_code, error_text
 from iamtui.core.ids import ActionId
-from iamtui.core.loader import error_code
 from iamtui.core.model import AccessKey, PasswordPolicy
 from iamtui.core.root import (
     CREDENTIALS_MANAGEMENT,
@@ -288,13 +288,6 @@ def root_key_is(key_id: str, status: str | None) -> Check:
     return check("root_key.status", status, text, AccessKeyId=key_id)
 
 
-def _refusal(exc: ClientError | BotoCoreError) -> str:
-    if isinstance(exc, ClientError):
-        message = exc.response.get("Error", {}).get("Message", "")
-        return f"{error_code(exc)}: {message}".rstrip(": ")
-    return str(exc)
-
-
 def _not_root(planner: Planner, action: ActionId) -> ActionRefused:
     """Why this session cannot touch its own account's root keys, and what to do instead."""
     account = planner.snapshot.account_id
@@ -366,7 +359,7 @@ def root_key_action(planner: Planner, request: Request) -> Draft:
         except (ClientError, BotoCoreError) as exc:
             raise ActionRefused(
                 f"cannot act as the root of account {member} (sts:AssumeRoot with "
-                f"IAMDeleteRootUserCredentials): {_refusal(exc)}"
+                f"IAMDeleteRootUserCredentials): {error_text(exc)}"
             ) from None
     keys = reads.root_keys(iam)
     if not keys:

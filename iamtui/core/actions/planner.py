@@ -31,8 +31,9 @@ from iamtui.core.actions.guards import (
 from iamtui.core.actions.plan import Plan, Skipped, Target, combine
 from iamtui.core.actions.request import Request, principal_of
 from iamtui.core.actions.spec import Draft
+from iamtui.core.errors import error_text
 from iamtui.core.ids import ActionId
-from iamtui.core.loader import as_utc, error_code, read_access_keys, utcnow
+from iamtui.core.loader import as_utc, read_access_keys, utcnow
 from iamtui.core.model import (
     SERVICE_LINKED_PATH,
     SSO_RESERVED_PATH_PREFIX,
@@ -41,6 +42,7 @@ from iamtui.core.model import (
     Missing,
 )
 from iamtui.core.protected import protection_reason
+from iamtui.core.session import Connection
 from iamtui.core.settings import Settings, Thresholds
 from iamtui.core.slots import key_in_slot
 from iamtui.core.subjects import KeySubject, PrincipalType, Subject
@@ -68,7 +70,7 @@ class Planner:
 
     def __init__(
         self,
-        conn: Any,
+        conn: Connection,
         snapshot: AccountSnapshot,
         *,
         read_only: bool = False,
@@ -76,7 +78,7 @@ class Planner:
         caller: Caller | None = None,
         settings: Settings | None = None,
     ) -> None:
-        """``conn`` is a session.Connection; ``snapshot`` the data the operator reviewed.
+        """``snapshot`` is the data the operator reviewed.
 
         ``settings`` give the CIS values the password-policy proposal uses and the roles the
         config protects (``[protected] roles``).
@@ -84,7 +86,7 @@ class Planner:
         self.conn = conn
         self.iam: Any = conn.iam
         #: The Account API client (alternate contacts), when the connection has one.
-        self.account: Any = getattr(conn, "account", None)
+        self.account: Any = conn.account
         self.snapshot = snapshot
         self.read_only = read_only
         self.clock = clock
@@ -135,11 +137,10 @@ class Planner:
         except reads.NotFound as exc:
             raise ActionRefused(f"cannot plan {request.action.value}: {exc}") from exc
         except ClientError as exc:
-            message = exc.response.get("Error", {}).get("Message", "")
             who = principal_of(request.subject)
             raise ActionRefused(
                 f"cannot plan {request.action.value} for {who[1] if who else 'the account'}: "
-                f"{error_code(exc)}: {message}".rstrip(": ")
+                f"{error_text(exc)}"
             ) from exc
         except BotoCoreError as exc:
             raise ActionRefused(f"cannot plan {request.action.value}: {exc}") from exc
