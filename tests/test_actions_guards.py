@@ -171,3 +171,28 @@ def test_given_settings_weaker_than_aws_default_warn(env: Env, iam: Any) -> None
     assert "WEAKER than AWS's default" in warning
     assert "MinimumPasswordLength 8 (AWS default) -> 6" in warning
     assert "AWS default asks for 3 of 4 -> 0 required" in warning
+
+
+def test_the_preview_asks_for_the_ids_of_keys_the_data_cannot_vouch_for(
+    emulator: Emulator, iam: Any
+) -> None:
+    demo, ws = demo_workspace(emulator)
+    ws.load()
+    user = demo.stale_key_user
+    for old in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=user, AccessKeyId=old["AccessKeyId"])
+    key_id = iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]  # after the report
+    key: Any = emulator.backend().access_keys[key_id]
+    key.last_used = AccessKeyLastUsed(
+        timestamp=datetime(2026, 5, 30, tzinfo=UTC).replace(tzinfo=None),
+        service="s3",
+        region="us-east-1",
+    )
+    planned = ws.plan_action([Request.deactivate_key(user, key_id)])
+    assert planned.unverified_keys == (key_id,) and planned.active_keys == ()
+    assert planned.override_phrase == key_id
+    assert any("confirmed without that check" in w for w in planned.plan.warnings)
+    with pytest.raises(ActionRefused, match="whose use the reviewed data cannot show"):
+        ws.execute(planned, override="yes")
+    report = ws.execute(planned, override=key_id)
+    assert report.status == "completed", report.message()

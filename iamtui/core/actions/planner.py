@@ -93,6 +93,9 @@ class Planner:
         self.settings = settings or Settings()
         self._caller = caller
         self._root_sessions: RootSessions | None = None
+        #: Keys planned under ``accept_unverified_use`` whose use the data could not show: the
+        #: UI asks for their ids typed before the plan may run.
+        self.unverified_keys: list[str] = []
 
     @property
     def thresholds(self) -> Thresholds:
@@ -286,6 +289,7 @@ class Planner:
                 f"reviewed ({why}); it was last used at {stamp(fresh)}{service}: reload (or open "
                 "the user) and review, or confirm acting on unverified use"
             )
+        self.unverified_keys.append(key.key_id)
         return (
             f"key {key.key_id} was last used {stamp(fresh)}{service}; {why}: "
             "acting on it was confirmed without that check"
