@@ -113,3 +113,17 @@ def test_choices_are_the_same_without_evidence() -> None:
         assert [(c.action, c.title) for c in choices] == [(c.action, c.title) for c in stripped]
         assert [r for c in choices for r in c.requests] == [r for c in stripped for r in c.requests]
     assert offered >= 3
+
+
+def test_a_grant_fix_is_titled_by_what_it_runs() -> None:
+    """An admin grant through a group is removed by leaving the group: the menu says so."""
+    carol = user("carol", groups=["Ops"])
+    snap = snapshot(users=[carol], groups=[group("Ops", attached=[ADMIN_ARN])])
+    [choice] = finding_choices(one(run(snap, "policy.admin-access")), [])
+    assert choice.title.startswith("Remove from group · carol")
+    assert choice.help == "RemoveUserFromGroup · undoable"
+    assert [r.action for r in choice.requests] == [ActionId.GROUP_REMOVE_USER]
+    dan = user("dan", attached=[ADMIN_ARN], groups=["Ops"])
+    snap = snapshot(users=[dan], groups=[group("Ops", attached=[ADMIN_ARN])])
+    [both] = finding_choices(one(run(snap, "policy.admin-access")), [])
+    assert both.title.startswith("Detach / Remove from group · dan")

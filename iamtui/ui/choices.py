@@ -86,8 +86,25 @@ def _choice(
     summary: str | None = None,
 ) -> Choice:
     spec = SPECS.get(action)
-    binding, help_ = (spec.binding, spec.help) if spec is not None else ("", "")
-    return Choice(action, title, tuple(requests), binding, help_, summary)
+    binding = spec.binding if spec is not None else ""
+    return Choice(action, title, tuple(requests), binding, _help(action, requests), summary)
+
+
+def _planned(action: ActionId, requests: Sequence[Request]) -> list[ActionId]:
+    """The actions the requests really run: a grant's fix may leave a group or delete an
+    inline policy rather than detach (the fix's action names the finding's remedy)."""
+    return list(dict.fromkeys(r.action for r in requests)) or [action]
+
+
+def _verb(action: ActionId, requests: Sequence[Request]) -> str:
+    """What the choice does, named after the actions it runs ("Detach / Remove from group")."""
+    return " / ".join(VERBS.get(a, a.value) for a in _planned(action, requests))
+
+
+def _help(action: ActionId, requests: Sequence[Request]) -> str:
+    return " · ".join(
+        spec.help for a in _planned(action, requests) if (spec := SPECS.get(a)) is not None
+    )
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -204,7 +221,7 @@ def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choi
     for action in plannable(finding):
         subjects = finding_subjects(finding, action)
         if subjects:
-            verb = VERBS.get(action, action.value)
+            verb = _verb(action, subjects)
             out.append(_choice(action, f"{verb} · {who} ({finding.rule})", subjects))
     peers = [f for f in same_rule if f.active]
     if len(peers) > 1:
@@ -215,8 +232,7 @@ def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choi
             summary = f"{action.value} for {len(peers)} findings of {finding.rule}"
             choice = _choice(
                 action,
-                f"{VERBS.get(action, action.value)} · all {len(peers)} open findings of "
-                f"{finding.rule}",
+                f"{_verb(action, subjects)} · all {len(peers)} open findings of {finding.rule}",
                 subjects,
                 summary,
             )
