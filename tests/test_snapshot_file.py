@@ -155,7 +155,9 @@ def test_a_loaded_account_with_last_accessed_round_trips(
     emulator.extras().clock = lambda: now
     seed_demo_account(emulator.backend(), emulator.extras(), now)
     conn = connect(
-        ConnectionSettings(endpoint_url=emulator.endpoint_url, static_credentials=("testing", "testing"))
+        ConnectionSettings(
+            endpoint_url=emulator.endpoint_url, static_credentials=("testing", "testing")
+        )
     )
     loaded = load_account(conn, clock=lambda: now)
     batch = load_last_accessed_batch(conn, [u.arn for u in loaded.users[:3]])
