@@ -212,7 +212,15 @@ class Executor:
         if self.dry_run:
             outcomes = [StepOutcome(i, "dry-run") for i in range(len(plan.steps))]
             return ExecutionReport(plan, "dry-run", outcomes)
-        caller = caller or load_caller(self.conn)
+        if caller is None:
+            try:
+                caller = load_caller(self.conn)
+            except (ClientError, BotoCoreError) as exc:
+                code = error_code(exc) or type(exc).__name__
+                raise ActionRefused(
+                    f"could not read who is calling (for the lockout guard): {code}: "
+                    f"{_message(exc)}; nothing was sent"
+                ) from exc
         if caller.identity.account != plan.account_id:
             raise ActionRefused(
                 f"these credentials are for account {caller.identity.account}, "
