@@ -508,7 +508,8 @@ def _unrecorded(
     plan stops here; the step shows in doubt until ``iamtui journal repair`` settles the file.
     """
     secret = outcomes[index].secret
-    shown = f" (the {secret.kind} is in this report, shown once)" if secret is not None else ""
+    kind = secret.kind.replace("_", " ") if secret is not None else ""
+    shown = f" (the new {kind} secret is in this report, to show once)" if kind else ""
     cause = exc.__cause__
     why = (cause.strerror or str(cause)) if isinstance(cause, OSError) else str(exc)
     reason = (
