@@ -55,6 +55,8 @@ RETRYABLE = frozenset({"EntityTemporarilyUnmodifiable", "ConcurrentModification"
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 #: Policy-document parameters: plans hold them as data, IAM wants JSON text.
 DOCUMENT_PARAMS = frozenset({"PolicyDocument", "AssumeRolePolicyDocument"})
+#: The code of a step whose call took effect but whose result could not be journaled.
+JOURNAL_WRITE_FAILED = "JournalWriteFailed"
 #: Non-secret response values kept in the journal, per operation (an allow-list).
 OUTPUTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "CreateAccessKey": {
@@ -143,10 +145,12 @@ class ExecutionReport:
 
 @dataclass(frozen=True, slots=True)
 class Hooks:
-    """Test and UI hooks: called after the intent is fsynced, and after the call returned."""
+    """Test and UI hooks: after the intent is fsynced, after the call returned, with a secret."""
 
     after_intent: Callable[[int], None] | None = None
     after_call: Callable[[int], None] | None = None
+    #: Handed a one-time secret as soon as the call returns, before anything is written.
+    on_secret: Callable[[Secret], None] | None = None
 
 
 Progress = Callable[[int, StepOutcome], None]
@@ -209,7 +213,15 @@ class Executor:
         if self.dry_run:
             outcomes = [StepOutcome(i, "dry-run") for i in range(len(plan.steps))]
             return ExecutionReport(plan, "dry-run", outcomes)
-        caller = caller or load_caller(self.conn)
+        if caller is None:
+            try:
+                caller = load_caller(self.conn)
+            except (ClientError, BotoCoreError) as exc:
+                code = error_code(exc) or type(exc).__name__
+                raise ActionRefused(
+                    f"could not read who is calling (for the lockout guard): {code}: "
+                    f"{_message(exc)}; nothing was sent"
+                ) from exc
         if caller.identity.account != plan.account_id:
             raise ActionRefused(
                 f"these credentials are for account {caller.identity.account}, "
@@ -303,11 +315,20 @@ class Executor:
                     str(key.get("AccessKeyId", "")),
                     str(key.get("SecretAccessKey", "")),
                 )
-            writer.result(entry, index, ok=True, outputs=outputs, attempts=attempts)
-            previous = outputs
+            # The call took effect: its outcome (and a one-time secret) reaches the caller
+            # before the journal write, which can still fail (a full disk).
             outcome = outcomes[index]
             outcome.status, outcome.outputs, outcome.attempts = "ok", outputs, attempts
             outcome.secret = secret
+            if secret is not None and self.hooks.on_secret is not None:
+                self.hooks.on_secret(secret)
+            try:
+                writer.result(entry, index, ok=True, outputs=outputs, attempts=attempts)
+            except journal_store.JournalError as exc:
+                if progress is not None:
+                    progress(index, outcome)
+                return _unrecorded(plan, outcomes, entry, index, step, exc)
+            previous = outputs
             if progress is not None:
                 progress(index, outcome)
         writer.end(entry, "completed")
@@ -472,6 +493,31 @@ class Executor:
                     "DeletionTimeout", f"deletion task {task} still {state}", 1, doubt=True
                 )
             self.sleep(self.poll_interval)
+
+
+def _unrecorded(
+    plan: Plan,
+    outcomes: list[StepOutcome],
+    entry: str,
+    index: int,
+    step: Step,
+    exc: journal_store.JournalError,
+) -> ExecutionReport:
+    """A call took effect but its result could not be journaled: stop, keep what it returned.
+
+    The writer is closed by then (nothing more is appended after a possibly torn line), so the
+    plan stops here; the step shows in doubt until ``iamtui journal repair`` settles the file.
+    """
+    secret = outcomes[index].secret
+    kind = secret.kind.replace("_", " ") if secret is not None else ""
+    shown = f" (the new {kind} secret is in this report, to show once)" if kind else ""
+    cause = exc.__cause__
+    why = (cause.strerror or str(cause)) if isinstance(cause, OSError) else str(exc)
+    reason = (
+        f"{step.call.operation} took effect{shown}, but the journal could not record it "
+        f"({why}): run 'iamtui journal repair' before acting again"
+    )
+    return ExecutionReport(plan, "failed", outcomes, entry, index, JOURNAL_WRITE_FAILED, reason)
 
 
 def _unresolved(plan: Plan) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from iamtui.core.actions import reads
-from iamtui.core.actions.plan import JSON, Check, Op
+from iamtui.core.actions.plan import JSON, ApiCall, Check, Op
 from iamtui.core.loader import policy_document, read_access_keys
 
 Probe = Callable[[Any, Mapping[str, JSON]], JSON]
@@ -185,21 +185,26 @@ def ssh_key_status(iam: Any, p: Mapping[str, JSON]) -> JSON:
     )
 
 
-@probe("ssh_key.by_body", "ListSSHPublicKeys", "GetSSHPublicKey")
-def ssh_key_by_body(iam: Any, p: Mapping[str, JSON]) -> JSON:
-    """Status of the user's SSH key with this public key body, or None."""
+def _ssh_key_with_body(iam: Any, user: str, wanted: JSON) -> JSON:
+    """The listing entry (id, status) of the user's SSH key with this body, or None."""
 
     def read() -> JSON:
-        user = _p(p, "UserName")
         for meta in reads.pages(iam, "list_ssh_public_keys", "SSHPublicKeys", UserName=user):
             body = iam.get_ssh_public_key(
                 UserName=user, SSHPublicKeyId=meta["SSHPublicKeyId"], Encoding="SSH"
             )["SSHPublicKey"]["SSHPublicKeyBody"]
-            if body.strip() == str(p["Body"]).strip():
-                return meta["Status"]
+            if body.strip() == str(wanted).strip():
+                return meta
         return None
 
     return _absent_is(None, read)
+
+
+@probe("ssh_key.by_body", "ListSSHPublicKeys", "GetSSHPublicKey")
+def ssh_key_by_body(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Status of the user's SSH key with this public key body, or None."""
+    meta = _ssh_key_with_body(iam, _p(p, "UserName"), p["Body"])
+    return meta["Status"] if meta else None
 
 
 @probe("certificate.status", "ListSigningCertificates")
@@ -215,18 +220,55 @@ def certificate_status(iam: Any, p: Mapping[str, JSON]) -> JSON:
     )
 
 
-@probe("certificate.by_body", "ListSigningCertificates")
-def certificate_by_body(iam: Any, p: Mapping[str, JSON]) -> JSON:
-    """Status of the user's signing certificate with this body, or None."""
+def _certificate_with_body(iam: Any, user: str, wanted: JSON) -> JSON:
+    """The listing entry (id, status) of the user's signing certificate with this body, or None."""
 
     def read() -> JSON:
-        user = _p(p, "UserName")
         for cert in reads.pages(iam, "list_signing_certificates", "Certificates", UserName=user):
-            if cert["CertificateBody"].strip() == str(p["Body"]).strip():
-                return cert["Status"]
+            if cert["CertificateBody"].strip() == str(wanted).strip():
+                return cert
         return None
 
     return _absent_is(None, read)
+
+
+@probe("certificate.by_body", "ListSigningCertificates")
+def certificate_by_body(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Status of the user's signing certificate with this body, or None."""
+    cert = _certificate_with_body(iam, _p(p, "UserName"), p["Body"])
+    return cert["Status"] if cert else None
+
+
+# --- outputs found again in live state --------------------------------------------------------
+
+#: Calls whose outputs a later step reads (``{"$prev": NAME}``), with how to find the thing they
+#: created in live state when their answer was never recorded (a crash, a lost response, a
+#: resumed undo that skips them): (output name, finder(iam, params) -> listing entry, id field).
+RECOVERABLE: dict[str, tuple[str, Callable[[Any, Mapping[str, JSON]], JSON], str]] = {
+    "UploadSSHPublicKey": (
+        "SSHPublicKeyId",
+        lambda iam, p: _ssh_key_with_body(iam, _p(p, "UserName"), p["SSHPublicKeyBody"]),
+        "SSHPublicKeyId",
+    ),
+    "UploadSigningCertificate": (
+        "CertificateId",
+        lambda iam, p: _certificate_with_body(iam, _p(p, "UserName"), p["CertificateBody"]),
+        "CertificateId",
+    ),
+}
+
+
+def recover_outputs(iam: Any, call: ApiCall) -> dict[str, JSON]:
+    """The outputs a call would have returned, read from what it created (empty: not found).
+
+    Read errors propagate: the caller decides whether "cannot tell" stops it.
+    """
+    known = RECOVERABLE.get(call.operation)
+    if known is None:
+        return {}
+    name, find, id_field = known
+    found = find(iam, call.params)
+    return {name: found[id_field]} if isinstance(found, Mapping) else {}
 
 
 @probe("service_credential.status", "ListServiceSpecificCredentials")

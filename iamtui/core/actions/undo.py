@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from iamtui.core import journal as journal_store
 from iamtui.core.actions import probes
 from iamtui.core.actions.guards import READ_ONLY_MESSAGE, ActionRefused, ReadOnlyMode, check_lockout
-from iamtui.core.actions.plan import JSON, Check, Plan, Step
+from iamtui.core.actions.plan import JSON, Check, InverseStep, Plan, Step
 from iamtui.core.actions.secrets import is_placeholder
 from iamtui.core.errors import error_code
 from iamtui.core.ids import ActionId
@@ -87,6 +87,63 @@ def _holds(iam: Any, check: Check, planner: Planner) -> bool:
         return False
 
 
+def _done_by_earlier_undo(
+    reader: Any, entry: Entry, step: Step, outputs: Mapping[str, JSON], where: str, planner: Planner
+) -> int:
+    """How far an earlier, cut-off undo got through a step's inverse calls (-1: not started).
+
+    The inverse calls of a step form a chain (upload a key, then set it Inactive): the last one
+    whose effect holds in live state says every call before it took effect too.
+    """
+    if not entry.undo_attempts:
+        return -1
+    for number in reversed(range(len(step.inverse))):
+        effect = step.inverse[number].effect
+        if effect is not None and _holds(reader, _fill_check(effect, outputs, where), planner):
+            return number
+    return -1
+
+
+def _recover(
+    reader: Any,
+    inverse: InverseStep,
+    outputs: Mapping[str, JSON],
+    where: str,
+    entry: Entry,
+    index: int,
+) -> dict[str, JSON]:
+    """The outputs of an inverse call skipped on resume, found again in live state."""
+    if inverse.call.operation not in probes.RECOVERABLE:
+        return {}
+    params = _fill(dict(inverse.call.params), outputs, where)
+    try:
+        return probes.recover_outputs(
+            reader, type(inverse.call)(inverse.call.operation, params, inverse.call.service)
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise ActionRefused(
+            f"cannot find what step {index + 1} of {entry.id} re-created: "
+            f"{error_code(exc) or type(exc).__name__}"
+        ) from exc
+
+
+def _fill_prev(value: JSON, recovered: Mapping[str, JSON], where: str) -> JSON:
+    """Replace ``{"$prev": NAME}`` with an output recovered from live state."""
+    if is_placeholder(value) and "$prev" in value:
+        name = str(value["$prev"])
+        if name not in recovered:
+            raise ActionRefused(
+                f"{where}: the {name} it needs could not be found in live state; "
+                "inspect the user in the console"
+            )
+        return recovered[name]
+    if isinstance(value, Mapping) and not is_placeholder(value):
+        return {k: _fill_prev(v, recovered, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill_prev(v, recovered, where) for v in value]
+    return value
+
+
 def _reader(planner: Planner, entry: Entry, index: int) -> Any:
     """The IAM client that can see what a step changed (an assumed root's, for root steps)."""
     context = entry.plan.steps[index].as_root
@@ -145,22 +202,26 @@ def build_undo(planner: Planner, entry: Entry) -> Plan:
             continue
         where = f"step {index + 1} of {entry.id}"
         outputs = entry.log(index).outputs
-        for inverse in step.inverse:
+        done = _done_by_earlier_undo(reader, entry, step, outputs, where, planner)
+        recovered: dict[str, JSON] = {}
+        for number, inverse in enumerate(step.inverse):
             effect = _fill_check(inverse.effect, outputs, where) if inverse.effect else None
-            if entry.undo_attempts and effect is not None and _holds(reader, effect, planner):
+            if number <= done:
                 # An earlier undo was cut off after this call took effect (in doubt): resume
                 # after it instead of stopping at its precondition for ever.
                 warnings.append(
                     f"{inverse.description}: already done by an earlier undo (live state), skipped"
                 )
+                recovered = _recover(reader, inverse, outputs, where, entry, index)
                 continue
+            params = _fill(dict(inverse.call.params), outputs, where)
+            if number > 0 and number - 1 <= done:
+                # The call that fed this one ({"$prev": ...}) was skipped: its outputs come
+                # from live state, found by what it created.
+                params = _fill_prev(params, recovered, f"{inverse.description} ({where})")
             steps.append(
                 Step(
-                    call=type(inverse.call)(
-                        inverse.call.operation,
-                        _fill(dict(inverse.call.params), outputs, where),
-                        inverse.call.service,
-                    ),
+                    call=type(inverse.call)(inverse.call.operation, params, inverse.call.service),
                     description=inverse.description,
                     target=step.target,
                     preconditions=tuple(
