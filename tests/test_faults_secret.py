@@ -21,8 +21,8 @@ from test_actions_support import Env, connection, env_fixture  # noqa: F401
 from iamtui.cli import main
 from iamtui.core.actions import Executor, Hooks, Plan, Request
 from iamtui.core.actions.executor import JOURNAL_WRITE_FAILED
-from iamtui.core.actions.secrets import AccessKeySecret, Secret
 from iamtui.core.journal import Journal
+from iamtui.core.secrets import AccessKeySecret, Secret
 from iamtui.core.session import Connection
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from iamtui.core.actions import ActionId, ApiCall, InverseStep, Plan, Step, Target
-from iamtui.core.actions.secrets import REDACTED, Secret, redact
 from iamtui.core.journal import (
     Journal,
     JournalBusy,
@@ -21,6 +20,7 @@ from iamtui.core.journal import (
     JournalWriter,
     default_path,
 )
+from iamtui.core.secrets import REDACTED, Secret, redact
 
 ALICE = Target("user", "alice", "arn:aws:iam::123456789012:user/alice")
 

@@ -33,9 +33,9 @@ from typing import Any
 
 import platformdirs
 
-from iamtui.core.actions.plan import JSON, Plan
-from iamtui.core.actions.secrets import redact
 from iamtui.core.files import write_private
+from iamtui.core.plan import JSON, Plan
+from iamtui.core.secrets import redact
 
 FORMAT_VERSION = 1
 GENESIS = "0" * 64

@@ -22,10 +22,10 @@ from typing import Any
 
 from iamtui.core.actions import registry
 from iamtui.core.actions.calls import COMMON_CALLS, needed
-from iamtui.core.actions.plan import Calls
 from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
+from iamtui.core.plan import Calls
 from iamtui.core.root import (
     ROOT_ONLY_PARTS,
     ROOT_STATE_ACTIONS,

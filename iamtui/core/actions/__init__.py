@@ -30,7 +30,15 @@ from iamtui.core.actions.guards import (
     UnverifiedUse,
     load_caller,
 )
-from iamtui.core.actions.plan import (
+from iamtui.core.actions.planner import Planner
+from iamtui.core.actions.request import Request
+from iamtui.core.actions.spec import ActionSpec
+from iamtui.core.actions.steps import quarantine_document
+from iamtui.core.actions.undo import build_undo, step_took_effect, undo_entry
+from iamtui.core.ids import ActionId
+from iamtui.core.loader import utcnow
+from iamtui.core.model import AccountSnapshot
+from iamtui.core.plan import (
     ApiCall,
     AssumeRoot,
     Calls,
@@ -45,15 +53,7 @@ from iamtui.core.actions.plan import (
     Step,
     Target,
 )
-from iamtui.core.actions.planner import Planner
-from iamtui.core.actions.request import Request
-from iamtui.core.actions.secrets import AccessKeySecret, Secret
-from iamtui.core.actions.spec import ActionSpec
-from iamtui.core.actions.steps import quarantine_document
-from iamtui.core.actions.undo import build_undo, step_took_effect, undo_entry
-from iamtui.core.ids import ActionId
-from iamtui.core.loader import utcnow
-from iamtui.core.model import AccountSnapshot
+from iamtui.core.secrets import AccessKeySecret, Secret
 from iamtui.core.session import Connection
 
 

@@ -19,7 +19,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from iamtui.core.actions import reads
 from iamtui.core.actions.checks import check, key_unused_since
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import (
+from iamtui.core.actions.reads import CONTACT_FIELDS
+from iamtui.core.actions.spec import Draft
+from iamtui.core.actions.steps import KEY_GONE
+from iamtui.core.errors import error_code, error_text
+from iamtui.core.ids import ActionId
+from iamtui.core.model import AccessKey, PasswordPolicy
+from iamtui.core.plan import (
     JSON,
     ApiCall,
     AssumeRoot,
@@ -28,12 +34,6 @@ from iamtui.core.actions.plan import (
     Step,
     Target,
 )
-from iamtui.core.actions.reads import CONTACT_FIELDS
-from iamtui.core.actions.spec import Draft
-from iamtui.core.actions.steps import KEY_GONE
-from iamtui.core.errors import error_code, error_text
-from iamtui.core.ids import ActionId
-from iamtui.core.model import AccessKey, PasswordPolicy
 from iamtui.core.root import (
     CREDENTIALS_MANAGEMENT,
     PASSWORD_POLICY_PARAMS,

@@ -2,7 +2,7 @@
 
 In an AWS Organization with centralized root access, the management account (or the IAM
 delegated administrator) may act as a member account's root for one task, for at most 900 s.
-Plans say *that* a step runs so (:class:`~iamtui.core.actions.plan.AssumeRoot`); this module asks
+Plans say *that* a step runs so (:class:`~iamtui.core.plan.AssumeRoot`); this module asks
 STS for the session right before it is needed and hands out an IAM client signed with it. The
 credentials never leave this object: not in a plan, the journal, a log line or an exception
 (their values are registered with the redactor, which scrubs them from anything written).
@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-from iamtui.core.actions.plan import AssumeRoot
-from iamtui.core.actions.secrets import SEEN
+from iamtui.core.plan import AssumeRoot
+from iamtui.core.secrets import SEEN
 from iamtui.core.session import (
     DEFAULT_REGION,
     Connection,

@@ -10,7 +10,7 @@ is sent.
 from __future__ import annotations
 
 from iamtui.core.actions import probes
-from iamtui.core.actions.plan import Calls
+from iamtui.core.plan import Calls
 
 #: Every plan: who we are (when planning and again before running), the caller's groups (the
 #: lockout guard), and the alias when ``iamtui journal undo`` plans without a loaded account.

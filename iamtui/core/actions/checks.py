@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from iamtui.core.actions.plan import JSON, Check, Op
+from iamtui.core.plan import JSON, Check, Op
 
 
 def check(probe: str, expect: JSON, description: str, op: Op = Op.EQ, **params: JSON) -> Check:

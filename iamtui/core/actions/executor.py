@@ -33,16 +33,16 @@ from iamtui.core.actions.guards import (
     load_caller,
     lockout,
 )
-from iamtui.core.actions.plan import JSON, ApiCall, Check, ConfirmedPlan, Plan, Step
-from iamtui.core.actions.secrets import (
+from iamtui.core.errors import error_code
+from iamtui.core.loader import utcnow
+from iamtui.core.plan import JSON, ApiCall, Check, ConfirmedPlan, Plan, Step
+from iamtui.core.secrets import (
     AccessKeySecret,
     Secret,
     generate_password,
     is_placeholder,
     redact,
 )
-from iamtui.core.errors import error_code
-from iamtui.core.loader import utcnow
 
 if TYPE_CHECKING:
     from iamtui.core.journal import Journal, JournalWriter

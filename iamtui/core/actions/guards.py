@@ -15,8 +15,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from iamtui.core.actions import reads
-from iamtui.core.actions.plan import ApiCall, Plan
 from iamtui.core.model import CallerIdentity
+from iamtui.core.plan import ApiCall, Plan
 from iamtui.core.session import Connection
 
 #: The inline policy name role.quarantine uses.

@@ -28,7 +28,6 @@ from iamtui.core.actions.guards import (
     check_lockout,
     load_caller,
 )
-from iamtui.core.actions.plan import Plan, Skipped, Target, combine
 from iamtui.core.actions.request import Request, principal_of
 from iamtui.core.actions.spec import Draft
 from iamtui.core.errors import error_text
@@ -41,6 +40,7 @@ from iamtui.core.model import (
     AccountSnapshot,
     Missing,
 )
+from iamtui.core.plan import Plan, Skipped, Target, combine
 from iamtui.core.protected import protection_reason
 from iamtui.core.session import Connection
 from iamtui.core.settings import Settings, Thresholds

@@ -1,6 +1,6 @@
 """Probes: the read calls behind a precondition, named so a check is plain data in a plan.
 
-A :class:`~iamtui.core.actions.plan.Check` names a probe, its parameters and the value the plan
+A :class:`~iamtui.core.plan.Check` names a probe, its parameters and the value the plan
 expects. Evaluating it runs the probe's read calls against IAM now and compares. The same probes
 tell afterwards whether a crashed step took effect.
 """
@@ -15,8 +15,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from iamtui.core.actions import reads
-from iamtui.core.actions.plan import JSON, ApiCall, Check, Op
 from iamtui.core.loader import policy_document, read_access_keys
+from iamtui.core.plan import JSON, ApiCall, Check, Op
 
 Probe = Callable[[Any, Mapping[str, JSON]], JSON]
 

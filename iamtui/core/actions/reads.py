@@ -16,7 +16,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from iamtui.core.actions.plan import JSON
 from iamtui.core.errors import error_code
 from iamtui.core.loader import (
     as_utc,
@@ -25,6 +24,7 @@ from iamtui.core.loader import (
     read_access_keys,
 )
 from iamtui.core.model import AccessKey, PasswordPolicy
+from iamtui.core.plan import JSON
 from iamtui.core.root import password_policy_params
 
 

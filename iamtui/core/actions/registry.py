@@ -27,9 +27,9 @@ from iamtui.core.actions.catalog import (
     user_delete,
     user_disable_console,
 )
-from iamtui.core.actions.plan import Calls
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import Calls
 
 #: Every plannable action, in the order policies and menus list them.
 ACTIONS: tuple[ActionSpec, ...] = (

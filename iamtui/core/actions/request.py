@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import JSON, RotateStage
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import JSON, RotateStage
 from iamtui.core.subjects import (
     AccountSubject,
     AttachmentSubject,

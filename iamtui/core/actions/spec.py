@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from iamtui.core.actions.plan import JSON, Calls, Step, Target
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import JSON, Calls, Step, Target
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner

@@ -25,9 +25,9 @@ from iamtui.core.actions.checks import (
     user_exists,
     virtual_mfa_is,
 )
-from iamtui.core.actions.plan import JSON, ApiCall, Check, InverseStep, Step
 from iamtui.core.actions.reads import UserState
 from iamtui.core.model import AccessKey
+from iamtui.core.plan import JSON, ApiCall, Check, InverseStep, Step
 
 #: Placeholders the executor fills in at call time (never stored resolved in a plan).
 GENERATED_PASSWORD: JSON = {"$generate": "password"}

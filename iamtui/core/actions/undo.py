@@ -17,10 +17,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from iamtui.core import journal as journal_store
 from iamtui.core.actions import probes
 from iamtui.core.actions.guards import READ_ONLY_MESSAGE, ActionRefused, ReadOnlyMode, check_lockout
-from iamtui.core.actions.plan import JSON, Check, InverseStep, Plan, Step
-from iamtui.core.actions.secrets import is_placeholder
 from iamtui.core.errors import error_code
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import JSON, Check, InverseStep, Plan, Step
+from iamtui.core.secrets import is_placeholder
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner

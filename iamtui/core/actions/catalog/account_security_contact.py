@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from iamtui.core.actions.account import set_security_contact
-from iamtui.core.actions.plan import Calls
 from iamtui.core.actions.spec import ActionSpec
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import Calls
 from iamtui.core.subjects import AccountSubject
 
 SPEC = ActionSpec(

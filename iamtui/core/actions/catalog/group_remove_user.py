@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from iamtui.core.actions import reads
 from iamtui.core.actions.calls import NOT_LOADED
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import Calls
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.steps import group_step
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import Calls
 from iamtui.core.subjects import MembershipSubject
 
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from iamtui.core.actions.calls import KEY_READS, NOT_LOADED
 from iamtui.core.actions.checks import key_is
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import ApiCall, Calls, InverseStep, Step
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import ApiCall, Calls, InverseStep, Step
 from iamtui.core.subjects import KeySubject
 
 if TYPE_CHECKING:

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from iamtui.core.actions.calls import KEY_READS, NOT_LOADED
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import Calls
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.steps import delete_key_step
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import Calls
 from iamtui.core.subjects import KeySubject
 
 if TYPE_CHECKING:

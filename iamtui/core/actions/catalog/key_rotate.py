@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 from iamtui.core.actions.calls import KEY_READS, NOT_LOADED
 from iamtui.core.actions.checks import check, key_is
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import (
+from iamtui.core.actions.reads import iso
+from iamtui.core.actions.spec import ActionSpec, Draft
+from iamtui.core.actions.steps import deactivate_key_step, delete_key_step
+from iamtui.core.ids import ActionId
+from iamtui.core.model import AccessKey
+from iamtui.core.plan import (
     JSON,
     ApiCall,
     Calls,
@@ -23,11 +28,6 @@ from iamtui.core.actions.plan import (
     Step,
     Target,
 )
-from iamtui.core.actions.reads import iso
-from iamtui.core.actions.spec import ActionSpec, Draft
-from iamtui.core.actions.steps import deactivate_key_step, delete_key_step
-from iamtui.core.ids import ActionId
-from iamtui.core.model import AccessKey
 from iamtui.core.subjects import KeySubject
 
 if TYPE_CHECKING:

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from iamtui.core.actions.calls import NOT_LOADED, ROLE_READS
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import Calls
 from iamtui.core.actions.probes import inline_document
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.steps import inline_step
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import Calls
 from iamtui.core.subjects import InlinePolicySubject
 
 if TYPE_CHECKING:

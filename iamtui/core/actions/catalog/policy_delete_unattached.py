@@ -15,10 +15,10 @@ from botocore.exceptions import ClientError
 from iamtui.core.actions import reads
 from iamtui.core.actions.checks import check, policy_name
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import policy_document
+from iamtui.core.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
 from iamtui.core.subjects import PolicySubject
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ from iamtui.core.actions import reads
 from iamtui.core.actions.calls import NOT_LOADED, ROLE_READS
 from iamtui.core.actions.checks import PARAM, policy_name
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import Calls
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.steps import detach_step
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import Calls
 from iamtui.core.subjects import AttachmentSubject
 
 if TYPE_CHECKING:

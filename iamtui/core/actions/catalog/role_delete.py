@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from iamtui.core.actions import reads
 from iamtui.core.actions.calls import ROLE_READS, TAGS_ON_CREATE
 from iamtui.core.actions.checks import check, profile_has, role_exists
-from iamtui.core.actions.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
 from iamtui.core.actions.reads import RoleState, when
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.steps import ROLE_LOSS, detach_step, inline_step
 from iamtui.core.ids import ActionId
 from iamtui.core.model import SERVICE_LINKED_PATH, SSO_RESERVED_PATH_PREFIX
+from iamtui.core.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
 from iamtui.core.subjects import PrincipalSubject
 
 if TYPE_CHECKING:

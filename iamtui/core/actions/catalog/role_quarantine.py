@@ -8,11 +8,11 @@ from iamtui.core.actions import reads
 from iamtui.core.actions.calls import ROLE_READS
 from iamtui.core.actions.checks import inline_is
 from iamtui.core.actions.guards import QUARANTINE_POLICY, ActionRefused
-from iamtui.core.actions.plan import ApiCall, Calls, InverseStep, Op, Step, Target
 from iamtui.core.actions.reads import when
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.steps import quarantine_document
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import ApiCall, Calls, InverseStep, Op, Step, Target
 from iamtui.core.subjects import PrincipalSubject
 
 if TYPE_CHECKING:

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from iamtui.core.actions import reads
 from iamtui.core.actions.calls import TAGS_ON_CREATE, USER_READS
-from iamtui.core.actions.plan import Calls, Target
 from iamtui.core.actions.reads import when
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.steps import user_teardown
 from iamtui.core.ids import ActionId
+from iamtui.core.plan import Calls, Target
 from iamtui.core.subjects import PrincipalSubject
 
 if TYPE_CHECKING:

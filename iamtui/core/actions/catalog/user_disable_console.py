@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 from iamtui.core.actions import reads
 from iamtui.core.actions.checks import login_profile_is
 from iamtui.core.actions.guards import ActionRefused
-from iamtui.core.actions.plan import ApiCall, Calls, InverseStep, Step
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.steps import GENERATED_PASSWORD
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import as_utc
+from iamtui.core.plan import ApiCall, Calls, InverseStep, Step
 from iamtui.core.subjects import PrincipalSubject
 
 if TYPE_CHECKING:
