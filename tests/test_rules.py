@@ -43,7 +43,15 @@ from iamtui.core.findings import (
     rule,
 )
 from iamtui.core.ids import ActionId
-from iamtui.core.model import AccountSummary, Missing, Part, PasswordPolicy, Role, Unavailable
+from iamtui.core.model import (
+    AccountSummary,
+    Missing,
+    Part,
+    PasswordPolicy,
+    ReportCert,
+    Role,
+    Unavailable,
+)
 from iamtui.core.rules import ALL_RULES, RULE_IDS, evaluate
 from iamtui.core.settings import Settings, Suppression, Thresholds
 from iamtui.core.subjects import (
@@ -515,6 +523,27 @@ def test_user_without_any_credential_is_inactive() -> None:
     finding = one(run(snapshot(users=[user("bare", created=120)]), "user.inactive"))
     assert finding.summary == "never signed in or used an access key (created 4 months ago)"
     assert finding.actions == (ActionId.USER_DELETE,)
+
+
+@pytest.mark.parametrize("slot", ["cert_1", "cert_2"])
+def test_user_inactive_with_an_active_signing_certificate_is_not_offered_delete(
+    slot: str,
+) -> None:
+    """The credential report has no last use for certificates: "unused" cannot be concluded."""
+    legacy = user("legacy-soap", created=800)
+    reported = replace(row(legacy), **{slot: ReportCert(True, ago(30))})
+    finding = one(run(snapshot(users=[legacy], rows=[reported]), "user.inactive"))
+    assert ActionId.USER_DELETE not in finding.actions
+    assert finding.evidence["active_signing_certificates"] == 1
+    assert "no last use for certificates" in str(finding.evidence["delete_withheld"])
+
+
+def test_user_inactive_with_an_inactive_signing_certificate_is_offered_delete() -> None:
+    legacy = user("legacy-soap", created=800)
+    reported = replace(row(legacy), cert_1=ReportCert(False, ago(30)))
+    finding = one(run(snapshot(users=[legacy], rows=[reported]), "user.inactive"))
+    assert finding.actions == (ActionId.USER_DELETE,)
+    assert "delete_withheld" not in finding.evidence
 
 
 @pytest.mark.parametrize(
@@ -1091,6 +1120,29 @@ def test_protected_role_findings_say_so_in_evidence() -> None:
     assert "AWS Organizations" in str(finding.evidence["protected"])
     plain = one(run(snapshot(roles=[role("batch", last_used=200)]), "role.unused"))
     assert "protected" not in plain.evidence
+
+
+ORG_TRUST = trust({"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"})
+
+
+@pytest.mark.parametrize(
+    "rule_id", ["role.unused", "role.cross-account-trust", "role.public-trust"]
+)
+def test_protected_role_findings_offer_no_delete_or_quarantine(rule_id: str) -> None:
+    """Deleting OrganizationAccountAccessRole locks the management account out of this one."""
+    document = trust("*") if rule_id == "role.public-trust" else ORG_TRUST
+    org = role("OrganizationAccountAccessRole", last_used=None, created=800, trust_policy=document)
+    finding = one(run(snapshot(roles=[org]), rule_id))
+    assert "AWS Organizations" in str(finding.evidence["protected"])
+    assert finding.fixes == ()
+    plain = role("batch", last_used=None, created=800, trust_policy=document)
+    assert one(run(snapshot(roles=[plain]), rule_id)).fixes
+
+
+def test_roles_protected_from_settings_offer_no_fix() -> None:
+    settings = Settings(protected_roles=("platform-*",))
+    found = one(run(snapshot(roles=[role("platform-ci", last_used=200)]), "role.unused", settings))
+    assert found.fixes == ()
 
 
 def test_protected_roles_extend_from_settings() -> None:
