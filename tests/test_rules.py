@@ -637,13 +637,12 @@ def test_cross_account_trust_without_condition() -> None:
     "r",
     [
         other(StringEquals={"sts:ExternalId": "7f3a9c"}),
-        other(StringEquals={"aws:PrincipalOrgID": "o-abc123"}),
         other(ArnLike={"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/deployer"}),
         other(f"arn:aws:iam::{ACCOUNT}:root"),
         other("AROAEXAMPLEDELETED"),
         role("svc", trust_policy=trust({"Service": "lambda.amazonaws.com"})),
     ],
-    ids=["external-id", "org-id", "principal-arn", "own-account", "deleted-principal", "service"],
+    ids=["external-id", "principal-arn", "own-account", "deleted-principal", "service"],
 )
 def test_cross_account_trust_restricted_or_not_cross_account(r: Any) -> None:
     assert run(snapshot(roles=[r]), "role.cross-account-trust") == []
@@ -657,12 +656,72 @@ def test_cross_account_trust_restricted_or_not_cross_account(r: Any) -> None:
         {"Null": {"sts:ExternalId": "false"}},
         {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
         {"Bool": {"aws:MultiFactorAuthPresent": True}},
+        {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+        {"StringEquals": {"aws:PrincipalOrgPaths": "o-abc123/r-ab12/"}},
+        {"StringEquals": {"aws:PrincipalAccount": OTHER_ACCOUNT}},
+        {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:*"}},
     ],
-    ids=["if-exists", "wildcard", "null", "negated", "mfa-only"],
+    ids=[
+        "if-exists",
+        "wildcard",
+        "null",
+        "negated",
+        "mfa-only",
+        "org-id",
+        "org-paths",
+        "same-account",
+        "arn-of-whole-account",
+    ],
 )
-def test_conditions_that_do_not_restrict_the_caller(condition: dict[str, Any]) -> None:
-    r = role("partner", trust_policy=trust({"AWS": OTHER_ACCOUNT}, condition))
-    assert one(run(snapshot(roles=[r]), "role.cross-account-trust"))
+@pytest.mark.parametrize("principal", [OTHER_ACCOUNT, f"arn:aws:iam::{OTHER_ACCOUNT}:root"])
+def test_conditions_that_do_not_restrict_the_caller(
+    condition: dict[str, Any], principal: str
+) -> None:
+    """Org and account keys are the same for every principal of the trusted account.
+
+    AWS, "The confused deputy problem": sts:ExternalId (or a narrower aws:PrincipalArn) is what
+    tells one customer of the other account from another.
+    """
+    r = role("partner", trust_policy=trust({"AWS": principal}, condition))
+    finding = one(run(snapshot(roles=[r]), "role.cross-account-trust"))
+    assert finding.evidence["accounts"] == (OTHER_ACCOUNT,)
+
+
+@pytest.mark.parametrize(
+    ("condition", "account"),
+    [
+        ({"StringEquals": {"aws:PrincipalAccount": OTHER_ACCOUNT}}, OTHER_ACCOUNT),
+        ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:*"}}, OTHER_ACCOUNT),
+        ({"StringEquals": {"aws:PrincipalAccount": [OTHER_ACCOUNT, "111122223333"]}}, None),
+    ],
+    ids=["account", "arn-of-whole-account", "two-accounts"],
+)
+def test_anyone_pinned_to_another_account_is_cross_account_trust(
+    condition: dict[str, Any], account: str | None
+) -> None:
+    """Principal "*" with aws:PrincipalAccount = OTHER is exactly "trust account OTHER"."""
+    snap = snapshot(roles=[role("x", trust_policy=trust(ANYONE, condition))])
+    finding = one(run(snap, "role.cross-account-trust"))
+    expected = (account,) if account else tuple(sorted((OTHER_ACCOUNT, "111122223333")))
+    assert finding.evidence["accounts"] == expected
+    assert run(snap, "role.public-trust") == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/deployer"}},
+        {"StringEquals": {"aws:PrincipalAccount": OTHER_ACCOUNT, "sts:ExternalId": "7f3a9c"}},
+    ],
+    ids=["own-account", "narrow-arn", "external-id"],
+)
+def test_anyone_pinned_to_own_account_or_a_narrow_principal_is_quiet(
+    condition: dict[str, Any],
+) -> None:
+    snap = snapshot(roles=[role("x", trust_policy=trust(ANYONE, condition))])
+    assert run(snap, "role.cross-account-trust") == []
+    assert run(snap, "role.public-trust") == []
 
 
 def test_public_trust_is_critical() -> None:

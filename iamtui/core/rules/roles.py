@@ -13,8 +13,8 @@ from iamtui.core.ids import ActionId
 from iamtui.core.model import Part, Role
 from iamtui.core.policy import MULTI_TENANT_ISSUERS, TrustGrant, issuer_of
 from iamtui.core.protected import protection_reason
-from iamtui.core.subjects import Fix
 from iamtui.core.rules._common import REMOVE_UNUSED, VERIFY_EXTERNAL_ACCESS, principal_fixes
+from iamtui.core.subjects import Fix
 
 NEEDS = (Part.AUTHORIZATION_DETAILS,)
 
