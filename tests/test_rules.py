@@ -899,21 +899,6 @@ def test_admin_access_fixes_name_each_source_exactly() -> None:
     [
         user("reader", attached=[READONLY_ARN]),
         user(
-            "conditional",
-            inline={
-                "p": {
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "*",
-                            "Resource": "*",
-                            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-                        }
-                    ]
-                }
-            },
-        ),
-        user(
             "scoped",
             inline={
                 "p": {
@@ -935,13 +920,51 @@ def test_admin_access_fixes_name_each_source_exactly() -> None:
             attached=[ADMIN_ARN],
         ),
     ],
-    ids=["read-only", "with-condition", "scoped-resource", "not-action", "identity-center"],
+    ids=["read-only", "scoped-resource", "not-action", "identity-center"],
 )
 def test_not_admin_access(principal: Any) -> None:
     snap = (
         snapshot(roles=[principal]) if isinstance(principal, Role) else snapshot(users=[principal])
     )
     assert run(snap, "policy.admin-access") == []
+
+
+MFA_ONLY = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+@pytest.mark.parametrize(
+    ("condition", "keys"),
+    [
+        (MFA_ONLY, ("aws:multifactorauthpresent",)),
+        ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, ("aws:multifactorauthpresent",)),
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, ("aws:sourceip",)),
+    ],
+    ids=["mfa", "mfa-if-exists", "source-ip"],
+)
+def test_conditional_admin_access_is_reported_one_step_lower(
+    condition: dict[str, Any], keys: tuple[str, ...]
+) -> None:
+    """Every session meeting the condition (any MFA'd sign-in) is a full administrator."""
+    u = user("alice", inline={"admin": allow("*", Condition=condition)})
+    finding = one(run(snapshot(users=[u]), "policy.admin-access"))
+    assert finding.severity is Severity.MEDIUM
+    assert finding.evidence["conditional"] is True
+    assert finding.evidence["condition_keys"] == keys
+    assert finding.summary == f"administrator access when {keys[0]} holds through inline admin"
+    assert finding.fixes == (
+        Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "alice", "admin")),
+    )
+
+
+def test_conditional_admin_through_a_group_and_literal_admin_wins() -> None:
+    admins = group("MfaAdmins", inline={"admin": allow("*", Condition=MFA_ONLY)})
+    u = user("bob", groups=["MfaAdmins"])
+    finding = one(run(snapshot(users=[u], groups=[admins]), "policy.admin-access"))
+    assert finding.evidence["groups"] == ("MfaAdmins",)
+    both = user("carol", attached=[ADMIN_ARN], inline={"mfa": allow("*", Condition=MFA_ONLY)})
+    literal = one(run(snapshot(users=[both]), "policy.admin-access"))
+    assert literal.severity is Severity.HIGH
+    assert "conditional" not in literal.evidence
 
 
 def test_unattached_customer_policy() -> None:
@@ -1530,6 +1553,20 @@ def admin_reasons(principal: Any, **kw: Any) -> tuple[str, ...]:
 def test_effective_admin(principal: Any, kw: dict[str, Any], reason: str) -> None:
     reasons = admin_reasons(principal, **kw)
     assert any(reason in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize("variable", ["${aws:UserName}", "${AWS:USERNAME}", "${aws:username}"])
+def test_policy_variable_names_are_case_insensitive(variable: str) -> None:
+    """AWS: condition key (and policy variable) names are case-insensitive."""
+    u = user("alice", inline={"self": allow("iam:AttachUserPolicy", arn("user", variable))})
+    assert admin_reasons(u) == (
+        "inline self: can attach any policy to itself (iam:AttachUserPolicy)",
+    )
+
+
+def test_empty_condition_block_is_no_condition() -> None:
+    u = user("alice", inline={"p": allow("iam:*", Condition={})})
+    assert admin_reasons(u) == ("inline p: iam:* on * (can grant itself anything)",)
 
 
 @pytest.mark.parametrize(

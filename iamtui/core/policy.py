@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
@@ -199,6 +199,22 @@ def is_admin_document(document: PolicyDocument | None) -> bool:
         for item in _raw_statements(document)
         if not {"*", "*:*"}.isdisjoint(as_list(item.get("Action")))  # cheap pre-filter
     )
+
+
+def admin_condition_keys(document: PolicyDocument | None) -> tuple[str, ...]:
+    """Condition keys of the document's conditional ``*`` on ``*`` Allows (empty: none).
+
+    Such a grant makes the principal a full administrator whenever the condition holds (an
+    MFA'd session, a given source IP...): not literal admin, but far from least privilege.
+    """
+    keys: set[str] = set()
+    for item in _raw_statements(document):
+        if not item.get("Condition") or {"*", "*:*"}.isdisjoint(as_list(item.get("Action"))):
+            continue
+        s = _statement(item)
+        if is_admin_statement(replace(s, conditions={})):
+            keys.update(key for _, key, _ in s.condition_keys())
+    return tuple(sorted(keys))
 
 
 def is_administrator_access(arn: str) -> bool:
