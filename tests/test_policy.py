@@ -120,6 +120,10 @@ GH_SUB = "token.actions.githubusercontent.com:sub"
         ("StringLike", "sts:ExternalId", ["*"], False),
         ("StringLike", GH_SUB, ["repo:*"], False),
         ("IpAddress", "aws:SourceIp", ["0.0.0.0/0"], False),
+        ("IpAddress", "aws:SourceIp", ["0.0.0.0/1", "128.0.0.0/1"], False),
+        ("IpAddress", "aws:SourceIp", ["::/0"], False),
+        ("IpAddress", "aws:SourceIp", ["::/1", "8000::/1", "203.0.113.0/24"], False),
+        ("IpAddress", "aws:SourceIp", ["0.0.0.0/1", "203.0.113.0/24"], True),
         ("IpAddress", "aws:SourceIp", ["203.0.113.0/24"], True),
         ("StringNotEquals", "aws:PrincipalOrgID", ["o-abc"], False),
         ("Null", "aws:PrincipalOrgID", ["false"], False),
@@ -378,6 +382,8 @@ def test_protection_reason_from_settings_by_name_or_arn() -> None:
         "protected role (config [protected] roles: platform-*)"
     )
     assert protection_reason(f"arn:aws:iam::{ACCOUNT}:role/ops/break-glass", settings)
+    # Role names are case-insensitive in IAM, in an ARN as on their own.
+    assert protection_reason(f"arn:aws:iam::{ACCOUNT}:role/ops/Break-Glass", settings)
     assert protection_reason("break-glass", settings) is None
     assert "built-in pattern OrganizationAccountAccessRole" in str(
         protection_reason("OrganizationAccountAccessRole", settings)

@@ -7,6 +7,7 @@ analyses below read as the IAM semantics they implement.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -594,6 +595,26 @@ def _operator(operator: str) -> tuple[str, bool]:
     return op, lenient
 
 
+def _covers_everyone(cidrs: Sequence[str]) -> bool:
+    """CIDRs that together cover all IPv4 or all IPv6 (``0.0.0.0/1`` + ``128.0.0.0/1``)."""
+    v4: list[ipaddress.IPv4Network] = []
+    v6: list[ipaddress.IPv6Network] = []
+    for cidr in cidrs:
+        try:
+            network = ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            continue
+        if isinstance(network, ipaddress.IPv4Network):
+            v4.append(network)
+        else:
+            v6.append(network)
+    return any(
+        [n.prefixlen for n in ipaddress.collapse_addresses(nets)] == [0]
+        for nets in (v4, v6)
+        if nets
+    )
+
+
 def restricts(operator: str, key: str, values: Sequence[str]) -> bool:
     """A positive, non-IfExists, non-ForAllValues test whose every value pins the caller.
 
@@ -603,6 +624,8 @@ def restricts(operator: str, key: str, values: Sequence[str]) -> bool:
     """
     op, lenient = _operator(operator)
     if lenient or op not in _POSITIVE_OPERATORS or not values:
+        return False
+    if key.lower() in _CIDR_KEYS and _covers_everyone(values):
         return False
     wildcards = op in _WILDCARD_OPERATORS
     return all(pins(key, v, wildcards=wildcards) for v in values)

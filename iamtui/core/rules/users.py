@@ -172,8 +172,11 @@ def inactive(ctx: Context) -> Iterator[Finding]:
             "threshold_days": days,
         }
         if certs := _active_certs(row):
-            evidence["active_signing_certificates"] = certs
-            evidence["delete_withheld"] = CERT_UNKNOWN_USE
+            evidence = {
+                **evidence,
+                "active_signing_certificates": certs,
+                "delete_withheld": CERT_UNKNOWN_USE,
+            }
         yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)
 
 
