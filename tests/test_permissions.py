@@ -151,19 +151,31 @@ def test_the_read_only_policy_is_exactly_the_loader_and_root_tables() -> None:
 
 
 def test_the_remediate_policy_is_read_only_plus_every_action_and_undo() -> None:
-    document = permissions.remediate_policy()
+    document = permissions.remediate_policy(with_undo=True)
     allowed = permissions.actions_of(document)
     assert table_reads() <= allowed
     every = set().union(*(needed(c) for c in ACTION_CALLS.values())) | needed(COMMON_CALLS)
     assert allowed == (table_reads() | every) - set(permissions.NO_PERMISSION_NEEDED)
+    # Without --with-undo exactly the undo-only grants go (re-creating, re-attaching).
+    base = permissions.actions_of(permissions.remediate_policy())
+    undo_only = permissions.undo_only_actions()
+    assert base == allowed - undo_only and not base & undo_only
+    assert {"iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:CreateLoginProfile"} <= undo_only
+    assert {"iam:CreateRole", "iam:CreateUser", "iam:PassRole"} <= undo_only
+    for calls in ACTION_CALLS.values():
+        sent = {*calls.plan, *calls.run} - set(calls.root_only)
+        assert not sent & undo_only, "a call the action itself sends is never undo-only"
+    (undo,) = [s for s in statements(document) if s["Sid"] == "IamtuiUndo"]
+    assert set(undo["Action"]) <= undo_only
     sids = [s["Sid"] for s in statements(document)]
     assert len(sids) == len(set(sids))
     listed = [
         a
         for s in statements(document)
+        if s["Effect"] == "Allow"
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     ]
-    assert len(listed) == len(set(listed)), "each action appears once"
+    assert len(listed) == len(set(listed)), "each action is allowed once"
     (assume,) = [s for s in statements(document) if s["Action"] == "sts:AssumeRoot"]
     assert assume["Resource"] == "*" and assume["Sid"] == "IamtuiActionsRootAssumeRoot"
     assert assume["Condition"] == {
@@ -179,7 +191,7 @@ def test_the_remediate_policy_is_read_only_plus_every_action_and_undo() -> None:
 
 
 def test_per_feature_statements_are_each_complete() -> None:
-    document = permissions.remediate_policy(per_action=True)
+    document = permissions.remediate_policy(per_action=True, with_undo=True)
     by_sid = {s["Sid"]: s for s in statements(document)}
     for action, calls in ACTION_CALLS.items():
         sid = "IamtuiAction" + "".join(
@@ -194,6 +206,32 @@ def test_per_feature_statements_are_each_complete() -> None:
         assert granted == expected, action
 
 
+def test_the_holder_may_not_change_its_own_permissions() -> None:
+    for document in (
+        permissions.remediate_policy(),
+        permissions.remediate_policy(with_undo=True),
+        permissions.remediate_policy(per_action=True),
+    ):
+        (deny,) = [s for s in statements(document) if s["Effect"] == "Deny"]
+        assert deny == {
+            "Sid": "IamtuiDenyChangingItself",
+            "Effect": "Deny",
+            "Action": list(permissions.SELF_DENIED),
+            "Resource": [
+                "arn:aws:iam::*:user/${aws:username}",
+                "arn:aws:iam::*:user/*/${aws:username}",
+            ],
+        }
+    # It denies writes only: the reads the lockout guard makes about the caller stay allowed.
+    assert all(not a.split(":")[1].startswith(("Get", "List")) for a in permissions.SELF_DENIED)
+    assert {"iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:AddUserToGroup"} <= set(
+        permissions.SELF_DENIED
+    )
+    assert set(permissions.SELF_DENIED) <= permissions.actions_of(
+        permissions.remediate_policy(with_undo=True)
+    )
+
+
 # --- the command ----------------------------------------------------------------------------------
 
 
@@ -206,6 +244,10 @@ def test_cli_prints_each_policy_as_json() -> None:
     assert json.loads(remediate.output) == permissions.remediate_policy()
     fine = runner.invoke(main, ["policy", "--read-only", "--sid-per-feature"])
     assert json.loads(fine.output) == permissions.read_only_policy(per_part=True)
+    undo = runner.invoke(main, ["policy", "--remediate", "--with-undo"])
+    assert json.loads(undo.output) == permissions.remediate_policy(with_undo=True)
+    wrong = runner.invoke(main, ["policy", "--read-only", "--with-undo"])
+    assert wrong.exit_code == 2 and "--with-undo goes with --remediate" in wrong.output
 
 
 @pytest.mark.parametrize("args", [[], ["--read-only", "--remediate"]])

@@ -56,6 +56,9 @@ NOT_PROVEN_BY_MOTO = {
     "test_actions_root.py",
     "calls inside an sts:AssumeRoot session": "governed by the task policy, which the emulator "
     "enforces itself (fidelity/root.py check_task_policy), not by the caller's policy",
+    "the remediate policy's Deny on the holder's own user": "moto evaluates IAM actions against "
+    "the resource *, never the user's ARN, so a Deny on arn:aws:iam::*:user/${aws:username} "
+    "never matches there; test_permissions.py checks its shape",
     "iam:TagUser / iam:TagRole / iam:TagPolicy": "AWS authorizes tags passed to "
     "CreateUser/CreateRole/CreatePolicy as Tag* too; moto does not, so undo of a tagged "
     "principal or policy is not proven to need them",
@@ -236,14 +239,14 @@ def test_without_one_permission_exactly_its_part_degrades(account: Seeded, missi
     assert failures == dict.fromkeys(owners(missing), reason)
 
 
-def test_the_remediate_policy_runs_every_action_and_its_undo(
+def test_the_remediate_policy_with_undo_runs_every_action_and_its_undo(
     emulator_server: Emulator, tmp_path: Path
 ) -> None:
     emulator = emulator_server
     emulator.reset()
     seed_targets(emulator)
     fixer = user_key(emulator, "fixer")
-    grant(emulator, "fixer", permissions.remediate_policy())
+    grant(emulator, "fixer", permissions.remediate_policy(with_undo=True))
     conn = connection(emulator, fixer)
     with enforced(emulator):
         actor = Actor(conn, Journal(tmp_path / "journal.jsonl"), load_account(conn))
@@ -304,3 +307,29 @@ def test_without_a_write_permission_the_action_is_refused_naming_it(
 def test_the_limits_are_stated() -> None:
     assert all(reason for reason in NOT_PROVEN_BY_MOTO.values())
     assert set(permissions.NO_PERMISSION_NEEDED) <= set(NOT_PROVEN_BY_MOTO)
+
+
+def test_without_undo_the_remediate_policy_acts_but_cannot_undo(
+    emulator_server: Emulator, tmp_path: Path
+) -> None:
+    """Undo-only grants (here AddUserToGroup) come only with --with-undo."""
+    from iamtui.core.actions import Executor, Planner, Request
+
+    emulator = emulator_server
+    emulator.reset()
+    emulator.extras().report_generation_polls = 0
+    seeder = Seeder(emulator.backend(), emulator.extras(), datetime.now(UTC))
+    seeder.group("Team")
+    seeder.user("bob", groups=("Team",))
+    fixer = user_key(emulator, "fixer")
+    grant(emulator, "fixer", permissions.remediate_policy())
+    conn = connection(emulator, fixer)
+    journal = Journal(tmp_path / "j.jsonl")
+    with enforced(emulator):
+        planner = Planner(conn, load_account(conn))
+        executor = Executor(conn, journal, sleep=lambda _: None)
+        report = executor.run(planner.plan(Request.remove_from_group("bob", "Team")).confirm())
+        assert report.status == "completed", report.message()
+        assert report.entry_id is not None
+        undo = executor.run(planner.undo(journal.entry(report.entry_id)).confirm())
+    assert undo.status == "failed" and "iam:AddUserToGroup" in undo.reason

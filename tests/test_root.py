@@ -13,6 +13,7 @@ from botocore.awsrequest import AWSResponse
 from builders import (
     ACCOUNT,
     ADMIN_ARN,
+    OTHER_ACCOUNT,
     ago,
     arn,
     group,
@@ -472,6 +473,32 @@ def test_break_glass_unknown_when_admin_mfa_is_unknown_or_details_denied() -> No
         unavailable=[denied(Part.AUTHORIZATION_DETAILS, "GetAccountAuthorizationDetails")]
     )
     assert step(snap, StepId.BREAK_GLASS).status is Status.UNKNOWN
+
+
+def test_break_glass_does_not_count_identity_center_or_outside_assumable_roles() -> None:
+    sso = role(
+        "AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b",
+        path="/aws-reserved/sso.amazonaws.com/",
+        attached=[ADMIN_ARN],
+        trust_policy=trust(
+            {"Federated": f"arn:aws:iam::{ACCOUNT}:saml-provider/AWSSSO_1a2b_DO_NOT_DELETE"},
+            Action="sts:AssumeRoleWithSAML",
+        ),
+    )
+    vendor = role("VendorAdmin", attached=[ADMIN_ARN], trust_policy=trust({"AWS": OTHER_ACCOUNT}))
+    anyone = role("OpenAdmin", attached=[ADMIN_ARN], trust_policy=trust({"AWS": "*"}))
+    snap = hardened_snapshot(users=[], rows=[], roles=[sso, vendor, anyone])
+    s = step(snap, StepId.BREAK_GLASS)
+    assert s.status is Status.FAIL and s.summary.startswith("no IAM user or role")
+    rejected: Any = s.evidence["admin_roles_not_break_glass"]
+    why = {r["name"]: r["why"] for r in rejected}
+    assert why[sso.name] == "managed by IAM Identity Center"
+    assert why["VendorAdmin"] == f"assumable from account {OTHER_ACCOUNT}"
+    assert why["OpenAdmin"].startswith("assumable from outside the account")
+    # The same account's principals still make a role a break-glass administrator.
+    own = role("Admin", attached=[ADMIN_ARN], trust_policy=trust({"AWS": ACCOUNT}))
+    snap = hardened_snapshot(users=[], rows=[], roles=[sso, vendor, own])
+    assert step(snap, StepId.BREAK_GLASS).status is Status.PASS
 
 
 # --- (g) centralized root access -------------------------------------------------------------

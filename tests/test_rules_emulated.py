@@ -24,12 +24,11 @@ from iamtui.core.findings import (
     Finding,
     KeyRef,
     PrincipalKind,
-    evaluate,
     iso,
 )
 from iamtui.core.loader import load_account, load_last_accessed_batch, load_user_detail
 from iamtui.core.model import AccountSnapshot, Missing, Part
-from iamtui.core.rules import ALL_RULES, RULE_IDS
+from iamtui.core.rules import ALL_RULES, RULE_IDS, evaluate
 from iamtui.core.session import Connection, ConnectionSettings, connect
 from iamtui.core.subjects import (
     AccountSubject,

@@ -18,7 +18,14 @@ from iamtui.cli.common import UserError, one_line_errors
 @click.option(
     "--remediate",
     is_flag=True,
-    help="Read-only plus every action, its checks and its undo.",
+    help="Read-only plus every action and its checks. An administrator's policy: it can change "
+    "any principal's permissions (see docs/permissions.md).",
+)
+@click.option(
+    "--with-undo",
+    is_flag=True,
+    help="With --remediate: also what undo sends (re-creating users, roles and policies, "
+    "attaching policies again), in a separate statement IamtuiUndo.",
 )
 @click.option(
     "--format",
@@ -35,14 +42,18 @@ from iamtui.cli.common import UserError, one_line_errors
     "want to allow (larger: may exceed the 6,144-character managed-policy limit).",
 )
 @one_line_errors
-def policy(read_only: bool, remediate: bool, fmt: str, sid_per_feature: bool) -> None:
+def policy(
+    read_only: bool, remediate: bool, with_undo: bool, fmt: str, sid_per_feature: bool
+) -> None:
     """Print the IAM policy iamtui needs (built from the calls its code declares)."""
     from iamtui.core import permissions
 
     if read_only == remediate:
         raise UserError("pass exactly one of --read-only and --remediate")
+    if with_undo and not remediate:
+        raise UserError("--with-undo goes with --remediate")
     if read_only:
         document = permissions.read_only_policy(per_part=sid_per_feature)
     else:
-        document = permissions.remediate_policy(per_action=sid_per_feature)
+        document = permissions.remediate_policy(per_action=sid_per_feature, with_undo=with_undo)
     click.echo(json.dumps(document, indent=2))

@@ -30,8 +30,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from iamtui.core import credreport
-from iamtui.core.errors import error_code as error_code  # re-exported: actions import it here
-from iamtui.core.errors import error_text
+from iamtui.core.errors import error_code, error_text
 from iamtui.core.model import (
     AccessKey,
     AccountSnapshot,

@@ -7,16 +7,22 @@ calls and undo (its ``ActionSpec.calls``, gathered in ``actions.registry.ACTION_
 statement (``ActionSpec.group``). Tests run each of them on the emulator and check that nothing
 outside its table is sent, then prove the documents with moto's permission
 enforcement. ``iamtui policy --read-only`` / ``--remediate`` print what this module builds.
+
+The remediate policy is an administrator's policy: it may change any principal's permissions
+and credentials. Calls only an undo sends (re-creating users, roles and policies, attaching
+policies again) are left out unless asked for (``with_undo``), and a Deny stops an IAM user
+holding it from changing its own permissions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iamtui.core.actions import registry
 from iamtui.core.actions.calls import COMMON_CALLS, needed
+from iamtui.core.actions.plan import Calls
 from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
@@ -41,6 +47,26 @@ CONDITIONS: Mapping[str, Mapping[str, Any]] = {
 #: Resources narrower than "*". None yet: sts:AssumeRoot's resource is the member's root user
 #: (``arn:aws:iam::MEMBER:root``), which only the operator knows; the condition narrows it.
 RESOURCES: Mapping[str, str] = {}
+
+#: What an IAM user holding the remediate policy may not do to itself: change its own
+#: permissions (policies, groups, boundary), adding or removing. The undo-only calls among them
+#: are only granted with ``--with-undo``; the Deny covers them either way.
+SELF_DENIED: tuple[str, ...] = (
+    "iam:AddUserToGroup",
+    "iam:AttachUserPolicy",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:DeleteUserPolicy",
+    "iam:DetachUserPolicy",
+    "iam:PutUserPermissionsBoundary",
+    "iam:PutUserPolicy",
+    "iam:RemoveUserFromGroup",
+)
+#: The holder's own user, with or without a path (``${aws:username}`` is only set for IAM users).
+SELF_RESOURCES: tuple[str, ...] = (
+    "arn:aws:iam::*:user/${aws:username}",
+    "arn:aws:iam::*:user/*/${aws:username}",
+)
+SELF_DENY_SID = "IamtuiDenyChangingItself"
 
 #: Remediate statements: which actions each groups, in the order they are printed (each
 #: action's ``ActionSpec.group`` in the registry decides).
@@ -116,29 +142,67 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
     )
 
 
-def action_features(*, per_action: bool = False) -> tuple[Feature, ...]:
-    """What acting needs: every action, its checks and its undo, grouped by kind of action."""
+def _run_calls(calls: Calls) -> Calls:
+    """The calls an action sends to plan, check and run: its undo and implied permissions out.
+
+    Every implied permission today comes with a call only an undo sends (tags and PassRole on
+    re-creating a user, role or policy).
+    """
+    return replace(calls, undo=(), implied=())
+
+
+def undo_only_actions() -> frozenset[str]:
+    """What only undo plans send: granted only with ``with_undo`` (no run, check or read needs
+    them)."""
+    everything = set().union(*(needed(c) for c in ACTION_CALLS.values()))
+    running = set().union(*(needed(_run_calls(c)) for c in ACTION_CALLS.values()))
+    return frozenset(everything - running - needed(COMMON_CALLS))
+
+
+def action_features(*, per_action: bool = False, with_undo: bool = False) -> tuple[Feature, ...]:
+    """What acting needs: every action and its checks, grouped by kind of action; and with
+    ``with_undo`` what their undo sends (a separate statement)."""
     common = needed(COMMON_CALLS)
+    undo_only = undo_only_actions()
+
+    def calls_of(action: ActionId) -> frozenset[str]:
+        return needed(ACTION_CALLS[action]) - undo_only
+
     if per_action:
-        return tuple(
-            Feature(
-                f"IamtuiAction{_sid(action.value)}",
-                action.value,
-                _clean(needed(ACTION_CALLS[action]) | common),
-                (action.value,),
-            )
-            for actions in ACTION_GROUPS.values()
-            for action in actions
-        )
-    features = []
+        features = []
+        for actions in ACTION_GROUPS.values():
+            for action in actions:
+                sid = f"IamtuiAction{_sid(action.value)}"
+                features.append(
+                    Feature(sid, action.value, _clean(calls_of(action) | common), (action.value,))
+                )
+                undo = needed(ACTION_CALLS[action]) & undo_only
+                if with_undo and undo:
+                    features.append(
+                        Feature(f"{sid}Undo", f"undo of {action.value}", _clean(undo), ())
+                    )
+        return tuple(features)
+    grouped = []
     for sid, actions in ACTION_GROUPS.items():
-        union = set().union(*(needed(ACTION_CALLS[a]) for a in actions))
+        union = set().union(*(calls_of(a) for a in actions))
         if sid == "IamtuiActionsKeys":
             union |= common
-        features.append(
+        grouped.append(
             Feature(sid, ", ".join(a.value for a in actions), _clean(union), tuple(actions))
         )
-    return tuple(features)
+    if with_undo:
+        grouped.append(Feature("IamtuiUndo", "what undo plans send", _clean(undo_only)))
+    return tuple(grouped)
+
+
+def self_deny() -> dict[str, Any]:
+    """The Deny that keeps an IAM user holding the remediate policy from escalating itself."""
+    return {
+        "Sid": SELF_DENY_SID,
+        "Effect": "Deny",
+        "Action": list(SELF_DENIED),
+        "Resource": list(SELF_RESOURCES),
+    }
 
 
 def _statements(features: Sequence[Feature], *, dedupe: bool) -> list[dict[str, Any]]:
@@ -177,16 +241,25 @@ def read_only_policy(*, per_part: bool = False) -> dict[str, Any]:
     return policy_document(read_only_features(per_part=per_part), dedupe=not per_part)
 
 
-def remediate_policy(*, per_action: bool = False) -> dict[str, Any]:
-    """The policy for viewing and acting: read-only plus every action and its undo."""
-    features = (*read_only_features(per_part=per_action), *action_features(per_action=per_action))
-    return policy_document(features, dedupe=not per_action)
+def remediate_policy(*, per_action: bool = False, with_undo: bool = False) -> dict[str, Any]:
+    """The policy for viewing and acting: read-only plus every action, and with ``with_undo``
+    what undo sends; an IAM user holding it may not change its own permissions or credentials.
+    """
+    features = (
+        *read_only_features(per_part=per_action),
+        *action_features(per_action=per_action, with_undo=with_undo),
+    )
+    document = policy_document(features, dedupe=not per_action)
+    document["Statement"].append(self_deny())
+    return document
 
 
 def actions_of(document: Mapping[str, Any]) -> frozenset[str]:
     """Every action a policy document allows (tests and the README check use it)."""
     found: set[str] = set()
     for statement in document.get("Statement", ()):
+        if statement.get("Effect") != "Allow":
+            continue
         listed = statement.get("Action", ())
         found.update([listed] if isinstance(listed, str) else listed)
     return frozenset(found)

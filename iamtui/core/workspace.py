@@ -102,19 +102,38 @@ class PlannedAction:
     """A plan ready for the preview, and what the operator must type before it may run."""
 
     plan: Plan
-    #: Active access keys a ``key.delete`` would delete: the UI asks for a typed override.
+    #: Active access keys a ``key.delete`` or ``user.delete`` would delete: the UI asks for a
+    #: typed override.
     active_keys: tuple[str, ...] = ()
     #: Journal entry this plan undoes (None for ordinary actions).
     undoes: str | None = None
+    #: Used keys the plan acts on though the reviewed data cannot show they were idle (no
+    #: credential report, or one older than the key): the same typed override.
+    unverified_keys: tuple[str, ...] = ()
+
+    @property
+    def override_keys(self) -> tuple[str, ...]:
+        """Every key the typed override stands for (active, then unverified)."""
+        return tuple(dict.fromkeys((*self.active_keys, *self.unverified_keys)))
 
     @property
     def override_phrase(self) -> str | None:
-        """What to type to delete active keys (the key id, or a phrase for several)."""
-        if not self.active_keys:
+        """What to type to act on those keys (the key id, or a phrase for several)."""
+        keys = self.override_keys
+        if not keys:
             return None
-        if len(self.active_keys) == 1:
-            return self.active_keys[0]
-        return f"delete {len(self.active_keys)} active keys"
+        if len(keys) == 1:
+            return keys[0]
+        if not self.unverified_keys:
+            return f"delete {len(keys)} active keys"
+        return f"act on {len(keys)} keys"
+
+    @property
+    def override_reason(self) -> str:
+        """What the override is for, in the refusal when it was not typed."""
+        if self.unverified_keys and not self.active_keys:
+            return "to act on access keys whose use the reviewed data cannot show"
+        return "to delete an active access key"
 
     def check_override(self, typed: str | None) -> bool:
         """Whether ``typed`` is the override (always true when none is needed)."""
@@ -430,7 +449,7 @@ class Workspace:
             self._require_snapshot(),
             read_only=False,
             clock=self.clock,
-            thresholds=self.settings.thresholds,
+            settings=self.settings,
         )
 
     def plan_action(
@@ -444,9 +463,15 @@ class Workspace:
         from iamtui.core.actions import ActionId, ActionRefused
 
         planner = self.planner()
+        # The planner refuses these two without an explicit override; here the override is the
+        # key ids the operator types in the preview (PlannedAction.override_phrase).
         wanted = list(
             dict.fromkeys(
-                replace(r, allow_active=True) if r.action is ActionId.KEY_DELETE else r
+                replace(
+                    r,
+                    allow_active=r.action is ActionId.KEY_DELETE or r.allow_active,
+                    accept_unverified_use=True,
+                )
                 for r in requests
             )
         )
@@ -456,7 +481,14 @@ class Workspace:
             plan = planner.plan(wanted[0])
         else:
             plan = planner.batch(wanted, summary=summary)
-        return PlannedAction(plan, active_keys=_active_key_deletes(plan, wanted))
+        acted_on = {s.call.params.get("AccessKeyId") for s in plan.steps}
+        return PlannedAction(
+            plan,
+            active_keys=_active_key_deletes(plan, wanted),
+            unverified_keys=tuple(
+                dict.fromkeys(k for k in planner.unverified_keys if k in acted_on)
+            ),
+        )
 
     def plan_undo(self, entry_id: str) -> PlannedAction:
         """The inverse plan of a journal entry (verifies the journal first)."""
@@ -487,7 +519,7 @@ class Workspace:
         if reason is not None:
             raise ReadOnlyMode(reason)
         if not planned.check_override(override):
-            raise ActionRefused(f"type {planned.override_phrase!r} to delete an active access key")
+            raise ActionRefused(f"type {planned.override_phrase!r} {planned.override_reason}")
         confirmed = planned.plan.confirm(typed)
         journaling = self._journaling
         executor = Executor(
@@ -734,9 +766,12 @@ class Workspace:
 
 
 def _active_key_deletes(plan: Plan, requests: Sequence[Request]) -> tuple[str, ...]:
-    """Key ids a ``key.delete`` request deletes while the plan saw them Active."""
+    """Key ids a ``key.delete`` or ``user.delete`` request deletes while the plan saw them Active.
+
+    Deleting a user deletes its keys: an Active one needs the same typed key id as key.delete.
+    """
     from iamtui.core.actions import ActionId
-    from iamtui.core.subjects import KeySubject
+    from iamtui.core.subjects import KeySubject, PrincipalSubject
 
     keys = [
         r.subject
@@ -744,14 +779,18 @@ def _active_key_deletes(plan: Plan, requests: Sequence[Request]) -> tuple[str, .
         if r.action is ActionId.KEY_DELETE and isinstance(r.subject, KeySubject)
     ]
     wanted = {k.key_id for k in keys if k.key_id}
-    #: Users whose key is named by report slot only: its id is known once planned.
-    by_slot = {k.user for k in keys if not k.key_id}
+    #: Users whose keys are known once planned (named by report slot, or the user is deleted).
+    by_user = {k.user for k in keys if not k.key_id} | {
+        r.subject.name
+        for r in requests
+        if r.action is ActionId.USER_DELETE and isinstance(r.subject, PrincipalSubject)
+    }
     found: list[str] = []
     for step in plan.steps:
         key_id = step.call.params.get("AccessKeyId")
         if step.call.operation != "DeleteAccessKey":
             continue
-        if key_id not in wanted and step.call.params.get("UserName") not in by_slot:
+        if key_id not in wanted and step.call.params.get("UserName") not in by_user:
             continue
         if any(c.probe == "key.status" and c.expect == "Active" for c in step.preconditions):
             found.append(str(key_id))

@@ -19,7 +19,6 @@ each action sends; ``iamtui.core.permissions`` builds the IAM policy from it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from iamtui.core.actions.executor import ExecutionReport, Executor, Hooks, StepOutcome
 from iamtui.core.actions.guards import (
@@ -28,6 +27,7 @@ from iamtui.core.actions.guards import (
     Caller,
     ReadOnlyMode,
     SelfLockout,
+    UnverifiedUse,
     load_caller,
 )
 from iamtui.core.actions.plan import (
@@ -54,9 +54,10 @@ from iamtui.core.actions.undo import build_undo, step_took_effect, undo_entry
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import utcnow
 from iamtui.core.model import AccountSnapshot
+from iamtui.core.session import Connection
 
 
-def context_snapshot(conn: Any, *, now: datetime | None = None) -> AccountSnapshot:
+def context_snapshot(conn: Connection, *, now: datetime | None = None) -> AccountSnapshot:
     """The little a planner needs when no account was loaded (journal undo): caller and alias."""
     caller = load_caller(conn)
     aliases = conn.iam.list_account_aliases().get("AccountAliases", [])
@@ -98,6 +99,7 @@ __all__ = [
     "Step",
     "StepOutcome",
     "Target",
+    "UnverifiedUse",
     "build_undo",
     "context_snapshot",
     "load_caller",

@@ -31,8 +31,8 @@ from iamtui.core.actions.plan import (
 from iamtui.core.actions.reads import CONTACT_FIELDS
 from iamtui.core.actions.spec import Draft
 from iamtui.core.actions.steps import KEY_GONE
+from iamtui.core.errors import error_code, error_text
 from iamtui.core.ids import ActionId
-from iamtui.core.loader import error_code
 from iamtui.core.model import AccessKey, PasswordPolicy
 from iamtui.core.root import (
     CREDENTIALS_MANAGEMENT,
@@ -108,10 +108,28 @@ _STRICTER_TRUE = (
 )
 
 
+_CHARACTER_TYPES = _STRICTER_TRUE[:4]
+#: AWS's default when no custom policy is set (length, and how many character types).
+_DEFAULT_LENGTH, _DEFAULT_TYPES = 8, 3
+
+
 def weakened(current: Mapping[str, JSON] | None, wanted: Mapping[str, JSON]) -> list[str]:
-    """The settings ``wanted`` makes weaker than ``current`` (for a warning)."""
+    """The settings ``wanted`` makes weaker than ``current`` (for a warning).
+
+    No policy is not "no rules": AWS then applies its default, 8 characters and three of the
+    four character types (see ``root.steps.AWS_DEFAULT_PASSWORD_POLICY``).
+    """
     if current is None:
-        return []
+        out = []
+        length = int(wanted.get("MinimumPasswordLength") or 6)  # AWS: 6 when not given
+        if length < _DEFAULT_LENGTH:
+            out.append(f"MinimumPasswordLength {_DEFAULT_LENGTH} (AWS default) -> {length}")
+        types = sum(1 for name in _CHARACTER_TYPES if wanted.get(name))
+        if types < _DEFAULT_TYPES:
+            out.append(
+                f"character types: AWS default asks for {_DEFAULT_TYPES} of 4 -> {types} required"
+            )
+        return out
     out = [
         f"{name} {current[name]} -> {wanted.get(name) or 'none'}"
         for name in _STRICTER_HIGHER
@@ -141,7 +159,11 @@ def set_password_policy(planner: Planner, request: Request) -> Draft:
     if current == wanted:
         raise ActionRefused(f"the password policy of account {account} already is that policy")
     target = Target("account", account, f"arn:aws:iam::{account}:root")
-    now_text = "none (AWS defaults)" if current is None else reads.canonical(current)
+    now_text = (
+        "none (AWS's default: 8 characters, three of the four character types)"
+        if current is None
+        else reads.canonical(current)
+    )
     if current is None:
         inverse = InverseStep(
             ApiCall("DeleteAccountPasswordPolicy"),
@@ -178,7 +200,8 @@ def set_password_policy(planner: Planner, request: Request) -> Draft:
         ],
     )
     if weaker := weakened(current, wanted):
-        draft.warnings.append("this policy is WEAKER than the current one: " + "; ".join(weaker))
+        than = "the current one" if current is not None else "AWS's default that applies now"
+        draft.warnings.append(f"this policy is WEAKER than {than}: " + "; ".join(weaker))
     return draft
 
 
@@ -265,13 +288,6 @@ def root_key_is(key_id: str, status: str | None) -> Check:
     return check("root_key.status", status, text, AccessKeyId=key_id)
 
 
-def _refusal(exc: ClientError | BotoCoreError) -> str:
-    if isinstance(exc, ClientError):
-        message = exc.response.get("Error", {}).get("Message", "")
-        return f"{error_code(exc)}: {message}".rstrip(": ")
-    return str(exc)
-
-
 def _not_root(planner: Planner, action: ActionId) -> ActionRefused:
     """Why this session cannot touch its own account's root keys, and what to do instead."""
     account = planner.snapshot.account_id
@@ -343,7 +359,7 @@ def root_key_action(planner: Planner, request: Request) -> Draft:
         except (ClientError, BotoCoreError) as exc:
             raise ActionRefused(
                 f"cannot act as the root of account {member} (sts:AssumeRoot with "
-                f"IAMDeleteRootUserCredentials): {_refusal(exc)}"
+                f"IAMDeleteRootUserCredentials): {error_text(exc)}"
             ) from None
     keys = reads.root_keys(iam)
     if not keys:

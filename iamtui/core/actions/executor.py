@@ -41,7 +41,8 @@ from iamtui.core.actions.secrets import (
     is_placeholder,
     redact,
 )
-from iamtui.core.loader import error_code, utcnow
+from iamtui.core.errors import error_code
+from iamtui.core.loader import utcnow
 
 if TYPE_CHECKING:
     from iamtui.core.journal import Journal, JournalWriter

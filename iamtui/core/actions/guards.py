@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from iamtui.core.actions import reads
 from iamtui.core.actions.plan import ApiCall, Plan
 from iamtui.core.model import CallerIdentity
+from iamtui.core.session import Connection
 
 #: The inline policy name role.quarantine uses.
 QUARANTINE_POLICY = "iamtui-quarantine"
@@ -54,6 +55,10 @@ class ReadOnlyMode(ActionRefused):
     """iamtui runs read-only: no action may be planned or run."""
 
 
+class UnverifiedUse(ActionRefused):
+    """The reviewed data cannot show whether a used key was idle: an explicit override is needed."""
+
+
 class SelfLockout(ActionRefused):
     """The plan would cut off the credentials or permissions iamtui itself runs with."""
 
@@ -74,7 +79,7 @@ class Caller:
         return self.identity.arn
 
 
-def load_caller(conn: Any) -> Caller:
+def load_caller(conn: Connection) -> Caller:
     """Ask STS who we are now (the key in use comes from the connection)."""
     ident = conn.sts.get_caller_identity()
     identity = CallerIdentity(

@@ -23,6 +23,7 @@ from iamtui.core.actions.guards import (
     ActionRefused,
     Caller,
     ReadOnlyMode,
+    UnverifiedUse,
     caller_from,
     check_lockout,
     load_caller,
@@ -30,8 +31,9 @@ from iamtui.core.actions.guards import (
 from iamtui.core.actions.plan import Plan, Skipped, Target, combine
 from iamtui.core.actions.request import Request, principal_of
 from iamtui.core.actions.spec import Draft
+from iamtui.core.errors import error_text
 from iamtui.core.ids import ActionId
-from iamtui.core.loader import as_utc, error_code, read_access_keys, utcnow
+from iamtui.core.loader import as_utc, read_access_keys, utcnow
 from iamtui.core.model import (
     SERVICE_LINKED_PATH,
     SSO_RESERVED_PATH_PREFIX,
@@ -39,7 +41,9 @@ from iamtui.core.model import (
     AccountSnapshot,
     Missing,
 )
-from iamtui.core.settings import Thresholds
+from iamtui.core.protected import protection_reason
+from iamtui.core.session import Connection
+from iamtui.core.settings import Settings, Thresholds
 from iamtui.core.slots import key_in_slot
 from iamtui.core.subjects import KeySubject, PrincipalType, Subject
 
@@ -66,28 +70,37 @@ class Planner:
 
     def __init__(
         self,
-        conn: Any,
+        conn: Connection,
         snapshot: AccountSnapshot,
         *,
         read_only: bool = False,
         clock: Clock = utcnow,
         caller: Caller | None = None,
-        thresholds: Thresholds | None = None,
+        settings: Settings | None = None,
     ) -> None:
-        """``conn`` is a session.Connection; ``snapshot`` the data the operator reviewed.
+        """``snapshot`` is the data the operator reviewed.
 
-        ``thresholds`` are the settings' CIS values the password-policy proposal uses.
+        ``settings`` give the CIS values the password-policy proposal uses and the roles the
+        config protects (``[protected] roles``).
         """
         self.conn = conn
         self.iam: Any = conn.iam
         #: The Account API client (alternate contacts), when the connection has one.
-        self.account: Any = getattr(conn, "account", None)
+        self.account: Any = conn.account
         self.snapshot = snapshot
         self.read_only = read_only
         self.clock = clock
-        self.thresholds = thresholds or Thresholds()
+        self.settings = settings or Settings()
         self._caller = caller
         self._root_sessions: RootSessions | None = None
+        #: Keys planned under ``accept_unverified_use`` whose use the data could not show: the
+        #: UI asks for their ids typed before the plan may run.
+        self.unverified_keys: list[str] = []
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The settings' thresholds (CIS password length and reuse for the proposal)."""
+        return self.settings.thresholds
 
     # --- public -----------------------------------------------------------------------------
 
@@ -127,11 +140,10 @@ class Planner:
         except reads.NotFound as exc:
             raise ActionRefused(f"cannot plan {request.action.value}: {exc}") from exc
         except ClientError as exc:
-            message = exc.response.get("Error", {}).get("Message", "")
             who = principal_of(request.subject)
             raise ActionRefused(
                 f"cannot plan {request.action.value} for {who[1] if who else 'the account'}: "
-                f"{error_code(exc)}: {message}".rstrip(": ")
+                f"{error_text(exc)}"
             ) from exc
         except BotoCoreError as exc:
             raise ActionRefused(f"cannot plan {request.action.value}: {exc}") from exc
@@ -247,20 +259,50 @@ class Planner:
                     return True, None
         return False, None
 
-    def refuse_if_used_since_data(self, target: Target, key: AccessKey) -> None:
-        """The operator decided on data that says the key was idle: a newer use voids that."""
+    def refuse_if_used_since_data(
+        self, target: Target, key: AccessKey, request: Request
+    ) -> str | None:
+        """The operator decided on data that says the key was idle: a newer use voids that.
+
+        When the data cannot tell (no credential report, or one older than the key) a key with
+        any recorded use is refused too, unless the request says ``accept_unverified_use``:
+        then the returned warning says what was accepted.
+        """
         if key.last_used is None or key.key_id == self.caller.identity.access_key_id:
             # This session's own key is used by every call we make; the lockout guard refuses it.
-            return
+            return None
         known, last = self.known_key_use(target.arn, target.name, key)
         fresh = key.last_used
+        service = f" ({key.last_used_service})" if key.last_used_service else ""
         if known and (last is None or fresh - as_utc(last) > timedelta(seconds=1)):
-            service = f" ({key.last_used_service})" if key.last_used_service else ""
             raise ActionRefused(
                 f"access key {key.key_id} of {target.name} was used at "
                 f"{stamp(fresh)}{service}, after the data you reviewed "
                 f"(loaded {self.data_time()}): reload and review before acting"
             )
+        if known:
+            return None
+        why = self._unverified_reason(target.name)
+        if not request.accept_unverified_use:
+            raise UnverifiedUse(
+                f"cannot check access key {key.key_id} of {target.name} against the data you "
+                f"reviewed ({why}); it was last used at {stamp(fresh)}{service}: reload (or open "
+                "the user) and review, or confirm acting on unverified use"
+            )
+        self.unverified_keys.append(key.key_id)
+        return (
+            f"key {key.key_id} was last used {stamp(fresh)}{service}; {why}: "
+            "acting on it was confirmed without that check"
+        )
+
+    def _unverified_reason(self, user: str) -> str:
+        """Why the reviewed data says nothing about a key's use."""
+        report = self.snapshot.credential_report
+        if report is None:
+            return "no credential report was loaded"
+        if report.row_for(user) is None:
+            return f"the credential report has no row for {user}"
+        return f"the credential report of {stamp(report.generated_at)} predates the key"
 
     def recent_use_warning(
         self, what: str, last_used: datetime | None, service: str | None = None
@@ -308,17 +350,25 @@ class Planner:
     def refuse_if_signed_in_since_data(
         self, target: Target, password_last_used: datetime | None
     ) -> None:
-        """The operator decided on a report that showed no newer console sign-in."""
+        """The operator decided on a report that showed no newer console sign-in.
+
+        A dated report value is compared with the fresh one. ``N/A`` (no password) and
+        ``no_information`` say nothing about a date, and GetUser keeps the last sign-in after
+        the password is removed: those compare with when the report was generated.
+        """
         report = self.snapshot.credential_report
         row = report.row_for(target.name) if report is not None else None
-        if row is None or password_last_used is None:
+        if report is None or row is None or password_last_used is None:
             return
         known = row.password_last_used
         fresh = as_utc(password_last_used)
         if isinstance(known, datetime):
             newer = fresh - as_utc(known) > timedelta(seconds=1)
         else:
-            newer = known in (Missing.NO_INFORMATION, Missing.NOT_APPLICABLE)
+            # Both times have whole seconds on AWS: a sign-in in the report's second counts.
+            newer = fresh.replace(microsecond=0) >= as_utc(report.generated_at).replace(
+                microsecond=0
+            )
         if newer:
             raise ActionRefused(
                 f"user {target.name} signed in to the console at {stamp(fresh)}, after the data "
@@ -334,6 +384,7 @@ class Planner:
         if kind == "role":
             role = reads.read_role(self.iam, name)
             self.refuse_aws_managed_role(role)
+            self.refuse_protected_role(role)
             return Target("role", name, role.arn), role
         raise ActionRefused(f"unknown principal kind {kind!r} (user, group or role)")
 
@@ -348,3 +399,14 @@ class Planner:
             raise ActionRefused(
                 f"role {role.name} is a service-linked role: only its AWS service may change it"
             )
+
+    def refuse_protected_role(self, role: reads.RoleState) -> None:
+        """Organization-critical roles stay: deleting or quarantining one locks the org out."""
+        reason = protection_reason(role.arn, self.settings)
+        if reason is None:
+            return
+        if "[protected] roles" in reason:
+            how = "remove that pattern from [protected] roles in the config file to allow it"
+        else:
+            how = "the built-in list cannot be lifted ([protected] roles in the config only adds)"
+        raise ActionRefused(f"role {role.name} is not changed by iamtui: {reason}; {how}")

@@ -17,9 +17,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from iamtui.core.actions.plan import JSON
+from iamtui.core.errors import error_code
 from iamtui.core.loader import (
     as_utc,
-    error_code,
     parse_password_policy,
     policy_document,
     read_access_keys,

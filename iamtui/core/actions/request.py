@@ -79,6 +79,9 @@ class Request:
     stage: RotateStage | None = None
     #: key.delete on an Active key: only with this explicit override (typed in the UI).
     allow_active: bool = False
+    #: Act on a key whose use the reviewed data cannot show (no report, or one older than the
+    #: key): only with this explicit override (typed in the UI).
+    accept_unverified_use: bool = False
     #: What an account-level action sets, as sorted (name, value) pairs: API parameter names.
     params: tuple[tuple[str, JSON], ...] = ()
 

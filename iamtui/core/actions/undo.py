@@ -19,8 +19,8 @@ from iamtui.core.actions import probes
 from iamtui.core.actions.guards import READ_ONLY_MESSAGE, ActionRefused, ReadOnlyMode, check_lockout
 from iamtui.core.actions.plan import JSON, Check, Plan, Step
 from iamtui.core.actions.secrets import is_placeholder
+from iamtui.core.errors import error_code
 from iamtui.core.ids import ActionId
-from iamtui.core.loader import error_code
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner

@@ -31,6 +31,7 @@ from iamtui.core.findings import (
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import Clock, load_account, utcnow
 from iamtui.core.model import (
+    SSO_RESERVED_PATH_PREFIX,
     AccessKey,
     AccountSnapshot,
     CredentialReportRow,
@@ -38,7 +39,7 @@ from iamtui.core.model import (
     PasswordPolicy,
     User,
 )
-from iamtui.core.policy import analyse_trust, role_policies, user_policies
+from iamtui.core.policy import TrustGrant, analyse_trust, role_policies, user_policies
 from iamtui.core.root import render
 from iamtui.core.root.load import ROOT_TASK_DELETE_CREDENTIALS, RootExtra, load_root_state
 from iamtui.core.rules import root as root_rules
@@ -574,11 +575,32 @@ PASSWORD_POLICY_PARAMS: Mapping[str, str] = {
 }
 
 
+#: What a proposal starts from when the account has no custom password policy. AWS: "Set an
+#: account password policy for IAM users", Default password policy: "Minimum password length of
+#: 8 characters" and "Minimum of three of the following mix of character types: uppercase,
+#: lowercase, numbers, and non-alphanumeric character" (IAM User Guide,
+#: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html).
+#: Requiring all four types is the weakest custom policy that is never weaker than that default.
+AWS_DEFAULT_PASSWORD_POLICY = PasswordPolicy(
+    minimum_password_length=8,
+    require_symbols=True,
+    require_numbers=True,
+    require_uppercase_characters=True,
+    require_lowercase_characters=True,
+    allow_users_to_change_password=True,
+)
+
+
 def proposed_password_policy(
     current: PasswordPolicy | None, thresholds: Thresholds
 ) -> PasswordPolicy:
-    """The current policy raised to CIS length and reuse; never weaker in any setting."""
-    base = current or PasswordPolicy(allow_users_to_change_password=True)
+    """The current policy raised to CIS length and reuse; never weaker in any setting.
+
+    With no custom policy the effective one is AWS's default (8 characters, three of the four
+    character types); a custom policy can only require each type, so the proposal requires all
+    four rather than dropping to none.
+    """
+    base = current or AWS_DEFAULT_PASSWORD_POLICY
     return replace(
         base,
         minimum_password_length=max(base.minimum_password_length, thresholds.password_min_length),
@@ -733,21 +755,49 @@ def _user_mfa(ctx: _Ctx, user: User, rows: Mapping[str, CredentialReportRow]) ->
     return row.mfa_active
 
 
-def _admin_roles(ctx: _Ctx) -> tuple[list[_Admin], int]:
-    """Admin roles a person can assume (trust not limited to AWS services), and the others."""
+def _admin_roles(ctx: _Ctx) -> tuple[list[_Admin], int, list[dict[str, EvidenceValue]]]:
+    """Admin roles that can stand in for root, those only services assume, and the rejected.
+
+    A break-glass principal must hold when everything outside the account is gone: a role
+    managed by IAM Identity Center, or one assumable from another account, a federated
+    identity provider or anyone, does not count.
+    """
     policies = {p.arn: p for p in ctx.snapshot.policies}
-    humans, services_only = [], 0
+    humans: list[_Admin] = []
+    rejected: list[dict[str, EvidenceValue]] = []
+    services_only = 0
     for role in ctx.snapshot.roles:
         if role.service_linked:
             continue
         via = tuple(s.path for s in role_policies(role, policies) if s.grants_admin)
         if not via:
             continue
-        if all(g.kind == "Service" for g in analyse_trust(role.trust_policy).grants):
+        grants = analyse_trust(role.trust_policy).grants
+        if all(g.kind == "Service" for g in grants):
             services_only += 1
             continue
+        why = _not_break_glass(role.name, role.path, grants, ctx.snapshot.account_id)
+        if why is not None:
+            rejected.append({"name": role.name, "arn": role.arn, "why": why})
+            continue
         humans.append(_Admin("role", role.name, role.arn, via))
-    return humans, services_only
+    return humans, services_only, rejected
+
+
+def _not_break_glass(
+    name: str, path: str, grants: tuple[TrustGrant, ...], account: str
+) -> str | None:
+    """Why an admin role cannot be the break-glass administrator, or None when it can."""
+    if path.startswith(SSO_RESERVED_PATH_PREFIX) or name.lower().startswith("awsreservedsso_"):
+        return "managed by IAM Identity Center"
+    for grant in grants:
+        if grant.kind == "Service":
+            continue
+        if grant.kind != "AWS" or grant.public:
+            return f"assumable from outside the account ({grant.kind} {grant.principal})"
+        if grant.account != account:
+            return f"assumable from account {grant.account or grant.principal}"
+    return None
 
 
 def _break_glass(ctx: _Ctx) -> Step:
@@ -756,13 +806,14 @@ def _break_glass(ctx: _Ctx) -> Step:
     if missing:
         return _step(ctx, StepId.BREAK_GLASS, Status.UNKNOWN, "", reason=missing, **common)
     users = _admin_users(ctx)
-    roles, service_roles = _admin_roles(ctx)
+    roles, service_roles, rejected = _admin_roles(ctx)
     evidence: dict[str, EvidenceValue] = {
         "admin_users": tuple(
             {"name": a.name, "arn": a.arn, "mfa": a.mfa, "via": a.via} for a in users
         ),
         "admin_roles": tuple({"name": a.name, "arn": a.arn, "via": a.via} for a in roles),
         "admin_roles_only_services_assume": service_roles,
+        "admin_roles_not_break_glass": tuple(rejected),
     }
     if ctx.report_time:
         evidence["credential_report_generated_at"] = iso(ctx.report_time)

@@ -348,11 +348,24 @@ class PlanScreen(ModalScreen[bool]):
         self._render_plan()
         if planned.override_phrase:
             label = self.query_one("#plan-override-label", Static)
-            keys = ", ".join(planned.active_keys)
+            parts: list[str | tuple[str, str]] = []
+            if planned.active_keys:
+                keys = ", ".join(planned.active_keys)
+                verb = "is" if len(planned.active_keys) == 1 else "are"
+                parts += [
+                    (f"{keys} {verb} ACTIVE: ", "bold"),
+                    "deleting an active key breaks whatever uses it at once, for good. ",
+                ]
+            if planned.unverified_keys:
+                keys = ", ".join(planned.unverified_keys)
+                parts += [
+                    (f"{keys}: ", "bold"),
+                    "used, and the data you reviewed cannot show since when (see warnings). ",
+                ]
             label.update(
                 Text.assemble(
-                    (f"{keys} {'is' if len(planned.active_keys) == 1 else 'are'} ACTIVE: ", "bold"),
-                    "deleting an active key breaks whatever uses it at once, for good. Type ",
+                    *parts,
+                    "Type ",
                     (planned.override_phrase, "bold"),
                     " to override:",
                     style=self._style("warn"),

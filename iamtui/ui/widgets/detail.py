@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.widgets import Static
 
 from iamtui.core.model import PolicyDocument
@@ -163,7 +164,7 @@ class DetailPanel(Vertical):
             self._body.update("", layout=False)
             return
         styles = tone_styles(self.app)
-        self.border_title = detail.title
+        self.border_title = escape(printable(detail.title))
         columns = max(1, min(4, (self.size.width or 120) // 34))
         # Fixed height: no layout pass per cursor move.
         self._body.update(render_sections(detail.sections, styles, columns), layout=False)

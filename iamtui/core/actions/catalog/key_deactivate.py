@@ -22,7 +22,7 @@ def build(planner: Planner, request: Request) -> Draft:
     target, _, key = planner.need_key(request)
     if key.status != "Active":
         raise ActionRefused(f"access key {key.key_id} of {target.name} is already {key.status}")
-    planner.refuse_if_used_since_data(target, key)
+    unverified = planner.refuse_if_used_since_data(target, key, request)
     draft = Draft(
         ActionId.KEY_DEACTIVATE,
         f"Deactivate access key {key.key_id} of user {target.name}",
@@ -30,6 +30,9 @@ def build(planner: Planner, request: Request) -> Draft:
         [deactivate_key_step(target.name, key)],
         before={target.arn: {"key": key.to_json()}},
     )
+    if unverified:
+        draft.warnings.append(unverified)
+        draft.options["accept_unverified_use"] = True
     if warning := planner.recent_use_warning(
         f"key {key.key_id}", key.last_used, key.last_used_service
     ):

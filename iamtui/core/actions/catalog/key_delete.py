@@ -25,7 +25,7 @@ def build(planner: Planner, request: Request) -> Draft:
             f"access key {key.key_id} of {target.name} is Active: deactivate it first "
             "(key.deactivate) and watch for breakage, or confirm deleting an active key"
         )
-    planner.refuse_if_used_since_data(target, key)
+    unverified = planner.refuse_if_used_since_data(target, key, request)
     draft = Draft(
         ActionId.KEY_DELETE,
         f"Delete access key {key.key_id} of user {target.name} (irreversible)",
@@ -35,6 +35,9 @@ def build(planner: Planner, request: Request) -> Draft:
         options={"allow_active": request.allow_active},
         notes=[f"the deleted key {key.key_id} cannot be restored"],
     )
+    if unverified:
+        draft.warnings.append(unverified)
+        draft.options["accept_unverified_use"] = True
     if key.status == "Active":
         draft.warnings.append(
             f"key {key.key_id} is ACTIVE: anything using it fails at once and for good"

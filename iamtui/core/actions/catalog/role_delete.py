@@ -27,6 +27,7 @@ def build(planner: Planner, request: Request) -> Draft:
     target = Target("role", name, role.arn)
     if role.path.startswith(SSO_RESERVED_PATH_PREFIX):
         planner.refuse_aws_managed_role(role)
+    planner.refuse_protected_role(role)
     if role.path.startswith(SERVICE_LINKED_PATH):
         return _service_linked_delete(role, target)
     first = (

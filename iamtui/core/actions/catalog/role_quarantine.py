@@ -24,6 +24,7 @@ def build(planner: Planner, request: Request) -> Draft:
     """Put the deny-all policy on the role; undo removes it."""
     role = reads.read_role(planner.iam, planner.subject(request, PrincipalSubject).name)
     planner.refuse_aws_managed_role(role)
+    planner.refuse_protected_role(role)
     if QUARANTINE_POLICY in role.inline:
         raise ActionRefused(f"role {role.name} is already quarantined ({QUARANTINE_POLICY})")
     name = role.name

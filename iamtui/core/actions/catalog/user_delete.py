@@ -22,8 +22,11 @@ def build(planner: Planner, request: Request) -> Draft:
     """Remove everything DeleteUser needs gone, then the user; undo recreates what it can."""
     state = reads.read_user(planner.iam, planner.subject(request, PrincipalSubject).name)
     target = Target("user", state.name, state.arn)
-    for key in state.keys:
-        planner.refuse_if_used_since_data(target, key)
+    unverified = [
+        warning
+        for key in state.keys
+        if (warning := planner.refuse_if_used_since_data(target, key, request)) is not None
+    ]
     planner.refuse_if_signed_in_since_data(target, when(state.password_last_used))
     steps = user_teardown(state)
     gone = []
@@ -48,7 +51,10 @@ def build(planner: Planner, request: Request) -> Draft:
         steps,
         before={target.arn: state.to_json()},
         notes=notes,
+        warnings=unverified,
     )
+    if unverified:
+        draft.options["accept_unverified_use"] = True
     for key in state.keys:
         if warning := planner.recent_use_warning(
             f"key {key.key_id}", key.last_used, key.last_used_service
