@@ -303,10 +303,11 @@ def test_deny_unless_in_org_is_credited_only_when_it_applies_to_org_less_callers
             True,
         ),
         (f"arn:aws:iam::{OTHER_ACCOUNT}:root", {"StringEquals": {"sts:ExternalId": "x"}}, True),
+        # A named principal is judged as before: the brief (issue 10 review) is about accounts.
         (
             f"arn:aws:iam::{OTHER_ACCOUNT}:role/ci",
             {"StringEquals": {"aws:PrincipalOrgID": "o-vendororg1"}},
-            False,
+            True,
         ),
     ],
     ids=["account", "org-id", "arn-of-account", "arn-of-roles", "external-id", "role-org-id"],

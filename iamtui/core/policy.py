@@ -884,8 +884,8 @@ def _grant(
         public, allowed = True, PUBLIC_RESTRICTING_KEYS
     elif kind == "AWS":
         account, allowed = account_of(value), CROSS_ACCOUNT_RESTRICTING_KEYS
-        if account is not None:  # org and account keys are the same for all its principals
-            whole, allowed = _whole_account(value), allowed - ACCOUNT_CONSTANT_KEYS
+        if _whole_account(value):  # org and account keys are the same for all its principals
+            whole, allowed = True, allowed - ACCOUNT_CONSTANT_KEYS
     elif kind == "Service":
         allowed = SOURCE_KEYS
     elif kind == "Federated" and ":saml-provider/" not in value:
