@@ -608,11 +608,8 @@ def _covers_everyone(cidrs: Sequence[str]) -> bool:
             v4.append(network)
         else:
             v6.append(network)
-    return any(
-        [n.prefixlen for n in ipaddress.collapse_addresses(nets)] == [0]
-        for nets in (v4, v6)
-        if nets
-    )
+    all_v4 = [n.prefixlen for n in ipaddress.collapse_addresses(v4)] == [0]
+    return all_v4 or [n.prefixlen for n in ipaddress.collapse_addresses(v6)] == [0]
 
 
 def restricts(operator: str, key: str, values: Sequence[str]) -> bool:
