@@ -120,6 +120,10 @@ GH_SUB = "token.actions.githubusercontent.com:sub"
         ("StringLike", "sts:ExternalId", ["*"], False),
         ("StringLike", GH_SUB, ["repo:*"], False),
         ("IpAddress", "aws:SourceIp", ["0.0.0.0/0"], False),
+        ("IpAddress", "aws:SourceIp", ["0.0.0.0/1", "128.0.0.0/1"], False),
+        ("IpAddress", "aws:SourceIp", ["::/0"], False),
+        ("IpAddress", "aws:SourceIp", ["::/1", "8000::/1", "203.0.113.0/24"], False),
+        ("IpAddress", "aws:SourceIp", ["0.0.0.0/1", "203.0.113.0/24"], True),
         ("IpAddress", "aws:SourceIp", ["203.0.113.0/24"], True),
         ("StringNotEquals", "aws:PrincipalOrgID", ["o-abc"], False),
         ("Null", "aws:PrincipalOrgID", ["false"], False),
@@ -256,6 +260,92 @@ def test_deny_of_another_action_leaves_the_grant_open() -> None:
     assert grant.restricting_keys == ()
 
 
+@pytest.mark.parametrize(
+    ("operator", "credited"),
+    [
+        ("StringNotEquals", True),
+        ("StringNotEqualsIfExists", True),
+        ("ForAnyValue:StringNotEquals", False),
+        ("ForAllValues:StringNotEquals", False),
+    ],
+)
+def test_deny_unless_in_org_is_credited_only_when_it_applies_to_org_less_callers(
+    operator: str, credited: bool
+) -> None:
+    """A caller in no organization has no aws:PrincipalOrgID: ForAnyValue is then false."""
+    doc = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"},
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sts:AssumeRole",
+                "Condition": {operator: {"aws:PrincipalOrgID": "o-abc1234567"}},
+            },
+        ]
+    }
+    assert bool(analyse_trust(doc).public()) is not credited
+
+
+@pytest.mark.parametrize(
+    ("principal", "condition", "restricted"),
+    [
+        (OTHER_ACCOUNT, {"StringEquals": {"aws:PrincipalAccount": OTHER_ACCOUNT}}, False),
+        (OTHER_ACCOUNT, {"StringEquals": {"aws:PrincipalOrgID": "o-vendororg1"}}, False),
+        (
+            OTHER_ACCOUNT,
+            {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:*"}},
+            False,
+        ),
+        (
+            OTHER_ACCOUNT,
+            {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/*"}},
+            True,
+        ),
+        (f"arn:aws:iam::{OTHER_ACCOUNT}:root", {"StringEquals": {"sts:ExternalId": "x"}}, True),
+        # A named principal is judged as before: the brief (issue 10 review) is about accounts.
+        (
+            f"arn:aws:iam::{OTHER_ACCOUNT}:role/ci",
+            {"StringEquals": {"aws:PrincipalOrgID": "o-vendororg1"}},
+            True,
+        ),
+    ],
+    ids=["account", "org-id", "arn-of-account", "arn-of-roles", "external-id", "role-org-id"],
+)
+def test_account_constant_keys_do_not_restrict_a_named_account(
+    principal: str, condition: dict[str, Any], restricted: bool
+) -> None:
+    (grant,) = analyse_trust(trust({"AWS": principal}, condition)).grants
+    assert grant.account == OTHER_ACCOUNT
+    assert grant.restricted is restricted
+
+
+def test_anyone_pinned_to_an_account_is_a_grant_of_that_account() -> None:
+    doc = trust("*", {"StringEquals": {"aws:PrincipalAccount": OTHER_ACCOUNT}})
+    analysis = analyse_trust(doc)
+    assert analysis.public() == ()
+    (grant,) = analysis.other_accounts(ACCOUNT)
+    assert (grant.kind, grant.account, grant.public) == ("*", OTHER_ACCOUNT, False)
+
+
+def test_admin_condition_keys() -> None:
+    conditional = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ]
+    }
+    assert policy.admin_condition_keys(conditional) == ("aws:multifactorauthpresent",)
+    assert policy.admin_condition_keys(ADMIN_DOCUMENT) == ()
+    empty = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {}}]}
+    assert is_admin_document(empty)
+    assert policy.admin_condition_keys(empty) == ()
+
+
 def test_service_grants_are_restricted_by_source_keys_only() -> None:
     pinned = trust(
         {"Service": "glue.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
@@ -293,6 +383,8 @@ def test_protection_reason_from_settings_by_name_or_arn() -> None:
         "protected role (config [protected] roles: platform-*)"
     )
     assert protection_reason(f"arn:aws:iam::{ACCOUNT}:role/ops/break-glass", settings)
+    # Role names are case-insensitive in IAM, in an ARN as on their own.
+    assert protection_reason(f"arn:aws:iam::{ACCOUNT}:role/ops/Break-Glass", settings)
     assert protection_reason("break-glass", settings) is None
     assert "built-in pattern OrganizationAccountAccessRole" in str(
         protection_reason("OrganizationAccountAccessRole", settings)

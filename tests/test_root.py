@@ -200,17 +200,33 @@ MEMBER = OrgRootAccess(True, features=None, note="this is a member account")
 MANAGED = OrgRootAccess(True, "o-abc1234567", frozenset({"RootCredentialsManagement"}))
 
 
-@pytest.mark.parametrize("org", [MEMBER, MANAGED], ids=["member", "credentials-management"])
-def test_mfa_not_required_of_a_member_root_without_credentials(org: OrgRootAccess) -> None:
-    s = step(credentialless_root(), StepId.MFA, extra(org=org))
+def test_mfa_not_required_of_a_member_root_without_credentials() -> None:
+    s = step(credentialless_root(), StepId.MFA, extra(org=MANAGED))
     assert s.status is Status.PASS
+    assert "root credentials presumed deleted" in s.summary
     why = str(s.evidence["no_mfa_by_design"])
-    assert "no password and no access keys" in why
+    assert why.startswith("root credentials presumed deleted")
+    assert "no password in use and no access keys" in why
+    assert "RootCredentialsManagement enabled" in why
     assert "Centrally manage root access for member accounts" in why
     assert "id_root-user-access-management" in why
     assert s.manual == ()
-    text = evaluate(credentialless_root(), extra(org=org)).to_text()
+    text = evaluate(credentialless_root(), extra(org=MANAGED)).to_text()
     assert "no_mfa_by_design:" in text  # the info line says why
+
+
+def test_member_with_unreadable_features_is_not_proof_of_centralized_root_access() -> None:
+    """Organizations gives a new member a random root password the root e-mail owner can reset.
+
+    A member may not read ListOrganizationsFeatures: without RootCredentialsManagement known
+    enabled, a root that never signed in may still have that password, so MFA is not proven moot.
+    """
+    s = step(credentialless_root(), StepId.MFA, extra(org=MEMBER))
+    assert s.status is Status.UNKNOWN, s
+    assert "no_mfa_by_design" not in s.evidence
+    assert "random root password" in (s.reason or "")
+    assert "RootCredentialsManagement" in (s.reason or "")
+    assert s.manual  # assigning root MFA stays the way out
 
 
 @pytest.mark.parametrize(
@@ -246,15 +262,19 @@ def test_mfa_by_design_needs_the_organization_answer() -> None:
 
 
 def test_member_root_without_credentials_in_the_emulator(emulator: Emulator) -> None:
-    """The member's own view: ListOrganizationsFeatures says "member", root has no credentials."""
+    """The member's own view: ListOrganizationsFeatures says "member", root has no credentials.
+
+    The member cannot see RootCredentialsManagement, so "no MFA by design" is unproven there.
+    """
     seed_organization("999999999999", [ACCOUNT], features=["RootCredentialsManagement"])
     Seeder(emulator.backend(), emulator.extras(), NOW).root(
         created=ago(3000), centralized_root_access=True
     )
     report = verify(connect(operator(emulator)), clock=lambda: NOW)
     s = report.step(StepId.MFA)
-    assert s.status is Status.PASS, s
-    assert "no_mfa_by_design" in s.evidence
+    assert s.status is Status.UNKNOWN, s
+    assert "no_mfa_by_design" not in s.evidence
+    assert "RootCredentialsManagement" in (s.reason or "")
 
 
 # --- (b) root keys ---------------------------------------------------------------------------

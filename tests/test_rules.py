@@ -43,7 +43,15 @@ from iamtui.core.findings import (
     rule,
 )
 from iamtui.core.ids import ActionId
-from iamtui.core.model import AccountSummary, Missing, Part, PasswordPolicy, Role, Unavailable
+from iamtui.core.model import (
+    AccountSummary,
+    Missing,
+    Part,
+    PasswordPolicy,
+    ReportCert,
+    Role,
+    Unavailable,
+)
 from iamtui.core.rules import ALL_RULES, RULE_IDS, evaluate
 from iamtui.core.settings import Settings, Suppression, Thresholds
 from iamtui.core.subjects import (
@@ -493,6 +501,27 @@ def test_user_without_any_credential_is_inactive() -> None:
     assert finding.actions == (ActionId.USER_DELETE,)
 
 
+@pytest.mark.parametrize("slot", ["cert_1", "cert_2"])
+def test_user_inactive_with_an_active_signing_certificate_is_not_offered_delete(
+    slot: str,
+) -> None:
+    """The credential report has no last use for certificates: "unused" cannot be concluded."""
+    legacy = user("legacy-soap", created=800)
+    reported = replace(row(legacy), **{slot: ReportCert(True, ago(30))})
+    finding = one(run(snapshot(users=[legacy], rows=[reported]), "user.inactive"))
+    assert ActionId.USER_DELETE not in finding.actions
+    assert finding.evidence["active_signing_certificates"] == 1
+    assert "no last use for certificates" in str(finding.evidence["delete_withheld"])
+
+
+def test_user_inactive_with_an_inactive_signing_certificate_is_offered_delete() -> None:
+    legacy = user("legacy-soap", created=800)
+    reported = replace(row(legacy), cert_1=ReportCert(False, ago(30)))
+    finding = one(run(snapshot(users=[legacy], rows=[reported]), "user.inactive"))
+    assert finding.actions == (ActionId.USER_DELETE,)
+    assert "delete_withheld" not in finding.evidence
+
+
 @pytest.mark.parametrize(
     ("of", "kw"),
     [
@@ -584,13 +613,12 @@ def test_cross_account_trust_without_condition() -> None:
     "r",
     [
         other(StringEquals={"sts:ExternalId": "7f3a9c"}),
-        other(StringEquals={"aws:PrincipalOrgID": "o-abc123"}),
         other(ArnLike={"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/deployer"}),
         other(f"arn:aws:iam::{ACCOUNT}:root"),
         other("AROAEXAMPLEDELETED"),
         role("svc", trust_policy=trust({"Service": "lambda.amazonaws.com"})),
     ],
-    ids=["external-id", "org-id", "principal-arn", "own-account", "deleted-principal", "service"],
+    ids=["external-id", "principal-arn", "own-account", "deleted-principal", "service"],
 )
 def test_cross_account_trust_restricted_or_not_cross_account(r: Any) -> None:
     assert run(snapshot(roles=[r]), "role.cross-account-trust") == []
@@ -604,12 +632,72 @@ def test_cross_account_trust_restricted_or_not_cross_account(r: Any) -> None:
         {"Null": {"sts:ExternalId": "false"}},
         {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
         {"Bool": {"aws:MultiFactorAuthPresent": True}},
+        {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+        {"StringEquals": {"aws:PrincipalOrgPaths": "o-abc123/r-ab12/"}},
+        {"StringEquals": {"aws:PrincipalAccount": OTHER_ACCOUNT}},
+        {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:*"}},
     ],
-    ids=["if-exists", "wildcard", "null", "negated", "mfa-only"],
+    ids=[
+        "if-exists",
+        "wildcard",
+        "null",
+        "negated",
+        "mfa-only",
+        "org-id",
+        "org-paths",
+        "same-account",
+        "arn-of-whole-account",
+    ],
 )
-def test_conditions_that_do_not_restrict_the_caller(condition: dict[str, Any]) -> None:
-    r = role("partner", trust_policy=trust({"AWS": OTHER_ACCOUNT}, condition))
-    assert one(run(snapshot(roles=[r]), "role.cross-account-trust"))
+@pytest.mark.parametrize("principal", [OTHER_ACCOUNT, f"arn:aws:iam::{OTHER_ACCOUNT}:root"])
+def test_conditions_that_do_not_restrict_the_caller(
+    condition: dict[str, Any], principal: str
+) -> None:
+    """Org and account keys are the same for every principal of the trusted account.
+
+    AWS, "The confused deputy problem": sts:ExternalId (or a narrower aws:PrincipalArn) is what
+    tells one customer of the other account from another.
+    """
+    r = role("partner", trust_policy=trust({"AWS": principal}, condition))
+    finding = one(run(snapshot(roles=[r]), "role.cross-account-trust"))
+    assert finding.evidence["accounts"] == (OTHER_ACCOUNT,)
+
+
+@pytest.mark.parametrize(
+    ("condition", "account"),
+    [
+        ({"StringEquals": {"aws:PrincipalAccount": OTHER_ACCOUNT}}, OTHER_ACCOUNT),
+        ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:*"}}, OTHER_ACCOUNT),
+        ({"StringEquals": {"aws:PrincipalAccount": [OTHER_ACCOUNT, "111122223333"]}}, None),
+    ],
+    ids=["account", "arn-of-whole-account", "two-accounts"],
+)
+def test_anyone_pinned_to_another_account_is_cross_account_trust(
+    condition: dict[str, Any], account: str | None
+) -> None:
+    """Principal "*" with aws:PrincipalAccount = OTHER is exactly "trust account OTHER"."""
+    snap = snapshot(roles=[role("x", trust_policy=trust(ANYONE, condition))])
+    finding = one(run(snap, "role.cross-account-trust"))
+    expected = (account,) if account else tuple(sorted((OTHER_ACCOUNT, "111122223333")))
+    assert finding.evidence["accounts"] == expected
+    assert run(snap, "role.public-trust") == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/deployer"}},
+        {"StringEquals": {"aws:PrincipalAccount": OTHER_ACCOUNT, "sts:ExternalId": "7f3a9c"}},
+    ],
+    ids=["own-account", "narrow-arn", "external-id"],
+)
+def test_anyone_pinned_to_own_account_or_a_narrow_principal_is_quiet(
+    condition: dict[str, Any],
+) -> None:
+    snap = snapshot(roles=[role("x", trust_policy=trust(ANYONE, condition))])
+    assert run(snap, "role.cross-account-trust") == []
+    assert run(snap, "role.public-trust") == []
 
 
 def test_public_trust_is_critical() -> None:
@@ -787,21 +875,6 @@ def test_admin_access_fixes_name_each_source_exactly() -> None:
     [
         user("reader", attached=[READONLY_ARN]),
         user(
-            "conditional",
-            inline={
-                "p": {
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "*",
-                            "Resource": "*",
-                            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-                        }
-                    ]
-                }
-            },
-        ),
-        user(
             "scoped",
             inline={
                 "p": {
@@ -823,13 +896,51 @@ def test_admin_access_fixes_name_each_source_exactly() -> None:
             attached=[ADMIN_ARN],
         ),
     ],
-    ids=["read-only", "with-condition", "scoped-resource", "not-action", "identity-center"],
+    ids=["read-only", "scoped-resource", "not-action", "identity-center"],
 )
 def test_not_admin_access(principal: Any) -> None:
     snap = (
         snapshot(roles=[principal]) if isinstance(principal, Role) else snapshot(users=[principal])
     )
     assert run(snap, "policy.admin-access") == []
+
+
+MFA_ONLY = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+@pytest.mark.parametrize(
+    ("condition", "keys"),
+    [
+        (MFA_ONLY, ("aws:multifactorauthpresent",)),
+        ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, ("aws:multifactorauthpresent",)),
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, ("aws:sourceip",)),
+    ],
+    ids=["mfa", "mfa-if-exists", "source-ip"],
+)
+def test_conditional_admin_access_is_reported_one_step_lower(
+    condition: dict[str, Any], keys: tuple[str, ...]
+) -> None:
+    """Every session meeting the condition (any MFA'd sign-in) is a full administrator."""
+    u = user("alice", inline={"admin": allow("*", Condition=condition)})
+    finding = one(run(snapshot(users=[u]), "policy.admin-access"))
+    assert finding.severity is Severity.MEDIUM
+    assert finding.evidence["conditional"] is True
+    assert finding.evidence["condition_keys"] == keys
+    assert finding.summary == f"administrator access when {keys[0]} holds through inline admin"
+    assert finding.fixes == (
+        Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "alice", "admin")),
+    )
+
+
+def test_conditional_admin_through_a_group_and_literal_admin_wins() -> None:
+    admins = group("MfaAdmins", inline={"admin": allow("*", Condition=MFA_ONLY)})
+    u = user("bob", groups=["MfaAdmins"])
+    finding = one(run(snapshot(users=[u], groups=[admins]), "policy.admin-access"))
+    assert finding.evidence["groups"] == ("MfaAdmins",)
+    both = user("carol", attached=[ADMIN_ARN], inline={"mfa": allow("*", Condition=MFA_ONLY)})
+    literal = one(run(snapshot(users=[both]), "policy.admin-access"))
+    assert literal.severity is Severity.HIGH
+    assert "conditional" not in literal.evidence
 
 
 def test_unattached_customer_policy() -> None:
@@ -1067,6 +1178,29 @@ def test_protected_role_findings_say_so_in_evidence() -> None:
     assert "AWS Organizations" in str(finding.evidence["protected"])
     plain = one(run(snapshot(roles=[role("batch", last_used=200)]), "role.unused"))
     assert "protected" not in plain.evidence
+
+
+ORG_TRUST = trust({"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"})
+
+
+@pytest.mark.parametrize(
+    "rule_id", ["role.unused", "role.cross-account-trust", "role.public-trust"]
+)
+def test_protected_role_findings_offer_no_delete_or_quarantine(rule_id: str) -> None:
+    """Deleting OrganizationAccountAccessRole locks the management account out of this one."""
+    document = trust("*") if rule_id == "role.public-trust" else ORG_TRUST
+    org = role("OrganizationAccountAccessRole", last_used=None, created=800, trust_policy=document)
+    finding = one(run(snapshot(roles=[org]), rule_id))
+    assert "AWS Organizations" in str(finding.evidence["protected"])
+    assert finding.fixes == ()
+    plain = role("batch", last_used=None, created=800, trust_policy=document)
+    assert one(run(snapshot(roles=[plain]), rule_id)).fixes
+
+
+def test_roles_protected_from_settings_offer_no_fix() -> None:
+    settings = Settings(protected_roles=("platform-*",))
+    found = one(run(snapshot(roles=[role("platform-ci", last_used=200)]), "role.unused", settings))
+    assert found.fixes == ()
 
 
 def test_protected_roles_extend_from_settings() -> None:
@@ -1395,6 +1529,20 @@ def admin_reasons(principal: Any, **kw: Any) -> tuple[str, ...]:
 def test_effective_admin(principal: Any, kw: dict[str, Any], reason: str) -> None:
     reasons = admin_reasons(principal, **kw)
     assert any(reason in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize("variable", ["${aws:UserName}", "${AWS:USERNAME}", "${aws:username}"])
+def test_policy_variable_names_are_case_insensitive(variable: str) -> None:
+    """AWS: condition key (and policy variable) names are case-insensitive."""
+    u = user("alice", inline={"self": allow("iam:AttachUserPolicy", arn("user", variable))})
+    assert admin_reasons(u) == (
+        "inline self: can attach any policy to itself (iam:AttachUserPolicy)",
+    )
+
+
+def test_empty_condition_block_is_no_condition() -> None:
+    u = user("alice", inline={"p": allow("iam:*", Condition={})})
+    assert admin_reasons(u) == ("inline p: iam:* on * (can grant itself anything)",)
 
 
 @pytest.mark.parametrize(

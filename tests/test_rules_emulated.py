@@ -497,6 +497,22 @@ CASES: tuple[Case, ...] = (
                     condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
                 ),
             ),
+            # The org of a whole account is fixed: aws:PrincipalOrgID restricts nothing there.
+            s.role(
+                "account-org-id",
+                trust=trust_aws(
+                    OTHER_ACCOUNT, condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}
+                ),
+            ),
+            s.role(
+                "arn-pinned",
+                trust=trust_aws(
+                    OTHER_ACCOUNT,
+                    condition={
+                        "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/ci"}
+                    },
+                ),
+            ),
             s.role("same-account", trust=trust_aws(ROOT_ARN)),
             s.role("service", trust=trust_service("lambda.amazonaws.com")),
             s.role(
@@ -510,8 +526,9 @@ CASES: tuple[Case, ...] = (
         fires={
             "vendor": {"accounts": (OTHER_ACCOUNT,)},
             "any-org-role": {"accounts": (OTHER_ACCOUNT,)},
+            "account-org-id": {"accounts": (OTHER_ACCOUNT,)},
         },
-        quiet=("vendor-pinned", "org-only", "same-account", "service"),
+        quiet=("vendor-pinned", "org-only", "arn-pinned", "same-account", "service"),
     ),
     Case(
         "role.public-trust",

@@ -7,9 +7,10 @@ analyses below read as the IAM semantics they implement.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
@@ -201,6 +202,22 @@ def is_admin_document(document: PolicyDocument | None) -> bool:
     )
 
 
+def admin_condition_keys(document: PolicyDocument | None) -> tuple[str, ...]:
+    """Condition keys of the document's conditional ``*`` on ``*`` Allows (empty: none).
+
+    Such a grant makes the principal a full administrator whenever the condition holds (an
+    MFA'd session, a given source IP...): not literal admin, but far from least privilege.
+    """
+    keys: set[str] = set()
+    for item in _raw_statements(document):
+        if not item.get("Condition") or {"*", "*:*"}.isdisjoint(as_list(item.get("Action"))):
+            continue
+        s = _statement(item)
+        if is_admin_statement(replace(s, conditions={})):
+            keys.update(key for _, key, _ in s.condition_keys())
+    return tuple(sorted(keys))
+
+
 def is_administrator_access(arn: str) -> bool:
     """The AWS managed AdministratorAccess policy, in any partition."""
     parts = arn.split(":")
@@ -314,17 +331,24 @@ def _resource_matches(
 ) -> bool:
     """ARNs are matched case-sensitively; NotResource matches everything it does not list.
 
-    ``variables`` resolves policy variables such as ``${aws:username}`` for the caller.
+    ``variables`` resolves policy variables such as ``${aws:username}`` for the caller; their
+    names are case-insensitive (``${aws:UserName}`` is the same variable).
     """
 
     def resolved(pattern: str) -> str:
         for name, value in (variables or {}).items():
-            pattern = pattern.replace(name, value)
+            pattern = _variable(name).sub(value.replace("\\", "\\\\"), pattern)
         return pattern
 
     if statement.not_resources is not None:
         return not any(fnmatchcase(resource, resolved(p)) for p in statement.not_resources)
     return any(p == "*" or fnmatchcase(resource, resolved(p)) for p in statement.resources)
+
+
+@lru_cache(maxsize=64)
+def _variable(name: str) -> re.Pattern[str]:
+    """A policy variable's name matches in any case, as IAM condition and variable keys do."""
+    return re.compile(re.escape(name), re.IGNORECASE)
 
 
 def relevant_statements(source: PolicySource) -> tuple[Statement, ...]:
@@ -337,7 +361,7 @@ def relevant_statements(source: PolicySource) -> tuple[Statement, ...]:
         return (Statement("Allow", "IAMFullAccess", ("iam:*",), resources=("*",)),)
     found = []
     for item in _raw_statements(source.document):
-        if "Condition" in item:
+        if item.get("Condition"):  # "Condition": {} restricts nothing
             continue
         wide = "NotAction" in item or "NotResource" in item
         if not wide and not any(_may_be_iam(a) for a in as_list(item.get("Action"))):
@@ -571,6 +595,23 @@ def _operator(operator: str) -> tuple[str, bool]:
     return op, lenient
 
 
+def _covers_everyone(cidrs: Sequence[str]) -> bool:
+    """CIDRs that together cover all IPv4 or all IPv6 (``0.0.0.0/1`` + ``128.0.0.0/1``)."""
+    v4: list[ipaddress.IPv4Network] = []
+    v6: list[ipaddress.IPv6Network] = []
+    for cidr in cidrs:
+        try:
+            network = ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            continue
+        if isinstance(network, ipaddress.IPv4Network):
+            v4.append(network)
+        else:
+            v6.append(network)
+    all_v4 = [n.prefixlen for n in ipaddress.collapse_addresses(v4)] == [0]
+    return all_v4 or [n.prefixlen for n in ipaddress.collapse_addresses(v6)] == [0]
+
+
 def restricts(operator: str, key: str, values: Sequence[str]) -> bool:
     """A positive, non-IfExists, non-ForAllValues test whose every value pins the caller.
 
@@ -581,6 +622,8 @@ def restricts(operator: str, key: str, values: Sequence[str]) -> bool:
     op, lenient = _operator(operator)
     if lenient or op not in _POSITIVE_OPERATORS or not values:
         return False
+    if key.lower() in _CIDR_KEYS and _covers_everyone(values):
+        return False
     wildcards = op in _WILDCARD_OPERATORS
     return all(pins(key, v, wildcards=wildcards) for v in values)
 
@@ -588,6 +631,7 @@ def restricts(operator: str, key: str, values: Sequence[str]) -> bool:
 def _denied_unless(statement: Statement) -> str | None:
     """The key of a Deny whose only condition is a negated pinning test ("deny unless in o-x").
 
+    Only operators true on a missing key count (``StringNotEquals``, not ``ForAnyValue:...``).
     Conditions of one statement are ANDed: with a second test the Deny may not apply, so only
     a Deny with exactly one condition key is credited.
     """
@@ -595,8 +639,11 @@ def _denied_unless(statement: Statement) -> str | None:
     if len(tests) != 1:
         return None
     operator, key, values = tests[0]
-    op = operator.removeprefix("foranyvalue:").removesuffix("ifexists")
-    if op not in _NEGATED_OPERATORS or operator.startswith("forallvalues:") or not values:
+    # The Deny must apply when the key is absent (a caller in no organization): plain and
+    # IfExists negated tests do, ForAnyValue does not. ForAllValues (a multivalued-key
+    # operator) is not credited either: reporting beats hiding.
+    op = operator.removesuffix("ifexists")
+    if op not in _NEGATED_OPERATORS or not values:
         return None
     wildcards = op in _WILDCARD_OPERATORS
     return key if all(pins(key, v, wildcards=wildcards) for v in values) else None
@@ -764,24 +811,101 @@ SOURCE_KEYS = frozenset(
 )
 
 
+#: Keys equal for every principal of one account: they cannot narrow a grant to that account.
+ACCOUNT_CONSTANT_KEYS = frozenset(
+    {"aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths"}
+)
+_ALL_WILD = re.compile(r"^[*?]+$")
+
+
+def _whole_account(principal: str) -> bool:
+    """``123456789012`` or ``arn:aws:iam::123456789012:root``: every principal of the account."""
+    if _ACCOUNT_ID.match(principal):
+        return True
+    return account_of(principal) is not None and principal.split(":")[5:] == ["root"]
+
+
+def _narrows_account(statement: Statement) -> bool:
+    """Every ``aws:PrincipalArn`` value names less than a whole account (not ``arn:...:ID:*``)."""
+    values = [
+        v
+        for _, key, found in statement.condition_keys()
+        if key == "aws:principalarn"
+        for v in found
+    ]
+    return bool(values) and all(
+        len(parts := v.split(":", 5)) == 6 and bool(parts[5]) and not _ALL_WILD.match(parts[5])
+        for v in values
+    )
+
+
+def _pinned_accounts(statement: Statement) -> tuple[str, ...]:
+    """The accounts a ``*`` grant is pinned to by ``aws:PrincipalAccount`` or ``aws:PrincipalArn``.
+
+    Empty when neither key pins it, or a value's account cannot be told.
+    """
+    for wanted in ("aws:principalaccount", "aws:principalarn"):
+        for op, key, values in statement.condition_keys():
+            if key != wanted or not restricts(op, key, values):
+                continue
+            accounts = {account_of(v) if wanted == "aws:principalarn" else v for v in values}
+            if all(a is not None and _ACCOUNT_ID.match(a) for a in accounts):
+                return tuple(sorted(a for a in accounts if a is not None))
+    return ()
+
+
+def _admitted(allowed: frozenset[str], whole: bool, statement: Statement) -> frozenset[str]:
+    """For a whole-account grant, ``aws:PrincipalArn`` restricts only when narrower than it."""
+    if whole and "aws:principalarn" in allowed and not _narrows_account(statement):
+        return allowed - {"aws:principalarn"}
+    return allowed
+
+
 def _grant(
     kind: str, value: str, s: Statement, pinned: set[str], denies: Sequence[_Deny]
 ) -> list[TrustGrant]:
     account = None
     public = False
-    allowed: Collection[str] = ()
+    whole = False
+    allowed: frozenset[str] = frozenset()
     if kind in ("*", "NotPrincipal") or (kind == "AWS" and value == "*"):
+        accounts = _pinned_accounts(s) if kind != "NotPrincipal" else ()
+        if accounts:
+            # "*" pinned to other accounts trusts those whole accounts: judge it as such.
+            keys = CROSS_ACCOUNT_RESTRICTING_KEYS - ACCOUNT_CONSTANT_KEYS
+            return [
+                g
+                for pinned_to in accounts
+                for g in _judge(kind, value, s, pinned, denies, pinned_to, False, True, keys)
+            ]
         public, allowed = True, PUBLIC_RESTRICTING_KEYS
     elif kind == "AWS":
         account, allowed = account_of(value), CROSS_ACCOUNT_RESTRICTING_KEYS
+        if _whole_account(value):  # org and account keys are the same for all its principals
+            whole, allowed = True, allowed - ACCOUNT_CONSTANT_KEYS
     elif kind == "Service":
         allowed = SOURCE_KEYS
     elif kind == "Federated" and ":saml-provider/" not in value:
         issuer = issuer_of(value)
         claims = MULTI_TENANT_ISSUERS.get(issuer)
         public = claims is not None
-        allowed = {f"{issuer}:{claim}" for claim in claims or ()}
-    own = {k for k in pinned if k in allowed}
+        allowed = frozenset(f"{issuer}:{claim}" for claim in claims or ())
+    return _judge(kind, value, s, pinned, denies, account, public, whole, allowed)
+
+
+def _judge(
+    kind: str,
+    value: str,
+    s: Statement,
+    pinned: set[str],
+    denies: Sequence[_Deny],
+    account: str | None,
+    public: bool,
+    whole: bool,
+    allowed: frozenset[str],
+) -> list[TrustGrant]:
+    """The grant with the keys that restrict it for every live assume action (none if denied)."""
+    own = {k for k in pinned if k in _admitted(allowed, whole, s)}
     keys: set[str] = set()
     open_actions = 0
     live_actions = 0
@@ -794,8 +918,12 @@ def _grant(
         if any(d.cancels for d in covering):
             continue
         live_actions += 1
-        denied = {d.unless for d in covering if d.unless in allowed}
-        found = own | {k for k in denied if k is not None}
+        denied = {
+            d.unless
+            for d in covering
+            if d.unless is not None and d.unless in _admitted(allowed, whole, d.statement)
+        }
+        found = own | denied
         if not found:
             open_actions += 1
         keys |= found

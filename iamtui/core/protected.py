@@ -35,10 +35,9 @@ def _name_of(role: str) -> str:
 
 
 def _match(pattern: str, role: str, name: str) -> bool:
-    """ARN globs match the ARN; name globs match the name, ignoring case as IAM does."""
-    if pattern.startswith("arn:"):
-        return fnmatchcase(role, pattern)
-    return fnmatchcase(name.lower(), pattern.lower())
+    """ARN globs match the ARN, name globs the name; both ignoring case as IAM role names do."""
+    target = role if pattern.lower().startswith("arn:") else name
+    return fnmatchcase(target.lower(), pattern.lower())
 
 
 def protection_reason(role: str, settings: Settings) -> str | None:

@@ -319,10 +319,18 @@ def _step(
     return Step(step_id, TITLES[step_id], status, summary, WHY[step_id], reason=reason, **kwargs)
 
 
-def _centrally_managed_member(ctx: _Ctx) -> bool:
-    """The org has RootCredentialsManagement, or AWS said this is a member (features unreadable)."""
+def _root_credentials_management(ctx: _Ctx) -> bool | None:
+    """RootCredentialsManagement in the org: None when unreadable (a member account) or unknown."""
     org = ctx.extra.organization.value if ctx.extra.organization.ok else None
-    return org is not None and org.in_organization and org.credentials_management is not False
+    if org is None or not org.in_organization:
+        return False if org is not None else None
+    return org.credentials_management
+
+
+def _member(ctx: _Ctx) -> bool:
+    """AWS said this is a member account (it may not read the organization's features)."""
+    org = ctx.extra.organization.value if ctx.extra.organization.ok else None
+    return org is not None and org.in_organization and org.features is None
 
 
 def _mfa(ctx: _Ctx) -> Step:
@@ -337,14 +345,21 @@ def _mfa(ctx: _Ctx) -> Step:
     }
     as_of, source = ctx.summary_or_report()
     text = "root user has no MFA"
-    by_design = root_rules.no_mfa_by_design(
-        ctx.snapshot, centrally_managed_member=_centrally_managed_member(ctx)
-    )
+    managed = _root_credentials_management(ctx)
+    by_design = root_rules.no_mfa_by_design(ctx.snapshot, credentials_management=managed is True)
     if status is Status.FAIL and by_design is not None:
         # Not a failure: there is no root credential for an MFA to guard (say why, with the org).
         status, finding = Status.PASS, None
         evidence["no_mfa_by_design"] = by_design
-        text = "root has no credentials (no password, no access keys): no MFA needed by design"
+        text = "root credentials presumed deleted (centralized root access): no MFA needed"
+    elif (
+        status is Status.FAIL
+        and managed is None
+        and _member(ctx)
+        and root_rules.root_without_credentials(ctx.snapshot)
+    ):
+        # Looks like centralized root access, but a member cannot read the feature: unproven.
+        status, reason = Status.UNKNOWN, root_rules.MEMBER_ROOT_UNPROVEN
     elif status is Status.PASS:
         kind, device = _mfa_kind(ctx)
         evidence["mfa_type"] = kind

@@ -21,6 +21,7 @@ from iamtui.core.model import Group, Part, Role, User
 from iamtui.core.policy import (
     PolicySource,
     Statement,
+    admin_condition_keys,
     effective_admin,
     group_policies,
     own_policies,
@@ -38,6 +39,7 @@ class _AdminGrants:
         self.index = ctx.index
         self.managed: dict[str, bool] = {}
         self.groups: dict[str, list[PolicySource]] = {}
+        self.conditions: dict[str, tuple[str, ...]] = {}
 
     def _grants_admin(self, source: PolicySource) -> bool:
         if source.arn is None:
@@ -55,6 +57,24 @@ class _AdminGrants:
         if group.name not in self.groups:
             self.groups[group.name] = self._admin(group_policies(group, self.index.policies))
         return self.groups[group.name]
+
+    def _condition_keys(self, source: PolicySource) -> tuple[str, ...]:
+        if source.arn is None:
+            return admin_condition_keys(source.document)
+        cached = self.conditions.get(source.arn)
+        if cached is None:
+            cached = self.conditions[source.arn] = admin_condition_keys(source.document)
+        return cached
+
+    def conditional(self, principal: User | Role) -> list[tuple[PolicySource, tuple[str, ...]]]:
+        """Policies granting ``*`` on ``*`` behind a condition, with its keys (and groups')."""
+        sources = own_policies(principal, self.index.policies)
+        for name in principal.groups if isinstance(principal, User) else ():
+            group = self.index.groups.get(name)
+            if group is not None:
+                sources += group_policies(group, self.index.policies)
+        found = ((s, self._condition_keys(s)) for s in sources)
+        return [(s, keys) for s, keys in found if keys]
 
     def of(self, principal: User | Role) -> list[PolicySource]:
         """The principal's own admin grants, then (users) those it gets through groups."""
@@ -81,11 +101,17 @@ def _owned_principals(ctx: Context) -> list[User | Role]:
     per_principal=True,
 )
 def admin_access(ctx: Context) -> Iterator[Finding]:
-    """Full ``*`` on ``*`` turns a leak of this principal into a leak of the account (CIS 1.16)."""
+    """Full ``*`` on ``*`` turns a leak of this principal into a leak of the account (CIS 1.16).
+
+    A conditional ``*`` on ``*`` (e.g. when MFA is present) is reported one severity lower, with
+    evidence ``conditional`` and the condition keys: the condition is the only guard left.
+    """
     grants = _AdminGrants(ctx)
     for principal in _owned_principals(ctx):
         sources = grants.of(principal)
         if not sources:
+            if conditional := grants.conditional(principal):
+                yield _conditional_admin(ctx, principal, conditional)
             continue
         paths = tuple(s.path for s in sources)
         more = f" (+{len(paths) - 1} more)" if len(paths) > 1 else ""
@@ -100,6 +126,33 @@ def admin_access(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             principal, summary, evidence=evidence, fixes=grant_fixes(principal, sources)
         )
+
+
+def _conditional_admin(
+    ctx: Context, principal: User | Role, found: list[tuple[PolicySource, tuple[str, ...]]]
+) -> Finding:
+    """Administrator whenever a condition holds: one step below the unconditional grant."""
+    sources = [source for source, _ in found]
+    keys = tuple(sorted({key for _, found_keys in found for key in found_keys}))
+    paths = tuple(s.path for s in sources)
+    more = f" (+{len(paths) - 1} more)" if len(paths) > 1 else ""
+    evidence: Evidence = {
+        "paths": paths,
+        "policy_arns": tuple(sorted({s.arn for s in sources if s.arn})),
+        "groups": tuple(sorted({s.via_group for s in sources if s.via_group})),
+        "conditional": True,
+        "condition_keys": keys,
+        "permissions_boundary": principal.permissions_boundary,
+        **_protected(ctx, principal),
+    }
+    summary = f"administrator access when {', '.join(keys)} holds {_how(sources[0])}{more}"
+    return ctx.finding(
+        principal,
+        summary,
+        evidence=evidence,
+        fixes=grant_fixes(principal, sources),
+        severity=Severity.MEDIUM,
+    )
 
 
 def _how(source: PolicySource) -> str:

@@ -1,7 +1,7 @@
 """Role rules: unused roles and who, outside the account, may assume a role.
 
 Organization-critical roles (:func:`iamtui.core.protected.protection_reason`) are reported like
-any other, with evidence ``protected`` saying why they must not be deleted or quarantined.
+any other, with evidence ``protected`` saying why, and are offered no delete or quarantine fix.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from iamtui.core.model import Part, Role
 from iamtui.core.policy import MULTI_TENANT_ISSUERS, TrustGrant, issuer_of
 from iamtui.core.protected import protection_reason
 from iamtui.core.rules._common import REMOVE_UNUSED, VERIFY_EXTERNAL_ACCESS, principal_fixes
+from iamtui.core.subjects import Fix
 
 NEEDS = (Part.AUTHORIZATION_DETAILS,)
 
@@ -52,7 +53,7 @@ def unused(ctx: Context) -> Iterator[Finding]:
             "threshold_days": days,
             **_protected(ctx, role),
         }
-        fixes = principal_fixes(role, ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE)
+        fixes = _role_fixes(ctx, role, ActionId.ROLE_QUARANTINE, ActionId.ROLE_DELETE)
         yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
 
@@ -60,6 +61,13 @@ def _protected(ctx: Context, role: Role) -> Evidence:
     """``protected``: why iamtui must not delete or quarantine this role (absent when it may)."""
     reason = protection_reason(role.arn, ctx.settings)
     return {"protected": reason} if reason else {}
+
+
+def _role_fixes(ctx: Context, role: Role, *actions: ActionId) -> tuple[Fix, ...]:
+    """Fixes on the whole role, none for a protected one: removing it locks the organization out."""
+    if protection_reason(role.arn, ctx.settings):
+        return ()
+    return principal_fixes(role, *actions)
 
 
 def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]]:
@@ -96,7 +104,7 @@ def cross_account_trust(ctx: Context) -> Iterator[Finding]:
             **_trust_evidence(grants),
             **_protected(ctx, role),
         }
-        fixes = principal_fixes(role, ActionId.ROLE_QUARANTINE)
+        fixes = _role_fixes(ctx, role, ActionId.ROLE_QUARANTINE)
         yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
 
@@ -126,7 +134,7 @@ def public_trust(ctx: Context) -> Iterator[Finding]:
             continue
         summary = "anyone can assume this role: " + "; ".join(sorted({_who(g) for g in grants}))
         evidence: Evidence = {**_trust_evidence(grants), **_protected(ctx, role)}
-        fixes = principal_fixes(role, ActionId.ROLE_QUARANTINE)
+        fixes = _role_fixes(ctx, role, ActionId.ROLE_QUARANTINE)
         yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
 

@@ -39,10 +39,17 @@ CENTRAL_ROOT_ACCESS_DOC = (
 )
 #: Why root.no-mfa does not apply to a member root without credentials (an info line).
 NO_MFA_BY_DESIGN = (
-    "root has no password and no access keys in a member account of an organization with "
-    "centralized root access: AWS removes member root credentials there, so root cannot sign in "
-    "and has no MFA by design (AWS: Centrally manage root access for member accounts, "
-    f"{CENTRAL_ROOT_ACCESS_DOC})"
+    "root credentials presumed deleted: root has no password in use and no access keys, in a "
+    "member account of an organization with RootCredentialsManagement enabled (centralized root "
+    "access removes member root credentials), so root cannot sign in and needs no MFA "
+    f"(AWS: Centrally manage root access for member accounts, {CENTRAL_ROOT_ACCESS_DOC})"
+)
+#: Why a member root without credentials in use is not proof of centralized root access.
+MEMBER_ROOT_UNPROVEN = (
+    "this member account cannot read whether its organization enabled RootCredentialsManagement; "
+    "AWS Organizations gives a new member account a random root password that whoever owns the "
+    "root e-mail can recover, so root may still sign in: ask the management account, or assign "
+    "root MFA"
 )
 
 
@@ -203,14 +210,15 @@ def root_without_credentials(snapshot: AccountSnapshot) -> bool:
     return no_password and not keys
 
 
-def no_mfa_by_design(snapshot: AccountSnapshot, *, centrally_managed_member: bool) -> str | None:
+def no_mfa_by_design(snapshot: AccountSnapshot, *, credentials_management: bool) -> str | None:
     """Why root.no-mfa does not apply (None: it does).
 
-    ``centrally_managed_member``: ListOrganizationsFeatures showed RootCredentialsManagement, or
-    answered AccountNotManagementOrDelegatedAdministrator (a member account, which may not read
-    the features). The call is not part of a scan: :mod:`iamtui.core.root` makes it.
+    ``credentials_management``: ListOrganizationsFeatures showed RootCredentialsManagement
+    enabled. A member account that may not read the features proves nothing: its root may still
+    have the random password Organizations gave it. The call is not part of a scan:
+    :mod:`iamtui.core.root` makes it.
     """
-    if centrally_managed_member and root_without_credentials(snapshot):
+    if credentials_management and root_without_credentials(snapshot):
         return NO_MFA_BY_DESIGN
     return None
 

@@ -109,8 +109,22 @@ def _last_setup(row: CredentialReportRow, user: User) -> datetime:
     return max(d for d in made if isinstance(d, datetime))
 
 
+#: Why user.inactive offers no user.delete while a signing certificate is active.
+CERT_UNKNOWN_USE = (
+    "the user has an active X.509 signing certificate and the credential report gives no last "
+    "use for certificates, so it cannot show the user is unused: user.delete is not offered"
+)
+
+
+def _active_certs(row: CredentialReportRow) -> int:
+    return sum(cert.active for cert in (row.cert_1, row.cert_2))
+
+
 def _inactive_fixes(ctx: Context, row: CredentialReportRow, user: User) -> list[Fix]:
-    """Disable the console (if a password), deactivate each active key, delete the user."""
+    """Disable the console (if a password), deactivate each active key, delete the user.
+
+    No delete while a signing certificate is active: its use is not reported, so may be current.
+    """
     fixes: list[Fix] = []
     if row.password_enabled is True:
         fixes += principal_fixes(user, ActionId.USER_DISABLE_CONSOLE)
@@ -120,6 +134,8 @@ def _inactive_fixes(ctx: Context, row: CredentialReportRow, user: User) -> list[
             fixes += key_fixes(
                 user, KeyRef(n, match_key_id(detail, row, n)), ActionId.KEY_DEACTIVATE
             )
+    if _active_certs(row):
+        return fixes
     return [*fixes, *principal_fixes(user, ActionId.USER_DELETE)]
 
 
@@ -155,6 +171,12 @@ def inactive(ctx: Context) -> Iterator[Finding]:
             "user_created": report_value(user.create_date),
             "threshold_days": days,
         }
+        if certs := _active_certs(row):
+            evidence = {
+                **evidence,
+                "active_signing_certificates": certs,
+                "delete_withheld": CERT_UNKNOWN_USE,
+            }
         yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)
 
 
