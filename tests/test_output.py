@@ -289,6 +289,8 @@ def test_csv_neutralizes_formulas_and_control_characters() -> None:
     cells = [c for r in csv.reader(io.StringIO(text)) for c in r]
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
     assert csv_cell("-x") == "'-x" and csv_cell("a=b") == "a=b" and csv_cell(None) == ""
+    assert csv_cell("x;=1+cmd|calc!A0") == "x;'=1+cmd|calc!A0"
+    assert csv_cell("a, @SUM(1)") == "a, '@SUM(1)" and csv_cell("a;b") == "a;b"
 
 
 def test_the_documented_example_has_exactly_the_real_keys(
@@ -318,8 +320,24 @@ def test_the_documented_example_has_exactly_the_real_keys(
         ("line\u2028sep\u2066iso\u2069", "line\\u2028sep\\u2066iso\\u2069"),
         ("café 日本 ñ e\u0301 \u00a0nbsp", "café 日本 ñ e\u0301 \u00a0nbsp"),
         ("arn:aws:iam::1:user/a+b=c,d.e@f-g_h", "arn:aws:iam::1:user/a+b=c,d.e@f-g_h"),
+        ("a\u200bb\u2060c\ufeffd\u00ade\u180ef", "a\\u200bb\\u2060c\\ufeffd\\xade\\u180ef"),
+        ("tag\U000e0041\U000e007f", "tag\\U000e0041\\U000e007f"),
+        ("\\x1b[2J \\u202e \\U000e0041", "\\\\x1b[2J \\\\u202e \\\\U000e0041"),
+        ("C:\\dir\\n", "C:\\dir\\n"),
     ],
-    ids=["osc-csi", "bidi", "c1", "c0-del", "separators-isolates", "unicode-kept", "iam-chars"],
+    ids=[
+        "osc-csi",
+        "bidi",
+        "c1",
+        "c0-del",
+        "separators-isolates",
+        "unicode-kept",
+        "iam-chars",
+        "zero-width",
+        "tags",
+        "literal-escapes",
+        "other-backslashes",
+    ],
 )
 def test_printable(raw: str, shown: str) -> None:
     from iamtui.core.text import is_printable, printable

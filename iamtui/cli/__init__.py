@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +15,53 @@ import click
 
 from iamtui import __version__
 from iamtui.cli.common import (
+    UserError,
+    connection_from,
     connection_options,
     one_line_errors,
+    refuse_root_flags,
     settings_from,
 )
 from iamtui.cli.tui import action_options
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The root group: a bad file path argument is one ``iamtui: error:`` line, not a usage block.
+
+    ``-o DIR`` or ``--journal DIR`` is a mistake about a file, not about the command's syntax;
+    Click's multi-line usage error would bury it, and scripts expect one line and exit 2.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with _path_errors_one_line():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _path_errors_one_line():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _path_errors_one_line() -> Iterator[None]:
+    try:
+        yield
+    except click.BadParameter as exc:
+        if exc.param is None or not isinstance(exc.param.type, click.Path):
+            raise
+        raise UserError(exc.format_message()) from None
+
+
+@click.group(
+    cls=_Main,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="iamtui")
 @click.option(
     "--debug", is_flag=True, help="Show tracebacks and log messages instead of one-line errors."
@@ -156,6 +197,7 @@ def demo(
     """Open the TUI on the embedded demo account (or --serve its emulated endpoint)."""
     from iamtui.emulator.run import start_demo
 
+    refuse_root_flags(ctx, "demo")
     if not serve:
         from iamtui.cli.tui import run_tui
 
@@ -203,8 +245,10 @@ def snapshot() -> None:
     is_flag=True,
     help="Also fetch service last-accessed data for every user and role (one job each).",
 )
+@click.pass_context
 @one_line_errors
 def snapshot_save(
+    ctx: click.Context,
     file: Path,
     profile: str | None,
     region: str | None,
@@ -216,9 +260,10 @@ def snapshot_save(
     from iamtui.cli.loading import open_account
     from iamtui.core import snapshot as snapshot_io
 
-    with open_account(
-        settings_from(profile, region, endpoint_url), use_demo, last_accessed
-    ) as snap:
+    where = connection_from(ctx, profile=profile, region=region, endpoint_url=endpoint_url)
+    if ctx.find_root().params.get("snapshot_file") is not None:
+        raise UserError("--snapshot before 'snapshot save' does not apply to it: leave it out")
+    with open_account(where.settings(), use_demo, last_accessed) as snap:
         snapshot_io.save(snap, file)
     click.echo(
         f"saved {file}: {len(snap.users)} users, {len(snap.roles)} roles, "

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -26,7 +29,19 @@ class UserError(click.ClickException):
         from iamtui.core.text import printable
 
         # Messages quote AWS error text, file contents and names: never raw to the terminal.
-        click.echo(f"iamtui: error: {printable(self.format_message())}", err=True)
+        click.echo(
+            f"iamtui: error: {printable(mask_secrets(self.format_message()), backslashes=False)}",
+            err=True,
+        )
+
+
+#: ``scheme://user:password@``: the password part of a URL's credentials.
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s@]*@")
+
+
+def mask_secrets(message: str) -> str:
+    """``http://user:pass@host`` echoed in an error shows ``http://user:***@host``."""
+    return _URL_PASSWORD.sub(r"\1:***@", message)
 
 
 def _endpoint_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -53,6 +68,71 @@ def connection_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+#: Options the root group and its subcommands share: parameter name -> the flag as typed.
+ROOT_CONNECTION_FLAGS = {
+    "profile": "--profile",
+    "region": "--region",
+    "endpoint_url": "--endpoint-url",
+    "snapshot_file": "--snapshot",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Where a subcommand reads the account from, merged from its own flags and the root's."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    snapshot_file: Path | None = None
+
+    def settings(self) -> ConnectionSettings:
+        """The connection flags as the core's settings object."""
+        return settings_from(self.profile, self.region, self.endpoint_url)
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    """The flag was typed (an AWS_PROFILE in the environment reaches both commands alike)."""
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+
+def root_flags_given(ctx: click.Context) -> list[str]:
+    """The connection flags typed before the subcommand (``iamtui --profile prod demo``)."""
+    root = ctx.find_root()
+    return [flag for name, flag in ROOT_CONNECTION_FLAGS.items() if _given(root, name)]
+
+
+def refuse_root_flags(ctx: click.Context, command: str) -> None:
+    """A subcommand that cannot honour the root's connection flags says so instead of ignoring."""
+    given = root_flags_given(ctx)
+    if given:
+        raise UserError(f"{' '.join(given)} before '{command}' does not apply to it: leave it out")
+
+
+def connection_from(ctx: click.Context, **own: Any) -> Connection:
+    """The subcommand's connection flags, taking the root's where given before the subcommand.
+
+    ``iamtui --profile prod scan`` must scan prod, not the environment's account; the same flag
+    given before and after the subcommand with different values is an error, not a guess.
+    """
+    root = ctx.find_root()
+    merged: dict[str, Any] = {}
+    for name, value in own.items():
+        if root is ctx or name not in root.params or not _given(root, name):
+            merged[name] = value
+            continue
+        parent = root.params[name]
+        if _given(ctx, name) and value != parent:
+            flag = ROOT_CONNECTION_FLAGS[name]
+            raise UserError(
+                f"{flag} given before and after the subcommand with different values: pass it once"
+            )
+        merged[name] = parent
+    return Connection(**merged)
 
 
 def settings_from(

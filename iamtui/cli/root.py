@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
+from iamtui.cli.common import UserError, connection_from, connection_options, one_line_errors
 from iamtui.cli.tui import action_options
 from iamtui.core.files import write_private
 from iamtui.core.model import AccountSnapshot
@@ -111,14 +111,14 @@ def root(
     from iamtui.core.root import evaluate_root
     from iamtui.core.rules import load_settings
 
+    where = connection_from(
+        ctx, profile=profile, region=region, endpoint_url=endpoint_url, snapshot_file=snapshot_file
+    )
+    snapshot_file = where.snapshot_file
     if use_demo and snapshot_file is not None:
         raise UserError("--demo and --snapshot are alternatives: pass one")
     parent = ctx.find_root().params
-    conn_settings = settings_from(
-        profile or parent.get("profile"),
-        region or parent.get("region"),
-        endpoint_url or parent.get("endpoint_url"),
-    )
+    conn_settings = where.settings()
     explicit_format = ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE
     if report_file is None and not explicit_format and _interactive():
         from iamtui.cli.tui import run_tui
@@ -126,7 +126,7 @@ def root(
         run_tui(
             conn_settings,
             use_demo=use_demo,
-            snapshot_file=snapshot_file or parent.get("snapshot_file"),
+            snapshot_file=snapshot_file,
             config_file=config_file or parent.get("config_file"),
             open_root=True,
             read_only=read_only or bool(parent.get("read_only")),

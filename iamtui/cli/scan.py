@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
+from iamtui.cli.common import UserError, connection_from, connection_options, one_line_errors
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
@@ -51,7 +51,12 @@ EXIT_INCOMPLETE = 3
     default="table",
     show_default=True,
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write here ('-' is stdout).",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -69,8 +74,10 @@ EXIT_INCOMPLETE = 3
     type=click.Path(dir_okay=False, path_type=Path),
     help="Settings file (default: the user config dir's iamtui/config.toml).",
 )
+@click.pass_context
 @one_line_errors
 def scan(
+    ctx: click.Context,
     profile: str | None,
     region: str | None,
     endpoint_url: str | None,
@@ -91,10 +98,16 @@ def scan(
     from iamtui.core.rules import evaluate, load_settings
     from iamtui.core.text import printable
 
+    where = connection_from(
+        ctx, profile=profile, region=region, endpoint_url=endpoint_url, snapshot_file=snapshot_file
+    )
+    snapshot_file = where.snapshot_file
     if use_demo and snapshot_file is not None:
         raise UserError("--demo and --snapshot are alternatives: pass one")
+    if output is not None and str(output) == "-":
+        output = None  # the usual spelling of stdout, not a file named "-"
     settings = load_settings(config_file)
-    conn_settings = settings_from(profile, region, endpoint_url)
+    conn_settings = where.settings()
     fetch_last_accessed = use_demo if last_accessed is None else last_accessed
     # A snapshot holds what was saved: its last-accessed data counts as asked for only when
     # --last-accessed is given explicitly.
@@ -129,6 +142,13 @@ def scan(
             click.echo(f"iamtui: warning: {printable(warning)}", err=True)
         if not seen.complete:
             click.echo(f"iamtui: warning: {seen.headline()}", err=True)
+    if evaluation.findings and not evaluation.active:
+        # A catch-all suppression (rule = "*", principal = "*") turns every gate green: say so.
+        click.echo(
+            f"iamtui: warning: suppressions hide all {len(evaluation.findings)} findings of "
+            "this scan; check [[suppressions]] in the settings file",
+            err=True,
+        )
     if fail_on is None:
         return
     if render.exceeds(evaluation, Severity.parse(fail_on)):

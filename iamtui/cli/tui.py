@@ -13,7 +13,12 @@ from typing import Any, TypeVar
 
 import click
 
-from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
+from iamtui.cli.common import (
+    UserError,
+    connection_from,
+    connection_options,
+    one_line_errors,
+)
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import ConnectionSettings
 from iamtui.core.text import printable
@@ -165,14 +170,17 @@ def _principal_command(kind: str) -> click.Command:
         journal_path: Path | None,
     ) -> None:
         parent = ctx.find_root().params
+        where = connection_from(
+            ctx,
+            profile=profile,
+            region=region,
+            endpoint_url=endpoint_url,
+            snapshot_file=snapshot_file,
+        )
         run_tui(
-            settings_from(
-                profile or parent.get("profile"),
-                region or parent.get("region"),
-                endpoint_url or parent.get("endpoint_url"),
-            ),
+            where.settings(),
             use_demo=use_demo,
-            snapshot_file=snapshot_file or parent.get("snapshot_file"),
+            snapshot_file=where.snapshot_file,
             config_file=config_file or parent.get("config_file"),
             open_principal=(kind, name),
             read_only=read_only or bool(parent.get("read_only")),

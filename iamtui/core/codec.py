@@ -51,6 +51,11 @@ def _show(data: Any) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
+def _key(key: str) -> str:
+    """A mapping key as it appears in a path: bounded, so a 3 MB key stays a short line."""
+    return key if len(key) <= _SHOWN else key[: _SHOWN - 1] + "…"
+
+
 # --- encoding ------------------------------------------------------------------------------
 
 
@@ -76,7 +81,7 @@ def encode(value: Any, where: str = "value") -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise CodecError(f"{where}: key {_show(key)} is not a string")
-            out[key] = encode(item, f"{where}.{key}")
+            out[key] = encode(item, f"{where}.{_key(key)}")
         return out
     if isinstance(value, tuple | list):
         return [encode(item, f"{where}[{i}]") for i, item in enumerate(value)]
@@ -129,7 +134,7 @@ def _decode(tp: Any, data: Any, where: str, complete: bool) -> Any:
     if origin in (Mapping, dict) or tp in (Mapping, dict):
         value_type = (typing.get_args(tp) or (str, Any))[1]
         _expect(data, dict, where)
-        return {k: _decode(value_type, v, f"{where}.{k}", complete) for k, v in data.items()}
+        return {k: _decode(value_type, v, f"{where}.{_key(k)}", complete) for k, v in data.items()}
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _dataclass(tp, data, where, complete)
     if tp is datetime:

@@ -21,6 +21,47 @@ class NotAFileError(OSError):
     """The path names something other than a regular file, which a rename would destroy."""
 
 
+class FileTooLargeError(OSError):
+    """The file is larger than anything iamtui writes: reading it whole would exhaust memory."""
+
+
+#: Largest snapshot file read: a 10k-principal account saves to a few hundred MB at most.
+MAX_SNAPSHOT_BYTES = 1 << 30
+#: Largest settings file read: a hand-written TOML file is a few KB.
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def read_bounded(path: Path | str, limit: int) -> bytes:
+    """A regular file's bytes, refusing devices, FIFOs, directories and files over ``limit``.
+
+    ``/dev/zero`` would grow without end and a FIFO would block forever: both are refused
+    before reading (the FIFO is opened non-blocking, so the open itself cannot hang).
+    """
+    path = Path(path)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotAFileError("not a regular file")
+        if info.st_size > limit:
+            raise FileTooLargeError(f"larger than {_size(limit)}")
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # it grew while being read
+                raise FileTooLargeError(f"larger than {_size(limit)}")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _size(limit: int) -> str:
+    return f"{limit >> 30} GiB" if limit >= 1 << 30 else f"{limit >> 20} MiB"
+
+
 def write_private(path: Path | str, data: bytes | str) -> None:
     """Atomically replace ``path`` with ``data`` as a new 0600 file (str is written as UTF-8)."""
     path = Path(path)
@@ -31,7 +72,11 @@ def write_private(path: Path | str, data: bytes | str) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, PRIVATE_MODE)
+    try:
+        fd = os.open(tmp, flags, PRIVATE_MODE)
+    except FileNotFoundError:
+        # The temporary name means nothing to the operator: name the file they asked for.
+        raise FileNotFoundError(f"{path}: no such directory {path.parent}") from None
     try:
         try:
             os.fchmod(fd, PRIVATE_MODE)  # the umask can only narrow it; make it exact

@@ -9,9 +9,9 @@ itself), and CSV cells a spreadsheet would run as a formula are neutralized.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,6 +65,10 @@ CSV_COLUMNS = (
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Field separators a spreadsheet may use, depending on the locale (``;`` where ``,`` is the
+#: decimal mark): a cell holding one is quoted, and a formula may start right after one.
+CSV_SEPARATORS = (",", ";")
+_AFTER_SEPARATOR = re.compile(r"([,;]\s*)(?=[=+\-@\t\r])")
 
 
 def principal_label(finding: Finding) -> str:
@@ -95,11 +99,14 @@ class Completeness:
     total: int
     missing: tuple[NotEvaluated, ...] = ()
     not_requested: tuple[NotEvaluated, ...] = ()
+    #: The snapshot's data warnings: AWS (or a proxy) returned degraded data, such as entries
+    #: without the dates rules need, so rules ran on less than the account holds.
+    data_warnings: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
-        """Every rule the scan was meant to run did run."""
-        return not self.missing
+        """Every rule the scan was meant to run did run, on data that loaded whole."""
+        return not self.missing and not self.data_warnings
 
     @property
     def evaluated(self) -> int:
@@ -108,10 +115,19 @@ class Completeness:
 
     def headline(self) -> str:
         """One line saying how incomplete the scan is (for the table and stderr)."""
-        return (
-            f"scan INCOMPLETE: {len(self.missing)} of {self.total} rules not evaluated "
-            "(their findings are unknown, not clean)"
-        )
+        parts = []
+        if self.missing:
+            parts.append(
+                f"{len(self.missing)} of {self.total} rules not evaluated "
+                "(their findings are unknown, not clean)"
+            )
+        if self.data_warnings:
+            count = len(self.data_warnings)
+            parts.append(
+                f"{count} data warning{'s' if count != 1 else ''} "
+                "(degraded data: findings may be missing)"
+            )
+        return "scan INCOMPLETE: " + "; ".join(parts)
 
 
 def _only_optional_data_missing(rule: Rule, snapshot: AccountSnapshot) -> bool:
@@ -138,6 +154,7 @@ def completeness(
         total=len(evaluation.evaluated) + len(evaluation.not_evaluated),
         missing=tuple(missing),
         not_requested=tuple(not_requested),
+        data_warnings=tuple(snapshot.data_warnings),
     )
 
 
@@ -187,7 +204,8 @@ def render_table(
     name = account_label(snapshot)
     seen = completeness(evaluation, snapshot, last_accessed_requested=last_accessed_requested)
     if evaluation.findings:
-        table = Table(title=f"IAM findings for {name}", title_justify="left")
+        # Text, never a str: a str title is parsed as markup, and the alias comes from AWS.
+        table = Table(title=Text(f"IAM findings for {name}"), title_justify="left")
         for column in ("Severity", "Rule", "Principal", "Finding"):
             table.add_column(column, overflow="fold")
         previous: Severity | None = None
@@ -209,6 +227,13 @@ def render_table(
         console.print(table)
     elif seen.complete:
         console.print(Text(f"No findings for {name}.", style="green"))
+    elif not seen.missing:
+        console.print(
+            Text(
+                f"No findings for {name} from degraded data: that is NOT a clean result.",
+                style="bold yellow",
+            )
+        )
     else:
         console.print(
             Text(
@@ -219,7 +244,7 @@ def render_table(
         )
     if seen.missing:
         missing = Table(
-            title=f"Rules NOT evaluated for {name}: findings unknown",
+            title=Text(f"Rules NOT evaluated for {name}: findings unknown"),
             title_justify="left",
             title_style="bold red",
         )
@@ -353,19 +378,28 @@ def csv_cell(value: object) -> str:
     """A CSV cell safe to open in a spreadsheet and to print on a terminal.
 
     Control and bidi characters become visible escapes; a cell starting with ``= + - @``, TAB
-    or CR gets a leading single quote, as OWASP advises, so ``=HYPERLINK(...)`` stays text.
+    or CR gets a leading single quote, as OWASP advises, so ``=HYPERLINK(...)`` stays text; so
+    does one right after a ``,`` or ``;`` inside the cell, where a spreadsheet in another locale
+    (or one ignoring the quotes) starts a new cell. Quoting is :func:`csv_field`'s job.
     """
     text = "" if value is None else str(value)
+    text = _AFTER_SEPARATOR.sub(r"\1'", text)
     if text.startswith(FORMULA_TRIGGERS):
         text = "'" + text
     return printable(text)
 
 
+def csv_field(cell: str) -> str:
+    """RFC 4180 quoting, also for ``;``: quoted whatever separator the reader's locale uses."""
+    if any(c in cell for c in (*CSV_SEPARATORS, '"', "\n", "\r")):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 def to_csv(evaluation: Evaluation) -> str:
     """One row per finding (suppressed included, with the reason); evidence as compact JSON."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    buffer.write(",".join(CSV_COLUMNS) + "\n")
     for f in evaluation.findings:
         s = f.suppressed
         cells = [
@@ -384,7 +418,7 @@ def to_csv(evaluation: Evaluation) -> str:
             s.expires.isoformat() if s and s.expires else "",
             json.dumps(_plain(f.evidence), sort_keys=True, separators=(",", ":")),
         ]
-        writer.writerow([csv_cell(c) for c in cells])
+        buffer.write(",".join(csv_field(csv_cell(c)) for c in cells) + "\n")
     return buffer.getvalue()
 
 

@@ -43,6 +43,7 @@ from typing import Any
 
 import platformdirs
 
+from iamtui.core.files import MAX_CONFIG_BYTES, FileTooLargeError, NotAFileError, read_bounded
 from iamtui.core.text import printable
 
 CONFIG_FILE_NAME = "config.toml"
@@ -143,7 +144,7 @@ def load_settings(path: Path | None, *, known_rules: Collection[str]) -> Setting
     explicit = path is not None
     target = path if path is not None else default_config_path()
     try:
-        text = target.read_text(encoding="utf-8")
+        text = read_bounded(target, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         if explicit:
             raise ConfigError(f"{printable(target)}: file not found") from None
@@ -153,6 +154,10 @@ def load_settings(path: Path | None, *, known_rules: Collection[str]) -> Setting
             f"{printable(target)}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
             f"at offset {exc.start}): TOML files must be UTF-8"
         ) from None
+    except NotAFileError:
+        raise ConfigError(f"{printable(target)}: not a regular file: give a TOML file") from None
+    except FileTooLargeError as exc:
+        raise ConfigError(f"{printable(target)}: {exc}: not a settings file") from None
     except OSError as exc:
         raise ConfigError(f"{printable(target)}: cannot read: {exc.strerror or exc}") from None
     return parse_settings(text, source=target, known_rules=known_rules)
@@ -166,7 +171,12 @@ def parse_settings(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: invalid TOML: {printable(exc)}") from None
+        raise ConfigError(f"{where}: invalid TOML: {_short(printable(exc), 200)}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: invalid TOML: nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        problem = str(exc).split(";")[0].split("\n")[0]
+        raise ConfigError(f"{where}: invalid TOML: {_short(printable(problem))}") from None
     rules = frozenset(known_rules)
     reader = _Reader(where)
     reader.only_keys(data, "", {"thresholds", "suppressions", "keymap", "trust", "protected"})
@@ -192,6 +202,11 @@ THRESHOLD_RANGES: Mapping[str, tuple[int, int]] = {
 MAX_SHOWN = 60
 
 
+def _short(text: str, limit: int = MAX_SHOWN) -> str:
+    """At most ``limit`` characters of already-printable text: a hostile 2 MB key stays a line."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _show(value: Any) -> str:
     """Render an offending value the way it was probably written in TOML, safe and short."""
     if isinstance(value, str):
@@ -203,8 +218,11 @@ def _show(value: Any) -> str:
         return "a table"
     if isinstance(value, list):
         return "an array"
-    text = printable(value)
-    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
+    try:
+        text = printable(value)
+    except ValueError:  # an integer too long to print
+        return "a number too large to show"
+    return _short(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +233,7 @@ class _Reader:
 
     def fail(self, key: str, expected: str, value: Any = None, *, got: bool = True) -> ConfigError:
         suffix = f", got {_show(value)}" if got else ""
-        return ConfigError(f"{self.where}: {printable(key)}: {expected}{suffix}")
+        return ConfigError(f"{self.where}: {_short(printable(key))}: {expected}{suffix}")
 
     def only_keys(self, table: Mapping[str, Any], prefix: str, allowed: Collection[str]) -> None:
         for key in table:

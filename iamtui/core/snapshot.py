@@ -16,8 +16,15 @@ from typing import Any
 
 from iamtui import __version__
 from iamtui.core import codec
-from iamtui.core.files import write_private
+from iamtui.core.files import (
+    MAX_SNAPSHOT_BYTES,
+    FileTooLargeError,
+    NotAFileError,
+    read_bounded,
+    write_private,
+)
 from iamtui.core.model import AccountSnapshot
+from iamtui.core.text import printable
 
 FORMAT = "iamtui.snapshot"
 VERSION = 1
@@ -127,10 +134,18 @@ def save(snapshot: AccountSnapshot, path: Path) -> None:
 def load(path: Path) -> AccountSnapshot:
     """Read a snapshot file; every failure is a one-line SnapshotError."""
     path = Path(path)
+    where = printable(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, MAX_SNAPSHOT_BYTES).decode("utf-8")
     except FileNotFoundError as exc:
-        raise SnapshotError(f"{path}: no such file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc}") from exc
-    return loads(text, where=str(path))
+        raise SnapshotError(f"{where}: no such file") from exc
+    except NotAFileError:
+        # /dev/zero would be read forever and a FIFO would block: only regular files.
+        raise SnapshotError(f"{where}: not a regular file: give a snapshot file") from None
+    except FileTooLargeError as exc:
+        raise SnapshotError(f"{where}: {exc}: not a snapshot iamtui wrote") from None
+    except UnicodeDecodeError as exc:
+        raise SnapshotError(f"{where}: not UTF-8 text (at offset {exc.start})") from None
+    except OSError as exc:
+        raise SnapshotError(f"{where}: cannot read: {exc.strerror or exc}") from exc
+    return loads(text, where=where)
