@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from iamtui.emulator.fidelity import FidelityMiddleware
 
 DUMMY_CREDENTIAL = "testing"
+#: Keys the harness accepts though no account issued them, with their secrets: its dummy key,
+#: and the example pair from AWS's documentation (tests sign with it as a "real-looking" key).
+HARNESS_KEYS = {
+    DUMMY_CREDENTIAL: DUMMY_CREDENTIAL,
+    "AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+}
 REGION = "us-east-1"
 
 
@@ -83,16 +89,14 @@ class Emulator:
     ) -> None:
         """``fidelity=False`` serves moto as shipped (no fidelity layer), for tests that prove
         the product copes with a lax endpoint. ``trusted_keys`` maps access key ids accepted
-        though no account issued them to their secret (default: the harness's dummy key
-        ``testing``/``testing``; the demo trusts none); signatures are verified either way.
+        though no account issued them to their secret (default: :data:`HARNESS_KEYS`; the demo
+        trusts none); signatures are verified either way.
         ``control_api`` serves moto's ``/moto-api`` (state dump, reset, auth switch): only the
         test harness turns it on; off, every such request is refused."""
         self._host = host
         self._requested_port = port
         self.fidelity = fidelity
-        self._trusted_keys = dict(
-            {DUMMY_CREDENTIAL: DUMMY_CREDENTIAL} if trusted_keys is None else trusted_keys
-        )
+        self._trusted_keys = dict(HARNESS_KEYS if trusted_keys is None else trusted_keys)
         self.control_api = control_api
         self._server: Any = None
         self._thread: threading.Thread | None = None

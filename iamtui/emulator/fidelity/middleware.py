@@ -163,12 +163,13 @@ class FidelityMiddleware:
         if scope is None:
             return self.unsigned(environ, request_id)
         key_id, region, service = scope
-        secret = self.trusted_keys.get(key_id) or issued_secret(key_id)
-        if secret is None:
+        secrets = [s for s in (self.trusted_keys.get(key_id), issued_secret(key_id)) if s]
+        if not secrets:
             return unknown_key_response(environ, request_id)
-        problem = signature_problem(environ, read_body(environ), secret)
-        if problem is not None:
-            return signature_error(environ, request_id, "SignatureDoesNotMatch", problem)
+        body = read_body(environ)
+        problems = [signature_problem(environ, body, secret) for secret in secrets]
+        if None not in problems:
+            return signature_error(environ, request_id, "SignatureDoesNotMatch", problems[0] or "")
         for route in ROUTES:
             if (answer := route(environ, key_id, service)) is not None:
                 return answer
