@@ -24,9 +24,10 @@ def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: An
 
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[Emulator]:
-    """The loopback moto server with iamtui's fidelity layer, started once per process."""
+    """The loopback moto server with iamtui's fidelity layer, started once per process; its
+    control API is on (tests switch moto's permission checks with ``/moto-api/reset-auth``)."""
     logging.getLogger("werkzeug").disabled = True
-    emu = Emulator().start()
+    emu = Emulator(control_api=True).start()
     try:
         yield emu
     finally:

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -190,6 +195,228 @@ def test_unknown_access_key_is_refused_beside_the_harness_key(emulator: Emulator
         stranger.list_users()
     assert error_of(excinfo)[:2] == ("InvalidClientTokenId", 403)
     assert emulator.client().list_users()["Users"] == []
+
+
+# ---------------------------------------------------------------- signatures and control API
+
+
+def raw_call(
+    endpoint: str,
+    params: dict[str, str],
+    *,
+    signer: tuple[str, str] | None = None,
+    service: str = "iam",
+    when: datetime | None = None,
+    tamper: Any = None,
+    path: str = "/",
+    host: str | None = None,
+) -> tuple[int, str]:
+    """(HTTP status, body) of a raw query-protocol POST, SigV4-signed by botocore's signer with
+    ``signer`` (key id, secret) at ``when`` (default: now), then optionally edited by ``tamper``
+    (request -> None) before it is sent."""
+    request = AWSRequest(
+        method="POST",
+        url=f"{endpoint}{path}",
+        data=urlencode(params).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    if signer is not None:
+        auth = SigV4Auth(Credentials(*signer), service, "us-east-1")
+        if when is None:
+            auth.add_auth(request)
+        else:
+            stamp = when.strftime("%Y%m%dT%H%M%SZ")
+            request.context["timestamp"] = stamp
+            request.headers["X-Amz-Date"] = stamp
+            canonical = auth.canonical_request(request)
+            signature = auth.signature(auth.string_to_sign(request, canonical), request)
+            request.headers["Authorization"] = (
+                f"AWS4-HMAC-SHA256 Credential={auth.scope(request)}, "
+                f"SignedHeaders={auth.signed_headers(auth.headers_to_sign(request))}, "
+                f"Signature={signature}"
+            )
+    if tamper is not None:
+        tamper(request)
+    headers = dict(request.headers)
+    if host is not None:
+        headers["Host"] = host
+    sent = urllib.request.Request(
+        request.url, data=request.body, headers=headers, method=request.method
+    )
+    try:
+        with urllib.request.urlopen(sent, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def garbage_signature(request: AWSRequest) -> None:
+    """Keep the key id and scope, replace the signature with nonsense (the attack)."""
+    header = str(request.headers["Authorization"])
+    del request.headers["Authorization"]
+    request.headers["Authorization"] = header[: header.index("Signature=")] + "Signature=00"
+
+
+def user_names(demo: Any) -> list[str]:
+    """The demo account's user names, read in-process (no request can fake them)."""
+    return sorted(demo.emulator.backend().users)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "host"),
+    [
+        ("GET", "/moto-api/data.json", None),
+        ("POST", "/moto-api/reset", None),
+        ("POST", "/moto-api/reset-auth", None),
+        ("GET", "/moto-api/", None),
+        ("GET", "//moto-api/data.json", None),
+        ("GET", "/Moto-API/data.json", None),
+        ("GET", "/moto-api/data.json", "motoapi.amazonaws.com"),
+    ],
+)
+@pytest.mark.parametrize("fidelity", [True, False])
+def test_unauthenticated_requests_cannot_read_or_reset_the_demo_account(
+    emulator: Emulator, method: str, path: str, host: str | None, fidelity: bool
+) -> None:
+    """AWS: nothing unauthenticated reads or changes an account ("Common Errors",
+    AccessDenied, HTTP 403): the demo endpoint refuses every moto control request (state dump
+    with secrets, reset, auth switch), with or without the fidelity layer."""
+    env = start_demo(now=NOW, fidelity=fidelity)
+    try:
+        before = user_names(env)
+        headers = {"Host": host} if host else {}
+        request = urllib.request.Request(
+            f"{env.endpoint_url}{path}", data=b"0" if method == "POST" else None, method=method
+        )
+        for name, value in headers.items():
+            request.add_header(name, value)
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            urllib.request.urlopen(request, timeout=10)
+        body = excinfo.value.read().decode()
+        assert excinfo.value.code == 403
+        assert "<Code>AccessDenied</Code>" in body
+        assert env.secret_access_key not in body
+        assert user_names(env) == before
+        operator = client_for(env.endpoint_url, env.access_key_id, env.secret_access_key)
+        assert operator.get_user()["User"]["UserName"] == "ops-operator"
+    finally:
+        env.stop()
+
+
+def test_harness_keeps_moto_control_api(emulator: Emulator, iam: Any) -> None:
+    """The shared test emulator serves ``/moto-api`` (the harness switches moto's permission
+    checks with it); an emulator started without ``control_api`` refuses it."""
+    iam.create_user(UserName="kept")
+    with urllib.request.urlopen(f"{emulator.endpoint_url}/moto-api/data.json") as answer:
+        assert answer.status == 200
+    plain = Emulator().start()
+    try:
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            urllib.request.urlopen(f"{plain.endpoint_url}/moto-api/data.json", timeout=10)
+        assert excinfo.value.code == 403
+    finally:
+        plain.stop()
+
+
+def test_garbage_signature_is_signature_does_not_match(demo: Any) -> None:
+    """AWS: a request whose SigV4 signature does not verify with the key's secret fails
+    SignatureDoesNotMatch (HTTP 403) and changes nothing ("Signature Version 4 signing
+    process"; "Common Errors"): a garbage signature, a wrong secret, a body edited after
+    signing; the same request signed properly works."""
+    before = user_names(demo)
+    operator = (demo.access_key_id, demo.secret_access_key)
+    create = {"Action": "CreateUser", "UserName": "intruder", "Version": "2010-05-08"}
+    status, body = raw_call(demo.endpoint_url, create, signer=operator, tamper=garbage_signature)
+    assert status == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in body
+    assert "The request signature we calculated does not match" in body
+
+    def edit_body(request: AWSRequest) -> None:
+        request.data = urlencode({**create, "UserName": "other"}).encode()
+
+    status, body = raw_call(demo.endpoint_url, create, signer=operator, tamper=edit_body)
+    assert (status, "<Code>SignatureDoesNotMatch</Code>" in body) == (403, True)
+    wrong_secret = client_for(demo.endpoint_url, demo.access_key_id, "not-the-secret")
+    for call in (wrong_secret.list_users, lambda: wrong_secret.create_user(UserName="x")):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_of(excinfo)[:2] == ("SignatureDoesNotMatch", 403)
+    sts = client_for(demo.endpoint_url, demo.access_key_id, "not-the-secret", "sts")
+    with pytest.raises(ClientError) as excinfo:
+        sts.get_caller_identity()
+    assert error_of(excinfo)[:2] == ("SignatureDoesNotMatch", 403)
+    assert user_names(demo) == before
+    status, body = raw_call(demo.endpoint_url, create, signer=operator)
+    assert status == 200
+    assert user_names(demo) == sorted([*before, "intruder"])
+
+
+def test_expired_signature_is_signature_does_not_match(demo: Any) -> None:
+    """AWS: a request signed long ago (a replay) fails SignatureDoesNotMatch "Signature
+    expired" (HTTP 403); the emulator allows 15 minutes of clock skew ("Signature Version 4
+    signing process": the timestamp must be close to the service's clock)."""
+    operator = (demo.access_key_id, demo.secret_access_key)
+    listing = {"Action": "ListUsers", "Version": "2010-05-08"}
+    now = datetime.now(UTC)
+    status, body = raw_call(
+        demo.endpoint_url, listing, signer=operator, when=now - timedelta(hours=1)
+    )
+    assert status == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in body
+    assert "Signature expired" in body
+    recent = now - timedelta(minutes=2)
+    status, _ = raw_call(demo.endpoint_url, listing, signer=operator, when=recent)
+    assert status == 200
+
+
+def test_unsigned_request_is_missing_authentication_token(demo: Any) -> None:
+    """AWS: a request without a signature fails MissingAuthenticationToken (HTTP 403,
+    "Common Errors"), whatever the Host header claims."""
+    before = user_names(demo)
+    create = {"Action": "CreateUser", "UserName": "intruder", "Version": "2010-05-08"}
+    for host in (None, "iam.amazonaws.com"):
+        status, body = raw_call(demo.endpoint_url, create, host=host)
+        assert status == 403
+        assert "<Code>MissingAuthenticationToken</Code>" in body
+    assert user_names(demo) == before
+
+
+def test_harness_key_signature_is_verified_too(emulator: Emulator) -> None:
+    """AWS: every key's signature is verified: the harness's trusted dummy key ``testing``
+    signs only with its secret ``testing`` ("Common Errors": SignatureDoesNotMatch)."""
+    forged = emulator.client(aws_secret_access_key="forged")
+    with pytest.raises(ClientError) as excinfo:
+        forged.create_user(UserName="intruder")
+    assert error_of(excinfo)[:2] == ("SignatureDoesNotMatch", 403)
+    assert emulator.client().list_users()["Users"] == []
+
+
+def test_moto_session_key_must_be_issued_and_signed(demo: Any) -> None:
+    """AWS: GetSessionToken credentials sign requests only once issued, and only with their
+    secret (moto answers every GetSessionToken with the fixed AKIAIOSFODNN7EXAMPLE, which the
+    emulator treats like any other key: "Common Errors", InvalidClientTokenId /
+    SignatureDoesNotMatch)."""
+    moto_key, moto_secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+    unissued = client_for(demo.endpoint_url, moto_key, moto_secret)
+    with pytest.raises(ClientError) as excinfo:
+        unissued.create_user(UserName="intruder")
+    assert error_of(excinfo)[:2] == ("InvalidClientTokenId", 403)
+    sts = client_for(demo.endpoint_url, demo.access_key_id, demo.secret_access_key, "sts")
+    creds = sts.get_session_token()["Credentials"]
+    assert creds["AccessKeyId"] == moto_key
+    session = client_for(
+        demo.endpoint_url,
+        creds["AccessKeyId"],
+        creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    assert isinstance(session.list_users()["Users"], list)
+    listing = {"Action": "ListUsers", "Version": "2010-05-08"}
+    status, body = raw_call(
+        demo.endpoint_url, listing, signer=(moto_key, moto_secret), tamper=garbage_signature
+    )
+    assert (status, "<Code>SignatureDoesNotMatch</Code>" in body) == (403, True)
+    assert "intruder" not in user_names(demo)
 
 
 # ---------------------------------------------------------------------- names ignore case

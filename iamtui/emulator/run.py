@@ -45,15 +45,16 @@ def start_demo(
 ) -> DemoEnvironment:
     """Start the emulator on loopback and seed the demo account with dates relative to ``now``.
 
-    Only keys the account issued sign requests (as on AWS); ``fidelity=False`` serves moto as
-    shipped instead, for tests of how the product copes with a lax endpoint.
+    Only keys the account issued sign requests, and their signatures must verify (as on AWS);
+    moto's control API (``/moto-api``) is refused. ``fidelity=False`` serves moto as shipped
+    instead (control API still refused), for tests of how the product copes with a lax endpoint.
     """
     require_moto()
     from iamtui.emulator.demo import seed_demo_account
     from iamtui.emulator.server import Emulator
 
     now = now or datetime.now(UTC)
-    emulator = Emulator(port=port, fidelity=fidelity, trusted_keys=()).start()
+    emulator = Emulator(port=port, fidelity=fidelity, trusted_keys={}).start()
     try:
         emulator.reset()
         account = seed_demo_account(emulator.backend(), emulator.extras(), now)

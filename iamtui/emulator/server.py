@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from iamtui.emulator.fidelity import FidelityMiddleware
 
 DUMMY_CREDENTIAL = "testing"
+#: Keys the harness accepts though no account issued them, with their secrets: its dummy key,
+#: and the example pair from AWS's documentation (tests sign with it as a "real-looking" key).
+HARNESS_KEYS = {
+    DUMMY_CREDENTIAL: DUMMY_CREDENTIAL,
+    "AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+}
 REGION = "us-east-1"
 
 
@@ -78,15 +84,20 @@ class Emulator:
         host: str = "127.0.0.1",
         *,
         fidelity: bool = True,
-        trusted_keys: Iterable[str] = (DUMMY_CREDENTIAL,),
+        trusted_keys: Mapping[str, str] | None = None,
+        control_api: bool = False,
     ) -> None:
         """``fidelity=False`` serves moto as shipped (no fidelity layer), for tests that prove
-        the product copes with a lax endpoint. ``trusted_keys`` are access key ids accepted
-        though no account issued them (the harness's dummy key; the demo trusts none)."""
+        the product copes with a lax endpoint. ``trusted_keys`` maps access key ids accepted
+        though no account issued them to their secret (default: :data:`HARNESS_KEYS`; the demo
+        trusts none); signatures are verified either way.
+        ``control_api`` serves moto's ``/moto-api`` (state dump, reset, auth switch): only the
+        test harness turns it on; off, every such request is refused."""
         self._host = host
         self._requested_port = port
         self.fidelity = fidelity
-        self._trusted_keys = tuple(trusted_keys)
+        self._trusted_keys = dict(HARNESS_KEYS if trusted_keys is None else trusted_keys)
+        self.control_api = control_api
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._app: FidelityMiddleware | None = None
@@ -105,6 +116,7 @@ class Emulator:
             )
 
             from iamtui.emulator.fidelity import FidelityMiddleware
+            from iamtui.emulator.fidelity.control import ControlGuard
 
             server_class, handler_class = _quiet_classes()
             moto_app = DomainDispatcherApplication(create_backend_app)
@@ -113,12 +125,15 @@ class Emulator:
                 if self.fidelity
                 else None
             )
+            served: Any = app or moto_app
+            if not self.control_api:
+                served = ControlGuard(served)
             # Bind here so a busy port raises OSError to the caller; werkzeug would print and exit.
             with socket.create_server((self._host, self._requested_port)) as listener:
                 server = server_class(
                     self._host,
                     self._requested_port,
-                    app or moto_app,
+                    served,
                     handler=handler_class,
                     fd=listener.fileno(),
                 )

@@ -191,6 +191,8 @@ class AccountExtras:
     organization: Organization | None = None
     #: Access key id -> root session issued by sts:AssumeRoot for this account.
     root_sessions: dict[str, RootSession] = field(default_factory=dict)
+    #: Access key id -> secret of credentials sts:GetSessionToken / GetFederationToken issued.
+    session_keys: dict[str, str] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property

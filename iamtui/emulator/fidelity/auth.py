@@ -87,29 +87,34 @@ def key_rejected(key_id: str, account_id: str) -> bool:
     return key_id in extras(account_id).deleted_access_keys
 
 
-#: The fixed key moto's STS answers GetSessionToken and GetFederationToken with.
-MOTO_SESSION_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+def issued_secret(key_id: str) -> str | None:
+    """The secret of a key an emulated account issued and has not deleted: a user's key (any
+    status: :func:`key_rejected` answers for inactive ones), a root key, or session credentials
+    from AssumeRole, AssumeRoot, GetSessionToken or GetFederationToken."""
+    for _, account in list(iam_backends.items()):
+        key = account["aws"].access_keys.get(key_id)
+        if key is not None:
+            return str(key.secret_access_key)
+    for extra in all_extras():
+        with extra.lock:
+            session = extra.root_sessions.get(key_id)
+            if session is not None:
+                return session.secret_access_key
+            if key_id in extra.session_keys:
+                return extra.session_keys[key_id]
+            for root_key in extra.root.keys:
+                if root_key.key_id == key_id:
+                    return root_key.secret
+    for _, backends in list(sts_backends.items()):
+        for role in list(backends["aws"].assumed_roles):
+            if role.access_key_id == key_id:
+                return str(role.secret_access_key)
+    return None
 
 
-def known_access_key(key_id: str) -> bool:
-    """Whether any emulated account issued this key: a user's key, a root key, or session
-    credentials from AssumeRole, AssumeRoot or GetSessionToken (inactive and deleted keys are
-    known too: :func:`key_rejected` answers for them)."""
-    if key_id == MOTO_SESSION_KEY_ID:
-        return True
-    if any(key_id in account["aws"].access_keys for _, account in list(iam_backends.items())):
-        return True
-    for account in all_extras():
-        with account.lock:
-            if key_id in account.root_sessions or key_id in account.deleted_access_keys:
-                return True
-            if any(key.key_id == key_id for key in account.root.keys):
-                return True
-    return any(
-        role.access_key_id == key_id
-        for _, backends in list(sts_backends.items())
-        for role in list(backends["aws"].assumed_roles)
-    )
+def deleted_key(key_id: str) -> bool:
+    """Whether an emulated account issued this key and deleted it since."""
+    return any(key_id in extra.deleted_access_keys for extra in all_extras())
 
 
 def unknown_key_response(environ: WSGIEnviron, request_id: str) -> Response:

@@ -6,7 +6,7 @@ import json
 import threading
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
@@ -19,11 +19,12 @@ from werkzeug.exceptions import HTTPException
 from iamtui.emulator.fidelity.auth import (
     account_for,
     authorize,
+    issued_secret,
     key_rejected,
-    known_access_key,
     read_body,
     unknown_key_response,
 )
+from iamtui.emulator.fidelity.control import is_control_request
 from iamtui.emulator.fidelity.paging import PAGES
 from iamtui.emulator.fidelity.registry import (
     AUTHORIZE_EXEMPT,
@@ -36,6 +37,7 @@ from iamtui.emulator.fidelity.registry import (
     enforcement_active,
     run_wsgi,
 )
+from iamtui.emulator.fidelity.signature import signature_error, signature_problem
 from iamtui.emulator.fidelity.wire import (
     IamError,
     Response,
@@ -45,6 +47,7 @@ from iamtui.emulator.fidelity.wire import (
     error_response,
     xml_response,
 )
+from iamtui.emulator.state import extras
 
 
 def unknown_service_response(service: str, environ: WSGIEnviron, request_id: str) -> Response:
@@ -95,6 +98,20 @@ def json_error_answer(response: Response, request_id: str) -> Response:
     return Response(response.status, body, headers)
 
 
+#: STS calls whose answer is credentials that then sign requests.
+SESSION_TOKEN_ACTIONS = frozenset({"GetSessionToken", "GetFederationToken"})
+#: STS calls AWS serves unsigned: the web identity or SAML token is the credential.
+UNSIGNED_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+
+
+def query_params(environ: WSGIEnviron, body: bytes) -> dict[str, str]:
+    """Query-protocol parameters from the query string and a form body."""
+    params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        params |= dict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
+    return params
+
+
 def send(response: Response, start_response: StartResponse) -> list[bytes]:
     """Send a collected answer through WSGI."""
     try:
@@ -108,10 +125,11 @@ def send(response: Response, start_response: StartResponse) -> list[bytes]:
 class FidelityMiddleware:
     """WSGI middleware: IAM calls go through :data:`RULES`, the rest straight to moto."""
 
-    def __init__(self, app: Any, *, trusted_keys: Iterable[str] = ()) -> None:
+    def __init__(self, app: Any, *, trusted_keys: Mapping[str, str] | None = None) -> None:
         self.app: WSGIApp = app
-        #: Access key ids accepted without an account issuing them (the test harness's dummy).
-        self.trusted_keys = frozenset(trusted_keys)
+        #: Access key id -> secret of keys accepted without an account issuing them (the test
+        #: harness's dummy); their signatures are verified with that secret like any other.
+        self.trusted_keys = dict(trusted_keys or {})
         #: moto's DomainDispatcherApplication, asked which services moto serves.
         self.dispatcher = app
         self._lock = threading.RLock()
@@ -129,15 +147,29 @@ class FidelityMiddleware:
         return send(response, start_response)
 
     def handle(self, environ: WSGIEnviron, request_id: str) -> Response | None:
-        """A finished answer, or None to let moto answer directly."""
-        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+        """A finished answer, or None to let moto answer directly.
+
+        AWS: "Signature Version 4 signing process" and "Common Errors" (InvalidClientTokenId,
+        SignatureDoesNotMatch, MissingAuthenticationToken: HTTP 403),
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html and
+        https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html: a request is
+        served only when signed with a key an account issued (or a harness key), and its
+        signature verifies with that key's secret. Control requests (``/moto-api``) reach
+        here only when the emulator's control API is on (:mod:`.control` refuses them else).
+        """
+        if is_control_request(environ):
             return None
         scope = credential_scope(environ)
         if scope is None:
-            return None
+            return self.unsigned(environ, request_id)
         key_id, region, service = scope
-        if key_id not in self.trusted_keys and not known_access_key(key_id):
+        secrets = [s for s in (self.trusted_keys.get(key_id), issued_secret(key_id)) if s]
+        if not secrets:
             return unknown_key_response(environ, request_id)
+        body = read_body(environ)
+        problems = [signature_problem(environ, body, secret) for secret in secrets]
+        if None not in problems:
+            return signature_error(environ, request_id, "SignatureDoesNotMatch", problems[0] or "")
         for route in ROUTES:
             if (answer := route(environ, key_id, service)) is not None:
                 return answer
@@ -152,18 +184,54 @@ class FidelityMiddleware:
             raise IamError(
                 "InvalidClientTokenId", "The security token included in the request is invalid."
             )
+        body = read_body(environ)
+        params = query_params(environ, body)
+        action = params.get("Action")
+        if service == "sts" and action in SESSION_TOKEN_ACTIONS:
+            return self.issue_session_token(environ, account_id)
         if service != "iam":
             return None
-        body = read_body(environ)
-        params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-            params |= dict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
-        action = params.get("Action")
         if not action:
             return None
         call = Call(action, params, account_id, environ, body, self.app, request_id)
         with self._lock:
             return self.dispatch(call, region)
+
+    def unsigned(self, environ: WSGIEnviron, request_id: str) -> Response | None:
+        """AWS refuses a request that carries no signature, except the STS calls whose token
+        is the credential (AssumeRoleWithWebIdentity, AssumeRoleWithSAML).
+
+        AWS: "Common Errors" (IAM API Reference, MissingAuthenticationToken: "The request must
+        contain either a valid (registered) AWS access key ID or X.509 certificate", HTTP 403),
+        https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
+        """
+        if query_params(environ, read_body(environ)).get("Action") in UNSIGNED_ACTIONS:
+            return None
+        return signature_error(
+            environ,
+            request_id,
+            "MissingAuthenticationToken",
+            "The request must contain either a valid (registered) AWS access key ID or X.509 "
+            "certificate.",
+        )
+
+    def issue_session_token(self, environ: WSGIEnviron, account_id: str) -> Response:
+        """Remember the credentials GetSessionToken / GetFederationToken issued, so they sign
+        later requests like any issued key (moto answers them all with one fixed key).
+
+        AWS: "GetSessionToken" (AWS STS API Reference: the returned credentials are used to
+        sign calls), https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html
+        """
+        response = run_wsgi(self.app, environ)
+        if response.ok:
+            root = ET.fromstring(response.body)
+            key_id = next((e.text for e in root.iter() if e.tag.endswith("AccessKeyId")), None)
+            secret = next((e.text for e in root.iter() if e.tag.endswith("SecretAccessKey")), None)
+            if key_id and secret:
+                account = extras(account_id)
+                with account.lock:
+                    account.session_keys[key_id] = secret
+        return response
 
     def dispatch(self, call: Call, region: str) -> Response:
         """Run the action's rule (or moto), turning every failure into an IAM error answer."""
