@@ -255,7 +255,9 @@ def test_a_symlink_planted_beside_the_journal_is_never_written_through(
     assert journal.verify().ok
 
 
-def test_a_symlinked_head_is_replaced_not_written_through(journal: Journal, tmp_path: Path) -> None:
+def test_a_symlinked_head_is_damage_and_never_written_through(
+    journal: Journal, tmp_path: Path
+) -> None:
     head = journal.path.with_name(journal.path.name + ".head")
     victim = tmp_path / "victim"
     victim.write_bytes(head.read_bytes())
