@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from iamtui.cli.common import UserError, connection_options, one_line_errors, settings_from
+from iamtui.core.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,11 +106,13 @@ def list_entries(journal_path: Path | None, fmt: str) -> None:
     else:
         for entry in entries:
             click.echo(
-                f"{entry.id}  {entry.time[:19].replace('T', ' ')}  {entry.action:<20}  "
-                f"{entry.status_line()}  {entry.summary}"
+                printable(
+                    f"{entry.id}  {entry.time[:19].replace('T', ' ')}  {entry.action:<20}  "
+                    f"{entry.status_line()}  {entry.summary}"
+                )
             )
     if not verification.ok:
-        click.echo(f"iamtui: warning: {verification.message()}", err=True)
+        click.echo(f"iamtui: warning: {printable(verification.message())}", err=True)
 
 
 @journal.command("show")
@@ -125,40 +128,45 @@ def show(entry_id: str, journal_path: Path | None, fmt: str) -> None:
     store = _journal(journal_path)
     verification = store.verify()
     if not verification.ok:  # what follows may be incomplete or forged: say so first
-        click.echo(f"iamtui: warning: {verification.message()}", err=True)
+        click.echo(f"iamtui: warning: {printable(verification.message())}", err=True)
     entry = store.entry(entry_id)
-    if fmt == "json":
+    if fmt == "json":  # JSON escapes every control character itself
         click.echo(json.dumps(entry.to_json(), indent=2))
         return
-    click.echo(f"{entry.id}  {entry.summary}")
-    click.echo(f"  time     {entry.time}")
-    click.echo(f"  account  {entry.account}   caller {entry.caller}")
-    click.echo(f"  status   {entry.status_line()}")
+
+    def say(line: str) -> None:
+        click.echo(printable(line))  # every value below comes from the journal file
+
+    say(f"{entry.id}  {entry.summary}")
+    say(f"  time     {entry.time}")
+    say(f"  account  {entry.account}   caller {entry.caller}")
+    say(f"  status   {entry.status_line()}")
     if entry.undoes:
-        click.echo(f"  undoes   {entry.undoes}")
+        say(f"  undoes   {entry.undoes}")
     for index, step in enumerate(entry.plan.steps):
         log = entry.log(index)
         mark = "↺" if step.reversible else "✗"
-        click.echo(f"  {index + 1:>2}. [{log.state:<8}] {mark} {step.description}")
-        click.echo(f"        {step.call.text()}")
+        say(f"  {index + 1:>2}. [{log.state:<8}] {mark} {step.description}")
+        say(f"        {step.call.text()}")
         if log.result is not None and not log.result.get("ok"):
-            click.echo(f"        {log.result.get('code')}: {log.result.get('message')}")
+            say(f"        {log.result.get('code')}: {log.result.get('message')}")
     end = entry.end or {}
     if end.get("reason"):
-        click.echo(f"  stopped: {end['reason']}")
+        say(f"  stopped: {end['reason']}")
     for note in entry.plan.notes:
-        click.echo(f"  note: {note}")
+        say(f"  note: {note}")
 
 
 @journal.command("verify")
 @journal_option
 @one_line_errors
+@action_errors
 def verify(journal_path: Path | None) -> None:
     """Check the hash chain; exit 1 naming the first bad record (2 when there is no journal)."""
     verification = _journal(journal_path).verify()
     if verification.ok and not verification.exists:
         raise UserError(f"no journal at {verification.path}: nothing to verify")
-    click.echo(verification.message(), err=not verification.ok)
+    click.echo(printable(verification.message()), err=not verification.ok)
     if not verification.ok:
         sys.exit(EXIT_PROBLEM)
 
@@ -170,19 +178,32 @@ def verify(journal_path: Path | None) -> None:
 def repair(journal_path: Path | None) -> None:
     """Cut off a torn last record (a full disk, a crash mid-write), keeping a copy of the file.
 
-    Only an incomplete last line is cut; an edited, dropped or reordered record is evidence and
-    is left for you to look at. A record saying what was cut is appended, so the chain verifies.
+    Only an incomplete last line is cut (a complete one lacking its newline gets it); an edited,
+    dropped or reordered record is evidence and is left for you to look at. A record saying what
+    was cut is appended, so the chain verifies. The repaired journal is verified before the
+    original is replaced: a repair that would not verify changes nothing.
     """
     store = _journal(journal_path)
     done = store.repair()
     if done is None:
-        click.echo(f"{store.verify().message()}: nothing to repair")
+        click.echo(printable(f"{store.verify().message()}: nothing to repair"))
         return
-    click.echo(f"journal {done.path}: record {done.record} was torn: {done.describe()}")
-    click.echo(f"  it held: {done.shown()}")
-    click.echo(f"  the original file is kept as {done.copy} (owner-only)")
-    click.echo(f"  cut it off and appended record {done.record} saying so")
-    click.echo(store.verify().message())
+    if done.unterminated:
+        click.echo(
+            printable(
+                f"journal {done.path}: record {done.record} was complete but lacked its final "
+                "newline: added it"
+            )
+        )
+        click.echo(printable(f"  the original file is kept as {done.copy} (owner-only)"))
+    else:
+        click.echo(
+            printable(f"journal {done.path}: record {done.record} was torn: {done.describe()}")
+        )
+        click.echo(f"  it held: {printable(done.shown())}")
+        click.echo(printable(f"  the original file is kept as {done.copy} (owner-only)"))
+        click.echo(f"  cut it off and appended record {done.record} saying so")
+    click.echo(printable(store.verify().message()))
 
 
 @journal.command("undo")

@@ -20,28 +20,37 @@ import contextlib
 import dataclasses
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
 import secrets
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 import platformdirs
 
+from iamtui.core import codec
 from iamtui.core.files import write_private
 from iamtui.core.plan import JSON, Plan
 from iamtui.core.secrets import redact
+from iamtui.core.text import printable
 
 FORMAT_VERSION = 1
 GENESIS = "0" * 64
 #: Records after which the head is fsynced: a crash never leaves the head behind the last one.
 BOUNDARIES = frozenset({"begin", "end", "repair"})
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+#: Longest record read (iamtui writes a few KiB): a longer line is damage, not a memory hog.
+MAX_RECORD = 16 * 1024 * 1024
+#: Longest head or lock file read (a few dozen bytes when iamtui wrote them).
+_MAX_SIDECAR = 4096
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 #: Journal files (device, inode) this process holds the writer lock of (flock conflicts inside
 #: one process too).
@@ -82,6 +91,10 @@ class JournalDamaged(JournalError):
     """The journal fails verification; nothing is appended to it or undone from it."""
 
 
+class NotAJournalFile(JournalError):
+    """The path names a device, pipe or directory: reading it could hang or never end."""
+
+
 class EntryNotFound(JournalError):
     """No entry has that id (or the prefix is ambiguous)."""
 
@@ -105,6 +118,8 @@ class Verification:
     torn: bool = False
     #: Whether the journal file exists (a missing file is no journal, not an empty chain).
     exists: bool = True
+    #: The torn "record" is complete and chained and lacks only its newline (repair adds it).
+    unterminated: bool = False
 
     @property
     def ok(self) -> bool:
@@ -126,6 +141,8 @@ class _Scan:
     records: list[dict[str, Any]]
     hashes: list[str]
     verification: Verification
+    #: The decoded plan of each entry begun in ``records``.
+    plans: dict[str, Plan] = field(default_factory=dict)
 
 
 def _head_path(path: Path) -> Path:
@@ -136,58 +153,201 @@ def _lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
+def _open_regular(path: Path, flags: int = 0) -> int:
+    """Open a journal file for reading, refusing what is not a regular file (a FIFO would hang)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | flags, 0o600)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotAJournalFile(f"journal {path} is not a regular file: give a journal file path")
+    return fd
+
+
+def _read_sidecar(path: Path) -> str | None:
+    """A head or lock file's text: None when missing, "" when not a small regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | _NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except OSError:  # a symlink (ELOOP), no permission: unreadable
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        data = os.read(fd, _MAX_SIDECAR + 1)
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+    if len(data) > _MAX_SIDECAR:
+        return ""
+    return data.decode("utf-8", errors="replace")
+
+
 def _scan(path: Path) -> _Scan:
-    """Parse every line, checking form, sequence, chain and head as it goes."""
-    records: list[dict[str, Any]] = []
-    hashes: list[str] = []
-
-    def bad(number: int, problem: str) -> _Scan:
-        return _Scan(records, hashes, Verification(path, len(records), problem, number))
-
+    """Parse every line, checking form, sequence, chain, sense and head as it goes."""
     # The head first: a writer appends a line before moving the head, so a head read before the
     # lines never runs ahead of them, whatever another iamtui appends meanwhile.
+    head_text = _read_sidecar(_head_path(path))
     try:
-        head_text: str | None = _head_path(path).read_text()
+        fd = _open_regular(path)
     except FileNotFoundError:
-        head_text = None
-    exists = True
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        data, exists = b"", False
-    lines = data.split(b"\n")
-    tail = lines.pop()  # after the last newline: empty unless a write was torn
+        return _parse(path, io.BytesIO(b""), head_text, exists=False)
+    with os.fdopen(fd, "rb") as stream:
+        return _parse(path, stream, head_text)
+
+
+def _parse(path: Path, stream: IO[bytes], head_text: str | None, *, exists: bool = True) -> _Scan:
+    """The scan of one journal's bytes (a file, or a repair's candidate in memory)."""
+    records: list[dict[str, Any]] = []
+    hashes: list[str] = []
+    plans: dict[str, Plan] = {}
+
+    def bad(number: int, problem: str) -> _Scan:
+        return _Scan(records, hashes, Verification(path, len(records), problem, number), plans)
+
     prev = GENESIS
-    for number, raw in enumerate(lines, 1):
-        try:
-            record = json.loads(raw)
-        except ValueError:
-            return bad(number, f"record {number} is not valid JSON (edited or corrupted)")
-        if not isinstance(record, dict) or canonical(record).encode() != raw:
-            return bad(number, f"record {number} was edited (not in the form iamtui writes)")
-        if record.get("seq") != number:
-            return bad(
-                number,
-                f"record {number} carries sequence number {record.get('seq')}: "
-                "records were dropped, inserted or reordered",
-            )
-        if record.get("prev") != prev:
-            return bad(
-                max(1, number - 1),
-                f"record {max(1, number - 1)} was changed or replaced: "
-                f"record {number} no longer links to it",
-            )
+    number = 0
+    while raw := stream.readline(MAX_RECORD + 1):
+        number += 1
+        line = raw[:-1] if raw.endswith(b"\n") else raw
+        if line is raw and len(raw) > MAX_RECORD:
+            return bad(number, f"record {number} is longer than {MAX_RECORD >> 20} MiB (corrupted)")
+        record, problem, where = _parse_line(line, number, prev, plans)
+        if line is raw:  # after the last newline: a torn write, or a record lacking its newline
+            if record is None and problem.endswith("is not valid JSON (edited or corrupted)"):
+                problem = (
+                    f"record {number} is incomplete (a torn write; 'iamtui journal repair' cuts it)"
+                )
+                verification = Verification(path, len(records), problem, number, torn=True)
+                return _Scan(records, hashes, verification, plans)
+            if record is not None:
+                records.append(record)
+                hashes.append(line_hash(line))
+                verification = _check_head(path, records, hashes, head_text)
+                if verification.ok:
+                    problem = (
+                        f"record {number} lacks its final newline ('iamtui journal repair' adds it)"
+                    )
+                    verification = Verification(
+                        path, len(records), problem, number, torn=True, unterminated=True
+                    )
+                return _Scan(records, hashes, verification, plans)
+        if record is None:
+            return bad(where, problem)
         records.append(record)
-        prev = line_hash(raw)
+        prev = line_hash(line)
         hashes.append(prev)
-    if tail:
-        number = len(records) + 1
-        problem = f"record {number} is incomplete (a torn write; 'iamtui journal repair' cuts it)"
-        return _Scan(records, hashes, Verification(path, len(records), problem, number, torn=True))
     verification = _check_head(path, records, hashes, head_text)
     if not exists:
         verification = dataclasses.replace(verification, exists=False)
-    return _Scan(records, hashes, verification)
+    return _Scan(records, hashes, verification, plans)
+
+
+def _parse_line(
+    raw: bytes, number: int, prev: str, plans: dict[str, Plan]
+) -> tuple[dict[str, Any] | None, str, int]:
+    """One line as a record, or None with the problem and the number of the bad record."""
+    try:
+        record = json.loads(raw)
+        same = isinstance(record, dict) and canonical(record).encode() == raw
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the stack
+        return None, f"record {number} is not valid JSON (edited or corrupted)", number
+    if not same:
+        return None, f"record {number} was edited (not in the form iamtui writes)", number
+    if record.get("seq") != number:
+        return (
+            None,
+            f"record {number} carries sequence number {_shown(record.get('seq'))}: "
+            "records were dropped, inserted or reordered",
+            number,
+        )
+    if record.get("prev") != prev:
+        link = max(1, number - 1)
+        return (
+            None,
+            f"record {link} was changed or replaced: record {number} no longer links to it",
+            link,
+        )
+    problem = _nonsense(record, plans)
+    if problem is not None:
+        return None, f"record {number} makes no sense ({problem}): edited or corrupted", number
+    return record, "", number
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """A value from a record, bounded and with control characters escaped, for a message."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an integer too long to print, a too-deep structure
+        text = f"a {type(value).__name__} too large to show"
+    return printable(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+#: Fields each kind of record must hold, with their types (``time`` and ``v`` are common).
+_FIELDS: dict[str, dict[str, Any]] = {
+    "begin": {
+        "entry": str,
+        "account": str,
+        "caller": str,
+        "action": str,
+        "summary": str,
+        "undoes": str | None,
+    },
+    "intent": {"entry": str, "step": int, "call": Mapping[str, Any]},
+    "result": {
+        "entry": str,
+        "step": int,
+        "ok": bool,
+        "attempts": int | None,
+        "outputs": Mapping[str, Any] | None,
+        "code": str | None,
+        "message": str | None,
+        "doubt": bool | None,
+    },
+    "end": {
+        "entry": str,
+        "status": str,
+        "step": int | None,
+        "reason": str | None,
+        "code": str | None,
+    },
+    "repair": {"cut_record": int, "cut_bytes": int, "cut_text": str, "copy": str},
+}
+
+
+def _nonsense(record: Mapping[str, Any], plans: dict[str, Plan]) -> str | None:
+    """Why a well-formed, chained record cannot be what iamtui wrote (None: it can).
+
+    Learns the plan of each ``begin`` into ``plans``, so later records are checked against it.
+    """
+    kind = record.get("kind")
+    fields = _FIELDS.get(kind) if isinstance(kind, str) else None
+    if fields is None:
+        return f"unknown kind {_shown(kind)}"
+    try:
+        codec.decode(str, record.get("time"), "time")
+        for name, tp in fields.items():
+            codec.decode(tp, record.get(name), name)
+    except codec.CodecError as exc:
+        return printable(str(exc))
+    if kind == "repair":
+        return None
+    entry = record["entry"]
+    if kind == "begin":
+        if entry in plans:
+            return f"entry {_shown(entry)} begins twice"
+        try:
+            plans[entry] = Plan.from_json(record.get("plan"))
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return "its plan does not decode"
+        return None
+    plan = plans.get(entry)
+    if plan is None:
+        return f"entry {_shown(entry)} was never begun"
+    step = record.get("step")
+    if step is not None and not 0 <= step < len(plan.steps):
+        return f"step {_shown(step)} is not a step of entry {entry}'s plan of {len(plan.steps)}"
+    return None
 
 
 def _check_head(
@@ -210,7 +370,7 @@ def _check_head(
             f"{_head_path(path).name} is missing: cannot tell whether records were cut off",
             count,
         )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return Verification(path, count, f"{_head_path(path).name} is unreadable", count)
     if head_count > count:
         return Verification(
@@ -372,17 +532,13 @@ class Entry:
         }
 
 
-def _entries(records: Sequence[Mapping[str, Any]]) -> list[Entry]:
-    """Group records into entries (records of unknown entries are ignored)."""
+def _entries(records: Sequence[Mapping[str, Any]], plans: Mapping[str, Plan]) -> list[Entry]:
+    """Group checked records (see ``_nonsense``) into entries, with the plans the scan decoded."""
     found: dict[str, Entry] = {}
     for record in records:
         kind = record.get("kind")
         entry_id = str(record.get("entry", ""))
         if kind == "begin":
-            try:
-                plan = Plan.from_json(record["plan"])
-            except (KeyError, ValueError, TypeError):
-                continue
             found[entry_id] = Entry(
                 id=entry_id,
                 time=str(record.get("time", "")),
@@ -390,7 +546,7 @@ def _entries(records: Sequence[Mapping[str, Any]]) -> list[Entry]:
                 caller=str(record.get("caller", "")),
                 action=str(record.get("action", "")),
                 summary=str(record.get("summary", "")),
-                plan=plan,
+                plan=plans[entry_id],
                 undoes=record.get("undoes"),
             )
             continue
@@ -398,7 +554,7 @@ def _entries(records: Sequence[Mapping[str, Any]]) -> list[Entry]:
         if entry is None:
             continue
         if kind in ("intent", "result"):
-            index = int(record.get("step", -1))
+            index = int(record["step"])
             log = entry.steps.setdefault(index, StepLog(index))
             if kind == "intent":
                 log.intent = record
@@ -455,7 +611,8 @@ class Journal:
 
     def entries(self) -> list[Entry]:
         """Every entry in journal order, with statuses (running, interrupted, undone)."""
-        entries = _entries(self.records())
+        scan = _scan(self.path)
+        entries = _entries(scan.records, scan.plans)
         unfinished = [e for e in entries if e.end is None]
         if unfinished:
             busy = self.holder() is not None
@@ -478,7 +635,7 @@ class Journal:
     def holder(self) -> int | None:
         """The pid of another process holding the writer lock, or None when free (or ours)."""
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = _open_regular(self.path)
         except FileNotFoundError:
             return None
         try:
@@ -518,6 +675,8 @@ class Repair:
     record: int
     torn: bytes
     copy: Path
+    #: The record was complete and only lacked its newline: nothing was cut, the newline added.
+    unterminated: bool = False
 
     def describe(self) -> str:
         """What the torn bytes were, as far as they tell (kind, entry, step)."""
@@ -533,18 +692,33 @@ class Repair:
         return f"{what} ({len(self.torn)} bytes written of it)"
 
     def shown(self, limit: int = 200) -> str:
-        """The torn bytes as text, shortened for one line."""
+        """The torn bytes as text, shortened for one line (raw: escape it before printing)."""
         text = self.torn.decode("utf-8", errors="replace")
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _cut_torn_tail(path: Path, clock: Any) -> Repair | None:
-    """Keep a copy of the file, then cut its incomplete last line (the caller holds the lock)."""
+def _repair_tail(path: Path, clock: Any, lock_fd: int) -> tuple[Repair | None, int]:
+    """Cut an incomplete last line, or end a complete one with its newline (the caller holds
+    the lock on ``lock_fd``); returns what was done and the lock of the journal now in place.
+
+    The repaired journal is built and verified in memory first: a repair that would not leave
+    a sound journal changes nothing. The original is kept as a 0600 copy, and the repaired one
+    replaces it by rename (locked before it takes the name, so no writer slips in between).
+    """
     verification = _scan(path).verification
     if not verification.torn:
-        return None
-    data = path.read_bytes()
+        return None, lock_fd
+    fd = _open_regular(path)
+    with os.fdopen(fd, "rb") as stream:
+        data = stream.read()
     keep = data.rfind(b"\n") + 1
+    candidate = data + b"\n" if verification.unterminated else data[:keep]
+    check = _parse(path, io.BytesIO(candidate), _read_sidecar(_head_path(path))).verification
+    if not check.ok:
+        raise JournalDamaged(
+            f"journal {path}: the repair would leave it damaged ({check.problem}); "
+            "nothing was changed: run 'iamtui journal verify'"
+        )
     stamp = f"{clock().astimezone(UTC):%Y%m%dT%H%M%SZ}"
     copy = path.with_name(f"{path.name}.torn-{stamp}")
     n = 1
@@ -552,19 +726,40 @@ def _cut_torn_tail(path: Path, clock: Any) -> Repair | None:
         n += 1
         copy = path.with_name(f"{path.name}.torn-{stamp}-{n}")
     write_private(copy, data)
-    fd = os.open(path, os.O_WRONLY)
+    new_fd = _replace_locked(path, candidate)
+    _release(lock_fd)
+    record = verification.records if verification.unterminated else verification.records + 1
+    torn = b"" if verification.unterminated else data[keep:]
+    return Repair(path, record, torn, copy, unterminated=verification.unterminated), new_fd
+
+
+def _replace_locked(path: Path, data: bytes) -> int:
+    """Atomically replace the journal with ``data``; returns the new file's locked descriptor."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | os.O_CLOEXEC, 0o600)
+    key = _identity(os.fstat(fd))
     try:
-        os.ftruncate(fd, keep)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else knows this file yet
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
-    finally:
+        _HELD.add(key)
+        tmp.replace(path)
+    except BaseException:
+        _HELD.discard(key)
         os.close(fd)
-    return Repair(path, verification.records + 1, data[keep:], copy)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _sync_dir(path.parent)
+    return fd
 
 
 def _read_pid(lock: Path) -> int | None:
     try:
-        return int(lock.read_text().strip() or 0) or None
-    except (OSError, ValueError):
+        return int((_read_sidecar(lock) or "").strip() or 0) or None
+    except ValueError:
         return None
 
 
@@ -595,7 +790,7 @@ class JournalWriter:
         self._lock_fd = _acquire(self.path)
         try:
             if repair:
-                self.repaired = _cut_torn_tail(self.path, clock)
+                self.repaired, self._lock_fd = _repair_tail(self.path, clock, self._lock_fd)
             self._file = _identity(os.fstat(self._lock_fd))
             scan = _scan(self.path)
             if not scan.verification.ok:
@@ -616,7 +811,7 @@ class JournalWriter:
         self._closed = False
         #: Entries begun here and not ended: interrupted once this writer closes.
         self._open: set[str] = set()
-        if self.repaired is not None:
+        if self.repaired is not None and not self.repaired.unterminated:
             cut = self.repaired
             self._append(
                 {
@@ -741,24 +936,28 @@ class JournalWriter:
             ) from exc
 
     def _write_head(self, *, durable: bool = True) -> None:
-        """Atomically replace the head; fsynced at entry boundaries (a lag is only a lag)."""
+        """Atomically replace the head; fsynced at entry boundaries (a lag is only a lag).
+
+        The temporary file has a fresh name and is created, never opened: a symlink or file
+        planted at a fixed name is never written through.
+        """
         head = _head_path(self.path)
-        tmp = head.with_name(head.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        tmp = head.with_name(f".{head.name}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
-            os.write(fd, canonical({"records": self._seq, "hash": self._prev}).encode())
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        tmp.replace(head)
-        if durable:
+            try:
+                os.write(fd, canonical({"records": self._seq, "hash": self._prev}).encode())
+                if durable:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            tmp.replace(head)
+        except BaseException:
             with contextlib.suppress(OSError):
-                dir_fd = os.open(self.path.parent, os.O_RDONLY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
+                tmp.unlink()
+            raise
+        if durable:
+            _sync_dir(self.path.parent)
 
     # --- lifetime --------------------------------------------------------------------------
 
@@ -791,7 +990,7 @@ def _acquire(path: Path) -> int:
     or the journal was replaced meanwhile and the lock is taken again on the new one.
     """
     for _ in range(5):
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+        fd = _open_regular(path, os.O_CREAT)
         key = _identity(os.fstat(fd))
         if key in _HELD:
             os.close(fd)
@@ -811,14 +1010,34 @@ def _acquire(path: Path) -> int:
             os.close(fd)
             continue
         _HELD.add(key)
-        with contextlib.suppress(OSError):  # who holds it, for the busy message only
-            pid_fd = os.open(_lock_path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(pid_fd, str(os.getpid()).encode())
-            finally:
-                os.close(pid_fd)
+        _write_pid(_lock_path(path))
         return fd
     raise JournalBusy(f"journal {path} keeps being replaced while iamtui tries to lock it")
+
+
+def _write_pid(lock: Path) -> None:
+    """Say who holds the lock, for the busy message only; never through a link or into a
+    file that is not our own (a symlink or hard link planted there is left alone)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC | _NOFOLLOW
+    with contextlib.suppress(OSError):
+        fd = os.open(lock, flags, 0o600)
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and st.st_nlink == 1:
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+        finally:
+            os.close(fd)
+
+
+def _sync_dir(directory: Path) -> None:
+    """Make a rename durable (best effort: some filesystems refuse a directory fsync)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _identity(st: os.stat_result) -> tuple[int, int]:

@@ -622,6 +622,9 @@ class Workspace:
         except OSError as exc:
             journaling.entries = ()
             journaling.read_error = f"cannot read {journaling.journal.path}: {exc.strerror or exc}"
+        except JournalError as exc:  # not a regular file: a warning, never a load failure
+            journaling.entries = ()
+            journaling.read_error = str(exc)
 
     def _read_snapshot(self, report: Progress) -> AccountSnapshot:
         if self._preloaded is not None and self._state is None:
