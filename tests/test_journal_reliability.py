@@ -258,3 +258,26 @@ def test_a_journal_written_before_the_codec_reads_and_its_plans_reencode_identic
     with store.writer() as writer:  # and it can be appended to
         write_entry(writer)
     assert store.verify().ok
+
+
+TEAR_THEN_RETRY = (
+    TEAR
+    + """
+from iamtui.core.journal import JournalBusy
+try:
+    Journal(sys.argv[1]).writer()
+except JournalBusy as exc:
+    print("busy:", exc)
+except JournalError as exc:
+    print("free, damaged:", exc)
+"""
+)
+
+
+def test_a_failed_write_still_releases_the_lock_on_close(journal: Journal) -> None:
+    """The long-running TUI must not lock itself out after a failed write: close() frees it."""
+    proc = python(TEAR_THEN_RETRY, str(journal.path), str(Path(__file__).parent))
+    out, err = proc.communicate(timeout=60)
+    assert not err, err
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("free, damaged:") and "iamtui journal repair" in last, out

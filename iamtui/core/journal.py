@@ -809,6 +809,8 @@ class JournalWriter:
             _release(self._lock_fd)
             raise
         self._closed = False
+        #: Why nothing more may be written (a failed write): the lock is still ours until close().
+        self._broken: str | None = None
         #: Entries begun here and not ended: interrupted once this writer closes.
         self._open: set[str] = set()
         if self.repaired is not None and not self.repaired.unterminated:
@@ -898,16 +900,18 @@ class JournalWriter:
     def _append(self, record: dict[str, JSON]) -> None:
         if self._closed:
             raise JournalError(f"journal {self.path} writer is closed")
+        if self._broken is not None:
+            raise JournalError(self._broken)
         try:
             still = _identity(self.path.stat()) == self._file
         except OSError:
             still = False
         if not still:
-            self._closed = True
-            raise JournalError(
+            self._broken = (
                 f"journal {self.path} was deleted or replaced while iamtui was writing it; "
                 "nothing more is written"
             )
+            raise JournalError(self._broken)
         record = redact(record)
         record.update(v=FORMAT_VERSION, seq=self._seq + 1, prev=self._prev)
         record.setdefault("time", self.clock().isoformat())
@@ -919,21 +923,21 @@ class JournalWriter:
             os.fsync(self._fd)
         except OSError as exc:
             # The file may now end in a torn line: appending more would bury it in the chain.
-            self._closed = True
-            raise JournalError(
+            self._broken = (
                 f"journal {self.path}: write failed ({exc.strerror or exc}); the journal is "
                 "closed for writing: run 'iamtui journal repair' before acting again"
-            ) from exc
+            )
+            raise JournalError(self._broken) from exc
         self._seq += 1
         self._prev = line_hash(line)
         try:
             self._write_head(durable=record.get("kind") in BOUNDARIES)
         except OSError as exc:  # the record is on disk; a head left behind is only a lag
-            self._closed = True
-            raise JournalError(
+            self._broken = (
                 f"journal {self.path}: could not update its head ({exc.strerror or exc}); "
                 "the journal is closed for writing"
-            ) from exc
+            )
+            raise JournalError(self._broken) from exc
 
     def _write_head(self, *, durable: bool = True) -> None:
         """Atomically replace the head; fsynced at entry boundaries (a lag is only a lag).
