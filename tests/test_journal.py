@@ -265,6 +265,6 @@ def test_a_failed_write_closes_the_writer_and_leaves_the_chain_intact(journal: J
         with pytest.raises(JournalError, match=r"write failed .* closed for writing"):
             writer.intent(entry, 0, {"operation": "UpdateAccessKey"})
         writer._fd = os.open(os.devnull, os.O_WRONLY)  # let close() release something real
-        with pytest.raises(JournalError, match="writer is closed"):
+        with pytest.raises(JournalError, match="closed for writing"):
             writer.intent(entry, 0, {"operation": "UpdateAccessKey"})
     assert journal.verify().ok
