@@ -206,6 +206,9 @@ def test_the_caller_user_cannot_be_deleted_or_stripped(env: Env, iam: Any) -> No
         "detach": Request.detach_policy("user", "ops", arn),
         "group": Request.remove_from_group("ops", "Ops"),
         "group policy": Request.detach_policy("group", "Ops", arn),
+        # IAM names are not distinguished by case: OPS is the session's own user and group.
+        "user.delete in capitals": Request.delete_user("OPS"),
+        "group policy in capitals": Request.detach_policy("group", "OPS", arn),
     }
     for label, request in refused.items():
         with pytest.raises(SelfLockout, match="this iamtui session runs as") as info:

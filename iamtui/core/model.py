@@ -16,6 +16,14 @@ from typing import Any
 from iamtui.core.codec import OMIT_DEFAULT
 
 SERVICE_LINKED_PATH = "/aws-service-role/"
+
+
+def same_name(a: object, b: object) -> bool:
+    """IAM user, group, role and policy names are not distinguished by case ("IAM object
+    quotas and names"): ``OPS-OPERATOR`` is ``ops-operator``."""
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
 SSO_RESERVED_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
 ROOT_REPORT_USER = "<root_account>"
 
@@ -422,16 +430,16 @@ class AccountSnapshot:
         return None
 
     def user(self, name: str) -> User | None:
-        """Look a user up by name."""
-        return next((u for u in self.users if u.name == name), None)
+        """Look a user up by name, as IAM does (names are not distinguished by case)."""
+        return next((u for u in self.users if same_name(u.name, name)), None)
 
     def role(self, name: str) -> Role | None:
-        """Look a role up by name."""
-        return next((r for r in self.roles if r.name == name), None)
+        """Look a role up by name, as IAM does."""
+        return next((r for r in self.roles if same_name(r.name, name)), None)
 
     def group(self, name: str) -> Group | None:
-        """Look a group up by name."""
-        return next((g for g in self.groups if g.name == name), None)
+        """Look a group up by name, as IAM does."""
+        return next((g for g in self.groups if same_name(g.name, name)), None)
 
     def policy(self, arn: str) -> ManagedPolicy | None:
         """Look a managed policy up by ARN."""

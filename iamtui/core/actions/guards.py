@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from iamtui.core.actions import reads
-from iamtui.core.model import CallerIdentity
+from iamtui.core.model import CallerIdentity, same_name
 from iamtui.core.plan import ApiCall, Plan
 from iamtui.core.session import Connection
 
@@ -116,19 +116,19 @@ def lockout(call: ApiCall, caller: Caller) -> str | None:
             "switch to other credentials first"
         )
     user = ident.user_name
-    if user and p.get("UserName") == user and op in _USER_STRIPPING:
+    if user and same_name(p.get("UserName"), user) and op in _USER_STRIPPING:
         return (
             f"user {user} is who this iamtui session runs as ({ident.arn}): "
             "act on it from other credentials"
         )
     group = p.get("GroupName")
-    if group and group in caller.groups and op in _GROUP_STRIPPING:
+    if group and any(same_name(group, g) for g in caller.groups) and op in _GROUP_STRIPPING:
         return (
             f"group {group} holds user {user}, who this iamtui session runs as: "
             "changing its permissions could lock the session out"
         )
     role = ident.role_name
-    if role and p.get("RoleName") == role:
+    if role and same_name(p.get("RoleName"), role):
         quarantine = op == "PutRolePolicy" and p.get("PolicyName") == QUARANTINE_POLICY
         if op in _ROLE_STRIPPING or quarantine:
             return (
