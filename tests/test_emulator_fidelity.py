@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -1165,17 +1164,6 @@ def test_start_is_idempotent_and_endpoint_is_loopback(emulator: Emulator) -> Non
     assert emulator.endpoint_url == f"http://127.0.0.1:{port}"
 
 
-def set_auth(emulator: Emulator, count: str) -> None:
-    """moto's switch for checking signatures and IAM policies ("0": from now on, "inf": never)."""
-    request = urllib.request.Request(
-        f"{emulator.endpoint_url}/moto-api/reset-auth",
-        data=count.encode(),
-        method="POST",
-        headers={"Content-Type": "text/plain"},
-    )
-    urllib.request.urlopen(request).read()
-
-
 def test_policy_enforcement_still_applies_to_rules(emulator: Emulator, iam: Any) -> None:
     """With moto's permission checks on, rule-answered calls are authorized and paging works."""
     iam.create_user(UserName="auditor")
@@ -1187,12 +1175,9 @@ def test_policy_enforcement_still_applies_to_rules(emulator: Emulator, iam: Any)
     auditor = emulator.client(
         aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"]
     )
-    set_auth(emulator, "0")
-    try:
+    with emulator.enforced():
         pages = list(auditor.get_paginator("list_users").paginate(PaginationConfig={"PageSize": 1}))
         assert len(pages) == 2
         with pytest.raises(ClientError) as excinfo:
             auditor.generate_credential_report()
         assert error_of(excinfo)[:2] == ("AccessDenied", 403)
-    finally:
-        set_auth(emulator, "inf")

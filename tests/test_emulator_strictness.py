@@ -10,7 +10,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -86,27 +85,6 @@ def certificate_pem(name: str) -> str:
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def set_auth(emulator: Emulator, count: str) -> None:
-    """moto's switch: "0" checks signatures and IAM policies from now on, "inf" never."""
-    request = urllib.request.Request(
-        f"{emulator.endpoint_url}/moto-api/reset-auth",
-        data=count.encode(),
-        method="POST",
-        headers={"Content-Type": "text/plain"},
-    )
-    urllib.request.urlopen(request).read()
-
-
-@contextmanager
-def enforced(emulator: Emulator) -> Iterator[None]:
-    """Permission checks on for the block; always off afterwards (the emulator is shared)."""
-    set_auth(emulator, "0")
-    try:
-        yield
-    finally:
-        set_auth(emulator, "inf")
 
 
 def client_for(endpoint: str, key_id: str, secret: str, service: str = "iam", **kw: Any) -> Any:
@@ -536,7 +514,7 @@ def test_add_role_to_instance_profile_needs_pass_role(emulator: Emulator, iam: A
     undoer = emulator.client(
         aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"]
     )
-    with enforced(emulator):
+    with emulator.enforced():
         with pytest.raises(ClientError) as excinfo:
             undoer.add_role_to_instance_profile(InstanceProfileName="app", RoleName="app")
         code, status, message = error_of(excinfo)
@@ -547,7 +525,7 @@ def test_add_role_to_instance_profile_needs_pass_role(emulator: Emulator, iam: A
         PolicyName="p",
         PolicyDocument=allow("iam:AddRoleToInstanceProfile", "iam:PassRole"),
     )
-    with enforced(emulator):
+    with emulator.enforced():
         undoer.add_role_to_instance_profile(InstanceProfileName="app", RoleName="app")
     roles = iam.get_instance_profile(InstanceProfileName="app")["InstanceProfile"]["Roles"]
     assert [r["RoleName"] for r in roles] == ["app"]

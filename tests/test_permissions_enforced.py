@@ -9,10 +9,7 @@ shared by the whole test process.
 from __future__ import annotations
 
 import json
-import urllib.request
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,27 +61,6 @@ NOT_PROVEN_BY_MOTO = {
     "principal or policy is not proven to need them",
 }
 ACCOUNT = "123456789012"
-
-
-def set_auth(emulator: Emulator, count: str) -> None:
-    """moto's switch: "0" checks signatures and IAM policies from now on, "inf" never."""
-    request = urllib.request.Request(
-        f"{emulator.endpoint_url}/moto-api/reset-auth",
-        data=count.encode(),
-        method="POST",
-        headers={"Content-Type": "text/plain"},
-    )
-    urllib.request.urlopen(request).read()
-
-
-@contextmanager
-def enforced(emulator: Emulator) -> Iterator[None]:
-    """Permission checks on for the block; always off afterwards (the emulator is shared)."""
-    set_auth(emulator, "0")
-    try:
-        yield
-    finally:
-        set_auth(emulator, "inf")
 
 
 def grant(emulator: Emulator, user: str, document: dict[str, Any]) -> None:
@@ -194,7 +170,7 @@ def owners(action: str) -> set[str]:
 def test_the_read_only_policy_loads_every_part(account: Seeded) -> None:
     emulator = account.emulator
     conn = connection(emulator, account.reader)
-    with enforced(emulator):
+    with emulator.enforced():
         assert read_everything(conn, account.alice) == {}
         snap = load_account(conn)
         detail = load_user_detail(conn, account.alice)
@@ -217,7 +193,7 @@ def test_iamtui_scan_runs_with_exactly_the_read_only_policy(account: Seeded) -> 
         "AWS_PROFILE": None,
     }
     args = ["scan", "--endpoint-url", emulator.endpoint_url, "--format", "json", "--last-accessed"]
-    with enforced(emulator):
+    with emulator.enforced():
         result = CliRunner(env=env).invoke(main, args)
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
@@ -233,7 +209,7 @@ def test_without_one_permission_exactly_its_part_degrades(account: Seeded, missi
     emulator = account.emulator
     grant(emulator, "reader", permissions.without(permissions.read_only_policy(), missing))
     conn = connection(emulator, account.reader)
-    with enforced(emulator):
+    with emulator.enforced():
         failures = read_everything(conn, account.alice)
     reason = f"denied: the caller lacks {missing}"
     assert failures == dict.fromkeys(owners(missing), reason)
@@ -248,7 +224,7 @@ def test_the_remediate_policy_with_undo_runs_every_action_and_its_undo(
     fixer = user_key(emulator, "fixer")
     grant(emulator, "fixer", permissions.remediate_policy(with_undo=True))
     conn = connection(emulator, fixer)
-    with enforced(emulator):
+    with emulator.enforced():
         actor = Actor(conn, Journal(tmp_path / "journal.jsonl"), load_account(conn))
         assert actor.snapshot.unavailable == ()
         everything(actor, emulator)
@@ -290,7 +266,7 @@ def test_without_a_write_permission_the_action_is_refused_naming_it(
         ),
         "sts:AssumeRoot": Request.delete_root_key(account="222222222222"),
     }[missing]
-    with enforced(emulator):
+    with emulator.enforced():
         planner = Planner(conn, load_account(conn))
         if missing == "sts:AssumeRoot":
             with pytest.raises(ActionRefused, match=r"AccessDenied.*sts:AssumeRoot"):
@@ -325,7 +301,7 @@ def test_without_undo_the_remediate_policy_acts_but_cannot_undo(
     grant(emulator, "fixer", permissions.remediate_policy())
     conn = connection(emulator, fixer)
     journal = Journal(tmp_path / "j.jsonl")
-    with enforced(emulator):
+    with emulator.enforced():
         planner = Planner(conn, load_account(conn))
         executor = Executor(conn, journal, sleep=lambda _: None)
         report = executor.run(planner.plan(Request.remove_from_group("bob", "Team")).confirm())

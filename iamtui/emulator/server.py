@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Mapping
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -176,6 +178,26 @@ class Emulator:
         reset_extras()
         if self._app is not None:
             self._app.clear()
+
+    @contextmanager
+    def enforced(self) -> Iterator[None]:
+        """moto's permission checks (signatures and IAM policies) on for the block, always off
+        afterwards (the emulator is shared). Needs ``control_api=True``: it uses ``reset-auth``."""
+        self._set_auth("0")
+        try:
+            yield
+        finally:
+            self._set_auth("inf")
+
+    def _set_auth(self, count: str) -> None:
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/reset-auth",
+            data=count.encode(),
+            method="POST",
+            headers={"Content-Type": "text/plain"},
+        )
+        with urllib.request.urlopen(request) as answer:
+            answer.read()
 
     def backend(self, account_id: str = DEFAULT_ACCOUNT_ID) -> IAMBackend:
         """moto's IAM backend of one account, for fast in-process seeding."""
