@@ -1403,6 +1403,9 @@ def test_trusted_accounts_are_expected_trust() -> None:
 def test_suppression_can_match_the_trusted_account() -> None:
     settings = suppress(rule="role.cross-account-trust", principal="*", account=OTHER_ACCOUNT)
     assert one(run(snapshot(roles=[other()]), "role.cross-account-trust", settings)).suppressed
+    # The accounts are a typed field of the finding, not read back from its evidence.
+    plain = one(run(snapshot(roles=[other()]), "role.cross-account-trust"))
+    assert plain.accounts == (OTHER_ACCOUNT,)
     third = other("arn:aws:iam::555555555555:root")
     assert (
         one(run(snapshot(roles=[third]), "role.cross-account-trust", settings)).suppressed is None

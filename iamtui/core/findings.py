@@ -127,6 +127,8 @@ class Finding:
     evidence: Evidence = field(default_factory=dict)
     fixes: tuple[Fix, ...] = ()
     key: KeyRef | None = None
+    #: Other AWS accounts the finding is about (cross-account trust): suppressions can name them.
+    accounts: tuple[str, ...] = ()
     suppressed: Suppression | None = None
 
     @property
@@ -390,6 +392,7 @@ class Context:
         fixes: Iterable[Fix] = (),
         key: KeyRef | None = None,
         severity: Severity | None = None,
+        accounts: Iterable[str] = (),
     ) -> Finding:
         """A finding of the running rule, with its id, severity and practice filled in."""
         ref = about if isinstance(about, PrincipalRef) else subject(about)
@@ -404,6 +407,7 @@ class Context:
             evidence=evidence or {},
             fixes=tuple(fixes),
             key=key,
+            accounts=tuple(accounts),
         )
 
 
@@ -491,10 +495,9 @@ class Evaluation:
 
 
 def _suppress(finding: Finding, suppressions: Sequence[Suppression]) -> Finding:
-    named = finding.evidence.get("accounts")
-    accounts = tuple(a for a in named if isinstance(a, str)) if isinstance(named, tuple) else ()
     for s in suppressions:
-        if s.matches(finding.rule, finding.principal_arn, finding.principal_name, accounts):
+        rule, arn, name = finding.rule, finding.principal_arn, finding.principal_name
+        if s.matches(rule, arn, name, finding.accounts):
             return replace(finding, suppressed=s)
     return finding
 

@@ -105,7 +105,7 @@ def cross_account_trust(ctx: Context) -> Iterator[Finding]:
             **_protected(ctx, role),
         }
         fixes = _role_fixes(ctx, role, ActionId.ROLE_QUARANTINE)
-        yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
+        yield ctx.finding(role, summary, evidence=evidence, fixes=fixes, accounts=accounts)
 
 
 def _who(grant: TrustGrant) -> str:
