@@ -216,6 +216,18 @@ def test_the_caller_user_cannot_be_deleted_or_stripped(env: Env, iam: Any) -> No
         assert "\n" not in str(info.value), label
 
 
+def test_disabling_the_callers_own_console_warns_whatever_the_case(env: Env, iam: Any) -> None:
+    """IAM names are not distinguished by case: OPS's console is the session user's console."""
+    iam.create_user(UserName="ops")
+    iam.create_login_profile(UserName="ops", Password="Very-long-passw0rd!")
+    key = iam.create_access_key(UserName="ops")["AccessKey"]
+    ops = connection(env.emulator, (key["AccessKeyId"], key["SecretAccessKey"]))
+    planner = Planner(ops, load_account(ops))
+    for name in ("ops", "OPS"):
+        plan = planner.plan(Request.disable_console(name))
+        assert any("is the user iamtui runs as" in w for w in plan.warnings), name
+
+
 def test_unknown_targets_and_missing_things_are_one_line_refusals(env: Env, iam: Any) -> None:
     iam.create_user(UserName="ana")
     planner = env.planner()

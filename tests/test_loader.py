@@ -12,7 +12,9 @@ from iamtui.core import loader
 from iamtui.core.loader import Cancelled, CancelToken, StepUpdate, load_account
 from iamtui.core.model import Missing, Part
 from iamtui.core.session import Connection, ConnectionProblem, ConnectionSettings, connect
+from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.server import Emulator
+from iamtui.emulator.state import DEFAULT_ACCOUNT_ID
 from tests.faults import inject
 
 TRUST_EC2 = {
@@ -234,6 +236,7 @@ def test_last_accessed_batch_cancel_keeps_what_finished(emulator: Emulator, iam:
 def test_a_load_sends_exactly_the_declared_actions(emulator: Emulator, iam: Any) -> None:
     """The read-only policy is derived from these tables; they must match what is really sent."""
     seed_small(iam)
+    seed_organization(DEFAULT_ACCOUNT_ID, ["210987654321"])  # else Organizations stops at "none"
     conn = connection(emulator)
     snap = load_account(conn)
     declared = {a for actions in loader.OVERVIEW_ACTIONS.values() for a in actions}

@@ -42,8 +42,10 @@ from iamtui.core.root import (
 )
 from iamtui.core.rules import evaluate
 from iamtui.core.session import Connection
+from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.seed import KeySpec, Seeder
 from iamtui.emulator.server import Emulator
+from iamtui.emulator.state import DEFAULT_ACCOUNT_ID
 
 #: What moto's enforcement cannot prove here, and why (the policy is still derived from code).
 NOT_PROVEN_BY_MOTO = {
@@ -110,6 +112,8 @@ def seed(emulator: Emulator) -> Seeded:
     )
     seeder.role("app", trust=TRUST_EC2, managed=(managed,), instance_profile=True)
     emulator.backend().create_account_alias("northwind-test")
+    # The management account of an organization: every Organizations read is then sent.
+    seed_organization(DEFAULT_ACCOUNT_ID, ["210987654321"], features=["RootCredentialsManagement"])
     reader = user_key(emulator, "reader")
     grant(emulator, "reader", permissions.read_only_policy())
     alice = load_account(connection(emulator)).user("alice")
@@ -136,6 +140,9 @@ def read_everything(conn: Connection, alice: User) -> dict[str, str]:
     failures: dict[str, str] = {}
     snap = load_account(conn)
     failures.update({str(u.part): u.reason for u in snap.unavailable})
+    if snap.organization is not None and snap.organization.note:
+        # A denied ListAccounts or ListOrganizationsFeatures leaves the rest of the org known.
+        failures["organization"] = snap.organization.note
     for part, load in (
         ("review", lambda: load_user_detail(conn, alice)),
         ("last-accessed", lambda: load_last_accessed(conn, alice.arn, timeout=10)),

@@ -39,13 +39,13 @@ from iamtui.core.model import (
     AccountSnapshot,
     AccountSummary,
     CallerIdentity,
+    Organization,
     Part,
     PasswordPolicy,
     Unavailable,
     VirtualMfaDevice,
 )
 from iamtui.core.root import (
-    OrgRootAccess,
     Probe,
     RootExtra,
     RootReport,
@@ -66,13 +66,13 @@ from iamtui.emulator.seed import RootKeySpec, Seeder
 from iamtui.emulator.server import Emulator
 
 CONTACT = SecurityContact("Security Team", "SecOps", "security@acme.example", "+1 555 0100")
-NOT_IN_ORG = OrgRootAccess(False, note="not in an AWS Organization")
+NOT_IN_ORG = Organization(False, note="not in an AWS Organization")
 ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
 
 
 def extra(
     contact: SecurityContact | Unavailable | None = CONTACT,
-    org: OrgRootAccess | Unavailable = NOT_IN_ORG,
+    org: Organization | Unavailable = NOT_IN_ORG,
     keys: tuple[AccessKey, ...] | None = None,
 ) -> RootExtra:
     """Extras as load_root_state would return them; an Unavailable means that call failed."""
@@ -196,8 +196,8 @@ def credentialless_root(**kwargs: Any) -> AccountSnapshot:
     )
 
 
-MEMBER = OrgRootAccess(True, features=None, note="this is a member account")
-MANAGED = OrgRootAccess(True, "o-abc1234567", frozenset({"RootCredentialsManagement"}))
+MEMBER = Organization(True, root_features=None, note="this is a member account")
+MANAGED = Organization(True, "o-abc1234567", root_features=("RootCredentialsManagement",))
 
 
 def test_mfa_not_required_of_a_member_root_without_credentials() -> None:
@@ -233,7 +233,7 @@ def test_member_with_unreadable_features_is_not_proof_of_centralized_root_access
     ("snap", "org"),
     [
         (credentialless_root(), NOT_IN_ORG),
-        (credentialless_root(), OrgRootAccess(True, note="trusted access is not enabled")),
+        (credentialless_root(), Organization(True, note="trusted access is not enabled")),
         (hardened_snapshot(root=root_row(mfa=False), summary=AccountSummary(False, False)), MEMBER),
         (
             hardened_snapshot(
@@ -247,7 +247,7 @@ def test_member_with_unreadable_features_is_not_proof_of_centralized_root_access
     ids=["not-in-org", "org-without-feature", "password-used", "has-a-key", "no-root-row"],
 )
 def test_mfa_still_fails_when_root_may_have_credentials(
-    snap: AccountSnapshot, org: OrgRootAccess
+    snap: AccountSnapshot, org: Organization
 ) -> None:
     s = step(snap, StepId.MFA, extra(org=org))
     assert s.status is Status.FAIL
@@ -316,7 +316,7 @@ def test_running_as_root_makes_key_fixes_available_with_key_ids() -> None:
 
 
 def test_assume_root_path_is_offered_only_inside_an_organization() -> None:
-    member = OrgRootAccess(True, features=None, note="member account")
+    member = Organization(True, root_features=None, note="member account")
     s = step(keyed_snapshot(), StepId.ACCESS_KEYS, extra(org=member))
     via = [r for r in s.remedies if "AssumeRoot" in r.summary]
     assert len(via) == 1 and via[0].action is ActionId.ROOT_DELETE_KEY
@@ -511,14 +511,14 @@ def test_centralized_root_access_is_informational() -> None:
     assert s.informational and s.status is Status.FAIL
     assert "signing in as root" in s.summary
     assert outside.hardened  # informational steps do not count
-    on = OrgRootAccess(True, "o-abc1234567", frozenset({"RootCredentialsManagement"}))
+    on = Organization(True, "o-abc1234567", root_features=("RootCredentialsManagement",))
     s = step(snap, StepId.CENTRALIZED_ROOT_ACCESS, extra(org=on))
     assert s.status is Status.PASS and s.evidence["organization_id"] == "o-abc1234567"
-    off = OrgRootAccess(True, note="trusted access for IAM is not enabled in AWS Organizations")
+    off = Organization(True, note="trusted access for IAM is not enabled in AWS Organizations")
     s = step(snap, StepId.CENTRALIZED_ROOT_ACCESS, extra(org=off))
     assert s.status is Status.FAIL and "trusted access" in s.summary
     assert "Root access management" in s.manual[0]
-    member = OrgRootAccess(True, features=None, note="this is a member account")
+    member = Organization(True, root_features=None, note="this is a member account")
     s = step(snap, StepId.CENTRALIZED_ROOT_ACCESS, extra(org=member))
     assert s.status is Status.UNKNOWN and s.reason == "this is a member account"
 
@@ -648,7 +648,7 @@ def test_organization_answers_for_management_and_member_accounts(emulator: Emula
     assert org is not None and org.credentials_management and not org.root_sessions
     seed_organization("999999999999", [ACCOUNT], features=["RootCredentialsManagement"])
     member = load_root_state(conn, load_account(conn)).organization.value
-    assert member is not None and member.in_organization and member.features is None
+    assert member is not None and member.in_organization and member.root_features is None
 
 
 def test_as_root_the_key_ids_are_loaded_and_verify_proves_the_deletion(

@@ -54,6 +54,7 @@ from iamtui.core.model import (
     User,
     VirtualMfaDevice,
 )
+from iamtui.core.organization import ORGANIZATION_ACTIONS, read_organization
 from iamtui.core.session import Connection, ConnectionProblem, hang_summary
 
 #: Authorization details page size: AWS's maximum, so 1,000 principals cost one request.
@@ -128,6 +129,7 @@ OVERVIEW_ACTIONS: Mapping[Part, tuple[str, ...]] = {
     Part.ALIASES: ("iam:ListAccountAliases",),
     Part.PASSWORD_POLICY: ("iam:GetAccountPasswordPolicy",),
     Part.VIRTUAL_MFA: ("iam:ListVirtualMFADevices",),
+    Part.ORGANIZATION: ORGANIZATION_ACTIONS,
 }
 #: What opening one user's review costs (load_user_detail).
 USER_DETAIL_ACTIONS = ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:ListMFADevices")
@@ -146,6 +148,7 @@ STEPS: tuple[tuple[Part, str], ...] = (
     (Part.ALIASES, "Account alias"),
     (Part.PASSWORD_POLICY, "Password policy"),
     (Part.VIRTUAL_MFA, "Virtual MFA devices"),
+    (Part.ORGANIZATION, "Organization"),
 )
 
 
@@ -481,6 +484,7 @@ class _Load:
     cancel: CancelToken | None
     fields: dict[str, Any] = field(default_factory=dict)
     unavailable: list[Unavailable] = field(default_factory=list)
+    ran: int = 0
 
     def report(self, step: str, state: str, detail: str = "", requests: int = 0) -> None:
         if self.progress is not None:
@@ -491,6 +495,7 @@ class _Load:
         if self.cancel is not None:
             self.cancel.check()
         before = self.conn.counter.snapshot()
+        self.ran += 1
         self.report(part, "running")
         try:
             loader()
@@ -624,6 +629,11 @@ def load_account(
                 )
         f["virtual_mfa_devices"] = tuple(devices)
 
+    def organization() -> None:
+        f["organization"] = read_organization(
+            conn.organizations, conn.iam, lambda action, exc: describe_failure(action, exc).reason
+        )
+
     load.run(Part.CALLER, caller)
     load.run(Part.AUTHORIZATION_DETAILS, details)
     load.run(Part.CREDENTIAL_REPORT, report)
@@ -631,8 +641,10 @@ def load_account(
     load.run(Part.ALIASES, aliases)
     load.run(Part.PASSWORD_POLICY, password_policy)
     load.run(Part.VIRTUAL_MFA, virtual_mfa)
+    if conn.organizations is not None:
+        load.run(Part.ORGANIZATION, organization)
 
-    if len(load.unavailable) == len(STEPS):
+    if len(load.unavailable) == load.ran:
         reasons = "; ".join(u.reason for u in load.unavailable[:2])
         raise ConnectionProblem(f"nothing could be loaded from {conn.endpoint}: {reasons}")
 

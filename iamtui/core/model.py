@@ -396,6 +396,60 @@ class Part(enum.StrEnum):
     ALIASES = "aliases"
     PASSWORD_POLICY = "password_policy"
     VIRTUAL_MFA = "virtual_mfa"
+    ORGANIZATION = "organization"
+
+
+#: Centralized root access: the organization may remove its member accounts' root credentials.
+ROOT_CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
+#: Centralized root access: ``sts:AssumeRoot`` into member accounts is allowed.
+ROOT_SESSIONS = "RootSessions"
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """The account's AWS Organization, as far as this account may read it.
+
+    ``None`` in a field means AWS would not tell this account (a member may describe its
+    organization but not list its accounts or read its centralized root access features).
+    """
+
+    in_organization: bool
+    organization_id: str | None = None
+    management_account_id: str | None = None
+    #: Every account of the organization, sorted; None when this account may not list them.
+    account_ids: tuple[str, ...] | None = None
+    #: Centralized root access features, sorted; None when this account may not read them.
+    root_features: tuple[str, ...] | None = ()
+    #: Why something is empty or unknown, in AWS's terms.
+    note: str = ""
+
+    @property
+    def credentials_management(self) -> bool | None:
+        """RootCredentialsManagement is on (None: this account may not read the features)."""
+        if self.root_features is None:
+            return None
+        return ROOT_CREDENTIALS_MANAGEMENT in self.root_features
+
+    @property
+    def root_sessions(self) -> bool | None:
+        """RootSessions is on (None: this account may not read the features)."""
+        return None if self.root_features is None else ROOT_SESSIONS in self.root_features
+
+    def is_member(self, account_id: str) -> bool | None:
+        """A member (not the management) account; None when the management account is unknown."""
+        if not self.in_organization:
+            return False
+        if self.management_account_id is None:
+            return None
+        return account_id != self.management_account_id
+
+    def includes(self, account_id: str) -> bool:
+        """The account is known to be in this organization (the management account always is)."""
+        if not self.in_organization:
+            return False
+        return account_id == self.management_account_id or (
+            self.account_ids is not None and account_id in self.account_ids
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +468,8 @@ class AccountSnapshot:
     summary: AccountSummary | None = None
     password_policy: PasswordPolicy | None = None
     virtual_mfa_devices: tuple[VirtualMfaDevice, ...] = ()
+    #: None: not loaded (an older snapshot) or unavailable (see ``unavailable``).
+    organization: Organization | None = field(default=None, metadata=OMIT_DEFAULT)
     unavailable: tuple[Unavailable, ...] = ()
     #: Loaded, but degraded: fields AWS always sends were absent and were derived or defaulted.
     data_warnings: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)

@@ -78,7 +78,7 @@ class ConnectionSettings:
 
 @dataclass
 class Connection:
-    """Thread-safe IAM, STS and Account clients created up front (sessions are not thread-safe)."""
+    """Thread-safe clients created up front (sessions are not thread-safe)."""
 
     settings: ConnectionSettings
     iam: Any
@@ -87,6 +87,8 @@ class Connection:
     access_key_id: str | None
     #: The Account API (alternate contacts); None only for connections built by hand.
     account: Any = None
+    #: AWS Organizations (the account's organization); None only for connections built by hand.
+    organizations: Any = None
 
     @property
     def endpoint(self) -> str:
@@ -319,6 +321,15 @@ def connect(
         count=counter,
         max_attempts=max_attempts,
     )
+    # Organizations, like the Account API, answers from one home region per partition.
+    organizations = new_client(
+        session,
+        "organizations",
+        region=account_region(region),
+        endpoint_url=endpoint,
+        count=counter,
+        max_attempts=max_attempts,
+    )
     return Connection(
         settings=settings,
         iam=iam,
@@ -326,6 +337,7 @@ def connect(
         counter=counter,
         access_key_id=credentials.access_key,
         account=account,
+        organizations=organizations,
     )
 
 

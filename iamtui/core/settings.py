@@ -23,6 +23,7 @@ Example::
 
     [trust]
     trusted_accounts = ["111122223333"]   # cross-account trust in these is expected
+    organization = true                   # and in the accounts of this account's organization
 
     [protected]
     roles = ["platform-*"]        # added to the built-in organization-critical roles
@@ -124,6 +125,8 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     #: Other accounts whose trust is expected (``[trust] trusted_accounts``).
     trusted_accounts: frozenset[str] = frozenset()
+    #: Trust in accounts of the same organization is expected (``[trust] organization``).
+    trust_organization: bool = True
     #: Role name or ARN globs protected on top of the built-in list (``[protected] roles``).
     protected_roles: tuple[str, ...] = ()
     #: The file these settings came from, or None for defaults.
@@ -185,6 +188,7 @@ def parse_settings(
         suppressions=reader.suppressions(data.get("suppressions", []), rules),
         keymap=reader.keymap(data.get("keymap", {})),
         trusted_accounts=reader.trusted_accounts(data.get("trust", {})),
+        trust_organization=reader.trust_organization(data.get("trust", {})),
         protected_roles=reader.protected_roles(data.get("protected", {})),
         source=source,
     )
@@ -289,7 +293,7 @@ class _Reader:
 
     def trusted_accounts(self, value: Any) -> frozenset[str]:
         table = self.table(value, "trust")
-        self.only_keys(table, "trust.", {"trusted_accounts"})
+        self.only_keys(table, "trust.", {"trusted_accounts", "organization"})
         found = table.get("trusted_accounts", [])
         if not isinstance(found, list):
             raise self.fail("trust.trusted_accounts", "expected an array of account ids", found)
@@ -301,6 +305,12 @@ class _Reader:
                     item,
                 )
         return frozenset(found)
+
+    def trust_organization(self, value: Any) -> bool:
+        found = self.table(value, "trust").get("organization", True)
+        if not isinstance(found, bool):
+            raise self.fail("trust.organization", "expected true or false", found)
+        return found
 
     def protected_roles(self, value: Any) -> tuple[str, ...]:
         table = self.table(value, "protected")

@@ -76,6 +76,8 @@ class Organization:
     iam_delegated_admin: str | None = None
     #: Centralized root access features: ``RootCredentialsManagement``, ``RootSessions``.
     root_features: set[str] = field(default_factory=set)
+    #: Account id -> name, for ListAccounts (unnamed accounts get a generated name).
+    account_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -24,7 +24,12 @@ from iamtui.core.actions.spec import Draft
 from iamtui.core.actions.steps import KEY_GONE
 from iamtui.core.errors import error_code, error_text
 from iamtui.core.ids import ActionId
-from iamtui.core.model import AccessKey, PasswordPolicy
+from iamtui.core.model import (
+    ROOT_CREDENTIALS_MANAGEMENT,
+    ROOT_SESSIONS,
+    AccessKey,
+    PasswordPolicy,
+)
 from iamtui.core.plan import (
     JSON,
     ApiCall,
@@ -35,9 +40,7 @@ from iamtui.core.plan import (
     Target,
 )
 from iamtui.core.root import (
-    CREDENTIALS_MANAGEMENT,
     PASSWORD_POLICY_PARAMS,
-    ROOT_SESSIONS,
     ROOT_TASK_DELETE_CREDENTIALS,
     proposed_password_policy,
 )
@@ -328,8 +331,8 @@ def _check_organization(planner: Planner, member: str) -> None:
         raise ActionRefused(
             f"centralized root access of organization {raw.get('OrganizationId')} does not allow "
             f"root sessions (enabled: {enabled}): enable 'Privileged root actions in member "
-            f"accounts' ({ROOT_SESSIONS}, and {CREDENTIALS_MANAGEMENT}) in the IAM console → Root "
-            "access management"
+            f"accounts' ({ROOT_SESSIONS}, and {ROOT_CREDENTIALS_MANAGEMENT}) in the IAM console → "
+            "Root access management"
         )
 
 

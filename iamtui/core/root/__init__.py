@@ -8,19 +8,16 @@ here so callers import ``iamtui.core.root`` and need not know the layout.
 from __future__ import annotations
 
 from iamtui.core.root.load import (
-    CREDENTIALS_MANAGEMENT,
-    ORG_ANSWERS,
     ROOT_ONLY_PARTS,
-    ROOT_SESSIONS,
     ROOT_STATE_ACTIONS,
     ROOT_TASK_DELETE_CREDENTIALS,
     ExtraPart,
-    OrgRootAccess,
     Probe,
     RootExtra,
     SecurityContact,
     account_client,
     load_root_state,
+    org_answers,
 )
 from iamtui.core.root.steps import (
     PASSWORD_POLICY_PARAMS,
@@ -38,17 +35,13 @@ from iamtui.core.root.steps import (
 )
 
 __all__ = [
-    "CREDENTIALS_MANAGEMENT",
-    "ORG_ANSWERS",
     "PASSWORD_POLICY_PARAMS",
     "ROOT_ONLY_PARTS",
-    "ROOT_SESSIONS",
     "ROOT_STATE_ACTIONS",
     "ROOT_TASK_DELETE_CREDENTIALS",
     "TITLES",
     "WHY",
     "ExtraPart",
-    "OrgRootAccess",
     "Probe",
     "Remedy",
     "RootExtra",
@@ -60,6 +53,7 @@ __all__ = [
     "account_client",
     "evaluate_root",
     "load_root_state",
+    "org_answers",
     "password_policy_params",
     "proposed_password_policy",
     "verify",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -19,7 +19,13 @@ from botocore.parsers import ResponseParserError
 
 from iamtui.core.errors import error_code, error_text
 from iamtui.core.loader import DENIED_CODES, Clock, read_access_keys, utcnow
-from iamtui.core.model import AccessKey, AccountSnapshot, Unavailable
+from iamtui.core.model import (
+    AccessKey,
+    AccountSnapshot,
+    Organization,
+    Unavailable,
+)
+from iamtui.core.organization import FEATURE_ANSWERS, NOT_IN_ORGANIZATION
 from iamtui.core.session import (
     DEFAULT_REGION,
     Connection,
@@ -31,8 +37,6 @@ from iamtui.core.session import (
 T = TypeVar("T")
 
 ROOT_TASK_DELETE_CREDENTIALS = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
-CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
-ROOT_SESSIONS = "RootSessions"
 #: Error codes that answer a question rather than fail (the SDK model's names end in Exception).
 _NOT_SUPPORTED = frozenset({"NotImplemented", "UnknownOperation", "InvalidAction"})
 
@@ -84,33 +88,11 @@ class SecurityContact:
 
 
 @dataclass(frozen=True, slots=True)
-class OrgRootAccess:
-    """What ``ListOrganizationsFeatures`` told about centralized root access."""
-
-    in_organization: bool
-    organization_id: str | None = None
-    #: Enabled features; None when this account may not read them (a member account).
-    features: frozenset[str] | None = frozenset()
-    #: Why the features are empty or unknown, in AWS's terms.
-    note: str = ""
-
-    @property
-    def credentials_management(self) -> bool | None:
-        """RootCredentialsManagement: the org may remove its members' root credentials."""
-        return None if self.features is None else CREDENTIALS_MANAGEMENT in self.features
-
-    @property
-    def root_sessions(self) -> bool | None:
-        """RootSessions: sts:AssumeRoot into member accounts is allowed."""
-        return None if self.features is None else ROOT_SESSIONS in self.features
-
-
-@dataclass(frozen=True, slots=True)
 class RootExtra:
     """The live facts the overview snapshot lacks, each with its own time or failure."""
 
     security_contact: Probe[SecurityContact]
-    organization: Probe[OrgRootAccess]
+    organization: Probe[Organization]
     #: Root's access keys with ids: only root itself can list them.
     root_keys: Probe[tuple[AccessKey, ...]]
 
@@ -189,31 +171,28 @@ def _security_contact(client: Any) -> SecurityContact:
     )
 
 
-def _org_features(iam: Any) -> OrgRootAccess:
+def _org_features(iam: Any, known: Organization | None) -> Organization:
+    """The live features, on top of what the snapshot knew (management account, accounts)."""
     raw = iam.list_organizations_features()
-    return OrgRootAccess(
+    return replace(
+        known or Organization(True),
         in_organization=True,
-        organization_id=raw.get("OrganizationId"),
-        features=frozenset(raw.get("EnabledFeatures", ())),
+        organization_id=raw.get("OrganizationId") or (known.organization_id if known else None),
+        root_features=tuple(sorted(raw.get("EnabledFeatures", ()))),
+        note="",
     )
 
 
-#: ListOrganizationsFeatures errors that are answers, not failures.
-ORG_ANSWERS: Mapping[str, Callable[[], OrgRootAccess]] = {
-    "OrganizationNotFound": lambda: OrgRootAccess(False, note="not in an AWS Organization"),
-    "ServiceAccessNotEnabled": lambda: OrgRootAccess(
-        True, note="trusted access for IAM is not enabled in AWS Organizations"
-    ),
-    "OrganizationNotInAllFeaturesMode": lambda: OrgRootAccess(
-        True, note="the organization does not have all features enabled"
-    ),
-    "AccountNotManagementOrDelegatedAdministrator": lambda: OrgRootAccess(
-        True,
-        features=None,
-        note="this is a member account: only the management account or the IAM delegated "
-        "administrator can read the centralized root access settings",
-    ),
-}
+def org_answers(known: Organization | None) -> Mapping[str, Callable[[], Organization]]:
+    """ListOrganizationsFeatures errors that are answers, not failures (on top of ``known``)."""
+
+    def answer(features: tuple[str, ...] | None, note: str) -> Callable[[], Organization]:
+        base = known if known is not None and known.in_organization else Organization(True)
+        return lambda: replace(base, root_features=features, note=note)
+
+    answers = {code: answer(*make()) for code, make in FEATURE_ANSWERS.items()}
+    answers["OrganizationNotFound"] = lambda: NOT_IN_ORGANIZATION
+    return answers
 
 
 def load_root_state(
@@ -233,13 +212,14 @@ def load_root_state(
         clock,
         {"ResourceNotFound": lambda: None},
     )
-    org: Probe[OrgRootAccess] = _probe(
+    known = snapshot.organization
+    org: Probe[Organization] = _probe(
         ExtraPart.ORGANIZATION,
         "iam",
         "ListOrganizationsFeatures",
-        lambda: _org_features(conn.iam),
+        lambda: _org_features(conn.iam, known),
         clock,
-        ORG_ANSWERS,
+        org_answers(known),
     )
     if snapshot.caller is not None and snapshot.caller.is_root:
         keys: Probe[tuple[AccessKey, ...]] = _probe(

@@ -35,6 +35,7 @@ from iamtui.core.model import (
     AccessKey,
     AccountSnapshot,
     CredentialReportRow,
+    Organization,
     Part,
     PasswordPolicy,
     User,
@@ -319,18 +320,10 @@ def _step(
     return Step(step_id, TITLES[step_id], status, summary, WHY[step_id], reason=reason, **kwargs)
 
 
-def _root_credentials_management(ctx: _Ctx) -> bool | None:
-    """RootCredentialsManagement in the org: None when unreadable (a member account) or unknown."""
-    org = ctx.extra.organization.value if ctx.extra.organization.ok else None
-    if org is None or not org.in_organization:
-        return False if org is not None else None
-    return org.credentials_management
-
-
-def _member(ctx: _Ctx) -> bool:
-    """AWS said this is a member account (it may not read the organization's features)."""
-    org = ctx.extra.organization.value if ctx.extra.organization.ok else None
-    return org is not None and org.in_organization and org.features is None
+def _organization(ctx: _Ctx) -> Organization | None:
+    """The organization as last read live (None: unknown), else as the snapshot loaded it."""
+    probe = ctx.extra.organization
+    return probe.value if probe.ok else ctx.snapshot.organization
 
 
 def _mfa(ctx: _Ctx) -> Step:
@@ -345,21 +338,17 @@ def _mfa(ctx: _Ctx) -> Step:
     }
     as_of, source = ctx.summary_or_report()
     text = "root user has no MFA"
-    managed = _root_credentials_management(ctx)
-    by_design = root_rules.no_mfa_by_design(ctx.snapshot, credentials_management=managed is True)
-    if status is Status.FAIL and by_design is not None:
+    org = _organization(ctx)
+    has_mfa = summary_mfa if summary_mfa is not None else (row.mfa_active if row else None)
+    by_design = root_rules.no_mfa_by_design(ctx.snapshot, org)
+    if has_mfa is False and by_design is not None:
         # Not a failure: there is no root credential for an MFA to guard (say why, with the org).
         status, finding = Status.PASS, None
         evidence["no_mfa_by_design"] = by_design
         text = "root credentials presumed deleted (centralized root access): no MFA needed"
-    elif (
-        status is Status.FAIL
-        and managed is None
-        and _member(ctx)
-        and root_rules.root_without_credentials(ctx.snapshot)
-    ):
+    elif has_mfa is False and root_rules.member_root_unproven(ctx.snapshot, org):
         # Looks like centralized root access, but a member cannot read the feature: unproven.
-        status, reason = Status.UNKNOWN, root_rules.MEMBER_ROOT_UNPROVEN
+        status, finding, reason = Status.UNKNOWN, None, root_rules.MEMBER_ROOT_UNPROVEN
     elif status is Status.PASS:
         kind, device = _mfa_kind(ctx)
         evidence["mfa_type"] = kind
@@ -882,9 +871,9 @@ def _centralized(ctx: _Ctx) -> Step:
     evidence: dict[str, EvidenceValue] = {
         "in_organization": org.in_organization,
         "organization_id": org.organization_id,
-        "enabled_features": None if org.features is None else tuple(sorted(org.features)),
+        "enabled_features": org.root_features,
     }
-    if org.features is None:
+    if org.root_features is None:
         return _step(
             ctx,
             StepId.CENTRALIZED_ROOT_ACCESS,

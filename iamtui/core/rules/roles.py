@@ -6,7 +6,7 @@ any other, with evidence ``protected`` saying why, and are offered no delete or 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from iamtui.core.findings import Context, Evidence, Finding, Rule, Severity, iso, rule
 from iamtui.core.ids import ActionId
@@ -77,6 +77,19 @@ def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]
     }
 
 
+def _expected_accounts(ctx: Context) -> Callable[[str | None], bool]:
+    """Trust in an account listed in ``[trust]``, or of this account's organization, is expected."""
+    trusted = ctx.settings.trusted_accounts
+    org = ctx.snapshot.organization if ctx.settings.trust_organization else None
+
+    def expected(account: str | None) -> bool:
+        if account is None:
+            return False
+        return account in trusted or (org is not None and org.includes(account))
+
+    return expected
+
+
 @rule(
     "role.cross-account-trust",
     "Cross-account trust without a condition",
@@ -87,10 +100,10 @@ def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]
 )
 def cross_account_trust(ctx: Context) -> Iterator[Finding]:
     """Another account trusted without ExternalId or similar invites the confused deputy."""
-    trusted = ctx.settings.trusted_accounts
+    expected = _expected_accounts(ctx)
     for role in ctx.snapshot.roles:
         found = ctx.index.trust(role).other_accounts(ctx.snapshot.account_id)
-        grants = tuple(g for g in found if g.account not in trusted)
+        grants = tuple(g for g in found if not expected(g.account))
         if not grants:
             continue
         accounts = tuple(sorted({g.account for g in grants if g.account}))

@@ -22,7 +22,13 @@ from iamtui.core.findings import (
     rule,
 )
 from iamtui.core.ids import ActionId
-from iamtui.core.model import AccountSnapshot, AccountSummary, CredentialReportRow, Part
+from iamtui.core.model import (
+    AccountSnapshot,
+    AccountSummary,
+    CredentialReportRow,
+    Organization,
+    Part,
+)
 from iamtui.core.rules._common import PASSWORD_POLICY, PROTECT_ROOT
 from iamtui.core.subjects import AccountSubject, Fix, RootKeySubject
 
@@ -107,6 +113,11 @@ def no_mfa(ctx: Context) -> Iterator[Finding]:
     has_mfa, evidence = _root_fact(ctx, lambda s: s.mfa_enabled, lambda r: r.mfa_active)
     if has_mfa:
         return
+    org = ctx.snapshot.organization
+    if no_mfa_by_design(ctx.snapshot, org) is not None:
+        return
+    if member_root_unproven(ctx.snapshot, org):
+        raise NotEvaluable(MEMBER_ROOT_UNPROVEN)
     yield ctx.finding(ctx.root(), "root user has no MFA", evidence=evidence, fixes=HARDEN_ROOT)
 
 
@@ -210,17 +221,28 @@ def root_without_credentials(snapshot: AccountSnapshot) -> bool:
     return no_password and not keys
 
 
-def no_mfa_by_design(snapshot: AccountSnapshot, *, credentials_management: bool) -> str | None:
+def no_mfa_by_design(snapshot: AccountSnapshot, org: Organization | None) -> str | None:
     """Why root.no-mfa does not apply (None: it does).
 
-    ``credentials_management``: ListOrganizationsFeatures showed RootCredentialsManagement
-    enabled. A member account that may not read the features proves nothing: its root may still
-    have the random password Organizations gave it. The call is not part of a scan:
-    :mod:`iamtui.core.root` makes it.
+    Only a member account (centralized root access does not cover the management account) of an
+    organization whose features show RootCredentialsManagement, whose root has no credentials.
     """
-    if credentials_management and root_without_credentials(snapshot):
-        return NO_MFA_BY_DESIGN
-    return None
+    if org is None or not org.credentials_management:
+        return None
+    if org.is_member(snapshot.account_id) is False:
+        return None
+    return NO_MFA_BY_DESIGN if root_without_credentials(snapshot) else None
+
+
+def member_root_unproven(snapshot: AccountSnapshot, org: Organization | None) -> bool:
+    """A member root without credentials in use, in an org whose features this account can't read.
+
+    Not proof that the organization removed them (see :data:`MEMBER_ROOT_UNPROVEN`), and not
+    proof it did not: root.no-mfa is then unknown, never a critical finding nor a pass.
+    """
+    if org is None or not org.in_organization or org.credentials_management is not None:
+        return False
+    return org.is_member(snapshot.account_id) is not False and root_without_credentials(snapshot)
 
 
 RULES: tuple[Rule, ...] = (no_mfa, access_keys, recently_used, password_policy)

@@ -43,14 +43,19 @@ def caller_may(call: Call, action: str, resource: str) -> bool:
     for permissions AWS checks beyond the called action itself (e.g. ``iam:PassRole``)."""
     if not enforcement_active() or any(exempt(call) for exempt in AUTHORIZE_EXEMPT):
         return True
-    key_id = access_key_id(call.environ)
+    return principal_may(call.environ, call.account_id, action, resource)
+
+
+def principal_may(environ: WSGIEnviron, account_id: str, action: str, resource: str) -> bool:
+    """Whether the signing principal's IAM policies allow ``action`` (explicit deny wins)."""
+    key_id = access_key_id(environ)
     if key_id is None:
         return False
     caller = create_access_key(
-        account_id=call.account_id,
+        account_id=account_id,
         partition="aws",
         access_key_id=key_id,
-        headers=dict(EnvironHeaders(call.environ)),
+        headers=dict(EnvironHeaders(environ)),
     )
     permitted = False
     for document in caller.collect_policies():

@@ -66,7 +66,7 @@ def unknown_service_response(service: str, environ: WSGIEnviron, request_id: str
 
 
 #: Services whose clients read JSON errors, which moto's permission checks answer in XML.
-JSON_SERVICES = frozenset({"account"})
+JSON_SERVICES = frozenset({"account", "organizations"})
 #: The codes those services use for moto's authentication and authorization errors.
 JSON_ERROR_CODES = {
     "AccessDenied": "AccessDeniedException",

@@ -12,6 +12,7 @@ from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.steps import GENERATED_PASSWORD
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import as_utc
+from iamtui.core.model import same_name
 from iamtui.core.plan import ApiCall, Calls, InverseStep, Step
 from iamtui.core.subjects import PrincipalSubject
 
@@ -63,7 +64,7 @@ def build(planner: Planner, request: Request) -> Draft:
         },
         notes=["the current password cannot be restored; undo issues a new one"],
     )
-    if planner.caller.identity.user_name == user:
+    if planner.caller.identity.user_name and same_name(planner.caller.identity.user_name, user):
         draft.warnings.append(
             f"{user} is the user iamtui runs as: this session keeps working (it uses an access "
             "key), but that user loses console sign-in"

@@ -1,0 +1,151 @@
+"""The AWS Organizations API for the emulated organization (moto keeps its own, unrelated one).
+
+Only what iamtui reads: ``DescribeOrganization`` from any account of the organization and
+``ListAccounts`` from the management account or a delegated administrator. Accounts in no
+emulated organization go to moto, which answers ``AWSOrganizationsNotInUseException``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from moto.iam.access_control import CreateAccessKeyFailure
+
+from iamtui.emulator.fidelity.auth import account_for, principal_may, read_body
+from iamtui.emulator.fidelity.registry import ROUTES, enforcement_active
+from iamtui.emulator.fidelity.root import find_root_caller
+from iamtui.emulator.fidelity.wire import Response, WSGIEnviron
+from iamtui.emulator.state import Organization, extras
+
+TARGET_PREFIX = "AWSOrganizationsV20161128."
+#: ListAccounts' page size limit (MaxResults 1..20).
+MAX_RESULTS = 20
+
+
+class OrgError(Exception):
+    """An Organizations error answer: its ``__type`` code and message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def json_answer(status: int, payload: Mapping[str, Any], error: str | None = None) -> Response:
+    """An answer in the JSON 1.1 protocol Organizations speaks."""
+    body = json.dumps(payload, default=str).encode()
+    headers = [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+    ]
+    if error:
+        headers.append(("x-amzn-ErrorType", error))
+    return Response(status, body, tuple(headers))
+
+
+def _arn(org: Organization, account_id: str) -> str:
+    organization = f"{org.management_account_id}:account/{org.organization_id}"
+    return f"arn:aws:organizations::{organization}/{account_id}"
+
+
+def describe_organization(org: Organization, account_id: str, body: Mapping[str, Any]) -> Any:
+    """Any account of the organization may describe it.
+
+    AWS: "DescribeOrganization" (AWS Organizations API Reference),
+    https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html
+    """
+    management = org.management_account_id
+    return {
+        "Organization": {
+            "Id": org.organization_id,
+            "Arn": f"arn:aws:organizations::{management}:organization/{org.organization_id}",
+            "FeatureSet": "ALL" if org.all_features else "CONSOLIDATED_BILLING",
+            "MasterAccountArn": _arn(org, management),
+            "MasterAccountId": management,
+            "MasterAccountEmail": f"aws+{management}@example.com",
+            "AvailablePolicyTypes": [],
+        }
+    }
+
+
+def list_accounts(org: Organization, account_id: str, body: Mapping[str, Any]) -> Any:
+    """Only the management account or a delegated administrator may list the accounts.
+
+    AWS: "ListAccounts" (AWS Organizations API Reference; MaxResults 1-20, NextToken),
+    https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html
+    """
+    if account_id not in (org.management_account_id, org.iam_delegated_admin):
+        raise OrgError(
+            "AccessDeniedException", "You don't have permissions to access this resource."
+        )
+    ids = sorted({org.management_account_id, *org.member_account_ids})
+    size = int(body.get("MaxResults") or MAX_RESULTS)
+    if not 1 <= size <= MAX_RESULTS:
+        raise OrgError("InvalidInputException", "MaxResults must be between 1 and 20.")
+    start = int(body.get("NextToken") or 0)
+    page = ids[start : start + size]
+    answer: dict[str, Any] = {
+        "Accounts": [
+            {
+                "Id": each,
+                "Arn": _arn(org, each),
+                "Email": f"aws+{each}@example.com",
+                "Name": org.account_names.get(each, f"account-{each}"),
+                "Status": "ACTIVE",
+                "JoinedMethod": "CREATED",
+                "JoinedTimestamp": 1_577_836_800.0,
+            }
+            for each in page
+        ]
+    }
+    if start + size < len(ids):
+        answer["NextToken"] = str(start + size)
+    return answer
+
+
+Handler = Callable[[Organization, str, Mapping[str, Any]], Any]
+OPERATIONS: Mapping[str, Handler] = {
+    "DescribeOrganization": describe_organization,
+    "ListAccounts": list_accounts,
+}
+
+
+def _may(environ: WSGIEnviron, key_id: str, account_id: str, operation: str) -> bool:
+    """IAM policies allow the call; root and harness keys answer to none."""
+    if find_root_caller(key_id) is not None:
+        return True
+    try:
+        return principal_may(environ, account_id, f"organizations:{operation}", "*")
+    except CreateAccessKeyFailure:  # a harness key: no IAM principal behind it
+        return True
+
+
+def route_organizations(environ: WSGIEnviron, key_id: str, service: str) -> Response | None:
+    """Organizations calls of an account in an emulated organization; the rest to moto."""
+    if service != "organizations":
+        return None
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    operation = target.removeprefix(TARGET_PREFIX)
+    handler = OPERATIONS.get(operation)
+    account_id = account_for(environ, key_id)
+    org = extras(account_id).organization
+    if handler is None or org is None:
+        return None
+    try:
+        if enforcement_active() and not _may(environ, key_id, account_id, operation):
+            raise OrgError(
+                "AccessDeniedException",
+                f"not authorized to perform: organizations:{operation}",
+            )
+        raw = read_body(environ)
+        body = json.loads(raw) if raw.strip() else {}
+        return json_answer(200, handler(org, account_id, body if isinstance(body, dict) else {}))
+    except OrgError as error:
+        return json_answer(400, {"__type": error.code, "Message": error.message}, error.code)
+
+
+ROUTES.append(route_organizations)

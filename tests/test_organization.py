@@ -1,0 +1,176 @@
+"""The account's organization: same-organization trust is expected, a member root without
+credentials is judged as AWS's centralized root access makes it (issue 10, items 6 and 7)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from iamtui.core.loader import load_account
+from iamtui.core.model import AccountSnapshot, AccountSummary, Organization, Part
+from iamtui.core.rules import parse_settings
+from iamtui.core.rules import root as root_rules
+from iamtui.core.session import ConnectionSettings, connect
+from iamtui.core.settings import Settings
+from iamtui.emulator.fidelity.organizations import seed_organization
+from iamtui.emulator.server import Emulator
+from iamtui.emulator.state import DEFAULT_ACCOUNT_ID
+from tests.builders import (
+    ACCOUNT,
+    OTHER_ACCOUNT,
+    evaluate_rule,
+    role,
+    root_row,
+    run,
+    snapshot,
+    trust,
+)
+
+MANAGEMENT = "999999999999"
+RCM = ("RootCredentialsManagement",)
+
+
+def partner(account: str) -> Any:
+    return role("partner", trust_policy=trust({"AWS": f"arn:aws:iam::{account}:root"}))
+
+
+def in_org(snap: AccountSnapshot, org: Organization) -> AccountSnapshot:
+    return replace(snap, organization=org)
+
+
+# --- role.cross-account-trust ---------------------------------------------------------------
+
+
+def test_an_account_of_the_same_organization_is_expected_trust() -> None:
+    org = Organization(True, "o-abc1234567", ACCOUNT, account_ids=(ACCOUNT, OTHER_ACCOUNT))
+    snap = in_org(snapshot(roles=[partner(OTHER_ACCOUNT)]), org)
+    assert run(snap, "role.cross-account-trust") == []
+    # Without the organization loaded the same trust is a finding (the rule did not change).
+    assert run(snapshot(roles=[partner(OTHER_ACCOUNT)]), "role.cross-account-trust")
+
+
+def test_trust_organization_false_reports_same_organization_trust() -> None:
+    org = Organization(True, "o-abc1234567", ACCOUNT, account_ids=(ACCOUNT, OTHER_ACCOUNT))
+    snap = in_org(snapshot(roles=[partner(OTHER_ACCOUNT)]), org)
+    settings = parse_settings("[trust]\norganization = false\n")
+    (finding,) = run(snap, "role.cross-account-trust", settings)
+    assert finding.accounts == (OTHER_ACCOUNT,)
+
+
+def test_a_member_knows_its_management_account_but_not_the_others() -> None:
+    """A member may describe its organization (management account) but not list the accounts."""
+    org = Organization(True, "o-abc1234567", MANAGEMENT, account_ids=None, root_features=None)
+    assert run(in_org(snapshot(roles=[partner(MANAGEMENT)]), org), "role.cross-account-trust") == []
+    (finding,) = run(
+        in_org(snapshot(roles=[partner(OTHER_ACCOUNT)]), org), "role.cross-account-trust"
+    )
+    assert finding.accounts == (OTHER_ACCOUNT,)
+
+
+def test_not_in_an_organization_expects_nothing() -> None:
+    org = Organization(False, note="not in an AWS Organization")
+    assert run(in_org(snapshot(roles=[partner(OTHER_ACCOUNT)]), org), "role.cross-account-trust")
+
+
+def test_trust_organization_must_be_a_boolean() -> None:
+    with pytest.raises(ValueError, match=r"trust\.organization: expected true or false"):
+        parse_settings('[trust]\norganization = "yes"\n')
+    assert Settings().trust_organization is True
+
+
+# --- root.no-mfa ------------------------------------------------------------------------------
+
+
+def credentialless(org: Organization | None) -> AccountSnapshot:
+    """Root with no password in use, no keys and no MFA: what centralized root access leaves."""
+    snap = snapshot(
+        root=root_row(mfa=False, password_used=None), summary=AccountSummary(False, False)
+    )
+    return replace(snap, organization=org)
+
+
+def test_member_root_removed_by_centralized_root_access_is_not_a_finding() -> None:
+    org = Organization(True, "o-abc1234567", MANAGEMENT, root_features=RCM)
+    result = evaluate_rule(credentialless(org), "root.no-mfa")
+    assert not result.findings and not result.not_evaluated
+
+
+def test_member_that_cannot_read_the_features_is_unknown_not_critical() -> None:
+    """Before: a critical finding on every member account of an org using central root access."""
+    org = Organization(True, "o-abc1234567", MANAGEMENT, root_features=None)
+    result = evaluate_rule(credentialless(org), "root.no-mfa")
+    assert not result.findings
+    (skipped,) = result.not_evaluated
+    assert skipped.reason == root_rules.MEMBER_ROOT_UNPROVEN
+
+
+def test_the_management_account_root_is_not_covered_by_centralized_root_access() -> None:
+    """AWS: centralized root access manages member accounts' root users only."""
+    org = Organization(True, "o-abc1234567", ACCOUNT, root_features=RCM)
+    (finding,) = run(credentialless(org), "root.no-mfa")
+    assert finding.rule == "root.no-mfa"
+
+
+@pytest.mark.parametrize(
+    "org",
+    [
+        None,
+        Organization(False, note="not in an AWS Organization"),
+        Organization(True, "o-abc1234567", MANAGEMENT, root_features=()),
+    ],
+    ids=["not-loaded", "not-in-org", "feature-off"],
+)
+def test_root_without_mfa_still_fires(org: Organization | None) -> None:
+    assert run(credentialless(org), "root.no-mfa")
+
+
+def test_a_member_root_with_a_password_in_use_still_fires() -> None:
+    org = Organization(True, "o-abc1234567", MANAGEMENT, root_features=RCM)
+    snap = replace(
+        snapshot(root=root_row(mfa=False, password_used=3), summary=AccountSummary(False, False)),
+        organization=org,
+    )
+    assert run(snap, "root.no-mfa")
+
+
+# --- loading it through the emulator ---------------------------------------------------------
+
+
+def conn_for(emulator: Emulator) -> Any:
+    settings = ConnectionSettings(
+        region="us-east-1",
+        endpoint_url=emulator.endpoint_url,
+        static_credentials=("testing", "testing"),
+    )
+    return connect(settings, max_attempts=2)
+
+
+def test_the_management_account_reads_every_account_and_the_features(emulator: Emulator) -> None:
+    members = [f"{n:012d}" for n in range(210987654300, 210987654325)]  # 26 accounts: 2 pages
+    seed_organization(DEFAULT_ACCOUNT_ID, members, organization_id="o-abc1234567", features=RCM)
+    snap = load_account(conn_for(emulator))
+    org = snap.organization
+    assert org is not None and snap.unavailable_part(Part.ORGANIZATION) is None
+    assert org.organization_id == "o-abc1234567"
+    assert org.management_account_id == DEFAULT_ACCOUNT_ID
+    assert org.account_ids == tuple(sorted([DEFAULT_ACCOUNT_ID, *members]))
+    assert org.root_features == RCM and org.note == ""
+
+
+def test_a_member_account_reads_its_organization_as_aws_lets_it(emulator: Emulator) -> None:
+    seed_organization(MANAGEMENT, [DEFAULT_ACCOUNT_ID], features=RCM)
+    snap = load_account(conn_for(emulator))
+    org = snap.organization
+    assert org is not None and org.in_organization
+    assert org.management_account_id == MANAGEMENT
+    assert org.account_ids is None and org.root_features is None
+    assert "ListAccounts" in org.note and "member account" in org.note
+
+
+def test_an_account_in_no_organization(emulator: Emulator) -> None:
+    snap = load_account(conn_for(emulator))
+    assert snap.organization == Organization(
+        False, root_features=(), note="not in an AWS Organization"
+    )
