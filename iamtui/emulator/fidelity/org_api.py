@@ -125,7 +125,12 @@ def _may(environ: WSGIEnviron, key_id: str, account_id: str, operation: str) -> 
 
 
 def route_organizations(environ: WSGIEnviron, key_id: str, service: str) -> Response | None:
-    """Organizations calls of an account in an emulated organization; the rest to moto."""
+    """Organizations calls of an account in an emulated organization; the rest to moto.
+
+    AWS: "Permissions reference for AWS Organizations" (AWS Organizations User Guide: each call
+    is authorized by the caller's IAM policies, as an ``organizations:`` action),
+    https://docs.aws.amazon.com/organizations/latest/userguide/orgs_permissions_overview.html
+    """
     if service != "organizations":
         return None
     target = environ.get("HTTP_X_AMZ_TARGET", "")
