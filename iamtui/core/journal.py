@@ -69,7 +69,7 @@ DEMO_JOURNALS_KEPT = 5
 
 
 def demo_journal_path(now: datetime | None = None, *, keep: int = DEMO_JOURNALS_KEPT) -> Path:
-    """A fresh journal for one ``iamtui demo`` run: ``<state dir>/demo/<UTC time>-<pid>.jsonl``.
+    """A fresh journal for one ``iamtui demo`` run: ``<state dir>/demo/<UTC time>-<pid>-<n>.jsonl``.
 
     The demo account is seeded anew at every run, so an earlier run's entries name keys that no
     longer exist: each run gets its own journal, never the real accounts' one. The newest
@@ -78,7 +78,7 @@ def demo_journal_path(now: datetime | None = None, *, keep: int = DEMO_JOURNALS_
     """
     directory = Path(platformdirs.user_state_path("iamtui")) / "demo"
     stamp = (now or utc_now()).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = directory / f"{stamp}-{os.getpid()}.jsonl"
+    path = directory / f"{stamp}-{os.getpid()}-{secrets.token_hex(2)}.jsonl"
     prune_demo_journals(directory, keep=max(keep - 1, 0))
     return path
 
