@@ -19,7 +19,7 @@ from textual.widgets import Button
 from ui_support import SIZE, SharedDemo, seed_demo, settle
 
 from iamtui.cli import main
-from iamtui.core.actions import ActionRefused, Executor, Planner, Request
+from iamtui.core.actions import ActionRefused, Executor, Planner, Request, undo_entry
 from iamtui.core.loader import load_account
 from iamtui.core.session import Connection, connect
 from iamtui.core.workspace import Workspace
@@ -69,6 +69,18 @@ def test_undo_of_a_deactivation_whose_key_was_deleted_outside_is_refused_up_fron
         f"{ACCOUNT} (deleted outside this journal?); nothing was changed"
     )
     assert len(env.journal.records()) == records  # nothing journaled, nothing sent
+
+
+def test_a_key_deleted_by_a_later_entry_is_named_as_such(env: Env, iam: Any) -> None:
+    entry_id, key = deactivated_key(env, iam, "alice")
+    deleted = env.run(env.planner().plan(Request.delete_key("alice", key)), typed="alice")
+    assert deleted.ok, deleted.message()
+    with pytest.raises(ActionRefused) as caught:
+        undo_entry(env.planner(), env.journal, entry_id)
+    assert str(caught.value) == (
+        f"cannot undo {entry_id}: access key {key} of user alice no longer exists in account "
+        f"{ACCOUNT} (deleted by entry {deleted.entry_id}); nothing was changed"
+    )
 
 
 def test_a_refused_undo_sends_no_change(env: Env, iam: Any) -> None:

@@ -9,7 +9,8 @@ skipped. The resulting plan passes the same guards as any other and is journaled
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -234,7 +235,28 @@ def _exists(iam: Any, kind: str, params: Mapping[str, JSON]) -> bool:
     return True
 
 
-def missing_subject(planner: Planner, entry: Entry, steps: list[Step]) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """Something an undo would act on that no longer exists."""
+
+    kind: str
+    #: How it is compared (a casefolded name, a key id, a policy ARN).
+    identity: str
+    #: How the operator reads it (``access key AKIA... of user bob``).
+    label: str
+
+
+#: The calls that delete each kind of subject (to name the journal entry that deleted it).
+_DELETES: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "access key": (("DeleteAccessKey", "AccessKeyId"),),
+    "user": (("DeleteUser", "UserName"),),
+    "role": (("DeleteRole", "RoleName"), ("DeleteServiceLinkedRole", "RoleName")),
+    "group": (("DeleteGroup", "GroupName"),),
+    "policy": (("DeletePolicy", "PolicyArn"),),
+}
+
+
+def missing_subject(planner: Planner, entry: Entry, steps: list[Step]) -> Missing | None:
     """The first thing an undo acts on that is gone (``access key AKIA… of user bob``), or None.
 
     Judged per call: re-creating a deleted user needs nothing, reactivating a key needs the key
@@ -255,18 +277,36 @@ def missing_subject(planner: Planner, entry: Entry, steps: list[Step]) -> str | 
             subject = _subject(kind, call.params, entry.account)
             if subject is None or (kind, subject[0]) in created:
                 continue
-            if (
-                kind == "access key"
-                and ("user", str(call.params["UserName"]).casefold()) in created
-            ):
-                continue
             if not _exists(planner.iam, kind, call.params):
-                return subject[1]
+                return Missing(kind, *subject)
     return None
 
 
-def build_undo(planner: Planner, entry: Entry) -> Plan:
-    """The plan that reverts an entry's completed steps; ActionRefused when there is none."""
+def deleted_by(missing: Missing, later: Sequence[Entry]) -> str | None:
+    """The id of a later journal entry whose completed step deleted the subject, if any."""
+    deletes = _DELETES.get(missing.kind, ())
+    for other in later:
+        for index, step in enumerate(other.plan.steps):
+            value = next(
+                (step.call.params.get(p) for op, p in deletes if step.call.operation == op), None
+            )
+            if not isinstance(value, str) or other.log(index).state != "ok":
+                continue
+            if missing.kind in ("access key", "policy"):
+                same = value == missing.identity
+            else:
+                same = value.casefold() == missing.identity
+            if same:
+                return other.id
+    return None
+
+
+def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -> Plan:
+    """The plan that reverts an entry's completed steps; ActionRefused when there is none.
+
+    ``later`` are the journal's entries after this one: a subject one of them deleted is named
+    as such when the undo is refused for it.
+    """
     if planner.read_only:
         raise ReadOnlyMode(READ_ONLY_MESSAGE)
     if entry.undoes:
@@ -352,9 +392,11 @@ def build_undo(planner: Planner, entry: Entry) -> Plan:
         raise ActionRefused(f"nothing to undo in {entry.id}: {detail}")
     gone = missing_subject(planner, entry, steps)
     if gone is not None:
+        by = deleted_by(gone, later)
+        why = f"deleted by entry {by}" if by else "deleted outside this journal?"
         raise ActionRefused(
-            f"cannot undo {entry.id}: {gone} no longer exists in account "
-            f"{planner.snapshot.account_id} (deleted outside this journal?); nothing was changed"
+            f"cannot undo {entry.id}: {gone.label} no longer exists in account "
+            f"{planner.snapshot.account_id} ({why}); nothing was changed"
         )
     plan = Plan(
         action=ActionId.UNDO,
@@ -384,4 +426,8 @@ def undo_entry(planner: Planner, journal: Journal, ref: str) -> Plan:
             f"journal {journal.path} fails verification ({verification.problem}): "
             "refusing to undo from it"
         )
-    return build_undo(planner, journal.entry(ref))
+    entry = journal.entry(ref)
+    entries = journal.entries()
+    ids = [e.id for e in entries]
+    later = entries[ids.index(entry.id) + 1 :] if entry.id in ids else []
+    return build_undo(planner, entry, later=later)
