@@ -63,7 +63,7 @@ def run_tui(
 
     Snapshot mode is always read-only; ``read_only`` disables actions on a live account too,
     ``dry_run`` shows plans without sending or journaling anything, ``journal_path`` picks the
-    undo journal (default: the user state directory).
+    undo journal (default: the user state directory; for the demo, a fresh one per run).
     """
     from iamtui.core.rules import load_settings
     from iamtui.core.workspace import Workspace
@@ -103,6 +103,11 @@ def run_tui(
         from iamtui.emulator.run import start_demo
 
         require_moto()
+        if journal_path is None:
+            from iamtui.core.journal import demo_journal_path
+
+            # The demo account is new at every run: its journal must not be the real one.
+            modes["journal_path"] = demo_journal_path()
         workspace = Workspace.demo(start_demo, settings=settings, **modes)
     else:
         workspace = Workspace.live(connection, settings=settings, **modes)
