@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import builders as b
 import pytest
 from conftest import NOW
-from ui_support import demo_workspace
+from faults import inject
+from ui_support import demo_workspace, seed_demo
 
+from iamtui.core import workspace
 from iamtui.core.findings import Severity
 from iamtui.core.model import AccountSnapshot, AccountSummary
 from iamtui.core.rules import evaluate
+from iamtui.core.session import Connection, ConnectionSettings, connect
 from iamtui.core.views import Check, KeySlot, Pane, Views
 from iamtui.core.views.overview import UNUSED_ROLE_RULE, bar_text, compute
+from iamtui.core.workspace import Offline, SourceKind, Workspace
 from iamtui.emulator.server import Emulator
+
+OPERATION = "GenerateServiceLastAccessedDetails"
 
 
 def figures(snap: AccountSnapshot, now: datetime = NOW) -> dict[str, int]:
@@ -159,3 +167,61 @@ def test_figures_agree_with_the_keys_users_roles_and_root_panes(emulator: Emulat
     assert facts["Root access keys (account summary)"] == (
         "present" if o.root.access_keys else "none"
     )
+
+
+def _live(emulator: Emulator, faults: Callable[[Any], object]) -> Workspace:
+    """The seeded demo as a live account, with ``faults`` injected into its IAM client."""
+    _demo, settings = seed_demo(emulator)
+
+    def connector(cs: ConnectionSettings) -> Connection:
+        conn = connect(cs)
+        faults(conn.iam)
+        return conn
+
+    return Workspace(
+        SourceKind.LIVE, connection_settings=settings, connector=connector, clock=lambda: NOW
+    )
+
+
+def test_fetch_all_merges_as_reports_arrive_and_backs_off_on_throttling(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workspace, "MERGE_EVERY", 0.0)  # merge every report: count each merge
+    hits: list[Callable[[], int]] = []
+    ws = _live(emulator, lambda iam: hits.append(inject(iam, OPERATION, "Throttling", times=6)))
+    state = ws.load()
+    principals = len(state.snapshot.users) + len(state.snapshot.roles)
+    ticks: list[tuple[int, int]] = []
+    merged: list[int] = []
+    result = ws.load_last_accessed_all(
+        progress=lambda done, total: ticks.append((done, total)),
+        merged=lambda s: merged.append(len(s.snapshot.last_accessed)),
+    )
+    assert hits[0]() == 6  # throttled six times, retried (adaptive retries, then the batch)
+    assert (result.fetched, result.failures, result.cancelled) == (principals, {}, False)
+    assert ticks[0] == (0, principals) and ticks[-1] == (principals, principals)
+    assert merged == list(range(1, principals + 1))  # one principal more with each merge
+    assert result.state is ws.state and result.state.patched is not None
+    assert result.state.views.overview.freshness.last_accessed == principals
+    again = ws.load_last_accessed_all()
+    assert again.fetched == 0  # nothing left to ask for
+
+
+def test_fetch_all_reports_failures_and_keeps_the_data_it_had(emulator: Emulator) -> None:
+    ws = _live(emulator, lambda iam: inject(iam, OPERATION, "AccessDenied"))
+    before = ws.load()
+    result = ws.load_last_accessed_all()
+    assert result.fetched == 0 and not result.cancelled
+    assert len(result.failures) == len(before.snapshot.users) + len(before.snapshot.roles)
+    assert set(result.failures.values()) == {
+        "denied: the caller lacks iam:GenerateServiceLastAccessedDetails"
+    }
+    assert ws.state is before
+
+
+def test_fetch_all_is_refused_offline() -> None:
+    snap = b.snapshot(users=[b.user("alice")])
+    ws = Workspace.from_snapshot(snap, clock=lambda: NOW)
+    ws.load()
+    with pytest.raises(Offline):
+        ws.load_last_accessed_all()

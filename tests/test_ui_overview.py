@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from conftest import NOW
+from faults import inject
 from textual.pilot import Pilot
 from ui_support import SIZE, SharedDemo, seed_demo, settle
 
 from iamtui.cli.loading import open_account
 from iamtui.core.rules import evaluate
+from iamtui.core.session import Connection, ConnectionSettings, connect
 from iamtui.core.views import Pane
-from iamtui.core.workspace import Workspace
+from iamtui.core.workspace import SourceKind, Workspace
 from iamtui.emulator.server import Emulator
 from iamtui.ui.app import IamtuiApp
 from iamtui.ui.screens.main import MainScreen
@@ -48,7 +50,7 @@ async def wait_for_fetch(pilot: Pilot[object], app: IamtuiApp) -> None:
 async def test_overview_is_key_0_first_in_the_bar_and_the_app_still_opens_on_findings(
     emulator: Emulator,
 ) -> None:
-    demo, conn = seed_demo(emulator)
+    _demo, conn = seed_demo(emulator)
     ws = Workspace.demo(lambda: SharedDemo(conn), clock=lambda: NOW)
     app = IamtuiApp(ws)
     async with app.run_test(size=SIZE) as pilot:
@@ -85,7 +87,7 @@ async def test_overview_is_key_0_first_in_the_bar_and_the_app_still_opens_on_fin
 
 async def test_fetch_for_everyone_makes_the_tui_count_what_scan_counts(emulator: Emulator) -> None:
     """95 in the TUI and 141 in ``scan --demo`` came from last-accessed data: L closes the gap."""
-    demo, conn = seed_demo(emulator)
+    _demo, conn = seed_demo(emulator)
     with open_account(conn, last_accessed=True) as scanned:
         scan = evaluate(scanned, now=NOW)
     ws = Workspace.demo(lambda: SharedDemo(conn), clock=lambda: NOW)
@@ -113,15 +115,13 @@ async def test_fetch_for_everyone_makes_the_tui_count_what_scan_counts(emulator:
         )
         await pilot.press("0")
         assert f"{principals} of {principals} principals" in card_text(app, "overview-data")
-        assert f"Findings · {len(scan.active)}, by severity" in card_text(
-            app, "overview-severity"
-        )
+        assert f"Findings · {len(scan.active)}, by severity" in card_text(app, "overview-severity")
         # Nothing left to fetch: the key is hidden.
         assert main_of(app).check_action("last_accessed_all", ()) is False
 
 
 async def test_fetch_shows_progress_and_stops_on_escape_then_resumes(emulator: Emulator) -> None:
-    demo, conn = seed_demo(emulator)
+    _demo, conn = seed_demo(emulator)
     extras = emulator.extras()
     extras.last_accessed_polls = 2  # each job answers IN_PROGRESS twice: time to press escape
     ws = Workspace.demo(lambda: SharedDemo(conn), clock=lambda: NOW)
@@ -159,7 +159,7 @@ async def test_fetch_shows_progress_and_stops_on_escape_then_resumes(emulator: E
 
 
 async def test_fetch_for_everyone_is_refused_offline(emulator: Emulator) -> None:
-    demo, conn = seed_demo(emulator)
+    _demo, conn = seed_demo(emulator)
     with open_account(conn) as snap:
         pass
     ws = Workspace.from_snapshot(snap, clock=lambda: NOW)
@@ -173,3 +173,34 @@ async def test_fetch_for_everyone_is_refused_offline(emulator: Emulator) -> None
         assert main.fetch_progress is None
         await pilot.press("0")
         assert "fetch it for every principal" not in card_text(app, "overview-data")
+
+
+async def test_a_failed_fetch_says_why_in_one_line(emulator: Emulator) -> None:
+    _demo, conn = seed_demo(emulator)
+
+    def connector(cs: ConnectionSettings) -> Connection:
+        made = connect(cs)
+        inject(made.iam, "GenerateServiceLastAccessedDetails", "AccessDenied")
+        return made
+
+    ws = Workspace(
+        SourceKind.DEMO,
+        demo_starter=lambda: SharedDemo(conn),
+        connector=connector,
+        clock=lambda: NOW,
+    )
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("L")
+        await wait_for_fetch(pilot, app)
+        state = ws.state
+        assert state is not None
+        principals = len(state.snapshot.users) + len(state.snapshot.roles)
+        messages = [n.message for n in app._notifications]
+        assert (
+            f"Last-accessed: 0 fetched, {principals} failed (denied: the caller lacks "
+            f"iam:GenerateServiceLastAccessedDetails); last-accessed: 0 of {principals} "
+            "principals." in messages
+        )
+        assert main_of(app).check_action("last_accessed_all", ()) is True  # may be tried again
