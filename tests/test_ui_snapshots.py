@@ -38,6 +38,7 @@ def after_load(*keys: str) -> Callable[[Any], Awaitable[None]]:
         (("3",), "roles"),
         (("4",), "keys"),
         (("5",), "root"),
+        (("0",), "overview"),
     ],
 )
 def test_main_panes(

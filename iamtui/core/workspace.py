@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -95,6 +96,24 @@ class State:
 
 #: How long a patched state may keep the evaluation's ``now``: past it, rules run in full.
 PATCH_WINDOW = timedelta(minutes=5)
+
+#: Last-accessed jobs running at once when fetching for everyone: a small pool, so one screen
+#: cannot drain IAM's token bucket (throttled calls back off: adaptive retries, then the batch's).
+LAST_ACCESSED_WORKERS = 4
+#: Seconds between merges while fetching for everyone: findings update as data arrives, without
+#: one re-evaluation per principal on large accounts.
+MERGE_EVERY = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedAll:
+    """How a fetch of last-accessed data for everyone ended."""
+
+    state: State
+    fetched: int
+    #: Why a principal's job failed, by ARN.
+    failures: Mapping[str, str]
+    cancelled: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,6 +442,57 @@ class Workspace:
         with self._lock:
             current = self._require_snapshot()
             return self._publish(current.with_last_accessed(report))
+
+    def load_last_accessed_all(
+        self,
+        *,
+        cancel: CancelToken | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        merged: Callable[[State], None] | None = None,
+    ) -> FetchedAll:
+        """Last-accessed data for every user and role that has none yet; merged as it arrives.
+
+        ``progress`` gets (done, total); ``merged`` each new state. A cancelled fetch keeps what
+        finished, and a second fetch asks only for the principals still missing.
+        """
+        if self.kind is SourceKind.SNAPSHOT:
+            raise Offline("last-accessed data is not in this snapshot (offline)")
+        snap = self._require_snapshot()
+        arns = [u.arn for u in snap.users] + [r.arn for r in snap.roles]
+        wanted = [arn for arn in arns if arn not in snap.last_accessed]
+        pending: list[LastAccessed] = []
+        last_merge = time.monotonic()
+
+        def merge() -> None:
+            nonlocal last_merge
+            with self._lock:
+                state = self._publish(self._require_snapshot().with_last_accessed(*pending))
+            pending.clear()
+            last_merge = time.monotonic()
+            if merged is not None:
+                merged(state)
+
+        def arrived(report: LastAccessed) -> None:
+            pending.append(report)
+            if time.monotonic() - last_merge >= MERGE_EVERY:
+                merge()
+
+        if progress is not None:
+            progress(0, len(wanted))
+        batch = loader.load_last_accessed_batch(
+            self._connection(),
+            wanted,
+            workers=LAST_ACCESSED_WORKERS,
+            cancel=cancel,
+            progress=progress,
+            on_result=arrived,
+        )
+        if pending:
+            merge()
+        state = self._state
+        if state is None:
+            raise RuntimeError("nothing loaded yet")
+        return FetchedAll(state, len(batch.results), dict(batch.failures), batch.cancelled)
 
     def close(self) -> None:
         """Stop the embedded demo and release the journal lock; safe to call twice."""

@@ -6,7 +6,7 @@ ok/warn/bad) and a stable key per row. Filtering and sorting work on these rows,
 widgets, so 10,000 principals filter in milliseconds. No Textual import: this is the core.
 
 Modules: ``table`` (rows, columns, filter and sort), ``format`` (dates, ages, evidence), one
-module per pane (``findings``, ``users``, ``roles``, ``keys``, ``root``, ``journal``),
+module per pane (``overview``, ``findings``, ``users``, ``roles``, ``keys``, ``root``, ``journal``),
 ``details`` (the detail panel), ``review`` (the principal review) and ``panes`` (:class:`Views`,
 all panes of one state, and their patches). Every public name is importable from here.
 """
@@ -38,6 +38,7 @@ from iamtui.core.views.journal import (
     entry_tone,
 )
 from iamtui.core.views.keys import KEY_COLUMNS, KeySlot
+from iamtui.core.views.overview import Bar, Freshness, Overview, RootStatus
 from iamtui.core.views.panes import HeaderInfo, Views, header_info
 from iamtui.core.views.review import (
     REVIEW_ACCESS_COLUMNS,
@@ -50,6 +51,7 @@ from iamtui.core.views.review import (
 from iamtui.core.views.roles import ROLE_COLUMNS
 from iamtui.core.views.root import ROOT_COLUMNS, Check
 from iamtui.core.views.table import (
+    TABLE_PANES,
     Cell,
     Column,
     GroupSpec,
@@ -78,20 +80,25 @@ __all__ = [
     "ROLE_COLUMNS",
     "ROOT_COLUMNS",
     "SEVERITY_GROUP_ORDER",
+    "TABLE_PANES",
     "USER_COLUMNS",
+    "Bar",
     "Cell",
     "Check",
     "Column",
     "Detail",
     "Field",
+    "Freshness",
     "GroupSpec",
     "HeaderInfo",
     "JournalData",
     "KeySlot",
+    "Overview",
     "Pane",
     "PaneView",
     "PolicyLine",
     "Review",
+    "RootStatus",
     "Row",
     "RowKind",
     "Section",

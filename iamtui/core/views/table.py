@@ -18,8 +18,9 @@ SortValue = str | float | None
 
 
 class Pane(enum.StrEnum):
-    """The main screen's panes, in the order number keys 1-5 select them."""
+    """The main screen's panes, in the order number keys 0-6 select them."""
 
+    OVERVIEW = "overview"
     FINDINGS = "findings"
     USERS = "users"
     ROLES = "roles"
@@ -37,8 +38,14 @@ class Pane(enum.StrEnum):
         """What one pane counts, for empty states ("No users match 'foo'")."""
         return _PANE_NOUNS[self]
 
+    @property
+    def tabular(self) -> bool:
+        """A pane of rows (every pane but the overview, which draws pictures)."""
+        return self is not Pane.OVERVIEW
+
 
 _PANE_TITLES = {
+    Pane.OVERVIEW: "Overview",
     Pane.FINDINGS: "Findings",
     Pane.USERS: "Users",
     Pane.ROLES: "Roles",
@@ -47,6 +54,7 @@ _PANE_TITLES = {
     Pane.JOURNAL: "Journal",
 }
 _PANE_NOUNS = {
+    Pane.OVERVIEW: "figures",
     Pane.FINDINGS: "findings",
     Pane.USERS: "users",
     Pane.ROLES: "roles",
@@ -54,6 +62,10 @@ _PANE_NOUNS = {
     Pane.ROOT: "root checks",
     Pane.JOURNAL: "journal entries",
 }
+
+
+#: The panes made of rows (a PaneView each), in pane-bar order.
+TABLE_PANES: tuple[Pane, ...] = tuple(p for p in Pane if p.tabular)
 
 
 class RowKind(enum.StrEnum):

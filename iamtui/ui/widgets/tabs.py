@@ -1,4 +1,4 @@
-"""A one-line pane bar ("1 Findings 95 · 2 Users 41 …"): no animation, clickable, numbered."""
+"""A one-line pane bar ("0 Overview 1 Findings 95 …"): no animation, clickable, numbered."""
 
 from __future__ import annotations
 
@@ -45,9 +45,10 @@ class PaneTabs(Widget):
     def render(self) -> Content:
         """Numbered labels; the active one highlighted."""
         parts: list[str] = []
-        for n, pane in enumerate(Pane, 1):
-            count = self.counts.get(pane, 0)
-            label = f"{n} {escape(pane.label)} {count}"
+        for n, pane in enumerate(Pane):
+            label = f"{n} {escape(pane.label)}"
+            if pane.tabular:
+                label += f" {self.counts.get(pane, 0)}"
             action = f"[@click=screen.pane('{pane.value}')]"
             if pane is self.active:
                 parts.append(f"{action}[b $text-primary on $primary 25%] {label} [/][/]")
