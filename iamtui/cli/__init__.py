@@ -212,12 +212,11 @@ def demo(
         )
         return
     env = start_demo(port=port)
-    click.echo(f"AWS_ENDPOINT_URL={env.endpoint_url}")
-    click.echo(f"AWS_ACCESS_KEY_ID={env.access_key_id}")
-    click.echo(f"AWS_SECRET_ACCESS_KEY={env.secret_access_key}")
-    click.echo("AWS_DEFAULT_REGION=us-east-1")
+    for line in env.shell_exports():
+        click.echo(line)
     click.echo(
-        "# demo account 123456789012 (northwind-prod); export the lines above; ctrl+c stops",
+        "# demo account 123456789012 (northwind-prod): paste the lines above into another "
+        "shell, then run iamtui there; ctrl+c stops",
         err=True,
     )
     sys.stdout.flush()
@@ -245,6 +244,7 @@ def snapshot() -> None:
     is_flag=True,
     help="Also fetch service last-accessed data for every user and role (one job each).",
 )
+@click.option("--force", "-f", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_context
 @one_line_errors
 def snapshot_save(
@@ -255,21 +255,29 @@ def snapshot_save(
     endpoint_url: str | None,
     use_demo: bool,
     last_accessed: bool,
+    force: bool,
 ) -> None:
-    """Load the account and write it to FILE."""
+    """Load the account and write it to FILE (an existing FILE only with --force)."""
     from iamtui.cli.loading import open_account
     from iamtui.core import snapshot as snapshot_io
+    from iamtui.core.text import plural
 
     where = connection_from(ctx, profile=profile, region=region, endpoint_url=endpoint_url)
     if ctx.find_root().params.get("snapshot_file") is not None:
         raise UserError("--snapshot before 'snapshot save' does not apply to it: leave it out")
+    # Checked before loading, so a long load is not wasted; a saved snapshot may be the only
+    # record of an account's earlier state, so replacing it is never silent.
+    if not force and (file.exists() or file.is_symlink()):
+        raise UserError(f"{file} exists: pass --force to overwrite it, or choose another name")
     with open_account(where.settings(), use_demo, last_accessed) as snap:
         snapshot_io.save(snap, file)
-    click.echo(
-        f"saved {file}: {len(snap.users)} users, {len(snap.roles)} roles, "
-        f"{len(snap.last_accessed)} last-accessed reports, {snap.request_count} requests",
-        err=True,
+    counts = (
+        plural(len(snap.users), "user"),
+        plural(len(snap.roles), "role"),
+        plural(len(snap.last_accessed), "last-accessed report"),
+        plural(snap.request_count, "request"),
     )
+    click.echo(f"saved {file}: {', '.join(counts)}", err=True)
 
 
 def _register() -> None:

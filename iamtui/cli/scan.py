@@ -96,7 +96,7 @@ def scan(
     from iamtui.core.files import write_private
     from iamtui.core.findings import Severity
     from iamtui.core.rules import evaluate, load_settings
-    from iamtui.core.text import printable
+    from iamtui.core.text import plural, printable
 
     where = connection_from(
         ctx, profile=profile, region=region, endpoint_url=endpoint_url, snapshot_file=snapshot_file
@@ -145,8 +145,9 @@ def scan(
     if evaluation.findings and not evaluation.active:
         # A catch-all suppression (rule = "*", principal = "*") turns every gate green: say so.
         click.echo(
-            f"iamtui: warning: suppressions hide all {len(evaluation.findings)} findings of "
-            "this scan; check [[suppressions]] in the settings file",
+            "iamtui: warning: suppressions hide all findings of this scan "
+            f"({plural(len(evaluation.findings), 'finding')}); check [[suppressions]] in the "
+            "settings file",
             err=True,
         )
     if fail_on is None:

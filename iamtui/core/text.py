@@ -67,3 +67,13 @@ def printable(value: object, *, backslashes: bool = True) -> str:
 def is_printable(value: str) -> bool:
     """True when ``printable(value)`` would not change it (nothing to neutralize)."""
     return (value.isprintable() and "\\" not in value) or _UNSAFE.search(value) is None
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """``1 rule``, ``2 rules``, ``0 rules``: counts read as English, not ``1 rule(s)``.
+
+    ``plural_noun`` is for nouns that do not take an ``s`` (``1 policy``, ``2 policies``).
+    """
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {plural_noun if plural_noun is not None else noun + 's'}"
