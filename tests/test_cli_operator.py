@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from iamtui.cli import main
@@ -31,3 +32,40 @@ def test_snapshot_save_refuses_to_overwrite_without_force(tmp_path: Path) -> Non
     assert path.read_text(encoding="utf-8").startswith("{")
     saved = r": \d+ users, \d+ roles, 0 last-accessed reports, \d+ requests$"
     assert re.search(saved, forced.stderr), forced.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["scan", "--frobnicate"],
+            "no such option '--frobnicate' (did you mean '--format'?); see 'iamtui scan --help'",
+        ),
+        (["--frobnicate"], "no such option '--frobnicate'; see 'iamtui --help'"),
+        (["frob"], "no such command 'frob'; see 'iamtui --help'"),
+        (["journal", "undo"], "missing argument 'ENTRY_ID'; see 'iamtui journal undo --help'"),
+        (["snapshot", "save"], "missing argument 'FILE'; see 'iamtui snapshot save --help'"),
+        (
+            ["scan", "--format", "xml"],
+            "invalid value for '--format': 'xml' is not one of 'table', 'json', 'csv'; "
+            "see 'iamtui scan --help'",
+        ),
+        (["scan", "extra"], "got unexpected extra argument (extra); see 'iamtui scan --help'"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args: list[str], line: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"iamtui: error: {line}\n"
+
+
+def test_help_is_still_clicks_help() -> None:
+    shown = CliRunner().invoke(main, ["scan", "--help"], prog_name="iamtui")
+    assert shown.exit_code == 0
+    assert shown.output.startswith("Usage: iamtui scan [OPTIONS]\n\n  Report the account's")
+    group = CliRunner().invoke(
+        main, ["snapshot"], prog_name="iamtui"
+    )  # a group without its subcommand: its help
+    assert group.output.startswith("Usage: iamtui snapshot [OPTIONS] COMMAND [ARGS]...")
+    assert "save" in group.output

@@ -26,10 +26,12 @@ from iamtui.cli.tui import action_options
 
 
 class _Main(click.Group):
-    """The root group: a bad file path argument is one ``iamtui: error:`` line, not a usage block.
+    """The root group: every usage error is one ``iamtui: error:`` line, exit 2.
 
-    ``-o DIR`` or ``--journal DIR`` is a mistake about a file, not about the command's syntax;
-    Click's multi-line usage error would bury it, and scripts expect one line and exit 2.
+    Click's usage block (``Usage: ...`` / ``Try ...`` / ``Error: ...``) buries what went wrong,
+    and scripts expect one line; the line names what failed and the ``--help`` to read. A bad
+    file path (``-o DIR``) is a mistake about a file, not the syntax: no ``--help`` hint there.
+    Help itself (``--help``, a group called without its subcommand) is printed as Click does.
     """
 
     def make_context(
@@ -39,22 +41,48 @@ class _Main(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        with _path_errors_one_line():
+        with _usage_errors_one_line():
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        with _path_errors_one_line():
+        with _usage_errors_one_line():
             return super().invoke(ctx)
 
 
 @contextlib.contextmanager
-def _path_errors_one_line() -> Iterator[None]:
+def _usage_errors_one_line() -> Iterator[None]:
     try:
         yield
-    except click.BadParameter as exc:
-        if exc.param is None or not isinstance(exc.param.type, click.Path):
-            raise
-        raise UserError(exc.format_message()) from None
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as exc:
+        raise UserError(usage_error_line(exc)) from None
+
+
+def usage_error_line(exc: click.UsageError) -> str:
+    """``no such option '--frobnicate'; see 'iamtui scan --help'``: what failed, where to look."""
+    text = " ".join(exc.format_message().split())
+    if text[:1].isupper() and text[1:2].islower():
+        text = text[0].lower() + text[1:]
+    text = text.replace(". Did you mean ", " (did you mean ").rstrip(".")
+    if "(did you mean " in text:
+        text += ")"
+    file_problem = isinstance(exc, click.BadParameter) and not isinstance(
+        exc, click.MissingParameter
+    )
+    if file_problem and isinstance(getattr(exc.param, "type", None), click.Path):
+        return text
+    if exc.ctx is None:
+        return text
+    names = [c.info_name for c in reversed(list(_context_chain(exc.ctx))) if c.parent]
+    return f"{text}; see '{' '.join(['iamtui', *filter(None, names)])} --help'"
+
+
+def _context_chain(ctx: click.Context) -> Iterator[click.Context]:
+    current: click.Context | None = ctx
+    while current is not None:
+        yield current
+        current = current.parent
 
 
 @click.group(
