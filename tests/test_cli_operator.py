@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -69,3 +70,28 @@ def test_help_is_still_clicks_help() -> None:
     )  # a group without its subcommand: its help
     assert group.output.startswith("Usage: iamtui snapshot [OPTIONS] COMMAND [ARGS]...")
     assert "save" in group.output
+
+
+def test_a_piped_scan_keeps_each_finding_on_one_line(tmp_path: Path) -> None:
+    """Rich assumes 80 columns off a terminal; piped or written, the table never wraps."""
+    from builders import key, row, snapshot, user
+
+    from iamtui.core import snapshot as snapshot_io
+
+    name = "svc-" + "reporting-pipeline-" * 5 + "eu-west-1"  # 108 characters
+    users = [user(name)]
+    path = tmp_path / "long.json"
+    snapshot_io.save(snapshot(users=users, rows=[row(users[0], key1=key(used=400))]), path)
+    as_json = CliRunner().invoke(main, ["scan", "--snapshot", str(path), "--format", "json"])
+    findings = json.loads(as_json.stdout)["findings"]
+    assert findings
+    written = tmp_path / "scan.txt"
+    piped = CliRunner().invoke(main, ["scan", "--snapshot", str(path)])
+    assert piped.exit_code == 0, piped.output
+    to_file = CliRunner().invoke(main, ["scan", "--snapshot", str(path), "-o", str(written)])
+    assert to_file.exit_code == 0, to_file.output
+    for text in (piped.stdout, written.read_text(encoding="utf-8")):
+        lines = text.splitlines()
+        for finding in findings:
+            cells = (finding["rule"], finding["principal_name"], finding["summary"])
+            assert any(all(cell in line for cell in cells) for line in lines), cells
