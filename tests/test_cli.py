@@ -342,11 +342,14 @@ def test_user_not_in_the_snapshot_is_one_line_with_close_matches(tmp_path: Path)
     result = run("user", "marcus.chem", "--snapshot", str(path))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "iamtui: error: no user named 'marcus.chem' in this account (did you mean: marcus.chen?)"
+        'iamtui: error: user "marcus.chem" not found in account northwind-prod (123456789012); '
+        "did you mean: marcus.chen?"
     )
     nothing_close = run("--snapshot", str(path), "role", "zzzzzz")
     assert nothing_close.returncode == 2
-    assert nothing_close.stderr.strip() == "iamtui: error: no role named 'zzzzzz' in this account"
+    assert nothing_close.stderr.strip() == (
+        'iamtui: error: role "zzzzzz" not found in account northwind-prod (123456789012)'
+    )
 
 
 @pytest.fixture(scope="module")

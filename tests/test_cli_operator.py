@@ -95,3 +95,88 @@ def test_a_piped_scan_keeps_each_finding_on_one_line(tmp_path: Path) -> None:
         for finding in findings:
             cells = (finding["rule"], finding["principal_name"], finding["summary"])
             assert any(all(cell in line for cell in cells) for line in lines), cells
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.json"
+    saved = CliRunner().invoke(main, ["snapshot", "save", str(path), "--demo"])
+    assert saved.exit_code == 0, saved.output
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["demo"], ["user", "marcus.chen", "--demo"], ["role", "orders-api-lambda", "--demo"]],
+    ids=["iamtui", "demo", "user", "role"],
+)
+def test_the_tui_is_not_drawn_into_a_pipe(args: list[str], demo_file: Path) -> None:
+    """Off a terminal every TUI entry point says so in one line (root stays headless)."""
+    from iamtui.cli.tui import NO_TERMINAL
+
+    for command in (args, ["--snapshot", str(demo_file), *args[:2]]):
+        if command[-1:] == ["demo"] and len(command) > 1:
+            continue  # --snapshot before demo is refused for its own reason
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 2, command
+        assert result.stdout == ""
+        assert result.stderr == f"iamtui: error: {NO_TERMINAL}\n", command
+
+
+def test_a_principal_name_is_compared_as_iam_does(demo_file: Path) -> None:
+    """``MARCUS.CHEN`` is marcus.chen: it passes the name check (and stops at the pipe)."""
+    from iamtui.cli.tui import NO_TERMINAL
+
+    result = CliRunner().invoke(main, ["user", "MARCUS.CHEN", "--snapshot", str(demo_file)])
+    assert result.stderr == f"iamtui: error: {NO_TERMINAL}\n"
+
+
+def test_a_principal_not_in_the_live_account_is_one_line_before_the_tui(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demo (or a live account) is loaded first; a wrong name never starts the TUI."""
+    import iamtui.cli.tui
+
+    monkeypatch.setattr(iamtui.cli.tui, "has_terminal", lambda: True)
+    monkeypatch.setattr("iamtui.ui.app.IamtuiApp.run", lambda self: pytest.fail("TUI started"))
+    result = CliRunner().invoke(main, ["user", "marcus.chn", "--demo"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        'iamtui: error: user "marcus.chn" not found in account northwind-prod (123456789012); '
+        "did you mean: marcus.chen?\n"
+    )
+    wrong_kind = CliRunner().invoke(main, ["role", "marcus.chen", "--demo"])
+    assert wrong_kind.exit_code == 2
+    assert wrong_kind.stderr.endswith("; a user has that name: iamtui user marcus.chen\n"), (
+        wrong_kind.stderr
+    )
+
+
+@pytest.mark.slow
+def test_a_principal_named_in_another_case_opens_its_review_in_a_terminal() -> None:
+    """In a real terminal: loaded once before the TUI, then straight onto marcus.chen's review."""
+    import os
+    import sys
+
+    import pexpect
+
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "140", "LINES": "42"}
+    env.pop("TEXTUAL", None)
+    code = "import sys; from iamtui.cli import main; sys.argv[0] = 'iamtui'; main()"
+    child = pexpect.spawn(
+        sys.executable,
+        ["-c", code, "user", "MARCUS.CHEN", "--demo"],
+        dimensions=(42, 140),
+        env=env,
+        encoding="utf-8",
+        codec_errors="replace",
+        timeout=60,
+    )
+    try:
+        child.expect("marcus.chen")
+        child.expect("Identity")  # the review screen, not the users pane
+        child.send("\x11")  # ctrl+q
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, (child.exitstatus, child.signalstatus)

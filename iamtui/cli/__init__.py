@@ -67,11 +67,13 @@ def usage_error_line(exc: click.UsageError) -> str:
     text = text.replace(". Did you mean ", " (did you mean ").rstrip(".")
     if "(did you mean " in text:
         text += ")"
-    file_problem = isinstance(exc, click.BadParameter) and not isinstance(
-        exc, click.MissingParameter
-    )
-    if file_problem and isinstance(getattr(exc.param, "type", None), click.Path):
-        return text
+    if (
+        isinstance(exc, click.BadParameter)
+        and not isinstance(exc, click.MissingParameter)
+        and exc.param is not None
+        and isinstance(exc.param.type, click.Path)
+    ):
+        return text  # a file problem, not the command's syntax: --help would not help
     if exc.ctx is None:
         return text
     names = [c.info_name for c in reversed(list(_context_chain(exc.ctx))) if c.parent]
