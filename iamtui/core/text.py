@@ -70,10 +70,6 @@ def is_printable(value: str) -> bool:
 
 
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
-    """``1 rule``, ``2 rules``, ``0 rules``: counts read as English, not ``1 rule(s)``.
-
-    ``plural_noun`` is for nouns that do not take an ``s`` (``1 policy``, ``2 policies``).
-    """
-    if count == 1:
-        return f"{count} {noun}"
-    return f"{count} {plural_noun if plural_noun is not None else noun + 's'}"
+    """``1 rule``, ``2 rules``: a count with its noun, never ``1 rules`` or ``rule(s)``."""
+    word = noun if count == 1 else (plural_noun if plural_noun is not None else noun + "s")
+    return f"{count} {word}"
