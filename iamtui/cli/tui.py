@@ -97,30 +97,24 @@ def run_tui(
         snap = snapshot_io.load(snapshot_file)
         if open_principal is not None:
             open_principal = (open_principal[0], principal_name(snap, *open_principal))
-        require_terminal()
         workspace = Workspace.from_snapshot(
             snap, settings=settings, journal_path=journal_path, snapshot_file=snapshot_file
         )
-    else:
-        require_terminal()
-        if use_demo:
-            from iamtui.emulator import require_moto
-            from iamtui.emulator.run import start_demo
+    elif use_demo:
+        from iamtui.emulator import require_moto
+        from iamtui.emulator.run import start_demo
 
-            require_moto()
-            workspace = Workspace.demo(start_demo, settings=settings, **modes)
-        else:
-            workspace = Workspace.live(connection, settings=settings, **modes)
-        if open_principal is not None:
-            try:
-                open_principal = (open_principal[0], _preload(workspace, *open_principal))
-            except BaseException:
-                workspace.close()
-                raise
+        require_moto()
+        workspace = Workspace.demo(start_demo, settings=settings, **modes)
+    else:
+        workspace = Workspace.live(connection, settings=settings, **modes)
 
     from iamtui.ui.app import IamtuiApp
 
     try:
+        require_terminal()
+        if open_principal is not None and not workspace.is_offline:
+            open_principal = (open_principal[0], _preload(workspace, *open_principal))
         result = IamtuiApp(workspace, open_principal=open_principal, open_root=open_root).run()
     finally:
         workspace.close()
