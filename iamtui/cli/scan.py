@@ -29,6 +29,18 @@ EXIT_FINDINGS = 1
 EXIT_INCOMPLETE = 3
 
 
+#: Table width when the table goes to a pipe or a file: wider than any line, so nothing wraps
+#: and each finding's cells stay on one line for grep, cut and less -S.
+UNWRAPPED_WIDTH = 100_000
+
+
+def _stdout_console() -> Console:
+    """Fit a terminal's width; elsewhere (Rich would assume 80 columns) never wrap."""
+    if sys.stdout.isatty():
+        return Console(file=sys.stdout)
+    return Console(file=sys.stdout, width=UNWRAPPED_WIDTH)
+
+
 @click.command()
 @connection_options
 @click.option("--demo", "use_demo", is_flag=True, help="Scan the embedded demo account.")
@@ -96,7 +108,7 @@ def scan(
     from iamtui.core.files import write_private
     from iamtui.core.findings import Severity
     from iamtui.core.rules import evaluate, load_settings
-    from iamtui.core.text import printable
+    from iamtui.core.text import plural, printable
 
     where = connection_from(
         ctx, profile=profile, region=region, endpoint_url=endpoint_url, snapshot_file=snapshot_file
@@ -126,11 +138,11 @@ def scan(
         if fmt == "table":
             if output is not None:
                 buffer = io.StringIO()
-                console = Console(file=buffer, width=160)
+                console = Console(file=buffer, width=UNWRAPPED_WIDTH)
                 render.render_table(evaluation, snap, console, last_accessed_requested=requested)
                 write_private(output, buffer.getvalue())
             else:
-                console = Console(file=sys.stdout)
+                console = _stdout_console()
                 render.render_table(evaluation, snap, console, last_accessed_requested=requested)
         elif output is not None:
             write_private(output, text)
@@ -145,8 +157,9 @@ def scan(
     if evaluation.findings and not evaluation.active:
         # A catch-all suppression (rule = "*", principal = "*") turns every gate green: say so.
         click.echo(
-            f"iamtui: warning: suppressions hide all {len(evaluation.findings)} findings of "
-            "this scan; check [[suppressions]] in the settings file",
+            "iamtui: warning: suppressions hide all findings of this scan "
+            f"({plural(len(evaluation.findings), 'finding')}); check [[suppressions]] in the "
+            "settings file",
             err=True,
         )
     if fail_on is None:

@@ -33,7 +33,7 @@ from iamtui.core.findings import (
     part_missing,
 )
 from iamtui.core.model import AccountSnapshot
-from iamtui.core.text import printable
+from iamtui.core.text import plural, printable
 
 SCHEMA = "iamtui.scan/1"
 
@@ -118,13 +118,12 @@ class Completeness:
         parts = []
         if self.missing:
             parts.append(
-                f"{len(self.missing)} of {self.total} rules not evaluated "
+                f"{len(self.missing)} of {plural(self.total, 'rule')} not evaluated "
                 "(their findings are unknown, not clean)"
             )
         if self.data_warnings:
-            count = len(self.data_warnings)
             parts.append(
-                f"{count} data warning{'s' if count != 1 else ''} "
+                f"{plural(len(self.data_warnings), 'data warning')} "
                 "(degraded data: findings may be missing)"
             )
         return "scan INCOMPLETE: " + "; ".join(parts)
@@ -169,7 +168,7 @@ def summary_line(evaluation: Evaluation, snapshot: AccountSnapshot) -> str:
     counts = ", ".join(f"{n} {sev}" for sev, n in evaluation.counts().items())
     parts = [counts, f"{len(evaluation.suppressed)} suppressed"]
     if evaluation.not_evaluated:
-        parts.append(f"{len(evaluation.not_evaluated)} rules not evaluated")
+        parts.append(f"{plural(len(evaluation.not_evaluated), 'rule')} not evaluated")
     age = data_age(snapshot, evaluation.now)
     parts.append(
         f"credential report {duration(abs(age))} old" if age is not None else "no credential report"

@@ -111,10 +111,14 @@ class IamtuiApp(App[str | None]):
         return BlankScreen()
 
     def on_mount(self) -> None:
-        """Theme, keymap, then the first load."""
+        """Theme, keymap, then the first load (unless the CLI loaded the workspace already)."""
         self.theme = self._initial_theme
         if self.keymap:
             self.set_keymap(self.keymap)
+        state = self.workspace.state
+        if state is not None:  # ``iamtui user NAME`` loads first, to check NAME before the TUI
+            self.post_message(StateChanged(state, "load"))
+            return
         self.start_load()
 
     # -- loading --------------------------------------------------------------------------
