@@ -50,7 +50,7 @@ def exported_by_a_shell(lines: list[str]) -> dict[str, str]:
     out = subprocess.run(
         ["sh"], input=script, capture_output=True, text=True, check=True, env={}
     ).stdout
-    return dict(line.split("=", 1) for line in out.splitlines() if line.startswith("AWS_"))
+    return dict(line.split("=", 1) for line in out.splitlines() if line.startswith(("AWS_", "IAMTUI_")))
 
 
 def test_demo_serve_lines_work_pasted_into_a_shell() -> None:
@@ -83,9 +83,13 @@ def test_demo_serve_speaks_aws_over_http() -> None:
         assert proc.stdout is not None
         first = proc.stdout.readline().strip()
         assert first.startswith("export AWS_ENDPOINT_URL=http://127.0.0.1:")
-        lines = [first] + [proc.stdout.readline().strip() for _ in range(3)]
+        lines = [first] + [proc.stdout.readline().strip() for _ in range(4)]
         exports = exported_by_a_shell(lines)
         assert exports["AWS_DEFAULT_REGION"] == "us-east-1"
+        # The pasting shell journals into this demo's own journal, never the real accounts' one.
+        assert "/demo/" in exports["IAMTUI_JOURNAL"] and exports["IAMTUI_JOURNAL"].endswith(
+            ".jsonl"
+        )
         client = boto3.client(
             "iam",
             endpoint_url=exports["AWS_ENDPOINT_URL"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shlex
 import signal
 import sys
 import threading
@@ -23,6 +24,7 @@ from iamtui.cli.common import (
     settings_from,
 )
 from iamtui.cli.tui import action_options
+from iamtui.core.journal import demo_journal_path
 
 
 class _Main(click.Group):
@@ -244,6 +246,9 @@ def demo(
     env = start_demo(port=port)
     for line in env.shell_exports():
         click.echo(line)
+    # The shell's iamtui records this demo's actions in a journal of its own, as `iamtui demo`.
+    journal = journal_path or ctx.find_root().params.get("journal_path") or demo_journal_path()
+    click.echo(f"export IAMTUI_JOURNAL={shlex.quote(str(journal))}")
     click.echo(
         "# demo account 123456789012 (northwind-prod): paste the lines above into another "
         "shell, then run iamtui there; ctrl+c stops",
