@@ -19,6 +19,8 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widget import Widget
 
+from iamtui.ui.widgets.detail import theme_color
+
 #: Never dropped from the bar.
 HELP_RANK = 0
 #: The palette key: kept while there is any room beside help.
@@ -178,6 +180,8 @@ class KeyBar(Widget):
         width = self.size.width
         items, palette = self.items()
         shown, right = fit_items(items, palette, width)
+        # Greyed out as an opaque colour: the theme's is "auto NN%", which a span cannot blend.
+        grey = theme_color(self.app.get_css_variables(), "text-disabled", "panel")
         self._hits = []
         parts: list[Content] = [Content(" ")]
         x = 1
@@ -185,16 +189,16 @@ class KeyBar(Widget):
             if n:
                 parts.append(Content(" " * SEPARATOR))
                 x += SEPARATOR
-            parts.append(_item_content(item))
+            parts.append(_item_content(item, grey))
             self._hits.append((x, x + item.width, item))
             x += item.width
-        self.shown = (*shown, right) if right is not None else tuple(shown)
-        if right is None:
-            return Content.assemble(*parts)
-        gap = max(SEPARATOR, width - x - right.width - 1)
-        start = x + gap
-        self._hits.append((start, start + right.width, right))
-        return Content.assemble(*parts, " " * gap, _item_content(right), " ")
+        self.shown = tuple(shown)
+        if right is not None:
+            gap = max(SEPARATOR, width - x - right.width - 1)
+            parts += [Content(" " * gap), _item_content(right, grey), Content(" ")]
+            self._hits.append((x + gap, x + gap + right.width, right))
+            self.shown += (right,)
+        return Content.assemble(*parts)
 
     def on_click(self, event: events.Click) -> None:
         """A click on a key does what the key does (a greyed action key says why)."""
@@ -208,10 +212,10 @@ class KeyBar(Widget):
                 return
 
 
-def _item_content(item: KeyItem) -> Content:
+def _item_content(item: KeyItem, grey: str) -> Content:
     """A key in the accent colour and its label; both greyed out when disabled."""
     if item.enabled:
         markup = f"[b $text-accent]{escape(item.display)}[/] {escape(item.label)}"
     else:
-        markup = f"[$text-disabled]{escape(item.display)} {escape(item.label)}[/]"
+        markup = f"[{grey}]{escape(item.display)} {escape(item.label)}[/]"
     return Content.from_markup(markup)

@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from iamtui.core.views import Pane
+from iamtui.ui.widgets.detail import theme_color
 
 
 class PaneTabs(Widget):
@@ -53,12 +54,14 @@ class PaneTabs(Widget):
 
     def render(self) -> Content:
         """Numbered labels; the active one highlighted (no link underline: a click still works)."""
+        # An opaque colour: the theme's muted text is "auto NN%", which a span cannot blend.
+        muted = theme_color(self.app.get_css_variables(), "text-muted", "background")
         parts: list[str] = []
         for pane, label in self.labels():
             if pane is self.active:
                 parts.append(f"[b $text-primary on $primary 25%] {escape(label)} [/]")
             else:
-                parts.append(f"[$text-muted] {escape(label)} [/]")
+                parts.append(f"[{muted}] {escape(label)} [/]")
         return Content.from_markup(" ".join(parts))
 
     async def on_click(self, event: events.Click) -> None:
