@@ -24,7 +24,7 @@ from iamtui.core.workspace import SourceKind, Workspace
 from iamtui.emulator.server import Emulator
 from iamtui.ui.app import READ_ONLY_REFUSAL, SNAPSHOT_REFUSAL, IamtuiApp, binding_scopes
 from iamtui.ui.keymap import canonical_keymap
-from iamtui.ui.screens.action import PlanScreen
+from iamtui.ui.screens.action import AskPath, PlanScreen, SecretScreen
 from iamtui.ui.screens.error import ErrorScreen
 from iamtui.ui.screens.help import HelpScreen
 from iamtui.ui.screens.main import MainScreen
@@ -398,3 +398,32 @@ async def test_the_load_error_buttons_answer_clicks() -> None:
         await pilot.click("#quit")
         await pilot.pause()
     assert app.return_code == 2
+
+
+async def test_the_secret_dialog_buttons_answer_clicks(emulator: Emulator) -> None:
+    demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        await on_key_row(pilot, demo.stale_key_user)
+        await pilot.press("o")  # rotate, stage 1: a new key, its secret shown once
+        await settle(pilot)
+        assert isinstance(app.screen, PlanScreen)
+        await pilot.click("#plan-run")
+        await settle(pilot)
+        secret = app.screen
+        assert isinstance(secret, SecretScreen) and not secret.revealed
+        await pilot.click("#secret-reveal-button")
+        await pilot.pause()
+        assert secret.revealed
+        await pilot.click("#secret-copy-button")
+        await pilot.pause()
+        assert secret.kept and app.clipboard == secret.secret.reveal()
+        await pilot.click("#secret-save-button")
+        await pilot.pause()
+        assert isinstance(app.screen, AskPath)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.click("#secret-done-button")
+        await settle(pilot)
+        assert secret.secret.dropped and not isinstance(app.screen, SecretScreen)
