@@ -181,7 +181,9 @@ class KeyBar(Widget):
         items, palette = self.items()
         shown, right = fit_items(items, palette, width)
         # Greyed out as an opaque colour: the theme's is "auto NN%", which a span cannot blend.
-        grey = theme_color(self.app.get_css_variables(), "text-disabled", "panel")
+        grey = theme_color(
+            self.app.theme_variables or self.app.get_css_variables(), "text-disabled", "panel"
+        )
         self._hits = []
         parts: list[Content] = [Content(" ")]
         x = 1

@@ -55,7 +55,9 @@ class PaneTabs(Widget):
     def render(self) -> Content:
         """Numbered labels; the active one highlighted (no link underline: a click still works)."""
         # An opaque colour: the theme's muted text is "auto NN%", which a span cannot blend.
-        muted = theme_color(self.app.get_css_variables(), "text-muted", "background")
+        muted = theme_color(
+            self.app.theme_variables or self.app.get_css_variables(), "text-muted", "background"
+        )
         parts: list[str] = []
         for pane, label in self.labels():
             if pane is self.active:
