@@ -61,7 +61,7 @@ def test_plan_preview_of_deleting_an_ex_employee(
 ) -> None:
     """The preview modal: every call, how it is undone or why not, the typed confirmation."""
     demo, ws = demo_workspace(emulator)
-    keys = ("2", "slash", *demo.ex_employee, "enter", "X")
+    keys = ("2", "slash", *demo.ex_employee, "enter", "D")
     assert snap_compare(IamtuiApp(ws), terminal_size=SIZE, run_before=after_load(*keys))
 
 

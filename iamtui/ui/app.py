@@ -25,7 +25,7 @@ from iamtui.core.text import printable
 from iamtui.core.views import Pane
 from iamtui.core.workspace import Offline, State, Workspace
 from iamtui.ui.commands import IamtuiCommands
-from iamtui.ui.keymap import key_for
+from iamtui.ui.keymap import ALIASES, canonical_keymap, key_for
 from iamtui.ui.messages import FetchFailed, LoadFailed, LoadProgress, StateChanged
 from iamtui.ui.widgets.header import AccountHeader
 
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 #: A second quit within this many seconds leaves even while an action runs.
 QUIT_AGAIN_SECONDS = 3.0
+#: What an action key answers in a session started with --read-only, and in snapshot mode.
+READ_ONLY_REFUSAL = "read-only session: actions are off (started with --read-only)"
+SNAPSHOT_REFUSAL = "snapshot: no live account to change"
 
 
 class SecretOnScreen(RuntimeError):
@@ -92,6 +95,8 @@ class IamtuiApp(App[str | None]):
         #: A plan is executing (quit asks twice; a second action waits).
         self.action_running = False
         self._quit_asked_at: float | None = None
+        #: The last refusal notified, and when (a second press does not stack a copy).
+        self._refused: tuple[str, float] | None = None
         self._journal_problem_shown = False
         self._initial_theme = theme or DEFAULT_THEME
         self._cancel: CancelToken | None = None
@@ -104,7 +109,7 @@ class IamtuiApp(App[str | None]):
         #: Seconds from the data being in memory to the main screen's first paint.
         self.first_paint_seconds: float | None = None
         self._loaded_at: float | None = None
-        self.keymap: dict[str, str] = dict(workspace.settings.keymap)
+        self.keymap: dict[str, str] = canonical_keymap(workspace.settings.keymap)
 
     def get_default_screen(self) -> Screen[None]:
         """A blank screen with the header, under the loading screen."""
@@ -399,12 +404,29 @@ class IamtuiApp(App[str | None]):
 
     # -- actions ----------------------------------------------------------------------------
 
+    def refusal(self) -> str | None:
+        """What a greyed-out action key answers: why actions are off, in one line (or None)."""
+        workspace = self.workspace
+        if workspace.is_offline:
+            return SNAPSHOT_REFUSAL
+        if workspace.read_only_requested:
+            return READ_ONLY_REFUSAL
+        reason = workspace.block_reason
+        return None if reason is None else f"Refused: {reason}."
+
     def refuse_if_blocked(self) -> bool:
-        """Actions are disabled (read-only, snapshot, journal busy): say why in one line."""
-        reason = self.workspace.block_reason
-        if reason is None:
+        """Actions are disabled (read-only, snapshot, journal busy): say why in one line.
+
+        Pressing greyed keys again while the line is on screen adds no second copy of it.
+        """
+        text = self.refusal()
+        if text is None:
             return False
-        self.notify(f"Refused: {reason}.", severity="warning")
+        now = time.monotonic()
+        last = self._refused
+        if last is None or last[0] != text or now - last[1] > self.NOTIFICATION_TIMEOUT:
+            self._refused = (text, now)
+            self.notify(text, severity="warning")
         return True
 
     def start_action(
@@ -603,8 +625,8 @@ def all_bindings() -> Iterator[Binding]:
 
 
 def binding_ids() -> frozenset[str]:
-    """The ids a config file's ``[keymap]`` may name."""
-    return frozenset(b.id for b in all_bindings() if b.id)
+    """The ids a config file's ``[keymap]`` may name (renamed ids too, as aliases)."""
+    return frozenset(b.id for b in all_bindings() if b.id) | frozenset(ALIASES)
 
 
 def unknown_ids(keymap: Mapping[str, str]) -> list[str]:

@@ -24,7 +24,8 @@ from iamtui.core.model import CredentialReportRow, PrincipalDetail, Role, User
 from iamtui.core.subjects import KeySubject
 from iamtui.core.views import KeySlot, PolicyLine
 
-#: The binding id that triggers each action (several actions share the "delete" key X).
+#: The binding id that triggers each action (X deletes the focused row's key or policy
+#: attachment, D the user or role itself, on every screen).
 BINDING_FOR: dict[ActionId, str] = {spec.id: spec.binding for spec in ACTIONS if spec.binding}
 #: Binding ids of actions that change the account (greyed out when actions are disabled).
 ACTION_BINDINGS = frozenset(
@@ -43,8 +44,8 @@ ACTION_KEYS: dict[str, tuple[str, str]] = {
     "user-disable-console": ("c", "Disable console"),
     "role-quarantine": ("Q", "Quarantine"),
     "key-delete": ("X,delete", "Delete key"),
-    "user-delete": ("X,delete", "Delete user"),
-    "role-delete": ("X,delete", "Delete role"),
+    "user-delete": ("D", "Delete user"),
+    "role-delete": ("D", "Delete role"),
     "policy-remove": ("X,delete", "Remove policy"),
 }
 

@@ -86,10 +86,11 @@ class ReviewScreen(Screen[None]):
             "role-quarantine",
             "key-delete",
             "policy-remove",
+            # D deletes the reviewed principal itself, as on a Users or Roles row; X the
+            # focused row's key or policy (the old ids review-*-delete are keymap aliases).
+            "user-delete",
+            "role-delete",
         ),
-        # The reviewed principal's own delete: not X, which acts on the focused row.
-        Binding("D", "act('user-delete')", "Delete user", id="review-user-delete"),
-        Binding("D", "act('role-delete')", "Delete role", id="review-role-delete"),
     ]
 
     #: Choice bindings whose key on this screen is another binding's (see BINDINGS).

@@ -90,7 +90,7 @@ class RootScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="root-back"),
-        Binding("f", "fix", "Fix…", id="root-fix"),
+        Binding("x,f", "fix", "Fix…", key_display="x", id="root-fix"),
         Binding("v", "verify", "Verify", id="root-verify"),
         Binding("e", "export", "Export report", id="root-export"),
         Binding("tab", "app.focus_next", "Next", show=False, id="root-next"),
