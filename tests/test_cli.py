@@ -50,7 +50,9 @@ def exported_by_a_shell(lines: list[str]) -> dict[str, str]:
     out = subprocess.run(
         ["sh"], input=script, capture_output=True, text=True, check=True, env={}
     ).stdout
-    return dict(line.split("=", 1) for line in out.splitlines() if line.startswith(("AWS_", "IAMTUI_")))
+    return dict(
+        line.split("=", 1) for line in out.splitlines() if line.startswith(("AWS_", "IAMTUI_"))
+    )
 
 
 def test_demo_serve_lines_work_pasted_into_a_shell() -> None:
