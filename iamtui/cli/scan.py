@@ -47,7 +47,7 @@ EXIT_INCOMPLETE = 3
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "csv", "ocsf", "markdown"]),
     default="table",
     show_default=True,
 )
@@ -91,6 +91,7 @@ def scan(
     config_file: Path | None,
 ) -> None:
     """Report the account's IAM findings against the AWS best-practices checklist."""
+    from iamtui import __version__
     from iamtui.cli.loading import open_account
     from iamtui.core import output as render
     from iamtui.core.files import write_private
@@ -121,6 +122,12 @@ def scan(
             text = json.dumps(document, indent=2) + "\n"
         elif fmt == "csv":
             text = render.to_csv(evaluation)
+        elif fmt == "ocsf":
+            text = (
+                json.dumps(render.to_ocsf(evaluation, snap, version=__version__), indent=2) + "\n"
+            )
+        elif fmt == "markdown":
+            text = render.to_markdown(evaluation, snap)
         else:
             text = ""
         if fmt == "table":
