@@ -357,7 +357,9 @@ def render_text(
     if diff.keys_not_compared:
         lines.append(f"  access keys not compared: {diff.keys_not_compared}")
     where = f" (journal {printable(journal_name)})" if journal_name else ""
-    lines += ["", f"Journal: {len(diff.journal)} entries between the snapshots{where}"]
+    count = len(diff.journal)
+    noun = "entry" if count == 1 else "entries"
+    lines += ["", f"Journal: {count} {noun} between the snapshots{where}"]
     lines += [
         printable(f"  {c.id}  {iso(c.time)}  {c.action}  {c.status}  {c.summary}")
         for c in diff.journal
