@@ -258,6 +258,10 @@ def test_cli_text_has_sections_with_counts_and_one_line_per_item(tmp_path: Path)
     assert "  + user carol  arn:aws:iam::123456789012:user/carol\n" in out
     assert "  - role old-ci  arn:aws:iam::123456789012:role/old-ci\n" in out
     assert f"Journal: 1 entry between the snapshots (journal {store.path})\n" in out
+    (entry,) = store.entries()
+    assert out.endswith(
+        f"\n  {entry.id}  2026-05-04T12:00:00Z  key.deactivate  completed  {entry.summary}\n"
+    )
     # The result depends on the files only: run again, same bytes.
     assert _run("diff", str(old), str(new), "--journal", str(store.path)).stdout == out
 
@@ -318,3 +322,15 @@ def test_documented_example_has_exactly_the_real_keys(tmp_path: Path) -> None:
     assert set(example["principals"]["added"][0]) == set(real["principals"]["added"][0])
     assert set(example["journal"]["entries"][0]) == {"id", "time", "action", "status", "summary"}
     assert set(example["findings"]["fixed"][0]) == set(real["findings"]["fixed"][0])
+
+
+def test_cli_text_shows_hostile_names_as_escapes(tmp_path: Path) -> None:
+    old, _ = _files(tmp_path)
+    evil = user("x\x1b[2Jy", created=3)
+    new = tmp_path / "evil.json"
+    base = new_snapshot()
+    snapshot_io.save(replace(base, users=(*base.users, evil), alias="a\x1b]0;t\x07"), new)
+    result = _run("diff", str(old), str(new))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "  + user x\\x1b[2Jy  " in result.stdout
