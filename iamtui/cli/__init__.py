@@ -317,6 +317,7 @@ def snapshot_save(
 
 def _register() -> None:
     """Subcommands that live in their own modules."""
+    from iamtui.cli.diff import diff
     from iamtui.cli.journal import journal
     from iamtui.cli.policy import policy
     from iamtui.cli.root import root
@@ -329,6 +330,7 @@ def _register() -> None:
     main.add_command(role)
     main.add_command(journal)
     main.add_command(policy)
+    main.add_command(diff)
 
 
 _register()

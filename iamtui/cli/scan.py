@@ -59,7 +59,7 @@ def _stdout_console() -> Console:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "csv", "ocsf", "markdown"]),
     default="table",
     show_default=True,
 )
@@ -103,6 +103,7 @@ def scan(
     config_file: Path | None,
 ) -> None:
     """Report the account's IAM findings against the AWS best-practices checklist."""
+    from iamtui import __version__
     from iamtui.cli.loading import open_account
     from iamtui.core import output as render
     from iamtui.core.files import write_private
@@ -133,6 +134,12 @@ def scan(
             text = json.dumps(document, indent=2) + "\n"
         elif fmt == "csv":
             text = render.to_csv(evaluation)
+        elif fmt == "ocsf":
+            text = (
+                json.dumps(render.to_ocsf(evaluation, snap, version=__version__), indent=2) + "\n"
+            )
+        elif fmt == "markdown":
+            text = render.to_markdown(evaluation, snap)
         else:
             text = ""
         if fmt == "table":
