@@ -48,8 +48,8 @@ def test_snapshot_save_refuses_to_overwrite_without_force(tmp_path: Path) -> Non
         (["snapshot", "save"], "missing argument 'FILE'; see 'iamtui snapshot save --help'"),
         (
             ["scan", "--format", "xml"],
-            "invalid value for '--format': 'xml' is not one of 'table', 'json', 'csv'; "
-            "see 'iamtui scan --help'",
+            "invalid value for '--format': 'xml' is not one of 'table', 'json', 'csv', 'ocsf', "
+            "'markdown'; see 'iamtui scan --help'",
         ),
         (["scan", "extra"], "got unexpected extra argument (extra); see 'iamtui scan --help'"),
     ],
