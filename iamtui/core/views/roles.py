@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from iamtui.core.findings import Finding
 from iamtui.core.model import Part, Role
 from iamtui.core.policy import analyse_trust
-from iamtui.core.views.format import age_cell, finding_cell, tags_text, timestamp
+from iamtui.core.views.format import age_cell, finding_cell, last_use, tags_text
 from iamtui.core.views.table import Cell, Column, Pane, PaneView, Row, RowKind, cells
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def _last_used(r: RoleItem) -> Cell:
     role = r.role
     protected = role.service_linked or role.sso_reserved
     tone = "muted" if protected else ("warn" if role.last_used is None else "")
-    return Cell(age_cell(role.last_used, r.now), timestamp(role.last_used), tone)
+    return Cell(age_cell(role.last_used, r.now), last_use(role.last_used), tone)
 
 
 ROLE_COLUMNS = (
@@ -97,6 +97,7 @@ def role_row(v: Views, role: Role) -> Row:
     ).lower()
     return Row(
         key=f"role:{role.arn}",
+        ident=f"{role.name.lower()}\0{role.arn}",
         kind=RowKind.ROLE,
         cells=texts,
         sort=sort,
