@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from iamtui.core.actions.applies import quarantined
 from iamtui.core.findings import Finding
 from iamtui.core.model import Part, Role
 from iamtui.core.policy import analyse_trust
@@ -32,8 +33,25 @@ def _last_used(r: RoleItem) -> Cell:
     return Cell(age_cell(role.last_used, r.now), last_use(role.last_used), tone)
 
 
+#: The tag a quarantined role's name carries in the pane (and its search text).
+QUARANTINED = "quarantined"
+
+
+def _name(r: RoleItem) -> Cell:
+    role = r.role
+    if is_quarantined(role):
+        # First, so a long name cut at the column's width never hides it.
+        return Cell(f"{QUARANTINED} · {role.name}", role.name.lower(), "warn")
+    return Cell(role.name, role.name.lower())
+
+
+def is_quarantined(role: Role) -> bool:
+    """The role carries iamtui's deny-all quarantine policy (role.quarantine put it there)."""
+    return quarantined(p.name for p in role.inline_policies)
+
+
 ROLE_COLUMNS = (
-    Column("name", "Role", max_width=36, get=lambda r: Cell(r.role.name, r.role.name.lower())),
+    Column("name", "Role", max_width=36, get=_name),
     Column(
         "path", "Path", max_width=22,
         get=lambda r: Cell(r.role.path, r.role.path.lower(), "muted"),
@@ -93,6 +111,7 @@ def role_row(v: Views, role: Role) -> Row:
             " ".join(f.rule for f in findings),
             "service-linked" if role.service_linked else "",
             "sso" if role.sso_reserved else "",
+            QUARANTINED if is_quarantined(role) else "",
         )
     ).lower()
     return Row(
