@@ -22,6 +22,7 @@ from builders import (
 )
 from conftest import NOW
 
+from iamtui.core.actions import QUARANTINE_POLICY
 from iamtui.core.findings import Finding, Severity
 from iamtui.core.model import AccountSnapshot, AccountSummary, Part, Tag, Unavailable
 from iamtui.core.rules import evaluate
@@ -296,6 +297,19 @@ def test_sort_by_role_last_use_never_first_and_users_key_use_never_oldest() -> N
     users = views_of(demo_like()).pane(Pane.USERS).rows
     key_used = [c.key for c in USER_COLUMNS].index("key_used")
     assert all(r.sort[key_used] != NEVER for r in users)  # no keys at all: no value, not "never"
+
+
+def test_a_quarantined_role_is_tagged_in_its_row_search_and_detail() -> None:
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*"}]}
+    snap = snapshot(roles=[role("app"), role("held", inline={QUARANTINE_POLICY: deny})])
+    v = views_of(snap)
+    app, held = v.pane(Pane.ROLES).rows
+    assert app.cells[0] == "app" and held.cells[0] == "quarantined · held"
+    assert held.tones[0] == "warn" and held.sort[0] == "held"  # sorts by its name
+    assert filter_rows(v.pane(Pane.ROLES).rows, "quarantined") == [held]
+    fields = {f.label: f.value for s in v.describe(held).sections for f in s.fields}
+    assert fields["Quarantined"] == f"yes: {QUARANTINE_POLICY} denies everything"
+    assert "Quarantined" not in {f.label for s in v.describe(app).sections for f in s.fields}
 
 
 def test_review_of_a_user_lists_policies_keys_and_last_accessed() -> None:

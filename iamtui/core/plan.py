@@ -82,7 +82,7 @@ class ApiCall:
     def documents(self) -> tuple[tuple[str, str], ...]:
         """(parameter, indented JSON) of each document the call sends, whole: what will change.
 
-        Values filled in at run time read ``<now:iso>``.
+        Values filled in at run time say so: ``<now:iso, filled in when the step runs>``.
         """
         return tuple(
             (name, json.dumps(_readable(value), indent=2))
@@ -113,10 +113,10 @@ def _is_document(value: JSON) -> bool:
 
 
 def _readable(value: JSON) -> JSON:
-    """A document with its run-time placeholders as ``<name:detail>`` text."""
+    """A document with its run-time placeholders as readable text."""
     shown = _placeholder(value)
     if shown is not None:
-        return shown
+        return f"{shown[:-1]}, filled in when the step runs>"
     if isinstance(value, dict):
         return {k: _readable(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -228,7 +228,7 @@ def describe_role(v: Views, role: Role) -> Detail:
         ident.append(
             Field(
                 "Quarantined",
-                f"yes: {QUARANTINE_POLICY} denies everything (undo it from the Journal)",
+                f"yes: {QUARANTINE_POLICY} denies everything",
                 "warn",
             )
         )
