@@ -45,7 +45,7 @@ from iamtui.core.settings import Settings
 from iamtui.core.views import JournalData, Views
 
 if TYPE_CHECKING:
-    from iamtui.core.actions import ExecutionReport, Plan, Planner, Request, StepOutcome
+    from iamtui.core.actions import ExecutionReport, Plan, Planner, Request, Skipped, StepOutcome
     from iamtui.core.root import RootReport
 
 #: The pseudo-step reported while the embedded demo endpoint starts.
@@ -523,12 +523,17 @@ class Workspace:
         )
 
     def plan_action(
-        self, requests: Sequence[Request], *, summary: str | None = None
+        self,
+        requests: Sequence[Request],
+        *,
+        summary: str | None = None,
+        skipped: Sequence[Skipped] = (),
     ) -> PlannedAction:
         """Plan what the operator selected: one request, or one batch plan for several.
 
         Reads IAM. A key known only by its credential-report slot is resolved by the planner
-        (by creation time); requests that cannot be planned in a batch are listed as skipped.
+        (by creation time); requests that cannot be planned in a batch are listed as skipped,
+        after ``skipped`` (selected rows the loaded data already showed it does not apply to).
         """
         from iamtui.core.actions import ActionId, ActionRefused
 
@@ -547,10 +552,10 @@ class Workspace:
         )
         if not wanted:
             raise ActionRefused("nothing to do")
-        if len(wanted) == 1:
+        if len(wanted) == 1 and not skipped:
             plan = planner.plan(wanted[0])
         else:
-            plan = planner.batch(wanted, summary=summary)
+            plan = planner.batch(wanted, summary=summary, skipped=skipped)
         acted_on = {s.call.params.get("AccessKeyId") for s in plan.steps}
         return PlannedAction(
             plan,

@@ -450,12 +450,34 @@ class IamtuiApp(App[str | None]):
             return
         self.push_screen(PlanScreen(title, job, undo=undo), on_close)
 
-    def run_choice(self, choice: Choice) -> None:
-        """Plan one choice (one subject or a batch) and preview it."""
-        requests, summary = choice.requests, choice.summary
-        self.start_action(choice.title, lambda ws: ws.plan_action(requests, summary=summary))
+    def run_choice(
+        self, choice: Choice, *, on_done: Callable[[PlannedAction], None] | None = None
+    ) -> None:
+        """Plan one choice (one subject or a batch) and preview it.
 
-    def choose(self, title: str, choices: list[Choice]) -> None:
+        ``on_done`` gets the plan once it ran to completion (a batch unmarks its rows).
+        """
+        requests, summary, skipped = choice.requests, choice.summary, choice.skipped
+        planned: list[PlannedAction] = []
+
+        def job(ws: Workspace) -> PlannedAction:
+            result = ws.plan_action(requests, summary=summary, skipped=skipped)
+            planned.append(result)
+            return result
+
+        def closed(ok: bool | None) -> None:
+            if ok and planned and on_done is not None:
+                on_done(planned[0])
+
+        self.start_action(choice.title, job, on_close=closed)
+
+    def choose(
+        self,
+        title: str,
+        choices: list[Choice],
+        *,
+        on_done: Callable[[Choice, PlannedAction], None] | None = None,
+    ) -> None:
         """The action menu: pick one of the choices that apply here."""
         from iamtui.ui.screens.action import ChoiceMenu
 
@@ -467,7 +489,9 @@ class IamtuiApp(App[str | None]):
 
         def picked(index: int | None) -> None:
             if index is not None:
-                self.run_choice(choices[index])
+                choice = choices[index]
+                done = None if on_done is None else (lambda p: on_done(choice, p))
+                self.run_choice(choice, on_done=done)
 
         self.push_screen(ChoiceMenu.of(title, choices), picked)
 

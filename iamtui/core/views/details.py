@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from iamtui.core.actions.guards import QUARANTINE_POLICY
 from iamtui.core.findings import (
     Finding,
     NotEvaluated,
@@ -25,6 +26,7 @@ from iamtui.core.views.format import (
     report_text,
 )
 from iamtui.core.views.keys import KeySlot
+from iamtui.core.views.roles import is_quarantined
 from iamtui.core.views.root import Check
 from iamtui.core.views.table import GroupSpec
 
@@ -222,6 +224,14 @@ def describe_role(v: Views, role: Role) -> Detail:
         ident.append(Field("Managed by", "AWS (service-linked role)", "muted"))
     if role.sso_reserved:
         ident.append(Field("Managed by", "IAM Identity Center", "muted"))
+    if is_quarantined(role):
+        ident.append(
+            Field(
+                "Quarantined",
+                f"yes: {QUARANTINE_POLICY} denies everything",
+                "warn",
+            )
+        )
     sections = [Section("Identity", tuple(ident))]
     trust_fields = tuple(
         Field(

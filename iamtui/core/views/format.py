@@ -85,6 +85,22 @@ def timestamp(value: ReportDate | datetime | None) -> float | None:
     return value.timestamp() if isinstance(value, datetime) else None
 
 
+#: The sort value of "never used": older than any date, so never-used sorts with the stalest.
+NEVER = float("-inf")
+
+
+def last_use(value: ReportDate | datetime | None) -> float | None:
+    """A last-use time as a sort value: never used (None, N/A, no_information) is the oldest.
+
+    ``not_supported`` says nothing about use: no value (sorts last).
+    """
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if value is None or value in (Missing.NOT_APPLICABLE, Missing.NO_INFORMATION):
+        return NEVER
+    return None
+
+
 def tags_text(tags: Iterable[Tag]) -> str:
     return " ".join(f"{t.key}={t.value}" for t in tags)
 

@@ -139,6 +139,9 @@ class Row:
     span: bool = False
     #: The model object behind the row (Finding, User, Role, KeySlot, NotEvaluated, Check...).
     data: object = None
+    #: Who the row is (name, then ARN or key id): the order of rows whose sort values tie.
+    #: "" falls back to ``key``.
+    ident: str = ""
 
     @property
     def selectable(self) -> bool:
@@ -196,13 +199,24 @@ def filter_rows(rows: Sequence[Row], query: str) -> list[Row]:
 
 
 def sort_rows(rows: Sequence[Row], column: int | None, reverse: bool = False) -> list[Row]:
-    """Stable sort by one column's raw value; rows without a value go last either way."""
+    """Sort by one column's raw value, ties in identity order; rows without a value go last.
+
+    Ties keep ascending identity order in both directions, so rows with equal values never
+    trade places when the data reloads (in another order) or the direction flips.
+    """
     if column is None:
         return list(rows)
-    present = [r for r in rows if column < len(r.sort) and r.sort[column] is not None]
-    missing = [r for r in rows if not (column < len(r.sort) and r.sort[column] is not None)]
+    ordered = sorted(rows, key=row_ident)
+    present = [r for r in ordered if column < len(r.sort) and r.sort[column] is not None]
+    missing = [r for r in ordered if not (column < len(r.sort) and r.sort[column] is not None)]
+    # list.sort is stable in both directions: ties stay in the identity order above.
     present.sort(key=lambda r: r.sort[column], reverse=reverse)  # type: ignore[arg-type, return-value]
     return present + missing
+
+
+def row_ident(row: Row) -> str:
+    """The row's identity for tie-breaks: its ``ident``, else its key."""
+    return row.ident or row.key
 
 
 def arrange(

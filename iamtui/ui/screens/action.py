@@ -644,6 +644,10 @@ class PlanScreen(ModalScreen[bool]):
             body = Text()
             body.append(row.description, style=styles["text"])
             body.append(f"\n{row.call}", style=styles["accent"])
+            for name, document in row.documents:
+                # Whole, never cut: the preview is exactly what the call sends (it scrolls).
+                body.append(f"\n{name}:", style=styles["muted"])
+                body.append(f"\n{document}", style=styles["text"])
             if row.reversible and step.inverse:
                 back = "; ".join(i.description for i in step.inverse)
                 body.append(f"\nundo: {back}", style=styles["muted"])

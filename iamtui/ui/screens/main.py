@@ -10,6 +10,7 @@ key is shown only where its action applies, and greyed out when actions are disa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -57,6 +58,7 @@ from iamtui.ui.widgets.table import RowTable
 from iamtui.ui.widgets.tabs import PaneTabs
 
 if TYPE_CHECKING:
+    from iamtui.core.workspace import PlannedAction
     from iamtui.ui.app import IamtuiApp
 
 #: Panes sorted by their first column by default; the others keep the core's order.
@@ -269,6 +271,16 @@ class PaneWidget(Vertical):
         self._update_titles()
         self.screen.refresh_bindings()
 
+    def unmark(self, keys: Iterable[str] | None = None) -> None:
+        """Clear the marks of ``keys`` (every mark for None)."""
+        if keys is None:
+            self.marked.clear()
+        else:
+            self.marked.difference_update(keys)
+        self.table.set_marked(self.marked)
+        self._update_titles()
+        self.screen.refresh_bindings()
+
     def marked_rows(self) -> list[Row]:
         """The marked rows, in the pane's order."""
         return [r for r in self.view.rows if r.key in self.marked]
@@ -345,6 +357,7 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "Sort", id="sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="sort-reverse"),
         Binding("space", "mark", "Select", id="select"),
+        Binding("U", "clear_marks", "Clear selection", id="select-clear"),
         Binding("m", "floor", "Min severity", id="severity"),
         Binding("r", "app.reload", "Reload", id="reload"),
         Binding("x", "actions", "Actions…", id="actions"),
@@ -455,6 +468,11 @@ class MainScreen(Screen[None]):
         if action in ("act", "actions", "undo", "harden_root", "verify_journal"):
             try:
                 return self._applies(action, parameters)
+            except Exception:
+                return False
+        if action == "clear_marks":
+            try:
+                return bool(self.current_pane.marked)
             except Exception:
                 return False
         if action == "floor":
@@ -615,25 +633,26 @@ class MainScreen(Screen[None]):
             return self._choices[1]
         if pane.marked:
             rows = pane.marked_rows()
-            found = batch_choices((self.row_choices(r) for r in rows), len(rows))
+            found = batch_choices([(r, self.row_choices(r, include_refused=True)) for r in rows])
         else:
             found = self.row_choices(row) if row is not None else []
         self._choices = (key, found)
         return found
 
-    def row_choices(self, row: Row) -> list[Choice]:
-        """The actions one row's subject takes."""
+    def row_choices(self, row: Row, include_refused: bool = False) -> list[Choice]:
+        """The actions one row's subject takes (and, for batches, those it refuses, with why)."""
         views = self.state.views
         data = row.data
         if isinstance(data, Finding):
             same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
             return finding_choices(data, same)
         if isinstance(data, User):
-            return user_choices(data, views.report_rows.get(data.name))
+            return user_choices(data, views.report_rows.get(data.name), include_refused)
         if isinstance(data, Role):
-            return role_choices(data)
+            return role_choices(data, include_refused)
         if isinstance(data, KeySlot):
-            return slot_choices(data, self.state.snapshot.details.get(data.user.arn))
+            detail = self.state.snapshot.details.get(data.user.arn)
+            return slot_choices(data, detail, include_refused)
         return []
 
     def _subject_title(self) -> str:
@@ -646,7 +665,33 @@ class MainScreen(Screen[None]):
     def action_actions(self) -> None:
         """The action menu for the row or the selection."""
         app: IamtuiApp = self.app  # type: ignore[assignment]
-        app.choose(self._subject_title(), self.choices())
+        pane = self.current_pane
+        app.choose(
+            self._subject_title(),
+            self.choices(),
+            on_done=lambda choice, planned: self._batch_done(pane, choice, planned),
+        )
+
+    def _batch_done(self, pane: PaneWidget, choice: Choice, planned: PlannedAction) -> None:
+        """A batch ran to completion: unmark the rows it acted on.
+
+        Rows it skipped (the preview said why) stay marked, so what is left is in view. A run
+        that failed part-way, or a dry run, changes no mark.
+        """
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        if not choice.sources or app.workspace.dry_run:
+            return
+        skipped = {s.target for s in planned.plan.skipped}
+        left = {
+            key
+            for key, request in zip(choice.sources, choice.requests, strict=True)
+            if request.label in skipped
+        }
+        pane.unmark(set(choice.sources) - left)
+
+    def action_clear_marks(self) -> None:
+        """Unmark every row of the pane."""
+        self.current_pane.unmark()
 
     def action_act(self, binding: str) -> None:
         """An action key: plan and preview its choice here."""
@@ -655,7 +700,8 @@ class MainScreen(Screen[None]):
             return
         choice = first_for(self.choices(), binding)
         if choice is not None:
-            app.run_choice(choice)
+            pane = self.current_pane
+            app.run_choice(choice, on_done=lambda planned: self._batch_done(pane, choice, planned))
 
     def action_harden_root(self) -> None:
         """The root hardening screen (Root pane)."""
