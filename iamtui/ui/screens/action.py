@@ -32,6 +32,7 @@ from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from iamtui.core.actions import AccessKeySecret, ActionRefused, ExecutionReport, Secret
+from iamtui.core.text import printable
 from iamtui.core.workspace import PlannedAction, Workspace
 from iamtui.ui.choices import Choice
 from iamtui.ui.messages import StateChanged
@@ -286,10 +287,12 @@ class PlanScreen(ModalScreen[bool]):
             yield Input(
                 placeholder="type the key id shown above", id="plan-override", classes="plan-input"
             )
+            yield Static("", id="plan-override-status", classes="plan-status", markup=False)
             yield Static("", id="plan-phrase-label", classes="plan-label", markup=False)
             yield Input(
                 placeholder="type the name shown above", id="plan-phrase", classes="plan-input"
             )
+            yield Static("", id="plan-phrase-status", classes="plan-status", markup=False)
             with Horizontal(id="plan-buttons"):
                 yield Button("Cancel", id="plan-cancel-button", variant="default")
                 yield Button("Run", id="plan-run", variant="error", disabled=True)
@@ -300,7 +303,7 @@ class PlanScreen(ModalScreen[bool]):
         for field in self.query(Input):
             field.display = False
             field.cursor_blink = not self.app.is_headless
-        for label in self.query(".plan-label"):
+        for label in self.query(".plan-label, .plan-status"):
             label.display = False
         self.query_one("#plan-steps").display = False
         self.query_one("#plan-run", Button).display = False
@@ -401,7 +404,9 @@ class PlanScreen(ModalScreen[bool]):
     def _fit_steps(self) -> None:
         """Give the steps every line the dialog has left (summary, inputs and buttons first)."""
         inputs = sum(1 for field in self.query(Input) if field.display)
-        reserved = 2 + 5 + 3 * inputs + 4  # border, summary, label+input each, buttons
+        shown = sum(1 for status in self.query(".plan-status") if status.display)
+        # border, summary, label+input each, a "does not match" line each, buttons
+        reserved = 2 + 5 + 3 * inputs + shown + 4
         room = int(self.size.height * 0.92) - reserved
         self.query_one("#plan-steps").styles.max_height = max(4, room)
 
@@ -427,19 +432,58 @@ class PlanScreen(ModalScreen[bool]):
     def _update_run(self) -> None:
         self.query_one("#plan-run", Button).disabled = not self.confirmed()
 
+    def expected(self, field_id: str) -> str:
+        """What the typed field ``plan-override`` or ``plan-phrase`` must hold."""
+        planned = self.planned
+        if planned is None:
+            return ""
+        if field_id == "plan-override":
+            return planned.override_phrase or ""
+        return planned.plan.confirmation_phrase or ""
+
+    def _matches(self, field_id: str, value: str) -> bool:
+        assert self.planned is not None
+        if field_id == "plan-override":
+            return self.planned.check_override(value)
+        return self.planned.plan.check_confirmation(value)
+
+    def _say_mismatch(self, field_id: str, line: str) -> None:
+        """The line under a typed field (empty: hide it)."""
+        status = self.query_one(f"#{field_id}-status", Static)
+        status.update(Text(line, style=self._style("bad")))
+        if status.display != bool(line):
+            status.display = bool(line)
+            self._fit_steps()
+
     @on(Input.Changed, ".plan-input")
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.input.id:
+            self._say_mismatch(event.input.id, "")
         self._update_run()
 
     @on(Input.Submitted, ".plan-input")
     def _typed_enter(self, event: Input.Submitted) -> None:
-        """Enter in a phrase field moves on: to the next empty field, or to Run when ready."""
+        """Enter in a phrase field: a mismatch is said under it (focus stays), else move on."""
         event.stop()
+        field_id = event.input.id or ""
+        if self.planned is None or self.phase != "preview":
+            return
+        if not self._matches(field_id, event.value):
+            expected = self.expected(field_id)
+            shown = printable(expected)
+            line = f"does not match: type {shown}" if event.value else f"type {shown}"
+            self._say_mismatch(field_id, line)
+            event.input.focus()
+            return
+        self._say_mismatch(field_id, "")
         if self.confirmed():
             self.query_one("#plan-run", Button).focus()
-        else:
-            self.focus_next()
+            return
+        for field in self.query(".plan-input").results(Input):
+            if field.display and not self._matches(field.id or "", field.value):
+                field.focus()
+                return
 
     # -- running -----------------------------------------------------------------------------
 
@@ -561,7 +605,7 @@ class PlanScreen(ModalScreen[bool]):
         self.query_one("#plan-dialog").border_subtitle = "enter or esc: close"
         for field in self.query(Input):
             field.display = False
-        for label in self.query(".plan-label"):
+        for label in self.query(".plan-label, .plan-status"):
             label.display = False
         self.query_one("#plan-run", Button).display = False
         cancel = self.query_one("#plan-cancel-button", Button)
