@@ -5,15 +5,20 @@ Each test drives the app as an operator would (Pilot) over the seeded demo accou
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Button, Input, Static
 from ui_support import SIZE, demo_workspace, settle
 
+from iamtui.core.secrets import AccessKeySecret, Secret
 from iamtui.emulator.server import Emulator
 from iamtui.ui.app import IamtuiApp
-from iamtui.ui.screens.action import PlanScreen
+from iamtui.ui.screens.action import AskPath, PlanScreen, SecretScreen
 from iamtui.ui.screens.review import ReviewScreen
+from iamtui.ui.screens.root import RootScreen
 
 
 def shown(widget: Static) -> str:
@@ -63,3 +68,107 @@ async def test_a_wrong_typed_confirmation_says_so_under_the_input_and_keeps_the_
             f"does not match: type {key_id}"
         )
         assert screen.query_one("#plan-run", Button).disabled
+
+
+async def test_the_secret_dialog_words_the_value_by_its_origin(emulator: Emulator) -> None:
+    _demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        key = AccessKeySecret("alice", "AKIAEXAMPLE0000000001", "key-secret-value")
+        await app.push_screen(SecretScreen(key))
+        await pilot.pause()
+        note = shown(app.screen.query_one("#secret-note", Static))
+        assert "AWS returns a new access key's secret only now" in note
+        assert "generated" not in note
+        app.screen.kept = True  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+        password = Secret("password", "bob", "generated-password-value")
+        await app.push_screen(SecretScreen(password))
+        await pilot.pause()
+        note = shown(app.screen.query_one("#secret-note", Static))
+        assert "iamtui generated this password" in note
+        assert "set it in AWS, which never shows it again" in note
+        assert "returns" not in note
+
+
+async def test_saving_a_secret_shows_the_full_path_in_the_home_folder_and_writes_0600(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    _demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        secret = AccessKeySecret("alice", "AKIAEXAMPLE0000000001", "key-secret-value")
+        dialog = SecretScreen(secret)
+        await app.push_screen(dialog)
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        ask = app.screen
+        assert isinstance(ask, AskPath)
+        expected = home / "iamtui-alice-AKIAEXAMPLE0000000001.csv"
+        field = ask.query_one("#ask-input", Input)
+        assert field.value == str(expected)
+        assert shown(ask.query_one("#ask-target", Static)) == f"writes {expected}"
+        # A relative name goes to the same folder, and the line says so before saving.
+        field.value = "keys/alice.csv"
+        await pilot.pause()
+        assert shown(ask.query_one("#ask-target", Static)) == f"writes {home / 'keys/alice.csv'}"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert shown(ask.query_one("#ask-status", Static)) == f"no such folder: {home / 'keys'}"
+        assert app.screen is ask
+        field.value = "alice.csv"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        written = home / "alice.csv"
+        assert written.read_text(encoding="utf-8").endswith(
+            "alice,AKIAEXAMPLE0000000001,key-secret-value\n"
+        )
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+        assert any(str(written) in n.message for n in app._notifications)
+        # An existing file is never replaced: the dialog says so and stays.
+        await pilot.press("w")
+        await pilot.pause()
+        app.screen.query_one("#ask-input", Input).value = str(written)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "exists and is never replaced" in shown(app.screen.query_one("#ask-status", Static))
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert secret.dropped
+
+
+async def test_root_export_asks_for_the_path_in_the_home_folder_and_says_where_it_wrote(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path.parent)
+    _demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_root=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RootScreen) and screen.report is not None
+        await pilot.press("e")
+        await pilot.pause()
+        ask = app.screen
+        assert isinstance(ask, AskPath)
+        target = tmp_path / "iamtui-root-report.md"
+        assert shown(ask.query_one("#ask-target", Static)) == f"writes {target}"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert target.read_text(encoding="utf-8") == screen.report.to_markdown()
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        assert not (tmp_path.parent / "iamtui-root-report.md").exists()
+        assert any(
+            n.message.startswith(f"Wrote the root report to {target} (mode 0600)")
+            for n in app._notifications
+        )

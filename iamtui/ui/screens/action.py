@@ -179,27 +179,48 @@ class ChoiceMenu(ModalScreen[int | None]):
 
 
 class AskPath(ModalScreen[Path | None]):
-    """One line: a file path, prefilled; enter accepts (twice to replace an existing file)."""
+    """One line: a file path, prefilled in a folder (home by default), the absolute path shown.
+
+    A relative path is taken inside ``folder``; the line under the input always says the full
+    path that will be written, so nothing lands in a folder the operator did not see. Enter
+    accepts; an existing file needs a second enter (``replace``) or is refused.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="ask-cancel"),
     ]
 
-    def __init__(self, title: str, default: str, *, note: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        default: str,
+        *,
+        note: str = "",
+        folder: Path | None = None,
+        replace: bool = True,
+    ) -> None:
         super().__init__(classes="modal")
         self.title_text = title
-        self.default = default
+        self.folder = folder if folder is not None else Path.home()
+        self.default = str(self.target(default))
         self.note = note
+        self.replace = replace
         self._replace: Path | None = None
 
+    def target(self, text: str) -> Path:
+        """The absolute path ``text`` names (``~`` expanded, relative to ``folder``)."""
+        path = Path(text.strip()).expanduser()
+        return Path(os.path.abspath(self.folder.expanduser() / path))
+
     def compose(self) -> ComposeResult:
-        """Label, input, hint."""
+        """Label, input, the full path, status."""
         with Vertical(classes="dialog", id="ask-dialog") as dialog:
             dialog.border_title = self.title_text
             dialog.border_subtitle = "enter: save · esc: cancel"
             if self.note:
                 yield Static(self.note, classes="ask-note", markup=False)
             yield Input(self.default, id="ask-input")
+            yield Static("", id="ask-target", classes="ask-note", markup=False)
             yield Static("", id="ask-status", markup=False)
         yield KeyBar()
 
@@ -208,6 +229,17 @@ class AskPath(ModalScreen[Path | None]):
         field = self.query_one(Input)
         field.cursor_blink = not self.app.is_headless
         field.focus()
+        self._show_target(field.value)
+
+    def _show_target(self, text: str) -> None:
+        line = f"writes {printable(self.target(text))}" if text.strip() else "type a file name"
+        self.query_one("#ask-target", Static).update(line)
+
+    @on(Input.Changed, "#ask-input")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show_target(event.value)
+        self.query_one("#ask-status", Static).update("")
 
     @on(Input.Submitted, "#ask-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -215,12 +247,20 @@ class AskPath(ModalScreen[Path | None]):
         text = event.value.strip()
         if not text:
             return
-        path = Path(text).expanduser()
+        path = self.target(text)
+        status = self.query_one("#ask-status", Static)
+        if not path.parent.is_dir():
+            status.update(f"no such folder: {printable(path.parent)}")
+            return
+        if path.is_dir():
+            status.update(f"{printable(path)} is a folder: add a file name")
+            return
+        if path.exists() and not self.replace:
+            status.update(f"{printable(path)} exists and is never replaced: choose another name")
+            return
         if path.exists() and self._replace != path:
             self._replace = path
-            self.query_one("#ask-status", Static).update(
-                f"{path} exists: press enter again to replace it"
-            )
+            status.update(f"{printable(path)} exists: press enter again to replace it")
             return
         self.dismiss(path)
 
@@ -737,6 +777,24 @@ class PlanScreen(ModalScreen[bool]):
 MASK = "•" * 24
 
 
+def secret_note(secret: Secret) -> str:
+    """Where the value came from and why it is shown only now: the wording follows the origin."""
+    if isinstance(secret, AccessKeySecret):
+        origin = (
+            "AWS returns a new access key's secret only now, when the key is created, and "
+            "iamtui keeps no copy"
+        )
+    else:
+        origin = (
+            "iamtui generated this password and set it in AWS, which never shows it again; "
+            "iamtui keeps no copy"
+        )
+    return (
+        f"{origin}: closing this dialog drops it. Copy it or save it to a file, then store it "
+        "where it belongs."
+    )
+
+
 class SecretScreen(ModalScreen[None]):
     """A secret shown once: masked until revealed, copied (OSC 52) or saved 0600, then dropped."""
 
@@ -767,12 +825,7 @@ class SecretScreen(ModalScreen[None]):
             dialog.border_title = "Shown once"
             dialog.border_subtitle = "r: reveal · c: copy · w: save · esc: done"
             yield Static("", id="secret-facts", markup=False)
-            yield Static(
-                "AWS returns this value only now and iamtui keeps no copy: closing this "
-                "dialog drops it. Copy it or save it to a file, then store it where it belongs.",
-                id="secret-note",
-                markup=False,
-            )
+            yield Static(secret_note(self.secret), id="secret-note", markup=False)
             with Horizontal(id="secret-buttons"):
                 yield Button("Copy  c", id="secret-copy-button")
                 yield Button("Save to file…  w", id="secret-save-button")
@@ -839,7 +892,9 @@ class SecretScreen(ModalScreen[None]):
             AskPath(
                 f"Save the {self.what}",
                 default,
-                note="Written with mode 0600; an existing file is never replaced.",
+                note="Written with mode 0600 (readable by you only); an existing file is never "
+                "replaced.",
+                replace=False,
             ),
             self._save_to,
         )

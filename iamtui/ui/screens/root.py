@@ -356,12 +356,10 @@ class RootScreen(Screen[None]):
         self._load(verify=True)
 
     def action_export(self) -> None:
-        """Ask for a path, write the Markdown summary."""
+        """Ask for a path (full path shown, home folder by default), write the Markdown summary."""
         if self.report is None:
             return
-        self.app.push_screen(
-            _ask_path("Export the root report (Markdown)", DEFAULT_REPORT), self._export_to
-        )
+        self.app.push_screen(_ask_path("Export the root report (Markdown)"), self._export_to)
 
     def _export_to(self, path: Path | None) -> None:
         report = self.report
@@ -373,7 +371,7 @@ class RootScreen(Screen[None]):
             self.app.notify(f"Not written: {path}: {exc.strerror or exc}", severity="error")
             return
         counts = ", ".join(f"{n} {status.value}" for status, n in report.counts().items())
-        self.app.notify(f"Wrote {path}: {counts}")
+        self.app.notify(f"Wrote the root report to {printable(path)} (mode 0600): {counts}")
 
     def action_fix(self) -> None:
         """Plan a remedy of the selected step (a menu when it has several)."""
@@ -425,10 +423,16 @@ class RootScreen(Screen[None]):
         )
 
 
-def _ask_path(title: str, default: str) -> ModalScreen[Path | None]:
+def _ask_path(title: str) -> ModalScreen[Path | None]:
     from iamtui.ui.screens.action import AskPath
 
-    return AskPath(title, default)
+    # 0600: the report names root's keys, the administrators and the account's weak spots.
+    return AskPath(
+        title,
+        DEFAULT_REPORT,
+        note="Written with mode 0600 (readable by you only): it names root's keys and the "
+        "account's administrators.",
+    )
 
 
 CONTACT_FIELDS = (
