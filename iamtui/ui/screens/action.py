@@ -210,7 +210,7 @@ class AskPath(ModalScreen[Path | None]):
     def target(self, text: str) -> Path:
         """The absolute path ``text`` names (``~`` expanded, relative to ``folder``)."""
         path = Path(text.strip()).expanduser()
-        return Path(os.path.abspath(self.folder.expanduser() / path))
+        return (self.folder.expanduser() / path).resolve()
 
     def compose(self) -> ComposeResult:
         """Label, input, the full path, status."""
