@@ -13,12 +13,16 @@ import pytest
 from textual.widgets import Button, Input, Static
 from ui_support import SIZE, demo_workspace, settle
 
+from iamtui.core.root import StepId, contact_problems
 from iamtui.core.secrets import AccessKeySecret, Secret
 from iamtui.emulator.server import Emulator
 from iamtui.ui.app import IamtuiApp
 from iamtui.ui.screens.action import AskPath, PlanScreen, SecretScreen
 from iamtui.ui.screens.review import ReviewScreen
-from iamtui.ui.screens.root import RootScreen
+from iamtui.ui.screens.root import ContactForm, RootScreen
+from iamtui.ui.widgets.table import RowTable
+
+CONTACT_STEP = StepId.SECURITY_CONTACT.value
 
 
 def shown(widget: Static) -> str:
@@ -172,3 +176,77 @@ async def test_root_export_asks_for_the_path_in_the_home_folder_and_says_where_i
             n.message.startswith(f"Wrote the root report to {target} (mode 0600)")
             for n in app._notifications
         )
+
+
+async def test_the_contact_form_names_the_bad_field_and_keeps_every_value(
+    emulator: Emulator,
+) -> None:
+    _demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_root=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RootScreen) and screen.report is not None
+        table = screen.query_one("#root-steps", RowTable)
+        table.set_cursor(next(i for i, r in enumerate(table.rows) if r.key == CONTACT_STEP))
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        typed = {
+            "Name": "Security team",
+            "Title": "Security",
+            "EmailAddress": "security at example.com",
+            "PhoneNumber": "+1 555 0100",
+        }
+        for key, value in typed.items():
+            form.query_one(f"#contact-{key}", Input).value = value
+        email = form.query_one("#contact-EmailAddress", Input)
+        email.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is form and app.focused is email
+        status = form.query_one("#contact-EmailAddress-status", Static)
+        assert status.display
+        assert shown(status) == "Email must be an email address such as security@example.com"
+        assert form.typed() == typed  # nothing lost
+        # Enter on a good field with a bad one elsewhere goes to the bad one and names it.
+        phone = form.query_one("#contact-PhoneNumber", Input)
+        phone.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is email
+        email.value = "security@example.com"
+        await pilot.pause()
+        assert not status.display
+        await pilot.press("enter")
+        await settle(pilot)
+        preview = app.screen
+        assert isinstance(preview, PlanScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        # Opening the form again: every value is still there.
+        await pilot.press("f")
+        await pilot.pause()
+        again = app.screen
+        assert isinstance(again, ContactForm)
+        assert again.typed() == {**typed, "EmailAddress": "security@example.com"}
+
+
+def test_contact_problems_follow_aws_limits() -> None:
+    good = {
+        "Name": "Security team",
+        "Title": "Security",
+        "EmailAddress": "security@example.com",
+        "PhoneNumber": "+1 (555) 0100",
+    }
+    assert contact_problems(good) == {}
+    assert contact_problems({**good, "PhoneNumber": "call me"}) == {
+        "PhoneNumber": "Phone must be digits, spaces and ( ) + - only"
+    }
+    assert contact_problems({**good, "Title": "x" * 51}) == {
+        "Title": "Title is 51 characters: AWS accepts at most 50"
+    }
+    assert contact_problems({**good, "Name": "  "}) == {"Name": "Name is required"}

@@ -7,6 +7,7 @@ here so callers import ``iamtui.core.root`` and need not know the layout.
 
 from __future__ import annotations
 
+from iamtui.core.root.contact import CONTACT_FORM, ContactField, contact_problems
 from iamtui.core.root.load import (
     CREDENTIALS_MANAGEMENT,
     ORG_ANSWERS,
@@ -38,6 +39,7 @@ from iamtui.core.root.steps import (
 )
 
 __all__ = [
+    "CONTACT_FORM",
     "CREDENTIALS_MANAGEMENT",
     "ORG_ANSWERS",
     "PASSWORD_POLICY_PARAMS",
@@ -47,6 +49,7 @@ __all__ = [
     "ROOT_TASK_DELETE_CREDENTIALS",
     "TITLES",
     "WHY",
+    "ContactField",
     "ExtraPart",
     "OrgRootAccess",
     "Probe",
@@ -58,6 +61,7 @@ __all__ = [
     "Step",
     "StepId",
     "account_client",
+    "contact_problems",
     "evaluate_root",
     "load_root_state",
     "password_policy_params",

@@ -8,6 +8,7 @@ the steps whose status changed; ``e`` writes the Markdown summary to a file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -26,7 +27,7 @@ from textual.widgets import Input, Static
 
 from iamtui.core.files import write_private
 from iamtui.core.ids import ActionId
-from iamtui.core.root import Remedy, RootReport, Status, Step
+from iamtui.core.root import CONTACT_FORM, Remedy, RootReport, Status, Step, contact_problems
 from iamtui.core.text import printable
 from iamtui.core.views import (
     Column,
@@ -105,6 +106,8 @@ class RootScreen(Screen[None]):
         self.verified_at: datetime | None = None
         self.busy = False
         self.error: str | None = None
+        #: The security contact last typed: a refused or cancelled plan never costs the typing.
+        self.contact_draft: dict[str, str] | None = None
 
     @property
     def iamtui(self) -> IamtuiApp:
@@ -394,7 +397,9 @@ class RootScreen(Screen[None]):
                 return
             remedy = remedies[index]
             if remedy.action is ActionId.ACCOUNT_SET_SECURITY_CONTACT:
-                app.push_screen(ContactForm(), lambda values: self._plan(remedy, values))
+                app.push_screen(
+                    ContactForm(self.contact_draft), lambda values: self._contact(remedy, values)
+                )
             else:
                 self._plan(remedy, {})
 
@@ -409,6 +414,11 @@ class RootScreen(Screen[None]):
                 plan,
             )
 
+    def _contact(self, remedy: Remedy, values: dict[str, str] | None) -> None:
+        if values is not None:
+            self.contact_draft = values
+        self._plan(remedy, values)
+
     def _plan(self, remedy: Remedy, values: dict[str, str] | None) -> None:
         if values is None:
             return
@@ -416,6 +426,8 @@ class RootScreen(Screen[None]):
 
         def done(ran: bool | None) -> None:
             if ran:
+                if remedy.action is ActionId.ACCOUNT_SET_SECURITY_CONTACT:
+                    self.contact_draft = None
                 self.action_verify()
 
         app.start_action(
@@ -435,50 +447,85 @@ def _ask_path(title: str) -> ModalScreen[Path | None]:
     )
 
 
-CONTACT_FIELDS = (
-    ("Name", "Name", "Security team"),
-    ("Title", "Title", "Security"),
-    ("EmailAddress", "Email", "security@example.com"),
-    ("PhoneNumber", "Phone", "+1 555 0100"),
-)
-
-
 class ContactForm(ModalScreen[dict[str, str] | None]):
-    """The security alternate contact: AWS requires name, title, email and phone."""
+    """The security alternate contact: AWS requires name, title, email and phone.
+
+    Values AWS would reject are named under their field (focus stays there) before anything is
+    planned; ``values`` prefills the form, so a refused plan never costs the operator the typing.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="contact-cancel"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, values: Mapping[str, str] | None = None) -> None:
         super().__init__(classes="modal")
+        self.values = dict(values or {})
 
     def compose(self) -> ComposeResult:
-        """Four labelled inputs."""
+        """Four labelled inputs, each with its line for what is wrong."""
         with Vertical(classes="dialog", id="contact-dialog") as dialog:
             dialog.border_title = "Security alternate contact"
             dialog.border_subtitle = "enter: next / plan · esc: cancel"
-            for key, label, example in CONTACT_FIELDS:
-                yield Static(label, classes="contact-label")
-                yield Input(placeholder=example, id=f"contact-{key}", classes="contact-input")
+            for field in CONTACT_FORM:
+                yield Static(field.label, classes="contact-label")
+                yield Input(
+                    self.values.get(field.key, ""),
+                    placeholder=field.example,
+                    id=f"contact-{field.key}",
+                    classes="contact-input",
+                )
+                yield Static("", id=f"contact-{field.key}-status", classes="contact-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        """Focus the first field."""
+        """Focus the first field (the first one AWS would reject, when prefilled)."""
         for field in self.query(Input):
             field.cursor_blink = not self.app.is_headless
-        self.query(Input).first().focus()
+        for status in self.query(".contact-status"):
+            status.display = False
+        problems = contact_problems(self.typed()) if self.values else {}
+        first = next((f.key for f in CONTACT_FORM if f.key in problems), CONTACT_FORM[0].key)
+        self._field(first).focus()
+
+    def typed(self) -> dict[str, str]:
+        """What the fields hold now, trimmed."""
+        return {f.key: self._field(f.key).value.strip() for f in CONTACT_FORM}
+
+    def _field(self, key: str) -> Input:
+        return self.query_one(f"#contact-{key}", Input)
+
+    def _say(self, key: str, line: str) -> None:
+        status = self.query_one(f"#contact-{key}-status", Static)
+        status.update(Text(line, style=tone_styles(self.app)["bad"]))
+        status.display = bool(line)
+
+    @on(Input.Changed, ".contact-input")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._say((event.input.id or "").removeprefix("contact-"), "")
 
     @on(Input.Submitted, ".contact-input")
     def _next(self, event: Input.Submitted) -> None:
+        """A bad value is named and keeps the focus; else on to the next field to fill, or done."""
         event.stop()
-        values = {key: self.query_one(f"#contact-{key}", Input).value.strip()
-                  for key, _label, _example in CONTACT_FIELDS}  # fmt: skip
-        missing = [label for key, label, _ in CONTACT_FIELDS if not values[key]]
-        if missing:
-            self.focus_next()
+        key = (event.input.id or "").removeprefix("contact-")
+        values = self.typed()
+        problems = contact_problems(values)
+        if not problems:
+            self.dismiss(values)
             return
-        self.dismiss(values)
+        if key in problems and (values[key] or len(problems) == 1):
+            self._say(key, problems[key])
+            return
+        self._say(key, "")
+        keys = [f.key for f in CONTACT_FORM]
+        start = keys.index(key) + 1 if key in keys else 0
+        later = keys[start:] + keys[:start]
+        bad = next(k for k in later if k in problems)
+        if values[bad]:
+            self._say(bad, problems[bad])
+        self._field(bad).focus()
 
     def action_cancel(self) -> None:
         """No contact."""
