@@ -508,15 +508,16 @@ def test_centralized_root_access_is_informational() -> None:
     snap = hardened_snapshot()
     outside = evaluate(snap)
     s = outside.step(StepId.CENTRALIZED_ROOT_ACCESS)
-    assert s.informational and s.status is Status.FAIL
+    assert s.informational and s.status is Status.INFO  # context, never FAIL or PASS
     assert "signing in as root" in s.summary
     assert outside.hardened  # informational steps do not count
     on = OrgRootAccess(True, "o-abc1234567", frozenset({"RootCredentialsManagement"}))
     s = step(snap, StepId.CENTRALIZED_ROOT_ACCESS, extra(org=on))
-    assert s.status is Status.PASS and s.evidence["organization_id"] == "o-abc1234567"
+    assert s.status is Status.INFO and s.evidence["organization_id"] == "o-abc1234567"
+    assert s.summary.startswith("centralized root access enabled")
     off = OrgRootAccess(True, note="trusted access for IAM is not enabled in AWS Organizations")
     s = step(snap, StepId.CENTRALIZED_ROOT_ACCESS, extra(org=off))
-    assert s.status is Status.FAIL and "trusted access" in s.summary
+    assert s.status is Status.INFO and "trusted access" in s.summary
     assert "Root access management" in s.manual[0]
     member = OrgRootAccess(True, features=None, note="this is a member account")
     s = step(snap, StepId.CENTRALIZED_ROOT_ACCESS, extra(org=member))
@@ -535,7 +536,7 @@ def test_markdown_report_has_every_step_with_marker_evidence_why_and_fix() -> No
         assert f"`{s}`" in text
     assert "## [FAIL] Root user has no access keys" in text
     assert "## [PASS] Root user has MFA" in text
-    assert "## [FAIL] Centralized root access (AWS Organizations) (informational)" in text
+    assert "## [INFO] Centralized root access (AWS Organizations)\n" in text
     assert "- key_1: `{active: yes, last_rotated: 2019-11-05T12:00:00Z" in text
     assert "**Why:** A root access key" in text
     assert "as of 2026-06-01T09:00:00Z (3 hours old), from credential report" in text

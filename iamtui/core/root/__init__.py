@@ -24,7 +24,9 @@ from iamtui.core.root.load import (
     load_root_state,
 )
 from iamtui.core.root.steps import (
+    COUNTED,
     PASSWORD_POLICY_PARAMS,
+    STEP_RULES,
     TITLES,
     WHY,
     Remedy,
@@ -40,6 +42,7 @@ from iamtui.core.root.steps import (
 
 __all__ = [
     "CONTACT_FORM",
+    "COUNTED",
     "CREDENTIALS_MANAGEMENT",
     "ORG_ANSWERS",
     "PASSWORD_POLICY_PARAMS",
@@ -47,6 +50,7 @@ __all__ = [
     "ROOT_SESSIONS",
     "ROOT_STATE_ACTIONS",
     "ROOT_TASK_DELETE_CREDENTIALS",
+    "STEP_RULES",
     "TITLES",
     "WHY",
     "ContactField",

@@ -48,7 +48,13 @@ from iamtui.core.views.review import (
     Review,
 )
 from iamtui.core.views.roles import ROLE_COLUMNS
-from iamtui.core.views.root import ROOT_COLUMNS, Check
+from iamtui.core.views.root import (
+    ROOT_COLUMNS,
+    STEP_STATUS_TEXT,
+    STEP_STATUS_TONE,
+    Check,
+    evidence_lines,
+)
 from iamtui.core.views.table import (
     Cell,
     Column,
@@ -78,6 +84,8 @@ __all__ = [
     "ROLE_COLUMNS",
     "ROOT_COLUMNS",
     "SEVERITY_GROUP_ORDER",
+    "STEP_STATUS_TEXT",
+    "STEP_STATUS_TONE",
     "USER_COLUMNS",
     "Cell",
     "Check",
@@ -108,6 +116,7 @@ __all__ = [
     "entry_steps",
     "entry_time",
     "entry_tone",
+    "evidence_lines",
     "evidence_text",
     "exact",
     "filter_rows",

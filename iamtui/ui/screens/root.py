@@ -30,13 +30,15 @@ from iamtui.core.ids import ActionId
 from iamtui.core.root import CONTACT_FORM, Remedy, RootReport, Status, Step, contact_problems
 from iamtui.core.text import printable
 from iamtui.core.views import (
+    STEP_STATUS_TEXT,
+    STEP_STATUS_TONE,
     Column,
     Field,
     Row,
     RowKind,
     Section,
     age_text,
-    evidence_text,
+    evidence_lines,
     exact,
     natural_widths,
 )
@@ -54,8 +56,6 @@ STEP_COLUMNS = (
     Column("status", "Status", max_width=9, min_width=9),
     Column("step", "Step", max_width=60, flex=True),
 )
-STATUS_TEXT = {Status.PASS: "✓ PASS", Status.FAIL: "✗ FAIL", Status.UNKNOWN: "? UNKNOWN"}
-STATUS_TONE = {Status.PASS: "ok", Status.FAIL: "high", Status.UNKNOWN: "warn"}
 
 
 class RootLoaded(Message):
@@ -217,13 +217,13 @@ class RootScreen(Screen[None]):
             return []
         rows = []
         for step in report.steps:
-            info = " (info)" if step.informational else ""
+            info = " (info)" if step.informational and step.status is not Status.INFO else ""
             rows.append(
                 Row(
                     key=step.id.value,
                     kind=RowKind.CHECK,
-                    cells=(STATUS_TEXT[step.status], step.title + info),
-                    tones=(STATUS_TONE[step.status], "muted" if step.informational else ""),
+                    cells=(STEP_STATUS_TEXT[step.status], step.title + info),
+                    tones=(STEP_STATUS_TONE[step.status], "muted" if step.informational else ""),
                     data=step,
                 )
             )
@@ -259,6 +259,9 @@ class RootScreen(Screen[None]):
             if n:
                 parts.append(Text(""))
             parts.append(Text(section.title.upper(), style=styles["accent"]))
+            if section.title == "Evidence":
+                parts.extend(self._evidence(section.fields, styles))
+                continue
             labels = [f.label for f in section.fields]
             if any(labels):
                 width = min(28, max(len(label) for label in labels))
@@ -270,10 +273,21 @@ class RootScreen(Screen[None]):
         body.update(Group(*parts))
         self.query_one("#root-right", VerticalScroll).border_title = escape(printable(step.title))
 
+    def _evidence(self, fields: tuple[Field, ...], styles: dict[str, Style]) -> list[Text]:
+        """Label: value lines, nested fields indented, long values wrapped (never cut)."""
+        lines = []
+        for f in fields:
+            label = f.label.lstrip(" ")
+            text = Text(f.label[: len(f.label) - len(label)])
+            text.append(printable(label) + (": " if f.value else ""), styles["label"])
+            text.append(printable(f.value), styles.get(f.tone, styles["text"]))
+            lines.append(text)
+        return lines
+
     def sections(self, step: Step, now: datetime) -> list[Section]:
         """The selected step: status, evidence with its age, why, what iamtui and you can do."""
-        tone = STATUS_TONE[step.status]
-        status = [Field("Status", f"{STATUS_TEXT[step.status]}  {step.summary}", tone)]
+        tone = STEP_STATUS_TONE[step.status]
+        status = [Field("Status", f"{STEP_STATUS_TEXT[step.status]}  {step.summary}", tone)]
         if step.id.value in self.changed:
             before = self.changed[step.id.value]
             status.append(
@@ -289,14 +303,21 @@ class RootScreen(Screen[None]):
         else:
             when = f"no data · {step.source}" if step.source else "no data"
         evidence = [Field("As of", when, "muted")]
-        evidence += [Field(k, evidence_text(v)) for k, v in step.evidence.items()]
+        evidence += [
+            Field("  " * line.depth + line.label, line.value)
+            for line in evidence_lines(step.evidence)
+        ]
         sections = [
             Section("Status", tuple(status)),
             Section("Evidence", tuple(evidence)),
             Section("Why it matters", (Field("", step.why),)),
         ]
-        sections.append(Section("What iamtui can do", self._remedy_fields(step)))
         manual = tuple(Field(f"{n}.", m) for n, m in enumerate(step.manual, 1))
+        if not step.remedies and not manual:
+            # Nothing anywhere: say it once, with the reason.
+            sections.append(Section("What to do", (Field("", _nothing(step), "muted"),)))
+            return sections
+        sections.append(Section("What iamtui can do", self._remedy_fields(step)))
         sections.append(
             Section(
                 "What you must do in AWS",
@@ -433,6 +454,17 @@ class RootScreen(Screen[None]):
         app.start_action(
             remedy.summary, lambda ws: ws.plan_root_remedy(remedy, **values), on_close=done
         )
+
+
+def _nothing(step: Step) -> str:
+    """Why a step with no fix and no console steps needs nothing."""
+    if step.status is Status.PASS:
+        return "nothing: this step passes"
+    if step.status is Status.INFO:
+        return "nothing required: this step is context, not a check"
+    if step.status is Status.UNKNOWN:
+        return "nothing until iamtui can read it: see 'Unknown because' above"
+    return "nothing iamtui knows of: see why it matters above"
 
 
 def _ask_path(title: str) -> ModalScreen[Path | None]:
