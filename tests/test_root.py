@@ -58,8 +58,10 @@ from iamtui.core.root import (
     proposed_password_policy,
     verify,
 )
+from iamtui.core.rules import evaluate as evaluate_rules
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.core.settings import Settings, Thresholds
+from iamtui.core.views import Check, Pane, Views, evidence_lines
 from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.seed import RootKeySpec, Seeder
@@ -749,3 +751,31 @@ def test_report_time_fields_are_utc_isoformat() -> None:
         s["as_of"] is None or datetime.fromisoformat(s["as_of"].replace("Z", "+00:00"))
         for s in data["steps"]
     )
+
+
+# --- the same steps, in words, everywhere ------------------------------------------------------
+
+
+def test_evidence_reads_as_labelled_lines_with_nested_fields_indented() -> None:
+    report = evaluate(keyed_snapshot())
+    lines = evidence_lines(report.step(StepId.ACCESS_KEYS).evidence)
+    top = {line.label: line.value for line in lines if line.depth == 0}
+    assert top["Access keys present (account summary)"] == "yes"
+    assert top["Access key 1 (credential report)"] == ""  # its fields follow, indented
+    nested = {line.label: line.value for line in lines if line.depth == 1}
+    assert nested["Last used service"] == "s3"
+    assert nested["Active"] == "yes"
+    assert all("_" not in line.label for line in lines)  # no raw evidence keys
+    recent = evidence_lines(evaluate(hardened_snapshot()).step(StepId.RECENT_USE).evidence)
+    words = {line.label: line.value for line in recent}
+    assert words["Access key 1 last used"] == "not applicable"  # the report's N/A, in words
+
+
+def test_the_root_pane_lists_the_hardening_steps_with_the_same_verdicts() -> None:
+    snap = keyed_snapshot()
+    report = evaluate_root(snap, RootExtra.not_loaded("x"), now=NOW)
+    pane = Views(snap, evaluate_rules(snap, now=NOW), NOW).pane(Pane.ROOT)
+    checks = [r.data for r in pane.rows if isinstance(r.data, Check) and r.data.step is not None]
+    assert [c.name for c in checks] == [s.title for s in report.steps]
+    assert [c.status for c in checks] == [s.status.name for s in report.steps]
+    assert [c.status for c in checks][:2] == ["PASS", "FAIL"]  # MFA on; a root key

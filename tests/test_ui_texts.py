@@ -10,11 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import key, row, snapshot, user
+from conftest import NOW
 from textual.widgets import Button, Input, Static
-from ui_support import SIZE, demo_workspace, settle
+from ui_support import SIZE, demo_workspace, plain, settle
 
+from iamtui.core.model import Missing
 from iamtui.core.root import StepId, contact_problems
+from iamtui.core.rules import evaluate
 from iamtui.core.secrets import AccessKeySecret, Secret
+from iamtui.core.text import plural
+from iamtui.core.views import Views, details
+from iamtui.core.views.format import report_words
 from iamtui.emulator.server import Emulator
 from iamtui.ui.app import IamtuiApp
 from iamtui.ui.screens.action import AskPath, PlanScreen, SecretScreen
@@ -26,8 +33,8 @@ CONTACT_STEP = StepId.SECURITY_CONTACT.value
 
 
 def shown(widget: Static) -> str:
-    """The plain text a Static shows."""
-    return str(widget.render())
+    """The plain text a Static shows, on one line."""
+    return " ".join(plain(widget).split())
 
 
 async def test_a_wrong_typed_confirmation_says_so_under_the_input_and_keeps_the_focus(
@@ -250,3 +257,92 @@ def test_contact_problems_follow_aws_limits() -> None:
         "Title": "Title is 51 characters: AWS accepts at most 50"
     }
     assert contact_problems({**good, "Name": "  "}) == {"Name": "Name is required"}
+
+
+def test_plural_says_one_rule_and_two_rules() -> None:
+    assert plural(1, "rule") == "1 rule"
+    assert plural(2, "rule") == "2 rules"
+    assert plural(0, "access key") == "0 access keys"
+    assert plural(3, "policy", "policies") == "3 policies"
+
+
+def delete_role(iam: Any, name: str) -> None:
+    """Delete a role the way AWS requires (detach, delete inline, leave instance profiles)."""
+    for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=name, PolicyArn=p["PolicyArn"])
+    for p in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=p)
+    for ip in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
+        iam.remove_role_from_instance_profile(
+            InstanceProfileName=ip["InstanceProfileName"], RoleName=name
+        )
+    iam.delete_role(RoleName=name)
+
+
+async def test_a_role_review_names_no_keys_and_a_deleted_role_keeps_no_stale_counts(
+    emulator: Emulator, iam: Any
+) -> None:
+    demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_principal=("role", demo.unused_role))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen) and not review.is_user
+        actions = shown(review.query_one("#actions", Static))
+        assert "key" not in actions.lower().replace("fix keys", "")
+        assert "(policies)" in actions
+        box = review.query_one("#access-box")
+        assert review.review.last_accessed is not None
+        assert "unused" in str(box.border_title)
+        delete_role(iam, demo.unused_role)
+        review.apply_state(ws.load())
+        await settle(pilot)
+        assert review.gone
+        assert str(box.border_title) == "Last-accessed services"
+        note = shown(review.query_one("#access-note", Static))
+        assert note == "Nothing to load: the role no longer exists."
+
+
+def test_credential_report_absences_read_as_words_in_details_and_review() -> None:
+    alice = user("alice", created=900)
+    snap = snapshot(
+        users=[alice],
+        rows=[row(alice, password=True, password_used=Missing.NO_INFORMATION, key1=key(used=None))],
+    )
+    v = Views(snap, evaluate(snap, now=NOW), NOW)
+    fields = {f.label: f.value for s in details.describe_user(v, alice).sections for f in s.fields}
+    assert fields["Password used"] == "no information from AWS (credential report)"
+    assert fields["Key 1 used"] == "never used (credential report)"
+    console = {f.label: f.value for f in v.review(alice).console}
+    assert console["Password last used"] == "no information from AWS (credential report)"
+    everything = " ".join(fields.values()) + " ".join(console.values())
+    for raw in ("no_information", "N/A", "not_supported"):
+        assert raw not in everything
+    assert report_words("not_supported") == "not supported by AWS"
+    assert report_words(Missing.NOT_APPLICABLE) == "not applicable"
+
+
+async def test_root_screen_says_info_words_evidence_and_nothing_to_do_once(
+    emulator: Emulator,
+) -> None:
+    _demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_root=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RootScreen) and screen.report is not None
+        table = screen.query_one("#root-steps", RowTable)
+
+        async def detail_of(step: StepId) -> str:
+            table.set_cursor(next(i for i, r in enumerate(table.rows) if r.key == step.value))
+            await pilot.pause()
+            return plain(screen.query_one("#root-detail", Static))
+
+        org = next(r for r in table.rows if r.key == StepId.CENTRALIZED_ROOT_ACCESS.value)
+        assert org.cells[0] == "i INFO"
+        keys = await detail_of(StepId.ACCESS_KEYS)
+        assert "Access keys present (account summary): yes" in keys
+        assert "account_summary" not in keys and "{" not in keys
+        passed = await detail_of(StepId.BREAK_GLASS)
+        assert passed.count("nothing") == 1 and "nothing: this step passes" in passed
+        assert "WHAT YOU MUST DO IN AWS" not in passed

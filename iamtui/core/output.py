@@ -33,7 +33,7 @@ from iamtui.core.findings import (
     part_missing,
 )
 from iamtui.core.model import AccountSnapshot
-from iamtui.core.text import printable
+from iamtui.core.text import plural, printable
 
 SCHEMA = "iamtui.scan/1"
 
@@ -169,7 +169,7 @@ def summary_line(evaluation: Evaluation, snapshot: AccountSnapshot) -> str:
     counts = ", ".join(f"{n} {sev}" for sev, n in evaluation.counts().items())
     parts = [counts, f"{len(evaluation.suppressed)} suppressed"]
     if evaluation.not_evaluated:
-        parts.append(f"{len(evaluation.not_evaluated)} rules not evaluated")
+        parts.append(f"{plural(len(evaluation.not_evaluated), 'rule')} not evaluated")
     age = data_age(snapshot, evaluation.now)
     parts.append(
         f"credential report {duration(abs(age))} old" if age is not None else "no credential report"
