@@ -744,6 +744,19 @@ class _Admin:
     mfa: bool | None = None
 
 
+def is_admin(snapshot: AccountSnapshot, arn: str) -> bool:
+    """Whether the user or role at ``arn`` has administrator access (a break-glass candidate)."""
+    policies = {p.arn: p for p in snapshot.policies}
+    for user in snapshot.users:
+        if user.arn == arn:
+            groups = {g.name: g for g in snapshot.groups}
+            return any(s.grants_admin for s in user_policies(user, groups, policies))
+    for role in snapshot.roles:
+        if role.arn == arn:
+            return any(s.grants_admin for s in role_policies(role, policies))
+    return False
+
+
 def _admin_users(ctx: _Ctx) -> list[_Admin]:
     snap = ctx.snapshot
     groups = {g.name: g for g in snap.groups}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -26,6 +26,7 @@ from iamtui.core.root import (
     Status,
     Step,
     evaluate_root,
+    is_admin,
 )
 from iamtui.core.views.format import (
     report_ago,
@@ -119,6 +120,15 @@ def _step_check(v: Views, step: Step) -> tuple[Check, RootItem]:
         Cell(step.summary, step.summary, "muted" if step.informational else ""),
     )
     return check, item
+
+
+def unchanged_by(before: Views, after: Views, scope: Collection[str]) -> bool:
+    """Whether changing ``scope`` leaves the Root pane as it was (patches reuse it then).
+
+    Root and account data changes rebuild every pane; among principals only administrators
+    (before or after the change) count, through the break-glass step.
+    """
+    return not any(is_admin(before.snapshot, arn) or is_admin(after.snapshot, arn) for arn in scope)
 
 
 def build(v: Views) -> PaneView:
