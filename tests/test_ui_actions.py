@@ -303,7 +303,7 @@ async def test_root_screen_steps_verify_and_export(emulator: Emulator, tmp_path:
         await pilot.press("e")
         await pilot.pause()
         field = app.screen.query_one(Input)
-        assert field.value == "iamtui-root-report.md"
+        assert field.value == str(Path.home() / "iamtui-root-report.md")
         field.value = str(target)
         await pilot.press("enter")
         await pilot.pause()

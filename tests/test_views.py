@@ -25,6 +25,7 @@ from conftest import NOW
 from iamtui.core.actions import QUARANTINE_POLICY
 from iamtui.core.findings import Finding, Severity
 from iamtui.core.model import AccountSnapshot, AccountSummary, Part, Tag, Unavailable
+from iamtui.core.root import StepId
 from iamtui.core.rules import evaluate
 from iamtui.core.settings import Settings, Suppression
 from iamtui.core.views import (
@@ -184,15 +185,20 @@ def test_access_keys_without_details_say_key_slot_only() -> None:
     assert fields["Key id"].startswith("not loaded")
 
 
-def test_root_pane_has_checks_and_facts() -> None:
+def test_root_pane_has_the_hardening_steps_and_facts() -> None:
     v = views_of(demo_like())
     rows = v.pane(Pane.ROOT).rows
     checks = {r.key: r for r in rows if r.kind is RowKind.CHECK}
-    assert checks["check:root.no-mfa"].cells[0] == "✗ FAIL"
-    assert checks["check:root.access-keys"].cells[0] == "✓ OK"
+    assert list(checks) == [f"check:{s}" for s in StepId]  # the root screen's steps, in order
+    assert checks["check:root.mfa"].cells[0] == "✗ FAIL"
+    assert checks["check:root.no-access-keys"].cells[0] == "✓ PASS"
+    # Live-only steps are not read by the pane: unknown, saying where they are read.
+    contact = checks["check:account.security-contact"]
+    assert contact.cells[0] == "? UNKNOWN" and "h (Harden root)" in contact.cells[3]
+    assert checks["check:org.centralized-root-access"].cells[0] == "? UNKNOWN"
     facts = [r for r in rows if r.kind is RowKind.FACT]
     assert any(r.cells[1] == "Root password last used" and r.cells[0] == "3 days" for r in facts)
-    assert isinstance(checks["check:root.no-mfa"].data, Check)
+    assert isinstance(checks["check:root.mfa"].data, Check)
     assert v.counts()[Pane.ROOT] == sum(1 for r in checks.values() if r.cells[0] == "✗ FAIL")
 
 

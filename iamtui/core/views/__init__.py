@@ -49,7 +49,13 @@ from iamtui.core.views.review import (
     Review,
 )
 from iamtui.core.views.roles import ROLE_COLUMNS
-from iamtui.core.views.root import ROOT_COLUMNS, Check
+from iamtui.core.views.root import (
+    ROOT_COLUMNS,
+    STEP_STATUS_TEXT,
+    STEP_STATUS_TONE,
+    Check,
+    evidence_lines,
+)
 from iamtui.core.views.table import (
     TABLE_PANES,
     Cell,
@@ -80,6 +86,8 @@ __all__ = [
     "ROLE_COLUMNS",
     "ROOT_COLUMNS",
     "SEVERITY_GROUP_ORDER",
+    "STEP_STATUS_TEXT",
+    "STEP_STATUS_TONE",
     "TABLE_PANES",
     "USER_COLUMNS",
     "Bar",
@@ -115,6 +123,7 @@ __all__ = [
     "entry_steps",
     "entry_time",
     "entry_tone",
+    "evidence_lines",
     "evidence_text",
     "exact",
     "filter_rows",

@@ -229,7 +229,10 @@ class Views:
             elif pane is Pane.JOURNAL:
                 self._panes[pane] = old if self.journal is base.journal else self.pane(pane)
             elif pane is Pane.ROOT:
-                self._panes[pane] = old
+                if root.unchanged_by(base, self, scope):
+                    self._panes[pane] = old
+                else:
+                    self.pane(pane)  # an administrator changed: break-glass may have too
             elif pane is Pane.FINDINGS:
                 self._set(pane, old, findings.patch(self, old, scope))
             elif pane is Pane.USERS:
