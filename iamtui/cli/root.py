@@ -34,7 +34,8 @@ def _load(
     if snapshot_file is not None:
         from iamtui.core import snapshot as snapshot_io
 
-        yield snapshot_io.load(snapshot_file), RootExtra.not_loaded(NOT_IN_SNAPSHOT)
+        snap = snapshot_io.load(snapshot_file)
+        yield snap, RootExtra.not_loaded(NOT_IN_SNAPSHOT, snap)
         return
     from iamtui.core.loader import load_account
     from iamtui.core.root import load_root_state

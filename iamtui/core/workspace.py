@@ -661,7 +661,7 @@ class Workspace:
         snap = self._require_snapshot()
         if self.is_offline:
             extra = RootExtra.not_loaded(
-                "not in snapshot: a live call (open the live account to check it)"
+                "not in snapshot: a live call (open the live account to check it)", snap
             )
         else:
             extra = load_root_state(self._connection(), snap, clock=self.clock)

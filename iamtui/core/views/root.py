@@ -91,7 +91,9 @@ NOT_READ = "a live call the Root pane does not make: h (Harden root) reads it"
 
 def root_steps(v: Views) -> RootReport:
     """The hardening steps from the snapshot alone (the same judgement as the root screen)."""
-    return evaluate_root(v.snapshot, RootExtra.not_loaded(NOT_READ), now=v.now, settings=v.settings)
+    return evaluate_root(
+        v.snapshot, RootExtra.not_loaded(NOT_READ, v.snapshot), now=v.now, settings=v.settings
+    )
 
 
 def _step_check(v: Views, step: Step) -> tuple[Check, RootItem]:
