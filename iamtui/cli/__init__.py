@@ -306,6 +306,10 @@ def snapshot_save(
         raise UserError(f"{file} exists: pass --force to overwrite it, or choose another name")
     with open_account(where.settings(), use_demo, last_accessed) as snap:
         snapshot_io.save(snap, file)
+    try:  # the TUI's "progress since the last save" (P) starts from it
+        snapshot_io.remember_saved(snap, file)
+    except OSError as exc:
+        click.echo(f"iamtui: warning: could not record the save for P (progress): {exc}", err=True)
     counts = (
         plural(len(snap.users), "user"),
         plural(len(snap.roles), "role"),

@@ -46,6 +46,7 @@ from iamtui.core.views import JournalData, Views
 
 if TYPE_CHECKING:
     from iamtui.core.actions import ExecutionReport, Plan, Planner, Request, Skipped, StepOutcome
+    from iamtui.core.diff import Diff
     from iamtui.core.root import RootReport
 
 #: The pseudo-step reported while the embedded demo endpoint starts.
@@ -651,6 +652,34 @@ class Workspace:
     def verify_journal(self) -> Verification:
         """Check the journal's hash chain and head."""
         return self.journal.verify()
+
+    def progress_since_saved(self, *, index: Path | None = None) -> tuple[Diff, Path]:
+        """What changed since this account's last ``iamtui snapshot save``: findings fixed and
+        new, principals added and removed, and the journal's changes in between.
+
+        Raises DiffRefused (one line) when the account was never saved or the file is newer.
+        """
+        from iamtui.core import diff as compare
+        from iamtui.core import snapshot as snapshot_io
+
+        state = self._state
+        if state is None:
+            raise RuntimeError("nothing loaded yet")
+        snap = state.snapshot
+        path = snapshot_io.last_saved(snap.account_id, index=index)
+        if path is None:
+            raise compare.DiffRefused(
+                f"no saved snapshot of account {snap.account_id}: save one with "
+                "'iamtui snapshot save FILE', then P shows the progress since"
+            )
+        old = snapshot_io.load(path)
+        compare.check_comparable(old, snap)
+        try:
+            entries: Sequence[Entry] = self.journal.entries()
+        except JournalError:
+            entries = ()  # a damaged journal: the Journal pane says so; findings still compare
+        old_evaluation = evaluate(old, now=old.loaded_at, settings=self.settings)
+        return compare.compare(old, snap, old_evaluation, state.evaluation, entries), path
 
     def root_report(self, *, reload: bool = False) -> RootReport:
         """The root-hardening checklist; ``reload`` re-reads the whole account first (verify)."""

@@ -520,6 +520,26 @@ class IamtuiApp(App[str | None]):
         severity = "information" if result.ok else "error"
         self.call_from_thread(self.notify, result.message(), severity=severity)
 
+    def action_progress(self) -> None:
+        """Compare the live account with its last saved snapshot, in a worker (P)."""
+        if self.workspace.state is None:
+            return
+        self.run_worker(
+            self._progress_job, thread=True, exclusive=True, exit_on_error=False, group="progress"
+        )
+
+    def _progress_job(self) -> None:
+        from iamtui.core.diff import render_text
+        from iamtui.ui.screens.progress import ProgressScreen
+
+        try:
+            result, path = self.workspace.progress_since_saved()
+        except Exception as exc:  # no save yet, an unreadable file, another account: one line
+            self.call_from_thread(self.notify, f"Progress: {_one_line(exc)}", severity="warning")
+            return
+        text = render_text(result, old_name=str(path), new_name="the live account")
+        self.call_from_thread(self.push_screen, ProgressScreen(text, str(path)))
+
     def refresh_journal(self) -> None:
         """Read the journal again (the Journal pane is shown), in a worker."""
         if self.workspace.state is None:
@@ -619,6 +639,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
     from iamtui.ui.screens.loading import LoadingScreen
     from iamtui.ui.screens.main import MainScreen
     from iamtui.ui.screens.policy import PolicyScreen
+    from iamtui.ui.screens.progress import ProgressScreen
     from iamtui.ui.screens.review import ReviewScreen
     from iamtui.ui.screens.root import ContactForm, RootScreen
     from iamtui.ui.widgets.table import RowTable
@@ -638,6 +659,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
         ("Loading", LoadingScreen),
         ("Load error", ErrorScreen),
         ("Help", HelpScreen),
+        ("Progress", ProgressScreen),
     ]
     return [(title, [b for b in cls.BINDINGS if isinstance(b, Binding)]) for title, cls in scopes]
 

@@ -376,6 +376,7 @@ class MainScreen(Screen[None]):
         Binding("v", "verify_journal", "Verify chain", id="journal-verify"),
         Binding("h", "harden_root", "Harden root", id="root-harden"),
         Binding("L", "last_accessed_all", "Last-accessed for all", id="last-accessed-all"),
+        Binding("P", "app.progress", "Progress", id="progress"),
     ]
 
     def __init__(self, state: State) -> None:
