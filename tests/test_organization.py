@@ -91,10 +91,23 @@ def credentialless(org: Organization | None) -> AccountSnapshot:
     return replace(snap, organization=org)
 
 
-def test_member_root_removed_by_centralized_root_access_is_not_a_finding() -> None:
+def test_member_root_with_the_feature_on_is_unknown_not_a_pass() -> None:
+    """The feature does not remove existing roots' passwords: the data cannot prove this one."""
     org = Organization(True, "o-abc1234567", MANAGEMENT, root_features=RCM)
     result = evaluate_rule(credentialless(org), "root.no-mfa")
-    assert not result.findings and not result.not_evaluated
+    assert not result.findings
+    (skipped,) = result.not_evaluated
+    assert skipped.reason == root_rules.CENTRAL_ROOT_UNPROVEN
+
+
+def test_a_root_signing_certificate_is_a_credential() -> None:
+    org = Organization(True, "o-abc1234567", MANAGEMENT, root_features=RCM)
+    snap = credentialless(org)
+    assert snap.credential_report is not None and snap.credential_report.root is not None
+    root = snap.credential_report.root
+    with_cert = replace(root, cert_1=replace(root.cert_1, active=True))
+    snap = replace(snap, credential_report=replace(snap.credential_report, root=with_cert))
+    assert run(snap, "root.no-mfa")
 
 
 def test_member_that_cannot_read_the_features_is_unknown_not_critical() -> None:
@@ -184,8 +197,8 @@ def test_offline_root_checks_use_the_organization_the_snapshot_loaded() -> None:
     snap = credentialless(org)
     report = evaluate_root(snap, RootExtra.not_loaded("offline", snap), now=snap.loaded_at)
     steps = {s.id: s for s in report.steps}
-    assert steps[StepId.MFA].status.value == "pass"
-    assert "presumed deleted" in steps[StepId.MFA].summary
+    assert steps[StepId.MFA].status.value == "unknown"
+    assert steps[StepId.MFA].reason == root_rules.CENTRAL_ROOT_UNPROVEN
     assert "o-abc1234567" in steps[StepId.CENTRALIZED_ROOT_ACCESS].summary
     without = evaluate_root(snap, RootExtra.not_loaded("offline"), now=snap.loaded_at)
     assert {s.id: s for s in without.steps}[
