@@ -44,15 +44,24 @@ def in_org(snap: AccountSnapshot, org: Organization) -> AccountSnapshot:
 
 
 def test_an_account_of_the_same_organization_is_expected_trust() -> None:
-    org = Organization(True, "o-abc1234567", ACCOUNT, account_ids=(ACCOUNT, OTHER_ACCOUNT))
+    """Scanned from a delegated administrator (a member that may list the accounts)."""
+    org = Organization(True, "o-abc1234567", MANAGEMENT, account_ids=(ACCOUNT, OTHER_ACCOUNT))
     snap = in_org(snapshot(roles=[partner(OTHER_ACCOUNT)]), org)
     assert run(snap, "role.cross-account-trust") == []
     # Without the organization loaded the same trust is a finding (the rule did not change).
     assert run(snapshot(roles=[partner(OTHER_ACCOUNT)]), "role.cross-account-trust")
 
 
-def test_trust_organization_false_reports_same_organization_trust() -> None:
+def test_members_trusted_by_the_management_account_are_reported() -> None:
+    """SCPs do not apply to the management account: a member trusted there can escalate."""
     org = Organization(True, "o-abc1234567", ACCOUNT, account_ids=(ACCOUNT, OTHER_ACCOUNT))
+    snap = in_org(snapshot(roles=[partner(OTHER_ACCOUNT)]), org)
+    (finding,) = run(snap, "role.cross-account-trust")
+    assert finding.accounts == (OTHER_ACCOUNT,)
+
+
+def test_trust_organization_false_reports_same_organization_trust() -> None:
+    org = Organization(True, "o-abc1234567", MANAGEMENT, account_ids=(ACCOUNT, OTHER_ACCOUNT))
     snap = in_org(snapshot(roles=[partner(OTHER_ACCOUNT)]), org)
     settings = parse_settings("[trust]\norganization = false\n")
     (finding,) = run(snap, "role.cross-account-trust", settings)
@@ -170,6 +179,19 @@ def test_the_management_account_reads_every_account_and_the_features(emulator: E
     assert org.management_account_id == DEFAULT_ACCOUNT_ID
     assert org.account_ids == tuple(sorted([DEFAULT_ACCOUNT_ID, *members]))
     assert org.root_features == RCM and org.note == ""
+
+
+def test_suspended_accounts_are_not_expected_trust(emulator: Emulator) -> None:
+    """ListAccounts lists suspended and closing accounts for a while: their trust is dead."""
+    from iamtui.emulator.state import extras
+
+    members = ["210987654321", "210987654322"]
+    org = seed_organization(DEFAULT_ACCOUNT_ID, members, features=RCM)
+    org.account_states = {"210987654322": "SUSPENDED"}
+    snap = load_account(conn_for(emulator))
+    assert snap.organization is not None
+    assert snap.organization.account_ids == tuple(sorted([DEFAULT_ACCOUNT_ID, members[0]]))
+    assert extras(DEFAULT_ACCOUNT_ID).organization is org
 
 
 def test_a_member_account_reads_its_organization_as_aws_lets_it(emulator: Emulator) -> None:

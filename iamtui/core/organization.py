@@ -75,6 +75,14 @@ def _features(iam: Any, describe: Describe) -> tuple[tuple[str, ...] | None, str
     return tuple(sorted(raw.get("EnabledFeatures", ()))), ""
 
 
+def _active(account: Mapping[str, Any]) -> bool:
+    """ACTIVE (``State``, or the older ``Status``): a suspended or closing account's trust is dead,
+    to be cleaned up, not expected. AWS Organizations API Reference, *Account*:
+    <https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html>."""
+    state = account.get("State") or account.get("Status")
+    return state is None or state == "ACTIVE"
+
+
 def _account_ids(client: Any, describe: Describe) -> tuple[tuple[str, ...] | None, str]:
     """Every account id of the organization, or None with why (a member may not list them)."""
     try:
@@ -82,6 +90,7 @@ def _account_ids(client: Any, describe: Describe) -> tuple[tuple[str, ...] | Non
             str(account["Id"])
             for page in client.get_paginator("list_accounts").paginate()
             for account in page.get("Accounts", ())
+            if _active(account)
         }
     except (ClientError, BotoCoreError, ResponseParserError) as exc:
         # AWS answers a member that is no delegated administrator AccessDenied too.

@@ -95,7 +95,8 @@ def list_accounts(org: Organization, account_id: str, body: Mapping[str, Any]) -
                 "Arn": _arn(org, each),
                 "Email": f"aws+{each}@example.com",
                 "Name": org.account_names.get(each, f"account-{each}"),
-                "Status": "ACTIVE",
+                "Status": org.account_states.get(each, "ACTIVE"),
+                "State": org.account_states.get(each, "ACTIVE"),
                 "JoinedMethod": "CREATED",
                 "JoinedTimestamp": 1_577_836_800.0,
             }
