@@ -245,4 +245,5 @@ def test_ocsf_says_fail_and_names_the_organization_when_read() -> None:
     assert events and all(e["status_code"] == "FAIL" for e in events)
     assert all(e["cloud"]["org"] == {"uid": "o-abc1234567"} for e in events)
     plain = snapshot(roles=[r])
-    assert all("org" not in e["cloud"] for e in to_ocsf(evaluate(plain, now=NOW), plain, version="t"))
+    unread = to_ocsf(evaluate(plain, now=NOW), plain, version="t")
+    assert all("org" not in e["cloud"] for e in unread)
