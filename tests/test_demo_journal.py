@@ -36,6 +36,8 @@ def journals(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         seen.append(self.workspace.journal.path)
 
     monkeypatch.setattr(IamtuiApp, "run", run)
+    # CliRunner is no terminal, and the TUI refuses to draw into a pipe: pretend, as it is not run.
+    monkeypatch.setattr("iamtui.cli.tui.has_terminal", lambda: True)
     monkeypatch.delenv("IAMTUI_JOURNAL", raising=False)
     return seen
 
