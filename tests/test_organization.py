@@ -226,3 +226,55 @@ def test_offline_root_checks_use_the_organization_the_snapshot_loaded() -> None:
     assert {s.id: s for s in without.steps}[
         StepId.CENTRALIZED_ROOT_ACCESS
     ].status.value == "unknown"
+
+
+def _answer(client: Any, operation: str, body: dict[str, Any], *, repeat: bool = True) -> None:
+    """Make the endpoint answer ``operation`` with ``body`` (a botocore event, not a patch)."""
+    import json
+
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def stream(self, **_: Any) -> Any:
+            yield self.data
+
+    counter = {"n": 0}
+
+    def reply(**_: Any) -> AWSResponse:
+        counter["n"] += 1
+        data = dict(body)
+        if repeat and "NextToken" in data:
+            data["NextToken"] = f"t{counter['n']}"
+        raw = json.dumps(data).encode()
+        headers = {"content-type": "application/x-amz-json-1.1"}
+        return AWSResponse("https://x", 200, headers, Raw(raw))
+
+    client.meta.events.register(f"before-send.organizations.{operation}", reply)
+
+
+def test_an_endless_account_list_is_cut_off_not_followed_forever(emulator: Emulator) -> None:
+    """Before: an endpoint always sending a new NextToken hung the load, past any cancel."""
+    from iamtui.core.organization import MAX_ACCOUNT_PAGES
+
+    seed_organization(DEFAULT_ACCOUNT_ID, ["210987654321"], features=RCM)
+    conn = conn_for(emulator)
+    _answer(conn.organizations, "ListAccounts", {"Accounts": [], "NextToken": "x"})
+    snap = load_account(conn)
+    assert snap.organization is not None and snap.organization.account_ids is None
+    assert f"more than {MAX_ACCOUNT_PAGES} pages" in snap.organization.note
+
+
+def test_an_organization_answer_of_the_wrong_shape_is_unavailable_not_saved(
+    emulator: Emulator,
+) -> None:
+    """Before: an int organization id was kept, saved, and the snapshot then refused to load."""
+    seed_organization(DEFAULT_ACCOUNT_ID, ["210987654321"], features=RCM)
+    conn = conn_for(emulator)
+    _answer(conn.organizations, "DescribeOrganization", {"Organization": {"Id": 123}})
+    snap = load_account(conn)
+    assert snap.organization is None
+    missing = snap.unavailable_part(Part.ORGANIZATION)
+    assert missing is not None and missing.code == "MalformedResponse"
