@@ -121,8 +121,11 @@ def test_a_batch_names_the_members_it_cannot_apply_to_with_the_core_reason(
             Request.deactivate_key(account.inactive_key_user, inactive),
         ],
         skipped=[known],
+        summary="key.deactivate for 2 of 3 selected rows",  # as counted before planning
     )
     assert len(plan.steps) == 1
+    # Before: the journal kept "2 of 3" although one of the two was refused at planning.
+    assert plan.summary == "key.deactivate for 1 of 3 selected rows"
     reason = key_status_refusal(
         ActionId.KEY_DEACTIVATE, f"access key {inactive}", account.inactive_key_user, "Inactive"
     )

@@ -183,6 +183,11 @@ class Planner:
         if not plans:
             reasons = "; ".join(s.reason for s in skipped[:2])
             raise ActionRefused(f"nothing to do: {reasons}" if reasons else "nothing to do")
+        actions = {p.action for p in plans}
+        if summary is not None and len(plans) != len(wanted) and len(actions) == 1:
+            # The caller counted before planning; what the journal keeps counts what will run.
+            selected = len(plans) + len(skipped)
+            summary = f"{actions.pop().value} for {len(plans)} of {selected} selected rows"
         return combine(plans, built_at=self.clock(), skipped=skipped, summary=summary)
 
     def undo(self, entry: Entry) -> Plan:
