@@ -380,3 +380,20 @@ def test_rules_that_depend_on_the_organization_are_not_compared_when_it_was_read
     plain = _replace(snapshot(roles=[r]), organization=Organization(False))
     same = compare.compare(old, plain, evaluate(old, now=NOW), evaluate(plain, now=NOW))
     assert "role.cross-account-trust" not in {n.rule for n in same.not_compared}
+
+
+def test_two_snapshots_on_one_credential_report_say_so() -> None:
+    """Before: a cleanup made between two saves read "0 fixed", with nothing saying why."""
+    from dataclasses import replace as _replace
+
+    from iamtui.core import diff as compare
+    from iamtui.core.rules import evaluate
+    from tests.builders import NOW, snapshot
+
+    old = snapshot()
+    new = _replace(snapshot(), loaded_at=NOW)
+    result = compare.compare(old, new, evaluate(old, now=NOW), evaluate(new, now=NOW))
+    (warning,) = result.warnings
+    assert "both snapshots use the credential report generated" in warning
+    assert f"  warning: {warning}" in compare.render_text(result)
+    assert compare.to_json(result)["warnings"] == [warning]

@@ -102,6 +102,18 @@ class Diff:
         """Time between the two captures."""
         return self.new.loaded_at - self.old.loaded_at
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What makes the comparison say less than it seems to, one line each."""
+        old, new = self.old.credential_report, self.new.credential_report
+        if old is None or new is None or old.generated_at != new.generated_at:
+            return ()
+        return (
+            f"both snapshots use the credential report generated {iso(new.generated_at)} (AWS "
+            "reuses a report for up to 4 hours): passwords, MFA and keys changed since then show "
+            "as unchanged; save NEW again once a newer report exists",
+        )
+
 
 def check_comparable(old: AccountSnapshot, new: AccountSnapshot) -> None:
     """Refuse (DiffRefused, one line) snapshots of two accounts or given newest first.
@@ -364,6 +376,7 @@ def render_text(
         f"Changes in {account_label(diff.new)} over {duration(diff.elapsed)}",
         f"  OLD  {printable(old_name)}  captured {iso(diff.old.loaded_at)}",
         f"  NEW  {printable(new_name)}  captured {iso(diff.new.loaded_at)}",
+        *(f"  warning: {w}" for w in diff.warnings),
         "",
         f"Findings: {len(diff.fixed)} fixed, {len(diff.new_findings)} new, "
         f"{len(diff.unchanged)} unchanged",
@@ -426,6 +439,7 @@ def to_json(
         "old": _side(diff.old, old_name),
         "new": _side(diff.new, new_name),
         "elapsed_seconds": int(diff.elapsed.total_seconds()),
+        "warnings": list(diff.warnings),
         "findings": {
             "counts": {
                 "fixed": len(diff.fixed),
