@@ -346,3 +346,14 @@ def test_printable(raw: str, shown: str) -> None:
     assert_inert(printable(raw))
     assert is_printable(raw) == (raw == shown)
     assert printable(3) == "3"
+
+
+def test_root_is_named_once_in_labels() -> None:
+    """Before: `root root` in the scan table and in markdown headings."""
+    from iamtui.core.output import principal_label
+    from iamtui.core.rules import evaluate
+    from tests.builders import NOW, AccountSummary, snapshot
+
+    snap = snapshot(summary=AccountSummary(False, False))
+    (finding,) = [f for f in evaluate(snap, now=NOW).findings if f.rule == "root.no-mfa"]
+    assert principal_label(finding) == "root"

@@ -155,7 +155,8 @@ async def test_fetch_shows_progress_and_stops_on_escape_then_resumes(emulator: E
         await pilot.press("L")
         await wait_for_fetch(pilot, app)
         assert len(ws.snapshot.last_accessed) == principals  # type: ignore[union-attr]
-        assert any(f"{principals - got} fetched" in n.message for n in app._notifications)
+        fetched = f"Fetched last-accessed data for {principals - got} principals"
+        assert any(fetched in n.message for n in app._notifications)
 
 
 async def test_fetch_for_everyone_is_refused_offline(emulator: Emulator) -> None:
@@ -205,8 +206,8 @@ async def test_a_failed_fetch_says_why_in_one_line(emulator: Emulator) -> None:
         principals = len(state.snapshot.users) + len(state.snapshot.roles)
         messages = [n.message for n in app._notifications]
         assert (
-            f"Last-accessed: 0 fetched, {principals} failed (denied: the caller lacks "
-            f"iam:GenerateServiceLastAccessedDetails); last-accessed: 0 of {principals} "
-            "principals." in messages
+            f"Fetched last-accessed data for 0 principals, {principals} failed (denied: the "
+            f"caller lacks iam:GenerateServiceLastAccessedDetails); now last-accessed: 0 of "
+            f"{principals} principals." in messages
         )
         assert main_of(app).check_action("last_accessed_all", ()) is True  # may be tried again

@@ -73,7 +73,10 @@ _AFTER_SEPARATOR = re.compile(r"([,;]\s*)(?=[=+\-@\t\r])")
 
 def principal_label(finding: Finding) -> str:
     """``user alice key 1 (AKIA...)``: what a human needs to find the thing in the console."""
-    label = f"{finding.principal_kind} {printable(finding.principal_name)}"
+    if str(finding.principal_kind) == finding.principal_name:  # root, not "root root"
+        label = printable(finding.principal_name)
+    else:
+        label = f"{finding.principal_kind} {printable(finding.principal_name)}"
     if finding.key is not None:
         label += f" key {finding.key.slot}"
         if finding.key.key_id:

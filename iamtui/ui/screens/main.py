@@ -26,7 +26,8 @@ from iamtui.core.findings import Finding, PrincipalKind, Severity
 from iamtui.core.journal import Entry
 from iamtui.core.loader import CancelToken
 from iamtui.core.model import Role, User
-from iamtui.core.text import printable
+from iamtui.core.output import principal_label
+from iamtui.core.text import plural, printable
 from iamtui.core.views import (
     TABLE_PANES,
     KeySlot,
@@ -575,14 +576,14 @@ class MainScreen(Screen[None]):
             self.notify(f"Last-accessed fetch failed: {message.error}", severity="error")
             return
         coverage = result.state.views.overview.freshness.last_accessed_text
-        text = f"Last-accessed: {result.fetched} fetched"
+        text = f"Fetched last-accessed data for {plural(result.fetched, 'principal')}"
         if result.cancelled:
             text += ", stopped"
         if result.failures:
             first = next(iter(result.failures.values()))
             text += f", {len(result.failures)} failed ({first})"
         warn = bool(result.failures) or result.cancelled
-        self.notify(f"{text}; {coverage}.", severity="warning" if warn else "information")
+        self.notify(f"{text}; now {coverage}.", severity="warning" if warn else "information")
 
     def _refresh_progress(self) -> None:
         for screen in self.app.screen_stack:
@@ -661,6 +662,9 @@ class MainScreen(Screen[None]):
         if pane.marked:
             return f"Actions · {len(pane.marked)} selected rows"
         row = pane.table.cursor_row
+        data = row.data if row is not None else None
+        if isinstance(data, Finding):  # its first cell is the severity: name who it is about
+            return f"Actions · {principal_label(data)}"
         return f"Actions · {row.cells[0] if row and row.cells else ''}".rstrip(" ·")
 
     def action_actions(self) -> None:

@@ -14,6 +14,7 @@ from iamtui.core.ids import ActionId
 from iamtui.core.model import SERVICE_LINKED_PATH, SSO_RESERVED_PATH_PREFIX
 from iamtui.core.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
 from iamtui.core.subjects import PrincipalSubject
+from iamtui.core.text import plural
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner
@@ -103,7 +104,8 @@ def build(planner: Planner, request: Request) -> Draft:
     )
     draft = Draft(
         ActionId.ROLE_DELETE,
-        f"Delete role {name} ({len(steps) - 1} dependencies removed first)",
+        f"Delete role {name} "
+        f"({plural(len(steps) - 1, 'dependency', 'dependencies')} removed first)",
         [target],
         steps,
         before={target.arn: role.to_json()},

@@ -47,7 +47,8 @@ def build(planner: Planner, request: Request) -> Draft:
         notes.append(f"gone for good: {', '.join(gone)}")
     draft = Draft(
         ActionId.USER_DELETE,
-        f"Delete user {state.name} ({len(steps) - 1} dependencies removed first)",
+        f"Delete user {state.name} "
+        f"({plural(len(steps) - 1, 'dependency', 'dependencies')} removed first)",
         [target],
         steps,
         before={target.arn: state.to_json()},
