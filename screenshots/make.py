@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from typing import Any
 import cairosvg
 from moto.moto_api._internal import mock_random
 
+from iamtui.core import snapshot as snapshot_io
 from iamtui.core.workspace import Workspace
 from iamtui.emulator.run import DemoEnvironment, start_demo
 from iamtui.ui.app import IamtuiApp
@@ -81,7 +83,17 @@ async def shoot(app: IamtuiApp, workdir: Path, names: list[str]) -> None:
         state = app.workspace.state
         assert state is not None, "the demo did not load"
         await save("findings")
-        for key, name in (("2", "users"), ("3", "roles"), ("4", "keys"), ("5", "root")):
+        # Saved as `iamtui snapshot save` would, so P later shows the progress since.
+        saved = workdir / "before.json"
+        snapshot_io.save(state.snapshot, saved)
+        snapshot_io.remember_saved(state.snapshot, saved)
+        for key, name in (
+            ("0", "overview"),
+            ("2", "users"),
+            ("3", "roles"),
+            ("4", "keys"),
+            ("5", "root"),
+        ):
             await pilot.press(key)
             await save(name)
         await pilot.press("1")
@@ -122,6 +134,9 @@ async def shoot(app: IamtuiApp, workdir: Path, names: list[str]) -> None:
         await settle()
         await pilot.press("down", "down")
         await save("journal")
+        await pilot.press("P")
+        await save("progress")
+        await pilot.press("escape")
         await pilot.press("5", "h")
         await settle()
         await pilot.press("down")
@@ -159,6 +174,7 @@ def main() -> None:
     names: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
+        os.environ["XDG_STATE_HOME"] = str(workdir / "state")  # the saved-snapshot index too
         ws = Workspace.demo(lambda: env, clock=lambda: NOW, journal_path=workdir / "journal.jsonl")
         app = IamtuiApp(ws)
         try:
