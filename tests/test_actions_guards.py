@@ -196,3 +196,12 @@ def test_the_preview_asks_for_the_ids_of_keys_the_data_cannot_vouch_for(
         ws.execute(planned, override="yes")
     report = ws.execute(planned, override=key_id)
     assert report.status == "completed", report.message()
+
+
+def test_a_recent_use_warning_names_whose_password_it_is(env: Env, iam: Any) -> None:
+    """Before: a batch over six users said "the console password was used ..." six times."""
+    iam.create_user(UserName="ana")
+    iam.create_login_profile(UserName="ana", Password="Very-long-passw0rd!")
+    _signed_in(env, "ana", datetime.now(UTC) - timedelta(days=1))
+    plan = env.planner().plan(Request.disable_console("ana"))
+    assert any(w.startswith("the console password of ana was used") for w in plan.warnings)

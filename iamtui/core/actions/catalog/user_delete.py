@@ -63,7 +63,7 @@ def build(planner: Planner, request: Request) -> Draft:
         ):
             draft.warnings.append(warning)
     if warning := planner.recent_use_warning(
-        "the console password", when(state.password_last_used)
+        f"the console password of {state.name}", when(state.password_last_used)
     ):
         draft.warnings.append(warning)
     return draft

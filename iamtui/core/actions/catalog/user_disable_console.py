@@ -70,7 +70,7 @@ def build(planner: Planner, request: Request) -> Draft:
             f"{user} is the user iamtui runs as: this session keeps working (it uses an access "
             "key), but that user loses console sign-in"
         )
-    if warning := planner.recent_use_warning("the console password", used):
+    if warning := planner.recent_use_warning(f"the console password of {user}", used):
         draft.warnings.append(warning)
     return draft
 
