@@ -218,3 +218,30 @@ def test_plan_lines_carry_each_document_whole() -> None:
     lines = "\n".join(plan.lines())
     assert "IamtuiRevokeOlderSessions" in lines and "…" not in lines
     assert step.call.text().endswith("…")  # the journal's one-line form stays short
+
+
+async def test_the_cursor_keeps_its_place_when_its_row_goes() -> None:
+    """Before: after deleting a role the cursor jumped to the first row, losing the operator's
+    place in a cleanup; now it lands on the row that took the deleted one's place."""
+    from textual.app import App, ComposeResult
+
+    from iamtui.core.views.table import Column, Row, RowKind
+    from iamtui.ui.widgets.table import RowTable
+
+    def rows(*names: str) -> list[Row]:
+        return [Row(n, RowKind.ROLE, (n,)) for n in names]
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield RowTable([Column("name", "Name")])
+
+    app = One()
+    async with app.run_test() as pilot:
+        table = app.query_one(RowTable)
+        table.set_rows(rows("a", "b", "c", "d", "e"))
+        table.set_cursor(2)
+        await pilot.pause()
+        table.set_rows(rows("a", "b", "d", "e"))  # "c" deleted
+        assert table.cursor_key == "d"
+        table.set_rows(rows("a", "b"))  # the cursor's row and all after it gone
+        assert table.cursor_key == "b"

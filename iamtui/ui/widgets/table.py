@@ -205,6 +205,7 @@ class RowTable(ScrollView, can_focus=True):
     ) -> None:
         """Replace the rows; the cursor stays on the row with key ``keep`` (default: current)."""
         current = keep if keep is not None else self.cursor_key
+        was_at = self.cursor
         if columns is not None:
             self.columns = tuple(columns)
         if natural is not None:
@@ -222,6 +223,12 @@ class RowTable(ScrollView, can_focus=True):
             target: int | None = self.cursor  # a patch left the cursor's row where it was
         else:
             target = self.index_of(current) if current is not None else None
+        if target is None and current is not None and rows:
+            # The row went (a deleted role): stay at its place, on the row that took it.
+            place = min(was_at, len(rows) - 1)
+            target = self._first_selectable(place, 1)
+            if target is None:
+                target = self._first_selectable(place, -1)
         if target is None:
             target = self._first_selectable(0, 1)
         self.set_cursor(target if target is not None else 0, scroll="center")
