@@ -397,3 +397,20 @@ def test_two_snapshots_on_one_credential_report_say_so() -> None:
     assert "both snapshots use the credential report generated" in warning
     assert f"  warning: {warning}" in compare.render_text(result)
     assert compare.to_json(result)["warnings"] == [warning]
+
+
+def test_a_user_re_created_under_the_same_name_is_removed_and_added() -> None:
+    """IAM gives a re-created principal a new unique id: it is not the same user."""
+    from dataclasses import replace as _replace
+
+    from iamtui.core import diff as compare
+    from iamtui.core.rules import evaluate
+    from tests.builders import NOW, snapshot, user
+
+    before = user("bob")
+    after = _replace(before, user_id="AIDANEWBOB0000000000")
+    old = snapshot(users=[before])
+    new = _replace(snapshot(users=[after]), loaded_at=NOW)
+    result = compare.compare(old, new, evaluate(old, now=NOW), evaluate(new, now=NOW))
+    assert [r.name for r in result.added] == ["bob"]
+    assert [r.name for r in result.removed] == ["bob"]

@@ -251,23 +251,25 @@ def access_keys(snapshot: AccountSnapshot) -> dict[tuple[str, datetime], Princip
     return found
 
 
-def _principals(snapshot: AccountSnapshot) -> dict[tuple[str, str], PrincipalRef]:
-    """Users, roles, groups and customer-managed policies by (kind, ARN).
+def _principals(snapshot: AccountSnapshot) -> dict[tuple[str, str, str], PrincipalRef]:
+    """Users, roles, groups and customer-managed policies by (kind, ARN, unique id).
 
-    AWS-managed policies are left out: they appear in a snapshot only while attached, so
-    attaching one is not "a policy was added".
+    The unique id tells a principal deleted and re-created under the same name (IAM gives it a
+    new one) from the one that was there: removed and added, not unchanged. AWS-managed
+    policies are left out: they appear in a snapshot only while attached, so attaching one is
+    not "a policy was added".
     """
-    found: dict[tuple[str, str], PrincipalRef] = {}
-    for kind, items in (
-        ("user", snapshot.users),
-        ("role", snapshot.roles),
-        ("group", snapshot.groups),
-    ):
-        for item in items:
-            found[(kind, item.arn)] = PrincipalRef(kind, item.name, item.arn)
+    found: dict[tuple[str, str, str], PrincipalRef] = {}
+    for user in snapshot.users:
+        found[("user", user.arn, user.user_id)] = PrincipalRef("user", user.name, user.arn)
+    for role in snapshot.roles:
+        found[("role", role.arn, role.role_id)] = PrincipalRef("role", role.name, role.arn)
+    for group in snapshot.groups:
+        found[("group", group.arn, group.group_id)] = PrincipalRef("group", group.name, group.arn)
     for policy in snapshot.policies:
         if not policy.aws_managed:
-            found[("policy", policy.arn)] = PrincipalRef("policy", policy.name, policy.arn)
+            ident = ("policy", policy.arn, policy.policy_id)
+            found[ident] = PrincipalRef("policy", policy.name, policy.arn)
     return found
 
 
