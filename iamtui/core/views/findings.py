@@ -35,7 +35,7 @@ _KIND_LABEL = {
     PrincipalKind.POLICY: "policy",
     PrincipalKind.ROOT: "root",
     PrincipalKind.ACCOUNT: "account",
-    PrincipalKind.MFA_DEVICE: "MFA device",
+    PrincipalKind.MFA_DEVICE: "MFA",
 }
 
 
