@@ -448,26 +448,51 @@ class WildcardGrants:
 NO_WILDCARDS = WildcardGrants()
 
 
+@lru_cache(maxsize=1 << 14)
+def _action_wildcards(
+    actions: tuple[str, ...], not_actions: tuple[str, ...] | None
+) -> tuple[bool, tuple[str, ...]]:
+    """(covers iam:PassRole, ``<service>:*`` services) of an Action/NotAction (cached: policies
+    repeat the same action lists)."""
+    if not_actions is not None:
+        return not _any_pattern(not_actions, PASS_ROLE), ()
+    if any(a in ("*", "*:*") for a in actions):
+        return True, ()  # full admin: only a Deny of it matters here
+    probe = Statement("Allow", actions=actions)
+    return _any_pattern(actions, PASS_ROLE), service_wildcards(probe)
+
+
 def wildcard_grants(document: PolicyDocument | None, probe_role: str) -> WildcardGrants:
     """The document's PassRole-on-every-role statements and ``<service>:*`` grants.
 
     ``probe_role`` is a role ARN of this account no policy names on purpose. Full ``*``
-    statements are left to the administrator rules.
+    statements are left to the administrator rules. Statements whose actions cannot matter
+    are skipped before being parsed: thousands of documents are read per evaluation.
     """
-    stmts = statements(document)
-    if not stmts:
-        return NO_WILDCARDS
-    denied = any(
-        not s.allows and not s.conditions and passes_any_role(s, probe_role) for s in stmts
-    )
-    pass_role: list[str] = []
+    candidates: list[tuple[int, Statement, bool]] = []
     services: set[str] = set()
-    for n, s in enumerate(stmts, 1):
-        if not s.allows or _is_full_admin_shaped(s):
-            continue
-        services.update(service_wildcards(s))
-        if not denied and passes_any_role(s, probe_role) and not limits_passed_service(s):
-            pass_role.append(s.sid or f"statement {n}")
+    for n, item in enumerate(_raw_statements(document), 1):
+        not_actions = as_list(item["NotAction"]) if "NotAction" in item else None
+        passes, found = _action_wildcards(as_list(item.get("Action")), not_actions)
+        if passes or found:
+            s = _statement(item)
+            if s.allows and not _is_full_admin_shaped(s):
+                services.update(found)
+            candidates.append((n, s, passes))
+    denied = any(
+        not s.allows and not s.conditions and passes_any_role(s, probe_role)
+        for _, s, _ in candidates
+    )
+    pass_role = [
+        s.sid or f"statement {n}"
+        for n, s, passes in candidates
+        if passes
+        and not denied
+        and s.allows
+        and not _is_full_admin_shaped(s)
+        and _resource_matches(s, probe_role)
+        and not limits_passed_service(s)
+    ]
     if not pass_role and not services:
         return NO_WILDCARDS
     return WildcardGrants(tuple(pass_role), tuple(sorted(services)))
