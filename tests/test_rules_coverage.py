@@ -357,3 +357,13 @@ def test_rules_reading_every_principal_rerun_when_one_changes() -> None:
     assert "group.empty" not in {f.rule for f in after.findings}
     support = [f for f in after.findings if f.rule == "account.no-support-role"]
     assert [f.evidence["users"] for f in support] == [("helpdesk",)]
+
+
+def test_wildcard_analyses_are_reused_only_for_the_very_same_document() -> None:
+    """The analysis cache outlives one evaluation (patches reuse it): a policy of the same ARN
+    with a new document is analysed afresh, never served the old verdict."""
+    before = managed("Deploy", document=doc(allow("iam:PassRole")))
+    after = replace(before, document=doc(allow("iam:PassRole", arn("role", "app"))))
+    assert len(run(snapshot(policies=[before]), "policy.passrole-wildcard")) == 1
+    assert run(snapshot(policies=[after]), "policy.passrole-wildcard") == []
+    assert len(run(snapshot(policies=[before]), "policy.passrole-wildcard")) == 1

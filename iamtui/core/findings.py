@@ -297,6 +297,12 @@ def _remember_live_rows(report: CredentialReport, users: tuple[User, ...], rows:
     _last_live_rows = (report, users, rows)
 
 
+_Wildcards: TypeAlias = dict[str, tuple[PolicyDocument | None, str, WildcardGrants]]
+#: The wildcard analyses of the last evaluation that made any: a patch re-evaluating a few
+#: principals reuses those whose document is the very same object instead of parsing thousands.
+_last_wildcards: _Wildcards = {}
+
+
 class AccountIndex:
     """Lookups built once per evaluation: rules walk thousands of principals."""
 
@@ -307,7 +313,8 @@ class AccountIndex:
         self.roles: dict[str, Role] = {r.name: r for r in snapshot.roles}
         self.policies: dict[str, ManagedPolicy] = {p.arn: p for p in snapshot.policies}
         self._trust: dict[str, TrustAnalysis] = {}
-        self._wildcards: dict[str, WildcardGrants] = {}
+        self._wildcards: _Wildcards = {}
+        self._previous_wildcards: _Wildcards | None = None
 
     def trust(self, role: Role) -> TrustAnalysis:
         """The role's trust analysis, computed once for the trust rules."""
@@ -324,12 +331,23 @@ class AccountIndex:
         return f"arn:{partition}:iam::{self.snapshot.account_id}:role/iamtui-probe/any-role"
 
     def wildcards(self, key: str, document: PolicyDocument | None) -> WildcardGrants:
-        """The document's wildcard grants, computed once per evaluation; ``key`` names the
-        document (a managed policy's ARN, or ``principal ARN#inline name``)."""
-        found = self._wildcards.get(key)
-        if found is None:
-            found = self._wildcards[key] = wildcard_grants(document, self.probe_role)
-        return found
+        """The document's wildcard grants, computed once; ``key`` names the document (a managed
+        policy's ARN, or ``principal ARN#inline name``).
+
+        Entries of the previous evaluation are reused when they hold this very document object
+        (held by the entry, so its identity cannot be recycled) and the same probe role.
+        """
+        global _last_wildcards
+        probe = self.probe_role
+        if self._previous_wildcards is None:  # the first use publishes this index's entries
+            self._previous_wildcards, _last_wildcards = _last_wildcards, self._wildcards
+        entry = self._wildcards.get(key)
+        if entry is None or entry[0] is not document:
+            entry = self._previous_wildcards.get(key)
+            if entry is None or entry[0] is not document or entry[1] != probe:
+                entry = (document, probe, wildcard_grants(document, probe))
+            self._wildcards[key] = entry
+        return entry[2]
 
     @cached_property
     def group_members(self) -> dict[str, int]:
