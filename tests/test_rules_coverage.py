@@ -242,6 +242,7 @@ def test_console_user_with_a_key_from_setup_never_used() -> None:
     assert found.evidence["last_used"] == "N/A"
     assert found.evidence["user_created"] == "2026-02-21T12:00:00Z"
     assert found.severity is Severity.LOW
+    assert found.summary == "access key 1 created with this console user and never used"
 
 
 def test_key_at_setup_fires_from_day_one_and_names_the_slot_without_an_id() -> None:
@@ -285,6 +286,7 @@ def test_active_signing_certificates_older_than_rotation_are_medium() -> None:
     assert old.summary.startswith("2 active X.509 signing certificates, oldest uploaded 1 year")
     [new] = run(_certs(ReportCert(True, ago(10))), "cert.signing-active")
     assert new.severity is Severity.LOW and new.fixes == ()
+    assert new.summary == "1 active X.509 signing certificate (use is never reported)"
 
 
 def test_inactive_certificates_and_deleted_users_are_not_reported() -> None:
@@ -367,3 +369,20 @@ def test_wildcard_analyses_are_reused_only_for_the_very_same_document() -> None:
     assert len(run(snapshot(policies=[before]), "policy.passrole-wildcard")) == 1
     assert run(snapshot(policies=[after]), "policy.passrole-wildcard") == []
     assert len(run(snapshot(policies=[before]), "policy.passrole-wildcard")) == 1
+
+
+def test_unchanged_findings_of_rules_rerun_in_full_keep_their_objects() -> None:
+    """Views patch a pane by finding identity: a full re-run must hand back the same objects."""
+    bystander = user("bystander")
+    snap = snapshot(
+        users=[bystander],
+        groups=[group("Empty")],
+        policies=[managed("KmsAll", document=doc(allow("kms:*")))],
+    )
+    before = evaluate(snap, now=NOW)
+    changed = replace(snap, users=(replace(bystander, groups=()),))
+    after = evaluate_changes(before, changed, principals=[bystander.arn])
+    rules = {"group.empty", "policy.service-wildcard", "account.no-support-role"}
+    old = [f for f in before.findings if f.rule in rules]
+    new = [f for f in after.findings if f.rule in rules]
+    assert len(old) == 3 and all(a is b for a, b in zip(old, new, strict=True))

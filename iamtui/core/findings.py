@@ -683,6 +683,12 @@ def _kept(
     ]
 
 
+def _reused(fresh: list[Finding], before: Mapping[str, Finding]) -> list[Finding]:
+    """A full re-run's findings, each replaced by its previous object when equal: views patch
+    by identity, and an unchanged finding must not look new."""
+    return [old if (old := before.get(f.id)) == f else f for f in fresh]
+
+
 def evaluate_changes(
     previous: Evaluation,
     snapshot: AccountSnapshot,
@@ -717,6 +723,13 @@ def evaluate_changes(
     skipped: list[NotEvaluated] = []
     ran: list[Rule] = []
     coverage: list[Coverage] = []
+    # Previous findings of the rules that re-run in full after any principal change, by id.
+    reread: dict[str, dict[str, Finding]] = {
+        r.id: {} for r in rules if r.reads_principals and r.id in ran_before
+    }
+    for f in previous.findings if reread else ():
+        if f.rule in reread:
+            reread[f.rule][f.id] = f
     for r in rules:
         reason = _missing_data(r, snapshot)
         if reason is not None:
@@ -752,7 +765,10 @@ def evaluate_changes(
         ran.append(r)
         if seen is not None:
             coverage.append(seen)
-        added.extend(_suppress(f, current) for f in produced)
+        fresh = [_suppress(f, current) for f in produced]
+        if r.id in reread:
+            fresh = _reused(fresh, reread[r.id])
+        added.extend(fresh)
     kept = _kept(previous, scope, keep_all, keep_others)
     key = _order_key({r.id: i for i, r in enumerate(rules)})
     added.sort(key=key)

@@ -1033,7 +1033,7 @@ def _seed_coverage(s: Seeder) -> None:
     # cert.signing-active: a SOAP-era client nobody migrated, its certificate years old.
     legacy = s.user(
         SIGNING_CERT_USER, path="/automation/", created=d(1600),
-        tags=_tags("Platform", _email("kevin.walsh"), "CC-1100"),
+        tags=_tags("Platform", _email("nina.petrov"), "CC-1100"),
     )  # fmt: skip
     cert = s.backend.upload_signing_certificate(legacy.name, LEGACY_SIGNING_CERTIFICATE)
     cert.upload_date = d(1590).replace(tzinfo=None)

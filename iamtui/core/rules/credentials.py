@@ -61,10 +61,8 @@ def keys_at_setup(ctx: Context) -> Iterator[Finding]:
             "user_created": report_value(slot.user.create_date),
             "grace_days": ctx.thresholds.grace_days,
         }
-        summary = (
-            f"console user's access key {slot.number} created at setup "
-            f"({ctx.ago(created)} ago) and never used"
-        )
+        # No age: a key made minutes ago would read differently at every load (evidence has it).
+        summary = f"access key {slot.number} created with this console user and never used"
         fixes = key_fixes(slot.user, ref, ActionId.KEY_DEACTIVATE)
         yield ctx.finding(slot.user, summary, evidence=evidence, fixes=fixes, key=ref)
 
@@ -91,7 +89,8 @@ def signing_active(ctx: Context) -> Iterator[Finding]:
             default=None,
         )
         noun = "certificate" if len(active) == 1 else "certificates"
-        age = f", oldest uploaded {ctx.ago(oldest)} ago" if oldest else ""
+        # Only an age past the threshold is named: a recent one would change by the second.
+        age = f", oldest uploaded {ctx.ago(oldest)} ago" if old and oldest else ""
         summary = f"{len(active)} active X.509 signing {noun}{age} (use is never reported)"
         evidence: Evidence = {
             "certificates": tuple(
