@@ -10,7 +10,6 @@ from iamtui.core.findings import (
     Context,
     Evidence,
     Finding,
-    Practice,
     Rule,
     Severity,
     rule,
@@ -18,7 +17,7 @@ from iamtui.core.findings import (
 from iamtui.core.ids import ActionId
 from iamtui.core.model import Group, InlinePolicy, ManagedPolicy, Part, Role, User
 from iamtui.core.policy import WildcardGrants, is_aws_managed
-from iamtui.core.rules._common import LEAST_PRIVILEGE
+from iamtui.core.rules._common import LEAST_PRIVILEGE, PREPARE_INCIDENTS
 from iamtui.core.subjects import AttachmentSubject, Fix, PrincipalType
 
 #: Services whose ``<service>:*`` is reported one severity higher: each lets the holder
@@ -39,12 +38,6 @@ SENSITIVE_SERVICES = frozenset(
 )
 CLOUDSHELL_FULL_ACCESS = "policy/AWSCloudShellFullAccess"
 SUPPORT_ACCESS = "policy/AWSSupportAccess"
-
-PREPARE_INCIDENTS = Practice(
-    "Prepare for incidents",
-    "CIS asks for a role that may open AWS Support cases, so an incident never waits on "
-    "someone with root or administrator access.",
-)
 
 Holder = User | Role | Group
 
