@@ -104,7 +104,7 @@ async def shoot(app: IamtuiApp, workdir: Path, names: list[str]) -> None:
 
         # Actions: the preview of deleting an ex-employee (cancelled), then a key deactivated
         # from its finding and undone, and a role quarantined: the Journal pane shows them.
-        await pilot.press("2", "slash", *"kevin.walsh", "enter", "X")
+        await pilot.press("2", "slash", *"kevin.walsh", "enter", "D")
         await save("preview")
         await pilot.press("escape", "escape", "escape", "1")
         await run_first(pilot, "d", lambda r: r.cells[1].startswith("daniel.okafor"))

@@ -10,7 +10,8 @@ import pytest
 from conftest import NOW
 from test_actions_support import Env, connection, env_fixture  # noqa: F401
 
-from iamtui.core.actions import ActionId, ActionRefused, Executor, Planner, Request
+from iamtui.core.actions import ActionId, ActionRefused, Executor, Planner, Request, Skipped
+from iamtui.core.actions.applies import console_refusal, key_status_refusal, managed_role_refusal
 from iamtui.core.actions.findings import request_for_fix
 from iamtui.core.actions.registry import SPECS
 from iamtui.core.actions.request import principal_of
@@ -105,6 +106,52 @@ def test_a_batch_lists_what_it_skipped_and_why(demo: tuple[DemoAccount, Planner,
     assert {t.name for t in plan.principals} == {account.unused_role, account.ex_employee}
     assert plan.confirmation_phrase == ALIAS  # deletes a user, over two principals
     assert any("skipped" in line for line in plan.lines())
+
+
+def test_a_batch_names_the_members_it_cannot_apply_to_with_the_core_reason(
+    demo: tuple[DemoAccount, Planner, Journal], iam: Any
+) -> None:
+    account, planner, _ = demo
+    inactive = next(k for k, s in keys(iam, account.inactive_key_user).items() if s == "Inactive")
+    active = next(iter(keys(iam, account.stale_key_user)))
+    known = Skipped("user bob", "Deactivate does not apply to a user")
+    plan = planner.batch(
+        [
+            Request.deactivate_key(account.stale_key_user, active),
+            Request.deactivate_key(account.inactive_key_user, inactive),
+        ],
+        skipped=[known],
+    )
+    assert len(plan.steps) == 1
+    reason = key_status_refusal(
+        ActionId.KEY_DEACTIVATE, f"access key {inactive}", account.inactive_key_user, "Inactive"
+    )
+    assert reason == f"access key {inactive} of {account.inactive_key_user} is already Inactive"
+    assert plan.skipped == (
+        known,  # what the caller knew from the loaded data comes first
+        Skipped(f"key.deactivate user {account.inactive_key_user} {inactive}", reason),
+    )
+    # One request alone is refused with the very same words.
+    with pytest.raises(ActionRefused) as refused:
+        planner.plan(Request.deactivate_key(account.inactive_key_user, inactive))
+    assert str(refused.value) == reason
+
+
+def test_the_ui_applicability_checks_and_the_planner_refusals_share_their_words(
+    demo: tuple[DemoAccount, Planner, Journal],
+) -> None:
+    account, planner, _ = demo
+    role = planner.snapshot.role(account.sso_roles[0])
+    assert role is not None
+    with pytest.raises(ActionRefused) as refused:
+        planner.plan(Request.quarantine_role(role.name))
+    assert str(refused.value) == managed_role_refusal(role.name, role.path)
+    assert managed_role_refusal("app", "/service-role/") is None  # a customer path
+    assert "service-linked" in (managed_role_refusal("x", "/aws-service-role/s3/") or "")
+    assert console_refusal("bob", has_password=True) is None
+    assert console_refusal("bob", has_password=False) == "user bob has no console password"
+    assert key_status_refusal(ActionId.KEY_ACTIVATE, "key 1", "bob", "Inactive") is None
+    assert key_status_refusal(ActionId.KEY_DELETE, "key 1", "bob", "Inactive") is None
 
 
 def test_a_batch_with_nothing_plannable_is_refused(

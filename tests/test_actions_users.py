@@ -46,7 +46,7 @@ def test_user_delete_tears_down_every_dependency_in_aws_order(env: Env, iam: Any
     ]
     assert plan.irreversible and plan.confirmation_phrase == "ana"
     assert plan.steps[0].preconditions[0].probe == "user.state"
-    assert any("gone for good" in n and "2 access key(s)" in n for n in plan.notes)
+    assert any("gone for good" in n and "2 access keys" in n for n in plan.notes)
     before = plan.before[plan.targets[0].arn]
     assert before["inline"] == {"AdHoc": SQS_SEND} and before["login_profile"] is not None
 

@@ -44,6 +44,37 @@ def demo_scan() -> dict[str, Any]:
     return document
 
 
+def exported_by_a_shell(lines: list[str]) -> dict[str, str]:
+    """What a POSIX shell has in its environment after the lines are pasted into it."""
+    script = "\n".join([*lines, "env"])
+    out = subprocess.run(
+        ["sh"], input=script, capture_output=True, text=True, check=True, env={}
+    ).stdout
+    return dict(
+        line.split("=", 1) for line in out.splitlines() if line.startswith(("AWS_", "IAMTUI_"))
+    )
+
+
+def test_demo_serve_lines_work_pasted_into_a_shell() -> None:
+    """Each line is an ``export``: pasted as printed, the next command in that shell sees them."""
+    from types import SimpleNamespace
+
+    from iamtui.emulator.run import DemoEnvironment
+
+    emulator = SimpleNamespace(endpoint_url="http://127.0.0.1:4566")
+    secret = "wJalr/XUtnFEMI+K7MDENG$HOME 'x'"  # characters a shell would otherwise act on
+    env = DemoEnvironment(emulator, None, "AKIAIOSFODNN7EXAMPLE", secret)
+    lines = env.shell_exports()
+    assert lines[0] == "export AWS_ENDPOINT_URL=http://127.0.0.1:4566"
+    assert all(line.startswith("export AWS_") for line in lines)
+    assert exported_by_a_shell(lines) == {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
 @pytest.mark.slow
 def test_demo_serve_speaks_aws_over_http() -> None:
     """`demo --serve` prints the endpoint first, then serves the seeded account until stopped."""
@@ -53,11 +84,17 @@ def test_demo_serve_speaks_aws_over_http() -> None:
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline().strip()
-        assert first.startswith("AWS_ENDPOINT_URL=http://127.0.0.1:")
-        exports = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(3))
+        assert first.startswith("export AWS_ENDPOINT_URL=http://127.0.0.1:")
+        lines = [first] + [proc.stdout.readline().strip() for _ in range(4)]
+        exports = exported_by_a_shell(lines)
+        assert exports["AWS_DEFAULT_REGION"] == "us-east-1"
+        # The pasting shell journals into this demo's own journal, never the real accounts' one.
+        assert "/demo/" in exports["IAMTUI_JOURNAL"] and exports["IAMTUI_JOURNAL"].endswith(
+            ".jsonl"
+        )
         client = boto3.client(
             "iam",
-            endpoint_url=first.split("=", 1)[1],
+            endpoint_url=exports["AWS_ENDPOINT_URL"],
             region_name="us-east-1",
             aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
@@ -311,11 +348,14 @@ def test_user_not_in_the_snapshot_is_one_line_with_close_matches(tmp_path: Path)
     result = run("user", "marcus.chem", "--snapshot", str(path))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "iamtui: error: no user named 'marcus.chem' in this account (did you mean: marcus.chen?)"
+        'iamtui: error: user "marcus.chem" not found in account northwind-prod (123456789012); '
+        "did you mean: marcus.chen?"
     )
     nothing_close = run("--snapshot", str(path), "role", "zzzzzz")
     assert nothing_close.returncode == 2
-    assert nothing_close.stderr.strip() == "iamtui: error: no role named 'zzzzzz' in this account"
+    assert nothing_close.stderr.strip() == (
+        'iamtui: error: role "zzzzzz" not found in account northwind-prod (123456789012)'
+    )
 
 
 @pytest.fixture(scope="module")

@@ -85,6 +85,22 @@ def test_undo_with_yes_reverts_a_reversible_entry(env: Env, iam: Any) -> None:
     assert "already undone" in again.stderr
 
 
+def test_list_columns_line_up_after_an_undo(env: Env, iam: Any) -> None:
+    """``completed, undone by ...`` is longer than ``completed``: later columns still align."""
+    entry, _key = deactivated(env, iam)
+    assert cli(env, "undo", entry, "--yes", endpoint=True).exit_code == 0
+    iam.create_user(UserName="bob")
+    bob_key = iam.create_access_key(UserName="bob")["AccessKey"]["AccessKeyId"]
+    env.run(env.planner().plan(Request.deactivate_key("bob", bob_key)))
+    entries = json.loads(cli(env, "list", "--format", "json").stdout)["entries"]
+    lines = cli(env, "list").stdout.splitlines()
+    assert len(lines) == len(entries) == 3
+    assert "undone by" in lines[0]
+    for column in ("action", "status_line", "summary"):
+        starts = {line.index(e[column], 40) for line, e in zip(lines, entries, strict=True)}
+        assert len(starts) == 1, (column, lines)
+
+
 def test_undo_without_yes_asks_and_a_no_changes_nothing(env: Env, iam: Any) -> None:
     entry, _ = deactivated(env, iam)
     result = cli(env, "undo", entry, input="n\n", endpoint=True)

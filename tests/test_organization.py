@@ -174,3 +174,20 @@ def test_an_account_in_no_organization(emulator: Emulator) -> None:
     assert snap.organization == Organization(
         False, root_features=(), note="not in an AWS Organization"
     )
+
+
+def test_offline_root_checks_use_the_organization_the_snapshot_loaded() -> None:
+    """The Root pane and `root --snapshot` make no live calls, but every load read the org."""
+    from iamtui.core.root import RootExtra, StepId, evaluate_root
+
+    org = Organization(True, "o-abc1234567", MANAGEMENT, root_features=RCM)
+    snap = credentialless(org)
+    report = evaluate_root(snap, RootExtra.not_loaded("offline", snap), now=snap.loaded_at)
+    steps = {s.id: s for s in report.steps}
+    assert steps[StepId.MFA].status.value == "pass"
+    assert "presumed deleted" in steps[StepId.MFA].summary
+    assert "o-abc1234567" in steps[StepId.CENTRALIZED_ROOT_ACCESS].summary
+    without = evaluate_root(snap, RootExtra.not_loaded("offline"), now=snap.loaded_at)
+    assert {s.id: s for s in without.steps}[
+        StepId.CENTRALIZED_ROOT_ACCESS
+    ].status.value == "unknown"

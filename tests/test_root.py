@@ -58,8 +58,10 @@ from iamtui.core.root import (
     proposed_password_policy,
     verify,
 )
+from iamtui.core.rules import evaluate as evaluate_rules
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.core.settings import Settings, Thresholds
+from iamtui.core.views import Check, Pane, Views, evidence_lines
 from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.seed import RootKeySpec, Seeder
@@ -508,15 +510,16 @@ def test_centralized_root_access_is_informational() -> None:
     snap = hardened_snapshot()
     outside = evaluate(snap)
     s = outside.step(StepId.CENTRALIZED_ROOT_ACCESS)
-    assert s.informational and s.status is Status.FAIL
+    assert s.informational and s.status is Status.INFO  # context, never FAIL or PASS
     assert "signing in as root" in s.summary
     assert outside.hardened  # informational steps do not count
     on = Organization(True, "o-abc1234567", root_features=("RootCredentialsManagement",))
     s = step(snap, StepId.CENTRALIZED_ROOT_ACCESS, extra(org=on))
-    assert s.status is Status.PASS and s.evidence["organization_id"] == "o-abc1234567"
+    assert s.status is Status.INFO and s.evidence["organization_id"] == "o-abc1234567"
+    assert s.summary.startswith("centralized root access enabled")
     off = Organization(True, note="trusted access for IAM is not enabled in AWS Organizations")
     s = step(snap, StepId.CENTRALIZED_ROOT_ACCESS, extra(org=off))
-    assert s.status is Status.FAIL and "trusted access" in s.summary
+    assert s.status is Status.INFO and "trusted access" in s.summary
     assert "Root access management" in s.manual[0]
     member = Organization(True, root_features=None, note="this is a member account")
     s = step(snap, StepId.CENTRALIZED_ROOT_ACCESS, extra(org=member))
@@ -535,7 +538,7 @@ def test_markdown_report_has_every_step_with_marker_evidence_why_and_fix() -> No
         assert f"`{s}`" in text
     assert "## [FAIL] Root user has no access keys" in text
     assert "## [PASS] Root user has MFA" in text
-    assert "## [FAIL] Centralized root access (AWS Organizations) (informational)" in text
+    assert "## [INFO] Centralized root access (AWS Organizations)\n" in text
     assert "- key_1: `{active: yes, last_rotated: 2019-11-05T12:00:00Z" in text
     assert "**Why:** A root access key" in text
     assert "as of 2026-06-01T09:00:00Z (3 hours old), from credential report" in text
@@ -748,3 +751,31 @@ def test_report_time_fields_are_utc_isoformat() -> None:
         s["as_of"] is None or datetime.fromisoformat(s["as_of"].replace("Z", "+00:00"))
         for s in data["steps"]
     )
+
+
+# --- the same steps, in words, everywhere ------------------------------------------------------
+
+
+def test_evidence_reads_as_labelled_lines_with_nested_fields_indented() -> None:
+    report = evaluate(keyed_snapshot())
+    lines = evidence_lines(report.step(StepId.ACCESS_KEYS).evidence)
+    top = {line.label: line.value for line in lines if line.depth == 0}
+    assert top["Access keys present (account summary)"] == "yes"
+    assert top["Access key 1 (credential report)"] == ""  # its fields follow, indented
+    nested = {line.label: line.value for line in lines if line.depth == 1}
+    assert nested["Last used service"] == "s3"
+    assert nested["Active"] == "yes"
+    assert all("_" not in line.label for line in lines)  # no raw evidence keys
+    recent = evidence_lines(evaluate(hardened_snapshot()).step(StepId.RECENT_USE).evidence)
+    words = {line.label: line.value for line in recent}
+    assert words["Access key 1 last used"] == "not applicable"  # the report's N/A, in words
+
+
+def test_the_root_pane_lists_the_hardening_steps_with_the_same_verdicts() -> None:
+    snap = keyed_snapshot()
+    report = evaluate_root(snap, RootExtra.not_loaded("x"), now=NOW)
+    pane = Views(snap, evaluate_rules(snap, now=NOW), NOW).pane(Pane.ROOT)
+    checks = [r.data for r in pane.rows if isinstance(r.data, Check) and r.data.step is not None]
+    assert [c.name for c in checks] == [s.title for s in report.steps]
+    assert [c.status for c in checks] == [s.status.name for s in report.steps]
+    assert [c.status for c in checks][:2] == ["PASS", "FAIL"]  # MFA on; a root key

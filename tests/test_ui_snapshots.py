@@ -38,6 +38,7 @@ def after_load(*keys: str) -> Callable[[Any], Awaitable[None]]:
         (("3",), "roles"),
         (("4",), "keys"),
         (("5",), "root"),
+        (("0",), "overview"),
     ],
 )
 def test_main_panes(
@@ -60,7 +61,7 @@ def test_plan_preview_of_deleting_an_ex_employee(
 ) -> None:
     """The preview modal: every call, how it is undone or why not, the typed confirmation."""
     demo, ws = demo_workspace(emulator)
-    keys = ("2", "slash", *demo.ex_employee, "enter", "X")
+    keys = ("2", "slash", *demo.ex_employee, "enter", "D")
     assert snap_compare(IamtuiApp(ws), terminal_size=SIZE, run_before=after_load(*keys))
 
 

@@ -22,14 +22,21 @@ from builders import (
 )
 from conftest import NOW
 
+from iamtui.core.actions import QUARANTINE_POLICY
 from iamtui.core.findings import Finding, Severity
 from iamtui.core.model import AccountSnapshot, AccountSummary, Part, Tag, Unavailable
+from iamtui.core.root import StepId
 from iamtui.core.rules import evaluate
 from iamtui.core.settings import Settings, Suppression
 from iamtui.core.views import (
+    KEY_COLUMNS,
+    ROLE_COLUMNS,
+    TABLE_PANES,
+    USER_COLUMNS,
     Check,
     KeySlot,
     Pane,
+    Row,
     RowKind,
     Views,
     arrange,
@@ -42,6 +49,7 @@ from iamtui.core.views import (
 from iamtui.core.views import (
     ago as ago_text,
 )
+from iamtui.core.views.format import NEVER
 
 
 def views_of(snap: AccountSnapshot, settings: Settings | None = None) -> Views:
@@ -177,15 +185,20 @@ def test_access_keys_without_details_say_key_slot_only() -> None:
     assert fields["Key id"].startswith("not loaded")
 
 
-def test_root_pane_has_checks_and_facts() -> None:
+def test_root_pane_has_the_hardening_steps_and_facts() -> None:
     v = views_of(demo_like())
     rows = v.pane(Pane.ROOT).rows
     checks = {r.key: r for r in rows if r.kind is RowKind.CHECK}
-    assert checks["check:root.no-mfa"].cells[0] == "✗ FAIL"
-    assert checks["check:root.access-keys"].cells[0] == "✓ OK"
+    assert list(checks) == [f"check:{s}" for s in StepId]  # the root screen's steps, in order
+    assert checks["check:root.mfa"].cells[0] == "✗ FAIL"
+    assert checks["check:root.no-access-keys"].cells[0] == "✓ PASS"
+    # Live-only steps are not read by the pane: unknown, saying where they are read.
+    contact = checks["check:account.security-contact"]
+    assert contact.cells[0] == "? UNKNOWN" and "h (Harden root)" in contact.cells[3]
+    assert checks["check:org.centralized-root-access"].cells[0] == "? UNKNOWN"
     facts = [r for r in rows if r.kind is RowKind.FACT]
     assert any(r.cells[1] == "Root password last used" and r.cells[0] == "3 days" for r in facts)
-    assert isinstance(checks["check:root.no-mfa"].data, Check)
+    assert isinstance(checks["check:root.mfa"].data, Check)
     assert v.counts()[Pane.ROOT] == sum(1 for r in checks.values() if r.cells[0] == "✗ FAIL")
 
 
@@ -243,6 +256,67 @@ def test_sort_keeps_missing_values_last_both_ways() -> None:
     assert set(ascending[1:]) == {"bob", "carol"}
     by_name = [r.cells[0] for r in sort_rows(users, 0, reverse=True)]
     assert by_name == ["carol", "bob", "alice"]
+
+
+def _keys_pane(order: list[str]) -> list[Row]:
+    """Key rows of four users, one key each, in ``order`` (as a reload might list them)."""
+    uses: dict[str, float | None] = {"dan": 0.0001, "erin": None, "finn": 30, "gail": 30}
+    people = {name: user(name, created=900) for name in uses}
+    snap = snapshot(
+        users=[people[n] for n in order],
+        rows=[row(people[n], key1=key(rotated=500, used=uses[n])) for n in order],
+    )
+    return list(views_of(snap).pane(Pane.KEYS).rows)
+
+
+def _column(name: str) -> int:
+    return [c.key for c in KEY_COLUMNS].index(name)
+
+
+def test_sort_by_last_use_puts_never_used_with_the_stalest() -> None:
+    rows = _keys_pane(["dan", "erin", "finn", "gail"])
+    used = _column("last_used")
+    ascending = [r.cells[0] for r in sort_rows(rows, used)]
+    assert ascending == ["erin", "finn", "gail", "dan"]  # never, 30 days (tie by name), just now
+    assert sort_rows(rows, used)[0].cells[used] == "never"
+    descending = [r.cells[0] for r in sort_rows(rows, used, reverse=True)]
+    assert descending == ["dan", "finn", "gail", "erin"]
+
+
+def test_sort_ties_keep_identity_order_whatever_order_the_data_came_in() -> None:
+    status = _column("status")  # every key Active: one big tie
+    for order in (["gail", "finn", "erin", "dan"], ["finn", "dan", "gail", "erin"]):
+        rows = _keys_pane(order)
+        assert [r.cells[0] for r in sort_rows(rows, status)] == ["dan", "erin", "finn", "gail"]
+        flipped = [r.cells[0] for r in sort_rows(rows, status, reverse=True)]
+        assert flipped == ["dan", "erin", "finn", "gail"]  # flipping a tie moves nothing
+
+
+def test_sort_by_role_last_use_never_first_and_users_key_use_never_oldest() -> None:
+    snap = snapshot(
+        roles=[role("b-recent", last_used=1), role("a-never", last_used=None),
+               role("c-old", last_used=300)],
+    )  # fmt: skip
+    v = views_of(snap)
+    roles = v.pane(Pane.ROLES).rows
+    used = [c.key for c in ROLE_COLUMNS].index("last_used")
+    assert [r.data.name for r in sort_rows(roles, used)] == ["a-never", "c-old", "b-recent"]  # type: ignore[attr-defined]
+    users = views_of(demo_like()).pane(Pane.USERS).rows
+    key_used = [c.key for c in USER_COLUMNS].index("key_used")
+    assert all(r.sort[key_used] != NEVER for r in users)  # no keys at all: no value, not "never"
+
+
+def test_a_quarantined_role_is_tagged_in_its_row_search_and_detail() -> None:
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*"}]}
+    snap = snapshot(roles=[role("app"), role("held", inline={QUARANTINE_POLICY: deny})])
+    v = views_of(snap)
+    app, held = v.pane(Pane.ROLES).rows
+    assert app.cells[0] == "app" and held.cells[0] == "quarantined · held"
+    assert held.tones[0] == "warn" and held.sort[0] == "held"  # sorts by its name
+    assert filter_rows(v.pane(Pane.ROLES).rows, "quarantined") == [held]
+    fields = {f.label: f.value for s in v.describe(held).sections for f in s.fields}
+    assert fields["Quarantined"] == f"yes: {QUARANTINE_POLICY} denies everything"
+    assert "Quarantined" not in {f.label for s in v.describe(app).sections for f in s.fields}
 
 
 def test_review_of_a_user_lists_policies_keys_and_last_accessed() -> None:
@@ -311,7 +385,7 @@ def test_ten_thousand_principals_build_and_filter() -> None:
 
 def test_every_pane_column_fills_its_cell_text_sort_and_tone_together() -> None:
     v = views_of(demo_like())
-    for pane in Pane:
+    for pane in TABLE_PANES:
         view = v.pane(pane)
         assert all(c.get is not None for c in view.columns), pane
         for r in view.rows:

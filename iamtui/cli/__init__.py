@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shlex
 import signal
 import sys
 import threading
@@ -23,13 +24,16 @@ from iamtui.cli.common import (
     settings_from,
 )
 from iamtui.cli.tui import action_options
+from iamtui.core.journal import demo_journal_path
 
 
 class _Main(click.Group):
-    """The root group: a bad file path argument is one ``iamtui: error:`` line, not a usage block.
+    """The root group: every usage error is one ``iamtui: error:`` line, exit 2.
 
-    ``-o DIR`` or ``--journal DIR`` is a mistake about a file, not about the command's syntax;
-    Click's multi-line usage error would bury it, and scripts expect one line and exit 2.
+    Click's usage block (``Usage: ...`` / ``Try ...`` / ``Error: ...``) buries what went wrong,
+    and scripts expect one line; the line names what failed and the ``--help`` to read. A bad
+    file path (``-o DIR``) is a mistake about a file, not the syntax: no ``--help`` hint there.
+    Help itself (``--help``, a group called without its subcommand) is printed as Click does.
     """
 
     def make_context(
@@ -39,22 +43,50 @@ class _Main(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        with _path_errors_one_line():
+        with _usage_errors_one_line():
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        with _path_errors_one_line():
+        with _usage_errors_one_line():
             return super().invoke(ctx)
 
 
 @contextlib.contextmanager
-def _path_errors_one_line() -> Iterator[None]:
+def _usage_errors_one_line() -> Iterator[None]:
     try:
         yield
-    except click.BadParameter as exc:
-        if exc.param is None or not isinstance(exc.param.type, click.Path):
-            raise
-        raise UserError(exc.format_message()) from None
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as exc:
+        raise UserError(usage_error_line(exc)) from None
+
+
+def usage_error_line(exc: click.UsageError) -> str:
+    """``no such option '--frobnicate'; see 'iamtui scan --help'``: what failed, where to look."""
+    text = " ".join(exc.format_message().split())
+    if text[:1].isupper() and text[1:2].islower():
+        text = text[0].lower() + text[1:]
+    text = text.replace(". Did you mean ", " (did you mean ").rstrip(".")
+    if "(did you mean " in text:
+        text += ")"
+    if (
+        isinstance(exc, click.BadParameter)
+        and not isinstance(exc, click.MissingParameter)
+        and exc.param is not None
+        and isinstance(exc.param.type, click.Path)
+    ):
+        return text  # a file problem, not the command's syntax: --help would not help
+    if exc.ctx is None:
+        return text
+    names = [c.info_name for c in reversed(list(_context_chain(exc.ctx))) if c.parent]
+    return f"{text}; see '{' '.join(['iamtui', *filter(None, names)])} --help'"
+
+
+def _context_chain(ctx: click.Context) -> Iterator[click.Context]:
+    current: click.Context | None = ctx
+    while current is not None:
+        yield current
+        current = current.parent
 
 
 @click.group(
@@ -212,12 +244,14 @@ def demo(
         )
         return
     env = start_demo(port=port)
-    click.echo(f"AWS_ENDPOINT_URL={env.endpoint_url}")
-    click.echo(f"AWS_ACCESS_KEY_ID={env.access_key_id}")
-    click.echo(f"AWS_SECRET_ACCESS_KEY={env.secret_access_key}")
-    click.echo("AWS_DEFAULT_REGION=us-east-1")
+    for line in env.shell_exports():
+        click.echo(line)
+    # The shell's iamtui records this demo's actions in a journal of its own, as `iamtui demo`.
+    journal = journal_path or ctx.find_root().params.get("journal_path") or demo_journal_path()
+    click.echo(f"export IAMTUI_JOURNAL={shlex.quote(str(journal))}")
     click.echo(
-        "# demo account 123456789012 (northwind-prod); export the lines above; ctrl+c stops",
+        "# demo account 123456789012 (northwind-prod): paste the lines above into another "
+        "shell, then run iamtui there; ctrl+c stops",
         err=True,
     )
     sys.stdout.flush()
@@ -245,6 +279,7 @@ def snapshot() -> None:
     is_flag=True,
     help="Also fetch service last-accessed data for every user and role (one job each).",
 )
+@click.option("--force", "-f", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_context
 @one_line_errors
 def snapshot_save(
@@ -255,25 +290,38 @@ def snapshot_save(
     endpoint_url: str | None,
     use_demo: bool,
     last_accessed: bool,
+    force: bool,
 ) -> None:
-    """Load the account and write it to FILE."""
+    """Load the account and write it to FILE (an existing FILE only with --force)."""
     from iamtui.cli.loading import open_account
     from iamtui.core import snapshot as snapshot_io
+    from iamtui.core.text import plural
 
     where = connection_from(ctx, profile=profile, region=region, endpoint_url=endpoint_url)
     if ctx.find_root().params.get("snapshot_file") is not None:
         raise UserError("--snapshot before 'snapshot save' does not apply to it: leave it out")
+    # Checked before loading, so a long load is not wasted; a saved snapshot may be the only
+    # record of an account's earlier state, so replacing it is never silent.
+    if not force and (file.exists() or file.is_symlink()):
+        raise UserError(f"{file} exists: pass --force to overwrite it, or choose another name")
     with open_account(where.settings(), use_demo, last_accessed) as snap:
         snapshot_io.save(snap, file)
-    click.echo(
-        f"saved {file}: {len(snap.users)} users, {len(snap.roles)} roles, "
-        f"{len(snap.last_accessed)} last-accessed reports, {snap.request_count} requests",
-        err=True,
+    try:  # the TUI's "progress since the last save" (P) starts from it
+        snapshot_io.remember_saved(snap, file)
+    except OSError as exc:
+        click.echo(f"iamtui: warning: could not record the save for P (progress): {exc}", err=True)
+    counts = (
+        plural(len(snap.users), "user"),
+        plural(len(snap.roles), "role"),
+        plural(len(snap.last_accessed), "last-accessed report"),
+        plural(snap.request_count, "request"),
     )
+    click.echo(f"saved {file}: {', '.join(counts)}", err=True)
 
 
 def _register() -> None:
     """Subcommands that live in their own modules."""
+    from iamtui.cli.diff import diff
     from iamtui.cli.journal import journal
     from iamtui.cli.policy import policy
     from iamtui.cli.root import root
@@ -286,6 +334,7 @@ def _register() -> None:
     main.add_command(role)
     main.add_command(journal)
     main.add_command(policy)
+    main.add_command(diff)
 
 
 _register()

@@ -104,15 +104,33 @@ def list_entries(journal_path: Path | None, fmt: str) -> None:
     elif not entries:
         click.echo(f"journal {store.path} has no entries")
     else:
-        for entry in entries:
-            click.echo(
-                printable(
-                    f"{entry.id}  {entry.time[:19].replace('T', ' ')}  {entry.action:<20}  "
-                    f"{entry.status_line()}  {entry.summary}"
-                )
-            )
+        for line in _aligned(
+            [
+                (entry.id, entry.time[:19].replace("T", " "), entry.action, entry.status_line())
+                for entry in entries
+            ],
+            [entry.summary for entry in entries],
+        ):
+            click.echo(line)
     if not verification.ok:
         click.echo(f"iamtui: warning: {printable(verification.message())}", err=True)
+
+
+def _aligned(rows: list[tuple[str, ...]], last: list[str]) -> list[str]:
+    """Rows whose columns start at the same offsets: each as wide as its widest cell.
+
+    A status such as ``completed, undone by 20260102-...`` is far longer than ``completed``:
+    fixed widths would push the summaries of those rows out of line. Cells are made printable
+    before they are measured, so an escaped control character counts as what is shown.
+    """
+    shown = [[printable(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in shown) for i in range(len(shown[0]))] if shown else []
+    return [
+        "  ".join(
+            [*(cell.ljust(width) for cell, width in zip(row, widths, strict=True)), printable(tail)]
+        )
+        for row, tail in zip(shown, last, strict=True)
+    ]
 
 
 @journal.command("show")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +16,8 @@ from iamtui.core.session import ConnectionSettings, connect
 from iamtui.core.text import printable
 
 
-def _progress_to_stderr() -> object:
+def progress_to_stderr() -> Callable[[StepUpdate], None] | None:
+    """Load steps on one rewritten stderr line, only when stderr is a terminal (else None)."""
     interactive = sys.stderr.isatty()
 
     def show(update: StepUpdate) -> None:
@@ -25,6 +26,11 @@ def _progress_to_stderr() -> object:
             click.echo(f"\r\x1b[K{update.step} {update.state}{detail}", err=True, nl=False)
 
     return show if interactive else None
+
+
+def clear_progress() -> None:
+    """Erase the progress line (call once the load is over, when progress was shown)."""
+    click.echo("\r\x1b[K", err=True, nl=False)
 
 
 @contextmanager
@@ -48,8 +54,8 @@ def open_account(
         settings = env.settings()
     try:
         conn = connect(settings)
-        progress = _progress_to_stderr()
-        snap = load_account(conn, progress=progress)  # type: ignore[arg-type]
+        progress = progress_to_stderr()
+        snap = load_account(conn, progress=progress)
         if last_accessed:
             arns = [u.arn for u in snap.users] + [r.arn for r in snap.roles]
             batch = load_last_accessed_batch(conn, arns)
@@ -58,7 +64,7 @@ def open_account(
                 request_count=conn.counter.snapshot(),
             )
         if progress is not None:
-            click.echo("\r\x1b[K", err=True, nl=False)
+            clear_progress()
         if use_demo:
             snap = replace(snap, source="demo")
         yield snap

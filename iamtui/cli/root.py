@@ -8,7 +8,6 @@ stdout is not a terminal it stays headless, for scripts and CI.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -18,7 +17,7 @@ from pathlib import Path
 import click
 
 from iamtui.cli.common import UserError, connection_from, connection_options, one_line_errors
-from iamtui.cli.tui import action_options
+from iamtui.cli.tui import action_options, has_terminal
 from iamtui.core.files import write_private
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.root import RootExtra
@@ -35,7 +34,8 @@ def _load(
     if snapshot_file is not None:
         from iamtui.core import snapshot as snapshot_io
 
-        yield snapshot_io.load(snapshot_file), RootExtra.not_loaded(NOT_IN_SNAPSHOT)
+        snap = snapshot_io.load(snapshot_file)
+        yield snap, RootExtra.not_loaded(NOT_IN_SNAPSHOT, snap)
         return
     from iamtui.core.loader import load_account
     from iamtui.core.root import load_root_state
@@ -120,7 +120,7 @@ def root(
     parent = ctx.find_root().params
     conn_settings = where.settings()
     explicit_format = ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE
-    if report_file is None and not explicit_format and _interactive():
+    if report_file is None and not explicit_format and has_terminal():
         from iamtui.cli.tui import run_tui
 
         run_tui(
@@ -149,8 +149,3 @@ def root(
         click.echo(report.to_markdown(), nl=False)
     else:
         click.echo(report.to_text(), nl=False)
-
-
-def _interactive() -> bool:
-    """Both ends are a terminal: the TUI can run (scripts and pipes get the text checklist)."""
-    return sys.stdin.isatty() and sys.stdout.isatty()

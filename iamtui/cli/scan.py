@@ -29,6 +29,18 @@ EXIT_FINDINGS = 1
 EXIT_INCOMPLETE = 3
 
 
+#: Table width when the table goes to a pipe or a file: wider than any line, so nothing wraps
+#: and each finding's cells stay on one line for grep, cut and less -S.
+UNWRAPPED_WIDTH = 100_000
+
+
+def _stdout_console() -> Console:
+    """Fit a terminal's width; elsewhere (Rich would assume 80 columns) never wrap."""
+    if sys.stdout.isatty():
+        return Console(file=sys.stdout)
+    return Console(file=sys.stdout, width=UNWRAPPED_WIDTH)
+
+
 @click.command()
 @connection_options
 @click.option("--demo", "use_demo", is_flag=True, help="Scan the embedded demo account.")
@@ -47,7 +59,7 @@ EXIT_INCOMPLETE = 3
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "csv", "ocsf", "markdown"]),
     default="table",
     show_default=True,
 )
@@ -91,12 +103,13 @@ def scan(
     config_file: Path | None,
 ) -> None:
     """Report the account's IAM findings against the AWS best-practices checklist."""
+    from iamtui import __version__
     from iamtui.cli.loading import open_account
     from iamtui.core import output as render
     from iamtui.core.files import write_private
     from iamtui.core.findings import Severity
     from iamtui.core.rules import evaluate, load_settings
-    from iamtui.core.text import printable
+    from iamtui.core.text import plural, printable
 
     where = connection_from(
         ctx, profile=profile, region=region, endpoint_url=endpoint_url, snapshot_file=snapshot_file
@@ -121,16 +134,22 @@ def scan(
             text = json.dumps(document, indent=2) + "\n"
         elif fmt == "csv":
             text = render.to_csv(evaluation)
+        elif fmt == "ocsf":
+            text = (
+                json.dumps(render.to_ocsf(evaluation, snap, version=__version__), indent=2) + "\n"
+            )
+        elif fmt == "markdown":
+            text = render.to_markdown(evaluation, snap)
         else:
             text = ""
         if fmt == "table":
             if output is not None:
                 buffer = io.StringIO()
-                console = Console(file=buffer, width=160)
+                console = Console(file=buffer, width=UNWRAPPED_WIDTH)
                 render.render_table(evaluation, snap, console, last_accessed_requested=requested)
                 write_private(output, buffer.getvalue())
             else:
-                console = Console(file=sys.stdout)
+                console = _stdout_console()
                 render.render_table(evaluation, snap, console, last_accessed_requested=requested)
         elif output is not None:
             write_private(output, text)
@@ -145,8 +164,9 @@ def scan(
     if evaluation.findings and not evaluation.active:
         # A catch-all suppression (rule = "*", principal = "*") turns every gate green: say so.
         click.echo(
-            f"iamtui: warning: suppressions hide all {len(evaluation.findings)} findings of "
-            "this scan; check [[suppressions]] in the settings file",
+            "iamtui: warning: suppressions hide all findings of this scan "
+            f"({plural(len(evaluation.findings), 'finding')}); check [[suppressions]] in the "
+            "settings file",
             err=True,
         )
     if fail_on is None:

@@ -7,9 +7,10 @@ Textual is imported here only when the TUI actually starts, so the headless comm
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +23,9 @@ from iamtui.cli.common import (
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import ConnectionSettings
 from iamtui.core.text import printable
+
+if TYPE_CHECKING:
+    from iamtui.core.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +67,7 @@ def run_tui(
 
     Snapshot mode is always read-only; ``read_only`` disables actions on a live account too,
     ``dry_run`` shows plans without sending or journaling anything, ``journal_path`` picks the
-    undo journal (default: the user state directory).
+    undo journal (default: the user state directory; for the demo, a fresh one per run).
     """
     from iamtui.core.rules import load_settings
     from iamtui.core.workspace import Workspace
@@ -92,9 +96,7 @@ def run_tui(
 
         snap = snapshot_io.load(snapshot_file)
         if open_principal is not None:
-            problem = missing_principal(snap, *open_principal)
-            if problem is not None:
-                raise UserError(problem)
+            open_principal = (open_principal[0], principal_name(snap, *open_principal))
         workspace = Workspace.from_snapshot(
             snap, settings=settings, journal_path=journal_path, snapshot_file=snapshot_file
         )
@@ -103,6 +105,11 @@ def run_tui(
         from iamtui.emulator.run import start_demo
 
         require_moto()
+        if journal_path is None:
+            from iamtui.core.journal import demo_journal_path
+
+            # The demo account is new at every run: its journal must not be the real one.
+            modes["journal_path"] = demo_journal_path()
         workspace = Workspace.demo(start_demo, settings=settings, **modes)
     else:
         workspace = Workspace.live(connection, settings=settings, **modes)
@@ -110,6 +117,9 @@ def run_tui(
     from iamtui.ui.app import IamtuiApp
 
     try:
+        require_terminal()
+        if open_principal is not None and not workspace.is_offline:
+            open_principal = (open_principal[0], _preload(workspace, *open_principal))
         result = IamtuiApp(workspace, open_principal=open_principal, open_root=open_root).run()
     finally:
         workspace.close()
@@ -117,21 +127,61 @@ def run_tui(
         raise UserError(result)
 
 
-def missing_principal(snapshot: AccountSnapshot, kind: str, name: str) -> str | None:
-    """Why ``iamtui user|role NAME`` cannot open NAME (with close matches), or None if it can.
+#: Why the TUI does not start without a terminal (a pipe, cron, CI): one line, exit 2.
+NO_TERMINAL = (
+    "the TUI needs a terminal (stdin and stdout are not both one): for scripts use "
+    "'iamtui scan', 'iamtui root --format text' or 'iamtui snapshot save'"
+)
 
-    Checked before the TUI starts where the account is already in hand (a snapshot file); a live
-    account is only known once the TUI has loaded it, and the TUI says it there.
+
+def has_terminal() -> bool:
+    """Both ends are a terminal: the TUI can run (a pipe would get escape codes, not a UI)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def require_terminal() -> None:
+    """``iamtui``, ``demo``, ``user`` and ``role`` refuse to draw the TUI into a pipe or file."""
+    if not has_terminal():
+        raise UserError(NO_TERMINAL)
+
+
+def _preload(workspace: Workspace, kind: str, name: str) -> str:
+    """Load a live or demo account before the TUI, so a wrong name is one line, not a TUI.
+
+    The TUI then starts on the loaded data (it does not load again); progress goes to stderr
+    as for the headless commands. Returns the name as the account spells it.
     """
-    names = [p.name for p in (snapshot.users if kind == "user" else snapshot.roles)]
-    if name in names:
-        return None
-    same_case = [n for n in names if n.casefold() == name.casefold()]
-    close = same_case + [
-        n for n in difflib.get_close_matches(name, names, n=3, cutoff=0.75) if n not in same_case
-    ]
-    hint = f" (did you mean: {', '.join(printable(n) for n in close[:3])}?)" if close else ""
-    return f"no {kind} named '{printable(name)}' in this account{hint}"
+    from iamtui.cli.loading import clear_progress, progress_to_stderr
+
+    progress = progress_to_stderr()
+    try:
+        state = workspace.load(progress=progress)
+    finally:
+        if progress is not None:
+            clear_progress()
+    return principal_name(state.snapshot, kind, name)
+
+
+def principal_name(snapshot: AccountSnapshot, kind: str, name: str) -> str:
+    """NAME as the account spells it, compared as IAM does (not by case); else a UserError.
+
+    The error names the account, up to three close matches of the same kind, and the other
+    kind when it has that name (``iamtui user deploy`` for a role named deploy).
+    """
+    from iamtui.core.output import account_label
+
+    found = snapshot.user(name) if kind == "user" else snapshot.role(name)
+    if found is not None:
+        return found.name
+    names = {p.name.lower(): p.name for p in (snapshot.users if kind == "user" else snapshot.roles)}
+    close = [names[n] for n in difflib.get_close_matches(name.lower(), list(names), n=3)]
+    message = f'{kind} "{printable(name)}" not found in account {account_label(snapshot)}'
+    if close:
+        message += f"; did you mean: {', '.join(printable(n) for n in close)}?"
+    other = "role" if kind == "user" else "user"
+    if (snapshot.role(name) if kind == "user" else snapshot.user(name)) is not None:
+        message += f"; a {other} has that name: iamtui {other} {printable(name)}"
+    raise UserError(message)
 
 
 def _principal_command(kind: str) -> click.Command:

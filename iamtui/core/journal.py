@@ -64,6 +64,57 @@ def default_path() -> Path:
     return Path(platformdirs.user_state_path("iamtui")) / "journal.jsonl"
 
 
+#: Journals of earlier ``iamtui demo`` runs kept (with the new one); older ones are removed.
+DEMO_JOURNALS_KEPT = 5
+
+
+def demo_journal_path(now: datetime | None = None, *, keep: int = DEMO_JOURNALS_KEPT) -> Path:
+    """A fresh journal for one ``iamtui demo`` run: ``<state dir>/demo/<UTC time>-<pid>-<n>.jsonl``.
+
+    The demo account is seeded anew at every run, so an earlier run's entries name keys that no
+    longer exist: each run gets its own journal, never the real accounts' one. The newest
+    ``keep`` are kept (counting this one) so a run can still be read back afterwards with
+    ``iamtui journal list --journal PATH``; a journal another demo is writing is left alone.
+    """
+    directory = Path(platformdirs.user_state_path("iamtui")) / "demo"
+    stamp = (now or utc_now()).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = directory / f"{stamp}-{os.getpid()}-{secrets.token_hex(2)}.jsonl"
+    prune_demo_journals(directory, keep=max(keep - 1, 0))
+    return path
+
+
+def prune_demo_journals(directory: Path, *, keep: int) -> list[Path]:
+    """Remove all but the newest ``keep`` demo journals (and their sidecars); returns them.
+
+    Names start with their UTC time, so name order is age order. A journal whose writer lock
+    is held (a demo still running) is never removed.
+    """
+    try:
+        journals = sorted(p for p in directory.glob("*.jsonl") if p.is_file())
+    except OSError:
+        return []
+    removed: list[Path] = []
+    for path in journals[: max(len(journals) - keep, 0)]:
+        if _in_use(path):
+            continue
+        sidecars = [_head_path(path), _lock_path(path), *directory.glob(f"{path.name}.torn-*")]
+        for name in (path, *sidecars):
+            with contextlib.suppress(FileNotFoundError):
+                name.unlink()
+        removed.append(path)
+    return removed
+
+
+def _in_use(path: Path) -> bool:
+    """Another process, or this one, holds the journal's writer lock."""
+    if Journal(path).holder() is not None:
+        return True
+    try:
+        return _identity(path.stat()) in _HELD
+    except OSError:
+        return False
+
+
 def canonical(record: Mapping[str, Any]) -> str:
     """The one JSON text of a record: sorted keys, no spaces, UTF-8."""
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

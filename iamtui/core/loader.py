@@ -811,8 +811,13 @@ def load_last_accessed_batch(
     progress: Callable[[int, int], None] | None = None,
     throttle_retries: int = 4,
     sleep: Callable[[float], None] = time.sleep,
+    on_result: Callable[[LastAccessed], None] | None = None,
 ) -> BatchResult:
-    """Many principals with bounded concurrency, so one screen cannot drain the token bucket."""
+    """Many principals with bounded concurrency, so one screen cannot drain the token bucket.
+
+    ``on_result`` gets each report as it completes, on the calling thread (the TUI merges them
+    while the rest still run).
+    """
     arns = list(dict.fromkeys(principal_arns))
     cancel = cancel or CancelToken()
     result = BatchResult()
@@ -860,6 +865,9 @@ def load_last_accessed_batch(
                     TimeoutError,
                 ) as exc:
                     result.failures[arn] = describe_failure(LAST_ACCESSED_ACTIONS[0], exc).reason
+                else:
+                    if on_result is not None:
+                        on_result(result.results[arn])
                 done += 1
                 if progress is not None:
                     progress(done, len(arns))

@@ -33,7 +33,7 @@ from iamtui.core.findings import (
     part_missing,
 )
 from iamtui.core.model import AccountSnapshot
-from iamtui.core.text import printable
+from iamtui.core.text import plural, printable
 
 SCHEMA = "iamtui.scan/1"
 
@@ -118,13 +118,12 @@ class Completeness:
         parts = []
         if self.missing:
             parts.append(
-                f"{len(self.missing)} of {self.total} rules not evaluated "
+                f"{len(self.missing)} of {plural(self.total, 'rule')} not evaluated "
                 "(their findings are unknown, not clean)"
             )
         if self.data_warnings:
-            count = len(self.data_warnings)
             parts.append(
-                f"{count} data warning{'s' if count != 1 else ''} "
+                f"{plural(len(self.data_warnings), 'data warning')} "
                 "(degraded data: findings may be missing)"
             )
         return "scan INCOMPLETE: " + "; ".join(parts)
@@ -169,7 +168,7 @@ def summary_line(evaluation: Evaluation, snapshot: AccountSnapshot) -> str:
     counts = ", ".join(f"{n} {sev}" for sev, n in evaluation.counts().items())
     parts = [counts, f"{len(evaluation.suppressed)} suppressed"]
     if evaluation.not_evaluated:
-        parts.append(f"{len(evaluation.not_evaluated)} rules not evaluated")
+        parts.append(f"{plural(len(evaluation.not_evaluated), 'rule')} not evaluated")
     age = data_age(snapshot, evaluation.now)
     parts.append(
         f"credential report {duration(abs(age))} old" if age is not None else "no credential report"
@@ -425,3 +424,225 @@ def to_csv(evaluation: Evaluation) -> str:
 def exceeds(evaluation: Evaluation, severity: Severity) -> bool:
     """``--fail-on``: an unsuppressed finding at or above ``severity``."""
     return any(f.severity >= severity for f in evaluation.active)
+
+
+# --- OCSF Detection Finding (docs/output.md) -------------------------------------------------
+
+#: OCSF schema version the documents follow (Detection Finding as Prowler and Security Lake read).
+OCSF_VERSION = "1.1.0"
+OCSF_CLASS_UID = 2004
+OCSF_CATEGORY_UID = 2
+#: activity 1 (Create): each scan reports its findings afresh; type_uid = class_uid * 100 + 1.
+OCSF_ACTIVITY_ID = 1
+OCSF_TYPE_UID = OCSF_CLASS_UID * 100 + OCSF_ACTIVITY_ID
+#: OCSF severity_id and caption for each iamtui severity.
+OCSF_SEVERITIES: Mapping[Severity, tuple[int, str]] = {
+    Severity.INFO: (1, "Informational"),
+    Severity.LOW: (2, "Low"),
+    Severity.MEDIUM: (3, "Medium"),
+    Severity.HIGH: (4, "High"),
+    Severity.CRITICAL: (5, "Critical"),
+}
+#: Resource types as AWS Security Hub (ASFF) names them, which Prowler's OCSF output reuses.
+OCSF_RESOURCE_TYPES: Mapping[str, str] = {
+    "user": "AwsIamUser",
+    "role": "AwsIamRole",
+    "group": "AwsIamGroup",
+    "policy": "AwsIamPolicy",
+    "root": "AwsAccount",
+    "account": "AwsAccount",
+}
+#: Where a reader learns the practice every rule serves.
+IAM_BEST_PRACTICES_URL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"
+
+
+def _epoch_ms(when: datetime) -> int:
+    """OCSF ``timestamp_t``: milliseconds since the epoch."""
+    return int(when.timestamp() * 1000)
+
+
+def _partition(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 1 and parts[1] else "aws"
+
+
+def _remedy(finding: Finding) -> str:
+    """What iamtui offers to fix a finding, for people reading another tool's console."""
+    if not finding.actions:
+        return f"{finding.practice.description} iamtui offers no action for this: fix it in AWS."
+    offered = ", ".join(str(a) for a in finding.actions)
+    return f"{finding.practice.description} iamtui can fix it with: {offered}."
+
+
+def ocsf_finding(
+    finding: Finding, snapshot: AccountSnapshot, now: datetime, *, version: str
+) -> dict[str, Any]:
+    """One finding as an OCSF 1.1 Detection Finding (class 2004), time ``now``."""
+    from iamtui.core.rules import RULES_BY_ID
+
+    known = RULES_BY_ID.get(finding.rule)
+    severity_id, severity = OCSF_SEVERITIES[finding.severity]
+    status_id, status = (3, "Suppressed") if finding.suppressed is not None else (1, "New")
+    millis = _epoch_ms(now)
+    resource: dict[str, Any] = {
+        "uid": finding.principal_arn,
+        "name": finding.principal_name,
+        "type": OCSF_RESOURCE_TYPES[str(finding.principal_kind)],
+        "cloud_partition": _partition(finding.principal_arn),
+    }
+    if finding.key is not None:
+        resource["data"] = {"access_key": {"slot": finding.key.slot, "id": finding.key.key_id}}
+    document: dict[str, Any] = {
+        "metadata": {
+            "version": OCSF_VERSION,
+            "product": {"name": "iamtui", "vendor_name": "iamtui", "version": version},
+            "event_code": finding.rule,
+            "profiles": ["cloud", "datetime"],
+        },
+        "category_uid": OCSF_CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": OCSF_CLASS_UID,
+        "class_name": "Detection Finding",
+        "activity_id": OCSF_ACTIVITY_ID,
+        "activity_name": "Create",
+        "type_uid": OCSF_TYPE_UID,
+        "type_name": "Detection Finding: Create",
+        "time": millis,
+        "time_dt": iso(now),
+        "severity_id": severity_id,
+        "severity": severity,
+        "status_id": status_id,
+        "status": status,
+        "message": finding.summary,
+        "finding_info": {
+            "uid": finding.id,
+            "title": known.title if known is not None else finding.rule,
+            "desc": finding.summary,
+            "types": [finding.practice.name],
+            "created_time": millis,
+            "created_time_dt": iso(now),
+            "product_uid": "iamtui",
+        },
+        "resources": [resource],
+        "cloud": {
+            "provider": "AWS",
+            "account": {
+                "uid": snapshot.account_id,
+                "name": snapshot.alias,
+                "type": "AWS Account",
+                "type_id": 10,
+            },
+        },
+        "remediation": {"desc": _remedy(finding), "references": [IAM_BEST_PRACTICES_URL]},
+        "unmapped": {
+            "evidence": _plain(finding.evidence),
+            "actions": [str(a) for a in finding.actions],
+            "practice": finding.practice.name,
+            "suppressed": (
+                {
+                    "reason": finding.suppressed.reason,
+                    "expires": (
+                        finding.suppressed.expires.isoformat()
+                        if finding.suppressed.expires
+                        else None
+                    ),
+                }
+                if finding.suppressed is not None
+                else None
+            ),
+        },
+    }
+    if snapshot.alias is None:
+        del document["cloud"]["account"]["name"]
+    return document
+
+
+def to_ocsf(evaluation: Evaluation, snapshot: AccountSnapshot, *, version: str) -> list[Any]:
+    """Every finding (suppressed ones with status Suppressed) as a JSON array of OCSF events."""
+    return [ocsf_finding(f, snapshot, evaluation.now, version=version) for f in evaluation.findings]
+
+
+# --- Markdown for tickets (docs/output.md) ---------------------------------------------------
+
+#: Characters Markdown may read as formatting; escaped with a backslash in every value.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def markdown_text(value: object) -> str:
+    """A value safe inside Markdown text and table cells: one line, formatting escaped."""
+    text = printable(" ".join(str(value).splitlines()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _evidence_text(value: EvidenceValue) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(_plain(value), sort_keys=True, separators=(", ", ": "))
+
+
+def _raw_label(finding: Finding) -> str:
+    """:func:`principal_label` before ``printable`` (``markdown_text`` applies it once)."""
+    label = f"{finding.principal_kind} {finding.principal_name}"
+    if finding.key is not None:
+        label += f" key {finding.key.slot}"
+        if finding.key.key_id:
+            label += f" ({finding.key.key_id})"
+    return label
+
+
+def _markdown_finding(number: int, finding: Finding) -> list[str]:
+    from iamtui.core.rules import RULES_BY_ID
+
+    known = RULES_BY_ID.get(finding.rule)
+    subject = markdown_text(_raw_label(finding))
+    title = f" ({markdown_text(known.title)})" if known is not None else ""
+    lines = [
+        f"## {number}. {finding.severity.label.upper()}: {subject} (`{finding.rule}`)",
+        "",
+        f"- **Severity:** {finding.severity.label}",
+        f"- **Rule:** `{finding.rule}`{title}",
+        f"- **Practice:** {markdown_text(finding.practice.name)}: "
+        f"{markdown_text(finding.practice.description)}",
+        f"- **Subject:** {subject}, {markdown_text(finding.principal_arn)}",
+        f"- **Finding:** {markdown_text(finding.summary)}",
+    ]
+    if finding.suppressed is not None:
+        until = f" until {finding.suppressed.expires}" if finding.suppressed.expires else ""
+        lines.append(f"- **Suppressed{until}:** {markdown_text(finding.suppressed.reason)}")
+    lines += ["", "**Evidence**", ""]
+    if finding.evidence:
+        lines += [
+            f"- `{name}`: {markdown_text(_evidence_text(value))}"
+            for name, value in finding.evidence.items()
+        ]
+    else:
+        lines.append("- (none recorded)")
+    fix = (
+        ", ".join(f"`{a}`" for a in finding.actions)
+        if finding.actions
+        else "none offered: fix it in AWS"
+    )
+    lines += ["", f"**Fix with iamtui:** {fix}", ""]
+    return lines
+
+
+def to_markdown(evaluation: Evaluation, snapshot: AccountSnapshot) -> str:
+    """A ticket body: heading with account and time, a table by severity, one section each."""
+    name = f"{snapshot.alias} ({snapshot.account_id})" if snapshot.alias else snapshot.account_id
+    lines = [
+        f"# IAM findings for {markdown_text(name)}, {iso(evaluation.now)}",
+        "",
+        markdown_text(summary_line(evaluation, snapshot)),
+        "",
+        "| Severity | Findings |",
+        "|---|---|",
+    ]
+    lines += [f"| {sev.label} | {count} |" for sev, count in evaluation.counts().items()]
+    lines.append("")
+    if evaluation.not_evaluated:
+        lines += ["Rules not evaluated (their findings are unknown, not clean):", ""]
+        lines += [f"- `{s.rule.id}`: {markdown_text(s.reason)}" for s in evaluation.not_evaluated]
+        lines.append("")
+    for number, finding in enumerate(evaluation.findings, 1):
+        lines += _markdown_finding(number, finding)
+    return "\n".join(lines).rstrip("\n") + "\n"

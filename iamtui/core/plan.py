@@ -68,13 +68,27 @@ class ApiCall:
         """The boto3 client method (``UpdateAccessKey`` -> ``update_access_key``)."""
         return snake_case(self.operation)
 
-    def text(self, limit: int = 60) -> str:
-        """``iam:UpdateAccessKey UserName=alice ...`` for previews; long values are shortened."""
+    def text(self, limit: int = 60, *, apart: bool = False) -> str:
+        """``iam:UpdateAccessKey UserName=alice ...`` for previews; long values are shortened.
+
+        ``apart``: documents (policies) read "(below)", for a preview that shows them whole.
+        """
         parts = [self.action]
         for name, value in self.params.items():
-            shown = _short(value, limit)
+            shown = "(below)" if apart and _is_document(value) else _short(value, limit)
             parts.append(f"{name}={shown}")
         return " ".join(parts)
+
+    def documents(self) -> tuple[tuple[str, str], ...]:
+        """(parameter, indented JSON) of each document the call sends, whole: what will change.
+
+        Values filled in at run time say so: ``<now:iso, filled in when the step runs>``.
+        """
+        return tuple(
+            (name, json.dumps(_readable(value), indent=2))
+            for name, value in self.params.items()
+            if _is_document(value)
+        )
 
     def to_json(self) -> JSON:
         """Plain data (``service`` only when it is not IAM, so older plans read the same)."""
@@ -84,6 +98,30 @@ class ApiCall:
     def from_json(cls, data: JSON) -> ApiCall:
         """Back from plain data (CodecError, a ValueError, when it does not fit)."""
         return codec.decode(cls, data, "call")
+
+
+def _placeholder(value: JSON) -> str | None:
+    if isinstance(value, dict) and len(value) == 1 and str(next(iter(value))).startswith("$"):
+        key = next(iter(value))
+        return f"<{key[1:]}:{value[key]}>"
+    return None
+
+
+def _is_document(value: JSON) -> bool:
+    """A policy or similar JSON structure (not a run-time placeholder)."""
+    return isinstance(value, dict | list) and _placeholder(value) is None
+
+
+def _readable(value: JSON) -> JSON:
+    """A document with its run-time placeholders as readable text."""
+    shown = _placeholder(value)
+    if shown is not None:
+        return f"{shown[:-1]}, filled in when the step runs>"
+    if isinstance(value, dict):
+        return {k: _readable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    return value
 
 
 def _short(value: JSON, limit: int) -> str:
@@ -192,6 +230,8 @@ class PreviewStep:
     description: str
     reversible: bool
     note: str
+    #: (parameter, indented JSON) of each document the call sends, whole (``call`` says below).
+    documents: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +313,14 @@ class Plan:
             else:
                 note = "undoable"
             rows.append(
-                PreviewStep(index, step.call.text(), step.description, step.reversible, note)
+                PreviewStep(
+                    index,
+                    step.call.text(apart=True),
+                    step.description,
+                    step.reversible,
+                    note,
+                    step.call.documents(),
+                )
             )
         return tuple(rows)
 
@@ -284,6 +331,9 @@ class Plan:
             mark = "↺" if row.reversible else "✗"
             out.append(f"  {row.index + 1:>2}. {mark} {row.description}")
             out.append(f"        {row.call}")
+            for name, document in row.documents:
+                out.append(f"        {name}:")
+                out += [f"          {line}" for line in document.splitlines()]
             out.append(f"        {row.note}")
         out += [f"  ! {w}" for w in self.warnings]
         out += [f"  note: {n}" for n in self.notes]

@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from iamtui import __version__
 from iamtui.core import codec
 from iamtui.core.files import (
@@ -149,3 +151,42 @@ def load(path: Path) -> AccountSnapshot:
     except OSError as exc:
         raise SnapshotError(f"{where}: cannot read: {exc.strerror or exc}") from exc
     return loads(text, where=where)
+
+
+# --- where each account was last saved --------------------------------------------------------
+
+#: Account id -> the absolute path of its last ``snapshot save``, for "progress since" in the TUI.
+SAVED_INDEX_NAME = "saved-snapshots.json"
+#: An index larger than this is not ours (thousands of accounts fit in far less).
+MAX_INDEX_BYTES = 1 << 20
+
+
+def saved_index_path() -> Path:
+    """The index of last saves, in the state directory beside the journal."""
+    return Path(platformdirs.user_state_path("iamtui")) / SAVED_INDEX_NAME
+
+
+def _read_index(index: Path) -> dict[str, str]:
+    """The index, or empty when absent or unreadable: a convenience, never a source of truth."""
+    try:
+        data = json.loads(read_bounded(index, MAX_INDEX_BYTES).decode("utf-8"))
+    except (OSError, ValueError, FileTooLargeError, NotAFileError, RecursionError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def remember_saved(snapshot: AccountSnapshot, path: Path, *, index: Path | None = None) -> None:
+    """Record that ``path`` is the account's latest saved snapshot (0600, atomic)."""
+    index = index or saved_index_path()
+    entries = _read_index(index)
+    entries[snapshot.account_id] = str(Path(path).resolve())
+    index.parent.mkdir(parents=True, exist_ok=True)
+    write_private(index, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+
+
+def last_saved(account_id: str, *, index: Path | None = None) -> Path | None:
+    """Where this account was last saved with ``iamtui snapshot save`` (None: never, or moved)."""
+    found = _read_index(index or saved_index_path()).get(account_id)
+    return Path(found) if found and Path(found).is_file() else None

@@ -67,3 +67,9 @@ def printable(value: object, *, backslashes: bool = True) -> str:
 def is_printable(value: str) -> bool:
     """True when ``printable(value)`` would not change it (nothing to neutralize)."""
     return (value.isprintable() and "\\" not in value) or _UNSAFE.search(value) is None
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """``1 rule``, ``2 rules``: a count with its noun, never ``1 rules`` or ``rule(s)``."""
+    word = noun if count == 1 else (plural_noun if plural_noun is not None else noun + "s")
+    return f"{count} {word}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -44,7 +45,8 @@ from iamtui.core.settings import Settings
 from iamtui.core.views import JournalData, Views
 
 if TYPE_CHECKING:
-    from iamtui.core.actions import ExecutionReport, Plan, Planner, Request, StepOutcome
+    from iamtui.core.actions import ExecutionReport, Plan, Planner, Request, Skipped, StepOutcome
+    from iamtui.core.diff import Diff
     from iamtui.core.root import RootReport
 
 #: The pseudo-step reported while the embedded demo endpoint starts.
@@ -95,6 +97,24 @@ class State:
 
 #: How long a patched state may keep the evaluation's ``now``: past it, rules run in full.
 PATCH_WINDOW = timedelta(minutes=5)
+
+#: Last-accessed jobs running at once when fetching for everyone: a small pool, so one screen
+#: cannot drain IAM's token bucket (throttled calls back off: adaptive retries, then the batch's).
+LAST_ACCESSED_WORKERS = 4
+#: Seconds between merges while fetching for everyone: findings update as data arrives, without
+#: one re-evaluation per principal on large accounts.
+MERGE_EVERY = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedAll:
+    """How a fetch of last-accessed data for everyone ended."""
+
+    state: State
+    fetched: int
+    #: Why a principal's job failed, by ARN.
+    failures: Mapping[str, str]
+    cancelled: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +444,57 @@ class Workspace:
             current = self._require_snapshot()
             return self._publish(current.with_last_accessed(report))
 
+    def load_last_accessed_all(
+        self,
+        *,
+        cancel: CancelToken | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        merged: Callable[[State], None] | None = None,
+    ) -> FetchedAll:
+        """Last-accessed data for every user and role that has none yet; merged as it arrives.
+
+        ``progress`` gets (done, total); ``merged`` each new state. A cancelled fetch keeps what
+        finished, and a second fetch asks only for the principals still missing.
+        """
+        if self.kind is SourceKind.SNAPSHOT:
+            raise Offline("last-accessed data is not in this snapshot (offline)")
+        snap = self._require_snapshot()
+        arns = [u.arn for u in snap.users] + [r.arn for r in snap.roles]
+        wanted = [arn for arn in arns if arn not in snap.last_accessed]
+        pending: list[LastAccessed] = []
+        last_merge = time.monotonic()
+
+        def merge() -> None:
+            nonlocal last_merge
+            with self._lock:
+                state = self._publish(self._require_snapshot().with_last_accessed(*pending))
+            pending.clear()
+            last_merge = time.monotonic()
+            if merged is not None:
+                merged(state)
+
+        def arrived(report: LastAccessed) -> None:
+            pending.append(report)
+            if time.monotonic() - last_merge >= MERGE_EVERY:
+                merge()
+
+        if progress is not None:
+            progress(0, len(wanted))
+        batch = loader.load_last_accessed_batch(
+            self._connection(),
+            wanted,
+            workers=LAST_ACCESSED_WORKERS,
+            cancel=cancel,
+            progress=progress,
+            on_result=arrived,
+        )
+        if pending:
+            merge()
+        state = self._state
+        if state is None:
+            raise RuntimeError("nothing loaded yet")
+        return FetchedAll(state, len(batch.results), dict(batch.failures), batch.cancelled)
+
     def close(self) -> None:
         """Stop the embedded demo and release the journal lock; safe to call twice."""
         with self._lock:
@@ -453,12 +524,17 @@ class Workspace:
         )
 
     def plan_action(
-        self, requests: Sequence[Request], *, summary: str | None = None
+        self,
+        requests: Sequence[Request],
+        *,
+        summary: str | None = None,
+        skipped: Sequence[Skipped] = (),
     ) -> PlannedAction:
         """Plan what the operator selected: one request, or one batch plan for several.
 
         Reads IAM. A key known only by its credential-report slot is resolved by the planner
-        (by creation time); requests that cannot be planned in a batch are listed as skipped.
+        (by creation time); requests that cannot be planned in a batch are listed as skipped,
+        after ``skipped`` (selected rows the loaded data already showed it does not apply to).
         """
         from iamtui.core.actions import ActionId, ActionRefused
 
@@ -477,10 +553,10 @@ class Workspace:
         )
         if not wanted:
             raise ActionRefused("nothing to do")
-        if len(wanted) == 1:
+        if len(wanted) == 1 and not skipped:
             plan = planner.plan(wanted[0])
         else:
-            plan = planner.batch(wanted, summary=summary)
+            plan = planner.batch(wanted, summary=summary, skipped=skipped)
         acted_on = {s.call.params.get("AccessKeyId") for s in plan.steps}
         return PlannedAction(
             plan,
@@ -577,6 +653,34 @@ class Workspace:
         """Check the journal's hash chain and head."""
         return self.journal.verify()
 
+    def progress_since_saved(self, *, index: Path | None = None) -> tuple[Diff, Path]:
+        """What changed since this account's last ``iamtui snapshot save``: findings fixed and
+        new, principals added and removed, and the journal's changes in between.
+
+        Raises DiffRefused (one line) when the account was never saved or the file is newer.
+        """
+        from iamtui.core import diff as compare
+        from iamtui.core import snapshot as snapshot_io
+
+        state = self._state
+        if state is None:
+            raise RuntimeError("nothing loaded yet")
+        snap = state.snapshot
+        path = snapshot_io.last_saved(snap.account_id, index=index)
+        if path is None:
+            raise compare.DiffRefused(
+                f"no saved snapshot of account {snap.account_id}: save one with "
+                "'iamtui snapshot save FILE', then P shows the progress since"
+            )
+        old = snapshot_io.load(path)
+        compare.check_comparable(old, snap)
+        try:
+            entries: Sequence[Entry] = self.journal.entries()
+        except JournalError:
+            entries = ()  # a damaged journal: the Journal pane says so; findings still compare
+        old_evaluation = evaluate(old, now=old.loaded_at, settings=self.settings)
+        return compare.compare(old, snap, old_evaluation, state.evaluation, entries), path
+
     def root_report(self, *, reload: bool = False) -> RootReport:
         """The root-hardening checklist; ``reload`` re-reads the whole account first (verify)."""
         from iamtui.core.root import RootExtra, evaluate_root, load_root_state
@@ -586,7 +690,7 @@ class Workspace:
         snap = self._require_snapshot()
         if self.is_offline:
             extra = RootExtra.not_loaded(
-                "not in snapshot: a live call (open the live account to check it)"
+                "not in snapshot: a live call (open the live account to check it)", snap
             )
         else:
             extra = load_root_state(self._connection(), snap, clock=self.clock)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from iamtui.emulator.seed import (
+    TRACKING_PERIOD,
     Document,
     KeySpec,
     RootKeySpec,
@@ -116,13 +117,20 @@ def _email(name: str) -> str:
 
 
 class _Usage:
-    """Records last-accessed data per principal and rolls it up to their groups, as AWS does."""
+    """Records last-accessed data per principal and rolls it up to their groups, as AWS does.
+
+    A key's last use is a use of its service by its user: the user's last-accessed entry for
+    that service is never older than the key's last use (within the tracking period), and a
+    record of an older use never moves an entry back in time.
+    """
 
     def __init__(self, seeder: Seeder) -> None:
         """Collect per-user usage so group reports can name the most recent member."""
         self.seeder = seeder
         self.user_groups: dict[str, Sequence[str]] = {}
         self.group_latest: dict[str, dict[str, tuple[datetime, str, str]]] = {}
+        #: (principal ARN, namespace) -> (latest use, its region, tracked actions' latest use).
+        self.latest: dict[tuple[str, str], tuple[datetime, str, dict[str, datetime]]] = {}
 
     def record(
         self,
@@ -134,14 +142,33 @@ class _Usage:
     ) -> None:
         """One service used ``days`` ago (fractions are hours) with optional tracked actions."""
         s = self.seeder
-        when = s.ago(days)
-        s.usage(
-            principal.arn,
-            namespace,
-            when,
-            region,
-            actions={action: s.ago(ago) for action, ago in (actions or {}).items()},
-        )
+        tracked = {action: s.ago(ago) for action, ago in (actions or {}).items()}
+        self.record_at(principal, namespace, s.ago(days), region, tracked)
+
+    def record_keys(self, principal: Any, keys: Sequence[KeySpec]) -> None:
+        """Each key's last use, as a use of its service by the user (as AWS records both)."""
+        window_start = self.seeder.now - TRACKING_PERIOD
+        for key in keys:
+            if key.last_used is not None and key.last_used >= window_start:
+                self.record_at(principal, key.service, key.last_used, key.region, {})
+
+    def record_at(
+        self,
+        principal: Any,
+        namespace: str,
+        when: datetime,
+        region: str,
+        actions: Mapping[str, datetime],
+    ) -> None:
+        """Merge one use into the principal's entry for the service: the latest use wins."""
+        seen = self.latest.get((principal.arn, namespace))
+        tracked = dict(seen[2]) if seen is not None else {}
+        for action, at in actions.items():
+            tracked[action] = max(at, tracked.get(action, at))
+        if seen is not None and seen[0] >= when:
+            when, region = seen[0], seen[1]
+        self.latest[(principal.arn, namespace)] = (when, region, tracked)
+        self.seeder.usage(principal.arn, namespace, when, region, actions=tracked)
         for group_name in self.user_groups.get(principal.arn, ()):
             latest = self.group_latest.setdefault(group_name, {})
             if namespace not in latest or latest[namespace][0] < when:
@@ -397,6 +424,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
             **kwargs,
         )
         usage.user_groups[created.arn] = tuple(groups_)
+        usage.record_keys(created, kwargs.get("keys", ()))
         return created
 
     eng = _Team("/engineering/", "Engineering", "CC-1100")
@@ -618,7 +646,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     )  # fmt: skip
     user(
         "s3-sync-legacy", bots, owner=_email("kevin.walsh"), created=d(1300),
-        keys=[KeySpec(created=d(1250), last_used=d(400), service="s3")],
+        keys=[KeySpec(created=d(1250), last_used=d(399), service="s3")],
         inline={"SyncBucket": allow("s3:*", resource="arn:aws:s3:::northwind-legacy/*")},
     )  # fmt: skip
     ses = user(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,8 @@ from iamtui.emulator import require_moto
 
 #: The demo operator: iamtui runs as this user, so self-lockout guards have something to guard.
 OPERATOR_USER = "ops-operator"
+#: The region the demo's clients use (IAM is global; STS and botocore want one).
+DEMO_REGION = "us-east-1"
 
 
 @dataclass
@@ -31,13 +34,23 @@ class DemoEnvironment:
         """Connection settings that point the core at the demo as the operator."""
         return ConnectionSettings(
             endpoint_url=self.endpoint_url,
-            region="us-east-1",
+            region=DEMO_REGION,
             static_credentials=(self.access_key_id, self.secret_access_key),
         )
 
     def stop(self) -> None:
         """Shut the endpoint down."""
         self.emulator.stop()
+
+    def shell_exports(self) -> list[str]:
+        """``export NAME=value`` lines, endpoint first: pasted into a POSIX shell, they work."""
+        values = {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+            "AWS_DEFAULT_REGION": DEMO_REGION,
+        }
+        return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
 
 def start_demo(

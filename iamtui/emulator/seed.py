@@ -30,6 +30,11 @@ SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
 SEED_PASSWORD = "Seeded-Password-1!"
 
 
+#: How far back AWS keeps service last-accessed data: an older use is "not accessed in the
+#: tracking period", so a key last used before it has no last-accessed entry to match.
+TRACKING_PERIOD = timedelta(days=400)
+
+
 @dataclass(frozen=True, slots=True)
 class KeySpec:
     """One access key to create; ``last_used=None`` means never used (no LastUsedDate in AWS)."""

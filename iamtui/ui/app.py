@@ -25,7 +25,7 @@ from iamtui.core.text import printable
 from iamtui.core.views import Pane
 from iamtui.core.workspace import Offline, State, Workspace
 from iamtui.ui.commands import IamtuiCommands
-from iamtui.ui.keymap import key_for
+from iamtui.ui.keymap import ALIASES, canonical_keymap, key_for
 from iamtui.ui.messages import FetchFailed, LoadFailed, LoadProgress, StateChanged
 from iamtui.ui.widgets.header import AccountHeader
 
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 #: A second quit within this many seconds leaves even while an action runs.
 QUIT_AGAIN_SECONDS = 3.0
+#: What an action key answers in a session started with --read-only, and in snapshot mode.
+READ_ONLY_REFUSAL = "read-only session: actions are off (started with --read-only)"
+SNAPSHOT_REFUSAL = "snapshot: no live account to change"
 
 
 class SecretOnScreen(RuntimeError):
@@ -92,6 +95,8 @@ class IamtuiApp(App[str | None]):
         #: A plan is executing (quit asks twice; a second action waits).
         self.action_running = False
         self._quit_asked_at: float | None = None
+        #: The last refusal notified, and when (a second press does not stack a copy).
+        self._refused: tuple[str, float] | None = None
         self._journal_problem_shown = False
         self._initial_theme = theme or DEFAULT_THEME
         self._cancel: CancelToken | None = None
@@ -104,17 +109,21 @@ class IamtuiApp(App[str | None]):
         #: Seconds from the data being in memory to the main screen's first paint.
         self.first_paint_seconds: float | None = None
         self._loaded_at: float | None = None
-        self.keymap: dict[str, str] = dict(workspace.settings.keymap)
+        self.keymap: dict[str, str] = canonical_keymap(workspace.settings.keymap)
 
     def get_default_screen(self) -> Screen[None]:
         """A blank screen with the header, under the loading screen."""
         return BlankScreen()
 
     def on_mount(self) -> None:
-        """Theme, keymap, then the first load."""
+        """Theme, keymap, then the first load (unless the CLI loaded the workspace already)."""
         self.theme = self._initial_theme
         if self.keymap:
             self.set_keymap(self.keymap)
+        state = self.workspace.state
+        if state is not None:  # ``iamtui user NAME`` loads first, to check NAME before the TUI
+            self.post_message(StateChanged(state, "load"))
+            return
         self.start_load()
 
     # -- loading --------------------------------------------------------------------------
@@ -395,12 +404,29 @@ class IamtuiApp(App[str | None]):
 
     # -- actions ----------------------------------------------------------------------------
 
+    def refusal(self) -> str | None:
+        """What a greyed-out action key answers: why actions are off, in one line (or None)."""
+        workspace = self.workspace
+        if workspace.is_offline:
+            return SNAPSHOT_REFUSAL
+        if workspace.read_only_requested:
+            return READ_ONLY_REFUSAL
+        reason = workspace.block_reason
+        return None if reason is None else f"Refused: {reason}."
+
     def refuse_if_blocked(self) -> bool:
-        """Actions are disabled (read-only, snapshot, journal busy): say why in one line."""
-        reason = self.workspace.block_reason
-        if reason is None:
+        """Actions are disabled (read-only, snapshot, journal busy): say why in one line.
+
+        Pressing greyed keys again while the line is on screen adds no second copy of it.
+        """
+        text = self.refusal()
+        if text is None:
             return False
-        self.notify(f"Refused: {reason}.", severity="warning")
+        now = time.monotonic()
+        last = self._refused
+        if last is None or last[0] != text or now - last[1] > self.NOTIFICATION_TIMEOUT:
+            self._refused = (text, now)
+            self.notify(text, severity="warning")
         return True
 
     def start_action(
@@ -424,12 +450,34 @@ class IamtuiApp(App[str | None]):
             return
         self.push_screen(PlanScreen(title, job, undo=undo), on_close)
 
-    def run_choice(self, choice: Choice) -> None:
-        """Plan one choice (one subject or a batch) and preview it."""
-        requests, summary = choice.requests, choice.summary
-        self.start_action(choice.title, lambda ws: ws.plan_action(requests, summary=summary))
+    def run_choice(
+        self, choice: Choice, *, on_done: Callable[[PlannedAction], None] | None = None
+    ) -> None:
+        """Plan one choice (one subject or a batch) and preview it.
 
-    def choose(self, title: str, choices: list[Choice]) -> None:
+        ``on_done`` gets the plan once it ran to completion (a batch unmarks its rows).
+        """
+        requests, summary, skipped = choice.requests, choice.summary, choice.skipped
+        planned: list[PlannedAction] = []
+
+        def job(ws: Workspace) -> PlannedAction:
+            result = ws.plan_action(requests, summary=summary, skipped=skipped)
+            planned.append(result)
+            return result
+
+        def closed(ok: bool | None) -> None:
+            if ok and planned and on_done is not None:
+                on_done(planned[0])
+
+        self.start_action(choice.title, job, on_close=closed)
+
+    def choose(
+        self,
+        title: str,
+        choices: list[Choice],
+        *,
+        on_done: Callable[[Choice, PlannedAction], None] | None = None,
+    ) -> None:
         """The action menu: pick one of the choices that apply here."""
         from iamtui.ui.screens.action import ChoiceMenu
 
@@ -441,7 +489,9 @@ class IamtuiApp(App[str | None]):
 
         def picked(index: int | None) -> None:
             if index is not None:
-                self.run_choice(choices[index])
+                choice = choices[index]
+                done = None if on_done is None else (lambda p: on_done(choice, p))
+                self.run_choice(choice, on_done=done)
 
         self.push_screen(ChoiceMenu.of(title, choices), picked)
 
@@ -469,6 +519,26 @@ class IamtuiApp(App[str | None]):
             return
         severity = "information" if result.ok else "error"
         self.call_from_thread(self.notify, result.message(), severity=severity)
+
+    def action_progress(self) -> None:
+        """Compare the live account with its last saved snapshot, in a worker (P)."""
+        if self.workspace.state is None:
+            return
+        self.run_worker(
+            self._progress_job, thread=True, exclusive=True, exit_on_error=False, group="progress"
+        )
+
+    def _progress_job(self) -> None:
+        from iamtui.core.diff import render_text
+        from iamtui.ui.screens.progress import ProgressScreen
+
+        try:
+            result, path = self.workspace.progress_since_saved()
+        except Exception as exc:  # no save yet, an unreadable file, another account: one line
+            self.call_from_thread(self.notify, f"Progress: {_one_line(exc)}", severity="warning")
+            return
+        text = render_text(result, old_name=str(path), new_name="the live account")
+        self.call_from_thread(self.push_screen, ProgressScreen(text, str(path)))
 
     def refresh_journal(self) -> None:
         """Read the journal again (the Journal pane is shown), in a worker."""
@@ -569,6 +639,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
     from iamtui.ui.screens.loading import LoadingScreen
     from iamtui.ui.screens.main import MainScreen
     from iamtui.ui.screens.policy import PolicyScreen
+    from iamtui.ui.screens.progress import ProgressScreen
     from iamtui.ui.screens.review import ReviewScreen
     from iamtui.ui.screens.root import ContactForm, RootScreen
     from iamtui.ui.widgets.table import RowTable
@@ -588,6 +659,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
         ("Loading", LoadingScreen),
         ("Load error", ErrorScreen),
         ("Help", HelpScreen),
+        ("Progress", ProgressScreen),
     ]
     return [(title, [b for b in cls.BINDINGS if isinstance(b, Binding)]) for title, cls in scopes]
 
@@ -599,8 +671,8 @@ def all_bindings() -> Iterator[Binding]:
 
 
 def binding_ids() -> frozenset[str]:
-    """The ids a config file's ``[keymap]`` may name."""
-    return frozenset(b.id for b in all_bindings() if b.id)
+    """The ids a config file's ``[keymap]`` may name (renamed ids too, as aliases)."""
+    return frozenset(b.id for b in all_bindings() if b.id) | frozenset(ALIASES)
 
 
 def unknown_ids(keymap: Mapping[str, str]) -> list[str]:

@@ -10,21 +10,24 @@ bindings, verbs and help come from the action registry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
-from iamtui.core.actions import ActionId, Request
+from iamtui.core.actions import ActionId, Request, Skipped
+from iamtui.core.actions.applies import console_refusal, key_status_refusal, managed_role_refusal
 from iamtui.core.actions.catalog.key_rotate import STAGE_TITLES, next_stage
 from iamtui.core.actions.findings import request_for_fix
 from iamtui.core.actions.registry import ACTIONS, SPECS
+from iamtui.core.actions.request import describe
 from iamtui.core.findings import Finding
 from iamtui.core.model import CredentialReportRow, PrincipalDetail, Role, User
 from iamtui.core.subjects import KeySubject
-from iamtui.core.views import KeySlot, PolicyLine
+from iamtui.core.views import KeySlot, PolicyLine, Row
 
-#: The binding id that triggers each action (several actions share the "delete" key X).
+#: The binding id that triggers each action (X deletes the focused row's key or policy
+#: attachment, D the user or role itself, on every screen).
 BINDING_FOR: dict[ActionId, str] = {spec.id: spec.binding for spec in ACTIONS if spec.binding}
 #: Binding ids of actions that change the account (greyed out when actions are disabled).
 ACTION_BINDINGS = frozenset(
@@ -43,8 +46,8 @@ ACTION_KEYS: dict[str, tuple[str, str]] = {
     "user-disable-console": ("c", "Disable console"),
     "role-quarantine": ("Q", "Quarantine"),
     "key-delete": ("X,delete", "Delete key"),
-    "user-delete": ("X,delete", "Delete user"),
-    "role-delete": ("X,delete", "Delete role"),
+    "user-delete": ("D", "Delete user"),
+    "role-delete": ("D", "Delete role"),
     "policy-remove": ("X,delete", "Remove policy"),
 }
 
@@ -72,6 +75,13 @@ class Choice:
     help: str = ""
     #: Batch summary for the plan (None for one subject).
     summary: str | None = None
+    #: Why the action does not apply to this subject ("" when it does): such choices are never
+    #: offered; a batch names them in its plan as skipped.
+    refused: str = ""
+    #: A batch's marked rows it does not apply to, with why (listed in the plan's preview).
+    skipped: tuple[Skipped, ...] = ()
+    #: A batch's row key behind each request, in order (to unmark the rows it applied to).
+    sources: tuple[str, ...] = ()
 
     @property
     def batch(self) -> bool:
@@ -84,10 +94,16 @@ def _choice(
     title: str,
     requests: Sequence[Request],
     summary: str | None = None,
+    refused: str | None = None,
 ) -> Choice:
     spec = SPECS.get(action)
     binding = spec.binding if spec is not None else ""
-    return Choice(action, title, tuple(requests), binding, _help(action, requests), summary)
+    help_line = _help(action, requests)
+    return Choice(action, title, tuple(requests), binding, help_line, summary, refused or "")
+
+
+def _offered(choices: list[Choice], include_refused: bool) -> list[Choice]:
+    return choices if include_refused else [c for c in choices if not c.refused]
 
 
 def _planned(action: ActionId, requests: Sequence[Request]) -> list[ActionId]:
@@ -117,60 +133,90 @@ def key_choices(
     slot: int | None,
     active: bool,
     detail: PrincipalDetail | None,
+    include_refused: bool = False,
 ) -> list[Choice]:
-    """Deactivate or activate, rotate and delete one access key."""
+    """Deactivate or activate, rotate and delete one access key.
+
+    ``include_refused`` adds the key actions that do not apply (deactivating an Inactive key),
+    each with the core's reason: a batch names them as skipped.
+    """
     if key_id is None and slot is None:
         return []
-    label = f"access key {key_id} of {user.name}" if key_id else f"key {slot} of {user.name}"
+    which = f"access key {key_id}" if key_id else f"key {slot}"
+    label = f"{which} of {user.name}"
     keys = detail.access_keys if detail is not None else ()
     subject = KeySubject(user.name, key_id, None if key_id else slot)
+    status = "Active" if active else "Inactive"
     out: list[Choice] = []
     for action in KEY_ACTIONS:
-        if action is ActionId.KEY_DEACTIVATE and not active:
-            continue
-        if action is ActionId.KEY_ACTIVATE and active:
-            continue
+        refused = key_status_refusal(action, which, user.name, status)
         title = f"{VERBS[action]} {label}"
         if action is ActionId.KEY_ROTATE:
             # The planner decides the stage from the live keys; the title says what it will be.
             title += f" ({STAGE_TITLES[next_stage(key_id, keys)]})"
-        out.append(_choice(action, title, [Request(action, subject)]))
-    return out
+        out.append(_choice(action, title, [Request(action, subject)], refused=refused))
+    return _offered(out, include_refused)
 
 
-def slot_choices(slot: KeySlot, detail: PrincipalDetail | None) -> list[Choice]:
+def slot_choices(
+    slot: KeySlot, detail: PrincipalDetail | None, include_refused: bool = False
+) -> list[Choice]:
     """Key choices for a Keys-pane row (the key id once the user's details were fetched)."""
     active = slot.detail_key.active if slot.detail_key is not None else slot.key.active
-    return key_choices(slot.user, key_id=slot.key_id, slot=slot.slot, active=active, detail=detail)
+    return key_choices(
+        slot.user,
+        key_id=slot.key_id,
+        slot=slot.slot,
+        active=active,
+        detail=detail,
+        include_refused=include_refused,
+    )
 
 
 # --- principals -------------------------------------------------------------------------------
 
 
-def user_choices(user: User, row: CredentialReportRow | None) -> list[Choice]:
+def user_choices(
+    user: User, row: CredentialReportRow | None, include_refused: bool = False
+) -> list[Choice]:
     """Disable the console password (when the report says there is one) and delete the user."""
-    out: list[Choice] = []
-    if row is None or row.password_enabled is True:
-        request = Request.disable_console(user.name)
-        out.append(
-            _choice(request.action, f"Disable console access of user {user.name}", [request])
+    has_password = row is None or row.password_enabled is True
+    request = Request.disable_console(user.name)
+    out = [
+        _choice(
+            request.action,
+            f"Disable console access of user {user.name}",
+            [request],
+            refused=console_refusal(user.name, has_password),
         )
+    ]
     request = Request.delete_user(user.name)
     out.append(_choice(request.action, f"Delete user {user.name}", [request]))
-    return out
+    return _offered(out, include_refused)
 
 
-def role_choices(role: Role) -> list[Choice]:
+def role_choices(role: Role, include_refused: bool = False) -> list[Choice]:
     """Quarantine and delete a role (Identity Center roles: neither; service-linked: delete)."""
-    if role.sso_reserved:
-        return []
-    out: list[Choice] = []
-    if not role.service_linked:
-        request = Request.quarantine_role(role.name)
-        out.append(_choice(request.action, f"Quarantine role {role.name} (deny all)", [request]))
+    managed = managed_role_refusal(role.name, role.path)
+    request = Request.quarantine_role(role.name)
+    out = [
+        _choice(
+            request.action,
+            f"Quarantine role {role.name} (deny all)",
+            [request],
+            refused=managed,
+        )
+    ]
     request = Request.delete_role(role.name)
-    out.append(_choice(request.action, f"Delete role {role.name}", [request]))
-    return out
+    out.append(
+        _choice(
+            request.action,
+            f"Delete role {role.name}",
+            [request],
+            refused=managed if role.sso_reserved else None,
+        )
+    )
+    return _offered(out, include_refused)
 
 
 def policy_choices(principal: User | Role, line: PolicyLine) -> list[Choice]:
@@ -244,25 +290,75 @@ def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choi
 # --- batches ----------------------------------------------------------------------------------
 
 
-def batch_choices(per_row: Iterable[list[Choice]], count: int) -> list[Choice]:
-    """The marked rows' choices merged per action: one batch plan each."""
-    by_action: dict[ActionId, list[Request]] = {}
-    for choices in per_row:
+def batch_choices(per_row: Sequence[tuple[Row, list[Choice]]]) -> list[Choice]:
+    """The marked rows' choices merged per action: one batch plan each.
+
+    Each row's choices include the refused ones (``include_refused``): a batch names every
+    marked row it does not act on, with the reason, instead of dropping it silently.
+    """
+    count = len(per_row)
+    by_action: dict[ActionId, list[tuple[str, Request]]] = {}
+    refusals: dict[tuple[str, ActionId], Skipped] = {}
+    for row, choices in per_row:
         seen: set[ActionId] = set()
         for choice in choices:
             if choice.summary is not None or choice.action in seen:
                 continue  # rule-wide choices and a second stage of the same action
             seen.add(choice.action)
-            by_action.setdefault(choice.action, []).extend(choice.requests)
+            if choice.refused:
+                label = choice.requests[0].label if choice.requests else _row_label(row)
+                refusals[(row.key, choice.action)] = Skipped(label, choice.refused)
+                by_action.setdefault(choice.action, [])
+                continue
+            by_action.setdefault(choice.action, []).extend((row.key, r) for r in choice.requests)
     out: list[Choice] = []
-    for action, requests in by_action.items():
+    for action, members in by_action.items():
+        if not members:
+            continue  # applies to none of the marked rows: no key, no menu entry
         verb = VERBS.get(action, action.value)
+        used = {key for key, _ in members}
+        skipped = tuple(
+            refusals.get((row.key, action))
+            or Skipped(_row_label(row), f"{verb} does not apply to {_noun(row)}")
+            for row, _ in per_row
+            if row.key not in used
+        )
+        requests = [r for _, r in members]
         summary = f"{action.value} for {len(requests)} of {count} selected rows"
         title = f"{verb} · {len(requests)} selected" + (
             f" (of {count})" if len(requests) != count else ""
         )
-        out.append(_choice(action, title, requests, summary))
+        choice = _choice(action, title, requests, summary)
+        out.append(replace(choice, skipped=skipped, sources=tuple(k for k, _ in members)))
     return out
+
+
+def _row_label(row: Row) -> str:
+    """A marked row in a skip list, worded like the planner's (``user alice AKIA...``)."""
+    data = row.data
+    if isinstance(data, KeySlot):
+        key_id = data.key_id
+        return describe(KeySubject(data.user.name, key_id, None if key_id else data.slot))
+    if isinstance(data, User):
+        return f"user {data.name}"
+    if isinstance(data, Role):
+        return f"role {data.name}"
+    if isinstance(data, Finding):
+        return f"{data.rule} {data.principal_name}"
+    return row.cells[0] if row.cells else row.key
+
+
+def _noun(row: Row) -> str:
+    data = row.data
+    if isinstance(data, KeySlot):
+        return "an access key"
+    if isinstance(data, User):
+        return "a user"
+    if isinstance(data, Role):
+        return "a role"
+    if isinstance(data, Finding):
+        return f"a finding of {data.rule}"
+    return f"a {row.kind.value} row"
 
 
 def first_for(choices: Sequence[Choice], binding: str) -> Choice | None:

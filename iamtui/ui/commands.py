@@ -38,6 +38,11 @@ class IamtuiCommands(Provider):
         commands += [
             ("Harden root…", app.action_harden_root, "Root hardening, step by step"),
             ("Verify journal", app.action_verify_journal, "Check the undo journal's hash chain"),
+            (
+                "Progress since the last saved snapshot",
+                app.action_progress,
+                "Findings fixed and new, principals added and removed, journal changes",
+            ),
             ("Reload account", app.action_reload, "Load the whole account again"),
             ("Toggle light/dark theme", app.action_toggle_dark, "Switch between dark and light"),
             ("Switch theme…", app.action_change_theme, "Pick any Textual theme"),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from iamtui.core.actions import reads, registry
+from iamtui.core.actions.applies import managed_role_refusal
 from iamtui.core.actions.assume import RootSessions
 from iamtui.core.actions.guards import (
     READ_ONLY_MESSAGE,
@@ -34,8 +35,6 @@ from iamtui.core.errors import error_text
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import as_utc, read_access_keys, utcnow
 from iamtui.core.model import (
-    SERVICE_LINKED_PATH,
-    SSO_RESERVED_PATH_PREFIX,
     AccessKey,
     AccountSnapshot,
     Missing,
@@ -151,14 +150,25 @@ class Planner:
         check_lockout(plan, self.caller)
         return plan
 
-    def batch(self, requests: Iterable[Request], *, summary: str | None = None) -> Plan:
-        """Several requests as one plan; ones that cannot be planned are listed as skipped."""
+    def batch(
+        self,
+        requests: Iterable[Request],
+        *,
+        summary: str | None = None,
+        skipped: Iterable[Skipped] = (),
+    ) -> Plan:
+        """Several requests as one plan; ones that cannot be planned are listed as skipped.
+
+        ``skipped`` are the selection's members the caller already knew do not apply (from the
+        loaded data, with the same checks): the plan lists them first, so the preview names
+        every member it will not act on.
+        """
         if self.read_only:
             raise ReadOnlyMode(READ_ONLY_MESSAGE)
         wanted = list(dict.fromkeys(requests))
         deleted = {principal_of(r.subject) for r in wanted if r.action in _WHOLE}
         plans: list[Plan] = []
-        skipped: list[Skipped] = []
+        skipped = list(skipped)
         for request in wanted:
             whole = principal_of(request.subject)
             if request.action not in _WHOLE and whole is not None and whole in deleted:
@@ -390,15 +400,9 @@ class Planner:
 
     def refuse_aws_managed_role(self, role: reads.RoleState) -> None:
         """Identity Center and service-linked roles are changed by AWS, not by iamtui."""
-        if role.path.startswith(SSO_RESERVED_PATH_PREFIX):
-            raise ActionRefused(
-                f"role {role.name} is managed by IAM Identity Center: change its permission set "
-                "in Identity Center instead"
-            )
-        if role.path.startswith(SERVICE_LINKED_PATH):
-            raise ActionRefused(
-                f"role {role.name} is a service-linked role: only its AWS service may change it"
-            )
+        refusal = managed_role_refusal(role.name, role.path)
+        if refusal:
+            raise ActionRefused(refusal)
 
     def refuse_protected_role(self, role: reads.RoleState) -> None:
         """Organization-critical roles stay: deleting or quarantining one locks the org out."""

@@ -9,7 +9,8 @@ skipped. The resulting plan passes the same guards as any other and is journaled
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -158,8 +159,154 @@ def _reader(planner: Planner, entry: Entry, index: int) -> Any:
         ) from exc
 
 
-def build_undo(planner: Planner, entry: Entry) -> Plan:
-    """The plan that reverts an entry's completed steps; ActionRefused when there is none."""
+#: What each undo call acts on that must still exist for it to make sense, by parameter. Only
+#: reads every action with that undo already declares are used (GetUser, GetRole, GetGroup,
+#: GetPolicy, ListAccessKeys): a group a user is added back to, or a policy attached again, is
+#: left to the call itself.
+_NEEDS: Mapping[str, tuple[str, ...]] = {
+    "UpdateAccessKey": ("user", "access key"),
+    "DeleteAccessKey": ("user", "access key"),
+    "CreateLoginProfile": ("user",),
+    "AddUserToGroup": ("user",),
+    "PutUserPermissionsBoundary": ("user",),
+    "UploadSSHPublicKey": ("user",),
+    "UpdateSSHPublicKey": ("user",),
+    "UploadSigningCertificate": ("user",),
+    "UpdateSigningCertificate": ("user",),
+    "AttachUserPolicy": ("user",),
+    "PutUserPolicy": ("user",),
+    "AttachGroupPolicy": ("group",),
+    "PutGroupPolicy": ("group",),
+    "AttachRolePolicy": ("role",),
+    "PutRolePolicy": ("role",),
+    "DeleteRolePolicy": ("role",),
+    "AddRoleToInstanceProfile": ("role",),
+    "CreatePolicyVersion": ("policy",),
+}
+#: Undo calls that re-create their subject: later calls on it need nothing to exist.
+_CREATES: Mapping[str, str] = {"CreateUser": "user", "CreateRole": "role", "CreatePolicy": "policy"}
+
+
+def _subject(kind: str, params: Mapping[str, JSON], account: str) -> tuple[str, str] | None:
+    """(identity, how the operator reads it) of one subject a call names; None if it names none."""
+    user, role = params.get("UserName"), params.get("RoleName")
+    if kind == "user" and isinstance(user, str):
+        return user.casefold(), f"user {user}"
+    if (
+        kind == "access key"
+        and isinstance(user, str)
+        and isinstance(params.get("AccessKeyId"), str)
+    ):
+        kid = str(params["AccessKeyId"])
+        return kid, f"access key {kid} of user {user}"
+    if kind == "role" and isinstance(role, str):
+        return role.casefold(), f"role {role}"
+    if kind == "group" and isinstance(params.get("GroupName"), str):
+        group = str(params["GroupName"])
+        return group.casefold(), f"group {group}"
+    if kind == "policy":
+        arn = params.get("PolicyArn")
+        if isinstance(arn, str):
+            return arn, f"managed policy {arn}"
+        name = params.get("PolicyName")
+        if isinstance(name, str):  # CreatePolicy: the ARN it will have
+            arn = f"arn:aws:iam::{account}:policy{params.get('Path') or '/'}{name}"
+            return arn, f"managed policy {arn}"
+    return None
+
+
+def _exists(iam: Any, kind: str, params: Mapping[str, JSON]) -> bool:
+    """Whether a subject exists; a read that fails otherwise than NoSuchEntity says yes."""
+    try:
+        if kind == "access key":
+            return probes.key_status(iam, params) is not None
+        if kind == "user":
+            iam.get_user(UserName=params["UserName"])
+        elif kind == "role":
+            iam.get_role(RoleName=params["RoleName"])
+        elif kind == "group":
+            iam.get_group(GroupName=params["GroupName"], MaxItems=1)
+        elif kind == "policy":
+            iam.get_policy(PolicyArn=params["PolicyArn"])
+    except ClientError as exc:
+        return error_code(exc) != "NoSuchEntity"
+    except BotoCoreError:
+        return True  # unreadable: the steps' own preconditions decide when they run
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """Something an undo would act on that no longer exists."""
+
+    kind: str
+    #: How it is compared (a casefolded name, a key id, a policy ARN).
+    identity: str
+    #: How the operator reads it (``access key AKIA... of user bob``).
+    label: str
+
+
+#: The calls that delete each kind of subject (to name the journal entry that deleted it).
+_DELETES: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "access key": (("DeleteAccessKey", "AccessKeyId"),),
+    "user": (("DeleteUser", "UserName"),),
+    "role": (("DeleteRole", "RoleName"), ("DeleteServiceLinkedRole", "RoleName")),
+    "group": (("DeleteGroup", "GroupName"),),
+    "policy": (("DeletePolicy", "PolicyArn"),),
+}
+
+
+def missing_subject(planner: Planner, entry: Entry, steps: list[Step]) -> Missing | None:
+    """The first thing an undo acts on that is gone (``access key AKIA… of user bob``), or None.
+
+    Judged per call: re-creating a deleted user needs nothing, reactivating a key needs the key
+    (and its user). What an earlier call of the same undo re-creates counts as there.
+    """
+    created: set[tuple[str, str]] = set()
+    for step in steps:
+        call = step.call
+        if step.as_root is not None or call.service != "iam":
+            continue  # root keys: only root (or an assumed root) can see or remove them
+        made = _CREATES.get(call.operation)
+        if made is not None:
+            subject = _subject(made, call.params, entry.account)
+            if subject is not None:
+                created.add((made, subject[0]))
+            continue
+        for kind in _NEEDS.get(call.operation, ()):
+            subject = _subject(kind, call.params, entry.account)
+            if subject is None or (kind, subject[0]) in created:
+                continue
+            if not _exists(planner.iam, kind, call.params):
+                return Missing(kind, *subject)
+    return None
+
+
+def deleted_by(missing: Missing, later: Sequence[Entry]) -> str | None:
+    """The id of a later journal entry whose completed step deleted the subject, if any."""
+    deletes = _DELETES.get(missing.kind, ())
+    for other in later:
+        for index, step in enumerate(other.plan.steps):
+            value = next(
+                (step.call.params.get(p) for op, p in deletes if step.call.operation == op), None
+            )
+            if not isinstance(value, str) or other.log(index).state != "ok":
+                continue
+            if missing.kind in ("access key", "policy"):
+                same = value == missing.identity
+            else:
+                same = value.casefold() == missing.identity
+            if same:
+                return other.id
+    return None
+
+
+def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -> Plan:
+    """The plan that reverts an entry's completed steps; ActionRefused when there is none.
+
+    ``later`` are the journal's entries after this one: a subject one of them deleted is named
+    as such when the undo is refused for it.
+    """
     if planner.read_only:
         raise ReadOnlyMode(READ_ONLY_MESSAGE)
     if entry.undoes:
@@ -171,8 +318,8 @@ def build_undo(planner: Planner, entry: Entry) -> Plan:
         raise ActionRefused(f"entry {entry.id} is still running in another iamtui")
     if entry.account != planner.snapshot.account_id:
         raise ActionRefused(
-            f"entry {entry.id} was made in account {entry.account}; these credentials are for "
-            f"{planner.snapshot.account_id}"
+            f"cannot undo {entry.id}: it was made in account {entry.account}, and these "
+            f"credentials are for account {planner.snapshot.account_id}; nothing was changed"
         )
     original = entry.plan
     steps: list[Step] = []
@@ -243,6 +390,14 @@ def build_undo(planner: Planner, entry: Entry) -> Plan:
             )
         detail = "; ".join(notes) if notes else "no step of it took effect"
         raise ActionRefused(f"nothing to undo in {entry.id}: {detail}")
+    gone = missing_subject(planner, entry, steps)
+    if gone is not None:
+        by = deleted_by(gone, later)
+        why = f"deleted by entry {by}" if by else "deleted outside this journal?"
+        raise ActionRefused(
+            f"cannot undo {entry.id}: {gone.label} no longer exists in account "
+            f"{planner.snapshot.account_id} ({why}); nothing was changed"
+        )
     plan = Plan(
         action=ActionId.UNDO,
         summary=f"Undo {entry.id}: {original.summary}",
@@ -271,4 +426,8 @@ def undo_entry(planner: Planner, journal: Journal, ref: str) -> Plan:
             f"journal {journal.path} fails verification ({verification.problem}): "
             "refusing to undo from it"
         )
-    return build_undo(planner, journal.entry(ref))
+    entry = journal.entry(ref)
+    entries = journal.entries()
+    ids = [e.id for e in entries]
+    later = entries[ids.index(entry.id) + 1 :] if entry.id in ids else []
+    return build_undo(planner, entry, later=later)

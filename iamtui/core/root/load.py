@@ -97,17 +97,20 @@ class RootExtra:
     root_keys: Probe[tuple[AccessKey, ...]]
 
     @classmethod
-    def not_loaded(cls, reason: str) -> RootExtra:
-        """Every extra unavailable for one reason (e.g. evaluating a snapshot file offline)."""
+    def not_loaded(cls, reason: str, snapshot: AccountSnapshot | None = None) -> RootExtra:
+        """No live calls (a snapshot file, the Root pane): each extra unavailable for ``reason``,
+        except the organization when ``snapshot`` loaded it (every load reads it)."""
 
         def gone(part: ExtraPart) -> Probe[Any]:
             return Probe(unavailable=Unavailable(part, reason, "NotLoaded"))
 
-        return cls(
-            gone(ExtraPart.SECURITY_CONTACT),
-            gone(ExtraPart.ORGANIZATION),
-            gone(ExtraPart.ROOT_KEYS),
+        known = snapshot.organization if snapshot is not None else None
+        org: Probe[Organization] = (
+            Probe(known, snapshot.loaded_at)
+            if known is not None and snapshot is not None
+            else gone(ExtraPart.ORGANIZATION)
         )
+        return cls(gone(ExtraPart.SECURITY_CONTACT), org, gone(ExtraPart.ROOT_KEYS))
 
 
 # --- loading the extras ----------------------------------------------------------------------

@@ -75,7 +75,8 @@ def report_text(report: RootReport, *, markdown: bool) -> str:
 
 
 def _render_step(step: Step, now: datetime, *, markdown: bool) -> list[str]:
-    info = " (informational)" if step.informational else ""
+    # INFO already says it is informational; an unknown one still needs saying.
+    info = " (informational)" if step.informational and step.status != "info" else ""
     when = (
         f"as of {iso(step.as_of)} ({_age(now, step.as_of)}), from {step.source}"
         if step.as_of

@@ -50,16 +50,25 @@ from iamtui.core.settings import Settings, Thresholds
 
 
 class Status(enum.StrEnum):
-    """A step's verdict; unknown always carries a reason and is never counted as a pass."""
+    """A step's verdict; unknown always carries a reason and is never counted as a pass.
+
+    An informational step is never judged: it reads INFO (or UNKNOWN when it could not be read),
+    never PASS or FAIL, and is not counted.
+    """
 
     PASS = "pass"
     FAIL = "fail"
     UNKNOWN = "unknown"
+    INFO = "info"
 
     @property
     def marker(self) -> str:
         """The text marker reports use (``[PASS]``), readable without colour or emoji."""
         return f"[{self.name}]"
+
+
+#: The verdicts a counted step can have (INFO is for informational steps only).
+COUNTED = (Status.PASS, Status.FAIL, Status.UNKNOWN)
 
 
 class StepId(enum.StrEnum):
@@ -135,8 +144,8 @@ class RootReport:
         return next(s for s in self.steps if s.id == step_id)
 
     def counts(self) -> dict[Status, int]:
-        """Non-informational steps per status."""
-        counts = dict.fromkeys(Status, 0)
+        """Non-informational steps per verdict (pass, fail, unknown)."""
+        counts = dict.fromkeys(COUNTED, 0)
         for s in self.steps:
             if not s.informational:
                 counts[s.status] += 1
@@ -196,6 +205,14 @@ TITLES = {
     StepId.CENTRALIZED_ROOT_ACCESS: "Centralized root access (AWS Organizations)",
 }
 
+#: The findings rule behind a step's verdict, so ``iamtui scan`` and the checklist agree.
+STEP_RULES: Mapping[StepId, Rule] = {
+    StepId.MFA: root_rules.no_mfa,
+    StepId.ACCESS_KEYS: root_rules.access_keys,
+    StepId.RECENT_USE: root_rules.recently_used,
+    StepId.PASSWORD_POLICY: root_rules.password_policy,
+}
+
 SIGN_IN_AS_ROOT = "Sign in as root (https://console.aws.amazon.com/, 'Root user', account email)"
 SECURITY_CREDENTIALS = f"{SIGN_IN_AS_ROOT} → account menu (top right) → Security credentials"
 AS_ROOT = "when running as root (signed with root's credentials)"
@@ -216,13 +233,7 @@ def evaluate_root(
 ) -> RootReport:
     """Judge every step from a snapshot and its extras at an injected ``now`` (pure)."""
     settings = settings if settings is not None else Settings()
-    rules = (
-        root_rules.no_mfa,
-        root_rules.access_keys,
-        root_rules.recently_used,
-        root_rules.password_policy,
-    )
-    evaluation = evaluate(snapshot, now=now, settings=settings, rules=rules)
+    evaluation = evaluate(snapshot, now=now, settings=settings, rules=tuple(STEP_RULES.values()))
     ctx = _Ctx(snapshot, extra, evaluation, now, settings.thresholds)
     steps = (
         _mfa(ctx),
@@ -317,6 +328,8 @@ def _step(
 ) -> Step:
     if status is Status.UNKNOWN and reason:
         summary = f"{summary}: {reason}" if summary else reason
+    elif kwargs.get("informational"):
+        status = Status.INFO  # context, not a verdict: never PASS or FAIL
     return Step(step_id, TITLES[step_id], status, summary, WHY[step_id], reason=reason, **kwargs)
 
 
@@ -718,6 +731,19 @@ class _Admin:
     arn: str
     via: tuple[str, ...]
     mfa: bool | None = None
+
+
+def is_admin(snapshot: AccountSnapshot, arn: str) -> bool:
+    """Whether the user or role at ``arn`` has administrator access (a break-glass candidate)."""
+    policies = {p.arn: p for p in snapshot.policies}
+    for user in snapshot.users:
+        if user.arn == arn:
+            groups = {g.name: g for g in snapshot.groups}
+            return any(s.grants_admin for s in user_policies(user, groups, policies))
+    for role in snapshot.roles:
+        if role.arn == arn:
+            return any(s.grants_admin for s in role_policies(role, policies))
+    return False
 
 
 def _admin_users(ctx: _Ctx) -> list[_Admin]:

@@ -6,7 +6,7 @@ ok/warn/bad) and a stable key per row. Filtering and sorting work on these rows,
 widgets, so 10,000 principals filter in milliseconds. No Textual import: this is the core.
 
 Modules: ``table`` (rows, columns, filter and sort), ``format`` (dates, ages, evidence), one
-module per pane (``findings``, ``users``, ``roles``, ``keys``, ``root``, ``journal``),
+module per pane (``overview``, ``findings``, ``users``, ``roles``, ``keys``, ``root``, ``journal``),
 ``details`` (the detail panel), ``review`` (the principal review) and ``panes`` (:class:`Views`,
 all panes of one state, and their patches). Every public name is importable from here.
 """
@@ -38,6 +38,7 @@ from iamtui.core.views.journal import (
     entry_tone,
 )
 from iamtui.core.views.keys import KEY_COLUMNS, KeySlot
+from iamtui.core.views.overview import Bar, Freshness, Overview, RootStatus
 from iamtui.core.views.panes import HeaderInfo, Views, header_info
 from iamtui.core.views.review import (
     REVIEW_ACCESS_COLUMNS,
@@ -48,8 +49,15 @@ from iamtui.core.views.review import (
     Review,
 )
 from iamtui.core.views.roles import ROLE_COLUMNS
-from iamtui.core.views.root import ROOT_COLUMNS, Check
+from iamtui.core.views.root import (
+    ROOT_COLUMNS,
+    STEP_STATUS_TEXT,
+    STEP_STATUS_TONE,
+    Check,
+    evidence_lines,
+)
 from iamtui.core.views.table import (
+    TABLE_PANES,
     Cell,
     Column,
     GroupSpec,
@@ -78,20 +86,27 @@ __all__ = [
     "ROLE_COLUMNS",
     "ROOT_COLUMNS",
     "SEVERITY_GROUP_ORDER",
+    "STEP_STATUS_TEXT",
+    "STEP_STATUS_TONE",
+    "TABLE_PANES",
     "USER_COLUMNS",
+    "Bar",
     "Cell",
     "Check",
     "Column",
     "Detail",
     "Field",
+    "Freshness",
     "GroupSpec",
     "HeaderInfo",
     "JournalData",
     "KeySlot",
+    "Overview",
     "Pane",
     "PaneView",
     "PolicyLine",
     "Review",
+    "RootStatus",
     "Row",
     "RowKind",
     "Section",
@@ -108,6 +123,7 @@ __all__ = [
     "entry_steps",
     "entry_time",
     "entry_tone",
+    "evidence_lines",
     "evidence_text",
     "exact",
     "filter_rows",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from iamtui.core.actions.guards import QUARANTINE_POLICY
 from iamtui.core.findings import (
     Finding,
     NotEvaluated,
@@ -25,7 +26,8 @@ from iamtui.core.views.format import (
     report_text,
 )
 from iamtui.core.views.keys import KeySlot
-from iamtui.core.views.root import Check
+from iamtui.core.views.roles import is_quarantined
+from iamtui.core.views.root import Check, evidence_lines
 from iamtui.core.views.table import GroupSpec
 
 if TYPE_CHECKING:
@@ -191,13 +193,13 @@ def _credential_fields(v: Views, row: CredentialReportRow) -> tuple[Field, ...]:
             continue
         state = "active" if key.active else "inactive"
         fields_.append(Field(f"Key {n}", f"{state}, created {report_exact(key.last_rotated)}"))
-        fields_.append(
-            Field(
-                f"Key {n} used",
-                f"{report_exact(key.last_used)} · {report_text(key.last_used_service)} · "
-                f"{report_text(key.last_used_region)}",
+        used = report_exact(key.last_used, na="never used")
+        if isinstance(key.last_used, datetime):
+            used += (
+                f" · {report_text(key.last_used_service, sentence=True)} · "
+                f"{report_text(key.last_used_region, sentence=True)}"
             )
-        )
+        fields_.append(Field(f"Key {n} used", used))
     return tuple(fields_)
 
 
@@ -222,6 +224,14 @@ def describe_role(v: Views, role: Role) -> Detail:
         ident.append(Field("Managed by", "AWS (service-linked role)", "muted"))
     if role.sso_reserved:
         ident.append(Field("Managed by", "IAM Identity Center", "muted"))
+    if is_quarantined(role):
+        ident.append(
+            Field(
+                "Quarantined",
+                f"yes: {QUARANTINE_POLICY} denies everything",
+                "warn",
+            )
+        )
     sections = [Section("Identity", tuple(ident))]
     trust_fields = tuple(
         Field(
@@ -251,9 +261,9 @@ def describe_key(v: Views, slot: KeySlot) -> Detail:
         ),
         Field("Status", "Active" if key.active else "Inactive", "ok" if key.active else "muted"),
         Field("Created", report_exact(key.last_rotated)),
-        Field("Last used", report_exact(key.last_used)),
-        Field("Service", report_text(key.last_used_service)),
-        Field("Region", report_text(key.last_used_region)),
+        Field("Last used", report_exact(key.last_used, na="never used")),
+        Field("Service", report_text(key.last_used_service, sentence=True)),
+        Field("Region", report_text(key.last_used_region, sentence=True)),
     ]
     findings = v.by_key.get((slot.user.arn, slot.slot), ())
     return Detail(
@@ -264,6 +274,8 @@ def describe_key(v: Views, slot: KeySlot) -> Detail:
 
 
 def describe_check(v: Views, check: Check) -> Detail:
+    if check.step is not None:
+        return _describe_step(check)
     fields_ = [Field("Status", check.status), Field("Detail", check.detail)]
     sections = [Section(check.name, tuple(fields_))]
     if check.rule is not None:
@@ -280,6 +292,29 @@ def describe_check(v: Views, check: Check) -> Detail:
     for f in check.findings:
         sections.append(
             Section("Evidence", tuple(Field(k, evidence_text(v)) for k, v in f.evidence.items()))
+        )
+    return Detail(check.name, "", tuple(sections))
+
+
+def _describe_step(check: Check) -> Detail:
+    """A root-hardening step: status, evidence in words, why, and where it is fixed."""
+    step = check.step
+    assert step is not None
+    status = [Field("Status", check.status), Field("Detail", check.detail)]
+    if check.reason:
+        status.append(Field("Unknown because", check.reason, "warn"))
+    if step.informational:
+        status.append(Field("", "informational: not counted as hardened or not", "muted"))
+    sections = [Section(check.name, tuple(status))]
+    evidence = tuple(
+        Field("  " * line.depth + line.label, line.value) for line in evidence_lines(step.evidence)
+    )
+    if evidence:
+        sections.append(Section("Evidence", evidence))
+    sections.append(Section("Why it matters", (Field("", step.why),)))
+    if step.remedies or step.manual:
+        sections.append(
+            Section("Fix", (Field("", "h: Harden root, to plan a fix and verify it", "accent"),))
         )
     return Detail(check.name, "", tuple(sections))
 

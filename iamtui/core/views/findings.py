@@ -119,6 +119,7 @@ def finding_row(f: Finding, tags: str) -> Row:
     ).lower()
     return Row(
         key=f"finding:{f.id}",
+        ident=f"{f.principal_name.lower()}\0{f.principal_arn}\0{f.rule}\0{f.id}",
         kind=RowKind.FINDING,
         cells=texts,
         sort=sort,

@@ -53,11 +53,20 @@ def exact(when: datetime | None) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+#: What the credential report means by each absence: (table cell, sentence). The one place
+#: AWS's raw words (``N/A``, ``no_information``, ``not_supported``) become words for people.
 _REPORT_WORDS = {
-    Missing.NOT_APPLICABLE: "n/a",
-    Missing.NO_INFORMATION: "no information",
-    Missing.NOT_SUPPORTED: "not supported",
+    Missing.NOT_APPLICABLE: ("n/a", "not applicable"),
+    Missing.NO_INFORMATION: ("no information", "no information from AWS"),
+    Missing.NOT_SUPPORTED: ("not supported", "not supported by AWS"),
 }
+_RAW_REPORT_WORDS = {m.value: m for m in Missing}
+
+
+def report_words(value: Missing | str) -> str:
+    """A credential-report absence (or its raw word in evidence) as a sentence's words."""
+    missing = value if isinstance(value, Missing) else _RAW_REPORT_WORDS.get(value)
+    return _REPORT_WORDS[missing][1] if missing is not None else str(value)
 
 
 def report_ago(value: ReportDate, now: datetime, *, na: str = "never", suffix: bool = True) -> str:
@@ -68,21 +77,45 @@ def report_ago(value: ReportDate, now: datetime, *, na: str = "never", suffix: b
         return na
     if value is Missing.NO_INFORMATION:
         return "never"
-    return _REPORT_WORDS[value]
+    return _REPORT_WORDS[value][0]
 
 
-def report_exact(value: ReportDate) -> str:
-    """A credential-report date as exact text, or the report's own word for its absence."""
-    return exact(value) if isinstance(value, datetime) else f"{value.value} (credential report)"
+def report_exact(value: ReportDate, *, na: str | None = None) -> str:
+    """A credential-report date as exact text, or what its absence means, in words.
+
+    ``na`` says what N/A means for this column (a key's last use: "never used").
+    """
+    if isinstance(value, datetime):
+        return exact(value)
+    words = na if na is not None and value is Missing.NOT_APPLICABLE else report_words(value)
+    return f"{words} (credential report)"
 
 
-def report_text(value: ReportText) -> str:
-    """A credential-report region or service."""
-    return _REPORT_WORDS[value] if isinstance(value, Missing) else value
+def report_text(value: ReportText, *, sentence: bool = False) -> str:
+    """A credential-report region or service (``sentence``: the long words, for details)."""
+    if not isinstance(value, Missing):
+        return value
+    return report_words(value) if sentence else _REPORT_WORDS[value][0]
 
 
 def timestamp(value: ReportDate | datetime | None) -> float | None:
     return value.timestamp() if isinstance(value, datetime) else None
+
+
+#: The sort value of "never used": older than any date, so never-used sorts with the stalest.
+NEVER = float("-inf")
+
+
+def last_use(value: ReportDate | datetime | None) -> float | None:
+    """A last-use time as a sort value: never used (None, N/A, no_information) is the oldest.
+
+    ``not_supported`` says nothing about use: no value (sorts last).
+    """
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if value is None or value in (Missing.NOT_APPLICABLE, Missing.NO_INFORMATION):
+        return NEVER
+    return None
 
 
 def tags_text(tags: Iterable[Tag]) -> str:

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, NamedTuple
 from iamtui.core.findings import AccountIndex, Finding
 from iamtui.core.model import AccessKey, CredentialReportRow, Part, ReportKey, User
 from iamtui.core.rules._common import match_key_id
-from iamtui.core.views.format import finding_cell, report_ago, report_text, tags_text, timestamp
+from iamtui.core.views.format import (
+    finding_cell,
+    last_use,
+    report_ago,
+    report_text,
+    tags_text,
+    timestamp,
+)
 from iamtui.core.views.table import Cell, Column, Pane, PaneView, Row, RowKind, cells
 
 if TYPE_CHECKING:
@@ -68,7 +75,7 @@ def _last_used(k: KeyItem) -> Cell:
     never = not isinstance(key.last_used, datetime)
     return Cell(
         report_ago(key.last_used, k.now, suffix=False),
-        timestamp(key.last_used),
+        last_use(key.last_used),
         "warn" if never and key.active else "",
     )
 
@@ -138,6 +145,7 @@ def key_row(v: Views, slot: KeySlot) -> Row:
     ).lower()
     return Row(
         key=f"key:{slot.user.arn}:{slot.slot}",
+        ident=f"{slot.user.name.lower()}\0{slot.user.arn}\0{slot.slot}",
         kind=RowKind.KEY,
         cells=texts,
         sort=sort,

@@ -23,14 +23,23 @@ from iamtui.core.journal import Entry
 from iamtui.core.model import AccountSnapshot, CredentialReportRow, Group, Role, User
 from iamtui.core.output import data_age
 from iamtui.core.settings import Settings
-from iamtui.core.views import details, findings, journal, keys, review, roles, root, users
+from iamtui.core.views import details, findings, journal, keys, overview, review, roles, root, users
 from iamtui.core.views.details import Detail
 from iamtui.core.views.format import age_text
 from iamtui.core.views.journal import JournalData, describe_entry
 from iamtui.core.views.keys import KeySlot
+from iamtui.core.views.overview import Overview
 from iamtui.core.views.review import Review
 from iamtui.core.views.root import Check
-from iamtui.core.views.table import GroupSpec, Pane, PaneView, Row, natural_widths, patch_widths
+from iamtui.core.views.table import (
+    TABLE_PANES,
+    GroupSpec,
+    Pane,
+    PaneView,
+    Row,
+    natural_widths,
+    patch_widths,
+)
 
 _Lookups: TypeAlias = tuple[
     dict[str, User],
@@ -113,7 +122,7 @@ class Views:
     # -- panes ------------------------------------------------------------------------------
 
     def pane(self, pane: Pane) -> PaneView:
-        """The pane's rows, built on first use and kept."""
+        """The pane's rows, built on first use and kept (table panes: not the overview)."""
         found = self._panes.get(pane)
         if found is None:
             built = _BUILDERS[pane](self)
@@ -130,10 +139,16 @@ class Views:
 
     def build_all(self) -> Views:
         """Build every pane now (in a worker), so switching panes costs the UI nothing."""
-        for pane in Pane:
+        for pane in TABLE_PANES:
             self.pane(pane)
         self.counts()
+        _ = self.overview
         return self
+
+    @cached_property
+    def overview(self) -> Overview:
+        """The Overview pane's figures, computed once per state (in the worker that built it)."""
+        return overview.compute(self.snapshot, self.evaluation, self.now, index=self.index)
 
     def counts(self) -> dict[Pane, int]:
         """Item counts for the tab labels (counted once, in the worker that built the panes)."""
@@ -200,20 +215,24 @@ class Views:
             fresh = Views(snapshot, evaluation, self.now, self.settings, journal=journal, live=live)
             return fresh.build_all()
         new.counts()
+        _ = new.overview
         return new
 
     def _patch_panes(self, base: Views, scope: frozenset[str]) -> None:
         """Each pane of ``base`` with the rows of ``scope`` rebuilt (or ``base``'s own view)."""
         changed_users = {u.name for u in self.users.values() if u.arn in scope}
         changed_users |= set(base.live) ^ set(self.live)
-        for pane in Pane:
+        for pane in TABLE_PANES:
             old = base._panes.get(pane)
             if old is None:
                 self.pane(pane)
             elif pane is Pane.JOURNAL:
                 self._panes[pane] = old if self.journal is base.journal else self.pane(pane)
             elif pane is Pane.ROOT:
-                self._panes[pane] = old
+                if root.unchanged_by(base, self, scope):
+                    self._panes[pane] = old
+                else:
+                    self.pane(pane)  # an administrator changed: break-glass may have too
             elif pane is Pane.FINDINGS:
                 self._set(pane, old, findings.patch(self, old, scope))
             elif pane is Pane.USERS:

@@ -145,13 +145,10 @@ def build(v: Views, principal: User | Role) -> Review:
                 )
             )
             if enabled:
-                console.append(
-                    Field(
-                        "Password last used",
-                        f"{report_exact(row.password_last_used)} "
-                        f"({report_ago(row.password_last_used, now)})",
-                    )
-                )
+                used = report_exact(row.password_last_used)
+                if isinstance(row.password_last_used, datetime):
+                    used += f" ({report_ago(row.password_last_used, now)})"
+                console.append(Field("Password last used", used))
                 console.append(Field("Password changed", report_exact(row.password_last_changed)))
             console.append(
                 Field(

@@ -6,10 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from iamtui.core.actions.applies import quarantined
 from iamtui.core.findings import Finding
 from iamtui.core.model import Part, Role
 from iamtui.core.policy import analyse_trust
-from iamtui.core.views.format import age_cell, finding_cell, tags_text, timestamp
+from iamtui.core.views.format import age_cell, finding_cell, last_use, tags_text
 from iamtui.core.views.table import Cell, Column, Pane, PaneView, Row, RowKind, cells
 
 if TYPE_CHECKING:
@@ -29,11 +30,28 @@ def _last_used(r: RoleItem) -> Cell:
     role = r.role
     protected = role.service_linked or role.sso_reserved
     tone = "muted" if protected else ("warn" if role.last_used is None else "")
-    return Cell(age_cell(role.last_used, r.now), timestamp(role.last_used), tone)
+    return Cell(age_cell(role.last_used, r.now), last_use(role.last_used), tone)
+
+
+#: The tag a quarantined role's name carries in the pane (and its search text).
+QUARANTINED = "quarantined"
+
+
+def _name(r: RoleItem) -> Cell:
+    role = r.role
+    if is_quarantined(role):
+        # First, so a long name cut at the column's width never hides it.
+        return Cell(f"{QUARANTINED} · {role.name}", role.name.lower(), "warn")
+    return Cell(role.name, role.name.lower())
+
+
+def is_quarantined(role: Role) -> bool:
+    """The role carries iamtui's deny-all quarantine policy (role.quarantine put it there)."""
+    return quarantined(p.name for p in role.inline_policies)
 
 
 ROLE_COLUMNS = (
-    Column("name", "Role", max_width=36, get=lambda r: Cell(r.role.name, r.role.name.lower())),
+    Column("name", "Role", max_width=36, get=_name),
     Column(
         "path", "Path", max_width=22,
         get=lambda r: Cell(r.role.path, r.role.path.lower(), "muted"),
@@ -93,10 +111,12 @@ def role_row(v: Views, role: Role) -> Row:
             " ".join(f.rule for f in findings),
             "service-linked" if role.service_linked else "",
             "sso" if role.sso_reserved else "",
+            QUARANTINED if is_quarantined(role) else "",
         )
     ).lower()
     return Row(
         key=f"role:{role.arn}",
+        ident=f"{role.name.lower()}\0{role.arn}",
         kind=RowKind.ROLE,
         cells=texts,
         sort=sort,

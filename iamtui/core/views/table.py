@@ -18,8 +18,9 @@ SortValue = str | float | None
 
 
 class Pane(enum.StrEnum):
-    """The main screen's panes, in the order number keys 1-5 select them."""
+    """The main screen's panes, in the order number keys 0-6 select them."""
 
+    OVERVIEW = "overview"
     FINDINGS = "findings"
     USERS = "users"
     ROLES = "roles"
@@ -37,8 +38,14 @@ class Pane(enum.StrEnum):
         """What one pane counts, for empty states ("No users match 'foo'")."""
         return _PANE_NOUNS[self]
 
+    @property
+    def tabular(self) -> bool:
+        """A pane of rows (every pane but the overview, which draws pictures)."""
+        return self is not Pane.OVERVIEW
+
 
 _PANE_TITLES = {
+    Pane.OVERVIEW: "Overview",
     Pane.FINDINGS: "Findings",
     Pane.USERS: "Users",
     Pane.ROLES: "Roles",
@@ -47,6 +54,7 @@ _PANE_TITLES = {
     Pane.JOURNAL: "Journal",
 }
 _PANE_NOUNS = {
+    Pane.OVERVIEW: "figures",
     Pane.FINDINGS: "findings",
     Pane.USERS: "users",
     Pane.ROLES: "roles",
@@ -54,6 +62,10 @@ _PANE_NOUNS = {
     Pane.ROOT: "root checks",
     Pane.JOURNAL: "journal entries",
 }
+
+
+#: The panes made of rows (a PaneView each), in pane-bar order.
+TABLE_PANES: tuple[Pane, ...] = tuple(p for p in Pane if p.tabular)
 
 
 class RowKind(enum.StrEnum):
@@ -127,6 +139,9 @@ class Row:
     span: bool = False
     #: The model object behind the row (Finding, User, Role, KeySlot, NotEvaluated, Check...).
     data: object = None
+    #: Who the row is (name, then ARN or key id): the order of rows whose sort values tie.
+    #: "" falls back to ``key``.
+    ident: str = ""
 
     @property
     def selectable(self) -> bool:
@@ -184,13 +199,24 @@ def filter_rows(rows: Sequence[Row], query: str) -> list[Row]:
 
 
 def sort_rows(rows: Sequence[Row], column: int | None, reverse: bool = False) -> list[Row]:
-    """Stable sort by one column's raw value; rows without a value go last either way."""
+    """Sort by one column's raw value, ties in identity order; rows without a value go last.
+
+    Ties keep ascending identity order in both directions, so rows with equal values never
+    trade places when the data reloads (in another order) or the direction flips.
+    """
     if column is None:
         return list(rows)
-    present = [r for r in rows if column < len(r.sort) and r.sort[column] is not None]
-    missing = [r for r in rows if not (column < len(r.sort) and r.sort[column] is not None)]
+    ordered = sorted(rows, key=row_ident)
+    present = [r for r in ordered if column < len(r.sort) and r.sort[column] is not None]
+    missing = [r for r in ordered if not (column < len(r.sort) and r.sort[column] is not None)]
+    # list.sort is stable in both directions: ties stay in the identity order above.
     present.sort(key=lambda r: r.sort[column], reverse=reverse)  # type: ignore[arg-type, return-value]
     return present + missing
+
+
+def row_ident(row: Row) -> str:
+    """The row's identity for tie-breaks: its ``ident``, else its key."""
+    return row.ident or row.key
 
 
 def arrange(

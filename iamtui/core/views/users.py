@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from iamtui.core.findings import Finding
 from iamtui.core.model import CredentialReportRow, Part, User
-from iamtui.core.views.format import age_cell, finding_cell, report_ago, tags_text, timestamp
+from iamtui.core.views.format import NEVER, age_cell, finding_cell, last_use, report_ago, tags_text
 from iamtui.core.views.table import Cell, Column, Pane, PaneView, Row, RowKind, cells
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def _password_used(u: UserItem) -> Cell:
     if u.report.password_enabled is not True:
         return Cell("—", None, "muted")
     used = u.report.password_last_used
-    return Cell(report_ago(used, u.now, na="—", suffix=False), timestamp(used), "")
+    return Cell(report_ago(used, u.now, na="—", suffix=False), last_use(used), "")
 
 
 def _mfa(u: UserItem) -> Cell:
@@ -77,7 +77,7 @@ def _key_used(u: UserItem) -> Cell:
         latest = max(used)
         return Cell(age_cell(latest, u.now), latest.timestamp(), "")
     if any(_counts(u.report)):
-        return Cell("never", None, "warn")
+        return Cell("never", NEVER, "warn")
     return Cell("—", None, "muted")
 
 
@@ -109,6 +109,7 @@ def user_row(v: Views, user: User) -> Row:
     rule_ids = " ".join(f.rule for f in findings)
     return Row(
         key=f"user:{user.arn}",
+        ident=f"{user.name.lower()}\0{user.arn}",
         kind=RowKind.USER,
         cells=texts,
         sort=sort,

@@ -32,6 +32,7 @@ from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from iamtui.core.actions import AccessKeySecret, ActionRefused, ExecutionReport, Secret
+from iamtui.core.text import printable
 from iamtui.core.workspace import PlannedAction, Workspace
 from iamtui.ui.choices import Choice
 from iamtui.ui.messages import StateChanged
@@ -178,27 +179,48 @@ class ChoiceMenu(ModalScreen[int | None]):
 
 
 class AskPath(ModalScreen[Path | None]):
-    """One line: a file path, prefilled; enter accepts (twice to replace an existing file)."""
+    """One line: a file path, prefilled in a folder (home by default), the absolute path shown.
+
+    A relative path is taken inside ``folder``; the line under the input always says the full
+    path that will be written, so nothing lands in a folder the operator did not see. Enter
+    accepts; an existing file needs a second enter (``replace``) or is refused.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="ask-cancel"),
     ]
 
-    def __init__(self, title: str, default: str, *, note: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        default: str,
+        *,
+        note: str = "",
+        folder: Path | None = None,
+        replace: bool = True,
+    ) -> None:
         super().__init__(classes="modal")
         self.title_text = title
-        self.default = default
+        self.folder = folder if folder is not None else Path.home()
+        self.default = str(self.target(default))
         self.note = note
+        self.replace = replace
         self._replace: Path | None = None
 
+    def target(self, text: str) -> Path:
+        """The absolute path ``text`` names (``~`` expanded, relative to ``folder``)."""
+        path = Path(text.strip()).expanduser()
+        return (self.folder.expanduser() / path).resolve()
+
     def compose(self) -> ComposeResult:
-        """Label, input, hint."""
+        """Label, input, the full path, status."""
         with Vertical(classes="dialog", id="ask-dialog") as dialog:
             dialog.border_title = self.title_text
             dialog.border_subtitle = "enter: save · esc: cancel"
             if self.note:
                 yield Static(self.note, classes="ask-note", markup=False)
             yield Input(self.default, id="ask-input")
+            yield Static("", id="ask-target", classes="ask-note", markup=False)
             yield Static("", id="ask-status", markup=False)
         yield KeyBar()
 
@@ -207,6 +229,17 @@ class AskPath(ModalScreen[Path | None]):
         field = self.query_one(Input)
         field.cursor_blink = not self.app.is_headless
         field.focus()
+        self._show_target(field.value)
+
+    def _show_target(self, text: str) -> None:
+        line = f"writes {printable(self.target(text))}" if text.strip() else "type a file name"
+        self.query_one("#ask-target", Static).update(line)
+
+    @on(Input.Changed, "#ask-input")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show_target(event.value)
+        self.query_one("#ask-status", Static).update("")
 
     @on(Input.Submitted, "#ask-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -214,12 +247,20 @@ class AskPath(ModalScreen[Path | None]):
         text = event.value.strip()
         if not text:
             return
-        path = Path(text).expanduser()
+        path = self.target(text)
+        status = self.query_one("#ask-status", Static)
+        if not path.parent.is_dir():
+            status.update(f"no such folder: {printable(path.parent)}")
+            return
+        if path.is_dir():
+            status.update(f"{printable(path)} is a folder: add a file name")
+            return
+        if path.exists() and not self.replace:
+            status.update(f"{printable(path)} exists and is never replaced: choose another name")
+            return
         if path.exists() and self._replace != path:
             self._replace = path
-            self.query_one("#ask-status", Static).update(
-                f"{path} exists: press enter again to replace it"
-            )
+            status.update(f"{printable(path)} exists: press enter again to replace it")
             return
         self.dismiss(path)
 
@@ -286,10 +327,12 @@ class PlanScreen(ModalScreen[bool]):
             yield Input(
                 placeholder="type the key id shown above", id="plan-override", classes="plan-input"
             )
+            yield Static("", id="plan-override-status", classes="plan-status", markup=False)
             yield Static("", id="plan-phrase-label", classes="plan-label", markup=False)
             yield Input(
                 placeholder="type the name shown above", id="plan-phrase", classes="plan-input"
             )
+            yield Static("", id="plan-phrase-status", classes="plan-status", markup=False)
             with Horizontal(id="plan-buttons"):
                 yield Button("Cancel", id="plan-cancel-button", variant="default")
                 yield Button("Run", id="plan-run", variant="error", disabled=True)
@@ -300,7 +343,7 @@ class PlanScreen(ModalScreen[bool]):
         for field in self.query(Input):
             field.display = False
             field.cursor_blink = not self.app.is_headless
-        for label in self.query(".plan-label"):
+        for label in self.query(".plan-label, .plan-status"):
             label.display = False
         self.query_one("#plan-steps").display = False
         self.query_one("#plan-run", Button).display = False
@@ -401,7 +444,9 @@ class PlanScreen(ModalScreen[bool]):
     def _fit_steps(self) -> None:
         """Give the steps every line the dialog has left (summary, inputs and buttons first)."""
         inputs = sum(1 for field in self.query(Input) if field.display)
-        reserved = 2 + 5 + 3 * inputs + 4  # border, summary, label+input each, buttons
+        shown = sum(1 for status in self.query(".plan-status") if status.display)
+        # border, summary, label+input each, a "does not match" line each, buttons
+        reserved = 2 + 5 + 3 * inputs + shown + 4
         room = int(self.size.height * 0.92) - reserved
         self.query_one("#plan-steps").styles.max_height = max(4, room)
 
@@ -427,19 +472,58 @@ class PlanScreen(ModalScreen[bool]):
     def _update_run(self) -> None:
         self.query_one("#plan-run", Button).disabled = not self.confirmed()
 
+    def expected(self, field_id: str) -> str:
+        """What the typed field ``plan-override`` or ``plan-phrase`` must hold."""
+        planned = self.planned
+        if planned is None:
+            return ""
+        if field_id == "plan-override":
+            return planned.override_phrase or ""
+        return planned.plan.confirmation_phrase or ""
+
+    def _matches(self, field_id: str, value: str) -> bool:
+        assert self.planned is not None
+        if field_id == "plan-override":
+            return self.planned.check_override(value)
+        return self.planned.plan.check_confirmation(value)
+
+    def _say_mismatch(self, field_id: str, line: str) -> None:
+        """The line under a typed field (empty: hide it)."""
+        status = self.query_one(f"#{field_id}-status", Static)
+        status.update(Text(line, style=self._style("bad")))
+        if status.display != bool(line):
+            status.display = bool(line)
+            self._fit_steps()
+
     @on(Input.Changed, ".plan-input")
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.input.id:
+            self._say_mismatch(event.input.id, "")
         self._update_run()
 
     @on(Input.Submitted, ".plan-input")
     def _typed_enter(self, event: Input.Submitted) -> None:
-        """Enter in a phrase field moves on: to the next empty field, or to Run when ready."""
+        """Enter in a phrase field: a mismatch is said under it (focus stays), else move on."""
         event.stop()
+        field_id = event.input.id or ""
+        if self.planned is None or self.phase != "preview":
+            return
+        if not self._matches(field_id, event.value):
+            expected = self.expected(field_id)
+            shown = printable(expected)
+            line = f"does not match: type {shown}" if event.value else f"type {shown}"
+            self._say_mismatch(field_id, line)
+            event.input.focus()
+            return
+        self._say_mismatch(field_id, "")
         if self.confirmed():
             self.query_one("#plan-run", Button).focus()
-        else:
-            self.focus_next()
+            return
+        for field in self.query(".plan-input").results(Input):
+            if field.display and not self._matches(field.id or "", field.value):
+                field.focus()
+                return
 
     # -- running -----------------------------------------------------------------------------
 
@@ -561,7 +645,7 @@ class PlanScreen(ModalScreen[bool]):
         self.query_one("#plan-dialog").border_subtitle = "enter or esc: close"
         for field in self.query(Input):
             field.display = False
-        for label in self.query(".plan-label"):
+        for label in self.query(".plan-label, .plan-status"):
             label.display = False
         self.query_one("#plan-run", Button).display = False
         cancel = self.query_one("#plan-cancel-button", Button)
@@ -644,6 +728,10 @@ class PlanScreen(ModalScreen[bool]):
             body = Text()
             body.append(row.description, style=styles["text"])
             body.append(f"\n{row.call}", style=styles["accent"])
+            for name, document in row.documents:
+                # Whole, never cut: the preview is exactly what the call sends (it scrolls).
+                body.append(f"\n{name}:", style=styles["muted"])
+                body.append(f"\n{document}", style=styles["text"])
             if row.reversible and step.inverse:
                 back = "; ".join(i.description for i in step.inverse)
                 body.append(f"\nundo: {back}", style=styles["muted"])
@@ -693,6 +781,24 @@ class PlanScreen(ModalScreen[bool]):
 MASK = "•" * 24
 
 
+def secret_note(secret: Secret) -> str:
+    """Where the value came from and why it is shown only now: the wording follows the origin."""
+    if isinstance(secret, AccessKeySecret):
+        origin = (
+            "AWS returns a new access key's secret only now, when the key is created, and "
+            "iamtui keeps no copy"
+        )
+    else:
+        origin = (
+            "iamtui generated this password and set it in AWS, which never shows it again; "
+            "iamtui keeps no copy"
+        )
+    return (
+        f"{origin}: closing this dialog drops it. Copy it or save it to a file, then store it "
+        "where it belongs."
+    )
+
+
 class SecretScreen(ModalScreen[None]):
     """A secret shown once: masked until revealed, copied (OSC 52) or saved 0600, then dropped."""
 
@@ -723,12 +829,7 @@ class SecretScreen(ModalScreen[None]):
             dialog.border_title = "Shown once"
             dialog.border_subtitle = "r: reveal · c: copy · w: save · esc: done"
             yield Static("", id="secret-facts", markup=False)
-            yield Static(
-                "AWS returns this value only now and iamtui keeps no copy: closing this "
-                "dialog drops it. Copy it or save it to a file, then store it where it belongs.",
-                id="secret-note",
-                markup=False,
-            )
+            yield Static(secret_note(self.secret), id="secret-note", markup=False)
             with Horizontal(id="secret-buttons"):
                 yield Button("Copy  c", id="secret-copy-button")
                 yield Button("Save to file…  w", id="secret-save-button")
@@ -795,7 +896,9 @@ class SecretScreen(ModalScreen[None]):
             AskPath(
                 f"Save the {self.what}",
                 default,
-                note="Written with mode 0600; an existing file is never replaced.",
+                note="Written with mode 0600 (readable by you only); an existing file is never "
+                "replaced.",
+                replace=False,
             ),
             self._save_to,
         )

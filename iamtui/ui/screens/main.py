@@ -1,4 +1,5 @@
-"""The main screen: six panes (findings, users, roles, access keys, root, journal), table + details.
+"""The main screen: the overview, then six table panes (findings, users, roles, access keys, root,
+journal), each a table + details.
 
 A pane keeps the core's rows for its data, sorts them once per sort change and filters them per
 keystroke with ``views.filter_rows``; the virtual table redraws only what is visible.
@@ -9,6 +10,7 @@ key is shown only where its action applies, and greyed out when actions are disa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -16,14 +18,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input
 
 from iamtui.core.findings import Finding, PrincipalKind, Severity
 from iamtui.core.journal import Entry
+from iamtui.core.loader import CancelToken
 from iamtui.core.model import Role, User
 from iamtui.core.text import printable
 from iamtui.core.views import (
+    TABLE_PANES,
     KeySlot,
     Pane,
     PaneView,
@@ -33,7 +38,7 @@ from iamtui.core.views import (
     empty_message,
     sort_rows,
 )
-from iamtui.core.workspace import State
+from iamtui.core.workspace import FetchedAll, State
 from iamtui.ui.choices import (
     Choice,
     action_bindings,
@@ -44,13 +49,16 @@ from iamtui.ui.choices import (
     slot_choices,
     user_choices,
 )
+from iamtui.ui.messages import StateChanged
 from iamtui.ui.widgets.detail import DetailPanel, render_sections, tone_styles
 from iamtui.ui.widgets.header import AccountHeader
 from iamtui.ui.widgets.keybar import KeyBar
+from iamtui.ui.widgets.overview import OverviewPane
 from iamtui.ui.widgets.table import RowTable
 from iamtui.ui.widgets.tabs import PaneTabs
 
 if TYPE_CHECKING:
+    from iamtui.core.workspace import PlannedAction
     from iamtui.ui.app import IamtuiApp
 
 #: Panes sorted by their first column by default; the others keep the core's order.
@@ -63,6 +71,11 @@ DEFAULT_SORT: dict[Pane, int | None] = {
     Pane.JOURNAL: None,
 }
 UNCOUNTED = (RowKind.GROUP, RowKind.NOT_EVALUATED, RowKind.FACT)
+#: Main-screen actions on a table pane's rows: none applies while the overview is shown.
+TABLE_ACTIONS = frozenset(
+    {"filter", "clear_filter", "sort", "reverse_sort", "mark", "floor", "act", "actions", "undo"}
+    | {"harden_root", "verify_journal"}
+)
 FLOORS = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
 
@@ -126,6 +139,8 @@ class PaneWidget(Vertical):
         self.state = state
         view = state.views.pane(self.pane)
         if view is self.view:
+            if self.pane is Pane.FINDINGS:
+                self._update_titles()  # last-accessed data may have arrived without a finding
             return  # a patch that did not touch this pane hands over the very same rows
         self.view = view
         live = {r.key for r in self.view.rows}
@@ -161,6 +176,8 @@ class PaneWidget(Vertical):
             if items == total
             else (f"{self.pane.label} · {items} of {total}")
         )
+        if self.pane is Pane.FINDINGS:
+            title += f" · {self.state.views.overview.freshness.last_accessed_text}"
         self.table.border_title = title
         bits: list[str] = []
         if self.query_text:
@@ -254,6 +271,16 @@ class PaneWidget(Vertical):
         self._update_titles()
         self.screen.refresh_bindings()
 
+    def unmark(self, keys: Iterable[str] | None = None) -> None:
+        """Clear the marks of ``keys`` (every mark for None)."""
+        if keys is None:
+            self.marked.clear()
+        else:
+            self.marked.difference_update(keys)
+        self.table.set_marked(self.marked)
+        self._update_titles()
+        self.screen.refresh_bindings()
+
     def marked_rows(self) -> list[Row]:
         """The marked rows, in the pane's order."""
         return [r for r in self.view.rows if r.key in self.marked]
@@ -295,10 +322,29 @@ class JournalDetail(DetailPanel):
         self._body.update(render_sections(detail.sections, tone_styles(self.app), 1))
 
 
+class FetchAllProgress(Message):
+    """Last-accessed jobs for everyone: ``done`` of ``total`` finished."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class FetchAllDone(Message):
+    """The fetch for everyone ended: its result, or the one line that stopped it."""
+
+    def __init__(self, result: FetchedAll | None, error: str | None = None) -> None:
+        super().__init__()
+        self.result = result
+        self.error = error
+
+
 class MainScreen(Screen[None]):
     """Tabs of panes with the header on top and the footer's applicable keys below."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("0", "pane('overview')", "Overview", show=False, id="pane-overview"),
         Binding("1", "pane('findings')", "Findings", show=False, id="pane-findings"),
         Binding("2", "pane('users')", "Users", show=False, id="pane-users"),
         Binding("3", "pane('roles')", "Roles", show=False, id="pane-roles"),
@@ -307,9 +353,11 @@ class MainScreen(Screen[None]):
         Binding("6", "pane('journal')", "Journal", show=False, id="pane-journal"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", id="filter-clear"),
+        Binding("escape", "stop_last_accessed", "Stop fetching", id="last-accessed-stop"),
         Binding("s", "sort", "Sort", id="sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="sort-reverse"),
         Binding("space", "mark", "Select", id="select"),
+        Binding("U", "clear_marks", "Clear selection", id="select-clear"),
         Binding("m", "floor", "Min severity", id="severity"),
         Binding("r", "app.reload", "Reload", id="reload"),
         Binding("x", "actions", "Actions…", id="actions"),
@@ -327,25 +375,32 @@ class MainScreen(Screen[None]):
         Binding("u", "undo('rollback')", "Roll back", id="journal-rollback"),
         Binding("v", "verify_journal", "Verify chain", id="journal-verify"),
         Binding("h", "harden_root", "Harden root", id="root-harden"),
+        Binding("L", "last_accessed_all", "Last-accessed for all", id="last-accessed-all"),
+        Binding("P", "app.progress", "Progress", id="progress"),
     ]
 
     def __init__(self, state: State) -> None:
         super().__init__()
         self.state = state
         self._choices: tuple[object, list[Choice]] | None = None
+        #: The running fetch of last-accessed data for everyone (``L``), and its progress.
+        self._fetch_all: CancelToken | None = None
+        self.fetch_progress: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         """Header, tabbed panes, footer."""
         yield AccountHeader()
         yield PaneTabs(self.state.views.counts(), id="pane-tabs")
         with ContentSwitcher(id="panes", initial=f"pane-{Pane.FINDINGS.value}"):
-            for pane in Pane:
+            yield OverviewPane(self.state.views.overview, id=f"pane-{Pane.OVERVIEW.value}")
+            for pane in TABLE_PANES:
                 yield PaneWidget(pane, self.state)
         yield KeyBar()
 
     def on_mount(self) -> None:
         """Focus the first table; report the first paint to the app (for the benchmark)."""
         self.current_pane.table.focus()
+        self.overview.show(self.state.views.overview, fetch_hint=self._fetch_hint())
         app: IamtuiApp = self.app  # type: ignore[assignment]
         self.call_after_refresh(app.main_painted)
         app.main_ready()
@@ -362,8 +417,13 @@ class MainScreen(Screen[None]):
 
     @property
     def current_pane(self) -> PaneWidget:
-        """The pane shown."""
+        """The table pane shown (raises on the overview, where no table action applies)."""
         return self.pane_widget(self.tabs.active)
+
+    @property
+    def overview(self) -> OverviewPane:
+        """The Overview pane."""
+        return self.query_one(OverviewPane)
 
     def pane_widget(self, pane: Pane) -> PaneWidget:
         """A pane by name."""
@@ -374,14 +434,19 @@ class MainScreen(Screen[None]):
         self.state = state
         self._choices = None
         with self.app.batch_update():
-            for pane in Pane:
+            for pane in TABLE_PANES:
                 self.pane_widget(pane).apply_state(state)
+            self.overview.show(state.views.overview)
             self.tabs.set_counts(state.views.counts())
 
     def show_pane(self, pane: Pane, query: str | None = None) -> None:
         """Switch to a pane (and optionally filter it)."""
         self.tabs.active = pane
         self.query_one(ContentSwitcher).current = f"pane-{pane.value}"
+        if not pane.tabular:
+            self.overview.focus()
+            self.refresh_bindings()
+            return
         widget = self.pane_widget(pane)
         if query is not None:
             widget.set_query(query)
@@ -393,9 +458,22 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys only where they apply: the severity floor on Findings, actions on rows."""
+        if action in ("last_accessed_all", "stop_last_accessed"):
+            return self._fetch_applies(action)
+        if action in TABLE_ACTIONS:
+            try:
+                if not self.active.tabular:
+                    return False
+            except Exception:
+                return False
         if action in ("act", "actions", "undo", "harden_root", "verify_journal"):
             try:
                 return self._applies(action, parameters)
+            except Exception:
+                return False
+        if action == "clear_marks":
+            try:
+                return bool(self.current_pane.marked)
             except Exception:
                 return False
         if action == "floor":
@@ -410,6 +488,111 @@ class MainScreen(Screen[None]):
                 return False
             return bool(pane.query_text) or pane.filter_input.display
         return True
+
+    # -- last-accessed data for everyone ----------------------------------------------------
+
+    def _fetch_applies(self, action: str) -> bool:
+        """``L`` while some principal lacks last-accessed data (or to stop); escape to stop."""
+        if action == "stop_last_accessed":
+            return self._fetch_all is not None
+        if self._fetch_all is not None:
+            return True
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        if app.workspace.is_offline:
+            return False
+        fresh = self.state.views.overview.freshness
+        return fresh.last_accessed < fresh.principals
+
+    def _fetch_hint(self) -> str:
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        if app.workspace.is_offline:
+            return ""
+        return f"{app.key_for('last-accessed-all')}: fetch it for every principal"
+
+    def action_last_accessed_all(self) -> None:
+        """Last-accessed data for every user and role without it, a few jobs at a time.
+
+        The same key again stops it; what finished is kept and a later fetch resumes.
+        """
+        if self._fetch_all is not None:
+            self.action_stop_last_accessed()
+            return
+        token = CancelToken()
+        self._fetch_all = token
+        self.fetch_progress = (0, 0)
+        self._refresh_progress()
+        self.run_worker(
+            lambda: self._fetch_all_job(token),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="last-accessed-all",
+            name="last accessed for all",
+        )
+
+    def action_stop_last_accessed(self) -> None:
+        """Stop the fetch for everyone at its next check (jobs in flight finish)."""
+        if self._fetch_all is not None:
+            self._fetch_all.cancel()
+            self.notify("Stopping the last-accessed fetch…")
+
+    def _fetch_all_job(self, token: CancelToken) -> None:
+        """Worker thread: every AWS call of the fetch runs here (and in its small pool)."""
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(FetchAllProgress(done, total))
+
+        def merged(state: State) -> None:
+            app.post_message(StateChanged(state, "last-accessed-all"))
+
+        try:
+            result = app.workspace.load_last_accessed_all(
+                cancel=token, progress=progress, merged=merged
+            )
+        except Exception as exc:
+            text = str(exc).strip()
+            self.post_message(
+                FetchAllDone(None, text.splitlines()[0] if text else type(exc).__name__)
+            )
+        else:
+            self.post_message(FetchAllDone(result))
+
+    def on_fetch_all_progress(self, message: FetchAllProgress) -> None:
+        """n of m in the header."""
+        if self._fetch_all is not None:
+            self.fetch_progress = (message.done, message.total)
+            self._refresh_progress()
+
+    def on_fetch_all_done(self, message: FetchAllDone) -> None:
+        """Say how it ended, in one line."""
+        self._fetch_all = None
+        self.fetch_progress = None
+        self._refresh_progress()
+        self.refresh_bindings()
+        result = message.result
+        if result is None:
+            self.notify(f"Last-accessed fetch failed: {message.error}", severity="error")
+            return
+        coverage = result.state.views.overview.freshness.last_accessed_text
+        text = f"Last-accessed: {result.fetched} fetched"
+        if result.cancelled:
+            text += ", stopped"
+        if result.failures:
+            first = next(iter(result.failures.values()))
+            text += f", {len(result.failures)} failed ({first})"
+        warn = bool(result.failures) or result.cancelled
+        self.notify(f"{text}; {coverage}.", severity="warning" if warn else "information")
+
+    def _refresh_progress(self) -> None:
+        for screen in self.app.screen_stack:
+            for header in screen.query(AccountHeader):
+                header.refresh()
+
+    def on_unmount(self) -> None:
+        """Leaving: the fetch's threads stop at their next check."""
+        if self._fetch_all is not None:
+            self._fetch_all.cancel()
 
     # -- actions --------------------------------------------------------------------------
 
@@ -451,25 +634,26 @@ class MainScreen(Screen[None]):
             return self._choices[1]
         if pane.marked:
             rows = pane.marked_rows()
-            found = batch_choices((self.row_choices(r) for r in rows), len(rows))
+            found = batch_choices([(r, self.row_choices(r, include_refused=True)) for r in rows])
         else:
             found = self.row_choices(row) if row is not None else []
         self._choices = (key, found)
         return found
 
-    def row_choices(self, row: Row) -> list[Choice]:
-        """The actions one row's subject takes."""
+    def row_choices(self, row: Row, include_refused: bool = False) -> list[Choice]:
+        """The actions one row's subject takes (and, for batches, those it refuses, with why)."""
         views = self.state.views
         data = row.data
         if isinstance(data, Finding):
             same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
             return finding_choices(data, same)
         if isinstance(data, User):
-            return user_choices(data, views.report_rows.get(data.name))
+            return user_choices(data, views.report_rows.get(data.name), include_refused)
         if isinstance(data, Role):
-            return role_choices(data)
+            return role_choices(data, include_refused)
         if isinstance(data, KeySlot):
-            return slot_choices(data, self.state.snapshot.details.get(data.user.arn))
+            detail = self.state.snapshot.details.get(data.user.arn)
+            return slot_choices(data, detail, include_refused)
         return []
 
     def _subject_title(self) -> str:
@@ -482,7 +666,33 @@ class MainScreen(Screen[None]):
     def action_actions(self) -> None:
         """The action menu for the row or the selection."""
         app: IamtuiApp = self.app  # type: ignore[assignment]
-        app.choose(self._subject_title(), self.choices())
+        pane = self.current_pane
+        app.choose(
+            self._subject_title(),
+            self.choices(),
+            on_done=lambda choice, planned: self._batch_done(pane, choice, planned),
+        )
+
+    def _batch_done(self, pane: PaneWidget, choice: Choice, planned: PlannedAction) -> None:
+        """A batch ran to completion: unmark the rows it acted on.
+
+        Rows it skipped (the preview said why) stay marked, so what is left is in view. A run
+        that failed part-way, or a dry run, changes no mark.
+        """
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        if not choice.sources or app.workspace.dry_run:
+            return
+        skipped = {s.target for s in planned.plan.skipped}
+        left = {
+            key
+            for key, request in zip(choice.sources, choice.requests, strict=True)
+            if request.label in skipped
+        }
+        pane.unmark(set(choice.sources) - left)
+
+    def action_clear_marks(self) -> None:
+        """Unmark every row of the pane."""
+        self.current_pane.unmark()
 
     def action_act(self, binding: str) -> None:
         """An action key: plan and preview its choice here."""
@@ -491,7 +701,8 @@ class MainScreen(Screen[None]):
             return
         choice = first_for(self.choices(), binding)
         if choice is not None:
-            app.run_choice(choice)
+            pane = self.current_pane
+            app.run_choice(choice, on_done=lambda planned: self._batch_done(pane, choice, planned))
 
     def action_harden_root(self) -> None:
         """The root hardening screen (Root pane)."""

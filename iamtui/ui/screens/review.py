@@ -24,7 +24,7 @@ from textual.widgets import Static
 
 from iamtui.core.findings import Finding
 from iamtui.core.model import AccessKey, Role, User
-from iamtui.core.text import printable
+from iamtui.core.text import plural, printable
 from iamtui.core.views import (
     Column,
     Field,
@@ -86,10 +86,11 @@ class ReviewScreen(Screen[None]):
             "role-quarantine",
             "key-delete",
             "policy-remove",
+            # D deletes the reviewed principal itself, as on a Users or Roles row; X the
+            # focused row's key or policy (the old ids review-*-delete are keymap aliases).
+            "user-delete",
+            "role-delete",
         ),
-        # The reviewed principal's own delete: not X, which acts on the focused row.
-        Binding("D", "act('user-delete')", "Delete user", id="review-user-delete"),
-        Binding("D", "act('role-delete')", "Delete role", id="review-role-delete"),
     ]
 
     #: Choice bindings whose key on this screen is another binding's (see BINDINGS).
@@ -377,14 +378,18 @@ class ReviewScreen(Screen[None]):
         error = app.fetch_errors.get(key)
         days = app.workspace.settings.thresholds.service_unused_days
         box = self.query_one("#access-box", Box)
+        # The counts belong to loaded data only: with none, the title has none either.
+        box.border_title = "Last-accessed services"
         if r.last_accessed is not None:
             unused = sum(1 for row in r.access_rows if row.cells[-1])
             granted = len(r.access_rows)
             note = (
-                f"{granted} service{'' if granted == 1 else 's'} granted · {unused} not used in "
+                f"{plural(granted, 'service')} granted · {unused} not used in "
                 f"{days} days · data from {r.last_accessed.completed_at:%Y-%m-%d %H:%M} UTC"
             )
             box.border_title = f"Last-accessed services · {unused} unused"
+        elif self.gone:
+            note = f"Nothing to load: the {'user' if self.is_user else 'role'} no longer exists."
         elif error:
             note = f"Not available: {error}"
         elif app.workspace.is_offline:
@@ -435,18 +440,16 @@ class ReviewScreen(Screen[None]):
             lines.append(Field("", "No fixes suggested: no open findings.", "muted"))
         lines.append(Field("", f"On this {'user' if self.is_user else 'role'}:", "muted"))
         lines.extend(Field(self._key(c.binding), c.title) for c in self.principal_choices())
-        row_keys = " ".join(
-            self.iamtui.key_for(b)
-            for b in ("key-deactivate", "key-activate", "key-rotate", "key-delete")
-        )
-        lines.append(
-            Field(
-                "",
-                f"On the focused row: {row_keys} (keys, finding fixes), "
-                f"{self.iamtui.key_for('policy-remove')} (policies)",
-                "muted",
+        policies = f"{self.iamtui.key_for('policy-remove')} (policies)"
+        if self.is_user:
+            row_keys = " ".join(
+                self.iamtui.key_for(b)
+                for b in ("key-deactivate", "key-activate", "key-rotate", "key-delete")
             )
-        )
+            on_row = f"On the focused row: {row_keys} (keys, finding fixes), {policies}"
+        else:  # a role has no access keys: only its policies and findings have row actions
+            on_row = f"On the focused row: {policies}, the fix keys above (findings)"
+        lines.append(Field("", on_row, "muted"))
         lines.append(
             Field(
                 self.iamtui.key_for("actions"),

@@ -8,6 +8,7 @@ the steps whose status changed; ``e`` writes the Markdown summary to a file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -26,16 +27,18 @@ from textual.widgets import Input, Static
 
 from iamtui.core.files import write_private
 from iamtui.core.ids import ActionId
-from iamtui.core.root import Remedy, RootReport, Status, Step
+from iamtui.core.root import CONTACT_FORM, Remedy, RootReport, Status, Step, contact_problems
 from iamtui.core.text import printable
 from iamtui.core.views import (
+    STEP_STATUS_TEXT,
+    STEP_STATUS_TONE,
     Column,
     Field,
     Row,
     RowKind,
     Section,
     age_text,
-    evidence_text,
+    evidence_lines,
     exact,
     natural_widths,
 )
@@ -53,8 +56,6 @@ STEP_COLUMNS = (
     Column("status", "Status", max_width=9, min_width=9),
     Column("step", "Step", max_width=60, flex=True),
 )
-STATUS_TEXT = {Status.PASS: "✓ PASS", Status.FAIL: "✗ FAIL", Status.UNKNOWN: "? UNKNOWN"}
-STATUS_TONE = {Status.PASS: "ok", Status.FAIL: "high", Status.UNKNOWN: "warn"}
 
 
 class RootLoaded(Message):
@@ -90,7 +91,7 @@ class RootScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="root-back"),
-        Binding("f", "fix", "Fix…", id="root-fix"),
+        Binding("x,f", "fix", "Fix…", key_display="x", id="root-fix"),
         Binding("v", "verify", "Verify", id="root-verify"),
         Binding("e", "export", "Export report", id="root-export"),
         Binding("tab", "app.focus_next", "Next", show=False, id="root-next"),
@@ -105,6 +106,8 @@ class RootScreen(Screen[None]):
         self.verified_at: datetime | None = None
         self.busy = False
         self.error: str | None = None
+        #: The security contact last typed: a refused or cancelled plan never costs the typing.
+        self.contact_draft: dict[str, str] | None = None
 
     @property
     def iamtui(self) -> IamtuiApp:
@@ -214,13 +217,13 @@ class RootScreen(Screen[None]):
             return []
         rows = []
         for step in report.steps:
-            info = " (info)" if step.informational else ""
+            info = " (info)" if step.informational and step.status is not Status.INFO else ""
             rows.append(
                 Row(
                     key=step.id.value,
                     kind=RowKind.CHECK,
-                    cells=(STATUS_TEXT[step.status], step.title + info),
-                    tones=(STATUS_TONE[step.status], "muted" if step.informational else ""),
+                    cells=(STEP_STATUS_TEXT[step.status], step.title + info),
+                    tones=(STEP_STATUS_TONE[step.status], "muted" if step.informational else ""),
                     data=step,
                 )
             )
@@ -256,6 +259,9 @@ class RootScreen(Screen[None]):
             if n:
                 parts.append(Text(""))
             parts.append(Text(section.title.upper(), style=styles["accent"]))
+            if section.title == "Evidence":
+                parts.extend(self._evidence(section.fields, styles))
+                continue
             labels = [f.label for f in section.fields]
             if any(labels):
                 width = min(28, max(len(label) for label in labels))
@@ -267,10 +273,21 @@ class RootScreen(Screen[None]):
         body.update(Group(*parts))
         self.query_one("#root-right", VerticalScroll).border_title = escape(printable(step.title))
 
+    def _evidence(self, fields: tuple[Field, ...], styles: dict[str, Style]) -> list[Text]:
+        """Label: value lines, nested fields indented, long values wrapped (never cut)."""
+        lines = []
+        for f in fields:
+            label = f.label.lstrip(" ")
+            text = Text(f.label[: len(f.label) - len(label)])
+            text.append(printable(label) + (": " if f.value else ""), styles["label"])
+            text.append(printable(f.value), styles.get(f.tone, styles["text"]))
+            lines.append(text)
+        return lines
+
     def sections(self, step: Step, now: datetime) -> list[Section]:
         """The selected step: status, evidence with its age, why, what iamtui and you can do."""
-        tone = STATUS_TONE[step.status]
-        status = [Field("Status", f"{STATUS_TEXT[step.status]}  {step.summary}", tone)]
+        tone = STEP_STATUS_TONE[step.status]
+        status = [Field("Status", f"{STEP_STATUS_TEXT[step.status]}  {step.summary}", tone)]
         if step.id.value in self.changed:
             before = self.changed[step.id.value]
             status.append(
@@ -286,14 +303,21 @@ class RootScreen(Screen[None]):
         else:
             when = f"no data · {step.source}" if step.source else "no data"
         evidence = [Field("As of", when, "muted")]
-        evidence += [Field(k, evidence_text(v)) for k, v in step.evidence.items()]
+        evidence += [
+            Field("  " * line.depth + line.label, line.value)
+            for line in evidence_lines(step.evidence)
+        ]
         sections = [
             Section("Status", tuple(status)),
             Section("Evidence", tuple(evidence)),
             Section("Why it matters", (Field("", step.why),)),
         ]
-        sections.append(Section("What iamtui can do", self._remedy_fields(step)))
         manual = tuple(Field(f"{n}.", m) for n, m in enumerate(step.manual, 1))
+        if not step.remedies and not manual:
+            # Nothing anywhere: say it once, with the reason.
+            sections.append(Section("What to do", (Field("", _nothing(step), "muted"),)))
+            return sections
+        sections.append(Section("What iamtui can do", self._remedy_fields(step)))
         sections.append(
             Section(
                 "What you must do in AWS",
@@ -356,12 +380,10 @@ class RootScreen(Screen[None]):
         self._load(verify=True)
 
     def action_export(self) -> None:
-        """Ask for a path, write the Markdown summary."""
+        """Ask for a path (full path shown, home folder by default), write the Markdown summary."""
         if self.report is None:
             return
-        self.app.push_screen(
-            _ask_path("Export the root report (Markdown)", DEFAULT_REPORT), self._export_to
-        )
+        self.app.push_screen(_ask_path("Export the root report (Markdown)"), self._export_to)
 
     def _export_to(self, path: Path | None) -> None:
         report = self.report
@@ -373,7 +395,7 @@ class RootScreen(Screen[None]):
             self.app.notify(f"Not written: {path}: {exc.strerror or exc}", severity="error")
             return
         counts = ", ".join(f"{n} {status.value}" for status, n in report.counts().items())
-        self.app.notify(f"Wrote {path}: {counts}")
+        self.app.notify(f"Wrote the root report to {printable(path)} (mode 0600): {counts}")
 
     def action_fix(self) -> None:
         """Plan a remedy of the selected step (a menu when it has several)."""
@@ -396,7 +418,9 @@ class RootScreen(Screen[None]):
                 return
             remedy = remedies[index]
             if remedy.action is ActionId.ACCOUNT_SET_SECURITY_CONTACT:
-                app.push_screen(ContactForm(), lambda values: self._plan(remedy, values))
+                app.push_screen(
+                    ContactForm(self.contact_draft), lambda values: self._contact(remedy, values)
+                )
             else:
                 self._plan(remedy, {})
 
@@ -411,6 +435,11 @@ class RootScreen(Screen[None]):
                 plan,
             )
 
+    def _contact(self, remedy: Remedy, values: dict[str, str] | None) -> None:
+        if values is not None:
+            self.contact_draft = values
+        self._plan(remedy, values)
+
     def _plan(self, remedy: Remedy, values: dict[str, str] | None) -> None:
         if values is None:
             return
@@ -418,6 +447,8 @@ class RootScreen(Screen[None]):
 
         def done(ran: bool | None) -> None:
             if ran:
+                if remedy.action is ActionId.ACCOUNT_SET_SECURITY_CONTACT:
+                    self.contact_draft = None
                 self.action_verify()
 
         app.start_action(
@@ -425,56 +456,108 @@ class RootScreen(Screen[None]):
         )
 
 
-def _ask_path(title: str, default: str) -> ModalScreen[Path | None]:
+def _nothing(step: Step) -> str:
+    """Why a step with no fix and no console steps needs nothing."""
+    if step.status is Status.PASS:
+        return "nothing: this step passes"
+    if step.status is Status.INFO:
+        return "nothing required: this step is context, not a check"
+    if step.status is Status.UNKNOWN:
+        return "nothing until iamtui can read it: see 'Unknown because' above"
+    return "nothing iamtui knows of: see why it matters above"
+
+
+def _ask_path(title: str) -> ModalScreen[Path | None]:
     from iamtui.ui.screens.action import AskPath
 
-    return AskPath(title, default)
-
-
-CONTACT_FIELDS = (
-    ("Name", "Name", "Security team"),
-    ("Title", "Title", "Security"),
-    ("EmailAddress", "Email", "security@example.com"),
-    ("PhoneNumber", "Phone", "+1 555 0100"),
-)
+    # 0600: the report names root's keys, the administrators and the account's weak spots.
+    return AskPath(
+        title,
+        DEFAULT_REPORT,
+        note="Written with mode 0600 (readable by you only): it names root's keys and the "
+        "account's administrators.",
+    )
 
 
 class ContactForm(ModalScreen[dict[str, str] | None]):
-    """The security alternate contact: AWS requires name, title, email and phone."""
+    """The security alternate contact: AWS requires name, title, email and phone.
+
+    Values AWS would reject are named under their field (focus stays there) before anything is
+    planned; ``values`` prefills the form, so a refused plan never costs the operator the typing.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="contact-cancel"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, values: Mapping[str, str] | None = None) -> None:
         super().__init__(classes="modal")
+        self.values = dict(values or {})
 
     def compose(self) -> ComposeResult:
-        """Four labelled inputs."""
+        """Four labelled inputs, each with its line for what is wrong."""
         with Vertical(classes="dialog", id="contact-dialog") as dialog:
             dialog.border_title = "Security alternate contact"
             dialog.border_subtitle = "enter: next / plan · esc: cancel"
-            for key, label, example in CONTACT_FIELDS:
-                yield Static(label, classes="contact-label")
-                yield Input(placeholder=example, id=f"contact-{key}", classes="contact-input")
+            for field in CONTACT_FORM:
+                yield Static(field.label, classes="contact-label")
+                yield Input(
+                    self.values.get(field.key, ""),
+                    placeholder=field.example,
+                    id=f"contact-{field.key}",
+                    classes="contact-input",
+                )
+                yield Static("", id=f"contact-{field.key}-status", classes="contact-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        """Focus the first field."""
+        """Focus the first field (the first one AWS would reject, when prefilled)."""
         for field in self.query(Input):
             field.cursor_blink = not self.app.is_headless
-        self.query(Input).first().focus()
+        for status in self.query(".contact-status"):
+            status.display = False
+        problems = contact_problems(self.typed()) if self.values else {}
+        first = next((f.key for f in CONTACT_FORM if f.key in problems), CONTACT_FORM[0].key)
+        self._field(first).focus()
+
+    def typed(self) -> dict[str, str]:
+        """What the fields hold now, trimmed."""
+        return {f.key: self._field(f.key).value.strip() for f in CONTACT_FORM}
+
+    def _field(self, key: str) -> Input:
+        return self.query_one(f"#contact-{key}", Input)
+
+    def _say(self, key: str, line: str) -> None:
+        status = self.query_one(f"#contact-{key}-status", Static)
+        status.update(Text(line, style=tone_styles(self.app)["bad"]))
+        status.display = bool(line)
+
+    @on(Input.Changed, ".contact-input")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._say((event.input.id or "").removeprefix("contact-"), "")
 
     @on(Input.Submitted, ".contact-input")
     def _next(self, event: Input.Submitted) -> None:
+        """A bad value is named and keeps the focus; else on to the next field to fill, or done."""
         event.stop()
-        values = {key: self.query_one(f"#contact-{key}", Input).value.strip()
-                  for key, _label, _example in CONTACT_FIELDS}  # fmt: skip
-        missing = [label for key, label, _ in CONTACT_FIELDS if not values[key]]
-        if missing:
-            self.focus_next()
+        key = (event.input.id or "").removeprefix("contact-")
+        values = self.typed()
+        problems = contact_problems(values)
+        if not problems:
+            self.dismiss(values)
             return
-        self.dismiss(values)
+        if key in problems and (values[key] or len(problems) == 1):
+            self._say(key, problems[key])
+            return
+        self._say(key, "")
+        keys = [f.key for f in CONTACT_FORM]
+        start = keys.index(key) + 1 if key in keys else 0
+        later = keys[start:] + keys[:start]
+        bad = next(k for k in later if k in problems)
+        if values[bad]:
+            self._say(bad, problems[bad])
+        self._field(bad).focus()
 
     def action_cancel(self) -> None:
         """No contact."""

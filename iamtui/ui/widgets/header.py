@@ -1,4 +1,4 @@
-"""The one-line header every screen shows: account, caller, data age and mode."""
+"""The one-line header every screen shows: account, caller, data age, mode, fetch progress."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ class AccountHeader(Widget):
             parts.append(f"[$text-accent]{escape(info.age)}[/]")
         if info.caller:
             parts.append(escape(printable(info.caller)))
+        main = app.main_screen
+        progress = main.fetch_progress if main is not None else None
+        if progress is not None:
+            done, total = progress
+            counted = f"{done} of {total}" if total else "starting"
+            parts.insert(1, f"[b $text-warning]last-accessed {counted}…[/]")
         left = " [$text-muted]·[/] ".join(parts)
         if info.mode:
             badge = f"[b $text-warning on $warning 30%] {escape(info.mode)} [/]"

@@ -338,7 +338,12 @@ class RowTable(ScrollView, can_focus=True):
 
     # -- mouse ----------------------------------------------------------------------------
 
+    # A click puts the cursor on the row (a section header: the first row under it), a double
+    # click opens it like enter; a single click never opens, so clicking into a table to focus
+    # it is safe. The wheel scrolls the view (ScrollView) and leaves the cursor where it is.
+
     def on_click(self, event: events.Click) -> None:
+        """Header: sort by that column; row: cursor there; double click: open it."""
         offset = event.get_content_offset(self)
         if offset is None:
             return
@@ -350,6 +355,12 @@ class RowTable(ScrollView, can_focus=True):
         index = round(self.scroll_y) + offset.y - 1
         if 0 <= index < len(self.rows):
             self.focus()
+            if self.rows[index].span:
+                found = self._first_selectable(index, 1)
+                if found is None:
+                    return
+                self.set_cursor(found)
+                return  # a header opens nothing
             self.set_cursor(index)
             if event.chain >= 2:
                 self.action_select()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from iamtui.core.actions.applies import key_status_refusal
 from iamtui.core.actions.calls import KEY_READS, NOT_LOADED
 from iamtui.core.actions.checks import key_is
 from iamtui.core.actions.guards import ActionRefused
@@ -21,8 +22,9 @@ def build(planner: Planner, request: Request) -> Draft:
     """Reactivate one Inactive key; undo deactivates it again."""
     target, _, key = planner.need_key(request)
     user, kid = target.name, key.key_id
-    if key.status != "Inactive":
-        raise ActionRefused(f"access key {kid} of {user} is already {key.status}")
+    refusal = key_status_refusal(ActionId.KEY_ACTIVATE, f"access key {kid}", user, key.status)
+    if refusal:
+        raise ActionRefused(refusal)
     step = Step(
         call=ApiCall("UpdateAccessKey", {"UserName": user, "AccessKeyId": kid, "Status": "Active"}),
         description=f"Reactivate access key {kid} of user {user}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from iamtui.core.actions.applies import key_status_refusal
 from iamtui.core.actions.calls import KEY_READS, NOT_LOADED
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.spec import ActionSpec, Draft
@@ -20,8 +21,11 @@ if TYPE_CHECKING:
 def build(planner: Planner, request: Request) -> Draft:
     """Deactivate one Active key that was not used since the reviewed data."""
     target, _, key = planner.need_key(request)
-    if key.status != "Active":
-        raise ActionRefused(f"access key {key.key_id} of {target.name} is already {key.status}")
+    refusal = key_status_refusal(
+        ActionId.KEY_DEACTIVATE, f"access key {key.key_id}", target.name, key.status
+    )
+    if refusal:
+        raise ActionRefused(refusal)
     unverified = planner.refuse_if_used_since_data(target, key, request)
     draft = Draft(
         ActionId.KEY_DEACTIVATE,

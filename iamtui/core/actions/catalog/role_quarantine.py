@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from iamtui.core.actions import reads
+from iamtui.core.actions.applies import quarantine_refusal
 from iamtui.core.actions.calls import ROLE_READS
 from iamtui.core.actions.checks import inline_is
 from iamtui.core.actions.guards import QUARANTINE_POLICY, ActionRefused
@@ -25,8 +26,9 @@ def build(planner: Planner, request: Request) -> Draft:
     role = reads.read_role(planner.iam, planner.subject(request, PrincipalSubject).name)
     planner.refuse_aws_managed_role(role)
     planner.refuse_protected_role(role)
-    if QUARANTINE_POLICY in role.inline:
-        raise ActionRefused(f"role {role.name} is already quarantined ({QUARANTINE_POLICY})")
+    refusal = quarantine_refusal(role.name, role.inline)
+    if refusal:
+        raise ActionRefused(refusal)
     name = role.name
     target = Target("role", name, role.arn)
     document = quarantine_document()

@@ -12,6 +12,7 @@ from iamtui.core.actions.steps import user_teardown
 from iamtui.core.ids import ActionId
 from iamtui.core.plan import Calls, Target
 from iamtui.core.subjects import PrincipalSubject
+from iamtui.core.text import plural
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner
@@ -33,11 +34,11 @@ def build(planner: Planner, request: Request) -> Draft:
     if state.login_profile is not None:
         gone.append("the console password")
     if state.keys:
-        gone.append(f"{len(state.keys)} access key(s)")
+        gone.append(plural(len(state.keys), "access key"))
     if state.mfa:
-        gone.append(f"{len(state.mfa)} MFA device(s)")
+        gone.append(plural(len(state.mfa), "MFA device"))
     if state.service_credentials:
-        gone.append(f"{len(state.service_credentials)} service-specific credential(s)")
+        gone.append(plural(len(state.service_credentials), "service-specific credential"))
     notes = [
         "undo recreates the user with its path, tags, groups, managed and inline policies, "
         "boundary, SSH public keys and signing certificates; the user gets a new user id"

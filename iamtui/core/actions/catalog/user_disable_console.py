@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from iamtui.core.actions import reads
+from iamtui.core.actions.applies import console_refusal
 from iamtui.core.actions.checks import login_profile_is
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.spec import ActionSpec, Draft
@@ -27,7 +28,7 @@ def build(planner: Planner, request: Request) -> Draft:
     user = target.name
     profile = reads.login_profile(planner.iam, user)
     if profile is None:
-        raise ActionRefused(f"user {user} has no console password")
+        raise ActionRefused(console_refusal(user, has_password=False) or "")
     raw = planner.iam.get_user(UserName=user)["User"]
     used: datetime | None = as_utc(raw["PasswordLastUsed"]) if raw.get("PasswordLastUsed") else None
     planner.refuse_if_signed_in_since_data(target, used)
