@@ -180,3 +180,31 @@ def test_a_principal_named_in_another_case_opens_its_review_in_a_terminal() -> N
     finally:
         child.close(force=True)
     assert child.exitstatus == 0, (child.exitstatus, child.signalstatus)
+
+
+def test_scan_output_never_replaces_the_journal_or_what_it_reads(tmp_path: Path) -> None:
+    """Before: `scan -o JOURNAL` replaced a running TUI's journal; `-o` the scanned snapshot."""
+    import platformdirs
+
+    from iamtui.core.journal import demo_journal_path
+
+    snapshot = tmp_path / "s.json"
+    saved = CliRunner().invoke(main, ["snapshot", "save", str(snapshot), "--demo"])
+    assert saved.exit_code == 0, saved.output
+    journal = tmp_path / "j.jsonl"
+    journal.write_text("")
+    demo = demo_journal_path()
+    demo.parent.mkdir(parents=True, exist_ok=True)
+    cases = {
+        str(journal): ["--journal", str(journal)],
+        str(journal) + ".head": ["--journal", str(journal)],
+        str(demo): [],
+        str(snapshot): [],
+    }
+    for target, flags in cases.items():
+        args = [*flags, "--snapshot", str(snapshot), "scan", "--format", "markdown", "-o", target]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, (target, result.output)
+        assert "write elsewhere" in result.output and "\n" not in result.output.strip()
+    assert journal.read_text() == ""
+    assert Path(platformdirs.user_state_path("iamtui")).is_dir()

@@ -36,6 +36,8 @@ def journals(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         seen.append(self.workspace.journal.path)
 
     monkeypatch.setattr(IamtuiApp, "run", run)
+    # CliRunner is no terminal, and the TUI refuses to draw into a pipe: pretend, as it is not run.
+    monkeypatch.setattr("iamtui.cli.tui.has_terminal", lambda: True)
     monkeypatch.delenv("IAMTUI_JOURNAL", raising=False)
     return seen
 
@@ -77,18 +79,22 @@ def test_a_live_account_keeps_the_default_journal(journals: list[Path]) -> None:
 
 def fake_journal(directory: Path, when: datetime, pid: int) -> Path:
     """A journal an earlier demo left behind, with its lock sidecar and a torn copy."""
-    path = directory / f"{when.strftime('%Y%m%dT%H%M%SZ')}-{pid}.jsonl"
+    path = directory / f"{when.strftime('%Y%m%dT%H%M%SZ')}-{pid}-{pid % 65536:04x}.jsonl"
     path.write_text("", encoding="utf-8")
     for suffix in (".lock", ".torn-20260101T000000Z"):
         path.with_name(path.name + suffix).write_text("", encoding="utf-8")
     return path
 
 
+DEAD = 999_999_000
+
+
 def test_old_demo_journals_are_removed_but_the_newest_and_held_ones_stay() -> None:
     directory = demo_dir()
     directory.mkdir(parents=True)
     now = datetime(2026, 6, 1, 12, tzinfo=UTC)
-    old = [fake_journal(directory, now - timedelta(hours=h), 100 + h) for h in range(8, 0, -1)]
+    # pids no process has (above any pid_max): their demos are over
+    old = [fake_journal(directory, now - timedelta(hours=h), DEAD + h) for h in range(8, 0, -1)]
     with JournalWriter(Journal(old[0])):  # a demo still running on the oldest journal
         path = demo_journal_path(now)
     kept = sorted(p for p in directory.glob("*.jsonl"))
@@ -104,3 +110,22 @@ def test_no_demo_directory_yet_is_fine() -> None:
     path = demo_journal_path()
     assert path.parent == demo_dir()
     assert not path.parent.exists()
+
+
+def test_pruning_touches_only_demo_journals_of_finished_demos() -> None:
+    """Before: any *.jsonl was pruned (0-notes.jsonl went), and a running `demo --serve`'s
+    journal (written by the shell it serves, so unlocked between commands) went too."""
+    directory = demo_dir()
+    directory.mkdir(parents=True)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    mine = [directory / "0-notes.jsonl", directory / "zzz-mine.jsonl"]
+    for path in mine:
+        path.write_text("keep me", encoding="utf-8")
+    serving = fake_journal(directory, now - timedelta(days=30), os.getpid())  # alive
+    finished = [
+        fake_journal(directory, now - timedelta(hours=h), DEAD + h) for h in range(9, 0, -1)
+    ]
+    demo_journal_path(now)
+    assert all(p.read_text(encoding="utf-8") == "keep me" for p in mine)
+    assert serving.exists()
+    assert [p for p in finished if p.exists()] == finished[-(DEMO_JOURNALS_KEPT - 1) :]

@@ -334,3 +334,49 @@ def test_cli_text_shows_hostile_names_as_escapes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "  + user x\\x1b[2Jy  " in result.stdout
+
+
+def test_a_trust_moved_to_another_account_is_a_new_finding_not_unchanged() -> None:
+    """Same rule, same role, another trusted account: the old problem fixed, a new one found."""
+    from dataclasses import replace as _replace
+
+    from iamtui.core import diff as compare
+    from iamtui.core.rules import evaluate
+    from tests.builders import NOW, role, snapshot, trust
+
+    def trusting(account: str) -> Any:
+        return role("partner", trust_policy=trust({"AWS": f"arn:aws:iam::{account}:root"}))
+
+    old = snapshot(roles=[trusting("111111111111")])
+    new = _replace(snapshot(roles=[trusting("222222222222")]), loaded_at=NOW)
+    result = compare.compare(old, new, evaluate(old, now=NOW), evaluate(new, now=NOW))
+    assert [f.accounts for f in result.fixed if f.rule == "role.cross-account-trust"] == [
+        ("111111111111",)
+    ]
+    assert [f.accounts for f in result.new_findings if f.rule == "role.cross-account-trust"] == [
+        ("222222222222",)
+    ]
+
+
+def test_rules_that_depend_on_the_organization_are_not_compared_when_it_was_read_differently() -> (
+    None
+):
+    """Before: same-org trust read as "fixed" when only the newer snapshot had the organization."""
+    from dataclasses import replace as _replace
+
+    from iamtui.core import diff as compare
+    from iamtui.core.model import Organization
+    from iamtui.core.rules import evaluate
+    from tests.builders import ACCOUNT, NOW, OTHER_ACCOUNT, role, snapshot, trust
+
+    r = role("sibling", trust_policy=trust({"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"}))
+    old = snapshot(roles=[r])
+    org = Organization(True, "o-abc1234567", "999999999999", account_ids=(ACCOUNT, OTHER_ACCOUNT))
+    new = _replace(snapshot(roles=[r]), organization=org)
+    result = compare.compare(old, new, evaluate(old, now=NOW), evaluate(new, now=NOW))
+    assert not [f for f in result.fixed if f.rule == "role.cross-account-trust"]
+    assert "role.cross-account-trust" in {n.rule for n in result.not_compared}
+    # Not in an organization reads the same as not loaded: nothing to leave out.
+    plain = _replace(snapshot(roles=[r]), organization=Organization(False))
+    same = compare.compare(old, plain, evaluate(old, now=NOW), evaluate(plain, now=NOW))
+    assert "role.cross-account-trust" not in {n.rule for n in same.not_compared}

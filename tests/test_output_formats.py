@@ -228,3 +228,22 @@ def test_fail_on_is_the_same_with_every_format(
     written = tmp_path / f"out.{fmt}"
     to_file = runner.invoke(main, [*base, "--fail-on", "high", "-o", str(written)])
     assert to_file.exit_code == 1 and written.stat().st_size > 0
+
+
+def test_ocsf_says_fail_and_names_the_organization_when_read() -> None:
+    """Prowler's importers filter on status_code; cloud.org groups accounts of one org."""
+    from dataclasses import replace
+
+    from iamtui.core.model import Organization
+    from iamtui.core.output import to_ocsf
+    from iamtui.core.rules import evaluate
+    from tests.builders import NOW, role, snapshot, trust
+
+    r = role("partner", trust_policy=trust({"AWS": "arn:aws:iam::210987654321:root"}))
+    snap = replace(snapshot(roles=[r]), organization=Organization(True, "o-abc1234567", "9" * 12))
+    events = to_ocsf(evaluate(snap, now=NOW), snap, version="test")
+    assert events and all(e["status_code"] == "FAIL" for e in events)
+    assert all(e["cloud"]["org"] == {"uid": "o-abc1234567"} for e in events)
+    plain = snapshot(roles=[r])
+    unread = to_ocsf(evaluate(plain, now=NOW), plain, version="t")
+    assert all("org" not in e["cloud"] for e in unread)

@@ -198,23 +198,43 @@ def credentialless_root(**kwargs: Any) -> AccountSnapshot:
     )
 
 
-MEMBER = Organization(True, root_features=None, note="this is a member account")
-MANAGED = Organization(True, "o-abc1234567", root_features=("RootCredentialsManagement",))
+MANAGEMENT = "999999999999"
+MEMBER = Organization(True, "o-abc1234567", MANAGEMENT, root_features=None, note="a member")
+MANAGED = Organization(
+    True, "o-abc1234567", MANAGEMENT, root_features=("RootCredentialsManagement",)
+)
 
 
-def test_mfa_not_required_of_a_member_root_without_credentials() -> None:
+def test_a_member_root_without_credentials_in_use_is_unknown_even_with_the_feature_on() -> None:
+    """RootCredentialsManagement removes root credentials from accounts created after it was
+    enabled, or on request; an older member's unused random password looks the same as none.
+
+    Before: PASS ("root credentials presumed deleted"), a false all-clear for such a root.
+    """
     s = step(credentialless_root(), StepId.MFA, extra(org=MANAGED))
-    assert s.status is Status.PASS
-    assert "root credentials presumed deleted" in s.summary
-    why = str(s.evidence["no_mfa_by_design"])
-    assert why.startswith("root credentials presumed deleted")
-    assert "no password in use and no access keys" in why
-    assert "RootCredentialsManagement enabled" in why
-    assert "Centrally manage root access for member accounts" in why
-    assert "id_root-user-access-management" in why
-    assert s.manual == ()
-    text = evaluate(credentialless_root(), extra(org=MANAGED)).to_text()
-    assert "no_mfa_by_design:" in text  # the info line says why
+    assert s.status is Status.UNKNOWN, s
+    reason = s.reason or ""
+    assert "only from accounts created after it was enabled" in reason
+    assert "Root access management" in reason
+    assert "id_root-user-access-management" in reason
+    assert s.manual  # assigning root MFA stays a way out
+
+
+def test_the_management_account_root_is_judged_even_when_the_org_manages_roots() -> None:
+    """Centralized root access does not cover the management account (nor an unknown one)."""
+    mine = Organization(True, "o-abc1234567", ACCOUNT, root_features=("RootCredentialsManagement",))
+    unknown = Organization(True, root_features=("RootCredentialsManagement",))
+    for org in (mine, unknown):
+        assert step(credentialless_root(), StepId.MFA, extra(org=org)).status is Status.FAIL
+
+
+def test_no_mfa_never_reads_as_mfa_enabled() -> None:
+    """The snapshot's org left root.no-mfa unknown; the live answer says the feature is off."""
+    snap = replace(credentialless_root(), organization=MANAGED)
+    off = Organization(True, "o-abc1234567", MANAGEMENT, root_features=())
+    s = step(snap, StepId.MFA, extra(org=off))
+    assert s.status is Status.FAIL
+    assert "MFA enabled" not in s.summary
 
 
 def test_member_with_unreadable_features_is_not_proof_of_centralized_root_access() -> None:

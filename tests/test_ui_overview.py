@@ -172,7 +172,13 @@ async def test_fetch_for_everyone_is_refused_offline(emulator: Emulator) -> None
         await settle(pilot)
         assert main.fetch_progress is None
         await pilot.press("0")
-        assert "fetch it for every principal" not in card_text(app, "overview-data")
+        await settle(pilot)
+        data = card_text(app, "overview-data")
+        assert "fetch it for every principal" not in data
+        # Before: every card was an empty box for a snapshot (nothing changed, so nothing drawn).
+        for card in ("overview-keys", "overview-severity", "overview-root", "overview-data"):
+            title, _, body = card_text(app, card).partition("\n")
+            assert title.strip() and title != "None" and body.strip(), card
 
 
 async def test_a_failed_fetch_says_why_in_one_line(emulator: Emulator) -> None:

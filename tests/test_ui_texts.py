@@ -126,6 +126,13 @@ async def test_saving_a_secret_shows_the_full_path_in_the_home_folder_and_writes
         field = ask.query_one("#ask-input", Input)
         assert field.value == str(expected)
         assert shown(ask.query_one("#ask-target", Static)) == f"writes {expected}"
+        # Before: "~z" (no such user's home) crashed the TUI and lost the one-time secret.
+        field.value = "~nosuchuser-iamtui/alice.csv"
+        await pilot.pause()
+        assert shown(ask.query_one("#ask-target", Static)).startswith("cannot use ~nosuchuser")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is ask and "cannot use" in shown(ask.query_one("#ask-status", Static))
         # A relative name goes to the same folder, and the line says so before saving.
         field.value = "keys/alice.csv"
         await pilot.pause()

@@ -206,3 +206,35 @@ async def test_tui_undo_of_an_entry_whose_key_is_gone_says_why_in_the_preview(
         )
         assert not screen.query_one("#plan-run", Button).display
     assert iam.list_access_keys(UserName=user)["AccessKeyMetadata"] == []
+
+
+def test_undo_refuses_a_user_deleted_and_re_created_under_the_same_name(env: Env, iam: Any) -> None:
+    """Before: bob removed from Admins, bob deleted and a new bob hired: undo put the new bob in
+    Admins. IAM gives a re-created principal a new unique id; the plan recorded the old one."""
+    iam.create_group(GroupName="Admins")
+    iam.create_user(UserName="bob")
+    iam.add_user_to_group(GroupName="Admins", UserName="bob")
+    report = env.run(env.planner().plan(Request.remove_from_group("bob", "Admins")))
+    assert report.ok, report.message()
+    entry = env.journal.entry(report.entry_id or "")
+    (target,) = [t for t in entry.plan.targets if t.kind == "user"]
+    assert target.principal_id  # moto's ids are not AIDA-shaped; AWS's are
+    iam.delete_user(UserName="bob")
+    new_id = iam.create_user(UserName="bob")["User"]["UserId"]
+    message = refused(env, report.entry_id or "")
+    assert "user bob is not the user the plan changed" in message
+    assert f"id {target.principal_id} then, {new_id} now" in message
+    assert "nothing was changed" in message
+    assert "bob" not in [
+        u["UserName"] for u in iam.get_group(GroupName="Admins")["Users"]
+    ]  # nothing sent
+
+
+def test_undo_of_the_same_user_still_works(env: Env, iam: Any) -> None:
+    iam.create_group(GroupName="Admins")
+    iam.create_user(UserName="bob")
+    iam.add_user_to_group(GroupName="Admins", UserName="bob")
+    report = env.run(env.planner().plan(Request.remove_from_group("bob", "Admins")))
+    undone = env.run(undo_entry(env.planner(), env.journal, report.entry_id or ""))
+    assert undone.ok, undone.message()
+    assert [u["UserName"] for u in iam.get_group(GroupName="Admins")["Users"]] == ["bob"]

@@ -396,3 +396,20 @@ def test_every_pane_column_fills_its_cell_text_sort_and_tone_together() -> None:
     first = users.rows[0]
     assert first.cells[0] == first.data.name  # type: ignore[attr-defined]
     assert first.sort[0] == first.data.name.lower()  # type: ignore[attr-defined]
+
+
+def test_detail_fields_keep_the_views_line_breaks_and_escape_the_rest() -> None:
+    """Before: a journal step's three lines showed as one with literal \\x0a between them."""
+    from rich.console import Console
+    from rich.style import Style
+
+    from iamtui.core.views import Field
+    from iamtui.ui.widgets.detail import fields_table
+
+    step = Field("✓ 1", "Deactivate key\niam:UpdateAccessKey UserName=bob\x1b[31m\nresult ok", "")
+    console = Console(width=120, record=True, color_system=None)
+    console.print(fields_table([step], {"": Style(), "text": Style(), "label": Style()}))
+    out = console.export_text()
+    assert "\\x0a" not in out
+    assert "Deactivate key" in out and "\n" in out.split("Deactivate key", 1)[1]
+    assert "\\x1b" in out  # a hostile escape in a value is still shown, never run

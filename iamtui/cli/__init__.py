@@ -20,6 +20,7 @@ from iamtui.cli.common import (
     connection_from,
     connection_options,
     one_line_errors,
+    refuse_overwriting_inputs,
     refuse_root_flags,
     settings_from,
 )
@@ -302,6 +303,7 @@ def snapshot_save(
         raise UserError("--snapshot before 'snapshot save' does not apply to it: leave it out")
     # Checked before loading, so a long load is not wasted; a saved snapshot may be the only
     # record of an account's earlier state, so replacing it is never silent.
+    refuse_overwriting_inputs(ctx, file)
     if not force and (file.exists() or file.is_symlink()):
         raise UserError(f"{file} exists: pass --force to overwrite it, or choose another name")
     with open_account(where.settings(), use_demo, last_accessed) as snap:

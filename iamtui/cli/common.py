@@ -176,3 +176,31 @@ def one_line_errors(func: F) -> F:
             raise UserError(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def refuse_overwriting_inputs(ctx: click.Context, output: Path, *inputs: Path | None) -> None:
+    """``-o`` must not replace what iamtui reads or keeps: a journal (any in the state
+    directory, or the one in effect, with its sidecars), the snapshot or config file read."""
+    import os
+
+    import platformdirs
+
+    from iamtui.core.journal import default_path
+
+    target = output.expanduser().resolve()
+    root = ctx.find_root().params
+    journal = (
+        Path(root.get("journal_path") or os.environ.get("IAMTUI_JOURNAL") or default_path())
+        .expanduser()
+        .resolve()
+    )
+    state = Path(platformdirs.user_state_path("iamtui")).resolve()
+    if target == journal or (
+        target.parent == journal.parent and target.name.startswith(journal.name + ".")
+    ):
+        raise UserError(f"{output} is the journal (or its sidecar): write elsewhere")
+    if target.is_relative_to(state):
+        raise UserError(f"{output} is in iamtui's state directory ({state}): write elsewhere")
+    for read in (*inputs, root.get("snapshot_file"), root.get("config_file")):
+        if read is not None and Path(read).expanduser().resolve() == target:
+            raise UserError(f"{output} is a file this command reads: write elsewhere")

@@ -17,7 +17,13 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from iamtui.cli.common import UserError, connection_from, connection_options, one_line_errors
+from iamtui.cli.common import (
+    UserError,
+    connection_from,
+    connection_options,
+    one_line_errors,
+    refuse_overwriting_inputs,
+)
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
@@ -119,6 +125,8 @@ def scan(
         raise UserError("--demo and --snapshot are alternatives: pass one")
     if output is not None and str(output) == "-":
         output = None  # the usual spelling of stdout, not a file named "-"
+    if output is not None:
+        refuse_overwriting_inputs(ctx, output, snapshot_file, config_file)
     settings = load_settings(config_file)
     conn_settings = where.settings()
     fetch_last_accessed = use_demo if last_accessed is None else last_accessed

@@ -120,11 +120,14 @@ def run_tui(
         require_terminal()
         if open_principal is not None and not workspace.is_offline:
             open_principal = (open_principal[0], _preload(workspace, *open_principal))
-        result = IamtuiApp(workspace, open_principal=open_principal, open_root=open_root).run()
+        app = IamtuiApp(workspace, open_principal=open_principal, open_root=open_root)
+        result = app.run()
     finally:
         workspace.close()
     if result:
         raise UserError(result)
+    if app.return_code:  # the app crashed (Textual printed why): never exit 0
+        raise SystemExit(app.return_code)
 
 
 #: Why the TUI does not start without a terminal (a pipe, cron, CI): one line, exit 2.

@@ -22,7 +22,7 @@ from typing import Any
 from iamtui.core.durations import duration
 from iamtui.core.findings import AccountIndex, Evaluation, Finding, iso
 from iamtui.core.journal import Entry
-from iamtui.core.model import AccountSnapshot, Missing
+from iamtui.core.model import AccountSnapshot, Missing, Organization
 from iamtui.core.output import account_label, finding_json, principal_label
 from iamtui.core.text import printable
 
@@ -34,7 +34,7 @@ PRINCIPAL_KINDS = ("user", "role", "group", "policy", "access-key")
 _EPOCH = datetime.fromtimestamp(0, UTC)
 
 #: (rule, principal kind, principal ARN, key slot or 0): a finding's identity across snapshots.
-FindingIdentity = tuple[str, str, str, int]
+FindingIdentity = tuple[str, str, str, int, str]
 
 
 class DiffRefused(ValueError):
@@ -122,9 +122,11 @@ def check_comparable(old: AccountSnapshot, new: AccountSnapshot) -> None:
 
 
 def finding_identity(finding: Finding) -> FindingIdentity:
-    """Rule, subject kind and ARN, key slot: the same problem with the same thing."""
+    """Rule, subject kind and ARN, key slot, the other accounts it names: the same problem with
+    the same thing (a role that trusts another account now is a new finding, not "unchanged")."""
     slot = finding.key.slot if finding.key else 0
-    return (finding.rule, str(finding.principal_kind), finding.principal_arn, slot)
+    accounts = ",".join(sorted(finding.accounts))
+    return (finding.rule, str(finding.principal_kind), finding.principal_arn, slot, accounts)
 
 
 def _same_key(old: Finding, new: Finding) -> bool:
@@ -154,11 +156,38 @@ def _not_compared(old: Evaluation, new: Evaluation) -> tuple[NotCompared, ...]:
     return tuple(found)
 
 
+#: Rules whose verdict depends on the account's organization as it was read, not only on IAM.
+ORGANIZATION_RULES = ("role.cross-account-trust", "root.no-mfa")
+
+
+def _organization_changed(old: AccountSnapshot, new: AccountSnapshot) -> str | None:
+    """Why findings that depend on the organization cannot be compared (None: they can)."""
+
+    def effective(org: Organization | None) -> Organization | None:
+        return org if org is not None and org.in_organization else None  # both mean "none"
+
+    if effective(old.organization) == effective(new.organization):
+        return None
+    return (
+        "the organization was read differently in the two snapshots (loaded, readable or changed), "
+        "which alone changes this rule's verdict"
+    )
+
+
 def compare_findings(
-    old: Evaluation, new: Evaluation
+    old: Evaluation,
+    new: Evaluation,
+    organization_changed: str | None = None,
 ) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[Finding, ...], tuple[NotCompared, ...]]:
     """(fixed, new, unchanged, not compared): fixed are OLD's findings, the others NEW's."""
     skipped = _not_compared(old, new)
+    if organization_changed is not None:
+        named = {n.rule for n in skipped}
+        skipped += tuple(
+            NotCompared(rule, organization_changed)
+            for rule in ORGANIZATION_RULES
+            if rule not in named
+        )
     left_out = {n.rule for n in skipped}
     before = {finding_identity(f): f for f in old.findings if f.rule not in left_out}
     after = {finding_identity(f): f for f in new.findings if f.rule not in left_out}
@@ -294,7 +323,9 @@ def compare(
     capture time, so a diff of two files is the same whenever it is run.
     """
     check_comparable(old, new)
-    fixed, added_findings, unchanged, skipped = compare_findings(old_evaluation, new_evaluation)
+    fixed, added_findings, unchanged, skipped = compare_findings(
+        old_evaluation, new_evaluation, _organization_changed(old, new)
+    )
     added, removed, keys_why = compare_principals(old, new)
     return Diff(
         old=old,

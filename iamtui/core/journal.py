@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import glob
 import hashlib
 import io
 import json
@@ -90,19 +91,42 @@ def prune_demo_journals(directory: Path, *, keep: int) -> list[Path]:
     is held (a demo still running) is never removed.
     """
     try:
-        journals = sorted(p for p in directory.glob("*.jsonl") if p.is_file())
+        journals = sorted(
+            p
+            for p in directory.glob("*.jsonl")
+            if DEMO_JOURNAL_NAME.fullmatch(p.name) and stat.S_ISREG(p.lstat().st_mode)
+        )
     except OSError:
         return []
     removed: list[Path] = []
     for path in journals[: max(len(journals) - keep, 0)]:
-        if _in_use(path):
+        if _in_use(path) or _writer_alive(path):
             continue
-        sidecars = [_head_path(path), _lock_path(path), *directory.glob(f"{path.name}.torn-*")]
+        torn = directory.glob(f"{glob.escape(path.name)}.torn-*")
+        sidecars = [_head_path(path), _lock_path(path), *torn]
         for name in (path, *sidecars):
             with contextlib.suppress(FileNotFoundError):
                 name.unlink()
         removed.append(path)
     return removed
+
+
+#: Only what :func:`demo_journal_path` names is ever pruned: ``<UTC time>-<pid>-<4 hex>.jsonl``.
+DEMO_JOURNAL_NAME = re.compile(r"\d{8}T\d{6}Z-(\d+)-[0-9a-f]{4}\.jsonl")
+
+
+def _writer_alive(path: Path) -> bool:
+    """The process that named the journal still runs (``demo --serve`` whose shell writes it)."""
+    match = DEMO_JOURNAL_NAME.fullmatch(path.name)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process (or an odd pid): keep the journal
+    return True
 
 
 def _in_use(path: Path) -> bool:

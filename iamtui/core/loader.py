@@ -631,7 +631,10 @@ def load_account(
 
     def organization() -> None:
         f["organization"] = read_organization(
-            conn.organizations, conn.iam, lambda action, exc: describe_failure(action, exc).reason
+            conn.organizations,
+            conn.iam,
+            lambda action, exc: describe_failure(action, exc).reason,
+            cancel.check if cancel is not None else lambda: None,
         )
 
     load.run(Part.CALLER, caller)

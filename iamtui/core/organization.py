@@ -13,6 +13,7 @@ only a failing ``DescribeOrganization`` makes the whole part unavailable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -75,17 +76,46 @@ def _features(iam: Any, describe: Describe) -> tuple[tuple[str, ...] | None, str
     return tuple(sorted(raw.get("EnabledFeatures", ()))), ""
 
 
-def _account_ids(client: Any, describe: Describe) -> tuple[tuple[str, ...] | None, str]:
+def _active(account: Mapping[str, Any]) -> bool:
+    """ACTIVE (``State``, or the older ``Status``): a suspended or closing account's trust is dead,
+    to be cleaned up, not expected. AWS Organizations API Reference, *Account*:
+    <https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html>."""
+    state = account.get("State") or account.get("Status")
+    return state is None or state == "ACTIVE"
+
+
+#: More pages than any organization has (20 accounts a page; AWS's quota is in the thousands):
+#: an endpoint that keeps sending NextToken is cut off here, not followed forever.
+MAX_ACCOUNT_PAGES = 1000
+ACCOUNT_ID = re.compile(r"\d{12}")
+ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}")
+
+
+def _text(value: Any, pattern: re.Pattern[str], what: str) -> str:
+    """A field AWS documents with a pattern; anything else is an unreadable answer."""
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise TypeError(f"{what} is not an AWS {what}: {value!r:.40}")
+    return value
+
+
+def _account_ids(
+    client: Any, describe: Describe, cancel: Callable[[], None]
+) -> tuple[tuple[str, ...] | None, str]:
     """Every account id of the organization, or None with why (a member may not list them)."""
+    ids: set[str] = set()
     try:
-        ids = {
-            str(account["Id"])
-            for page in client.get_paginator("list_accounts").paginate()
-            for account in page.get("Accounts", ())
-        }
+        for number, page in enumerate(client.get_paginator("list_accounts").paginate(), 1):
+            cancel()
+            if number > MAX_ACCOUNT_PAGES:
+                return None, f"ListAccounts sent more than {MAX_ACCOUNT_PAGES} pages: gave up"
+            for account in page.get("Accounts", ()):
+                if _active(account):
+                    ids.add(_text(account.get("Id"), ACCOUNT_ID, "account id"))
     except (ClientError, BotoCoreError, ResponseParserError) as exc:
         # AWS answers a member that is no delegated administrator AccessDenied too.
         return None, describe("organizations:ListAccounts", exc)
+    except (TypeError, AttributeError) as exc:
+        return None, f"ListAccounts answered with data iamtui cannot read ({exc})"
     return tuple(sorted(ids)), ""
 
 
@@ -93,20 +123,32 @@ def _plain(action: str, exc: BaseException) -> str:
     return f"{action} failed: {error_text(exc)}"
 
 
-def read_organization(organizations: Any, iam: Any, describe: Describe = _plain) -> Organization:
-    """The organization as this account may see it; raises only when DescribeOrganization fails."""
+def _never_cancelled() -> None:
+    return None
+
+
+def read_organization(
+    organizations: Any,
+    iam: Any,
+    describe: Describe = _plain,
+    cancel: Callable[[], None] = _never_cancelled,
+) -> Organization:
+    """The organization as this account may see it; raises only when DescribeOrganization fails
+    (or answers unreadably: TypeError), or ``cancel`` raises between ListAccounts pages."""
     try:
         raw = organizations.describe_organization()["Organization"]
     except ClientError as exc:
         if error_code(exc) != NOT_IN_USE:
             raise
         return NOT_IN_ORGANIZATION
-    accounts, accounts_note = _account_ids(organizations, describe)
+    organization_id = _text(raw.get("Id"), ORGANIZATION_ID, "organization id")
+    management = _text(raw.get("MasterAccountId"), ACCOUNT_ID, "account id")
+    accounts, accounts_note = _account_ids(organizations, describe, cancel)
     features, features_note = _features(iam, describe)
     return Organization(
         True,
-        organization_id=raw.get("Id"),
-        management_account_id=raw.get("MasterAccountId"),
+        organization_id=organization_id,
+        management_account_id=management,
         account_ids=accounts,
         root_features=features,
         note="; ".join(n for n in (accounts_note, features_note) if n),

@@ -513,6 +513,8 @@ def ocsf_finding(
         "severity": severity,
         "status_id": status_id,
         "status": status,
+        # What Prowler's importers filter on: a finding here is a failed check.
+        "status_code": "FAIL",
         "message": finding.summary,
         "finding_info": {
             "uid": finding.id,
@@ -554,6 +556,9 @@ def ocsf_finding(
     }
     if snapshot.alias is None:
         del document["cloud"]["account"]["name"]
+    org = snapshot.organization
+    if org is not None and org.organization_id is not None:
+        document["cloud"]["org"] = {"uid": org.organization_id}
     return document
 
 

@@ -163,6 +163,9 @@ class Target:
     kind: str
     name: str
     arn: str
+    #: IAM's unique id (``AIDA...``, ``AROA...``) when known: a principal deleted and re-created
+    #: under the same name has another, so undo can tell it is not the one the plan changed.
+    principal_id: str | None = field(default=None, metadata=codec.OMIT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -321,11 +321,12 @@ def connect(
         count=counter,
         max_attempts=max_attempts,
     )
-    # Organizations, like the Account API, answers from one home region per partition.
+    # Organizations answers from one home region per partition: botocore's endpoint rules map
+    # any region of a partition to it (us-east-1, cn-northwest-1, us-gov-west-1, the ISO ones).
     organizations = new_client(
         session,
         "organizations",
-        region=account_region(region),
+        region=region,
         endpoint_url=endpoint,
         count=counter,
         max_attempts=max_attempts,

@@ -78,6 +78,8 @@ class Organization:
     root_features: set[str] = field(default_factory=set)
     #: Account id -> name, for ListAccounts (unnamed accounts get a generated name).
     account_names: dict[str, str] = field(default_factory=dict)
+    #: Account id -> state (ACTIVE unless listed: SUSPENDED, PENDING_CLOSURE), for ListAccounts.
+    account_states: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

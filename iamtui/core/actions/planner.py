@@ -233,14 +233,14 @@ class Planner:
         """The user as a plan target: from the loaded data, else GetUser."""
         known = self.snapshot.user(name)
         if known is not None:
-            return Target("user", name, known.arn)
+            return Target("user", name, known.arn, known.user_id)
         try:
             raw = self.iam.get_user(UserName=name)["User"]
         except ClientError as exc:
             if reads.missing(exc):
                 raise reads.NotFound(f"user {name} does not exist") from exc
             raise
-        return Target("user", name, str(raw["Arn"]))
+        return Target("user", name, str(raw["Arn"]), raw.get("UserId"))
 
     def data_time(self) -> str:
         """When the reviewed data was loaded, for refusals."""
@@ -395,7 +395,7 @@ class Planner:
             role = reads.read_role(self.iam, name)
             self.refuse_aws_managed_role(role)
             self.refuse_protected_role(role)
-            return Target("role", name, role.arn), role
+            return Target("role", name, role.arn, role.role_id), role
         raise ActionRefused(f"unknown principal kind {kind!r} (user, group or role)")
 
     def refuse_aws_managed_role(self, role: reads.RoleState) -> None:

@@ -187,7 +187,9 @@ _NEEDS: Mapping[str, tuple[str, ...]] = {
 _CREATES: Mapping[str, str] = {"CreateUser": "user", "CreateRole": "role", "CreatePolicy": "policy"}
 
 
-def _subject(kind: str, params: Mapping[str, JSON], account: str) -> tuple[str, str] | None:
+def _subject(
+    kind: str, params: Mapping[str, JSON], account: str, partition: str = "aws"
+) -> tuple[str, str] | None:
     """(identity, how the operator reads it) of one subject a call names; None if it names none."""
     user, role = params.get("UserName"), params.get("RoleName")
     if kind == "user" and isinstance(user, str):
@@ -210,7 +212,7 @@ def _subject(kind: str, params: Mapping[str, JSON], account: str) -> tuple[str, 
             return arn, f"managed policy {arn}"
         name = params.get("PolicyName")
         if isinstance(name, str):  # CreatePolicy: the ARN it will have
-            arn = f"arn:aws:iam::{account}:policy{params.get('Path') or '/'}{name}"
+            arn = f"arn:{partition}:iam::{account}:policy{params.get('Path') or '/'}{name}"
             return arn, f"managed policy {arn}"
     return None
 
@@ -263,22 +265,93 @@ def missing_subject(planner: Planner, entry: Entry, steps: list[Step]) -> Missin
     (and its user). What an earlier call of the same undo re-creates counts as there.
     """
     created: set[tuple[str, str]] = set()
+    # aws-cn and aws-us-gov ARNs: a re-created policy's ARN is built in the entry's partition.
+    partition = next(
+        (t.arn.split(":")[1] for t in entry.plan.targets if t.arn.startswith("arn:")), "aws"
+    )
     for step in steps:
         call = step.call
         if step.as_root is not None or call.service != "iam":
             continue  # root keys: only root (or an assumed root) can see or remove them
         made = _CREATES.get(call.operation)
         if made is not None:
-            subject = _subject(made, call.params, entry.account)
+            subject = _subject(made, call.params, entry.account, partition)
             if subject is not None:
                 created.add((made, subject[0]))
             continue
         for kind in _NEEDS.get(call.operation, ()):
-            subject = _subject(kind, call.params, entry.account)
+            subject = _subject(kind, call.params, entry.account, partition)
             if subject is None or (kind, subject[0]) in created:
                 continue
             if not _exists(planner.iam, kind, call.params):
                 return Missing(kind, *subject)
+    return None
+
+
+def _live_id(iam: Any, kind: str, name: str) -> str | None:
+    """The unique id of the user or role of that name now (None: unknown or gone)."""
+    try:
+        if kind == "user":
+            return str(iam.get_user(UserName=name)["User"]["UserId"])
+        return str(iam.get_role(RoleName=name)["Role"]["RoleId"])
+    except (ClientError, BotoCoreError, KeyError, TypeError):
+        return None  # gone or unreadable: missing_subject and the steps' checks decide
+
+
+#: The calls that delete a user or role: (kind, operation, name parameter).
+_DELETES_PRINCIPAL = (("user", "DeleteUser", "UserName"), ("role", "DeleteRole", "RoleName"))
+
+
+def replaced_subject(planner: Planner, entry: Entry, steps: list[Step]) -> str | None:
+    """A user or role the undo acts on that is another principal now (deleted and re-created
+    under the same name: IAM gives it a new unique id), as one line; None when none is.
+
+    AWS IAM User Guide, *Unique identifiers*:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+    """
+    # A principal the entry itself deleted comes back with a new id: the undo's own CreateUser
+    # (or an earlier, cut-off run of this undo) re-creates it, so its id is not compared.
+    deleted = {
+        (kind, str(step.call.params.get(param, "")).casefold())
+        for step in entry.plan.steps
+        for kind, op, param in (
+            ("user", "DeleteUser", "UserName"),
+            ("role", "DeleteRole", "RoleName"),
+        )
+        if step.call.operation == op
+    }
+    recorded = {
+        (t.kind, t.name.casefold()): t.principal_id
+        for t in entry.plan.targets
+        if t.kind in ("user", "role")
+        and t.principal_id
+        and (t.kind, t.name.casefold()) not in deleted
+    }
+    if not recorded:
+        return None  # an entry journaled before ids were recorded: existence checks only
+    created: set[tuple[str, str]] = set()
+    checked: set[tuple[str, str]] = set()
+    for step in steps:
+        call = step.call
+        if step.as_root is not None or call.service != "iam":
+            continue
+        made = _CREATES.get(call.operation)
+        for kind, param in (("user", "UserName"), ("role", "RoleName")):
+            name = call.params.get(param)
+            if not isinstance(name, str):
+                continue
+            key = (kind, name.casefold())
+            if made == kind:
+                created.add(key)
+            if key in created or key in checked or key not in recorded:
+                continue
+            checked.add(key)
+            live = _live_id(planner.iam, kind, name)
+            if live is not None and live != recorded[key]:
+                return (
+                    f"{kind} {name} is not the {kind} the plan changed: it was deleted and "
+                    f"re-created since (id {recorded[key]} then, {live} now)"
+                )
     return None
 
 
@@ -390,6 +463,12 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
             )
         detail = "; ".join(notes) if notes else "no step of it took effect"
         raise ActionRefused(f"nothing to undo in {entry.id}: {detail}")
+    replaced = replaced_subject(planner, entry, steps)
+    if replaced is not None:
+        raise ActionRefused(
+            f"cannot undo {entry.id}: {replaced} in account {planner.snapshot.account_id}, so "
+            "the undo would change a principal the plan never touched; nothing was changed"
+        )
     gone = missing_subject(planner, entry, steps)
     if gone is not None:
         by = deleted_by(gone, later)

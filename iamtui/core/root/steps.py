@@ -353,16 +353,14 @@ def _mfa(ctx: _Ctx) -> Step:
     text = "root user has no MFA"
     org = _organization(ctx)
     has_mfa = summary_mfa if summary_mfa is not None else (row.mfa_active if row else None)
-    by_design = root_rules.no_mfa_by_design(ctx.snapshot, org)
-    if has_mfa is False and by_design is not None:
-        # Not a failure: there is no root credential for an MFA to guard (say why, with the org).
-        status, finding = Status.PASS, None
-        evidence["no_mfa_by_design"] = by_design
-        text = "root credentials presumed deleted (centralized root access): no MFA needed"
-    elif has_mfa is False and root_rules.member_root_unproven(ctx.snapshot, org):
-        # Looks like centralized root access, but a member cannot read the feature: unproven.
-        status, finding, reason = Status.UNKNOWN, None, root_rules.MEMBER_ROOT_UNPROVEN
-    elif status is Status.PASS:
+    unproven = root_rules.member_root_unproven(ctx.snapshot, org)
+    if has_mfa is False and unproven is not None:
+        # Looks like centralized root access removed root's credentials: the data cannot prove it.
+        status, finding, reason = Status.UNKNOWN, None, unproven
+    elif has_mfa is False and status is Status.UNKNOWN:
+        # The snapshot's organization left it unproven; the live one says root keeps its password.
+        status, reason = Status.FAIL, None
+    elif status is Status.PASS and has_mfa:
         kind, device = _mfa_kind(ctx)
         evidence["mfa_type"] = kind
         if device:

@@ -78,9 +78,12 @@ def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]
 
 
 def _expected_accounts(ctx: Context) -> Callable[[str | None], bool]:
-    """Trust in an account listed in ``[trust]``, or of this account's organization, is expected."""
+    """Trust in an account listed in ``[trust]``, or of this member's organization, is expected."""
     trusted = ctx.settings.trusted_accounts
     org = ctx.snapshot.organization if ctx.settings.trust_organization else None
+    if org is not None and org.management_account_id == ctx.snapshot.account_id:
+        # SCPs do not apply to the management account: a member trusted there escalates to it.
+        org = None
 
     def expected(account: str | None) -> bool:
         if account is None:

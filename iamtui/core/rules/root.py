@@ -43,19 +43,26 @@ CENTRAL_ROOT_ACCESS_DOC = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html"
     "#id_root-user-access-management"
 )
-#: Why root.no-mfa does not apply to a member root without credentials (an info line).
-NO_MFA_BY_DESIGN = (
-    "root credentials presumed deleted: root has no password in use and no access keys, in a "
-    "member account of an organization with RootCredentialsManagement enabled (centralized root "
-    "access removes member root credentials), so root cannot sign in and needs no MFA "
-    f"(AWS: Centrally manage root access for member accounts, {CENTRAL_ROOT_ACCESS_DOC})"
+#: Where a member root's credentials can be checked (AWS shows each member's in that page).
+CHECK_MEMBER_ROOT = (
+    "check it from the management account in the IAM console's Root access management (it shows "
+    "each member account's root credentials), then suppress root.no-mfa for this account with "
+    "that reason, or assign root MFA"
+)
+#: Why a credential-less-looking member root, with RootCredentialsManagement on, is unproven.
+CENTRAL_ROOT_UNPROVEN = (
+    "root has no password in use, no access keys and no signing certificates, in a member account "
+    "of an organization with RootCredentialsManagement enabled; but that feature removes root "
+    "credentials only from accounts created after it was enabled, or where someone deleted them, "
+    "and a password never used looks the same as none, so root may still hold the random password "
+    f"AWS Organizations gave it: {CHECK_MEMBER_ROOT} (AWS: Centrally manage root access for "
+    f"member accounts, {CENTRAL_ROOT_ACCESS_DOC})"
 )
 #: Why a member root without credentials in use is not proof of centralized root access.
 MEMBER_ROOT_UNPROVEN = (
-    "this member account cannot read whether its organization enabled RootCredentialsManagement; "
-    "AWS Organizations gives a new member account a random root password that whoever owns the "
-    "root e-mail can recover, so root may still sign in: ask the management account, or assign "
-    "root MFA"
+    "this member account cannot read whether its organization enabled RootCredentialsManagement, "
+    "and AWS Organizations gives a new member account a random root password that whoever owns "
+    f"the root e-mail can recover, so root may still sign in: {CHECK_MEMBER_ROOT}"
 )
 
 
@@ -113,11 +120,9 @@ def no_mfa(ctx: Context) -> Iterator[Finding]:
     has_mfa, evidence = _root_fact(ctx, lambda s: s.mfa_enabled, lambda r: r.mfa_active)
     if has_mfa:
         return
-    org = ctx.snapshot.organization
-    if no_mfa_by_design(ctx.snapshot, org) is not None:
-        return
-    if member_root_unproven(ctx.snapshot, org):
-        raise NotEvaluable(MEMBER_ROOT_UNPROVEN)
+    unproven = member_root_unproven(ctx.snapshot, ctx.snapshot.organization)
+    if unproven is not None:
+        raise NotEvaluable(unproven)
     yield ctx.finding(ctx.root(), "root user has no MFA", evidence=evidence, fixes=HARDEN_ROOT)
 
 
@@ -199,7 +204,7 @@ def password_policy(ctx: Context) -> Iterator[Finding]:
 
 
 def root_without_credentials(snapshot: AccountSnapshot) -> bool:
-    """Root has neither a password nor an access key, as far as the loaded data can tell.
+    """Root has no password in use, access key or signing certificate, as far as data can tell.
 
     The report never says whether root has a password (``password_enabled`` is
     ``not_supported``), so "no password" is: none enabled, or none ever used. Keys follow the
@@ -218,31 +223,24 @@ def root_without_credentials(snapshot: AccountSnapshot) -> bool:
     )
     summary = None if part_missing(snapshot, Part.ACCOUNT_SUMMARY) else snapshot.summary
     keys = summary.access_keys_present if summary is not None else _has_keys(row)
-    return no_password and not keys
+    certificates = any(c.active for c in (row.cert_1, row.cert_2))
+    return no_password and not keys and not certificates
 
 
-def no_mfa_by_design(snapshot: AccountSnapshot, org: Organization | None) -> str | None:
-    """Why root.no-mfa does not apply (None: it does).
+def member_root_unproven(snapshot: AccountSnapshot, org: Organization | None) -> str | None:
+    """Why root.no-mfa cannot be judged (None: it can): a member root without credentials in use.
 
-    Only a member account (centralized root access does not cover the management account) of an
-    organization whose features show RootCredentialsManagement, whose root has no credentials.
+    The data cannot tell a root whose credentials centralized root access removed from one that
+    still holds the unused random password Organizations gave it, so root.no-mfa is then unknown,
+    never a critical finding nor a pass. Only a member: the feature does not cover the
+    management account (``is_member`` must be True, not merely unknown). With the feature known
+    off, root keeps its password and the rule fires.
     """
-    if org is None or not org.credentials_management:
+    if org is None or org.is_member(snapshot.account_id) is not True:
         return None
-    if org.is_member(snapshot.account_id) is False:
+    if org.credentials_management is False or not root_without_credentials(snapshot):
         return None
-    return NO_MFA_BY_DESIGN if root_without_credentials(snapshot) else None
-
-
-def member_root_unproven(snapshot: AccountSnapshot, org: Organization | None) -> bool:
-    """A member root without credentials in use, in an org whose features this account can't read.
-
-    Not proof that the organization removed them (see :data:`MEMBER_ROOT_UNPROVEN`), and not
-    proof it did not: root.no-mfa is then unknown, never a critical finding nor a pass.
-    """
-    if org is None or not org.in_organization or org.credentials_management is not None:
-        return False
-    return org.is_member(snapshot.account_id) is not False and root_without_credentials(snapshot)
+    return CENTRAL_ROOT_UNPROVEN if org.credentials_management else MEMBER_ROOT_UNPROVEN
 
 
 RULES: tuple[Rule, ...] = (no_mfa, access_keys, recently_used, password_policy)

@@ -254,7 +254,6 @@ def _root_facts(v: Views) -> list[tuple[str, str, str, str]]:
 EVIDENCE_LABELS: Mapping[str, str] = {
     "account_summary_mfa_enabled": "MFA enabled (account summary)",
     "credential_report_mfa_active": "MFA active (credential report)",
-    "no_mfa_by_design": "No MFA, by design",
     "mfa_type": "MFA type",
     "virtual_mfa_device": "Virtual MFA device",
     "account_summary_access_keys_present": "Access keys present (account summary)",

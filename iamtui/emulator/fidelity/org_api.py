@@ -83,10 +83,15 @@ def list_accounts(org: Organization, account_id: str, body: Mapping[str, Any]) -
             "AccessDeniedException", "You don't have permissions to access this resource."
         )
     ids = sorted({org.management_account_id, *org.member_account_ids})
-    size = int(body.get("MaxResults") or MAX_RESULTS)
+    try:
+        size = int(body.get("MaxResults") or MAX_RESULTS)
+        start = int(body.get("NextToken") or 0)
+    except (TypeError, ValueError):
+        raise OrgError("InvalidInputException", "You provided an invalid value.") from None
     if not 1 <= size <= MAX_RESULTS:
         raise OrgError("InvalidInputException", "MaxResults must be between 1 and 20.")
-    start = int(body.get("NextToken") or 0)
+    if not 0 <= start <= len(ids):
+        raise OrgError("InvalidInputException", "The NextToken is not valid.")
     page = ids[start : start + size]
     answer: dict[str, Any] = {
         "Accounts": [
@@ -95,7 +100,8 @@ def list_accounts(org: Organization, account_id: str, body: Mapping[str, Any]) -
                 "Arn": _arn(org, each),
                 "Email": f"aws+{each}@example.com",
                 "Name": org.account_names.get(each, f"account-{each}"),
-                "Status": "ACTIVE",
+                "Status": org.account_states.get(each, "ACTIVE"),
+                "State": org.account_states.get(each, "ACTIVE"),
                 "JoinedMethod": "CREATED",
                 "JoinedTimestamp": 1_577_836_800.0,
             }

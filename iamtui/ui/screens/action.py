@@ -13,6 +13,7 @@ it closes. The app refuses screenshots while one is on screen.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -208,9 +209,15 @@ class AskPath(ModalScreen[Path | None]):
         self._replace: Path | None = None
 
     def target(self, text: str) -> Path:
-        """The absolute path ``text`` names (``~`` expanded, relative to ``folder``)."""
-        path = Path(text.strip()).expanduser()
-        return (self.folder.expanduser() / path).resolve()
+        """The absolute path ``text`` names (``~`` expanded, relative to ``folder``).
+
+        Raises ValueError (one line) for what names no path: ``~nosuchuser``, a NUL byte.
+        """
+        try:
+            path = Path(text.strip()).expanduser()
+            return (self.folder.expanduser() / path).resolve()
+        except (RuntimeError, ValueError, OSError) as exc:  # "Could not determine home directory"
+            raise ValueError(f"cannot use {printable(text.strip())}: {exc}") from None
 
     def compose(self) -> ComposeResult:
         """Label, input, the full path, status."""
@@ -232,7 +239,10 @@ class AskPath(ModalScreen[Path | None]):
         self._show_target(field.value)
 
     def _show_target(self, text: str) -> None:
-        line = f"writes {printable(self.target(text))}" if text.strip() else "type a file name"
+        try:
+            line = f"writes {printable(self.target(text))}" if text.strip() else "type a file name"
+        except ValueError as exc:
+            line = str(exc)
         self.query_one("#ask-target", Static).update(line)
 
     @on(Input.Changed, "#ask-input")
@@ -247,8 +257,12 @@ class AskPath(ModalScreen[Path | None]):
         text = event.value.strip()
         if not text:
             return
-        path = self.target(text)
         status = self.query_one("#ask-status", Static)
+        try:
+            path = self.target(text)
+        except ValueError as exc:
+            status.update(str(exc))
+            return
         if not path.parent.is_dir():
             status.update(f"no such folder: {printable(path.parent)}")
             return
@@ -924,8 +938,14 @@ class SecretScreen(ModalScreen[None]):
         except OSError as exc:
             self.app.notify(f"Not saved: {path}: {exc.strerror or exc}", severity="error")
             return
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:  # a full disk: no half secret left behind, the dialog stays up
+            with contextlib.suppress(OSError):
+                path.unlink()
+            self.app.notify(f"Not saved: {path}: {exc.strerror or exc}", severity="error")
+            return
         self.kept = True
         self.app.notify(f"Saved the {self.what} to {path} (mode 0600).")
 

@@ -39,6 +39,12 @@ TONE_VARIABLES: Mapping[str, str] = {
 BOLD_TONES = frozenset({"critical", "high", "bad", "accent"})
 
 
+def lines(value: str) -> str:
+    """A field value made safe line by line: the view's own line breaks stay breaks (a journal
+    step is description, call, outcome), every other control character is shown escaped."""
+    return "\n".join(printable(line) for line in value.split("\n"))
+
+
 def theme_color(variables: Mapping[str, str], name: str, background: str = "surface") -> str:
     """A theme variable as an opaque hex colour (``auto 60%`` and alpha blended on the bg)."""
     bg = Color.parse(variables.get(background, "#000000"))
@@ -74,7 +80,7 @@ def fields_table(
         grid.add_column(width=label_width, no_wrap=True, overflow="ellipsis")
     grid.add_column(ratio=1, overflow="fold")
     for f in items:
-        value = Text(printable(f.value), style=styles.get(f.tone, styles["text"]))
+        value = Text(lines(f.value), style=styles.get(f.tone, styles["text"]))
         if label_width:
             grid.add_row(Text(printable(f.label), style=styles["label"]), value)
         else:
@@ -88,7 +94,7 @@ def section_block(section: Section, styles: Mapping[str, Style]) -> RenderableTy
     if all(not f.label for f in section.fields):
         body = Group(
             *(
-                Text(printable(f.value), style=styles.get(f.tone, styles["text"]))
+                Text(lines(f.value), style=styles.get(f.tone, styles["text"]))
                 for f in section.fields
             )
         )

@@ -212,8 +212,8 @@ class OverviewPane(VerticalScroll):
                         yield Card(id=card_id)
 
     def on_mount(self) -> None:
-        """Draw the first figures."""
-        self._draw()
+        """Draw the first figures once the cards are up (``show`` skips unchanged figures)."""
+        self.call_after_refresh(self._draw)
 
     def show(self, overview: Overview, fetch_hint: str | None = None) -> None:
         """New figures (nothing redrawn when they are the same)."""
@@ -224,7 +224,7 @@ class OverviewPane(VerticalScroll):
         self._draw()
 
     def _draw(self) -> None:
-        if not self.is_mounted:
-            return
+        shown = {card.id: card for card in self.query(Card) if card.is_mounted}
         for card_id, (title, lines) in cards(self.overview, self.fetch_hint).items():
-            self.query_one(f"#{card_id}", Card).set_lines(title, lines)
+            if card_id in shown:
+                shown[card_id].set_lines(title, lines)

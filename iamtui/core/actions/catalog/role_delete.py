@@ -24,7 +24,7 @@ def build(planner: Planner, request: Request) -> Draft:
     """Remove instance profiles and policies, then the role; undo recreates it."""
     role = reads.read_role(planner.iam, planner.subject(request, PrincipalSubject).name)
     name = role.name
-    target = Target("role", name, role.arn)
+    target = Target("role", name, role.arn, role.role_id)
     if role.path.startswith(SSO_RESERVED_PATH_PREFIX):
         planner.refuse_aws_managed_role(role)
     planner.refuse_protected_role(role)

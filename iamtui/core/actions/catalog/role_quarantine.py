@@ -30,7 +30,7 @@ def build(planner: Planner, request: Request) -> Draft:
     if refusal:
         raise ActionRefused(refusal)
     name = role.name
-    target = Target("role", name, role.arn)
+    target = Target("role", name, role.arn, role.role_id)
     document = quarantine_document()
     step = Step(
         call=ApiCall(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def build(planner: Planner, request: Request) -> Draft:
     """Remove everything DeleteUser needs gone, then the user; undo recreates what it can."""
     state = reads.read_user(planner.iam, planner.subject(request, PrincipalSubject).name)
-    target = Target("user", state.name, state.arn)
+    target = Target("user", state.name, state.arn, state.user_id)
     unverified = [
         warning
         for key in state.keys
