@@ -14,7 +14,16 @@ from iamtui.core.findings import Evaluation
 from iamtui.core.loader import load_account, load_last_accessed_batch
 from iamtui.core.rules import RULE_IDS, evaluate
 from iamtui.core.session import ConnectionSettings, connect
-from iamtui.emulator.demo import ALIAS, DemoAccount, seed_demo_account
+from iamtui.emulator.demo import (
+    ALIAS,
+    EMPTY_GROUP,
+    KEYS_AT_SETUP_USER,
+    KMS_WILDCARD_POLICY,
+    SIGNING_CERT_USER,
+    UNASSIGNED_MFA_DEVICE,
+    DemoAccount,
+    seed_demo_account,
+)
 from iamtui.emulator.seed import seed_scale
 from iamtui.emulator.server import Emulator
 
@@ -42,7 +51,7 @@ def _all(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str,
 
 def test_users_live_under_team_paths(demo: DemoAccount, client: Any) -> None:
     users = _all(client, "list_users", "Users")
-    assert len(users) == 40
+    assert len(users) == 42  # 40 + the two issue-13 coverage users (demo._seed_coverage)
     paths = {user["Path"] for user in users}
     assert {"/engineering/", "/data/", "/finance/", "/contractors/", "/automation/"} <= paths
     by_name = {user["UserName"]: user for user in users}
@@ -147,7 +156,7 @@ def test_credential_report_has_root_row(demo: DemoAccount, client: Any, now: dat
     assert root["mfa_active"] == "false"
     assert root["access_key_1_active"] == "true"
     assert rows[demo.fresh_rotation_user]["access_key_1_last_used_date"] == "N/A"
-    assert len(rows) == 41
+    assert len(rows) == 43
 
 
 def test_seeding_is_deterministic(emulator: Emulator, now: datetime) -> None:
@@ -225,6 +234,17 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("policy.unattached", demo.unattached_policy),
         ("permissions.unused-services", demo.partial_usage_user),
         ("permissions.unused-services", demo.lambda_role),
+        # issue 13: rules read from the overview load (demo._seed_coverage, plus what was there)
+        ("policy.passrole-wildcard", "NorthwindDeployPolicy"),
+        ("policy.service-wildcard", KMS_WILDCARD_POLICY),
+        ("policy.service-wildcard", "NorthwindDeveloperAccess"),
+        ("policy.service-wildcard", "Finance"),
+        ("policy.cloudshell-full-access", EMPTY_GROUP),
+        ("account.no-support-role", ALIAS),
+        ("user.keys-at-setup", KEYS_AT_SETUP_USER),
+        ("cert.signing-active", SIGNING_CERT_USER),
+        ("mfa.unassigned-virtual", UNASSIGNED_MFA_DEVICE),
+        ("group.empty", EMPTY_GROUP),
     }
     assert expected <= flagged
     traps = {
@@ -237,6 +257,12 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("role.cross-account-trust", demo.vendor_role_external_id),
         ("role.cross-account-trust", demo.org_conditioned_role),
         ("role.cross-account-trust", demo.boundary_role),
+        # a policy used only as a permissions boundary grants nothing
+        ("policy.service-wildcard", demo.boundary_policy),
+        # a key made with the user and used, or made later, is not "at setup"
+        ("user.keys-at-setup", demo.never_used_key_user),
+        ("user.keys-at-setup", demo.fresh_rotation_user),
+        *(("group.empty", name) for name in demo.groups),
         *(("role.unused", name) for name in demo.service_linked_roles + demo.sso_roles),
     }
     assert not traps & flagged

@@ -122,6 +122,8 @@ def test_healthy_account_has_only_informational_findings() -> None:
         roles=[
             role("app", last_used=2),
             role("AWSServiceRoleForSupport", path="/aws-service-role/"),
+            # CIS 1.17: a well-run account has a role that may open support cases
+            role("support", attached=["arn:aws:iam::aws:policy/AWSSupportAccess"]),
         ],
         policies=[managed("ReadOnlyAccess", aws=True, attachments=1)],
     )

@@ -152,6 +152,13 @@ def principal(snapshot: AccountSnapshot, name: str) -> tuple[PrincipalKind, str]
         *((PrincipalKind.USER, u.arn) for u in snapshot.users if u.name == name),
         *((PrincipalKind.ROLE, r.arn) for r in snapshot.roles if r.name == name),
         *((PrincipalKind.POLICY, p.arn) for p in snapshot.policies if p.name == name),
+        *((PrincipalKind.GROUP, g.arn) for g in snapshot.groups if g.name == name),
+        # Findings name only unassigned devices (an assigned one shares its user's name).
+        *(
+            (PrincipalKind.MFA_DEVICE, d.serial)
+            for d in snapshot.virtual_mfa_devices
+            if d.user_arn is None and d.serial.rsplit("/", 1)[-1] == name
+        ),
     ]
     assert len(found) == 1, f"expected one principal named {name}, loaded {found}"
     return found[0]
@@ -211,6 +218,160 @@ def seed_last_accessed(s: Seeder) -> None:
     )
     s.usage(s.arn("role", "batch"), "s3", s.ago(200))
     s.usage(s.arn("role", "batch"), "sqs", s.ago(1))
+
+
+CLOUDSHELL_ARN = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
+SUPPORT_ARN = "arn:aws:iam::aws:policy/AWSSupportAccess"
+
+
+def seed_pass_role(s: Seeder) -> None:
+    """PassRole on every role (managed and inline), next to pinned and scoped grants."""
+    pinned: dict[str, Any] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PassToEc2",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            }
+        ],
+    }
+    s.managed_policy("PassAny", allow("iam:PassRole", sid="Deploy"))
+    s.managed_policy("PassPinned", pinned)
+    s.user("deployer", managed=[s.arn("policy", "PassAny"), s.arn("policy", "PassPinned")])
+    s.user("inline-pass", inline={"p": allow("iam:Pass*", "ec2:RunInstances")})
+    s.user("scoped", inline={"p": allow("iam:PassRole", resource=s.arn("role", "app"))})
+    for name, excluded in (("all-but-s3", "s3:*"), ("all-but-iam", "iam:*")):
+        statement = {"Effect": "Allow", "NotAction": excluded, "Resource": "*"}
+        s.user(name, inline={"p": {"Version": "2012-10-17", "Statement": [statement]}})
+    s.group("Builders", inline={"b": allow("iam:*")})
+
+
+def seed_signing_certificates(s: Seeder) -> None:
+    """An old active certificate, a recent one, an inactive one (uploads parse, as on AWS)."""
+    from iamtui.emulator.demo import LEGACY_SIGNING_CERTIFICATE
+
+    for name, days, status in (("soap", 400, "Active"), ("fresh-cert", 20, "Active"),
+                               ("retired-cert", 400, "Inactive")):  # fmt: skip
+        s.user(name, created=s.ago(900))
+        cert = s.backend.upload_signing_certificate(name, LEGACY_SIGNING_CERTIFICATE)
+        cert.upload_date = (NOW - timedelta(days=days)).replace(tzinfo=None)
+        cert.status = status
+    s.user("no-cert", created=s.ago(900))
+
+
+COVERAGE_CASES: tuple[Case, ...] = (
+    Case(
+        "policy.passrole-wildcard",
+        seed_pass_role,
+        fires={
+            "PassAny": {"statements": ("Deploy",), "attachment_count": 1},
+            "inline-pass": {"statements": ("inline p: statement 1",)},
+            "all-but-s3": {"statements": ("inline p: statement 1",)},
+            "Builders": {"statements": ("inline b: statement 1",)},
+        },
+        quiet=("PassPinned", "scoped", "deployer", "all-but-iam"),
+    ),
+    Case(
+        "policy.service-wildcard",
+        lambda s: (
+            s.managed_policy("KmsAll", allow("kms:*")),
+            s.managed_policy("S3Read", allow("s3:Get*", "s3:List*")),
+            s.managed_policy("Boundary", allow("s3:*", "logs:*")),
+            s.user("keys", managed=[s.arn("policy", "KmsAll"), s.arn("policy", "S3Read")]),
+            s.user("bucket-admin", inline={"p": allow("s3:*", "sqs:SendMessage")}),
+            s.role(
+                "bounded",
+                trust=trust_service("lambda.amazonaws.com"),
+                boundary=s.arn("policy", "Boundary"),
+            ),
+        ),
+        fires={
+            "KmsAll": {"services": ("kms",), "sensitive": ("kms",), "attachment_count": 1},
+            "bucket-admin": {"services": ("s3",), "sensitive": (), "inline_policies": ("p",)},
+        },
+        quiet=("S3Read", "Boundary", "keys", "bounded"),
+    ),
+    Case(
+        "policy.cloudshell-full-access",
+        lambda s: (
+            s.group("Shell", managed=[CLOUDSHELL_ARN]),
+            s.user("shell-user", managed=[CLOUDSHELL_ARN]),
+            s.user("member", groups=["Shell"]),
+            s.user("reader", managed=["arn:aws:iam::aws:policy/ReadOnlyAccess"]),
+        ),
+        fires={"Shell": {"policy_arn": CLOUDSHELL_ARN}, "shell-user": {}},
+        quiet=("member", "reader"),
+        fixes={
+            "Shell": (
+                Fix(ActionId.POLICY_DETACH, AttachmentSubject("group", "Shell", CLOUDSHELL_ARN)),
+            ),
+            "shell-user": (
+                Fix(
+                    ActionId.POLICY_DETACH,
+                    AttachmentSubject("user", "shell-user", CLOUDSHELL_ARN),
+                ),
+            ),
+        },
+    ),
+    Case(
+        "account.no-support-role",
+        lambda s: s.user("helpdesk", managed=[SUPPORT_ARN]),
+        fires={ACCOUNT: {"users": ("helpdesk",), "groups": ()}},
+        name="fires",
+    ),
+    Case(
+        "account.no-support-role",
+        lambda s: s.role(
+            "support", trust=trust_aws(f"arn:aws:iam::{ACCOUNT}:root"), managed=[SUPPORT_ARN]
+        ),
+        quiet=(ACCOUNT,),
+        name="quiet",
+    ),
+    Case(
+        "user.keys-at-setup",
+        lambda s: (
+            s.user("setup", created=s.ago(100), password=True, keys=[never(100)]),
+            s.user("rotated", created=s.ago(400), password=True, keys=[never(30)]),
+            s.user("used", created=s.ago(100), password=True, keys=[used(5, created=100)]),
+            s.user("machine", created=s.ago(100), keys=[never(100)]),
+        ),
+        fires={"setup": {"password_enabled": True, "last_used": "N/A", "user_created": z(100)}},
+        quiet=("rotated", "used", "machine"),
+        slot=1,
+    ),
+    Case(
+        "cert.signing-active",
+        seed_signing_certificates,
+        fires={
+            "soap": {"older_than_threshold": (1,), "threshold_days": 90},
+            "fresh-cert": {"older_than_threshold": ()},
+        },
+        quiet=("retired-cert", "no-cert"),
+    ),
+    Case(
+        "mfa.unassigned-virtual",
+        lambda s: (
+            s.backend.create_virtual_mfa_device(device_name="abandoned", path="/"),
+            s.user("enrolled", mfa="virtual"),
+        ),
+        fires={"abandoned": {"serial": f"arn:aws:iam::{ACCOUNT}:mfa/abandoned"}},
+        quiet=("enrolled",),
+    ),
+    Case(
+        "group.empty",
+        lambda s: (
+            s.group("Empty", created=s.ago(300)),
+            s.group("Staffed", created=s.ago(300)),
+            s.group("Fresh", created=s.ago(1)),
+            s.user("member", groups=["Staffed"]),
+        ),
+        fires={"Empty": {"created": z(300), "attached_policies": (), "inline_policies": ()}},
+        quiet=("Staffed", "Fresh"),
+    ),
+)
 
 
 CASES: tuple[Case, ...] = (
@@ -706,6 +867,7 @@ CASES: tuple[Case, ...] = (
         quiet=("tight", "young"),
         last_accessed=True,
     ),
+    *COVERAGE_CASES,
 )
 
 

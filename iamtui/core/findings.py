@@ -29,11 +29,17 @@ from iamtui.core.model import (
     ManagedPolicy,
     Missing,
     Part,
+    PolicyDocument,
     ReportDate,
     Role,
     User,
 )
-from iamtui.core.policy import TrustAnalysis, analyse_trust
+from iamtui.core.policy import (
+    TrustAnalysis,
+    WildcardGrants,
+    analyse_trust,
+    wildcard_grants,
+)
 from iamtui.core.settings import Settings, Suppression, Thresholds
 from iamtui.core.subjects import Fix
 
@@ -82,6 +88,8 @@ class PrincipalKind(enum.StrEnum):
     POLICY = "policy"
     ROOT = "root"
     ACCOUNT = "account"
+    #: A virtual MFA device assigned to nobody: an account resource, not a principal.
+    MFA_DEVICE = "mfa-device"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +202,9 @@ class Rule:
     #: Each finding depends only on its own principal (plus groups and policies), so a change
     #: to one user or role re-runs the rule for that principal alone (``evaluate_changes``).
     per_principal: bool = False
+    #: Account-wide findings computed from every user's or role's data (group memberships,
+    #: attachments): a change to any principal re-runs it in full (``evaluate_changes``).
+    reads_principals: bool = False
 
 
 def rule(
@@ -207,6 +218,7 @@ def rule(
     needs_last_accessed: bool = False,
     coverage: CoverageFn | None = None,
     per_principal: bool = False,
+    reads_principals: bool = False,
 ) -> Callable[[CheckFn], Rule]:
     """Decorator turning a check function into a :class:`Rule` with its metadata on top."""
 
@@ -222,6 +234,7 @@ def rule(
             needs_last_accessed=needs_last_accessed,
             coverage=coverage,
             per_principal=per_principal,
+            reads_principals=reads_principals,
         )
 
     return wrap
@@ -284,6 +297,12 @@ def _remember_live_rows(report: CredentialReport, users: tuple[User, ...], rows:
     _last_live_rows = (report, users, rows)
 
 
+_Wildcards: TypeAlias = dict[str, tuple[PolicyDocument | None, str, WildcardGrants]]
+#: The wildcard analyses of the last evaluation that made any: a patch re-evaluating a few
+#: principals reuses those whose document is the very same object instead of parsing thousands.
+_last_wildcards: _Wildcards = {}
+
+
 class AccountIndex:
     """Lookups built once per evaluation: rules walk thousands of principals."""
 
@@ -294,6 +313,8 @@ class AccountIndex:
         self.roles: dict[str, Role] = {r.name: r for r in snapshot.roles}
         self.policies: dict[str, ManagedPolicy] = {p.arn: p for p in snapshot.policies}
         self._trust: dict[str, TrustAnalysis] = {}
+        self._wildcards: _Wildcards = {}
+        self._previous_wildcards: _Wildcards | None = None
 
     def trust(self, role: Role) -> TrustAnalysis:
         """The role's trust analysis, computed once for the trust rules."""
@@ -301,6 +322,41 @@ class AccountIndex:
         if found is None:
             found = self._trust[role.arn] = analyse_trust(role.trust_policy)
         return found
+
+    @cached_property
+    def probe_role(self) -> str:
+        """A role ARN of this account that no policy names on purpose: a grant covering it
+        covers every role."""
+        partition = partition_of(self.snapshot)
+        return f"arn:{partition}:iam::{self.snapshot.account_id}:role/iamtui-probe/any-role"
+
+    def wildcards(self, key: str, document: PolicyDocument | None) -> WildcardGrants:
+        """The document's wildcard grants, computed once; ``key`` names the document (a managed
+        policy's ARN, or ``principal ARN#inline name``).
+
+        Entries of the previous evaluation are reused when they hold this very document object
+        (held by the entry, so its identity cannot be recycled) and the same probe role.
+        """
+        global _last_wildcards
+        probe = self.probe_role
+        if self._previous_wildcards is None:  # the first use publishes this index's entries
+            self._previous_wildcards, _last_wildcards = _last_wildcards, self._wildcards
+        entry = self._wildcards.get(key)
+        if entry is None or entry[0] is not document:
+            entry = self._previous_wildcards.get(key)
+            if entry is None or entry[0] is not document or entry[1] != probe:
+                entry = (document, probe, wildcard_grants(document, probe))
+            self._wildcards[key] = entry
+        return entry[2]
+
+    @cached_property
+    def group_members(self) -> dict[str, int]:
+        """Members per group name, from the users' group lists (groups list no members)."""
+        counts: dict[str, int] = {}
+        for user in self.snapshot.users:
+            for name in user.groups:
+                counts[name] = counts.get(name, 0) + 1
+        return counts
 
     @cached_property
     def live_rows(self) -> LiveRows:
@@ -627,6 +683,12 @@ def _kept(
     ]
 
 
+def _reused(fresh: list[Finding], before: Mapping[str, Finding]) -> list[Finding]:
+    """A full re-run's findings, each replaced by its previous object when equal: views patch
+    by identity, and an unchanged finding must not look new."""
+    return [old if (old := before.get(f.id)) == f else f for f in fresh]
+
+
 def evaluate_changes(
     previous: Evaluation,
     snapshot: AccountSnapshot,
@@ -641,7 +703,8 @@ def evaluate_changes(
     ``principals`` are the ARNs of the users and roles whose data changed; ``account_changed``
     says anything else changed too (report root row, summary, policies, password policy...).
     Per-principal rules re-run for those principals only and keep everyone else's findings;
-    account-wide rules are kept unless account data changed; a rule whose data became
+    account-wide rules are kept unless account data changed (or, for rules that read every
+    principal, any principal changed); a rule whose data became
     (un)available or that could not run before runs in full. The result, ordering and
     not-evaluated reasons included, is what a full evaluation of ``snapshot`` would give.
     """
@@ -660,6 +723,13 @@ def evaluate_changes(
     skipped: list[NotEvaluated] = []
     ran: list[Rule] = []
     coverage: list[Coverage] = []
+    # Previous findings of the rules that re-run in full after any principal change, by id.
+    reread: dict[str, dict[str, Finding]] = {
+        r.id: {} for r in rules if r.reads_principals and r.id in ran_before
+    }
+    for f in previous.findings if reread else ():
+        if f.rule in reread:
+            reread[f.rule][f.id] = f
     for r in rules:
         reason = _missing_data(r, snapshot)
         if reason is not None:
@@ -667,7 +737,8 @@ def evaluate_changes(
             continue
         ctx = Context(r, snapshot, now, settings, index)
         result: _RuleResult | None = None
-        if r.id in ran_before and not r.per_principal and not account_changed:
+        reads_scope = r.reads_principals and bool(scope)
+        if r.id in ran_before and not r.per_principal and not account_changed and not reads_scope:
             keep_all.add(r.id)
             ran.append(r)
             if r.id in old_coverage:
@@ -694,7 +765,10 @@ def evaluate_changes(
         ran.append(r)
         if seen is not None:
             coverage.append(seen)
-        added.extend(_suppress(f, current) for f in produced)
+        fresh = [_suppress(f, current) for f in produced]
+        if r.id in reread:
+            fresh = _reused(fresh, reread[r.id])
+        added.extend(fresh)
     kept = _kept(previous, scope, keep_all, keep_others)
     key = _order_key({r.id: i for i, r in enumerate(rules)})
     added.sort(key=key)

@@ -386,6 +386,118 @@ def _may_be_iam(action: str) -> bool:
     return service == "iam" or "*" in service or "?" in service
 
 
+# --- wildcard grants (iam:PassRole on every role, Security Hub IAM.21) --------------------------
+
+PASS_ROLE = "iam:PassRole"
+PASSED_TO_SERVICE = "iam:passedtoservice"
+
+
+def _is_full_admin_shaped(statement: Statement) -> bool:
+    """``*`` (or ``*:*``) as an Action: policy.admin-access reports it, conditional or not."""
+    return statement.not_actions is None and any(a in ("*", "*:*") for a in statement.actions)
+
+
+def _pins_passed_service(operator: str, values: Sequence[str]) -> bool:
+    """A positive test naming services: ``StringEquals``, or ``StringLike`` whose service
+    part (before the first dot) has no wildcard; IfExists/ForAllValues pass when absent."""
+    op, lenient = _operator(operator)
+    if lenient or op not in _POSITIVE_OPERATORS or not values:
+        return False
+    if not op.endswith("like"):
+        return True
+    return all(v and not _wild(v.split(".", 1)[0]) for v in values)
+
+
+def limits_passed_service(statement: Statement) -> bool:
+    """An ``iam:PassedToService`` condition that names the services a role may be passed to."""
+    return any(
+        key == PASSED_TO_SERVICE and _pins_passed_service(op, values)
+        for op, key, values in statement.condition_keys()
+    )
+
+
+def passes_any_role(statement: Statement, probe_role: str) -> bool:
+    """Allows or denies ``iam:PassRole`` on every role: Resource ``*`` or a pattern (or a
+    NotResource) that ``probe_role``, a role of arbitrary name, falls under."""
+    return statement.matches_action(PASS_ROLE) and _resource_matches(statement, probe_role)
+
+
+def service_wildcards(statement: Statement) -> tuple[str, ...]:
+    """Services an Allow grants ``<service>:*`` (lower case): Security Hub IAM.21's test."""
+    if not statement.allows or statement.not_actions is not None:
+        return ()
+    found = []
+    for action in statement.actions:
+        service, _, verb = action.lower().partition(":")
+        if verb == "*" and service and not _wild(service):
+            found.append(service)
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class WildcardGrants:
+    """What one policy document grants by wildcard, computed once per document."""
+
+    #: Statement labels (Sid, else ``statement N``) allowing iam:PassRole on every role
+    #: without an iam:PassedToService condition, none cancelled by an unconditional Deny.
+    pass_role: tuple[str, ...] = ()
+    #: Services granted ``<service>:*`` (lower case, sorted, once each).
+    services: tuple[str, ...] = ()
+
+
+NO_WILDCARDS = WildcardGrants()
+
+
+@lru_cache(maxsize=1 << 14)
+def _action_wildcards(
+    actions: tuple[str, ...], not_actions: tuple[str, ...] | None
+) -> tuple[bool, tuple[str, ...]]:
+    """(covers iam:PassRole, ``<service>:*`` services) of an Action/NotAction (cached: policies
+    repeat the same action lists)."""
+    if not_actions is not None:
+        return not _any_pattern(not_actions, PASS_ROLE), ()
+    if any(a in ("*", "*:*") for a in actions):
+        return True, ()  # full admin: only a Deny of it matters here
+    probe = Statement("Allow", actions=actions)
+    return _any_pattern(actions, PASS_ROLE), service_wildcards(probe)
+
+
+def wildcard_grants(document: PolicyDocument | None, probe_role: str) -> WildcardGrants:
+    """The document's PassRole-on-every-role statements and ``<service>:*`` grants.
+
+    ``probe_role`` is a role ARN of this account no policy names on purpose. Full ``*``
+    statements are left to the administrator rules. Statements whose actions cannot matter
+    are skipped before being parsed: thousands of documents are read per evaluation.
+    """
+    candidates: list[tuple[int, Statement, bool]] = []
+    services: set[str] = set()
+    for n, item in enumerate(_raw_statements(document), 1):
+        not_actions = as_list(item["NotAction"]) if "NotAction" in item else None
+        passes, found = _action_wildcards(as_list(item.get("Action")), not_actions)
+        if passes or found:
+            s = _statement(item)
+            if s.allows and not _is_full_admin_shaped(s):
+                services.update(found)
+            candidates.append((n, s, passes))
+    denied = any(
+        not s.allows and not s.conditions and passes_any_role(s, probe_role)
+        for _, s, _ in candidates
+    )
+    pass_role = [
+        s.sid or f"statement {n}"
+        for n, s, passes in candidates
+        if passes
+        and not denied
+        and s.allows
+        and not _is_full_admin_shaped(s)
+        and _resource_matches(s, probe_role)
+        and not limits_passed_service(s)
+    ]
+    if not pass_role and not services:
+        return NO_WILDCARDS
+    return WildcardGrants(tuple(pass_role), tuple(sorted(services)))
+
+
 @dataclass(frozen=True, slots=True)
 class AdminReason:
     """Why a principal is effectively an administrator, and through which policy."""

@@ -973,6 +973,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     ):  # fmt: skip
         for svc in services:
             u(role, svc, ago, region)
+    _seed_coverage(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1021,3 +1022,58 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
         sso_roles=tuple(role.name for role in sso_roles),
         vendor_account=VENDOR_ACCOUNT,
     )
+
+
+# --- issue 13 coverage rules -----------------------------------------------------------------
+
+#: A console user whose access key was created with the user and never used (CIS 1.11).
+KEYS_AT_SETUP_USER = "lucas.silva"
+#: A legacy SOAP client that still holds an active X.509 signing certificate.
+SIGNING_CERT_USER = "legacy-soap-client"
+#: An empty group holding AWSCloudShellFullAccess and a ``kms:*`` policy.
+EMPTY_GROUP = "KeyCustodians"
+KMS_WILDCARD_POLICY = "NorthwindKeyCustodian"
+#: ben.carter never finished enrolling this virtual MFA device: it is assigned to nobody.
+UNASSIGNED_MFA_DEVICE = "ben.carter-phone"
+#: Public material only (a self-signed certificate, its key discarded): uploads must parse.
+LEGACY_SIGNING_CERTIFICATE = """-----BEGIN CERTIFICATE-----
+MIIBOTCB4KADAgECAhQWG6tw6+B6Y67dtzxM7pc6ms/G6TAKBggqhkjOPQQDAjAd
+MRswGQYDVQQDDBJsZWdhY3ktc29hcC1jbGllbnQwHhcNMjQwMTAxMDAwMDAwWhcN
+MzMxMjI5MDAwMDAwWjAdMRswGQYDVQQDDBJsZWdhY3ktc29hcC1jbGllbnQwWTAT
+BgcqhkjOPQIBBggqhkjOPQMBBwNCAARjdHPYBXSb39vaTehEIPXZY2QhW04gIGP+
+WCoFd4iYYA0zQ/UvV3WRyJpRfYvYur6arAFfHIVSGmlj610EdlxSMAoGCCqGSM49
+BAMCA0gAMEUCIQCVYH/SrPYOatpxStVzLvVL7BJJUT8Hym0pXIhuHn0frwIgLU2N
+Bg1bw+/vkxPocQZLvr/q/PdWjDfv9bYFllygPuk=
+-----END CERTIFICATE-----
+"""
+
+
+def _seed_coverage(s: Seeder) -> None:
+    """What the issue-13 rules report, each once (the account has no support role already)."""
+    d = s.ago
+    # user.keys-at-setup: an analyst set up three days ago with a key "just in case".
+    s.user(
+        KEYS_AT_SETUP_USER, path="/data/", created=d(3),
+        tags=_tags("Data", _email("grace.liu"), "CC-1200"), groups=["DataAnalysts"],
+        password=True, password_last_used=d(0, hours=6), mfa="virtual", mfa_enabled_at=d(3),
+        keys=[KeySpec(created=d(3))],
+    )  # fmt: skip
+    # cert.signing-active: a SOAP-era client nobody migrated, its certificate years old.
+    legacy = s.user(
+        SIGNING_CERT_USER, path="/automation/", created=d(1600),
+        tags=_tags("Platform", _email("nina.petrov"), "CC-1100"),
+    )  # fmt: skip
+    cert = s.backend.upload_signing_certificate(legacy.name, LEGACY_SIGNING_CERTIFICATE)
+    cert.upload_date = d(1590).replace(tzinfo=None)
+    # group.empty + policy.cloudshell-full-access + policy.service-wildcard (kms:*, sensitive).
+    custodian = s.managed_policy(
+        KMS_WILDCARD_POLICY,
+        allow("kms:*", sid="ManageKeys"),
+        description="Key custodians: manage every KMS key",
+        created=d(800),
+        tags=_tags("Security", _email("sam.taylor"), "CC-1600"),
+    ).arn
+    cloudshell = s.aws_managed("AWSCloudShellFullAccess").arn
+    s.group(EMPTY_GROUP, path="/security/", created=d(800), managed=[custodian, cloudshell])
+    # mfa.unassigned-virtual: an enrolment started and never finished.
+    s.backend.create_virtual_mfa_device(device_name=UNASSIGNED_MFA_DEVICE, path="/")

@@ -10,7 +10,7 @@ from iamtui.core import findings
 from iamtui.core import settings as settings_io
 from iamtui.core.findings import Evaluation, Rule
 from iamtui.core.model import AccountSnapshot
-from iamtui.core.rules import keys, policies, roles, root, users
+from iamtui.core.rules import clutter, credentials, grants, keys, policies, roles, root, users
 
 ALL_RULES: tuple[Rule, ...] = (
     *root.RULES,
@@ -18,6 +18,9 @@ ALL_RULES: tuple[Rule, ...] = (
     *users.RULES,
     *roles.RULES,
     *policies.RULES,
+    *credentials.RULES,
+    *grants.RULES,
+    *clutter.RULES,
 )
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 RULE_IDS: frozenset[str] = frozenset(RULES_BY_ID)

@@ -67,6 +67,12 @@ PASSWORD_POLICY = Practice(
     "CIS AWS Foundations asks for at least 14 characters and no reuse of the last 24 passwords.",
 )
 
+PREPARE_INCIDENTS = Practice(
+    "Prepare for incidents",
+    "CIS asks for a role that may open AWS Support cases, so an incident never waits on "
+    "someone with root or administrator access.",
+)
+
 
 def report_coverage(ctx: Context) -> Coverage:
     """Users created after the credential report have no row: say how many were checked."""

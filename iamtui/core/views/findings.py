@@ -35,6 +35,7 @@ _KIND_LABEL = {
     PrincipalKind.POLICY: "policy",
     PrincipalKind.ROOT: "root",
     PrincipalKind.ACCOUNT: "account",
+    PrincipalKind.MFA_DEVICE: "MFA",
 }
 
 

@@ -16,6 +16,7 @@ from operator import attrgetter, methodcaller, not_
 from iamtui.core.findings import AccountIndex, Evaluation, PrincipalKind, Severity
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.output import data_age
+from iamtui.core.root import STEP_RULES
 
 #: Key age buckets: (label, upper bound in days, exclusive); the last has no bound.
 KEY_AGE_BUCKETS: tuple[tuple[str, int | None], ...] = (
@@ -122,6 +123,9 @@ def _key_ages(index: AccountIndex, now: datetime) -> tuple[Bar, ...]:
 _ACCOUNT_KINDS = (PrincipalKind.ROOT, PrincipalKind.ACCOUNT)
 #: The rules the Root pane lists (one check each).
 _ACCOUNT_RULES = ("root.", "account.")
+#: The rules the Root pane shows as hardening steps (account.no-support-role is not one): the
+#: overview's failing count is the Root tab's.
+_ROOT_PANE_RULES = frozenset(r.id for r in STEP_RULES.values())
 _SUPPRESSED = attrgetter("suppressed")
 _SEVERITY = attrgetter("severity")
 _PRACTICE = attrgetter("practice.name")
@@ -203,7 +207,7 @@ def compute(
     root = RootStatus(
         summary.mfa_enabled if summary is not None else None,
         summary.access_keys_present if summary is not None else None,
-        len(tally.failing - skipped),
+        len((tally.failing - skipped) & _ROOT_PANE_RULES),
     )
     return Overview(
         key_ages=key_ages,
