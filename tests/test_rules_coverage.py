@@ -34,7 +34,7 @@ from iamtui.core.rules import evaluate, evaluate_changes
 from iamtui.core.rules.grants import SENSITIVE_SERVICES
 from iamtui.core.subjects import AttachmentSubject, Fix, KeySubject
 
-PROBE = arn("role", "iamtui-probe/any-role")
+PROBE = arn("role", "+=,.@-_iamtui-probe_-@.,=+")
 CLOUDSHELL = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
 SUPPORT = "arn:aws:iam::aws:policy/AWSSupportAccess"
 
@@ -105,6 +105,23 @@ def test_an_unconditional_deny_in_the_same_policy_cancels_passrole() -> None:
     assert passes(allow("iam:*"), deny) == ()
     conditional = {**deny, "Condition": {"Bool": {"aws:ViaAWSService": "false"}}}
     assert passes(allow("iam:*", Sid="Iam"), conditional) == ("Iam",)
+
+
+def test_action_star_on_narrower_resources_passes_every_role() -> None:
+    """Before: `*` on `arn:aws:iam::*:role/*` was left to policy.admin-access, which reports
+    only Resource `*`: nobody reported it."""
+    assert passes(allow("*", "arn:aws:iam::*:role/*")) == ("statement 1",)
+
+
+@pytest.mark.parametrize(
+    "pattern", ["role/*-role", "role/i*", "role/*/*", "role/[a-z]*", "role/a?c"]
+)
+def test_a_pattern_covering_some_roles_is_not_every_role(pattern: str) -> None:
+    """Before: the probe `role/iamtui-probe/any-role` happened to match these."""
+    assert passes(allow("iam:PassRole", f"arn:aws:iam::123456789012:{pattern}")) == ()
+    # ...and a Deny of only some roles does not cancel a grant of every role.
+    deny = {"Effect": "Deny", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::*:{pattern}"}
+    assert passes(allow("iam:PassRole"), deny) == ("statement 1",)
 
 
 def test_passrole_reports_managed_policies_and_inline_holders() -> None:

@@ -328,7 +328,8 @@ class AccountIndex:
         """A role ARN of this account that no policy names on purpose: a grant covering it
         covers every role."""
         partition = partition_of(self.snapshot)
-        return f"arn:{partition}:iam::{self.snapshot.account_id}:role/iamtui-probe/any-role"
+        # Only characters a role name may hold, in an order no policy pattern names.
+        return f"arn:{partition}:iam::{self.snapshot.account_id}:role/+=,.@-_iamtui-probe_-@.,=+"
 
     def wildcards(self, key: str, document: PolicyDocument | None) -> WildcardGrants:
         """The document's wildcard grants, computed once; ``key`` names the document (a managed

@@ -11,7 +11,6 @@ import ipaddress
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
@@ -120,6 +119,19 @@ class Statement:
         for operator, block in self.conditions.items():
             for key, values in block.items():
                 yield operator.lower(), key.lower(), values
+
+
+@lru_cache(maxsize=1 << 14)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """An IAM wildcard pattern: only ``*`` and ``?`` are special (``[a-z]`` is literal, unlike
+    fnmatch). AWS IAM User Guide, *IAM JSON policy elements: Resource* (wildcards)."""
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def fnmatchcase(value: str, pattern: str) -> bool:
+    """``value`` matches an IAM wildcard ``pattern`` (case-sensitive: callers fold case)."""
+    return _glob(pattern).fullmatch(value) is not None
 
 
 def _any_pattern(patterns: Iterable[str], action: str) -> bool:
@@ -393,8 +405,17 @@ PASSED_TO_SERVICE = "iam:passedtoservice"
 
 
 def _is_full_admin_shaped(statement: Statement) -> bool:
-    """``*`` (or ``*:*``) as an Action: policy.admin-access reports it, conditional or not."""
-    return statement.not_actions is None and any(a in ("*", "*:*") for a in statement.actions)
+    """``*`` (or ``*:*``) on Resource ``*``: policy.admin-access reports it, conditional or not.
+
+    ``*`` on narrower resources (``arn:aws:iam::*:role/*``) is no admin grant: it is judged
+    here like any other statement (it passes every role).
+    """
+    return (
+        statement.not_actions is None
+        and statement.not_resources is None
+        and "*" in statement.resources
+        and any(a in ("*", "*:*") for a in statement.actions)
+    )
 
 
 def _pins_passed_service(operator: str, values: Sequence[str]) -> bool:
@@ -416,10 +437,18 @@ def limits_passed_service(statement: Statement) -> bool:
     )
 
 
+def _covers_every_role(statement: Statement, probe_role: str) -> bool:
+    """Resource ``*``, or a pattern (or NotResource) covering ``probe_role`` (a role of an
+    unlikely name at path ``/``) and the same name under a path: ``role/*-role``, ``role/i*``
+    or ``role/*/*`` cover some roles, never every one."""
+    base, _, name = probe_role.rpartition("/")
+    nested = f"{base}/{name}/{name}"
+    return _resource_matches(statement, probe_role) and _resource_matches(statement, nested)
+
+
 def passes_any_role(statement: Statement, probe_role: str) -> bool:
-    """Allows or denies ``iam:PassRole`` on every role: Resource ``*`` or a pattern (or a
-    NotResource) that ``probe_role``, a role of arbitrary name, falls under."""
-    return statement.matches_action(PASS_ROLE) and _resource_matches(statement, probe_role)
+    """Allows or denies ``iam:PassRole`` on every role (see :func:`_covers_every_role`)."""
+    return statement.matches_action(PASS_ROLE) and _covers_every_role(statement, probe_role)
 
 
 def service_wildcards(statement: Statement) -> tuple[str, ...]:
@@ -490,7 +519,7 @@ def wildcard_grants(document: PolicyDocument | None, probe_role: str) -> Wildcar
         and not denied
         and s.allows
         and not _is_full_admin_shaped(s)
-        and _resource_matches(s, probe_role)
+        and _covers_every_role(s, probe_role)
         and not limits_passed_service(s)
     ]
     if not pass_role and not services:
