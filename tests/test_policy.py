@@ -427,3 +427,13 @@ def test_deny_to_aws_star_is_not_credited_against_federated_grants() -> None:
         "Statement": [doc["Statement"][0], {**doc["Statement"][1], "Principal": "*"}],
     }
     assert analyse_trust(everyone).grants == ()
+
+
+def test_iam_wildcards_are_only_star_and_question_mark() -> None:
+    """IAM reads `[a-z]` literally (fnmatch would read a character class)."""
+    from iamtui.core.policy import fnmatchcase
+
+    assert not fnmatchcase("arn:aws:iam::1:role/b", "arn:aws:iam::1:role/[a-z]")
+    assert fnmatchcase("arn:aws:iam::1:role/[a-z]", "arn:aws:iam::1:role/[a-z]")
+    assert fnmatchcase("arn:aws:iam::1:role/app-1", "arn:aws:iam::1:role/app-?")
+    assert fnmatchcase("arn:aws:iam::1:role/a/b", "arn:aws:iam::1:role/*")
