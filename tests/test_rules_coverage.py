@@ -222,6 +222,20 @@ def test_cloudshell_full_access_is_reported_per_holder_with_its_detach() -> None
     assert found["dev"].severity is Severity.MEDIUM
 
 
+def test_cloudshell_detach_says_when_an_admin_policy_keeps_cloudshell_open() -> None:
+    """Before: the detach read as closing CloudShell for an administrator; it does not."""
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    adm = user("adm", attached=[CLOUDSHELL, admin])
+    via = user("via", attached=[CLOUDSHELL], groups=["Admins"])
+    admins = group("Admins", attached=[admin])
+    snap = snapshot(users=[adm, via], groups=[admins])
+    found = {f.principal_name: f for f in run(snap, "policy.cloudshell-full-access")}
+    for name in ("adm", "via"):
+        assert "CloudShell stays available through AdministratorAccess" in found[name].summary
+        assert found[name].evidence["cloudshell_also_through"] == ("AdministratorAccess",)
+        assert found[name].fixes  # CIS 1.22 still asks for the detach
+
+
 def test_cloudshell_matches_the_policy_in_any_partition() -> None:
     gov = "arn:aws-us-gov:iam::aws:policy/AWSCloudShellFullAccess"
     found = run(snapshot(users=[user("dev", attached=[gov])]), "policy.cloudshell-full-access")

@@ -179,13 +179,36 @@ def cloudshell_full_access(ctx: Context) -> Iterator[Finding]:
     """CloudShell moves files in and out of the account freely: an exfiltration path (CIS 1.22)."""
     for item in _attached(ctx, CLOUDSHELL_FULL_ACCESS):
         subject = AttachmentSubject(_kind(item.holder), item.holder.name, item.arn)
+        summary = "AWSCloudShellFullAccess attached: CloudShell file transfer can move data out"
+        others = _cloudshell_elsewhere(ctx, item.holder)
         evidence: Evidence = {"policy_arn": item.arn}
+        if others:
+            # Detaching is still what CIS asks; it just does not close CloudShell for this one.
+            evidence = {**evidence, "cloudshell_also_through": others}
+            summary += f"; CloudShell stays available through {', '.join(others)}"
         yield ctx.finding(
-            item.holder,
-            "AWSCloudShellFullAccess attached: CloudShell file transfer can move data out",
-            evidence=evidence,
-            fixes=[Fix(ActionId.POLICY_DETACH, subject)],
+            item.holder, summary, evidence=evidence, fixes=[Fix(ActionId.POLICY_DETACH, subject)]
         )
+
+
+#: AWS managed policies that grant ``cloudshell:*`` too (AWS CloudShell User Guide, *Managing
+#: AWS CloudShell access and usage with IAM policies*).
+CLOUDSHELL_TOO = ("AdministratorAccess", "PowerUserAccess")
+
+
+def _cloudshell_elsewhere(ctx: Context, holder: Holder) -> tuple[str, ...]:
+    """Other AWS managed policies, on the holder or (for a user) its groups, granting CloudShell."""
+    sources: list[Holder] = [holder]
+    if isinstance(holder, User):
+        sources += [g for name in holder.groups if (g := ctx.snapshot.group(name)) is not None]
+    found = {
+        name
+        for source in sources
+        for ref in source.attached_policies
+        for name in CLOUDSHELL_TOO
+        if is_aws_managed(ref.arn, f"policy/{name}")
+    }
+    return tuple(sorted(found))
 
 
 @rule(
