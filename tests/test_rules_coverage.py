@@ -212,7 +212,10 @@ def test_cloudshell_full_access_is_reported_per_holder_with_its_detach() -> None
     reader = user("reader", attached=["arn:aws:iam::aws:policy/AWSCloudShellReadOnly"])
     snap = snapshot(users=[dev, reader], roles=[ops, sso], groups=[shell])
     found = {f.principal_name: f for f in run(snap, "policy.cloudshell-full-access")}
-    assert set(found) == {"dev", "ops", "Shell"}
+    assert set(found) == {"dev", "ops", "Shell", "AWSReservedSSO_Dev"}
+    # CIS 1.22 lists the Identity Center role too; its fix is in the permission set, not here.
+    assert found["AWSReservedSSO_Dev"].fixes == ()
+    assert "permission set" in found["AWSReservedSSO_Dev"].summary
     assert found["Shell"].fixes == (
         Fix(ActionId.POLICY_DETACH, AttachmentSubject("group", "Shell", CLOUDSHELL)),
     )

@@ -177,7 +177,20 @@ def _attached(ctx: Context, name: str, holders: Sequence[Holder] | None = None) 
 )
 def cloudshell_full_access(ctx: Context) -> Iterator[Finding]:
     """CloudShell moves files in and out of the account freely: an exfiltration path (CIS 1.22)."""
-    for item in _attached(ctx, CLOUDSHELL_FULL_ACCESS):
+    # Identity Center roles count (CIS 1.22 lists them) but are fixed in the permission set.
+    sso = [r for r in ctx.snapshot.roles if r.sso_reserved and not r.service_linked]
+    for item in [
+        *_attached(ctx, CLOUDSHELL_FULL_ACCESS),
+        *_attached(ctx, CLOUDSHELL_FULL_ACCESS, sso),
+    ]:
+        if isinstance(item.holder, Role) and item.holder.sso_reserved:
+            yield ctx.finding(
+                item.holder,
+                "AWSCloudShellFullAccess attached through an IAM Identity Center permission set: "
+                "remove it from the permission set (a detach here would be undone)",
+                evidence={"policy_arn": item.arn},
+            )
+            continue
         subject = AttachmentSubject(_kind(item.holder), item.holder.name, item.arn)
         summary = "AWSCloudShellFullAccess attached: CloudShell file transfer can move data out"
         others = _cloudshell_elsewhere(ctx, item.holder)
