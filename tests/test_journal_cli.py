@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +190,14 @@ def test_root_flags_apply_to_journal_commands(env: Env, iam: Any) -> None:
     assert refused.stderr.startswith("iamtui: error: --read-only")
     listed = CliRunner().invoke(main, ["--journal", str(env.journal.path), "journal", "list"])
     assert listed.exit_code == 0 and entry in listed.stdout
+
+
+def test_list_of_a_journal_damaged_from_its_first_record_is_not_called_empty(
+    tmp_path: Path,
+) -> None:
+    """Before: `journal list` said "has no entries" for a journal overwritten by markdown."""
+    damaged = tmp_path / "j.jsonl"
+    damaged.write_text("# IAM findings\n| a | b |\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["journal", "list", "--journal", str(damaged)])
+    assert "has no readable entries" in result.output
+    assert "has no entries" not in result.output

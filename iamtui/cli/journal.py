@@ -101,8 +101,10 @@ def list_entries(journal_path: Path | None, fmt: str) -> None:
             "entries": rows,
         }
         click.echo(json.dumps(payload, indent=2))
-    elif not entries:
+    elif not entries and verification.ok:
         click.echo(f"journal {store.path} has no entries")
+    elif not entries:  # damaged before its first entry: not "empty"
+        click.echo(f"journal {store.path} has no readable entries")
     else:
         for line in _aligned(
             [
