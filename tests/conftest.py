@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +18,12 @@ from iamtui.emulator.server import Emulator
 
 #: Frozen "now" for rules, seeds and snapshots: stable results across days.
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+# Session- and module-scoped fixtures run before the per-test one below: they too get a state
+# directory of their own (a module fixture's `snapshot save` once wrote the user's index).
+os.environ["XDG_STATE_HOME"] = _SESSION_STATE = tempfile.mkdtemp(prefix="iamtui-test-state-")
+atexit.register(shutil.rmtree, _SESSION_STATE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
