@@ -217,24 +217,25 @@ def _subject(
     return None
 
 
-def _exists(iam: Any, kind: str, params: Mapping[str, JSON]) -> bool:
-    """Whether a subject exists; a read that fails otherwise than NoSuchEntity says yes."""
+def _read(iam: Any, kind: str, params: Mapping[str, JSON]) -> tuple[bool, str | None]:
+    """(whether a subject exists, its unique id for a user or role); a read that fails
+    otherwise than NoSuchEntity says "exists, id unknown"."""
     try:
         if kind == "access key":
-            return probes.key_status(iam, params) is not None
+            return probes.key_status(iam, params) is not None, None
         if kind == "user":
-            iam.get_user(UserName=params["UserName"])
-        elif kind == "role":
-            iam.get_role(RoleName=params["RoleName"])
-        elif kind == "group":
+            return True, iam.get_user(UserName=params["UserName"])["User"].get("UserId")
+        if kind == "role":
+            return True, iam.get_role(RoleName=params["RoleName"])["Role"].get("RoleId")
+        if kind == "group":
             iam.get_group(GroupName=params["GroupName"], MaxItems=1)
         elif kind == "policy":
             iam.get_policy(PolicyArn=params["PolicyArn"])
     except ClientError as exc:
-        return error_code(exc) != "NoSuchEntity"
-    except BotoCoreError:
-        return True  # unreadable: the steps' own preconditions decide when they run
-    return True
+        return error_code(exc) != "NoSuchEntity", None
+    except (BotoCoreError, KeyError, TypeError):
+        return True, None  # unreadable: the steps' own preconditions decide when they run
+    return True, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,13 +259,50 @@ _DELETES: Mapping[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def missing_subject(planner: Planner, entry: Entry, steps: list[Step]) -> Missing | None:
-    """The first thing an undo acts on that is gone (``access key AKIA… of user bob``), or None.
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """A user or role an undo would act on that is another principal now: deleted and
+    re-created under the same name, so IAM gave it a new unique id (AWS IAM User Guide,
+    *Unique identifiers*:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids).
+    """
+
+    kind: str
+    name: str
+    then: str
+    now: str
+
+
+def _recorded_ids(entry: Entry) -> dict[tuple[str, str], str]:
+    """The unique ids the plan recorded, by (kind, casefolded name), except for principals the
+    entry itself deleted: the undo's own CreateUser (or an earlier, cut-off run of this undo)
+    gives those a new id."""
+    deleted = {
+        (kind, str(step.call.params.get(param, "")).casefold())
+        for step in entry.plan.steps
+        for kind in ("user", "role")
+        for op, param in _DELETES[kind]
+        if step.call.operation == op
+    }
+    return {
+        (t.kind, t.name.casefold()): t.principal_id
+        for t in entry.plan.targets
+        if t.kind in ("user", "role")
+        and t.principal_id
+        and (t.kind, t.name.casefold()) not in deleted
+    }
+
+
+def subject_problem(planner: Planner, entry: Entry, steps: list[Step]) -> Missing | Replaced | None:
+    """The first thing an undo acts on that is gone (``access key AKIA… of user bob``) or is
+    another principal of the same name now; None when every one is there. Each is read once.
 
     Judged per call: re-creating a deleted user needs nothing, reactivating a key needs the key
     (and its user). What an earlier call of the same undo re-creates counts as there.
     """
     created: set[tuple[str, str]] = set()
+    read: dict[tuple[str, str], tuple[bool, str | None]] = {}
+    recorded = _recorded_ids(entry)
     # aws-cn and aws-us-gov ARNs: a re-created policy's ARN is built in the entry's partition.
     partition = next(
         (t.arn.split(":")[1] for t in entry.plan.targets if t.arn.startswith("arn:")), "aws"
@@ -283,75 +321,16 @@ def missing_subject(planner: Planner, entry: Entry, steps: list[Step]) -> Missin
             subject = _subject(kind, call.params, entry.account, partition)
             if subject is None or (kind, subject[0]) in created:
                 continue
-            if not _exists(planner.iam, kind, call.params):
+            key = (kind, subject[0])
+            if key not in read:
+                read[key] = _read(planner.iam, kind, call.params)
+            exists, live = read[key]
+            if not exists:
                 return Missing(kind, *subject)
-    return None
-
-
-def _live_id(iam: Any, kind: str, name: str) -> str | None:
-    """The unique id of the user or role of that name now (None: unknown or gone)."""
-    try:
-        if kind == "user":
-            return str(iam.get_user(UserName=name)["User"]["UserId"])
-        return str(iam.get_role(RoleName=name)["Role"]["RoleId"])
-    except (ClientError, BotoCoreError, KeyError, TypeError):
-        return None  # gone or unreadable: missing_subject and the steps' checks decide
-
-
-#: The calls that delete a user or role: (kind, operation, name parameter).
-_DELETES_PRINCIPAL = (("user", "DeleteUser", "UserName"), ("role", "DeleteRole", "RoleName"))
-
-
-def replaced_subject(planner: Planner, entry: Entry, steps: list[Step]) -> str | None:
-    """A user or role the undo acts on that is another principal now (deleted and re-created
-    under the same name: IAM gives it a new unique id), as one line; None when none is.
-
-    AWS IAM User Guide, *Unique identifiers*:
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
-    """
-    # A principal the entry itself deleted comes back with a new id: the undo's own CreateUser
-    # (or an earlier, cut-off run of this undo) re-creates it, so its id is not compared.
-    deleted = {
-        (kind, str(step.call.params.get(param, "")).casefold())
-        for step in entry.plan.steps
-        for kind, op, param in (
-            ("user", "DeleteUser", "UserName"),
-            ("role", "DeleteRole", "RoleName"),
-        )
-        if step.call.operation == op
-    }
-    recorded = {
-        (t.kind, t.name.casefold()): t.principal_id
-        for t in entry.plan.targets
-        if t.kind in ("user", "role")
-        and t.principal_id
-        and (t.kind, t.name.casefold()) not in deleted
-    }
-    if not recorded:
-        return None  # an entry journaled before ids were recorded: existence checks only
-    created: set[tuple[str, str]] = set()
-    checked: set[tuple[str, str]] = set()
-    for step in steps:
-        call = step.call
-        if step.as_root is not None or call.service != "iam":
-            continue
-        made = _CREATES.get(call.operation)
-        for kind, param in (("user", "UserName"), ("role", "RoleName")):
-            name = call.params.get(param)
-            if not isinstance(name, str):
-                continue
-            key = (kind, name.casefold())
-            if made == kind:
-                created.add(key)
-            if key in created or key in checked or key not in recorded:
-                continue
-            checked.add(key)
-            live = _live_id(planner.iam, kind, name)
-            if live is not None and live != recorded[key]:
-                return (
-                    f"{kind} {name} is not the {kind} the plan changed: it was deleted and "
-                    f"re-created since (id {recorded[key]} then, {live} now)"
-                )
+            then = recorded.get(key)
+            if then and live and live != then:
+                name = str(call.params["UserName" if kind == "user" else "RoleName"])
+                return Replaced(kind, name, then, live)
     return None
 
 
@@ -463,18 +442,19 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
             )
         detail = "; ".join(notes) if notes else "no step of it took effect"
         raise ActionRefused(f"nothing to undo in {entry.id}: {detail}")
-    replaced = replaced_subject(planner, entry, steps)
-    if replaced is not None:
+    problem = subject_problem(planner, entry, steps)
+    if isinstance(problem, Replaced):
         raise ActionRefused(
-            f"cannot undo {entry.id}: {replaced} in account {planner.snapshot.account_id}, so "
-            "the undo would change a principal the plan never touched; nothing was changed"
+            f"cannot undo {entry.id}: {problem.kind} {problem.name} is not the {problem.kind} the "
+            f"plan changed: it was deleted and re-created since (id {problem.then} then, "
+            f"{problem.now} now) in account {planner.snapshot.account_id}, so the undo would "
+            "change a principal the plan never touched; nothing was changed"
         )
-    gone = missing_subject(planner, entry, steps)
-    if gone is not None:
-        by = deleted_by(gone, later)
+    if problem is not None:
+        by = deleted_by(problem, later)
         why = f"deleted by entry {by}" if by else "deleted outside this journal?"
         raise ActionRefused(
-            f"cannot undo {entry.id}: {gone.label} no longer exists in account "
+            f"cannot undo {entry.id}: {problem.label} no longer exists in account "
             f"{planner.snapshot.account_id} ({why}); nothing was changed"
         )
     plan = Plan(
