@@ -6,7 +6,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from iamtui.core.findings import Context, Coverage, Evidence, KeyRef, Practice, report_value
+from iamtui.core.findings import (
+    Context,
+    Coverage,
+    Evidence,
+    EvidenceValue,
+    Finding,
+    KeyRef,
+    Practice,
+    report_value,
+)
 from iamtui.core.ids import ActionId
 from iamtui.core.model import (
     CredentialReportRow,
@@ -164,6 +173,16 @@ def principal_type(principal: User | Role) -> PrincipalType:
 def key_fixes(user: User, ref: KeyRef, *actions: ActionId) -> tuple[Fix, ...]:
     """Each action on one key: its report slot, and its id when matched."""
     return tuple(Fix(a, KeySubject(user.name, ref.key_id, ref.slot)) for a in actions)
+
+
+def key_finding(
+    ctx: Context, slot: Slot, summary: str, *actions: ActionId, **extra: EvidenceValue
+) -> Finding:
+    """A finding about one key: its reference, the key's evidence plus ``extra``, its fixes."""
+    ref = key_ref(ctx, slot)
+    evidence: Evidence = {**key_evidence(slot, ref), **extra}
+    fixes = key_fixes(slot.user, ref, *actions)
+    return ctx.finding(slot.user, summary, evidence=evidence, fixes=fixes, key=ref)
 
 
 def principal_fixes(principal: User | Role, *actions: ActionId) -> tuple[Fix, ...]:

@@ -20,9 +20,7 @@ from iamtui.core.model import Missing, Part
 from iamtui.core.rules._common import (
     REMOVE_UNUSED,
     TEMPORARY_CREDENTIALS,
-    key_evidence,
-    key_fixes,
-    key_ref,
+    key_finding,
     key_slots,
     report_coverage,
 )
@@ -54,17 +52,17 @@ def keys_at_setup(ctx: Context) -> Iterator[Finding]:
             continue
         if created - slot.user.create_date > grace:
             continue
-        ref = key_ref(ctx, slot)
-        evidence: Evidence = {
-            **key_evidence(slot, ref),
-            "password_enabled": True,
-            "user_created": report_value(slot.user.create_date),
-            "grace_days": ctx.thresholds.grace_days,
-        }
         # No age: a key made minutes ago would read differently at every load (evidence has it).
         summary = f"access key {slot.number} created with this console user and never used"
-        fixes = key_fixes(slot.user, ref, ActionId.KEY_DEACTIVATE)
-        yield ctx.finding(slot.user, summary, evidence=evidence, fixes=fixes, key=ref)
+        yield key_finding(
+            ctx,
+            slot,
+            summary,
+            ActionId.KEY_DEACTIVATE,
+            password_enabled=True,
+            user_created=report_value(slot.user.create_date),
+            grace_days=ctx.thresholds.grace_days,
+        )
 
 
 @rule(

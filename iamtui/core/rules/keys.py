@@ -21,6 +21,7 @@ from iamtui.core.rules._common import (
     ROTATE_KEYS,
     Slot,
     key_evidence,
+    key_finding,
     key_fixes,
     key_ref,
     key_slots,
@@ -30,13 +31,6 @@ from iamtui.core.rules._common import (
 NEEDS = (Part.CREDENTIAL_REPORT, Part.AUTHORIZATION_DETAILS)
 #: AWS began recording access-key last use on this day; older use shows as N/A.
 KEY_TRACKING_BEGAN = datetime(2015, 4, 22, tzinfo=UTC)
-
-
-def _finding(ctx: Context, slot: Slot, summary: str, *actions: ActionId, **extra: int) -> Finding:
-    ref = key_ref(ctx, slot)
-    evidence: Evidence = {**key_evidence(slot, ref), **extra}
-    fixes = key_fixes(slot.user, ref, *actions)
-    return ctx.finding(slot.user, summary, evidence=evidence, fixes=fixes, key=ref)
 
 
 @rule(
@@ -54,7 +48,7 @@ def unused(ctx: Context) -> Iterator[Finding]:
     for slot in key_slots(ctx):
         if slot.key.active and ctx.older_than(slot.key.last_used, days):
             summary = f"access key {slot.number} unused for {ctx.ago(slot.key.last_used)}"
-            yield _finding(
+            yield key_finding(
                 ctx,
                 slot,
                 summary,
@@ -83,7 +77,7 @@ def never_used(ctx: Context) -> Iterator[Finding]:
             summary = f"access key {slot.number} never used, created {ctx.ago(created)} ago"
             if created < KEY_TRACKING_BEGAN:
                 summary += " (before AWS tracked key use: it may have been used before 2015-04-22)"
-            yield _finding(
+            yield key_finding(
                 ctx, slot, summary, ActionId.KEY_DEACTIVATE, ActionId.KEY_DELETE, grace_days=grace
             )
 
@@ -104,7 +98,7 @@ def rotation_due(ctx: Context) -> Iterator[Finding]:
         created = slot.key.last_rotated
         if slot.key.active and ctx.older_than(created, days):
             summary = f"access key {slot.number} not rotated for {ctx.ago(created)}"
-            yield _finding(ctx, slot, summary, ActionId.KEY_ROTATE, threshold_days=days)
+            yield key_finding(ctx, slot, summary, ActionId.KEY_ROTATE, threshold_days=days)
 
 
 @rule(
@@ -160,7 +154,7 @@ def inactive(ctx: Context) -> Iterator[Finding]:
             summary = (
                 f"inactive access key {slot.number} still present (created {ctx.ago(created)} ago)"
             )
-            yield _finding(ctx, slot, summary, ActionId.KEY_DELETE)
+            yield key_finding(ctx, slot, summary, ActionId.KEY_DELETE)
 
 
 RULES: tuple[Rule, ...] = (unused, never_used, rotation_due, two_active, inactive)
