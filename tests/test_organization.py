@@ -278,3 +278,16 @@ def test_an_organization_answer_of_the_wrong_shape_is_unavailable_not_saved(
     assert snap.organization is None
     missing = snap.unavailable_part(Part.ORGANIZATION)
     assert missing is not None and missing.code == "MalformedResponse"
+
+
+def test_iamtui_root_does_not_read_the_features_the_load_already_read(emulator: Emulator) -> None:
+    """Every load reads ListOrganizationsFeatures now: the root checks reuse it."""
+    from iamtui.core.root import load_root_state
+
+    seed_organization(DEFAULT_ACCOUNT_ID, ["210987654321"], features=RCM)
+    conn = conn_for(emulator)
+    snap = load_account(conn)
+    before = conn.counter.by_operation.get("iam:ListOrganizationsFeatures", 0)
+    state = load_root_state(conn, snap)
+    assert conn.counter.by_operation.get("iam:ListOrganizationsFeatures", 0) == before == 1
+    assert state.organization.value == snap.organization

@@ -216,14 +216,19 @@ def load_root_state(
         {"ResourceNotFound": lambda: None},
     )
     known = snapshot.organization
-    org: Probe[Organization] = _probe(
-        ExtraPart.ORGANIZATION,
-        "iam",
-        "ListOrganizationsFeatures",
-        lambda: _org_features(conn.iam, known),
-        clock,
-        org_answers(known),
-    )
+    if known is not None and known.in_organization and known.root_features is not None:
+        # The load already read the features: no second ListOrganizationsFeatures. Otherwise
+        # it is asked again, for IAM's own answer (a member, not found, denied, unsupported).
+        org: Probe[Organization] = Probe(known, snapshot.loaded_at)
+    else:
+        org = _probe(
+            ExtraPart.ORGANIZATION,
+            "iam",
+            "ListOrganizationsFeatures",
+            lambda: _org_features(conn.iam, known),
+            clock,
+            org_answers(known),
+        )
     if snapshot.caller is not None and snapshot.caller.is_root:
         keys: Probe[tuple[AccessKey, ...]] = _probe(
             ExtraPart.ROOT_KEYS, "iam", "ListAccessKeys", lambda: read_access_keys(conn.iam), clock
