@@ -431,9 +431,9 @@ def test_deny_to_aws_star_is_not_credited_against_federated_grants() -> None:
 
 def test_iam_wildcards_are_only_star_and_question_mark() -> None:
     """IAM reads `[a-z]` literally (fnmatch would read a character class)."""
-    from iamtui.core.policy import fnmatchcase
+    from iamtui.core.policy import wildcard_match
 
-    assert not fnmatchcase("arn:aws:iam::1:role/b", "arn:aws:iam::1:role/[a-z]")
-    assert fnmatchcase("arn:aws:iam::1:role/[a-z]", "arn:aws:iam::1:role/[a-z]")
-    assert fnmatchcase("arn:aws:iam::1:role/app-1", "arn:aws:iam::1:role/app-?")
-    assert fnmatchcase("arn:aws:iam::1:role/a/b", "arn:aws:iam::1:role/*")
+    assert not wildcard_match("arn:aws:iam::1:role/b", "arn:aws:iam::1:role/[a-z]")
+    assert wildcard_match("arn:aws:iam::1:role/[a-z]", "arn:aws:iam::1:role/[a-z]")
+    assert wildcard_match("arn:aws:iam::1:role/app-1", "arn:aws:iam::1:role/app-?")
+    assert wildcard_match("arn:aws:iam::1:role/a/b", "arn:aws:iam::1:role/*")

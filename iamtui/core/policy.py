@@ -129,7 +129,7 @@ def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-def fnmatchcase(value: str, pattern: str) -> bool:
+def wildcard_match(value: str, pattern: str) -> bool:
     """``value`` matches an IAM wildcard ``pattern`` (case-sensitive: callers fold case)."""
     return _glob(pattern).fullmatch(value) is not None
 
@@ -139,7 +139,7 @@ def _any_pattern(patterns: Iterable[str], action: str) -> bool:
     for pattern in patterns:
         pattern = pattern.lower()
         if pattern == action or (
-            ("*" in pattern or "?" in pattern) and fnmatchcase(action, pattern)
+            ("*" in pattern or "?" in pattern) and wildcard_match(action, pattern)
         ):
             return True
     return False
@@ -353,8 +353,8 @@ def _resource_matches(
         return pattern
 
     if statement.not_resources is not None:
-        return not any(fnmatchcase(resource, resolved(p)) for p in statement.not_resources)
-    return any(p == "*" or fnmatchcase(resource, resolved(p)) for p in statement.resources)
+        return not any(wildcard_match(resource, resolved(p)) for p in statement.not_resources)
+    return any(p == "*" or wildcard_match(resource, resolved(p)) for p in statement.resources)
 
 
 @lru_cache(maxsize=64)
