@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 
 from moto.iam.access_control import IAMPolicy, IAMRequest, PermissionResult, create_access_key
@@ -18,7 +17,13 @@ from iamtui.emulator.fidelity.registry import (
     access_key_id,
     enforcement_active,
 )
-from iamtui.emulator.fidelity.wire import IamError, Response, WSGIEnviron, error_response
+from iamtui.emulator.fidelity.wire import (
+    IamError,
+    Response,
+    WSGIEnviron,
+    error_response,
+    json_error,
+)
 from iamtui.emulator.state import DEFAULT_ACCOUNT_ID, all_extras, extras
 
 
@@ -132,14 +137,7 @@ def unknown_key_response(environ: WSGIEnviron, request_id: str) -> Response:
     message = "The security token included in the request is invalid."
     if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return error_response(IamError("InvalidClientTokenId", message), request_id)
-    body = json.dumps({"__type": "UnrecognizedClientException", "message": message}).encode()
-    headers = (
-        ("Content-Type", "application/json"),
-        ("Content-Length", str(len(body))),
-        ("x-amzn-ErrorType", "UnrecognizedClientException"),
-        ("x-amzn-RequestId", request_id),
-    )
-    return Response(403, body, headers)
+    return json_error(403, "UnrecognizedClientException", message, request_id)
 
 
 def read_body(environ: WSGIEnviron) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -45,6 +44,7 @@ from iamtui.emulator.fidelity.wire import (
     WSGIApp,
     WSGIEnviron,
     error_response,
+    json_error,
     xml_response,
 )
 from iamtui.emulator.state import extras
@@ -55,14 +55,7 @@ def unknown_service_response(service: str, environ: WSGIEnviron, request_id: str
     message = f"The emulator has no {service} service."
     if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return error_response(IamError("NotImplemented", message), request_id)
-    body = json.dumps({"__type": "NotImplemented", "message": message}).encode()
-    headers = (
-        ("Content-Type", "application/json"),
-        ("Content-Length", str(len(body))),
-        ("x-amzn-ErrorType", "NotImplemented"),
-        ("x-amzn-RequestId", request_id),
-    )
-    return Response(501, body, headers)
+    return json_error(501, "NotImplemented", message, request_id)
 
 
 #: Services whose clients read JSON errors, which moto's permission checks answer in XML.
@@ -87,15 +80,7 @@ def json_error_answer(response: Response, request_id: str) -> Response:
     message = next((e.text for e in root.iter() if e.tag.endswith("Message")), None) or ""
     if code not in JSON_ERROR_CODES:
         return response
-    name = JSON_ERROR_CODES[code]
-    body = json.dumps({"__type": name, "message": message}).encode()
-    headers = (
-        ("Content-Type", "application/json"),
-        ("Content-Length", str(len(body))),
-        ("x-amzn-ErrorType", name),
-        ("x-amzn-RequestId", request_id),
-    )
-    return Response(response.status, body, headers)
+    return json_error(response.status, JSON_ERROR_CODES[code], message, request_id)
 
 
 #: STS calls whose answer is credentials that then sign requests.

@@ -17,10 +17,12 @@ from moto.iam.access_control import CreateAccessKeyFailure
 from iamtui.emulator.fidelity.auth import account_for, principal_may, read_body
 from iamtui.emulator.fidelity.registry import ROUTES, enforcement_active
 from iamtui.emulator.fidelity.root import find_root_caller
-from iamtui.emulator.fidelity.wire import Response, WSGIEnviron
+from iamtui.emulator.fidelity.wire import Response, WSGIEnviron, json_error, json_response
 from iamtui.emulator.state import Organization, extras
 
 TARGET_PREFIX = "AWSOrganizationsV20161128."
+#: The JSON protocol version Organizations speaks.
+JSON_11 = "application/x-amz-json-1.1"
 #: ListAccounts' page size limit (MaxResults 1..20).
 MAX_RESULTS = 20
 
@@ -32,19 +34,6 @@ class OrgError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def json_answer(status: int, payload: Mapping[str, Any], error: str | None = None) -> Response:
-    """An answer in the JSON 1.1 protocol Organizations speaks."""
-    body = json.dumps(payload, default=str).encode()
-    headers = [
-        ("Content-Type", "application/x-amz-json-1.1"),
-        ("Content-Length", str(len(body))),
-        ("x-amzn-RequestId", str(uuid.uuid4())),
-    ]
-    if error:
-        headers.append(("x-amzn-ErrorType", error))
-    return Response(status, body, tuple(headers))
 
 
 def _arn(org: Organization, account_id: str) -> str:
@@ -146,6 +135,7 @@ def route_organizations(environ: WSGIEnviron, key_id: str, service: str) -> Resp
     org = extras(account_id).organization
     if handler is None or org is None:
         return None
+    request_id = str(uuid.uuid4())
     try:
         if enforcement_active() and not _may(environ, key_id, account_id, operation):
             raise OrgError(
@@ -154,9 +144,10 @@ def route_organizations(environ: WSGIEnviron, key_id: str, service: str) -> Resp
             )
         raw = read_body(environ)
         body = json.loads(raw) if raw.strip() else {}
-        return json_answer(200, handler(org, account_id, body if isinstance(body, dict) else {}))
+        answer = handler(org, account_id, body if isinstance(body, dict) else {})
+        return json_response(200, answer, request_id, content_type=JSON_11)
     except OrgError as error:
-        return json_answer(400, {"__type": error.code, "Message": error.message}, error.code)
+        return json_error(400, error.code, error.message, request_id)
 
 
 ROUTES.append(route_organizations)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -126,6 +127,31 @@ def xml_response(status: int, body: str, request_id: str) -> Response:
             ("x-amzn-RequestId", request_id),
         ),
     )
+
+
+def json_response(
+    status: int,
+    payload: object,
+    request_id: str,
+    *,
+    error: str | None = None,
+    content_type: str = "application/json",
+) -> Response:
+    """A JSON-protocol answer; ``error`` names the error type (``x-amzn-ErrorType``)."""
+    data = json.dumps(payload, default=str).encode()
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(data))),
+        ("x-amzn-RequestId", request_id),
+    ]
+    if error is not None:
+        headers.insert(2, ("x-amzn-ErrorType", error))
+    return Response(status, data, tuple(headers))
+
+
+def json_error(status: int, code: str, message: str, request_id: str) -> Response:
+    """AWS's JSON error shape: ``{"__type": code, "message": ...}``."""
+    return json_response(status, {"__type": code, "message": message}, request_id, error=code)
 
 
 def result_document(action: str, result_xml: str | None, request_id: str) -> str:
