@@ -10,7 +10,15 @@ import pytest
 from conftest import NOW
 from test_actions_support import Env, connection, env_fixture  # noqa: F401
 
-from iamtui.core.actions import ActionId, ActionRefused, Executor, Planner, Request, Skipped
+from iamtui.core.actions import (
+    ActionId,
+    ActionRefused,
+    Executor,
+    Planner,
+    Request,
+    Selection,
+    Skipped,
+)
 from iamtui.core.actions.applies import console_refusal, key_status_refusal, managed_role_refusal
 from iamtui.core.actions.findings import request_for_fix
 from iamtui.core.actions.registry import SPECS
@@ -121,7 +129,7 @@ def test_a_batch_names_the_members_it_cannot_apply_to_with_the_core_reason(
             Request.deactivate_key(account.inactive_key_user, inactive),
         ],
         skipped=[known],
-        summary="key.deactivate for 2 of 3 selected rows",  # as counted before planning
+        selection=Selection(3, "selected rows"),  # counted after planning, against these
     )
     assert len(plan.steps) == 1
     # Before: the journal kept "2 of 3" although one of the two was refused at planning.

@@ -225,6 +225,15 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class Selection:
+    """What a batch was chosen from, so its summary counts what will run against it
+    (``key.deactivate for 5 of 7 selected rows``, ``... for 3 of 4 findings of RULE``)."""
+
+    total: int
+    noun: str
+
+
+@dataclass(frozen=True, slots=True)
 class PreviewStep:
     """One row of a plan preview: the call, what it does, and whether it can be taken back."""
 

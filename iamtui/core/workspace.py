@@ -45,7 +45,15 @@ from iamtui.core.settings import Settings
 from iamtui.core.views import JournalData, Views
 
 if TYPE_CHECKING:
-    from iamtui.core.actions import ExecutionReport, Plan, Planner, Request, Skipped, StepOutcome
+    from iamtui.core.actions import (
+        ExecutionReport,
+        Plan,
+        Planner,
+        Request,
+        Selection,
+        Skipped,
+        StepOutcome,
+    )
     from iamtui.core.diff import Diff
     from iamtui.core.root import RootReport
 
@@ -527,7 +535,7 @@ class Workspace:
         self,
         requests: Sequence[Request],
         *,
-        summary: str | None = None,
+        selection: Selection | None = None,
         skipped: Sequence[Skipped] = (),
     ) -> PlannedAction:
         """Plan what the operator selected: one request, or one batch plan for several.
@@ -556,7 +564,7 @@ class Workspace:
         if len(wanted) == 1 and not skipped:
             plan = planner.plan(wanted[0])
         else:
-            plan = planner.batch(wanted, summary=summary, skipped=skipped)
+            plan = planner.batch(wanted, selection=selection, skipped=skipped)
         acted_on = {s.call.params.get("AccessKeyId") for s in plan.steps}
         return PlannedAction(
             plan,

@@ -457,11 +457,11 @@ class IamtuiApp(App[str | None]):
 
         ``on_done`` gets the plan once it ran to completion (a batch unmarks its rows).
         """
-        requests, summary, skipped = choice.requests, choice.summary, choice.skipped
+        requests, selection, skipped = choice.requests, choice.selection, choice.skipped
         planned: list[PlannedAction] = []
 
         def job(ws: Workspace) -> PlannedAction:
-            result = ws.plan_action(requests, summary=summary, skipped=skipped)
+            result = ws.plan_action(requests, selection=selection, skipped=skipped)
             planned.append(result)
             return result
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
-from iamtui.core.actions import ActionId, Request, Skipped
+from iamtui.core.actions import ActionId, Request, Selection, Skipped
 from iamtui.core.actions.applies import console_refusal, key_status_refusal, managed_role_refusal
 from iamtui.core.actions.catalog.key_rotate import STAGE_TITLES, next_stage
 from iamtui.core.actions.findings import request_for_fix
@@ -73,8 +73,9 @@ class Choice:
     binding: str = ""
     #: One line under the title in the menu (what it does, how far it is undoable).
     help: str = ""
-    #: Batch summary for the plan (None for one subject).
-    summary: str | None = None
+    #: What a batch was chosen from (the planner counts its summary against it); None for one
+    #: subject.
+    selection: Selection | None = None
     #: Why the action does not apply to this subject ("" when it does): such choices are never
     #: offered; a batch names them in its plan as skipped.
     refused: str = ""
@@ -93,13 +94,13 @@ def _choice(
     action: ActionId,
     title: str,
     requests: Sequence[Request],
-    summary: str | None = None,
+    selection: Selection | None = None,
     refused: str | None = None,
 ) -> Choice:
     spec = SPECS.get(action)
     binding = spec.binding if spec is not None else ""
     help_line = _help(action, requests)
-    return Choice(action, title, tuple(requests), binding, help_line, summary, refused or "")
+    return Choice(action, title, tuple(requests), binding, help_line, selection, refused or "")
 
 
 def _offered(choices: list[Choice], include_refused: bool) -> list[Choice]:
@@ -275,15 +276,14 @@ def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choi
             subjects = [s for f in peers for s in finding_subjects(f, action)]
             if not subjects:
                 continue
-            summary = f"{action.value} for {len(peers)} findings of {finding.rule}"
             choice = _choice(
                 action,
                 f"{_verb(action, subjects)} · all {len(peers)} open findings of {finding.rule}",
                 subjects,
-                summary,
+                Selection(len(peers), f"findings of {finding.rule}"),
             )
             out.append(Choice(choice.action, choice.title, choice.requests, "", choice.help,
-                              choice.summary))  # fmt: skip
+                              choice.selection))  # fmt: skip
     return out
 
 
@@ -302,7 +302,7 @@ def batch_choices(per_row: Sequence[tuple[Row, list[Choice]]]) -> list[Choice]:
     for row, choices in per_row:
         seen: set[ActionId] = set()
         for choice in choices:
-            if choice.summary is not None or choice.action in seen:
+            if choice.selection is not None or choice.action in seen:
                 continue  # rule-wide choices and a second stage of the same action
             seen.add(choice.action)
             if choice.refused:
@@ -324,11 +324,11 @@ def batch_choices(per_row: Sequence[tuple[Row, list[Choice]]]) -> list[Choice]:
             if row.key not in used
         )
         requests = [r for _, r in members]
-        summary = f"{action.value} for {len(requests)} of {count} selected rows"
+        selection = Selection(count, "selected rows")
         title = f"{verb} · {len(requests)} selected" + (
             f" (of {count})" if len(requests) != count else ""
         )
-        choice = _choice(action, title, requests, summary)
+        choice = _choice(action, title, requests, selection)
         out.append(replace(choice, skipped=skipped, sources=tuple(k for k, _ in members)))
     return out
 

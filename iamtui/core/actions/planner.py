@@ -39,7 +39,7 @@ from iamtui.core.model import (
     AccountSnapshot,
     Missing,
 )
-from iamtui.core.plan import Plan, Skipped, Target, combine
+from iamtui.core.plan import Plan, Selection, Skipped, Target, combine
 from iamtui.core.protected import protection_reason
 from iamtui.core.session import Connection
 from iamtui.core.settings import Settings, Thresholds
@@ -155,6 +155,7 @@ class Planner:
         requests: Iterable[Request],
         *,
         summary: str | None = None,
+        selection: Selection | None = None,
         skipped: Iterable[Skipped] = (),
     ) -> Plan:
         """Several requests as one plan; ones that cannot be planned are listed as skipped.
@@ -184,10 +185,10 @@ class Planner:
             reasons = "; ".join(s.reason for s in skipped[:2])
             raise ActionRefused(f"nothing to do: {reasons}" if reasons else "nothing to do")
         actions = {p.action for p in plans}
-        if summary is not None and len(plans) != len(wanted) and len(actions) == 1:
-            # The caller counted before planning; what the journal keeps counts what will run.
-            selected = len(plans) + len(skipped)
-            summary = f"{actions.pop().value} for {len(plans)} of {selected} selected rows"
+        if summary is None and selection is not None and len(actions) == 1:
+            # Counted after planning: what the journal keeps says what will run.
+            (action,) = actions
+            summary = f"{action.value} for {len(plans)} of {selection.total} {selection.noun}"
         return combine(plans, built_at=self.clock(), skipped=skipped, summary=summary)
 
     def undo(self, entry: Entry) -> Plan:
