@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from iamtui.core.actions.checks import (
     OP_KIND,
@@ -206,9 +207,9 @@ def user_teardown(state: UserState) -> list[Step]:
             )
         )
     for cert in state.certificates:
-        steps.append(_certificate_step(user, cert, pre()))
+        steps.append(_uploaded_step(_CERTIFICATE, user, cert, pre()))
     for ssh in state.ssh_keys:
-        steps.append(_ssh_step(user, ssh, pre()))
+        steps.append(_uploaded_step(_SSH_KEY, user, ssh, pre()))
     for cred in state.service_credentials:
         cid = cred["id"]
         steps.append(
@@ -297,72 +298,80 @@ def user_teardown(state: UserState) -> list[Step]:
     return steps
 
 
-def _certificate_step(user: str, cert: Mapping[str, JSON], first: tuple[Check, ...]) -> Step:
-    cid, status, body = cert["id"], str(cert["status"]), cert["body"]
+@dataclass(frozen=True)
+class _Uploaded:
+    """A credential whose public body is saved so undo can upload it again (a new id)."""
+
+    noun: str  # "signing certificate", "SSH public key"
+    upload: str
+    body_param: str
+    update: str
+    delete: str
+    id_param: str
+    copy: Callable[[str, JSON, JSON, str | None], Check]
+    status_is: Callable[[str, JSON, str | None], Check]
+    reset_text: str  # "certificate {id}" / "SSH key": what "Set the re-uploaded ..." names
+    saved: str  # "public body" / "public key"
+    loss: str = ""
+
+
+_CERTIFICATE = _Uploaded(
+    "signing certificate",
+    "UploadSigningCertificate",
+    "CertificateBody",
+    "UpdateSigningCertificate",
+    "DeleteSigningCertificate",
+    "CertificateId",
+    certificate_copy,
+    certificate_is,
+    "certificate {id}",
+    "public body",
+)
+_SSH_KEY = _Uploaded(
+    "SSH public key",
+    "UploadSSHPublicKey",
+    "SSHPublicKeyBody",
+    "UpdateSSHPublicKey",
+    "DeleteSSHPublicKey",
+    "SSHPublicKeyId",
+    ssh_key_copy,
+    ssh_key_is,
+    "SSH key",
+    "public key",
+    loss="the re-uploaded SSH key gets a new key id",
+)
+
+
+def _uploaded_step(
+    kind: _Uploaded, user: str, item: Mapping[str, JSON], first: tuple[Check, ...]
+) -> Step:
+    """Delete one certificate or SSH key; undo uploads the saved body and restores its status."""
+    iid, status, body = item["id"], str(item["status"]), item["body"]
     inverse = [
         InverseStep(
-            ApiCall("UploadSigningCertificate", {"UserName": user, "CertificateBody": body}),
-            f"Upload signing certificate {cid} to user {user} again",
-            preconditions=(certificate_copy(user, cid, body, None),),
-            effect=certificate_copy(user, cid, body, "Active"),
+            ApiCall(kind.upload, {"UserName": user, kind.body_param: body}),
+            f"Upload {kind.noun} {iid} to user {user} again",
+            preconditions=(kind.copy(user, iid, body, None),),
+            effect=kind.copy(user, iid, body, "Active"),
         )
     ]
     if status != "Active":
         inverse.append(
             InverseStep(
                 ApiCall(
-                    "UpdateSigningCertificate",
-                    {
-                        "UserName": user,
-                        "CertificateId": {"$prev": "CertificateId"},
-                        "Status": status,
-                    },
+                    kind.update,
+                    {"UserName": user, kind.id_param: {"$prev": kind.id_param}, "Status": status},
                 ),
-                f"Set the re-uploaded certificate {cid} to {status}",
-                preconditions=(certificate_copy(user, cid, body, "Active"),),
-                effect=certificate_copy(user, cid, body, status),
+                f"Set the re-uploaded {kind.reset_text.format(id=iid)} to {status}",
+                preconditions=(kind.copy(user, iid, body, "Active"),),
+                effect=kind.copy(user, iid, body, status),
             )
         )
     return Step(
-        call=ApiCall("DeleteSigningCertificate", {"UserName": user, "CertificateId": cid}),
-        description=f"Delete signing certificate {cid} of user {user} (public body saved)",
-        preconditions=(*first, certificate_is(user, cid, status)),
-        effect=certificate_is(user, cid, None),
+        call=ApiCall(kind.delete, {"UserName": user, kind.id_param: iid}),
+        description=f"Delete {kind.noun} {iid} of user {user} ({kind.saved} saved)",
+        preconditions=(*first, kind.status_is(user, iid, status)),
+        effect=kind.status_is(user, iid, None),
         inverse=tuple(inverse),
-    )
-
-
-def _ssh_step(user: str, ssh: Mapping[str, JSON], first: tuple[Check, ...]) -> Step:
-    sid, status, body = ssh["id"], str(ssh["status"]), ssh["body"]
-    inverse = [
-        InverseStep(
-            ApiCall("UploadSSHPublicKey", {"UserName": user, "SSHPublicKeyBody": body}),
-            f"Upload SSH public key {sid} to user {user} again",
-            preconditions=(ssh_key_copy(user, sid, body, None),),
-            effect=ssh_key_copy(user, sid, body, "Active"),
-        )
-    ]
-    if status != "Active":
-        inverse.append(
-            InverseStep(
-                ApiCall(
-                    "UpdateSSHPublicKey",
-                    {
-                        "UserName": user,
-                        "SSHPublicKeyId": {"$prev": "SSHPublicKeyId"},
-                        "Status": status,
-                    },
-                ),
-                f"Set the re-uploaded SSH key to {status}",
-                preconditions=(ssh_key_copy(user, sid, body, "Active"),),
-                effect=ssh_key_copy(user, sid, body, status),
-            )
-        )
-    return Step(
-        call=ApiCall("DeleteSSHPublicKey", {"UserName": user, "SSHPublicKeyId": sid}),
-        description=f"Delete SSH public key {sid} of user {user} (public key saved)",
-        preconditions=(*first, ssh_key_is(user, sid, status)),
-        effect=ssh_key_is(user, sid, None),
-        inverse=tuple(inverse),
-        loss="the re-uploaded SSH key gets a new key id",
+        loss=kind.loss,
     )
