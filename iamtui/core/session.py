@@ -24,6 +24,9 @@ TOTAL_MAX_ATTEMPTS = 8
 STS_MAX_ATTEMPTS = 3
 #: The Account API (alternate contacts) is global, served from us-east-1 in the aws partition.
 ACCOUNT_REGION = "us-east-1"
+#: Sends per CloudTrail call: LookupEvents is paced client-side (2 requests/s), so a retry is
+#: for a transient error; a missing endpoint (HTTP 500) is reported in seconds, not a minute.
+CLOUDTRAIL_MAX_ATTEMPTS = 4
 #: Seconds to open a TCP/TLS connection (AWS answers in well under one).
 CONNECT_TIMEOUT = 5
 #: Seconds of silence on an open connection before a send is abandoned. AWS streams even a large
@@ -89,6 +92,9 @@ class Connection:
     account: Any = None
     #: AWS Organizations (the account's organization); None only for connections built by hand.
     organizations: Any = None
+    #: CloudTrail in the session's region (event history is regional: ``--region`` picks it),
+    #: read only on demand ("who uses this credential"); None for connections built by hand.
+    cloudtrail: Any = None
 
     @property
     def endpoint(self) -> str:
@@ -331,6 +337,15 @@ def connect(
         count=counter,
         max_attempts=max_attempts,
     )
+    # CloudTrail event history is regional: the session's region, never us-east-1 by default.
+    cloudtrail = new_client(
+        session,
+        "cloudtrail",
+        region=region,
+        endpoint_url=endpoint,
+        count=counter,
+        max_attempts=min(max_attempts, CLOUDTRAIL_MAX_ATTEMPTS),
+    )
     return Connection(
         settings=settings,
         iam=iam,
@@ -339,6 +354,7 @@ def connect(
         access_key_id=credentials.access_key,
         account=account,
         organizations=organizations,
+        cloudtrail=cloudtrail,
     )
 
 

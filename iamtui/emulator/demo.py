@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from iamtui.emulator.seed import (
@@ -974,6 +974,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
         for svc in services:
             u(role, svc, ago, region)
     _seed_coverage(s)
+    seed_trail_history(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1077,3 +1078,116 @@ def _seed_coverage(s: Seeder) -> None:
     s.group(EMPTY_GROUP, path="/security/", created=d(800), managed=[custodian, cloudshell])
     # mfa.unassigned-virtual: an enrolment started and never finished.
     s.backend.create_virtual_mfa_device(device_name=UNASSIGNED_MFA_DEVICE, path="/")
+
+
+# --- issue 13: who uses this credential (CloudTrail event history) ---------------------------
+
+#: Where Northwind's CI runners and offices call from (documentation address ranges).
+CI_RUNNER_IP = "203.0.113.45"
+TERRAFORM_IP = "198.51.100.7"
+OFFICE_IP = "192.0.2.10"
+VENDOR_IP = "192.0.2.80"
+JENKINS_AGENT = "Boto3/1.34.140 md/Botocore#1.34.140 ua/2.0 os/linux#5.15.0 Python/3.11.9 jenkins"
+TERRAFORM_AGENT = "APN/1.0 HashiCorp/1.0 Terraform/1.8.5 (+https://www.terraform.io)"
+#: The calls each seeded key makes (management events only: no S3 object reads).
+KEY_CALLS: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "jenkins-deploy": (
+        ("cloudformation.amazonaws.com", "DescribeStacks"),
+        ("cloudformation.amazonaws.com", "CreateChangeSet"),
+        ("cloudformation.amazonaws.com", "ExecuteChangeSet"),
+        ("ecr.amazonaws.com", "GetAuthorizationToken"),
+        ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"),
+    ),
+    "terraform-ci": (
+        ("iam.amazonaws.com", "GetRole"),
+        ("iam.amazonaws.com", "ListAttachedRolePolicies"),
+        ("iam.amazonaws.com", "GetPolicyVersion"),
+        ("iam.amazonaws.com", "PutRolePolicy"),
+    ),
+    "sofia.rossi": (
+        ("dynamodb.amazonaws.com", "DescribeTable"),
+        ("dynamodb.amazonaws.com", "ListTables"),
+        ("s3.amazonaws.com", "ListBuckets"),
+    ),
+}
+#: Events per seeded key: jenkins' busy key needs two LookupEvents pages (50 a page).
+KEY_EVENTS = {"jenkins-deploy": 64, "terraform-ci": 24, "sofia.rossi": 9}
+#: Days of events seeded (CloudTrail event history keeps 90).
+HISTORY = 89
+
+
+def _spread(first: datetime, last: datetime, count: int) -> list[datetime]:
+    """``count`` times from ``first`` to ``last`` (the last exactly ``last``), evenly spaced."""
+    if count <= 1 or last <= first:
+        return [last] * max(count, 1)
+    step = (last - first) / (count - 1)
+    return [first + step * n for n in range(count)]
+
+
+def seed_trail_history(s: Seeder) -> None:
+    """CloudTrail events for the demo's busy keys and roles, consistent with their last use.
+
+    A key's newest event is its IAM last-used time, in its last-used region; keys last used
+    more than 90 days ago have none (event history is shorter than IAM's memory), which the
+    review shows as "no events: not proof of no use". Roles get the AssumeRole* events that
+    started their sessions (Lambda, a vendor account, GitHub Actions) and one change to a role
+    that is not use.
+    """
+    from iamtui.emulator.seed import (
+        account_caller,
+        service_caller,
+        user_caller,
+        web_identity_caller,
+    )
+
+    agents = {"jenkins-deploy": JENKINS_AGENT, "terraform-ci": TERRAFORM_AGENT}
+    ips = {"jenkins-deploy": CI_RUNNER_IP, "terraform-ci": TERRAFORM_IP}
+    window_start = s.ago(HISTORY)
+    for name, calls in KEY_CALLS.items():
+        user = s.backend.get_user(name)
+        for key in s.backend.list_access_keys(name):
+            used = getattr(key.last_used, "timestamp", None)
+            if used is None:
+                continue
+            last = used.replace(tzinfo=UTC)
+            if last < window_start:
+                continue  # older than event history: IAM remembers it, CloudTrail does not
+            region = key.last_used.region or "us-east-1"
+            first = max(window_start, key.create_date.replace(tzinfo=UTC))
+            caller = user_caller(user, key.access_key_id)
+            times = _spread(first, last, KEY_EVENTS[name])
+            for n, when in enumerate(times):
+                source, event = calls[n % len(calls)]
+                s.trail_event(
+                    caller, event, when, source=source, region=region,
+                    ip=ips.get(name, OFFICE_IP if n % 3 else "192.0.2.11"),
+                    agent=agents.get(name, "aws-cli/2.17.20 md/Botocore#1.34.140 ua/2.0"),
+                )  # fmt: skip
+    orders = s.backend.get_role("orders-api-lambda")
+    for when in _spread(s.ago(HISTORY), s.ago(0, hours=1), 30):
+        s.assume_role_event(
+            service_caller("lambda.amazonaws.com"), orders, "orders-api-handler", when,
+            ip="lambda.amazonaws.com", agent="lambda.amazonaws.com",
+        )  # fmt: skip
+    vendor = s.backend.get_role("cloudcost-readonly")
+    collector = account_caller(
+        VENDOR_ACCOUNT, f"arn:aws:iam::{VENDOR_ACCOUNT}:role/CloudCostCollector"
+    )
+    for n, when in enumerate(_spread(s.ago(HISTORY), s.ago(1), 12)):
+        s.assume_role_event(
+            collector, vendor, f"cloudcost-sync-{n:03d}", when, ip=VENDOR_IP,
+            agent="aws-sdk-java/2.25.60 Linux/5.10 OpenJDK_64-Bit_Server_VM/17.0.10",
+        )  # fmt: skip
+    terraform = s.backend.get_user("terraform-ci")
+    s.trail_event(
+        user_caller(terraform, terraform.access_keys[0].access_key_id),
+        "UpdateAssumeRolePolicy", s.ago(40), ip=TERRAFORM_IP, agent=TERRAFORM_AGENT,
+        resources=[("AWS::IAM::Role", vendor.arn)], request={"roleName": vendor.name},
+    )  # fmt: skip
+    gha = s.backend.get_role("github-actions-deploy")
+    for when in _spread(s.ago(60), s.ago(0, hours=1), 8):
+        s.assume_role_event(
+            web_identity_caller(GITHUB_OIDC_HOST, "repo:northwind/web:ref:refs/heads/main"),
+            gha, "GitHubActions", when, event_name="AssumeRoleWithWebIdentity",
+            ip="20.42.10.7", agent="aws-sdk-js/3.600.0 ua/2.0 os/linux lang/js md/nodejs#20.14.0",
+        )  # fmt: skip

@@ -10,6 +10,7 @@ aware datetimes.
 from __future__ import annotations
 
 import json
+import uuid
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Literal
 
-from iamtui.emulator.state import AccountExtras, ActionUsage, RootKey, RootState
+from iamtui.emulator.state import AccountExtras, ActionUsage, RootKey, RootState, TrailEvent
 
 #: A policy document as a JSON-able mapping.
 Document = Mapping[str, Any]
@@ -33,6 +34,8 @@ SEED_PASSWORD = "Seeded-Password-1!"
 #: How far back AWS keeps service last-accessed data: an older use is "not accessed in the
 #: tracking period", so a key last used before it has no last-accessed entry to match.
 TRACKING_PERIOD = timedelta(days=400)
+#: The user agent of seeded CloudTrail events unless one is given (``userAgent``).
+CLI_AGENT = "aws-cli/2.17.20 md/Botocore#1.34.140 ua/2.0 os/linux#6.5.0 md/arch#x86_64"
 
 
 @dataclass(frozen=True, slots=True)
@@ -649,6 +652,180 @@ class Seeder:
                 for action, at in (actions or {}).items()
             ],
         )
+
+    # --- CloudTrail event history -----------------------------------------------------
+
+    def trail_event(
+        self,
+        caller: Caller,
+        event_name: str,
+        when: datetime,
+        *,
+        source: str = "iam.amazonaws.com",
+        region: str = "us-east-1",
+        ip: str = "198.51.100.20",
+        agent: str = CLI_AGENT,
+        resources: Sequence[tuple[str, str]] = (),
+        request: Mapping[str, Any] | None = None,
+        response: Mapping[str, Any] | None = None,
+        read_only: bool | None = None,
+    ) -> TrailEvent:
+        """One management event in the account's CloudTrail event history (LookupEvents)."""
+        at = _aware(when)
+        number = len(self.extras.trail_events)
+        event_id = str(
+            uuid.uuid5(uuid.NAMESPACE_OID, f"{self.account_id}:{number}:{event_name}:{at}")
+        )
+        if read_only is None:
+            read_only = event_name.startswith(("Get", "List", "Describe", "Head", "AssumeRole"))
+        record: dict[str, Any] = {
+            "eventVersion": "1.09",
+            "userIdentity": dict(caller.identity),
+            "eventTime": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "eventSource": source,
+            "eventName": event_name,
+            "awsRegion": region,
+            "sourceIPAddress": ip,
+            "userAgent": agent,
+            "requestParameters": dict(request) if request is not None else None,
+            "responseElements": dict(response) if response is not None else None,
+            "requestID": str(uuid.uuid5(uuid.NAMESPACE_OID, event_id)),
+            "eventID": event_id,
+            "readOnly": read_only,
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": self.account_id,
+            "eventCategory": "Management",
+        }
+        event = TrailEvent(
+            event_id=event_id,
+            event_name=event_name,
+            event_source=source,
+            event_time=at,
+            region=region,
+            record=record,
+            username=caller.username,
+            access_key_id=caller.access_key_id,
+            resources=list(resources),
+            read_only=read_only,
+        )
+        with self.extras.lock:
+            self.extras.trail_events.append(event)
+        return event
+
+    def assume_role_event(
+        self,
+        caller: Caller,
+        role: Any,
+        session: str,
+        when: datetime,
+        *,
+        event_name: str = "AssumeRole",
+        region: str = "us-east-1",
+        ip: str = "198.51.100.20",
+        agent: str = CLI_AGENT,
+    ) -> TrailEvent:
+        """An STS AssumeRole* event: the role ARN is one of its resources, as on AWS, so
+        LookupEvents by ResourceName = role ARN finds who started sessions of it."""
+        number = zlib.crc32(f"{role.arn}:{session}:{_aware(when)}".encode())
+        session_key = f"ASIA{number:016d}"[:20]
+        assumed = f"arn:{self.partition}:sts::{self.account_id}:assumed-role/{role.name}/{session}"
+        return self.trail_event(
+            caller,
+            event_name,
+            when,
+            source="sts.amazonaws.com",
+            region=region,
+            ip=ip,
+            agent=agent,
+            resources=[
+                ("AWS::IAM::AccessKey", session_key),
+                ("AWS::STS::AssumedRole", assumed),
+                ("AWS::IAM::Role", role.arn),
+            ],
+            request={"roleArn": role.arn, "roleSessionName": session},
+            response={
+                "credentials": {"accessKeyId": session_key},
+                "assumedRoleUser": {"assumedRoleId": f"{role.id}:{session}", "arn": assumed},
+            },
+        )
+
+
+# --- CloudTrail callers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who made a recorded call: CloudTrail's ``userIdentity``, and the two values LookupEvents
+    matches it by (``Username``: an IAM user's name or a role session's name; ``AccessKeyId``)."""
+
+    identity: Mapping[str, Any]
+    username: str | None = None
+    access_key_id: str | None = None
+
+
+def user_caller(user: Any, key_id: str | None = None) -> Caller:
+    """An IAM user calling with one of its access keys (None: the console)."""
+    identity: dict[str, Any] = {
+        "type": "IAMUser",
+        "principalId": user.id,
+        "arn": user.arn,
+        "accountId": str(user.account_id),
+        "userName": user.name,
+    }
+    if key_id is not None:
+        identity["accessKeyId"] = key_id
+    return Caller(identity, user.name, key_id)
+
+
+def role_session_caller(role: Any, session: str, key_id: str) -> Caller:
+    """A session of an assumed role: LookupEvents' Username is the session name."""
+    account = str(role.account_id)
+    issuer = {
+        "type": "Role",
+        "principalId": role.id,
+        "arn": role.arn,
+        "accountId": account,
+        "userName": role.name,
+    }
+    identity = {
+        "type": "AssumedRole",
+        "principalId": f"{role.id}:{session}",
+        "arn": f"arn:aws:sts::{account}:assumed-role/{role.name}/{session}",
+        "accountId": account,
+        "accessKeyId": key_id,
+        "sessionContext": {"sessionIssuer": issuer, "attributes": {"mfaAuthenticated": "false"}},
+    }
+    return Caller(identity, session, key_id)
+
+
+def service_caller(service: str) -> Caller:
+    """An AWS service acting for the account (Lambda, EC2 assuming an execution role)."""
+    return Caller({"type": "AWSService", "invokedBy": service})
+
+
+def account_caller(account_id: str, arn: str) -> Caller:
+    """A principal of another account (a vendor assuming a cross-account role)."""
+    return Caller(
+        {
+            "type": "AWSAccount",
+            "principalId": f"AIDA{account_id}EXAMPLE",
+            "accountId": account_id,
+            "arn": arn,
+        }
+    )
+
+
+def web_identity_caller(provider: str, subject: str) -> Caller:
+    """A federated identity (GitHub Actions through OIDC) calling AssumeRoleWithWebIdentity."""
+    return Caller(
+        {
+            "type": "WebIdentityUser",
+            "principalId": f"{provider}:sts.amazonaws.com:{subject}",
+            "userName": subject,
+            "identityProvider": provider,
+        }
+    )
 
 
 # --- bulk seeding for benchmarks -----------------------------------------------------------

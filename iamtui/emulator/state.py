@@ -130,6 +130,28 @@ class ServiceCredential:
 
 
 @dataclass
+class TrailEvent:
+    """One CloudTrail management event as event history keeps it (LookupEvents answers these).
+
+    ``record`` is the event's full JSON record (``userIdentity``, ``sourceIPAddress``...), sent
+    as the ``CloudTrailEvent`` string; the other fields are what LookupAttributes match on.
+    """
+
+    event_id: str
+    event_name: str
+    event_source: str
+    event_time: datetime
+    #: The region whose event history holds it (LookupEvents answers per region).
+    region: str
+    record: dict[str, Any]
+    username: str | None = None
+    access_key_id: str | None = None
+    #: (ResourceType, ResourceName) pairs, e.g. ("AWS::IAM::Role", role ARN).
+    resources: list[tuple[str, str]] = field(default_factory=list)
+    read_only: bool = False
+
+
+@dataclass
 class FrozenReport:
     """A generated credential report: AWS serves this same CSV until a newer one is generated."""
 
@@ -197,6 +219,8 @@ class AccountExtras:
     root_sessions: dict[str, RootSession] = field(default_factory=dict)
     #: Access key id -> secret of credentials sts:GetSessionToken / GetFederationToken issued.
     session_keys: dict[str, str] = field(default_factory=dict)
+    #: CloudTrail event history (management events, any order): seeded, never recorded live.
+    trail_events: list[TrailEvent] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property

@@ -44,6 +44,9 @@ from iamtui.emulator.fidelity import root  # noqa: F401  (must follow the other 
 from iamtui.emulator.fidelity import org_api  # noqa: F401  (after root: root keys reach it too)
 
 # isort: split
+from iamtui.emulator.fidelity import cloudtrail  # noqa: F401  (LookupEvents; after root too)
+
+# isort: split
 from iamtui.emulator.fidelity.middleware import FidelityMiddleware
 from iamtui.emulator.fidelity.registry import (
     AUTHORIZE_EXEMPT,
