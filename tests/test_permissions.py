@@ -29,6 +29,7 @@ from iamtui.core.actions.probes import PROBES
 from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.journal import Journal
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
+from iamtui.core.usage import USAGE_ACTIONS
 from iamtui.core.root import ROOT_ONLY_PARTS, ROOT_STATE_ACTIONS, ExtraPart, load_root_state
 from iamtui.emulator.fidelity.root import give_root_key
 
@@ -122,7 +123,7 @@ def test_every_probe_a_table_names_exists() -> None:
 
 def table_reads() -> set[str]:
     reads = {a for actions in OVERVIEW_ACTIONS.values() for a in actions}
-    reads |= set(USER_DETAIL_ACTIONS) | set(LAST_ACCESSED_ACTIONS)
+    reads |= set(USER_DETAIL_ACTIONS) | set(LAST_ACCESSED_ACTIONS) | set(USAGE_ACTIONS)
     reads |= {a for p, acts in ROOT_STATE_ACTIONS.items() if p not in ROOT_ONLY_PARTS for a in acts}
     return reads - set(permissions.NO_PERMISSION_NEEDED)
 
@@ -139,6 +140,7 @@ def test_the_read_only_policy_is_exactly_the_loader_and_root_tables() -> None:
         "IamtuiOverview",
         "IamtuiReview",
         "IamtuiLastAccessed",
+        "IamtuiUsage",
         "IamtuiRoot",
     ]
     for statement in statements(document):

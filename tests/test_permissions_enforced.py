@@ -42,6 +42,7 @@ from iamtui.core.root import (
 )
 from iamtui.core.rules import evaluate
 from iamtui.core.session import Connection
+from iamtui.core.usage import USAGE_ACTIONS, Pacer, UsageTarget, lookup_usage
 from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.seed import KeySpec, Seeder
 from iamtui.emulator.server import Emulator
@@ -151,6 +152,15 @@ def read_everything(conn: Connection, alice: User) -> dict[str, str]:
             load()
         except Exception as exc:
             failures[part] = describe_failure("iam:unknown", exc).reason
+    # Who uses alice and the role app: CloudTrail, then IAM's last-used reads of each kind.
+    for target in (
+        UsageTarget.of_user("alice", alice.arn),
+        UsageTarget.role("app", f"arn:aws:iam::{ACCOUNT}:role/app"),
+    ):
+        report = lookup_usage(conn, target, days=1, pacer=Pacer(0))
+        why = report.unavailable or report.last_used_note
+        if why:
+            failures["usage"] = why
     extra = load_root_state(conn, snap)
     for name, probe in (
         ("security_contact", extra.security_contact),
@@ -166,6 +176,7 @@ def owners(action: str) -> set[str]:
     parts = {str(part) for part, actions in OVERVIEW_ACTIONS.items() if action in actions}
     parts |= {"review"} if action in USER_DETAIL_ACTIONS else set()
     parts |= {"last-accessed"} if action in LAST_ACCESSED_ACTIONS else set()
+    parts |= {"usage"} if action in USAGE_ACTIONS else set()
     parts |= {
         str(part)
         for part, actions in ROOT_STATE_ACTIONS.items()

@@ -31,6 +31,7 @@ from iamtui.core.root import (
     ROOT_STATE_ACTIONS,
     ROOT_TASK_DELETE_CREDENTIALS,
 )
+from iamtui.core.usage import USAGE_ACTIONS
 
 POLICY_VERSION = "2012-10-17"
 
@@ -95,8 +96,17 @@ def _sid(text: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words)
 
 
+#: The statement for "who uses this credential" (``iamtui usage``, the review's and preview's u).
+USAGE_FEATURE = Feature(
+    "IamtuiUsage",
+    "who uses a credential: CloudTrail event history and IAM last-used data",
+    _clean(USAGE_ACTIONS),
+)
+
+
 def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
-    """What viewing needs: the overview (scan), a user's review, last-accessed, root checks."""
+    """What viewing needs: the overview (scan), a user's review, last-accessed, who uses a
+    credential, root checks."""
     root_parts = [p for p in ROOT_STATE_ACTIONS if p not in ROOT_ONLY_PARTS]
     if per_part:
         features = [
@@ -110,6 +120,7 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
                 "service last-accessed data",
                 _clean(LAST_ACCESSED_ACTIONS),
             ),
+            USAGE_FEATURE,
         ]
         features += [
             Feature(f"IamtuiRoot{_sid(p)}", f"root check: {p}", _clean(ROOT_STATE_ACTIONS[p]), (p,))
@@ -133,6 +144,7 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
             "service last-accessed data of a user or role",
             _clean(LAST_ACCESSED_ACTIONS),
         ),
+        USAGE_FEATURE,
         Feature(
             "IamtuiRoot",
             "root-hardening checks (security contact, centralized root access)",
