@@ -29,8 +29,8 @@ from iamtui.core.actions.probes import PROBES
 from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.journal import Journal
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
-from iamtui.core.usage import USAGE_ACTIONS
 from iamtui.core.root import ROOT_ONLY_PARTS, ROOT_STATE_ACTIONS, ExtraPart, load_root_state
+from iamtui.core.usage import USAGE_ACTIONS
 from iamtui.emulator.fidelity.root import give_root_key
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")

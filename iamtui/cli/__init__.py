@@ -329,6 +329,7 @@ def _register() -> None:
     from iamtui.cli.root import root
     from iamtui.cli.scan import scan
     from iamtui.cli.tui import role, user
+    from iamtui.cli.usage import usage
 
     main.add_command(scan)
     main.add_command(root)
@@ -337,6 +338,7 @@ def _register() -> None:
     main.add_command(journal)
     main.add_command(policy)
     main.add_command(diff)
+    main.add_command(usage)
 
 
 _register()

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     )
     from iamtui.core.diff import Diff
     from iamtui.core.root import RootReport
+    from iamtui.core.usage import UsageReport, UsageTarget
 
 #: The pseudo-step reported while the embedded demo endpoint starts.
 DEMO_STEP = "demo"
@@ -502,6 +503,18 @@ class Workspace:
         if state is None:
             raise RuntimeError("nothing loaded yet")
         return FetchedAll(state, len(batch.results), dict(batch.failures), batch.cancelled)
+
+    def usage(
+        self, targets: Sequence[UsageTarget], cancel: CancelToken | None = None
+    ) -> tuple[UsageReport, ...]:
+        """Who used these credentials: CloudTrail event history (90 days, the connection's
+        region) and IAM's last-used data, one report each; read live, never kept."""
+        from iamtui.core.usage import lookup_usage
+
+        if self.kind is SourceKind.SNAPSHOT:
+            raise Offline("CloudTrail is not in this snapshot (offline): run on the live account")
+        conn = self._connection()
+        return tuple(lookup_usage(conn, t, now=self.clock(), cancel=cancel) for t in targets)
 
     def close(self) -> None:
         """Stop the embedded demo and release the journal lock; safe to call twice."""

@@ -34,10 +34,13 @@ from textual.widgets.option_list import Option
 
 from iamtui.core.actions import AccessKeySecret, ActionRefused, ExecutionReport, Secret
 from iamtui.core.text import printable
+from iamtui.core.usage import UsageReport, UsageTarget, plan_targets
+from iamtui.core.views import Field
+from iamtui.core.views.usage import usage_fields
 from iamtui.core.workspace import PlannedAction, Workspace
 from iamtui.ui.choices import Choice
 from iamtui.ui.messages import StateChanged
-from iamtui.ui.widgets.detail import tone_styles
+from iamtui.ui.widgets.detail import fields_table, tone_styles
 from iamtui.ui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -113,6 +116,15 @@ class RunRefused(Message):
         super().__init__()
         self.reason = reason
         #: An unexpected error, not a refusal: some steps may have run (see the journal).
+        self.error = error
+
+
+class UsageLooked(Message):
+    """The preview's usage lookup ended: the reports, or why it failed (one line)."""
+
+    def __init__(self, reports: tuple[UsageReport, ...], error: str = "") -> None:
+        super().__init__()
+        self.reports = reports
         self.error = error
 
 
@@ -296,6 +308,7 @@ class PlanScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", id="plan-cancel"),
         Binding("pageup", "scroll_steps(-1)", "Scroll up", show=False, id="plan-scroll-up"),
         Binding("pagedown", "scroll_steps(1)", "Scroll down", show=False, id="plan-scroll-down"),
+        Binding("u", "usage", "Who uses", id="plan-usage"),
     ]
 
     def __init__(
@@ -318,6 +331,9 @@ class PlanScreen(ModalScreen[bool]):
         self.result_tone = ""
         self.reloading = False
         self._secrets: list[Secret] = []
+        #: "Who uses it" lines from CloudTrail (None: not asked), and whether a lookup runs.
+        self.usage_lines: tuple[Field, ...] | None = None
+        self.usage_loading = False
 
     @property
     def iamtui(self) -> IamtuiApp:
@@ -450,6 +466,7 @@ class PlanScreen(ModalScreen[bool]):
         self._update_run()
         self._fit_steps()
         self.query_one("#plan-cancel-button", Button).focus()
+        self.refresh_bindings()
 
     def on_resize(self) -> None:
         """Keep the buttons on screen: the steps scroll within what is left."""
@@ -547,6 +564,7 @@ class PlanScreen(ModalScreen[bool]):
         if not self.confirmed() or self.planned is None:
             return
         self.phase = "running"
+        self.refresh_bindings()
         self.iamtui.action_running = True
         for field in self.query(Input):
             field.disabled = True
@@ -654,6 +672,7 @@ class PlanScreen(ModalScreen[bool]):
 
     def _finish(self, line: str, tone: str) -> None:
         self.phase = "done"
+        self.refresh_bindings()
         self.result_line = line
         self.result_tone = tone
         self.query_one("#plan-dialog").border_subtitle = "enter or esc: close"
@@ -684,6 +703,46 @@ class PlanScreen(ModalScreen[bool]):
             )
             return
         self.dismiss(self.phase == "done" and self.report is not None and self.report.ok)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``u`` only in the preview of a plan that cuts off a key, a user or a role."""
+        if action == "usage":
+            planned = self.planned
+            return (
+                self.phase == "preview" and planned is not None and bool(plan_targets(planned.plan))
+            )
+        return True
+
+    def action_usage(self) -> None:
+        """Ask CloudTrail who used what the plan would cut off, shown under the steps."""
+        if self.planned is None or self.usage_loading:
+            return
+        targets = plan_targets(self.planned.plan)
+        if not targets:
+            return
+        self.usage_loading = True
+        self._render_plan()
+        self._look_up_usage(targets)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="action-usage")
+    def _look_up_usage(self, targets: tuple[UsageTarget, ...]) -> None:
+        try:
+            reports = self.iamtui.workspace.usage(targets)
+        except Exception as exc:  # one line in the preview, never a crash
+            self.post_message(UsageLooked((), one_line(exc)))
+        else:
+            self.post_message(UsageLooked(reports))
+
+    def on_usage_looked(self, message: UsageLooked) -> None:
+        """The lines go under the steps; the preview scrolls to them."""
+        self.usage_loading = False
+        if message.error:
+            self.usage_lines = (Field("", f"Could not read usage: {message.error}", "bad"),)
+        else:
+            now = self.iamtui.workspace.now()
+            self.usage_lines = tuple(f for r in message.reports for f in usage_fields(r, now))
+        self._render_plan()
+        self.query_one("#plan-steps", VerticalScroll).scroll_end(animate=False)
 
     def action_scroll_steps(self, direction: int) -> None:
         """Page through a long plan."""
@@ -776,6 +835,13 @@ class PlanScreen(ModalScreen[bool]):
             parts.extend(
                 Text(f"skipped {s.target}: {s.reason}", style=styles["muted"]) for s in plan.skipped
             )
+        if self.usage_loading or self.usage_lines is not None:
+            parts.append(Text(""))
+            parts.append(Text("Who uses it (CloudTrail)", style=styles["text"] + Style(bold=True)))
+            if self.usage_lines is None:
+                parts.append(Text("Reading CloudTrail event history…", style=styles["muted"]))
+            else:
+                parts.append(fields_table(self.usage_lines, styles))
         if self.phase == "preview":
             if plan.undoes:
                 hint = "An undo is not itself undone: to redo, plan the action again."
@@ -785,6 +851,9 @@ class PlanScreen(ModalScreen[bool]):
                 hint = "Every step can be undone from the Journal pane (6)."
             if self.iamtui.workspace.dry_run:
                 hint = "Dry run: nothing is sent and nothing is journaled."
+            if plan_targets(plan) and self.usage_lines is None and not self.usage_loading:
+                key = self.iamtui.key_for("plan-usage")
+                hint += f" {key}: who used it in the last 90 days (CloudTrail), before you run it."
             parts.append(Text(""))
             parts.append(Text(hint, style=styles["muted"]))
         return Group(*parts)

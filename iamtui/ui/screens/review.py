@@ -5,7 +5,8 @@ thread workers when the screen opens, then kept in the snapshot; until they arri
 show a loading indicator, and in snapshot mode they say why they are missing.
 
 Action keys act on the focused row (a key, a policy, a finding) or on the principal itself; the
-Actions box lists what applies, and ``x`` opens the menu of every choice.
+Actions box lists what applies, and ``x`` opens the menu of every choice. ``u`` asks CloudTrail
+who used the focused key (or the principal) in the last 90 days, in a worker, on demand only.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
 from iamtui.core.findings import Finding
 from iamtui.core.model import AccessKey, Role, User
 from iamtui.core.text import plural, printable
+from iamtui.core.usage import UsageReport, UsageTarget
 from iamtui.core.views import (
     Column,
     Field,
@@ -34,6 +37,7 @@ from iamtui.core.views import (
     Row,
     natural_widths,
 )
+from iamtui.core.views.usage import usage_fields
 from iamtui.core.workspace import State
 from iamtui.ui.choices import (
     Choice,
@@ -57,6 +61,20 @@ if TYPE_CHECKING:
 
 #: Review tables grow with their rows up to this many lines, then scroll.
 MAX_TABLE_LINES = 14
+#: What the usage box says before ``u`` was pressed.
+USAGE_HINT = (
+    "Not read yet: {key} asks CloudTrail who used {what} in the last 90 days "
+    "(LookupEvents: source IPs, user agents, calls; about 2 requests a second)."
+)
+
+
+class UsageRead(Message):
+    """A usage lookup ended: the reports, or why it failed (one line)."""
+
+    def __init__(self, reports: tuple[UsageReport, ...], error: str = "") -> None:
+        super().__init__()
+        self.reports = reports
+        self.error = error
 
 
 class Box(Vertical):
@@ -78,6 +96,7 @@ class ReviewScreen(Screen[None]):
             "shift+tab", "app.focus_previous", "Previous section", show=False, id="review-previous"
         ),
         Binding("x", "actions", "Actions…", id="actions"),
+        Binding("u", "usage", "Who uses", id="review-usage"),
         *action_bindings(
             "key-deactivate",
             "key-activate",
@@ -107,6 +126,9 @@ class ReviewScreen(Screen[None]):
         self.is_user = isinstance(principal, User)
         #: The principal no longer exists (deleted by an action, or gone on reload).
         self.gone = False
+        #: The last usage lookup's lines (None: not asked yet), and whether one is running.
+        self.usage_lines: tuple[Field, ...] | None = None
+        self.usage_loading = False
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -144,6 +166,9 @@ class ReviewScreen(Screen[None]):
                     RowTable(show_marks=False, gap=1, id="access"),
                     Static(id="access-note", classes="note"),
                     id="access-box",
+                )
+                yield Box(
+                    "Who uses it · CloudTrail", Static(id="usage", classes="note"), id="usage-box"
                 )
                 yield Box("Actions", Static(id="actions"), id="actions-box")
         yield KeyBar()
@@ -192,7 +217,7 @@ class ReviewScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Nothing to refresh offline; action keys only where they apply."""
-        if action == "refetch":
+        if action in ("refetch", "usage"):
             return not self.iamtui.workspace.is_offline and not self.gone
         if action == "act":
             return first_for(self.choices(), str(parameters[0])) is not None
@@ -269,6 +294,46 @@ class ReviewScreen(Screen[None]):
         """Back to where the review was opened from."""
         self.dismiss()
 
+    def usage_targets(self) -> tuple[UsageTarget, ...]:
+        """The focused access key, else the reviewed user or role."""
+        found = self.focused_row()
+        principal = self.principal
+        if found is not None and found[0] == "keys":
+            data = found[1].data
+            key_id = data.key_id if isinstance(data, AccessKey | KeySlot) else None
+            if key_id:
+                return (UsageTarget.key(key_id, principal.name),)
+        if isinstance(principal, User):
+            return (UsageTarget.of_user(principal.name, principal.arn),)
+        return (UsageTarget.role(principal.name, principal.arn),)
+
+    def action_usage(self) -> None:
+        """Ask CloudTrail who used the focused key or the principal (a worker; paced)."""
+        if self.usage_loading:
+            return
+        self.usage_loading = True
+        self._render_usage()
+        self._read_usage(self.usage_targets())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-usage")
+    def _read_usage(self, targets: tuple[UsageTarget, ...]) -> None:
+        try:
+            reports = self.iamtui.workspace.usage(targets)
+        except Exception as exc:  # one line in the box, never a crash
+            self.post_message(UsageRead((), str(exc).splitlines()[0] if str(exc) else repr(exc)))
+        else:
+            self.post_message(UsageRead(reports))
+
+    def on_usage_read(self, message: UsageRead) -> None:
+        """Show what CloudTrail said (the window and region are in the lines)."""
+        self.usage_loading = False
+        if message.error:
+            self.usage_lines = (Field("", f"Could not read usage: {message.error}", "bad"),)
+        else:
+            now = self.iamtui.workspace.now()
+            self.usage_lines = tuple(f for r in message.reports for f in usage_fields(r, now))
+        self._render_usage()
+
     # -- rendering ------------------------------------------------------------------------
 
     def render_all(self) -> None:
@@ -326,7 +391,23 @@ class ReviewScreen(Screen[None]):
             "" if r.finding_rows else "No findings for this principal.",
         )
         self._render_access()
+        self._render_usage()
         self._render_actions()
+
+    def _render_usage(self) -> None:
+        styles = tone_styles(self.app)
+        box = self.query_one("#usage-box", Box)
+        box.loading = self.usage_loading
+        widget = self.query_one("#usage", Static)
+        if self.usage_lines is not None:
+            widget.update(fields_table(self.usage_lines, styles))
+            return
+        what = f"this {'user' if self.is_user else 'role'} (or the focused key)"
+        if self.iamtui.workspace.is_offline:
+            line = "Not in a snapshot: CloudTrail is read from the live account."
+        else:
+            line = USAGE_HINT.format(key=self.iamtui.key_for("review-usage"), what=what)
+        widget.update(Text(line, style=styles["muted"]))
 
     def _fill(
         self,
