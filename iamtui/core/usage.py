@@ -353,7 +353,6 @@ def lookup_usage(
     client = conn.cloudtrail
     key, value = target.attribute
     region = str(client.meta.region_name) if client is not None else "?"
-    base = UsageReport(target, region, start, end, f"{key} = {value}")
     summary = _Summary()
     pages, truncated, stopped, unavailable = 0, False, "", ""
     if client is None:
@@ -396,7 +395,7 @@ def lookup_usage(
         region=region,
         start=start,
         end=end,
-        lookup=base.lookup,
+        lookup=f"{key} = {value}",
         unavailable=unavailable,
         events=summary.count,
         first_seen=summary.first,

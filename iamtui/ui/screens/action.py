@@ -33,6 +33,7 @@ from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from iamtui.core.actions import AccessKeySecret, ActionRefused, ExecutionReport, Secret
+from iamtui.core.loader import CancelToken
 from iamtui.core.text import printable
 from iamtui.core.usage import UsageReport, UsageTarget, plan_targets
 from iamtui.core.views import Field
@@ -334,6 +335,8 @@ class PlanScreen(ModalScreen[bool]):
         #: "Who uses it" lines from CloudTrail (None: not asked), and whether a lookup runs.
         self.usage_lines: tuple[Field, ...] | None = None
         self.usage_loading = False
+        #: Stops a running lookup between pages when the dialog closes.
+        self.usage_cancel = CancelToken()
 
     @property
     def iamtui(self) -> IamtuiApp:
@@ -727,7 +730,7 @@ class PlanScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="action-usage")
     def _look_up_usage(self, targets: tuple[UsageTarget, ...]) -> None:
         try:
-            reports = self.iamtui.workspace.usage(targets)
+            reports = self.iamtui.workspace.usage(targets, cancel=self.usage_cancel)
         except Exception as exc:  # one line in the preview, never a crash
             self.post_message(UsageLooked((), one_line(exc)))
         else:
@@ -743,6 +746,10 @@ class PlanScreen(ModalScreen[bool]):
             self.usage_lines = tuple(f for r in message.reports for f in usage_fields(r, now))
         self._render_plan()
         self.query_one("#plan-steps", VerticalScroll).scroll_end(animate=False)
+
+    def on_unmount(self) -> None:
+        """A lookup still paging stops at its next page (its answer has nowhere to go)."""
+        self.usage_cancel.cancel()
 
     def action_scroll_steps(self, direction: int) -> None:
         """Page through a long plan."""

@@ -25,6 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from iamtui.core.findings import Finding
+from iamtui.core.loader import CancelToken
 from iamtui.core.model import AccessKey, Role, User
 from iamtui.core.text import plural, printable
 from iamtui.core.usage import UsageReport, UsageTarget
@@ -129,6 +130,8 @@ class ReviewScreen(Screen[None]):
         #: The last usage lookup's lines (None: not asked yet), and whether one is running.
         self.usage_lines: tuple[Field, ...] | None = None
         self.usage_loading = False
+        #: Stops a running lookup between pages when the review closes.
+        self.usage_cancel = CancelToken()
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -294,6 +297,10 @@ class ReviewScreen(Screen[None]):
         """Back to where the review was opened from."""
         self.dismiss()
 
+    def on_unmount(self) -> None:
+        """A lookup still paging stops at its next page (its answer has nowhere to go)."""
+        self.usage_cancel.cancel()
+
     def usage_targets(self) -> tuple[UsageTarget, ...]:
         """The focused access key, else the reviewed user or role."""
         found = self.focused_row()
@@ -318,7 +325,7 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="review-usage")
     def _read_usage(self, targets: tuple[UsageTarget, ...]) -> None:
         try:
-            reports = self.iamtui.workspace.usage(targets)
+            reports = self.iamtui.workspace.usage(targets, cancel=self.usage_cancel)
         except Exception as exc:  # one line in the box, never a crash
             self.post_message(UsageRead((), str(exc).splitlines()[0] if str(exc) else repr(exc)))
         else:
