@@ -360,3 +360,30 @@ async def test_u_in_the_preview_of_a_quarantine_shows_who_assumes_the_role(
         assert "Who uses it (CloudTrail)" in body
         assert "sessions started" in body and "999988887777" in body
         assert screen.phase == "preview"  # nothing ran
+
+
+def test_the_overview_load_sends_no_cloudtrail_call(emulator: Emulator) -> None:
+    from iamtui.core.loader import load_account
+
+    seeder(emulator)
+    conn = connection(emulator)
+    load_account(conn)
+    assert not [op for op in conn.counter.by_operation if op.startswith("cloudtrail:")]
+
+
+def test_the_preview_looks_up_what_the_plan_cuts_off(emulator: Emulator) -> None:
+    from iamtui.core.actions import Request
+    from iamtui.core.usage import plan_targets
+
+    demo, ws = demo_workspace(emulator)
+    ws.load()
+    key_id = str(emulator.backend().list_access_keys(demo.ci_bot)[0].access_key_id)
+    key = ws.plan_action([Request.deactivate_key(demo.ci_bot, key_id)]).plan
+    assert plan_targets(key) == (UsageTarget.key(key_id, demo.ci_bot),)
+    (user,) = plan_targets(ws.plan_action([Request.delete_user(demo.ex_employee)]).plan)
+    assert (user.kind, user.name) == (TargetKind.USER, demo.ex_employee)
+    (role,) = plan_targets(ws.plan_action([Request.delete_role(demo.vendor_role)]).plan)
+    assert role.attribute == ("ResourceName", emulator.backend().get_role(demo.vendor_role).arn)
+    console = ws.plan_action([Request.disable_console(demo.ex_employee)]).plan
+    assert plan_targets(console) == ()
+    ws.close()
