@@ -107,7 +107,9 @@ SERVICE_CASES = [
 @pytest.mark.parametrize(
     ("technique", "service", "actions"), SERVICE_CASES, ids=[c[0] for c in SERVICE_CASES]
 )
-def test_passrole_to_a_service_it_can_launch(technique: str, service: str, actions: list[str]) -> None:
+def test_passrole_to_a_service_it_can_launch(
+    technique: str, service: str, actions: list[str]
+) -> None:
     target = admin_role("power", service, instance_profiles=("power",))
     dev = user("dev", inline={"p": doc(allow("iam:PassRole", target.arn), allow(actions))})
     found = [p for p in paths(dev, roles=[target]) if p.technique.name == technique]
@@ -181,9 +183,7 @@ def test_a_trust_naming_the_principal_needs_no_identity_grant() -> None:
 
 def test_attach_policy_to_a_role_it_can_assume() -> None:
     ops = role("ops", trust_policy=trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
-    dev = user(
-        "dev", inline={"p": doc(allow(["iam:AttachRolePolicy", "sts:AssumeRole"], ops.arn))}
-    )
+    dev = user("dev", inline={"p": doc(allow(["iam:AttachRolePolicy", "sts:AssumeRole"], ops.arn))})
     (path,) = paths(dev, roles=[ops])
     assert path.technique.name == "iam:AttachRolePolicy + sts:AssumeRole"
     assert [s.action for s in path.steps] == ["iam:AttachRolePolicy", "sts:AssumeRole"]
@@ -210,7 +210,9 @@ def test_rewriting_its_own_permissions_behind_a_condition(
     dev = user("dev", inline={"p": doc(allow(action, Condition=MFA))}, attached=attached, **kw)
     found = [
         p
-        for p in paths(dev, groups=[group("devs"), group("admins", attached=[ADMIN_ARN])], policies=[team])
+        for p in paths(
+            dev, groups=[group("devs"), group("admins", attached=[ADMIN_ARN])], policies=[team]
+        )
         if p.technique.name == technique
     ]
     assert found and all(p.conditional for p in found)
@@ -284,7 +286,9 @@ def test_an_explicit_deny_through_a_group_blocks() -> None:
 
 def test_a_conditional_deny_makes_the_path_conditional() -> None:
     target = admin_role("power", LAMBDA)
-    fence = deny("iam:PassRole", Condition={"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}})
+    fence = deny(
+        "iam:PassRole", Condition={"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}
+    )
     dev = user("dev", inline={"p": doc(*PASS_LAMBDA, fence)})
     (path,) = [p for p in paths(dev, roles=[target]) if "InvokeFunction" in p.technique.name]
     assert path.conditional and "aws:requestedregion" in path.conditions[0]
@@ -326,7 +330,9 @@ def test_a_bounded_principal_rewriting_itself_must_also_remove_its_boundary() ->
     dev = replace(user("dev", inline={"p": doc(rewrite)}), permissions_boundary=cap.arn)
     assert not paths(dev, policies=[cap])
     remove = allow("iam:DeleteUserPermissionsBoundary", arn("user", "dev"))
-    both = replace(dev, inline_policies=(replace(dev.inline_policies[0], document=doc(rewrite, remove)),))
+    both = replace(
+        dev, inline_policies=(replace(dev.inline_policies[0], document=doc(rewrite, remove)),)
+    )
     (path,) = paths(both, policies=[cap])
     assert [s.action for s in path.steps] == [
         "iam:PutUserPolicy",

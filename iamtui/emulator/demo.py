@@ -974,6 +974,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
         for svc in services:
             u(role, svc, ago, region)
     _seed_coverage(s)
+    _seed_escalation(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1077,3 +1078,51 @@ def _seed_coverage(s: Seeder) -> None:
     s.group(EMPTY_GROUP, path="/security/", created=d(800), managed=[custodian, cloudshell])
     # mfa.unassigned-virtual: an enrolment started and never finished.
     s.backend.create_virtual_mfa_device(device_name=UNASSIGNED_MFA_DEVICE, path="/")
+
+
+# --- issue 13: privilege escalation ----------------------------------------------------------
+
+#: A CodeBuild release role that may pass an administrator role to a new CloudFormation stack:
+#: administrator in one call (``permissions.privilege-escalation``).
+ESCALATION_ROLE = "release-pipeline-codebuild"
+#: The administrator role CloudFormation may assume, left over from the account's bootstrap.
+BOOTSTRAP_ROLE = "platform-bootstrap-cfn"
+
+
+def _seed_escalation(s: Seeder) -> None:
+    """One escalation path: iam:PassRole on an admin role + cloudformation:CreateStack."""
+    d = s.ago
+    plat_lead = _email("nina.petrov")
+    s.role(
+        BOOTSTRAP_ROLE, trust=trust_service("cloudformation.amazonaws.com"), created=d(40),
+        last_used=d(2), last_used_region="us-east-1",
+        managed=[s.aws_managed("AdministratorAccess").arn],
+        tags=_tags("Platform", plat_lead, "CC-1100"),
+        description="Account bootstrap stacks (one-off, never removed)",
+    )  # fmt: skip
+    release_trust = trust_service("codebuild.amazonaws.com")
+    release_trust["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": s.account_id}
+    }
+    release = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PassBootstrap",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": s.arn("role", BOOTSTRAP_ROLE),
+            },
+            {
+                "Sid": "Stacks",
+                "Effect": "Allow",
+                "Action": ["cloudformation:CreateStack", "cloudformation:DescribeStacks"],
+                "Resource": "*",
+            },
+        ],
+    }
+    s.role(
+        ESCALATION_ROLE, trust=release_trust, created=d(30), last_used=d(0, hours=2),
+        last_used_region="us-east-1", inline={"Release": release},
+        tags=_tags("Platform", plat_lead, "CC-1100"), description="Release pipeline builds",
+    )  # fmt: skip
