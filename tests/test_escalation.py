@@ -425,3 +425,15 @@ def test_rule_skips_administrators(principal: User | Role) -> None:
 def test_rule_quiet_without_a_path() -> None:
     dev = user("dev", inline={"p": doc(allow(["s3:*", "lambda:Get*", "iam:PassRole"]))})
     assert run(_snap(dev, admin_role("power", LAMBDA)), RULE) == []
+
+
+def test_a_source_account_pin_to_this_account_holds_for_a_launched_resource() -> None:
+    def pinned(account: str) -> Role:
+        condition = {"StringEquals": {"aws:SourceAccount": account}}
+        service = {"Service": "cloudformation.amazonaws.com"}
+        return role("power", trust_policy=trust(service, condition), attached=[ADMIN_ARN])
+
+    stacks = doc(allow("iam:PassRole"), allow("cloudformation:CreateStack"))
+    (path,) = paths(user("dev", inline={"p": stacks}), roles=[pinned(ACCOUNT)])
+    assert not path.conditional
+    assert not paths(user("dev", inline={"p": stacks}), roles=[pinned("999988887777")])

@@ -436,7 +436,12 @@ def _trust(role: Role, account_id: str) -> _Trust:
         for kind, values in s.principals.items():
             for value in values:
                 if kind == "Service":
-                    services[value.lower()] = _stronger(services, value.lower(), cond)
+                    # A service acting for a resource launched in this account: a source-account
+                    # pin to this account holds (confused-deputy conditions do not stop it).
+                    pinned = _provable(s, {"aws:sourceaccount": account_id}) if cond else True
+                    if pinned is not False:
+                        why = None if pinned else cond
+                        services[value.lower()] = _stronger(services, value.lower(), why)
                 elif kind in ("AWS", "*"):
                     if value in ("*", account_id, f"arn:aws:iam::{account_id}:root") or (
                         value.endswith(f":iam::{account_id}:root")

@@ -1093,8 +1093,12 @@ def _seed_escalation(s: Seeder) -> None:
     """One escalation path: iam:PassRole on an admin role + cloudformation:CreateStack."""
     d = s.ago
     plat_lead = _email("nina.petrov")
+    bootstrap_trust = trust_service("cloudformation.amazonaws.com")
+    bootstrap_trust["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": s.account_id}
+    }
     s.role(
-        BOOTSTRAP_ROLE, trust=trust_service("cloudformation.amazonaws.com"), created=d(40),
+        BOOTSTRAP_ROLE, trust=bootstrap_trust, created=d(40),
         last_used=d(2), last_used_region="us-east-1",
         managed=[s.aws_managed("AdministratorAccess").arn],
         tags=_tags("Platform", plat_lead, "CC-1100"),
