@@ -19,11 +19,13 @@ from builders import (
     trust,
     user,
 )
+from conftest import NOW
 
 from iamtui.core.escalation import CATALOGUE, Analysis, EscalationPath
 from iamtui.core.findings import Severity
 from iamtui.core.ids import ActionId
 from iamtui.core.model import AccountSnapshot, Role, User
+from iamtui.core.rules import evaluate, evaluate_changes
 
 RULE = "permissions.privilege-escalation"
 MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
@@ -437,3 +439,14 @@ def test_a_source_account_pin_to_this_account_holds_for_a_launched_resource() ->
     (path,) = paths(user("dev", inline={"p": stacks}), roles=[pinned(ACCOUNT)])
     assert not path.conditional
     assert not paths(user("dev", inline={"p": stacks}), roles=[pinned("999988887777")])
+
+
+def test_a_change_to_the_target_role_updates_the_finding_about_another_principal() -> None:
+    """Paths go through other principals: the rule reads them (reads_principals)."""
+    target = admin_role("power", LAMBDA)
+    dev = user("dev", inline={"p": doc(*PASS_LAMBDA)})
+    before = evaluate(_snap(dev, target), now=NOW)
+    assert [f.principal_name for f in before.findings if f.rule == RULE] == ["dev"]
+    tamed = replace(target, attached_policies=())
+    after = evaluate_changes(before, _snap(dev, tamed), principals=[target.arn])
+    assert [f.principal_name for f in after.findings if f.rule == RULE] == []

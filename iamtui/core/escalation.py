@@ -473,6 +473,10 @@ class Analysis:
         self._literal: dict[str, bool] = {}
         # Per document, pinned by the entry so its id cannot be recycled: the analysis of the
         # next snapshot (after an action changed one principal) reuses what did not change.
+        # Entries of documents since replaced are dropped once they could outnumber the live.
+        live = len(snapshot.policies) + len(snapshot.users) + len(snapshot.roles)
+        if previous is not None and len(previous._grants) > 4 * live + 1024:
+            previous = None
         self._grants: dict[_DocKey, tuple[PolicyDocument | None, tuple[Grant, ...]]] = (
             dict(previous._grants) if previous else {}
         )
