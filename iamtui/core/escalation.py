@@ -336,7 +336,9 @@ def _conditions_text(s: Statement) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Decision:
-    grant: Grant | None
+    """The statement allowing an action, and why it may not hold (None: it holds)."""
+
+    grant: Grant
     condition: str | None
 
 
@@ -443,9 +445,7 @@ def _trust(role: Role, account_id: str) -> _Trust:
                         why = None if pinned else cond
                         services[value.lower()] = _stronger(services, value.lower(), why)
                 elif kind in ("AWS", "*"):
-                    if value in ("*", account_id, f"arn:aws:iam::{account_id}:root") or (
-                        value.endswith(f":iam::{account_id}:root")
-                    ):
+                    if value in ("*", account_id) or value.endswith(f":iam::{account_id}:root"):
                         if not account[0] or account[1] is not None:
                             account = (True, cond)
                     else:
@@ -659,7 +659,7 @@ class _Walk:
     ) -> Step | None:
         """One action decided against the identity policies and the boundary."""
         decision = decide(self.grants, action, resource, self.variables, known)
-        if decision is None or decision.grant is None:
+        if decision is None:
             return None
         doubts = [decision.condition] if decision.condition else []
         if self.boundary is not None:
