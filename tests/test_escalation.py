@@ -450,3 +450,19 @@ def test_a_change_to_the_target_role_updates_the_finding_about_another_principal
     tamed = replace(target, attached_policies=())
     after = evaluate_changes(before, _snap(dev, tamed), principals=[target.arn])
     assert [f.principal_name for f in after.findings if f.rule == RULE] == []
+
+
+def test_paths_are_reused_only_for_the_very_same_principal_in_the_same_world() -> None:
+    target = admin_role("power", LAMBDA)
+    dev = user("dev", inline={"p": doc(*PASS_LAMBDA)})
+    other = user("other", inline={"p": doc(*PASS_LAMBDA)})
+    before = evaluate(_snap(dev, other, target), now=NOW)
+    assert {f.principal_name for f in before.findings if f.rule == RULE} == {"dev", "other"}
+    cleaned = replace(dev, inline_policies=())
+    after = evaluate_changes(before, _snap(cleaned, other, target), principals=[dev.arn])
+    assert {f.principal_name for f in after.findings if f.rule == RULE} == {"other"}
+    grouped = replace(other, groups=("fenced",))
+    fence = group("fenced", inline={"d": doc(deny("iam:PassRole"))})
+    snap = _snap(cleaned, grouped, target, groups=[fence])
+    final = evaluate_changes(after, snap, principals=[other.arn], account_changed=True)
+    assert [f for f in final.findings if f.rule == RULE] == []

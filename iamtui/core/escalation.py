@@ -510,6 +510,29 @@ class Analysis:
         self.admin_set = frozenset(r.arn for r in self.admin_roles)
         self.admin_users = tuple(u for u in snapshot.users if self._is_admin(u))
         self.group_arns = {g.name: g.arn for g in snapshot.groups}
+        self._world = (
+            snapshot.policies,
+            snapshot.groups,
+            self.admin_set,
+            frozenset(u.arn for u in self.admin_users),
+            frozenset((r.arn, r.permissions_boundary, r.instance_profiles) for r in owned),
+        )
+        #: Paths per principal ARN, with the principal object they were found for.
+        self._paths: dict[str, tuple[User | Role, tuple[EscalationPath, ...]]] = {}
+        # What the previous analysis found still holds for a principal that is the very same
+        # object, when no policy, group, administrator or trust changed around it.
+        same = previous is not None and self._same_world(previous)
+        self._reuse = previous._paths if previous is not None and same else {}
+
+    def _same_world(self, previous: Analysis) -> bool:
+        mine, theirs = self._world, previous._world
+        return (
+            mine[0] is theirs[0]
+            and mine[1] is theirs[1]
+            and mine[2:] == theirs[2:]
+            and len(self.trusts) == len(previous.trusts)
+            and all(t is previous.trusts.get(arn) for arn, t in self.trusts.items())
+        )
 
     # -- policies, once each --
 
@@ -605,6 +628,15 @@ class Analysis:
 
     def paths(self, principal: User | Role) -> tuple[EscalationPath, ...]:
         """Every catalogued way for a non-administrator to become one (empty for admins)."""
+        found = self._paths.get(principal.arn) or self._reuse.get(principal.arn)
+        if found is not None and found[0] is principal:
+            self._paths[principal.arn] = found
+            return found[1]
+        result = self._find(principal)
+        self._paths[principal.arn] = (principal, result)
+        return result
+
+    def _find(self, principal: User | Role) -> tuple[EscalationPath, ...]:
         if self.literal_admin(principal):
             return ()  # an administrator already: policy.admin-access reports it
         grants = tuple(g for s in self.sources(principal) for g in self._policy_grants(s))
@@ -821,12 +853,23 @@ class _Walk:
 _last: tuple[AccountSnapshot, Analysis] | None = None
 
 
+def _same_grants(a: AccountSnapshot, b: AccountSnapshot) -> bool:
+    """Nothing a path is read from differs: the very same users, roles, groups and policies."""
+    return (
+        a.users is b.users
+        and a.roles is b.roles
+        and a.groups is b.groups
+        and a.policies is b.policies
+        and a.account_id == b.account_id
+    )
+
+
 def analysis(snapshot: AccountSnapshot) -> Analysis:
     """The snapshot's analysis, reused while the snapshot is the same object (the rule and the
     review screen ask for the same one)."""
     global _last
-    if _last is not None and _last[0] is snapshot:
-        return _last[1]
+    if _last is not None and _same_grants(_last[0], snapshot):
+        return _last[1]  # e.g. a fetch of one user's keys: no policy, group or trust changed
     found = Analysis(snapshot, _last[1] if _last is not None else None)
     _last = (snapshot, found)
     return found
