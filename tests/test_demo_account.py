@@ -16,7 +16,9 @@ from iamtui.core.rules import RULE_IDS, evaluate
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.demo import (
     ALIAS,
+    BOOTSTRAP_ROLE,
     EMPTY_GROUP,
+    ESCALATION_ROLE,
     KEYS_AT_SETUP_USER,
     KMS_WILDCARD_POLICY,
     SIGNING_CERT_USER,
@@ -61,7 +63,7 @@ def test_users_live_under_team_paths(demo: DemoAccount, client: Any) -> None:
 
 def test_roles_include_protected_service_and_sso_roles(demo: DemoAccount, client: Any) -> None:
     roles = {role["RoleName"]: role for role in _all(client, "list_roles", "Roles")}
-    assert len(roles) == 30
+    assert len(roles) == 32  # 30 + the two issue-13 escalation roles (demo._seed_escalation)
     for name in demo.service_linked_roles:
         assert roles[name]["Path"].startswith("/aws-service-role/")
     for name in demo.sso_roles:
@@ -245,6 +247,9 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("cert.signing-active", SIGNING_CERT_USER),
         ("mfa.unassigned-virtual", UNASSIGNED_MFA_DEVICE),
         ("group.empty", EMPTY_GROUP),
+        # issue 13: privilege escalation (demo._seed_escalation)
+        ("permissions.privilege-escalation", ESCALATION_ROLE),
+        ("policy.admin-access", BOOTSTRAP_ROLE),
     }
     assert expected <= flagged
     traps = {
@@ -263,6 +268,10 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("user.keys-at-setup", demo.never_used_key_user),
         ("user.keys-at-setup", demo.fresh_rotation_user),
         *(("group.empty", name) for name in demo.groups),
+        # administrators are policy.admin-access's and policy.effective-admin's, not escalation's
+        ("permissions.privilege-escalation", demo.break_glass),
+        ("permissions.privilege-escalation", demo.ci_bot),
+        ("permissions.privilege-escalation", BOOTSTRAP_ROLE),
         *(("role.unused", name) for name in demo.service_linked_roles + demo.sso_roles),
     }
     assert not traps & flagged

@@ -192,6 +192,20 @@ def test_service_wildcard_severity_follows_the_sensitive_services() -> None:
     assert found["dev"].evidence["services"] == ("cloudtrail", "logs")
 
 
+@pytest.mark.parametrize(
+    "service",
+    ["identitystore", "sso-directory", "account", "securityhub", "access-analyzer", "ssm"],
+)
+def test_identity_center_audit_and_ssm_wildcards_are_sensitive(service: str) -> None:
+    """Identity Center users, audit switches and SSM (secrets, remote commands) rewrite or hide
+    permissions like iam:* does: one severity higher than an ordinary service."""
+    found = run(
+        snapshot(policies=[managed("Wide", document=doc(allow(f"{service}:*")))]),
+        "policy.service-wildcard",
+    )
+    assert [(f.severity, f.evidence["sensitive"]) for f in found] == [(Severity.MEDIUM, (service,))]
+
+
 def test_service_wildcard_skips_aws_managed_and_boundary_only_policies() -> None:
     aws = managed("AmazonS3FullAccess", document=doc(allow("s3:*")), aws=True)
     cap = managed("Cap", document=doc(allow("s3:*")), attachments=0, boundary_uses=1)

@@ -262,7 +262,26 @@ def seed_signing_certificates(s: Seeder) -> None:
     s.user("no-cert", created=s.ago(900))
 
 
+def seed_escalation(s: Seeder) -> None:
+    """An admin role Lambda may assume; who can pass it to a new function, who only half."""
+    s.role("power", trust=trust_service("lambda.amazonaws.com"), managed=[ADMIN_ARN])
+    launch = ("lambda:CreateFunction", "lambda:InvokeFunction")
+    s.user("builder", inline={"p": allow("iam:PassRole", *launch)})
+    s.user("half", inline={"p": allow("iam:PassRole", "lambda:CreateFunction")})
+    s.user("elsewhere", inline={"p": allow("iam:PassRole", *launch, resource="arn:aws:*:*:*:x")})
+    s.user("root-of-it", managed=[ADMIN_ARN])
+
+
 COVERAGE_CASES: tuple[Case, ...] = (
+    Case(
+        "permissions.privilege-escalation",
+        seed_escalation,
+        fires={"builder": {"paths_total": 1, "conditional": False}},
+        quiet=("half", "elsewhere", "root-of-it", "power"),
+        fixes={
+            "builder": (Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "builder", "p")),)
+        },
+    ),
     Case(
         "policy.passrole-wildcard",
         seed_pass_role,

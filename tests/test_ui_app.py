@@ -19,6 +19,7 @@ from iamtui.core.session import ConnectionProblem, ConnectionSettings
 from iamtui.core.settings import Settings
 from iamtui.core.views import Pane, RowKind
 from iamtui.core.workspace import SourceKind, Workspace
+from iamtui.emulator.demo import BOOTSTRAP_ROLE, ESCALATION_ROLE
 from iamtui.emulator.server import Emulator
 from iamtui.ui.app import IamtuiApp
 from iamtui.ui.screens.error import ErrorScreen
@@ -201,6 +202,23 @@ async def test_last_accessed_arrives_in_the_review(emulator: Emulator) -> None:
             n.rule.id
             for n in ws.evaluation.not_evaluated  # type: ignore[union-attr]
         }
+
+
+async def test_the_review_shows_how_a_role_can_become_administrator(emulator: Emulator) -> None:
+    demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_principal=("role", ESCALATION_ROLE))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        assert review.query_one("#escalation-box").display
+        text = plain(review.query_one("#escalation", Static))
+        assert "iam:PassRole + cloudformation:CreateStack" in text
+        assert "1. iam:PassRole on" in text and BOOTSTRAP_ROLE in text
+        app.pop_screen()
+        app.open_review(ws.snapshot.user(demo.stale_key_user))  # type: ignore[union-attr,arg-type]
+        await settle(pilot)
+        assert not app.screen.query_one("#escalation-box").display  # no path: no box
 
 
 async def test_policy_documents_open_from_the_review(emulator: Emulator) -> None:

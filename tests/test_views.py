@@ -354,6 +354,38 @@ def test_review_of_a_role_has_trust_policy() -> None:
     assert review.last_accessed is None and review.access_rows == ()
 
 
+def test_review_shows_how_a_principal_can_become_administrator() -> None:
+    power = role(
+        "power",
+        trust_policy=trust({"Service": "cloudformation.amazonaws.com"}),
+        attached=[ADMIN_ARN],
+    )
+    grant = {
+        "Statement": [
+            {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": power.arn},
+            {"Effect": "Allow", "Action": "cloudformation:CreateStack", "Resource": "*"},
+        ]
+    }
+    dev = user("dev", inline={"release": grant})
+    v = views_of(snapshot(users=[dev], roles=[power]))
+    lines = [(f.label, f.value, f.tone) for f in v.review(dev).escalation]
+    assert lines == [
+        (
+            "via",
+            "iam:PassRole + cloudformation:CreateStack → the administrator role power "
+            "(through cloudformation)",
+            "bad",
+        ),
+        ("  1.", f"iam:PassRole on {power.arn} (inline release: Pass)", ""),
+        (
+            "  2.",
+            "cloudformation:CreateStack on a resource it names (inline release: statement 2)",
+            "",
+        ),
+    ]
+    assert v.review(power).escalation == ()  # an administrator already
+
+
 def test_header_says_how_old_the_data_is() -> None:
     snap = demo_like()
     info = header_info(snap, NOW, "embedded demo", read_only=True)

@@ -975,6 +975,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
             u(role, svc, ago, region)
     _seed_coverage(s)
     seed_trail_history(s)
+    _seed_escalation(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1191,3 +1192,53 @@ def seed_trail_history(s: Seeder) -> None:
             gha, "GitHubActions", when, event_name="AssumeRoleWithWebIdentity",
             ip="20.42.10.7", agent="aws-sdk-js/3.600.0 ua/2.0 os/linux lang/js md/nodejs#20.14.0",
         )  # fmt: skip
+# --- issue 13: privilege escalation ----------------------------------------------------------
+
+#: A CodeBuild release role that may pass an administrator role to a new CloudFormation stack:
+#: administrator in one call (``permissions.privilege-escalation``).
+ESCALATION_ROLE = "release-pipeline-codebuild"
+#: The administrator role CloudFormation may assume, left over from the account's bootstrap.
+BOOTSTRAP_ROLE = "platform-bootstrap-cfn"
+
+
+def _seed_escalation(s: Seeder) -> None:
+    """One escalation path: iam:PassRole on an admin role + cloudformation:CreateStack."""
+    d = s.ago
+    plat_lead = _email("nina.petrov")
+    bootstrap_trust = trust_service("cloudformation.amazonaws.com")
+    bootstrap_trust["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": s.account_id}
+    }
+    s.role(
+        BOOTSTRAP_ROLE, trust=bootstrap_trust, created=d(40),
+        last_used=d(2), last_used_region="us-east-1",
+        managed=[s.aws_managed("AdministratorAccess").arn],
+        tags=_tags("Platform", plat_lead, "CC-1100"),
+        description="Account bootstrap stacks (one-off, never removed)",
+    )  # fmt: skip
+    release_trust = trust_service("codebuild.amazonaws.com")
+    release_trust["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": s.account_id}
+    }
+    release = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PassBootstrap",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": s.arn("role", BOOTSTRAP_ROLE),
+            },
+            {
+                "Sid": "Stacks",
+                "Effect": "Allow",
+                "Action": ["cloudformation:CreateStack", "cloudformation:DescribeStacks"],
+                "Resource": "*",
+            },
+        ],
+    }
+    s.role(
+        ESCALATION_ROLE, trust=release_trust, created=d(30), last_used=d(0, hours=2),
+        last_used_region="us-east-1", inline={"Release": release},
+        tags=_tags("Platform", plat_lead, "CC-1100"), description="Release pipeline builds",
+    )  # fmt: skip

@@ -10,7 +10,17 @@ from iamtui.core import findings
 from iamtui.core import settings as settings_io
 from iamtui.core.findings import Evaluation, Rule
 from iamtui.core.model import AccountSnapshot
-from iamtui.core.rules import clutter, credentials, grants, keys, policies, roles, root, users
+from iamtui.core.rules import (
+    clutter,
+    credentials,
+    escalation,
+    grants,
+    keys,
+    policies,
+    roles,
+    root,
+    users,
+)
 
 ALL_RULES: tuple[Rule, ...] = (
     *root.RULES,
@@ -18,6 +28,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *users.RULES,
     *roles.RULES,
     *policies.RULES,
+    *escalation.RULES,
     *credentials.RULES,
     *grants.RULES,
     *clutter.RULES,

@@ -20,20 +20,31 @@ from iamtui.core.policy import WildcardGrants, is_aws_managed
 from iamtui.core.rules._common import LEAST_PRIVILEGE, PREPARE_INCIDENTS
 from iamtui.core.subjects import AttachmentSubject, Fix, PrincipalType
 
-#: Services whose ``<service>:*`` is reported one severity higher: each lets the holder
-#: rewrite permissions (iam, sts, organizations, sso), read or destroy secrets (kms,
-#: secretsmanager), or blind the account's audit (cloudtrail, config, guardduty).
+#: Services whose ``<service>:*`` is reported one severity higher. Security Hub IAM.21 fails
+#: on ``<service>:*`` for any service and names no sensitive set
+#: (https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-21): this
+#: list is iamtui's. Each lets the holder rewrite or assume permissions (iam, sts,
+#: organizations, sso, sso-directory, identitystore), read or destroy secrets (kms,
+#: secretsmanager, ssm: SecureString parameters, and commands run on instances and their
+#: roles), or blind the account's audit and security settings (cloudtrail, config, guardduty,
+#: securityhub, access-analyzer, account: alternate security contact, opt-in Regions).
 SENSITIVE_SERVICES = frozenset(
     {
         "iam",
         "sts",
         "organizations",
         "sso",
+        "sso-directory",
+        "identitystore",
         "kms",
         "secretsmanager",
+        "ssm",
         "cloudtrail",
         "config",
         "guardduty",
+        "securityhub",
+        "access-analyzer",
+        "account",
     }
 )
 CLOUDSHELL_FULL_ACCESS = "policy/AWSCloudShellFullAccess"

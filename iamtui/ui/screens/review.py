@@ -165,6 +165,11 @@ class ReviewScreen(Screen[None]):
                     Static(id="findings-note", classes="note"),
                 )
                 yield Box(
+                    "Can become administrator via",
+                    Static(id="escalation"),
+                    id="escalation-box",
+                )
+                yield Box(
                     "Last-accessed services",
                     RowTable(show_marks=False, gap=1, id="access"),
                     Static(id="access-note", classes="note"),
@@ -397,6 +402,9 @@ class ReviewScreen(Screen[None]):
             "#findings-note",
             "" if r.finding_rows else "No findings for this principal.",
         )
+        box = self.query_one("#escalation-box", Box)
+        box.display = bool(r.escalation)
+        self.query_one("#escalation", Static).update(fields_table(r.escalation, styles))
         self._render_access()
         self._render_usage()
         self._render_actions()

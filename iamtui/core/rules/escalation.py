@@ -1,0 +1,85 @@
+"""Privilege escalation: principals that are not administrators but can make themselves one
+(``core/escalation.py`` finds the paths; no calls beyond authorization details)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from iamtui.core.escalation import EscalationPath, analysis
+from iamtui.core.findings import Context, Evidence, EvidenceValue, Finding, Rule, Severity, rule
+from iamtui.core.model import Part, Role, User
+from iamtui.core.rules._common import LEAST_PRIVILEGE, grant_fixes
+
+#: Paths listed in a finding's evidence; the rest are counted (``paths_total``).
+SHOWN_PATHS = 10
+
+
+def path_evidence(path: EscalationPath) -> Evidence:
+    """One path as evidence: the technique, what it gains, each step and what may block it."""
+    steps: tuple[EvidenceValue, ...] = tuple(
+        {
+            "action": s.action,
+            "resource": s.resource,
+            "policy": s.policy,
+            "statement": s.statement,
+            "condition": s.condition,
+        }
+        for s in path.steps
+    )
+    return {
+        "technique": path.technique.name,
+        "target": path.target,
+        "gains": path.gains,
+        "conditional": path.conditional,
+        "conditions": path.conditions,
+        "steps": steps,
+        "source": path.technique.source,
+    }
+
+
+def _owned(ctx: Context) -> list[User | Role]:
+    """Service-linked and Identity Center roles are AWS's to manage."""
+    roles = [r for r in ctx.snapshot.roles if not (r.service_linked or r.sso_reserved)]
+    return [*ctx.snapshot.users, *roles]
+
+
+@rule(
+    "permissions.privilege-escalation",
+    "Can become administrator",
+    practice=LEAST_PRIVILEGE,
+    severity=Severity.HIGH,
+    needs=[Part.AUTHORIZATION_DETAILS],
+    reads_principals=True,
+)
+def privilege_escalation(ctx: Context) -> Iterator[Finding]:
+    """A principal one known step away from administrator is an administrator in waiting.
+
+    Paths go through other principals (an admin role it may assume or pass, an admin user's
+    keys), so a change to any principal re-runs the rule (``reads_principals``). Only
+    principals that are not administrators already are reported (``policy.admin-access`` and
+    ``policy.effective-admin`` cover those); a path that needs a condition iamtui cannot prove
+    is reported one severity lower, with the conditions in its evidence.
+    """
+    found = analysis(ctx.snapshot)
+    for principal in _owned(ctx):
+        paths = found.paths(principal)
+        if not paths:
+            continue
+        ordered = sorted(paths, key=lambda p: p.conditional)  # stable: catalogue order within
+        first = ordered[0]
+        unconditional = not first.conditional
+        more = f" (+{len(ordered) - 1} more)" if len(ordered) > 1 else ""
+        when = "" if unconditional else " if conditions hold"
+        summary = f"can become administrator{when} via {first.technique.name}: {first.gains}{more}"
+        evidence: Evidence = {
+            "paths": tuple(path_evidence(p) for p in ordered[:SHOWN_PATHS]),
+            "paths_total": len(ordered),
+            "conditional": not unconditional,
+            "permissions_boundary": principal.permissions_boundary,
+        }
+        fixes = grant_fixes(principal, (s for p in ordered for s in p.sources))
+        severity = None if unconditional else Severity.MEDIUM
+        yield ctx.finding(principal, summary, evidence=evidence, fixes=fixes, severity=severity)
+
+
+RULES: tuple[Rule, ...] = (privilege_escalation,)
