@@ -1192,6 +1192,8 @@ def seed_trail_history(s: Seeder) -> None:
             gha, "GitHubActions", when, event_name="AssumeRoleWithWebIdentity",
             ip="20.42.10.7", agent="aws-sdk-js/3.600.0 ua/2.0 os/linux lang/js md/nodejs#20.14.0",
         )  # fmt: skip
+
+
 # --- issue 13: privilege escalation ----------------------------------------------------------
 
 #: A CodeBuild release role that may pass an administrator role to a new CloudFormation stack:
