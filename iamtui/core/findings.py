@@ -478,6 +478,7 @@ _PART_LABELS: Mapping[Part, str] = {
     Part.ALIASES: "account aliases",
     Part.PASSWORD_POLICY: "password policy",
     Part.VIRTUAL_MFA: "virtual MFA devices",
+    Part.SERVICE_CREDENTIALS: "service-specific credentials",
 }
 
 LAST_ACCESSED_HINT = "load it in the TUI or run `iamtui scan --last-accessed`"
