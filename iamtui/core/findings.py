@@ -495,6 +495,7 @@ def part_missing(snapshot: AccountSnapshot, part: Part) -> str | None:
         Part.CREDENTIAL_REPORT: snapshot.credential_report is None,
         Part.ACCOUNT_SUMMARY: snapshot.summary is None,
         Part.CALLER: snapshot.caller is None,
+        Part.SERVICE_CREDENTIALS: snapshot.service_credentials is None,
     }
     return f"{label} not loaded" if absent.get(part, False) else None
 

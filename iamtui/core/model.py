@@ -415,6 +415,17 @@ class ServiceCredential:
         """The service as people call it: ``CodeCommit``, ``Keyspaces``, ``Bedrock API key``."""
         return SERVICE_LABELS.get(self.service, self.service)
 
+    def to_json(self) -> dict[str, str | None]:
+        """The shape plans save as before-state (never a secret: AWS lists none)."""
+        expires = self.expiration
+        return {
+            "credential_id": self.credential_id,
+            "service": self.service,
+            "status": self.status,
+            "created": self.create_date.isoformat(),
+            "expires": expires.isoformat() if expires is not None else None,
+        }
+
     def expired(self, now: datetime) -> bool:
         """AWS says Expired, or the expiry has passed (a listing may predate the flip)."""
         return self.status == "Expired" or (self.expiration is not None and self.expiration <= now)
@@ -521,8 +532,11 @@ class AccountSnapshot:
     virtual_mfa_devices: tuple[VirtualMfaDevice, ...] = ()
     #: None: not loaded (an older snapshot) or unavailable (see ``unavailable``).
     organization: Organization | None = field(default=None, metadata=OMIT_DEFAULT)
-    #: Every user's service-specific credentials (``ListServiceSpecificCredentials AllUsers``).
-    service_credentials: tuple[ServiceCredential, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    #: Every user's service-specific credentials (``ListServiceSpecificCredentials AllUsers``);
+    #: None: not loaded (an older snapshot) or unavailable (see ``unavailable``).
+    service_credentials: tuple[ServiceCredential, ...] | None = field(
+        default=None, metadata=OMIT_DEFAULT
+    )
     unavailable: tuple[Unavailable, ...] = ()
     #: Loaded, but degraded: fields AWS always sends were absent and were derived or defaulted.
     data_warnings: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)
@@ -556,7 +570,8 @@ class AccountSnapshot:
 
     def credentials_of(self, user: str) -> tuple[ServiceCredential, ...]:
         """One user's service-specific credentials, oldest first."""
-        return tuple(c for c in self.service_credentials if same_name(c.user, user))
+        held = self.service_credentials or ()
+        return tuple(c for c in held if same_name(c.user, user))
 
     def with_last_accessed(self, *reports: LastAccessed) -> AccountSnapshot:
         """A copy that also holds these last-accessed reports (newest wins)."""

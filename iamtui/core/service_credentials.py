@@ -27,7 +27,7 @@ def _utc(value: datetime) -> datetime:
 
 
 def parse_credential(raw: Mapping[str, Any]) -> ServiceCredential:
-    """One ServiceSpecificCredentialMetadata (Bedrock keys have an alias, the others a user name)."""
+    """One ServiceSpecificCredentialMetadata (a Bedrock key has an alias, others a user name)."""
     expires = raw.get("ExpirationDate")
     return ServiceCredential(
         credential_id=raw["ServiceSpecificCredentialId"],

@@ -10,7 +10,17 @@ from iamtui.core import findings
 from iamtui.core import settings as settings_io
 from iamtui.core.findings import Evaluation, Rule
 from iamtui.core.model import AccountSnapshot
-from iamtui.core.rules import clutter, credentials, grants, keys, policies, roles, root, users
+from iamtui.core.rules import (
+    clutter,
+    credentials,
+    grants,
+    keys,
+    policies,
+    roles,
+    root,
+    service_credentials,
+    users,
+)
 
 ALL_RULES: tuple[Rule, ...] = (
     *root.RULES,
@@ -19,6 +29,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *roles.RULES,
     *policies.RULES,
     *credentials.RULES,
+    *service_credentials.RULES,
     *grants.RULES,
     *clutter.RULES,
 )

@@ -143,9 +143,7 @@ def list_service_specific_credentials(call: Call) -> Response:
             held = list(account.service_credentials.get(name or "", []))
     service = call.get("ServiceName")
     rows = [
-        credential_metadata(call, c)
-        for c in held
-        if service is None or c.service_name == service
+        credential_metadata(call, c) for c in held if service is None or c.service_name == service
     ]
     return serve_pages(
         call,
