@@ -52,12 +52,12 @@ def expired_evidence(ctx: Context, held: Sequence[ServiceCredential]) -> Evidenc
 
 
 def credential_fixes(credentials: Sequence[ServiceCredential]) -> tuple[Fix, ...]:
-    """Deactivate (undoable) then delete (irreversible) each credential, in that order."""
+    """Deactivate each credential: the undoable step. Deleting it (irreversible) is offered on
+    the user once it is inactive, as for access keys: deactivate, watch, then delete."""
     return tuple(
-        Fix(action, ServiceCredentialSubject(c.user, c.credential_id))
-        for action in (
+        Fix(
             ActionId.SERVICE_CREDENTIAL_DEACTIVATE,
-            ActionId.SERVICE_CREDENTIAL_DELETE,
+            ServiceCredentialSubject(c.user, c.credential_id),
         )
         for c in credentials
     )

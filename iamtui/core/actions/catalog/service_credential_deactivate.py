@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from iamtui.core.actions.applies import service_credential_refusal
 from iamtui.core.actions.calls import NOT_LOADED, SERVICE_CREDENTIAL_READS
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.spec import ActionSpec, Draft
@@ -20,11 +21,8 @@ if TYPE_CHECKING:
 def build(planner: Planner, request: Request) -> Draft:
     """Deactivate one Active credential: whatever uses it fails until it is reactivated."""
     target, credential = planner.need_service_credential(request)
-    if credential.status != "Active":
-        raise ActionRefused(
-            f"{credential.label} credential {credential.credential_id} of {target.name} is "
-            f"{credential.status}, not Active: nothing to deactivate"
-        )
+    if refusal := service_credential_refusal(ActionId.SERVICE_CREDENTIAL_DEACTIVATE, credential):
+        raise ActionRefused(refusal)
     return Draft(
         ActionId.SERVICE_CREDENTIAL_DEACTIVATE,
         f"Deactivate {credential.label} credential {credential.credential_id} "
@@ -50,5 +48,4 @@ SPEC = ActionSpec(
     help="UpdateServiceSpecificCredential Status=Inactive · undoable",
     subject=ServiceCredentialSubject,
     build=build,
-    binding="service-credential-deactivate",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from iamtui.core.actions.applies import service_credential_refusal
 from iamtui.core.actions.calls import NOT_LOADED, SERVICE_CREDENTIAL_READS
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.spec import ActionSpec, Draft
@@ -21,12 +22,9 @@ def build(planner: Planner, request: Request) -> Draft:
     """Delete one credential; an Active one only with the explicit override (deactivate first)."""
     target, credential = planner.need_service_credential(request)
     what = f"{credential.label} credential {credential.credential_id}"
-    if credential.active and not request.allow_active:
-        raise ActionRefused(
-            f"{what} of {target.name} is Active: deactivate it first "
-            "(service-credential.deactivate) and watch for breakage, or confirm deleting an "
-            "active credential"
-        )
+    refusal = service_credential_refusal(ActionId.SERVICE_CREDENTIAL_DELETE, credential)
+    if refusal and not request.allow_active:
+        raise ActionRefused(f"{refusal}, or confirm deleting an active credential")
     draft = Draft(
         ActionId.SERVICE_CREDENTIAL_DELETE,
         f"Delete {what} of user {target.name} (irreversible)",
@@ -54,5 +52,4 @@ SPEC = ActionSpec(
     help="DeleteServiceSpecificCredential · irreversible (typed confirmation)",
     subject=ServiceCredentialSubject,
     build=build,
-    binding="service-credential-delete",
 )
