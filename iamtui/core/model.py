@@ -415,6 +415,11 @@ class ServiceCredential:
         """The service as people call it: ``CodeCommit``, ``Keyspaces``, ``Bedrock API key``."""
         return SERVICE_LABELS.get(self.service, self.service)
 
+    @property
+    def noun(self) -> str:
+        """What it is, in a sentence: ``CodeCommit credential``, ``Bedrock API key``."""
+        return self.label if self.bedrock else f"{self.label} credential"
+
     def to_json(self) -> dict[str, str | None]:
         """The shape plans save as before-state (never a secret: AWS lists none)."""
         expires = self.expiration

@@ -210,7 +210,7 @@ def service_credential_choices(credentials: Sequence[ServiceCredential]) -> list
     out: list[Choice] = []
     for credential in credentials:
         subject = ServiceCredentialSubject(credential.user, credential.credential_id)
-        label = f"{credential.label} credential {credential.credential_id} of {credential.user}"
+        label = f"{credential.noun} {credential.credential_id} of {credential.user}"
         for action in SERVICE_CREDENTIAL_ACTIONS:
             if service_credential_refusal(action, credential) is None:
                 request = Request(action, subject)

@@ -28,7 +28,7 @@ def key_status_refusal(action: ActionId, key: str, user: str, status: str) -> st
 def service_credential_refusal(action: ActionId, credential: ServiceCredential) -> str | None:
     """Deactivate an Active credential, reactivate an Inactive one, delete one not Active
     (deactivate first: deleting cannot be undone)."""
-    what = f"{credential.label} credential {credential.credential_id} of {credential.user}"
+    what = f"{credential.noun} {credential.credential_id} of {credential.user}"
     status = credential.status
     if action is ActionId.SERVICE_CREDENTIAL_DEACTIVATE and status != "Active":
         return f"{what} is {status}, not Active: nothing to deactivate"

@@ -63,7 +63,8 @@ def deactivate_key_step(user: str, key: AccessKey) -> Step:
 
 #: Why deleting a service-specific credential cannot be undone.
 SERVICE_CREDENTIAL_GONE = (
-    "AWS shows the password or API key only when it is created: a new credential has a new one"
+    "AWS shows the password or API key only when it is created (or reset); a new credential "
+    "has a new one"
 )
 
 
@@ -72,7 +73,7 @@ def service_credential_status_step(credential: ServiceCredential, status: str) -
     user, cid = credential.user, credential.credential_id
     other = "Active" if status == "Inactive" else "Inactive"
     verb = {"Active": "Reactivate", "Inactive": "Deactivate"}
-    what = f"{credential.label} credential {cid} of user {user}"
+    what = f"{credential.noun} {cid} of user {user}"
 
     def call(to: str) -> ApiCall:
         params = {"UserName": user, "ServiceSpecificCredentialId": cid, "Status": to}
@@ -102,9 +103,7 @@ def delete_service_credential_step(credential: ServiceCredential) -> Step:
             "DeleteServiceSpecificCredential",
             {"UserName": user, "ServiceSpecificCredentialId": cid},
         ),
-        description=(
-            f"Delete {credential.status.lower()} {credential.label} credential {cid} of user {user}"
-        ),
+        description=(f"Delete {credential.status.lower()} {credential.noun} {cid} of user {user}"),
         preconditions=(credential_is(user, cid, credential.status),),
         effect=credential_is(user, cid, None),
         irreversible_reason=SERVICE_CREDENTIAL_GONE,

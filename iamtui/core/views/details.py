@@ -198,8 +198,8 @@ def service_credential_fields(v: Views, user: User) -> tuple[Field, ...]:
         tone = "muted" if not c.active or expired else ("warn" if c.expiration is None else "")
         fields_.append(
             Field(
-                f"{c.label} {c.credential_id}",
-                f"{status} · {c.service_user_name} · created {exact(c.create_date)} "
+                c.label,
+                f"{c.credential_id} · {status} · created {exact(c.create_date)} "
                 f"({ago(c.create_date, now)}) · {expires}",
                 tone,
             )

@@ -25,8 +25,7 @@ def build(planner: Planner, request: Request) -> Draft:
         raise ActionRefused(refusal)
     return Draft(
         ActionId.SERVICE_CREDENTIAL_ACTIVATE,
-        f"Reactivate {credential.label} credential {credential.credential_id} "
-        f"of user {target.name}",
+        f"Reactivate {credential.noun} {credential.credential_id} of user {target.name}",
         [target],
         [service_credential_status_step(credential, "Active")],
         before={target.arn: {"credential": credential.to_json()}},

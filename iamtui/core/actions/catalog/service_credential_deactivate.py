@@ -25,8 +25,7 @@ def build(planner: Planner, request: Request) -> Draft:
         raise ActionRefused(refusal)
     return Draft(
         ActionId.SERVICE_CREDENTIAL_DEACTIVATE,
-        f"Deactivate {credential.label} credential {credential.credential_id} "
-        f"of user {target.name}",
+        f"Deactivate {credential.noun} {credential.credential_id} of user {target.name}",
         [target],
         [service_credential_status_step(credential, "Inactive")],
         before={target.arn: {"credential": credential.to_json()}},

@@ -8,7 +8,7 @@ from iamtui.core.actions.applies import service_credential_refusal
 from iamtui.core.actions.calls import NOT_LOADED, SERVICE_CREDENTIAL_READS
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.spec import ActionSpec, Draft
-from iamtui.core.actions.steps import SERVICE_CREDENTIAL_GONE, delete_service_credential_step
+from iamtui.core.actions.steps import delete_service_credential_step
 from iamtui.core.ids import ActionId
 from iamtui.core.plan import Calls
 from iamtui.core.subjects import ServiceCredentialSubject
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def build(planner: Planner, request: Request) -> Draft:
     """Delete one credential; an Active one only with the explicit override (deactivate first)."""
     target, credential = planner.need_service_credential(request)
-    what = f"{credential.label} credential {credential.credential_id}"
+    what = f"{credential.noun} {credential.credential_id}"
     refusal = service_credential_refusal(ActionId.SERVICE_CREDENTIAL_DELETE, credential)
     if refusal and not request.allow_active:
         raise ActionRefused(f"{refusal}, or confirm deleting an active credential")
@@ -32,7 +32,7 @@ def build(planner: Planner, request: Request) -> Draft:
         [delete_service_credential_step(credential)],
         before={target.arn: {"credential": credential.to_json()}},
         options={"allow_active": request.allow_active},
-        notes=[f"the deleted {what} cannot be restored: {SERVICE_CREDENTIAL_GONE}"],
+        notes=[f"the deleted {what} cannot be restored; whatever uses it must get a new one"],
     )
     if credential.active:
         draft.warnings.append(f"{what} is ACTIVE: anything using it fails at once and for good")
