@@ -495,3 +495,40 @@ def test_the_review_says_when_the_credentials_are_unknown() -> None:
     review = build_review(views, dev)
     (field,) = [f for f in review.console if f.label == "Service credentials"]
     assert field.value == "unavailable: ListX is not supported"
+
+
+# --- the rest of the product --------------------------------------------------------------------
+
+
+def test_a_snapshot_keeps_its_credentials_and_an_older_file_loads_without_them() -> None:
+    from iamtui.core import snapshot as snapshot_file
+
+    held = [credential("dev", BEDROCK_SERVICE, days=5, expires=30)]
+    snap = snapshot(users=[user("dev")], service_credentials=held)
+    back = snapshot_file.loads(snapshot_file.dumps(snap))
+    assert back.service_credentials == tuple(held)
+    older = snapshot_file.dumps(replace(snap, service_credentials=None))
+    assert "service_credentials" not in older  # byte-for-byte the format before the part
+    assert snapshot_file.loads(older).service_credentials is None
+
+
+def test_a_changed_credential_re_evaluates_only_its_user() -> None:
+    from iamtui.core.changes import difference
+
+    dev, ops = user("dev"), user("ops")
+    before = snapshot(users=[dev, ops], service_credentials=[credential("dev", days=200)])
+    after = replace(before, service_credentials=(credential("dev", days=200, status="Inactive"),))
+    change = difference(before, after)
+    assert change is not None and change.principals == {dev.arn}
+
+
+def test_iamtui_policy_grants_the_read_and_the_three_actions() -> None:
+    from iamtui.core import permissions
+
+    read = permissions.actions_of(permissions.read_only_policy())
+    assert "iam:ListServiceSpecificCredentials" in read
+    remediate = permissions.actions_of(permissions.remediate_policy())
+    assert {
+        "iam:UpdateServiceSpecificCredential",
+        "iam:DeleteServiceSpecificCredential",
+    } <= remediate
