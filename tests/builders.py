@@ -32,6 +32,7 @@ from iamtui.core.model import (
     ReportKey,
     Role,
     ServiceAccess,
+    ServiceCredential,
     Unavailable,
     User,
 )
@@ -290,6 +291,7 @@ def snapshot(
     last_accessed: Iterable[LastAccessed] = (),
     details: Iterable[PrincipalDetail] = (),
     alias: str | None = "acme-prod",
+    service_credentials: Sequence[ServiceCredential] | None = (),
 ) -> AccountSnapshot:
     """A snapshot; ``rows`` default to one credential-free row per user, root is healthy."""
     credential_report = (
@@ -316,6 +318,7 @@ def snapshot(
         unavailable=tuple(unavailable),
         last_accessed={la.principal_arn: la for la in last_accessed},
         details={d.principal_arn: d for d in details},
+        service_credentials=None if service_credentials is None else tuple(service_credentials),
     )
 
 

@@ -36,7 +36,7 @@ from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.seed import KeySpec, Seeder
 from iamtui.emulator.server import Emulator
-from iamtui.emulator.state import RootKey
+from iamtui.emulator.state import RootKey, ServiceCredential
 
 ACCOUNT = "123456789012"
 MEMBER = "222222222222"
@@ -117,7 +117,32 @@ def seed_targets(emulator: Emulator) -> None:
     seeder.service_linked_role(
         "AWSServiceRoleForScenario", "elasticbeanstalk.amazonaws.com", created=old
     )
+    for name, credential_id, status in (
+        ("s-svc-deact", "ACCASVCDEACT000000001", "Active"),
+        ("s-svc-act", "ACCASVCACT00000000001", "Inactive"),
+        ("s-svc-del", "ACCASVCDEL00000000001", "Inactive"),
+    ):
+        seeder.user(name)
+        seed_service_credential(emulator, name, credential_id, status)
     emulator.extras().report_generation_polls = 0
+
+
+def seed_service_credential(
+    emulator: Emulator, user: str, credential_id: str, status: str = "Active"
+) -> None:
+    """A CodeCommit Git credential, straight into the emulator's state (no permission needed)."""
+    extras = emulator.extras()
+    with extras.lock:
+        extras.service_credentials.setdefault(user, []).append(
+            ServiceCredential(
+                credential_id=credential_id,
+                user_name=user,
+                service_name="codecommit.amazonaws.com",
+                service_user_name=f"{user}-at-{ACCOUNT}",
+                created=datetime.now(UTC) - timedelta(days=200),
+                status=status,
+            )
+        )
 
 
 #: One scenario: a name and what it does with an Actor (and the emulator, for late seeding).
@@ -188,6 +213,17 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
         actor.act(Request.delete_inline("user", "s-late", "Own"), undo=False)
         actor.act(Request.remove_from_group("s-late", "s-team"), undo=False)
 
+    def service_credentials(actor: Actor, emulator: Emulator) -> None:
+        actor.act(Request.deactivate_service_credential("s-svc-deact", "ACCASVCDEACT000000001"))
+        actor.act(Request.activate_service_credential("s-svc-act", "ACCASVCACT00000000001"))
+        actor.act(
+            Request.delete_service_credential("s-svc-del", "ACCASVCDEL00000000001"), undo=False
+        )
+        # A user created after the data was loaded: the planner looks it up (GetUser).
+        Seeder(emulator.backend(), emulator.extras(), datetime.now(UTC)).user("s-svc-late")
+        seed_service_credential(emulator, "s-svc-late", "ACCASVCLATE0000000001")
+        actor.act(Request.deactivate_service_credential("s-svc-late", "ACCASVCLATE0000000001"))
+
     def account(actor: Actor, emulator: Emulator) -> None:
         actor.act(Request.set_password_policy())  # none before: undo deletes it
         emulator.backend().update_account_password_policy(
@@ -223,6 +259,7 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
     yield "policies", policies
     yield "roles", roles
     yield "not-loaded", not_loaded
+    yield "service-credentials", service_credentials
     yield "account", account
     yield "assume-root", assume_root
 

@@ -40,6 +40,7 @@ from iamtui.core.subjects import (
     PolicySubject,
     PrincipalSubject,
     RootKeySubject,
+    ServiceCredentialSubject,
 )
 from iamtui.emulator.seed import (
     KeySpec,
@@ -272,6 +273,48 @@ def seed_escalation(s: Seeder) -> None:
     s.user("root-of-it", managed=[ADMIN_ARN])
 
 
+def seed_credential(
+    s: Seeder,
+    user: str,
+    service: str,
+    created: float,
+    *,
+    status: str = "Active",
+    expires: float | None = None,
+) -> None:
+    """A service-specific credential ``created`` days ago (``expires``: days from now)."""
+    from iamtui.emulator.state import ServiceCredential as EmulatedCredential
+
+    if user not in s.backend.users:
+        s.user(user, created=s.ago(900))
+    held = s.extras.service_credentials.setdefault(user, [])
+    held.append(
+        EmulatedCredential(
+            credential_id=f"ACCA{user.upper().replace('-', '')}{len(held)}".ljust(21, "0"),
+            user_name=user,
+            service_name=f"{service}.amazonaws.com",
+            service_user_name=f"{user}-at-{ACCOUNT}",
+            created=s.ago(created),
+            status=status,
+            expiration=None if expires is None else NOW + timedelta(days=expires),
+        )
+    )
+
+
+def seed_service_credentials(s: Seeder) -> None:
+    """Old and new, active and not, expiring and not: Git, Keyspaces and Bedrock credentials."""
+    seed_credential(s, "git-old", "codecommit", 200)
+    seed_credential(s, "git-old", "codecommit", 10)
+    seed_credential(s, "cassandra-old", "cassandra", 120)
+    seed_credential(s, "git-new", "codecommit", 10)
+    seed_credential(s, "git-off", "codecommit", 400, status="Inactive")
+    seed_credential(s, "bedrock-gone", "bedrock", 200, expires=-10)
+    seed_credential(s, "bedrock-forever", "bedrock", 5)
+    seed_credential(s, "bedrock-far", "bedrock", 5, expires=365)
+    seed_credential(s, "bedrock-short", "bedrock", 5, expires=30)
+    s.user("no-credential", created=s.ago(900))
+
+
 COVERAGE_CASES: tuple[Case, ...] = (
     Case(
         "permissions.privilege-escalation",
@@ -281,6 +324,32 @@ COVERAGE_CASES: tuple[Case, ...] = (
         fixes={
             "builder": (Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "builder", "p")),)
         },
+    ),
+    Case(
+        "service-credential.rotation-due",
+        seed_service_credentials,
+        fires={
+            "git-old": {"threshold_days": 90},
+            "cassandra-old": {"threshold_days": 90},
+        },
+        quiet=("git-new", "git-off", "bedrock-gone", "bedrock-forever", "no-credential"),
+        fixes={
+            "git-old": (
+                Fix(
+                    ActionId.SERVICE_CREDENTIAL_DEACTIVATE,
+                    ServiceCredentialSubject("git-old", "ACCAGITOLD00000000000"),
+                ),
+            )
+        },
+    ),
+    Case(
+        "service-credential.bedrock-long-lived",
+        seed_service_credentials,
+        fires={
+            "bedrock-forever": {"max_days_to_expiry": 90},
+            "bedrock-far": {"max_days_to_expiry": 90},
+        },
+        quiet=("bedrock-short", "bedrock-gone", "git-old", "no-credential"),
     ),
     Case(
         "policy.passrole-wildcard",
@@ -933,7 +1002,7 @@ def fix_names_its_principal(fix: Fix, finding: Finding, emulator: Emulator) -> b
             return user == name and same_key and key == key_id(emulator, user, slot)
         case PrincipalSubject() | AttachmentSubject() | InlinePolicySubject():
             return (fix.subject.kind, fix.subject.name) == (kind, name)
-        case MembershipSubject(user=user):
+        case MembershipSubject(user=user) | ServiceCredentialSubject(user=user):
             return (kind, user) == ("user", name)
         case PolicySubject(arn=arn):
             return arn == finding.principal_arn

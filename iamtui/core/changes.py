@@ -50,6 +50,14 @@ def difference(old: AccountSnapshot, new: AccountSnapshot) -> Change | None:
             if row is not before and row != before and name in arns:
                 changed.add(arns[name])
         account = account or old_report.root != new_report.root
+    if old.service_credentials != new.service_credentials:
+        if (old.service_credentials is None) != (new.service_credentials is None):
+            return None
+        held = {c for c in old.service_credentials or ()} ^ {
+            c for c in new.service_credentials or ()
+        }
+        owners = {c.user for c in held}
+        changed |= {u.arn for u in new.users if u.name in owners}
     principals = {u.arn for u in new.users} | {r.arn for r in new.roles}
     for old_map, new_map in ((old.details, new.details), (old.last_accessed, new.last_accessed)):
         if old_map is new_map:

@@ -478,6 +478,7 @@ _PART_LABELS: Mapping[Part, str] = {
     Part.ALIASES: "account aliases",
     Part.PASSWORD_POLICY: "password policy",
     Part.VIRTUAL_MFA: "virtual MFA devices",
+    Part.SERVICE_CREDENTIALS: "service-specific credentials",
 }
 
 LAST_ACCESSED_HINT = "load it in the TUI or run `iamtui scan --last-accessed`"
@@ -494,6 +495,7 @@ def part_missing(snapshot: AccountSnapshot, part: Part) -> str | None:
         Part.CREDENTIAL_REPORT: snapshot.credential_report is None,
         Part.ACCOUNT_SUMMARY: snapshot.summary is None,
         Part.CALLER: snapshot.caller is None,
+        Part.SERVICE_CREDENTIALS: snapshot.service_credentials is None,
     }
     return f"{label} not loaded" if absent.get(part, False) else None
 

@@ -26,5 +26,8 @@ class ActionId(enum.StrEnum):
     ROOT_DELETE_KEY = "root.delete-key"
     ACCOUNT_SET_PASSWORD_POLICY = "account.set-password-policy"
     ACCOUNT_SET_SECURITY_CONTACT = "account.set-security-contact"
+    SERVICE_CREDENTIAL_DEACTIVATE = "service-credential.deactivate"
+    SERVICE_CREDENTIAL_ACTIVATE = "service-credential.activate"
+    SERVICE_CREDENTIAL_DELETE = "service-credential.delete"
     BATCH = "batch"
     UNDO = "undo"

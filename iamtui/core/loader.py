@@ -2,9 +2,10 @@
 
 The overview (`load_account`) costs a fixed handful of requests plus about one per 1,000
 principals: caller identity, credential report, paged authorization details, account summary,
-alias, password policy and the virtual MFA list. Nothing here calls IAM once per user; key ids,
-MFA devices and last-accessed data are fetched for the principals the operator looks at.
-Each part that is denied or unsupported is recorded as :class:`Unavailable` and the rest loads.
+alias, password policy, the virtual MFA list and every user's service-specific credentials.
+Nothing here calls IAM once per user; key ids, MFA devices and last-accessed data are fetched
+for the principals the operator looks at. Each part that is denied or unsupported is recorded
+as :class:`Unavailable` and the rest loads.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from iamtui.core.model import (
     VirtualMfaDevice,
 )
 from iamtui.core.organization import ORGANIZATION_ACTIONS, read_organization
+from iamtui.core.service_credentials import SERVICE_CREDENTIAL_ACTIONS, read_service_credentials
 from iamtui.core.session import Connection, ConnectionProblem, hang_summary
 
 #: Authorization details page size: AWS's maximum, so 1,000 principals cost one request.
@@ -130,6 +132,7 @@ OVERVIEW_ACTIONS: Mapping[Part, tuple[str, ...]] = {
     Part.PASSWORD_POLICY: ("iam:GetAccountPasswordPolicy",),
     Part.VIRTUAL_MFA: ("iam:ListVirtualMFADevices",),
     Part.ORGANIZATION: ORGANIZATION_ACTIONS,
+    Part.SERVICE_CREDENTIALS: SERVICE_CREDENTIAL_ACTIONS,
 }
 #: What opening one user's review costs (load_user_detail).
 USER_DETAIL_ACTIONS = ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:ListMFADevices")
@@ -149,6 +152,7 @@ STEPS: tuple[tuple[Part, str], ...] = (
     (Part.PASSWORD_POLICY, "Password policy"),
     (Part.VIRTUAL_MFA, "Virtual MFA devices"),
     (Part.ORGANIZATION, "Organization"),
+    (Part.SERVICE_CREDENTIALS, "Service-specific credentials"),
 )
 
 
@@ -637,6 +641,11 @@ def load_account(
             cancel.check if cancel is not None else lambda: None,
         )
 
+    def service_credentials() -> None:
+        f["service_credentials"] = read_service_credentials(
+            conn.iam, check=cancel.check if cancel is not None else None
+        )
+
     load.run(Part.CALLER, caller)
     load.run(Part.AUTHORIZATION_DETAILS, details)
     load.run(Part.CREDENTIAL_REPORT, report)
@@ -646,6 +655,7 @@ def load_account(
     load.run(Part.VIRTUAL_MFA, virtual_mfa)
     if conn.organizations is not None:
         load.run(Part.ORGANIZATION, organization)
+    load.run(Part.SERVICE_CREDENTIALS, service_credentials)
 
     if len(load.unavailable) == load.ran:
         reasons = "; ".join(u.reason for u in load.unavailable[:2])

@@ -377,6 +377,72 @@ class PrincipalDetail:
     mfa_devices: tuple[MfaDevice, ...] = ()
 
 
+#: AWS's service names for the three kinds of service-specific credential.
+CODECOMMIT_SERVICE = "codecommit.amazonaws.com"
+KEYSPACES_SERVICE = "cassandra.amazonaws.com"
+BEDROCK_SERVICE = "bedrock.amazonaws.com"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCredential:
+    """A service-specific credential (CodeCommit Git, Keyspaces, Bedrock API key), no secret.
+
+    AWS shows the password or API key only when it is created or reset; iamtui never keeps it.
+    """
+
+    credential_id: str
+    user: str
+    service: str
+    status: str
+    create_date: datetime
+    #: CodeCommit and Keyspaces: ``ServiceUserName``; Bedrock: ``ServiceCredentialAlias``.
+    service_user_name: str = ""
+    #: None: it never expires (only Bedrock API keys can have an expiry).
+    expiration: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Only an active credential authenticates (Expired and Inactive do not)."""
+        return self.status == "Active"
+
+    @property
+    def bedrock(self) -> bool:
+        """A long-term Amazon Bedrock API key."""
+        return self.service == BEDROCK_SERVICE
+
+    @property
+    def label(self) -> str:
+        """The service as people call it: ``CodeCommit``, ``Keyspaces``, ``Bedrock API key``."""
+        return SERVICE_LABELS.get(self.service, self.service)
+
+    @property
+    def noun(self) -> str:
+        """What it is, in a sentence: ``CodeCommit credential``, ``Bedrock API key``."""
+        return self.label if self.bedrock else f"{self.label} credential"
+
+    def to_json(self) -> dict[str, str | None]:
+        """The shape plans save as before-state (never a secret: AWS lists none)."""
+        expires = self.expiration
+        return {
+            "credential_id": self.credential_id,
+            "service": self.service,
+            "status": self.status,
+            "created": self.create_date.isoformat(),
+            "expires": expires.isoformat() if expires is not None else None,
+        }
+
+    def expired(self, now: datetime) -> bool:
+        """AWS says Expired, or the expiry has passed (a listing may predate the flip)."""
+        return self.status == "Expired" or (self.expiration is not None and self.expiration <= now)
+
+
+SERVICE_LABELS: Mapping[str, str] = {
+    CODECOMMIT_SERVICE: "CodeCommit",
+    KEYSPACES_SERVICE: "Keyspaces",
+    BEDROCK_SERVICE: "Bedrock API key",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Unavailable:
     """A part of the account that could not be loaded, and why (rules report "not evaluated")."""
@@ -397,6 +463,7 @@ class Part(enum.StrEnum):
     PASSWORD_POLICY = "password_policy"
     VIRTUAL_MFA = "virtual_mfa"
     ORGANIZATION = "organization"
+    SERVICE_CREDENTIALS = "service_credentials"
 
 
 #: Centralized root access: the organization may remove its member accounts' root credentials.
@@ -470,6 +537,11 @@ class AccountSnapshot:
     virtual_mfa_devices: tuple[VirtualMfaDevice, ...] = ()
     #: None: not loaded (an older snapshot) or unavailable (see ``unavailable``).
     organization: Organization | None = field(default=None, metadata=OMIT_DEFAULT)
+    #: Every user's service-specific credentials (``ListServiceSpecificCredentials AllUsers``);
+    #: None: not loaded (an older snapshot) or unavailable (see ``unavailable``).
+    service_credentials: tuple[ServiceCredential, ...] | None = field(
+        default=None, metadata=OMIT_DEFAULT
+    )
     unavailable: tuple[Unavailable, ...] = ()
     #: Loaded, but degraded: fields AWS always sends were absent and were derived or defaulted.
     data_warnings: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)
@@ -500,6 +572,11 @@ class AccountSnapshot:
     def policy(self, arn: str) -> ManagedPolicy | None:
         """Look a managed policy up by ARN."""
         return next((p for p in self.policies if p.arn == arn), None)
+
+    def credentials_of(self, user: str) -> tuple[ServiceCredential, ...]:
+        """One user's service-specific credentials, oldest first."""
+        held = self.service_credentials or ()
+        return tuple(c for c in held if same_name(c.user, user))
 
     def with_last_accessed(self, *reports: LastAccessed) -> AccountSnapshot:
         """A copy that also holds these last-accessed reports (newest wins)."""

@@ -80,6 +80,14 @@ class RootKeySubject:
     account: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceCredentialSubject:
+    """A user's service-specific credential (CodeCommit, Keyspaces, Bedrock API key), by id."""
+
+    user: str
+    credential_id: str
+
+
 Subject: TypeAlias = (
     KeySubject
     | PrincipalSubject
@@ -89,6 +97,7 @@ Subject: TypeAlias = (
     | PolicySubject
     | AccountSubject
     | RootKeySubject
+    | ServiceCredentialSubject
 )
 
 

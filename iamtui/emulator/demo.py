@@ -25,7 +25,7 @@ from iamtui.emulator.seed import (
     trust_saml,
     trust_service,
 )
-from iamtui.emulator.state import AccountExtras
+from iamtui.emulator.state import AccountExtras, ServiceCredential
 
 ALIAS = "northwind-prod"
 COMPANY = "Northwind Analytics"
@@ -976,6 +976,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     _seed_coverage(s)
     seed_trail_history(s)
     _seed_escalation(s)
+    _seed_service_credentials(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1244,3 +1245,37 @@ def _seed_escalation(s: Seeder) -> None:
         last_used_region="us-east-1", inline={"Release": release},
         tags=_tags("Platform", plat_lead, "CC-1100"), description="Release pipeline builds",
     )  # fmt: skip
+
+
+# --- service-specific credentials ------------------------------------------------------------
+
+#: A data scientist who tried Bedrock and set up CodeCommit over HTTPS long ago.
+SERVICE_CREDENTIAL_USER = "kenji.watanabe"
+#: Stable ids, so docs and tests can name them.
+CODECOMMIT_CREDENTIAL_ID = "ACCAKENJIGITHTTPS0001"
+BEDROCK_CREDENTIAL_ID = "ACCAKENJIBEDROCKKEY01"
+
+
+def _seed_service_credentials(s: Seeder) -> None:
+    """service-credential.rotation-due (a 400-day-old Git credential) and
+    service-credential.bedrock-long-lived (a Bedrock API key created without an expiry)."""
+    d = s.ago
+    user = SERVICE_CREDENTIAL_USER
+    held = [
+        ServiceCredential(
+            credential_id=CODECOMMIT_CREDENTIAL_ID,
+            user_name=user,
+            service_name="codecommit.amazonaws.com",
+            service_user_name=f"{user}-at-{s.account_id}",
+            created=d(400),
+        ),
+        ServiceCredential(
+            credential_id=BEDROCK_CREDENTIAL_ID,
+            user_name=user,
+            service_name="bedrock.amazonaws.com",
+            service_user_name=f"{user}-at-{s.account_id}",
+            created=d(20),
+        ),
+    ]
+    with s.extras.lock:
+        s.extras.service_credentials.setdefault(user, []).extend(held)

@@ -127,6 +127,14 @@ class ServiceCredential:
     service_user_name: str
     created: datetime
     status: str = "Active"
+    #: Bedrock API keys only (``CredentialAgeDays``); None: it never expires.
+    expiration: datetime | None = None
+
+    def status_at(self, now: datetime) -> str:
+        """AWS reports a Bedrock API key past its expiry as Expired."""
+        if self.expiration is not None and self.expiration <= now:
+            return "Expired"
+        return self.status
 
 
 @dataclass

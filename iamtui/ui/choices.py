@@ -16,14 +16,19 @@ from dataclasses import dataclass, replace
 from textual.binding import Binding
 
 from iamtui.core.actions import ActionId, Request, Selection, Skipped
-from iamtui.core.actions.applies import console_refusal, key_status_refusal, managed_role_refusal
+from iamtui.core.actions.applies import (
+    console_refusal,
+    key_status_refusal,
+    managed_role_refusal,
+    service_credential_refusal,
+)
 from iamtui.core.actions.catalog.key_rotate import STAGE_TITLES, next_stage
 from iamtui.core.actions.findings import request_for_fix
 from iamtui.core.actions.registry import ACTIONS, SPECS
 from iamtui.core.actions.request import describe
 from iamtui.core.findings import Finding
-from iamtui.core.model import CredentialReportRow, PrincipalDetail, Role, User
-from iamtui.core.subjects import KeySubject
+from iamtui.core.model import CredentialReportRow, PrincipalDetail, Role, ServiceCredential, User
+from iamtui.core.subjects import KeySubject, ServiceCredentialSubject
 from iamtui.core.views import KeySlot, PolicyLine, Row
 
 #: The binding id that triggers each action (X deletes the focused row's key or policy
@@ -37,6 +42,9 @@ ACTION_BINDINGS = frozenset(
 VERBS: dict[ActionId, str] = {spec.id: spec.verb for spec in ACTIONS}
 HELP: dict[ActionId, str] = {spec.id: spec.help for spec in ACTIONS}
 KEY_ACTIONS = tuple(spec.id for spec in ACTIONS if spec.subject is KeySubject)
+SERVICE_CREDENTIAL_ACTIONS = tuple(
+    spec.id for spec in ACTIONS if spec.subject is ServiceCredentialSubject
+)
 
 #: The default keys and footer label of each action binding id (the keymap remaps them by id).
 ACTION_KEYS: dict[str, tuple[str, str]] = {
@@ -194,6 +202,20 @@ def user_choices(
     request = Request.delete_user(user.name)
     out.append(_choice(request.action, f"Delete user {user.name}", [request]))
     return _offered(out, include_refused)
+
+
+def service_credential_choices(credentials: Sequence[ServiceCredential]) -> list[Choice]:
+    """Deactivate, reactivate or delete each of a user's service-specific credentials (those
+    that apply to its status: an Active one is deactivated before it may be deleted)."""
+    out: list[Choice] = []
+    for credential in credentials:
+        subject = ServiceCredentialSubject(credential.user, credential.credential_id)
+        label = f"{credential.noun} {credential.credential_id} of {credential.user}"
+        for action in SERVICE_CREDENTIAL_ACTIONS:
+            if service_credential_refusal(action, credential) is None:
+                request = Request(action, subject)
+                out.append(_choice(action, f"{VERBS[action]} {label}", [request]))
+    return out
 
 
 def role_choices(role: Role, include_refused: bool = False) -> list[Choice]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from iamtui.core.actions.guards import QUARANTINE_POLICY
 from iamtui.core.ids import ActionId
-from iamtui.core.model import SERVICE_LINKED_PATH, SSO_RESERVED_PATH_PREFIX
+from iamtui.core.model import SERVICE_LINKED_PATH, SSO_RESERVED_PATH_PREFIX, ServiceCredential
 
 #: The status each key action needs the key to be in.
 _KEY_NEEDS = {ActionId.KEY_DEACTIVATE: "Active", ActionId.KEY_ACTIVATE: "Inactive"}
@@ -23,6 +23,23 @@ def key_status_refusal(action: ActionId, key: str, user: str, status: str) -> st
     if needed is None or status == needed:
         return None
     return f"{key} of {user} is already {status}"
+
+
+def service_credential_refusal(action: ActionId, credential: ServiceCredential) -> str | None:
+    """Deactivate an Active credential, reactivate an Inactive one, delete one not Active
+    (deactivate first: deleting cannot be undone)."""
+    what = f"{credential.noun} {credential.credential_id} of {credential.user}"
+    status = credential.status
+    if action is ActionId.SERVICE_CREDENTIAL_DEACTIVATE and status != "Active":
+        return f"{what} is {status}, not Active: nothing to deactivate"
+    if action is ActionId.SERVICE_CREDENTIAL_ACTIVATE and status != "Inactive":
+        return f"{what} is {status}: only an Inactive credential can be reactivated"
+    if action is ActionId.SERVICE_CREDENTIAL_DELETE and status == "Active":
+        return (
+            f"{what} is Active: deactivate it first (service-credential.deactivate) and watch "
+            "for breakage; deleting cannot be undone"
+        )
+    return None
 
 
 def console_refusal(user: str, has_password: bool) -> str | None:

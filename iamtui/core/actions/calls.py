@@ -26,6 +26,8 @@ COMMON_CALLS = Calls(
 NOT_LOADED = "when the principal is not in the loaded data"
 #: What every key action reads when planning.
 KEY_READS = ("iam:GetUser", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed")
+#: What every service-specific credential action reads when planning.
+SERVICE_CREDENTIAL_READS = ("iam:GetUser", "iam:ListServiceSpecificCredentials")
 #: What read_role sends (role.quarantine, role.delete, and policies of roles).
 ROLE_READS = (
     "iam:GetRole",

@@ -38,13 +38,14 @@ from iamtui.core.model import (
     AccessKey,
     AccountSnapshot,
     Missing,
+    ServiceCredential,
 )
 from iamtui.core.plan import Plan, Selection, Skipped, Target, combine
 from iamtui.core.protected import protection_reason
 from iamtui.core.session import Connection
 from iamtui.core.settings import Settings, Thresholds
 from iamtui.core.slots import key_in_slot
-from iamtui.core.subjects import KeySubject, PrincipalType, Subject
+from iamtui.core.subjects import KeySubject, PrincipalType, ServiceCredentialSubject, Subject
 
 if TYPE_CHECKING:
     from iamtui.core.journal import Entry
@@ -355,6 +356,16 @@ class Planner:
                 "report): open the user's keys and pick one"
             )
         return found
+
+    def need_service_credential(self, request: Request) -> tuple[Target, ServiceCredential]:
+        """The user as a plan target and the service-specific credential named, read now."""
+        subject = self.subject(request, ServiceCredentialSubject)
+        target = self.user_target(subject.user)
+        try:
+            credential = reads.service_credential(self.iam, subject.user, subject.credential_id)
+        except reads.NotFound as exc:
+            raise ActionRefused(str(exc)) from exc
+        return target, credential
 
     def need_key(self, request: Request) -> tuple[Target, tuple[AccessKey, ...], AccessKey]:
         """Like ``keys`` for actions that must name one key."""

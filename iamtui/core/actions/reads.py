@@ -23,9 +23,10 @@ from iamtui.core.loader import (
     policy_document,
     read_access_keys,
 )
-from iamtui.core.model import AccessKey, PasswordPolicy
+from iamtui.core.model import AccessKey, PasswordPolicy, ServiceCredential
 from iamtui.core.plan import JSON
 from iamtui.core.root import password_policy_params
+from iamtui.core.service_credentials import read_service_credentials
 
 
 class NotFound(LookupError):
@@ -213,17 +214,24 @@ def user_groups(iam: Any, user: str) -> tuple[str, ...]:
 
 def service_credentials(iam: Any, user: str) -> tuple[Mapping[str, JSON], ...]:
     """Service-specific credentials (CodeCommit, Keyspaces, Bedrock): ids and status only."""
-    found = iam.list_service_specific_credentials(UserName=user).get(
-        "ServiceSpecificCredentials", ()
-    )
     return tuple(
-        {
-            "id": c["ServiceSpecificCredentialId"],
-            "service": c["ServiceName"],
-            "status": c.get("Status", "Active"),
-        }
-        for c in found
+        {"id": c.credential_id, "service": c.service, "status": c.status}
+        for c in read_service_credentials(iam, user=user)
     )
+
+
+def service_credential(iam: Any, user: str, credential_id: str) -> ServiceCredential:
+    """One service-specific credential of a user, read now; NotFound when it is gone."""
+    try:
+        held = read_service_credentials(iam, user=user)
+    except ClientError as exc:
+        if missing(exc):
+            raise NotFound(f"user {user} does not exist") from exc
+        raise
+    for credential in held:
+        if credential.credential_id == credential_id:
+            return credential
+    raise NotFound(f"user {user} has no service-specific credential {credential_id}")
 
 
 def read_user(iam: Any, name: str, *, last_used: bool = True, bodies: bool = True) -> UserState:

@@ -24,6 +24,9 @@ from iamtui.core.actions.catalog import (
     role_quarantine,
     root_deactivate_key,
     root_delete_key,
+    service_credential_activate,
+    service_credential_deactivate,
+    service_credential_delete,
     user_delete,
     user_disable_console,
 )
@@ -49,6 +52,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     account_security_contact.SPEC,
     root_deactivate_key.SPEC,
     root_delete_key.SPEC,
+    service_credential_deactivate.SPEC,
+    service_credential_activate.SPEC,
+    service_credential_delete.SPEC,
 )
 
 #: The spec of each action id.

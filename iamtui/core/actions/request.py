@@ -19,6 +19,7 @@ from iamtui.core.subjects import (
     PrincipalSubject,
     PrincipalType,
     RootKeySubject,
+    ServiceCredentialSubject,
     Subject,
 )
 
@@ -52,13 +53,15 @@ def describe(subject: Subject) -> str:
             return f"policy {arn}"
         case RootKeySubject(key_id, account):
             return " ".join(p for p in ("root", account, key_id) if p)
+        case ServiceCredentialSubject(user, credential_id):
+            return f"user {user} {credential_id}"
     return "account"
 
 
 def principal_of(subject: Subject) -> tuple[str, str] | None:
     """(kind, name) of the user, group or role the subject belongs to, if any."""
     match subject:
-        case KeySubject(user) | MembershipSubject(user):
+        case KeySubject(user) | MembershipSubject(user) | ServiceCredentialSubject(user):
             return ("user", user)
         case (
             PrincipalSubject(kind, name)
@@ -104,6 +107,24 @@ class Request:
     def delete_key(cls, user: str, key_id: str, *, allow_active: bool = False) -> Request:
         """key.delete (an Active key only with ``allow_active``)."""
         return cls(ActionId.KEY_DELETE, KeySubject(user, key_id), allow_active=allow_active)
+
+    @classmethod
+    def deactivate_service_credential(cls, user: str, credential_id: str) -> Request:
+        """service-credential.deactivate."""
+        subject = ServiceCredentialSubject(user, credential_id)
+        return cls(ActionId.SERVICE_CREDENTIAL_DEACTIVATE, subject)
+
+    @classmethod
+    def activate_service_credential(cls, user: str, credential_id: str) -> Request:
+        """service-credential.activate."""
+        subject = ServiceCredentialSubject(user, credential_id)
+        return cls(ActionId.SERVICE_CREDENTIAL_ACTIVATE, subject)
+
+    @classmethod
+    def delete_service_credential(cls, user: str, credential_id: str) -> Request:
+        """service-credential.delete (irreversible: typed confirmation)."""
+        subject = ServiceCredentialSubject(user, credential_id)
+        return cls(ActionId.SERVICE_CREDENTIAL_DELETE, subject)
 
     @classmethod
     def rotate_key(

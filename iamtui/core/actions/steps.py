@@ -27,7 +27,7 @@ from iamtui.core.actions.checks import (
     virtual_mfa_is,
 )
 from iamtui.core.actions.reads import UserState
-from iamtui.core.model import AccessKey
+from iamtui.core.model import AccessKey, ServiceCredential
 from iamtui.core.plan import JSON, ApiCall, Check, InverseStep, Step
 
 #: Placeholders the executor fills in at call time (never stored resolved in a plan).
@@ -58,6 +58,55 @@ def deactivate_key_step(user: str, key: AccessKey) -> Step:
                 effect=key_is(user, kid, "Active"),
             ),
         ),
+    )
+
+
+#: Why deleting a service-specific credential cannot be undone.
+SERVICE_CREDENTIAL_GONE = (
+    "AWS shows the password or API key only when it is created (or reset); a new credential "
+    "has a new one"
+)
+
+
+def service_credential_status_step(credential: ServiceCredential, status: str) -> Step:
+    """Set a service-specific credential Active or Inactive; undo sets it back."""
+    user, cid = credential.user, credential.credential_id
+    other = "Active" if status == "Inactive" else "Inactive"
+    verb = {"Active": "Reactivate", "Inactive": "Deactivate"}
+    what = f"{credential.noun} {cid} of user {user}"
+
+    def call(to: str) -> ApiCall:
+        params = {"UserName": user, "ServiceSpecificCredentialId": cid, "Status": to}
+        return ApiCall("UpdateServiceSpecificCredential", params)
+
+    return Step(
+        call=call(status),
+        description=f"{verb[status]} {what}",
+        preconditions=(credential_is(user, cid, other),),
+        effect=credential_is(user, cid, status),
+        inverse=(
+            InverseStep(
+                call(other),
+                f"{verb[other]} {what}",
+                preconditions=(credential_is(user, cid, status),),
+                effect=credential_is(user, cid, other),
+            ),
+        ),
+    )
+
+
+def delete_service_credential_step(credential: ServiceCredential) -> Step:
+    """Delete a service-specific credential: irreversible (its secret is never shown again)."""
+    user, cid = credential.user, credential.credential_id
+    return Step(
+        call=ApiCall(
+            "DeleteServiceSpecificCredential",
+            {"UserName": user, "ServiceSpecificCredentialId": cid},
+        ),
+        description=(f"Delete {credential.status.lower()} {credential.noun} {cid} of user {user}"),
+        preconditions=(credential_is(user, cid, credential.status),),
+        effect=credential_is(user, cid, None),
+        irreversible_reason=SERVICE_CREDENTIAL_GONE,
     )
 
 

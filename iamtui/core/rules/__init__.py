@@ -19,6 +19,7 @@ from iamtui.core.rules import (
     policies,
     roles,
     root,
+    service_credentials,
     users,
 )
 
@@ -30,6 +31,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *policies.RULES,
     *escalation.RULES,
     *credentials.RULES,
+    *service_credentials.RULES,
     *grants.RULES,
     *clutter.RULES,
 )

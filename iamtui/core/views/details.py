@@ -14,12 +14,14 @@ from iamtui.core.findings import (
 )
 from iamtui.core.model import (
     CredentialReportRow,
+    Part,
     Role,
     User,
 )
 from iamtui.core.policy import analyse_trust
 from iamtui.core.rules import RULES_BY_ID
 from iamtui.core.views.format import (
+    ago,
     evidence_text,
     exact,
     report_exact,
@@ -170,8 +172,39 @@ def describe_user(v: Views, user: User) -> Detail:
         sections.append(
             Section("Credentials", (Field("", "not in the credential report", "muted"),))
         )
+    if held := service_credential_fields(v, user):
+        sections.append(Section("Service-specific credentials", held))
     sections.append(findings_section(v.by_principal.get(user.arn, ())))
     return Detail(user.name, "", tuple(sections))
+
+
+def service_credential_fields(v: Views, user: User) -> tuple[Field, ...]:
+    """A user's service-specific credentials (status, age, expiry; never a secret), or why
+    they are unknown. Empty when the user holds none."""
+    snap, now = v.snapshot, v.now
+    if snap.service_credentials is None:
+        gone = snap.unavailable_part(Part.SERVICE_CREDENTIALS)
+        why = f"unavailable: {gone.reason}" if gone is not None else "not loaded"
+        return (Field("Service credentials", why, "muted"),)
+    fields_: list[Field] = []
+    for c in snap.credentials_of(user.name):
+        expired = c.expired(now)
+        status = "Expired" if expired else c.status
+        expires = (
+            "never expires"
+            if c.expiration is None
+            else f"{'expired' if expired else 'expires'} {exact(c.expiration)}"
+        )
+        tone = "muted" if not c.active or expired else ("warn" if c.expiration is None else "")
+        fields_.append(
+            Field(
+                c.label,
+                f"{c.credential_id} · {status} · created {exact(c.create_date)} "
+                f"({ago(c.create_date, now)}) · {expires}",
+                tone,
+            )
+        )
+    return tuple(fields_)
 
 
 def _credential_fields(v: Views, row: CredentialReportRow) -> tuple[Field, ...]:

@@ -24,7 +24,7 @@ from iamtui.core.model import (
     User,
 )
 from iamtui.core.policy import analyse_trust, is_admin_document, is_administrator_access
-from iamtui.core.views.details import Field
+from iamtui.core.views.details import Field, service_credential_fields
 from iamtui.core.views.format import (
     age_cell,
     ago,
@@ -163,6 +163,7 @@ def build(v: Views, principal: User | Role) -> Review:
             console.append(Field("Report generated", exact(snap.report_age_reference)))
         else:
             console.append(Field("Console access", "not in the credential report", "muted"))
+        console.extend(service_credential_fields(v, principal))
         if detail is not None:
             keys_detailed = True
             for access_key in detail.access_keys:

@@ -5,8 +5,9 @@ data and rebuilds the credential report on every read. iamtui must be tested aga
 behaviour, so each difference is one small *rule*: a handler registered with
 :func:`~iamtui.emulator.fidelity.registry.rule` for an IAM action, that may check
 preconditions, answer the call itself, or forward it to moto and fix the answer. Rules live in
-one module per area (users, credentials, roles, policies, the credential report, last-accessed
-data, the account, organizations, root); each names the AWS documentation page it follows.
+one module per area (users, credentials, service-specific credentials, roles, policies, the
+credential report, last-accessed data, the account, organizations, root); each names the AWS
+documentation page it follows.
 Actions without a rule go to moto unchanged; other services pass straight through.
 
 To add a behaviour: write a handler ``def x(call: Call) -> Response`` in its area's module,
@@ -34,6 +35,7 @@ from iamtui.emulator.fidelity import (  # noqa: F401
     paging,
     policies,
     roles,
+    service_credentials,
     users,
 )
 

@@ -47,6 +47,7 @@ from iamtui.ui.choices import (
     finding_choices,
     first_for,
     role_choices,
+    service_credential_choices,
     slot_choices,
     user_choices,
 )
@@ -649,7 +650,11 @@ class MainScreen(Screen[None]):
             same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
             return finding_choices(data, same)
         if isinstance(data, User):
-            return user_choices(data, views.report_rows.get(data.name), include_refused)
+            found = user_choices(data, views.report_rows.get(data.name), include_refused)
+            if include_refused:  # a batch: one choice per action and row, not per credential
+                return found
+            held = self.state.snapshot.credentials_of(data.name)
+            return [*found, *service_credential_choices(held)]
         if isinstance(data, Role):
             return role_choices(data, include_refused)
         if isinstance(data, KeySlot):

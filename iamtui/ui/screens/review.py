@@ -48,6 +48,7 @@ from iamtui.ui.choices import (
     key_choices,
     policy_choices,
     role_choices,
+    service_credential_choices,
     slot_choices,
     user_choices,
 )
@@ -271,7 +272,11 @@ class ReviewScreen(Screen[None]):
             return []
         principal = self.principal
         if isinstance(principal, User):
-            return user_choices(principal, self.state.views.report_rows.get(principal.name))
+            held = self.state.snapshot.credentials_of(principal.name)
+            return [
+                *user_choices(principal, self.state.views.report_rows.get(principal.name)),
+                *service_credential_choices(held),
+            ]
         return role_choices(principal)
 
     def choices(self) -> list[Choice]:
