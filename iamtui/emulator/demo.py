@@ -974,6 +974,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
         for svc in services:
             u(role, svc, ago, region)
     _seed_coverage(s)
+    _seed_groupless(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1077,3 +1078,22 @@ def _seed_coverage(s: Seeder) -> None:
     s.group(EMPTY_GROUP, path="/security/", created=d(800), managed=[custodian, cloudshell])
     # mfa.unassigned-virtual: an enrolment started and never finished.
     s.backend.create_virtual_mfa_device(device_name=UNASSIGNED_MFA_DEVICE, path="/")
+
+
+# --- issue 13: users in no group (user.no-mfa fires on the machine users above) ----------------
+
+#: A migration helper whose group was removed when the migration ended: no group, no policy,
+#: no credential left (user.no-group offers user.delete; it is also user.inactive).
+GROUPLESS_USER = "dms-migration-2023"
+
+
+def _seed_groupless(s: Seeder) -> None:
+    """A user nobody cleaned up after its project: no group, no policy, no credential.
+
+    root.virtual-mfa is not seeded here: the demo's root has no MFA (root.no-mfa), and one root
+    cannot show both; tests/test_demo_account.py gives the demo's root a virtual device instead.
+    """
+    s.user(
+        GROUPLESS_USER, path="/automation/", created=s.ago(700),
+        tags=_tags("Data", _email("marcus.chen"), "CC-1200", Project="dms-migration"),
+    )  # fmt: skip

@@ -89,7 +89,7 @@ def no_mfa(ctx: Context) -> Iterator[Finding]:
             "active_key_slots": slots,
         }
         noun = "key" if len(slots) == 1 else "keys"
-        summary = f"no MFA device; {len(slots)} active access {noun} act for it alone"
+        summary = f"no MFA device, while holding {len(slots)} active access {noun}"
         yield ctx.finding(user, summary, evidence=evidence)
 
 
