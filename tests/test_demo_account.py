@@ -20,6 +20,7 @@ from iamtui.emulator.demo import (
     GROUPLESS_USER,
     KEYS_AT_SETUP_USER,
     KMS_WILDCARD_POLICY,
+    ROOT_VARIANT_RULES,
     SIGNING_CERT_USER,
     UNASSIGNED_MFA_DEVICE,
     DemoAccount,
@@ -203,18 +204,13 @@ def _evaluate(emulator: Emulator, now: datetime) -> Evaluation:
     return evaluate(snapshot.with_last_accessed(*batch.results.values()), now=now)
 
 
-#: Rules one account cannot show next to another the demo shows, and that one: a root has no
-#: MFA (root.no-mfa, which the demo shows) or a kind of MFA, never both.
-SHOWN_BY_A_VARIANT = {"root.virtual-mfa": "root.no-mfa"}
-
-
 def test_demo_variant_with_a_virtual_root_device_shows_root_virtual_mfa(
     demo: DemoAccount, emulator: Emulator, now: datetime
 ) -> None:
     """The demo with its root given a virtual MFA device (nothing else changed) shows the rules
-    of ``SHOWN_BY_A_VARIANT``, and only their partners go away."""
+    of ``ROOT_VARIANT_RULES``, and only their partners go away."""
     before = {(f.rule, f.principal_name) for f in _evaluate(emulator, now).active}
-    assert set(SHOWN_BY_A_VARIANT.values()) <= {rule for rule, _ in before}
+    assert set(ROOT_VARIANT_RULES.values()) <= {rule for rule, _ in before}
     state = emulator.extras().root
     assert state is not None
     Seeder(emulator.backend(), emulator.extras(), now).root(
@@ -231,8 +227,8 @@ def test_demo_variant_with_a_virtual_root_device_shows_root_virtual_mfa(
         ],
     )
     after = {(f.rule, f.principal_name) for f in _evaluate(emulator, now).active}
-    assert after - before == {(rule, "root") for rule in SHOWN_BY_A_VARIANT}
-    assert before - after == {(rule, "root") for rule in SHOWN_BY_A_VARIANT.values()}
+    assert after - before == {(rule, "root") for rule in ROOT_VARIANT_RULES}
+    assert before - after == {(rule, "root") for rule in ROOT_VARIANT_RULES.values()}
 
 
 def test_demo_triggers_every_rule_and_springs_no_trap(
@@ -240,7 +236,7 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
 ) -> None:
     evaluation = _evaluate(emulator, now)
     flagged = {(f.rule, f.principal_name) for f in evaluation.active}
-    assert {rule for rule, _ in flagged} == RULE_IDS - set(SHOWN_BY_A_VARIANT)
+    assert {rule for rule, _ in flagged} == RULE_IDS - set(ROOT_VARIANT_RULES)
     expected = {
         ("access-key.unused", demo.stale_key_user),
         ("access-key.never-used", demo.never_used_key_user),
