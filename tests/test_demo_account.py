@@ -19,14 +19,16 @@ from iamtui.emulator.demo import (
     BOOTSTRAP_ROLE,
     EMPTY_GROUP,
     ESCALATION_ROLE,
+    GROUPLESS_USER,
     KEYS_AT_SETUP_USER,
     KMS_WILDCARD_POLICY,
+    ROOT_VARIANT_RULES,
     SIGNING_CERT_USER,
     UNASSIGNED_MFA_DEVICE,
     DemoAccount,
     seed_demo_account,
 )
-from iamtui.emulator.seed import seed_scale
+from iamtui.emulator.seed import RootKeySpec, Seeder, seed_scale
 from iamtui.emulator.server import Emulator
 
 ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -53,7 +55,8 @@ def _all(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str,
 
 def test_users_live_under_team_paths(demo: DemoAccount, client: Any) -> None:
     users = _all(client, "list_users", "Users")
-    assert len(users) == 42  # 40 + the two issue-13 coverage users (demo._seed_coverage)
+    # 40 + the issue-13 users (demo._seed_coverage: two, demo._seed_groupless: one)
+    assert len(users) == 43
     paths = {user["Path"] for user in users}
     assert {"/engineering/", "/data/", "/finance/", "/contractors/", "/automation/"} <= paths
     by_name = {user["UserName"]: user for user in users}
@@ -158,7 +161,7 @@ def test_credential_report_has_root_row(demo: DemoAccount, client: Any, now: dat
     assert root["mfa_active"] == "false"
     assert root["access_key_1_active"] == "true"
     assert rows[demo.fresh_rotation_user]["access_key_1_last_used_date"] == "N/A"
-    assert len(rows) == 43
+    assert len(rows) == 44
 
 
 def test_seeding_is_deterministic(emulator: Emulator, now: datetime) -> None:
@@ -203,12 +206,39 @@ def _evaluate(emulator: Emulator, now: datetime) -> Evaluation:
     return evaluate(snapshot.with_last_accessed(*batch.results.values()), now=now)
 
 
+def test_demo_variant_with_a_virtual_root_device_shows_root_virtual_mfa(
+    demo: DemoAccount, emulator: Emulator, now: datetime
+) -> None:
+    """The demo with its root given a virtual MFA device (nothing else changed) shows the rules
+    of ``ROOT_VARIANT_RULES``, and only their partners go away."""
+    before = {(f.rule, f.principal_name) for f in _evaluate(emulator, now).active}
+    assert set(ROOT_VARIANT_RULES.values()) <= {rule for rule, _ in before}
+    state = emulator.extras().root
+    assert state is not None
+    Seeder(emulator.backend(), emulator.extras(), now).root(
+        created=state.created,
+        password_last_used=state.password_last_used,
+        password_last_changed=state.password_last_changed,
+        mfa="virtual",
+        mfa_enabled_at=now - timedelta(days=400),
+        keys=[
+            RootKeySpec(
+                k.last_rotated, k.active, k.last_used, k.last_used_service, k.last_used_region
+            )
+            for k in state.keys
+        ],
+    )
+    after = {(f.rule, f.principal_name) for f in _evaluate(emulator, now).active}
+    assert after - before == {(rule, "root") for rule in ROOT_VARIANT_RULES}
+    assert before - after == {(rule, "root") for rule in ROOT_VARIANT_RULES.values()}
+
+
 def test_demo_triggers_every_rule_and_springs_no_trap(
     demo: DemoAccount, emulator: Emulator, now: datetime
 ) -> None:
     evaluation = _evaluate(emulator, now)
     flagged = {(f.rule, f.principal_name) for f in evaluation.active}
-    assert {rule for rule, _ in flagged} == RULE_IDS
+    assert {rule for rule, _ in flagged} == RULE_IDS - set(ROOT_VARIANT_RULES)
     expected = {
         ("access-key.unused", demo.stale_key_user),
         ("access-key.never-used", demo.never_used_key_user),
@@ -250,6 +280,12 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         # issue 13: privilege escalation (demo._seed_escalation)
         ("permissions.privilege-escalation", ESCALATION_ROLE),
         ("policy.admin-access", BOOTSTRAP_ROLE),
+        # users without MFA: keys-only machine users (console users are console-without-mfa's)
+        ("user.no-mfa", demo.ci_bot),
+        ("user.no-mfa", demo.admin_bot),
+        ("user.no-mfa", demo.never_used_bot),
+        ("user.no-group", GROUPLESS_USER),
+        ("user.no-group", SIGNING_CERT_USER),
     }
     assert expected <= flagged
     traps = {
@@ -272,6 +308,8 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("permissions.privilege-escalation", demo.break_glass),
         ("permissions.privilege-escalation", demo.ci_bot),
         ("permissions.privilege-escalation", BOOTSTRAP_ROLE),
+        # a console user without MFA gets one MFA finding, not two
+        ("user.no-mfa", demo.contractor_no_mfa),
         *(("role.unused", name) for name in demo.service_linked_roles + demo.sso_roles),
     }
     assert not traps & flagged

@@ -134,7 +134,9 @@ def test_json_values(result: Evaluation, snap: AccountSnapshot) -> None:
         "critical": 1,
         "high": 0,
         "medium": 3,
-        "low": 1,  # account.no-support-role: the fixture has no support role (CIS 1.17)
+        # account.no-support-role (the fixture has no support role, CIS 1.17); user.no-group
+        # for alice and bob (no group, no policy); user.no-mfa for alice (a key, no MFA)
+        "low": 4,
         "info": 1,
         "suppressed": 1,
     }
@@ -197,7 +199,7 @@ def test_table_groups_by_severity_and_explains_everything(
     assert "INCOMPLETE" not in text
     assert "Suppression expired on 2026-01-01 and no longer applies: role.unused / *" in text
     assert text.rstrip().endswith(
-        "1 critical, 0 high, 3 medium, 1 low, 1 info · 1 suppressed · 1 rule not evaluated · "
+        "1 critical, 0 high, 3 medium, 4 low, 1 info · 1 suppressed · 1 rule not evaluated · "
         "credential report 3 hours old"
     )
 

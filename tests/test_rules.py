@@ -46,11 +46,13 @@ from iamtui.core.ids import ActionId
 from iamtui.core.model import (
     AccountSummary,
     Missing,
+    Organization,
     Part,
     PasswordPolicy,
     ReportCert,
     Role,
     Unavailable,
+    VirtualMfaDevice,
 )
 from iamtui.core.rules import ALL_RULES, RULE_IDS, evaluate
 from iamtui.core.settings import Settings, Suppression, Thresholds
@@ -1597,3 +1599,157 @@ def test_empty_condition_block_is_no_condition() -> None:
 )
 def test_not_effective_admin(principal: Any, kw: dict[str, Any]) -> None:
     assert admin_reasons(principal, **kw) == ()
+
+
+# --- issue 13: root virtual MFA, MFA for every user, users in no group -----------------------
+
+ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
+ROOT_DEVICE = f"arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device"
+
+
+def with_devices(snap: Any, *devices: VirtualMfaDevice) -> Any:
+    return replace(snap, virtual_mfa_devices=devices)
+
+
+def test_root_virtual_mfa_fires_on_a_virtual_device_assigned_to_root() -> None:
+    device = VirtualMfaDevice(ROOT_DEVICE, ROOT_ARN, ago(100))
+    finding = one(run(with_devices(snapshot(), device), "root.virtual-mfa"))
+    assert finding.principal_kind is PrincipalKind.ROOT
+    assert finding.severity is Severity.MEDIUM
+    assert finding.fixes == (Fix(ActionId.ROOT_HARDEN, AccountSubject()),)
+    assert finding.evidence["virtual_mfa_devices"] == (ROOT_DEVICE,)
+    assert finding.evidence["account_summary"] is True
+
+
+@pytest.mark.parametrize(
+    "devices",
+    [
+        (),  # hardware TOTP, FIDO2 key or passkey: never listed as virtual
+        (VirtualMfaDevice(arn("mfa", "alice"), arn("user", "alice"), ago(10)),),
+        (VirtualMfaDevice(ROOT_DEVICE),),  # unassigned: mfa.unassigned-virtual's
+        # another account's root (a device list is per account; the ARN must be this root's)
+        (VirtualMfaDevice(ROOT_DEVICE, f"arn:aws:iam::{OTHER_ACCOUNT}:root", ago(10)),),
+    ],
+    ids=["hardware-or-passkey", "a-users-device", "unassigned", "other-account"],
+)
+def test_root_virtual_mfa_quiet(devices: tuple[VirtualMfaDevice, ...]) -> None:
+    assert run(with_devices(snapshot(), *devices), "root.virtual-mfa") == []
+
+
+def test_root_without_mfa_is_root_no_mfa_not_virtual_mfa() -> None:
+    device = VirtualMfaDevice(ROOT_DEVICE, ROOT_ARN, ago(100))
+    snap = with_devices(snapshot(summary=AccountSummary(False, False)), device)
+    assert run(snap, "root.virtual-mfa") == []
+    assert len(run(snap, "root.no-mfa")) == 1
+
+
+def test_root_virtual_mfa_not_evaluated_without_the_device_list() -> None:
+    gone = Unavailable(Part.VIRTUAL_MFA, "not authorized", "AccessDenied")
+    reason = not_evaluated(snapshot(unavailable=[gone]), "root.virtual-mfa")
+    assert "(AccessDenied): not authorized" in reason
+
+
+def test_root_virtual_mfa_in_a_member_account_still_fires() -> None:
+    """A device assigned to root proves credentials: centralized root access deletes MFA too."""
+    org = Organization(
+        True, "o-abc1234567", OTHER_ACCOUNT, root_features=("RootCredentialsManagement",)
+    )
+    device = VirtualMfaDevice(ROOT_DEVICE, ROOT_ARN, ago(100))
+    snap = replace(
+        with_devices(snapshot(root=root_row(password_used=None)), device), organization=org
+    )
+    assert len(run(snap, "root.virtual-mfa")) == 1
+
+
+def test_user_no_mfa_fires_on_a_keys_only_user_without_mfa() -> None:
+    snap = with_keys(key1=key(rotated=30, used=1))
+    finding = one(run(snap, "user.no-mfa"))
+    assert finding.severity is Severity.LOW
+    assert finding.fixes == ()
+    assert finding.evidence == {
+        "password_enabled": False,
+        "mfa_active": False,
+        "active_key_slots": (1,),
+    }
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        # a console user without MFA is user.console-without-mfa's: never two findings
+        {"password": True, "key1": key()},
+        {"mfa": True, "key1": key()},
+        {"key1": key(active=False)},  # nothing active to guard
+        {},  # no credential at all
+    ],
+    ids=["console-user", "has-mfa", "inactive-key", "no-credentials"],
+)
+def test_user_no_mfa_quiet(kw: dict[str, Any]) -> None:
+    assert run(with_keys(**kw), "user.no-mfa") == []
+
+
+def test_console_user_without_mfa_gets_exactly_one_mfa_finding() -> None:
+    snap = with_keys(password=True, password_used=1, key1=key())
+    rules = {f.rule for f in evaluate(snap, now=NOW).findings if "mfa" in f.rule}
+    assert rules == {"user.console-without-mfa"}
+
+
+def test_user_no_group_without_credentials_is_offered_delete() -> None:
+    finding = one(run(snapshot(users=[ALICE]), "user.no-group"))
+    assert finding.severity is Severity.LOW
+    assert finding.fixes == (Fix(ActionId.USER_DELETE, PrincipalSubject("user", "alice")),)
+    assert finding.evidence["credentials"] == {
+        "password_enabled": False,
+        "active_keys": 0,
+        "active_signing_certificates": 0,
+    }
+    assert "delete_withheld" not in finding.evidence
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{"password": True, "password_used": 5}, {"key1": key()}],
+    ids=["console-password", "active-key"],
+)
+def test_user_no_group_that_can_authenticate_gets_no_delete(kw: dict[str, Any]) -> None:
+    finding = one(run(with_keys(**kw), "user.no-group"))
+    assert finding.fixes == ()
+    assert "review before deleting" in str(finding.evidence["delete_withheld"])
+
+
+def test_user_no_group_with_a_key_listed_after_the_report_gets_no_delete() -> None:
+    snap = snapshot(users=[ALICE], details=[keys_detail(ALICE, 1)])
+    finding = one(run(snap, "user.no-group"))
+    assert finding.fixes == ()
+    assert finding.evidence["credentials"] == {
+        "password_enabled": False,
+        "active_keys": 1,
+        "active_signing_certificates": 0,
+    }
+
+
+def test_user_no_group_without_a_report_row_gets_no_delete() -> None:
+    finding = one(run(snapshot(users=[ALICE], rows=[]), "user.no-group"))
+    assert finding.fixes == ()
+    assert finding.evidence["credentials"] is None
+    assert "no row for this user" in str(finding.evidence["delete_withheld"])
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        user("member", groups=["Developers"]),
+        user("direct", attached=[READONLY_ARN]),  # user.direct-policies' finding
+        user("inline", inline={"p": allow("s3:GetObject")}),
+        user("new-hire", created=2),  # being set up: groups come next
+    ],
+    ids=["in-a-group", "attached-policy", "inline-policy", "new-user"],
+)
+def test_user_no_group_quiet(principal: Any) -> None:
+    assert run(snapshot(users=[principal]), "user.no-group") == []
+
+
+def test_user_no_group_not_evaluated_without_authorization_details() -> None:
+    gone = Unavailable(Part.AUTHORIZATION_DETAILS, "not authorized", "AccessDenied")
+    reason = not_evaluated(snapshot(users=[ALICE], unavailable=[gone]), "user.no-group")
+    assert reason.startswith("authorization details unavailable (AccessDenied)")

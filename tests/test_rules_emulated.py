@@ -448,6 +448,67 @@ COVERAGE_CASES: tuple[Case, ...] = (
         fires={"abandoned": {"serial": f"arn:aws:iam::{ACCOUNT}:mfa/abandoned"}},
         quiet=("enrolled",),
     ),
+    # root MFA type: one root per account, so the negative is its own account
+    Case(
+        "root.virtual-mfa",
+        lambda s: s.root(created=s.ago(3000), mfa="virtual", mfa_enabled_at=s.ago(100)),
+        fires={
+            "root": {
+                "account_summary": True,
+                "virtual_mfa_devices": (f"arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device",),
+                "enabled": (z(100),),
+            }
+        },
+        fixes={"root": (Fix(ActionId.ROOT_HARDEN, AccountSubject()),)},
+        name="fires",
+    ),
+    Case(
+        "root.virtual-mfa",
+        lambda s: (
+            s.root(created=s.ago(3000), mfa="hardware", mfa_enabled_at=s.ago(100)),
+            s.user("enrolled", mfa="virtual"),  # a user's virtual device is not root's
+        ),
+        quiet=("root", "enrolled"),
+        name="quiet",
+    ),
+    Case(
+        "user.no-mfa",
+        lambda s: (
+            s.user("bot", keys=[used(1)]),
+            s.user("bot-with-mfa", keys=[used(1)], mfa="virtual"),
+            s.user("console", password=True, password_last_used=s.ago(5), keys=[used(1)]),
+            s.user("parked", keys=[used(200, status="Inactive")]),
+        ),
+        fires={"bot": {"password_enabled": False, "mfa_active": False, "active_key_slots": (1,)}},
+        quiet=("bot-with-mfa", "console", "parked"),
+        fixes={"bot": ()},
+    ),
+    Case(
+        "user.no-group",
+        lambda s: (
+            s.user("orphan", created=s.ago(300)),
+            s.user("orphan-with-key", created=s.ago(300), keys=[used(1)]),
+            s.group("Readers", created=s.ago(300)),
+            s.user("member", created=s.ago(300), groups=["Readers"]),
+            s.user("direct", created=s.ago(300), inline={"p": allow("s3:GetObject")}),
+            s.user("new-hire", created=s.ago(2)),
+        ),
+        fires={
+            "orphan": {
+                "credentials": {
+                    "password_enabled": False,
+                    "active_keys": 0,
+                    "active_signing_certificates": 0,
+                }
+            },
+            "orphan-with-key": {"user_created": z(300)},
+        },
+        quiet=("member", "direct", "new-hire"),
+        fixes={
+            "orphan": (Fix(ActionId.USER_DELETE, PrincipalSubject("user", "orphan")),),
+            "orphan-with-key": (),
+        },
+    ),
     Case(
         "group.empty",
         lambda s: (

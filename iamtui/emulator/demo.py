@@ -977,6 +977,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     seed_trail_history(s)
     _seed_escalation(s)
     _seed_service_credentials(s)
+    _seed_groupless(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1279,3 +1280,21 @@ def _seed_service_credentials(s: Seeder) -> None:
     ]
     with s.extras.lock:
         s.extras.service_credentials.setdefault(user, []).extend(held)
+
+
+# --- issue 13: users in no group (user.no-mfa fires on the machine users above) ----------------
+
+#: Rules the demo shows only once its root is given a virtual MFA device, with the rule that
+#: goes away then: the demo's root has no MFA (root.no-mfa), and one root cannot show both.
+ROOT_VARIANT_RULES: Mapping[str, str] = {"root.virtual-mfa": "root.no-mfa"}
+#: A migration helper whose group was removed when the migration ended: no group, no policy,
+#: no credential left (user.no-group offers user.delete; it is also user.inactive).
+GROUPLESS_USER = "dms-migration-2023"
+
+
+def _seed_groupless(s: Seeder) -> None:
+    """A user nobody cleaned up after its project: no group, no policy, no credential."""
+    s.user(
+        GROUPLESS_USER, path="/automation/", created=s.ago(700),
+        tags=_tags("Data", _email("marcus.chen"), "CC-1200", Project="dms-migration"),
+    )  # fmt: skip

@@ -390,10 +390,8 @@ def _mfa_kind(ctx: _Ctx) -> tuple[str, str | None]:
     missing = part_missing(ctx.snapshot, Part.VIRTUAL_MFA)
     if missing:
         return f"type unknown: {missing}", None
-    root_arn_suffix = f":{ctx.snapshot.account_id}:root"
-    for device in ctx.snapshot.virtual_mfa_devices:
-        if device.for_root and (device.user_arn or "").endswith(root_arn_suffix):
-            return "virtual", device.serial
+    for device in root_rules.root_virtual_devices(ctx.snapshot):
+        return "virtual", device.serial
     return "hardware or passkey", None
 
 

@@ -17,6 +17,7 @@ from iamtui.core.findings import (
     NotEvaluable,
     Rule,
     Severity,
+    iso,
     part_missing,
     report_value,
     rule,
@@ -28,6 +29,7 @@ from iamtui.core.model import (
     CredentialReportRow,
     Organization,
     Part,
+    VirtualMfaDevice,
 )
 from iamtui.core.rules._common import PASSWORD_POLICY, PROTECT_ROOT
 from iamtui.core.subjects import AccountSubject, Fix, RootKeySubject
@@ -124,6 +126,42 @@ def no_mfa(ctx: Context) -> Iterator[Finding]:
     if unproven is not None:
         raise NotEvaluable(unproven)
     yield ctx.finding(ctx.root(), "root user has no MFA", evidence=evidence, fixes=HARDEN_ROOT)
+
+
+def root_virtual_devices(snapshot: AccountSnapshot) -> tuple[VirtualMfaDevice, ...]:
+    """Virtual MFA devices assigned to this account's root (ListVirtualMFADevices names root's
+    ARN as the device's user); a hardware key or passkey is never listed there."""
+    suffix = f":{snapshot.account_id}:root"
+    return tuple(
+        d
+        for d in snapshot.virtual_mfa_devices
+        if d.for_root and (d.user_arn or "").endswith(suffix)
+    )
+
+
+@rule(
+    "root.virtual-mfa",
+    "Root MFA is a virtual device",
+    practice=PROTECT_ROOT,
+    severity=Severity.MEDIUM,
+    needs=[Part.VIRTUAL_MFA],
+    needs_any=ROOT_SOURCES,
+)
+def virtual_mfa(ctx: Context) -> Iterator[Finding]:
+    """A TOTP seed can be copied or phished; a hardware key or passkey cannot (CIS 1.6)."""
+    has_mfa, evidence = _root_fact(ctx, lambda s: s.mfa_enabled, lambda r: r.mfa_active)
+    devices = root_virtual_devices(ctx.snapshot)
+    # Without MFA this is root.no-mfa's finding. A device assigned to root also proves root
+    # still holds credentials: centralized root access deletes root's MFA with the rest.
+    if not has_mfa or not devices:
+        return
+    evidence = {
+        **evidence,
+        "virtual_mfa_devices": tuple(d.serial for d in devices),
+        "enabled": tuple(iso(d.enable_date) if d.enable_date else None for d in devices),
+    }
+    summary = "root MFA is a virtual (TOTP) device, not a hardware key or passkey"
+    yield ctx.finding(ctx.root(), summary, evidence=evidence, fixes=HARDEN_ROOT)
 
 
 @rule(
@@ -243,4 +281,4 @@ def member_root_unproven(snapshot: AccountSnapshot, org: Organization | None) ->
     return CENTRAL_ROOT_UNPROVEN if org.credentials_management else MEMBER_ROOT_UNPROVEN
 
 
-RULES: tuple[Rule, ...] = (no_mfa, access_keys, recently_used, password_policy)
+RULES: tuple[Rule, ...] = (no_mfa, virtual_mfa, access_keys, recently_used, password_policy)

@@ -61,6 +61,39 @@ def console_without_mfa(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
+    "user.no-mfa",
+    "Access-key user without MFA",
+    practice=REQUIRE_MFA,
+    severity=Severity.LOW,
+    needs=NEEDS,
+    coverage=report_coverage,
+    per_principal=True,
+)
+def no_mfa(ctx: Context) -> Iterator[Finding]:
+    """Without MFA no policy can ask this user's keys for a second factor (Security Hub IAM.19).
+
+    Console users are ``user.console-without-mfa``'s, so one user never gets both; a user with
+    no active key either has nothing MFA would guard.
+    """
+    for row, user in ctx.index.live_rows:
+        if row.mfa_active or row.password_enabled is True:
+            continue
+        slots = tuple(n for n, k in enumerate(row.keys, 1) if k.active)
+        if not slots:
+            continue
+        evidence: Evidence = {
+            "password_enabled": report_value(row.password_enabled)
+            if isinstance(row.password_enabled, Missing)
+            else row.password_enabled,
+            "mfa_active": False,
+            "active_key_slots": slots,
+        }
+        noun = "key" if len(slots) == 1 else "keys"
+        summary = f"no MFA device, while holding {len(slots)} active access {noun}"
+        yield ctx.finding(user, summary, evidence=evidence)
+
+
+@rule(
     "user.password-unused",
     "Console password unused",
     practice=REMOVE_UNUSED,
@@ -232,10 +265,76 @@ def direct_policies(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)
 
 
+#: Why user.no-group offers no user.delete to a user that can still sign in or call AWS.
+HOLDS_CREDENTIALS = (
+    "the user can still authenticate (a console password, an active access key or signing "
+    "certificate), so something may act as it through a role trust or resource policy naming "
+    "it: review before deleting, user.delete is not offered"
+)
+#: Why user.no-group offers no user.delete when the report does not describe the user.
+CREDENTIALS_UNKNOWN = (
+    "the credential report has no row for this user, so whether it can authenticate is "
+    "unknown: user.delete is not offered"
+)
+
+
+def _sign_in_means(ctx: Context, row: CredentialReportRow | None, user: User) -> Evidence | None:
+    """What the user could authenticate with (None: unknown, no report row)."""
+    if row is None:
+        return None
+    detail = ctx.snapshot.details.get(user.arn)
+    listed = sum(k.active for k in detail.access_keys) if detail is not None else 0
+    return {
+        "password_enabled": row.password_enabled is True,
+        "active_keys": max(sum(k.active for k in row.keys), listed),
+        "active_signing_certificates": _active_certs(row),
+    }
+
+
+@rule(
+    "user.no-group",
+    "User in no group and without policies",
+    practice=REMOVE_UNUSED,
+    severity=Severity.LOW,
+    needs=[Part.AUTHORIZATION_DETAILS],
+    per_principal=True,
+)
+def no_group(ctx: Context) -> Iterator[Finding]:
+    """A user with no group and no policy has no IAM permissions: a leftover or a placeholder.
+
+    Users with direct policies are ``user.direct-policies``'s; a user made in the last
+    ``grace_days`` is being set up (its groups come next).
+    """
+    grace = ctx.thresholds.grace_days
+    rows = {user.name: row for row, user in ctx.index.live_rows}
+    for user in ctx.snapshot.users:
+        if user.groups or user.attached_policies or user.inline_policies:
+            continue
+        if not ctx.older_than(user.create_date, grace):
+            continue
+        means = _sign_in_means(ctx, rows.get(user.name), user)
+        evidence: Evidence = {"user_created": report_value(user.create_date), "credentials": means}
+        if means is None:
+            evidence = {**evidence, "delete_withheld": CREDENTIALS_UNKNOWN}
+            fixes: tuple[Fix, ...] = ()
+        elif any(means.values()):
+            evidence = {**evidence, "delete_withheld": HOLDS_CREDENTIALS}
+            fixes = ()
+        else:
+            fixes = principal_fixes(user, ActionId.USER_DELETE)
+        summary = (
+            f"in no group and holds no policy: no IAM permissions (created "
+            f"{ctx.ago(user.create_date)} ago)"
+        )
+        yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)
+
+
 RULES: tuple[Rule, ...] = (
     console_without_mfa,
+    no_mfa,
     password_unused,
     inactive,
     long_term_credentials,
     direct_policies,
+    no_group,
 )
