@@ -26,5 +26,6 @@ class ActionId(enum.StrEnum):
     ROOT_DELETE_KEY = "root.delete-key"
     ACCOUNT_SET_PASSWORD_POLICY = "account.set-password-policy"
     ACCOUNT_SET_SECURITY_CONTACT = "account.set-security-contact"
+    ROLE_UPDATE_TRUST = "role.update-trust"
     BATCH = "batch"
     UNDO = "undo"

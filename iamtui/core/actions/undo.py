@@ -181,6 +181,7 @@ _NEEDS: Mapping[str, tuple[str, ...]] = {
     "PutRolePolicy": ("role",),
     "DeleteRolePolicy": ("role",),
     "AddRoleToInstanceProfile": ("role",),
+    "UpdateAssumeRolePolicy": ("role",),
     "CreatePolicyVersion": ("policy",),
 }
 #: Undo calls that re-create their subject: later calls on it need nothing to exist.
