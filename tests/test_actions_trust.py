@@ -82,9 +82,7 @@ def test_external_id_condition(env: Env, iam: Any) -> None:
     make_role(iam, "vendor", document(allow({"AWS": FOREIGN})))
     edit = TrustEdit("external-id", 0, value="vendor-7f3a")
     plan, after = edit_and_undo(env, iam, "vendor", edit)
-    assert after["Statement"][0]["Condition"] == {
-        "StringEquals": {"sts:ExternalId": "vendor-7f3a"}
-    }
+    assert after["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": "vendor-7f3a"}}
     assert '+      "Condition": {' in plan.steps[0].changes
 
 
@@ -198,9 +196,9 @@ def test_undo_cannot_restore_a_deleted_principal_and_says_so(env: Env, iam: Any)
 
 
 def test_service_linked_and_protected_roles_are_refused(env: Env, iam: Any) -> None:
-    name = iam.create_service_linked_role(AWSServiceName="elasticbeanstalk.amazonaws.com")[
-        "Role"
-    ]["RoleName"]
+    name = iam.create_service_linked_role(AWSServiceName="elasticbeanstalk.amazonaws.com")["Role"][
+        "RoleName"
+    ]
     with pytest.raises(ActionRefused, match="service-linked"):
         env.planner().plan(Request.update_trust(name, TrustEdit("remove-statement", 0)))
     make_role(iam, "OrganizationAccountAccessRole", document(allow({"AWS": FOREIGN})))

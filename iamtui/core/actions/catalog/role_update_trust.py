@@ -28,7 +28,7 @@ from iamtui.core.ids import ActionId
 from iamtui.core.loader import policy_document
 from iamtui.core.plan import JSON, ApiCall, Calls, InverseStep, Step, Target
 from iamtui.core.policy import is_unique_id
-from iamtui.core.subjects import TrustEdit, TrustSubject
+from iamtui.core.subjects import VALUE_EDITS, TrustEdit, TrustSubject
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner
@@ -67,6 +67,19 @@ def value_problem(kind: str, value: str) -> str | None:
     if shape is None or shape[0].match(value.strip()):
         return None
     return f"{value.strip() or 'an empty value'} is not {shape[1]}"
+
+
+def value_prompt(edit: TrustEdit) -> tuple[str, str]:
+    """(title, one line of help) for the dialog that asks an edit's value before planning."""
+    what = VALUE_EDITS.get(edit.kind, "value")
+    where = f"statement {edit.statement + 1}" + (f" ({edit.sid})" if edit.sid else "")
+    helps = {
+        "external-id": "the ExternalId the trusted party will send (agree it with them first)",
+        "org-id": "your AWS Organization's id: only its accounts' principals may assume",
+        "source-account": "the account whose resources the service acts for",
+        "github-repo": "OWNER/REPO: only its workflows may assume (sub repo:OWNER/REPO:*)",
+    }
+    return f"Trust {where}: {what}", f"{helps.get(edit.kind, '')} · {_VALUES[edit.kind][1]}"
 
 
 # --- the document -----------------------------------------------------------------------
@@ -252,7 +265,9 @@ def diff_lines(old: JSON, new: JSON) -> tuple[str, ...]:
     """A unified diff of the pretty-printed documents: what the preview shows as the change."""
     before = json.dumps(old, indent=2).splitlines()
     after = json.dumps(new, indent=2).splitlines()
-    lines = difflib.unified_diff(before, after, "trust policy now", "trust policy after the edit", n=2, lineterm="")
+    lines = difflib.unified_diff(
+        before, after, "trust policy now", "trust policy after the edit", n=2, lineterm=""
+    )
     return tuple(lines)
 
 
