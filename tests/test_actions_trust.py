@@ -271,3 +271,5 @@ def test_trust_findings_offer_the_exact_edits(env: Env, iam: Any, now: Any) -> N
     report = env.run(planner.plan(request))
     assert report.status == "completed", report.message()
     assert "aws:SourceAccount" in json.dumps(trust_of(iam, "sns-logs"))
+    after = evaluate(env.snapshot(), now=now).findings
+    assert not [f for f in after if f.rule == "role.confused-deputy"]  # the fix fixes it

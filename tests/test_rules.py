@@ -650,7 +650,6 @@ def test_trust_findings_offer_edits_the_planner_accepts() -> None:
     assert edits("role.public-trust") == [
         TrustEdit("remove-statement", 1, "Anyone"),
         TrustEdit("org-id", 1, "Anyone"),
-        TrustEdit("external-id", 1, "Anyone"),
         TrustEdit("github-repo", 2),
         TrustEdit("remove-statement", 2),
     ]

@@ -107,9 +107,10 @@ def trust_fixes(
                 offer.remove(index, grant)
                 continue
             offer.remove(index, grant)
+            # An ExternalId is a shared string, not an identity: it does not close a "*" trust
+            # (core.policy credits it for a named other account only), so it is not offered.
             if offer.sends(index, {"AWS", "*"}):
                 offer.add("org-id", index, value=org_id)
-                offer.add("external-id", index)
         elif finding == "role.cross-account-trust":
             offer.remove(index, grant)
             if offer.sends(index, {"AWS"}):
