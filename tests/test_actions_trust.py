@@ -188,6 +188,8 @@ def test_undo_cannot_restore_a_deleted_principal_and_says_so(env: Env, iam: Any)
     assert report.status == "completed", report.message()
     undo_plan = env.planner().undo(env.journal.entry(report.entry_id or ""))
     assert any(gone in line and "cannot restore" in line for line in undo_plan.lines())
+    removed = [line for line in undo_plan.steps[0].changes if line.startswith("-  ")]
+    assert any('"sts:ExternalId": "x-1234"' in line for line in removed)  # the undo's diff
     restored = undo_plan.steps[0].call.params["PolicyDocument"]
     assert restored == document(allow({"AWS": [FOREIGN]}, "Old"), allow({"AWS": OWN}, "Own"))
     result = env.run(undo_plan)

@@ -154,6 +154,8 @@ class InverseStep:
     #: Whether this undo call can itself be taken back (deleting a new key cannot).
     reversible: bool = True
     irreversible_reason: str = ""
+    #: What the call changes in a document, as diff lines, for the undo's preview.
+    changes: tuple[str, ...] = field(default=(), metadata=codec.OMIT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -432,6 +432,7 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
                     loss=step.loss,
                     undoes_step=index,
                     as_root=step.as_root,
+                    changes=inverse.changes,
                 )
             )
         if step.loss:

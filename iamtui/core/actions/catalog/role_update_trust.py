@@ -266,7 +266,7 @@ def diff_lines(old: JSON, new: JSON) -> tuple[str, ...]:
     before = json.dumps(old, indent=2).splitlines()
     after = json.dumps(new, indent=2).splitlines()
     lines = difflib.unified_diff(
-        before, after, "trust policy now", "trust policy after the edit", n=2, lineterm=""
+        before, after, "trust policy now", "trust policy after this call", n=2, lineterm=""
     )
     return tuple(lines)
 
@@ -329,6 +329,7 @@ def build(planner: Planner, request: Request) -> Draft:
         f"Put back the previous trust policy of role {name}",
         preconditions=(trust_is(name, new, f"trust policy of role {name} is the one iamtui set"),),
         effect=trust_is(name, restore, f"trust policy of role {name} is the previous one"),
+        changes=diff_lines(new, restore),
     )
     step = Step(
         call=ApiCall("UpdateAssumeRolePolicy", {"RoleName": name, "PolicyDocument": new}),
