@@ -275,3 +275,15 @@ def test_trust_findings_offer_the_exact_edits(env: Env, iam: Any, now: Any) -> N
     assert "aws:SourceAccount" in json.dumps(trust_of(iam, "sns-logs"))
     after = evaluate(env.snapshot(), now=now).findings
     assert not [f for f in after if f.rule == "role.confused-deputy"]  # the fix fixes it
+
+
+def test_the_role_this_session_runs_as_is_refused(env: Env, iam: Any) -> None:
+    from iamtui.core.actions import Caller, SelfLockout
+    from iamtui.core.model import CallerIdentity
+
+    make_role(iam, "app", document(allow({"AWS": [FOREIGN, OWN]})))
+    assumed = CallerIdentity(ACCOUNT, f"arn:aws:sts::{ACCOUNT}:assumed-role/app/s", "AROAX:s")
+    planner = env.planner(caller=Caller(assumed))
+    edit = TrustEdit("remove-principal", 0, principal_type="AWS", principal=FOREIGN)
+    with pytest.raises(SelfLockout, match="role app is the role this iamtui session runs as"):
+        planner.plan(Request.update_trust("app", edit))

@@ -25,8 +25,8 @@ from iamtui.core.actions.checks import check
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.ids import ActionId
-from iamtui.core.loader import policy_document
-from iamtui.core.plan import JSON, ApiCall, Calls, InverseStep, Step, Target
+from iamtui.core.loader import as_utc, policy_document
+from iamtui.core.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
 from iamtui.core.policy import is_unique_id
 from iamtui.core.subjects import VALUE_EDITS, TrustEdit, TrustSubject
 
@@ -274,7 +274,7 @@ def diff_lines(old: JSON, new: JSON) -> tuple[str, ...]:
 # --- the plan ---------------------------------------------------------------------------
 
 
-def trust_is(role: str, document: JSON, description: str) -> Any:
+def trust_is(role: str, document: JSON, description: str) -> Check:
     """The role's trust policy is ``document`` (compared by canonical JSON)."""
     return check("role.trust", reads.digest(document), description, RoleName=role)
 
@@ -360,8 +360,8 @@ def build(planner: Planner, request: Request) -> Draft:
     used = reviewed.last_used if reviewed is not None else None
     if used is not None and planner.recent_use_warning(f"role {name}", used):
         draft.warnings.append(
-            f"role {name} was used {reads.iso(used)}: a caller that assumes it the way this "
-            "edit removes or restricts will fail"
+            f"role {name} was used {as_utc(used):%Y-%m-%d %H:%M} UTC: a caller that assumes it "
+            "the way this edit removes or restricts will fail"
         )
     return draft
 
