@@ -40,6 +40,7 @@ from iamtui.core.subjects import (
     PolicySubject,
     PrincipalSubject,
     RootKeySubject,
+    TrustSubject,
 )
 from iamtui.emulator.seed import (
     KeySpec,
@@ -920,6 +921,8 @@ def fix_names_its_principal(fix: Fix, finding: Finding, emulator: Emulator) -> b
             return arn == finding.principal_arn
         case AccountSubject() | RootKeySubject():
             return finding.principal_kind is PrincipalKind.ROOT
+        case TrustSubject(role=role):
+            return (kind, role) == ("role", name)
     return False
 
 
