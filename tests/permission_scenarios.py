@@ -32,6 +32,7 @@ from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import Connection
+from iamtui.core.subjects import TrustEdit
 from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.seed import KeySpec, Seeder
@@ -40,6 +41,18 @@ from iamtui.emulator.state import RootKey, ServiceCredential
 
 ACCOUNT = "123456789012"
 MEMBER = "222222222222"
+#: A partner account trusted without a condition, next to EC2 (role.update-trust's target).
+TRUST_PARTNER = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "sts:AssumeRole",
+        },
+        *TRUST_EC2["Statement"],
+    ],
+}
 CONTACT = ("Security Team", "SecOps", "security@acme.example", "+1 555 0100")
 
 
@@ -113,6 +126,7 @@ def seed_targets(emulator: Emulator) -> None:
         description="scenario role",
     )
     seeder.role("s-quar", trust=TRUST_EC2)
+    seeder.role("s-trust", trust=TRUST_PARTNER)
     seeder.role("s-pol", trust=TRUST_EC2, managed=(managed,), inline={"RoleInline": SQS_SEND})
     seeder.service_linked_role(
         "AWSServiceRoleForScenario", "elasticbeanstalk.amazonaws.com", created=old
@@ -189,6 +203,8 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
 
     def roles(actor: Actor, emulator: Emulator) -> None:
         actor.act(Request.quarantine_role("s-quar"))
+        actor.act(Request.update_trust("s-trust", TrustEdit("external-id", 0, value="partner-1")))
+        actor.act(Request.update_trust("s-trust", TrustEdit("remove-statement", 0)))
         actor.act(Request.delete_role("s-app"))
         actor.act(Request.delete_role("AWSServiceRoleForScenario"), undo=False)
 

@@ -20,6 +20,7 @@ from iamtui.core.actions import ActionId, Request
 from iamtui.core.findings import Finding
 from iamtui.core.model import AccountSummary
 from iamtui.core.subjects import AttachmentSubject, KeySubject, MembershipSubject
+from iamtui.core.views.table import Row, RowKind
 from iamtui.ui.choices import finding_choices, finding_subjects, plannable
 
 ALICE = user("alice")
@@ -127,3 +128,51 @@ def test_a_grant_fix_is_titled_by_what_it_runs() -> None:
     snap = snapshot(users=[dan], groups=[group("Ops", attached=[ADMIN_ARN])])
     [both] = finding_choices(one(run(snap, "policy.admin-access")), [])
     assert both.title.startswith("Detach / Remove from group · dan")
+
+
+def test_trust_edits_are_alternatives_a_key_offers_as_a_menu() -> None:
+    """Each trust edit a finding offers is its own choice (never one batch of all of them), T
+    picks among them, and a value-less edit gets its typed value before planning."""
+    from builders import role, trust
+
+    from iamtui.core.subjects import TrustEdit, TrustSubject
+    from iamtui.ui.choices import (
+        batch_choices,
+        for_binding,
+        trust_value_edit,
+        with_trust_value,
+    )
+
+    foreign = "arn:aws:iam::111122223333:root"
+    partner = role("partner", trust_policy=trust({"AWS": [foreign, "123456789012"]}))
+    other = role("other", trust_policy=trust({"AWS": foreign}))
+    findings = run(snapshot(roles=[partner, other]), "role.cross-account-trust")
+    finding = next(f for f in findings if f.principal_name == "partner")
+    choices = finding_choices(finding, findings)
+    trust_choices = [c for c in choices if c.action is ActionId.ROLE_UPDATE_TRUST]
+    assert [c.title.split(" · ")[0] for c in trust_choices] == [
+        f"Edit trust: remove principal {foreign} from statement 1",
+        "Edit trust: require sts:ExternalId = … in statement 1",
+    ]
+    assert all(len(c.requests) == 1 and c.selection is None for c in trust_choices)
+    assert for_binding(choices, "role-update-trust") == trust_choices
+    assert for_binding(choices, "role-quarantine") == [
+        next(c for c in choices if c.action is ActionId.ROLE_QUARANTINE)
+    ]
+    assert trust_value_edit(trust_choices[0]) is None
+    edit = trust_value_edit(trust_choices[1])
+    assert edit == TrustEdit("external-id", 0)
+    filled = with_trust_value(trust_choices[1], " partner-1 ")
+    assert trust_value_edit(filled) is None
+    assert filled.requests == (
+        Request.update_trust("partner", TrustEdit("external-id", 0, value="partner-1")),
+    )
+    assert isinstance(filled.requests[0].subject, TrustSubject)
+    # Marked trust findings batch no trust edit: each needs its own pick (and maybe a value).
+    rows = [(row_of(f), finding_choices(f, [])) for f in findings]
+    assert all(c.action is not ActionId.ROLE_UPDATE_TRUST for c in batch_choices(rows))
+
+
+def row_of(finding: Finding) -> Row:
+    """A findings-pane row for a finding (what batch_choices reads of it)."""
+    return Row(finding.id, RowKind.FINDING, (finding.principal_name,), data=finding)

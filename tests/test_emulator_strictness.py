@@ -500,6 +500,25 @@ def test_create_role_trusting_a_deleted_principal_is_invalid_principal(iam: Any)
     iam.create_role(RoleName="restored", AssumeRolePolicyDocument=trust({"AWS": live}))
 
 
+def test_update_assume_role_policy_naming_a_deleted_principal_is_invalid_principal(
+    iam: Any,
+) -> None:
+    """AWS: UpdateAssumeRolePolicy with a document naming a deleted principal by its unique id
+    fails MalformedPolicyDocument "Invalid principal in policy" and leaves the trust as it was;
+    a live principal's id is fine."""
+    before = trust({"Service": "ec2.amazonaws.com"})
+    live = iam.create_role(RoleName="app", AssumeRolePolicyDocument=before)["Role"]["RoleId"]
+    gone = "AIDA" + "Z" * 17
+    with pytest.raises(ClientError) as excinfo:
+        iam.update_assume_role_policy(RoleName="app", PolicyDocument=trust({"AWS": gone}))
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("MalformedPolicyDocument", 400)
+    assert message == f'Invalid principal in policy: "AWS":"{gone}"'
+    kept = iam.get_role(RoleName="app")["Role"]["AssumeRolePolicyDocument"]
+    assert kept == json.loads(before)
+    iam.update_assume_role_policy(RoleName="app", PolicyDocument=trust({"AWS": live}))
+
+
 def test_add_role_to_instance_profile_needs_pass_role(emulator: Emulator, iam: Any) -> None:
     """AWS: AddRoleToInstanceProfile also needs iam:PassRole on the role (permission checks on)."""
     iam.create_role(

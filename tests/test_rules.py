@@ -66,6 +66,8 @@ from iamtui.core.subjects import (
     PolicySubject,
     PrincipalSubject,
     RootKeySubject,
+    TrustEdit,
+    TrustSubject,
 )
 
 ALICE = user("alice")
@@ -609,8 +611,54 @@ def test_cross_account_trust_without_condition() -> None:
     finding = one(run(snapshot(roles=[other()]), "role.cross-account-trust"))
     assert finding.evidence["accounts"] == (OTHER_ACCOUNT,)
     assert finding.summary.startswith(f"account {OTHER_ACCOUNT} can assume this role without")
-    assert finding.actions == (ActionId.ROLE_QUARANTINE,)
-    assert finding.fixes == (Fix(ActionId.ROLE_QUARANTINE, PrincipalSubject("role", "partner")),)
+    # The only principal of the only statement: require an ExternalId (typed), or quarantine.
+    assert finding.actions == (ActionId.ROLE_UPDATE_TRUST, ActionId.ROLE_QUARANTINE)
+    assert finding.fixes == (
+        Fix(ActionId.ROLE_UPDATE_TRUST, TrustSubject("partner", TrustEdit("external-id", 0))),
+        Fix(ActionId.ROLE_QUARANTINE, PrincipalSubject("role", "partner")),
+    )
+
+
+def test_trust_findings_offer_edits_the_planner_accepts() -> None:
+    """Remove a principal only where others stay, a statement only where others stay, and a
+    condition only where every principal of the statement sends its key."""
+    foreign = f"arn:aws:iam::{OTHER_ACCOUNT}:root"
+    statements = [
+        {"Effect": "Allow", "Principal": {"AWS": [foreign, ACCOUNT]}, "Action": "sts:AssumeRole"},
+        {
+            "Sid": "Anyone",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/"
+                          "token.actions.githubusercontent.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+        },
+        {"Effect": "Allow", "Principal": {"AWS": "AROA" + "Q" * 17}, "Action": "sts:AssumeRole"},
+    ]  # fmt: skip
+    roles = [role("mixed", trust_policy={"Version": "2012-10-17", "Statement": statements})]
+
+    def edits(rule_id: str) -> list[TrustEdit]:
+        finding = one(run(snapshot(roles=roles), rule_id))
+        return [f.subject.edit for f in finding.fixes if isinstance(f.subject, TrustSubject)]
+
+    assert edits("role.cross-account-trust") == [
+        TrustEdit("remove-principal", 0, principal_type="AWS", principal=foreign),
+        TrustEdit("external-id", 0),
+    ]
+    assert edits("role.public-trust") == [
+        TrustEdit("remove-statement", 1, "Anyone"),
+        TrustEdit("org-id", 1, "Anyone"),
+        TrustEdit("github-repo", 2),
+        TrustEdit("remove-statement", 2),
+    ]
+    assert edits("role.stale-trust") == [TrustEdit("remove-statement", 3)]
+    protected = role("OrganizationAccountAccessRole", trust_policy=trust({"AWS": foreign}))
+    finding = one(run(snapshot(roles=[protected]), "role.cross-account-trust"))
+    assert finding.fixes == ()
 
 
 @pytest.mark.parametrize(
@@ -1349,7 +1397,8 @@ def test_confused_deputy_service_trust_without_source_condition() -> None:
     finding = one(run(snapshot(roles=[role("etl", trust_policy=GLUE)]), "role.confused-deputy"))
     assert finding.severity is Severity.LOW
     assert finding.evidence["services"] == ("glue.amazonaws.com",)
-    assert finding.actions == ()
+    edit = TrustEdit("source-account", 0, value=ACCOUNT)
+    assert finding.fixes == (Fix(ActionId.ROLE_UPDATE_TRUST, TrustSubject("etl", edit)),)
 
 
 @pytest.mark.parametrize(

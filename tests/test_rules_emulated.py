@@ -41,6 +41,7 @@ from iamtui.core.subjects import (
     PrincipalSubject,
     RootKeySubject,
     ServiceCredentialSubject,
+    TrustSubject,
 )
 from iamtui.emulator.seed import (
     KeySpec,
@@ -1069,6 +1070,8 @@ def fix_names_its_principal(fix: Fix, finding: Finding, emulator: Emulator) -> b
             return arn == finding.principal_arn
         case AccountSubject() | RootKeySubject():
             return finding.principal_kind is PrincipalKind.ROOT
+        case TrustSubject(role=role):
+            return (kind, role) == ("role", name)
     return False
 
 

@@ -29,5 +29,6 @@ class ActionId(enum.StrEnum):
     SERVICE_CREDENTIAL_DEACTIVATE = "service-credential.deactivate"
     SERVICE_CREDENTIAL_ACTIVATE = "service-credential.activate"
     SERVICE_CREDENTIAL_DELETE = "service-credential.delete"
+    ROLE_UPDATE_TRUST = "role.update-trust"
     BATCH = "batch"
     UNDO = "undo"

@@ -154,6 +154,8 @@ class InverseStep:
     #: Whether this undo call can itself be taken back (deleting a new key cannot).
     reversible: bool = True
     irreversible_reason: str = ""
+    #: What the call changes in a document, as diff lines, for the undo's preview.
+    changes: tuple[str, ...] = field(default=(), metadata=codec.OMIT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,8 @@ class Step:
     wait: str | None = None
     #: Run the call and its checks as another account's root (None: the session's credentials).
     as_root: AssumeRoot | None = field(default=None, metadata=codec.OMIT_DEFAULT)
+    #: What the call changes in a document, as diff lines (``-``/``+``), for the preview.
+    changes: tuple[str, ...] = field(default=(), metadata=codec.OMIT_DEFAULT)
 
     @property
     def reversible(self) -> bool:
@@ -244,6 +248,8 @@ class PreviewStep:
     note: str
     #: (parameter, indented JSON) of each document the call sends, whole (``call`` says below).
     documents: tuple[tuple[str, str], ...] = ()
+    #: What the call changes in a document, as unified-diff lines (empty when not shown so).
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +338,7 @@ class Plan:
                     step.reversible,
                     note,
                     step.call.documents(),
+                    step.changes,
                 )
             )
         return tuple(rows)
@@ -343,6 +350,7 @@ class Plan:
             mark = "↺" if row.reversible else "✗"
             out.append(f"  {row.index + 1:>2}. {mark} {row.description}")
             out.append(f"        {row.call}")
+            out += [f"        {line}" for line in row.changes]
             for name, document in row.documents:
                 out.append(f"        {name}:")
                 out += [f"          {line}" for line in document.splitlines()]

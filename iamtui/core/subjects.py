@@ -8,7 +8,7 @@ slot (the report has no key ids); the planner resolves the slot by creation time
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
 
 from iamtui.core.ids import ActionId
@@ -88,6 +88,78 @@ class ServiceCredentialSubject:
     credential_id: str
 
 
+#: The typed edits ``role.update-trust`` makes to one statement of a trust policy.
+TrustEditKind: TypeAlias = Literal[
+    "remove-principal",
+    "remove-statement",
+    "external-id",
+    "org-id",
+    "source-account",
+    "github-repo",
+]
+
+#: Edits that add a condition whose value the operator may have to give.
+VALUE_EDITS: dict[str, str] = {
+    "external-id": "sts:ExternalId",
+    "org-id": "aws:PrincipalOrgID",
+    "source-account": "aws:SourceAccount",
+    "github-repo": "GitHub repository (OWNER/REPO)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrustEdit:
+    """One change to one statement of a role's trust policy: typed, so nothing is parsed back.
+
+    ``statement`` is the statement's position (0-based) and ``sid`` its Sid when it has one: the
+    planner checks both against the fresh document. ``value`` is the condition's value
+    (ExternalId, organization id, account id, ``OWNER/REPO``); "" means the operator is asked.
+    """
+
+    kind: TrustEditKind
+    statement: int
+    sid: str | None = None
+    #: remove-principal: the principal's type (``AWS``, ``Service``, ``Federated``, ``*``).
+    principal_type: str = ""
+    #: remove-principal: the principal's value as the policy spells it.
+    principal: str = ""
+    value: str = ""
+
+    @property
+    def needs_value(self) -> bool:
+        """A condition edit whose value is still to be typed by the operator."""
+        return self.kind in VALUE_EDITS and not self.value
+
+    def with_value(self, value: str) -> TrustEdit:
+        """The same edit with the operator's value."""
+        return replace(self, value=value)
+
+    def text(self) -> str:
+        """``remove principal arn:... from statement 1 (Sid)``: the edit for menus and logs."""
+        where = f"statement {self.statement + 1}" + (f" ({self.sid})" if self.sid else "")
+        shown = self.value or "…"
+        match self.kind:
+            case "remove-principal":
+                return f"remove principal {self.principal} from {where}"
+            case "remove-statement":
+                return f"remove {where}"
+            case "external-id":
+                return f"require sts:ExternalId = {shown} in {where}"
+            case "org-id":
+                return f"require aws:PrincipalOrgID = {shown} in {where}"
+            case "source-account":
+                return f"require aws:SourceAccount = {shown} in {where}"
+        return f"pin GitHub OIDC sub to repo:{shown}:* in {where}"
+
+
+@dataclass(frozen=True, slots=True)
+class TrustSubject:
+    """A role's trust policy, and the one edit to make to it."""
+
+    role: str
+    edit: TrustEdit
+
+
 Subject: TypeAlias = (
     KeySubject
     | PrincipalSubject
@@ -98,6 +170,7 @@ Subject: TypeAlias = (
     | AccountSubject
     | RootKeySubject
     | ServiceCredentialSubject
+    | TrustSubject
 )
 
 

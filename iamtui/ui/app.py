@@ -31,6 +31,7 @@ from iamtui.ui.widgets.header import AccountHeader
 
 if TYPE_CHECKING:
     from iamtui.core.journal import Entry
+    from iamtui.core.subjects import TrustEdit
     from iamtui.core.workspace import PlannedAction
     from iamtui.ui.choices import Choice
     from iamtui.ui.screens.loading import LoadingScreen
@@ -457,6 +458,12 @@ class IamtuiApp(App[str | None]):
 
         ``on_done`` gets the plan once it ran to completion (a batch unmarks its rows).
         """
+        from iamtui.ui.choices import trust_value_edit
+
+        edit = trust_value_edit(choice)
+        if edit is not None:
+            self._ask_trust_value(choice, edit, on_done)
+            return
         requests, selection, skipped = choice.requests, choice.selection, choice.skipped
         planned: list[PlannedAction] = []
 
@@ -470,6 +477,24 @@ class IamtuiApp(App[str | None]):
                 on_done(planned[0])
 
         self.start_action(choice.title, job, on_close=closed)
+
+    def _ask_trust_value(
+        self,
+        choice: Choice,
+        edit: TrustEdit,
+        on_done: Callable[[PlannedAction], None] | None,
+    ) -> None:
+        """A trust edit that needs a value (ExternalId, GitHub repository): ask, then plan."""
+        from iamtui.core.actions.catalog.role_update_trust import value_problem, value_prompt
+        from iamtui.ui.choices import with_trust_value
+        from iamtui.ui.screens.action import AskValue
+
+        def typed(value: str | None) -> None:
+            if value:
+                self.run_choice(with_trust_value(choice, value), on_done=on_done)
+
+        title, note = value_prompt(edit)
+        self.push_screen(AskValue(title, note, lambda v: value_problem(edit.kind, v)), typed)
 
     def choose(
         self,
@@ -633,7 +658,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
     The app is the top of the UI: it alone imports every screen, so the catalogue lives here and
     screens get it from the app (no screen imports another's bindings).
     """
-    from iamtui.ui.screens.action import AskPath, ChoiceMenu, PlanScreen, SecretScreen
+    from iamtui.ui.screens.action import AskPath, AskValue, ChoiceMenu, PlanScreen, SecretScreen
     from iamtui.ui.screens.error import ErrorScreen
     from iamtui.ui.screens.help import HelpScreen
     from iamtui.ui.screens.loading import LoadingScreen
@@ -655,6 +680,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
         ("Secret (shown once)", SecretScreen),
         ("Action menu", ChoiceMenu),
         ("File name", AskPath),
+        ("Value for a plan", AskValue),
         ("Dialogs", PolicyScreen),
         ("Loading", LoadingScreen),
         ("Load error", ErrorScreen),

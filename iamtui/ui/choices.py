@@ -28,7 +28,7 @@ from iamtui.core.actions.registry import ACTIONS, SPECS
 from iamtui.core.actions.request import describe
 from iamtui.core.findings import Finding
 from iamtui.core.model import CredentialReportRow, PrincipalDetail, Role, ServiceCredential, User
-from iamtui.core.subjects import KeySubject, ServiceCredentialSubject
+from iamtui.core.subjects import KeySubject, ServiceCredentialSubject, TrustEdit, TrustSubject
 from iamtui.core.views import KeySlot, PolicyLine, Row
 
 #: The binding id that triggers each action (X deletes the focused row's key or policy
@@ -45,6 +45,9 @@ KEY_ACTIONS = tuple(spec.id for spec in ACTIONS if spec.subject is KeySubject)
 SERVICE_CREDENTIAL_ACTIONS = tuple(
     spec.id for spec in ACTIONS if spec.subject is ServiceCredentialSubject
 )
+#: Actions whose fixes on one finding are alternatives (each its own menu entry, never batched):
+#: a trust finding may offer removing a principal or requiring a condition.
+ALTERNATIVES = frozenset({ActionId.ROLE_UPDATE_TRUST})
 
 #: The default keys and footer label of each action binding id (the keymap remaps them by id).
 ACTION_KEYS: dict[str, tuple[str, str]] = {
@@ -53,6 +56,7 @@ ACTION_KEYS: dict[str, tuple[str, str]] = {
     "key-rotate": ("o", "Rotate"),
     "user-disable-console": ("c", "Disable console"),
     "role-quarantine": ("Q", "Quarantine"),
+    "role-update-trust": ("T", "Edit trust"),
     "key-delete": ("X,delete", "Delete key"),
     "user-delete": ("D", "Delete user"),
     "role-delete": ("D", "Delete role"),
@@ -289,12 +293,19 @@ def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choi
     who = finding.principal_name + (f" key {finding.key.slot}" if finding.key else "")
     for action in plannable(finding):
         subjects = finding_subjects(finding, action)
-        if subjects:
+        if action in ALTERNATIVES:
+            out += [
+                _choice(action, f"{_alternative(request)} · {who} ({finding.rule})", [request])
+                for request in subjects
+            ]
+        elif subjects:
             verb = _verb(action, subjects)
             out.append(_choice(action, f"{verb} · {who} ({finding.rule})", subjects))
     peers = [f for f in same_rule if f.active]
     if len(peers) > 1:
         for action in plannable(finding):
+            if action in ALTERNATIVES:
+                continue  # each finding's edit is its own choice (some need a typed value)
             subjects = [s for f in peers for s in finding_subjects(f, action)]
             if not subjects:
                 continue
@@ -307,6 +318,45 @@ def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choi
             out.append(Choice(choice.action, choice.title, choice.requests, "", choice.help,
                               choice.selection))  # fmt: skip
     return out
+
+
+def _alternative(request: Request) -> str:
+    """``Edit trust: remove principal X from statement 1``: one alternative's menu title."""
+    subject = request.subject
+    if isinstance(subject, TrustSubject):
+        return f"Edit trust: {subject.edit.text()}"
+    return VERBS.get(request.action, request.action.value)
+
+
+def for_binding(choices: Sequence[Choice], binding: str) -> list[Choice]:
+    """What a key triggers here: its first choice, or every alternative (a menu to pick from)."""
+    first = first_for(choices, binding)
+    if first is None:
+        return []
+    if first.action not in ALTERNATIVES:
+        return [first]
+    return [c for c in choices if c.binding == binding and c.action is first.action]
+
+
+def trust_value_edit(choice: Choice) -> TrustEdit | None:
+    """The trust edit of a one-request choice that still needs a value typed, else None."""
+    if len(choice.requests) != 1:
+        return None
+    subject = choice.requests[0].subject
+    if isinstance(subject, TrustSubject) and subject.edit.needs_value:
+        return subject.edit
+    return None
+
+
+def with_trust_value(choice: Choice, value: str) -> Choice:
+    """The choice with the typed value in its trust edit (title and request)."""
+    (request,) = choice.requests
+    subject = request.subject
+    assert isinstance(subject, TrustSubject)
+    edit = subject.edit.with_value(value.strip())
+    filled = replace(request, subject=TrustSubject(subject.role, edit))
+    return replace(choice, title=f"Edit trust of role {subject.role}: {edit.text()}",
+                   requests=(filled,))  # fmt: skip
 
 
 # --- batches ----------------------------------------------------------------------------------
@@ -324,8 +374,8 @@ def batch_choices(per_row: Sequence[tuple[Row, list[Choice]]]) -> list[Choice]:
     for row, choices in per_row:
         seen: set[ActionId] = set()
         for choice in choices:
-            if choice.selection is not None or choice.action in seen:
-                continue  # rule-wide choices and a second stage of the same action
+            if choice.selection is not None or choice.action in seen | ALTERNATIVES:
+                continue  # rule-wide choices, a second stage, and one-of-several edits
             seen.add(choice.action)
             if choice.refused:
                 label = choice.requests[0].label if choice.requests else _row_label(row)

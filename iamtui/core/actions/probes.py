@@ -335,6 +335,17 @@ def role_exists(iam: Any, p: Mapping[str, JSON]) -> JSON:
     return _absent_is(False, lambda: bool(iam.get_role(RoleName=_p(p, "RoleName"))))
 
 
+@probe("role.trust", "GetRole")
+def role_trust(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The digest of the role's trust policy (canonical JSON), or None when the role is gone."""
+
+    def read() -> JSON:
+        raw = iam.get_role(RoleName=_p(p, "RoleName"))["Role"]
+        return reads.digest(policy_document(raw.get("AssumeRolePolicyDocument")))
+
+    return _absent_is(None, read)
+
+
 @probe(
     "role.state",
     "GetRole",

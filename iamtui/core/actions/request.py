@@ -21,6 +21,8 @@ from iamtui.core.subjects import (
     RootKeySubject,
     ServiceCredentialSubject,
     Subject,
+    TrustEdit,
+    TrustSubject,
 )
 
 
@@ -55,6 +57,8 @@ def describe(subject: Subject) -> str:
             return " ".join(p for p in ("root", account, key_id) if p)
         case ServiceCredentialSubject(user, credential_id):
             return f"user {user} {credential_id}"
+        case TrustSubject(role, edit):
+            return f"role {role} trust: {edit.text()}"
     return "account"
 
 
@@ -69,6 +73,8 @@ def principal_of(subject: Subject) -> tuple[str, str] | None:
             | InlinePolicySubject(kind, name)
         ):
             return (kind, name)
+        case TrustSubject(role):
+            return ("role", role)
     return None
 
 
@@ -177,6 +183,11 @@ class Request:
     def delete_unattached_policy(cls, arn: str) -> Request:
         """policy.delete-unattached: a customer-managed policy nothing uses, every version saved."""
         return cls(ActionId.POLICY_DELETE_UNATTACHED, PolicySubject(arn))
+
+    @classmethod
+    def update_trust(cls, role: str, edit: TrustEdit) -> Request:
+        """role.update-trust: one typed edit of the role's trust policy."""
+        return cls(ActionId.ROLE_UPDATE_TRUST, TrustSubject(role, edit))
 
     @classmethod
     def set_password_policy(cls, params: Mapping[str, JSON] | None = None) -> Request:

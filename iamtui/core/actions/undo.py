@@ -181,6 +181,7 @@ _NEEDS: Mapping[str, tuple[str, ...]] = {
     "PutRolePolicy": ("role",),
     "DeleteRolePolicy": ("role",),
     "AddRoleToInstanceProfile": ("role",),
+    "UpdateAssumeRolePolicy": ("role",),
     "CreatePolicyVersion": ("policy",),
 }
 #: Undo calls that re-create their subject: later calls on it need nothing to exist.
@@ -431,6 +432,7 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
                     loss=step.loss,
                     undoes_step=index,
                     as_root=step.as_root,
+                    changes=inverse.changes,
                 )
             )
         if step.loss:

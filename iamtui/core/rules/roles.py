@@ -14,6 +14,7 @@ from iamtui.core.model import Part, Role
 from iamtui.core.policy import MULTI_TENANT_ISSUERS, TrustGrant, issuer_of
 from iamtui.core.protected import protection_reason
 from iamtui.core.rules._common import REMOVE_UNUSED, VERIFY_EXTERNAL_ACCESS, principal_fixes
+from iamtui.core.rules.trust_fixes import trust_fixes
 from iamtui.core.subjects import Fix
 
 NEEDS = (Part.AUTHORIZATION_DETAILS,)
@@ -70,6 +71,15 @@ def _role_fixes(ctx: Context, role: Role, *actions: ActionId) -> tuple[Fix, ...]
     return principal_fixes(role, *actions)
 
 
+def _edits(
+    ctx: Context, role: Role, grants: tuple[TrustGrant, ...], finding: str
+) -> tuple[Fix, ...]:
+    """role.update-trust edits that fix the finding; none for a protected role."""
+    if protection_reason(role.arn, ctx.settings):
+        return ()
+    return trust_fixes(ctx.snapshot, role, grants, finding)
+
+
 def _trust_evidence(grants: tuple[TrustGrant, ...]) -> dict[str, tuple[str, ...]]:
     return {
         "principals": tuple(f"{g.kind}: {g.principal}" for g in grants),
@@ -120,7 +130,8 @@ def cross_account_trust(ctx: Context) -> Iterator[Finding]:
             **_trust_evidence(grants),
             **_protected(ctx, role),
         }
-        fixes = _role_fixes(ctx, role, ActionId.ROLE_QUARANTINE)
+        fixes = _edits(ctx, role, grants, "role.cross-account-trust")
+        fixes += _role_fixes(ctx, role, ActionId.ROLE_QUARANTINE)
         yield ctx.finding(role, summary, evidence=evidence, fixes=fixes, accounts=accounts)
 
 
@@ -150,7 +161,8 @@ def public_trust(ctx: Context) -> Iterator[Finding]:
             continue
         summary = "anyone can assume this role: " + "; ".join(sorted({_who(g) for g in grants}))
         evidence: Evidence = {**_trust_evidence(grants), **_protected(ctx, role)}
-        fixes = _role_fixes(ctx, role, ActionId.ROLE_QUARANTINE)
+        fixes = _edits(ctx, role, grants, "role.public-trust")
+        fixes += _role_fixes(ctx, role, ActionId.ROLE_QUARANTINE)
         yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
 
@@ -199,7 +211,8 @@ def confused_deputy(ctx: Context) -> Iterator[Finding]:
             **_trust_evidence(grants),
             **_protected(ctx, role),
         }
-        yield ctx.finding(role, summary, evidence=evidence)
+        fixes = _edits(ctx, role, grants, "role.confused-deputy")
+        yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
 
 @rule(
@@ -224,7 +237,8 @@ def stale_trust(ctx: Context) -> Iterator[Finding]:
             **_trust_evidence(grants),
             **_protected(ctx, role),
         }
-        yield ctx.finding(role, summary, evidence=evidence)
+        fixes = _edits(ctx, role, grants, "role.stale-trust")
+        yield ctx.finding(role, summary, evidence=evidence, fixes=fixes)
 
 
 RULES: tuple[Rule, ...] = (unused, cross_account_trust, public_trust, confused_deputy, stale_trust)

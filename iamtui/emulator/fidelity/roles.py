@@ -24,7 +24,6 @@ SERVICE_LINKED_GUARDED = (
     "DeleteRolePolicy",
     "AttachRolePolicy",
     "DetachRolePolicy",
-    "UpdateAssumeRolePolicy",
     "PutRolePermissionsBoundary",
     "DeleteRolePermissionsBoundary",
     "UpdateRole",
@@ -40,6 +39,12 @@ def protect_service_linked_role(call: Call) -> Response:
     AWS: "Using service-linked roles" (IAM User Guide),
     https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
     """
+    refuse_service_linked(call)
+    return call.forward()
+
+
+def refuse_service_linked(call: Call) -> None:
+    """UnmodifiableEntity when the call names a service-linked role."""
     role = find_role(call.backend, call.require("RoleName"))
     if role is not None and service_linked(role):
         raise IamError(
@@ -47,7 +52,6 @@ def protect_service_linked_role(call: Call) -> Response:
             f"Cannot perform the operation on the protected role '{role.name}' - "
             "this role is only modifiable by AWS",
         )
-    return call.forward()
 
 
 def remove_role(backend: IAMBackend, role: Role) -> None:
@@ -122,6 +126,23 @@ def aws_principals(document: Any) -> list[str]:
     return found
 
 
+def refuse_deleted_principals(call: Call, parameter: str) -> None:
+    """MalformedPolicyDocument when the trust policy names a principal by a unique id that no
+    user or role has (a deleted principal, as an old trust policy shows it)."""
+    try:
+        document = json.loads(call.get(parameter) or "")
+    except ValueError:
+        return
+    backend = call.backend
+    live = {user.id for user in list(backend.users.values())}
+    live |= {role.id for role in list(backend.roles.values())}
+    for principal in aws_principals(document):
+        if UNIQUE_ID.match(principal) and principal not in live:
+            raise IamError(
+                "MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{principal}"'
+            )
+
+
 @rule("CreateRole")
 def create_role(call: Call) -> Response:
     """A trust policy naming a principal by unique id that no user or role has (a deleted
@@ -131,18 +152,22 @@ def create_role(call: Call) -> Response:
     and recreated, the policy shows its unique id and no longer matches it),
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
     """
-    try:
-        document = json.loads(call.get("AssumeRolePolicyDocument") or "")
-    except ValueError:
-        return call.forward()
-    backend = call.backend
-    live = {user.id for user in list(backend.users.values())}
-    live |= {role.id for role in list(backend.roles.values())}
-    for principal in aws_principals(document):
-        if UNIQUE_ID.match(principal) and principal not in live:
-            raise IamError(
-                "MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{principal}"'
-            )
+    refuse_deleted_principals(call, "AssumeRolePolicyDocument")
+    return call.forward()
+
+
+@rule("UpdateAssumeRolePolicy")
+def update_assume_role_policy(call: Call) -> Response:
+    """Only AWS changes a service-linked role's trust; a new trust policy naming a deleted
+    principal by its unique id is refused like CreateRole's: "Invalid principal in policy".
+
+    AWS: "UpdateAssumeRolePolicy" (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAssumeRolePolicy.html and
+    "AWS JSON policy elements: Principal" (IAM User Guide),
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+    """
+    refuse_service_linked(call)
+    refuse_deleted_principals(call, "PolicyDocument")
     return call.forward()
 
 

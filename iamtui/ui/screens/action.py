@@ -296,6 +296,58 @@ class AskPath(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
+# --- asking for a value an edit needs -------------------------------------------------------
+
+
+class AskValue(ModalScreen[str | None]):
+    """One line the plan needs typed first (an ExternalId, a GitHub repository), checked by the
+    core as it is typed; enter accepts a valid value, esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="ask-cancel"),
+    ]
+
+    def __init__(self, title: str, note: str, check: Callable[[str], str | None]) -> None:
+        super().__init__(classes="modal")
+        self.title_text = title
+        self.note = note
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        """Label, input, status."""
+        with Vertical(classes="dialog", id="ask-dialog") as dialog:
+            dialog.border_title = self.title_text
+            dialog.border_subtitle = "enter: preview the plan · esc: cancel"
+            yield Static(self.note, classes="ask-note", markup=False)
+            yield Input("", id="ask-value")
+            yield Static("", id="ask-status", markup=False)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        """Focus the input."""
+        field = self.query_one(Input)
+        field.cursor_blink = not self.app.is_headless
+        field.focus()
+
+    @on(Input.Changed, "#ask-value")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_one("#ask-status", Static).update("")
+
+    @on(Input.Submitted, "#ask-value")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = self.check(event.value)
+        if problem:
+            self.query_one("#ask-status", Static).update(problem)
+            return
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        """No value: nothing is planned."""
+        self.dismiss(None)
+
+
 # --- the preview and run modal ---------------------------------------------------------------
 
 
@@ -808,6 +860,9 @@ class PlanScreen(ModalScreen[bool]):
             body = Text()
             body.append(row.description, style=styles["text"])
             body.append(f"\n{row.call}", style=styles["accent"])
+            for line in row.changes:
+                tone = "bad" if line.startswith("-") else "ok" if line.startswith("+") else "muted"
+                body.append(f"\n{line}", style=styles[tone])
             for name, document in row.documents:
                 # Whole, never cut: the preview is exactly what the call sends (it scrolls).
                 body.append(f"\n{name}:", style=styles["muted"])

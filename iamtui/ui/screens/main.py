@@ -46,6 +46,7 @@ from iamtui.ui.choices import (
     batch_choices,
     finding_choices,
     first_for,
+    for_binding,
     role_choices,
     service_credential_choices,
     slot_choices,
@@ -369,6 +370,7 @@ class MainScreen(Screen[None]):
             "key-rotate",
             "user-disable-console",
             "role-quarantine",
+            "role-update-trust",
             "key-delete",
             "user-delete",
             "role-delete",
@@ -708,9 +710,11 @@ class MainScreen(Screen[None]):
         app: IamtuiApp = self.app  # type: ignore[assignment]
         if app.refuse_if_blocked():
             return
-        choice = first_for(self.choices(), binding)
-        if choice is not None:
-            pane = self.current_pane
+        found = for_binding(self.choices(), binding)
+        if len(found) > 1:
+            app.choose(self._subject_title(), found)
+        elif found:
+            choice, pane = found[0], self.current_pane
             app.run_choice(choice, on_done=lambda planned: self._batch_done(pane, choice, planned))
 
     def action_harden_root(self) -> None:

@@ -45,6 +45,7 @@ from iamtui.ui.choices import (
     action_bindings,
     finding_choices,
     first_for,
+    for_binding,
     key_choices,
     policy_choices,
     role_choices,
@@ -105,6 +106,7 @@ class ReviewScreen(Screen[None]):
             "key-rotate",
             "user-disable-console",
             "role-quarantine",
+            "role-update-trust",
             "key-delete",
             "policy-remove",
             # D deletes the reviewed principal itself, as on a Users or Roles row; X the
@@ -292,9 +294,11 @@ class ReviewScreen(Screen[None]):
         app = self.iamtui
         if app.refuse_if_blocked():
             return
-        choice = first_for(self.choices(), binding)
-        if choice is not None:
-            app.run_choice(choice)
+        found = for_binding(self.choices(), binding)
+        if len(found) > 1:
+            app.choose(f"Actions · {self.principal.name}", found)
+        elif found:
+            app.run_choice(found[0])
 
     def action_refetch(self) -> None:
         """Fetch key details and last-accessed data again."""
