@@ -247,3 +247,16 @@ def test_ocsf_says_fail_and_names_the_organization_when_read() -> None:
     plain = snapshot(roles=[r])
     unread = to_ocsf(evaluate(plain, now=NOW), plain, version="t")
     assert all("org" not in e["cloud"] for e in unread)
+
+
+def test_ocsf_names_a_resource_type_for_every_kind_of_finding_subject() -> None:
+    """`scan --demo --format ocsf` crashed on an MFA device finding: every kind needs a type."""
+    from iamtui.core.findings import PrincipalKind
+    from iamtui.core.output import OCSF_RESOURCE_TYPES
+
+    assert set(OCSF_RESOURCE_TYPES) == set(PrincipalKind)
+    runner = CliRunner()
+    result = runner.invoke(main, ["scan", "--demo", "--format", "ocsf"])
+    assert result.exit_code in (0, 1), result.output
+    types = {event["resources"][0]["type"] for event in json.loads(result.output)}
+    assert {"AwsIamUser", "AwsIamRole", "Other"} <= types

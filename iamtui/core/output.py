@@ -27,6 +27,7 @@ from iamtui.core.findings import (
     EvidenceValue,
     Finding,
     NotEvaluated,
+    PrincipalKind,
     Rule,
     Severity,
     iso,
@@ -446,14 +447,16 @@ OCSF_SEVERITIES: Mapping[Severity, tuple[int, str]] = {
     Severity.HIGH: (4, "High"),
     Severity.CRITICAL: (5, "Critical"),
 }
-#: Resource types as AWS Security Hub (ASFF) names them, which Prowler's OCSF output reuses.
-OCSF_RESOURCE_TYPES: Mapping[str, str] = {
-    "user": "AwsIamUser",
-    "role": "AwsIamRole",
-    "group": "AwsIamGroup",
-    "policy": "AwsIamPolicy",
-    "root": "AwsAccount",
-    "account": "AwsAccount",
+#: Resource types as AWS Security Hub (ASFF) names them, which Prowler's OCSF output reuses; ASFF
+#: has no type for an MFA device, so it is "Other" as Security Hub's own resource-type list says.
+OCSF_RESOURCE_TYPES: Mapping[PrincipalKind, str] = {
+    PrincipalKind.USER: "AwsIamUser",
+    PrincipalKind.ROLE: "AwsIamRole",
+    PrincipalKind.GROUP: "AwsIamGroup",
+    PrincipalKind.POLICY: "AwsIamPolicy",
+    PrincipalKind.ROOT: "AwsAccount",
+    PrincipalKind.ACCOUNT: "AwsAccount",
+    PrincipalKind.MFA_DEVICE: "Other",
 }
 #: Where a reader learns the practice every rule serves.
 IAM_BEST_PRACTICES_URL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"
@@ -490,7 +493,7 @@ def ocsf_finding(
     resource: dict[str, Any] = {
         "uid": finding.principal_arn,
         "name": finding.principal_name,
-        "type": OCSF_RESOURCE_TYPES[str(finding.principal_kind)],
+        "type": OCSF_RESOURCE_TYPES[finding.principal_kind],
         "cloud_partition": _partition(finding.principal_arn),
     }
     if finding.key is not None:
