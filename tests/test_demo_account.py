@@ -16,7 +16,10 @@ from iamtui.core.rules import RULE_IDS, evaluate
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.demo import (
     ALIAS,
+    CURRENT_SERVER_CERTIFICATE,
     EMPTY_GROUP,
+    EXPIRED_SERVER_CERTIFICATE,
+    EXPIRING_SERVER_CERTIFICATE,
     KEYS_AT_SETUP_USER,
     KMS_WILDCARD_POLICY,
     SIGNING_CERT_USER,
@@ -245,6 +248,9 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("cert.signing-active", SIGNING_CERT_USER),
         ("mfa.unassigned-virtual", UNASSIGNED_MFA_DEVICE),
         ("group.empty", EMPTY_GROUP),
+        ("server-cert.expired", EXPIRED_SERVER_CERTIFICATE),
+        ("server-cert.expiring", EXPIRING_SERVER_CERTIFICATE),
+        ("account.access-analyzer-disabled", ALIAS),
     }
     assert expected <= flagged
     traps = {
@@ -263,6 +269,10 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("user.keys-at-setup", demo.never_used_key_user),
         ("user.keys-at-setup", demo.fresh_rotation_user),
         *(("group.empty", name) for name in demo.groups),
+        ("server-cert.expired", CURRENT_SERVER_CERTIFICATE),
+        ("server-cert.expiring", CURRENT_SERVER_CERTIFICATE),
+        ("server-cert.expiring", EXPIRED_SERVER_CERTIFICATE),
+        ("server-cert.expired", EXPIRING_SERVER_CERTIFICATE),
         *(("role.unused", name) for name in demo.service_linked_roles + demo.sso_roles),
     }
     assert not traps & flagged

@@ -26,5 +26,8 @@ class ActionId(enum.StrEnum):
     ROOT_DELETE_KEY = "root.delete-key"
     ACCOUNT_SET_PASSWORD_POLICY = "account.set-password-policy"
     ACCOUNT_SET_SECURITY_CONTACT = "account.set-security-contact"
+    GROUP_DELETE = "group.delete"
+    MFA_DELETE_VIRTUAL = "mfa.delete-virtual"
+    SERVER_CERT_DELETE = "server-cert.delete"
     BATCH = "batch"
     UNDO = "undo"

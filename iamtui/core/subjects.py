@@ -80,6 +80,28 @@ class RootKeySubject:
     account: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class GroupSubject:
+    """A whole IAM group (delete an empty one)."""
+
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualMfaSubject:
+    """A virtual MFA device of the account, by serial (its ARN)."""
+
+    serial: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServerCertificateSubject:
+    """A server certificate stored in IAM: by name, pinned to the id the finding saw."""
+
+    server_certificate: str
+    certificate_id: str | None = None
+
+
 Subject: TypeAlias = (
     KeySubject
     | PrincipalSubject
@@ -89,6 +111,9 @@ Subject: TypeAlias = (
     | PolicySubject
     | AccountSubject
     | RootKeySubject
+    | GroupSubject
+    | VirtualMfaSubject
+    | ServerCertificateSubject
 )
 
 

@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from iamtui.core.actions.catalog import (
     account_password_policy,
     account_security_contact,
+    group_delete,
     group_remove_user,
     key_activate,
     key_deactivate,
     key_delete,
     key_rotate,
+    mfa_delete_virtual,
     policy_delete_inline,
     policy_delete_unattached,
     policy_detach,
@@ -24,6 +26,7 @@ from iamtui.core.actions.catalog import (
     role_quarantine,
     root_deactivate_key,
     root_delete_key,
+    server_cert_delete,
     user_delete,
     user_disable_console,
 )
@@ -49,6 +52,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     account_security_contact.SPEC,
     root_deactivate_key.SPEC,
     root_delete_key.SPEC,
+    group_delete.SPEC,
+    mfa_delete_virtual.SPEC,
+    server_cert_delete.SPEC,
 )
 
 #: The spec of each action id.

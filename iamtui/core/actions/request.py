@@ -12,6 +12,7 @@ from iamtui.core.plan import JSON, RotateStage
 from iamtui.core.subjects import (
     AccountSubject,
     AttachmentSubject,
+    GroupSubject,
     InlinePolicySubject,
     KeySubject,
     MembershipSubject,
@@ -19,7 +20,9 @@ from iamtui.core.subjects import (
     PrincipalSubject,
     PrincipalType,
     RootKeySubject,
+    ServerCertificateSubject,
     Subject,
+    VirtualMfaSubject,
 )
 
 
@@ -52,6 +55,12 @@ def describe(subject: Subject) -> str:
             return f"policy {arn}"
         case RootKeySubject(key_id, account):
             return " ".join(p for p in ("root", account, key_id) if p)
+        case GroupSubject(group):
+            return f"group {group}"
+        case VirtualMfaSubject(serial):
+            return f"MFA device {serial}"
+        case ServerCertificateSubject(name, _):
+            return f"server certificate {name}"
     return "account"
 
 
@@ -60,6 +69,8 @@ def principal_of(subject: Subject) -> tuple[str, str] | None:
     match subject:
         case KeySubject(user) | MembershipSubject(user):
             return ("user", user)
+        case GroupSubject(group):
+            return ("group", group)
         case (
             PrincipalSubject(kind, name)
             | AttachmentSubject(kind, name)
@@ -156,6 +167,21 @@ class Request:
     def delete_unattached_policy(cls, arn: str) -> Request:
         """policy.delete-unattached: a customer-managed policy nothing uses, every version saved."""
         return cls(ActionId.POLICY_DELETE_UNATTACHED, PolicySubject(arn))
+
+    @classmethod
+    def delete_group(cls, group: str) -> Request:
+        """group.delete: an empty group, its policies saved for undo."""
+        return cls(ActionId.GROUP_DELETE, GroupSubject(group))
+
+    @classmethod
+    def delete_virtual_mfa(cls, serial: str) -> Request:
+        """mfa.delete-virtual: a virtual MFA device assigned to nobody (irreversible)."""
+        return cls(ActionId.MFA_DELETE_VIRTUAL, VirtualMfaSubject(serial))
+
+    @classmethod
+    def delete_server_certificate(cls, name: str, certificate_id: str | None = None) -> Request:
+        """server-cert.delete (irreversible: IAM never returns the private key)."""
+        return cls(ActionId.SERVER_CERT_DELETE, ServerCertificateSubject(name, certificate_id))
 
     @classmethod
     def set_password_policy(cls, params: Mapping[str, JSON] | None = None) -> Request:

@@ -34,6 +34,7 @@ from iamtui.emulator.fidelity import (  # noqa: F401
     paging,
     policies,
     roles,
+    server_certificates,
     users,
 )
 
@@ -41,7 +42,10 @@ from iamtui.emulator.fidelity import (  # noqa: F401
 from iamtui.emulator.fidelity import root  # noqa: F401  (must follow the other areas)
 
 # isort: split
-from iamtui.emulator.fidelity import org_api  # noqa: F401  (after root: root keys reach it too)
+from iamtui.emulator.fidelity import (
+    access_analyzer,  # noqa: F401  (a route, like org_api)
+    org_api,  # noqa: F401  (after root: root keys reach it too)
+)
 
 # isort: split
 from iamtui.emulator.fidelity.middleware import FidelityMiddleware
