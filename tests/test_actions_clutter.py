@@ -199,3 +199,18 @@ def test_the_registry_declares_the_three_actions() -> None:
         "iam:PutGroupPolicy",
         "iam:AttachGroupPolicy",
     )
+
+
+def test_iamtui_policy_lists_the_new_reads_and_calls() -> None:
+    from iamtui.core import permissions
+
+    reads = permissions.actions_of(permissions.read_only_policy())
+    assert {"iam:ListServerCertificates", "access-analyzer:ListAnalyzers"} <= set(reads)
+    acting = set(permissions.actions_of(permissions.remediate_policy()))
+    assert {
+        "iam:DeleteGroup",
+        "iam:DeleteVirtualMFADevice",
+        "iam:DeleteServerCertificate",
+    } <= acting
+    assert "iam:CreateGroup" not in acting  # undo only: with --with-undo
+    assert "iam:CreateGroup" in permissions.actions_of(permissions.remediate_policy(with_undo=True))
