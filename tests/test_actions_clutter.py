@@ -214,3 +214,13 @@ def test_iamtui_policy_lists_the_new_reads_and_calls() -> None:
     } <= acting
     assert "iam:CreateGroup" not in acting  # undo only: with --with-undo
     assert "iam:CreateGroup" in permissions.actions_of(permissions.remediate_policy(with_undo=True))
+
+
+def test_the_journal_says_an_irreversible_deletion_cannot_be_undone(env: Env, iam: Any) -> None:
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="spare")["VirtualMFADevice"][
+        "SerialNumber"
+    ]
+    report = env.run(env.planner().plan(Request.delete_virtual_mfa(serial)))
+    assert report.status == "completed" and report.entry_id is not None
+    with pytest.raises(ActionRefused, match="cannot be undone: AWS never returns"):
+        env.planner().undo(env.journal.entry(report.entry_id))

@@ -247,3 +247,12 @@ def test_ocsf_says_fail_and_names_the_organization_when_read() -> None:
     plain = snapshot(roles=[r])
     unread = to_ocsf(evaluate(plain, now=NOW), plain, version="t")
     assert all("org" not in e["cloud"] for e in unread)
+
+
+def test_every_finding_kind_has_an_ocsf_resource_type() -> None:
+    """A finding about an MFA device or a server certificate exports like any other (a missing
+    entry made ``scan --format ocsf`` fail on the demo)."""
+    from iamtui.core.findings import PrincipalKind
+    from iamtui.core.output import OCSF_RESOURCE_TYPES
+
+    assert {str(kind) for kind in PrincipalKind} <= set(OCSF_RESOURCE_TYPES)

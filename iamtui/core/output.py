@@ -454,6 +454,9 @@ OCSF_RESOURCE_TYPES: Mapping[str, str] = {
     "policy": "AwsIamPolicy",
     "root": "AwsAccount",
     "account": "AwsAccount",
+    # No AWS Security Finding Format type exists for these: ASFF's own fallback.
+    "mfa-device": "Other",
+    "server-certificate": "Other",
 }
 #: Where a reader learns the practice every rule serves.
 IAM_BEST_PRACTICES_URL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"
