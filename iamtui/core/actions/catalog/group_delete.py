@@ -48,16 +48,14 @@ def build(planner: Planner, request: Request) -> Draft:
     """Read the group fresh, refuse if it has members, save its policies, delete it."""
     wanted = planner.subject(request, GroupSubject).group
     try:
-        first_page = planner.iam.get_group(GroupName=wanted)
+        pages = list(planner.iam.get_paginator("get_group").paginate(GroupName=wanted))
     except ClientError as exc:
         if reads.missing(exc):
             raise reads.NotFound(f"group {wanted} does not exist") from exc
         raise
-    raw = first_page["Group"]
+    raw = pages[0]["Group"]
     name, path = str(raw["GroupName"]), str(raw.get("Path") or "/")
-    members = sorted(
-        str(u["UserName"]) for u in reads.pages(planner.iam, "get_group", "Users", GroupName=name)
-    )
+    members = sorted(str(u["UserName"]) for page in pages for u in page.get("Users", ()))
     if members:
         raise ActionRefused(
             f"group {name} has {plural(len(members), 'member')} now ({', '.join(members)}): "
