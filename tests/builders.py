@@ -12,9 +12,11 @@ from conftest import NOW
 from iamtui.core import findings
 from iamtui.core.findings import Evaluation, Finding
 from iamtui.core.model import (
+    AccessAnalyzerState,
     AccessKey,
     AccountSnapshot,
     AccountSummary,
+    Analyzer,
     AttachedPolicy,
     CallerIdentity,
     CredentialReport,
@@ -31,6 +33,7 @@ from iamtui.core.model import (
     ReportDate,
     ReportKey,
     Role,
+    ServerCertificate,
     ServiceAccess,
     ServiceCredential,
     Unavailable,
@@ -49,6 +52,17 @@ ADMIN_DOCUMENT: PolicyDocument = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
+
+#: A well-run account's Access Analyzer: one active account analyzer in the session's region.
+ACTIVE_ANALYZER = AccessAnalyzerState(
+    "us-east-1",
+    (
+        Analyzer(
+            "external", f"arn:aws:access-analyzer:us-east-1:{ACCOUNT}:analyzer/external",
+            "ACCOUNT", "ACTIVE",
+        ),
+    ),
+)  # fmt: skip
 
 #: A number of days ago, a report word (Missing), or None for "never".
 When = float | Missing | None
@@ -292,6 +306,8 @@ def snapshot(
     details: Iterable[PrincipalDetail] = (),
     alias: str | None = "acme-prod",
     service_credentials: Sequence[ServiceCredential] | None = (),
+    server_certificates: Sequence[ServerCertificate] | None = (),
+    access_analyzer: AccessAnalyzerState | None = ACTIVE_ANALYZER,
 ) -> AccountSnapshot:
     """A snapshot; ``rows`` default to one credential-free row per user, root is healthy."""
     credential_report = (
@@ -319,6 +335,22 @@ def snapshot(
         last_accessed={la.principal_arn: la for la in last_accessed},
         details={d.principal_arn: d for d in details},
         service_credentials=None if service_credentials is None else tuple(service_credentials),
+        server_certificates=None if server_certificates is None else tuple(server_certificates),
+        access_analyzer=access_analyzer,
+    )
+
+
+def server_certificate(
+    name: str, *, expires: float | None, uploaded: float = 400
+) -> ServerCertificate:
+    """A server certificate that expired ``expires`` days ago (negative: expires in that many)."""
+    return ServerCertificate(
+        name=name,
+        certificate_id=f"ASCA{name.upper():X<17}"[:21],
+        arn=arn("server-certificate", name),
+        path="/",
+        upload_date=ago(uploaded),
+        expiration=None if expires is None else ago(expires),
     )
 
 

@@ -138,6 +138,10 @@ def seed_targets(emulator: Emulator) -> None:
     ):
         seeder.user(name)
         seed_service_credential(emulator, name, credential_id, status)
+    # clutter: an empty group holding policies, a spare virtual MFA device, an expired certificate
+    seeder.group("s-empty", managed=(managed,), inline={"EmptyInline": SQS_SEND})
+    emulator.backend().create_virtual_mfa_device(device_name="s-spare", path="/")
+    seeder.server_certificate("s-expired", uploaded=old, expires=now - timedelta(days=5))
     emulator.extras().report_generation_polls = 0
 
 
@@ -269,6 +273,12 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
         give_root_key(MEMBER, datetime.now(UTC) - timedelta(days=400))
         actor.act(Request.delete_root_key(account=MEMBER), undo=False)
 
+    def clutter(actor: Actor, emulator: Emulator) -> None:
+        actor.act(Request.delete_group("s-empty"))  # undo recreates it, policies put back
+        actor.act(Request.delete_virtual_mfa(f"arn:aws:iam::{ACCOUNT}:mfa/s-spare"), undo=False)
+        cert_id = emulator.extras().server_certificates["s-expired"].certificate_id
+        actor.act(Request.delete_server_certificate("s-expired", cert_id), undo=False)
+
     yield "keys", keys
     yield "rotate", rotate
     yield "users", users
@@ -278,6 +288,7 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
     yield "service-credentials", service_credentials
     yield "account", account
     yield "assume-root", assume_root
+    yield "clutter", clutter
 
 
 def root_actor(emulator: Emulator, journal: Journal, connect: Callable[..., Connection]) -> Actor:

@@ -99,6 +99,30 @@ def test_plannable_actions_are_the_bound_ones_of_the_fixes() -> None:
     assert root.actions == (ActionId.ROOT_HARDEN,) and plannable(root) == []
 
 
+def test_menu_only_actions_are_offered_by_their_findings() -> None:
+    """group.delete, mfa.delete-virtual and server-cert.delete have no key: the finding's
+    menu (x) offers them all the same."""
+    from builders import group, server_certificate
+
+    from iamtui.core.subjects import GroupSubject, ServerCertificateSubject
+
+    cert = server_certificate("shop", expires=10)
+    snap = snapshot(groups=[group("Old")], server_certificates=[cert])
+    expired = one(run(snap, "server-cert.expired"))
+    [choice] = finding_choices(expired, [expired])
+    assert choice.binding == "" and choice.action is ActionId.SERVER_CERT_DELETE
+    assert [r.subject for r in choice.requests] == [
+        ServerCertificateSubject("shop", cert.certificate_id)
+    ]
+    assert "irreversible" in choice.help
+    empty = one(run(snap, "group.empty"))
+    [choice] = finding_choices(empty, [empty])
+    assert (choice.action, choice.requests[0].subject) == (
+        ActionId.GROUP_DELETE,
+        GroupSubject("Old"),
+    )
+
+
 def test_choices_are_the_same_without_evidence() -> None:
     findings = [
         inactive_alice(detail=False),

@@ -24,9 +24,6 @@ PENDING = frozenset(
         "ssh-key.rotation-due",
         "instance-profile.no-role",
         "identity-provider.unused",
-        "server-cert.expired",
-        "server-cert.expiring",
-        "account.access-analyzer-disabled",
     }
 )
 

@@ -17,8 +17,11 @@ from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.demo import (
     ALIAS,
     BOOTSTRAP_ROLE,
+    CURRENT_SERVER_CERTIFICATE,
     EMPTY_GROUP,
     ESCALATION_ROLE,
+    EXPIRED_SERVER_CERTIFICATE,
+    EXPIRING_SERVER_CERTIFICATE,
     GROUPLESS_USER,
     KEYS_AT_SETUP_USER,
     KMS_WILDCARD_POLICY,
@@ -286,6 +289,9 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("user.no-mfa", demo.never_used_bot),
         ("user.no-group", GROUPLESS_USER),
         ("user.no-group", SIGNING_CERT_USER),
+        ("server-cert.expired", EXPIRED_SERVER_CERTIFICATE),
+        ("server-cert.expiring", EXPIRING_SERVER_CERTIFICATE),
+        ("account.access-analyzer-disabled", ALIAS),
     }
     assert expected <= flagged
     traps = {
@@ -310,6 +316,10 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("permissions.privilege-escalation", BOOTSTRAP_ROLE),
         # a console user without MFA gets one MFA finding, not two
         ("user.no-mfa", demo.contractor_no_mfa),
+        ("server-cert.expired", CURRENT_SERVER_CERTIFICATE),
+        ("server-cert.expiring", CURRENT_SERVER_CERTIFICATE),
+        ("server-cert.expiring", EXPIRED_SERVER_CERTIFICATE),
+        ("server-cert.expired", EXPIRING_SERVER_CERTIFICATE),
         *(("role.unused", name) for name in demo.service_linked_roles + demo.sso_roles),
     }
     assert not traps & flagged

@@ -1802,3 +1802,116 @@ def test_user_no_group_not_evaluated_without_authorization_details() -> None:
     gone = Unavailable(Part.AUTHORIZATION_DETAILS, "not authorized", "AccessDenied")
     reason = not_evaluated(snapshot(users=[ALICE], unavailable=[gone]), "user.no-group")
     assert reason.startswith("authorization details unavailable (AccessDenied)")
+
+
+# --- server certificates and IAM Access Analyzer (issue 13) -----------------------------------
+
+
+def test_expired_server_certificate_is_reported_with_its_delete_fix() -> None:
+    from builders import server_certificate
+
+    from iamtui.core.subjects import ServerCertificateSubject
+
+    old = server_certificate("shop", expires=40)
+    snap = snapshot(server_certificates=[old, server_certificate("www", expires=-200)])
+    [found] = run(snap, "server-cert.expired")
+    assert found.principal_name == "shop"
+    assert found.principal_kind is PrincipalKind.SERVER_CERTIFICATE
+    assert found.evidence["certificate_id"] == old.certificate_id
+    assert [(f.action, f.subject) for f in found.fixes] == [
+        (ActionId.SERVER_CERT_DELETE, ServerCertificateSubject("shop", old.certificate_id))
+    ]
+    assert "expired" in found.summary
+
+
+def test_expiring_server_certificate_within_30_days_only() -> None:
+    from builders import server_certificate
+
+    snap = snapshot(
+        server_certificates=[
+            server_certificate("soon", expires=-12),
+            server_certificate("later", expires=-31),
+            server_certificate("gone", expires=3),
+            server_certificate("unknown", expires=None),
+        ]
+    )
+    assert [f.principal_name for f in run(snap, "server-cert.expiring")] == ["soon"]
+    # An expired certificate is reported once, as expired; one without a date is not judged.
+    assert [f.principal_name for f in run(snap, "server-cert.expired")] == ["gone"]
+
+
+def test_server_certificate_rules_need_the_list() -> None:
+    unread = snapshot(server_certificates=None)
+    assert not_evaluated(unread, "server-cert.expired") == "server certificates not loaded"
+    denied = snapshot(
+        server_certificates=None,
+        unavailable=[
+            Unavailable(
+                Part.SERVER_CERTIFICATES, "denied: the caller lacks iam:List", "AccessDenied"
+            )
+        ],
+    )
+    assert not_evaluated(denied, "server-cert.expiring").startswith(
+        "server certificates unavailable (AccessDenied)"
+    )
+
+
+def test_access_analyzer_disabled_fires_without_an_active_external_analyzer() -> None:
+    from iamtui.core.model import AccessAnalyzerState, Analyzer
+
+    def analyzer(kind: str, status: str = "ACTIVE") -> Analyzer:
+        return Analyzer(
+            kind.lower(), f"arn:aws:access-analyzer:eu-west-1:{ACCOUNT}:analyzer/x", kind, status
+        )
+
+    unused_only = AccessAnalyzerState(
+        "eu-west-1", (analyzer("ACCOUNT_UNUSED_ACCESS"), analyzer("ACCOUNT", "CREATING"))
+    )
+    [found] = run(snapshot(access_analyzer=unused_only), "account.access-analyzer-disabled")
+    assert found.principal_kind is PrincipalKind.ACCOUNT
+    assert found.evidence["region"] == "eu-west-1"
+    assert "eu-west-1" in found.summary
+    assert len(found.evidence["other_analyzers"]) == 2
+    none = AccessAnalyzerState("eu-west-1")
+    assert len(run(snapshot(access_analyzer=none), "account.access-analyzer-disabled")) == 1
+    for kind in ("ACCOUNT", "ORGANIZATION"):
+        on = AccessAnalyzerState("eu-west-1", (analyzer(kind),))
+        assert run(snapshot(access_analyzer=on), "account.access-analyzer-disabled") == []
+
+
+def test_access_analyzer_rule_is_not_evaluated_when_unreadable() -> None:
+    denied = snapshot(
+        access_analyzer=None,
+        unavailable=[
+            Unavailable(
+                Part.ACCESS_ANALYZER,
+                "denied: the caller lacks access-analyzer:ListAnalyzers",
+                "AccessDeniedException",
+            )
+        ],
+    )
+    reason = not_evaluated(denied, "account.access-analyzer-disabled")
+    assert reason.startswith("IAM Access Analyzer unavailable (AccessDeniedException)")
+    older = snapshot(access_analyzer=None)
+    assert (
+        not_evaluated(older, "account.access-analyzer-disabled") == "IAM Access Analyzer not loaded"
+    )
+
+
+def test_clutter_findings_offer_their_delete_actions() -> None:
+    from iamtui.core.model import VirtualMfaDevice
+    from iamtui.core.subjects import GroupSubject, VirtualMfaSubject
+
+    serial = f"arn:aws:iam::{ACCOUNT}:mfa/left-behind"
+    snap = replace(
+        snapshot(groups=[group("Old")]),
+        virtual_mfa_devices=(VirtualMfaDevice(serial),),
+    )
+    [device] = run(snap, "mfa.unassigned-virtual")
+    assert [(f.action, f.subject) for f in device.fixes] == [
+        (ActionId.MFA_DELETE_VIRTUAL, VirtualMfaSubject(serial))
+    ]
+    [empty] = run(snap, "group.empty")
+    assert [(f.action, f.subject) for f in empty.fixes] == [
+        (ActionId.GROUP_DELETE, GroupSubject("Old"))
+    ]

@@ -32,7 +32,7 @@ from iamtui.core.model import AttachedPolicy, Part, ReportCert, Unavailable, Vir
 from iamtui.core.policy import wildcard_grants
 from iamtui.core.rules import evaluate, evaluate_changes
 from iamtui.core.rules.grants import SENSITIVE_SERVICES
-from iamtui.core.subjects import AttachmentSubject, Fix, KeySubject
+from iamtui.core.subjects import AttachmentSubject, Fix, GroupSubject, KeySubject, VirtualMfaSubject
 
 PROBE = arn("role", "+=,.@-_iamtui-probe_-@.,=+")
 CLOUDSHELL = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
@@ -363,7 +363,10 @@ def test_unassigned_virtual_devices_only() -> None:
         Severity.INFO,
     )
     assert found.principal_arn == "arn:aws:iam::123456789012:mfa/abandoned"
-    assert found.fixes == ()
+    # mfa.delete-virtual (issue 13) on exactly this device.
+    assert [(f.action.value, f.subject) for f in found.fixes] == [
+        ("mfa.delete-virtual", VirtualMfaSubject(found.principal_arn))
+    ]
 
 
 def test_unassigned_virtual_needs_the_device_list() -> None:
@@ -385,7 +388,10 @@ def test_group_without_members_once_past_the_grace() -> None:
     assert found.principal_name == "Old" and found.principal_kind is PrincipalKind.GROUP
     assert found.evidence["attached_policies"] == (CLOUDSHELL,)
     assert found.summary == "group has no members (created 3 years ago, holding 1 policy)"
-    assert found.fixes == ()
+    # group.delete (issue 13) on exactly this group.
+    assert [(f.action.value, f.subject) for f in found.fixes] == [
+        ("group.delete", GroupSubject("Old"))
+    ]
 
 
 def test_rules_reading_every_principal_rerun_when_one_changes() -> None:

@@ -34,14 +34,17 @@ from iamtui.core.subjects import (
     AccountSubject,
     AttachmentSubject,
     Fix,
+    GroupSubject,
     InlinePolicySubject,
     KeySubject,
     MembershipSubject,
     PolicySubject,
     PrincipalSubject,
     RootKeySubject,
+    ServerCertificateSubject,
     ServiceCredentialSubject,
     TrustSubject,
+    VirtualMfaSubject,
 )
 from iamtui.emulator.seed import (
     KeySpec,
@@ -160,6 +163,11 @@ def principal(snapshot: AccountSnapshot, name: str) -> tuple[PrincipalKind, str]
             (PrincipalKind.MFA_DEVICE, d.serial)
             for d in snapshot.virtual_mfa_devices
             if d.user_arn is None and d.serial.rsplit("/", 1)[-1] == name
+        ),
+        *(
+            (PrincipalKind.SERVER_CERTIFICATE, c.arn)
+            for c in snapshot.server_certificates or ()
+            if c.name == name
         ),
     ]
     assert len(found) == 1, f"expected one principal named {name}, loaded {found}"
@@ -520,6 +528,48 @@ COVERAGE_CASES: tuple[Case, ...] = (
         ),
         fires={"Empty": {"created": z(300), "attached_policies": (), "inline_policies": ()}},
         quiet=("Staffed", "Fresh"),
+    ),
+    # server certificates (real PEM bodies: the emulator reads NotAfter like AWS)
+    Case(
+        "server-cert.expired",
+        lambda s: (
+            s.server_certificate("old-shop", uploaded=s.ago(400), expires=s.ago(20)),
+            s.server_certificate("soon", uploaded=s.ago(340), expires=s.ago(-10)),
+            s.server_certificate("current", uploaded=s.ago(30), expires=s.ago(-300)),
+        ),
+        fires={"old-shop": {"uploaded": z(400), "expires": z(20), "path": "/"}},
+        quiet=("soon", "current"),
+    ),
+    Case(
+        "server-cert.expiring",
+        lambda s: (
+            s.server_certificate("soon", uploaded=s.ago(340), expires=s.ago(-10)),
+            s.server_certificate("old-shop", uploaded=s.ago(400), expires=s.ago(20)),
+            s.server_certificate("current", uploaded=s.ago(30), expires=s.ago(-300)),
+        ),
+        fires={"soon": {"expires": z(-10)}},
+        quiet=("old-shop", "current"),
+    ),
+    # IAM Access Analyzer (regional: the connection's us-east-1)
+    Case(
+        "account.access-analyzer-disabled",
+        lambda s: (
+            s.analyzer("unused", type="ACCOUNT_UNUSED_ACCESS"),
+            s.analyzer("elsewhere", type="ACCOUNT", region="eu-west-1"),
+        ),
+        fires={
+            ACCOUNT: {
+                "region": "us-east-1",
+                "other_analyzers": ("unused (ACCOUNT_UNUSED_ACCESS, ACTIVE)",),
+            }
+        },
+        name="fires",
+    ),
+    Case(
+        "account.access-analyzer-disabled",
+        lambda s: s.analyzer("external", type="ORGANIZATION"),
+        quiet=(ACCOUNT,),
+        name="quiet",
     ),
 )
 
@@ -1072,6 +1122,13 @@ def fix_names_its_principal(fix: Fix, finding: Finding, emulator: Emulator) -> b
             return finding.principal_kind is PrincipalKind.ROOT
         case TrustSubject(role=role):
             return (kind, role) == ("role", name)
+        case GroupSubject(group=group):
+            return (kind, group) == ("group", name)
+        case VirtualMfaSubject(serial=serial):
+            return serial == finding.principal_arn
+        case ServerCertificateSubject(server_certificate=certificate, certificate_id=cert_id):
+            snapshot_ids = cert_id is not None and cert_id.startswith("ASCA")
+            return (kind, certificate) == ("server-certificate", name) and snapshot_ids
     return False
 
 

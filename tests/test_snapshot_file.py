@@ -168,3 +168,29 @@ def test_a_loaded_account_with_last_accessed_round_trips(
     assert again == loaded
     assert len(again.last_accessed) == 3
     assert again.credential_report is not None and again.credential_report.root is not None
+
+
+def test_server_certificates_and_analyzers_round_trip_and_old_files_load(tmp_path: Path) -> None:
+    """The issue-13 fields are saved when loaded; a file without them (tests/data, v1) still
+    loads, as "not loaded" (None), so their rules say "not evaluated" instead of "fine"."""
+    from dataclasses import replace
+
+    from iamtui.core.model import AccessAnalyzerState, Analyzer, ServerCertificate
+
+    cert = ServerCertificate(
+        "shop", "ASCAEXAMPLE0000000001", "arn:aws:iam::123456789012:server-certificate/shop",
+        "/cloudfront/", T, T,
+    )  # fmt: skip
+    analyzer = Analyzer(
+        "ext", "arn:aws:access-analyzer:eu-west-1:1:analyzer/ext", "ACCOUNT", "ACTIVE"
+    )
+    loaded = replace(
+        sample(),
+        server_certificates=(cert,),
+        access_analyzer=AccessAnalyzerState("eu-west-1", (analyzer,)),
+    )
+    path = tmp_path / "acct.json"
+    snapshot_io.save(loaded, path)
+    assert snapshot_io.load(path) == loaded
+    old = snapshot_io.load(Path(__file__).parent / "data" / "snapshot-v1.json")
+    assert old.server_certificates is None and old.access_analyzer is None

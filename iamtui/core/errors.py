@@ -30,6 +30,9 @@ def error_text(exc: BaseException) -> str:
     if not isinstance(exc, ClientError):
         return str(exc) or type(exc).__name__
     code, message = error_code(exc), error_message(exc)
+    if message.lstrip()[:20].lower().startswith(("<!doctype html", "<html")):
+        # An emulator's or proxy's error page (moto has no Access Analyzer): not AWS's words.
+        message = "the endpoint answered with an HTML error page"
     if code in _SELF_EXPLAINING and message:
         return message
     return ": ".join(part for part in (code, message) if part) or "ClientError"

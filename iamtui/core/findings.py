@@ -90,6 +90,8 @@ class PrincipalKind(enum.StrEnum):
     ACCOUNT = "account"
     #: A virtual MFA device assigned to nobody: an account resource, not a principal.
     MFA_DEVICE = "mfa-device"
+    #: A server certificate stored in IAM: an account resource, not a principal.
+    SERVER_CERTIFICATE = "server-certificate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,6 +481,8 @@ _PART_LABELS: Mapping[Part, str] = {
     Part.PASSWORD_POLICY: "password policy",
     Part.VIRTUAL_MFA: "virtual MFA devices",
     Part.SERVICE_CREDENTIALS: "service-specific credentials",
+    Part.SERVER_CERTIFICATES: "server certificates",
+    Part.ACCESS_ANALYZER: "IAM Access Analyzer",
 }
 
 LAST_ACCESSED_HINT = "load it in the TUI or run `iamtui scan --last-accessed`"
@@ -496,6 +500,8 @@ def part_missing(snapshot: AccountSnapshot, part: Part) -> str | None:
         Part.ACCOUNT_SUMMARY: snapshot.summary is None,
         Part.CALLER: snapshot.caller is None,
         Part.SERVICE_CREDENTIALS: snapshot.service_credentials is None,
+        Part.SERVER_CERTIFICATES: snapshot.server_certificates is None,
+        Part.ACCESS_ANALYZER: snapshot.access_analyzer is None,
     }
     return f"{label} not loaded" if absent.get(part, False) else None
 

@@ -30,5 +30,8 @@ class ActionId(enum.StrEnum):
     SERVICE_CREDENTIAL_ACTIVATE = "service-credential.activate"
     SERVICE_CREDENTIAL_DELETE = "service-credential.delete"
     ROLE_UPDATE_TRUST = "role.update-trust"
+    GROUP_DELETE = "group.delete"
+    MFA_DELETE_VIRTUAL = "mfa.delete-virtual"
+    SERVER_CERT_DELETE = "server-cert.delete"
     BATCH = "batch"
     UNDO = "undo"

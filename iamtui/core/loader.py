@@ -31,6 +31,12 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from iamtui.core import credreport
+from iamtui.core.account_resources import (
+    ACCESS_ANALYZER_ACTIONS,
+    SERVER_CERTIFICATE_ACTIONS,
+    read_access_analyzer,
+    read_server_certificates,
+)
 from iamtui.core.errors import error_code, error_text
 from iamtui.core.model import (
     AccessKey,
@@ -133,6 +139,8 @@ OVERVIEW_ACTIONS: Mapping[Part, tuple[str, ...]] = {
     Part.VIRTUAL_MFA: ("iam:ListVirtualMFADevices",),
     Part.ORGANIZATION: ORGANIZATION_ACTIONS,
     Part.SERVICE_CREDENTIALS: SERVICE_CREDENTIAL_ACTIONS,
+    Part.SERVER_CERTIFICATES: SERVER_CERTIFICATE_ACTIONS,
+    Part.ACCESS_ANALYZER: ACCESS_ANALYZER_ACTIONS,
 }
 #: What opening one user's review costs (load_user_detail).
 USER_DETAIL_ACTIONS = ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:ListMFADevices")
@@ -153,6 +161,8 @@ STEPS: tuple[tuple[Part, str], ...] = (
     (Part.VIRTUAL_MFA, "Virtual MFA devices"),
     (Part.ORGANIZATION, "Organization"),
     (Part.SERVICE_CREDENTIALS, "Service-specific credentials"),
+    (Part.SERVER_CERTIFICATES, "Server certificates"),
+    (Part.ACCESS_ANALYZER, "IAM Access Analyzer"),
 )
 
 
@@ -547,6 +557,7 @@ def load_account(
     load = _Load(conn, progress, cancel)
     f = load.fields
     degraded = DegradedData()
+    check_cancel = cancel.check if cancel is not None else lambda: None
 
     def caller() -> None:
         ident = conn.sts.get_caller_identity()
@@ -646,6 +657,12 @@ def load_account(
             conn.iam, check=cancel.check if cancel is not None else None
         )
 
+    def server_certificates() -> None:
+        f["server_certificates"] = read_server_certificates(conn.iam, check_cancel)
+
+    def access_analyzer() -> None:
+        f["access_analyzer"] = read_access_analyzer(conn.accessanalyzer, check_cancel)
+
     load.run(Part.CALLER, caller)
     load.run(Part.AUTHORIZATION_DETAILS, details)
     load.run(Part.CREDENTIAL_REPORT, report)
@@ -656,6 +673,9 @@ def load_account(
     if conn.organizations is not None:
         load.run(Part.ORGANIZATION, organization)
     load.run(Part.SERVICE_CREDENTIALS, service_credentials)
+    load.run(Part.SERVER_CERTIFICATES, server_certificates)
+    if conn.accessanalyzer is not None:
+        load.run(Part.ACCESS_ANALYZER, access_analyzer)
 
     if len(load.unavailable) == load.ran:
         reasons = "; ".join(u.reason for u in load.unavailable[:2])

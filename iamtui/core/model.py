@@ -464,6 +464,8 @@ class Part(enum.StrEnum):
     VIRTUAL_MFA = "virtual_mfa"
     ORGANIZATION = "organization"
     SERVICE_CREDENTIALS = "service_credentials"
+    SERVER_CERTIFICATES = "server_certificates"
+    ACCESS_ANALYZER = "access_analyzer"
 
 
 #: Centralized root access: the organization may remove its member accounts' root credentials.
@@ -520,6 +522,46 @@ class Organization:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerCertificate:
+    """An SSL/TLS certificate stored in IAM (``ListServerCertificates``): account-wide, no owner."""
+
+    name: str
+    certificate_id: str
+    arn: str
+    path: str
+    upload_date: datetime
+    #: The certificate's NotAfter; None when the endpoint did not say (AWS always does).
+    expiration: datetime | None = None
+
+
+#: The analyzer types that analyze access from outside the account or organization (CIS 1.20).
+EXTERNAL_ACCESS_ANALYZER_TYPES = frozenset({"ACCOUNT", "ORGANIZATION"})
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzer:
+    """One IAM Access Analyzer analyzer (``ListAnalyzers``) of one region."""
+
+    name: str
+    arn: str
+    type: str
+    status: str
+
+    @property
+    def watches_external_access(self) -> bool:
+        """An ACTIVE account or organization analyzer (unused-access ones do not count)."""
+        return self.status == "ACTIVE" and self.type in EXTERNAL_ACCESS_ANALYZER_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class AccessAnalyzerState:
+    """The analyzers of one region: Access Analyzer is regional, IAM is not."""
+
+    region: str
+    analyzers: tuple[Analyzer, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """Everything loaded about one account at one time; replaced, never mutated."""
 
@@ -542,6 +584,12 @@ class AccountSnapshot:
     service_credentials: tuple[ServiceCredential, ...] | None = field(
         default=None, metadata=OMIT_DEFAULT
     )
+    #: None: not loaded (an older snapshot) or unavailable (see ``unavailable``).
+    server_certificates: tuple[ServerCertificate, ...] | None = field(
+        default=None, metadata=OMIT_DEFAULT
+    )
+    #: The analyzers of the session's region; None: not loaded or unavailable.
+    access_analyzer: AccessAnalyzerState | None = field(default=None, metadata=OMIT_DEFAULT)
     unavailable: tuple[Unavailable, ...] = ()
     #: Loaded, but degraded: fields AWS always sends were absent and were derived or defaulted.
     data_warnings: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)

@@ -448,7 +448,7 @@ OCSF_SEVERITIES: Mapping[Severity, tuple[int, str]] = {
     Severity.CRITICAL: (5, "Critical"),
 }
 #: Resource types as AWS Security Hub (ASFF) names them, which Prowler's OCSF output reuses; ASFF
-#: has no type for an MFA device, so it is "Other" as Security Hub's own resource-type list says.
+#: has no type for an MFA device or a server certificate: "Other", ASFF's own fallback.
 OCSF_RESOURCE_TYPES: Mapping[PrincipalKind, str] = {
     PrincipalKind.USER: "AwsIamUser",
     PrincipalKind.ROLE: "AwsIamRole",
@@ -457,6 +457,7 @@ OCSF_RESOURCE_TYPES: Mapping[PrincipalKind, str] = {
     PrincipalKind.ROOT: "AwsAccount",
     PrincipalKind.ACCOUNT: "AwsAccount",
     PrincipalKind.MFA_DEVICE: "Other",
+    PrincipalKind.SERVER_CERTIFICATE: "Other",
 }
 #: Where a reader learns the practice every rule serves.
 IAM_BEST_PRACTICES_URL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"

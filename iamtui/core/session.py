@@ -46,6 +46,10 @@ class ConnectionProblem(RuntimeError):
     """Credentials or endpoint are unusable; the message is one line for the operator."""
 
 
+#: Client event names that differ from the service prefix IAM policies use for the same calls.
+POLICY_PREFIX = {"accessanalyzer": "access-analyzer"}
+
+
 @dataclass
 class RequestCounter:
     """Counts HTTP sends per operation, retries included, so loads can prove their cost."""
@@ -57,7 +61,8 @@ class RequestCounter:
     def __call__(self, event_name: str = "", **_: Any) -> None:
         # "before-send.iam.ListUsers" -> "iam:ListUsers", the form IAM policies use.
         parts = event_name.split(".")
-        name = f"{parts[1]}:{parts[2]}" if len(parts) >= 3 else "unknown"
+        prefix = POLICY_PREFIX.get(parts[1], parts[1]) if len(parts) >= 3 else ""
+        name = f"{prefix}:{parts[2]}" if len(parts) >= 3 else "unknown"
         with self._lock:
             self.total += 1
             self.by_operation[name] = self.by_operation.get(name, 0) + 1
@@ -95,6 +100,8 @@ class Connection:
     #: CloudTrail in the session's region (event history is regional: ``--region`` picks it),
     #: read only on demand ("who uses this credential"); None for connections built by hand.
     cloudtrail: Any = None
+    #: IAM Access Analyzer in the session's region (it is regional); None only when built by hand.
+    accessanalyzer: Any = None
 
     @property
     def endpoint(self) -> str:
@@ -346,6 +353,15 @@ def connect(
         count=counter,
         max_attempts=min(max_attempts, CLOUDTRAIL_MAX_ATTEMPTS),
     )
+    # Access Analyzer is regional: iamtui reads the analyzers of the session's region only.
+    accessanalyzer = new_client(
+        session,
+        "accessanalyzer",
+        region=region,
+        endpoint_url=endpoint,
+        count=counter,
+        max_attempts=max_attempts,
+    )
     return Connection(
         settings=settings,
         iam=iam,
@@ -355,6 +371,7 @@ def connect(
         account=account,
         organizations=organizations,
         cloudtrail=cloudtrail,
+        accessanalyzer=accessanalyzer,
     )
 
 

@@ -160,6 +160,28 @@ class TrustSubject:
     edit: TrustEdit
 
 
+@dataclass(frozen=True, slots=True)
+class GroupSubject:
+    """A whole IAM group (delete an empty one)."""
+
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualMfaSubject:
+    """A virtual MFA device of the account, by serial (its ARN)."""
+
+    serial: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServerCertificateSubject:
+    """A server certificate stored in IAM: by name, pinned to the id the finding saw."""
+
+    server_certificate: str
+    certificate_id: str | None = None
+
+
 Subject: TypeAlias = (
     KeySubject
     | PrincipalSubject
@@ -171,6 +193,9 @@ Subject: TypeAlias = (
     | RootKeySubject
     | ServiceCredentialSubject
     | TrustSubject
+    | GroupSubject
+    | VirtualMfaSubject
+    | ServerCertificateSubject
 )
 
 

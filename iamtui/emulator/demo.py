@@ -978,6 +978,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     _seed_escalation(s)
     _seed_service_credentials(s)
     _seed_groupless(s)
+    _seed_server_certificates(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1298,3 +1299,27 @@ def _seed_groupless(s: Seeder) -> None:
         GROUPLESS_USER, path="/automation/", created=s.ago(700),
         tags=_tags("Data", _email("marcus.chen"), "CC-1200", Project="dms-migration"),
     )  # fmt: skip
+
+
+# --- issue 13: server certificates and IAM Access Analyzer -----------------------------------
+
+#: server-cert.expired: the old shop's certificate, expired and never removed (CIS 1.19).
+EXPIRED_SERVER_CERTIFICATE = "shop-northwind-2024"
+#: server-cert.expiring: the API's certificate, expiring in under 30 days.
+EXPIRING_SERVER_CERTIFICATE = "api-northwind-2025"
+#: A current certificate: neither rule fires on it.
+CURRENT_SERVER_CERTIFICATE = "www-northwind-2026"
+#: account.access-analyzer-disabled: the demo's region has only an unused-access analyzer,
+#: which does not analyze external access (CIS 1.20 asks for an account or organization one).
+UNUSED_ACCESS_ANALYZER = "unused-access"
+
+
+def _seed_server_certificates(s: Seeder) -> None:
+    """Server certificates (one expired, one expiring, one current) and no external analyzer."""
+    d = s.ago
+    s.server_certificate(
+        EXPIRED_SERVER_CERTIFICATE, path="/cloudfront/", uploaded=d(420), expires=d(55)
+    )
+    s.server_certificate(EXPIRING_SERVER_CERTIFICATE, uploaded=d(353), expires=d(-12))
+    s.server_certificate(CURRENT_SERVER_CERTIFICATE, uploaded=d(20), expires=d(-345))
+    s.analyzer(UNUSED_ACCESS_ANALYZER, type="ACCOUNT_UNUSED_ACCESS", created=d(200))

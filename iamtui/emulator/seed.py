@@ -750,6 +750,39 @@ class Seeder:
             },
         )
 
+    def server_certificate(
+        self, name: str, *, expires: datetime, uploaded: datetime, path: str = "/"
+    ) -> str:
+        """A server certificate (a real self-signed PEM) valid until ``expires``; its id."""
+        from iamtui.emulator.fidelity.server_certificates import new_certificate_id
+        from iamtui.emulator.state import ServerCertificateMeta
+
+        body, key = self_signed_certificate(name, _aware(uploaded), _aware(expires))
+        self.backend.upload_server_certificate(name, body, key, path=path)
+        certificate_id = new_certificate_id()
+        with self.extras.lock:
+            self.extras.server_certificates[name.lower()] = ServerCertificateMeta(
+                certificate_id, _aware(uploaded), _aware(expires).replace(microsecond=0)
+            )
+        return certificate_id
+
+    def analyzer(
+        self,
+        name: str,
+        *,
+        type: str = "ACCOUNT",
+        status: str = "ACTIVE",
+        region: str | None = None,
+        created: datetime | None = None,
+    ) -> None:
+        """An IAM Access Analyzer analyzer in ``region`` (default: the seeder's region)."""
+        from iamtui.emulator.state import AnalyzerState
+
+        with self.extras.lock:
+            self.extras.analyzers.setdefault(region or self.region, []).append(
+                AnalyzerState(name, type, status, _aware(created or self.now))
+            )
+
 
 # --- CloudTrail callers ----------------------------------------------------------------------
 
@@ -970,3 +1003,34 @@ def seed_scale(
         if last_used is not None and j % 3 == 0:
             seeder.usage(role.arn, namespaces[0], last_used, _REGIONS[j % len(_REGIONS)])
     return seeder
+
+
+def self_signed_certificate(
+    common_name: str, not_before: datetime, not_after: datetime
+) -> tuple[str, str]:
+    """(certificate PEM, private key PEM) of a self-signed EC certificate, for server
+    certificates the emulator reads NotAfter from (like AWS does on upload)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(_aware(not_before))
+        .not_valid_after(_aware(not_after))
+        .sign(key, hashes.SHA256())
+    )
+    body = cert.public_bytes(serialization.Encoding.PEM).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return body, private

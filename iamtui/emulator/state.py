@@ -160,6 +160,26 @@ class TrailEvent:
 
 
 @dataclass
+class ServerCertificateMeta:
+    """What AWS says of a stored server certificate that moto answers with constants."""
+
+    certificate_id: str
+    uploaded: datetime
+    #: The certificate body's NotAfter (None: the body could not be read).
+    expiration: datetime | None
+
+
+@dataclass
+class AnalyzerState:
+    """One IAM Access Analyzer analyzer (moto has no Access Analyzer)."""
+
+    name: str
+    type: str = "ACCOUNT"
+    status: str = "ACTIVE"
+    created: datetime = field(default_factory=lambda: datetime(2024, 1, 15, 9, 0, tzinfo=UTC))
+
+
+@dataclass
 class FrozenReport:
     """A generated credential report: AWS serves this same CSV until a newer one is generated."""
 
@@ -219,6 +239,10 @@ class AccountExtras:
     role_deletions: dict[str, RoleDeletion] = field(default_factory=dict)
     #: user name -> its service-specific credentials.
     service_credentials: dict[str, list[ServiceCredential]] = field(default_factory=dict)
+    #: Server certificate name (lower case) -> its id, upload date and expiration.
+    server_certificates: dict[str, ServerCertificateMeta] = field(default_factory=dict)
+    #: Region -> its IAM Access Analyzer analyzers (Access Analyzer is regional).
+    analyzers: dict[str, list[AnalyzerState]] = field(default_factory=dict)
     #: Deleted access key ids: a request signed with one fails like on AWS.
     deleted_access_keys: set[str] = field(default_factory=set)
     #: The Organization this account belongs to (the same object for all its accounts).

@@ -283,8 +283,9 @@ def finding_subjects(finding: Finding, action: ActionId) -> list[Request]:
 
 
 def plannable(finding: Finding) -> list[ActionId]:
-    """The finding's actions iamtui plans itself (root hardening has its own screen)."""
-    return [action for action in finding.actions if action in BINDING_FOR]
+    """The finding's actions iamtui plans itself, with a key or in the menu only (root
+    hardening has its own screen)."""
+    return [action for action in finding.actions if action in SPECS]
 
 
 def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choice]:

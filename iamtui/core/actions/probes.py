@@ -515,3 +515,33 @@ def policy_has_document(iam: Any, p: Mapping[str, JSON]) -> JSON:
         return False
 
     return _absent_is(False, read)
+
+
+@probe("group.members", "GetGroup")
+def group_members(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The group's member user names, sorted; None when the group is gone."""
+    return _absent_is(
+        None,
+        lambda: sorted(
+            str(u["UserName"])
+            for u in reads.pages(iam, "get_group", "Users", GroupName=_p(p, "GroupName"))
+        ),
+    )
+
+
+@probe("virtual_mfa.assignment", "ListVirtualMFADevices")
+def virtual_mfa_assignment(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """``Assigned`` or ``Unassigned``; None when the virtual MFA device is gone."""
+    for device in reads.pages(iam, "list_virtual_mfa_devices", "VirtualMFADevices"):
+        if device["SerialNumber"] == p["SerialNumber"]:
+            return "Assigned" if device.get("User") else "Unassigned"
+    return None
+
+
+@probe("server_certificate.id", "ListServerCertificates")
+def server_certificate_id(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The id of the server certificate of that name; None when there is none."""
+    for meta in reads.pages(iam, "list_server_certificates", "ServerCertificateMetadataList"):
+        if str(meta["ServerCertificateName"]).lower() == str(p["ServerCertificateName"]).lower():
+            return str(meta["ServerCertificateId"])
+    return None

@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from iamtui.core.actions.catalog import (
     account_password_policy,
     account_security_contact,
+    group_delete,
     group_remove_user,
     key_activate,
     key_deactivate,
     key_delete,
     key_rotate,
+    mfa_delete_virtual,
     policy_delete_inline,
     policy_delete_unattached,
     policy_detach,
@@ -25,6 +27,7 @@ from iamtui.core.actions.catalog import (
     role_update_trust,
     root_deactivate_key,
     root_delete_key,
+    server_cert_delete,
     service_credential_activate,
     service_credential_deactivate,
     service_credential_delete,
@@ -57,6 +60,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     service_credential_deactivate.SPEC,
     service_credential_activate.SPEC,
     service_credential_delete.SPEC,
+    group_delete.SPEC,
+    mfa_delete_virtual.SPEC,
+    server_cert_delete.SPEC,
 )
 
 #: The spec of each action id.

@@ -12,6 +12,7 @@ from iamtui.core.plan import JSON, RotateStage
 from iamtui.core.subjects import (
     AccountSubject,
     AttachmentSubject,
+    GroupSubject,
     InlinePolicySubject,
     KeySubject,
     MembershipSubject,
@@ -19,10 +20,12 @@ from iamtui.core.subjects import (
     PrincipalSubject,
     PrincipalType,
     RootKeySubject,
+    ServerCertificateSubject,
     ServiceCredentialSubject,
     Subject,
     TrustEdit,
     TrustSubject,
+    VirtualMfaSubject,
 )
 
 
@@ -59,6 +62,12 @@ def describe(subject: Subject) -> str:
             return f"user {user} {credential_id}"
         case TrustSubject(role, edit):
             return f"role {role} trust: {edit.text()}"
+        case GroupSubject(group):
+            return f"group {group}"
+        case VirtualMfaSubject(serial):
+            return f"MFA device {serial}"
+        case ServerCertificateSubject(name, _):
+            return f"server certificate {name}"
     return "account"
 
 
@@ -67,6 +76,8 @@ def principal_of(subject: Subject) -> tuple[str, str] | None:
     match subject:
         case KeySubject(user) | MembershipSubject(user) | ServiceCredentialSubject(user):
             return ("user", user)
+        case GroupSubject(group):
+            return ("group", group)
         case (
             PrincipalSubject(kind, name)
             | AttachmentSubject(kind, name)
@@ -188,6 +199,21 @@ class Request:
     def update_trust(cls, role: str, edit: TrustEdit) -> Request:
         """role.update-trust: one typed edit of the role's trust policy."""
         return cls(ActionId.ROLE_UPDATE_TRUST, TrustSubject(role, edit))
+
+    @classmethod
+    def delete_group(cls, group: str) -> Request:
+        """group.delete: an empty group, its policies saved for undo."""
+        return cls(ActionId.GROUP_DELETE, GroupSubject(group))
+
+    @classmethod
+    def delete_virtual_mfa(cls, serial: str) -> Request:
+        """mfa.delete-virtual: a virtual MFA device assigned to nobody (irreversible)."""
+        return cls(ActionId.MFA_DELETE_VIRTUAL, VirtualMfaSubject(serial))
+
+    @classmethod
+    def delete_server_certificate(cls, name: str, certificate_id: str | None = None) -> Request:
+        """server-cert.delete (irreversible: IAM never returns the private key)."""
+        return cls(ActionId.SERVER_CERT_DELETE, ServerCertificateSubject(name, certificate_id))
 
     @classmethod
     def set_password_policy(cls, params: Mapping[str, JSON] | None = None) -> Request:

@@ -185,7 +185,12 @@ _NEEDS: Mapping[str, tuple[str, ...]] = {
     "CreatePolicyVersion": ("policy",),
 }
 #: Undo calls that re-create their subject: later calls on it need nothing to exist.
-_CREATES: Mapping[str, str] = {"CreateUser": "user", "CreateRole": "role", "CreatePolicy": "policy"}
+_CREATES: Mapping[str, str] = {
+    "CreateUser": "user",
+    "CreateRole": "role",
+    "CreatePolicy": "policy",
+    "CreateGroup": "group",
+}
 
 
 def _subject(

@@ -11,6 +11,7 @@ from iamtui.core import settings as settings_io
 from iamtui.core.findings import Evaluation, Rule
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.rules import (
+    account,
     clutter,
     credentials,
     escalation,
@@ -19,6 +20,7 @@ from iamtui.core.rules import (
     policies,
     roles,
     root,
+    server_certs,
     service_credentials,
     users,
 )
@@ -34,6 +36,8 @@ ALL_RULES: tuple[Rule, ...] = (
     *service_credentials.RULES,
     *grants.RULES,
     *clutter.RULES,
+    *server_certs.RULES,
+    *account.RULES,
 )
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 RULE_IDS: frozenset[str] = frozenset(RULES_BY_ID)

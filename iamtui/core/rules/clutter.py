@@ -15,8 +15,10 @@ from iamtui.core.findings import (
     iso,
     rule,
 )
+from iamtui.core.ids import ActionId
 from iamtui.core.model import Part
 from iamtui.core.rules._common import REMOVE_UNUSED
+from iamtui.core.subjects import Fix, GroupSubject, VirtualMfaSubject
 
 
 @rule(
@@ -34,7 +36,10 @@ def unassigned_virtual(ctx: Context) -> Iterator[Finding]:
         name = device.serial.rsplit("/", 1)[-1]
         about = PrincipalRef(PrincipalKind.MFA_DEVICE, device.serial, name)
         evidence: Evidence = {"serial": device.serial}
-        yield ctx.finding(about, "virtual MFA device assigned to nobody", evidence=evidence)
+        fix = Fix(ActionId.MFA_DELETE_VIRTUAL, VirtualMfaSubject(device.serial))
+        yield ctx.finding(
+            about, "virtual MFA device assigned to nobody", evidence=evidence, fixes=[fix]
+        )
 
 
 @rule(
@@ -64,7 +69,8 @@ def empty(ctx: Context) -> Iterator[Finding]:
         noun = "policy" if grants == 1 else "policies"
         held = f", holding {grants} {noun}" if grants else ""
         summary = f"group has no members (created {ctx.ago(group.create_date)} ago{held})"
-        yield ctx.finding(group, summary, evidence=evidence)
+        fix = Fix(ActionId.GROUP_DELETE, GroupSubject(group.name))
+        yield ctx.finding(group, summary, evidence=evidence, fixes=[fix])
 
 
 RULES: tuple[Rule, ...] = (unassigned_virtual, empty)

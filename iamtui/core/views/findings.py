@@ -36,6 +36,7 @@ _KIND_LABEL = {
     PrincipalKind.ROOT: "root",
     PrincipalKind.ACCOUNT: "account",
     PrincipalKind.MFA_DEVICE: "MFA",
+    PrincipalKind.SERVER_CERTIFICATE: "cert",
 }
 
 

@@ -35,6 +35,7 @@ from iamtui.emulator.fidelity import (  # noqa: F401
     paging,
     policies,
     roles,
+    server_certificates,
     service_credentials,
     users,
 )
@@ -43,7 +44,10 @@ from iamtui.emulator.fidelity import (  # noqa: F401
 from iamtui.emulator.fidelity import root  # noqa: F401  (must follow the other areas)
 
 # isort: split
-from iamtui.emulator.fidelity import org_api  # noqa: F401  (after root: root keys reach it too)
+from iamtui.emulator.fidelity import (
+    access_analyzer,  # noqa: F401  (a route, like org_api)
+    org_api,  # noqa: F401  (after root: root keys reach it too)
+)
 
 # isort: split
 from iamtui.emulator.fidelity import cloudtrail  # noqa: F401  (LookupEvents; after root too)
