@@ -974,6 +974,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
         for svc in services:
             u(role, svc, ago, region)
     _seed_coverage(s)
+    _seed_ssh_keys(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1077,3 +1078,23 @@ def _seed_coverage(s: Seeder) -> None:
     s.group(EMPTY_GROUP, path="/security/", created=d(800), managed=[custodian, cloudshell])
     # mfa.unassigned-virtual: an enrolment started and never finished.
     s.backend.create_virtual_mfa_device(device_name=UNASSIGNED_MFA_DEVICE, path="/")
+
+
+# --- issue 13: SSH public keys (ssh-key.rotation-due; fetched per user) ----------------------
+
+#: Public material only (an RSA public key, its private half discarded): uploads must parse.
+LEGACY_SSH_PUBLIC_KEY = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDZkndWjK7SQgohn2ZpkhJoT+FJt5ZZxzopb6HndLibL1yhCifXUtj2"
+    "a+iv1+SrdnLzlR3VcCYiDzAYr94xfiBk0ApWuW0CdT29PDUcqbMU3aDv/0yKm04s1pMcBqzonl0TyBMbMbqJc3/ik9yy"
+    "zS3vrGhTso1yowABGeb/axaC1exbHirIku2ty11YPIuZWMcuwI+ryTPB085K86EjJ2mQW38HoiquqYQtb6xNGSQE1wQN"
+    "MP75q1bz4sqqDhJkH4+Tq1roGqp6ROhZLuz0PDwFD70zecKEmu8ro804pRAPkyt5wbpK/nYFSqZ5fzPuDhqvBny/fc73"
+    "TtD4235GoDi9 legacy-soap-client@codecommit"
+)
+#: The SOAP client also mirrors a CodeCommit repository over SSH with a key two years old.
+SSH_KEY_USER = SIGNING_CERT_USER
+
+
+def _seed_ssh_keys(s: Seeder) -> None:
+    """ssh-key.rotation-due once the user is opened: an old active key beside its old cert."""
+    key = s.backend.users[SSH_KEY_USER].upload_ssh_public_key(LEGACY_SSH_PUBLIC_KEY)
+    key.upload_date = s.ago(730).replace(tzinfo=None)
