@@ -16,11 +16,18 @@ from builders import (
     user,
 )
 
+from conftest import NOW
+
 from iamtui.core.actions import ActionId, Request
 from iamtui.core.findings import Finding
-from iamtui.core.model import AccountSummary
-from iamtui.core.subjects import AttachmentSubject, KeySubject, MembershipSubject
-from iamtui.ui.choices import finding_choices, finding_subjects, plannable
+from iamtui.core.model import AccountSummary, PrincipalDetail, SigningCertificate, SshPublicKey
+from iamtui.core.subjects import (
+    AttachmentSubject,
+    KeySubject,
+    MembershipSubject,
+    UserCredentialSubject,
+)
+from iamtui.ui.choices import finding_choices, finding_subjects, plannable, user_choices
 
 ALICE = user("alice")
 
@@ -127,3 +134,26 @@ def test_a_grant_fix_is_titled_by_what_it_runs() -> None:
     snap = snapshot(users=[dan], groups=[group("Ops", attached=[ADMIN_ARN])])
     [both] = finding_choices(one(run(snap, "policy.admin-access")), [])
     assert both.title.startswith("Detach / Remove from group · dan")
+
+
+def test_a_fetched_users_ssh_keys_and_certificates_are_choices_on_the_user() -> None:
+    detail = PrincipalDetail(
+        ALICE.arn,
+        NOW,
+        ssh_public_keys=(SshPublicKey("APKAON", "Active", NOW),),
+        signing_certificates=(SigningCertificate("CERTOFF", "Inactive", NOW),),
+    )
+    before = [c.action for c in user_choices(ALICE, None)]
+    assert before == [ActionId.USER_DISABLE_CONSOLE, ActionId.USER_DELETE]
+    choices = user_choices(ALICE, None, detail=detail)
+    assert [(c.action, c.requests[0].subject) for c in choices[1:-1]] == [
+        (ActionId.SSH_KEY_DEACTIVATE, UserCredentialSubject("alice", "ssh-key", "APKAON")),
+        (ActionId.SSH_KEY_DELETE, UserCredentialSubject("alice", "ssh-key", "APKAON")),
+        (ActionId.CERT_ACTIVATE, UserCredentialSubject("alice", "certificate", "CERTOFF")),
+        (ActionId.CERT_DELETE, UserCredentialSubject("alice", "certificate", "CERTOFF")),
+    ]
+    assert (
+        choices[4].title
+        == "Delete inactive signing certificate CERTOFF (undo re-uploads it, new id)"
+    )
+    assert all(c.help for c in choices)

@@ -14,6 +14,7 @@ from iamtui.core.findings import (
 )
 from iamtui.core.model import (
     CredentialReportRow,
+    PrincipalDetail,
     Role,
     User,
 )
@@ -170,8 +171,31 @@ def describe_user(v: Views, user: User) -> Detail:
         sections.append(
             Section("Credentials", (Field("", "not in the credential report", "muted"),))
         )
+    if held := credential_fields(v.snapshot.details.get(user.arn)):
+        sections.append(Section("SSH keys and signing certificates", held))
     sections.append(findings_section(v.by_principal.get(user.arn, ())))
     return Detail(user.name, "", tuple(sections))
+
+
+def credential_fields(detail: PrincipalDetail | None) -> tuple[Field, ...]:
+    """A fetched user's SSH public keys and signing certificates (nothing when it holds none).
+
+    A listing that could not be read says so: it is not "none".
+    """
+    if detail is None:
+        return ()
+    out: list[Field] = []
+    for key in detail.ssh_public_keys or ():
+        tone = "" if key.active else "muted"
+        text = f"{key.status.lower()}, uploaded {exact(key.upload_date)}"
+        out.append(Field(f"SSH key {key.key_id}", text, tone))
+    for cert in detail.signing_certificates or ():
+        tone = "" if cert.active else "muted"
+        text = f"{cert.status.lower()}, uploaded {exact(cert.upload_date)}"
+        out.append(Field(f"Certificate {cert.certificate_id}", text, tone))
+    for gone in detail.unavailable:
+        out.append(Field(gone.part.partition(":")[2] or gone.part, gone.reason, "warn"))
+    return tuple(out)
 
 
 def _credential_fields(v: Views, row: CredentialReportRow) -> tuple[Field, ...]:

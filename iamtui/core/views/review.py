@@ -23,7 +23,7 @@ from iamtui.core.model import (
     User,
 )
 from iamtui.core.policy import analyse_trust, is_admin_document, is_administrator_access
-from iamtui.core.views.details import Field
+from iamtui.core.views.details import Field, credential_fields
 from iamtui.core.views.format import (
     age_cell,
     ago,
@@ -71,6 +71,8 @@ class Review:
     #: True when key ids and last use come from ListAccessKeys, not only the report.
     keys_detailed: bool
     mfa: tuple[Field, ...]
+    #: The user's SSH public keys and signing certificates, once fetched (none: empty).
+    credentials: tuple[Field, ...]
     groups: tuple[str, ...]
     policies: tuple[PolicyLine, ...]
     policy_rows: tuple[Row, ...]
@@ -128,6 +130,7 @@ def build(v: Views, principal: User | Role) -> Review:
     ]
     console: list[Field] = []
     mfa: list[Field] = []
+    credentials: tuple[Field, ...] = ()
     key_rows: list[Row] = []
     keys_detailed = False
     trust: PolicyDocument | None = None
@@ -173,6 +176,7 @@ def build(v: Views, principal: User | Role) -> Review:
                 )
             if not detail.mfa_devices:
                 mfa.append(Field("", "no MFA device", "muted"))
+            credentials = credential_fields(detail)
         elif row is not None:
             for n, key in enumerate(row.keys, 1):
                 if key.active or isinstance(key.last_rotated, datetime):
@@ -258,6 +262,7 @@ def build(v: Views, principal: User | Role) -> Review:
         identity=tuple(identity),
         tags=principal.tags,
         console=tuple(console),
+        credentials=credentials,
         key_rows=tuple(key_rows),
         key_columns=REVIEW_KEY_COLUMNS,
         keys_detailed=keys_detailed,

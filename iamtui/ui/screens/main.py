@@ -649,7 +649,8 @@ class MainScreen(Screen[None]):
             same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
             return finding_choices(data, same)
         if isinstance(data, User):
-            return user_choices(data, views.report_rows.get(data.name), include_refused)
+            detail = self.state.snapshot.details.get(data.arn)
+            return user_choices(data, views.report_rows.get(data.name), include_refused, detail)
         if isinstance(data, Role):
             return role_choices(data, include_refused)
         if isinstance(data, KeySlot):

@@ -238,7 +238,11 @@ class ReviewScreen(Screen[None]):
             return []
         principal = self.principal
         if isinstance(principal, User):
-            return user_choices(principal, self.state.views.report_rows.get(principal.name))
+            return user_choices(
+                principal,
+                self.state.views.report_rows.get(principal.name),
+                detail=self.state.snapshot.details.get(principal.arn),
+            )
         return role_choices(principal)
 
     def choices(self) -> list[Choice]:
@@ -305,6 +309,7 @@ class ReviewScreen(Screen[None]):
             groups = ", ".join(r.groups) if r.groups else "none"
             console = [*r.console, Field("Groups", groups)]
             console += [Field(f"MFA device {f.label}".strip(), f.value, f.tone) for f in r.mfa]
+            console += r.credentials
             self.query_one("#console", Static).update(fields_table(console, styles))
             self._render_keys()
         else:
