@@ -15,7 +15,6 @@ from builders import (
     snapshot,
     user,
 )
-
 from conftest import NOW
 
 from iamtui.core.actions import ActionId, Request
