@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from builders import (
     ADMIN_ARN,
+    ago,
     group,
     key,
     keys_detail,
@@ -19,7 +20,13 @@ from conftest import NOW
 
 from iamtui.core.actions import ActionId, Request
 from iamtui.core.findings import Finding
-from iamtui.core.model import AccountSummary, PrincipalDetail, SigningCertificate, SshPublicKey
+from iamtui.core.model import (
+    AccountSummary,
+    PrincipalDetail,
+    ReportCert,
+    SigningCertificate,
+    SshPublicKey,
+)
 from iamtui.core.subjects import (
     AttachmentSubject,
     KeySubject,
@@ -156,3 +163,14 @@ def test_a_fetched_users_ssh_keys_and_certificates_are_choices_on_the_user() -> 
         == "Delete inactive signing certificate CERTOFF (undo re-uploads it, new id)"
     )
     assert all(c.help for c in choices)
+    assert {c.binding for c in choices[1:-1]} == {""}  # several may be held: menu only
+
+
+def test_a_certificate_finding_offers_its_fixes_on_the_access_key_keys() -> None:
+    snap = snapshot(users=[ALICE], rows=[replace(row(ALICE), cert_1=ReportCert(True, ago(10)))])
+    choices = finding_choices(one(run(snap, "cert.signing-active")), [])
+    assert [(c.action, c.binding) for c in choices] == [
+        (ActionId.CERT_DEACTIVATE, "key-deactivate"),
+        (ActionId.CERT_DELETE, "key-delete"),
+    ]
+    assert choices[0].title == "Deactivate · alice (cert.signing-active)"

@@ -228,7 +228,8 @@ def credential_choices(user: User, detail: PrincipalDetail | None) -> list[Choic
         out.append(_choice(toggle, f"{verb} {noun} {cid}", [Request(toggle, subject)]))
         title = f"Delete {status.lower()} {noun} {cid} (undo re-uploads it, new id)"
         out.append(_choice(delete, title, [Request(delete, subject)]))
-    return out
+    # Menu only: a user may hold several, and a key press must not pick one of them for you.
+    return [replace(choice, binding="") for choice in out]
 
 
 def role_choices(role: Role, include_refused: bool = False) -> list[Choice]:

@@ -187,12 +187,12 @@ def credential_fields(detail: PrincipalDetail | None) -> tuple[Field, ...]:
     out: list[Field] = []
     for key in detail.ssh_public_keys or ():
         tone = "" if key.active else "muted"
-        text = f"{key.status.lower()}, uploaded {exact(key.upload_date)}"
-        out.append(Field(f"SSH key {key.key_id}", text, tone))
+        text = f"{key.key_id} · {key.status.lower()} · uploaded {exact(key.upload_date)}"
+        out.append(Field("SSH key", text, tone))
     for cert in detail.signing_certificates or ():
         tone = "" if cert.active else "muted"
-        text = f"{cert.status.lower()}, uploaded {exact(cert.upload_date)}"
-        out.append(Field(f"Certificate {cert.certificate_id}", text, tone))
+        text = f"{cert.certificate_id} · {cert.status.lower()} · uploaded {exact(cert.upload_date)}"
+        out.append(Field("Certificate", text, tone))
     for gone in detail.unavailable:
         out.append(Field(gone.part.partition(":")[2] or gone.part, gone.reason, "warn"))
     return tuple(out)

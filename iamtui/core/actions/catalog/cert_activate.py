@@ -35,4 +35,6 @@ SPEC = ActionSpec(
     help="UpdateSigningCertificate Status=Active · undoable",
     subject=UserCredentialSubject,
     build=build,
+    # The access-key keys: a finding offers one kind of credential at a time, so none clash.
+    binding="key-activate",
 )

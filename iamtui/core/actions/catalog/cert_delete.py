@@ -35,4 +35,6 @@ SPEC = ActionSpec(
     help="DeleteSigningCertificate · undo re-uploads it (new id)",
     subject=UserCredentialSubject,
     build=build,
+    # The access-key keys: a finding offers one kind of credential at a time, so none clash.
+    binding="key-delete",
 )

@@ -40,4 +40,6 @@ SPEC = ActionSpec(
     help="DeleteSSHPublicKey · undo re-uploads it (new key id)",
     subject=UserCredentialSubject,
     build=build,
+    # The access-key keys: a finding offers one kind of credential at a time, so none clash.
+    binding="key-delete",
 )
