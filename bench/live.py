@@ -88,7 +88,8 @@ def core(ws: Workspace, settings: ConnectionSettings, samples: int) -> None:
         Views(state.snapshot, full, state.evaluation.now, ws.settings).build_all()
         built.append(time.perf_counter() - start)
     print(
-        f"detail raw      median {ms(median(raw))} (ListAccessKeys, last used, MFA devices, SSH keys, certificates)"
+        f"detail raw      median {ms(median(raw))} "
+        "(ListAccessKeys, last used, MFA devices, SSH keys, certificates)"
     )
     print(
         f"detail -> state median {ms(median(fetch))} ({median(fetch) / median(raw):.1f}x raw; "
