@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from iamtui.core.actions.checks import (
@@ -10,8 +10,6 @@ from iamtui.core.actions.checks import (
     PARAM,
     attached_is,
     boundary_is,
-    certificate_copy,
-    certificate_is,
     check,
     credential_is,
     in_group,
@@ -21,8 +19,8 @@ from iamtui.core.actions.checks import (
     login_profile_is,
     mfa_is,
     policy_name,
-    ssh_key_copy,
-    ssh_key_is,
+    uploaded_copy,
+    uploaded_is,
     user_exists,
     virtual_mfa_is,
 )
@@ -309,8 +307,6 @@ class Uploaded:
     update: str
     delete: str
     id_param: str
-    copy: Callable[[str, JSON, JSON, str | None], Check]
-    status_is: Callable[[str, JSON, str | None], Check]
     reset_text: str  # "certificate {id}" / "SSH key": what "Set the re-uploaded ..." names
     saved: str  # "public body" / "public key"
     loss: str
@@ -325,8 +321,6 @@ UPLOADED: Mapping[CredentialKind, Uploaded] = {
         "UpdateSigningCertificate",
         "DeleteSigningCertificate",
         "CertificateId",
-        certificate_copy,
-        certificate_is,
         "certificate {id}",
         "public body",
         loss="the re-uploaded certificate gets a new certificate id",
@@ -338,8 +332,6 @@ UPLOADED: Mapping[CredentialKind, Uploaded] = {
         "UpdateSSHPublicKey",
         "DeleteSSHPublicKey",
         "SSHPublicKeyId",
-        ssh_key_copy,
-        ssh_key_is,
         "SSH key",
         "public key",
         loss="the re-uploaded SSH key gets a new key id",
@@ -359,14 +351,14 @@ def uploaded_status_step(kind: CredentialKind, user: str, cid: str, status: str)
     return Step(
         call=update(status),
         description=f"{verb[status]} {spec.noun} {cid} of user {user}",
-        preconditions=(spec.status_is(user, cid, other),),
-        effect=spec.status_is(user, cid, status),
+        preconditions=(uploaded_is(kind, user, cid, other),),
+        effect=uploaded_is(kind, user, cid, status),
         inverse=(
             InverseStep(
                 update(other),
                 f"{verb[other]} {spec.noun} {cid} of user {user}",
-                preconditions=(spec.status_is(user, cid, status),),
-                effect=spec.status_is(user, cid, other),
+                preconditions=(uploaded_is(kind, user, cid, status),),
+                effect=uploaded_is(kind, user, cid, other),
             ),
         ),
     )
@@ -382,8 +374,8 @@ def uploaded_delete_step(
         InverseStep(
             ApiCall(spec.upload, {"UserName": user, spec.body_param: body}),
             f"Upload {spec.noun} {iid} to user {user} again",
-            preconditions=(spec.copy(user, iid, body, None),),
-            effect=spec.copy(user, iid, body, "Active"),
+            preconditions=(uploaded_copy(kind, user, iid, body, None),),
+            effect=uploaded_copy(kind, user, iid, body, "Active"),
         )
     ]
     if status != "Active":
@@ -394,15 +386,15 @@ def uploaded_delete_step(
                     {"UserName": user, spec.id_param: {"$prev": spec.id_param}, "Status": status},
                 ),
                 f"Set the re-uploaded {spec.reset_text.format(id=iid)} to {status}",
-                preconditions=(spec.copy(user, iid, body, "Active"),),
-                effect=spec.copy(user, iid, body, status),
+                preconditions=(uploaded_copy(kind, user, iid, body, "Active"),),
+                effect=uploaded_copy(kind, user, iid, body, status),
             )
         )
     return Step(
         call=ApiCall(spec.delete, {"UserName": user, spec.id_param: iid}),
         description=f"Delete {spec.noun} {iid} of user {user} ({spec.saved} saved)",
-        preconditions=(*first, spec.status_is(user, iid, status)),
-        effect=spec.status_is(user, iid, None),
+        preconditions=(*first, uploaded_is(kind, user, iid, status)),
+        effect=uploaded_is(kind, user, iid, None),
         inverse=tuple(inverse),
         loss=spec.loss,
     )
