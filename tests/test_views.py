@@ -24,7 +24,15 @@ from conftest import NOW
 
 from iamtui.core.actions import QUARANTINE_POLICY
 from iamtui.core.findings import Finding, Severity
-from iamtui.core.model import AccountSnapshot, AccountSummary, Part, Tag, Unavailable
+from iamtui.core.model import (
+    AccountSnapshot,
+    AccountSummary,
+    Part,
+    PrincipalDetail,
+    SshPublicKey,
+    Tag,
+    Unavailable,
+)
 from iamtui.core.root import StepId
 from iamtui.core.rules import evaluate
 from iamtui.core.settings import Settings, Suppression
@@ -154,6 +162,38 @@ def test_users_have_humanized_ages_and_exact_dates_in_details() -> None:
     fields = {f.label: f.value for s in detail.sections for f in s.fields}
     assert fields["Created"] == exact(ago(900))
     assert fields["Password used"] == exact(ago(3))
+
+
+def test_a_fetched_users_ssh_keys_and_certificates_show_in_its_detail_and_review() -> None:
+    carol = user("carol")
+    held = PrincipalDetail(
+        carol.arn,
+        NOW,
+        ssh_public_keys=(SshPublicKey("APKACAROL", "Inactive", ago(30)),),
+        unavailable=(
+            Unavailable(
+                "iam:ListSigningCertificates",
+                "denied: the caller lacks iam:ListSigningCertificates",
+                "AccessDenied",
+            ),
+        ),
+    )
+    v = views_of(snapshot(users=[carol], rows=[row(carol)]).with_details(held))
+    [users] = v.pane(Pane.USERS).rows
+    [section] = [s for s in v.describe(users).sections if s.title.startswith("SSH keys")]
+    assert [(f.label, f.value, f.tone) for f in section.fields] == [
+        ("SSH key", f"APKACAROL · inactive · uploaded {exact(ago(30))}", "muted"),
+        (
+            "ListSigningCertificates",
+            "denied: the caller lacks iam:ListSigningCertificates",
+            "warn",
+        ),
+    ]
+    assert v.review(carol).credentials == section.fields
+    # Not fetched, or fetched and holding none: no section at all.
+    plain = views_of(snapshot(users=[carol], rows=[row(carol)]))
+    [users] = plain.pane(Pane.USERS).rows
+    assert not [s for s in plain.describe(users).sections if s.title.startswith("SSH keys")]
 
 
 def test_roles_show_trust_and_last_use() -> None:
