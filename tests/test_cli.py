@@ -125,8 +125,12 @@ def test_scan_demo_reports_every_rule(demo_scan: dict[str, Any]) -> None:
     from iamtui.core.rules import ALL_RULES
 
     assert demo_scan["schema"] == "iamtui.scan/1"
-    assert {f["rule"] for f in demo_scan["findings"]} == {r.id for r in ALL_RULES}
-    assert demo_scan["not_evaluated"] == []
+    # Every rule but the one reading SSH keys, which a scan never fetches (tests/
+    # test_demo_account.py opens the user and sees it fire): not requested, not a failure.
+    on_demand = {r.id for r in ALL_RULES if r.needs_user_details}
+    assert {f["rule"] for f in demo_scan["findings"]} == {r.id for r in ALL_RULES} - on_demand
+    assert [n["rule"] for n in demo_scan["not_evaluated"]] == sorted(on_demand)
+    assert demo_scan["complete"] is True
     assert demo_scan["account"]["alias"] == "northwind-prod"
     known = {a.value for a in ActionId}
     assert all(set(f["actions"]) <= known for f in demo_scan["findings"])

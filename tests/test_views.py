@@ -123,7 +123,10 @@ def test_findings_are_grouped_by_severity_then_rule_with_counts() -> None:
 def test_not_evaluated_rules_are_listed_with_the_reason() -> None:
     v = views_of(demo_like())
     skipped = [r for r in v.pane(Pane.FINDINGS).rows if r.kind is RowKind.NOT_EVALUATED]
-    assert [r.key for r in skipped] == ["not-evaluated:permissions.unused-services"]
+    assert [r.key for r in skipped] == [
+        "not-evaluated:permissions.unused-services",
+        "not-evaluated:ssh-key.rotation-due",
+    ]
     assert "last-accessed data not loaded" in skipped[0].cells[3]
     arranged = arrange(v.pane(Pane.FINDINGS), v.pane(Pane.FINDINGS).rows)
     assert arranged[-1].kind is RowKind.NOT_EVALUATED  # listed last, under its own header

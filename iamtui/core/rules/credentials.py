@@ -150,6 +150,7 @@ def _ssh_coverage(ctx: Context) -> Coverage:
     practice=ROTATE_KEYS,
     severity=Severity.MEDIUM,
     needs=[Part.AUTHORIZATION_DETAILS],
+    needs_user_details=True,
     coverage=_ssh_coverage,
     per_principal=True,
 )
@@ -164,7 +165,7 @@ def ssh_rotation_due(ctx: Context) -> Iterator[Finding]:
     if not fetched:
         raise NotEvaluable(
             f"SSH public keys not fetched for any of the {len(ctx.snapshot.users)} users; "
-            "open a user to fetch its credentials"
+            "they are read per user, on demand: open the user in the TUI"
         )
     for user, keys in fetched:
         due = [k for k in keys if k.active and ctx.older_than(k.upload_date, days)]
