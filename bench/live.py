@@ -87,7 +87,10 @@ def core(ws: Workspace, settings: ConnectionSettings, samples: int) -> None:
         start = time.perf_counter()
         Views(state.snapshot, full, state.evaluation.now, ws.settings).build_all()
         built.append(time.perf_counter() - start)
-    print(f"detail raw      median {ms(median(raw))} (ListAccessKeys, last used, MFA devices)")
+    print(
+        f"detail raw      median {ms(median(raw))} "
+        "(ListAccessKeys, last used, MFA devices, SSH keys, certificates)"
+    )
     print(
         f"detail -> state median {ms(median(fetch))} ({median(fetch) / median(raw):.1f}x raw; "
         f"max {ms(max(fetch))}) over {len(fetch)} users"

@@ -15,7 +15,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.account.models import account_backends
-from test_actions_support import S3_READ, SQS_SEND, TRUST_EC2, full_user_fast
+from test_actions_support import (
+    S3_READ,
+    SQS_SEND,
+    TRUST_EC2,
+    certificate,
+    full_user_fast,
+    ssh_public_key,
+)
 
 from iamtui.core.actions import (
     ActionId,
@@ -114,8 +121,12 @@ def seed_targets(emulator: Emulator) -> None:
     seeder.group("s-team", managed=(managed,), inline={"GroupInline": SQS_SEND})
     seeder.user("s-member", groups=("s-team",), managed=(managed,), inline={"Own": SQS_SEND})
     full_user_fast(emulator, "s-gone")
-    for certificate in emulator.backend().users["s-gone"].signing_certificates.values():
-        certificate.status = "Inactive"  # undo re-uploads it, then sets it Inactive again
+    for cert in emulator.backend().users["s-gone"].signing_certificates.values():
+        cert.status = "Inactive"  # undo re-uploads it, then sets it Inactive again
+    for name, status in (("s-cred-on", "Active"), ("s-cred-off", "Inactive")):
+        seeder.user(name)
+        emulator.backend().users[name].upload_ssh_public_key(ssh_public_key()).status = status
+        emulator.backend().upload_signing_certificate(name, certificate(name)).status = status
     seeder.role(
         "s-app",
         trust=TRUST_EC2,
@@ -173,6 +184,18 @@ def key_ids(emulator: Emulator, user: str) -> list[str]:
     return [k.access_key_id for k in sorted(keys, key=lambda k: k.create_date)]
 
 
+def ssh_key_id(emulator: Emulator, user: str) -> str:
+    """The user's one SSH public key id (a new one after an undone delete)."""
+    (key,) = emulator.backend().users[user].ssh_public_keys
+    return str(key.ssh_public_key_id)
+
+
+def certificate_id(emulator: Emulator, user: str) -> str:
+    """The user's one signing certificate id (a new one after an undone delete)."""
+    (cid,) = emulator.backend().users[user].signing_certificates
+    return str(cid)
+
+
 def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
     """Every principal action with its undo, including the branches each one can take."""
     managed = f"arn:aws:iam::{ACCOUNT}:policy/Scenario"
@@ -194,6 +217,22 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
         actor.act(Request.disable_console("s-console"))
         actor.act(Request.remove_from_group("s-member", "s-team"))
         actor.act(Request.delete_user("s-gone"))
+
+    def credentials(actor: Actor, emulator: Emulator) -> None:
+        """SSH keys and certificates: (de)activate and delete, each undone (an Inactive one's
+        undone delete re-uploads it, then deactivates it)."""
+        for action, user in (
+            (ActionId.SSH_KEY_DEACTIVATE, "s-cred-on"),
+            (ActionId.SSH_KEY_ACTIVATE, "s-cred-off"),
+            (ActionId.SSH_KEY_DELETE, "s-cred-off"),
+        ):
+            actor.act(Request.ssh_key(action, user, ssh_key_id(emulator, user)))
+        for action, user in (
+            (ActionId.CERT_DEACTIVATE, "s-cred-on"),
+            (ActionId.CERT_ACTIVATE, "s-cred-off"),
+            (ActionId.CERT_DELETE, "s-cred-off"),
+        ):
+            actor.act(Request.certificate(action, user, certificate_id(emulator, user)))
 
     def policies(actor: Actor, emulator: Emulator) -> None:
         for kind, name in (("user", "s-member"), ("group", "s-team"), ("role", "s-pol")):
@@ -282,6 +321,7 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
     yield "keys", keys
     yield "rotate", rotate
     yield "users", users
+    yield "credentials", credentials
     yield "policies", policies
     yield "roles", roles
     yield "not-loaded", not_loaded

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from builders import (
     ADMIN_ARN,
+    ago,
     group,
     key,
     keys_detail,
@@ -15,13 +16,25 @@ from builders import (
     snapshot,
     user,
 )
+from conftest import NOW
 
 from iamtui.core.actions import ActionId, Request
 from iamtui.core.findings import Finding
-from iamtui.core.model import AccountSummary
-from iamtui.core.subjects import AttachmentSubject, KeySubject, MembershipSubject
+from iamtui.core.model import (
+    AccountSummary,
+    PrincipalDetail,
+    ReportCert,
+    SigningCertificate,
+    SshPublicKey,
+)
+from iamtui.core.subjects import (
+    AttachmentSubject,
+    KeySubject,
+    MembershipSubject,
+    UserCredentialSubject,
+)
 from iamtui.core.views.table import Row, RowKind
-from iamtui.ui.choices import finding_choices, finding_subjects, plannable
+from iamtui.ui.choices import finding_choices, finding_subjects, plannable, user_choices
 
 ALICE = user("alice")
 
@@ -200,3 +213,37 @@ def test_trust_edits_are_alternatives_a_key_offers_as_a_menu() -> None:
 def row_of(finding: Finding) -> Row:
     """A findings-pane row for a finding (what batch_choices reads of it)."""
     return Row(finding.id, RowKind.FINDING, (finding.principal_name,), data=finding)
+
+
+def test_a_fetched_users_ssh_keys_and_certificates_are_choices_on_the_user() -> None:
+    detail = PrincipalDetail(
+        ALICE.arn,
+        NOW,
+        ssh_public_keys=(SshPublicKey("APKAON", "Active", NOW),),
+        signing_certificates=(SigningCertificate("CERTOFF", "Inactive", NOW),),
+    )
+    before = [c.action for c in user_choices(ALICE, None)]
+    assert before == [ActionId.USER_DISABLE_CONSOLE, ActionId.USER_DELETE]
+    choices = user_choices(ALICE, None, detail=detail)
+    assert [(c.action, c.requests[0].subject) for c in choices[1:-1]] == [
+        (ActionId.SSH_KEY_DEACTIVATE, UserCredentialSubject("alice", "ssh-key", "APKAON")),
+        (ActionId.SSH_KEY_DELETE, UserCredentialSubject("alice", "ssh-key", "APKAON")),
+        (ActionId.CERT_ACTIVATE, UserCredentialSubject("alice", "certificate", "CERTOFF")),
+        (ActionId.CERT_DELETE, UserCredentialSubject("alice", "certificate", "CERTOFF")),
+    ]
+    assert (
+        choices[4].title
+        == "Delete inactive signing certificate CERTOFF (undo re-uploads it, new id)"
+    )
+    assert all(c.help for c in choices)
+    assert {c.binding for c in choices[1:-1]} == {""}  # several may be held: menu only
+
+
+def test_a_certificate_finding_offers_its_fixes_on_the_access_key_keys() -> None:
+    snap = snapshot(users=[ALICE], rows=[replace(row(ALICE), cert_1=ReportCert(True, ago(10)))])
+    choices = finding_choices(one(run(snap, "cert.signing-active")), [])
+    assert [(c.action, c.binding) for c in choices] == [
+        (ActionId.CERT_DEACTIVATE, "key-deactivate"),
+        (ActionId.CERT_DELETE, "key-delete"),
+    ]
+    assert choices[0].title == "Deactivate · alice (cert.signing-active)"

@@ -21,7 +21,6 @@ RULE_ID = re.compile(r"`([a-z0-9-]+\.[a-z0-9-]+)`")
 #: before they reach the registry. The lead empties this set at merge, as each one lands.
 PENDING = frozenset(
     {
-        "ssh-key.rotation-due",
         "instance-profile.no-role",
         "identity-provider.unused",
     }

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from iamtui.core.findings import Evaluation
-from iamtui.core.loader import load_account, load_last_accessed_batch
+from iamtui.core.loader import load_account, load_last_accessed_batch, load_user_detail
 from iamtui.core.rules import RULE_IDS, evaluate
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.demo import (
@@ -27,6 +27,7 @@ from iamtui.emulator.demo import (
     KMS_WILDCARD_POLICY,
     ROOT_VARIANT_RULES,
     SIGNING_CERT_USER,
+    SSH_KEY_USER,
     UNASSIGNED_MFA_DEVICE,
     DemoAccount,
     seed_demo_account,
@@ -206,6 +207,10 @@ def _evaluate(emulator: Emulator, now: datetime) -> Evaluation:
     arns = [user.arn for user in snapshot.users] + [role.arn for role in snapshot.roles]
     batch = load_last_accessed_batch(conn, arns, workers=8)
     assert not batch.failures
+    # The operator opens the SSH key holder: its SSH keys are read on demand, not in the load.
+    opened = snapshot.user(SSH_KEY_USER)
+    assert opened is not None
+    snapshot = snapshot.with_details(load_user_detail(conn, opened, clock=lambda: now))
     return evaluate(snapshot.with_last_accessed(*batch.results.values()), now=now)
 
 
@@ -292,6 +297,7 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("server-cert.expired", EXPIRED_SERVER_CERTIFICATE),
         ("server-cert.expiring", EXPIRING_SERVER_CERTIFICATE),
         ("account.access-analyzer-disabled", ALIAS),
+        ("ssh-key.rotation-due", SSH_KEY_USER),
     }
     assert expected <= flagged
     traps = {

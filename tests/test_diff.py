@@ -124,8 +124,12 @@ def test_findings_fixed_new_and_unchanged_are_matched_by_identity_not_text() -> 
     # Every finding is in exactly one list.
     every = [finding_identity(f) for f in (*diff.fixed, *diff.new_findings, *diff.unchanged)]
     assert len(every) == len(set(every))
-    # Only the rule that needs last-accessed data (in neither snapshot) is not compared.
-    assert [n.rule for n in diff.not_compared] == ["permissions.unused-services"]
+    # Only the rules that need last-accessed data or fetched SSH keys (in neither snapshot) are
+    # not compared.
+    assert [n.rule for n in diff.not_compared] == [
+        "permissions.unused-services",
+        "ssh-key.rotation-due",
+    ]
 
 
 def test_a_key_replaced_in_the_same_slot_is_a_fix_and_a_new_finding() -> None:

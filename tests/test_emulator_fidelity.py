@@ -339,6 +339,28 @@ def test_update_access_key_rejects_unknown_status(iam: Any) -> None:
     assert iam.list_access_keys(UserName="bob")["AccessKeyMetadata"][0]["Status"] == "Inactive"
 
 
+def test_ssh_key_and_signing_certificate_status_is_active_or_inactive(iam: Any) -> None:
+    """AWS: UpdateSSHPublicKey and UpdateSigningCertificate take Status Active or Inactive only
+    (400 ValidationError); moto stores any string."""
+    from test_actions_support import certificate, ssh_public_key
+
+    iam.create_user(UserName="bob")
+    sid = iam.upload_ssh_public_key(UserName="bob", SSHPublicKeyBody=ssh_public_key())[
+        "SSHPublicKey"
+    ]["SSHPublicKeyId"]
+    cid = iam.upload_signing_certificate(UserName="bob", CertificateBody=certificate("bob"))[
+        "Certificate"
+    ]["CertificateId"]
+    with pytest.raises(ClientError) as excinfo:
+        iam.update_ssh_public_key(UserName="bob", SSHPublicKeyId=sid, Status="Disabled")
+    assert error_of(excinfo)[:2] == ("ValidationError", 400)
+    with pytest.raises(ClientError) as excinfo:
+        iam.update_signing_certificate(UserName="bob", CertificateId=cid, Status="Revoked")
+    assert error_of(excinfo)[:2] == ("ValidationError", 400)
+    assert iam.list_ssh_public_keys(UserName="bob")["SSHPublicKeys"][0]["Status"] == "Active"
+    assert iam.list_signing_certificates(UserName="bob")["Certificates"][0]["Status"] == "Active"
+
+
 def test_inactive_and_deleted_keys_stop_authenticating(iam: Any, emulator: Emulator) -> None:
     """AWS: a deactivated or deleted access key no longer signs requests (InvalidClientTokenId)."""
     iam.create_user(UserName="bob")

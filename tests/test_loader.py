@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from iamtui.core import loader
+from iamtui.core import snapshot as snapshot_io
 from iamtui.core.loader import Cancelled, CancelToken, StepUpdate, load_account
 from iamtui.core.model import Missing, Part
 from iamtui.core.session import Connection, ConnectionProblem, ConnectionSettings, connect
@@ -191,6 +192,49 @@ def test_user_detail_has_key_ids_last_use_and_mfa(emulator: Emulator, iam: Any) 
     assert key.key_id.startswith("AKIA") and key.active and key.last_used is None
     assert [d.serial for d in detail.mfa_devices] == [device["SerialNumber"]]
     assert detail.mfa_devices[0].virtual
+
+
+def test_user_detail_lists_ssh_keys_and_signing_certificates_without_bodies(
+    emulator: Emulator, iam: Any
+) -> None:
+    from test_actions_support import certificate, ssh_public_key
+
+    seed_small(iam)
+    sid = iam.upload_ssh_public_key(UserName="alice", SSHPublicKeyBody=ssh_public_key())[
+        "SSHPublicKey"
+    ]["SSHPublicKeyId"]
+    iam.update_ssh_public_key(UserName="alice", SSHPublicKeyId=sid, Status="Inactive")
+    cid = iam.upload_signing_certificate(UserName="alice", CertificateBody=certificate("alice"))[
+        "Certificate"
+    ]["CertificateId"]
+    conn = connection(emulator)
+    alice = load_account(conn).user("alice")
+    assert alice is not None
+    detail = loader.load_user_detail(conn, alice)
+    assert [(k.key_id, k.status) for k in detail.ssh_public_keys or ()] == [(sid, "Inactive")]
+    assert [(c.certificate_id, c.active) for c in detail.signing_certificates or ()] == [
+        (cid, True)
+    ]
+    assert detail.unavailable == ()
+    # Saved with a snapshot and read back: ids, status and dates only, never a public body.
+    text = snapshot_io.dumps(load_account(conn).with_details(detail))
+    assert "ssh-rsa" not in text and "BEGIN CERTIFICATE" not in text
+    assert snapshot_io.loads(text).details[alice.arn] == detail
+
+
+def test_a_denied_ssh_key_listing_leaves_the_rest_of_the_user_detail(
+    emulator: Emulator, iam: Any
+) -> None:
+    seed_small(iam)
+    conn = connection(emulator)
+    alice = load_account(conn).user("alice")
+    assert alice is not None
+    inject(conn.iam, "ListSSHPublicKeys", "AccessDenied")
+    detail = loader.load_user_detail(conn, alice)
+    assert detail.ssh_public_keys is None  # unknown, not "none"
+    assert detail.signing_certificates == () and len(detail.access_keys) == 1
+    [denied] = detail.unavailable
+    assert denied.reason == "denied: the caller lacks iam:ListSSHPublicKeys"
 
 
 def test_last_accessed_lists_granted_services_with_usage(

@@ -196,10 +196,11 @@ def test_table_groups_by_severity_and_explains_everything(
         "Not evaluated (data not requested):\n"
         "  permissions.unused-services: last-accessed data not loaded"
     ) in text
+    assert "  ssh-key.rotation-due: SSH public keys not fetched for any of" in text
     assert "INCOMPLETE" not in text
     assert "Suppression expired on 2026-01-01 and no longer applies: role.unused / *" in text
     assert text.rstrip().endswith(
-        "1 critical, 0 high, 3 medium, 4 low, 1 info · 1 suppressed · 1 rule not evaluated · "
+        "1 critical, 0 high, 3 medium, 4 low, 1 info · 1 suppressed · 2 rules not evaluated · "
         "credential report 3 hours old"
     )
 
@@ -240,7 +241,10 @@ def test_an_all_failed_scan_is_not_an_all_clear() -> None:
 def test_last_accessed_not_asked_for_does_not_make_a_scan_incomplete(
     result: Evaluation, snap: AccountSnapshot
 ) -> None:
-    assert [s.rule.id for s in result.not_evaluated] == ["permissions.unused-services"]
+    assert [s.rule.id for s in result.not_evaluated] == [
+        "permissions.unused-services",
+        "ssh-key.rotation-due",  # per-user SSH keys: no scan fetches them, never "missing"
+    ]
     assert completeness(result, snap, last_accessed_requested=False).complete
     asked = completeness(result, snap, last_accessed_requested=True)
     assert not asked.complete and [s.rule.id for s in asked.missing] == [

@@ -144,14 +144,16 @@ def read_everything(conn: Connection, alice: User) -> dict[str, str]:
     if snap.organization is not None and snap.organization.note:
         # A denied ListAccounts or ListOrganizationsFeatures leaves the rest of the org known.
         failures["organization"] = snap.organization.note
-    for part, load in (
-        ("review", lambda: load_user_detail(conn, alice)),
-        ("last-accessed", lambda: load_last_accessed(conn, alice.arn, timeout=10)),
-    ):
-        try:
-            load()
-        except Exception as exc:
-            failures[part] = describe_failure("iam:unknown", exc).reason
+    try:
+        # A denied SSH key or certificate listing leaves the rest of the review loaded.
+        for denied in load_user_detail(conn, alice).unavailable:
+            failures["review"] = denied.reason
+    except Exception as exc:
+        failures["review"] = describe_failure("iam:unknown", exc).reason
+    try:
+        load_last_accessed(conn, alice.arn, timeout=10)
+    except Exception as exc:
+        failures["last-accessed"] = describe_failure("iam:unknown", exc).reason
     # Who uses alice and the role app: CloudTrail, then IAM's last-used reads of each kind.
     for target in (
         UsageTarget.of_user("alice", alice.arn),

@@ -40,6 +40,7 @@ from iamtui.core.findings import (
     KeyRef,
     PrincipalKind,
     Severity,
+    report_value,
     rule,
 )
 from iamtui.core.ids import ActionId
@@ -49,8 +50,10 @@ from iamtui.core.model import (
     Organization,
     Part,
     PasswordPolicy,
+    PrincipalDetail,
     ReportCert,
     Role,
+    SshPublicKey,
     Unavailable,
     VirtualMfaDevice,
 )
@@ -68,6 +71,7 @@ from iamtui.core.subjects import (
     RootKeySubject,
     TrustEdit,
     TrustSubject,
+    UserCredentialSubject,
 )
 
 ALICE = user("alice")
@@ -133,7 +137,11 @@ def test_healthy_account_has_only_informational_findings() -> None:
     )
     result = evaluate(snap, now=NOW)
     assert [f.rule for f in result.findings] == ["user.long-term-credentials"]
-    assert [s.rule.id for s in result.not_evaluated] == ["permissions.unused-services"]
+    # Both need per-principal data the overview never loads (they say so, not "all clear").
+    assert [s.rule.id for s in result.not_evaluated] == [
+        "permissions.unused-services",
+        "ssh-key.rotation-due",
+    ]
     assert all(c.complete for c in result.coverage)
 
 
@@ -1915,3 +1923,50 @@ def test_clutter_findings_offer_their_delete_actions() -> None:
     assert [(f.action, f.subject) for f in empty.fixes] == [
         (ActionId.GROUP_DELETE, GroupSubject("Old"))
     ]
+
+
+# --- ssh-key.rotation-due --------------------------------------------------------------------
+
+
+def _ssh(of: Any, *keys: tuple[str, str, float]) -> PrincipalDetail:
+    """A fetched detail holding these SSH keys: (id, status, uploaded days ago)."""
+    held = tuple(SshPublicKey(kid, status, ago(days)) for kid, status, days in keys)
+    return PrincipalDetail(of.arn, NOW, ssh_public_keys=held, signing_certificates=())
+
+
+def test_ssh_key_rotation_due_names_each_old_active_key_with_its_fixes() -> None:
+    dev, ops = user("dev"), user("ops")
+    snap = snapshot(users=[dev, ops]).with_details(
+        _ssh(
+            dev, ("APKAOLD", "Active", 200), ("APKANEW", "Active", 10), ("APKAOFF", "Inactive", 400)
+        )
+    )
+    [finding] = run(snap, "ssh-key.rotation-due")
+    assert finding.principal_name == "dev" and finding.summary.startswith("SSH public key not")
+    assert finding.evidence["ssh_keys"] == (
+        {"ssh_key_id": "APKAOLD", "uploaded": report_value(ago(200))},
+    )
+    subject = UserCredentialSubject("dev", "ssh-key", "APKAOLD")
+    assert finding.fixes == (
+        Fix(ActionId.SSH_KEY_DEACTIVATE, subject),
+        Fix(ActionId.SSH_KEY_DELETE, subject),
+    )
+    coverage = evaluate_rule(snap, "ssh-key.rotation-due").coverage
+    assert [str(c) for c in coverage] == ["1 of 2 users whose SSH keys were fetched"]
+
+
+def test_ssh_key_rotation_follows_the_access_key_threshold() -> None:
+    dev = user("dev")
+    snap = snapshot(users=[dev]).with_details(_ssh(dev, ("APKAOLD", "Active", 200)))
+    relaxed = Settings(thresholds=Thresholds(key_rotation_days=365))
+    assert run(snap, "ssh-key.rotation-due", relaxed) == []
+    assert len(run(snap, "ssh-key.rotation-due")) == 1
+
+
+def test_ssh_key_rotation_is_not_evaluated_before_any_fetch() -> None:
+    dev = user("dev")
+    reason = not_evaluated(snapshot(users=[dev]), "ssh-key.rotation-due")
+    assert "not fetched for any of the 1 users" in reason
+    # A detail saved before SSH keys were fetched (or with a denied listing) is not "no keys".
+    keys_only = snapshot(users=[dev]).with_details(keys_detail(dev, 10))
+    assert "not fetched" in not_evaluated(keys_only, "ssh-key.rotation-due")

@@ -28,11 +28,26 @@ from conftest import NOW
 
 from iamtui.core.findings import PrincipalKind, Severity
 from iamtui.core.ids import ActionId
-from iamtui.core.model import AttachedPolicy, Part, ReportCert, Unavailable, VirtualMfaDevice
+from iamtui.core.model import (
+    AttachedPolicy,
+    Part,
+    PrincipalDetail,
+    ReportCert,
+    SigningCertificate,
+    Unavailable,
+    VirtualMfaDevice,
+)
 from iamtui.core.policy import wildcard_grants
 from iamtui.core.rules import evaluate, evaluate_changes
 from iamtui.core.rules.grants import SENSITIVE_SERVICES
-from iamtui.core.subjects import AttachmentSubject, Fix, GroupSubject, KeySubject, VirtualMfaSubject
+from iamtui.core.subjects import (
+    AttachmentSubject,
+    Fix,
+    GroupSubject,
+    KeySubject,
+    UserCredentialSubject,
+    VirtualMfaSubject,
+)
 
 PROBE = arn("role", "+=,.@-_iamtui-probe_-@.,=+")
 CLOUDSHELL = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
@@ -333,8 +348,31 @@ def test_active_signing_certificates_older_than_rotation_are_medium() -> None:
     assert [c["slot"] for c in old.evidence["certificates"]] == [1, 2]  # type: ignore[index]
     assert old.summary.startswith("2 active X.509 signing certificates, oldest uploaded 1 year")
     [new] = run(_certs(ReportCert(True, ago(10))), "cert.signing-active")
-    assert new.severity is Severity.LOW and new.fixes == ()
+    assert new.severity is Severity.LOW
     assert new.summary == "1 active X.509 signing certificate (use is never reported)"
+    # Not fetched: the fixes name no id (the planner acts on the user's one active certificate).
+    unnamed = UserCredentialSubject("soap", "certificate")
+    assert new.fixes == (
+        Fix(ActionId.CERT_DEACTIVATE, unnamed),
+        Fix(ActionId.CERT_DELETE, unnamed),
+    )
+
+
+def test_fetched_signing_certificates_give_fixes_by_id() -> None:
+    snap = _certs(ReportCert(True, ago(400)))
+    (soap,) = snap.users
+    held = (
+        SigningCertificate("CERTON", "Active", ago(400)),
+        SigningCertificate("CERTOFF", "Inactive", ago(900)),
+    )
+    fetched = snap.with_details(PrincipalDetail(soap.arn, NOW, signing_certificates=held))
+    [finding] = run(fetched, "cert.signing-active")
+    named = UserCredentialSubject("soap", "certificate", "CERTON")
+    assert finding.fixes == (
+        Fix(ActionId.CERT_DEACTIVATE, named),
+        Fix(ActionId.CERT_DELETE, named),
+    )
+    assert finding.evidence["certificate_ids"] == ("CERTON",)
 
 
 def test_inactive_certificates_and_deleted_users_are_not_reported() -> None:

@@ -44,6 +44,7 @@ from iamtui.core.subjects import (
     ServerCertificateSubject,
     ServiceCredentialSubject,
     TrustSubject,
+    UserCredentialSubject,
     VirtualMfaSubject,
 )
 from iamtui.emulator.seed import (
@@ -324,6 +325,19 @@ def seed_service_credentials(s: Seeder) -> None:
     s.user("no-credential", created=s.ago(900))
 
 
+def seed_ssh_keys(s: Seeder) -> None:
+    """An old active SSH key, a recent one, an old inactive one (moto stores naive UTC)."""
+    from test_actions_support import ssh_public_key
+
+    for name, days, status in (("git-old", 200, "Active"), ("git-new", 10, "Active"),
+                               ("git-off", 400, "Inactive")):  # fmt: skip
+        s.user(name, created=s.ago(900))
+        key = s.backend.users[name].upload_ssh_public_key(ssh_public_key())
+        key.upload_date = (NOW - timedelta(days=days)).replace(tzinfo=None)
+        key.status = status
+    s.user("no-ssh", created=s.ago(900))
+
+
 COVERAGE_CASES: tuple[Case, ...] = (
     Case(
         "permissions.privilege-escalation",
@@ -447,6 +461,12 @@ COVERAGE_CASES: tuple[Case, ...] = (
             "fresh-cert": {"older_than_threshold": ()},
         },
         quiet=("retired-cert", "no-cert"),
+    ),
+    Case(
+        "ssh-key.rotation-due",
+        seed_ssh_keys,
+        fires={"git-old": {"threshold_days": 90}},
+        quiet=("git-new", "git-off", "no-ssh"),
     ),
     Case(
         "mfa.unassigned-virtual",
@@ -1116,6 +1136,11 @@ def fix_names_its_principal(fix: Fix, finding: Finding, emulator: Emulator) -> b
             return (fix.subject.kind, fix.subject.name) == (kind, name)
         case MembershipSubject(user=user) | ServiceCredentialSubject(user=user):
             return (kind, user) == ("user", name)
+        case UserCredentialSubject(user=user, kind="ssh-key", credential_id=held):
+            keys = emulator.backend().users[user].ssh_public_keys
+            return user == name and held in {k.ssh_public_key_id for k in keys}
+        case UserCredentialSubject(user=user, kind="certificate", credential_id=held):
+            return user == name and held in emulator.backend().users[user].signing_certificates
         case PolicySubject(arn=arn):
             return arn == finding.principal_arn
         case AccountSubject() | RootKeySubject():

@@ -24,7 +24,15 @@ from conftest import NOW
 
 from iamtui.core.actions import QUARANTINE_POLICY
 from iamtui.core.findings import Finding, Severity
-from iamtui.core.model import AccountSnapshot, AccountSummary, Part, Tag, Unavailable
+from iamtui.core.model import (
+    AccountSnapshot,
+    AccountSummary,
+    Part,
+    PrincipalDetail,
+    SshPublicKey,
+    Tag,
+    Unavailable,
+)
 from iamtui.core.root import StepId
 from iamtui.core.rules import evaluate
 from iamtui.core.settings import Settings, Suppression
@@ -115,7 +123,10 @@ def test_findings_are_grouped_by_severity_then_rule_with_counts() -> None:
 def test_not_evaluated_rules_are_listed_with_the_reason() -> None:
     v = views_of(demo_like())
     skipped = [r for r in v.pane(Pane.FINDINGS).rows if r.kind is RowKind.NOT_EVALUATED]
-    assert [r.key for r in skipped] == ["not-evaluated:permissions.unused-services"]
+    assert [r.key for r in skipped] == [
+        "not-evaluated:permissions.unused-services",
+        "not-evaluated:ssh-key.rotation-due",
+    ]
     assert "last-accessed data not loaded" in skipped[0].cells[3]
     arranged = arrange(v.pane(Pane.FINDINGS), v.pane(Pane.FINDINGS).rows)
     assert arranged[-1].kind is RowKind.NOT_EVALUATED  # listed last, under its own header
@@ -154,6 +165,38 @@ def test_users_have_humanized_ages_and_exact_dates_in_details() -> None:
     fields = {f.label: f.value for s in detail.sections for f in s.fields}
     assert fields["Created"] == exact(ago(900))
     assert fields["Password used"] == exact(ago(3))
+
+
+def test_a_fetched_users_ssh_keys_and_certificates_show_in_its_detail_and_review() -> None:
+    carol = user("carol")
+    held = PrincipalDetail(
+        carol.arn,
+        NOW,
+        ssh_public_keys=(SshPublicKey("APKACAROL", "Inactive", ago(30)),),
+        unavailable=(
+            Unavailable(
+                "iam:ListSigningCertificates",
+                "denied: the caller lacks iam:ListSigningCertificates",
+                "AccessDenied",
+            ),
+        ),
+    )
+    v = views_of(snapshot(users=[carol], rows=[row(carol)]).with_details(held))
+    [users] = v.pane(Pane.USERS).rows
+    [section] = [s for s in v.describe(users).sections if s.title.startswith("SSH keys")]
+    assert [(f.label, f.value, f.tone) for f in section.fields] == [
+        ("SSH key", f"APKACAROL · inactive · uploaded {exact(ago(30))}", "muted"),
+        (
+            "ListSigningCertificates",
+            "denied: the caller lacks iam:ListSigningCertificates",
+            "warn",
+        ),
+    ]
+    assert v.review(carol).credentials == section.fields
+    # Not fetched, or fetched and holding none: no section at all.
+    plain = views_of(snapshot(users=[carol], rows=[row(carol)]))
+    [users] = plain.pane(Pane.USERS).rows
+    assert not [s for s in plain.describe(users).sections if s.title.startswith("SSH keys")]
 
 
 def test_roles_show_trust_and_last_use() -> None:

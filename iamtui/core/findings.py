@@ -200,6 +200,9 @@ class Rule:
     needs_any: frozenset[Part] = frozenset()
     #: Needs service last-accessed data for at least one principal.
     needs_last_accessed: bool = False
+    #: Reads per-user data fetched on demand (opening a user), which no scan loads: without
+    #: it the rule is not evaluated, as data not requested rather than data that failed.
+    needs_user_details: bool = False
     coverage: CoverageFn | None = None
     #: Each finding depends only on its own principal (plus groups and policies), so a change
     #: to one user or role re-runs the rule for that principal alone (``evaluate_changes``).
@@ -218,6 +221,7 @@ def rule(
     needs: Collection[Part] = (),
     needs_any: Collection[Part] = (),
     needs_last_accessed: bool = False,
+    needs_user_details: bool = False,
     coverage: CoverageFn | None = None,
     per_principal: bool = False,
     reads_principals: bool = False,
@@ -234,6 +238,7 @@ def rule(
             needs=frozenset(needs),
             needs_any=frozenset(needs_any),
             needs_last_accessed=needs_last_accessed,
+            needs_user_details=needs_user_details,
             coverage=coverage,
             per_principal=per_principal,
             reads_principals=reads_principals,

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -55,6 +55,8 @@ from iamtui.core.model import (
     PrincipalDetail,
     Role,
     ServiceAccess,
+    SigningCertificate,
+    SshPublicKey,
     Tag,
     TrackedAction,
     Unavailable,
@@ -71,6 +73,8 @@ DETAILS_PAGE_SIZE = 1000
 DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 )
+T = TypeVar("T")
+
 THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded"})
 #: What reading a response shaped unlike AWS's raises (a field absent, a wrong type).
 MALFORMED: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError, AttributeError)
@@ -143,7 +147,13 @@ OVERVIEW_ACTIONS: Mapping[Part, tuple[str, ...]] = {
     Part.ACCESS_ANALYZER: ACCESS_ANALYZER_ACTIONS,
 }
 #: What opening one user's review costs (load_user_detail).
-USER_DETAIL_ACTIONS = ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:ListMFADevices")
+USER_DETAIL_ACTIONS = (
+    "iam:ListAccessKeys",
+    "iam:GetAccessKeyLastUsed",
+    "iam:ListMFADevices",
+    "iam:ListSSHPublicKeys",
+    "iam:ListSigningCertificates",
+)
 #: What one principal's service last-accessed data costs (load_last_accessed).
 LAST_ACCESSED_ACTIONS = (
     "iam:GenerateServiceLastAccessedDetails",
@@ -738,7 +748,7 @@ def read_access_keys(
 
 
 def load_user_detail(conn: Connection, user: User, *, clock: Clock = utcnow) -> PrincipalDetail:
-    """Key ids with last use, and MFA devices: the per-user calls the overview avoids."""
+    """Key ids with last use, MFA devices, SSH keys and signing certificates: per-user calls."""
     keys = read_access_keys(conn.iam, user.name)
     devices: list[MfaDevice] = []
     for page in _paginate(conn.iam, "list_mfa_devices", None, UserName=user.name):
@@ -752,7 +762,49 @@ def load_user_detail(conn: Connection, user: User, *, clock: Clock = utcnow) -> 
                     virtual=serial.startswith("arn:") and ":mfa/" in serial,
                 )
             )
-    return PrincipalDetail(user.arn, clock(), keys, tuple(devices))
+    unavailable: list[Unavailable] = []
+    ssh = _optional(unavailable, "iam:ListSSHPublicKeys", read_ssh_public_keys, conn, user.name)
+    certs = _optional(
+        unavailable, "iam:ListSigningCertificates", read_signing_certificates, conn, user.name
+    )
+    return PrincipalDetail(user.arn, clock(), keys, tuple(devices), ssh, certs, tuple(unavailable))
+
+
+def _optional(
+    unavailable: list[Unavailable],
+    action: str,
+    read: Callable[[Any, str], tuple[T, ...]],
+    conn: Connection,
+    user_name: str,
+) -> tuple[T, ...] | None:
+    """One credential list of a user; denied or unsupported leaves it None with the reason."""
+    try:
+        return read(conn.iam, user_name)
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        if _is_fatal(exc):
+            raise _connection_problem(conn, exc) from exc
+        unavailable.append(describe_failure(action, exc))
+        return None
+
+
+def read_ssh_public_keys(iam: Any, user_name: str) -> tuple[SshPublicKey, ...]:
+    """A user's SSH public keys (CodeCommit), oldest first: ids and status, never the bodies."""
+    keys = [
+        SshPublicKey(k["SSHPublicKeyId"], k["Status"], as_utc(k["UploadDate"]))
+        for page in _paginate(iam, "list_ssh_public_keys", None, UserName=user_name)
+        for k in page.get("SSHPublicKeys", ())
+    ]
+    return tuple(sorted(keys, key=lambda k: k.upload_date))
+
+
+def read_signing_certificates(iam: Any, user_name: str) -> tuple[SigningCertificate, ...]:
+    """A user's X.509 signing certificates, oldest first: ids and status, never the bodies."""
+    certs = [
+        SigningCertificate(c["CertificateId"], c["Status"], as_utc(c["UploadDate"]))
+        for page in _paginate(iam, "list_signing_certificates", None, UserName=user_name)
+        for c in page.get("Certificates", ())
+    ]
+    return tuple(sorted(certs, key=lambda c: c.upload_date))
 
 
 def _na(value: str | None) -> str | None:

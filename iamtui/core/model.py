@@ -368,13 +368,50 @@ class LastAccessed:
 
 
 @dataclass(frozen=True, slots=True)
+class SshPublicKey:
+    """A user's SSH public key for CodeCommit: its id and status, never its body."""
+
+    key_id: str
+    status: str
+    upload_date: datetime
+
+    @property
+    def active(self) -> bool:
+        """Only active keys authenticate to CodeCommit."""
+        return self.status == "Active"
+
+
+@dataclass(frozen=True, slots=True)
+class SigningCertificate:
+    """A user's X.509 signing certificate: its id and status, never its body."""
+
+    certificate_id: str
+    status: str
+    upload_date: datetime
+
+    @property
+    def active(self) -> bool:
+        """Only active certificates sign requests."""
+        return self.status == "Active"
+
+
+@dataclass(frozen=True, slots=True)
 class PrincipalDetail:
-    """Per-user data that needs per-user calls, so it is fetched on demand."""
+    """Per-user data that needs per-user calls, so it is fetched on demand.
+
+    ``ssh_public_keys`` / ``signing_certificates`` are None when not read (a detail saved before
+    they were fetched, or a call that was denied: ``unavailable`` says why), never "none".
+    """
 
     principal_arn: str
     fetched_at: datetime
     access_keys: tuple[AccessKey, ...] = ()
     mfa_devices: tuple[MfaDevice, ...] = ()
+    ssh_public_keys: tuple[SshPublicKey, ...] | None = field(default=None, metadata=OMIT_DEFAULT)
+    signing_certificates: tuple[SigningCertificate, ...] | None = field(
+        default=None, metadata=OMIT_DEFAULT
+    )
+    unavailable: tuple[Unavailable, ...] = field(default=(), metadata=OMIT_DEFAULT)
 
 
 #: AWS's service names for the three kinds of service-specific credential.

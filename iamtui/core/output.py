@@ -133,9 +133,14 @@ class Completeness:
         return "scan INCOMPLETE: " + "; ".join(parts)
 
 
-def _only_optional_data_missing(rule: Rule, snapshot: AccountSnapshot) -> bool:
-    """The rule lacks only last-accessed data: every part it needs loaded."""
-    if not rule.needs_last_accessed or snapshot.last_accessed:
+def _only_optional_data_missing(
+    rule: Rule, snapshot: AccountSnapshot, last_accessed_requested: bool
+) -> bool:
+    """The rule lacks only last-accessed data (not asked for) or on-demand user details (no
+    scan fetches them): every part it needs loaded."""
+    on_demand = rule.needs_user_details
+    unasked = not last_accessed_requested and rule.needs_last_accessed
+    if not (on_demand or (unasked and not snapshot.last_accessed)):
         return False
     if any(part_missing(snapshot, part) for part in rule.needs):
         return False
@@ -149,9 +154,7 @@ def completeness(
     missing: list[NotEvaluated] = []
     not_requested: list[NotEvaluated] = []
     for skipped in evaluation.not_evaluated:
-        optional = not last_accessed_requested and _only_optional_data_missing(
-            skipped.rule, snapshot
-        )
+        optional = _only_optional_data_missing(skipped.rule, snapshot, last_accessed_requested)
         (not_requested if optional else missing).append(skipped)
     return Completeness(
         total=len(evaluation.evaluated) + len(evaluation.not_evaluated),

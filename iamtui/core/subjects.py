@@ -26,6 +26,19 @@ class KeySubject:
     slot: int | None = None
 
 
+#: The user credentials AWS lets a user upload (public material, each with an id and a status).
+CredentialKind: TypeAlias = Literal["ssh-key", "certificate"]
+
+
+@dataclass(frozen=True, slots=True)
+class UserCredentialSubject:
+    """A user's SSH public key or X.509 signing certificate; no id: the user's one active one."""
+
+    user: str
+    kind: CredentialKind
+    credential_id: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class PrincipalSubject:
     """A whole user or role (delete, quarantine, disable console)."""
@@ -184,6 +197,7 @@ class ServerCertificateSubject:
 
 Subject: TypeAlias = (
     KeySubject
+    | UserCredentialSubject
     | PrincipalSubject
     | AttachmentSubject
     | InlinePolicySubject

@@ -979,6 +979,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     _seed_service_credentials(s)
     _seed_groupless(s)
     _seed_server_certificates(s)
+    _seed_ssh_keys(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1323,3 +1324,23 @@ def _seed_server_certificates(s: Seeder) -> None:
     s.server_certificate(EXPIRING_SERVER_CERTIFICATE, uploaded=d(353), expires=d(-12))
     s.server_certificate(CURRENT_SERVER_CERTIFICATE, uploaded=d(20), expires=d(-345))
     s.analyzer(UNUSED_ACCESS_ANALYZER, type="ACCOUNT_UNUSED_ACCESS", created=d(200))
+
+
+# --- issue 13: SSH public keys (ssh-key.rotation-due; fetched per user) ----------------------
+
+#: Public material only (an RSA public key, its private half discarded): uploads must parse.
+LEGACY_SSH_PUBLIC_KEY = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDZkndWjK7SQgohn2ZpkhJoT+FJt5ZZxzopb6HndLibL1yhCifXUtj2"
+    "a+iv1+SrdnLzlR3VcCYiDzAYr94xfiBk0ApWuW0CdT29PDUcqbMU3aDv/0yKm04s1pMcBqzonl0TyBMbMbqJc3/ik9yy"
+    "zS3vrGhTso1yowABGeb/axaC1exbHirIku2ty11YPIuZWMcuwI+ryTPB085K86EjJ2mQW38HoiquqYQtb6xNGSQE1wQN"
+    "MP75q1bz4sqqDhJkH4+Tq1roGqp6ROhZLuz0PDwFD70zecKEmu8ro804pRAPkyt5wbpK/nYFSqZ5fzPuDhqvBny/fc73"
+    "TtD4235GoDi9 legacy-soap-client@codecommit"
+)
+#: The SOAP client also mirrors a CodeCommit repository over SSH with a key two years old.
+SSH_KEY_USER = SIGNING_CERT_USER
+
+
+def _seed_ssh_keys(s: Seeder) -> None:
+    """ssh-key.rotation-due once the user is opened: an old active key beside its old cert."""
+    key = s.backend.users[SSH_KEY_USER].upload_ssh_public_key(LEGACY_SSH_PUBLIC_KEY)
+    key.upload_date = s.ago(730).replace(tzinfo=None)

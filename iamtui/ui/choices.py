@@ -28,7 +28,14 @@ from iamtui.core.actions.registry import ACTIONS, SPECS
 from iamtui.core.actions.request import describe
 from iamtui.core.findings import Finding
 from iamtui.core.model import CredentialReportRow, PrincipalDetail, Role, ServiceCredential, User
-from iamtui.core.subjects import KeySubject, ServiceCredentialSubject, TrustEdit, TrustSubject
+from iamtui.core.subjects import (
+    CredentialKind,
+    KeySubject,
+    ServiceCredentialSubject,
+    TrustEdit,
+    TrustSubject,
+    UserCredentialSubject,
+)
 from iamtui.core.views import KeySlot, PolicyLine, Row
 
 #: The binding id that triggers each action (X deletes the focused row's key or policy
@@ -190,9 +197,13 @@ def slot_choices(
 
 
 def user_choices(
-    user: User, row: CredentialReportRow | None, include_refused: bool = False
+    user: User,
+    row: CredentialReportRow | None,
+    include_refused: bool = False,
+    detail: PrincipalDetail | None = None,
 ) -> list[Choice]:
-    """Disable the console password (when the report says there is one) and delete the user."""
+    """Disable the console password (when the report says there is one), act on each fetched
+    SSH key and signing certificate, and delete the user."""
     has_password = row is None or row.password_enabled is True
     request = Request.disable_console(user.name)
     out = [
@@ -203,6 +214,7 @@ def user_choices(
             refused=console_refusal(user.name, has_password),
         )
     ]
+    out += credential_choices(user, detail)
     request = Request.delete_user(user.name)
     out.append(_choice(request.action, f"Delete user {user.name}", [request]))
     return _offered(out, include_refused)
@@ -220,6 +232,37 @@ def service_credential_choices(credentials: Sequence[ServiceCredential]) -> list
                 request = Request(action, subject)
                 out.append(_choice(action, f"{VERBS[action]} {label}", [request]))
     return out
+
+
+#: (De)activate by current status, then delete: per credential kind.
+_CREDENTIAL_ACTIONS: dict[str, tuple[ActionId, ActionId, ActionId]] = {
+    "ssh-key": (ActionId.SSH_KEY_DEACTIVATE, ActionId.SSH_KEY_ACTIVATE, ActionId.SSH_KEY_DELETE),
+    "certificate": (ActionId.CERT_DEACTIVATE, ActionId.CERT_ACTIVATE, ActionId.CERT_DELETE),
+}
+
+
+def credential_choices(user: User, detail: PrincipalDetail | None) -> list[Choice]:
+    """Deactivate (or reactivate) and delete each SSH key and certificate the fetch found."""
+    if detail is None:
+        return []
+    held: list[tuple[CredentialKind, str, str, str]] = [
+        ("ssh-key", "SSH key", k.key_id, k.status) for k in detail.ssh_public_keys or ()
+    ]
+    held += [
+        ("certificate", "signing certificate", c.certificate_id, c.status)
+        for c in detail.signing_certificates or ()
+    ]
+    out = []
+    for kind, noun, cid, status in held:
+        deactivate, activate, delete = _CREDENTIAL_ACTIONS[kind]
+        subject = UserCredentialSubject(user.name, kind, cid)
+        toggle = deactivate if status == "Active" else activate
+        verb = "Deactivate" if toggle is deactivate else "Reactivate"
+        out.append(_choice(toggle, f"{verb} {noun} {cid}", [Request(toggle, subject)]))
+        title = f"Delete {status.lower()} {noun} {cid} (undo re-uploads it, new id)"
+        out.append(_choice(delete, title, [Request(delete, subject)]))
+    # Menu only: a user may hold several, and a key press must not pick one of them for you.
+    return [replace(choice, binding="") for choice in out]
 
 
 def role_choices(role: Role, include_refused: bool = False) -> list[Choice]:

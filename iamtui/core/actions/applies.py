@@ -13,8 +13,15 @@ from iamtui.core.actions.guards import QUARANTINE_POLICY
 from iamtui.core.ids import ActionId
 from iamtui.core.model import SERVICE_LINKED_PATH, SSO_RESERVED_PATH_PREFIX, ServiceCredential
 
-#: The status each key action needs the key to be in.
-_KEY_NEEDS = {ActionId.KEY_DEACTIVATE: "Active", ActionId.KEY_ACTIVATE: "Inactive"}
+#: The status each (de)activation needs its access key, SSH key or certificate to be in.
+_KEY_NEEDS = {
+    ActionId.KEY_DEACTIVATE: "Active",
+    ActionId.KEY_ACTIVATE: "Inactive",
+    ActionId.SSH_KEY_DEACTIVATE: "Active",
+    ActionId.SSH_KEY_ACTIVATE: "Inactive",
+    ActionId.CERT_DEACTIVATE: "Active",
+    ActionId.CERT_ACTIVATE: "Inactive",
+}
 
 
 def key_status_refusal(action: ActionId, key: str, user: str, status: str) -> str | None:

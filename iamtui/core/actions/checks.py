@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from iamtui.core.plan import JSON, Check, Op
+from iamtui.core.subjects import CredentialKind
 
 
 def check(probe: str, expect: JSON, description: str, op: Op = Op.EQ, **params: JSON) -> Check:
@@ -150,47 +151,35 @@ def boundary_is(user: str, value: str | None) -> Check:
     )
 
 
-def certificate_is(user: str, cid: JSON, value: str | None) -> Check:
-    """A signing certificate's status (None: gone)."""
+#: Per uploaded credential kind: probe prefix, noun, id parameter.
+_UPLOADED: dict[str, tuple[str, str, str]] = {
+    "certificate": ("certificate", "signing certificate", "CertificateId"),
+    "ssh-key": ("ssh_key", "SSH public key", "SSHPublicKeyId"),
+}
+
+
+def uploaded_is(kind: CredentialKind, user: str, cid: JSON, value: str | None) -> Check:
+    """An SSH public key's or signing certificate's status (None: gone)."""
+    probe, noun, id_param = _UPLOADED[kind]
     return check(
-        "certificate.status",
+        f"{probe}.status",
         value,
-        f"signing certificate {cid} is {value or 'gone'}",
+        f"{noun} {cid} is {value or 'gone'}",
         UserName=user,
-        CertificateId=cid,
+        **{id_param: cid},
     )
 
 
-def certificate_copy(user: str, cid: JSON, body: JSON, value: str | None) -> Check:
-    """The status of the user's certificate with this body (None: no such certificate)."""
+def uploaded_copy(
+    kind: CredentialKind, user: str, cid: JSON, body: JSON, value: str | None
+) -> Check:
+    """The status of the user's SSH key or certificate with this body (None: no such one)."""
+    probe, noun, _ = _UPLOADED[kind]
     state = "has no" if value is None else f"has an {value}"
     return check(
-        "certificate.by_body",
+        f"{probe}.by_body",
         value,
-        f"user {user} {state} copy of signing certificate {cid}",
-        UserName=user,
-        Body=body,
-    )
-
-
-def ssh_key_is(user: str, sid: JSON, value: str | None) -> Check:
-    """An SSH public key's status (None: gone)."""
-    return check(
-        "ssh_key.status",
-        value,
-        f"SSH public key {sid} is {value or 'gone'}",
-        UserName=user,
-        SSHPublicKeyId=sid,
-    )
-
-
-def ssh_key_copy(user: str, sid: JSON, body: JSON, value: str | None) -> Check:
-    """The status of the user's SSH key with this body (None: no such key)."""
-    state = "has no" if value is None else f"has an {value}"
-    return check(
-        "ssh_key.by_body",
-        value,
-        f"user {user} {state} copy of SSH public key {sid}",
+        f"user {user} {state} copy of {noun} {cid}",
         UserName=user,
         Body=body,
     )

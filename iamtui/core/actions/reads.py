@@ -27,6 +27,7 @@ from iamtui.core.model import AccessKey, PasswordPolicy, ServiceCredential
 from iamtui.core.plan import JSON
 from iamtui.core.root import password_policy_params
 from iamtui.core.service_credentials import read_service_credentials
+from iamtui.core.subjects import CredentialKind
 
 
 class NotFound(LookupError):
@@ -234,6 +235,30 @@ def service_credential(iam: Any, user: str, credential_id: str) -> ServiceCreden
     raise NotFound(f"user {user} has no service-specific credential {credential_id}")
 
 
+def uploaded_credentials(
+    iam: Any, name: str, kind: CredentialKind, *, bodies: bool = True
+) -> tuple[Mapping[str, JSON], ...]:
+    """The user's SSH keys or signing certificates: id, status and public body (undo's upload).
+
+    A certificate's body comes with the listing; an SSH key's costs GetSSHPublicKey, skipped
+    (None) without ``bodies``.
+    """
+    if kind == "certificate":
+        return tuple(
+            {"id": c["CertificateId"], "status": c["Status"], "body": c["CertificateBody"]}
+            for c in pages(iam, "list_signing_certificates", "Certificates", UserName=name)
+        )
+    found = []
+    for meta in pages(iam, "list_ssh_public_keys", "SSHPublicKeys", UserName=name):
+        body = None
+        if bodies:
+            body = iam.get_ssh_public_key(
+                UserName=name, SSHPublicKeyId=meta["SSHPublicKeyId"], Encoding="SSH"
+            )["SSHPublicKey"]["SSHPublicKeyBody"]
+        found.append({"id": meta["SSHPublicKeyId"], "status": meta["Status"], "body": body})
+    return tuple(found)
+
+
 def read_user(iam: Any, name: str, *, last_used: bool = True, bodies: bool = True) -> UserState:
     """The full state of one user; raises NotFound when it does not exist.
 
@@ -255,18 +280,6 @@ def read_user(iam: Any, name: str, *, last_used: bool = True, bodies: bool = Tru
         (p["PolicyArn"], p["PolicyName"])
         for p in pages(iam, "list_attached_user_policies", "AttachedPolicies", UserName=name)
     )
-    ssh = []
-    for meta in pages(iam, "list_ssh_public_keys", "SSHPublicKeys", UserName=name):
-        body = None
-        if bodies:
-            body = iam.get_ssh_public_key(
-                UserName=name, SSHPublicKeyId=meta["SSHPublicKeyId"], Encoding="SSH"
-            )["SSHPublicKey"]["SSHPublicKeyBody"]
-        ssh.append({"id": meta["SSHPublicKeyId"], "status": meta["Status"], "body": body})
-    certs = tuple(
-        {"id": c["CertificateId"], "status": c["Status"], "body": c["CertificateBody"]}
-        for c in pages(iam, "list_signing_certificates", "Certificates", UserName=name)
-    )
     mfa = tuple(
         (d["SerialNumber"], d["SerialNumber"].startswith("arn:") and ":mfa/" in d["SerialNumber"])
         for d in pages(iam, "list_mfa_devices", "MFADevices", UserName=name)
@@ -285,8 +298,8 @@ def read_user(iam: Any, name: str, *, last_used: bool = True, bodies: bool = Tru
         password_last_used=iso(used) if used else None,
         keys=read_access_keys(iam, name, last_used=last_used),
         mfa=mfa,
-        ssh_keys=tuple(ssh),
-        certificates=certs,
+        ssh_keys=uploaded_credentials(iam, name, "ssh-key", bodies=bodies),
+        certificates=uploaded_credentials(iam, name, "certificate"),
         service_credentials=service_credentials(iam, name),
     )
 

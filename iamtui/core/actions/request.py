@@ -25,6 +25,7 @@ from iamtui.core.subjects import (
     Subject,
     TrustEdit,
     TrustSubject,
+    UserCredentialSubject,
     VirtualMfaSubject,
 )
 
@@ -46,6 +47,8 @@ def describe(subject: Subject) -> str:
         case KeySubject(user, key_id, slot):
             which = key_id or (f"key {slot}" if slot is not None else "")
             return f"user {user} {which}".rstrip()
+        case UserCredentialSubject(user, kind, cid):
+            return f"user {user} {kind} {cid or 'active'}"
         case PrincipalSubject(kind, name):
             return f"{kind} {name}"
         case AttachmentSubject(kind, name, arn):
@@ -74,7 +77,12 @@ def describe(subject: Subject) -> str:
 def principal_of(subject: Subject) -> tuple[str, str] | None:
     """(kind, name) of the user, group or role the subject belongs to, if any."""
     match subject:
-        case KeySubject(user) | MembershipSubject(user) | ServiceCredentialSubject(user):
+        case (
+            KeySubject(user)
+            | MembershipSubject(user)
+            | ServiceCredentialSubject(user)
+            | UserCredentialSubject(user)
+        ):
             return ("user", user)
         case GroupSubject(group):
             return ("group", group)
@@ -149,6 +157,16 @@ class Request:
     ) -> Request:
         """key.rotate; ``key_id`` is the OLD key; no stage: the planner picks the next one."""
         return cls(ActionId.KEY_ROTATE, KeySubject(user, key_id), stage=stage)
+
+    @classmethod
+    def ssh_key(cls, action: ActionId, user: str, key_id: str) -> Request:
+        """ssh-key.deactivate / activate / delete of one SSH public key."""
+        return cls(action, UserCredentialSubject(user, "ssh-key", key_id))
+
+    @classmethod
+    def certificate(cls, action: ActionId, user: str, certificate_id: str) -> Request:
+        """cert.deactivate / activate / delete of one signing certificate."""
+        return cls(action, UserCredentialSubject(user, "certificate", certificate_id))
 
     @classmethod
     def disable_console(cls, user: str) -> Request:

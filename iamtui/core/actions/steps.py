@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from iamtui.core.actions.checks import (
@@ -10,8 +10,6 @@ from iamtui.core.actions.checks import (
     PARAM,
     attached_is,
     boundary_is,
-    certificate_copy,
-    certificate_is,
     check,
     credential_is,
     in_group,
@@ -21,14 +19,15 @@ from iamtui.core.actions.checks import (
     login_profile_is,
     mfa_is,
     policy_name,
-    ssh_key_copy,
-    ssh_key_is,
+    uploaded_copy,
+    uploaded_is,
     user_exists,
     virtual_mfa_is,
 )
 from iamtui.core.actions.reads import UserState
 from iamtui.core.model import AccessKey, ServiceCredential
 from iamtui.core.plan import JSON, ApiCall, Check, InverseStep, Step
+from iamtui.core.subjects import CredentialKind
 
 #: Placeholders the executor fills in at call time (never stored resolved in a plan).
 GENERATED_PASSWORD: JSON = {"$generate": "password"}
@@ -256,9 +255,9 @@ def user_teardown(state: UserState) -> list[Step]:
             )
         )
     for cert in state.certificates:
-        steps.append(_uploaded_step(_CERTIFICATE, user, cert, pre()))
+        steps.append(uploaded_delete_step("certificate", user, cert, pre()))
     for ssh in state.ssh_keys:
-        steps.append(_uploaded_step(_SSH_KEY, user, ssh, pre()))
+        steps.append(uploaded_delete_step("ssh-key", user, ssh, pre()))
     for cred in state.service_credentials:
         cid = cred["id"]
         steps.append(
@@ -348,7 +347,7 @@ def user_teardown(state: UserState) -> list[Step]:
 
 
 @dataclass(frozen=True)
-class _Uploaded:
+class Uploaded:
     """A credential whose public body is saved so undo can upload it again (a new id)."""
 
     noun: str  # "signing certificate", "SSH public key"
@@ -357,70 +356,94 @@ class _Uploaded:
     update: str
     delete: str
     id_param: str
-    copy: Callable[[str, JSON, JSON, str | None], Check]
-    status_is: Callable[[str, JSON, str | None], Check]
     reset_text: str  # "certificate {id}" / "SSH key": what "Set the re-uploaded ..." names
     saved: str  # "public body" / "public key"
-    loss: str = ""
+    loss: str
 
 
-_CERTIFICATE = _Uploaded(
-    "signing certificate",
-    "UploadSigningCertificate",
-    "CertificateBody",
-    "UpdateSigningCertificate",
-    "DeleteSigningCertificate",
-    "CertificateId",
-    certificate_copy,
-    certificate_is,
-    "certificate {id}",
-    "public body",
-)
-_SSH_KEY = _Uploaded(
-    "SSH public key",
-    "UploadSSHPublicKey",
-    "SSHPublicKeyBody",
-    "UpdateSSHPublicKey",
-    "DeleteSSHPublicKey",
-    "SSHPublicKeyId",
-    ssh_key_copy,
-    ssh_key_is,
-    "SSH key",
-    "public key",
-    loss="the re-uploaded SSH key gets a new key id",
-)
+#: Each uploadable user credential, by the subject's kind.
+UPLOADED: Mapping[CredentialKind, Uploaded] = {
+    "certificate": Uploaded(
+        "signing certificate",
+        "UploadSigningCertificate",
+        "CertificateBody",
+        "UpdateSigningCertificate",
+        "DeleteSigningCertificate",
+        "CertificateId",
+        "certificate {id}",
+        "public body",
+        loss="the re-uploaded certificate gets a new certificate id",
+    ),
+    "ssh-key": Uploaded(
+        "SSH public key",
+        "UploadSSHPublicKey",
+        "SSHPublicKeyBody",
+        "UpdateSSHPublicKey",
+        "DeleteSSHPublicKey",
+        "SSHPublicKeyId",
+        "SSH key",
+        "public key",
+        loss="the re-uploaded SSH key gets a new key id",
+    ),
+}
 
 
-def _uploaded_step(
-    kind: _Uploaded, user: str, item: Mapping[str, JSON], first: tuple[Check, ...]
+def uploaded_status_step(kind: CredentialKind, user: str, cid: str, status: str) -> Step:
+    """Set an SSH key's or certificate's status; undo sets the other one back."""
+    spec = UPLOADED[kind]
+    other = "Inactive" if status == "Active" else "Active"
+
+    def update(value: str) -> ApiCall:
+        return ApiCall(spec.update, {"UserName": user, spec.id_param: cid, "Status": value})
+
+    verb = {"Active": "Reactivate", "Inactive": "Deactivate"}
+    return Step(
+        call=update(status),
+        description=f"{verb[status]} {spec.noun} {cid} of user {user}",
+        preconditions=(uploaded_is(kind, user, cid, other),),
+        effect=uploaded_is(kind, user, cid, status),
+        inverse=(
+            InverseStep(
+                update(other),
+                f"{verb[other]} {spec.noun} {cid} of user {user}",
+                preconditions=(uploaded_is(kind, user, cid, status),),
+                effect=uploaded_is(kind, user, cid, other),
+            ),
+        ),
+    )
+
+
+def uploaded_delete_step(
+    kind: CredentialKind, user: str, item: Mapping[str, JSON], first: tuple[Check, ...] = ()
 ) -> Step:
     """Delete one certificate or SSH key; undo uploads the saved body and restores its status."""
+    spec = UPLOADED[kind]
     iid, status, body = item["id"], str(item["status"]), item["body"]
     inverse = [
         InverseStep(
-            ApiCall(kind.upload, {"UserName": user, kind.body_param: body}),
-            f"Upload {kind.noun} {iid} to user {user} again",
-            preconditions=(kind.copy(user, iid, body, None),),
-            effect=kind.copy(user, iid, body, "Active"),
+            ApiCall(spec.upload, {"UserName": user, spec.body_param: body}),
+            f"Upload {spec.noun} {iid} to user {user} again",
+            preconditions=(uploaded_copy(kind, user, iid, body, None),),
+            effect=uploaded_copy(kind, user, iid, body, "Active"),
         )
     ]
     if status != "Active":
         inverse.append(
             InverseStep(
                 ApiCall(
-                    kind.update,
-                    {"UserName": user, kind.id_param: {"$prev": kind.id_param}, "Status": status},
+                    spec.update,
+                    {"UserName": user, spec.id_param: {"$prev": spec.id_param}, "Status": status},
                 ),
-                f"Set the re-uploaded {kind.reset_text.format(id=iid)} to {status}",
-                preconditions=(kind.copy(user, iid, body, "Active"),),
-                effect=kind.copy(user, iid, body, status),
+                f"Set the re-uploaded {spec.reset_text.format(id=iid)} to {status}",
+                preconditions=(uploaded_copy(kind, user, iid, body, "Active"),),
+                effect=uploaded_copy(kind, user, iid, body, status),
             )
         )
     return Step(
-        call=ApiCall(kind.delete, {"UserName": user, kind.id_param: iid}),
-        description=f"Delete {kind.noun} {iid} of user {user} ({kind.saved} saved)",
-        preconditions=(*first, kind.status_is(user, iid, status)),
-        effect=kind.status_is(user, iid, None),
+        call=ApiCall(spec.delete, {"UserName": user, spec.id_param: iid}),
+        description=f"Delete {spec.noun} {iid} of user {user} ({spec.saved} saved)",
+        preconditions=(*first, uploaded_is(kind, user, iid, status)),
+        effect=uploaded_is(kind, user, iid, None),
         inverse=tuple(inverse),
-        loss=kind.loss,
+        loss=spec.loss,
     )

@@ -1,5 +1,5 @@
 """Credential rules beyond access-key age: keys made at user setup, X.509 signing certificates
-(both from the credential report alone)."""
+(from the credential report), SSH public keys (from the per-user fetch)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,26 @@ from datetime import datetime, timedelta
 
 from iamtui.core.findings import (
     Context,
+    Coverage,
     Evidence,
     Finding,
+    NotEvaluable,
     Rule,
     Severity,
     report_value,
     rule,
 )
 from iamtui.core.ids import ActionId
-from iamtui.core.model import Missing, Part
+from iamtui.core.model import Missing, Part, SigningCertificate, SshPublicKey, User
 from iamtui.core.rules._common import (
     REMOVE_UNUSED,
+    ROTATE_KEYS,
     TEMPORARY_CREDENTIALS,
     key_finding,
     key_slots,
     report_coverage,
 )
+from iamtui.core.subjects import CredentialKind, Fix, UserCredentialSubject
 
 NEEDS = (Part.CREDENTIAL_REPORT, Part.AUTHORIZATION_DETAILS)
 
@@ -90,6 +94,12 @@ def signing_active(ctx: Context) -> Iterator[Finding]:
         # Only an age past the threshold is named: a recent one would change by the second.
         age = f", oldest uploaded {ctx.ago(oldest)} ago" if old and oldest else ""
         summary = f"{len(active)} active X.509 signing {noun}{age} (use is never reported)"
+        certs = _certificates(ctx, user)
+        ids: list[str | None] = [None]  # not fetched: the planner acts on the one active cert
+        known: Evidence = {}
+        if certs is not None:
+            ids = [c.certificate_id for c in certs if c.active]
+            known = {"certificate_ids": tuple(str(i) for i in ids)}
         evidence: Evidence = {
             "certificates": tuple(
                 {"slot": n, "active": True, "last_rotated": report_value(c.last_rotated)}
@@ -97,9 +107,84 @@ def signing_active(ctx: Context) -> Iterator[Finding]:
             ),
             "older_than_threshold": tuple(old),
             "threshold_days": days,
+            **known,
         }
+        fixes = credential_fixes(
+            user, "certificate", ids, ActionId.CERT_DEACTIVATE, ActionId.CERT_DELETE
+        )
         severity = Severity.MEDIUM if old else None
-        yield ctx.finding(user, summary, evidence=evidence, severity=severity)
+        yield ctx.finding(user, summary, evidence=evidence, fixes=fixes, severity=severity)
 
 
-RULES: tuple[Rule, ...] = (keys_at_setup, signing_active)
+def credential_fixes(
+    user: User, kind: CredentialKind, ids: list[str | None], *actions: ActionId
+) -> tuple[Fix, ...]:
+    """Each action on each of the user's SSH keys or certificates (None: its one active one)."""
+    return tuple(
+        Fix(a, UserCredentialSubject(user.name, kind, cid)) for cid in ids for a in actions
+    )
+
+
+def _certificates(ctx: Context, user: User) -> tuple[SigningCertificate, ...] | None:
+    """The user's fetched signing certificates; None when not fetched (or not readable)."""
+    detail = ctx.snapshot.details.get(user.arn)
+    return detail.signing_certificates if detail is not None else None
+
+
+def _ssh_keys(ctx: Context, user: User) -> tuple[SshPublicKey, ...] | None:
+    """The user's fetched SSH public keys; None when not fetched (or not readable)."""
+    detail = ctx.snapshot.details.get(user.arn)
+    return detail.ssh_public_keys if detail is not None else None
+
+
+def _ssh_coverage(ctx: Context) -> Coverage:
+    covered = sum(_ssh_keys(ctx, u) is not None for u in ctx.snapshot.users)
+    return Coverage(
+        ctx.rule.id, covered, len(ctx.snapshot.users), "users whose SSH keys were fetched"
+    )
+
+
+@rule(
+    "ssh-key.rotation-due",
+    "SSH public key rotation due",
+    practice=ROTATE_KEYS,
+    severity=Severity.MEDIUM,
+    needs=[Part.AUTHORIZATION_DETAILS],
+    needs_user_details=True,
+    coverage=_ssh_coverage,
+    per_principal=True,
+)
+def ssh_rotation_due(ctx: Context) -> Iterator[Finding]:
+    """An old active SSH key is a long-lived Git credential: the older, the longer a leak works.
+
+    Read from the per-user fetch (ListSSHPublicKeys), never the overview: users not fetched are
+    outside the coverage, not clean. The threshold is the access-key rotation one.
+    """
+    days = ctx.thresholds.key_rotation_days
+    fetched = [(u, keys) for u in ctx.snapshot.users if (keys := _ssh_keys(ctx, u)) is not None]
+    if not fetched:
+        raise NotEvaluable(
+            f"SSH public keys not fetched for any of the {len(ctx.snapshot.users)} users; "
+            "they are read per user, on demand: open the user in the TUI"
+        )
+    for user, keys in fetched:
+        due = [k for k in keys if k.active and ctx.older_than(k.upload_date, days)]
+        if not due:
+            continue
+        oldest = min(k.upload_date for k in due)
+        noun = "SSH public key" if len(due) == 1 else f"{len(due)} SSH public keys"
+        summary = f"{noun} not rotated for {ctx.ago(oldest)}"
+        evidence: Evidence = {
+            "ssh_keys": tuple(
+                {"ssh_key_id": k.key_id, "uploaded": report_value(k.upload_date)} for k in due
+            ),
+            "threshold_days": days,
+        }
+        ids: list[str | None] = [k.key_id for k in due]
+        fixes = credential_fixes(
+            user, "ssh-key", ids, ActionId.SSH_KEY_DEACTIVATE, ActionId.SSH_KEY_DELETE
+        )
+        yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)
+
+
+RULES: tuple[Rule, ...] = (keys_at_setup, signing_active, ssh_rotation_due)

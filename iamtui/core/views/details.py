@@ -15,6 +15,7 @@ from iamtui.core.findings import (
 from iamtui.core.model import (
     CredentialReportRow,
     Part,
+    PrincipalDetail,
     Role,
     User,
 )
@@ -174,6 +175,8 @@ def describe_user(v: Views, user: User) -> Detail:
         )
     if held := service_credential_fields(v, user):
         sections.append(Section("Service-specific credentials", held))
+    if held := credential_fields(v.snapshot.details.get(user.arn)):
+        sections.append(Section("SSH keys and signing certificates", held))
     sections.append(findings_section(v.by_principal.get(user.arn, ())))
     return Detail(user.name, "", tuple(sections))
 
@@ -205,6 +208,27 @@ def service_credential_fields(v: Views, user: User) -> tuple[Field, ...]:
             )
         )
     return tuple(fields_)
+
+
+def credential_fields(detail: PrincipalDetail | None) -> tuple[Field, ...]:
+    """A fetched user's SSH public keys and signing certificates (nothing when it holds none).
+
+    A listing that could not be read says so: it is not "none".
+    """
+    if detail is None:
+        return ()
+    out: list[Field] = []
+    for key in detail.ssh_public_keys or ():
+        tone = "" if key.active else "muted"
+        text = f"{key.key_id} · {key.status.lower()} · uploaded {exact(key.upload_date)}"
+        out.append(Field("SSH key", text, tone))
+    for cert in detail.signing_certificates or ():
+        tone = "" if cert.active else "muted"
+        text = f"{cert.certificate_id} · {cert.status.lower()} · uploaded {exact(cert.upload_date)}"
+        out.append(Field("Certificate", text, tone))
+    for gone in detail.unavailable:
+        out.append(Field(gone.part.partition(":")[2] or gone.part, gone.reason, "warn"))
+    return tuple(out)
 
 
 def _credential_fields(v: Views, row: CredentialReportRow) -> tuple[Field, ...]:

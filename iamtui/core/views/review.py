@@ -24,7 +24,7 @@ from iamtui.core.model import (
     User,
 )
 from iamtui.core.policy import analyse_trust, is_admin_document, is_administrator_access
-from iamtui.core.views.details import Field, service_credential_fields
+from iamtui.core.views.details import Field, credential_fields, service_credential_fields
 from iamtui.core.views.format import (
     age_cell,
     ago,
@@ -72,6 +72,8 @@ class Review:
     #: True when key ids and last use come from ListAccessKeys, not only the report.
     keys_detailed: bool
     mfa: tuple[Field, ...]
+    #: The user's SSH public keys and signing certificates, once fetched (none: empty).
+    credentials: tuple[Field, ...]
     groups: tuple[str, ...]
     policies: tuple[PolicyLine, ...]
     policy_rows: tuple[Row, ...]
@@ -131,6 +133,7 @@ def build(v: Views, principal: User | Role) -> Review:
     ]
     console: list[Field] = []
     mfa: list[Field] = []
+    credentials: tuple[Field, ...] = ()
     key_rows: list[Row] = []
     keys_detailed = False
     trust: PolicyDocument | None = None
@@ -177,6 +180,7 @@ def build(v: Views, principal: User | Role) -> Review:
                 )
             if not detail.mfa_devices:
                 mfa.append(Field("", "no MFA device", "muted"))
+            credentials = credential_fields(detail)
         elif row is not None:
             for n, key in enumerate(row.keys, 1):
                 if key.active or isinstance(key.last_rotated, datetime):
@@ -262,6 +266,7 @@ def build(v: Views, principal: User | Role) -> Review:
         identity=tuple(identity),
         tags=principal.tags,
         console=tuple(console),
+        credentials=credentials,
         key_rows=tuple(key_rows),
         key_columns=REVIEW_KEY_COLUMNS,
         keys_detailed=keys_detailed,

@@ -77,7 +77,10 @@ def validate_status(call: Call) -> Response:
     """AWS accepts only Active or Inactive here; moto stores any string.
 
     AWS: "UpdateAccessKey" (IAM API Reference: Status is Active or Inactive),
-    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccessKey.html
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccessKey.html; the same
+    for "UpdateSSHPublicKey" and "UpdateSigningCertificate",
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateSSHPublicKey.html,
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateSigningCertificate.html
     """
     check_status(call.require("Status"))
     return call.forward()

@@ -652,7 +652,8 @@ class MainScreen(Screen[None]):
             same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
             return finding_choices(data, same)
         if isinstance(data, User):
-            found = user_choices(data, views.report_rows.get(data.name), include_refused)
+            detail = self.state.snapshot.details.get(data.arn)
+            found = user_choices(data, views.report_rows.get(data.name), include_refused, detail)
             if include_refused:  # a batch: one choice per action and row, not per credential
                 return found
             held = self.state.snapshot.credentials_of(data.name)

@@ -276,7 +276,11 @@ class ReviewScreen(Screen[None]):
         if isinstance(principal, User):
             held = self.state.snapshot.credentials_of(principal.name)
             return [
-                *user_choices(principal, self.state.views.report_rows.get(principal.name)),
+                *user_choices(
+                    principal,
+                    self.state.views.report_rows.get(principal.name),
+                    detail=self.state.snapshot.details.get(principal.arn),
+                ),
                 *service_credential_choices(held),
             ]
         return role_choices(principal)
@@ -391,6 +395,7 @@ class ReviewScreen(Screen[None]):
             groups = ", ".join(r.groups) if r.groups else "none"
             console = [*r.console, Field("Groups", groups)]
             console += [Field(f"MFA device {f.label}".strip(), f.value, f.tone) for f in r.mfa]
+            console += r.credentials
             self.query_one("#console", Static).update(fields_table(console, styles))
             self._render_keys()
         else:

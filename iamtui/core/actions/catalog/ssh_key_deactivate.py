@@ -1,0 +1,40 @@
+"""ssh-key.deactivate: UpdateSSHPublicKey Status=Inactive, reversible retirement."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from iamtui.core.actions.calls import NOT_LOADED
+from iamtui.core.actions.spec import ActionSpec, Draft
+from iamtui.core.actions.uploaded import SSH_KEY_READS, status_draft
+from iamtui.core.ids import ActionId
+from iamtui.core.plan import Calls
+from iamtui.core.subjects import UserCredentialSubject
+
+if TYPE_CHECKING:
+    from iamtui.core.actions.planner import Planner
+    from iamtui.core.actions.request import Request
+
+
+def build(planner: Planner, request: Request) -> Draft:
+    """Deactivate one Active SSH key; undo sets it back."""
+    return status_draft(planner, request, "Inactive")
+
+
+SPEC = ActionSpec(
+    id=ActionId.SSH_KEY_DEACTIVATE,
+    calls=Calls(
+        plan=SSH_KEY_READS,
+        probes=("ssh_key.status",),
+        run=("iam:UpdateSSHPublicKey",),
+        undo=("iam:UpdateSSHPublicKey",),
+        conditional={"iam:GetUser": NOT_LOADED},
+    ),
+    group="IamtuiActionsUsers",
+    verb="Deactivate",
+    help="UpdateSSHPublicKey Status=Inactive · undoable",
+    subject=UserCredentialSubject,
+    build=build,
+    # The access-key keys: a finding offers one kind of credential at a time, so none clash.
+    binding="key-deactivate",
+)
