@@ -17,10 +17,13 @@ from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.demo import (
     ALIAS,
     EMPTY_GROUP,
+    EMPTY_INSTANCE_PROFILE,
     KEYS_AT_SETUP_USER,
     KMS_WILDCARD_POLICY,
     SIGNING_CERT_USER,
     UNASSIGNED_MFA_DEVICE,
+    UNUSED_OIDC_HOST,
+    UNUSED_SAML_PROVIDER,
     DemoAccount,
     seed_demo_account,
 )
@@ -245,6 +248,9 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("cert.signing-active", SIGNING_CERT_USER),
         ("mfa.unassigned-virtual", UNASSIGNED_MFA_DEVICE),
         ("group.empty", EMPTY_GROUP),
+        ("instance-profile.no-role", EMPTY_INSTANCE_PROFILE),
+        ("identity-provider.unused", UNUSED_OIDC_HOST),
+        ("identity-provider.unused", UNUSED_SAML_PROVIDER),
     }
     assert expected <= flagged
     traps = {
@@ -263,6 +269,11 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("user.keys-at-setup", demo.never_used_key_user),
         ("user.keys-at-setup", demo.fresh_rotation_user),
         *(("group.empty", name) for name in demo.groups),
+        # trusted by github-actions-deploy, okta-data-scientists and the SSO roles
+        ("identity-provider.unused", "token.actions.githubusercontent.com"),
+        ("identity-provider.unused", "Okta"),
+        # the web tier's profile holds its role
+        ("instance-profile.no-role", demo.instance_profile_role),
         *(("role.unused", name) for name in demo.service_linked_roles + demo.sso_roles),
     }
     assert not traps & flagged

@@ -90,6 +90,10 @@ class PrincipalKind(enum.StrEnum):
     ACCOUNT = "account"
     #: A virtual MFA device assigned to nobody: an account resource, not a principal.
     MFA_DEVICE = "mfa-device"
+    #: An instance profile: an account resource that carries a role onto EC2 instances.
+    INSTANCE_PROFILE = "instance-profile"
+    #: An OIDC or SAML identity provider that role trust policies name as ``Federated``.
+    IDENTITY_PROVIDER = "identity-provider"
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,6 +482,8 @@ _PART_LABELS: Mapping[Part, str] = {
     Part.ALIASES: "account aliases",
     Part.PASSWORD_POLICY: "password policy",
     Part.VIRTUAL_MFA: "virtual MFA devices",
+    Part.INSTANCE_PROFILES: "instance profiles",
+    Part.IDENTITY_PROVIDERS: "identity providers",
 }
 
 LAST_ACCESSED_HINT = "load it in the TUI or run `iamtui scan --last-accessed`"
@@ -494,6 +500,8 @@ def part_missing(snapshot: AccountSnapshot, part: Part) -> str | None:
         Part.CREDENTIAL_REPORT: snapshot.credential_report is None,
         Part.ACCOUNT_SUMMARY: snapshot.summary is None,
         Part.CALLER: snapshot.caller is None,
+        Part.INSTANCE_PROFILES: snapshot.instance_profiles is None,
+        Part.IDENTITY_PROVIDERS: snapshot.identity_providers is None,
     }
     return f"{label} not loaded" if absent.get(part, False) else None
 

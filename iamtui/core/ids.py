@@ -26,5 +26,7 @@ class ActionId(enum.StrEnum):
     ROOT_DELETE_KEY = "root.delete-key"
     ACCOUNT_SET_PASSWORD_POLICY = "account.set-password-policy"
     ACCOUNT_SET_SECURITY_CONTACT = "account.set-security-contact"
+    INSTANCE_PROFILE_DELETE = "instance-profile.delete"
+    IDENTITY_PROVIDER_DELETE = "identity-provider.delete"
     BATCH = "batch"
     UNDO = "undo"

@@ -974,6 +974,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
         for svc in services:
             u(role, svc, ago, region)
     _seed_coverage(s)
+    _seed_providers(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1077,3 +1078,31 @@ def _seed_coverage(s: Seeder) -> None:
     s.group(EMPTY_GROUP, path="/security/", created=d(800), managed=[custodian, cloudshell])
     # mfa.unassigned-virtual: an enrolment started and never finished.
     s.backend.create_virtual_mfa_device(device_name=UNASSIGNED_MFA_DEVICE, path="/")
+
+
+# --- instance profiles and identity providers (issue 13) -------------------------------------
+
+#: The Jenkins agents' role was deleted; its instance profile stayed behind, empty.
+EMPTY_INSTANCE_PROFILE = "jenkins-agent-profile"
+#: The OIDC provider of an EKS cluster torn down last year: no role trusts it any more.
+UNUSED_OIDC_HOST = "oidc.eks.eu-west-1.amazonaws.com/id/5C2F0A1B9D7E4C3A8B6F1E2D0C9B8A7F"
+#: The SAML provider of the IdP the company left for Okta.
+UNUSED_SAML_PROVIDER = "OneLogin"
+
+
+def _seed_providers(s: Seeder) -> None:
+    """What instance-profile.no-role and identity-provider.unused report, each once (the GitHub
+    OIDC provider, Okta and IAM Identity Center's provider are trusted by roles already)."""
+    d = s.ago
+    profile = s.backend.create_instance_profile(
+        EMPTY_INSTANCE_PROFILE,
+        path="/ci/",
+        role_names=[],
+        tags=[{"Key": "Team", "Value": "Platform"}],
+    )
+    profile.create_date = d(900).replace(tzinfo=None)
+    s.oidc_provider(f"https://{UNUSED_OIDC_HOST}", created=d(420), tags={"Team": "Platform"})
+    s.saml_provider(
+        UNUSED_SAML_PROVIDER, entity_id="https://app.onelogin.com/saml/metadata/northwind",
+        created=d(1400),
+    )  # fmt: skip

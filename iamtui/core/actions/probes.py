@@ -504,3 +504,33 @@ def policy_has_document(iam: Any, p: Mapping[str, JSON]) -> JSON:
         return False
 
     return _absent_is(False, read)
+
+
+# --- instance profiles and identity providers -----------------------------------------------
+
+
+@probe("instance_profile.roles", "GetInstanceProfile")
+def instance_profile_roles(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The profile's role names, sorted; None when the profile is gone."""
+    try:
+        profile = reads.instance_profile(iam, _p(p, "InstanceProfileName"))
+    except reads.NotFound:
+        return None
+    return sorted(str(r["RoleName"]) for r in profile.get("Roles") or ())
+
+
+@probe("identity_provider.exists", "GetOpenIDConnectProvider", "GetSAMLProvider")
+def identity_provider_exists(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether the OIDC or SAML provider exists."""
+    try:
+        reads.identity_provider(iam, _p(p, "ProviderArn"))
+    except reads.NotFound:
+        return False
+    return True
+
+
+@probe("identity_provider.trusted_by", "GetAccountAuthorizationDetails")
+def identity_provider_trusted_by(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The roles whose trust may let the provider's users in, sorted (empty: none)."""
+    trusting, _ = reads.roles_trusting(iam, _p(p, "ProviderArn"))
+    return list(trusting)

@@ -13,6 +13,8 @@ from iamtui.core.actions.catalog import (
     account_password_policy,
     account_security_contact,
     group_remove_user,
+    identity_provider_delete,
+    instance_profile_delete,
     key_activate,
     key_deactivate,
     key_delete,
@@ -49,6 +51,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     account_security_contact.SPEC,
     root_deactivate_key.SPEC,
     root_delete_key.SPEC,
+    instance_profile_delete.SPEC,
+    identity_provider_delete.SPEC,
 )
 
 #: The spec of each action id.

@@ -12,7 +12,9 @@ from iamtui.core.plan import JSON, RotateStage
 from iamtui.core.subjects import (
     AccountSubject,
     AttachmentSubject,
+    IdentityProviderSubject,
     InlinePolicySubject,
+    InstanceProfileSubject,
     KeySubject,
     MembershipSubject,
     PolicySubject,
@@ -52,6 +54,10 @@ def describe(subject: Subject) -> str:
             return f"policy {arn}"
         case RootKeySubject(key_id, account):
             return " ".join(p for p in ("root", account, key_id) if p)
+        case InstanceProfileSubject(name):
+            return f"instance profile {name}"
+        case IdentityProviderSubject(arn):
+            return f"identity provider {arn}"
     return "account"
 
 
@@ -156,6 +162,16 @@ class Request:
     def delete_unattached_policy(cls, arn: str) -> Request:
         """policy.delete-unattached: a customer-managed policy nothing uses, every version saved."""
         return cls(ActionId.POLICY_DELETE_UNATTACHED, PolicySubject(arn))
+
+    @classmethod
+    def delete_instance_profile(cls, name: str) -> Request:
+        """instance-profile.delete: an instance profile that holds no role."""
+        return cls(ActionId.INSTANCE_PROFILE_DELETE, InstanceProfileSubject(name))
+
+    @classmethod
+    def delete_identity_provider(cls, arn: str) -> Request:
+        """identity-provider.delete: an OIDC or SAML provider no role trusts."""
+        return cls(ActionId.IDENTITY_PROVIDER_DELETE, IdentityProviderSubject(arn))
 
     @classmethod
     def set_password_policy(cls, params: Mapping[str, JSON] | None = None) -> Request:

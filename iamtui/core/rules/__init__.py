@@ -10,7 +10,17 @@ from iamtui.core import findings
 from iamtui.core import settings as settings_io
 from iamtui.core.findings import Evaluation, Rule
 from iamtui.core.model import AccountSnapshot
-from iamtui.core.rules import clutter, credentials, grants, keys, policies, roles, root, users
+from iamtui.core.rules import (
+    clutter,
+    credentials,
+    grants,
+    keys,
+    policies,
+    providers,
+    roles,
+    root,
+    users,
+)
 
 ALL_RULES: tuple[Rule, ...] = (
     *root.RULES,
@@ -21,6 +31,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *credentials.RULES,
     *grants.RULES,
     *clutter.RULES,
+    *providers.RULES,
 )
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 RULE_IDS: frozenset[str] = frozenset(RULES_BY_ID)

@@ -36,6 +36,8 @@ _KIND_LABEL = {
     PrincipalKind.ROOT: "root",
     PrincipalKind.ACCOUNT: "account",
     PrincipalKind.MFA_DEVICE: "MFA",
+    PrincipalKind.INSTANCE_PROFILE: "profile",
+    PrincipalKind.IDENTITY_PROVIDER: "IdP",
 }
 
 

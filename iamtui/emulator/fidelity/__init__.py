@@ -33,6 +33,7 @@ from iamtui.emulator.fidelity import (  # noqa: F401
     organizations,
     paging,
     policies,
+    providers,
     roles,
     users,
 )
