@@ -32,6 +32,7 @@ from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import Connection
+from iamtui.emulator.demo import saml_metadata
 from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.seed import KeySpec, Seeder
@@ -40,6 +41,7 @@ from iamtui.emulator.state import RootKey
 
 ACCOUNT = "123456789012"
 MEMBER = "222222222222"
+TEAM_TAG = {"Key": "Team", "Value": "data"}
 CONTACT = ("Security Team", "SecOps", "security@acme.example", "+1 555 0100")
 
 
@@ -117,6 +119,15 @@ def seed_targets(emulator: Emulator) -> None:
     seeder.service_linked_role(
         "AWSServiceRoleForScenario", "elasticbeanstalk.amazonaws.com", created=old
     )
+    backend = emulator.backend()
+    backend.create_instance_profile("s-profile", path="/ci/", role_names=[], tags=[TEAM_TAG])
+    backend.create_open_id_connect_provider(
+        url="https://s-oidc.example.com",
+        thumbprint_list=["6938fd4d98bab03faadb97b34396831e3780aea1"],
+        client_id_list=["sts.amazonaws.com"],
+        tags=[TEAM_TAG],
+    )
+    backend.create_saml_provider("s-saml", saml_metadata("https://s-saml.example.com"))
     emulator.extras().report_generation_polls = 0
 
 
@@ -166,6 +177,15 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
         actor.act(Request.quarantine_role("s-quar"))
         actor.act(Request.delete_role("s-app"))
         actor.act(Request.delete_role("AWSServiceRoleForScenario"), undo=False)
+
+    def providers(actor: Actor, emulator: Emulator) -> None:
+        actor.act(Request.delete_instance_profile("s-profile"))
+        actor.act(
+            Request.delete_identity_provider(
+                f"arn:aws:iam::{ACCOUNT}:oidc-provider/s-oidc.example.com"
+            )
+        )
+        actor.act(Request.delete_identity_provider(f"arn:aws:iam::{ACCOUNT}:saml-provider/s-saml"))
 
     def not_loaded(actor: Actor, emulator: Emulator) -> None:
         """A user created after the data was loaded: the planner looks it up (GetUser)."""
@@ -222,6 +242,7 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
     yield "users", users
     yield "policies", policies
     yield "roles", roles
+    yield "providers", providers
     yield "not-loaded", not_loaded
     yield "account", account
     yield "assume-root", assume_root

@@ -1090,6 +1090,30 @@ UNUSED_OIDC_HOST = "oidc.eks.eu-west-1.amazonaws.com/id/5C2F0A1B9D7E4C3A8B6F1E2D
 UNUSED_SAML_PROVIDER = "OneLogin"
 
 
+def saml_metadata(entity_id: str) -> str:
+    """IdP metadata as an IdP exports it (signing certificate, SSO endpoints): over the 1,000
+    characters CreateSAMLProvider requires, so undoing its deletion can send it back."""
+    certificate = "".join(LEGACY_SIGNING_CERTIFICATE.strip().splitlines()[1:-1])
+    binding = "urn:oasis:names:tc:SAML:2.0:bindings"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}">'
+        '<md:IDPSSODescriptor WantAuthnRequestsSigned="false" '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+        f"{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+        "</md:NameIDFormat>"
+        f'<md:SingleSignOnService Binding="{binding}:HTTP-Redirect" '
+        f'Location="{entity_id}/sso/redirect"/>'
+        f'<md:SingleSignOnService Binding="{binding}:HTTP-POST" Location="{entity_id}/sso/post"/>'
+        f'<md:SingleLogoutService Binding="{binding}:HTTP-Redirect" '
+        f'Location="{entity_id}/slo/redirect"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
+
+
 def _seed_providers(s: Seeder) -> None:
     """What instance-profile.no-role and identity-provider.unused report, each once (the GitHub
     OIDC provider, Okta and IAM Identity Center's provider are trusted by roles already)."""
@@ -1102,7 +1126,7 @@ def _seed_providers(s: Seeder) -> None:
     )
     profile.create_date = d(900).replace(tzinfo=None)
     s.oidc_provider(f"https://{UNUSED_OIDC_HOST}", created=d(420), tags={"Team": "Platform"})
-    s.saml_provider(
-        UNUSED_SAML_PROVIDER, entity_id="https://app.onelogin.com/saml/metadata/northwind",
-        created=d(1400),
-    )  # fmt: skip
+    onelogin = s.backend.create_saml_provider(
+        UNUSED_SAML_PROVIDER, saml_metadata("https://northwind.onelogin.com/saml")
+    )
+    onelogin.create_date = d(1400).replace(tzinfo=None)
