@@ -20,7 +20,9 @@ from iamtui.core.model import (
     CredentialReport,
     CredentialReportRow,
     Group,
+    IdentityProvider,
     InlinePolicy,
+    InstanceProfile,
     LastAccessed,
     ManagedPolicy,
     Missing,
@@ -290,8 +292,12 @@ def snapshot(
     last_accessed: Iterable[LastAccessed] = (),
     details: Iterable[PrincipalDetail] = (),
     alias: str | None = "acme-prod",
+    instance_profiles: Sequence[InstanceProfile] | None = (),
+    identity_providers: Sequence[IdentityProvider] | None = (),
 ) -> AccountSnapshot:
-    """A snapshot; ``rows`` default to one credential-free row per user, root is healthy."""
+    """A snapshot; ``rows`` default to one credential-free row per user, root is healthy.
+
+    Instance profiles and identity providers are loaded (none) unless None is passed."""
     credential_report = (
         CredentialReport(
             generated_at=ago(0.125),
@@ -316,6 +322,8 @@ def snapshot(
         unavailable=tuple(unavailable),
         last_accessed={la.principal_arn: la for la in last_accessed},
         details={d.principal_arn: d for d in details},
+        instance_profiles=None if instance_profiles is None else tuple(instance_profiles),
+        identity_providers=None if identity_providers is None else tuple(identity_providers),
     )
 
 

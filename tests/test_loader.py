@@ -111,7 +111,8 @@ def test_overview_cost_is_constant_plus_one_request_per_thousand_principals(
     assert conn.counter.by_operation["iam:GetAccountAuthorizationDetails"] == 3
     assert "iam:ListAccessKeys" not in conn.counter.by_operation
     assert snap.request_count == conn.counter.total
-    assert snap.request_count <= 12
+    # 12 before, +3 on purpose: ListInstanceProfiles, ListOpenIDConnectProviders, ListSAMLProviders.
+    assert snap.request_count <= 15
 
 
 def test_a_denied_part_is_unavailable_and_the_rest_loads(emulator: Emulator, iam: Any) -> None:
