@@ -454,6 +454,10 @@ OCSF_RESOURCE_TYPES: Mapping[str, str] = {
     "policy": "AwsIamPolicy",
     "root": "AwsAccount",
     "account": "AwsAccount",
+    # ASFF defines no type for these: "Other" is its catch-all.
+    "mfa-device": "Other",
+    "instance-profile": "Other",
+    "identity-provider": "Other",
 }
 #: Where a reader learns the practice every rule serves.
 IAM_BEST_PRACTICES_URL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"
