@@ -33,10 +33,10 @@ if TYPE_CHECKING:
 #: once, and JSON escaping can make XML up to twice as long. IdP metadata is usually a few KiB.
 MAX_METADATA = 4 * 1024 * 1024
 #: What the undo cannot bring back.
-LOSS = "the recreated provider has the same ARN but a new creation date"
+LOSS = "its creation date is new"
 SAML_LOSS = (
-    f"{LOSS}; private keys for decrypting encrypted SAML assertions, if any were added, cannot "
-    "be read back and are not restored"
+    f"{LOSS}, and private keys for decrypting encrypted SAML assertions, if any were added, "
+    "cannot be read back and are not restored"
 )
 
 
@@ -146,7 +146,7 @@ def build(planner: Planner, request: Request) -> Draft:
         [step],
         before={arn: before},
         warnings=warnings,
-        notes=[f"undo recreates {kind} provider {name}, but {loss}"],
+        notes=[f"undo recreates {kind} provider {name} under the same ARN, but {loss}"],
     )
 
 
@@ -183,4 +183,5 @@ SPEC = ActionSpec(
     help="DeleteOpenIDConnectProvider / DeleteSAMLProvider, what recreates it saved · undoable",
     subject=IdentityProviderSubject,
     build=build,
+    binding="resource-delete",
 )

@@ -99,4 +99,5 @@ SPEC = ActionSpec(
     help="DeleteInstanceProfile, name, path and tags saved · undoable (new profile id)",
     subject=InstanceProfileSubject,
     build=build,
+    binding="resource-delete",
 )
