@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: once, and JSON escaping can make XML up to twice as long. IdP metadata is usually a few KiB.
 MAX_METADATA = 4 * 1024 * 1024
 #: What the undo cannot bring back.
-LOSS = "its creation date is new"
+LOSS = "the recreated provider has a new creation date"
 SAML_LOSS = (
     f"{LOSS}, and private keys for decrypting encrypted SAML assertions, if any were added, "
     "cannot be read back and are not restored"

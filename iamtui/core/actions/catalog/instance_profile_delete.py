@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 #: What the undo cannot bring back.
 LOSS = (
-    "the recreated instance profile has the same name, path, ARN and tags but a new instance "
-    "profile id and creation date"
+    "the recreated instance profile gets a new instance profile id and creation date (same "
+    "name, path, ARN and tags)"
 )
 
 
