@@ -162,17 +162,20 @@ def principal(snapshot: AccountSnapshot, name: str) -> tuple[PrincipalKind, str]
             for d in snapshot.virtual_mfa_devices
             if d.user_arn is None and d.serial.rsplit("/", 1)[-1] == name
         ),
-        *(
-            (PrincipalKind.INSTANCE_PROFILE, p.arn)
-            for p in snapshot.instance_profiles or ()
-            if p.name == name
-        ),
-        *(
-            (PrincipalKind.IDENTITY_PROVIDER, p.arn)
-            for p in snapshot.identity_providers or ()
-            if p.name == name
-        ),
     ]
+    if not found:  # a role's instance profile often shares its name: principals come first
+        found = [
+            *(
+                (PrincipalKind.INSTANCE_PROFILE, p.arn)
+                for p in snapshot.instance_profiles or ()
+                if p.name == name
+            ),
+            *(
+                (PrincipalKind.IDENTITY_PROVIDER, p.arn)
+                for p in snapshot.identity_providers or ()
+                if p.name == name
+            ),
+        ]
     assert len(found) == 1, f"expected one principal named {name}, loaded {found}"
     return found[0]
 
