@@ -154,3 +154,19 @@ def test_a_snapshot_with_them_round_trips() -> None:
         ),
     )
     assert snapshot_io.loads(snapshot_io.dumps(snap)) == snap
+
+
+def test_the_read_only_policy_lists_the_three_reads() -> None:
+    from click.testing import CliRunner
+
+    from iamtui.cli import main
+
+    result = CliRunner().invoke(main, ["policy", "--read-only"])
+    assert result.exit_code == 0, result.output
+    actions = {a for s in json.loads(result.output)["Statement"] for a in s["Action"]}
+    assert {
+        "iam:ListInstanceProfiles",
+        "iam:ListOpenIDConnectProviders",
+        "iam:ListSAMLProviders",
+    } <= actions
+    assert "iam:GetOpenIDConnectProvider" not in actions  # not in the overview: on demand
