@@ -22,7 +22,9 @@ from iamtui.core.model import (
     CredentialReport,
     CredentialReportRow,
     Group,
+    IdentityProvider,
     InlinePolicy,
+    InstanceProfile,
     LastAccessed,
     ManagedPolicy,
     Missing,
@@ -308,8 +310,12 @@ def snapshot(
     service_credentials: Sequence[ServiceCredential] | None = (),
     server_certificates: Sequence[ServerCertificate] | None = (),
     access_analyzer: AccessAnalyzerState | None = ACTIVE_ANALYZER,
+    instance_profiles: Sequence[InstanceProfile] | None = (),
+    identity_providers: Sequence[IdentityProvider] | None = (),
 ) -> AccountSnapshot:
-    """A snapshot; ``rows`` default to one credential-free row per user, root is healthy."""
+    """A snapshot; ``rows`` default to one credential-free row per user, root is healthy.
+
+    Instance profiles and identity providers are loaded (none) unless None is passed."""
     credential_report = (
         CredentialReport(
             generated_at=ago(0.125),
@@ -337,6 +343,8 @@ def snapshot(
         service_credentials=None if service_credentials is None else tuple(service_credentials),
         server_certificates=None if server_certificates is None else tuple(server_certificates),
         access_analyzer=access_analyzer,
+        instance_profiles=None if instance_profiles is None else tuple(instance_profiles),
+        identity_providers=None if identity_providers is None else tuple(identity_providers),
     )
 
 

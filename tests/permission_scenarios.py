@@ -40,6 +40,7 @@ from iamtui.core.loader import load_account
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import Connection
 from iamtui.core.subjects import TrustEdit
+from iamtui.emulator.demo import saml_metadata
 from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.fidelity.root import give_root_key
 from iamtui.emulator.seed import KeySpec, Seeder
@@ -60,6 +61,8 @@ TRUST_PARTNER = {
         *TRUST_EC2["Statement"],
     ],
 }
+
+TEAM_TAG = {"Key": "Team", "Value": "data"}
 CONTACT = ("Security Team", "SecOps", "security@acme.example", "+1 555 0100")
 
 
@@ -153,6 +156,15 @@ def seed_targets(emulator: Emulator) -> None:
     seeder.group("s-empty", managed=(managed,), inline={"EmptyInline": SQS_SEND})
     emulator.backend().create_virtual_mfa_device(device_name="s-spare", path="/")
     seeder.server_certificate("s-expired", uploaded=old, expires=now - timedelta(days=5))
+    backend = emulator.backend()
+    backend.create_instance_profile("s-profile", path="/ci/", role_names=[], tags=[TEAM_TAG])
+    backend.create_open_id_connect_provider(
+        url="https://s-oidc.example.com",
+        thumbprint_list=["6938fd4d98bab03faadb97b34396831e3780aea1"],
+        client_id_list=["sts.amazonaws.com"],
+        tags=[TEAM_TAG],
+    )
+    backend.create_saml_provider("s-saml", saml_metadata("https://s-saml.example.com"))
     emulator.extras().report_generation_polls = 0
 
 
@@ -251,6 +263,15 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
         actor.act(Request.delete_role("s-app"))
         actor.act(Request.delete_role("AWSServiceRoleForScenario"), undo=False)
 
+    def providers(actor: Actor, emulator: Emulator) -> None:
+        actor.act(Request.delete_instance_profile("s-profile"))
+        actor.act(
+            Request.delete_identity_provider(
+                f"arn:aws:iam::{ACCOUNT}:oidc-provider/s-oidc.example.com"
+            )
+        )
+        actor.act(Request.delete_identity_provider(f"arn:aws:iam::{ACCOUNT}:saml-provider/s-saml"))
+
     def not_loaded(actor: Actor, emulator: Emulator) -> None:
         """A user created after the data was loaded: the planner looks it up (GetUser)."""
         seeder = Seeder(emulator.backend(), emulator.extras(), datetime.now(UTC))
@@ -324,6 +345,7 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
     yield "credentials", credentials
     yield "policies", policies
     yield "roles", roles
+    yield "providers", providers
     yield "not-loaded", not_loaded
     yield "service-credentials", service_credentials
     yield "account", account

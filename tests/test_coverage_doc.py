@@ -17,15 +17,6 @@ NONE = "—"
 NOT_COVERED = "not covered: "
 RULE_ID = re.compile(r"`([a-z0-9-]+\.[a-z0-9-]+)`")
 
-#: Rule ids other engineers are building in parallel (TEAM.md, issue 13): named in the doc
-#: before they reach the registry. The lead empties this set at merge, as each one lands.
-PENDING = frozenset(
-    {
-        "instance-profile.no-role",
-        "identity-provider.unused",
-    }
-)
-
 #: Every control each benchmark source has, so none can be left out of the page.
 CIS_CONTROLS = {f"1.{n}" for n in range(1, 23)}
 EXPECTED_CONTROLS = {
@@ -88,12 +79,7 @@ def test_every_rule_in_the_registry_is_on_the_page() -> None:
 
 def test_every_rule_the_page_names_exists() -> None:
     named = {rule for row in rows() for rule in row.rules}
-    assert sorted(named - RULE_IDS - PENDING) == []
-
-
-def test_pending_rules_are_not_yet_registered() -> None:
-    """Once a pending rule lands it must leave PENDING, so the check above covers it again."""
-    assert sorted(PENDING & RULE_IDS) == []
+    assert sorted(named - RULE_IDS) == []
 
 
 def test_each_row_names_a_rule_or_says_why_not() -> None:

@@ -19,6 +19,7 @@ from iamtui.emulator.demo import (
     BOOTSTRAP_ROLE,
     CURRENT_SERVER_CERTIFICATE,
     EMPTY_GROUP,
+    EMPTY_INSTANCE_PROFILE,
     ESCALATION_ROLE,
     EXPIRED_SERVER_CERTIFICATE,
     EXPIRING_SERVER_CERTIFICATE,
@@ -29,6 +30,8 @@ from iamtui.emulator.demo import (
     SIGNING_CERT_USER,
     SSH_KEY_USER,
     UNASSIGNED_MFA_DEVICE,
+    UNUSED_OIDC_HOST,
+    UNUSED_SAML_PROVIDER,
     DemoAccount,
     seed_demo_account,
 )
@@ -298,6 +301,9 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("server-cert.expiring", EXPIRING_SERVER_CERTIFICATE),
         ("account.access-analyzer-disabled", ALIAS),
         ("ssh-key.rotation-due", SSH_KEY_USER),
+        ("instance-profile.no-role", EMPTY_INSTANCE_PROFILE),
+        ("identity-provider.unused", UNUSED_OIDC_HOST),
+        ("identity-provider.unused", UNUSED_SAML_PROVIDER),
     }
     assert expected <= flagged
     traps = {
@@ -326,6 +332,11 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("server-cert.expiring", CURRENT_SERVER_CERTIFICATE),
         ("server-cert.expiring", EXPIRED_SERVER_CERTIFICATE),
         ("server-cert.expired", EXPIRING_SERVER_CERTIFICATE),
+        # trusted by github-actions-deploy, okta-data-scientists and the SSO roles
+        ("identity-provider.unused", "token.actions.githubusercontent.com"),
+        ("identity-provider.unused", "Okta"),
+        # the web tier's profile holds its role
+        ("instance-profile.no-role", demo.instance_profile_role),
         *(("role.unused", name) for name in demo.service_linked_roles + demo.sso_roles),
     }
     assert not traps & flagged

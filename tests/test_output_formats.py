@@ -18,7 +18,7 @@ from conftest import NOW
 from iamtui.cli import main
 from iamtui.core import snapshot as snapshot_io
 from iamtui.core.findings import Evaluation, Severity
-from iamtui.core.model import AccountSnapshot, AccountSummary
+from iamtui.core.model import AccountSnapshot, AccountSummary, InstanceProfile
 from iamtui.core.output import (
     OCSF_CATEGORY_UID,
     OCSF_CLASS_UID,
@@ -260,3 +260,27 @@ def test_ocsf_names_a_resource_type_for_every_kind_of_finding_subject() -> None:
     assert result.exit_code in (0, 1), result.output
     types = {event["resources"][0]["type"] for event in json.loads(result.output)}
     assert {"AwsIamUser", "AwsIamRole", "Other"} <= types
+
+
+def test_ocsf_names_a_resource_type_for_every_finding_kind() -> None:
+    """Account resources (an MFA device, an instance profile, an identity provider) are "Other",
+    ASFF's catch-all: every kind a finding can name has a type."""
+    from iamtui.core.findings import PrincipalKind
+    from iamtui.core.output import OCSF_RESOURCE_TYPES
+
+    assert set(OCSF_RESOURCE_TYPES) == {str(kind) for kind in PrincipalKind}
+    profile = InstanceProfile(
+        "empty",
+        "arn:aws:iam::123456789012:instance-profile/empty",
+        "AIPA1",
+        "/",
+        NOW.replace(year=2024),
+    )
+    account = snapshot(instance_profiles=[profile])
+    events = to_ocsf(evaluate(account, now=NOW), account, version="9.9.9")
+    types = {
+        e["resources"][0]["type"]
+        for e in events
+        if e["finding_info"]["title"].startswith("Instance")
+    }
+    assert types == {"Other"}

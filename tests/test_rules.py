@@ -46,6 +46,9 @@ from iamtui.core.findings import (
 from iamtui.core.ids import ActionId
 from iamtui.core.model import (
     AccountSummary,
+    IdentityProvider,
+    IdentityProviderKind,
+    InstanceProfile,
     Missing,
     Organization,
     Part,
@@ -63,7 +66,9 @@ from iamtui.core.subjects import (
     AccountSubject,
     AttachmentSubject,
     Fix,
+    IdentityProviderSubject,
     InlinePolicySubject,
+    InstanceProfileSubject,
     KeySubject,
     MembershipSubject,
     PolicySubject,
@@ -1970,3 +1975,130 @@ def test_ssh_key_rotation_is_not_evaluated_before_any_fetch() -> None:
     # A detail saved before SSH keys were fetched (or with a denied listing) is not "no keys".
     keys_only = snapshot(users=[dev]).with_details(keys_detail(dev, 10))
     assert "not fetched" in not_evaluated(keys_only, "ssh-key.rotation-due")
+
+
+# --- instance-profile.no-role and identity-provider.unused ----------------------------------------
+
+
+def _profile(name: str, *roles: str, created: float = 400) -> InstanceProfile:
+    return InstanceProfile(
+        name, arn("instance-profile", name), f"AIPA{name}", "/", ago(created), roles
+    )
+
+
+def test_instance_profile_without_a_role_is_clutter_offering_its_delete() -> None:
+    snap = snapshot(
+        instance_profiles=[_profile("web", "web"), _profile("empty"), _profile("new", created=2)]
+    )
+    (found,) = run(snap, "instance-profile.no-role")
+    assert (found.principal_name, found.principal_kind) == ("empty", PrincipalKind.INSTANCE_PROFILE)
+    assert found.severity is Severity.LOW
+    assert found.fixes == (Fix(ActionId.INSTANCE_PROFILE_DELETE, InstanceProfileSubject("empty")),)
+
+
+def test_instance_profiles_not_loaded_are_not_evaluated_never_none() -> None:
+    result = evaluate_rule(snapshot(instance_profiles=None), "instance-profile.no-role")
+    assert not result.findings
+    assert "instance profiles not loaded" in result.not_evaluated[0].reason
+
+
+OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+SAML = f"arn:aws:iam::{ACCOUNT}:saml-provider/OneLogin"
+SSO = f"arn:aws:iam::{ACCOUNT}:saml-provider/AWSSSO_0123abcd_DO_NOT_DELETE"
+
+
+def _providers(*arns: str) -> list[IdentityProvider]:
+    return [
+        IdentityProvider(
+            a,
+            IdentityProviderKind.SAML if ":saml-provider/" in a else IdentityProviderKind.OIDC,
+            ago(400),
+        )
+        for a in arns
+    ]
+
+
+def _trust(principal: Any, action: str, effect: str = "Allow") -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": effect, "Principal": principal, "Action": action}],
+    }
+
+
+WEB = "sts:AssumeRoleWithWebIdentity"
+
+
+def test_a_provider_no_trust_names_is_unused_and_one_a_trust_names_is_not() -> None:
+    snap = snapshot(
+        roles=[role("deploy", trust_policy=_trust({"Federated": OIDC}, WEB))],
+        identity_providers=_providers(OIDC, SAML, SSO),
+    )
+    (found,) = run(snap, "identity-provider.unused")
+    assert (found.principal_name, found.principal_kind) == (
+        "OneLogin",
+        PrincipalKind.IDENTITY_PROVIDER,
+    )
+    assert found.evidence["kind"] == "SAML" and found.severity is Severity.LOW
+    assert found.fixes == (Fix(ActionId.IDENTITY_PROVIDER_DELETE, IdentityProviderSubject(SAML)),)
+
+
+def test_provider_references_in_another_case_count_as_use() -> None:
+    snap = snapshot(
+        roles=[role("deploy", trust_policy=_trust({"Federated": [OIDC.upper()]}, WEB))],
+        identity_providers=_providers(OIDC),
+    )
+    assert run(snap, "identity-provider.unused") == []
+
+
+def test_a_trust_cancelled_by_deny_does_not_use_the_provider() -> None:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Federated": OIDC}, "Action": WEB},
+            {"Effect": "Deny", "Principal": "*", "Action": WEB},
+        ],
+    }
+    snap = snapshot(roles=[role("dead", trust_policy=trust)], identity_providers=_providers(OIDC))
+    assert [f.principal_arn for f in run(snap, "identity-provider.unused")] == [OIDC]
+
+
+def test_a_trust_open_to_everyone_may_use_every_provider_of_its_kind() -> None:
+    snap = snapshot(
+        roles=[role("open", trust_policy=_trust("*", WEB))],
+        identity_providers=_providers(OIDC, SAML),
+    )
+    # The wildcard admits web identities, not SAML: the SAML provider is still unused.
+    assert [f.principal_arn for f in run(snap, "identity-provider.unused")] == [SAML]
+
+
+def test_an_aws_wildcard_assume_role_trust_does_not_hide_unused_providers() -> None:
+    snap = snapshot(
+        roles=[role("public", trust_policy=_trust({"AWS": "*"}, "sts:AssumeRole"))],
+        identity_providers=_providers(OIDC),
+    )
+    assert [f.principal_arn for f in run(snap, "identity-provider.unused")] == [OIDC]
+
+
+def test_cognito_identity_pools_turn_the_finding_into_a_caveated_info() -> None:
+    cognito = _trust({"Federated": "cognito-identity.amazonaws.com"}, WEB)
+    snap = snapshot(
+        roles=[role("app-users", trust_policy=cognito)], identity_providers=_providers(OIDC)
+    )
+    (found,) = run(snap, "identity-provider.unused")
+    assert found.severity is Severity.INFO and "Cognito" in found.summary
+    assert "identity pool" in str(found.evidence["caveat"])
+
+
+def test_a_new_saml_provider_is_being_set_up() -> None:
+    fresh = [IdentityProvider(SAML, IdentityProviderKind.SAML, ago(2))]
+    assert run(snapshot(identity_providers=fresh), "identity-provider.unused") == []
+
+
+@pytest.mark.parametrize("part", [Part.IDENTITY_PROVIDERS, Part.AUTHORIZATION_DETAILS])
+def test_unused_providers_are_not_evaluated_without_trusts_or_the_provider_lists(
+    part: Part,
+) -> None:
+    gone = Unavailable(part, "denied: the caller lacks iam:ListSAMLProviders", "AccessDenied")
+    snap = snapshot(identity_providers=_providers(SAML), unavailable=[gone])
+    result = evaluate_rule(snap, "identity-provider.unused")
+    assert not result.findings and result.not_evaluated

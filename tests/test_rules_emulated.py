@@ -35,7 +35,9 @@ from iamtui.core.subjects import (
     AttachmentSubject,
     Fix,
     GroupSubject,
+    IdentityProviderSubject,
     InlinePolicySubject,
+    InstanceProfileSubject,
     KeySubject,
     MembershipSubject,
     PolicySubject,
@@ -54,6 +56,7 @@ from iamtui.emulator.seed import (
     allow,
     trust_aws,
     trust_oidc,
+    trust_saml,
     trust_service,
 )
 from iamtui.emulator.server import Emulator
@@ -171,6 +174,19 @@ def principal(snapshot: AccountSnapshot, name: str) -> tuple[PrincipalKind, str]
             if c.name == name
         ),
     ]
+    if not found:  # a role's instance profile often shares its name: principals come first
+        found = [
+            *(
+                (PrincipalKind.INSTANCE_PROFILE, p.arn)
+                for p in snapshot.instance_profiles or ()
+                if p.name == name
+            ),
+            *(
+                (PrincipalKind.IDENTITY_PROVIDER, p.arn)
+                for p in snapshot.identity_providers or ()
+                if p.name == name
+            ),
+        ]
     assert len(found) == 1, f"expected one principal named {name}, loaded {found}"
     return found[0]
 
@@ -258,6 +274,28 @@ def seed_pass_role(s: Seeder) -> None:
         statement = {"Effect": "Allow", "NotAction": excluded, "Resource": "*"}
         s.user(name, inline={"p": {"Version": "2012-10-17", "Statement": [statement]}})
     s.group("Builders", inline={"b": allow("iam:*")})
+
+
+def seed_instance_profiles(s: Seeder) -> None:
+    """A profile holding its role, one holding none for months, one made yesterday."""
+    s.role("web-role", trust=trust_service("ec2.amazonaws.com"), instance_profile="web")
+    for name, days in (("empty", 300), ("fresh", 1)):
+        profile = s.backend.create_instance_profile(name, path="/ci/", role_names=[])
+        profile.create_date = (NOW - timedelta(days=days)).replace(tzinfo=None)
+
+
+def seed_identity_providers(s: Seeder) -> None:
+    """GitHub and Okta trusted by a role each; an OIDC and a SAML provider nobody trusts."""
+    host = "token.actions.githubusercontent.com"
+    github = s.oidc_provider(f"https://{host}", created=s.ago(300))
+    s.oidc_provider("https://unused.example.com", created=s.ago(300))
+    okta = s.saml_provider("Okta", created=s.ago(300))
+    s.saml_provider("OneLogin", created=s.ago(300))
+    s.role(
+        "deploy",
+        trust=trust_oidc(github, host, audience="sts.amazonaws.com", subject="repo:acme/*"),
+    )
+    s.role("okta-admins", trust=trust_saml(okta))
 
 
 def seed_signing_certificates(s: Seeder) -> None:
@@ -590,6 +628,21 @@ COVERAGE_CASES: tuple[Case, ...] = (
         lambda s: s.analyzer("external", type="ORGANIZATION"),
         quiet=(ACCOUNT,),
         name="quiet",
+    ),
+    Case(
+        "instance-profile.no-role",
+        seed_instance_profiles,
+        fires={"empty": {"created": z(300), "path": "/ci/"}},
+        quiet=("web", "fresh"),
+    ),
+    Case(
+        "identity-provider.unused",
+        seed_identity_providers,
+        fires={
+            "unused.example.com": {"kind": "OIDC"},
+            "OneLogin": {"kind": "SAML", "created": z(300)},
+        },
+        quiet=("token.actions.githubusercontent.com", "Okta"),
     ),
 )
 
@@ -1154,6 +1207,10 @@ def fix_names_its_principal(fix: Fix, finding: Finding, emulator: Emulator) -> b
         case ServerCertificateSubject(server_certificate=certificate, certificate_id=cert_id):
             snapshot_ids = cert_id is not None and cert_id.startswith("ASCA")
             return (kind, certificate) == ("server-certificate", name) and snapshot_ids
+        case InstanceProfileSubject(name=profile):
+            return (kind, profile) == ("instance-profile", name)
+        case IdentityProviderSubject(arn=arn):
+            return kind == "identity-provider" and arn == finding.principal_arn
     return False
 
 

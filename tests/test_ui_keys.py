@@ -218,7 +218,8 @@ async def test_a_click_on_a_key_in_the_bar_presses_it(emulator: Emulator) -> Non
 
 
 def test_one_key_means_one_thing_on_the_main_screen_in_reviews_and_on_root_steps() -> None:
-    """D deletes the principal, X or delete the focused row's key or policy, x its actions."""
+    """D deletes the principal, X or delete the focused row's key, policy or account resource
+    (an instance profile, an identity provider), x its actions."""
     by_scope = {title: bindings for title, bindings in binding_scopes()}
 
     def ids(scope: str, key: str) -> set[str]:
@@ -227,7 +228,7 @@ def test_one_key_means_one_thing_on_the_main_screen_in_reviews_and_on_root_steps
     for scope in ("Main screen", "Review screen"):
         assert ids(scope, "D") <= {"user-delete", "role-delete"}
         assert ids(scope, "D") == {"user-delete", "role-delete"}
-        assert ids(scope, "X") <= {"key-delete", "policy-remove"}
+        assert ids(scope, "X") <= {"key-delete", "policy-remove", "resource-delete"}
         assert ids(scope, "delete") == ids(scope, "X")
         assert ids(scope, "x") == {"actions"}
     assert ids("Root hardening", "x") == {"root-fix"}

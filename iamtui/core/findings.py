@@ -92,6 +92,10 @@ class PrincipalKind(enum.StrEnum):
     MFA_DEVICE = "mfa-device"
     #: A server certificate stored in IAM: an account resource, not a principal.
     SERVER_CERTIFICATE = "server-certificate"
+    #: An instance profile: an account resource that carries a role onto EC2 instances.
+    INSTANCE_PROFILE = "instance-profile"
+    #: An OIDC or SAML identity provider that role trust policies name as ``Federated``.
+    IDENTITY_PROVIDER = "identity-provider"
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,6 +492,8 @@ _PART_LABELS: Mapping[Part, str] = {
     Part.SERVICE_CREDENTIALS: "service-specific credentials",
     Part.SERVER_CERTIFICATES: "server certificates",
     Part.ACCESS_ANALYZER: "IAM Access Analyzer",
+    Part.INSTANCE_PROFILES: "instance profiles",
+    Part.IDENTITY_PROVIDERS: "identity providers",
 }
 
 LAST_ACCESSED_HINT = "load it in the TUI or run `iamtui scan --last-accessed`"
@@ -507,6 +513,8 @@ def part_missing(snapshot: AccountSnapshot, part: Part) -> str | None:
         Part.SERVICE_CREDENTIALS: snapshot.service_credentials is None,
         Part.SERVER_CERTIFICATES: snapshot.server_certificates is None,
         Part.ACCESS_ANALYZER: snapshot.access_analyzer is None,
+        Part.INSTANCE_PROFILES: snapshot.instance_profiles is None,
+        Part.IDENTITY_PROVIDERS: snapshot.identity_providers is None,
     }
     return f"{label} not loaded" if absent.get(part, False) else None
 

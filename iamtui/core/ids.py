@@ -39,5 +39,7 @@ class ActionId(enum.StrEnum):
     CERT_DEACTIVATE = "cert.deactivate"
     CERT_ACTIVATE = "cert.activate"
     CERT_DELETE = "cert.delete"
+    INSTANCE_PROFILE_DELETE = "instance-profile.delete"
+    IDENTITY_PROVIDER_DELETE = "identity-provider.delete"
     BATCH = "batch"
     UNDO = "undo"

@@ -2,10 +2,11 @@
 
 The overview (`load_account`) costs a fixed handful of requests plus about one per 1,000
 principals: caller identity, credential report, paged authorization details, account summary,
-alias, password policy, the virtual MFA list and every user's service-specific credentials.
-Nothing here calls IAM once per user; key ids, MFA devices and last-accessed data are fetched
-for the principals the operator looks at. Each part that is denied or unsupported is recorded
-as :class:`Unavailable` and the rest loads.
+alias, password policy, the virtual MFA list, every user's service-specific credentials, server
+certificates, the region's IAM Access Analyzer analyzers, instance profiles and the OIDC and SAML
+providers. Nothing here calls IAM once per user; key ids, MFA devices, SSH keys, signing
+certificates and last-accessed data are fetched for the principals the operator looks at. Each
+part that is denied or unsupported is recorded as :class:`Unavailable` and the rest loads.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ from iamtui.core.model import (
     AttachedPolicy,
     CallerIdentity,
     Group,
+    IdentityProvider,
+    IdentityProviderKind,
     InlinePolicy,
+    InstanceProfile,
     LastAccessed,
     ManagedPolicy,
     MfaDevice,
@@ -145,6 +149,8 @@ OVERVIEW_ACTIONS: Mapping[Part, tuple[str, ...]] = {
     Part.SERVICE_CREDENTIALS: SERVICE_CREDENTIAL_ACTIONS,
     Part.SERVER_CERTIFICATES: SERVER_CERTIFICATE_ACTIONS,
     Part.ACCESS_ANALYZER: ACCESS_ANALYZER_ACTIONS,
+    Part.INSTANCE_PROFILES: ("iam:ListInstanceProfiles",),
+    Part.IDENTITY_PROVIDERS: ("iam:ListOpenIDConnectProviders", "iam:ListSAMLProviders"),
 }
 #: What opening one user's review costs (load_user_detail).
 USER_DETAIL_ACTIONS = (
@@ -173,6 +179,8 @@ STEPS: tuple[tuple[Part, str], ...] = (
     (Part.SERVICE_CREDENTIALS, "Service-specific credentials"),
     (Part.SERVER_CERTIFICATES, "Server certificates"),
     (Part.ACCESS_ANALYZER, "IAM Access Analyzer"),
+    (Part.INSTANCE_PROFILES, "Instance profiles"),
+    (Part.IDENTITY_PROVIDERS, "OIDC and SAML identity providers"),
 )
 
 
@@ -458,6 +466,52 @@ def parse_policy(raw: Mapping[str, Any], degraded: DegradedData | None = None) -
     )
 
 
+def parse_instance_profile(
+    raw: Mapping[str, Any], degraded: DegradedData | None = None
+) -> InstanceProfile:
+    """An InstanceProfile from ListInstanceProfiles (its roles by name, its tags)."""
+    degraded = _fresh(degraded)
+    name, arn = _identity(raw, "instance profiles", "InstanceProfileName", degraded)
+    roles: list[str] = []
+    for role in raw.get("Roles") or ():
+        role_name = _text(role, "RoleName") or (
+            name_from_arn(role["Arn"]) if _text(role, "Arn") else None
+        )
+        if role_name is None:
+            degraded.note("instance profile roles", "RoleName", "left out")
+            continue
+        roles.append(role_name)
+    return InstanceProfile(
+        name=name,
+        arn=arn,
+        instance_profile_id=_id(raw, "instance profiles", "InstanceProfileId", degraded),
+        path=raw.get("Path", "/") or "/",
+        create_date=_created(raw, "instance profiles", degraded),
+        roles=tuple(roles),
+        tags=_tags(raw.get("Tags"), degraded),
+    )
+
+
+def parse_identity_provider(
+    raw: Mapping[str, Any], kind: IdentityProviderKind, degraded: DegradedData | None = None
+) -> IdentityProvider:
+    """One entry of ListOpenIDConnectProviders (ARN only) or ListSAMLProviders."""
+    degraded = _fresh(degraded)
+    where = f"{kind.upper()} providers"
+    arn = _text(raw, "Arn")
+    if arn is None:
+        degraded.note(where, "Arn", "left out")
+        raise MissingIdentity(where)
+    created = raw.get("CreateDate")
+    valid = raw.get("ValidUntil")
+    return IdentityProvider(
+        arn=arn,
+        kind=kind,
+        create_date=as_utc(created) if isinstance(created, datetime) else None,
+        valid_until=as_utc(valid) if isinstance(valid, datetime) else None,
+    )
+
+
 def _parse_each(
     parse: Callable[[Mapping[str, Any], DegradedData], Any],
     entries: Iterable[Mapping[str, Any]],
@@ -673,6 +727,25 @@ def load_account(
     def access_analyzer() -> None:
         f["access_analyzer"] = read_access_analyzer(conn.accessanalyzer, check_cancel)
 
+    def instance_profiles() -> None:
+        profiles: list[InstanceProfile] = []
+        for page in _paginate(
+            conn.iam, "list_instance_profiles", cancel, PaginationConfig={"PageSize": 1000}
+        ):
+            entries = page.get("InstanceProfiles", ())
+            profiles.extend(_parse_each(parse_instance_profile, entries, degraded))
+        f["instance_profiles"] = tuple(profiles)
+
+    def identity_providers() -> None:
+        # Neither list pages; the OIDC list has ARNs only (the issuer is in the ARN), so no
+        # GetOpenIDConnectProvider per provider here: that is read when one is acted on.
+        oidc = conn.iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", ())
+        saml = conn.iam.list_saml_providers().get("SAMLProviderList", ())
+        f["identity_providers"] = (
+            *_parse_each(_kind(IdentityProviderKind.OIDC), oidc, degraded),
+            *_parse_each(_kind(IdentityProviderKind.SAML), saml, degraded),
+        )
+
     load.run(Part.CALLER, caller)
     load.run(Part.AUTHORIZATION_DETAILS, details)
     load.run(Part.CREDENTIAL_REPORT, report)
@@ -686,6 +759,8 @@ def load_account(
     load.run(Part.SERVER_CERTIFICATES, server_certificates)
     if conn.accessanalyzer is not None:
         load.run(Part.ACCESS_ANALYZER, access_analyzer)
+    load.run(Part.INSTANCE_PROFILES, instance_profiles)
+    load.run(Part.IDENTITY_PROVIDERS, identity_providers)
 
     if len(load.unavailable) == load.ran:
         reasons = "; ".join(u.reason for u in load.unavailable[:2])
@@ -705,6 +780,13 @@ def load_account(
         request_count=conn.counter.snapshot() - start_count,
         **f,
     )
+
+
+def _kind(
+    kind: IdentityProviderKind,
+) -> Callable[[Mapping[str, Any], DegradedData], IdentityProvider]:
+    """parse_identity_provider for one kind, shaped for _parse_each."""
+    return lambda raw, degraded: parse_identity_provider(raw, kind, degraded)
 
 
 def _account_from(fields: Mapping[str, Any]) -> str:

@@ -279,6 +279,46 @@ class VirtualMfaDevice:
 
 
 @dataclass(frozen=True, slots=True)
+class InstanceProfile:
+    """An instance profile (``ListInstanceProfiles``): authorization details list only those
+    attached to a role, so one without a role is seen only here."""
+
+    name: str
+    arn: str
+    instance_profile_id: str
+    path: str
+    create_date: datetime
+    roles: tuple[str, ...] = ()
+    tags: tuple[Tag, ...] = ()
+
+
+class IdentityProviderKind(enum.StrEnum):
+    """The two kinds of IAM identity provider a role's trust policy names as ``Federated``."""
+
+    OIDC = "oidc"
+    SAML = "saml"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityProvider:
+    """An IAM OIDC or SAML identity provider as its account-wide list shows it.
+
+    ``ListOpenIDConnectProviders`` gives only the ARN (the issuer URL is in it);
+    ``ListSAMLProviders`` adds the creation date and when the metadata's certificates expire.
+    """
+
+    arn: str
+    kind: IdentityProviderKind
+    create_date: datetime | None = None
+    valid_until: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        """The issuer host and path (OIDC) or the provider name (SAML), as the ARN spells it."""
+        return self.arn.split(f":{self.kind}-provider/", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSummary:
     """``GetAccountSummary``: root MFA and root keys come only from here and the report."""
 
@@ -503,6 +543,8 @@ class Part(enum.StrEnum):
     SERVICE_CREDENTIALS = "service_credentials"
     SERVER_CERTIFICATES = "server_certificates"
     ACCESS_ANALYZER = "access_analyzer"
+    INSTANCE_PROFILES = "instance_profiles"
+    IDENTITY_PROVIDERS = "identity_providers"
 
 
 #: Centralized root access: the organization may remove its member accounts' root credentials.
@@ -627,6 +669,14 @@ class AccountSnapshot:
     )
     #: The analyzers of the session's region; None: not loaded or unavailable.
     access_analyzer: AccessAnalyzerState | None = field(default=None, metadata=OMIT_DEFAULT)
+    #: None: not loaded (an older snapshot) or unavailable (see ``unavailable``).
+    instance_profiles: tuple[InstanceProfile, ...] | None = field(
+        default=None, metadata=OMIT_DEFAULT
+    )
+    #: OIDC and SAML providers; None: not loaded (an older snapshot) or unavailable.
+    identity_providers: tuple[IdentityProvider, ...] | None = field(
+        default=None, metadata=OMIT_DEFAULT
+    )
     unavailable: tuple[Unavailable, ...] = ()
     #: Loaded, but degraded: fields AWS always sends were absent and were derived or defaulted.
     data_warnings: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)

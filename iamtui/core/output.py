@@ -451,7 +451,8 @@ OCSF_SEVERITIES: Mapping[Severity, tuple[int, str]] = {
     Severity.CRITICAL: (5, "Critical"),
 }
 #: Resource types as AWS Security Hub (ASFF) names them, which Prowler's OCSF output reuses; ASFF
-#: has no type for an MFA device or a server certificate: "Other", ASFF's own fallback.
+#: has no type for an MFA device, a server certificate,
+#: an instance profile or an identity provider: "Other", ASFF's own fallback.
 OCSF_RESOURCE_TYPES: Mapping[PrincipalKind, str] = {
     PrincipalKind.USER: "AwsIamUser",
     PrincipalKind.ROLE: "AwsIamRole",
@@ -461,6 +462,8 @@ OCSF_RESOURCE_TYPES: Mapping[PrincipalKind, str] = {
     PrincipalKind.ACCOUNT: "AwsAccount",
     PrincipalKind.MFA_DEVICE: "Other",
     PrincipalKind.SERVER_CERTIFICATE: "Other",
+    PrincipalKind.INSTANCE_PROFILE: "Other",
+    PrincipalKind.IDENTITY_PROVIDER: "Other",
 }
 #: Where a reader learns the practice every rule serves.
 IAM_BEST_PRACTICES_URL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"

@@ -195,6 +195,30 @@ class ServerCertificateSubject:
     certificate_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class InstanceProfileSubject:
+    """An instance profile, by name (IAM names are unique per account)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityProviderSubject:
+    """An OIDC or SAML identity provider, by ARN (the kind is in the ARN)."""
+
+    arn: str
+
+    @property
+    def saml(self) -> bool:
+        """SAML providers are ``saml-provider/NAME``; OIDC ones ``oidc-provider/HOST/PATH``."""
+        return ":saml-provider/" in self.arn
+
+    @property
+    def name(self) -> str:
+        """The SAML provider name or the OIDC issuer host and path."""
+        return self.arn.split("-provider/", 1)[-1]
+
+
 Subject: TypeAlias = (
     KeySubject
     | UserCredentialSubject
@@ -210,6 +234,8 @@ Subject: TypeAlias = (
     | GroupSubject
     | VirtualMfaSubject
     | ServerCertificateSubject
+    | InstanceProfileSubject
+    | IdentityProviderSubject
 )
 
 

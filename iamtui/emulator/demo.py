@@ -980,6 +980,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     _seed_groupless(s)
     _seed_server_certificates(s)
     _seed_ssh_keys(s)
+    _seed_providers(s)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1344,3 +1345,55 @@ def _seed_ssh_keys(s: Seeder) -> None:
     """ssh-key.rotation-due once the user is opened: an old active key beside its old cert."""
     key = s.backend.users[SSH_KEY_USER].upload_ssh_public_key(LEGACY_SSH_PUBLIC_KEY)
     key.upload_date = s.ago(730).replace(tzinfo=None)
+
+
+# --- instance profiles and identity providers (issue 13) -------------------------------------
+
+#: The Jenkins agents' role was deleted; its instance profile stayed behind, empty.
+EMPTY_INSTANCE_PROFILE = "jenkins-agent-profile"
+#: The OIDC provider of an EKS cluster torn down last year: no role trusts it any more.
+UNUSED_OIDC_HOST = "oidc.eks.eu-west-1.amazonaws.com/id/5C2F0A1B9D7E4C3A8B6F1E2D0C9B8A7F"
+#: The SAML provider of the IdP the company left for Okta.
+UNUSED_SAML_PROVIDER = "OneLogin"
+
+
+def saml_metadata(entity_id: str) -> str:
+    """IdP metadata as an IdP exports it (signing certificate, SSO endpoints): over the 1,000
+    characters CreateSAMLProvider requires, so undoing its deletion can send it back."""
+    certificate = "".join(LEGACY_SIGNING_CERTIFICATE.strip().splitlines()[1:-1])
+    binding = "urn:oasis:names:tc:SAML:2.0:bindings"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}">'
+        '<md:IDPSSODescriptor WantAuthnRequestsSigned="false" '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+        f"{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+        "</md:NameIDFormat>"
+        f'<md:SingleSignOnService Binding="{binding}:HTTP-Redirect" '
+        f'Location="{entity_id}/sso/redirect"/>'
+        f'<md:SingleSignOnService Binding="{binding}:HTTP-POST" Location="{entity_id}/sso/post"/>'
+        f'<md:SingleLogoutService Binding="{binding}:HTTP-Redirect" '
+        f'Location="{entity_id}/slo/redirect"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
+
+
+def _seed_providers(s: Seeder) -> None:
+    """What instance-profile.no-role and identity-provider.unused report, each once (the GitHub
+    OIDC provider, Okta and IAM Identity Center's provider are trusted by roles already)."""
+    d = s.ago
+    profile = s.backend.create_instance_profile(
+        EMPTY_INSTANCE_PROFILE,
+        path="/ci/",
+        role_names=[],
+        tags=[{"Key": "Team", "Value": "Platform"}],
+    )
+    profile.create_date = d(900).replace(tzinfo=None)
+    s.oidc_provider(f"https://{UNUSED_OIDC_HOST}", created=d(420), tags={"Team": "Platform"})
+    onelogin = s.backend.create_saml_provider(
+        UNUSED_SAML_PROVIDER, saml_metadata("https://northwind.onelogin.com/saml")
+    )
+    onelogin.create_date = d(1400).replace(tzinfo=None)

@@ -68,6 +68,8 @@ ACTION_KEYS: dict[str, tuple[str, str]] = {
     "user-delete": ("D", "Delete user"),
     "role-delete": ("D", "Delete role"),
     "policy-remove": ("X,delete", "Remove policy"),
+    # Instance profiles and identity providers: offered by their findings' menus (x) only.
+    "resource-delete": ("X,delete", "Delete"),
 }
 
 

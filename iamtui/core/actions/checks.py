@@ -187,3 +187,34 @@ def uploaded_copy(
 
 def policy_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
+
+
+def profile_roles(profile: str, roles: JSON) -> Check:
+    """The instance profile's roles are ``roles`` (None: the profile is gone)."""
+    if roles is None:
+        text = f"instance profile {profile} is gone"
+    elif roles == []:
+        text = f"instance profile {profile} exists and holds no role"
+    else:
+        text = f"instance profile {profile} holds roles {roles}"
+    return check("instance_profile.roles", roles, text, InstanceProfileName=profile)
+
+
+def provider_exists(arn: str, value: bool) -> Check:
+    """Whether the OIDC or SAML provider exists."""
+    name = arn.split("-provider/", 1)[-1]
+    state = "exists" if value else "does not exist"
+    return check(
+        "identity_provider.exists", value, f"identity provider {name} {state}", ProviderArn=arn
+    )
+
+
+def provider_untrusted(arn: str) -> Check:
+    """No role's trust policy lets the provider's users in."""
+    name = arn.split("-provider/", 1)[-1]
+    return check(
+        "identity_provider.trusted_by",
+        [],
+        f"no role's trust policy names identity provider {name}",
+        ProviderArn=arn,
+    )

@@ -545,3 +545,33 @@ def server_certificate_id(iam: Any, p: Mapping[str, JSON]) -> JSON:
         if str(meta["ServerCertificateName"]).lower() == str(p["ServerCertificateName"]).lower():
             return str(meta["ServerCertificateId"])
     return None
+
+
+# --- instance profiles and identity providers -----------------------------------------------
+
+
+@probe("instance_profile.roles", "GetInstanceProfile")
+def instance_profile_roles(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The profile's role names, sorted; None when the profile is gone."""
+    try:
+        profile = reads.instance_profile(iam, _p(p, "InstanceProfileName"))
+    except reads.NotFound:
+        return None
+    return sorted(str(r["RoleName"]) for r in profile.get("Roles") or ())
+
+
+@probe("identity_provider.exists", "GetOpenIDConnectProvider", "GetSAMLProvider")
+def identity_provider_exists(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """Whether the OIDC or SAML provider exists."""
+    try:
+        reads.identity_provider(iam, _p(p, "ProviderArn"))
+    except reads.NotFound:
+        return False
+    return True
+
+
+@probe("identity_provider.trusted_by", "GetAccountAuthorizationDetails")
+def identity_provider_trusted_by(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The roles whose trust may let the provider's users in, sorted (empty: none)."""
+    trusting, _ = reads.roles_trusting(iam, _p(p, "ProviderArn"))
+    return list(trusting)

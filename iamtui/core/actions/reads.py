@@ -18,14 +18,22 @@ from botocore.exceptions import ClientError
 
 from iamtui.core.errors import error_code
 from iamtui.core.loader import (
+    DETAILS_PAGE_SIZE,
     as_utc,
     parse_password_policy,
     policy_document,
     read_access_keys,
 )
-from iamtui.core.model import AccessKey, PasswordPolicy, ServiceCredential
+from iamtui.core.model import (
+    AccessKey,
+    IdentityProvider,
+    IdentityProviderKind,
+    PasswordPolicy,
+    ServiceCredential,
+)
 from iamtui.core.plan import JSON
 from iamtui.core.root import password_policy_params
+from iamtui.core.rules.providers import federated_trust
 from iamtui.core.service_credentials import read_service_credentials
 from iamtui.core.subjects import CredentialKind
 
@@ -422,3 +430,60 @@ def group_arn(iam: Any, group: str) -> str:
         if missing(exc):
             raise NotFound(f"group {group} does not exist") from exc
         raise
+
+
+# --- instance profiles and identity providers --------------------------------------------------
+
+
+def instance_profile(iam: Any, name: str) -> Mapping[str, Any]:
+    """GetInstanceProfile's InstanceProfile (its roles and tags); NotFound when gone."""
+    try:
+        profile: Mapping[str, Any] = iam.get_instance_profile(InstanceProfileName=name)[
+            "InstanceProfile"
+        ]
+    except ClientError as exc:
+        if missing(exc):
+            raise NotFound(f"instance profile {name} does not exist") from exc
+        raise
+    return profile
+
+
+def identity_provider(iam: Any, arn: str) -> Mapping[str, Any]:
+    """GetOpenIDConnectProvider or GetSAMLProvider (by the ARN's kind); NotFound when gone."""
+    try:
+        if ":saml-provider/" in arn:
+            found: Mapping[str, Any] = iam.get_saml_provider(SAMLProviderArn=arn)
+        else:
+            found = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    except ClientError as exc:
+        if missing(exc):
+            raise NotFound(f"identity provider {arn} does not exist") from exc
+        raise
+    return found
+
+
+def roles_trusting(iam: Any, provider_arn: str) -> tuple[list[str], list[str]]:
+    """(roles whose trust may let this provider's users in, roles trusting Cognito identity
+    pools), both sorted: one paged GetAccountAuthorizationDetails (Filter Role) read.
+
+    Judged as ``identity-provider.unused`` judges the snapshot (``rules.providers``).
+    """
+    kind = (
+        IdentityProviderKind.SAML
+        if ":saml-provider/" in provider_arn
+        else (IdentityProviderKind.OIDC)
+    )
+    provider = IdentityProvider(provider_arn, kind)
+    trusting: list[str] = []
+    cognito: list[str] = []
+    for page in iam.get_paginator("get_account_authorization_details").paginate(
+        Filter=["Role"], PaginationConfig={"PageSize": DETAILS_PAGE_SIZE}
+    ):
+        for role in page.get("RoleDetailList", ()):
+            trust = federated_trust(policy_document(role.get("AssumeRolePolicyDocument")))
+            name = str(role.get("RoleName", ""))
+            if trust.uses(provider):
+                trusting.append(name)
+            if trust.cognito:
+                cognito.append(name)
+    return sorted(trusting), sorted(cognito)

@@ -17,6 +17,8 @@ from iamtui.core.actions.catalog import (
     cert_delete,
     group_delete,
     group_remove_user,
+    identity_provider_delete,
+    instance_profile_delete,
     key_activate,
     key_deactivate,
     key_delete,
@@ -75,6 +77,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     group_delete.SPEC,
     mfa_delete_virtual.SPEC,
     server_cert_delete.SPEC,
+    instance_profile_delete.SPEC,
+    identity_provider_delete.SPEC,
 )
 
 #: The spec of each action id.

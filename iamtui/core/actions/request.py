@@ -13,7 +13,9 @@ from iamtui.core.subjects import (
     AccountSubject,
     AttachmentSubject,
     GroupSubject,
+    IdentityProviderSubject,
     InlinePolicySubject,
+    InstanceProfileSubject,
     KeySubject,
     MembershipSubject,
     PolicySubject,
@@ -71,6 +73,10 @@ def describe(subject: Subject) -> str:
             return f"MFA device {serial}"
         case ServerCertificateSubject(name, _):
             return f"server certificate {name}"
+        case InstanceProfileSubject(name):
+            return f"instance profile {name}"
+        case IdentityProviderSubject(arn):
+            return f"identity provider {arn}"
     return "account"
 
 
@@ -232,6 +238,16 @@ class Request:
     def delete_server_certificate(cls, name: str, certificate_id: str | None = None) -> Request:
         """server-cert.delete (irreversible: IAM never returns the private key)."""
         return cls(ActionId.SERVER_CERT_DELETE, ServerCertificateSubject(name, certificate_id))
+
+    @classmethod
+    def delete_instance_profile(cls, name: str) -> Request:
+        """instance-profile.delete: an instance profile that holds no role."""
+        return cls(ActionId.INSTANCE_PROFILE_DELETE, InstanceProfileSubject(name))
+
+    @classmethod
+    def delete_identity_provider(cls, arn: str) -> Request:
+        """identity-provider.delete: an OIDC or SAML provider no role trusts."""
+        return cls(ActionId.IDENTITY_PROVIDER_DELETE, IdentityProviderSubject(arn))
 
     @classmethod
     def set_password_policy(cls, params: Mapping[str, JSON] | None = None) -> Request:

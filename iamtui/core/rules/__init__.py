@@ -18,6 +18,7 @@ from iamtui.core.rules import (
     grants,
     keys,
     policies,
+    providers,
     roles,
     root,
     server_certs,
@@ -38,6 +39,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *clutter.RULES,
     *server_certs.RULES,
     *account.RULES,
+    *providers.RULES,
 )
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 RULE_IDS: frozenset[str] = frozenset(RULES_BY_ID)

@@ -37,6 +37,8 @@ _KIND_LABEL = {
     PrincipalKind.ACCOUNT: "account",
     PrincipalKind.MFA_DEVICE: "MFA",
     PrincipalKind.SERVER_CERTIFICATE: "cert",
+    PrincipalKind.INSTANCE_PROFILE: "profile",
+    PrincipalKind.IDENTITY_PROVIDER: "IdP",
 }
 
 

@@ -34,6 +34,7 @@ from iamtui.emulator.fidelity import (  # noqa: F401
     organizations,
     paging,
     policies,
+    providers,
     roles,
     server_certificates,
     service_credentials,

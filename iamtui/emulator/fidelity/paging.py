@@ -278,6 +278,7 @@ PAGED_LISTS: dict[str, tuple[tuple[str, ...], Callable[[Call, ET.Element], None]
     "ListGroupPolicies": (("PolicyNames",), None),
     "ListEntitiesForPolicy": (("PolicyGroups", "PolicyUsers", "PolicyRoles"), None),
     "ListInstanceProfilesForRole": (("InstanceProfiles",), None),
+    "ListInstanceProfiles": (("InstanceProfiles",), None),
     "ListMFADevices": (("MFADevices",), None),
     "ListVirtualMFADevices": (("VirtualMFADevices",), add_root_virtual_mfa),
     "ListSSHPublicKeys": (("SSHPublicKeys",), None),

@@ -374,6 +374,7 @@ class MainScreen(Screen[None]):
             "key-delete",
             "user-delete",
             "role-delete",
+            "resource-delete",
         ),
         Binding("u", "undo('undo')", "Undo", id="journal-undo"),
         Binding("u", "undo('rollback')", "Roll back", id="journal-rollback"),
