@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from iamtui.core.loader import StepUpdate
+from iamtui.core.usage import UsageReport
 from iamtui.core.workspace import State
 
 
@@ -43,3 +44,12 @@ class FetchFailed(Message):
         self.what = what
         self.arn = arn
         self.reason = reason
+
+
+class UsageLooked(Message):
+    """A "who uses it" lookup ended: the reports, or why it failed (one line)."""
+
+    def __init__(self, reports: tuple[UsageReport, ...], error: str = "") -> None:
+        super().__init__()
+        self.reports = reports
+        self.error = error

@@ -112,6 +112,14 @@ def usage_fields(report: UsageReport, now: datetime) -> tuple[Field, ...]:
     return tuple(lines)
 
 
+def lookup_fields(reports: Sequence[UsageReport], error: str, now: datetime) -> tuple[Field, ...]:
+    """What a review or a plan preview shows once a lookup ends: the reports' lines, or why it
+    failed."""
+    if error:
+        return (Field("", f"Could not read usage: {error}", "bad"),)
+    return tuple(f for r in reports for f in usage_fields(r, now))
+
+
 def usage_text(report: UsageReport, now: datetime) -> str:
     """The report as plain ``label: value`` lines (``iamtui usage``)."""
     out = []

@@ -35,12 +35,12 @@ from textual.widgets.option_list import Option
 from iamtui.core.actions import AccessKeySecret, ActionRefused, ExecutionReport, Secret
 from iamtui.core.loader import CancelToken
 from iamtui.core.text import printable
-from iamtui.core.usage import UsageReport, UsageTarget, plan_targets
+from iamtui.core.usage import UsageTarget, plan_targets
 from iamtui.core.views import Field
-from iamtui.core.views.usage import usage_fields
+from iamtui.core.views.usage import lookup_fields
 from iamtui.core.workspace import PlannedAction, Workspace
 from iamtui.ui.choices import Choice
-from iamtui.ui.messages import StateChanged
+from iamtui.ui.messages import StateChanged, UsageLooked
 from iamtui.ui.widgets.detail import fields_table, tone_styles
 from iamtui.ui.widgets.keybar import KeyBar
 
@@ -117,15 +117,6 @@ class RunRefused(Message):
         super().__init__()
         self.reason = reason
         #: An unexpected error, not a refusal: some steps may have run (see the journal).
-        self.error = error
-
-
-class UsageLooked(Message):
-    """The preview's usage lookup ended: the reports, or why it failed (one line)."""
-
-    def __init__(self, reports: tuple[UsageReport, ...], error: str = "") -> None:
-        super().__init__()
-        self.reports = reports
         self.error = error
 
 
@@ -791,11 +782,8 @@ class PlanScreen(ModalScreen[bool]):
     def on_usage_looked(self, message: UsageLooked) -> None:
         """The lines go under the steps; the preview scrolls to them."""
         self.usage_loading = False
-        if message.error:
-            self.usage_lines = (Field("", f"Could not read usage: {message.error}", "bad"),)
-        else:
-            now = self.iamtui.workspace.now()
-            self.usage_lines = tuple(f for r in message.reports for f in usage_fields(r, now))
+        now = self.iamtui.workspace.now()
+        self.usage_lines = lookup_fields(message.reports, message.error, now)
         self._render_plan()
         self.query_one("#plan-steps", VerticalScroll).scroll_end(animate=False)
 

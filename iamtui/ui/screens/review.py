@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -28,7 +27,7 @@ from iamtui.core.findings import Finding
 from iamtui.core.loader import CancelToken
 from iamtui.core.model import AccessKey, Role, User
 from iamtui.core.text import plural, printable
-from iamtui.core.usage import UsageReport, UsageTarget
+from iamtui.core.usage import UsageTarget
 from iamtui.core.views import (
     Column,
     Field,
@@ -38,7 +37,7 @@ from iamtui.core.views import (
     Row,
     natural_widths,
 )
-from iamtui.core.views.usage import usage_fields
+from iamtui.core.views.usage import lookup_fields
 from iamtui.core.workspace import State
 from iamtui.ui.choices import (
     Choice,
@@ -53,6 +52,8 @@ from iamtui.ui.choices import (
     slot_choices,
     user_choices,
 )
+from iamtui.ui.messages import UsageLooked
+from iamtui.ui.screens.action import one_line
 from iamtui.ui.widgets.detail import fields_table, json_syntax, tone_styles
 from iamtui.ui.widgets.header import AccountHeader
 from iamtui.ui.widgets.keybar import KeyBar
@@ -69,15 +70,6 @@ USAGE_HINT = (
     "Not read yet: {key} asks CloudTrail who used {what} in the last 90 days "
     "(LookupEvents: source IPs, user agents, calls; about 2 requests a second)."
 )
-
-
-class UsageRead(Message):
-    """A usage lookup ended: the reports, or why it failed (one line)."""
-
-    def __init__(self, reports: tuple[UsageReport, ...], error: str = "") -> None:
-        super().__init__()
-        self.reports = reports
-        self.error = error
 
 
 class Box(Vertical):
@@ -345,18 +337,15 @@ class ReviewScreen(Screen[None]):
         try:
             reports = self.iamtui.workspace.usage(targets, cancel=self.usage_cancel)
         except Exception as exc:  # one line in the box, never a crash
-            self.post_message(UsageRead((), str(exc).splitlines()[0] if str(exc) else repr(exc)))
+            self.post_message(UsageLooked((), one_line(exc)))
         else:
-            self.post_message(UsageRead(reports))
+            self.post_message(UsageLooked(reports))
 
-    def on_usage_read(self, message: UsageRead) -> None:
+    def on_usage_looked(self, message: UsageLooked) -> None:
         """Show what CloudTrail said (the window and region are in the lines)."""
         self.usage_loading = False
-        if message.error:
-            self.usage_lines = (Field("", f"Could not read usage: {message.error}", "bad"),)
-        else:
-            now = self.iamtui.workspace.now()
-            self.usage_lines = tuple(f for r in message.reports for f in usage_fields(r, now))
+        now = self.iamtui.workspace.now()
+        self.usage_lines = lookup_fields(message.reports, message.error, now)
         self._render_usage()
 
     # -- rendering ------------------------------------------------------------------------
