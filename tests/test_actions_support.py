@@ -15,16 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from iamtui.core.actions import ExecutionReport, Executor, Plan, Planner
 from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import Connection, ConnectionSettings, connect
+from iamtui.emulator.seed import self_signed_certificate
 from iamtui.emulator.server import Emulator
 
 ACCOUNT = "123456789012"
@@ -111,20 +110,8 @@ def ssh_public_key() -> str:
 
 def certificate(name: str) -> str:
     """A self-signed X.509 certificate body (public material)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     start = datetime(2025, 1, 1, tzinfo=UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed_certificate(name, start, start + timedelta(days=3650))[0]
 
 
 def policy(iam: Any, name: str, document: dict[str, Any] = S3_READ) -> str:

@@ -13,7 +13,7 @@ from botocore.awsrequest import AWSResponse
 from click.testing import CliRunner
 from conftest import NOW
 from faults import _Body
-from test_actions_support import connection
+from test_actions_support import TRUST_EC2, connection
 from ui_support import SIZE, demo_workspace, plain, settle
 
 from iamtui.cli import main
@@ -41,16 +41,6 @@ from iamtui.ui.app import IamtuiApp
 from iamtui.ui.screens.action import PlanScreen
 from iamtui.ui.screens.review import ReviewScreen
 
-TRUST_EC2 = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 FAST = Pacer(0)
 
 
