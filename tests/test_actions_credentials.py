@@ -13,7 +13,7 @@ from test_actions_support import Env, certificate, env_fixture, ssh_public_key  
 
 from iamtui.core.actions import ActionRefused, Request
 from iamtui.core.ids import ActionId
-from iamtui.core.subjects import UserCredentialSubject
+from iamtui.core.subjects import UploadedCredentialSubject
 
 
 def ssh_key_of(iam: Any, user: str, status: str = "Active") -> str:
@@ -161,7 +161,7 @@ def test_cert_delete_then_undo_uploads_the_body_again_with_its_status(env: Env, 
 def test_a_cert_fix_without_an_id_acts_on_the_one_active_certificate(env: Env, iam: Any) -> None:
     cid, _ = cert_of(iam, "soap")
     planner = env.planner()
-    request = Request(ActionId.CERT_DEACTIVATE, UserCredentialSubject("soap", "certificate"))
+    request = Request(ActionId.CERT_DEACTIVATE, UploadedCredentialSubject("soap", "certificate"))
     assert f"CertificateId={cid}" in planner.plan(request).preview()[0].call
     iam.update_signing_certificate(UserName="soap", CertificateId=cid, Status="Inactive")
     with pytest.raises(ActionRefused, match="has 0 active signing certificates: fetch"):

@@ -31,7 +31,7 @@ from iamtui.core.subjects import (
     AttachmentSubject,
     KeySubject,
     MembershipSubject,
-    UserCredentialSubject,
+    UploadedCredentialSubject,
 )
 from iamtui.core.views.table import Row, RowKind
 from iamtui.ui.choices import finding_choices, finding_subjects, plannable, user_choices
@@ -226,10 +226,10 @@ def test_a_fetched_users_ssh_keys_and_certificates_are_choices_on_the_user() -> 
     assert before == [ActionId.USER_DISABLE_CONSOLE, ActionId.USER_DELETE]
     choices = user_choices(ALICE, None, detail=detail)
     assert [(c.action, c.requests[0].subject) for c in choices[1:-1]] == [
-        (ActionId.SSH_KEY_DEACTIVATE, UserCredentialSubject("alice", "ssh-key", "APKAON")),
-        (ActionId.SSH_KEY_DELETE, UserCredentialSubject("alice", "ssh-key", "APKAON")),
-        (ActionId.CERT_ACTIVATE, UserCredentialSubject("alice", "certificate", "CERTOFF")),
-        (ActionId.CERT_DELETE, UserCredentialSubject("alice", "certificate", "CERTOFF")),
+        (ActionId.SSH_KEY_DEACTIVATE, UploadedCredentialSubject("alice", "ssh-key", "APKAON")),
+        (ActionId.SSH_KEY_DELETE, UploadedCredentialSubject("alice", "ssh-key", "APKAON")),
+        (ActionId.CERT_ACTIVATE, UploadedCredentialSubject("alice", "certificate", "CERTOFF")),
+        (ActionId.CERT_DELETE, UploadedCredentialSubject("alice", "certificate", "CERTOFF")),
     ]
     assert (
         choices[4].title

@@ -76,7 +76,7 @@ from iamtui.core.subjects import (
     RootKeySubject,
     TrustEdit,
     TrustSubject,
-    UserCredentialSubject,
+    UploadedCredentialSubject,
 )
 
 ALICE = user("alice")
@@ -1951,7 +1951,7 @@ def test_ssh_key_rotation_due_names_each_old_active_key_with_its_fixes() -> None
     assert finding.evidence["ssh_keys"] == (
         {"ssh_key_id": "APKAOLD", "uploaded": report_value(ago(200))},
     )
-    subject = UserCredentialSubject("dev", "ssh-key", "APKAOLD")
+    subject = UploadedCredentialSubject("dev", "ssh-key", "APKAOLD")
     assert finding.fixes == (
         Fix(ActionId.SSH_KEY_DEACTIVATE, subject),
         Fix(ActionId.SSH_KEY_DELETE, subject),

@@ -45,7 +45,7 @@ from iamtui.core.subjects import (
     Fix,
     GroupSubject,
     KeySubject,
-    UserCredentialSubject,
+    UploadedCredentialSubject,
     VirtualMfaSubject,
 )
 
@@ -351,7 +351,7 @@ def test_active_signing_certificates_older_than_rotation_are_medium() -> None:
     assert new.severity is Severity.LOW
     assert new.summary == "1 active X.509 signing certificate (use is never reported)"
     # Not fetched: the fixes name no id (the planner acts on the user's one active certificate).
-    unnamed = UserCredentialSubject("soap", "certificate")
+    unnamed = UploadedCredentialSubject("soap", "certificate")
     assert new.fixes == (
         Fix(ActionId.CERT_DEACTIVATE, unnamed),
         Fix(ActionId.CERT_DELETE, unnamed),
@@ -367,7 +367,7 @@ def test_fetched_signing_certificates_give_fixes_by_id() -> None:
     )
     fetched = snap.with_details(PrincipalDetail(soap.arn, NOW, signing_certificates=held))
     [finding] = run(fetched, "cert.signing-active")
-    named = UserCredentialSubject("soap", "certificate", "CERTON")
+    named = UploadedCredentialSubject("soap", "certificate", "CERTON")
     assert finding.fixes == (
         Fix(ActionId.CERT_DEACTIVATE, named),
         Fix(ActionId.CERT_DELETE, named),

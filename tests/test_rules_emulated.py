@@ -46,7 +46,7 @@ from iamtui.core.subjects import (
     ServerCertificateSubject,
     ServiceCredentialSubject,
     TrustSubject,
-    UserCredentialSubject,
+    UploadedCredentialSubject,
     VirtualMfaSubject,
 )
 from iamtui.emulator.seed import (
@@ -1189,10 +1189,10 @@ def fix_names_its_principal(fix: Fix, finding: Finding, emulator: Emulator) -> b
             return (fix.subject.kind, fix.subject.name) == (kind, name)
         case MembershipSubject(user=user) | ServiceCredentialSubject(user=user):
             return (kind, user) == ("user", name)
-        case UserCredentialSubject(user=user, kind="ssh-key", credential_id=held):
+        case UploadedCredentialSubject(user=user, kind="ssh-key", credential_id=held):
             keys = emulator.backend().users[user].ssh_public_keys
             return user == name and held in {k.ssh_public_key_id for k in keys}
-        case UserCredentialSubject(user=user, kind="certificate", credential_id=held):
+        case UploadedCredentialSubject(user=user, kind="certificate", credential_id=held):
             return user == name and held in emulator.backend().users[user].signing_certificates
         case PolicySubject(arn=arn):
             return arn == finding.principal_arn

@@ -29,12 +29,12 @@ from iamtui.core.actions.request import describe
 from iamtui.core.findings import Finding
 from iamtui.core.model import CredentialReportRow, PrincipalDetail, Role, ServiceCredential, User
 from iamtui.core.subjects import (
-    CredentialKind,
     KeySubject,
     ServiceCredentialSubject,
     TrustEdit,
     TrustSubject,
-    UserCredentialSubject,
+    UploadedCredentialSubject,
+    UploadedKind,
 )
 from iamtui.core.views import KeySlot, PolicyLine, Row
 
@@ -247,7 +247,7 @@ def credential_choices(user: User, detail: PrincipalDetail | None) -> list[Choic
     """Deactivate (or reactivate) and delete each SSH key and certificate the fetch found."""
     if detail is None:
         return []
-    held: list[tuple[CredentialKind, str, str, str]] = [
+    held: list[tuple[UploadedKind, str, str, str]] = [
         ("ssh-key", "SSH key", k.key_id, k.status) for k in detail.ssh_public_keys or ()
     ]
     held += [
@@ -257,7 +257,7 @@ def credential_choices(user: User, detail: PrincipalDetail | None) -> list[Choic
     out = []
     for kind, noun, cid, status in held:
         deactivate, activate, delete = _CREDENTIAL_ACTIONS[kind]
-        subject = UserCredentialSubject(user.name, kind, cid)
+        subject = UploadedCredentialSubject(user.name, kind, cid)
         toggle = deactivate if status == "Active" else activate
         verb = "Deactivate" if toggle is deactivate else "Reactivate"
         out.append(_choice(toggle, f"{verb} {noun} {cid}", [Request(toggle, subject)]))

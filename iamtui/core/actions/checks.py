@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from iamtui.core.plan import JSON, Check, Op
-from iamtui.core.subjects import CredentialKind
+from iamtui.core.subjects import UploadedKind
 
 
 def check(probe: str, expect: JSON, description: str, op: Op = Op.EQ, **params: JSON) -> Check:
@@ -158,7 +158,7 @@ _UPLOADED: dict[str, tuple[str, str, str]] = {
 }
 
 
-def uploaded_is(kind: CredentialKind, user: str, cid: JSON, value: str | None) -> Check:
+def uploaded_is(kind: UploadedKind, user: str, cid: JSON, value: str | None) -> Check:
     """An SSH public key's or signing certificate's status (None: gone)."""
     probe, noun, id_param = _UPLOADED[kind]
     return check(
@@ -170,9 +170,7 @@ def uploaded_is(kind: CredentialKind, user: str, cid: JSON, value: str | None) -
     )
 
 
-def uploaded_copy(
-    kind: CredentialKind, user: str, cid: JSON, body: JSON, value: str | None
-) -> Check:
+def uploaded_copy(kind: UploadedKind, user: str, cid: JSON, body: JSON, value: str | None) -> Check:
     """The status of the user's SSH key or certificate with this body (None: no such one)."""
     probe, noun, _ = _UPLOADED[kind]
     state = "has no" if value is None else f"has an {value}"

@@ -35,7 +35,7 @@ from iamtui.core.plan import JSON
 from iamtui.core.root import password_policy_params
 from iamtui.core.rules.providers import federated_trust
 from iamtui.core.service_credentials import read_service_credentials
-from iamtui.core.subjects import CredentialKind
+from iamtui.core.subjects import UploadedKind
 
 
 class NotFound(LookupError):
@@ -244,7 +244,7 @@ def service_credential(iam: Any, user: str, credential_id: str) -> ServiceCreden
 
 
 def uploaded_credentials(
-    iam: Any, name: str, kind: CredentialKind, *, bodies: bool = True
+    iam: Any, name: str, kind: UploadedKind, *, bodies: bool = True
 ) -> tuple[Mapping[str, JSON], ...]:
     """The user's SSH keys or signing certificates: id, status and public body (undo's upload).
 

@@ -27,7 +27,7 @@ from iamtui.core.subjects import (
     Subject,
     TrustEdit,
     TrustSubject,
-    UserCredentialSubject,
+    UploadedCredentialSubject,
     VirtualMfaSubject,
 )
 
@@ -49,7 +49,7 @@ def describe(subject: Subject) -> str:
         case KeySubject(user, key_id, slot):
             which = key_id or (f"key {slot}" if slot is not None else "")
             return f"user {user} {which}".rstrip()
-        case UserCredentialSubject(user, kind, cid):
+        case UploadedCredentialSubject(user, kind, cid):
             return f"user {user} {kind} {cid or 'active'}"
         case PrincipalSubject(kind, name):
             return f"{kind} {name}"
@@ -87,7 +87,7 @@ def principal_of(subject: Subject) -> tuple[str, str] | None:
             KeySubject(user)
             | MembershipSubject(user)
             | ServiceCredentialSubject(user)
-            | UserCredentialSubject(user)
+            | UploadedCredentialSubject(user)
         ):
             return ("user", user)
         case GroupSubject(group):
@@ -167,12 +167,12 @@ class Request:
     @classmethod
     def ssh_key(cls, action: ActionId, user: str, key_id: str) -> Request:
         """ssh-key.deactivate / activate / delete of one SSH public key."""
-        return cls(action, UserCredentialSubject(user, "ssh-key", key_id))
+        return cls(action, UploadedCredentialSubject(user, "ssh-key", key_id))
 
     @classmethod
     def certificate(cls, action: ActionId, user: str, certificate_id: str) -> Request:
         """cert.deactivate / activate / delete of one signing certificate."""
-        return cls(action, UserCredentialSubject(user, "certificate", certificate_id))
+        return cls(action, UploadedCredentialSubject(user, "certificate", certificate_id))
 
     @classmethod
     def disable_console(cls, user: str) -> Request:

@@ -27,7 +27,7 @@ from iamtui.core.actions.checks import (
 from iamtui.core.actions.reads import UserState
 from iamtui.core.model import AccessKey, ServiceCredential
 from iamtui.core.plan import JSON, ApiCall, Check, InverseStep, Step
-from iamtui.core.subjects import CredentialKind
+from iamtui.core.subjects import UploadedKind
 
 #: Placeholders the executor fills in at call time (never stored resolved in a plan).
 GENERATED_PASSWORD: JSON = {"$generate": "password"}
@@ -362,7 +362,7 @@ class Uploaded:
 
 
 #: Each uploadable user credential, by the subject's kind.
-UPLOADED: Mapping[CredentialKind, Uploaded] = {
+UPLOADED: Mapping[UploadedKind, Uploaded] = {
     "certificate": Uploaded(
         "signing certificate",
         "UploadSigningCertificate",
@@ -388,7 +388,7 @@ UPLOADED: Mapping[CredentialKind, Uploaded] = {
 }
 
 
-def uploaded_status_step(kind: CredentialKind, user: str, cid: str, status: str) -> Step:
+def uploaded_status_step(kind: UploadedKind, user: str, cid: str, status: str) -> Step:
     """Set an SSH key's or certificate's status; undo sets the other one back."""
     spec = UPLOADED[kind]
     other = "Inactive" if status == "Active" else "Active"
@@ -414,7 +414,7 @@ def uploaded_status_step(kind: CredentialKind, user: str, cid: str, status: str)
 
 
 def uploaded_delete_step(
-    kind: CredentialKind, user: str, item: Mapping[str, JSON], first: tuple[Check, ...] = ()
+    kind: UploadedKind, user: str, item: Mapping[str, JSON], first: tuple[Check, ...] = ()
 ) -> Step:
     """Delete one certificate or SSH key; undo uploads the saved body and restores its status."""
     spec = UPLOADED[kind]

@@ -16,7 +16,7 @@ from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.spec import Draft
 from iamtui.core.actions.steps import UPLOADED, uploaded_delete_step, uploaded_status_step
 from iamtui.core.plan import JSON, Target
-from iamtui.core.subjects import UserCredentialSubject
+from iamtui.core.subjects import UploadedCredentialSubject
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner
@@ -33,13 +33,13 @@ RESTORE_STATUS = "undo of an Inactive one's delete (a re-uploaded credential is 
 
 def credential(
     planner: Planner, request: Request
-) -> tuple[Target, UserCredentialSubject, Mapping[str, JSON]]:
+) -> tuple[Target, UploadedCredentialSubject, Mapping[str, JSON]]:
     """The user and the credential the request names, from a fresh listing (no body yet).
 
     No id (a finding made before the user's credentials were fetched): the user's one active
     credential of that kind, else a refusal asking to fetch and pick.
     """
-    subject = planner.subject(request, UserCredentialSubject)
+    subject = planner.subject(request, UploadedCredentialSubject)
     noun = UPLOADED[subject.kind].noun
     target = planner.user_target(subject.user)
     found = reads.uploaded_credentials(planner.iam, subject.user, subject.kind, bodies=False)

@@ -27,7 +27,7 @@ from iamtui.core.rules._common import (
     key_slots,
     report_coverage,
 )
-from iamtui.core.subjects import CredentialKind, Fix, UserCredentialSubject
+from iamtui.core.subjects import Fix, UploadedCredentialSubject, UploadedKind
 
 NEEDS = (Part.CREDENTIAL_REPORT, Part.AUTHORIZATION_DETAILS)
 
@@ -117,11 +117,11 @@ def signing_active(ctx: Context) -> Iterator[Finding]:
 
 
 def credential_fixes(
-    user: User, kind: CredentialKind, ids: list[str | None], *actions: ActionId
+    user: User, kind: UploadedKind, ids: list[str | None], *actions: ActionId
 ) -> tuple[Fix, ...]:
     """Each action on each of the user's SSH keys or certificates (None: its one active one)."""
     return tuple(
-        Fix(a, UserCredentialSubject(user.name, kind, cid)) for cid in ids for a in actions
+        Fix(a, UploadedCredentialSubject(user.name, kind, cid)) for cid in ids for a in actions
     )
 
 

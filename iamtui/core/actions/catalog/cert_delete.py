@@ -9,7 +9,7 @@ from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.actions.uploaded import CERTIFICATE_READS, RESTORE_STATUS, delete_draft
 from iamtui.core.ids import ActionId
 from iamtui.core.plan import Calls
-from iamtui.core.subjects import UserCredentialSubject
+from iamtui.core.subjects import UploadedCredentialSubject
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner
@@ -33,7 +33,7 @@ SPEC = ActionSpec(
     group="IamtuiActionsUsers",
     verb="Delete",
     help="DeleteSigningCertificate · undo re-uploads it (new id)",
-    subject=UserCredentialSubject,
+    subject=UploadedCredentialSubject,
     build=build,
     # The access-key keys: a finding offers one kind of credential at a time, so none clash.
     binding="key-delete",

@@ -14,7 +14,7 @@ from iamtui.core.actions.uploaded import (
 )
 from iamtui.core.ids import ActionId
 from iamtui.core.plan import Calls
-from iamtui.core.subjects import UserCredentialSubject
+from iamtui.core.subjects import UploadedCredentialSubject
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner
@@ -38,7 +38,7 @@ SPEC = ActionSpec(
     group="IamtuiActionsUsers",
     verb="Delete",
     help="DeleteSSHPublicKey · undo re-uploads it (new key id)",
-    subject=UserCredentialSubject,
+    subject=UploadedCredentialSubject,
     build=build,
     # The access-key keys: a finding offers one kind of credential at a time, so none clash.
     binding="key-delete",
