@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from iamtui.core.model import (
+    AccessAnalyzerState,
     AccessKey,
     AccountSnapshot,
     AccountSummary,
@@ -240,6 +241,12 @@ def build() -> AccountSnapshot:
         password_policy=PasswordPolicy(minimum_password_length=12),
         last_accessed={la.principal_arn: la for la in last_accessed},
         details={d.principal_arn: d for d in details},
+        # The account-wide parts issue 13 reads, loaded and empty, so their rules run too.
+        service_credentials=(),
+        server_certificates=(),
+        access_analyzer=AccessAnalyzerState("us-east-1"),
+        instance_profiles=(),
+        identity_providers=(),
     )
 
 
