@@ -128,9 +128,12 @@ def _managed_by_identity_center(provider: IdentityProvider) -> bool:
 def provider_unused(ctx: Context) -> Iterator[Finding]:
     """A provider no trust names lets nobody in today; the next loosely written trust lets its
     whole user base in, so remove it rather than leave it trusted by nothing."""
+    providers = ctx.snapshot.identity_providers or ()
+    if not providers:  # no trust to read: the account has no provider to judge
+        return
     trust = account_trust(ctx.snapshot.roles)
     grace = ctx.thresholds.grace_days
-    for provider in ctx.snapshot.identity_providers or ():
+    for provider in providers:
         # A trust open to every principal admits every provider's users of its kind.
         if trust.uses(provider) or _managed_by_identity_center(provider):
             continue
