@@ -110,3 +110,10 @@ def test_rules_beyond_the_sources_name_one_rule_each() -> None:
     assert beyond
     assert all(row.control == NONE and len(row.rules) == 1 for row in beyond)
     assert {row.source for row in rows()} == {*EXPECTED_CONTROLS, "Prowler", "iamtui"}
+
+
+def test_the_access_analyzer_rows_say_only_the_sessions_region_is_read() -> None:
+    """CIS 1.20 asks for every region; ListAnalyzers reads one, so the page must not claim more."""
+    analyzer = [row for row in rows() if "account.access-analyzer-disabled" in row.rules]
+    assert len(analyzer) == 3
+    assert all("region" in row.note for row in analyzer)
