@@ -163,7 +163,7 @@ def seed_targets(emulator: Emulator) -> None:
         thumbprint_list=["6938fd4d98bab03faadb97b34396831e3780aea1"],
         client_id_list=["sts.amazonaws.com"],
         tags=[TEAM_TAG],
-    )
+    ).create_date = datetime(2025, 12, 1)  # past the grace period (moto keeps naive UTC dates)
     backend.create_saml_provider("s-saml", saml_metadata("https://s-saml.example.com"))
     emulator.extras().report_generation_polls = 0
 

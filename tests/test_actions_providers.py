@@ -4,13 +4,15 @@ refused while a role holds or trusts the thing, run, and undone from what the jo
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
 from test_actions_support import Env, env_fixture  # noqa: F401
 
 from iamtui.core.actions import ActionId, ActionRefused, Request
-from iamtui.core.actions.catalog import identity_provider_delete
+from iamtui.core.actions.catalog import identity_provider_delete, mfa_delete_virtual
+from iamtui.core.actions.catalog.instance_profile_delete import RUNNING_INSTANCES
 from iamtui.core.actions.registry import SPECS
 from iamtui.core.subjects import IdentityProviderSubject, InstanceProfileSubject
 from iamtui.emulator.demo import saml_metadata
@@ -31,8 +33,9 @@ def trust(principal: dict[str, Any], action: str) -> str:
     )
 
 
-def oidc(iam: Any) -> str:
-    return str(
+def oidc(iam: Any, env: Env | None = None) -> str:
+    """GitHub's OIDC provider; with ``env``, made a year ago (past the grace period)."""
+    arn = str(
         iam.create_open_id_connect_provider(
             Url=f"https://{GITHUB}",
             ClientIDList=["sts.amazonaws.com"],
@@ -40,6 +43,9 @@ def oidc(iam: Any) -> str:
             Tags=TAGS,
         )["OpenIDConnectProviderArn"]
     )
+    if env is not None:  # moto keeps naive UTC dates
+        env.emulator.backend().open_id_providers[arn].create_date = datetime(2025, 12, 1)
+    return arn
 
 
 def saml(iam: Any) -> str:
@@ -67,6 +73,8 @@ def test_delete_instance_profile_saves_name_path_tags_and_undo_recreates_it(
     saved = next(iter(plan.before.values()))
     assert (saved["path"], saved["tags"], saved["instance_profile_id"]) == ("/ci/", TAGS, old_id)
     assert not plan.irreversible and any("new instance profile id" in n for n in plan.notes)
+    assert plan.warnings == (RUNNING_INSTANCES,)
+    assert "EC2 instances running with this instance profile lose" in RUNNING_INSTANCES
     report = env.run(plan)
     assert report.status == "completed", report.message()
     with pytest.raises(iam.exceptions.NoSuchEntityException):
@@ -112,7 +120,7 @@ def test_delete_instance_profile_stops_when_a_role_was_added_after_planning(
 def test_delete_oidc_provider_saves_url_audiences_thumbprints_tags_and_undo_recreates_it(
     env: Env, iam: Any
 ) -> None:
-    arn = oidc(iam)
+    arn = oidc(iam, env)
     plan = env.planner().plan(Request.delete_identity_provider(arn))
     assert [s.call.operation for s in plan.steps] == ["DeleteOpenIDConnectProvider"]
     create = plan.steps[0].inverse[0].call
@@ -154,7 +162,7 @@ def test_delete_saml_provider_saves_the_metadata_once_and_undo_recreates_the_sam
 
 @pytest.mark.parametrize("kind", ["oidc", "saml"])
 def test_delete_provider_refuses_one_a_role_trusts(env: Env, iam: Any, kind: str) -> None:
-    arn = oidc(iam) if kind == "oidc" else saml(iam)
+    arn = oidc(iam, env) if kind == "oidc" else saml(iam)
     action = "sts:AssumeRoleWithWebIdentity" if kind == "oidc" else "sts:AssumeRoleWithSAML"
     # Spelled in another case: still counted as a use (no false "unused").
     iam.create_role(
@@ -165,7 +173,7 @@ def test_delete_provider_refuses_one_a_role_trusts(env: Env, iam: Any, kind: str
 
 
 def test_delete_provider_stops_when_a_role_trusts_it_after_planning(env: Env, iam: Any) -> None:
-    arn = oidc(iam)
+    arn = oidc(iam, env)
     plan = env.planner().plan(Request.delete_identity_provider(arn))
     iam.create_role(
         RoleName="deploy",
@@ -184,7 +192,7 @@ def test_delete_provider_refuses_identity_centers_own(env: Env, iam: Any) -> Non
 
 
 def test_delete_provider_warns_when_cognito_identity_pools_may_use_it(env: Env, iam: Any) -> None:
-    arn = oidc(iam)
+    arn = oidc(iam, env)
     iam.create_role(
         RoleName="app-users",
         AssumeRolePolicyDocument=trust(
@@ -193,6 +201,65 @@ def test_delete_provider_warns_when_cognito_identity_pools_may_use_it(env: Env, 
     )
     plan = env.planner().plan(Request.delete_identity_provider(arn))
     assert any("Cognito identity pools" in w for w in plan.warnings)
+
+
+def test_delete_oidc_provider_refuses_one_younger_than_the_grace_period(env: Env, iam: Any) -> None:
+    # ListOpenIDConnectProviders gives no date: only the plan's GetOpenIDConnectProvider can tell.
+    arn = oidc(iam)
+    with pytest.raises(ActionRefused, match="within the 7-day grace period") as refused:
+        env.planner().plan(Request.delete_identity_provider(arn))
+    assert "\n" not in str(refused.value)
+    assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["Url"] == GITHUB
+
+
+def test_delete_saml_provider_warns_that_a_client_vpn_endpoint_may_use_it(
+    env: Env, iam: Any
+) -> None:
+    plan = env.planner().plan(Request.delete_identity_provider(saml(iam)))
+    assert any("AWS Client VPN endpoint" in w and "EC2" in w for w in plan.warnings)
+
+
+def _saml_encryption(iam: Any, **fields: Any) -> None:
+    """GetSAMLProvider answers with the encryption fields AWS returns and moto does not
+    (AWS: GetSAMLProvider, Response Elements: AssertionEncryptionMode, PrivateKeyList,
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetSAMLProvider.html)."""
+
+    def add(parsed: dict[str, Any], **_: Any) -> None:
+        parsed.update(fields)
+
+    iam.meta.events.register("after-call.iam.GetSAMLProvider", add)
+
+
+def test_delete_saml_provider_saves_the_assertion_encryption_mode_for_undo(
+    env: Env, iam: Any
+) -> None:
+    arn = saml(iam)
+    _saml_encryption(env.conn.iam, AssertionEncryptionMode="Required", PrivateKeyList=[])
+    plan = env.planner().plan(Request.delete_identity_provider(arn))
+    assert plan.steps[0].inverse[0].call.params["AssertionEncryptionMode"] == "Required"
+    assert plan.before[arn]["AssertionEncryptionMode"] == "Required"
+    assert not plan.irreversible
+
+
+def test_delete_saml_provider_with_private_keys_is_irreversible(env: Env, iam: Any) -> None:
+    arn = saml(iam)
+    key = {"KeyId": "KEY1234567890ABCDEF", "Timestamp": datetime(2025, 12, 1)}
+    _saml_encryption(env.conn.iam, AssertionEncryptionMode="Allowed", PrivateKeyList=[key])
+    plan = env.planner().plan(Request.delete_identity_provider(arn))
+    (step,) = plan.steps
+    assert step.irreversible_reason == identity_provider_delete.KEYS_GONE
+    assert not step.inverse and plan.needs_typed_confirmation
+    assert "private keys for encrypted assertions cannot be read back" in step.irreversible_reason
+
+
+def test_delete_virtual_mfa_warns_an_enrolment_in_progress_looks_the_same(
+    env: Env, iam: Any
+) -> None:
+    iam.create_virtual_mfa_device(VirtualMFADeviceName="spare")
+    serial = iam.list_virtual_mfa_devices()["VirtualMFADevices"][0]["SerialNumber"]
+    plan = env.planner().plan(Request.delete_virtual_mfa(serial))
+    assert plan.warnings == (mfa_delete_virtual.ENROLMENT_IN_PROGRESS,)
+    assert "enrolment in progress" in plan.warnings[0] and "no creation date" in plan.warnings[0]
 
 
 def test_delete_saml_provider_refuses_metadata_the_journal_cannot_hold(

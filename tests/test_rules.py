@@ -2038,8 +2038,26 @@ def test_a_provider_no_trust_names_is_unused_and_one_a_trust_names_is_not() -> N
         "OneLogin",
         PrincipalKind.IDENTITY_PROVIDER,
     )
-    assert found.evidence["kind"] == "SAML" and found.severity is Severity.LOW
+    assert found.evidence["kind"] == "SAML"
     assert found.fixes == (Fix(ActionId.IDENTITY_PROVIDER_DELETE, IdentityProviderSubject(SAML)),)
+
+
+def test_an_unused_saml_provider_may_back_a_client_vpn_endpoint() -> None:
+    # Client VPN names a SAML provider by ARN (SAMLProviderArn), through no role's trust.
+    (found,) = run(snapshot(identity_providers=_providers(SAML)), "identity-provider.unused")
+    assert found.severity is Severity.INFO and "Client VPN" in found.summary
+    assert "may back an AWS Client VPN endpoint: iamtui does not read EC2" in str(
+        found.evidence["caveat"]
+    )
+    (oidc,) = run(snapshot(identity_providers=_providers(OIDC)), "identity-provider.unused")
+    assert oidc.severity is Severity.LOW and "caveat" not in oidc.evidence
+
+
+def test_an_oidc_providers_age_is_unknown_from_the_listing() -> None:
+    listed = [IdentityProvider(OIDC, IdentityProviderKind.OIDC)]  # ARNs only: no date
+    (found,) = run(snapshot(identity_providers=listed), "identity-provider.unused")
+    assert "created" not in found.evidence
+    assert "unknown from the listing" in str(found.evidence["age"])
 
 
 def test_provider_references_in_another_case_count_as_use() -> None:

@@ -36,6 +36,16 @@ from iamtui.core.subjects import Fix, IdentityProviderSubject, InstanceProfileSu
 SSO_PROVIDER_PREFIX = "AWSSSO_"
 #: The Federated principal of roles an Amazon Cognito identity pool hands out.
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
+#: AWS Client VPN endpoints name a SAML provider by ARN (``SAMLProviderArn``,
+#: ``SelfServiceSAMLProviderArn``) with no role trust: every unused SAML provider may be one.
+CLIENT_VPN_CAVEAT = (
+    "may back an AWS Client VPN endpoint: iamtui does not read EC2; check before deleting"
+)
+#: ListOpenIDConnectProviders gives ARNs only: no creation date, so no grace period here.
+UNKNOWN_AGE = (
+    "unknown from the listing (ListOpenIDConnectProviders gives ARNs only); the delete plan "
+    "reads the creation date and refuses a provider younger than grace_days"
+)
 
 
 @rule(
@@ -144,18 +154,26 @@ def provider_unused(ctx: Context) -> Iterator[Finding]:
         evidence: dict[str, EvidenceValue] = {"kind": kind, "arn": provider.arn}
         if provider.create_date is not None:
             evidence["created"] = iso(provider.create_date)
+        else:
+            evidence["age"] = UNKNOWN_AGE
         if provider.valid_until is not None:
             evidence["valid_until"] = iso(provider.valid_until)
         summary = f"{kind} identity provider that no role's trust policy names"
-        severity = None
+        caveats: list[str] = []
         if trust.cognito:
             # Cognito identity pools name providers by ARN in the pool, not in a role's trust.
-            evidence["caveat"] = (
+            caveats.append(
                 "a role trusts cognito-identity.amazonaws.com: an Amazon Cognito identity pool "
                 "may use this provider without any trust naming it; check the identity pools"
             )
             summary += " (a Cognito identity pool may still use it)"
-            severity = Severity.INFO
+        if provider.kind is IdentityProviderKind.SAML:
+            # Client VPN endpoints name a SAML provider by ARN, not through any role's trust.
+            caveats.append(CLIENT_VPN_CAVEAT)
+            summary += " (an AWS Client VPN endpoint may still use it)"
+        severity = Severity.INFO if caveats else None
+        if caveats:
+            evidence["caveat"] = "; ".join(caveats)
         fixes = (Fix(ActionId.IDENTITY_PROVIDER_DELETE, IdentityProviderSubject(provider.arn)),)
         yield ctx.finding(about, summary, evidence=evidence, fixes=fixes, severity=severity)
 

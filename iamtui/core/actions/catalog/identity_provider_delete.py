@@ -9,12 +9,20 @@ thumbprints and tags; undo is CreateOpenIDConnectProvider (same URL, so the same
 GetSAMLProvider saves the metadata document (public: the IdP's certificates and endpoints) and
 tags; undo is CreateSAMLProvider with the same name (same ARN). The metadata goes into the plan
 once, in the undo call; the journal's records are at most 16 MiB, so a larger document refuses.
+The SAML assertion encryption mode is saved too; a provider holding private keys (for encrypted
+assertions) cannot be restored, as GetSAMLProvider never returns the key material, so its delete
+is irreversible. An OIDC provider younger than ``grace_days`` is refused: the listing gives no
+creation date, so only the plan (GetOpenIDConnectProvider's CreateDate) can tell one being set up.
+AWS Client VPN endpoints name SAML providers by ARN without a role trust
+(<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-clientvpnendpoint-federatedauthenticationrequest.html>):
+the plan warns.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from iamtui.core.actions import reads
@@ -22,6 +30,7 @@ from iamtui.core.actions.checks import provider_exists, provider_untrusted
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.ids import ActionId
+from iamtui.core.loader import as_utc
 from iamtui.core.plan import JSON, ApiCall, Calls, InverseStep, Step, Target
 from iamtui.core.subjects import IdentityProviderSubject
 
@@ -38,6 +47,8 @@ SAML_LOSS = (
     f"{LOSS}, and private keys for decrypting encrypted SAML assertions, if any were added, "
     "cannot be read back and are not restored"
 )
+#: Why deleting a SAML provider that holds private keys cannot be undone.
+KEYS_GONE = "the provider's private keys for encrypted assertions cannot be read back"
 
 
 def _tags(raw: Mapping[str, Any]) -> list[JSON]:
@@ -72,6 +83,9 @@ def _saml(arn: str, name: str, raw: Mapping[str, Any]) -> tuple[dict[str, JSON],
             f"{MAX_METADATA >> 20} MiB iamtui saves for undo; save it and delete it by hand"
         )
     create: dict[str, JSON] = {"Name": name, "SAMLMetadataDocument": document}
+    mode = raw.get("AssertionEncryptionMode")
+    if mode:
+        create["AssertionEncryptionMode"] = str(mode)
     tags = _tags(raw)
     if tags:
         create["Tags"] = tags
@@ -83,6 +97,8 @@ def _saml(arn: str, name: str, raw: Mapping[str, Any]) -> tuple[dict[str, JSON],
         "metadata_sha256": hashlib.sha256(document.encode()).hexdigest(),
         "Tags": tags,
     }
+    if mode:
+        before["AssertionEncryptionMode"] = str(mode)
     valid = raw.get("ValidUntil")
     if valid is not None:
         before["ValidUntil"] = reads.iso(valid)
@@ -105,40 +121,60 @@ def build(planner: Planner, request: Request) -> Draft:
             f"trusts identity provider {name} (added since the review?): deleting it would "
             "lock their federated users out"
         )
+    warnings: list[str] = []
     if subject.saml:
         create, before = _saml(arn, name, raw)
         delete = ApiCall("DeleteSAMLProvider", {"SAMLProviderArn": arn})
         recreate = ApiCall("CreateSAMLProvider", create)
         kind, loss = "SAML", SAML_LOSS
+        warnings.append(
+            f"SAML provider {name} may back an AWS Client VPN endpoint (SAMLProviderArn, "
+            "SelfServiceSAMLProviderArn), which names it by ARN without any role trust: iamtui "
+            "does not read EC2; check the Client VPN endpoints before deleting"
+        )
     else:
+        _refuse_if_new(planner, name, raw)
         create, before = _oidc(arn, raw)
         delete = ApiCall("DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": arn})
         recreate = ApiCall("CreateOpenIDConnectProvider", create)
         kind, loss = "OIDC", LOSS
-    warnings: list[str] = []
     if cognito:
         warnings.append(
             f"role {', '.join(cognito[:3])} trusts Amazon Cognito identity pools, which can use "
             f"{kind} provider {name} by ARN without any role trust naming it: check the identity "
             "pools (cognito-identity) before deleting"
         )
-    step = Step(
-        call=delete,
-        description=f"Delete {kind} identity provider {name} (what recreates it saved)",
-        preconditions=(provider_exists(arn, True), provider_untrusted(arn)),
-        effect=provider_exists(arn, False),
-        inverse=(
-            InverseStep(
-                recreate,
-                f"Recreate {kind} identity provider {name} with its saved "
-                + ("metadata document" if subject.saml else "URL, client ids, thumbprints")
-                + " and tags",
-                preconditions=(provider_exists(arn, False),),
-                effect=provider_exists(arn, True),
+    description = f"Delete {kind} identity provider {name} (what recreates it saved)"
+    checks = (provider_exists(arn, True), provider_untrusted(arn))
+    if subject.saml and raw.get("PrivateKeyList"):
+        # No inverse: a provider recreated without its keys cannot decrypt assertions.
+        step = Step(
+            call=delete,
+            description=f"Delete {kind} identity provider {name} (its private keys are lost)",
+            preconditions=checks,
+            effect=provider_exists(arn, False),
+            irreversible_reason=KEYS_GONE,
+        )
+        note = f"{kind} provider {name} cannot be restored: {KEYS_GONE}"
+    else:
+        step = Step(
+            call=delete,
+            description=description,
+            preconditions=checks,
+            effect=provider_exists(arn, False),
+            inverse=(
+                InverseStep(
+                    recreate,
+                    f"Recreate {kind} identity provider {name} with its saved "
+                    + ("metadata document" if subject.saml else "URL, client ids, thumbprints")
+                    + " and tags",
+                    preconditions=(provider_exists(arn, False),),
+                    effect=provider_exists(arn, True),
+                ),
             ),
-        ),
-        loss=loss,
-    )
+            loss=loss,
+        )
+        note = f"undo recreates {kind} provider {name} under the same ARN, but {loss}"
     return Draft(
         ActionId.IDENTITY_PROVIDER_DELETE,
         f"Delete {kind} identity provider {name}, which no role trusts",
@@ -146,8 +182,22 @@ def build(planner: Planner, request: Request) -> Draft:
         [step],
         before={arn: before},
         warnings=warnings,
-        notes=[f"undo recreates {kind} provider {name} under the same ARN, but {loss}"],
+        notes=[note],
     )
+
+
+def _refuse_if_new(planner: Planner, name: str, raw: Mapping[str, Any]) -> None:
+    """An OIDC provider younger than ``grace_days`` is being set up: its roles' trust comes next
+    (the finding could not tell, ListOpenIDConnectProviders giving no creation date)."""
+    created = raw.get("CreateDate")
+    if created is None:
+        return
+    grace = planner.thresholds.grace_days
+    if planner.clock() - as_utc(created) <= timedelta(days=grace):
+        raise ActionRefused(
+            f"OIDC provider {name} was created {reads.iso(created)}, within the {grace}-day grace "
+            "period: it may still be being set up (its role trust comes next); try again later"
+        )
 
 
 SPEC = ActionSpec(

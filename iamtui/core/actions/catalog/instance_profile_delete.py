@@ -28,6 +28,12 @@ LOSS = (
     "the recreated instance profile gets a new instance profile id and creation date (same "
     "name, path, ARN and tags)"
 )
+#: What the delete does to instances still launched with the profile (AWS: DeleteInstanceProfile,
+#: https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteInstanceProfile.html).
+RUNNING_INSTANCES = (
+    "EC2 instances running with this instance profile lose their role credentials; the undo "
+    "recreates the profile with a new id, which running instances do not pick up"
+)
 
 
 def build(planner: Planner, request: Request) -> Draft:
@@ -76,6 +82,7 @@ def build(planner: Planner, request: Request) -> Draft:
                 "tags": tags,
             }
         },
+        warnings=[RUNNING_INSTANCES],
         notes=[f"undo recreates instance profile {name}, but {LOSS}"],
     )
 

@@ -28,6 +28,12 @@ SEED_GONE = (
     "AWS never returns a virtual MFA device's seed again: a re-created device has a new seed "
     "and needs a new enrolment"
 )
+#: Why "unassigned" is not proof of clutter: ListVirtualMFADevices shows no creation date.
+ENROLMENT_IN_PROGRESS = (
+    "an enrolment in progress (between CreateVirtualMFADevice and EnableMFADevice) looks exactly "
+    "like an unassigned device, and the listing gives no creation date: check nobody is "
+    "enrolling it now"
+)
 
 
 def assignment_is(serial: str, state: JSON) -> Check:
@@ -69,6 +75,7 @@ def build(planner: Planner, request: Request) -> Draft:
         [target],
         [step],
         before={serial: {"serial": serial, "assignment": "Unassigned"}},
+        warnings=[ENROLMENT_IN_PROGRESS],
         notes=[f"the device cannot be restored: {SEED_GONE}"],
     )
 
