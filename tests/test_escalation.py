@@ -182,6 +182,10 @@ def test_update_assume_role_policy_alone_is_enough() -> None:
     # An explicit Deny of sts:AssumeRole still refuses the rewritten trust's grant.
     denied = user("dev", inline={"p": doc(allow("iam:*"), deny("sts:AssumeRole"))})
     assert not paths(denied, roles=[target])
+    fence = deny("sts:AssumeRole", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})
+    fenced = user("dev", inline={"p": doc(allow("iam:UpdateAssumeRolePolicy"), fence)})
+    (doubted,) = paths(fenced, roles=[target])
+    assert "a Deny when aws:multifactorauthpresent" in " ".join(doubted.conditions)
 
 
 def test_a_bounded_role_rewriting_a_trust_still_needs_its_boundary_to_allow_assume() -> None:

@@ -361,8 +361,8 @@ def _provable(s: Statement, known: Mapping[str, str]) -> bool | None:
         return None
     verdict, unsure = True, False
     for operator, key, values in s.condition_keys():
-        op = operator.removesuffix("ifexists")
-        if key not in known or ":" in op or op not in ("stringequals", "stringlike"):
+        op = operator.removeprefix("foranyvalue:").removesuffix("ifexists")
+        if key not in known or op not in ("stringequals", "stringlike"):
             return None
         value = known[key]
         like = op == "stringlike"
@@ -371,7 +371,7 @@ def _provable(s: Statement, known: Mapping[str, str]) -> bool | None:
         )
         if matched:
             continue
-        if op != operator:
+        if operator.endswith("ifexists"):
             unsure = True
         else:
             verdict = False
@@ -743,6 +743,14 @@ class _Walk:
         if self._denied_outright(role.arn):
             return None
         doubts = [f"trust only when {cond}"] if cond else []
+        doubts += [
+            f"a Deny when {_conditions_text(g.statement)} ({g.source.path}: {g.label})"
+            for g in self.grants
+            if "sts:assumerole" in g.covers
+            and not g.statement.allows
+            and g.statement.conditions
+            and _resource_matches(g.statement, role.arn, self.variables)
+        ][:1]
         if self.kind == "role":
             capped = self.bounded("sts:AssumeRole", role.arn)
             if capped is None:
