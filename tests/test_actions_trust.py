@@ -98,8 +98,23 @@ def test_organization_condition(env: Env, iam: Any) -> None:
 def test_source_account_condition_for_a_service(env: Env, iam: Any) -> None:
     make_role(iam, "sns-logs", document(allow({"Service": "sns.amazonaws.com"})))
     edit = TrustEdit("source-account", 0, value=ACCOUNT)
-    _, after = edit_and_undo(env, iam, "sns-logs", edit)
-    assert after["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    plan, after = edit_and_undo(env, iam, "sns-logs", edit)
+    # IfExists: a service that does not send the key is not locked out of its role.
+    assert after["Statement"][0]["Condition"] == {
+        "StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}
+    }
+    (warning,) = [w for w in plan.warnings if "aws:SourceAccount" in w]
+    assert "cannot lock the service out" in warning
+    assert "never sends it gets no protection" in warning
+    # A plain StringEquals the operator wrote is replaced, not doubled.
+    pinned = document(
+        allow(
+            {"Service": "sns.amazonaws.com"}, Condition={"StringEquals": {"aws:SourceAccount": "1"}}
+        )
+    )
+    assert apply_edit(pinned, edit)["Statement"][0]["Condition"] == {
+        "StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}
+    }
 
 
 def test_github_sub_pinned_to_a_repository_with_audience(env: Env, iam: Any) -> None:

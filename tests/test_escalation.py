@@ -12,8 +12,10 @@ from builders import (
     ADMIN_ARN,
     arn,
     group,
+    key,
     managed,
     role,
+    row,
     run,
     snapshot,
     trust,
@@ -168,6 +170,50 @@ def test_update_assume_role_policy_and_assume() -> None:
     assert techniques(found) == {"iam:UpdateAssumeRolePolicy + sts:AssumeRole"}
 
 
+def test_update_assume_role_policy_alone_is_enough() -> None:
+    """The rewritten trust names the principal's ARN: it grants the AssumeRole itself."""
+    target = admin_role("admin", LAMBDA)
+    dev = user("dev", inline={"p": doc(allow("iam:UpdateAssumeRolePolicy", target.arn))})
+    (path,) = paths(dev, roles=[target])
+    assert path.technique.name == "iam:UpdateAssumeRolePolicy + sts:AssumeRole"
+    assert not path.conditional
+    assert [s.action for s in path.steps] == ["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]
+    assert path.steps[1].policy == "trust policy of admin, rewritten"
+    # An explicit Deny of sts:AssumeRole still refuses the rewritten trust's grant.
+    denied = user("dev", inline={"p": doc(allow("iam:*"), deny("sts:AssumeRole"))})
+    assert not paths(denied, roles=[target])
+    fence = deny("sts:AssumeRole", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})
+    fenced = user("dev", inline={"p": doc(allow("iam:UpdateAssumeRolePolicy"), fence)})
+    (doubted,) = paths(fenced, roles=[target])
+    assert "a Deny when aws:multifactorauthpresent" in " ".join(doubted.conditions)
+
+
+def test_a_bounded_role_rewriting_a_trust_still_needs_its_boundary_to_allow_assume() -> None:
+    target = admin_role("admin", LAMBDA)
+    cap = managed("Cap", document=doc(allow(["iam:*", "s3:*"])), boundary_uses=1)
+    rewrite = {"p": doc(allow("iam:UpdateAssumeRolePolicy", target.arn))}
+    ops = role("ops", trust_policy=trust({"Service": LAMBDA}), inline=rewrite)
+    bounded = replace(ops, permissions_boundary=cap.arn)
+    assert not paths(bounded, roles=[target], policies=[cap])
+    wide = managed("Wide", document=doc(allow(["iam:*", "sts:AssumeRole"])), boundary_uses=1)
+    (path,) = paths(replace(ops, permissions_boundary=wide.arn), roles=[target], policies=[wide])
+    assert not path.conditional
+
+
+def test_create_access_key_on_a_user_holding_two_keys_is_conditional() -> None:
+    boss = user("boss", attached=[ADMIN_ARN])
+    dev = user("dev", inline={"p": doc(allow("iam:CreateAccessKey", boss.arn))})
+    (free,) = paths(dev, users=[boss])
+    assert not free.conditional
+    for second in (key(), key(active=False)):  # an inactive key counts toward the two as well
+        rows = [row(dev), row(boss, key1=key(), key2=second)]
+        (path,) = paths(dev, users=[boss], rows=rows)
+        assert path.conditions == ("target already holds 2 access keys: AWS allows 2",)
+    login = user("dev", inline={"p": doc(allow("iam:CreateLoginProfile", boss.arn))})
+    rows = [row(login), row(boss, key1=key(), key2=key())]
+    assert not [p for p in paths(login, users=[boss], rows=rows) if p.conditional]
+
+
 def test_assume_an_admin_role_that_trusts_the_account() -> None:
     target = admin_role("admin")
     dev = user("dev", inline={"p": doc(allow("sts:AssumeRole", target.arn))})
@@ -181,6 +227,22 @@ def test_a_trust_naming_the_principal_needs_no_identity_grant() -> None:
     target = role("admin", trust_policy=trust({"AWS": dev.arn}), attached=[ADMIN_ARN])
     (path,) = paths(dev, roles=[target])
     assert path.steps[0].policy == "trust policy of admin"
+
+
+def test_a_trust_naming_a_role_is_still_capped_by_its_boundary() -> None:
+    """A trust naming a role's ARN is limited by the role's boundary; naming a user's is not."""
+    cap = managed("Cap", document=doc(allow("s3:*")), boundary_uses=1)
+    reader = {"p": doc(allow("s3:GetObject"))}
+    ops = role("ops", trust_policy=trust({"Service": LAMBDA}), inline=reader)
+    ops = replace(ops, permissions_boundary=cap.arn)
+    dev = replace(user("dev", inline=reader), permissions_boundary=cap.arn)
+    target = role("admin", trust_policy=trust({"AWS": [ops.arn, dev.arn]}), attached=[ADMIN_ARN])
+    assert not paths(ops, roles=[target], policies=[cap])
+    (path,) = paths(dev, roles=[target], policies=[cap])
+    assert path.steps[0].policy == "trust policy of admin"
+    unknown = replace(ops, permissions_boundary=arn("policy", "NotLoaded"))
+    (doubted,) = paths(unknown, roles=[target])
+    assert "boundary is not loaded" in " ".join(doubted.conditions)
 
 
 def test_attach_policy_to_a_role_it_can_assume() -> None:
@@ -439,6 +501,22 @@ def test_a_source_account_pin_to_this_account_holds_for_a_launched_resource() ->
     (path,) = paths(user("dev", inline={"p": stacks}), roles=[pinned(ACCOUNT)])
     assert not path.conditional
     assert not paths(user("dev", inline={"p": stacks}), roles=[pinned("999988887777")])
+
+
+def test_a_source_account_if_exists_pin_holds_or_is_doubted() -> None:
+    """The form role.update-trust writes: it holds for this account; for another it depends
+    on whether the service sends the key, which iamtui cannot tell."""
+
+    def pinned(account: str) -> Role:
+        condition = {"StringEqualsIfExists": {"aws:SourceAccount": account}}
+        service = {"Service": "cloudformation.amazonaws.com"}
+        return role("power", trust_policy=trust(service, condition), attached=[ADMIN_ARN])
+
+    stacks = doc(allow("iam:PassRole"), allow("cloudformation:CreateStack"))
+    (path,) = paths(user("dev", inline={"p": stacks}), roles=[pinned(ACCOUNT)])
+    assert not path.conditional
+    (other,) = paths(user("dev", inline={"p": stacks}), roles=[pinned("999988887777")])
+    assert "aws:sourceaccount" in " ".join(other.conditions)
 
 
 def test_a_change_to_the_target_role_updates_the_finding_about_another_principal() -> None:

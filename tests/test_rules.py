@@ -1430,6 +1430,20 @@ def test_confused_deputy_service_trust_without_source_condition() -> None:
                 {"ArnLike": {"aws:SourceArn": f"arn:aws:glue:eu-west-1:{ACCOUNT}:job/*"}},
             ),
         ),
+        role(
+            "etl",
+            trust_policy=trust(
+                {"Service": "glue.amazonaws.com"},
+                {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}},
+            ),
+        ),
+        role(
+            "etl",
+            trust_policy=trust(
+                {"Service": "glue.amazonaws.com"},
+                {"ArnLikeIfExists": {"aws:SourceArn": f"arn:aws:glue:eu-west-1:{ACCOUNT}:job/*"}},
+            ),
+        ),
         role("web", trust_policy=trust({"Service": "ec2.amazonaws.com"})),
         role("fn", trust_policy=trust({"Service": "lambda.amazonaws.com"})),
         role(
@@ -1438,10 +1452,29 @@ def test_confused_deputy_service_trust_without_source_condition() -> None:
             trust_policy=trust({"Service": "support.amazonaws.com"}),
         ),
     ],
-    ids=["source-account", "source-arn", "ec2", "lambda", "service-linked"],
+    ids=[
+        "source-account",
+        "source-arn",
+        "source-account-if-exists",
+        "source-arn-if-exists",
+        "ec2",
+        "lambda",
+        "service-linked",
+    ],
 )
 def test_no_confused_deputy(r: Any) -> None:
     assert run(snapshot(roles=[r]), "role.confused-deputy") == []
+
+
+def test_source_keys_if_exists_pin_a_service_only() -> None:
+    """IfExists narrows a service (it sends the key when acting for a resource); any other
+    caller may simply omit the key, so the same test leaves ``*`` public."""
+    if_exists = {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}}
+    anyone = role("open", trust_policy=trust({"AWS": "*"}, if_exists))
+    assert one(run(snapshot(roles=[anyone]), "role.public-trust"))
+    any_account = {"ArnLikeIfExists": {"aws:SourceArn": "arn:aws:glue:*:*:job/*"}}
+    glue = role("etl", trust_policy=trust({"Service": "glue.amazonaws.com"}, any_account))
+    assert one(run(snapshot(roles=[glue]), "role.confused-deputy"))
 
 
 def test_confused_deputy_source_arn_with_any_account_is_not_a_pin() -> None:
@@ -1759,6 +1792,8 @@ def test_console_user_without_mfa_gets_exactly_one_mfa_finding() -> None:
 def test_user_no_group_without_credentials_is_offered_delete() -> None:
     finding = one(run(snapshot(users=[ALICE]), "user.no-group"))
     assert finding.severity is Severity.LOW
+    # A same-account resource policy naming the user may still grant it access.
+    assert "no identity-based permissions" in finding.summary
     assert finding.fixes == (Fix(ActionId.USER_DELETE, PrincipalSubject("user", "alice")),)
     assert finding.evidence["credentials"] == {
         "password_enabled": False,

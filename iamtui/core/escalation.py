@@ -27,7 +27,6 @@ from iamtui.core.policy import (
     PASSED_TO_SERVICE,
     PolicySource,
     Statement,
-    _operator,
     _raw_statements,
     _resource_matches,
     _statement,
@@ -89,6 +88,11 @@ class Technique:
 
 
 _T = Technique
+
+#: Why iam:CreateAccessKey on a user holding two keys (active or inactive) may fail: IAM allows
+#: two per user and refuses a third, LimitExceeded (AWS IAM User Guide, *IAM and AWS STS
+#: quotas*: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+KEY_LIMIT = "target already holds 2 access keys: AWS allows 2"
 _PASS = ("iam:PassRole",)
 _EXISTING = "needs an existing {} running with that role (not loaded: check it exists)"
 
@@ -117,7 +121,7 @@ CATALOGUE: tuple[Technique, ...] = (
     _T(
         "iam:UpdateAssumeRolePolicy + sts:AssumeRole",
         Target.ADMIN_ROLE,
-        ("iam:UpdateAssumeRolePolicy", "sts:AssumeRole"),
+        ("iam:UpdateAssumeRolePolicy",),
     ),
     _T("sts:AssumeRole", Target.ASSUMABLE_ADMIN_ROLE, source=PMAPPER),
     _T(
@@ -349,21 +353,29 @@ def _matches(s: Statement, resource: str, variables: Mapping[str, str]) -> bool:
 
 
 def _provable(s: Statement, known: Mapping[str, str]) -> bool | None:
-    """A condition iamtui can decide: every test is a plain ``StringEquals``/``StringLike`` on
-    a key whose value the path fixes (``iam:PassedToService``). None: it cannot tell."""
+    """A condition iamtui can decide: every test is a ``StringEquals``/``StringLike`` on a key
+    whose value the path fixes (``iam:PassedToService``). None: it cannot tell.
+    An ``...IfExists`` test holds when the value matches; otherwise it depends on whether the
+    key is sent at all, which iamtui cannot tell (None)."""
     if not known:
         return None
-    verdict = True
+    verdict, unsure = True, False
     for operator, key, values in s.condition_keys():
-        op, lenient = _operator(operator)
-        if key not in known or lenient or op not in ("stringequals", "stringlike"):
+        op = operator.removeprefix("foranyvalue:").removesuffix("ifexists")
+        if key not in known or op not in ("stringequals", "stringlike"):
             return None
         value = known[key]
         like = op == "stringlike"
-        verdict = verdict and any(
+        matched = any(
             wildcard_match(value, v.lower()) if like else v.lower() == value for v in values
         )
-    return verdict
+        if matched:
+            continue
+        if operator.endswith("ifexists"):
+            unsure = True
+        else:
+            verdict = False
+    return None if verdict and unsure else verdict
 
 
 def decide(
@@ -510,11 +522,20 @@ class Analysis:
         self.admin_set = frozenset(r.arn for r in self.admin_roles)
         self.admin_users = tuple(u for u in snapshot.users if self._is_admin(u))
         self.group_arns = {g.name: g.arn for g in snapshot.groups}
+        report = snapshot.credential_report
+        admins = {u.name for u in self.admin_users}
+        #: Administrator users the credential report shows holding two keys (see KEY_LIMIT).
+        self.full_key_users = frozenset(
+            row.user
+            for row in (report.rows if report else ())
+            if row.user in admins and all(k.held for k in row.keys)
+        )
         self._world = (
             snapshot.policies,
             snapshot.groups,
             self.admin_set,
             frozenset(u.arn for u in self.admin_users),
+            self.full_key_users,
             frozenset((r.arn, r.permissions_boundary, r.instance_profiles) for r in owned),
         )
         #: Paths per principal ARN, with the principal object they were found for.
@@ -693,17 +714,49 @@ class _Walk:
         decision = decide(self.grants, action, resource, self.variables, known)
         if decision is None:
             return None
+        capped = self.bounded(action, resource, known)
+        if capped is None:
+            return None
         doubts = [decision.condition] if decision.condition else []
-        if self.boundary is not None:
-            capped = decide(self.boundary, action, resource, self.variables, known)
-            if capped is None and self.boundary_loaded:
-                return None
-            if not self.boundary_loaded:
-                doubts.append("its permissions boundary is not loaded")
-            elif capped is not None and capped.condition:
-                doubts.append(f"boundary: {capped.condition}")
         g = decision.grant
-        return Step(action, resource, g.source.path, g.label, "; ".join(doubts) or None)
+        return Step(action, resource, g.source.path, g.label, "; ".join(doubts + capped) or None)
+
+    def bounded(
+        self, action: str, resource: str, known: Mapping[str, str] | None = None
+    ) -> list[str] | None:
+        """Why the boundary may refuse the action (empty: it allows it), None: it refuses."""
+        if self.boundary is None:
+            return []
+        if not self.boundary_loaded:
+            return ["its permissions boundary is not loaded"]
+        capped = decide(self.boundary, action, resource, self.variables, known)
+        if capped is None:
+            return None
+        return [f"boundary: {capped.condition}"] if capped.condition else []
+
+    def by_trust(self, role: Role, label: str, cond: str | None) -> Step | None:
+        """sts:AssumeRole granted by a same-account trust naming the principal's ARN: no
+        identity Allow is needed, an explicit Deny still refuses; for a role (not a user) the
+        permissions boundary still caps it (AWS IAM User Guide, *Permissions boundaries*,
+        resource-based policies:
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)."""
+        if self._denied_outright(role.arn):
+            return None
+        doubts = [f"trust only when {cond}"] if cond else []
+        doubts += [
+            f"a Deny when {_conditions_text(g.statement)} ({g.source.path}: {g.label})"
+            for g in self.grants
+            if "sts:assumerole" in g.covers
+            and not g.statement.allows
+            and g.statement.conditions
+            and _resource_matches(g.statement, role.arn, self.variables)
+        ][:1]
+        if self.kind == "role":
+            capped = self.bounded("sts:AssumeRole", role.arn)
+            if capped is None:
+                return None
+            doubts += capped
+        return Step("sts:AssumeRole", role.arn, label, "names it", "; ".join(doubts) or None)
 
     def technique(self, t: Technique, needed: frozenset[str]) -> Iterator[EscalationPath]:
         """The technique's paths for this principal (none when it lacks an action)."""
@@ -781,13 +834,17 @@ class _Walk:
                     if c := self._self_rewrite(source.arn, gains):
                         yield c
         elif t.target is Target.ADMIN_USER:
+            full = a.full_key_users if t.on_target == ("iam:CreateAccessKey",) else frozenset()
             for user in a.admin_users:
                 if user.arn != p.arn:
-                    yield _Candidate(user.arn, f"the administrator user {user.name}")
+                    why = (KEY_LIMIT,) if user.name in full else ()
+                    yield _Candidate(user.arn, f"the administrator user {user.name}", (), why)
         elif t.target is Target.ADMIN_ROLE:
+            # The rewritten trust names the principal's ARN: it then grants the AssumeRole.
             for role in a.admin_roles:
-                if role.arn != p.arn:
-                    yield _Candidate(role.arn, f"the administrator role {role.name}")
+                label = f"trust policy of {role.name}, rewritten"
+                if role.arn != p.arn and (step := self.by_trust(role, label, None)):
+                    yield _Candidate(role.arn, f"the administrator role {role.name}", (step,))
         elif t.target is Target.ASSUMABLE_ADMIN_ROLE:
             yield from self._assumable(True, "the administrator role {}")
         elif t.target is Target.ASSUMABLE_ROLE:
@@ -809,14 +866,9 @@ class _Walk:
             trust = a.trusts[role.arn]
             label = f"trust policy of {role.name}"
             if p.arn in trust.principals:
-                # Same account, trust naming the principal: no identity Allow is needed, an
-                # explicit Deny still refuses (IAM policy evaluation logic).
-                if self._denied_outright(role.arn):
-                    continue
-                cond = trust.principals[p.arn]
-                why = f"trust only when {cond}" if cond else None
-                step = Step("sts:AssumeRole", role.arn, label, "names it", why)
-                yield _Candidate(role.arn, gains.format(role.name), (step,))
+                step = self.by_trust(role, label, trust.principals[p.arn])
+                if step is not None:
+                    yield _Candidate(role.arn, gains.format(role.name), (step,))
                 continue
             found = self.step("sts:AssumeRole", role.arn)
             if found is None:
@@ -860,6 +912,7 @@ def _same_grants(a: AccountSnapshot, b: AccountSnapshot) -> bool:
         and a.roles is b.roles
         and a.groups is b.groups
         and a.policies is b.policies
+        and a.credential_report is b.credential_report
         and a.account_id == b.account_id
     )
 

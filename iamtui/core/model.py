@@ -167,6 +167,11 @@ class ReportKey:
     last_used_region: ReportText
     last_used_service: ReportText
 
+    @property
+    def held(self) -> bool:
+        """A key is in the slot, active or not (an empty slot has no rotation date)."""
+        return self.active or isinstance(self.last_rotated, datetime)
+
 
 @dataclass(frozen=True, slots=True)
 class ReportCert:

@@ -952,6 +952,24 @@ SOURCE_KEYS = frozenset(
 )
 
 
+def _source_pinned(statement: Statement) -> set[str]:
+    """Source keys an ``...IfExists`` test pins: they restrict a *service* principal only.
+
+    A service sends aws:SourceArn/SourceAccount when it acts on behalf of a resource, which is
+    the cross-service confused deputy, so the IfExists form stops that case and cannot lock out
+    a service that omits the key (AWS IAM User Guide, *The confused deputy problem*:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html). For AWS principals
+    and ``*`` the caller could omit the key, so :func:`restricts` keeps refusing IfExists there.
+    """
+    found = set()
+    for operator, key, values in statement.condition_keys():
+        if key not in SOURCE_KEYS or ":" in operator or not operator.endswith("ifexists"):
+            continue
+        if restricts(operator.removesuffix("ifexists"), key, values):
+            found.add(key)
+    return found
+
+
 #: Keys equal for every principal of one account: they cannot narrow a grant to that account.
 ACCOUNT_CONSTANT_KEYS = frozenset(
     {"aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths"}
@@ -1026,6 +1044,7 @@ def _grant(
             whole, allowed = True, allowed - ACCOUNT_CONSTANT_KEYS
     elif kind == "Service":
         allowed = SOURCE_KEYS
+        pinned = pinned | _source_pinned(s)
     elif kind == "Federated" and ":saml-provider/" not in value:
         issuer = issuer_of(value)
         claims = MULTI_TENANT_ISSUERS.get(issuer)

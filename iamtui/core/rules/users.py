@@ -300,7 +300,8 @@ def _sign_in_means(ctx: Context, row: CredentialReportRow | None, user: User) ->
     per_principal=True,
 )
 def no_group(ctx: Context) -> Iterator[Finding]:
-    """A user with no group and no policy has no IAM permissions: a leftover or a placeholder.
+    """A user with no group and no policy has no identity-based permissions: a leftover or a
+    placeholder (a same-account resource policy naming its ARN may still grant it access).
 
     Users with direct policies are ``user.direct-policies``'s; a user made in the last
     ``grace_days`` is being set up (its groups come next).
@@ -323,7 +324,7 @@ def no_group(ctx: Context) -> Iterator[Finding]:
         else:
             fixes = principal_fixes(user, ActionId.USER_DELETE)
         summary = (
-            f"in no group and holds no policy: no IAM permissions (created "
+            f"in no group and holds no policy: no identity-based permissions (created "
             f"{ctx.ago(user.create_date)} ago)"
         )
         yield ctx.finding(user, summary, evidence=evidence, fixes=fixes)

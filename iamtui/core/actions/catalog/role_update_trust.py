@@ -41,9 +41,20 @@ GITHUB_ISSUER = "token.actions.githubusercontent.com"
 CONDITIONS: dict[str, tuple[str, str]] = {
     "external-id": ("StringEquals", "sts:ExternalId"),
     "org-id": ("StringEquals", "aws:PrincipalOrgID"),
-    "source-account": ("StringEquals", "aws:SourceAccount"),
+    # IfExists: AWS services send aws:SourceAccount only when acting for a resource, and a
+    # StringEquals on a missing key is false, so a plain test would lock out a service that
+    # does not send it (AWS IAM User Guide, *AWS global condition context keys*, aws:SourceAccount:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+    "source-account": ("StringEqualsIfExists", "aws:SourceAccount"),
     "github-repo": ("StringLike", f"{GITHUB_ISSUER}:sub"),
 }
+
+#: What the ``source-account`` edit does and does not do, said on its plan.
+SOURCE_ACCOUNT_WARNING = (
+    "aws:SourceAccount is tested with StringEqualsIfExists: it narrows the trust when the "
+    "service sends the key (when it acts for a resource) and cannot lock the service out; a "
+    "service that never sends it gets no protection from this condition"
+)
 
 #: The shape of each value AWS accepts (AWS STS AssumeRole ExternalId; Organizations ids;
 #: account ids; GitHub owner and repository names).
@@ -204,7 +215,7 @@ def _refuse_unsuited(statement: dict[str, Any], edit: TrustEdit) -> None:
     if edit.kind == "source-account" and types != {"Service"}:
         raise ActionRefused(
             "aws:SourceAccount is sent by AWS services only: the statement also trusts "
-            f"{', '.join(sorted(types - {'Service'}))} principals, whom it would lock out"
+            f"{', '.join(sorted(types - {'Service'}))} principals, whom it would not restrict"
         )
     if edit.kind in ("external-id", "org-id") and types & {"Service", "Federated"}:
         key = CONDITIONS[edit.kind][1]
@@ -350,6 +361,8 @@ def build(planner: Planner, request: Request) -> Draft:
         before={target.arn: {"trust": old}},
         options={"edit": edit.kind},
     )
+    if edit.kind == "source-account":
+        draft.warnings.append(SOURCE_ACCOUNT_WARNING)
     if deleted:
         draft.notes.append(
             f"also removes {', '.join(deleted)}: principals deleted since, shown by unique id, "
