@@ -437,3 +437,38 @@ def test_iam_wildcards_are_only_star_and_question_mark() -> None:
     assert wildcard_match("arn:aws:iam::1:role/[a-z]", "arn:aws:iam::1:role/[a-z]")
     assert wildcard_match("arn:aws:iam::1:role/app-1", "arn:aws:iam::1:role/app-?")
     assert wildcard_match("arn:aws:iam::1:role/a/b", "arn:aws:iam::1:role/*")
+
+
+def test_wildcard_match_agrees_with_the_iam_glob_on_every_small_case() -> None:
+    """The linear matcher says what the regular-expression glob it replaced said."""
+    import itertools
+    import re
+
+    from iamtui.core.policy import wildcard_match
+
+    def reference(value: str, pattern: str) -> bool:
+        parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+        return re.fullmatch("".join(parts), value, re.DOTALL) is not None
+
+    values = ["".join(v) for n in range(5) for v in itertools.product("ab/", repeat=n)]
+    patterns = ["".join(p) for n in range(5) for p in itertools.product("a*?/", repeat=n)]
+    for value in values:
+        for pattern in patterns:
+            assert wildcard_match(value, pattern) == reference(value, pattern), (value, pattern)
+
+
+def test_a_hostile_wildcard_pattern_is_matched_in_linear_time() -> None:
+    """A policy's ``*a*a*a...*Z`` against a long ARN backtracked exponentially in the regex glob
+    (hours at 13 stars): the scan of an account holding it never finished."""
+    import threading
+
+    from iamtui.core.policy import wildcard_match
+
+    arn = "arn:aws:iam::123456789012:role/" + "a" * 60
+    pattern = "arn:aws:iam::123456789012:role/" + "*a" * 30 + "*Z"
+    answer: list[bool] = []
+    worker = threading.Thread(target=lambda: answer.append(wildcard_match(arn, pattern)))
+    worker.start()
+    worker.join(timeout=30)  # liveness, not a benchmark: linear takes microseconds
+    assert answer == [False]
+    assert wildcard_match(arn, "arn:aws:iam::123456789012:role/" + "*a" * 30)

@@ -122,16 +122,32 @@ class Statement:
 
 
 @lru_cache(maxsize=1 << 14)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """An IAM wildcard pattern: only ``*`` and ``?`` are special (``[a-z]`` is literal, unlike
-    fnmatch). AWS IAM User Guide, *IAM JSON policy elements: Resource* (wildcards)."""
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.DOTALL)
-
-
 def wildcard_match(value: str, pattern: str) -> bool:
-    """``value`` matches an IAM wildcard ``pattern`` (case-sensitive: callers fold case)."""
-    return _glob(pattern).fullmatch(value) is not None
+    """``value`` matches an IAM wildcard ``pattern`` (case-sensitive: callers fold case).
+
+    Only ``*`` and ``?`` are special (``[a-z]`` is literal, unlike fnmatch): AWS IAM User Guide,
+    *IAM JSON policy elements: Resource* (wildcards). Linear, not a regular expression: a
+    policy's ``*a*a*a...`` must not make matching exponential (policies are input we do not
+    control).
+    """
+    v = p = 0
+    star = -1  # the last ``*`` seen in the pattern, and where in value it started matching
+    mark = 0
+    while v < len(value):
+        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == value[v]):
+            v += 1
+            p += 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star, mark = p, v
+            p += 1
+        elif star >= 0:  # let the last ``*`` take one more character
+            mark += 1
+            v, p = mark, star + 1
+        else:
+            return False
+    while p < len(pattern) and pattern[p] == "*":
+        p += 1
+    return p == len(pattern)
 
 
 def _any_pattern(patterns: Iterable[str], action: str) -> bool:
