@@ -302,3 +302,17 @@ def test_the_role_this_session_runs_as_is_refused(env: Env, iam: Any) -> None:
     edit = TrustEdit("remove-principal", 0, principal_type="AWS", principal=FOREIGN)
     with pytest.raises(SelfLockout, match="role app is the role this iamtui session runs as"):
         planner.plan(Request.update_trust("app", edit))
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("source-account", "١٢٣٤٥٦٧٨٩٠١٢"),  # Arabic-Indic digits: \d in Python, not to IAM
+        ("source-account", "".join(chr(0xFF10 + int(d)) for d in "123456789012")),  # full-width
+        ("external-id", "café-partner"),  # STS takes ASCII only
+        ("external-id", "\ua4f3" * 3),  # Lisu letter O, looks like O
+    ],
+)
+def test_a_condition_value_outside_what_aws_accepts_is_refused(kind: str, value: str) -> None:
+    """A value AWS never sends would lock the service or partner out of the role."""
+    assert value_problem(kind, value) is not None

@@ -183,7 +183,7 @@ def test_a_user_lookup_leaves_out_role_sessions_that_carry_the_same_name(
     assert report.lookup == "Username = alice"
     assert (report.events, report.other_events) == (2, 1)
     assert [(t.value, t.count) for t in report.sessions] == [(key_id, 1)]
-    assert [u.what for u in report.last_used] == ["console password", f"access key {key_id}"]
+    assert [u.what for u in report.last_used] == ["console sign-in", f"access key {key_id}"]
 
 
 def test_no_events_is_not_reported_as_unused(emulator: Emulator) -> None:
@@ -377,3 +377,26 @@ def test_the_preview_looks_up_what_the_plan_cuts_off(emulator: Emulator) -> None
     console = ws.plan_action([Request.disable_console(demo.ex_employee)]).plan
     assert plan_targets(console) == ()
     ws.close()
+
+
+def test_cloudtrail_values_print_inert_and_a_hostile_record_is_counted_not_read(
+    emulator: Emulator,
+) -> None:
+    """Whoever holds a key picks its user agent: `iamtui usage` must not print terminal escapes;
+    a record nested past Python's recursion limit is an event with nothing readable in it."""
+    from hostile import BIDI_ATTACK, TERMINAL_ATTACK, assert_inert
+
+    s = seeder(emulator)
+    user, key_id = alice_with_key(s)
+    caller = user_caller(user, key_id)
+    s.trail_event(caller, "ListUsers" + TERMINAL_ATTACK, s.ago(1), ip="1.2.3.4" + BIDI_ATTACK,
+                  agent="aws-cli/2" + TERMINAL_ATTACK)  # fmt: skip
+    report = lookup_usage(connection(emulator), UsageTarget.key(key_id), now=NOW, pacer=FAST)
+    text = usage_text(report, NOW)
+    assert_inert(text)
+    assert "aws-cli/2\\x1b]0;pwned" in text
+
+    from iamtui.core.usage import _record
+
+    hostile = {"CloudTrailEvent": "[" * 200_000 + "]" * 200_000}
+    assert _record(hostile) == {}

@@ -238,7 +238,7 @@ def _record(event: Mapping[str, Any]) -> dict[str, Any]:
     """The event's full record (``CloudTrailEvent``), {} when unreadable."""
     try:
         record = json.loads(str(event.get("CloudTrailEvent") or "{}"))
-    except ValueError:
+    except (ValueError, RecursionError):  # a hostile or garbled record: counted, not read
         return {}
     return record if isinstance(record, dict) else {}
 
@@ -324,7 +324,7 @@ def _other_note(target: UsageTarget, other: Counter[str]) -> str:
         return ""
     count = sum(other.values())
     if target.kind is TargetKind.ROLE:
-        what = f"{plural(count, 'event')} naming the role that start no session (changes to it)"
+        what = f"{plural(count, 'event')} naming the role that started no session (changes to it)"
     else:
         what = f"{plural(count, 'event')} by role sessions carrying the same name"
     return f"{what}: " + ", ".join(f"{t.value} ({t.count})" for t in _tallies(other)[:TOP])
@@ -378,7 +378,7 @@ def lookup_usage(
                 if pages == 0:
                     unavailable = _why(exc)
                 else:
-                    stopped = f"stopped after {pages} pages: {_why(exc)}"
+                    stopped = f"stopped after {plural(pages, 'page')}: {_why(exc)}"
                     truncated = True
                 break
             pages += 1
@@ -453,7 +453,7 @@ def _last_used(conn: Connection, target: UsageTarget) -> tuple[tuple[LastUse, ..
             return (LastUse("role", _when(used.get("LastUsedDate")), None, region),), ""
         action = "iam:GetUser"
         user = iam.get_user(UserName=target.name)["User"]
-        out = [LastUse("console password", _when(user.get("PasswordLastUsed")))]
+        out = [LastUse("console sign-in", _when(user.get("PasswordLastUsed")))]
         action = "iam:ListAccessKeys"
         keys = iam.list_access_keys(UserName=target.name).get("AccessKeyMetadata") or ()
         action = "iam:GetAccessKeyLastUsed"

@@ -20,6 +20,7 @@ from iamtui.core.ids import ActionId
 from iamtui.core.model import Part, ServerCertificate
 from iamtui.core.rules._common import REMOVE_UNUSED
 from iamtui.core.subjects import Fix, ServerCertificateSubject
+from iamtui.core.text import plural
 
 #: server-cert.expiring: a certificate expiring within this many days (fixed, not configurable).
 EXPIRING_DAYS = 30
@@ -76,7 +77,7 @@ def expiring(ctx: Context) -> Iterator[Finding]:
         if cert.expiration is None or not ctx.now < cert.expiration <= soon:
             continue
         left = cert.expiration - ctx.now
-        summary = f"server certificate expires in {max(left.days, 0)} day(s)"
+        summary = f"server certificate expires in {plural(max(left.days, 0), 'day')}"
         yield ctx.finding(_about(cert), summary, evidence=_evidence(cert, cert.expiration))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from iamtui.core.text import plural
+from iamtui.core.text import plural, printable
 from iamtui.core.usage import TOP, LastUse, Tally, TargetKind, UsageReport
 from iamtui.core.views.details import Field
 from iamtui.core.views.format import ago, exact
@@ -34,8 +34,8 @@ def _tally(items: Sequence[Tally]) -> str:
 
 
 def _use(item: LastUse, now: datetime) -> str:
-    if item.when is None:
-        return f"{item.what}: no use recorded"
+    if item.when is None:  # GetUser tells no password and a password never used apart
+        return f"{item.what}: none recorded"
     where = " · ".join(p for p in (item.service, item.region) if p)
     return f"{item.what}: {exact(item.when)} ({ago(item.when, now)})" + (
         f" · {where}" if where else ""
@@ -124,5 +124,7 @@ def usage_text(report: UsageReport, now: datetime) -> str:
     """The report as plain ``label: value`` lines (``iamtui usage``)."""
     out = []
     for line in usage_fields(report, now):
-        out.append(f"{line.label}: {line.value}" if line.label else f"  {line.value}")
+        # CloudTrail values (user agents, addresses) are chosen by whoever used the credential.
+        label, value = printable(line.label), printable(line.value)
+        out.append(f"{label}: {value}" if label else f"  {value}")
     return "\n".join(out) + "\n"

@@ -60,13 +60,13 @@ SOURCE_ACCOUNT_WARNING = (
 #: account ids; GitHub owner and repository names).
 _VALUES: dict[str, tuple[re.Pattern[str], str]] = {
     "external-id": (
-        re.compile(r"^[\w+=,.@:/-]{2,1224}$"),
+        re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII),
         "2 to 1,224 letters, digits or +=,.@:/-",
     ),
-    "org-id": (re.compile(r"^o-[a-z0-9]{10,32}$"), "an organization id like o-abcd123456"),
-    "source-account": (re.compile(r"^\d{12}$"), "a 12-digit account id"),
+    "org-id": (re.compile(r"o-[a-z0-9]{10,32}"), "an organization id like o-abcd123456"),
+    "source-account": (re.compile(r"[0-9]{12}"), "a 12-digit account id"),
     "github-repo": (
-        re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9_.-]{1,100}$"),
+        re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9_.-]{1,100}"),
         "OWNER/REPO (a GitHub owner and one repository, no wildcard)",
     ),
 }
@@ -75,7 +75,8 @@ _VALUES: dict[str, tuple[re.Pattern[str], str]] = {
 def value_problem(kind: str, value: str) -> str | None:
     """Why ``value`` cannot be the condition value of edit ``kind`` (None when it can)."""
     shape = _VALUES.get(kind)
-    if shape is None or shape[0].match(value.strip()):
+    # fullmatch, ASCII: `\w`/`\d` are Unicode in Python, and STS and IAM take ASCII only.
+    if shape is None or shape[0].fullmatch(value.strip()):
         return None
     return f"{value.strip() or 'an empty value'} is not {shape[1]}"
 
