@@ -353,3 +353,31 @@ async def test_root_screen_says_info_words_evidence_and_nothing_to_do_once(
         passed = await detail_of(StepId.BREAK_GLASS)
         assert passed.count("nothing") == 1 and "nothing: this step passes" in passed
         assert "WHAT YOU MUST DO IN AWS" not in passed
+
+
+async def test_markup_in_a_filter_a_title_or_a_notification_is_shown_not_parsed(
+    emulator: Emulator,
+) -> None:
+    """`[/` typed in the filter, a trust Sid `[/x]` in a dialog title or a file name in a
+    notification was parsed as Textual markup and crashed the app (MarkupError)."""
+    from textual.content import Content
+
+    from iamtui.ui.screens.action import AskValue
+
+    _, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "left_square_bracket", "slash", "x", "right_square_bracket")
+        await pilot.press("enter")
+        await settle(pilot)
+        subtitle = app.screen.query_one("#table-findings").border_subtitle or ""
+        assert "filter '[/x]'" in Content.from_markup(subtitle).plain
+        app.notify("Not saved: [/x] [bold]file[/bold]", title="[/x]")
+        await pilot.pause()
+        app.push_screen(AskValue("Edit trust: statement 1 ([/x])", "note [/x]", lambda _: None))
+        await settle(pilot)
+        assert isinstance(app.screen, AskValue)
+        title = app.screen.query_one("#ask-dialog").border_title or ""
+        assert Content.from_markup(title).plain == "Edit trust: statement 1 ([/x])"
+    assert app.return_code in (None, 0)

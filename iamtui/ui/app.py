@@ -15,6 +15,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -368,8 +369,9 @@ class IamtuiApp(App[str | None]):
         self.main_screen.show_pane(pane)
 
     def notify(self, message: str, *, title: str = "", **options: Any) -> None:
-        """Notifications quote names from AWS or a file: shown inert, never as escapes."""
-        super().notify(printable(message), title=printable(title), **options)
+        """Notifications quote names from AWS, a file or the operator's typing: shown inert, never
+        as terminal escapes or Textual markup (a ``[/x]`` in a name would crash the app)."""
+        super().notify(escape(printable(message)), title=escape(printable(title)), **options)
 
     def key_for(self, binding_id: str) -> str:
         """How the first key of a binding id is shown here (keymap applied), for hints."""

@@ -27,6 +27,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
@@ -156,7 +157,7 @@ class ChoiceMenu(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         """The choices as a list; enter plans the highlighted one."""
         with Vertical(classes="dialog", id="menu-dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Content(printable(self.title_text))  # a Sid or name: not markup
             dialog.border_subtitle = "enter: preview the plan · esc: close"
             options = [
                 Option(
@@ -226,7 +227,7 @@ class AskPath(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         """Label, input, the full path, status."""
         with Vertical(classes="dialog", id="ask-dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Content(printable(self.title_text))  # a Sid or name: not markup
             dialog.border_subtitle = "enter: save · esc: cancel"
             if self.note:
                 yield Static(self.note, classes="ask-note", markup=False)
@@ -307,7 +308,7 @@ class AskValue(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """Label, input, status."""
         with Vertical(classes="dialog", id="ask-dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Content(printable(self.title_text))  # a Sid or name: not markup
             dialog.border_subtitle = "enter: preview the plan · esc: cancel"
             yield Static(self.note, classes="ask-note", markup=False)
             yield Input("", id="ask-value")
@@ -392,7 +393,7 @@ class PlanScreen(ModalScreen[bool]):
         """Summary, steps, confirmation inputs and the two buttons."""
         ws = self.iamtui.workspace
         with Vertical(classes="dialog", id="plan-dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Content(printable(self.title_text))  # a Sid or name: not markup
             mode = "DRY RUN: nothing will be sent or journaled · " if ws.dry_run else ""
             dialog.border_subtitle = f"{mode}esc: cancel · tab: next"
             yield Static("", id="plan-summary", markup=False)

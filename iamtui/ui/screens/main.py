@@ -17,6 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
@@ -181,10 +182,10 @@ class PaneWidget(Vertical):
         )
         if self.pane is Pane.FINDINGS:
             title += f" · {self.state.views.overview.freshness.last_accessed_text}"
-        self.table.border_title = title
+        self.table.border_title = Content(title)  # plain text: names and typing are not markup
         bits: list[str] = []
         if self.query_text:
-            bits.append(f"filter '{self.query_text}'")
+            bits.append(f"filter '{printable(self.query_text)}'")
         if self.pane is Pane.FINDINGS and self.floor > Severity.INFO:
             bits.append(f"{self.floor.label} and above")
         if self.sort_column is not None:
@@ -192,7 +193,7 @@ class PaneWidget(Vertical):
             bits.append(f"sort {self.view.columns[self.sort_column].label} {arrow}")
         if self.marked:
             bits.append(f"{len(self.marked)} selected")
-        self.table.border_subtitle = " · ".join(bits)
+        self.table.border_subtitle = Content(" · ".join(bits))
 
     # -- operations ------------------------------------------------------------------------
 
