@@ -456,3 +456,23 @@ async def test_go_to_pane_and_quit_never_pass_an_open_secret_or_a_running_plan(
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert app.main_screen.active is Pane.USERS  # type: ignore[union-attr]
+
+
+async def test_typing_while_cancel_has_the_focus_goes_to_the_field_still_to_type(
+    emulator: Emulator, iam: Any
+) -> None:
+    """A newcomer typed the name with focus on Cancel and the letters were silently dropped:
+    they now go to the first field still to type; focus still starts on Cancel."""
+    demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_principal=("user", demo.stale_key_user))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#keys").focus()
+        await pilot.pause()
+        (key_id,) = key_status(iam, demo.stale_key_user)
+        screen = await plan_with(pilot, "X")
+        assert app.focused is screen.query_one("#plan-cancel-button")
+        await pilot.press(*key_id[:3])
+        override = screen.query_one("#plan-override", Input)
+        assert override.value == key_id[:3] and app.focused is override
+        assert screen.query_one("#plan-run", Button).disabled

@@ -23,7 +23,7 @@ from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -601,6 +601,24 @@ class PlanScreen(ModalScreen[bool]):
         for field in self.query(".plan-input").results(Input):
             if field.display and not self._matches(field.id or "", field.value):
                 field.focus()
+                return
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while a button has the focus goes to the first field still to type: focus
+        starts on Cancel (enter cancels), yet a typed name is never silently dropped."""
+        if self.phase != "preview" or isinstance(self.focused, Input):
+            return
+        own_keys = self._bindings.key_to_bindings  # this screen's keys (the keymap applied)
+        if not (event.is_printable and event.character) or event.key in own_keys:
+            return  # `u` and the other keys of this screen keep their meaning
+        for field in self.query(".plan-input").results(Input):
+            if field.display and not self._matches(field.id or "", field.value):
+                event.stop()
+                field.select_on_focus = (
+                    False  # else the focus selects the letter, the next replaces it
+                )
+                field.focus()
+                field.insert_text_at_cursor(event.character)
                 return
 
     # -- running -----------------------------------------------------------------------------
