@@ -2155,3 +2155,41 @@ def test_unused_providers_are_not_evaluated_without_trusts_or_the_provider_lists
     snap = snapshot(identity_providers=_providers(SAML), unavailable=[gone])
     result = evaluate_rule(snap, "identity-provider.unused")
     assert not result.findings and result.not_evaluated
+
+
+# --- user.admin-virtual-mfa -------------------------------------------------------------------
+
+
+def test_admin_virtual_mfa_fires_on_an_administrator_with_a_virtual_device() -> None:
+    from iamtui.core.model import MfaDevice
+
+    admin = user("ops", attached=[ADMIN_ARN])
+    device = VirtualMfaDevice(arn("mfa", "ops"), admin.arn, ago(30))
+    snap = replace(snapshot(users=[admin, ALICE]), virtual_mfa_devices=(device,))
+    finding = one(run(snap, "user.admin-virtual-mfa"))
+    assert finding.principal_name == "ops" and finding.fixes == ()
+    assert finding.evidence["virtual_mfa_devices"] == (arn("mfa", "ops"),)
+    assert "unknown" in str(finding.evidence["other_devices"])
+    # Opened: every device virtual is said so; a security key or passkey as well keeps it quiet.
+    only_virtual = PrincipalDetail(
+        admin.arn, NOW, mfa_devices=(MfaDevice(device.serial, None, True),)
+    )
+    opened = replace(snap, details={admin.arn: only_virtual})
+    assert "none" in str(one(run(opened, "user.admin-virtual-mfa")).evidence["other_devices"])
+    fido = MfaDevice(f"arn:aws:iam::{ACCOUNT}:u2f/user/ops/key", None, False)
+    both = PrincipalDetail(admin.arn, NOW, mfa_devices=(*only_virtual.mfa_devices, fido))
+    assert run(replace(snap, details={admin.arn: both}), "user.admin-virtual-mfa") == []
+
+
+def test_admin_virtual_mfa_is_quiet_for_non_admins_and_hardware() -> None:
+    admin = user("ops", attached=[ADMIN_ARN])
+    dev = user("dev", attached=[READONLY_ARN])
+    device = VirtualMfaDevice(arn("mfa", "dev"), dev.arn, ago(30))
+    snap = replace(snapshot(users=[admin, dev]), virtual_mfa_devices=(device,))
+    assert run(snap, "user.admin-virtual-mfa") == []  # admin: hardware (not listed); dev: no admin
+
+
+def test_admin_virtual_mfa_not_evaluated_without_the_device_list() -> None:
+    gone = Unavailable(Part.VIRTUAL_MFA, "not authorized", "AccessDenied")
+    reason = not_evaluated(snapshot(unavailable=[gone]), "user.admin-virtual-mfa")
+    assert "(AccessDenied): not authorized" in reason

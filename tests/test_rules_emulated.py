@@ -539,6 +539,17 @@ COVERAGE_CASES: tuple[Case, ...] = (
         name="quiet",
     ),
     Case(
+        "user.admin-virtual-mfa",
+        lambda s: (
+            s.user("admin-app", managed=[ADMIN_ARN], mfa="virtual"),
+            s.user("admin-key", managed=[ADMIN_ARN], mfa="hardware"),
+            s.user("dev-app", mfa="virtual"),
+        ),
+        fires={"admin-app": {"virtual_mfa_devices": (f"arn:aws:iam::{ACCOUNT}:mfa/admin-app",)}},
+        quiet=("admin-key", "dev-app"),
+        fixes={"admin-app": ()},
+    ),
+    Case(
         "user.no-mfa",
         lambda s: (
             s.user("bot", keys=[used(1)]),

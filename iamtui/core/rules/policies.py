@@ -28,7 +28,7 @@ from iamtui.core.policy import (
     relevant_statements,
 )
 from iamtui.core.protected import protection_reason
-from iamtui.core.rules._common import LEAST_PRIVILEGE, REMOVE_UNUSED, grant_fixes
+from iamtui.core.rules._common import LEAST_PRIVILEGE, REMOVE_UNUSED, REQUIRE_MFA, grant_fixes
 from iamtui.core.subjects import Fix, PolicySubject
 
 
@@ -192,6 +192,47 @@ class _Escalations:
 
 
 @rule(
+    "user.admin-virtual-mfa",
+    "Administrator whose MFA is a virtual device",
+    practice=REQUIRE_MFA,
+    severity=Severity.LOW,
+    needs=[Part.AUTHORIZATION_DETAILS, Part.VIRTUAL_MFA],
+    per_principal=True,
+)
+def admin_virtual_mfa(ctx: Context) -> Iterator[Finding]:
+    """An authenticator app on a phone can be phished or cloned; a FIDO security key or passkey
+    cannot. ListVirtualMFADevices is the only way AWS tells the type without a call per user."""
+    assigned: dict[str, list[str]] = {}
+    for device in ctx.snapshot.virtual_mfa_devices:
+        if device.user_arn and not device.for_root:
+            assigned.setdefault(device.user_arn, []).append(device.serial)
+    if not assigned:
+        return
+    grants = _AdminGrants(ctx)
+    for user in ctx.snapshot.users:
+        serials = assigned.get(user.arn)
+        if not serials or not grants.of(user):
+            continue
+        detail = ctx.snapshot.details.get(user.arn)
+        devices = detail.mfa_devices if detail is not None else None
+        if devices is not None and any(not d.virtual for d in devices):
+            continue  # a security key or passkey is registered too: the user can sign in with it
+        evidence: Evidence = {
+            "virtual_mfa_devices": tuple(sorted(serials)),
+            "other_devices": (
+                "unknown: a security key or passkey does not show in ListVirtualMFADevices; "
+                "open the user to list every device"
+                if devices is None
+                else "none (every device of the user is virtual)"
+            ),
+        }
+        summary = "administrator signs in with a virtual MFA device only"
+        if devices is None:
+            summary = "administrator with a virtual MFA device (other devices not listed yet)"
+        yield ctx.finding(user, summary, evidence=evidence)
+
+
+@rule(
     "policy.effective-admin",
     "Effectively an administrator",
     practice=LEAST_PRIVILEGE,
@@ -316,4 +357,10 @@ def unused_services(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(principal, summary, evidence=evidence)
 
 
-RULES: tuple[Rule, ...] = (admin_access, effective_admin_access, unattached, unused_services)
+RULES: tuple[Rule, ...] = (
+    admin_access,
+    effective_admin_access,
+    admin_virtual_mfa,
+    unattached,
+    unused_services,
+)
