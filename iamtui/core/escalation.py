@@ -27,15 +27,15 @@ from iamtui.core.policy import (
     PASSED_TO_SERVICE,
     PolicySource,
     Statement,
-    _raw_statements,
-    _resource_matches,
-    _statement,
     as_list,
     effective_admin,
     group_policies,
     is_admin_document,
     own_policies,
+    parse_statement,
+    raw_statements,
     relevant_statements,
+    resource_matches,
     statements,
     wildcard_match,
 )
@@ -286,11 +286,11 @@ def policy_grants(source: PolicySource) -> tuple[Grant, ...]:
     documents are read per evaluation and few name these actions.
     """
     found = []
-    for n, item in enumerate(_raw_statements(source.document), 1):
+    for n, item in enumerate(raw_statements(source.document), 1):
         not_actions = as_list(item["NotAction"]) if "NotAction" in item else None
         covers = _covered(as_list(item.get("Action")), not_actions)
         if covers:
-            s = _statement(item)
+            s = parse_statement(item)
             found.append(Grant(source, s.sid or f"statement {n}", s, covers))
     return tuple(found)
 
@@ -349,7 +349,7 @@ class _Decision:
 def _matches(s: Statement, resource: str, variables: Mapping[str, str]) -> bool:
     if resource == OWN_CHOICE:  # the principal picks the name: a Deny must cover everything
         return s.allows or (s.not_resources is None and "*" in s.resources)
-    return _resource_matches(s, resource, variables)
+    return resource_matches(s, resource, variables)
 
 
 def _provable(s: Statement, known: Mapping[str, str]) -> bool | None:
@@ -749,7 +749,7 @@ class _Walk:
             if "sts:assumerole" in g.covers
             and not g.statement.allows
             and g.statement.conditions
-            and _resource_matches(g.statement, role.arn, self.variables)
+            and resource_matches(g.statement, role.arn, self.variables)
         ][:1]
         if self.kind == "role":
             capped = self.bounded("sts:AssumeRole", role.arn)
@@ -882,7 +882,7 @@ class _Walk:
             "sts:assumerole" in g.covers
             and not g.statement.allows
             and not g.statement.conditions
-            and _resource_matches(g.statement, resource, self.variables)
+            and resource_matches(g.statement, resource, self.variables)
             for g in self.grants
         )
 

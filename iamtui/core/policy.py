@@ -179,7 +179,8 @@ def _conditions(value: Any) -> dict[str, dict[str, tuple[str, ...]]]:
     }
 
 
-def _raw_statements(document: PolicyDocument | None) -> list[Mapping[str, Any]]:
+def raw_statements(document: PolicyDocument | None) -> list[Mapping[str, Any]]:
+    """The document's statements as written (a lone statement object is a list of one)."""
     if not isinstance(document, Mapping):
         return []
     raw = document.get("Statement", ())
@@ -187,7 +188,8 @@ def _raw_statements(document: PolicyDocument | None) -> list[Mapping[str, Any]]:
     return [item for item in items if isinstance(item, Mapping)]
 
 
-def _statement(item: Mapping[str, Any]) -> Statement:
+def parse_statement(item: Mapping[str, Any]) -> Statement:
+    """One written statement as a typed ``Statement`` (the escalation analysis shares it)."""
     return Statement(
         effect=str(item.get("Effect", "")),
         sid=str(item["Sid"]) if "Sid" in item else None,
@@ -203,7 +205,7 @@ def _statement(item: Mapping[str, Any]) -> Statement:
 
 def statements(document: PolicyDocument | None) -> tuple[Statement, ...]:
     """The document's statements, normalised; malformed entries are skipped, not fatal."""
-    return tuple(_statement(item) for item in _raw_statements(document))
+    return tuple(parse_statement(item) for item in raw_statements(document))
 
 
 # --- administrator access --------------------------------------------------------------------
@@ -224,8 +226,8 @@ def is_admin_statement(statement: Statement) -> bool:
 def is_admin_document(document: PolicyDocument | None) -> bool:
     """Whether any statement of the document grants full administrator access."""
     return any(
-        is_admin_statement(_statement(item))
-        for item in _raw_statements(document)
+        is_admin_statement(parse_statement(item))
+        for item in raw_statements(document)
         if not {"*", "*:*"}.isdisjoint(as_list(item.get("Action")))  # cheap pre-filter
     )
 
@@ -237,10 +239,10 @@ def admin_condition_keys(document: PolicyDocument | None) -> tuple[str, ...]:
     MFA'd session, a given source IP...): not literal admin, but far from least privilege.
     """
     keys: set[str] = set()
-    for item in _raw_statements(document):
+    for item in raw_statements(document):
         if not item.get("Condition") or {"*", "*:*"}.isdisjoint(as_list(item.get("Action"))):
             continue
-        s = _statement(item)
+        s = parse_statement(item)
         if is_admin_statement(replace(s, conditions={})):
             keys.update(key for _, key, _ in s.condition_keys())
     return tuple(sorted(keys))
@@ -354,7 +356,7 @@ def is_aws_managed(arn: str, name: str) -> bool:
     return len(parts) == 6 and parts[4] == "aws" and parts[5] == name
 
 
-def _resource_matches(
+def resource_matches(
     statement: Statement, resource: str, variables: Mapping[str, str] | None = None
 ) -> bool:
     """ARNs are matched case-sensitively; NotResource matches everything it does not list.
@@ -388,13 +390,13 @@ def relevant_statements(source: PolicySource) -> tuple[Statement, ...]:
     if source.arn is not None and is_aws_managed(source.arn, IAM_FULL_ACCESS):
         return (Statement("Allow", "IAMFullAccess", ("iam:*",), resources=("*",)),)
     found = []
-    for item in _raw_statements(source.document):
+    for item in raw_statements(source.document):
         if item.get("Condition"):  # "Condition": {} restricts nothing
             continue
         wide = "NotAction" in item or "NotResource" in item
         if not wide and not any(_may_be_iam(a) for a in as_list(item.get("Action"))):
             continue  # cheap pre-filter: most statements never name IAM
-        s = _statement(item)
+        s = parse_statement(item)
         if s.not_resources is not None or _escalations(s.actions, s.not_actions):
             found.append(s)
     return tuple(found)
@@ -459,7 +461,7 @@ def _covers_every_role(statement: Statement, probe_role: str) -> bool:
     or ``role/*/*`` cover some roles, never every one."""
     base, _, name = probe_role.rpartition("/")
     nested = f"{base}/{name}/{name}"
-    return _resource_matches(statement, probe_role) and _resource_matches(statement, nested)
+    return resource_matches(statement, probe_role) and resource_matches(statement, nested)
 
 
 def passes_any_role(statement: Statement, probe_role: str) -> bool:
@@ -516,11 +518,11 @@ def wildcard_grants(document: PolicyDocument | None, probe_role: str) -> Wildcar
     """
     candidates: list[tuple[int, Statement, bool]] = []
     services: set[str] = set()
-    for n, item in enumerate(_raw_statements(document), 1):
+    for n, item in enumerate(raw_statements(document), 1):
         not_actions = as_list(item["NotAction"]) if "NotAction" in item else None
         passes, found = _action_wildcards(as_list(item.get("Action")), not_actions)
         if passes or found:
-            s = _statement(item)
+            s = parse_statement(item)
             if s.allows and not _is_full_admin_shaped(s):
                 services.update(found)
             candidates.append((n, s, passes))
@@ -567,7 +569,7 @@ def _allowed_by(
     granted = None
     wanted = action.lower()
     for source, s, covered in covering:
-        if wanted in covered and _resource_matches(s, resource, variables):
+        if wanted in covered and resource_matches(s, resource, variables):
             if not s.allows:
                 return None
             granted = granted or source
