@@ -1,0 +1,134 @@
+"""``iamtui rightsize`` against the emulator over HTTP: dry run, JSON, a run undone with
+``iamtui journal undo``, and one-line refusals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from rightsize_support import arn_of, fake_propose, principal_state, seed_principal
+from test_actions_support import TRUST_EC2, Env, env_fixture  # noqa: F401
+
+from iamtui.cli import main
+from iamtui.core import rightsize
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch, env: Env) -> None:
+    """The dummy credentials the emulator accepts; jobs complete at once; the stand-in engine."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("IAMTUI_JOURNAL", raising=False)
+    monkeypatch.setattr(rightsize, "propose", fake_propose)
+    env.emulator.extras().last_accessed_polls = 0
+
+
+def cli(env: Env, *args: str, input: str | None = None) -> Result:
+    """``iamtui rightsize ...`` on the emulator and the test journal."""
+    return CliRunner().invoke(
+        main,
+        [
+            "rightsize",
+            *args,
+            "--endpoint-url",
+            env.emulator.endpoint_url,
+            "--journal",
+            str(env.journal.path),
+        ],
+        input=input,
+    )
+
+
+def test_dry_run_shows_the_plan_with_its_diffs_and_changes_nothing(env: Env, iam: Any) -> None:
+    seed_principal(env.emulator, "role", "app", shared_with="other")
+    before = principal_state(iam, "role", "app")
+    result = cli(env, "app", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Right-size role app" in result.stdout
+    assert '-      "Action": "kms:Decrypt",' in result.stdout  # the diff of inline policy Mixed
+    assert result.stdout.rstrip().endswith("dry run: nothing was changed")
+    assert principal_state(iam, "role", "app") == before
+    assert not env.journal.entries()
+
+
+def test_json_prints_the_proposals_and_changes_nothing(env: Env, iam: Any) -> None:
+    seed_principal(env.emulator, "role", "app", shared_with="other")
+    before = principal_state(iam, "role", "app")
+    result = cli(env, "app", "--format", "json", "--window", "120")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["version"] == 1 and document["refused"] == []
+    (proposal,) = document["proposals"]
+    assert (proposal["kind"], proposal["principal_name"], proposal["window_days"]) == (
+        "role",
+        "app",
+        120,
+    )
+    methods = {r["policy"]: r["method"] for r in proposal["rewrites"]}
+    assert methods["Mixed"] == "replace-inline" and methods["rs-shared"] == "copy-and-detach"
+    assert principal_state(iam, "role", "app") == before
+
+
+def test_a_run_is_journaled_and_journal_undo_puts_everything_back(env: Env, iam: Any) -> None:
+    seed_principal(env.emulator, "user", "ana", shared_with="other")
+    before = principal_state(iam, "user", "ana")
+    refused = cli(env, "ana", input="n\n")
+    assert refused.exit_code == 2 and "nothing was changed" in refused.output
+    assert principal_state(iam, "user", "ana") == before
+    result = cli(env, "ana", "--yes")
+    assert result.exit_code == 0, result.output
+    assert principal_state(iam, "user", "ana") != before
+    (entry,) = env.journal.entries()
+    assert f"iamtui journal undo {entry.id}" in result.output
+    undo = CliRunner().invoke(
+        main,
+        [
+            *("journal", "undo", entry.id, "--yes"),
+            *("--journal", str(env.journal.path)),
+            *("--endpoint-url", env.emulator.endpoint_url),
+        ],
+    )
+    assert undo.exit_code == 0, undo.output
+    assert principal_state(iam, "user", "ana") == before
+
+
+def test_all_plans_every_principal_in_one_plan_naming_those_skipped(env: Env) -> None:
+    seed_principal(env.emulator, "role", "app", shared_with="other")
+    seed_principal(env.emulator, "user", "ana")
+    extras = env.emulator.extras()
+    for service in ("s3", "sns"):  # role other uses everything it holds
+        extras.record_usage(arn_of("role", "other"), service, extras.now())
+    result = cli(env, "--all", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "principal.rightsize for 2 of 3 principals" in result.stdout
+    assert "skipped principal.rightsize role other: nothing to right-size" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nobody",), "no user or role named nobody"),
+        (("app", "--all"), "pass NAME or --all, not both"),
+        ((), "name a user or role to right-size, or pass --all"),
+        (("OrganizationAccountAccessRole",), "role OrganizationAccountAccessRole is not changed"),
+    ],
+)
+def test_errors_are_one_line_exit_2(env: Env, args: tuple[str, ...], message: str) -> None:
+    seed_principal(env.emulator, "role", "app")
+    env.emulator.backend().create_role(
+        role_name="OrganizationAccountAccessRole",
+        assume_role_policy_document=json.dumps(TRUST_EC2),
+        path="/",
+        permissions_boundary=None,
+        description="",
+        tags=[],
+        max_session_duration="3600",
+        linked_service=None,
+    )
+    result = cli(env, *args)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("iamtui: error: ") and message in line
