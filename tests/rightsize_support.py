@@ -1,5 +1,5 @@
 """Right-sizing test material: principals holding one policy per rewrite method, their recorded
-use, a stand-in engine (until ``core/rightsize.py`` lands) and the state undo must restore.
+use, and the state undo must restore.
 
 The seed is straight into moto's objects (no permission needed, dates set freely).
 """
@@ -7,15 +7,13 @@ The seed is straight into moto's objects (no permission needed, dates set freely
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from test_actions_support import TRUST_EC2
 
 from iamtui.core.loader import load_last_accessed
-from iamtui.core.model import AccountSnapshot, LastAccessed, Role, User
-from iamtui.core.rightsize import Grant, Method, Proposal, Rewrite, RightsizeOptions
+from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import Connection
 from iamtui.emulator.seed import Seeder
 from iamtui.emulator.server import Emulator
@@ -86,68 +84,6 @@ def seed_principal(
 def with_data(conn: Connection, snapshot: AccountSnapshot, *arns: str) -> AccountSnapshot:
     """The snapshot with the principals' last-accessed data, as the operator would load it."""
     return snapshot.with_last_accessed(*(load_last_accessed(conn, arn) for arn in arns))
-
-
-# --- a stand-in engine ---------------------------------------------------------------------
-
-
-def _service(action: str) -> str:
-    return action.split(":", 1)[0].lower()
-
-
-def fake_propose(
-    principal: User | Role,
-    grants: Sequence[Grant],
-    data: LastAccessed | None,
-    *,
-    now: datetime,
-    options: RightsizeOptions,
-) -> Proposal:
-    """Statements whose one action's service was not used in the window are dropped; the method
-    follows the grant (inline, own managed, shared or AWS managed)."""
-    kind: Any = "user" if isinstance(principal, User) else "role"
-    base = Proposal(principal.arn, principal.name, kind, options, None)
-    if data is None:
-        return Proposal(**{**_fields(base), "refused": "no last-accessed data: load it first"})
-    since = now - timedelta(days=options.window_days)
-    used = {
-        s.namespace
-        for s in data.services
-        if s.last_authenticated is not None and s.last_authenticated >= since
-    }
-    rewrites: list[Rewrite] = []
-    unused: set[str] = set()
-    for grant in grants:
-        statements = grant.document["Statement"]
-        kept = [s for s in statements if _service(s["Action"]) in used]
-        dropped = tuple(sorted({_service(s["Action"]) for s in statements} - used))
-        unused |= set(dropped)
-        document = {**grant.document, "Statement": kept} if kept else None
-        if not dropped:
-            rewrites.append(Rewrite(grant, Method.KEEP, None, reason="everything used"))
-        elif grant.via_group:
-            rewrites.append(Rewrite(grant, Method.CANNOT, None, dropped, reason="group policy"))
-        elif grant.kind == "inline":
-            method = Method.REPLACE_INLINE if kept else Method.DELETE_INLINE
-            rewrites.append(Rewrite(grant, method, document, dropped))
-        elif not kept:
-            rewrites.append(Rewrite(grant, Method.DETACH, None, dropped))
-        elif grant.aws_managed or set(grant.attached_to) - {principal.arn}:
-            rewrites.append(Rewrite(grant, Method.COPY_AND_DETACH, document, dropped))
-        else:
-            rewrites.append(Rewrite(grant, Method.NEW_VERSION, document, dropped))
-    return Proposal(
-        **{
-            **_fields(base),
-            "data_completed_at": data.completed_at,
-            "unused_services": tuple(sorted(unused)),
-            "rewrites": tuple(rewrites),
-        }
-    )
-
-
-def _fields(proposal: Proposal) -> dict[str, Any]:
-    return {name: getattr(proposal, name) for name in Proposal.__dataclass_fields__}
 
 
 # --- state undo restores ------------------------------------------------------------------

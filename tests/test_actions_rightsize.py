@@ -1,5 +1,6 @@
-"""principal.rightsize on the emulator: every rewrite method planned, run and undone, the state
-compared before and after (documents, default versions, attachments)."""
+"""principal.rightsize on the emulator, with the real engine on emulated last-accessed data:
+every rewrite method planned, run and undone, the state compared before and after (documents,
+default versions, attachments)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from rightsize_support import (
     DEAD,
     MIXED,
     arn_of,
-    fake_propose,
     principal_state,
     seed_principal,
     with_data,
@@ -19,15 +19,9 @@ from test_actions_support import Env, env_fixture  # noqa: F401
 
 from iamtui.core import rightsize
 from iamtui.core.actions import ActionId, ActionRefused, Request
-from iamtui.core.actions.catalog.principal_rightsize import COPY_TAG, copy_name
+from iamtui.core.actions.catalog.principal_rightsize import COPY_TAG
 from iamtui.core.actions.registry import SPECS
 from iamtui.core.subjects import PrincipalSubject
-
-
-@pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The stand-in engine (the real one is tested on its own in tests/test_rightsize.py)."""
-    monkeypatch.setattr(rightsize, "propose", fake_propose)
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +38,6 @@ def operations(plan: Any) -> list[str]:
     return [s.call.operation for s in plan.steps]
 
 
-@pytest.mark.usefixtures("engine")
 def test_every_method_on_a_role_with_five_versions_runs_and_undo_restores_it(
     env: Env, iam: Any
 ) -> None:
@@ -82,7 +75,7 @@ def test_every_method_on_a_role_with_five_versions_runs_and_undo_restores_it(
         '"kms:Decrypt"' in line and line[0] == "-" for line in by_op["PutRolePolicy"].changes
     )
     create = by_op["CreatePolicy"].call.params
-    assert create["PolicyName"] == copy_name("rs-shared", "app")
+    assert create["PolicyName"] == rightsize.copy_name("app", "rs-shared")
     assert create["Tags"] == [{"Key": COPY_TAG, "Value": arn_of("policy", "rs-shared")}]
     # the copy is attached before the shared one is detached: never fewer permissions
     ops = operations(plan)
@@ -96,7 +89,7 @@ def test_every_method_on_a_role_with_five_versions_runs_and_undo_restores_it(
     report = env.run(plan)
     assert report.status == "completed", report.message()
     after = principal_state(iam, "role", "app")
-    copy = arn_of("policy", copy_name("rs-shared", "app"))
+    copy = arn_of("policy", rightsize.copy_name("app", "rs-shared"))
     assert after["attached"] == sorted([arn_of("policy", "app-own"), copy])
     assert set(after["inline"]) == {"Mixed"}
     own = after["policies"][arn_of("policy", "app-own")]
@@ -111,7 +104,6 @@ def test_every_method_on_a_role_with_five_versions_runs_and_undo_restores_it(
     assert principal_state(iam, "role", "app") == before
 
 
-@pytest.mark.usefixtures("engine")
 def test_a_user_is_right_sized_and_undone_too(env: Env, iam: Any) -> None:
     seed_principal(env.emulator, "user", "ana", shared_with="other")
     before = principal_state(iam, "user", "ana")
@@ -128,7 +120,6 @@ def test_a_user_is_right_sized_and_undone_too(env: Env, iam: Any) -> None:
     assert principal_state(iam, "user", "ana") == before
 
 
-@pytest.mark.usefixtures("engine")
 def test_several_principals_right_size_in_one_batch_plan(env: Env, iam: Any) -> None:
     seed_principal(env.emulator, "role", "app")
     seed_principal(env.emulator, "user", "ana")
@@ -146,7 +137,6 @@ def test_several_principals_right_size_in_one_batch_plan(env: Env, iam: Any) -> 
     assert (principal_state(iam, "role", "app"), principal_state(iam, "user", "ana")) == before
 
 
-@pytest.mark.usefixtures("engine")
 def test_policies_changed_since_the_reviewed_data_are_refused(env: Env, iam: Any) -> None:
     seed_principal(env.emulator, "role", "app")
     planner = planner_for(env, ("role", "app"))
@@ -161,7 +151,6 @@ def test_policies_changed_since_the_reviewed_data_are_refused(env: Env, iam: Any
         planner.plan(Request.rightsize("role", "app"))
 
 
-@pytest.mark.usefixtures("engine")
 def test_a_change_between_plan_and_run_stops_the_plan(env: Env, iam: Any) -> None:
     seed_principal(env.emulator, "role", "app")
     plan = planner_for(env, ("role", "app")).plan(Request.rightsize("role", "app"))
@@ -171,14 +160,19 @@ def test_a_change_between_plan_and_run_stops_the_plan(env: Env, iam: Any) -> Non
     assert iam.list_role_policies(RoleName="app")["PolicyNames"] == ["Dead"]
 
 
-@pytest.mark.usefixtures("engine")
 def test_without_last_accessed_data_it_is_refused_with_the_guards_reason(env: Env) -> None:
     seed_principal(env.emulator, "role", "app")
-    with pytest.raises(ActionRefused, match="cannot right-size role app: no last-accessed"):
+    with pytest.raises(ActionRefused, match="cannot right-size role app: fetch last-accessed"):
         env.planner().plan(Request.rightsize("role", "app"))
 
 
-@pytest.mark.usefixtures("engine")
+def test_an_opted_out_principal_is_refused(env: Env, iam: Any) -> None:
+    seed_principal(env.emulator, "role", "app")
+    iam.tag_role(RoleName="app", Tags=[{"Key": "iamtui:rightsize", "Value": "off"}])
+    with pytest.raises(ActionRefused, match="opted out by its tag iamtui:rightsize=off"):
+        planner_for(env, ("role", "app")).plan(Request.rightsize("role", "app"))
+
+
 def test_a_principal_that_used_everything_has_nothing_to_right_size(env: Env) -> None:
     seed_principal(env.emulator, "role", "app")
     extras = env.emulator.extras()

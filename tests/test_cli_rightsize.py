@@ -8,21 +8,19 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from rightsize_support import arn_of, fake_propose, principal_state, seed_principal
+from rightsize_support import arn_of, principal_state, seed_principal
 from test_actions_support import TRUST_EC2, Env, env_fixture  # noqa: F401
 
 from iamtui.cli import main
-from iamtui.core import rightsize
 
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch, env: Env) -> None:
-    """The dummy credentials the emulator accepts; jobs complete at once; the stand-in engine."""
+    """The dummy credentials the emulator accepts; last-accessed jobs complete at once."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("IAMTUI_JOURNAL", raising=False)
-    monkeypatch.setattr(rightsize, "propose", fake_propose)
     env.emulator.extras().last_accessed_polls = 0
 
 

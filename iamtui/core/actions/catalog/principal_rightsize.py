@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -43,9 +42,6 @@ if TYPE_CHECKING:
 #: The tag iamtui puts on a right-sized copy: the policy it was copied from.
 COPY_TAG = "iamtui:rightsized-from"
 
-#: IAM's limit on a policy name (IAM and AWS STS quotas page).
-POLICY_NAME_MAX = 128
-
 #: The options a request may carry (``Request.params``), as RightsizeOptions fields.
 OPTION_NAMES = ("window_days", "narrow_wildcards")
 
@@ -56,12 +52,6 @@ def options_of(request: Request) -> RightsizeOptions:
     options = RightsizeOptions(narrow_wildcards=bool(given.get("narrow_wildcards", False)))
     window = given.get("window_days")
     return options if window is None else replace(options, window_days=int(window))
-
-
-def copy_name(policy: str, principal: str) -> str:
-    """A deterministic name for the right-sized copy of ``policy`` for ``principal``."""
-    name = re.sub(r"[^\w+=,.@-]", "-", f"{policy}-rightsized-{principal}")
-    return name[:POLICY_NAME_MAX]
 
 
 def diff_lines(old: JSON, new: JSON | None, label: str) -> tuple[str, ...]:
@@ -475,7 +465,7 @@ def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: 
     """A customer-managed copy for this principal, attached, then the shared one detached."""
     kind, name = target.kind, target.name
     param, op = PARAM[kind], OP_KIND[kind]
-    copy = str(getattr(rewrite, "copy_name", "") or copy_name(managed.name, name))
+    copy = rewrite.new_policy_name or rightsize.copy_name(name, managed.name)
     copy_arn = f"arn:aws:iam::{account}:policy/{copy}"
     new = rewrite.document
     whose = "AWS managed policy" if managed.aws_managed else "shared policy"
@@ -633,12 +623,18 @@ def steps_for(
     return steps, saved
 
 
+def _who(arn: str) -> str:
+    """``role app`` for ``arn:aws:iam::123456789012:role/team/app``."""
+    kind, _, rest = arn.split(":", 5)[-1].partition("/")
+    return f"{kind} {rest.rsplit('/', 1)[-1]}"
+
+
 def warnings_for(planner: Planner, fresh: Fresh, proposal: Proposal) -> list[str]:
     """Who else a shared policy reaches, the limits the result misses, and recent use."""
     out: list[str] = []
     me = fresh.target.arn
     for rewrite in proposal.changes:
-        others = [a.rsplit(":", 1)[-1] for a in rewrite.grant.attached_to if a != me]
+        others = [_who(a) for a in rewrite.grant.attached_to if a != me]
         if others and rewrite.method is Method.COPY_AND_DETACH:
             shown = ", ".join(others[:5]) + (
                 f" and {len(others) - 5} more" if len(others) > 5 else ""
@@ -703,6 +699,7 @@ def propose_for(planner: Planner, request: Request) -> tuple[Fresh, Proposal]:
         data,
         now=planner.clock(),
         options=options_of(request),
+        settings=planner.settings,
     )
     return fresh, proposal
 
