@@ -372,6 +372,7 @@ class MainScreen(Screen[None]):
             "user-disable-console",
             "role-quarantine",
             "role-update-trust",
+            "principal-rightsize",
             "key-delete",
             "user-delete",
             "role-delete",
