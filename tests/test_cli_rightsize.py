@@ -15,17 +15,17 @@ from iamtui.cli import main
 
 
 @pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, env: Env) -> None:
-    """The dummy credentials the emulator accepts; last-accessed jobs complete at once."""
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dummy credentials the emulator accepts."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("IAMTUI_JOURNAL", raising=False)
-    env.emulator.extras().last_accessed_polls = 0
 
 
 def cli(env: Env, *args: str, input: str | None = None) -> Result:
-    """``iamtui rightsize ...`` on the emulator and the test journal."""
+    """``iamtui rightsize ...`` on the emulator and the test journal (jobs complete at once)."""
+    env.emulator.extras().last_accessed_polls = 0
     return CliRunner().invoke(
         main,
         [
@@ -40,7 +40,9 @@ def cli(env: Env, *args: str, input: str | None = None) -> Result:
     )
 
 
-def test_dry_run_shows_the_plan_with_its_diffs_and_changes_nothing(env: Env, iam: Any) -> None:
+def test_dry_run_and_json_show_the_plan_and_the_proposals_and_change_nothing(
+    env: Env, iam: Any
+) -> None:
     seed_principal(env.emulator, "role", "app", shared_with="other")
     before = principal_state(iam, "role", "app")
     result = cli(env, "app", "--dry-run")
@@ -51,10 +53,6 @@ def test_dry_run_shows_the_plan_with_its_diffs_and_changes_nothing(env: Env, iam
     assert principal_state(iam, "role", "app") == before
     assert not env.journal.entries()
 
-
-def test_json_prints_the_proposals_and_changes_nothing(env: Env, iam: Any) -> None:
-    seed_principal(env.emulator, "role", "app", shared_with="other")
-    before = principal_state(iam, "role", "app")
     result = cli(env, "app", "--format", "json", "--window", "120")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
@@ -130,3 +128,20 @@ def test_errors_are_one_line_exit_2(env: Env, args: tuple[str, ...], message: st
     assert result.exit_code == 2, result.output
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("iamtui: error: ") and message in line
+
+
+def test_the_remediate_policy_lists_what_right_sizing_sends() -> None:
+    result = CliRunner().invoke(main, ["policy", "--remediate", "--with-undo"])
+    assert result.exit_code == 0, result.output
+    actions = {
+        a
+        for s in json.loads(result.stdout)["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {
+        "iam:ListEntitiesForPolicy",
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:TagPolicy",
+    } <= actions

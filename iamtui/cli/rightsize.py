@@ -25,10 +25,8 @@ JSON_VERSION = 1
 
 
 def _principals(snap: Any, name: str | None, every: bool, kind: str | None) -> list[Any]:
-    """The users and roles to right-size, as the loaded data has them."""
+    """The users and roles to right-size, as the loaded data has them (NAME xor --all)."""
     if every:
-        if name is not None:
-            raise UserError("pass NAME or --all, not both")
         users = list(snap.users) if kind in (None, "user") else []
         roles = [
             r
@@ -36,8 +34,6 @@ def _principals(snap: Any, name: str | None, every: bool, kind: str | None) -> l
             if kind in (None, "role") and not (r.service_linked or r.sso_reserved)
         ]
         return [*users, *roles]
-    if name is None:
-        raise UserError("name a user or role to right-size, or pass --all")
     user = snap.user(name) if kind in (None, "user") else None
     role = snap.role(name) if kind in (None, "role") else None
     if user is not None and role is not None:
@@ -167,6 +163,10 @@ def rightsize(
     from iamtui.core.session import connect
     from iamtui.core.text import printable
 
+    if every and name is not None:
+        raise UserError("pass NAME or --all, not both")
+    if not every and name is None:
+        raise UserError("name a user or role to right-size, or pass --all")
     root = ctx.find_root().params
     where = connection_from(ctx, profile=profile, region=region, endpoint_url=endpoint_url)
     if root.get("snapshot_file") is not None:
