@@ -53,6 +53,7 @@ def test_every_method_on_a_role_with_five_versions_runs_and_undo_restores_it(
         "DetachRolePolicy",
         "DetachRolePolicy",  # rs-unused: nothing used
     ]
+    assert plan.summary == "Right-size role app: 5 policies, drop dynamodb, kms, sns, sqs"
     by_op = {s.call.operation: s for s in plan.steps}
     assert by_op["DeletePolicyVersion"].call.params["VersionId"] == "v1"
     assert by_op["CreatePolicyVersion"].call.params["SetAsDefault"] is True

@@ -719,7 +719,8 @@ def build(planner: Planner, request: Request) -> Draft:
             )
         kept = "; ".join(notes_for(proposal)[:2]) or "see the review"
         raise ActionRefused(f"nothing to right-size for {who} that can be applied: {kept}")
-    dropped = list(proposal.unused_services)
+    # What the plan drops, not every unused service: a group's policy is reported, not changed.
+    dropped = sorted({d for r in proposal.changes for d in r.dropped_services})
     shown = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
     changed = len(proposal.changes)
     summary = f"Right-size {who}: {changed} polic{'y' if changed == 1 else 'ies'}" + (
