@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import _thread
 import json
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -145,3 +148,21 @@ def test_the_remediate_policy_lists_what_right_sizing_sends() -> None:
         "iam:SetDefaultPolicyVersion",
         "iam:TagPolicy",
     } <= actions
+
+
+def test_ctrl_c_cancels_the_last_accessed_jobs_still_running(env: Env) -> None:
+    """Ctrl-C (KeyboardInterrupt in the main thread) cancels the worker's polls at once."""
+    from iamtui.cli.rightsize import _last_accessed
+    from iamtui.core.loader import Cancelled
+
+    seed_principal(env.emulator, "role", "app")
+    env.emulator.extras().last_accessed_polls = 1_000  # the job never completes
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(Cancelled):
+            _last_accessed(env.conn, [arn_of("role", "app")], workers=1)
+    finally:
+        timer.cancel()  # never interrupts pytest itself, whatever happened above
+    assert time.monotonic() - started < 5
