@@ -18,7 +18,7 @@ from test_actions_keys import key_of
 from test_actions_support import TRUST_EC2, Env, env_fixture  # noqa: F401
 
 from iamtui.cli import main
-from iamtui.core.actions import ActionRefused, Executor, Plan, Planner, Request
+from iamtui.core.actions import ActionRefused, Executor, Plan, Request
 from iamtui.core.actions.followups import (
     RECHECK_READS,
     due_items,
@@ -223,7 +223,7 @@ def test_a_key_used_after_its_deactivation_is_not_ready_and_is_not_planned(
     assert checked.verdict() == (
         f"not ready: key {key} used {used:%Y-%m-%d %H:%M} UTC (s3), after the deactivation"
     )
-    with pytest.raises(ActionRefused, match="is not ready: key .* used"):
+    with pytest.raises(ActionRefused, match=r"is not ready: key .* used"):
         plan_follow_up(env.planner(), env.journal, f"{entry}#0", now=now, pacer=FAST)
 
 
@@ -232,9 +232,7 @@ def test_a_key_active_again_is_not_ready(env: Env, iam: Any) -> None:
     iam.update_access_key(UserName="alice", AccessKeyId=key, Status="Active")
     now = T0 + timedelta(days=31)
     (item,) = due_items(env.journal, now)
-    assert recheck(env.conn, item, now=now, pacer=FAST).problems == (
-        f"key {key} is Active again",
-    )
+    assert recheck(env.conn, item, now=now, pacer=FAST).problems == (f"key {key} is Active again",)
 
 
 def test_a_denied_read_is_not_ready_and_unreadable_cloudtrail_only_says_so(

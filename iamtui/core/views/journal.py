@@ -104,14 +104,22 @@ FOLLOW_UP_COLUMNS = (
 
 
 def build(v: Views) -> PaneView:
-    """Open follow-ups (due first), then journal entries, newest first, with their status."""
+    """Due follow-ups first (they wait for the operator), then the entries, newest first, each
+    with its pending follow-up right below it."""
     data = v.journal
-    follow_ups = [
-        FollowUpRow(i, data.checks.get(i.ref), data.unchecked)
-        for i in sorted(data.follow_ups, key=lambda i: (not _is_due(i), i.follow_up.due_at))
-    ]
-    rows = [_follow_up_row(f) for f in follow_ups]
-    rows += [_entry_row(e) for e in reversed(data.entries)]
+    rows_of = {
+        i.ref: _follow_up_row(FollowUpRow(i, data.checks.get(i.ref), data.unchecked))
+        for i in data.follow_ups
+    }
+    due = sorted((i for i in data.follow_ups if _is_due(i)), key=lambda i: i.follow_up.due_at)
+    rows = [rows_of[i.ref] for i in due]
+    pending: dict[str, list[Row]] = {}
+    for item in data.follow_ups:
+        if not _is_due(item):
+            pending.setdefault(item.entry.id, []).append(rows_of[item.ref])
+    for entry in reversed(data.entries):
+        rows.append(_entry_row(entry))
+        rows += pending.get(entry.id, ())
     where = data.path or "the journal"
     empty = f"No entries in {where} yet: every action you run is recorded here"
     return PaneView(
