@@ -325,3 +325,63 @@ def test_cli_journal_due_lists_rechecks_plans_and_dismisses(env: Env, iam: Any) 
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, [*args, *where, "--all"], env=environ)
     assert result.output.strip() == "no follow-ups are due"
+
+
+def test_the_read_only_policy_is_enough_for_every_recheck_under_enforcement(
+    env: Env, iam: Any
+) -> None:
+    from test_actions_support import connection
+    from test_permissions_enforced import grant, user_key
+
+    from iamtui.core import permissions
+
+    deactivated(env, iam)
+    iam.create_role(RoleName="old-app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+    run_at(env, env.planner(clock=clock(T0)).plan(Request.quarantine_role("old-app")), T0)
+    reader = user_key(env.emulator, "reader")
+    grant(env.emulator, "reader", permissions.read_only_policy())
+    conn = connection(env.emulator, reader)
+    now = T0 + timedelta(days=31)
+    items = due_items(env.journal, now)
+    assert len(items) == 2
+    with env.emulator.enforced():
+        checks = [recheck(conn, i, now=now, pacer=FAST) for i in items]
+    assert [c.problems for c in checks] == [(), ()]
+    assert not [h for c in checks for h in c.held if "not read" in h]
+    grant(
+        env.emulator,
+        "reader",
+        permissions.without(permissions.read_only_policy(), "iam:GetRolePolicy"),
+    )
+    with env.emulator.enforced():
+        role = next(i for i in items if i.follow_up.action is ActionId.ROLE_DELETE)
+        assert recheck(conn, role, now=now, pacer=FAST).problems == (
+            "could not check role quarantined: access denied",
+        )
+
+
+def test_journal_show_names_the_follow_up_and_its_state(env: Env, iam: Any) -> None:
+    _, entry = deactivated(env, iam)
+    result = CliRunner().invoke(
+        main, ["journal", "show", entry, "--journal", str(env.journal.path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"  follow-up {entry}#0 [due]: delete access key" in result.output
+
+
+def test_the_demo_tui_and_serve_start_with_a_seeded_fresh_journal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from iamtui.ui.app import IamtuiApp
+
+    starters: list[Any] = []
+    monkeypatch.setattr(IamtuiApp, "run", lambda self, *a, **k: starters.append(self.workspace))
+    monkeypatch.setattr("iamtui.cli.tui.has_terminal", lambda: True)
+    monkeypatch.delenv("IAMTUI_JOURNAL", raising=False)
+    assert CliRunner().invoke(main, ["demo"]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["demo", "--journal", str(tmp_path / "mine.jsonl")]).exit_code == 0
+    )
+    fresh, mine = (ws._demo_starter for ws in starters)
+    assert fresh.keywords == {"journal": starters[0].journal.path}
+    assert mine.__name__ == "start_demo"  # a journal the operator names is never seeded

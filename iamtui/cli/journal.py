@@ -175,6 +175,14 @@ def show(entry_id: str, journal_path: Path | None, fmt: str) -> None:
         say(f"  stopped: {end['reason']}")
     for note in entry.plan.notes:
         say(f"  note: {note}")
+    if entry.plan.follows_up:
+        say(f"  carries out follow-up {entry.plan.follows_up}")
+    from iamtui.core.journal import follow_up_items, utc_now
+
+    for item in follow_up_items(store.entries(), utc_now()):
+        if item.entry.id == entry.id:
+            state = item.note or item.state.value
+            say(f"  follow-up {item.ref} [{state}]: {item.follow_up.text()}")
 
 
 @journal.command("verify")
