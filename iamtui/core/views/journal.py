@@ -88,7 +88,8 @@ JOURNAL_COLUMNS = (
 
 #: Follow-up rows share the Journal pane's columns: ref, action to plan, status, description.
 FOLLOW_UP_COLUMNS = (
-    Column("id", "", get=lambda f: Cell(f.item.ref, f.item.ref)),
+    # The entry's id (the column's width); the row's key and details give ENTRY#N.
+    Column("id", "", get=lambda f: Cell(f.item.entry.id, f.item.ref)),
     Column(
         "action", "", get=lambda f: Cell(f"↻ {f.item.follow_up.action}", f.item.follow_up.action)
     ),

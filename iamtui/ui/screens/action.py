@@ -301,17 +301,26 @@ class AskValue(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="ask-cancel"),
     ]
 
-    def __init__(self, title: str, note: str, check: Callable[[str], str | None]) -> None:
+    def __init__(
+        self,
+        title: str,
+        note: str,
+        check: Callable[[str], str | None],
+        *,
+        enter: str = "preview the plan",
+    ) -> None:
         super().__init__(classes="modal")
         self.title_text = title
         self.note = note
         self.check = check
+        #: What enter does, for the border ("preview the plan", "dismiss").
+        self.enter = enter
 
     def compose(self) -> ComposeResult:
         """Label, input, status."""
         with Vertical(classes="dialog", id="ask-dialog") as dialog:
             dialog.border_title = Content(printable(self.title_text))  # a Sid or name: not markup
-            dialog.border_subtitle = "enter: preview the plan · esc: cancel"
+            dialog.border_subtitle = f"enter: {self.enter} · esc: cancel"
             yield Static(self.note, classes="ask-note", markup=False)
             yield Input("", id="ask-value")
             yield Static("", id="ask-status", markup=False)

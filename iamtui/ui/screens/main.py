@@ -669,9 +669,10 @@ class MainScreen(Screen[None]):
         app.push_screen(
             AskValue(
                 f"Dismiss follow-up {ref}",
-                f"{row.item.follow_up.description} will not be offered again; the journal keeps "
-                "why. Reason (optional), enter to dismiss:",
+                f"The follow-up ({row.item.follow_up.description}) will not be offered again; "
+                "the journal keeps why. Reason (optional):",
                 lambda _value: None,
+                enter="dismiss",
             ),
             answered,
         )
