@@ -385,3 +385,17 @@ def test_the_demo_tui_and_serve_start_with_a_seeded_fresh_journal(
     fresh, mine = (ws._demo_starter for ws in starters)
     assert fresh.keywords == {"journal": starters[0].journal.path}
     assert mine.__name__ == "start_demo"  # a journal the operator names is never seeded
+
+
+def test_a_batch_of_deactivations_offers_one_follow_up_per_key(env: Env, iam: Any) -> None:
+    first, second = key_of(iam, "alice"), key_of(iam, "bob")
+    plan = env.planner(clock=clock(T0)).batch(
+        [Request.deactivate_key("alice", first), Request.deactivate_key("bob", second)]
+    )
+    assert [f.subject for f in plan.follow_ups] == [
+        KeySubject("alice", first),
+        KeySubject("bob", second),
+    ]
+    entry = run_at(env, plan, T0)
+    refs = [i.ref for i in env.journal.follow_ups(T0 + timedelta(days=30))]
+    assert refs == [f"{entry}#0", f"{entry}#1"]
