@@ -399,3 +399,27 @@ def test_a_batch_of_deactivations_offers_one_follow_up_per_key(env: Env, iam: An
     entry = run_at(env, plan, T0)
     refs = [i.ref for i in env.journal.follow_ups(T0 + timedelta(days=30))]
     assert refs == [f"{entry}#0", f"{entry}#1"]
+
+
+def test_an_ssh_key_follow_up_is_ready_while_inactive_and_not_once_active_again(
+    env: Env, iam: Any
+) -> None:
+    from test_actions_support import ssh_public_key
+
+    iam.create_user(UserName="bob")
+    kid = iam.upload_ssh_public_key(UserName="bob", SSHPublicKeyBody=ssh_public_key())[
+        "SSHPublicKey"
+    ]["SSHPublicKeyId"]
+    plan = env.planner(clock=clock(T0)).plan(
+        Request.ssh_key(ActionId.SSH_KEY_DEACTIVATE, "bob", kid)
+    )
+    run_at(env, plan, T0)
+    now = T0 + timedelta(days=30)
+    (item,) = due_items(env.journal, now)
+    assert recheck(env.conn, item, now=now, pacer=FAST).held == (
+        f"SSH key {kid} is still Inactive",
+    )
+    iam.update_ssh_public_key(UserName="bob", SSHPublicKeyId=kid, Status="Active")
+    assert recheck(env.conn, item, now=now, pacer=FAST).verdict() == (
+        f"not ready: SSH key {kid} is Active again"
+    )
