@@ -423,3 +423,13 @@ def test_an_ssh_key_follow_up_is_ready_while_inactive_and_not_once_active_again(
     assert recheck(env.conn, item, now=now, pacer=FAST).verdict() == (
         f"not ready: SSH key {kid} is Active again"
     )
+
+
+def test_a_follow_up_naming_an_unknown_principal_kind_does_not_decode(env: Env, iam: Any) -> None:
+    from iamtui.core.codec import CodecError
+
+    iam.create_role(RoleName="old-app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+    data = env.planner().plan(Request.quarantine_role("old-app")).to_json()
+    data["follow_ups"][0]["subject"]["kind"] = "robot"
+    with pytest.raises(CodecError, match="follow_ups"):
+        Plan.from_json(data)

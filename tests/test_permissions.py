@@ -24,8 +24,8 @@ from test_actions_support import Env, connection, env_fixture  # noqa: F401
 from iamtui.cli import main
 from iamtui.core import permissions
 from iamtui.core.actions import ActionId, Plan
-from iamtui.core.actions.followups import RECHECK_READS
 from iamtui.core.actions.calls import COMMON_CALLS, needed, sent
+from iamtui.core.actions.followups import RECHECK_READS
 from iamtui.core.actions.probes import PROBES
 from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.journal import Journal
