@@ -249,7 +249,9 @@ def test_a_denied_read_is_not_ready_and_unreadable_cloudtrail_only_says_so(
     assert any(h.startswith("CloudTrail not read (denied") for h in checked.held)
     inject(env.conn.iam, "GetAccessKeyLastUsed", "AccessDenied")
     checked = recheck(env.conn, item, now=now, pacer=FAST)
-    assert checked.problems == ("could not check key unused: access denied",)
+    assert checked.problems == (
+        "could not check key unused: denied: the caller lacks iam:GetAccessKeyLastUsed",
+    )
 
 
 def _cloudtrail_denied(**_: Any) -> Any:
@@ -356,7 +358,7 @@ def test_the_read_only_policy_is_enough_for_every_recheck_under_enforcement(
     with env.emulator.enforced():
         role = next(i for i in items if i.follow_up.action is ActionId.ROLE_DELETE)
         assert recheck(conn, role, now=now, pacer=FAST).problems == (
-            "could not check role quarantined: access denied",
+            "could not check role quarantined: denied: the caller lacks iam:GetRolePolicy",
         )
 
 

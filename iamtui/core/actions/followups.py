@@ -141,9 +141,12 @@ def recheck(
 
 
 def _read_problem(evidence: Evidence, exc: BaseException) -> str:
+    """One line; a denial names the IAM action the caller lacks (every direct read is IAM's)."""
     what = evidence.value.replace("-", " ")
     if error_code(exc) in DENIED_CODES:
-        return f"could not check {what}: access denied"
+        operation = getattr(exc, "operation_name", "")
+        lacks = f"denied: the caller lacks iam:{operation}" if operation else "access denied"
+        return f"could not check {what}: {lacks}"
     return f"could not check {what}: {error_text(exc)}"
 
 
