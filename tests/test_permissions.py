@@ -25,6 +25,7 @@ from iamtui.cli import main
 from iamtui.core import permissions
 from iamtui.core.actions import ActionId, Plan
 from iamtui.core.actions.calls import COMMON_CALLS, needed, sent
+from iamtui.core.actions.followups import RECHECK_READS
 from iamtui.core.actions.probes import PROBES
 from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.journal import Journal
@@ -124,6 +125,7 @@ def test_every_probe_a_table_names_exists() -> None:
 def table_reads() -> set[str]:
     reads = {a for actions in OVERVIEW_ACTIONS.values() for a in actions}
     reads |= set(USER_DETAIL_ACTIONS) | set(LAST_ACCESSED_ACTIONS) | set(USAGE_ACTIONS)
+    reads |= set(RECHECK_READS)
     reads |= {a for p, acts in ROOT_STATE_ACTIONS.items() if p not in ROOT_ONLY_PARTS for a in acts}
     return reads - set(permissions.NO_PERMISSION_NEEDED)
 
@@ -141,6 +143,7 @@ def test_the_read_only_policy_is_exactly_the_loader_and_root_tables() -> None:
         "IamtuiReview",
         "IamtuiLastAccessed",
         "IamtuiUsage",
+        "IamtuiFollowUps",
         "IamtuiRoot",
     ]
     for statement in statements(document):

@@ -9,6 +9,7 @@ shared by the whole test process.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,9 @@ from test_actions_support import S3_READ, TRUST_EC2, connection
 
 from iamtui.cli import main
 from iamtui.core import permissions
-from iamtui.core.journal import Journal
+from iamtui.core.actions.followups import RECHECK_READS, recheck
+from iamtui.core.ids import ActionId
+from iamtui.core.journal import Entry, FollowUpItem, FollowUpState, Journal
 from iamtui.core.loader import (
     LAST_ACCESSED_ACTIONS,
     OVERVIEW_ACTIONS,
@@ -33,6 +36,7 @@ from iamtui.core.loader import (
     load_user_detail,
 )
 from iamtui.core.model import User
+from iamtui.core.plan import Evidence, FollowUp, Plan
 from iamtui.core.root import (
     ROOT_ONLY_PARTS,
     ROOT_STATE_ACTIONS,
@@ -42,6 +46,12 @@ from iamtui.core.root import (
 )
 from iamtui.core.rules import evaluate
 from iamtui.core.session import Connection
+from iamtui.core.subjects import (
+    KeySubject,
+    PrincipalSubject,
+    ServiceCredentialSubject,
+    UploadedCredentialSubject,
+)
 from iamtui.core.usage import USAGE_ACTIONS, Pacer, UsageTarget, lookup_usage
 from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.seed import KeySpec, Seeder
@@ -163,6 +173,12 @@ def read_everything(conn: Connection, alice: User) -> dict[str, str]:
         why = report.unavailable or report.last_used_note
         if why:
             failures["usage"] = why
+    # Due follow-ups re-checked (iamtui journal due): every read a re-check sends, once.
+    for item in due_follow_ups():
+        checked = recheck(conn, item, now=datetime.now(UTC), pacer=Pacer(0))
+        for line in (*checked.problems, *checked.held):
+            if denied := re.search(r"denied: the caller lacks ([\w:]+)", line):
+                failures["follow-ups"] = denied.group(0)
     extra = load_root_state(conn, snap)
     for name, probe in (
         ("security_contact", extra.security_contact),
@@ -173,12 +189,46 @@ def read_everything(conn: Connection, alice: User) -> dict[str, str]:
     return failures
 
 
+def due_follow_ups() -> list[FollowUpItem]:
+    """One due follow-up of each kind, on alice and the role app (ids need not exist: the reads
+    are sent all the same, and a denial is what this counts)."""
+    then = datetime.now(UTC) - timedelta(days=40)
+    every = tuple(Evidence)
+    subjects = (
+        (ActionId.KEY_DELETE, KeySubject("alice", "AKIAEXAMPLEFOLLOWUP1")),
+        (ActionId.ROLE_DELETE, PrincipalSubject("role", "app")),
+        (ActionId.SERVICE_CREDENTIAL_DELETE, ServiceCredentialSubject("alice", "ACCAEXAMPLE")),
+        (ActionId.SSH_KEY_DELETE, UploadedCredentialSubject("alice", "ssh-key", "APKAEXAMPLE")),
+        (ActionId.CERT_DELETE, UploadedCredentialSubject("alice", "certificate", "CERTEXAMPLE")),
+    )
+    follow_ups = tuple(
+        FollowUp(action, subject, then, tuple(e for e in every if _fits(e, subject)), "")
+        for action, subject in subjects
+    )
+    plan = Plan(ActionId.BATCH, "", ACCOUNT, (), (), then, follow_ups=follow_ups)
+    entry = Entry("e", then.isoformat(), ACCOUNT, "", "batch", "", plan, end={"status": "x"})
+    return [FollowUpItem(entry, i, f, FollowUpState.DUE) for i, f in enumerate(follow_ups)]
+
+
+def _fits(evidence: Evidence, subject: object) -> bool:
+    if isinstance(subject, KeySubject):
+        return evidence in (Evidence.KEY_INACTIVE, Evidence.KEY_UNUSED, Evidence.NO_CLOUDTRAIL_USE)
+    if isinstance(subject, PrincipalSubject):
+        return evidence in (
+            Evidence.ROLE_QUARANTINED,
+            Evidence.ROLE_UNUSED,
+            Evidence.NO_CLOUDTRAIL_USE,
+        )
+    return evidence is Evidence.CREDENTIAL_INACTIVE
+
+
 def owners(action: str) -> set[str]:
     """The parts that send ``action``, from the same tables the policy is built from."""
     parts = {str(part) for part, actions in OVERVIEW_ACTIONS.items() if action in actions}
     parts |= {"review"} if action in USER_DETAIL_ACTIONS else set()
     parts |= {"last-accessed"} if action in LAST_ACCESSED_ACTIONS else set()
     parts |= {"usage"} if action in USAGE_ACTIONS else set()
+    parts |= {"follow-ups"} if action in RECHECK_READS else set()
     parts |= {
         str(part)
         for part, actions in ROOT_STATE_ACTIONS.items()

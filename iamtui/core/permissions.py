@@ -22,6 +22,7 @@ from typing import Any
 
 from iamtui.core.actions import registry
 from iamtui.core.actions.calls import COMMON_CALLS, needed
+from iamtui.core.actions.followups import RECHECK_READS
 from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
@@ -104,9 +105,17 @@ USAGE_FEATURE = Feature(
 )
 
 
+#: The statement for re-checking follow-ups (``iamtui journal due``, the Follow-ups view).
+FOLLOW_UPS_FEATURE = Feature(
+    "IamtuiFollowUps",
+    "re-checking due follow-ups: still inactive or quarantined, not used since",
+    _clean(RECHECK_READS),
+)
+
+
 def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
     """What viewing needs: the overview (scan), a user's review, last-accessed, who uses a
-    credential, root checks."""
+    credential, follow-up re-checks, root checks."""
     root_parts = [p for p in ROOT_STATE_ACTIONS if p not in ROOT_ONLY_PARTS]
     if per_part:
         features = [
@@ -121,6 +130,7 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
                 _clean(LAST_ACCESSED_ACTIONS),
             ),
             USAGE_FEATURE,
+            FOLLOW_UPS_FEATURE,
         ]
         features += [
             Feature(f"IamtuiRoot{_sid(p)}", f"root check: {p}", _clean(ROOT_STATE_ACTIONS[p]), (p,))
@@ -145,6 +155,7 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
             _clean(LAST_ACCESSED_ACTIONS),
         ),
         USAGE_FEATURE,
+        FOLLOW_UPS_FEATURE,
         Feature(
             "IamtuiRoot",
             "root-hardening checks (security contact, centralized root access)",

@@ -30,6 +30,12 @@ Example::
 
     [keymap]
     quit = "ctrl+q"
+
+    [followups]
+    offer = true                  # plans offer "delete later if still unused" (docs/followups.md)
+    key_delete_days = 30          # key.deactivate -> key.delete
+    role_delete_days = 14         # role.quarantine -> role.delete
+    credential_delete_days = 30   # service credential, SSH key, signing certificate
 """
 
 from __future__ import annotations
@@ -82,6 +88,21 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpSettings:
+    """When a plan's follow-up falls due: AWS advises deactivate, wait, then delete."""
+
+    #: Plans offer their follow-up by default (the preview can drop it).
+    offer: bool = True
+    #: key.deactivate offers key.delete after this many days.
+    key_delete_days: int = 30
+    #: role.quarantine offers role.delete after this many days.
+    role_delete_days: int = 14
+    #: Deactivating a service-specific credential, SSH key or signing certificate offers its
+    #: delete after this many days.
+    credential_delete_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
 class Suppression:
     """An accepted risk: matching findings stay visible but marked, until ``expires`` passes."""
 
@@ -129,6 +150,8 @@ class Settings:
     trust_organization: bool = True
     #: Role name or ARN globs protected on top of the built-in list (``[protected] roles``).
     protected_roles: tuple[str, ...] = ()
+    #: When follow-ups fall due (``[followups]``).
+    followups: FollowUpSettings = field(default_factory=FollowUpSettings)
     #: The file these settings came from, or None for defaults.
     source: Path | None = None
 
@@ -182,7 +205,9 @@ def parse_settings(
         raise ConfigError(f"{where}: invalid TOML: {_short(printable(problem))}") from None
     rules = frozenset(known_rules)
     reader = _Reader(where)
-    reader.only_keys(data, "", {"thresholds", "suppressions", "keymap", "trust", "protected"})
+    reader.only_keys(
+        data, "", {"thresholds", "suppressions", "keymap", "trust", "protected", "followups"}
+    )
     return Settings(
         thresholds=reader.thresholds(data.get("thresholds", {})),
         suppressions=reader.suppressions(data.get("suppressions", []), rules),
@@ -190,6 +215,7 @@ def parse_settings(
         trusted_accounts=reader.trusted_accounts(data.get("trust", {})),
         trust_organization=reader.trust_organization(data.get("trust", {})),
         protected_roles=reader.protected_roles(data.get("protected", {})),
+        followups=reader.followups(data.get("followups", {})),
         source=source,
     )
 
@@ -322,6 +348,19 @@ class _Reader:
             if not isinstance(item, str) or not item.strip():
                 raise self.fail("protected.roles", "expected role name or ARN globs", item)
         return tuple(item.strip() for item in found)
+
+    def followups(self, value: Any) -> FollowUpSettings:
+        table = self.table(value, "followups")
+        names = {f.name for f in fields(FollowUpSettings)}
+        self.only_keys(table, "followups.", names)
+        for key, item in table.items():
+            if key == "offer":
+                if not isinstance(item, bool):
+                    raise self.fail("followups.offer", "expected true or false", item)
+                continue
+            if not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= MAX_DAYS:
+                raise self.fail(f"followups.{key}", f"expected 1 to {MAX_DAYS} days", item)
+        return FollowUpSettings(**table)
 
     def text(self, table: Mapping[str, Any], key: str, name: str, expected: str) -> str:
         value = table.get(name)

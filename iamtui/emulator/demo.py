@@ -9,10 +9,12 @@ Every date is relative to the injected ``now``, so findings are stable across da
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from iamtui.core.session import ConnectionSettings
 from iamtui.emulator.seed import (
     TRACKING_PERIOD,
     Document,
@@ -1397,3 +1399,49 @@ def _seed_providers(s: Seeder) -> None:
         UNUSED_SAML_PROVIDER, saml_metadata("https://northwind.onelogin.com/saml")
     )
     onelogin.create_date = d(1400).replace(tzinfo=None)
+
+
+# --- issue 14: follow-ups (scream tests) in the demo's journal ------------------------------
+
+#: The due follow-up: tom.becker's old key, deactivated through iamtui 31 days ago, unused since
+#: (its last use was 200 days ago): `iamtui journal due` says ready, delete it?
+FOLLOW_UP_KEY_USER = "tom.becker"
+FOLLOW_UP_KEY_DAYS_AGO = 31
+#: The pending one: a role nobody used for 400 days, quarantined 5 days ago (delete in 14).
+FOLLOW_UP_ROLE = "legacy-batch-processor"
+FOLLOW_UP_ROLE_DAYS_AGO = 5
+
+
+def seed_demo_journal(
+    settings: ConnectionSettings, backend: Any, journal_path: Path, now: datetime
+) -> None:
+    """A fresh demo journal holding the two changes an operator made earlier, through iamtui's
+    own planner and executor on the demo account with the clock set back: the key deactivation
+    (its follow-up due) and the role quarantine (its follow-up pending)."""
+    from datetime import timedelta
+
+    from iamtui.core.actions import Executor, Planner, Request, context_snapshot
+    from iamtui.core.journal import Journal, JournalWriter
+    from iamtui.core.session import connect
+
+    journal = Journal(journal_path)
+    if journal.path.exists() and journal.entries():
+        return  # not the fresh journal of this run: leave it alone
+    conn = connect(settings)
+    user = backend.users[FOLLOW_UP_KEY_USER]
+    key = next(k for k in user.access_keys if k.status == "Inactive")
+    key.status = "Active"  # as it was before the operator deactivated it
+    changes = (
+        (FOLLOW_UP_KEY_DAYS_AGO, Request.deactivate_key(FOLLOW_UP_KEY_USER, key.access_key_id)),
+        (FOLLOW_UP_ROLE_DAYS_AGO, Request.quarantine_role(FOLLOW_UP_ROLE)),
+    )
+    for days, request in changes:
+        then = now - timedelta(days=days)
+
+        def clock(at: datetime = then) -> datetime:
+            return at
+
+        planner = Planner(conn, context_snapshot(conn, now=then), clock=clock)
+        plan = planner.plan(replace(request, accept_unverified_use=True))
+        with JournalWriter(journal, clock=clock) as writer:
+            Executor(conn, writer, clock=clock).run(plan.confirm(plan.confirmation_phrase))

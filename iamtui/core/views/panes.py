@@ -26,7 +26,12 @@ from iamtui.core.settings import Settings
 from iamtui.core.views import details, findings, journal, keys, overview, review, roles, root, users
 from iamtui.core.views.details import Detail
 from iamtui.core.views.format import age_text
-from iamtui.core.views.journal import JournalData, describe_entry
+from iamtui.core.views.journal import (
+    FollowUpRow,
+    JournalData,
+    describe_entry,
+    describe_follow_up,
+)
 from iamtui.core.views.keys import KeySlot
 from iamtui.core.views.overview import Overview
 from iamtui.core.views.review import Review
@@ -300,6 +305,8 @@ class Views:
             return details.describe_check(self, data)
         if isinstance(data, Entry):
             return describe_entry(data)
+        if isinstance(data, FollowUpRow):
+            return describe_follow_up(data)
         if isinstance(data, GroupSpec):
             return details.describe_group(data)
         return Detail(row.cells[0] if row.cells else "", "", ())
