@@ -305,3 +305,28 @@ def read_recommendation(
         delay = min(delay * 2, 4.0)
         answer = _recommendation(client, analyzer_arn, finding_id)
     return answer
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalFindings:
+    """One user's or role's ACTIVE unused-access findings with their details (the review)."""
+
+    resource_arn: str
+    findings: AnalyzerFindings
+    #: finding id -> its GetFindingV2 details.
+    details: Mapping[str, tuple[UnusedDetail, ...]]
+
+
+def read_principal_findings(
+    client: Any, analyzer: Analyzer, resource_arn: str, check: CheckCancel
+) -> PrincipalFindings:
+    """A principal's findings (ListFindingsV2 filtered on the resource, every page) and each
+    one's details (GetFindingV2): 1 + one request per finding, for the review screen only."""
+    found = read_analyzer_findings(
+        client, analyzer, check, resource_arn=resource_arn, max_pages=None
+    )
+    details = {}
+    for finding in found.findings:
+        check()
+        details[finding.finding_id] = read_finding_details(client, analyzer.arn, finding.finding_id)
+    return PrincipalFindings(resource_arn, found, details)

@@ -71,7 +71,7 @@ from iamtui.core.model import (
 )
 from iamtui.core.organization import ORGANIZATION_ACTIONS, read_organization
 from iamtui.core.service_credentials import SERVICE_CREDENTIAL_ACTIONS, read_service_credentials
-from iamtui.core.session import Connection, ConnectionProblem, hang_summary
+from iamtui.core.session import POLICY_ACTION, Connection, ConnectionProblem, hang_summary
 
 #: Authorization details page size: AWS's maximum, so 1,000 principals cost one request.
 DETAILS_PAGE_SIZE = 1000
@@ -195,7 +195,9 @@ def describe_failure(action: str, exc: BaseException) -> Unavailable:
     # The failing call may be a later one of the step (GetCredentialReport after Generate...).
     operation = getattr(exc, "operation_name", None) or operation
     if code in DENIED_CODES:
-        return Unavailable(action, f"denied: the caller lacks {service}:{operation}", code)
+        # Named as policies name it (GetFindingV2 is authorized as access-analyzer:GetFinding).
+        wanted = POLICY_ACTION.get(f"{service}:{operation}", f"{service}:{operation}")
+        return Unavailable(action, f"denied: the caller lacks {wanted}", code)
     if isinstance(exc, ResponseParserError) or code in ("NotImplemented", "InvalidAction"):
         return Unavailable(action, f"{operation} is not supported by this endpoint", "Unsupported")
     return Unavailable(action, f"{operation} failed: {error_text(exc)}", code or type(exc).__name__)
