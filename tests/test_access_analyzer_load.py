@@ -22,7 +22,10 @@ from iamtui.emulator.seed import Seeder
 from iamtui.emulator.server import Emulator
 
 ACCOUNT = "123456789012"
-POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}'
+POLICY = (
+    '{"Version":"2012-10-17","Statement":'
+    '[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}'
+)
 
 
 def connection(emulator: Emulator):  # type: ignore[no-untyped-def]
@@ -98,12 +101,17 @@ def test_details_and_a_generated_recommendation_are_read_on_demand(
         role,
         "UnusedPermission",
         details=[
-            {"unusedPermissionDetails": {"serviceNamespace": "s3", "actions": [{"action": "s3:PutObject"}]}},
-            {"unusedPermissionDetails": {"serviceNamespace": "sqs", "lastAccessed": now - timedelta(days=300)}},
+            {"unusedPermissionDetails": {"serviceNamespace": "s3",
+                                         "actions": [{"action": "s3:PutObject"}]}},
+            {"unusedPermissionDetails": {"serviceNamespace": "sqs",
+                                         "lastAccessed": now - timedelta(days=300)}},
         ],
         recommended_steps=[
-            {"unusedPermissionsRecommendedStep": {"recommendedAction": "CREATE_POLICY", "recommendedPolicy": POLICY, "existingPolicyId": "ANPAX"}},
-            {"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY", "existingPolicyId": "ANPAX"}},
+            {"unusedPermissionsRecommendedStep": {"recommendedAction": "CREATE_POLICY",
+                                                  "recommendedPolicy": POLICY,
+                                                  "existingPolicyId": "ANPAX"}},
+            {"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY",
+                                                  "existingPolicyId": "ANPAX"}},
         ],
     )  # fmt: skip
     conn = connection(emulator)

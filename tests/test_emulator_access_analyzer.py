@@ -16,7 +16,10 @@ ACCOUNT = "123456789012"
 ARN = f"arn:aws:access-analyzer:us-east-1:{ACCOUNT}:analyzer/unused"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/batch"
 USER = f"arn:aws:iam::{ACCOUNT}:user/carol"
-POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}'
+POLICY = (
+    '{"Version":"2012-10-17","Statement":'
+    '[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}'
+)
 
 
 def seeded(emulator: Emulator, now: datetime) -> tuple[Seeder, dict[str, str]]:

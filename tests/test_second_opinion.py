@@ -161,14 +161,15 @@ def test_without_an_unused_access_analyzer_there_is_no_opinion_not_agreement() -
     assert "second opinion unavailable" in line
 
 
+DENIED = "denied: the caller lacks access-analyzer:ListFindings"
+
+
 def test_denied_findings_or_an_unloaded_analyzer_say_why() -> None:
     denied = replace(
         with_analyzer(base()),
         analyzer_findings=None,
-        unavailable=(
-            Unavailable(Part.ANALYZER_FINDINGS, "denied: the caller lacks access-analyzer:ListFindings", "AccessDeniedException"),
-        ),
-    )  # fmt: skip
+        unavailable=(Unavailable(Part.ANALYZER_FINDINGS, DENIED, "AccessDeniedException"),),
+    )
     second, _ = opinions(denied)
     assert (
         second.unavailable is not None
