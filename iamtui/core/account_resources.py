@@ -56,6 +56,8 @@ FINDINGS_PAGE_SIZE = 100
 #: Pages the overview reads at most (each one request of the 20-request budget); past it the
 #: findings are marked incomplete and each principal's are read when its review opens.
 FINDINGS_PAGE_BUDGET = 2
+#: What the review says of an unused-permission finding nobody asked a recommendation for.
+NOT_GENERATED = "no recommendation generated yet"
 #: GetFindingRecommendation polls before iamtui stops waiting for a generated recommendation.
 RECOMMENDATION_POLLS = 10
 #: AWS's largest page for either list, so an account costs one request.
@@ -330,3 +332,42 @@ def read_principal_findings(
         check()
         details[finding.finding_id] = read_finding_details(client, analyzer.arn, finding.finding_id)
     return PrincipalFindings(resource_arn, found, details)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerReview:
+    """What the review's Access Analyzer section read on demand for one user or role."""
+
+    principal: PrincipalFindings
+    #: Unused-permission finding id -> its recommendation, or the one-line reason it is missing.
+    recommendations: Mapping[str, FindingRecommendation | str]
+
+
+def read_analyzer_review(
+    client: Any,
+    analyzer: Analyzer,
+    resource_arn: str,
+    check: CheckCancel,
+    *,
+    generate: bool = False,
+    describe: Callable[[BaseException], str] = str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> AnalyzerReview:
+    """A principal's findings, their details and each unused-permission finding's existing
+    recommendation; with ``generate`` one is asked for where none exists (a Write-level call).
+    A refusal is kept as its one-line reason so the rest still shows."""
+    principal = read_principal_findings(client, analyzer, resource_arn, check)
+    recommendations: dict[str, FindingRecommendation | str] = {}
+    for finding in principal.findings.findings:
+        if finding.finding_type != "UnusedPermission":
+            continue
+        check()
+        try:
+            got = read_recommendation(
+                client, analyzer.arn, finding.finding_id, generate=generate, sleep=sleep
+            )
+        except ClientError as exc:
+            recommendations[finding.finding_id] = describe(exc)
+        else:
+            recommendations[finding.finding_id] = got or NOT_GENERATED
+    return AnalyzerReview(principal, recommendations)

@@ -21,6 +21,7 @@ from iamtui.core.model import (
 )
 from iamtui.core.policy import analyse_trust
 from iamtui.core.rules import RULES_BY_ID
+from iamtui.core.second_opinion import Opinion, Verdict
 from iamtui.core.views.format import (
     ago,
     evidence_text,
@@ -79,6 +80,22 @@ def findings_section(findings: Sequence[Finding], title: str = "Findings") -> Se
     )
 
 
+#: How each second-opinion verdict is coloured.
+VERDICT_TONES = {
+    Verdict.AGREES: "ok",
+    Verdict.DISAGREES: "warn",
+    Verdict.ANALYZER_ONLY: "warn",
+    Verdict.IAMTUI_ONLY: "",
+    Verdict.UNAVAILABLE: "muted",
+    Verdict.UNKNOWN: "muted",
+}
+
+
+def opinion_field(opinion: Opinion) -> Field:
+    """Access Analyzer's opinion on a finding as one detail line."""
+    return Field("", opinion.line(), VERDICT_TONES[opinion.verdict])
+
+
 def describe_finding(v: Views, f: Finding) -> Detail:
     rule = RULES_BY_ID.get(f.rule)
     who = f.principal_name
@@ -110,6 +127,9 @@ def describe_finding(v: Views, f: Finding) -> Detail:
             "Practice", (Field("", f.practice.name), Field("", f.practice.description, "muted"))
         ),
     ]
+    second = v.second_opinion.by_finding.get(f.id)
+    if second is not None:
+        sections.insert(2, Section("Access Analyzer", (opinion_field(second),)))
     if f.suppressed is not None:
         s = f.suppressed
         sections.insert(
