@@ -148,3 +148,34 @@ def test_findings_round_trip_in_snapshot_files_and_old_files_load(
         loaded = snapshot_io.load(old)
         assert loaded.analyzer_findings is None, old
     assert replace(snap, analyzer_findings=None).analyzer_findings is None
+
+
+def test_the_demo_analyzer_agrees_on_some_principals_and_disagrees_on_one(
+    emulator: Emulator, now: datetime
+) -> None:
+    from iamtui.core.rules import evaluate
+    from iamtui.core.second_opinion import Verdict, compare
+    from iamtui.core.settings import Settings
+    from iamtui.emulator.demo import ANALYZER_DISAGREES_ROLE, seed_demo_account
+
+    demo = seed_demo_account(emulator.backend(), emulator.extras(), now)
+    snap = load_account(connection(emulator), clock=lambda: now)
+    result = evaluate(snap, now=now)
+    second = compare(snap, result.findings, Settings().thresholds, now)
+    agreeing = {
+        (f.rule, f.principal_name)
+        for f in result.findings
+        if f.id in second.by_finding and second.by_finding[f.id].verdict is Verdict.AGREES
+    }
+    assert agreeing == {
+        ("role.unused", demo.unused_role),
+        ("access-key.unused", demo.stale_key_user),
+        ("user.password-unused", demo.password_unused_user),
+    }
+    [disagreement] = [o for o in second.analyzer_only if o.verdict is Verdict.DISAGREES]
+    assert disagreement.resource_arn.endswith(f"/{ANALYZER_DISAGREES_ROLE}")
+    assert "used 0 days ago (after the analyzer's last analysis)" in disagreement.reason
+    # Without last-accessed data iamtui cannot judge marcus's unused services: analyzer only.
+    [permission] = [o for o in second.analyzer_only if o.verdict is Verdict.ANALYZER_ONLY]
+    assert permission.finding_type == "UnusedPermission"
+    assert permission.resource_arn.endswith(f"/{demo.partial_usage_user}")

@@ -104,13 +104,16 @@ def test_iamtui_only_inside_a_longer_analyzer_window_explains_the_windows() -> N
     )
 
 
-def test_iamtui_only_past_a_shorter_analyzer_window_is_a_disagreement() -> None:
+def test_iamtui_only_past_a_shorter_analyzer_window_says_what_may_hide_it() -> None:
     snap = with_analyzer(base(), age=30)
     second, result = opinions(snap)
     [mine] = [f for f in result.findings if f.rule == "role.unused"]
     opinion = second.by_finding[mine.id]
-    assert opinion.verdict is Verdict.DISAGREES
-    assert "past the analyzer's 30-day window too" in opinion.reason
+    assert opinion.verdict is Verdict.IAMTUI_ONLY
+    assert opinion.reason == (
+        "no ACTIVE analyzer finding (the analyzer's window is 30 days, iamtui's 90; unused 200 "
+        "days): archived, excluded by an analysis rule, or not analyzed yet?"
+    )
 
 
 def test_passwords_and_keys_are_compared_per_user() -> None:

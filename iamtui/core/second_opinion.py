@@ -178,8 +178,9 @@ def _idle_days(snapshot: AccountSnapshot, kind: str, arn: str, now: datetime) ->
         used = row.password_last_used
         return _days(now, used) if isinstance(used, datetime) else None
     if kind == AnalyzerFindingType.UNUSED_ACCESS_KEY:
+        # The stalest active key: iamtui's key findings are per key, the analyzer's per user.
         uses = [k.last_used for k in row.keys if k.active and isinstance(k.last_used, datetime)]
-        return min((_days(now, u) or 0 for u in uses), default=None)
+        return max((_days(now, u) or 0 for u in uses), default=None)
     return None
 
 
@@ -247,15 +248,18 @@ def _analyzer_silent(
             f"unused {idle} days: inside the analyzer's {age}-day window "
             f"(iamtui's threshold is {threshold})",
         )
-    if age is not None and age > threshold and idle is None:
-        return Verdict.IAMTUI_ONLY, _windows(age, threshold)
-    if age is not None and idle is not None:
-        return (
-            Verdict.DISAGREES,
-            f"unused {idle} days, past the analyzer's {age}-day window too, yet it has no "
-            "ACTIVE finding (archived, or not analyzed yet?)",
-        )
-    return Verdict.IAMTUI_ONLY, _windows(age, threshold)
+    if age is None:
+        windows = f"the analyzer's window is unknown, iamtui's is {threshold} days"
+    elif age == threshold:
+        windows = f"the same {age}-day window"
+    else:
+        windows = f"the analyzer's window is {age} days, iamtui's {threshold}"
+    unused = f"; unused {idle} days" if idle is not None else ""
+    return (
+        Verdict.IAMTUI_ONLY,
+        f"no ACTIVE analyzer finding ({windows}{unused}): archived, excluded by an analysis "
+        "rule, or not analyzed yet?",
+    )
 
 
 def compare(
