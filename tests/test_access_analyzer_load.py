@@ -174,7 +174,7 @@ def test_the_demo_analyzer_agrees_on_some_principals_and_disagrees_on_one(
     }
     [disagreement] = [o for o in second.analyzer_only if o.verdict is Verdict.DISAGREES]
     assert disagreement.resource_arn.endswith(f"/{ANALYZER_DISAGREES_ROLE}")
-    assert "used 0 days ago (after the analyzer's last analysis)" in disagreement.reason
+    assert "used today (after the analyzer's last analysis)" in disagreement.reason
     # Without last-accessed data iamtui cannot judge marcus's unused services: analyzer only.
     [permission] = [o for o in second.analyzer_only if o.verdict is Verdict.ANALYZER_ONLY]
     assert permission.finding_type == "UnusedPermission"

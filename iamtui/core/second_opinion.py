@@ -82,6 +82,13 @@ class Opinion:
     #: Why, in one line (the window difference, the use iamtui saw, why no opinion).
     reason: str = ""
 
+    def verdict_text(self) -> str:
+        """``agrees (2026-11-20)`` or ``disagrees (2026-11-20): why``: the line without the type."""
+        head = self.verdict.value
+        if self.analyzer is not None:
+            head += f" ({self.analyzer.updated_at:%Y-%m-%d})"
+        return f"{head}: {self.reason}" if self.reason else head
+
     def line(self) -> str:
         """``Access Analyzer: agrees (UnusedIAMRole, 2026-11-20)`` and the like, one line."""
         if self.verdict is Verdict.UNAVAILABLE:
@@ -146,6 +153,10 @@ def unavailable_reason(snapshot: AccountSnapshot) -> str | None:
 
 def _days(now: datetime, when: datetime | None) -> int | None:
     return None if when is None else max(0, (now - when).days)
+
+
+def _days_ago(days: int) -> str:
+    return "today" if days == 0 else "1 day ago" if days == 1 else f"{days} days ago"
 
 
 def _windows(age: int | None, threshold: int) -> str:
@@ -219,7 +230,8 @@ def _iamtui_silent(
         )
         return (
             Verdict.DISAGREES,
-            f"iamtui saw {noun} used {idle} days ago{since}, within its {threshold}-day threshold",
+            f"iamtui saw {noun} used {_days_ago(idle)}{since}, within its {threshold}-day "
+            "threshold",
         )
     return Verdict.ANALYZER_ONLY, f"unused {idle} days; iamtui's rule is quiet (suppressed?)"
 

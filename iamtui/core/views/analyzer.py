@@ -25,10 +25,7 @@ def review_fields(
     if second.unavailable is not None:
         return (Field("", f"Access Analyzer: {second.unavailable}", "muted"),)
     opinions = second.for_resource(arn)
-    lines = [
-        Field(o.finding_type, o.line().removeprefix("Access Analyzer: "), VERDICT_TONES[o.verdict])
-        for o in opinions
-    ]
+    lines = [Field(o.finding_type, o.verdict_text(), VERDICT_TONES[o.verdict]) for o in opinions]
     if not lines:
         age = f" ({second.unused_access_age}-day window)" if second.unused_access_age else ""
         lines.append(Field("", f"no ACTIVE unused-access finding{age}", "muted"))
@@ -59,8 +56,15 @@ def _recommendation_lines(found: FindingRecommendation | str) -> Iterable[Field]
         yield Field("  recommend", f"{found.status}" + (f": {found.error}" if found.error else ""))
         return
     for step in found.steps:
-        existing = f" (replaces {step.existing_policy_id})" if step.existing_policy_id else ""
-        yield Field("  recommend", f"{step.action}{existing}", "accent")
+        policy = step.existing_policy_id or "?"
+        what = (
+            f"DETACH_POLICY {policy}"
+            if step.action == "DETACH_POLICY"
+            else f"{step.action} (to replace {policy})"
+            if step.existing_policy_id
+            else step.action
+        )
+        yield Field("  recommend", what, "accent")
         if step.policy:
             try:
                 text = json.dumps(json.loads(step.policy), indent=1)
