@@ -194,3 +194,37 @@ def test_a_deleted_principal_is_analyzer_only() -> None:
     second, _ = opinions(snap)
     [gone] = second.analyzer_only
     assert gone.verdict is Verdict.ANALYZER_ONLY and "not in iamtui's snapshot" in gone.reason
+
+
+def test_scan_json_and_text_carry_the_second_opinion() -> None:
+    import io
+
+    from rich.console import Console
+
+    from iamtui.core.output import render_table, to_json
+
+    snap = with_analyzer(base(), (IDLE_ROLE.arn, "UnusedIAMRole"), (BUSY_ROLE.arn, "UnusedIAMRole"))
+    _, result = opinions(snap)
+    document = to_json(result, snap, NOW)
+    by_rule = {f["rule"]: f["access_analyzer"] for f in document["findings"]}
+    assert by_rule["role.unused"]["verdict"] == "agrees"
+    assert by_rule["role.unused"]["version"] == 1
+    top = document["access_analyzer"]
+    assert (top["version"], top["unavailable"], top["unused_access_age"]) == (1, None, 90)
+    [alone] = top["analyzer_only"]
+    assert (alone["resource_arn"], alone["verdict"]) == (BUSY_ROLE.arn, "disagrees")
+    buffer = io.StringIO()
+    render_table(result, snap, Console(file=buffer, width=200))
+    text = buffer.getvalue()
+    assert "Access Analyzer second opinion, unusedAccessAge 90 days:" in text
+    assert f"{BUSY_ROLE.arn}: Access Analyzer: disagrees (UnusedIAMRole" in text
+
+
+def test_scan_json_without_an_analyzer_says_unavailable_on_each_compared_finding() -> None:
+    from iamtui.core.output import to_json
+
+    _, result = opinions(base())
+    document = to_json(result, base(), NOW)
+    compared = [f for f in document["findings"] if f["access_analyzer"] is not None]
+    assert compared and {f["access_analyzer"]["verdict"] for f in compared} == {"unavailable"}
+    assert document["access_analyzer"]["unavailable"].startswith("no unused-access analyzer")
