@@ -179,3 +179,18 @@ def test_the_demo_analyzer_agrees_on_some_principals_and_disagrees_on_one(
     [permission] = [o for o in second.analyzer_only if o.verdict is Verdict.ANALYZER_ONLY]
     assert permission.finding_type == "UnusedPermission"
     assert permission.resource_arn.endswith(f"/{demo.partial_usage_user}")
+
+
+def test_an_organization_analyzer_is_read_for_this_accounts_entities_only(
+    emulator: Emulator, now: datetime
+) -> None:
+    """AWS: an ORGANIZATION_UNUSED_ACCESS analyzer reports every member account's entities
+    (resourceOwnerAccount); the overview asks for this account's, by that filter key."""
+    seeder = Seeder(emulator.backend(), emulator.extras(), now)
+    seeder.analyzer("org-unused", type="ORGANIZATION_UNUSED_ACCESS")
+    ours = f"arn:aws:iam::{ACCOUNT}:role/batch"
+    seeder.analyzer_finding("org-unused", ours, "UnusedIAMRole")
+    seeder.analyzer_finding("org-unused", "arn:aws:iam::210987654321:role/x", "UnusedIAMRole")
+    snap = load_account(connection(emulator))
+    assert snap.analyzer_findings is not None
+    assert [f.resource_arn for f in snap.analyzer_findings.findings] == [ours]

@@ -143,12 +143,17 @@ def read_analyzer_findings(
     *,
     resource_arn: str | None = None,
     max_pages: int | None = FINDINGS_PAGE_BUDGET,
+    account_id: str | None = None,
 ) -> AnalyzerFindings:
-    """The analyzer's ACTIVE findings (of one user or role when ``resource_arn`` is given), at
-    most ``max_pages`` pages (None: all); ``complete`` says whether every page was read."""
+    """The analyzer's ACTIVE findings (of one user or role when ``resource_arn`` is given; of
+    one account's entities when ``account_id`` is: an organization's analyzer reports every
+    member's), at most ``max_pages`` pages (None: all); ``complete`` says whether every page
+    was read."""
     criteria: dict[str, Any] = {"status": {"eq": ["ACTIVE"]}}
     if resource_arn is not None:
         criteria["resource"] = {"eq": [resource_arn]}
+    if account_id is not None:
+        criteria["resourceOwnerAccount"] = {"eq": [account_id]}
     found: list[AnalyzerFinding] = []
     token: str | None = None
     pages = 0

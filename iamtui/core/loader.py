@@ -736,7 +736,12 @@ def load_account(
     def analyzer_findings() -> None:
         # Only with an ACTIVE unused-access analyzer (checked before running this step).
         analyzer = f["access_analyzer"].unused_access
-        f["analyzer_findings"] = read_analyzer_findings(conn.accessanalyzer, analyzer, check_cancel)
+        # An organization's analyzer reports every member account's entities: only ours.
+        caller = f.get("caller")
+        owner = caller.account if caller is not None and analyzer.type.startswith("ORG") else None
+        f["analyzer_findings"] = read_analyzer_findings(
+            conn.accessanalyzer, analyzer, check_cancel, account_id=owner
+        )
 
     def instance_profiles() -> None:
         profiles: list[InstanceProfile] = []

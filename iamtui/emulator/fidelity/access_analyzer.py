@@ -60,6 +60,7 @@ FILTER_KEYS = {
     "resource": "resource",
     "resourceType": "resource_type",
     "status": "status",
+    "resourceOwnerAccount": "owner",
 }
 #: ListFindingsV2 ``sort.attributeName`` values the emulator sorts by.
 SORT_KEYS = {"createdAt": "created", "updatedAt": "updated", "resource": "resource", "id": "id"}
@@ -186,15 +187,27 @@ def finding_summary(account_id: str, finding: AnalyzerFindingState) -> dict[str,
         "id": finding.id,
         "resource": finding.resource,
         "resourceType": finding.resource_type,
-        "resourceOwnerAccount": account_id,
+        "resourceOwnerAccount": _owner(finding, account_id),
         "status": finding.status,
         "updatedAt": _stamp(finding.updated),
         "findingType": finding.finding_type,
     }
 
 
-def _matches(finding: AnalyzerFindingState, key: str, criterion: Mapping[str, Any]) -> bool:
-    value = str(getattr(finding, FILTER_KEYS[key]))
+def _owner(finding: AnalyzerFindingState, account_id: str) -> str:
+    """The account owning the finding's entity (an organization's analyzer sees every member)."""
+    parts = finding.resource.split(":")
+    return parts[4] if len(parts) > 4 and parts[4] else account_id
+
+
+def _matches(
+    finding: AnalyzerFindingState, key: str, criterion: Mapping[str, Any], account_id: str
+) -> bool:
+    value = (
+        _owner(finding, account_id)
+        if key == "resourceOwnerAccount"
+        else str(getattr(finding, FILTER_KEYS[key]))
+    )
     if "eq" in criterion and value not in criterion["eq"]:
         return False
     if "neq" in criterion and value in criterion["neq"]:
@@ -205,7 +218,7 @@ def _matches(finding: AnalyzerFindingState, key: str, criterion: Mapping[str, An
 
 
 def _filtered(
-    findings: Sequence[AnalyzerFindingState], criteria: object
+    findings: Sequence[AnalyzerFindingState], criteria: object, account_id: str
 ) -> list[AnalyzerFindingState]:
     if criteria is None:
         return list(findings)
@@ -214,7 +227,7 @@ def _filtered(
     for key, criterion in criteria.items():
         if key not in FILTER_KEYS or not isinstance(criterion, Mapping):
             raise AnalyzerError(400, "ValidationException", f"Invalid filter key: {key}")
-    return [f for f in findings if all(_matches(f, k, c) for k, c in criteria.items())]
+    return [f for f in findings if all(_matches(f, k, c, account_id) for k, c in criteria.items())]
 
 
 def list_findings_v2(call: Call) -> Any:
@@ -227,7 +240,7 @@ def list_findings_v2(call: Call) -> Any:
     """
     analyzer = _analyzer(call, call.body.get("analyzerArn"))
     with extras(call.account_id).lock:
-        findings = _filtered(analyzer.findings, call.body.get("filter"))
+        findings = _filtered(analyzer.findings, call.body.get("filter"), call.account_id)
     sort = call.body.get("sort") or {}
     attribute = sort.get("attributeName") if isinstance(sort, Mapping) else None
     order = sort.get("orderBy", "ASC") if isinstance(sort, Mapping) else "ASC"
