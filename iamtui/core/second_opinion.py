@@ -34,7 +34,10 @@ from iamtui.core.model import (
     AnalyzerFinding,
     AnalyzerFindings,
     AnalyzerFindingType,
+    CredentialReportRow,
     Part,
+    Role,
+    User,
 )
 from iamtui.core.settings import Thresholds
 
@@ -175,14 +178,31 @@ def _threshold(kind: str, thresholds: Thresholds) -> int:
     return days.get(kind, thresholds.role_unused_days)
 
 
-def _idle_days(snapshot: AccountSnapshot, kind: str, arn: str, now: datetime) -> int | None:
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """The snapshot's users, roles and report rows by ARN: built once per comparison."""
+
+    roles: Mapping[str, Role]
+    users: Mapping[str, User]
+    rows: Mapping[str, CredentialReportRow]
+
+    @classmethod
+    def of(cls, snapshot: AccountSnapshot) -> _Lookup:
+        report = snapshot.credential_report
+        by_name = report.by_user() if report is not None else {}
+        return cls(
+            roles={r.arn: r for r in snapshot.roles},
+            users={u.arn: u for u in snapshot.users},
+            rows={u.arn: by_name[u.name] for u in snapshot.users if u.name in by_name},
+        )
+
+
+def _idle_days(lookup: _Lookup, kind: str, arn: str, now: datetime) -> int | None:
     """How long iamtui saw the resource unused in this kind (None: iamtui cannot tell)."""
     if kind == AnalyzerFindingType.UNUSED_ROLE:
-        role = next((r for r in snapshot.roles if r.arn == arn), None)
+        role = lookup.roles.get(arn)
         return None if role is None else _days(now, role.last_used or role.create_date)
-    user = next((u for u in snapshot.users if u.arn == arn), None)
-    report = snapshot.credential_report
-    row = report.row_for(user.name) if report is not None and user is not None else None
+    row = lookup.rows.get(arn)
     if row is None:
         return None
     if kind == AnalyzerFindingType.UNUSED_PASSWORD:
@@ -196,14 +216,17 @@ def _idle_days(snapshot: AccountSnapshot, kind: str, arn: str, now: datetime) ->
 
 
 def _iamtui_silent(
-    snapshot: AccountSnapshot, found: AnalyzerFinding, thresholds: Thresholds, now: datetime
+    snapshot: AccountSnapshot,
+    lookup: _Lookup,
+    found: AnalyzerFinding,
+    thresholds: Thresholds,
+    now: datetime,
 ) -> tuple[Verdict, str]:
     """An analyzer finding iamtui has no finding for: disagreement when iamtui saw use."""
     kind = found.finding_type
     if kind not in RULES_OF_TYPE:
         return Verdict.ANALYZER_ONLY, "iamtui has no rule for this finding type"
-    known = {u.arn for u in snapshot.users} | {r.arn for r in snapshot.roles}
-    if found.resource_arn not in known:
+    if found.resource_arn not in lookup.roles and found.resource_arn not in lookup.users:
         return Verdict.ANALYZER_ONLY, "not in iamtui's snapshot (deleted or created since?)"
     threshold = _threshold(kind, thresholds)
     if kind == AnalyzerFindingType.UNUSED_PERMISSION:
@@ -213,7 +236,7 @@ def _iamtui_silent(
             Verdict.DISAGREES,
             f"iamtui's last-accessed data shows every granted service used within {threshold} days",
         )
-    idle = _idle_days(snapshot, kind, found.resource_arn, now)
+    idle = _idle_days(lookup, kind, found.resource_arn, now)
     if idle is None:
         return Verdict.ANALYZER_ONLY, "iamtui cannot tell from its data"
     if idle < threshold:
@@ -237,7 +260,7 @@ def _iamtui_silent(
 
 
 def _analyzer_silent(
-    snapshot: AccountSnapshot,
+    lookup: _Lookup,
     kind: str,
     arn: str,
     state: AnalyzerFindings,
@@ -253,7 +276,7 @@ def _analyzer_silent(
         )
     age = state.unused_access_age
     threshold = _threshold(kind, thresholds)
-    idle = _idle_days(snapshot, kind, arn, now)
+    idle = _idle_days(lookup, kind, arn, now)
     if age is not None and idle is not None and idle < age:
         return (
             Verdict.IAMTUI_ONLY,
@@ -293,6 +316,7 @@ def compare(
             for f in compared
         }
         return SecondOpinion(why, by_finding)
+    lookup = _Lookup.of(snapshot)
     mine: dict[tuple[str, str], list[Finding]] = {}
     for f in compared:
         mine.setdefault((f.principal_arn, TYPE_OF_RULE[f.rule]), []).append(f)
@@ -306,14 +330,14 @@ def compare(
         if match is not None:
             opinion = Opinion(Verdict.AGREES, arn, kind, ids, match)
         else:
-            verdict, why = _analyzer_silent(snapshot, kind, arn, state, thresholds, now)
+            verdict, why = _analyzer_silent(lookup, kind, arn, state, thresholds, now)
             opinion = Opinion(verdict, arn, kind, ids, reason=why)
         by.update(dict.fromkeys(ids, opinion))
     alone = []
     for (arn, kind), found in sorted(theirs.items()):
         if (arn, kind) in mine:
             continue
-        verdict, why = _iamtui_silent(snapshot, found, thresholds, now)
+        verdict, why = _iamtui_silent(snapshot, lookup, found, thresholds, now)
         alone.append(Opinion(verdict, arn, kind, (), found, why))
     return SecondOpinion(None, by, tuple(alone), state.unused_access_age)
 
