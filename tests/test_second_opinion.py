@@ -228,3 +228,21 @@ def test_scan_json_without_an_analyzer_says_unavailable_on_each_compared_finding
     compared = [f for f in document["findings"] if f["access_analyzer"] is not None]
     assert compared and {f["access_analyzer"]["verdict"] for f in compared} == {"unavailable"}
     assert document["access_analyzer"]["unavailable"].startswith("no unused-access analyzer")
+
+
+def test_the_roles_pane_detail_lists_an_analyzer_only_finding() -> None:
+    from iamtui.core.views import Pane, Views
+
+    snap = with_analyzer(base(), (BUSY_ROLE.arn, "UnusedIAMRole"))
+    _, result = opinions(snap)
+    views = Views(snap, result, NOW)
+    row = next(r for r in views.pane(Pane.ROLES).rows if r.data == BUSY_ROLE)
+    [section] = [s for s in views.describe(row).sections if s.title == "Access Analyzer"]
+    assert section.fields[0].value.startswith("Access Analyzer: disagrees (UnusedIAMRole, ")
+    idle = next(r for r in views.pane(Pane.ROLES).rows if r.data == IDLE_ROLE)
+    assert (
+        "iamtui-only"
+        in next(s for s in views.describe(idle).sections if s.title == "Access Analyzer")
+        .fields[0]
+        .value
+    )

@@ -96,6 +96,14 @@ def opinion_field(opinion: Opinion) -> Field:
     return Field("", opinion.line(), VERDICT_TONES[opinion.verdict])
 
 
+def analyzer_section(v: Views, arn: str) -> Section | None:
+    """Access Analyzer's opinions on a user or role, its own findings included (None: none)."""
+    opinions = v.second_opinion.for_resource(arn)
+    if v.second_opinion.unavailable is not None or not opinions:
+        return None
+    return Section("Access Analyzer", tuple(opinion_field(o) for o in opinions))
+
+
 def describe_finding(v: Views, f: Finding) -> Detail:
     rule = RULES_BY_ID.get(f.rule)
     who = f.principal_name
@@ -198,6 +206,8 @@ def describe_user(v: Views, user: User) -> Detail:
     if held := credential_fields(v.snapshot.details.get(user.arn)):
         sections.append(Section("SSH keys and signing certificates", held))
     sections.append(findings_section(v.by_principal.get(user.arn, ())))
+    if analyzer := analyzer_section(v, user.arn):
+        sections.append(analyzer)
     return Detail(user.name, "", tuple(sections))
 
 
@@ -322,6 +332,8 @@ def describe_role(v: Views, role: Role) -> Detail:
     if role.tags:
         sections.append(Section("Tags", tuple(Field(t.key, t.value) for t in role.tags)))
     sections.append(findings_section(v.by_principal.get(role.arn, ())))
+    if analyzer := analyzer_section(v, role.arn):
+        sections.append(analyzer)
     return Detail(role.name, "", tuple(sections))
 
 
