@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from iamtui.core.account_resources import ANALYZER_GENERATE_ACTIONS, ANALYZER_REVIEW_ACTIONS
 from iamtui.core.actions import registry
 from iamtui.core.actions.calls import COMMON_CALLS, needed
 from iamtui.core.actions.followups import RECHECK_READS
@@ -113,6 +114,23 @@ FOLLOW_UPS_FEATURE = Feature(
 )
 
 
+#: The statement for Access Analyzer's second opinion in a review: one principal's findings,
+#: their details and a recommendation already generated (all Read or List access level).
+ANALYZER_FEATURE = Feature(
+    "IamtuiAccessAnalyzer",
+    "Access Analyzer's unused-access findings of one user or role, their details and "
+    "recommendations (the review)",
+    _clean(ANALYZER_REVIEW_ACTIONS),
+)
+#: GenerateFindingRecommendation is Write level in the Service Authorization Reference (it
+#: starts a job in Access Analyzer): in the remediate policy, never the read-only one.
+ANALYZER_GENERATE_FEATURE = Feature(
+    "IamtuiAccessAnalyzerRecommend",
+    "ask Access Analyzer to generate a recommendation for an unused-permission finding",
+    _clean(ANALYZER_GENERATE_ACTIONS),
+)
+
+
 def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
     """What viewing needs: the overview (scan), a user's review, last-accessed, who uses a
     credential, follow-up re-checks, root checks."""
@@ -131,6 +149,7 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
             ),
             USAGE_FEATURE,
             FOLLOW_UPS_FEATURE,
+            ANALYZER_FEATURE,
         ]
         features += [
             Feature(f"IamtuiRoot{_sid(p)}", f"root check: {p}", _clean(ROOT_STATE_ACTIONS[p]), (p,))
@@ -156,6 +175,7 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
         ),
         USAGE_FEATURE,
         FOLLOW_UPS_FEATURE,
+        ANALYZER_FEATURE,
         Feature(
             "IamtuiRoot",
             "root-hardening checks (security contact, centralized root access)",
@@ -273,6 +293,7 @@ def remediate_policy(*, per_action: bool = False, with_undo: bool = False) -> di
     """
     features = (
         *read_only_features(per_part=per_action),
+        ANALYZER_GENERATE_FEATURE,
         *action_features(per_action=per_action, with_undo=with_undo),
     )
     document = policy_document(features, dedupe=not per_action)

@@ -53,6 +53,7 @@ from iamtui.core.settings import Settings
 from iamtui.core.views import JournalData, Views
 
 if TYPE_CHECKING:
+    from iamtui.core.account_resources import AnalyzerReview
     from iamtui.core.actions import (
         ExecutionReport,
         Plan,
@@ -528,6 +529,34 @@ class Workspace:
             raise Offline("CloudTrail is not in this snapshot (offline): run on the live account")
         conn = self._connection()
         return tuple(lookup_usage(conn, t, now=self.clock(), cancel=cancel) for t in targets)
+
+    def analyzer_review(
+        self, principal_arn: str, *, generate: bool = False, cancel: CancelToken | None = None
+    ) -> AnalyzerReview:
+        """Access Analyzer's findings on one user or role with their details and existing
+        recommendations; ``generate`` asks for the missing ones. Read live, never kept."""
+        from iamtui.core.account_resources import read_analyzer_review
+        from iamtui.core.loader import describe_failure
+        from iamtui.core.second_opinion import unavailable_reason
+
+        if self.kind is SourceKind.SNAPSHOT:
+            raise Offline("Access Analyzer is not in this snapshot (offline): run live")
+        snap = self._require_snapshot()
+        state = snap.access_analyzer
+        analyzer = state.unused_access if state is not None else None
+        if analyzer is None:
+            raise Offline(unavailable_reason(snap) or "no unused-access analyzer")
+        conn = self._connection()
+        return read_analyzer_review(
+            conn.accessanalyzer,
+            analyzer,
+            principal_arn,
+            cancel.check if cancel is not None else lambda: None,
+            generate=generate,
+            describe=lambda exc: (
+                describe_failure("access-analyzer:GenerateFindingRecommendation", exc).reason
+            ),
+        )
 
     def close(self) -> None:
         """Stop the embedded demo and release the journal lock; safe to call twice."""

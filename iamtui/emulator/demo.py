@@ -8,6 +8,7 @@ Every date is relative to the injected ``now``, so findings are stable across da
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -983,6 +984,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     _seed_server_certificates(s)
     _seed_ssh_keys(s)
     _seed_providers(s)
+    _seed_analyzer_findings(s, legacy.name, orders.name, daniel.name, mateo.name, marcus.name)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1445,3 +1447,76 @@ def seed_demo_journal(
         plan = planner.plan(replace(request, accept_unverified_use=True))
         with JournalWriter(journal, clock=clock) as writer:
             Executor(conn, writer, clock=clock).run(plan.confirm(plan.confirmation_phrase))
+
+
+# --- issue 14: IAM Access Analyzer as a second opinion -----------------------------------------
+
+#: The unused-access analyzer's findings on the demo: it agrees with iamtui on the unused role,
+#: the stale key, the unused password and marcus.chen's unused services (with a recommendation:
+#: a narrower policy, and detaching the developer policy), and disagrees on the orders role,
+#: which it last analyzed before the role was used again.
+ANALYZER_DISAGREES_ROLE = "orders-api-lambda"
+
+
+def _seed_analyzer_findings(
+    s: Seeder, unused_role: str, busy_role: str, stale_key_user: str, idle_password: str,
+    partial_user: str,
+) -> None:  # fmt: skip
+    """ACTIVE unused-access findings (and one RESOLVED) of the demo's unused-access analyzer."""
+    d = s.ago
+    roles, users = s.backend.roles, s.backend.users
+    role_arn = {r.name: r.arn for r in roles.values()}
+    analyzer = UNUSED_ACCESS_ANALYZER
+    s.analyzer_finding(
+        analyzer, role_arn[unused_role], "UnusedIAMRole", updated=d(2),
+        details=[{"unusedIamRoleDetails": {"lastAccessed": d(200)}}],
+    )  # fmt: skip
+    s.analyzer_finding(
+        analyzer, role_arn[busy_role], "UnusedIAMRole", updated=d(40),
+        details=[{"unusedIamRoleDetails": {"lastAccessed": d(130)}}],
+    )  # fmt: skip
+    daniel = users[stale_key_user]
+    s.analyzer_finding(
+        analyzer, daniel.arn, "UnusedIAMUserAccessKey", updated=d(3),
+        details=[
+            {"unusedIamUserAccessKeyDetails": {"accessKeyId": k.access_key_id,
+                                               "lastAccessed": d(140)}}
+            for k in daniel.access_keys
+        ],
+    )  # fmt: skip
+    s.analyzer_finding(
+        analyzer, users[idle_password].arn, "UnusedIAMUserPassword", updated=d(3),
+        details=[{"unusedIamUserPasswordDetails": {"lastAccessed": d(120)}}],
+    )  # fmt: skip
+    developer = next(
+        p for p in s.backend.managed_policies.values() if p.name == "NorthwindDeveloperAccess"
+    )
+    narrower = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject", "lambda:*", "logs:*"],
+                "Resource": "*",
+            }
+        ],
+    }
+    s.analyzer_finding(
+        analyzer, users[partial_user].arn, "UnusedPermission", updated=d(1),
+        details=[
+            {"unusedPermissionDetails": {"serviceNamespace": name}}
+            for name in ("cloudwatch", "dynamodb", "ec2")
+        ],
+        recommended_steps=[
+            {"unusedPermissionsRecommendedStep": {
+                "recommendedAction": "CREATE_POLICY", "existingPolicyId": developer.id,
+                "recommendedPolicy": json.dumps(narrower), "policyUpdatedAt": d(210)}},
+            {"unusedPermissionsRecommendedStep": {
+                "recommendedAction": "DETACH_POLICY", "existingPolicyId": developer.id,
+                "policyUpdatedAt": d(210)}},
+        ],
+    )  # fmt: skip
+    s.analyzer_finding(
+        analyzer, users[partial_user].arn, "UnusedIAMUserPassword", status="RESOLVED",
+        updated=d(60),
+    )  # fmt: skip

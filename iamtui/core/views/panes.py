@@ -22,6 +22,7 @@ from iamtui.core.findings import AccountIndex, Evaluation, Finding, NotEvaluated
 from iamtui.core.journal import Entry
 from iamtui.core.model import AccountSnapshot, CredentialReportRow, Group, Role, User
 from iamtui.core.output import data_age
+from iamtui.core.second_opinion import SecondOpinion, compare
 from iamtui.core.settings import Settings
 from iamtui.core.views import details, findings, journal, keys, overview, review, roles, root, users
 from iamtui.core.views.details import Detail
@@ -118,6 +119,11 @@ class Views:
             found.update((r.arn, i) for i, r in enumerate(self.snapshot.roles))
             self._positions = found
         return self._positions[arn]
+
+    @cached_property
+    def second_opinion(self) -> SecondOpinion:
+        """Access Analyzer's view beside this evaluation's findings (computed on first use)."""
+        return compare(self.snapshot, self.evaluation.findings, self.settings.thresholds, self.now)
 
     @cached_property
     def index(self) -> AccountIndex:

@@ -24,6 +24,7 @@ from iamtui.core.model import (
     User,
 )
 from iamtui.core.policy import analyse_trust, is_admin_document, is_administrator_access
+from iamtui.core.views.analyzer import review_fields
 from iamtui.core.views.details import Field, credential_fields, service_credential_fields
 from iamtui.core.views.format import (
     age_cell,
@@ -91,6 +92,9 @@ class Review:
     actions: tuple[str, ...]
     #: "Can become administrator via": each escalation path, then its steps (empty: none).
     escalation: tuple[Field, ...] = ()
+    #: Access Analyzer's opinion on each of its findings or iamtui's on this principal, or
+    #: why there is none (the second opinion).
+    access_analyzer: tuple[Field, ...] = ()
 
 
 REVIEW_KEY_COLUMNS = (
@@ -286,6 +290,7 @@ def build(v: Views, principal: User | Role) -> Review:
         finding_columns=REVIEW_FINDING_COLUMNS,
         actions=actions,
         escalation=escalation_fields(paths_of(snap, principal)),
+        access_analyzer=review_fields(v.second_opinion, principal.arn),
     )
 
 
