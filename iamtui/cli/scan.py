@@ -13,6 +13,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -24,6 +25,10 @@ from iamtui.cli.common import (
     one_line_errors,
     refuse_overwriting_inputs,
 )
+from iamtui.cli.fleet import fleet_options, fleet_request, run_fleet
+
+if TYPE_CHECKING:
+    from iamtui.core.fleet import Fleet
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
@@ -92,10 +97,12 @@ def _stdout_console() -> Console:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Settings file (default: the user config dir's iamtui/config.toml).",
 )
+@fleet_options
 @click.pass_context
 @one_line_errors
 def scan(
     ctx: click.Context,
+    /,
     profile: str | None,
     region: str | None,
     endpoint_url: str | None,
@@ -107,8 +114,13 @@ def scan(
     fail_on: str | None,
     allow_incomplete: bool,
     config_file: Path | None,
+    **fleet_flags: Any,
 ) -> None:
-    """Report the account's IAM findings against the AWS best-practices checklist."""
+    """Report the account's IAM findings against the AWS best-practices checklist.
+
+    With --org, every account of the AWS Organization (or, with --profiles, each profile's
+    account): one role assumed in each, findings with an account column.
+    """
     from iamtui import __version__
     from iamtui.cli.loading import open_account
     from iamtui.core import output as render
@@ -129,6 +141,17 @@ def scan(
         refuse_overwriting_inputs(ctx, output, snapshot_file, config_file)
     settings = load_settings(config_file)
     conn_settings = where.settings()
+    request = fleet_request(fleet_flags)
+    if request is not None:
+        if snapshot_file is not None:
+            raise UserError("--snapshot and --org/--profiles are alternatives: pass one")
+        if fmt not in ("table", "json"):
+            raise UserError(f"--format {fmt} does not cover a fleet yet: use table or json")
+        if last_accessed:
+            raise UserError("--last-accessed is not read across a fleet: scan one account")
+        fleet = run_fleet(request, conn_settings, use_demo, settings)
+        _report_fleet(fleet, fmt, output, fail_on, allow_incomplete)
+        return
     fetch_last_accessed = use_demo if last_accessed is None else last_accessed
     # A snapshot holds what was saved: its last-accessed data counts as asked for only when
     # --last-accessed is given explicitly.
@@ -182,4 +205,42 @@ def scan(
     if render.exceeds(evaluation, Severity.parse(fail_on)):
         sys.exit(EXIT_FINDINGS)
     if not seen.complete and not allow_incomplete:
+        sys.exit(EXIT_INCOMPLETE)
+
+
+def _report_fleet(
+    fleet: Fleet, fmt: str, output: Path | None, fail_on: str | None, allow_incomplete: bool
+) -> None:
+    """Print a fleet's table or JSON; the exit status covers every account."""
+    from iamtui.core import output as render
+    from iamtui.core.files import write_private
+    from iamtui.core.findings import Severity
+
+    now = datetime.now(UTC)
+    if fmt == "json":
+        text = json.dumps(render.fleet_to_json(fleet, now), indent=2) + "\n"
+        if output is not None:
+            write_private(output, text)
+        else:
+            click.echo(text, nl=False)
+    elif output is not None:
+        buffer = io.StringIO()
+        render.render_fleet_table(fleet, Console(file=buffer, width=UNWRAPPED_WIDTH))
+        write_private(output, buffer.getvalue())
+    else:
+        render.render_fleet_table(fleet, _stdout_console())
+    complete = render.fleet_complete(fleet)
+    if fmt != "table" or output is not None:
+        for account in fleet.unreachable:
+            click.echo(
+                f"iamtui: warning: {account.name} ({account.account_id}): {account.unreachable}",
+                err=True,
+            )
+        if not complete:
+            click.echo(f"iamtui: warning: {render.fleet_headline(fleet)}", err=True)
+    if fail_on is None:
+        return
+    if render.fleet_exceeds(fleet, Severity.parse(fail_on)):
+        sys.exit(EXIT_FINDINGS)
+    if not complete and not allow_incomplete:
         sys.exit(EXIT_INCOMPLETE)

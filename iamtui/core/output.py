@@ -1,8 +1,9 @@
 """Renderings of an Evaluation for ``iamtui scan``: a rich table, versioned JSON, CSV.
 
 Pure functions: the CLI decides where output goes. The JSON shape is a public interface
-(``schema: iamtui.scan/1``, documented in docs/scan-json.md); add keys freely, but renaming or
-removing one means ``iamtui.scan/2``. Every value from AWS or a file goes through
+(``schema: iamtui.scan/2``, documented in docs/scan-json.md); add keys freely, but renaming or
+removing one means ``iamtui.scan/3``. Version 2 names the account on every finding, so one
+document can hold a whole fleet (:func:`fleet_to_json`). Every value from AWS or a file goes through
 :func:`~iamtui.core.text.printable` in the table and CSV (JSON escapes control characters
 itself), and CSV cells a spreadsheet would run as a formula are neutralized.
 """
@@ -33,10 +34,11 @@ from iamtui.core.findings import (
     iso,
     part_missing,
 )
+from iamtui.core.fleet import Fleet, FleetAccount
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.text import plural, printable
 
-SCHEMA = "iamtui.scan/1"
+SCHEMA = "iamtui.scan/2"
 
 SEVERITY_STYLES: Mapping[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -295,11 +297,15 @@ def _plain(value: EvidenceValue) -> Any:
     return value
 
 
-def finding_json(finding: Finding) -> dict[str, Any]:
-    """One finding in the ``iamtui.scan/1`` shape."""
+def finding_json(
+    finding: Finding, account_id: str | None = None, account_name: str | None = None
+) -> dict[str, Any]:
+    """One finding in the ``iamtui.scan/2`` shape, naming its account."""
     suppressed = finding.suppressed
     return {
         "id": finding.id,
+        "account_id": account_id,
+        "account_name": account_name,
         "rule": finding.rule,
         "severity": finding.severity.label,
         "principal_kind": str(finding.principal_kind),
@@ -321,22 +327,20 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def to_json(
+def account_json(
     evaluation: Evaluation,
     snapshot: AccountSnapshot,
     now: datetime,
     *,
-    last_accessed_requested: bool = False,
+    last_accessed_requested: bool,
 ) -> dict[str, Any]:
-    """The ``iamtui.scan/1`` document (see docs/scan-json.md)."""
+    """What one evaluated account says about itself: when loaded, how complete, its counts."""
     report_at = snapshot.report_age_reference
     age = data_age(snapshot, now)
     counts = {sev.label: n for sev, n in evaluation.counts().items()}
     seen = completeness(evaluation, snapshot, last_accessed_requested=last_accessed_requested)
     missing = {s.rule.id for s in seen.missing}
     return {
-        "schema": SCHEMA,
-        "generated_at": iso(now),
         "account": {"id": snapshot.account_id, "alias": snapshot.alias},
         "caller_arn": snapshot.caller.arn if snapshot.caller else None,
         "loaded_at": iso(snapshot.loaded_at),
@@ -353,7 +357,6 @@ def to_json(
             "not_requested": len(seen.not_requested),
         },
         "counts": {**counts, "suppressed": len(evaluation.suppressed)},
-        "findings": [finding_json(f) for f in evaluation.findings],
         "not_evaluated": [
             {
                 "rule": s.rule.id,
@@ -368,16 +371,219 @@ def to_json(
             for c in evaluation.coverage
         ],
         "data_warnings": list(snapshot.data_warnings),
-        "expired_suppressions": [
-            {
-                "rule": s.rule,
-                "principal": s.principal,
-                "reason": s.reason,
-                "expires": s.expires.isoformat() if s.expires else None,
-            }
-            for s in evaluation.expired_suppressions
-        ],
     }
+
+
+def _expired(evaluation: Evaluation) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule": s.rule,
+            "principal": s.principal,
+            "reason": s.reason,
+            "expires": s.expires.isoformat() if s.expires else None,
+        }
+        for s in evaluation.expired_suppressions
+    ]
+
+
+def to_json(
+    evaluation: Evaluation,
+    snapshot: AccountSnapshot,
+    now: datetime,
+    *,
+    last_accessed_requested: bool = False,
+) -> dict[str, Any]:
+    """The ``iamtui.scan/2`` document of one account (see docs/scan-json.md)."""
+    part = account_json(evaluation, snapshot, now, last_accessed_requested=last_accessed_requested)
+    entry = {
+        "id": snapshot.account_id,
+        "name": snapshot.alias,
+        "ou": None,
+        "reachable": True,
+        "why": None,
+        **part,
+    }
+    return {
+        "schema": SCHEMA,
+        "generated_at": iso(now),
+        **{
+            k: v for k, v in part.items() if k not in ("not_evaluated", "coverage", "data_warnings")
+        },
+        "organization": None,
+        "findings": [
+            finding_json(f, snapshot.account_id, snapshot.alias) for f in evaluation.findings
+        ],
+        "not_evaluated": part["not_evaluated"],
+        "coverage": part["coverage"],
+        "data_warnings": part["data_warnings"],
+        "expired_suppressions": _expired(evaluation),
+        "accounts": [entry],
+        "unreachable": [],
+    }
+
+
+# --- a fleet: many accounts in one document or table -------------------------------------------
+
+
+def fleet_complete(fleet: Fleet) -> bool:
+    """Every account was reached and every rule ran on each: only then is "no findings" clean."""
+    return not fleet.unreachable and all(
+        completeness(a.evaluation, a.snapshot, last_accessed_requested=False).complete
+        for a in fleet.reachable
+        if a.evaluation is not None and a.snapshot is not None
+    )
+
+
+def fleet_exceeds(fleet: Fleet, severity: Severity) -> bool:
+    """``--fail-on`` across the fleet: any account's unsuppressed finding at or above it."""
+    return any(exceeds(a.evaluation, severity) for a in fleet.reachable if a.evaluation)
+
+
+def _fleet_entry(account: FleetAccount, now: datetime) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": account.account_id,
+        "name": account.name,
+        "ou": account.ou,
+        "reachable": account.reachable,
+        "why": None if account.unreachable is None else str(account.unreachable),
+        "attempts": account.attempts,
+        "role_chain": list(account.role_chain),
+    }
+    if account.evaluation is not None and account.snapshot is not None:
+        entry.update(
+            account_json(account.evaluation, account.snapshot, now, last_accessed_requested=False)
+        )
+    return entry
+
+
+def fleet_to_json(fleet: Fleet, now: datetime) -> dict[str, Any]:
+    """The ``iamtui.scan/2`` document of a fleet: every account's findings, named by account."""
+    listing = fleet.listing
+    caller = listing.caller
+    totals = dict.fromkeys((sev.label for sev in sorted(Severity, reverse=True)), 0)
+    suppressed = 0
+    findings: list[dict[str, Any]] = []
+    expired: dict[tuple[str, str], dict[str, Any]] = {}
+    for account in fleet.reachable:
+        assert account.evaluation is not None
+        for sev, n in account.evaluation.counts().items():
+            totals[sev.label] += n
+        suppressed += len(account.evaluation.suppressed)
+        findings.extend(
+            finding_json(f, account.account_id, account.name) for f in account.evaluation.findings
+        )
+        for item in _expired(account.evaluation):
+            expired[(item["rule"], item["principal"])] = item
+    return {
+        "schema": SCHEMA,
+        "generated_at": iso(now),
+        "account": {"id": caller.account, "alias": None} if caller else None,
+        "caller_arn": caller.arn if caller else None,
+        "organization": (
+            {
+                "id": listing.organization_id,
+                "management_account_id": listing.management_account_id,
+                "note": listing.note or None,
+            }
+            if listing.organization_id
+            else None
+        ),
+        "complete": fleet_complete(fleet),
+        "counts": {**totals, "suppressed": suppressed},
+        "findings": findings,
+        "accounts": [_fleet_entry(a, now) for a in fleet.accounts],
+        "unreachable": [
+            {"id": a.account_id, "name": a.name, "ou": a.ou, "why": str(a.unreachable)}
+            for a in fleet.unreachable
+        ],
+        "skipped": [{"id": s.account_id, "name": s.name, "why": s.why} for s in listing.skipped],
+        "expired_suppressions": list(expired.values()),
+        "requests": fleet.requests,
+    }
+
+
+def fleet_headline(fleet: Fleet) -> str:
+    """One line: accounts read, not reachable, and whether the result can be trusted."""
+    parts = [f"{len(fleet.reachable)} of {plural(len(fleet.accounts), 'account')} scanned"]
+    if fleet.unreachable:
+        parts.append(f"{len(fleet.unreachable)} not reachable (their findings are unknown)")
+    incomplete = [
+        a
+        for a in fleet.reachable
+        if a.evaluation is not None
+        and a.snapshot is not None
+        and not completeness(a.evaluation, a.snapshot, last_accessed_requested=False).complete
+    ]
+    if incomplete:
+        parts.append(f"{len(incomplete)} incomplete")
+    head = "scan INCOMPLETE: " if not fleet_complete(fleet) else ""
+    return head + "; ".join(parts)
+
+
+def _status(account: FleetAccount) -> Text:
+    if account.unreachable is not None:
+        return Text(printable(str(account.unreachable)), style=INCOMPLETE_STYLE)
+    assert account.evaluation is not None and account.snapshot is not None
+    seen = completeness(account.evaluation, account.snapshot, last_accessed_requested=False)
+    if not seen.complete:
+        return Text(printable(seen.headline()), style="bold yellow")
+    return Text("complete", style="green")
+
+
+def render_fleet_table(fleet: Fleet, console: Console) -> None:
+    """The fleet's findings with an Account column, then one row per account with its status."""
+    rows = [
+        (account, finding)
+        for account in fleet.reachable
+        if account.evaluation is not None
+        for finding in account.evaluation.findings
+    ]
+    rows.sort(key=lambda row: (-row[1].severity, row[0].name, row[1].rule))
+    if rows:
+        table = Table(title=Text("IAM findings across the organization"), title_justify="left")
+        for column in ("Severity", "Account", "Rule", "Principal", "Finding"):
+            table.add_column(column, overflow="fold")
+        previous: Severity | None = None
+        for account, finding in rows:
+            if previous is not None and finding.severity != previous:
+                table.add_section()
+            previous = finding.severity
+            dim = finding.suppressed is not None
+            table.add_row(
+                Text(
+                    finding.severity.label,
+                    style="dim" if dim else SEVERITY_STYLES[finding.severity],
+                ),
+                Text(printable(f"{account.name} ({account.account_id})")),
+                Text(finding.rule),
+                Text(principal_label(finding)),
+                _summary_cell(finding),
+                style="dim" if dim else None,
+            )
+        console.print(table)
+    accounts = Table(title=Text("Accounts"), title_justify="left")
+    for column in ("Account", "Id", "OU", "Critical", "High", "Medium", "Low", "Info", "Status"):
+        accounts.add_column(column, overflow="fold")
+    for account in fleet.accounts:
+        counts: list[str] = ["-"] * 5
+        if account.evaluation is not None:
+            counts = [str(n) for n in account.evaluation.counts().values()]
+        accounts.add_row(
+            Text(printable(account.name)),
+            Text(account.account_id),
+            Text((printable(account.ou) or "(root)") if account.ou is not None else "?"),
+            *(Text(c) for c in counts),
+            _status(account),
+        )
+    console.print(accounts)
+    for skipped in fleet.listing.skipped:
+        console.print(
+            Text(printable(f"Skipped {skipped.name} ({skipped.account_id}): {skipped.why}"))
+        )
+    if fleet.listing.note:
+        console.print(Text(printable(fleet.listing.note), style="yellow"))
+    line = fleet_headline(fleet)
+    console.print(Text(line, style=INCOMPLETE_STYLE if not fleet_complete(fleet) else "bold"))
 
 
 def csv_cell(value: object) -> str:

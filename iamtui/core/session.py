@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -295,13 +295,18 @@ def connect(
     *,
     max_pool: int = 10,
     max_attempts: int = TOTAL_MAX_ATTEMPTS,
+    credentials: Mapping[str, str] | None = None,
 ) -> Connection:
-    """Resolve credentials through the standard chain and build the clients iamtui uses."""
+    """Resolve credentials through the standard chain and build the clients iamtui uses.
+
+    ``credentials`` (boto3's keyword names) sign instead: an assumed role's session, for one
+    account of a fleet scan (:mod:`iamtui.core.fleet`).
+    """
     settings = settings or ConnectionSettings()
-    session = open_session(settings)
+    session = open_session(settings, **(credentials or {}))
     region = settings.region or session.region_name or DEFAULT_REGION
-    credentials = session.get_credentials()
-    if credentials is None:
+    resolved = session.get_credentials()
+    if resolved is None:
         raise ConnectionProblem(
             "no AWS credentials found: set AWS_PROFILE, run 'aws sso login', or pass --profile"
         )
@@ -367,7 +372,7 @@ def connect(
         iam=iam,
         sts=sts,
         counter=counter,
-        access_key_id=credentials.access_key,
+        access_key_id=resolved.access_key,
         account=account,
         organizations=organizations,
         cloudtrail=cloudtrail,
