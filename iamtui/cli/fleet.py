@@ -171,7 +171,7 @@ def run_fleet(
         env = start_demo_organization()
         settings = env.settings()
         # The demo's throttled account gives up in seconds rather than AWS's minute of backoff.
-        options = replace(options, backoff=0.5, call_attempts=2)
+        options = replace(options, backoff=0.2, call_attempts=1)
     cancel = CancelToken()
     progress = progress_line()
     try:

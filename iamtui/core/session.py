@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import urllib.parse
@@ -12,6 +13,8 @@ from typing import Any
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.loaders
+import botocore.session
 
 from iamtui import __version__
 from iamtui.core.errors import UNREADABLE_RESPONSE
@@ -148,6 +151,19 @@ def check_endpoint_url(url: str) -> str:
     return url.strip()
 
 
+@functools.cache
+def _data_loader() -> botocore.loaders.Loader:
+    """One loader of botocore's service models for every session: a session of its own re-reads
+    and re-parses them (0.5 s per connection, which a fleet scan opens once per account)."""
+    return botocore.loaders.create_loader()
+
+
+def _botocore_session() -> botocore.session.Session:
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _data_loader())
+    return session
+
+
 def open_session(settings: ConnectionSettings, **credentials: str) -> boto3.session.Session:
     """The one place a boto3 session is built: explicit credentials, the demo's, or the profile's.
 
@@ -156,12 +172,19 @@ def open_session(settings: ConnectionSettings, **credentials: str) -> boto3.sess
     """
     _quiet_botocore()
     try:
+        core = _botocore_session()
         if credentials:
-            return boto3.session.Session(**credentials)
+            return boto3.session.Session(botocore_session=core, **credentials)
         if settings.static_credentials is not None:
             key_id, secret = settings.static_credentials
-            return boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret)
-        return boto3.session.Session(profile_name=settings.profile)
+            return boto3.session.Session(
+                aws_access_key_id=key_id, aws_secret_access_key=secret, botocore_session=core
+            )
+        session = boto3.session.Session(profile_name=settings.profile, botocore_session=core)
+        if settings.profile is not None and settings.profile not in session.available_profiles:
+            # A session of its own would raise this while building its loader.
+            raise botocore.exceptions.ProfileNotFound(profile=settings.profile)
+        return session
     except botocore.exceptions.ProfileNotFound as exc:
         raise ConnectionProblem(
             f"AWS profile {settings.profile!r} not found: check ~/.aws/config or drop --profile"
