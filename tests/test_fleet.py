@@ -26,6 +26,8 @@ from iamtui.core.fleet import (
     choose,
     list_organization,
     profile_targets,
+    reach,
+    role_arn,
     scan_fleet,
     session_name,
     split_list,
@@ -139,6 +141,17 @@ def test_every_account_is_read_and_one_without_its_role_is_not_reachable(
     # Every request is counted: listing, one AssumeRole per member, each account's load.
     loads = sum(a.facts.requests for a in fleet.reachable if a.facts)
     assert fleet.requests == fleet.listing.requests + 2 + loads
+
+
+def test_reach_opens_a_connection_acting_in_one_account(emulator: Emulator) -> None:
+    """What the TUI's enter on an account does: the role assumed again, a full connection."""
+    _, settings = _org(emulator, (PROD,))
+    caller = connect(settings)
+    (prod,) = [t for t in list_organization(caller).targets if t.account_id == PROD]
+    conn, chain = reach(prod, settings, caller_conn=caller)
+    identity = conn.sts.get_caller_identity()
+    assert identity["Account"] == PROD and chain == (role_arn(PROD, DEFAULT_ROLE_NAME),)
+    assert [r["RoleName"] for r in conn.iam.list_roles()["Roles"]] == [DEFAULT_ROLE_NAME]
 
 
 def test_an_account_that_throttles_is_backed_off_and_then_read(emulator: Emulator) -> None:

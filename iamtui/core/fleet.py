@@ -584,44 +584,62 @@ class _Scan:
     run: _Run
 
 
-def _assume(
-    scan: _Scan, target: Target, meter: _ThrottleMeter
+def reach(
+    target: Target,
+    settings: ConnectionSettings,
+    *,
+    caller_conn: Connection | None,
+    options: FleetOptions = FleetOptions(),
+    session: str | None = None,
+    max_attempts: int | None = None,
 ) -> tuple[Connection, tuple[str, ...]]:
-    """A connection acting in ``target``: the caller's own settings, a profile, or a role."""
-    options = scan.options
+    """A connection acting in ``target`` and the role ARNs assumed to get it: the caller's own
+    account (its settings), a profile, or the role ``options.role_name`` assumed by
+    ``caller_conn`` (ClientError when STS refuses). The TUI's ``enter`` on an account uses it.
+    """
+    attempts = max_attempts if max_attempts is not None else options.call_attempts
     if target.profile is not None:
-        settings = replace(scan.settings, profile=target.profile, static_credentials=None)
-        conn = connect(settings, max_attempts=options.call_attempts)
-        _watch(conn, meter)
-        return conn, ()
-    if target.direct or scan.caller_conn is None:
-        conn = connect(scan.settings, max_attempts=options.call_attempts)
-        _watch(conn, meter)
-        return conn, ()
+        own = replace(settings, profile=target.profile, static_credentials=None)
+        return connect(own, max_attempts=attempts), ()
+    if target.direct or caller_conn is None:
+        return connect(settings, max_attempts=attempts), ()
     assert target.account_id is not None
     arn = role_arn(target.account_id, options.role_name)
-    kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": scan.session}
+    name = session or session_name(None, options.session_name)
+    kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": name}
     if options.external_id:
         kwargs["ExternalId"] = options.external_id
-    answer = scan.caller_conn.sts.assume_role(**kwargs)
+    answer = caller_conn.sts.assume_role(**kwargs)
     credentials = answer["Credentials"]
     SEEN.add(str(credentials["SecretAccessKey"]))
     SEEN.add(str(credentials["SessionToken"]))
-    region = str(scan.caller_conn.iam.meta.region_name or "") or None
-    settings = replace(
-        scan.settings, static_credentials=None, region=scan.settings.region or region
-    )
+    region = str(caller_conn.iam.meta.region_name or "") or None
+    assumed = replace(settings, static_credentials=None, region=settings.region or region)
     conn = connect(
-        settings,
-        max_attempts=options.call_attempts,
+        assumed,
+        max_attempts=attempts,
         credentials={
             "aws_access_key_id": str(credentials["AccessKeyId"]),
             "aws_secret_access_key": str(credentials["SecretAccessKey"]),
             "aws_session_token": str(credentials["SessionToken"]),
         },
     )
-    _watch(conn, meter)
     return conn, (arn,)
+
+
+def _assume(
+    scan: _Scan, target: Target, meter: _ThrottleMeter
+) -> tuple[Connection, tuple[str, ...]]:
+    """:func:`reach`, with this account's throttle meter watching its clients."""
+    conn, chain = reach(
+        target,
+        scan.settings,
+        caller_conn=scan.caller_conn,
+        options=scan.options,
+        session=scan.session,
+    )
+    _watch(conn, meter)
+    return conn, chain
 
 
 def _with_org_features(
