@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from iamtui.cli import main
 from iamtui.core import permissions
 from iamtui.core import snapshot as snapshot_io
+from iamtui.core.actions import ActionRefused, Executor, Planner, Request
 from iamtui.core.fleet import (
     DEFAULT_ROLE_NAME,
     FleetListing,
@@ -32,7 +33,8 @@ from iamtui.core.fleet import (
     session_name,
     split_list,
 )
-from iamtui.core.loader import CancelToken
+from iamtui.core.journal import Journal
+from iamtui.core.loader import CancelToken, load_account
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.demo_org import ANALYTICS, LEGACY, NAMES
 from iamtui.emulator.fidelity.organizations import add_unit, seed_organization
@@ -399,3 +401,51 @@ def test_fleet_flags_without_org_are_refused() -> None:
     assert result.exit_code == 2 and "--accounts needs --org" in result.output
     both = CliRunner().invoke(main, ["scan", "--org", "--profiles", "a"])
     assert both.exit_code == 2 and "alternatives" in both.output
+
+
+# --- the journal: the account and the role chain --------------------------------------------------
+
+
+def test_the_journal_records_the_role_chain_and_undo_assumes_it_again(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """An action in a member account (reached through its role) is journaled with the role
+    chain; undo from the management account's own credentials is refused naming the role, and
+    works once the role is assumed again."""
+    _, settings = _org(emulator, (PROD,))
+    caller = connect(settings)
+    (prod,) = [t for t in list_organization(caller).targets if t.account_id == PROD]
+    member, chain = reach(prod, settings, caller_conn=caller)
+    key_id = str(emulator.backend(PROD).users["old-key"].access_keys[0].access_key_id)
+    journal = Journal(tmp_path / "journal.jsonl")
+    plan = Planner(member, load_account(member)).plan(Request.deactivate_key("old-key", key_id))
+    report = Executor(member, journal, sleep=lambda _: None).run(plan.confirm(None))
+    assert report.status == "completed", report.message()
+    entry = journal.entry(report.entry_id or "")
+    assert entry.account == PROD and entry.role_chain == chain
+    assert entry.to_json()["role_chain"] == list(chain) and journal.verify().ok
+    own = connect(settings)
+    with pytest.raises(ActionRefused, match=f"reached through {chain[0]}"):
+        Planner(own, load_account(own)).undo(entry)
+    again, _ = reach(prod, settings, caller_conn=caller)
+    undo = Planner(again, load_account(again)).undo(entry)
+    undone = Executor(again, journal, sleep=lambda _: None).run(undo.confirm(None))
+    assert undone.status == "completed"
+    assert journal.entry(undone.entry_id or "").role_chain == chain
+    key = emulator.backend(PROD).users["old-key"].access_keys[0]
+    assert key.status == "Active"
+
+
+def test_an_entry_made_with_the_account_own_credentials_records_no_chain(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    _, settings = _org(emulator, (PROD,))
+    own = connect(settings)
+    emulator.backend(MGMT).create_user(region_name="us-east-1", user_name="spare")
+    spare = str(emulator.backend(MGMT).create_access_key("spare").access_key_id)
+    journal = Journal(tmp_path / "journal.jsonl")
+    plan = Planner(own, load_account(own)).plan(Request.deactivate_key("spare", spare))
+    report = Executor(own, journal, sleep=lambda _: None).run(plan.confirm(None))
+    assert report.status == "completed", report.message()
+    assert journal.entry(report.entry_id or "").role_chain == ()
+    assert '"role_chain"' not in (tmp_path / "journal.jsonl").read_text()

@@ -624,7 +624,8 @@ def reach(
             "aws_session_token": str(credentials["SessionToken"]),
         },
     )
-    return conn, (arn,)
+    conn.role_chain = (arn,)
+    return conn, conn.role_chain
 
 
 def _assume(

@@ -105,6 +105,9 @@ class Connection:
     cloudtrail: Any = None
     #: IAM Access Analyzer in the session's region (it is regional); None only when built by hand.
     accessanalyzer: Any = None
+    #: The role ARNs assumed to reach this account, in order (``fleet.reach``); empty with the
+    #: account's own credentials. The journal records it, so undo knows to assume it again.
+    role_chain: tuple[str, ...] = ()
 
     @property
     def endpoint(self) -> str:
