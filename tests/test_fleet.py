@@ -396,11 +396,15 @@ def test_snapshot_save_org_writes_one_private_file_per_account(tmp_path: Path) -
     assert again.exit_code == 2 and "pass --force" in again.output
 
 
-def test_fleet_flags_without_org_are_refused() -> None:
+def test_fleet_flags_without_org_are_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["scan", "--demo", "--accounts", "x"])
     assert result.exit_code == 2 and "--accounts needs --org" in result.output
     both = CliRunner().invoke(main, ["scan", "--org", "--profiles", "a"])
     assert both.exit_code == 2 and "alternatives" in both.output
+    folder = CliRunner().invoke(main, ["snapshot", "save", str(tmp_path), "--demo"])
+    assert folder.exit_code == 2 and "is a directory: name a file" in folder.output
+    formats = CliRunner().invoke(main, ["scan", "--org", "--format", "csv"])
+    assert formats.exit_code == 2 and "use table or json" in formats.output
 
 
 # --- the journal: the account and the role chain --------------------------------------------------
@@ -449,3 +453,18 @@ def test_an_entry_made_with_the_account_own_credentials_records_no_chain(
     assert report.status == "completed", report.message()
     assert journal.entry(report.entry_id or "").role_chain == ()
     assert '"role_chain"' not in (tmp_path / "journal.jsonl").read_text()
+
+
+def test_a_failure_in_one_account_does_not_end_the_scan(emulator: Emulator) -> None:
+    """Anything going wrong with one account (here: saving it) is that account's "failed"."""
+    _, settings = _org(emulator, (PROD,))
+
+    def full_disk(account: Any, snapshot: Any) -> None:
+        if account.account_id == PROD:
+            raise OSError(28, "No space left on device")
+
+    fleet = _scan(settings, on_account=full_disk)
+    by_id = {a.account_id: a for a in fleet.accounts}
+    assert by_id[MGMT].reachable
+    why = by_id[PROD].unreachable
+    assert why is not None and why.reason is Reason.FAILED and "No space left" in why.detail

@@ -179,7 +179,8 @@ def run_fleet(
             listing = FleetListing(targets=profile_targets(request.profiles))
             conn = None
         else:
-            conn = connect(settings)
+            # One pooled connection per account read at once (AssumeRole is sent from here).
+            conn = connect(settings, max_pool=max(10, options.concurrency))
             listing = list_organization(conn, options, cancel)
         try:
             fleet = scan_fleet(

@@ -24,6 +24,7 @@ organization" (AWS Organizations User Guide: ``OrganizationAccountAccessRole``,
 from __future__ import annotations
 
 import fnmatch
+import logging
 import random
 import re
 import threading
@@ -83,6 +84,9 @@ _SESSION_NAME_BAD = re.compile(r"[^\w+=,.@-]")
 MAX_PAGES = 1000
 #: Deepest OU nesting AWS allows is 5 below the root; deeper answers are not followed.
 MAX_OU_DEPTH = 5
+
+
+log = logging.getLogger(__name__)
 
 
 class Reason(StrEnum):
@@ -657,6 +661,17 @@ def _with_org_features(
 
 
 def _read(scan: _Scan, target: Target) -> FleetAccount:
+    """One account, whatever happens to it: a failure of any kind (a bug, a full disk in
+    ``on_account``) is this account's "failed", never the end of the fleet's scan."""
+    try:
+        return _read_account(scan, target)
+    except Exception as exc:
+        log.warning("fleet: %s failed", target.label, exc_info=True)
+        why = Unreachable(Reason.FAILED, f"{type(exc).__name__}: {exc}")
+        return _failed(scan.run, target, why, 1, ())
+
+
+def _read_account(scan: _Scan, target: Target) -> FleetAccount:
     """One account: assume, load, evaluate, compact; throttling backs off and tries again."""
     options, run = scan.options, scan.run
     deadline = time.monotonic() + options.account_timeout
@@ -725,8 +740,6 @@ def _read(scan: _Scan, target: Target) -> FleetAccount:
     snapshot = _with_org_features(snapshot, scan.root_features)
     evaluation = evaluate(snapshot, now=scan.clock(), settings=scan.rules_settings)
     account_id = snapshot.account_id or account_id
-    if target.profile is not None and snapshot.alias:
-        name = f"{target.profile} ({snapshot.alias})"
     result = FleetAccount(
         target=target,
         account_id=account_id,
