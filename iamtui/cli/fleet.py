@@ -153,8 +153,8 @@ def run_fleet(
     rules_settings: Settings | None,
     on_account: OnAccount | None = None,
 ) -> Fleet:
-    """List and read the fleet (the demo organization with ``use_demo``); Ctrl-C cancels, and
-    the accounts not finished are reported as cancelled."""
+    """List and read the fleet (the demo organization with ``use_demo``); Ctrl-C stops every
+    account at its next request and ends the command."""
     from iamtui.core.fleet import FleetListing, list_organization, profile_targets, scan_fleet
     from iamtui.core.loader import CancelToken
     from iamtui.core.session import connect
@@ -182,20 +182,16 @@ def run_fleet(
             # One pooled connection per account read at once (AssumeRole is sent from here).
             conn = connect(settings, max_pool=max(10, options.concurrency))
             listing = list_organization(conn, options, cancel)
-        try:
-            fleet = scan_fleet(
-                listing,
-                settings,
-                caller_conn=conn,
-                options=options,
-                rules_settings=rules_settings,
-                progress=progress,
-                cancel=cancel,
-                on_account=on_account,
-            )
-        except KeyboardInterrupt:
-            cancel.cancel()
-            raise
+        fleet = scan_fleet(
+            listing,
+            settings,
+            caller_conn=conn,
+            options=options,
+            rules_settings=rules_settings,
+            progress=progress,
+            cancel=cancel,
+            on_account=on_account,
+        )
         if progress is not None:
             click.echo("\r\x1b[K", err=True, nl=False)
         return fleet

@@ -819,8 +819,17 @@ def scan_fleet(
         run=run,
     )
     workers = max(1, min(options.concurrency, len(listing.targets) or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iamtui-fleet") as pool:
-        results = list(pool.map(lambda target: _read(scan, target), listing.targets))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iamtui-fleet")
+    try:
+        futures = [pool.submit(_read, scan, target) for target in listing.targets]
+        results = [future.result() for future in futures]
+    except BaseException:
+        # Ctrl-C in the waiting thread: the workers stop at their next check, not after
+        # every account has finished.
+        cancel.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True)
     assumed = caller_conn.counter.snapshot() - caller_before if caller_conn is not None else 0
     return Fleet(
         listing=listing,
