@@ -8,11 +8,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from conftest import NOW
 
 from iamtui.emulator.fidelity.organizations import add_unit, seed_organization
 from iamtui.emulator.seed import Seeder, trust_aws
 from iamtui.emulator.server import Emulator
-from tests.conftest import NOW
 
 MGMT = "111111111111"
 MEMBER = "222222222222"

@@ -3,6 +3,8 @@ role, on the emulator; the demo organization from the CLI."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import stat
 from collections.abc import Iterable
@@ -11,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import NOW
 
 from iamtui.cli import main
 from iamtui.core import permissions
@@ -35,13 +38,13 @@ from iamtui.core.fleet import (
 )
 from iamtui.core.journal import Journal
 from iamtui.core.loader import CancelToken, load_account
+from iamtui.core.output import fleet_to_csv
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.demo_org import ANALYTICS, LEGACY, NAMES
 from iamtui.emulator.fidelity.organizations import add_unit, seed_organization
 from iamtui.emulator.seed import KeySpec, Seeder, trust_aws
 from iamtui.emulator.server import Emulator
 from iamtui.emulator.state import Organization
-from tests.conftest import NOW
 
 MGMT = "111111111111"
 PROD = "222222222222"
@@ -140,6 +143,12 @@ def test_every_account_is_read_and_one_without_its_role_is_not_reachable(
     assert prod.snapshot.organization.root_features == ()
     final = updates[-1]
     assert (final.total, final.done, final.failed, final.running) == (3, 2, 1, 0)
+    rows = list(csv.DictReader(io.StringIO(fleet_to_csv(fleet))))
+    assert {(r["account_id"], r["account_name"]) for r in rows} == {
+        (MGMT, "mgmt"),
+        (PROD, "prod-main"),
+    }
+    assert len(rows) == sum(len(a.evaluation.findings) for a in fleet.reachable if a.evaluation)
     # Every request is counted: listing, one AssumeRole per member, each account's load.
     loads = sum(a.facts.requests for a in fleet.reachable if a.facts)
     assert fleet.requests == fleet.listing.requests + 2 + loads
@@ -403,8 +412,8 @@ def test_fleet_flags_without_org_are_refused(tmp_path: Path) -> None:
     assert both.exit_code == 2 and "alternatives" in both.output
     folder = CliRunner().invoke(main, ["snapshot", "save", str(tmp_path), "--demo"])
     assert folder.exit_code == 2 and "is a directory: name a file" in folder.output
-    formats = CliRunner().invoke(main, ["scan", "--org", "--format", "csv"])
-    assert formats.exit_code == 2 and "use table or json" in formats.output
+    formats = CliRunner().invoke(main, ["scan", "--org", "--format", "ocsf"])
+    assert formats.exit_code == 2 and "use table, json or csv" in formats.output
 
 
 # --- the journal: the account and the role chain --------------------------------------------------

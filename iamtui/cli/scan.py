@@ -145,8 +145,8 @@ def scan(
     if request is not None:
         if snapshot_file is not None:
             raise UserError("--snapshot and --org/--profiles are alternatives: pass one")
-        if fmt not in ("table", "json"):
-            raise UserError(f"--format {fmt} does not cover a fleet yet: use table or json")
+        if fmt not in ("table", "json", "csv"):
+            raise UserError(f"--format {fmt} does not cover a fleet yet: use table, json or csv")
         if last_accessed:
             raise UserError("--last-accessed is not read across a fleet: scan one account")
         fleet = run_fleet(request, conn_settings, use_demo, settings)
@@ -211,14 +211,20 @@ def scan(
 def _report_fleet(
     fleet: Fleet, fmt: str, output: Path | None, fail_on: str | None, allow_incomplete: bool
 ) -> None:
-    """Print a fleet's table or JSON; the exit status covers every account."""
+    """Print a fleet's table, JSON or CSV; the exit status covers every account."""
+    from iamtui.cli.fleet import describe
     from iamtui.core import output as render
     from iamtui.core.files import write_private
     from iamtui.core.findings import Severity
+    from iamtui.core.text import printable
 
     now = datetime.now(UTC)
-    if fmt == "json":
-        text = json.dumps(render.fleet_to_json(fleet, now), indent=2) + "\n"
+    if fmt in ("json", "csv"):
+        text = (
+            json.dumps(render.fleet_to_json(fleet, now), indent=2) + "\n"
+            if fmt == "json"
+            else render.fleet_to_csv(fleet)
+        )
         if output is not None:
             write_private(output, text)
         else:
@@ -232,10 +238,8 @@ def _report_fleet(
     complete = render.fleet_complete(fleet)
     if fmt != "table" or output is not None:
         for account in fleet.unreachable:
-            click.echo(
-                f"iamtui: warning: {account.name} ({account.account_id}): {account.unreachable}",
-                err=True,
-            )
+            why = printable(str(account.unreachable))
+            click.echo(f"iamtui: warning: {describe(account)}: {why}", err=True)
         if not complete:
             click.echo(f"iamtui: warning: {render.fleet_headline(fleet)}", err=True)
     if fail_on is None:

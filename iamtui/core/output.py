@@ -608,29 +608,49 @@ def csv_field(cell: str) -> str:
     return cell
 
 
+def _csv_cells(f: Finding) -> list[object]:
+    s = f.suppressed
+    return [
+        f.id,
+        f.severity.label,
+        f.rule,
+        f.principal_kind,
+        f.principal_name,
+        f.principal_arn,
+        f.key.slot if f.key else "",
+        (f.key.key_id or "") if f.key else "",
+        f.summary,
+        " ".join(f.actions),
+        f.practice.name,
+        s.reason if s else "",
+        s.expires.isoformat() if s and s.expires else "",
+        json.dumps(_plain(f.evidence), sort_keys=True, separators=(",", ":")),
+    ]
+
+
 def to_csv(evaluation: Evaluation) -> str:
     """One row per finding (suppressed included, with the reason); evidence as compact JSON."""
     buffer = io.StringIO()
     buffer.write(",".join(CSV_COLUMNS) + "\n")
     for f in evaluation.findings:
-        s = f.suppressed
-        cells = [
-            f.id,
-            f.severity.label,
-            f.rule,
-            f.principal_kind,
-            f.principal_name,
-            f.principal_arn,
-            f.key.slot if f.key else "",
-            (f.key.key_id or "") if f.key else "",
-            f.summary,
-            " ".join(f.actions),
-            f.practice.name,
-            s.reason if s else "",
-            s.expires.isoformat() if s and s.expires else "",
-            json.dumps(_plain(f.evidence), sort_keys=True, separators=(",", ":")),
-        ]
-        buffer.write(",".join(csv_field(csv_cell(c)) for c in cells) + "\n")
+        buffer.write(",".join(csv_field(csv_cell(c)) for c in _csv_cells(f)) + "\n")
+    return buffer.getvalue()
+
+
+#: A fleet's CSV: the account first, then the single-account columns.
+FLEET_CSV_COLUMNS = ("account_id", "account_name", *CSV_COLUMNS)
+
+
+def fleet_to_csv(fleet: Fleet) -> str:
+    """Every reached account's findings, one row each, the account in the first two columns
+    (unreachable accounts have no rows: the command says so on stderr and in its exit status)."""
+    buffer = io.StringIO()
+    buffer.write(",".join(FLEET_CSV_COLUMNS) + "\n")
+    for account in fleet.reachable:
+        assert account.evaluation is not None
+        for f in account.evaluation.findings:
+            cells = [account.account_id, account.name, *_csv_cells(f)]
+            buffer.write(",".join(csv_field(csv_cell(c)) for c in cells) + "\n")
     return buffer.getvalue()
 
 
