@@ -359,6 +359,7 @@ def test_scan_demo_org_json_names_each_account_and_the_unreachable() -> None:
     document = json.loads(result.stdout)
     assert document["schema"] == "iamtui.scan/2" and document["complete"] is False
     assert document["organization"]["id"] == "o-acmedemo01"
+    assert document["account"] == {"id": "111111111111", "alias": "acme-management"}
     assert [a["name"] for a in document["accounts"]] == list(NAMES.values())
     why = {u["id"]: u["why"] for u in document["unreachable"]}
     assert set(why) == {LEGACY, ANALYTICS}

@@ -460,6 +460,14 @@ def fleet_to_json(fleet: Fleet, now: datetime) -> dict[str, Any]:
     """The ``iamtui.scan/2`` document of a fleet: every account's findings, named by account."""
     listing = fleet.listing
     caller = listing.caller
+    own = next(
+        (
+            a.snapshot
+            for a in fleet.reachable
+            if caller is not None and a.account_id == caller.account
+        ),
+        None,
+    )
     totals = dict.fromkeys((sev.label for sev in sorted(Severity, reverse=True)), 0)
     suppressed = 0
     findings: list[dict[str, Any]] = []
@@ -477,7 +485,7 @@ def fleet_to_json(fleet: Fleet, now: datetime) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "generated_at": iso(now),
-        "account": {"id": caller.account, "alias": None} if caller else None,
+        "account": {"id": caller.account, "alias": own.alias if own else None} if caller else None,
         "caller_arn": caller.arn if caller else None,
         "organization": (
             {
