@@ -36,9 +36,9 @@ from iamtui.core.fleet import (
     session_name,
     split_list,
 )
+from iamtui.core.fleet.render import fleet_to_csv
 from iamtui.core.journal import Journal
 from iamtui.core.loader import CancelToken, load_account
-from iamtui.core.output import fleet_to_csv
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.demo_org import ANALYTICS, LEGACY, NAMES
 from iamtui.emulator.fidelity.organizations import add_unit, seed_organization

@@ -213,9 +213,9 @@ def _report_fleet(
 ) -> None:
     """Print a fleet's table, JSON or CSV; the exit status covers every account."""
     from iamtui.cli.fleet import describe
-    from iamtui.core import output as render
     from iamtui.core.files import write_private
     from iamtui.core.findings import Severity
+    from iamtui.core.fleet import render
     from iamtui.core.text import printable
 
     now = datetime.now(UTC)
