@@ -389,19 +389,23 @@ def test_scan_demo_org_table_has_an_account_column_and_says_incomplete() -> None
 def test_snapshot_save_org_writes_one_private_file_per_account(tmp_path: Path) -> None:
     target = tmp_path / "org"
     result = CliRunner().invoke(
-        main, ["snapshot", "save", str(target), "--demo", "--org", "--exclude", "analytics"]
+        main,
+        ["snapshot", "save", str(target), "--demo", "--org", "--accounts", "production,legacy"],
     )
     assert result.exit_code == 3, result.output  # legacy could not be saved
     index = json.loads((target / "index.json").read_text())
+    assert index["format"] == "iamtui.fleet-index" and index["version"] == 1
     files = {a["id"]: a["file"] for a in index["accounts"]}
-    assert files[LEGACY] is None and ANALYTICS not in files
-    saved = [name for name in files.values() if name]
-    assert len(saved) == 6
+    assert files == {"333333333333": "333333333333.json", LEGACY: None}
+    (legacy,) = [a for a in index["accounts"] if a["id"] == LEGACY]
+    assert legacy["why"].startswith("not reachable: access denied")
+    assert {s["name"] for s in index["skipped"]} >= {"management", "sandbox"}
     assert stat.S_IMODE(target.stat().st_mode) == 0o700
-    for name in [*saved, "index.json"]:
+    for name in ("333333333333.json", "index.json"):
         assert stat.S_IMODE((target / name).stat().st_mode) == 0o600
     production = snapshot_io.load(target / "333333333333.json")
     assert production.account_id == "333333333333" and production.users
+    assert snapshot_io.last_saved("333333333333") == (target / "333333333333.json").resolve()
     again = CliRunner().invoke(main, ["snapshot", "save", str(target), "--demo", "--org"])
     assert again.exit_code == 2 and "pass --force" in again.output
 

@@ -7,6 +7,7 @@ profile (``--profiles a,b,c``). See :mod:`iamtui.core.fleet`.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,11 +235,17 @@ def save_fleet(
         raise UserError(f"{index} exists: pass --force to overwrite, or choose another directory")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     written: dict[str, str] = {}
+    index_lock = threading.Lock()
 
     def save(account: FleetAccount, snapshot: AccountSnapshot) -> None:
         name = f"{snapshot.account_id}.json"
         snapshot_io.save(snapshot, directory / name)
         written[account.account_id] = name
+        with index_lock:  # one writer at a time: the index is read, changed and rewritten
+            try:  # the TUI's "progress since the last save" (P) on this account starts here
+                snapshot_io.remember_saved(snapshot, directory / name)
+            except OSError as exc:
+                click.echo(f"iamtui: warning: could not record the save for P: {exc}", err=True)
 
     fleet = run_fleet(request, settings, use_demo, None, on_account=save)
     listing = fleet.listing
