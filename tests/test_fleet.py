@@ -301,6 +301,27 @@ def test_each_profile_is_one_account(
     (missing,) = fleet.unreachable
     assert missing.unreachable is not None and missing.unreachable.reason is Reason.CREDENTIALS
     assert "'nosuch' not found" in str(missing.unreachable)
+    # From the CLI: --profile repeated is the same as --profiles.
+    result = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            "--profile",
+            "alpha",
+            "--profile",
+            "beta",
+            "--endpoint-url",
+            emulator.endpoint_url,
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert [(a["name"], a["id"]) for a in document["accounts"]] == [("alpha", PROD), ("beta", SLOW)]
+    assert document["organization"] is None and document["unreachable"] == []
 
 
 # --- permissions --------------------------------------------------------------------------------

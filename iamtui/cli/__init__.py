@@ -20,8 +20,10 @@ from iamtui.cli.common import (
     connection_from,
     connection_options,
     one_line_errors,
+    one_profile,
     refuse_overwriting_inputs,
     refuse_root_flags,
+    repeatable_connection_options,
     settings_from,
 )
 from iamtui.cli.fleet import fleet_options
@@ -274,7 +276,7 @@ def snapshot() -> None:
 
 @snapshot.command("save")
 @click.argument("file", type=click.Path(path_type=Path))
-@connection_options
+@repeatable_connection_options
 @click.option("--demo", "use_demo", is_flag=True, help="Use the embedded demo account.")
 @click.option(
     "--last-accessed",
@@ -289,7 +291,7 @@ def snapshot_save(
     ctx: click.Context,
     /,
     file: Path,
-    profile: str | None,
+    profile: tuple[str, ...],
     region: str | None,
     endpoint_url: str | None,
     use_demo: bool,
@@ -307,7 +309,9 @@ def snapshot_save(
     from iamtui.core import snapshot as snapshot_io
     from iamtui.core.text import plural
 
-    where = connection_from(ctx, profile=profile, region=region, endpoint_url=endpoint_url)
+    where = connection_from(
+        ctx, profile=one_profile(profile, fleet_flags), region=region, endpoint_url=endpoint_url
+    )
     if ctx.find_root().params.get("snapshot_file") is not None:
         raise UserError("--snapshot before 'snapshot save' does not apply to it: leave it out")
     request = fleet_request(fleet_flags)

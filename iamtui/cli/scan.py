@@ -21,9 +21,10 @@ from rich.console import Console
 from iamtui.cli.common import (
     UserError,
     connection_from,
-    connection_options,
     one_line_errors,
+    one_profile,
     refuse_overwriting_inputs,
+    repeatable_connection_options,
 )
 from iamtui.cli.fleet import fleet_options, fleet_request, run_fleet
 
@@ -53,7 +54,7 @@ def _stdout_console() -> Console:
 
 
 @click.command()
-@connection_options
+@repeatable_connection_options
 @click.option("--demo", "use_demo", is_flag=True, help="Scan the embedded demo account.")
 @click.option(
     "--snapshot",
@@ -103,7 +104,7 @@ def _stdout_console() -> Console:
 def scan(
     ctx: click.Context,
     /,
-    profile: str | None,
+    profile: tuple[str, ...],
     region: str | None,
     endpoint_url: str | None,
     use_demo: bool,
@@ -130,7 +131,11 @@ def scan(
     from iamtui.core.text import plural, printable
 
     where = connection_from(
-        ctx, profile=profile, region=region, endpoint_url=endpoint_url, snapshot_file=snapshot_file
+        ctx,
+        profile=one_profile(profile, fleet_flags),
+        region=region,
+        endpoint_url=endpoint_url,
+        snapshot_file=snapshot_file,
     )
     snapshot_file = where.snapshot_file
     if use_demo and snapshot_file is not None:
