@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import NOW
 
+from iamtui.cli import fleet as fleet_cli
 from iamtui.cli import main
 from iamtui.core import permissions
 from iamtui.core import snapshot as snapshot_io
@@ -434,6 +435,11 @@ def test_snapshot_save_org_writes_one_private_file_per_account(tmp_path: Path) -
 def test_fleet_flags_without_org_are_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["scan", "--demo", "--accounts", "x"])
     assert result.exit_code == 2 and "--accounts needs --org" in result.output
+    assert fleet_cli.DEFAULT_ROLE == DEFAULT_ROLE_NAME  # the CLI's copy of the core's default
+    named = CliRunner().invoke(main, ["scan", "--profiles", "a", "--exclude", "b"])
+    assert named.exit_code == 2 and "--exclude needs --org" in named.output
+    role = CliRunner().invoke(main, ["scan", "--profiles", "a", "--role-name", "R"])
+    assert role.exit_code == 2 and "--role-name needs --org" in role.output
     both = CliRunner().invoke(main, ["scan", "--org", "--profiles", "a"])
     assert both.exit_code == 2 and "alternatives" in both.output
     folder = CliRunner().invoke(main, ["snapshot", "save", str(tmp_path), "--demo"])

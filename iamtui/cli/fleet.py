@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from iamtui.core.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: ``--role-name``'s default (core.fleet.DEFAULT_ROLE_NAME; not imported: the CLI starts fast).
+DEFAULT_ROLE = "OrganizationAccountAccessRole"
 #: The most accounts read at once: AWS rates are per account, but each thread holds clients.
 MAX_CONCURRENCY = 64
 
@@ -41,7 +43,7 @@ def fleet_options(func: F) -> F:
         ),
         click.option(
             "--role-name",
-            default="OrganizationAccountAccessRole",
+            default=DEFAULT_ROLE,
             show_default=True,
             help="With --org: the role to assume in each account.",
         ),
@@ -103,7 +105,8 @@ def fleet_request(flags: dict[str, Any]) -> FleetRequest | None:
     exclude = split_list(flags.get("exclude") or ())
     if org and profiles:
         raise UserError("--org and --profiles are alternatives: pass one")
-    if not org and not profiles:
+    if not org:
+        # Filters and the role belong to the organization; a profile names its account itself.
         given = [
             flag
             for flag, value in (
@@ -111,14 +114,16 @@ def fleet_request(flags: dict[str, Any]) -> FleetRequest | None:
                 ("--exclude", exclude),
                 ("--external-id", flags.get("external_id")),
                 ("--session-name", flags.get("session_name")),
+                ("--role-name", flags.get("role_name") not in (None, DEFAULT_ROLE)),
             )
             if value
         ]
         if given:
             raise UserError(f"{' '.join(given)} needs --org")
-        return None
+        if not profiles:
+            return None
     options = FleetOptions(
-        role_name=str(flags.get("role_name") or "OrganizationAccountAccessRole"),
+        role_name=str(flags.get("role_name") or DEFAULT_ROLE),
         external_id=flags.get("external_id") or None,
         session_name=flags.get("session_name") or None,
         concurrency=int(flags.get("concurrency") or 8),
