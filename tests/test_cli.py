@@ -124,7 +124,7 @@ def test_demo_serve_speaks_aws_over_http() -> None:
 def test_scan_demo_reports_every_rule(demo_scan: dict[str, Any]) -> None:
     from iamtui.core.rules import ALL_RULES
 
-    assert demo_scan["schema"] == "iamtui.scan/1"
+    assert demo_scan["schema"] == "iamtui.scan/2"
     from iamtui.emulator.demo import ROOT_VARIANT_RULES
 
     # Every rule but the one reading SSH keys, which a scan never fetches (tests/

@@ -91,8 +91,12 @@ def test_json_schema_key_set_is_pinned(result: Evaluation, snap: AccountSnapshot
         "data_warnings",
         "expired_suppressions",
         "access_analyzer",
+        # iamtui.scan/2: the document may hold a fleet, so it names its accounts.
+        "organization",
+        "accounts",
+        "unreachable",
     }
-    assert doc["schema"] == SCHEMA == "iamtui.scan/1"
+    assert doc["schema"] == SCHEMA == "iamtui.scan/2"
     assert set(doc["account"]) == {"id", "alias"}
     assert set(doc["credential_report"]) == {"generated_at", "age_seconds"}
     assert set(doc["rules"]) == {"total", "evaluated", "missing", "not_requested"}
@@ -100,6 +104,8 @@ def test_json_schema_key_set_is_pinned(result: Evaluation, snap: AccountSnapshot
     for finding in doc["findings"]:
         assert set(finding) == {
             "id",
+            "account_id",
+            "account_name",
             "rule",
             "severity",
             "principal_kind",
@@ -118,6 +124,9 @@ def test_json_schema_key_set_is_pinned(result: Evaluation, snap: AccountSnapshot
         assert finding["suppressed"] is None or set(finding["suppressed"]) == {"reason", "expires"}
     assert all(set(s) == {"rule", "title", "reason", "requested"} for s in doc["not_evaluated"])
     assert all(set(c) == {"rule", "covered", "total", "unit"} for c in doc["coverage"])
+    assert [a["id"] for a in doc["accounts"]] == [snap.account_id]
+    assert doc["organization"] is None and doc["unreachable"] == []
+    assert {f["account_id"] for f in doc["findings"]} == {snap.account_id}
     assert all(
         set(s) == {"rule", "principal", "reason", "expires"} for s in doc["expired_suppressions"]
     )

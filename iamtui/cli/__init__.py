@@ -20,10 +20,13 @@ from iamtui.cli.common import (
     connection_from,
     connection_options,
     one_line_errors,
+    one_profile,
     refuse_overwriting_inputs,
     refuse_root_flags,
+    repeatable_connection_options,
     settings_from,
 )
+from iamtui.cli.fleet import fleet_options
 from iamtui.cli.tui import action_options
 from iamtui.core.journal import demo_journal_path
 
@@ -274,8 +277,8 @@ def snapshot() -> None:
 
 
 @snapshot.command("save")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@connection_options
+@click.argument("file", type=click.Path(path_type=Path))
+@repeatable_connection_options
 @click.option("--demo", "use_demo", is_flag=True, help="Use the embedded demo account.")
 @click.option(
     "--last-accessed",
@@ -283,26 +286,53 @@ def snapshot() -> None:
     help="Also fetch service last-accessed data for every user and role (one job each).",
 )
 @click.option("--force", "-f", is_flag=True, help="Overwrite FILE if it exists.")
+@fleet_options
 @click.pass_context
 @one_line_errors
 def snapshot_save(
     ctx: click.Context,
+    /,
     file: Path,
-    profile: str | None,
+    profile: tuple[str, ...],
     region: str | None,
     endpoint_url: str | None,
     use_demo: bool,
     last_accessed: bool,
     force: bool,
+    **fleet_flags: Any,
 ) -> None:
-    """Load the account and write it to FILE (an existing FILE only with --force)."""
+    """Load the account and write it to FILE (an existing FILE only with --force).
+
+    With --org (or --profiles), FILE is a directory: one snapshot file per account and an
+    index.json, all owner-only.
+    """
+    from iamtui.cli.fleet import describe, fleet_request, save_fleet
     from iamtui.cli.loading import open_account
     from iamtui.core import snapshot as snapshot_io
     from iamtui.core.text import plural
 
-    where = connection_from(ctx, profile=profile, region=region, endpoint_url=endpoint_url)
+    where = connection_from(
+        ctx, profile=one_profile(profile, fleet_flags), region=region, endpoint_url=endpoint_url
+    )
     if ctx.find_root().params.get("snapshot_file") is not None:
         raise UserError("--snapshot before 'snapshot save' does not apply to it: leave it out")
+    request = fleet_request(fleet_flags)
+    if request is not None:
+        if last_accessed:
+            raise UserError("--last-accessed is not read across a fleet: save one account")
+        fleet = save_fleet(request, where.settings(), use_demo, file, force)
+        for account in fleet.unreachable:
+            click.echo(f"iamtui: warning: {describe(account)}: {account.unreachable}", err=True)
+        click.echo(
+            f"saved {file}: {plural(len(fleet.reachable), 'account')} "
+            f"({len(fleet.unreachable)} not reachable), {plural(fleet.requests, 'request')}",
+            err=True,
+        )
+        if fleet.unreachable:
+            sys.exit(3)
+        return
+    if file.is_dir():
+        raise UserError(f"{file} is a directory: name a file (a directory is for --org)")
     # Checked before loading, so a long load is not wasted; a saved snapshot may be the only
     # record of an account's earlier state, so replacing it is never silent.
     refuse_overwriting_inputs(ctx, file)

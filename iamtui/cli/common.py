@@ -54,10 +54,24 @@ def _endpoint_url(ctx: click.Context, param: click.Parameter, value: str | None)
         raise UserError(str(exc)) from exc
 
 
-def connection_options(func: F) -> F:
-    """--profile/--region/--endpoint-url after any subcommand that talks to AWS."""
+def connection_options(func: F, *, repeatable_profile: bool = False) -> F:
+    """--profile/--region/--endpoint-url after any subcommand that talks to AWS.
+
+    ``repeatable_profile``: ``--profile`` may be given more than once (a fleet of profiles: the
+    command receives a tuple and reads :func:`one_profile`).
+    """
     options = [
-        click.option("--profile", envvar="AWS_PROFILE", help="AWS named profile to use."),
+        click.option(
+            "--profile",
+            envvar="AWS_PROFILE",
+            multiple=repeatable_profile,
+            help="AWS named profile to use"
+            + (
+                "; repeat it to scan each profile's account (as --profiles)."
+                if repeatable_profile
+                else "."
+            ),
+        ),
         click.option("--region", help="Region for the IAM/STS clients (IAM is global)."),
         click.option(
             "--endpoint-url",
@@ -68,6 +82,20 @@ def connection_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def repeatable_connection_options(func: F) -> F:
+    """:func:`connection_options` with a repeatable ``--profile``."""
+    return connection_options(func, repeatable_profile=True)
+
+
+def one_profile(profiles: tuple[str, ...], fleet_flags: dict[str, Any]) -> str | None:
+    """The single profile a repeatable ``--profile`` names; two or more join ``--profiles``
+    in ``fleet_flags`` (one account each) and leave none for the connection."""
+    if len(profiles) <= 1:
+        return profiles[0] if profiles else None
+    fleet_flags["profiles"] = (*profiles, *(fleet_flags.get("profiles") or ()))
+    return None
 
 
 #: Options the root group and its subcommands share: parameter name -> the flag as typed.

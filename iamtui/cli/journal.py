@@ -160,6 +160,8 @@ def show(entry_id: str, journal_path: Path | None, fmt: str) -> None:
     say(f"{entry.id}  {entry.summary}")
     say(f"  time     {entry.time}")
     say(f"  account  {entry.account}   caller {entry.caller}")
+    if entry.role_chain:
+        say(f"  through  {' then '.join(entry.role_chain)}")
     say(f"  status   {entry.status_line()}")
     if entry.undoes:
         say(f"  undoes   {entry.undoes}")

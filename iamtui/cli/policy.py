@@ -41,9 +41,28 @@ from iamtui.cli.common import UserError, one_line_errors
     help="One complete statement per overview part and per action, to cut out what you do not "
     "want to allow (larger: may exceed the 6,144-character managed-policy limit).",
 )
+@click.option(
+    "--org",
+    "org",
+    is_flag=True,
+    help="Also what 'scan --org' needs from the caller: listing the organization and "
+    "sts:AssumeRole on --role-name in every account (that role needs this policy too).",
+)
+@click.option(
+    "--role-name",
+    default="OrganizationAccountAccessRole",
+    show_default=True,
+    help="With --org: the role name sts:AssumeRole is limited to.",
+)
 @one_line_errors
 def policy(
-    read_only: bool, remediate: bool, with_undo: bool, fmt: str, sid_per_feature: bool
+    read_only: bool,
+    remediate: bool,
+    with_undo: bool,
+    fmt: str,
+    sid_per_feature: bool,
+    org: bool,
+    role_name: str,
 ) -> None:
     """Print the IAM policy iamtui needs (built from the calls its code declares)."""
     from iamtui.core import permissions
@@ -52,8 +71,11 @@ def policy(
         raise UserError("pass exactly one of --read-only and --remediate")
     if with_undo and not remediate:
         raise UserError("--with-undo goes with --remediate")
+    org_role = role_name if org else None
     if read_only:
-        document = permissions.read_only_policy(per_part=sid_per_feature)
+        document = permissions.read_only_policy(per_part=sid_per_feature, org_role=org_role)
     else:
-        document = permissions.remediate_policy(per_action=sid_per_feature, with_undo=with_undo)
+        document = permissions.remediate_policy(
+            per_action=sid_per_feature, with_undo=with_undo, org_role=org_role
+        )
     click.echo(json.dumps(document, indent=2))

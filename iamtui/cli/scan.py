@@ -13,6 +13,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -20,10 +21,15 @@ from rich.console import Console
 from iamtui.cli.common import (
     UserError,
     connection_from,
-    connection_options,
     one_line_errors,
+    one_profile,
     refuse_overwriting_inputs,
+    repeatable_connection_options,
 )
+from iamtui.cli.fleet import fleet_options, fleet_request, run_fleet
+
+if TYPE_CHECKING:
+    from iamtui.core.fleet import Fleet
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
@@ -48,7 +54,7 @@ def _stdout_console() -> Console:
 
 
 @click.command()
-@connection_options
+@repeatable_connection_options
 @click.option("--demo", "use_demo", is_flag=True, help="Scan the embedded demo account.")
 @click.option(
     "--snapshot",
@@ -92,11 +98,13 @@ def _stdout_console() -> Console:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Settings file (default: the user config dir's iamtui/config.toml).",
 )
+@fleet_options
 @click.pass_context
 @one_line_errors
 def scan(
     ctx: click.Context,
-    profile: str | None,
+    /,
+    profile: tuple[str, ...],
     region: str | None,
     endpoint_url: str | None,
     use_demo: bool,
@@ -107,8 +115,13 @@ def scan(
     fail_on: str | None,
     allow_incomplete: bool,
     config_file: Path | None,
+    **fleet_flags: Any,
 ) -> None:
-    """Report the account's IAM findings against the AWS best-practices checklist."""
+    """Report the account's IAM findings against the AWS best-practices checklist.
+
+    With --org, every account of the AWS Organization (or, with --profiles, each profile's
+    account): one role assumed in each, findings with an account column.
+    """
     from iamtui import __version__
     from iamtui.cli.loading import open_account
     from iamtui.core import output as render
@@ -118,7 +131,11 @@ def scan(
     from iamtui.core.text import plural, printable
 
     where = connection_from(
-        ctx, profile=profile, region=region, endpoint_url=endpoint_url, snapshot_file=snapshot_file
+        ctx,
+        profile=one_profile(profile, fleet_flags),
+        region=region,
+        endpoint_url=endpoint_url,
+        snapshot_file=snapshot_file,
     )
     snapshot_file = where.snapshot_file
     if use_demo and snapshot_file is not None:
@@ -129,6 +146,17 @@ def scan(
         refuse_overwriting_inputs(ctx, output, snapshot_file, config_file)
     settings = load_settings(config_file)
     conn_settings = where.settings()
+    request = fleet_request(fleet_flags)
+    if request is not None:
+        if snapshot_file is not None:
+            raise UserError("--snapshot and --org/--profiles are alternatives: pass one")
+        if fmt not in ("table", "json", "csv"):
+            raise UserError(f"--format {fmt} does not cover a fleet yet: use table, json or csv")
+        if last_accessed:
+            raise UserError("--last-accessed is not read across a fleet: scan one account")
+        fleet = run_fleet(request, conn_settings, use_demo, settings)
+        _report_fleet(fleet, fmt, output, fail_on, allow_incomplete)
+        return
     fetch_last_accessed = use_demo if last_accessed is None else last_accessed
     # A snapshot holds what was saved: its last-accessed data counts as asked for only when
     # --last-accessed is given explicitly.
@@ -200,4 +228,46 @@ def scan(
     if render.exceeds(evaluation, Severity.parse(fail_on)):
         sys.exit(EXIT_FINDINGS)
     if not seen.complete and not allow_incomplete:
+        sys.exit(EXIT_INCOMPLETE)
+
+
+def _report_fleet(
+    fleet: Fleet, fmt: str, output: Path | None, fail_on: str | None, allow_incomplete: bool
+) -> None:
+    """Print a fleet's table, JSON or CSV; the exit status covers every account."""
+    from iamtui.cli.fleet import describe
+    from iamtui.core.files import write_private
+    from iamtui.core.findings import Severity
+    from iamtui.core.fleet import render
+    from iamtui.core.text import printable
+
+    now = datetime.now(UTC)
+    if fmt in ("json", "csv"):
+        text = (
+            json.dumps(render.fleet_to_json(fleet, now), indent=2) + "\n"
+            if fmt == "json"
+            else render.fleet_to_csv(fleet)
+        )
+        if output is not None:
+            write_private(output, text)
+        else:
+            click.echo(text, nl=False)
+    elif output is not None:
+        buffer = io.StringIO()
+        render.render_fleet_table(fleet, Console(file=buffer, width=UNWRAPPED_WIDTH))
+        write_private(output, buffer.getvalue())
+    else:
+        render.render_fleet_table(fleet, _stdout_console())
+    complete = render.fleet_complete(fleet)
+    if fmt != "table" or output is not None:
+        for account in fleet.unreachable:
+            why = printable(str(account.unreachable))
+            click.echo(f"iamtui: warning: {describe(account)}: {why}", err=True)
+        if not complete:
+            click.echo(f"iamtui: warning: {render.fleet_headline(fleet)}", err=True)
+    if fail_on is None:
+        return
+    if render.fleet_exceeds(fleet, Severity.parse(fail_on)):
+        sys.exit(EXIT_FINDINGS)
+    if not complete and not allow_incomplete:
         sys.exit(EXIT_INCOMPLETE)

@@ -368,6 +368,7 @@ _FIELDS: dict[str, dict[str, Any]] = {
         "action": str,
         "summary": str,
         "undoes": str | None,
+        "role_chain": tuple[str, ...] | None,
     },
     "intent": {"entry": str, "step": int, "call": Mapping[str, Any]},
     "result": {
@@ -523,6 +524,9 @@ class Entry:
     summary: str
     plan: Plan
     undoes: str | None = None
+    #: The role ARNs assumed to reach ``account`` (a fleet's member account), in order; empty
+    #: when iamtui ran with the account's own credentials. Undo must assume them again.
+    role_chain: tuple[str, ...] = ()
     steps: dict[int, StepLog] = field(default_factory=dict)
     end: Mapping[str, JSON] | None = None
     running: bool = False
@@ -602,6 +606,7 @@ class Entry:
             "time": self.time,
             "account": self.account,
             "caller": self.caller,
+            "role_chain": list(self.role_chain),
             "action": self.action,
             "summary": self.summary,
             "status": self.status,
@@ -733,6 +738,7 @@ def _entries(records: Sequence[Mapping[str, Any]], plans: Mapping[str, Plan]) ->
                 summary=str(record.get("summary", "")),
                 plan=plans[entry_id],
                 undoes=record.get("undoes"),
+                role_chain=tuple(str(r) for r in record.get("role_chain") or ()),
             )
             continue
         entry = found.get(entry_id)
@@ -1034,8 +1040,11 @@ class JournalWriter:
 
     # --- records ---------------------------------------------------------------------------
 
-    def begin(self, plan: Plan, *, undoes: str | None = None) -> str:
-        """Open an entry for a plan about to run; returns its id."""
+    def begin(
+        self, plan: Plan, *, undoes: str | None = None, role_chain: Sequence[str] = ()
+    ) -> str:
+        """Open an entry for a plan about to run; returns its id. ``role_chain``: the roles
+        assumed to reach the account (recorded only when there are any)."""
         now = self.clock()
         entry_id = new_entry_id(now, self._ids)
         self._ids.add(entry_id)
@@ -1051,6 +1060,7 @@ class JournalWriter:
                 "action": plan.action.value,
                 "summary": plan.summary,
                 "undoes": undoes if undoes is not None else plan.undoes,
+                **({"role_chain": list(role_chain)} if role_chain else {}),
                 "plan": plan.to_json(),
             }
         )

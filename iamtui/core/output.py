@@ -1,10 +1,11 @@
 """Renderings of an Evaluation for ``iamtui scan``: a rich table, versioned JSON, CSV.
 
 Pure functions: the CLI decides where output goes. The JSON shape is a public interface
-(``schema: iamtui.scan/1``, documented in docs/scan-json.md); add keys freely, but renaming or
-removing one means ``iamtui.scan/2``. Every value from AWS or a file goes through
-:func:`~iamtui.core.text.printable` in the table and CSV (JSON escapes control characters
-itself), and CSV cells a spreadsheet would run as a formula are neutralized.
+(``schema: iamtui.scan/2``, documented in docs/scan-json.md); add keys freely, but renaming or
+removing one means ``iamtui.scan/3``. Version 2 names the account on every finding, so one
+document can hold a whole fleet (:mod:`iamtui.core.fleet.render`). Every value from AWS or a
+file goes through :func:`~iamtui.core.text.printable` in the table and CSV (JSON escapes
+control characters itself), and CSV cells a spreadsheet would run as a formula are neutralized.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from iamtui.core.second_opinion import SecondOpinion, compare, summary_lines
 from iamtui.core.settings import Thresholds
 from iamtui.core.text import plural, printable
 
-SCHEMA = "iamtui.scan/1"
+SCHEMA = "iamtui.scan/2"
 
 SEVERITY_STYLES: Mapping[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -185,7 +186,7 @@ def summary_line(evaluation: Evaluation, snapshot: AccountSnapshot) -> str:
     return " · ".join(parts)
 
 
-def _summary_cell(finding: Finding) -> Text:
+def summary_cell(finding: Finding) -> Text:
     text = Text(printable(finding.summary))
     if finding.suppressed is not None:
         until = f" until {finding.suppressed.expires}" if finding.suppressed.expires else ""
@@ -231,7 +232,7 @@ def render_table(
                 ),
                 Text(finding.rule),
                 Text(principal_label(finding)),
-                _summary_cell(finding),
+                summary_cell(finding),
                 style="dim" if dim else None,
             )
         console.print(table)
@@ -308,13 +309,21 @@ def _plain(value: EvidenceValue) -> Any:
     return value
 
 
-def finding_json(finding: Finding, opinion: SecondOpinion | None = None) -> dict[str, Any]:
-    """One finding in the ``iamtui.scan/1`` shape (``access_analyzer``: the second opinion on
-    it, null for rules Access Analyzer does not judge)."""
+def finding_json(
+    finding: Finding,
+    account_id: str | None = None,
+    account_name: str | None = None,
+    *,
+    opinion: SecondOpinion | None = None,
+) -> dict[str, Any]:
+    """One finding in the ``iamtui.scan/2`` shape, naming its account (``access_analyzer``: the
+    second opinion on it, null for rules Access Analyzer does not judge)."""
     suppressed = finding.suppressed
     second = opinion.by_finding.get(finding.id) if opinion is not None else None
     return {
         "id": finding.id,
+        "account_id": account_id,
+        "account_name": account_name,
         "rule": finding.rule,
         "severity": finding.severity.label,
         "principal_kind": str(finding.principal_kind),
@@ -354,25 +363,20 @@ def second_opinion_json(opinion: SecondOpinion, snapshot: AccountSnapshot) -> di
     }
 
 
-def to_json(
+def account_json(
     evaluation: Evaluation,
     snapshot: AccountSnapshot,
     now: datetime,
     *,
-    last_accessed_requested: bool = False,
-    thresholds: Thresholds | None = None,
+    last_accessed_requested: bool,
 ) -> dict[str, Any]:
-    """The ``iamtui.scan/1`` document (see docs/scan-json.md); ``thresholds`` are the rules'
-    (the second opinion explains window differences with them)."""
-    opinion = compare(snapshot, evaluation.findings, thresholds or Thresholds(), now)
+    """What one evaluated account says about itself: when loaded, how complete, its counts."""
     report_at = snapshot.report_age_reference
     age = data_age(snapshot, now)
     counts = {sev.label: n for sev, n in evaluation.counts().items()}
     seen = completeness(evaluation, snapshot, last_accessed_requested=last_accessed_requested)
     missing = {s.rule.id for s in seen.missing}
     return {
-        "schema": SCHEMA,
-        "generated_at": iso(now),
         "account": {"id": snapshot.account_id, "alias": snapshot.alias},
         "caller_arn": snapshot.caller.arn if snapshot.caller else None,
         "loaded_at": iso(snapshot.loaded_at),
@@ -389,7 +393,6 @@ def to_json(
             "not_requested": len(seen.not_requested),
         },
         "counts": {**counts, "suppressed": len(evaluation.suppressed)},
-        "findings": [finding_json(f, opinion) for f in evaluation.findings],
         "not_evaluated": [
             {
                 "rule": s.rule.id,
@@ -404,16 +407,59 @@ def to_json(
             for c in evaluation.coverage
         ],
         "data_warnings": list(snapshot.data_warnings),
-        "expired_suppressions": [
-            {
-                "rule": s.rule,
-                "principal": s.principal,
-                "reason": s.reason,
-                "expires": s.expires.isoformat() if s.expires else None,
-            }
-            for s in evaluation.expired_suppressions
+    }
+
+
+def expired_json(evaluation: Evaluation) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule": s.rule,
+            "principal": s.principal,
+            "reason": s.reason,
+            "expires": s.expires.isoformat() if s.expires else None,
+        }
+        for s in evaluation.expired_suppressions
+    ]
+
+
+def to_json(
+    evaluation: Evaluation,
+    snapshot: AccountSnapshot,
+    now: datetime,
+    *,
+    last_accessed_requested: bool = False,
+    thresholds: Thresholds | None = None,
+) -> dict[str, Any]:
+    """The ``iamtui.scan/2`` document of one account (see docs/scan-json.md); ``thresholds`` are
+    the rules' (the second opinion explains window differences with them)."""
+    opinion = compare(snapshot, evaluation.findings, thresholds or Thresholds(), now)
+    part = account_json(evaluation, snapshot, now, last_accessed_requested=last_accessed_requested)
+    entry = {
+        "id": snapshot.account_id,
+        "name": snapshot.alias,
+        "ou": None,
+        "reachable": True,
+        "why": None,
+        **part,
+    }
+    return {
+        "schema": SCHEMA,
+        "generated_at": iso(now),
+        **{
+            k: v for k, v in part.items() if k not in ("not_evaluated", "coverage", "data_warnings")
+        },
+        "organization": None,
+        "findings": [
+            finding_json(f, snapshot.account_id, snapshot.alias, opinion=opinion)
+            for f in evaluation.findings
         ],
+        "not_evaluated": part["not_evaluated"],
+        "coverage": part["coverage"],
+        "data_warnings": part["data_warnings"],
+        "expired_suppressions": expired_json(evaluation),
         "access_analyzer": second_opinion_json(opinion, snapshot),
+        "accounts": [entry],
+        "unreachable": [],
     }
 
 
@@ -439,29 +485,32 @@ def csv_field(cell: str) -> str:
     return cell
 
 
+def csv_cells(f: Finding) -> list[object]:
+    s = f.suppressed
+    return [
+        f.id,
+        f.severity.label,
+        f.rule,
+        f.principal_kind,
+        f.principal_name,
+        f.principal_arn,
+        f.key.slot if f.key else "",
+        (f.key.key_id or "") if f.key else "",
+        f.summary,
+        " ".join(f.actions),
+        f.practice.name,
+        s.reason if s else "",
+        s.expires.isoformat() if s and s.expires else "",
+        json.dumps(_plain(f.evidence), sort_keys=True, separators=(",", ":")),
+    ]
+
+
 def to_csv(evaluation: Evaluation) -> str:
     """One row per finding (suppressed included, with the reason); evidence as compact JSON."""
     buffer = io.StringIO()
     buffer.write(",".join(CSV_COLUMNS) + "\n")
     for f in evaluation.findings:
-        s = f.suppressed
-        cells = [
-            f.id,
-            f.severity.label,
-            f.rule,
-            f.principal_kind,
-            f.principal_name,
-            f.principal_arn,
-            f.key.slot if f.key else "",
-            (f.key.key_id or "") if f.key else "",
-            f.summary,
-            " ".join(f.actions),
-            f.practice.name,
-            s.reason if s else "",
-            s.expires.isoformat() if s and s.expires else "",
-            json.dumps(_plain(f.evidence), sort_keys=True, separators=(",", ":")),
-        ]
-        buffer.write(",".join(csv_field(csv_cell(c)) for c in cells) + "\n")
+        buffer.write(",".join(csv_field(csv_cell(c)) for c in csv_cells(f)) + "\n")
     return buffer.getvalue()
 
 

@@ -25,6 +25,7 @@ from iamtui.core.actions import registry
 from iamtui.core.actions.calls import COMMON_CALLS, needed
 from iamtui.core.actions.followups import RECHECK_READS
 from iamtui.core.actions.registry import ACTION_CALLS
+from iamtui.core.fleet import LISTING_ACTIONS, REACH_ACTIONS
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
 from iamtui.core.plan import Calls
@@ -282,12 +283,47 @@ def policy_document(features: Sequence[Feature], *, dedupe: bool = True) -> dict
     return {"Version": POLICY_VERSION, "Statement": _statements(features, dedupe=dedupe)}
 
 
-def read_only_policy(*, per_part: bool = False) -> dict[str, Any]:
-    """The policy for viewing: scan, review data, last-accessed, root checks."""
-    return policy_document(read_only_features(per_part=per_part), dedupe=not per_part)
+FLEET_SID = "IamtuiFleet"
 
 
-def remediate_policy(*, per_action: bool = False, with_undo: bool = False) -> dict[str, Any]:
+def fleet_statements(role_name: str, already: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """What ``--org`` adds for the caller (management account or delegated administrator):
+    listing the organization, and sts:AssumeRole on that one role name in every account.
+
+    The role in each account needs the read-only (or remediate) policy itself; iamtui assumes
+    it, so a role holding more (``OrganizationAccountAccessRole`` is an administrator) lets the
+    holder of this statement do more than iamtui does: prefer a role made for iamtui.
+    """
+    listing = [a for a in _clean(LISTING_ACTIONS) if a not in set(already)]
+    statements: list[dict[str, Any]] = []
+    if listing:
+        statements.append(
+            {"Sid": FLEET_SID + "List", "Effect": "Allow", "Action": listing, "Resource": "*"}
+        )
+    for action in REACH_ACTIONS:
+        statements.append(
+            {
+                "Sid": FLEET_SID + _sid(action.split(":", 1)[1]),
+                "Effect": "Allow",
+                "Action": action,
+                "Resource": f"arn:aws:iam::*:role/{role_name.strip('/')}",
+            }
+        )
+    return statements
+
+
+def read_only_policy(*, per_part: bool = False, org_role: str | None = None) -> dict[str, Any]:
+    """The policy for viewing: scan, review data, last-accessed, root checks; with ``org_role``
+    also a fleet scan's listing and the role assumed in each account."""
+    document = policy_document(read_only_features(per_part=per_part), dedupe=not per_part)
+    if org_role is not None:
+        document["Statement"].extend(fleet_statements(org_role, actions_of(document)))
+    return document
+
+
+def remediate_policy(
+    *, per_action: bool = False, with_undo: bool = False, org_role: str | None = None
+) -> dict[str, Any]:
     """The policy for viewing and acting: read-only plus every action, and with ``with_undo``
     what undo sends; an IAM user holding it may not change its own permissions or credentials.
     """
@@ -297,6 +333,8 @@ def remediate_policy(*, per_action: bool = False, with_undo: bool = False) -> di
         *action_features(per_action=per_action, with_undo=with_undo),
     )
     document = policy_document(features, dedupe=not per_action)
+    if org_role is not None:
+        document["Statement"].extend(fleet_statements(org_role, actions_of(document)))
     document["Statement"].append(self_deny())
     return document
 

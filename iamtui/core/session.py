@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.loaders
+import botocore.session
 
 from iamtui import __version__
 from iamtui.core.errors import UNREADABLE_RESPONSE
@@ -109,6 +112,9 @@ class Connection:
     cloudtrail: Any = None
     #: IAM Access Analyzer in the session's region (it is regional); None only when built by hand.
     accessanalyzer: Any = None
+    #: The role ARNs assumed to reach this account, in order (``fleet.reach``); empty with the
+    #: account's own credentials. The journal records it, so undo knows to assume it again.
+    role_chain: tuple[str, ...] = ()
 
     @property
     def endpoint(self) -> str:
@@ -155,6 +161,19 @@ def check_endpoint_url(url: str) -> str:
     return url.strip()
 
 
+@functools.cache
+def _data_loader() -> botocore.loaders.Loader:
+    """One loader of botocore's service models for every session: a session of its own re-reads
+    and re-parses them (0.5 s per connection, which a fleet scan opens once per account)."""
+    return botocore.loaders.create_loader()
+
+
+def _botocore_session() -> botocore.session.Session:
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _data_loader())
+    return session
+
+
 def open_session(settings: ConnectionSettings, **credentials: str) -> boto3.session.Session:
     """The one place a boto3 session is built: explicit credentials, the demo's, or the profile's.
 
@@ -163,12 +182,19 @@ def open_session(settings: ConnectionSettings, **credentials: str) -> boto3.sess
     """
     _quiet_botocore()
     try:
+        core = _botocore_session()
         if credentials:
-            return boto3.session.Session(**credentials)
+            return boto3.session.Session(botocore_session=core, **credentials)
         if settings.static_credentials is not None:
             key_id, secret = settings.static_credentials
-            return boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret)
-        return boto3.session.Session(profile_name=settings.profile)
+            return boto3.session.Session(
+                aws_access_key_id=key_id, aws_secret_access_key=secret, botocore_session=core
+            )
+        session = boto3.session.Session(profile_name=settings.profile, botocore_session=core)
+        if settings.profile is not None and settings.profile not in session.available_profiles:
+            # A session of its own would raise this while building its loader.
+            raise botocore.exceptions.ProfileNotFound(profile=settings.profile)
+        return session
     except botocore.exceptions.ProfileNotFound as exc:
         raise ConnectionProblem(
             f"AWS profile {settings.profile!r} not found: check ~/.aws/config or drop --profile"
@@ -302,13 +328,18 @@ def connect(
     *,
     max_pool: int = 10,
     max_attempts: int = TOTAL_MAX_ATTEMPTS,
+    credentials: Mapping[str, str] | None = None,
 ) -> Connection:
-    """Resolve credentials through the standard chain and build the clients iamtui uses."""
+    """Resolve credentials through the standard chain and build the clients iamtui uses.
+
+    ``credentials`` (boto3's keyword names) sign instead: an assumed role's session, for one
+    account of a fleet scan (:mod:`iamtui.core.fleet`).
+    """
     settings = settings or ConnectionSettings()
-    session = open_session(settings)
+    session = open_session(settings, **(credentials or {}))
     region = settings.region or session.region_name or DEFAULT_REGION
-    credentials = session.get_credentials()
-    if credentials is None:
+    resolved = session.get_credentials()
+    if resolved is None:
         raise ConnectionProblem(
             "no AWS credentials found: set AWS_PROFILE, run 'aws sso login', or pass --profile"
         )
@@ -374,7 +405,7 @@ def connect(
         iam=iam,
         sts=sts,
         counter=counter,
-        access_key_id=credentials.access_key,
+        access_key_id=resolved.access_key,
         account=account,
         organizations=organizations,
         cloudtrail=cloudtrail,

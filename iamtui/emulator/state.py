@@ -80,6 +80,28 @@ class Organization:
     account_names: dict[str, str] = field(default_factory=dict)
     #: Account id -> state (ACTIVE unless listed: SUSPENDED, PENDING_CLOSURE), for ListAccounts.
     account_states: dict[str, str] = field(default_factory=dict)
+    #: The root's id (``r-`` and 4-32 characters), the parent of every top-level OU and account.
+    root_id: str = field(default_factory=lambda: "r-" + secrets.token_hex(2))
+    #: Organizational units by id (``ou-<root>-<8 characters>``).
+    units: dict[str, OrganizationalUnit] = field(default_factory=dict)
+    #: Account id -> the id of its OU; an account not listed sits under the root.
+    account_parents: dict[str, str] = field(default_factory=dict)
+
+    def parent_of(self, child: str) -> str:
+        """The id of an account's or an OU's parent (the root when none is recorded)."""
+        unit = self.units.get(child)
+        if unit is not None:
+            return unit.parent_id
+        return self.account_parents.get(child, self.root_id)
+
+
+@dataclass
+class OrganizationalUnit:
+    """One OU of an emulated organization: a name under a parent (the root or another OU)."""
+
+    unit_id: str
+    name: str
+    parent_id: str
 
 
 @dataclass
@@ -289,6 +311,10 @@ class AccountExtras:
     session_keys: dict[str, str] = field(default_factory=dict)
     #: CloudTrail event history (management events, any order): seeded, never recorded live.
     trail_events: list[TrailEvent] = field(default_factory=list)
+    #: Every IAM call of this account answers ``Throttling`` (an account over its API rate).
+    throttled: bool = False
+    #: The next N IAM calls of this account answer ``Throttling``, then calls succeed again.
+    throttle_next: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property

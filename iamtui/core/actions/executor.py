@@ -232,7 +232,7 @@ class Executor:
         if unresolved := _unresolved(plan):
             raise ActionRefused(f"the plan still holds {unresolved}: it cannot run as is")
         with journal_store.open_writer(self.journal) as writer:
-            entry = writer.begin(plan)
+            entry = writer.begin(plan, role_chain=tuple(getattr(self.conn, "role_chain", ())))
             try:
                 return self._steps(plan, writer, entry, caller, progress)
             finally:

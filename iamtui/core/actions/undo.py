@@ -375,9 +375,16 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
     if entry.status == "running":
         raise ActionRefused(f"entry {entry.id} is still running in another iamtui")
     if entry.account != planner.snapshot.account_id:
+        through = (
+            f" (it was reached through {' then '.join(entry.role_chain)}: assume that again, "
+            "e.g. from a --org session)"
+            if entry.role_chain
+            else ""
+        )
         raise ActionRefused(
             f"cannot undo {entry.id}: it was made in account {entry.account}, and these "
-            f"credentials are for account {planner.snapshot.account_id}; nothing was changed"
+            f"credentials are for account {planner.snapshot.account_id}; nothing was "
+            f"changed{through}"
         )
     original = entry.plan
     steps: list[Step] = []

@@ -47,7 +47,9 @@ from iamtui.emulator.fidelity import root  # noqa: F401  (must follow the other 
 # isort: split
 from iamtui.emulator.fidelity import (
     access_analyzer,  # noqa: F401  (a route, like org_api)
+    assume_role,  # noqa: F401  (a route: AssumeRole needs the role and its trust)
     org_api,  # noqa: F401  (after root: root keys reach it too)
+    throttling,  # noqa: F401  (a call hook: an account over its API rate)
 )
 
 # isort: split

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from iamtui.emulator.fidelity.registry import Call, rule
 from iamtui.emulator.fidelity.wire import IamError, Response
-from iamtui.emulator.state import Organization, extras
+from iamtui.emulator.state import Organization, OrganizationalUnit, extras
 
 CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
 ROOT_SESSIONS = "RootSessions"
@@ -41,6 +41,14 @@ def seed_organization(
         extras(account_id).organization = org
     sync_root_flags(org)
     return org
+
+
+def add_unit(org: Organization, name: str, parent_id: str | None = None) -> str:
+    """Create an OU under the root (or ``parent_id``) and return its id, shaped as AWS's."""
+    suffix = org.root_id.removeprefix("r-")
+    unit_id = f"ou-{suffix}-{secrets.token_hex(4)}"
+    org.units[unit_id] = OrganizationalUnit(unit_id, name, parent_id or org.root_id)
+    return unit_id
 
 
 def sync_root_flags(org: Organization) -> None:

@@ -1,0 +1,280 @@
+"""The fleet flags ``scan`` and ``snapshot save`` share (``--org``, ``--profiles``...) and the run.
+
+A fleet is every account one run covers: an AWS Organization's (``--org``), or one per named
+profile (``--profiles a,b,c``). See :mod:`iamtui.core.fleet`.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from iamtui.cli.common import UserError
+
+if TYPE_CHECKING:
+    from iamtui.core.fleet import Fleet, FleetAccount, FleetOptions, FleetProgress, OnAccount
+    from iamtui.core.model import AccountSnapshot
+    from iamtui.core.session import ConnectionSettings
+    from iamtui.core.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: ``--role-name``'s default (core.fleet.DEFAULT_ROLE_NAME; not imported: the CLI starts fast).
+DEFAULT_ROLE = "OrganizationAccountAccessRole"
+#: The most accounts read at once: AWS rates are per account, but each thread holds clients.
+MAX_CONCURRENCY = 64
+
+
+def fleet_options(func: F) -> F:
+    """--org, --role-name, --accounts, --exclude, --external-id, --session-name, --concurrency,
+    --profiles."""
+    options = [
+        click.option(
+            "--org",
+            "org",
+            is_flag=True,
+            help="Every account of the AWS Organization (run as the management account or a "
+            "delegated administrator): a role is assumed in each.",
+        ),
+        click.option(
+            "--role-name",
+            default=DEFAULT_ROLE,
+            show_default=True,
+            help="With --org: the role to assume in each account.",
+        ),
+        click.option(
+            "--accounts",
+            "accounts",
+            multiple=True,
+            metavar="IDS",
+            help="With --org: only these accounts (ids or names, shell globs, comma lists).",
+        ),
+        click.option(
+            "--exclude",
+            "exclude",
+            multiple=True,
+            metavar="IDS",
+            help="With --org: leave these accounts out (ids or names, shell globs).",
+        ),
+        click.option("--external-id", help="With --org: the ExternalId the roles' trust requires."),
+        click.option(
+            "--session-name",
+            help="With --org: the role session name CloudTrail shows (default iamtui-<you>).",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, MAX_CONCURRENCY),
+            default=8,
+            show_default=True,
+            help="With --org or --profiles: accounts read at once.",
+        ),
+        click.option(
+            "--profiles",
+            "profiles",
+            multiple=True,
+            metavar="A,B,C",
+            help="Scan each named profile's account (no Organizations access needed).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass(frozen=True)
+class FleetRequest:
+    """What the fleet flags asked for."""
+
+    options: FleetOptions
+    profiles: tuple[str, ...] = ()
+
+
+def fleet_request(flags: dict[str, Any]) -> FleetRequest | None:
+    """The fleet the flags ask for, or None for a single-account run (fleet-only flags then
+    are an error, never ignored)."""
+    from iamtui.core.fleet import FleetOptions, split_list
+
+    profiles = split_list(flags.get("profiles") or ())
+    org = bool(flags.get("org"))
+    include = split_list(flags.get("accounts") or ())
+    exclude = split_list(flags.get("exclude") or ())
+    if org and profiles:
+        raise UserError("--org and --profiles are alternatives: pass one")
+    if not org:
+        # Filters and the role belong to the organization; a profile names its account itself.
+        given = [
+            flag
+            for flag, value in (
+                ("--accounts", include),
+                ("--exclude", exclude),
+                ("--external-id", flags.get("external_id")),
+                ("--session-name", flags.get("session_name")),
+                ("--role-name", flags.get("role_name") not in (None, DEFAULT_ROLE)),
+            )
+            if value
+        ]
+        if given:
+            raise UserError(f"{' '.join(given)} needs --org")
+        if not profiles:
+            return None
+    options = FleetOptions(
+        role_name=str(flags.get("role_name") or DEFAULT_ROLE),
+        external_id=flags.get("external_id") or None,
+        session_name=flags.get("session_name") or None,
+        concurrency=int(flags.get("concurrency") or 8),
+        include=include,
+        exclude=exclude,
+    )
+    return FleetRequest(options, profiles)
+
+
+def progress_line() -> Callable[[FleetProgress], None] | None:
+    """Accounts done / failed / running on one rewritten stderr line, on a terminal only."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(update: FleetProgress) -> None:
+        from iamtui.core.text import printable
+
+        click.echo(
+            f"\r\x1b[KAccounts: {update.done} done, {update.failed} failed, "
+            f"{update.running} running of {update.total} ({printable(update.account)} "
+            f"{update.state})",
+            err=True,
+            nl=False,
+        )
+
+    return show
+
+
+def run_fleet(
+    request: FleetRequest,
+    settings: ConnectionSettings,
+    use_demo: bool,
+    rules_settings: Settings | None,
+    on_account: OnAccount | None = None,
+) -> Fleet:
+    """List and read the fleet (the demo organization with ``use_demo``); Ctrl-C stops every
+    account at its next request and ends the command."""
+    from iamtui.core.fleet import FleetListing, list_organization, profile_targets, scan_fleet
+    from iamtui.core.loader import CancelToken
+    from iamtui.core.session import connect
+
+    env = None
+    options = request.options
+    if use_demo:
+        if request.profiles:
+            raise UserError("--demo covers --org only: the demo has no named profiles")
+        from dataclasses import replace
+
+        from iamtui.emulator.demo_org import start_demo_organization
+
+        env = start_demo_organization()
+        settings = env.settings()
+        # The demo's throttled account gives up in seconds rather than AWS's minute of backoff.
+        options = replace(options, backoff=0.2, call_attempts=1)
+    cancel = CancelToken()
+    progress = progress_line()
+    try:
+        if request.profiles:
+            listing = FleetListing(targets=profile_targets(request.profiles))
+            conn = None
+        else:
+            # One pooled connection per account read at once (AssumeRole is sent from here).
+            conn = connect(settings, max_pool=max(10, options.concurrency))
+            listing = list_organization(conn, options, cancel)
+        fleet = scan_fleet(
+            listing,
+            settings,
+            caller_conn=conn,
+            options=options,
+            rules_settings=rules_settings,
+            progress=progress,
+            cancel=cancel,
+            on_account=on_account,
+        )
+        if progress is not None:
+            click.echo("\r\x1b[K", err=True, nl=False)
+        return fleet
+    finally:
+        if env is not None:
+            env.stop()
+
+
+def describe(account: FleetAccount) -> str:
+    """``name (id)``, safe to print."""
+    from iamtui.core.text import printable
+
+    return printable(f"{account.name} ({account.account_id})")
+
+
+#: The index ``snapshot save --org DIR`` writes beside the accounts' snapshot files.
+INDEX_NAME = "index.json"
+INDEX_FORMAT = "iamtui.fleet-index"
+INDEX_VERSION = 1
+
+
+def save_fleet(
+    request: FleetRequest,
+    settings: ConnectionSettings,
+    use_demo: bool,
+    directory: Path,
+    force: bool,
+) -> Fleet:
+    """One snapshot file per account (``<id>.json``, 0600) and ``index.json`` in ``directory``
+    (created 0700); each file is written as its account finishes, so memory stays flat."""
+    import json
+
+    from iamtui.core import snapshot as snapshot_io
+    from iamtui.core.files import write_private
+
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"{directory} is not a directory: --org saves one file per account")
+    index = directory / INDEX_NAME
+    if not force and (index.exists() or index.is_symlink()):
+        raise UserError(f"{index} exists: pass --force to overwrite, or choose another directory")
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    written: dict[str, str] = {}
+    index_lock = threading.Lock()
+
+    def save(account: FleetAccount, snapshot: AccountSnapshot) -> None:
+        name = f"{snapshot.account_id}.json"
+        snapshot_io.save(snapshot, directory / name)
+        written[account.account_id] = name
+        with index_lock:  # one writer at a time: the index is read, changed and rewritten
+            try:  # the TUI's "progress since the last save" (P) on this account starts here
+                snapshot_io.remember_saved(snapshot, directory / name)
+            except OSError as exc:
+                click.echo(f"iamtui: warning: could not record the save for P: {exc}", err=True)
+
+    fleet = run_fleet(request, settings, use_demo, None, on_account=save)
+    listing = fleet.listing
+    document = {
+        "format": INDEX_FORMAT,
+        "version": INDEX_VERSION,
+        "organization": (
+            {"id": listing.organization_id, "management_account_id": listing.management_account_id}
+            if listing.organization_id
+            else None
+        ),
+        "caller_arn": listing.caller.arn if listing.caller else None,
+        "accounts": [
+            {
+                "id": a.account_id,
+                "name": a.name,
+                "ou": a.ou,
+                "file": written.get(a.account_id),
+                "why": None if a.unreachable is None else str(a.unreachable),
+                "role_chain": list(a.role_chain),
+            }
+            for a in fleet.accounts
+        ],
+        "skipped": [{"id": s.account_id, "name": s.name, "why": s.why} for s in listing.skipped],
+    }
+    write_private(index, json.dumps(document, indent=2) + "\n")
+    return fleet

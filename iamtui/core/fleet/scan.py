@@ -1,0 +1,480 @@
+"""Reading a fleet: each account through its role, bounded concurrency, backoff, why not."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from botocore.parsers import ResponseParserError
+
+from iamtui.core.errors import error_code, error_text
+from iamtui.core.fleet.listing import role_arn, session_name
+from iamtui.core.fleet.model import (
+    DEFAULT_OPTIONS,
+    AccountFacts,
+    Fleet,
+    FleetAccount,
+    FleetListing,
+    FleetOptions,
+    FleetProgress,
+    FleetProgressCallback,
+    OnAccount,
+    Reason,
+    Target,
+    Unreachable,
+)
+from iamtui.core.loader import (
+    DENIED_CODES,
+    THROTTLE_CODES,
+    Cancelled,
+    CancelToken,
+    load_account,
+    utcnow,
+)
+from iamtui.core.model import AccountSnapshot, CredentialReport
+from iamtui.core.rules import evaluate
+from iamtui.core.secrets import SEEN
+from iamtui.core.session import Connection, ConnectionProblem, ConnectionSettings, connect
+from iamtui.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# --- reading one account ----------------------------------------------------------------------
+
+
+class Throttled(Cancelled):
+    """One account's load gave up on throttling: back the account off and try it again."""
+
+
+class TimedOut(Cancelled):
+    """One account took longer than ``account_timeout``."""
+
+
+class _ThrottleMeter:
+    """Sees each call's last answer (botocore's ``needs-retry``): a throttle on the last send."""
+
+    def __init__(self, max_attempts: int) -> None:
+        self.max_attempts = max_attempts
+        self.exhausted = False
+
+    def __call__(self, response: Any = None, attempts: int = 0, **_: Any) -> None:
+        if response is None or attempts < self.max_attempts:
+            return
+        code = (response[1] or {}).get("Error", {}).get("Code")
+        if code in THROTTLE_CODES:
+            self.exhausted = True
+
+
+class _AccountToken(CancelToken):
+    """The run's cancel token, plus this account's throttling and deadline."""
+
+    def __init__(self, parent: CancelToken, meter: _ThrottleMeter, deadline: float) -> None:
+        super().__init__()
+        self.parent = parent
+        self.meter = meter
+        self.deadline = deadline
+
+    @property
+    def cancelled(self) -> bool:
+        """The run was cancelled."""
+        return self.parent.cancelled
+
+    def check(self) -> None:
+        """Raise Cancelled (the run), Throttled or TimedOut (this account)."""
+        self.parent.check()
+        if self.meter.exhausted:
+            raise Throttled()
+        if time.monotonic() > self.deadline:
+            raise TimedOut()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, waking for the run's cancel; never past the deadline."""
+        self.parent.wait(max(0.0, min(seconds, self.deadline - time.monotonic())))
+        if time.monotonic() > self.deadline:
+            raise TimedOut()
+
+
+def _watch(conn: Connection, meter: _ThrottleMeter) -> None:
+    for client in (conn.iam, conn.sts, conn.organizations, conn.accessanalyzer, conn.account):
+        if client is not None:
+            name = client.meta.service_model.service_id.hyphenize()
+            client.meta.events.register(f"needs-retry.{name}", meter)
+
+
+def compact(snapshot: AccountSnapshot) -> AccountSnapshot:
+    """The snapshot without principal data: what completeness, data age and the account row
+    read (parts missing, warnings, caller, alias, report time), not users, roles or policies."""
+    report = snapshot.credential_report
+    return replace(
+        snapshot,
+        users=(),
+        groups=(),
+        roles=(),
+        policies=(),
+        credential_report=CredentialReport(report.generated_at, ()) if report else None,
+        virtual_mfa_devices=(),
+        service_credentials=() if snapshot.service_credentials is not None else None,
+        server_certificates=() if snapshot.server_certificates is not None else None,
+        instance_profiles=() if snapshot.instance_profiles is not None else None,
+        identity_providers=() if snapshot.identity_providers is not None else None,
+        last_accessed={},
+        details={},
+    )
+
+
+def facts_of(snapshot: AccountSnapshot) -> AccountFacts:
+    """The account row's figures from the full snapshot."""
+    report = snapshot.credential_report
+    oldest: datetime | None = None
+    if report is not None:
+        for row in report.rows:
+            for key in row.keys:
+                rotated = key.last_rotated
+                if key.active and isinstance(rotated, datetime):
+                    oldest = rotated if oldest is None or rotated < oldest else oldest
+    summary = snapshot.summary
+    return AccountFacts(
+        users=len(snapshot.users),
+        roles=len(snapshot.roles),
+        root_mfa=summary.mfa_enabled if summary is not None else None,
+        root_keys=summary.access_keys_present if summary is not None else None,
+        oldest_active_key=oldest,
+        report_generated_at=report.generated_at if report is not None else None,
+        requests=snapshot.request_count,
+    )
+
+
+def _classify(exc: BaseException, target: Target, options: FleetOptions) -> Unreachable:
+    """An exception that ended an account, as "not reachable: why"."""
+    cause = exc.__cause__ or exc
+    if isinstance(exc, TimedOut) or isinstance(cause, ReadTimeoutError | ConnectTimeoutError):
+        return Unreachable(Reason.TIMEOUT, f"no answer within {options.account_timeout:g} s")
+    if isinstance(exc, Throttled) or error_code(exc) in THROTTLE_CODES:
+        return Unreachable(
+            Reason.THROTTLED,
+            f"AWS kept throttling its calls after {options.account_attempts} tries",
+        )
+    if isinstance(cause, EndpointConnectionError):
+        return Unreachable(Reason.NETWORK, str(exc))
+    if isinstance(exc, ConnectionProblem):
+        return Unreachable(Reason.CREDENTIALS, str(exc))
+    return Unreachable(Reason.FAILED, error_text(exc))
+
+
+@dataclass
+class _Run:
+    """Shared state of one fleet run (threads update the counts under the lock)."""
+
+    total: int
+    progress: FleetProgressCallback | None
+    done: int = 0
+    failed: int = 0
+    running: int = 0
+    requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, requests: int) -> None:
+        with self.lock:
+            self.requests += requests
+
+    def tell(self, account: str, state: str, detail: str = "") -> None:
+        with self.lock:
+            if state == "running":
+                self.running += 1
+            elif state in ("done", "failed"):
+                self.running -= 1
+                self.done += state == "done"
+                self.failed += state == "failed"
+            update = FleetProgress(
+                self.total, self.done, self.failed, self.running, account, state, detail
+            )
+        if self.progress is not None:
+            self.progress(update)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What every account's read shares."""
+
+    caller_conn: Connection | None
+    settings: ConnectionSettings
+    options: FleetOptions
+    session: str
+    rules_settings: Settings | None
+    clock: Callable[[], datetime]
+    cancel: CancelToken
+    on_account: OnAccount | None
+    #: The organization's root features, read once from the caller's account.
+    root_features: tuple[str, ...] | None
+    run: _Run
+
+
+def reach(
+    target: Target,
+    settings: ConnectionSettings,
+    *,
+    caller_conn: Connection | None,
+    options: FleetOptions = DEFAULT_OPTIONS,
+    session: str | None = None,
+    max_attempts: int | None = None,
+) -> tuple[Connection, tuple[str, ...]]:
+    """A connection acting in ``target`` and the role ARNs assumed to get it: the caller's own
+    account (its settings), a profile, or the role ``options.role_name`` assumed by
+    ``caller_conn`` (ClientError when STS refuses). The TUI's ``enter`` on an account uses it.
+    """
+    attempts = max_attempts if max_attempts is not None else options.call_attempts
+    if target.profile is not None:
+        own = replace(settings, profile=target.profile, static_credentials=None)
+        return connect(own, max_attempts=attempts), ()
+    if target.direct or caller_conn is None:
+        return connect(settings, max_attempts=attempts), ()
+    assert target.account_id is not None
+    arn = role_arn(target.account_id, options.role_name)
+    name = session or session_name(None, options.session_name)
+    kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": name}
+    if options.external_id:
+        kwargs["ExternalId"] = options.external_id
+    answer = caller_conn.sts.assume_role(**kwargs)
+    credentials = answer["Credentials"]
+    SEEN.add(str(credentials["SecretAccessKey"]))
+    SEEN.add(str(credentials["SessionToken"]))
+    region = str(caller_conn.iam.meta.region_name or "") or None
+    assumed = replace(settings, static_credentials=None, region=settings.region or region)
+    conn = connect(
+        assumed,
+        max_attempts=attempts,
+        credentials={
+            "aws_access_key_id": str(credentials["AccessKeyId"]),
+            "aws_secret_access_key": str(credentials["SecretAccessKey"]),
+            "aws_session_token": str(credentials["SessionToken"]),
+        },
+    )
+    conn.role_chain = (arn,)
+    return conn, conn.role_chain
+
+
+def _assume(
+    scan: _Scan, target: Target, meter: _ThrottleMeter
+) -> tuple[Connection, tuple[str, ...]]:
+    """:func:`reach`, with this account's throttle meter watching its clients."""
+    conn, chain = reach(
+        target,
+        scan.settings,
+        caller_conn=scan.caller_conn,
+        options=scan.options,
+        session=scan.session,
+    )
+    _watch(conn, meter)
+    return conn, chain
+
+
+def _with_org_features(
+    snapshot: AccountSnapshot, features: tuple[str, ...] | None
+) -> AccountSnapshot:
+    """A member may not read its organization's centralized root access; the caller read it."""
+    org = snapshot.organization
+    if features is None or org is None or org.root_features is not None:
+        return snapshot
+    note = "; ".join(
+        n for n in (org.note, "centralized root access read from the caller's account") if n
+    )
+    return replace(snapshot, organization=replace(org, root_features=features, note=note))
+
+
+def _read(scan: _Scan, target: Target) -> FleetAccount:
+    """One account, whatever happens to it: a failure of any kind (a bug, a full disk in
+    ``on_account``) is this account's "failed", never the end of the fleet's scan."""
+    try:
+        return _read_account(scan, target)
+    except Exception as exc:
+        log.warning("fleet: %s failed", target.label, exc_info=True)
+        why = Unreachable(Reason.FAILED, f"{type(exc).__name__}: {exc}")
+        return _failed(scan.run, target, why, 1, ())
+
+
+def _read_account(scan: _Scan, target: Target) -> FleetAccount:
+    """One account: assume, load, evaluate, compact; throttling backs off and tries again."""
+    options, run = scan.options, scan.run
+    deadline = time.monotonic() + options.account_timeout
+    account_id, name = target.account_id or "", target.name
+    run.tell(target.label, "running")
+    attempt = 0
+    chain: tuple[str, ...] = ()
+    while True:
+        attempt += 1
+        meter = _ThrottleMeter(options.call_attempts)
+        token = _AccountToken(scan.cancel, meter, deadline)
+        conn: Connection | None = None
+        try:
+            token.check()
+            conn, chain = _assume(scan, target, meter)
+            snapshot = load_account(conn, clock=scan.clock, cancel=token)
+            run.add(conn.counter.snapshot())
+            conn = None
+            if any(u.code in THROTTLE_CODES for u in snapshot.unavailable) or meter.exhausted:
+                raise Throttled()
+        except Throttled as exc:
+            if conn is not None:
+                run.add(conn.counter.snapshot())
+            if attempt >= options.account_attempts:
+                return _failed(run, target, _classify(exc, target, options), attempt, chain)
+            delay = options.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
+            run.tell(target.label, "waiting", f"throttled: trying again in {delay:.1f} s")
+            try:
+                token.wait(delay)
+            except Cancelled as stop:
+                return _failed(run, target, _stopped(stop, options), attempt, chain)
+            continue
+        except TimedOut as exc:
+            _count(run, target, conn)
+            return _failed(run, target, _classify(exc, target, options), attempt, chain)
+        except Cancelled as exc:
+            _count(run, target, conn)
+            return _failed(run, target, _stopped(exc, options), attempt, chain)
+        except ClientError as exc:
+            _count(run, target, conn)
+            if error_code(exc) in THROTTLE_CODES and attempt < options.account_attempts:
+                token_wait = options.backoff * 2 ** (attempt - 1)
+                run.tell(target.label, "waiting", f"throttled: trying again in {token_wait:.1f} s")
+                try:
+                    token.wait(token_wait)
+                except Cancelled as stop:
+                    return _failed(run, target, _stopped(stop, options), attempt, chain)
+                continue
+            why = _classify(exc, target, options)
+            if (
+                error_code(exc) in DENIED_CODES
+                and getattr(exc, "operation_name", "") == "AssumeRole"
+            ):
+                why = Unreachable(
+                    Reason.ACCESS_DENIED,
+                    f"cannot assume {options.role_name}: the role is missing or its trust "
+                    f"policy does not allow this caller ({error_text(exc)})",
+                )
+            elif error_code(exc) in DENIED_CODES:
+                why = Unreachable(Reason.ACCESS_DENIED, error_text(exc))
+            return _failed(run, target, why, attempt, chain)
+        except (ConnectionProblem, BotoCoreError, ResponseParserError) as exc:
+            _count(run, target, conn)
+            return _failed(run, target, _classify(exc, target, options), attempt, chain)
+        break
+    snapshot = _with_org_features(snapshot, scan.root_features)
+    evaluation = evaluate(snapshot, now=scan.clock(), settings=scan.rules_settings)
+    account_id = snapshot.account_id or account_id
+    result = FleetAccount(
+        target=target,
+        account_id=account_id,
+        name=name,
+        ou=target.ou,
+        evaluation=evaluation,
+        snapshot=compact(snapshot),
+        facts=facts_of(snapshot),
+        attempts=attempt,
+        role_chain=chain,
+    )
+    if scan.on_account is not None:
+        scan.on_account(result, snapshot)
+    run.tell(target.label, "done")
+    return result
+
+
+def _count(run: _Run, target: Target, conn: Connection | None) -> None:
+    if conn is not None:
+        run.add(conn.counter.snapshot())
+
+
+def _stopped(exc: Cancelled, options: FleetOptions) -> Unreachable:
+    if isinstance(exc, TimedOut):
+        return Unreachable(Reason.TIMEOUT, f"no answer within {options.account_timeout:g} s")
+    return Unreachable(Reason.CANCELLED, "the scan was cancelled before this account finished")
+
+
+def _failed(
+    run: _Run, target: Target, why: Unreachable, attempts: int, chain: tuple[str, ...]
+) -> FleetAccount:
+    run.tell(target.label, "failed", str(why))
+    return FleetAccount(
+        target=target,
+        account_id=target.account_id or "",
+        name=target.name,
+        ou=target.ou,
+        unreachable=why,
+        attempts=attempts,
+        role_chain=chain,
+    )
+
+
+def scan_fleet(
+    listing: FleetListing,
+    settings: ConnectionSettings,
+    *,
+    caller_conn: Connection | None = None,
+    options: FleetOptions = DEFAULT_OPTIONS,
+    rules_settings: Settings | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    progress: FleetProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    on_account: OnAccount | None = None,
+) -> Fleet:
+    """Read and evaluate every target, ``options.concurrency`` at a time.
+
+    ``caller_conn`` assumes the role into each account (None: profile targets only). An account
+    that fails is a :class:`FleetAccount` with ``unreachable`` set; nothing here raises for one
+    account. Cancelling marks the accounts not yet finished as cancelled and returns.
+    """
+    cancel = cancel or CancelToken()
+    started = clock()
+    run = _Run(total=len(listing.targets), progress=progress)
+    caller_before = caller_conn.counter.snapshot() if caller_conn is not None else 0
+    caller = listing.caller
+    scan = _Scan(
+        caller_conn=caller_conn,
+        settings=settings,
+        options=options,
+        session=session_name(caller.arn if caller else None, options.session_name),
+        rules_settings=rules_settings,
+        clock=clock,
+        cancel=cancel,
+        on_account=on_account,
+        root_features=listing.root_features,
+        run=run,
+    )
+    workers = max(1, min(options.concurrency, len(listing.targets) or 1))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iamtui-fleet")
+    try:
+        futures = [pool.submit(_read, scan, target) for target in listing.targets]
+        results = [future.result() for future in futures]
+    except BaseException:
+        # Ctrl-C in the waiting thread: the workers stop at their next check, not after
+        # every account has finished.
+        cancel.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    assumed = caller_conn.counter.snapshot() - caller_before if caller_conn is not None else 0
+    return Fleet(
+        listing=listing,
+        accounts=tuple(results),
+        requests=listing.requests + assumed + run.requests,
+        started_at=started,
+        finished_at=clock(),
+    )
+
+
+def by_account(fleet: Fleet) -> Mapping[str, FleetAccount]:
+    """Accounts by id (the TUI's Accounts pane keys rows so)."""
+    return {a.account_id: a for a in fleet.accounts}
