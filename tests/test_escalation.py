@@ -457,7 +457,7 @@ def test_rule_names_the_path_step_by_step_and_offers_the_grant_fixes() -> None:
         "statement": "statement 1",
         "condition": None,
     }
-    assert finding.actions == (ActionId.POLICY_DETACH,)
+    assert finding.actions == (ActionId.POLICY_DELETE_INLINE,)
 
 
 def test_rule_reports_a_conditional_path_one_severity_lower() -> None:
