@@ -21,6 +21,7 @@ from iamtui.core.model import (
 )
 from iamtui.core.policy import analyse_trust
 from iamtui.core.rules import RULES_BY_ID
+from iamtui.core.rules.escalation import readable_paths
 from iamtui.core.views.format import (
     ago,
     evidence_text,
@@ -79,6 +80,18 @@ def findings_section(findings: Sequence[Finding], title: str = "Findings") -> Se
     )
 
 
+def _evidence_fields(v: Views, f: Finding) -> tuple[Field, ...]:
+    """The evidence, escalation paths as numbered steps rather than their JSON."""
+    paths = readable_paths(v.snapshot, f)
+    out: list[Field] = []
+    for key, value in f.evidence.items():
+        if key == "paths" and paths:
+            out += [Field(*line) for line in paths]
+        else:
+            out.append(Field(key, evidence_text(value)))
+    return tuple(out)
+
+
 def describe_finding(v: Views, f: Finding) -> Detail:
     rule = RULES_BY_ID.get(f.rule)
     who = f.principal_name
@@ -101,11 +114,7 @@ def describe_finding(v: Views, f: Finding) -> Detail:
         )
     sections = [
         Section("Finding", tuple(about)),
-        Section(
-            "Evidence",
-            tuple(Field(k, evidence_text(v)) for k, v in f.evidence.items())
-            or (Field("", "none"),),
-        ),
+        Section("Evidence", _evidence_fields(v, f) or (Field("", "none"),)),
         Section(
             "Practice", (Field("", f.practice.name), Field("", f.practice.description, "muted"))
         ),
