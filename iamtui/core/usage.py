@@ -39,7 +39,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from iamtui.core.errors import error_code, error_text
+from iamtui.core.errors import NOT_SUPPORTED_CODES, error_code, error_text, unreadable
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import DENIED_CODES, CancelToken, as_utc, utcnow
 from iamtui.core.plan import Plan
@@ -228,7 +228,10 @@ def _why(exc: BaseException) -> str:
     code = error_code(exc)
     if code in DENIED_CODES:
         return "denied: the caller lacks cloudtrail:LookupEvents"
-    if isinstance(exc, ResponseParserError) or code in ("NotImplemented", "InvalidAction"):
+    garbled = unreadable("LookupEvents", exc)
+    if garbled is not None:
+        return garbled
+    if code in NOT_SUPPORTED_CODES:
         return "this endpoint does not serve CloudTrail LookupEvents"
     if isinstance(exc, ClientError) and (code or "").isdigit():
         return f"this endpoint does not serve CloudTrail LookupEvents (HTTP {code})"
