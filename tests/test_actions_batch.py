@@ -204,12 +204,13 @@ def test_policy_findings_become_detach_and_inline_deletes(
         for f in evaluate(planner.snapshot, now=NOW).active
         if f.rule == "user.direct-policies" and f.principal_name == account.direct_policy_user
     ]
-    requests = planner.requests_for(finding, ActionId.POLICY_DETACH)
+    assert set(finding.actions) <= {ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE}
+    requests = tuple(r for action in finding.actions for r in planner.requests_for(finding, action))
     who = ("user", account.direct_policy_user)
     assert requests and all(principal_of(r.subject) == who for r in requests)
-    assert {r.action for r in requests} <= {ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE}
-    # one request per fix, each on the exact policy the fix names
+    # one request per fix, each the fix's own action on the exact policy the fix names
     assert requests == tuple(request_for_fix(fix) for fix in finding.fixes)
+    assert [r.action for r in requests] == [fix.action for fix in finding.fixes]
     for fix, request in zip(finding.fixes, requests, strict=True):
         match fix.subject:
             case AttachmentSubject(policy_arn=arn):

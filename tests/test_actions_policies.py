@@ -114,3 +114,37 @@ def test_registry_declares_the_action_in_one_place() -> None:
     assert spec.subject is PolicySubject and spec.group == "IamtuiActionsPolicies"
     assert {"iam:DeletePolicyVersion", "iam:DeletePolicy"} <= set(spec.calls.run)
     assert {"iam:CreatePolicy", "iam:CreatePolicyVersion"} <= set(spec.calls.undo)
+
+
+def test_deleting_the_last_inline_policy_warns_the_principal_keeps_nothing(
+    env: Env, iam: Any
+) -> None:
+    """Before: a grant fix deleted a user's only policy (all of it) without a word."""
+    doc = json.dumps(S3_READ)
+    for user in ("solo", "grouped", "two"):
+        iam.create_user(UserName=user)
+        iam.put_user_policy(UserName=user, PolicyName="only", PolicyDocument=doc)
+    iam.put_user_policy(UserName="two", PolicyName="other", PolicyDocument=doc)
+    iam.create_group(GroupName="Readers")
+    iam.add_user_to_group(GroupName="Readers", UserName="grouped")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "ec2.amazonaws.com"}}]}  # fmt: skip
+    for role in ("lonely", "managed"):
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(RoleName=role, PolicyName="only", PolicyDocument=doc)
+    arn = iam.create_policy(PolicyName="Kept", PolicyDocument=doc)["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="managed", PolicyArn=arn)
+    planner = env.planner()
+
+    def warned(kind: str, name: str) -> tuple[str, ...]:
+        return planner.plan(Request.delete_inline(kind, name, "only")).warnings
+
+    assert warned("user", "solo") == (
+        "only is the last policy of user solo: deleting it leaves solo with no permissions of "
+        "its own (no other inline or managed policy, no group)",
+    )
+    assert warned("role", "lonely") == (
+        "only is the last policy of role lonely: deleting it leaves lonely with no permissions "
+        "of its own (no other inline or managed policy)",
+    )
+    assert warned("user", "grouped") == warned("user", "two") == warned("role", "managed") == ()

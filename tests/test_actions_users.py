@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +69,17 @@ def test_user_delete_then_undo_restores_everything_restorable(env: Env, iam: Any
         "PutUserPermissionsBoundary",
     ]
     assert any("cannot be undone" in n and "MFA" in n for n in undo_plan.notes)
+    # Before: loss notes were numbered by the deleted user's plan (step 9 of 10), not by the
+    # undo preview's own steps; the entry's steps that stay undone name the entry.
+    numbered = [m for n in undo_plan.notes if (m := re.match(r"steps? (\d+)(?:-(\d+))?: ", n))]
+    assert len(numbered) >= 3
+    for match in numbered:
+        first, last = int(match[1]), int(match[2] or match[1])
+        assert last <= len(undo_plan.steps), match.string
+        for step in undo_plan.steps[first - 1 : last]:
+            assert step.loss and match.string.endswith(step.loss), match.string
+    entry = report.entry_id or ""
+    assert all(f" of {entry} (" in n for n in undo_plan.notes if "cannot be undone" in n)
     undo = env.run(undo_plan)
     assert undo.status == "completed", undo.message()
     assert user_fields(iam, "ana") == original

@@ -247,3 +247,28 @@ def test_a_certificate_finding_offers_its_fixes_on_the_access_key_keys() -> None
         (ActionId.CERT_DELETE, "key-delete"),
     ]
     assert choices[0].title == "Deactivate · alice (cert.signing-active)"
+
+
+def test_a_grant_finding_offers_one_choice_running_each_fix_own_action() -> None:
+    """The fixes name what runs (detach, delete inline, leave the group); the menu still offers
+    them as one choice, so ``X`` removes every source of the grant in one plan."""
+    from builders import ADMIN_DOCUMENT
+
+    from iamtui.core.subjects import InlinePolicySubject
+
+    carol = user("carol", attached=[ADMIN_ARN], inline={"all": ADMIN_DOCUMENT}, groups=["Ops"])
+    snap = snapshot(users=[carol], groups=[group("Ops", attached=[ADMIN_ARN])])
+    finding = one(run(snap, "policy.admin-access"))
+    assert finding.actions == (
+        ActionId.POLICY_DETACH,
+        ActionId.POLICY_DELETE_INLINE,
+        ActionId.GROUP_REMOVE_USER,
+    )
+    [choice] = finding_choices(finding, [finding])
+    assert choice.binding == "policy-remove"
+    assert [(r.action, r.subject) for r in choice.requests] == [
+        (ActionId.POLICY_DETACH, AttachmentSubject("user", "carol", ADMIN_ARN)),
+        (ActionId.POLICY_DELETE_INLINE, InlinePolicySubject("user", "carol", "all")),
+        (ActionId.GROUP_REMOVE_USER, MembershipSubject("carol", "Ops")),
+    ]
+    assert choice.title.startswith("Detach / Delete inline / Remove from group · carol")

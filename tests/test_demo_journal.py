@@ -129,3 +129,29 @@ def test_pruning_touches_only_demo_journals_of_finished_demos() -> None:
     assert all(p.read_text(encoding="utf-8") == "keep me" for p in mine)
     assert serving.exists()
     assert [p for p in finished if p.exists()] == finished[-(DEMO_JOURNALS_KEPT - 1) :]
+
+
+def test_the_demo_says_where_its_journal_is_on_exit(
+    journals: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the demo exited without a word, its journal's name a timestamp nobody saw."""
+    runner = CliRunner()
+    quiet = runner.invoke(main, ["demo"])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.output.splitlines()[-1] == "journal: none written (nothing was changed)"
+
+    def act(self: IamtuiApp, *args: Any, **kwargs: Any) -> None:
+        path = self.workspace.journal.path  # an action journaled, as far as the exit can tell
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+
+    monkeypatch.setattr(IamtuiApp, "run", act)
+    result = runner.invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    [path] = [p for p in demo_dir().glob("*.jsonl") if p.stat().st_size == 0]
+    assert result.output.splitlines()[-1] == (
+        f"journal: {path} (read it with: iamtui journal list --journal {path}; the newest "
+        f"{DEMO_JOURNALS_KEPT} demo journals are kept)"
+    )
+    dry = runner.invoke(main, ["demo", "--dry-run"])
+    assert dry.output.splitlines()[-1] == "journal: none written (a dry run journals nothing)"

@@ -456,6 +456,46 @@ def test_role_group_and_policy_names_are_case_insensitive(iam: Any) -> None:
 # ------------------------------------------------------------------ duplicate key material
 
 
+@pytest.mark.parametrize(
+    ("call", "params", "member"),
+    [
+        ("create_user", {"UserName": "bad\x01name"}, "userName"),
+        ("create_user", {"UserName": "u" * 65}, "userName"),
+        ("create_user", {"UserName": "ok", "Path": "/a\x1bb/"}, "path"),
+        ("create_role", {"RoleName": "r\x07", "AssumeRolePolicyDocument": "{}"}, "roleName"),
+        ("create_group", {"GroupName": "g\u202e"}, "groupName"),
+        ("create_policy", {"PolicyName": "p\x00", "PolicyDocument": "{}"}, "policyName"),
+    ],
+)
+def test_names_outside_aws_pattern_or_length_are_validation_error(
+    iam: Any, call: str, params: dict[str, str], member: str
+) -> None:
+    """AWS: UserName/RoleName are 1-64 and GroupName/PolicyName 1-128 of ``[\\w+=,.@-]+``, a
+    Path is ``/`` or ``/printable ASCII/`` (IAM API Reference, CreateUser, CreateRole, ...):
+    moto stored them and then wrote XML with control characters no client could parse."""
+    with pytest.raises(ClientError) as excinfo:
+        getattr(iam, call)(**params)
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("ValidationError", 400)
+    assert f"Value at '{member}' failed to satisfy constraint" in message
+    assert iam.list_users()["Users"] == [] or call != "create_user"
+
+
+def test_a_policy_document_with_control_characters_is_validation_error(iam: Any) -> None:
+    """AWS: PolicyDocument is ``[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+`` (IAM API
+    Reference, PutUserPolicy); tabs and newlines are fine, other control characters are not."""
+    iam.create_user(UserName="ana")
+    good = (
+        '{\n\t"Version": "2012-10-17",\r\n "Statement": [{"Effect": "Allow", '
+        '"Action": "s3:GetObject", "Resource": "*"}]}'
+    )
+    iam.put_user_policy(UserName="ana", PolicyName="fine", PolicyDocument=good)
+    with pytest.raises(ClientError) as excinfo:
+        iam.put_user_policy(UserName="ana", PolicyName="bad", PolicyDocument=good + "\x0b")
+    assert error_of(excinfo)[:2] == ("ValidationError", 400)
+    assert iam.list_user_policies(UserName="ana")["PolicyNames"] == ["fine"]
+
+
 def test_reuploading_an_ssh_public_key_is_duplicate_ssh_public_key(iam: Any) -> None:
     """AWS: UploadSSHPublicKey of a key the user already has fails DuplicateSSHPublicKey."""
     iam.create_user(UserName="dev")

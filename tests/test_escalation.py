@@ -457,7 +457,32 @@ def test_rule_names_the_path_step_by_step_and_offers_the_grant_fixes() -> None:
         "statement": "statement 1",
         "condition": None,
     }
-    assert finding.actions == (ActionId.POLICY_DETACH,)
+    assert finding.actions == (ActionId.POLICY_DELETE_INLINE,)
+
+
+def test_the_finding_detail_and_markdown_show_the_path_as_the_review_does() -> None:
+    """Before: the Findings detail pane and markdown printed the ``paths`` evidence as raw JSON;
+    now the numbered steps the review's "Can become administrator via" shows (one function)."""
+    from iamtui.core.output import to_markdown
+    from iamtui.core.views import Views
+    from iamtui.core.views.table import Row, RowKind
+
+    target = admin_role("power", LAMBDA)
+    dev = user("dev", inline={"p": doc(*PASS_LAMBDA)})
+    snap = _snap(dev, target)
+    result = evaluate(snap, now=NOW)
+    (finding,) = [f for f in result.findings if f.rule == RULE and f.principal_name == "dev"]
+    views = Views(snap, result, NOW)
+    detail = views.describe(Row("f", RowKind.FINDING, ("",), data=finding))
+    evidence = next(s for s in detail.sections if s.title == "Evidence").fields
+    review = views.review(dev).escalation
+    assert review and [f for f in evidence if f in review] == list(review)
+    assert [f.label for f in review[:2]] == ["via", "  1."]
+    assert review[1].value == f"iam:PassRole on {target.arn} (inline p: statement 1)"
+    assert not any('"action"' in f.value for f in evidence)  # no JSON left
+    markdown = to_markdown(result, snap)
+    assert f"    1. iam:PassRole on {target.arn} (inline p: statement 1)" in markdown.splitlines()
+    assert '"action"' not in markdown
 
 
 def test_rule_reports_a_conditional_path_one_severity_lower() -> None:

@@ -374,3 +374,20 @@ def test_root_is_named_once_in_labels() -> None:
     snap = snapshot(summary=AccountSummary(False, False))
     (finding,) = [f for f in evaluate(snap, now=NOW).findings if f.rule == "root.no-mfa"]
     assert principal_label(finding) == "root"
+
+
+def test_a_grant_fix_is_named_by_the_action_that_runs() -> None:
+    """Before: the JSON and markdown said ``policy.detach`` for an inline policy (deleted) and
+    a group's grant (the user leaves the group)."""
+    from builders import ADMIN_ARN, ADMIN_DOCUMENT, group
+
+    from iamtui.core.output import to_markdown
+
+    carol = user("carol", attached=[ADMIN_ARN], inline={"all": ADMIN_DOCUMENT}, groups=["Ops"])
+    snap = snapshot(users=[carol], groups=[group("Ops", attached=[ADMIN_ARN])])
+    result = evaluate(snap, now=NOW)
+    doc = to_json(result, snap, NOW)
+    [admin] = [f for f in doc["findings"] if f["rule"] == "policy.admin-access"]
+    assert admin["actions"] == ["policy.detach", "policy.delete-inline", "group.remove-user"]
+    fix = "**Fix with iamtui:** `policy.detach`, `policy.delete-inline`, `group.remove-user`"
+    assert fix in to_markdown(result, snap).splitlines()

@@ -570,10 +570,10 @@ def test_direct_policies() -> None:
     assert finding.principal_name == "carol"
     assert finding.summary == "2 policies attached directly: AdministratorAccess, inline s3-read"
     assert finding.evidence["attached_policies"] == (ADMIN_ARN,)
-    assert finding.actions == (ActionId.POLICY_DETACH,)
+    assert finding.actions == (ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE)
     assert finding.fixes == (
         Fix(ActionId.POLICY_DETACH, AttachmentSubject("user", "carol", ADMIN_ARN)),
-        Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "carol", "s3-read")),
+        Fix(ActionId.POLICY_DELETE_INLINE, InlinePolicySubject("user", "carol", "s3-read")),
     )
 
 
@@ -883,8 +883,8 @@ def test_admin_access_via_group_names_the_path() -> None:
     assert finding.summary == "administrator access via group Admins: AdministratorAccess"
     assert finding.evidence["paths"] == ("via group Admins: AdministratorAccess",)
     assert finding.evidence["groups"] == ("Admins",)
-    assert finding.actions == (ActionId.POLICY_DETACH,)
-    assert finding.fixes == (Fix(ActionId.POLICY_DETACH, MembershipSubject("ops", "Admins")),)
+    assert finding.actions == (ActionId.GROUP_REMOVE_USER,)
+    assert finding.fixes == (Fix(ActionId.GROUP_REMOVE_USER, MembershipSubject("ops", "Admins")),)
 
 
 def test_admin_access_inline_and_customer_managed_by_content() -> None:
@@ -901,7 +901,7 @@ def test_admin_access_inline_and_customer_managed_by_content() -> None:
     assert found["deployer"].evidence["policy_arns"] == (god.arn,)
     assert found["deployer"].principal_kind is PrincipalKind.ROLE
     assert found["root-like"].fixes == (
-        Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "root-like", "everything")),
+        Fix(ActionId.POLICY_DELETE_INLINE, InlinePolicySubject("user", "root-like", "everything")),
     )
     assert found["deployer"].fixes == (
         Fix(ActionId.POLICY_DETACH, AttachmentSubject("role", "deployer", god.arn)),
@@ -929,10 +929,14 @@ def test_admin_access_fixes_name_each_source_exactly() -> None:
     finding = one(run(snapshot(users=[ops], groups=[admins, readers]), "policy.admin-access"))
     assert finding.fixes == (
         Fix(ActionId.POLICY_DETACH, AttachmentSubject("user", "ops", ADMIN_ARN)),
-        Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "ops", "all")),
-        Fix(ActionId.POLICY_DETACH, MembershipSubject("ops", "Admins")),
+        Fix(ActionId.POLICY_DELETE_INLINE, InlinePolicySubject("user", "ops", "all")),
+        Fix(ActionId.GROUP_REMOVE_USER, MembershipSubject("ops", "Admins")),
     )
-    assert finding.actions == (ActionId.POLICY_DETACH,)
+    assert finding.actions == (
+        ActionId.POLICY_DETACH,
+        ActionId.POLICY_DELETE_INLINE,
+        ActionId.GROUP_REMOVE_USER,
+    )
 
 
 @pytest.mark.parametrize(
@@ -993,7 +997,7 @@ def test_conditional_admin_access_is_reported_one_step_lower(
     assert finding.evidence["condition_keys"] == keys
     assert finding.summary == f"administrator access when {keys[0]} holds through inline admin"
     assert finding.fixes == (
-        Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "alice", "admin")),
+        Fix(ActionId.POLICY_DELETE_INLINE, InlinePolicySubject("user", "alice", "admin")),
     )
 
 

@@ -383,7 +383,9 @@ COVERAGE_CASES: tuple[Case, ...] = (
         fires={"builder": {"paths_total": 1, "conditional": False}},
         quiet=("half", "elsewhere", "root-of-it", "power"),
         fixes={
-            "builder": (Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "builder", "p")),)
+            "builder": (
+                Fix(ActionId.POLICY_DELETE_INLINE, InlinePolicySubject("user", "builder", "p")),
+            )
         },
     ),
     Case(
@@ -883,7 +885,7 @@ CASES: tuple[Case, ...] = (
                         "user", "direct", f"arn:aws:iam::{ACCOUNT}:policy/ReadBuckets"
                     ),
                 ),
-                Fix(ActionId.POLICY_DETACH, InlinePolicySubject("user", "direct", "adhoc")),
+                Fix(ActionId.POLICY_DELETE_INLINE, InlinePolicySubject("user", "direct", "adhoc")),
             )
         },
     ),
@@ -1090,10 +1092,11 @@ CASES: tuple[Case, ...] = (
         },
         quiet=("read-only", "scoped", "AWSServiceRoleForSupport"),
         fixes={
-            "admin": (Fix(ActionId.POLICY_DETACH, MembershipSubject("admin", "Admins")),),
+            "admin": (Fix(ActionId.GROUP_REMOVE_USER, MembershipSubject("admin", "Admins")),),
             "everything": (
                 Fix(
-                    ActionId.POLICY_DETACH, InlinePolicySubject("user", "everything", "everything")
+                    ActionId.POLICY_DELETE_INLINE,
+                    InlinePolicySubject("user", "everything", "everything"),
                 ),
             ),
             "deployer": (

@@ -83,6 +83,45 @@ def test_unreadable_200_is_retried_then_named_as_that_call_failing(
     assert snap.unavailable_part(Part.ACCOUNT_SUMMARY) is None  # the other calls went on
 
 
+def test_a_garbled_200_is_an_unreadable_response_not_an_unsupported_call(
+    emulator: Emulator,
+) -> None:
+    """Before: a 200 whose XML is broken inside (it passes the guard's cheap checks: a control
+    character, as moto wrote for a name it should have refused) read "not supported"."""
+    conn = connect(settings(emulator.endpoint_url), max_attempts=ATTEMPTS)
+    garbled = (
+        b"<GetAccountAuthorizationDetailsResponse>\x01</GetAccountAuthorizationDetailsResponse>"
+    )
+    handler = answer(garbled)
+    conn.iam.meta.events.register("before-send.iam.GetAccountAuthorizationDetails", handler)
+    missing = load_account(conn).unavailable_part(Part.AUTHORIZATION_DETAILS)
+    assert missing is not None and missing.code == UNREADABLE_RESPONSE
+    assert missing.reason.startswith(
+        "GetAccountAuthorizationDetails failed: the endpoint returned an unreadable response "
+        "(invalid XML: "
+    )
+    assert missing.reason.endswith("check --endpoint-url and any proxy in between")
+    assert "not supported" not in missing.reason
+
+
+def test_an_http_500_html_page_is_an_unsupported_call_sent_once(emulator: Emulator) -> None:
+    """What moto as shipped answers for an API it lacks: "not supported", not retried."""
+    conn = connect(settings(emulator.endpoint_url), max_attempts=ATTEMPTS)
+    sends: list[int] = []
+
+    def page(**_: Any) -> AWSResponse:
+        sends.append(1)
+        body = b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>"
+        return AWSResponse("https://iam.amazonaws.com/", 500, {"Content-Type": "text/html"},
+                           _Body(body))  # fmt: skip
+
+    conn.iam.meta.events.register("before-send.iam.ListServiceSpecificCredentials", page)
+    missing = load_account(conn).unavailable_part(Part.SERVICE_CREDENTIALS)
+    assert missing is not None and missing.code == "Unsupported"
+    assert missing.reason == "ListServiceSpecificCredentials is not supported by this endpoint"
+    assert sends == [1]
+
+
 def test_unreadable_answer_that_recovers_is_not_a_failure(emulator: Emulator) -> None:
     conn = connect(settings(emulator.endpoint_url), max_attempts=ATTEMPTS)
     handler = answer(b"")
@@ -107,7 +146,7 @@ def test_unreadable_json_answer_on_the_account_api_is_named(emulator: Emulator) 
     assert missing is not None and missing.part == ExtraPart.SECURITY_CONTACT
     assert missing.reason == (
         "account:GetAlternateContact failed: the endpoint returned an unreadable response "
-        "(an HTML page)"
+        "(an HTML page): retry; if it persists, check --endpoint-url and any proxy in between"
     )
     assert len(handler.sends) == ATTEMPTS
 

@@ -245,3 +245,31 @@ async def test_the_cursor_keeps_its_place_when_its_row_goes() -> None:
         assert table.cursor_key == "d"
         table.set_rows(rows("a", "b"))  # the cursor's row and all after it gone
         assert table.cursor_key == "b"
+
+
+async def test_a_new_filter_keeps_the_highlighted_row_or_goes_to_the_first_match(
+    emulator: Emulator,
+) -> None:
+    """Before: a filter hiding the highlighted row left the cursor on whichever match now sat
+    at its place (a later row), not on the first match."""
+    demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        users = pane_of(app, Pane.USERS)
+        names = [r.cells[0] for r in users.shown]
+        legacy = names.index("s3-sync-legacy")
+        users.table.set_cursor(legacy)
+        await pilot.press("slash", *"kevin")  # kevin.walsh by name, s3-sync-legacy by its tag
+        await pilot.pause()
+        assert [r.cells[0] for r in users.shown] == [demo.ex_employee, "s3-sync-legacy"]
+        assert users.table.cursor_row is not None
+        assert users.table.cursor_row.cells[0] == "s3-sync-legacy"  # still matches: kept
+        await pilot.press("escape")
+        await pilot.pause()
+        hidden = max(i for i, n in enumerate(names) if "kevin" not in n and i != legacy)
+        users.table.set_cursor(hidden)  # a late row the filter hides
+        users.set_query("kevin")  # as the CLI's ``iamtui user NAME`` fallback does
+        assert users.table.cursor_row is not None
+        assert users.table.cursor_row.cells[0] == demo.ex_employee  # the first match

@@ -4,12 +4,14 @@ emulator's event history; unavailable CloudTrail said as such, with IAM's last-u
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from builders import ACCOUNT
 from click.testing import CliRunner
 from conftest import NOW
 from faults import _Body
@@ -283,7 +285,7 @@ def test_cli_usage_prints_the_summary_as_json_and_one_line_errors(emulator: Emul
     result = CliRunner(env=env).invoke(main, [*base, key_id, "--format", "json", "--days", "90"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert document["target"] == {"kind": "key", "name": key_id, "arn": None, "user": None}
+    assert document["target"] == {"kind": "key", "name": key_id, "arn": None, "user": "alice"}
     assert document["lookup"] == f"AccessKeyId = {key_id}"
     # The emulator's clock is NOW and the CLI's the wall clock: the window is the CLI's.
     assert document["unavailable"] == "" and document["region"] == "us-east-1"
@@ -296,6 +298,34 @@ def test_cli_usage_prints_the_summary_as_json_and_one_line_errors(emulator: Emul
     )
     days = CliRunner(env=env).invoke(main, [*base, key_id, "--days", "91"])
     assert days.exit_code == 2 and len(days.stderr.strip().splitlines()) == 1
+    ghost = CliRunner(env=env).invoke(main, [*base, f"arn:aws:iam::{ACCOUNT}:user/ghost"])
+    assert (ghost.exit_code, ghost.stderr.strip()) == (
+        2,
+        f"iamtui: error: no user arn:aws:iam::{ACCOUNT}:user/ghost in this account",
+    )
+
+
+def test_a_key_or_arn_that_is_not_in_the_account_is_refused_not_looked_up(
+    emulator: Emulator,
+) -> None:
+    """Before: a ghost ARN or an unknown key id got a report of no events and "unavailable"
+    last use, exit 0: an answer about nothing."""
+    s = seeder(emulator)
+    alice_with_key(s)
+    s.role("app", trust=TRUST_EC2)
+    conn = connection(emulator)
+    for text, said in (
+        ("AKIAZZZZZZZZZZZZZZZZ", "no access key AKIAZZZZZZZZZZZZZZZZ in this account"),
+        (f"arn:aws:iam::{ACCOUNT}:role/ghost", f"no role arn:aws:iam::{ACCOUNT}:role/ghost in"),
+        (f"arn:aws:iam::{ACCOUNT}:user/ops/alice", "(user alice is arn:aws:iam::"),
+    ):
+        with pytest.raises(ValueError, match=re.escape(said)):
+            resolve_target(conn, text)
+    role = resolve_target(conn, f"arn:aws:iam::{ACCOUNT}:role/app")
+    assert role == UsageTarget.role("app", f"arn:aws:iam::{ACCOUNT}:role/app")
+    # Another account's role: this account's history records calls into it (AssumeRole).
+    elsewhere = "arn:aws:iam::210987654321:role/partner"
+    assert resolve_target(conn, elsewhere) == UsageTarget.role("partner", elsewhere)
 
 
 def test_iamtui_policy_lists_lookup_events_in_the_read_only_policy() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -128,10 +129,25 @@ def run_tui(
         result = app.run()
     finally:
         workspace.close()
+    if use_demo:
+        click.echo(demo_journal_line(workspace.journal.path, dry_run=dry_run,
+                                     pruned=journal_path is None))  # fmt: skip
     if result:
         raise UserError(result)
     if app.return_code:  # the app crashed (Textual printed why): never exit 0
         raise SystemExit(app.return_code)
+
+
+def demo_journal_line(path: Path, *, dry_run: bool, pruned: bool) -> str:
+    """Where a finished demo's journal is: the emulated account is gone, its record stays."""
+    if dry_run or not path.exists():
+        why = "a dry run journals nothing" if dry_run else "nothing was changed"
+        return f"journal: none written ({why})"
+    from iamtui.core.journal import DEMO_JOURNALS_KEPT
+
+    kept = f"; the newest {DEMO_JOURNALS_KEPT} demo journals are kept" if pruned else ""
+    read = f"iamtui journal list --journal {shlex.quote(str(path))}"
+    return f"journal: {printable(str(path))} (read it with: {printable(read)}{kept})"
 
 
 #: Why the TUI does not start without a terminal (a pipe, cron, CI): one line, exit 2.

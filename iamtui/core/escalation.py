@@ -928,6 +928,24 @@ def analysis(snapshot: AccountSnapshot) -> Analysis:
     return found
 
 
+def path_lines(paths: Iterable[EscalationPath]) -> tuple[tuple[str, str, str], ...]:
+    """Each path as readable lines (label, text, tone): a headline (technique, what it gains),
+    its numbered steps with the policy statement granting each, and what may stop it. The
+    review's "Can become administrator via", the finding's detail and markdown all show these.
+    """
+    found: list[tuple[str, str, str]] = []
+    for path in sorted(paths, key=lambda p: p.conditional):
+        tone = "warn" if path.conditional else "bad"
+        found.append(("via", f"{path.technique.name} → {path.gains}", tone))
+        for n, step in enumerate(path.steps, 1):
+            on = "a resource it names" if step.resource == "*" else step.resource
+            found.append(
+                (f"  {n}.", f"{step.action} on {on} ({step.policy}: {step.statement})", "")
+            )
+        found += [("  caveat", condition, "warn") for condition in path.conditions]
+    return tuple(found)
+
+
 def paths_of(snapshot: AccountSnapshot, principal: User | Role) -> tuple[EscalationPath, ...]:
     """The principal's escalation paths (the review screen's "Can become administrator via")."""
     return analysis(snapshot).paths(principal)

@@ -40,7 +40,13 @@ from iamtui.core.account_resources import (
     read_analyzer_findings,
     read_server_certificates,
 )
-from iamtui.core.errors import error_code, error_text
+from iamtui.core.errors import (
+    NOT_SUPPORTED_CODES,
+    UNREADABLE_RESPONSE,
+    error_code,
+    error_text,
+    unreadable,
+)
 from iamtui.core.model import (
     AccessKey,
     AccountSnapshot,
@@ -198,7 +204,10 @@ def describe_failure(action: str, exc: BaseException) -> Unavailable:
         # Named as policies name it (GetFindingV2 is authorized as access-analyzer:GetFinding).
         wanted = POLICY_ACTION.get(f"{service}:{operation}", f"{service}:{operation}")
         return Unavailable(action, f"denied: the caller lacks {wanted}", code)
-    if isinstance(exc, ResponseParserError) or code in ("NotImplemented", "InvalidAction"):
+    garbled = unreadable(operation, exc)
+    if garbled is not None:
+        return Unavailable(action, garbled, UNREADABLE_RESPONSE)
+    if code in NOT_SUPPORTED_CODES:
         return Unavailable(action, f"{operation} is not supported by this endpoint", "Unsupported")
     return Unavailable(action, f"{operation} failed: {error_text(exc)}", code or type(exc).__name__)
 

@@ -694,8 +694,18 @@ def _raw_label(finding: Finding) -> str:
     return label
 
 
-def _markdown_finding(number: int, finding: Finding) -> list[str]:
+def _markdown_path_line(label: str, text: str) -> str:
+    """One line of ``escalation.path_lines`` as a nested list item: a path, a step, a caveat."""
+    if label == "via":
+        return f"  - via {markdown_text(text)}"
+    if label.endswith("."):
+        return f"    {label} {markdown_text(text)}"
+    return f"    - {label}: {markdown_text(text)}"
+
+
+def _markdown_finding(number: int, finding: Finding, snapshot: AccountSnapshot) -> list[str]:
     from iamtui.core.rules import RULES_BY_ID
+    from iamtui.core.rules.escalation import readable_paths
 
     known = RULES_BY_ID.get(finding.rule)
     subject = markdown_text(_raw_label(finding))
@@ -715,10 +725,13 @@ def _markdown_finding(number: int, finding: Finding) -> list[str]:
         lines.append(f"- **Suppressed{until}:** {markdown_text(finding.suppressed.reason)}")
     lines += ["", "**Evidence**", ""]
     if finding.evidence:
-        lines += [
-            f"- `{name}`: {markdown_text(_evidence_text(value))}"
-            for name, value in finding.evidence.items()
-        ]
+        paths = readable_paths(snapshot, finding)
+        for name, value in finding.evidence.items():
+            if name == "paths" and paths:
+                lines.append(f"- `{name}`:")
+                lines += [_markdown_path_line(label.strip(), text) for label, text, _ in paths]
+            else:
+                lines.append(f"- `{name}`: {markdown_text(_evidence_text(value))}")
     else:
         lines.append("- (none recorded)")
     fix = (
@@ -748,5 +761,5 @@ def to_markdown(evaluation: Evaluation, snapshot: AccountSnapshot) -> str:
         lines += [f"- `{s.rule.id}`: {markdown_text(s.reason)}" for s in evaluation.not_evaluated]
         lines.append("")
     for number, finding in enumerate(evaluation.findings, 1):
-        lines += _markdown_finding(number, finding)
+        lines += _markdown_finding(number, finding, snapshot)
     return "\n".join(lines).rstrip("\n") + "\n"

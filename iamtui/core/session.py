@@ -17,7 +17,7 @@ import botocore.loaders
 import botocore.session
 
 from iamtui import __version__
-from iamtui.core.errors import UNREADABLE_RESPONSE
+from iamtui.core.errors import NOT_SERVED, UNREADABLE_RESPONSE
 
 #: IAM is global; its API lives in us-east-1 whatever region the operator works in.
 DEFAULT_REGION = "us-east-1"
@@ -247,6 +247,13 @@ _HTML_STARTS = (b"<!doctype html", b"<html")
 _XML_PROTOCOLS = frozenset({"query", "ec2"})
 #: The HTTP status an unreadable 200 is turned into: botocore retries 502 as a transient error.
 _UNREADABLE_STATUS = 502
+#: The status of an API the endpoint lacks (AWS's NotImplemented): never retried, as the 500
+#: page's parser error never was.
+_NOT_SERVED_STATUS = 501
+
+
+def _html(body: bytes) -> bool:
+    return body.strip()[:20].lower().startswith(_HTML_STARTS)
 
 
 def _json_object(text: bytes) -> bool:
@@ -256,7 +263,7 @@ def _json_object(text: bytes) -> bool:
 def _unreadable(protocol: str, has_output: bool, body: bytes) -> str | None:
     """Why a 200 body cannot be the answer (cheap checks: no second parse), or None."""
     text = body.strip()
-    if text[:20].lower().startswith(_HTML_STARTS):
+    if _html(text):
         return "an HTML page"
     if protocol in _XML_PROTOCOLS:
         if not text:
@@ -269,17 +276,29 @@ def _unreadable(protocol: str, has_output: bool, body: bytes) -> str | None:
 
 
 def _reject_unreadable(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
-    """A 200 that is empty, cut short or an HTML page becomes a retryable 502 error.
+    """A 200 that is empty, cut short or an HTML page becomes a retryable 502 error; an HTTP
+    500 HTML page in place of an XML error becomes ``NotImplemented``.
 
-    botocore would raise a bare parser error (never retried, shown as a traceback or as "not
-    supported"); as a 502 it is retried, then reported as that call failing, in one line.
+    botocore would raise a bare parser error (never retried, shown as a traceback); as a 502 it
+    is retried, then reported as that call failing, in one line. moto as shipped answers an API
+    it lacks with a 500 HTML page: said as "not supported", a parser error left for a body that
+    was garbled in a way these cheap checks cannot see ("unreadable response").
     """
     body = response_dict.get("body")
-    if response_dict.get("status_code") != 200 or not isinstance(body, bytes):
-        return
-    if operation_model.has_streaming_output:
+    status = response_dict.get("status_code")
+    if not isinstance(body, bytes) or operation_model.has_streaming_output:
         return
     protocol = str(operation_model.service_model.resolved_protocol)
+    if status == 500 and protocol in _XML_PROTOCOLS and _html(body):
+        response_dict["status_code"] = _NOT_SERVED_STATUS
+        response_dict["body"] = (
+            f"<ErrorResponse><Error><Type>Receiver</Type><Code>{NOT_SERVED}</Code>"
+            f"<Message>the endpoint answered {operation_model.name} with an HTTP 500 HTML page"
+            "</Message></Error></ErrorResponse>"
+        ).encode()
+        return
+    if status != 200:
+        return
     why = _unreadable(protocol, operation_model.output_shape is not None, body)
     if why is None:
         return
@@ -306,8 +325,11 @@ def _mark_unreadable_failed(response: Any = None, **_: Any) -> None:
     if response is None:
         return
     http, parsed = response
-    if parsed.get("Error", {}).get("Code") == UNREADABLE_RESPONSE:
+    code = parsed.get("Error", {}).get("Code")
+    if code == UNREADABLE_RESPONSE:
         http.status_code = _UNREADABLE_STATUS
+    elif code == NOT_SERVED and http.status_code == 500:
+        http.status_code = _NOT_SERVED_STATUS
 
 
 def _stop_retrying_hangs(

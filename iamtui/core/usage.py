@@ -39,7 +39,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from iamtui.core.errors import error_code, error_text
+from iamtui.core.errors import NOT_SUPPORTED_CODES, error_code, error_text, unreadable
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import DENIED_CODES, CancelToken, as_utc, utcnow
 from iamtui.core.plan import Plan
@@ -61,6 +61,7 @@ TOP = 5
 #: The calls a lookup sends: CloudTrail, then the IAM last-used reads (by target kind).
 USAGE_ACTIONS = (
     "cloudtrail:LookupEvents",
+    "sts:GetCallerIdentity",
     "iam:GetAccessKeyLastUsed",
     "iam:ListAccessKeys",
     "iam:GetUser",
@@ -227,7 +228,10 @@ def _why(exc: BaseException) -> str:
     code = error_code(exc)
     if code in DENIED_CODES:
         return "denied: the caller lacks cloudtrail:LookupEvents"
-    if isinstance(exc, ResponseParserError) or code in ("NotImplemented", "InvalidAction"):
+    garbled = unreadable("LookupEvents", exc)
+    if garbled is not None:
+        return garbled
+    if code in NOT_SUPPORTED_CODES:
         return "this endpoint does not serve CloudTrail LookupEvents"
     if isinstance(exc, ClientError) and (code or "").isdigit():
         return f"this endpoint does not serve CloudTrail LookupEvents (HTTP {code})"
@@ -470,15 +474,17 @@ def _last_used(conn: Connection, target: UsageTarget) -> tuple[tuple[LastUse, ..
 
 def resolve_target(conn: Connection, text: str) -> UsageTarget:
     """``AKIA…`` is a key, ``arn:…:user/…`` / ``arn:…:role/…`` are what they say; a plain name is
-    the user or the role of that name (GetUser, GetRole). ValueError (one line) otherwise."""
+    the user or the role of that name (GetUser, GetRole). ValueError (one line) otherwise, and
+    for a key or an ARN of this account that is not there: a lookup of nothing is no answer.
+    """
     text = text.strip()
     if KEY_ID.fullmatch(text):
-        return UsageTarget.key(text)
-    match = re.fullmatch(r"arn:[\w-]+:iam::\d{12}:(user|role)/(?:.*/)?([\w+=,.@-]+)", text)
+        return _read_key(conn.iam, text)
+    match = re.fullmatch(r"arn:[\w-]+:iam::(\d{12}):(user|role)/(?:.*/)?([\w+=,.@-]+)", text)
     if match:
-        if match.group(1) == "user":
-            return UsageTarget.of_user(match.group(2), text)
-        return UsageTarget.role(match.group(2), text)
+        account, kind, name = match.groups()
+        make = UsageTarget.of_user if kind == "user" else UsageTarget.role
+        return _existing(conn, make(name, text), account)
     found: list[UsageTarget] = []
     for read in (_read_user, _read_role):
         try:
@@ -493,6 +499,51 @@ def resolve_target(conn: Connection, text: str) -> UsageTarget:
     if len(found) > 1:
         raise ValueError(f"{text!r} is both a user and a role: pass its ARN")
     return found[0]
+
+
+def _read_key(iam: Any, key_id: str) -> UsageTarget:
+    """The key with its user (GetAccessKeyLastUsed names it); ValueError when IAM says there is
+    no such key.
+
+    AWS documents only the common errors for GetAccessKeyLastUsed (IAM API Reference,
+    *GetAccessKeyLastUsed*:
+    <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccessKeyLastUsed.html>); moto
+    answers NoSuchEntity for an unknown key id, and so iamtui reads that answer as "not in this
+    account". Any other failure (denied, a key of another account answered some other way)
+    leaves the key's existence unknown: the lookup goes on and its report says so.
+    """
+    try:
+        owner = iam.get_access_key_last_used(AccessKeyId=key_id).get("UserName")
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchEntity":
+            raise ValueError(f"no access key {key_id} in this account") from exc
+        return UsageTarget.key(key_id)
+    except (BotoCoreError, ResponseParserError):
+        return UsageTarget.key(key_id)
+    return UsageTarget.key(key_id, str(owner) if owner else None)
+
+
+def _existing(conn: Connection, target: UsageTarget, account: str) -> UsageTarget:
+    """The ARN's user or role when it is in the caller's account (GetUser/GetRole says so),
+    ValueError when it is not; another account's ARN is looked up as given (this account's
+    event history records calls into it, such as AssumeRole)."""
+    try:
+        if conn.sts.get_caller_identity()["Account"] != account:
+            return target
+        read = _read_user if target.kind is TargetKind.USER else _read_role
+        found = read(conn.iam, target.name)
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchEntity":
+            raise ValueError(f"no {target.kind.value} {target.arn} in this account") from exc
+        raise ValueError(f"cannot tell whether {target.arn} exists: {error_text(exc)}") from exc
+    except (BotoCoreError, ResponseParserError, KeyError) as exc:
+        raise ValueError(f"cannot tell whether {target.arn} exists: {error_text(exc)}") from exc
+    if found.arn != target.arn:
+        raise ValueError(
+            f"no {target.kind.value} {target.arn} in this account "
+            f"({target.kind.value} {target.name} is {found.arn})"
+        )
+    return found
 
 
 def _read_user(iam: Any, name: str) -> UsageTarget:

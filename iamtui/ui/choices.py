@@ -63,6 +63,10 @@ SERVICE_CREDENTIAL_ACTIONS = tuple(
 #: a trust finding may offer removing a principal or requiring a condition.
 ALTERNATIVES = frozenset({ActionId.ROLE_UPDATE_TRUST})
 
+#: The ways a grant is removed where it comes from (detach, delete the inline policy, leave the
+#: group): one finding's are one choice under the first, so ``X`` removes every source at once.
+GRANT_REMOVALS = (ActionId.POLICY_DETACH, ActionId.POLICY_DELETE_INLINE, ActionId.GROUP_REMOVE_USER)
+
 #: The default keys and footer label of each action binding id (the keymap remaps them by id).
 ACTION_KEYS: dict[str, tuple[str, str]] = {
     "key-deactivate": ("d", "Deactivate"),
@@ -137,8 +141,8 @@ def _offered(choices: list[Choice], include_refused: bool) -> list[Choice]:
 
 
 def _planned(action: ActionId, requests: Sequence[Request]) -> list[ActionId]:
-    """The actions the requests really run: a grant's fix may leave a group or delete an
-    inline policy rather than detach (the fix's action names the finding's remedy)."""
+    """The actions the requests really run: a grant removal may also leave a group or delete
+    an inline policy (``GRANT_REMOVALS``)."""
     return list(dict.fromkeys(r.action for r in requests)) or [action]
 
 
@@ -354,8 +358,9 @@ def policy_choices(principal: User | Role, line: PolicyLine) -> list[Choice]:
 
 def finding_subjects(finding: Finding, action: ActionId) -> list[Request]:
     """What one finding's action acts on: one request per fix (a slot-only key is resolved by
-    the planner, from fresh reads)."""
-    return [request_for_fix(fix) for fix in finding.fixes if fix.action is action]
+    the planner, from fresh reads); a grant removal brings the finding's other ones."""
+    wanted = GRANT_REMOVALS if action in GRANT_REMOVALS else (action,)
+    return [request_for_fix(fix) for fix in finding.fixes if fix.action in wanted]
 
 
 def plannable(finding: Finding) -> list[ActionId]:
@@ -364,11 +369,17 @@ def plannable(finding: Finding) -> list[ActionId]:
     return [action for action in finding.actions if action in SPECS]
 
 
+def _offered_actions(finding: Finding) -> list[ActionId]:
+    """``plannable``, the grant removals folded into one (``GRANT_REMOVALS[0]``)."""
+    folded = [GRANT_REMOVALS[0] if a in GRANT_REMOVALS else a for a in plannable(finding)]
+    return list(dict.fromkeys(folded))
+
+
 def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choice]:
     """Each action the finding suggests, then the same for every open finding of its rule."""
     out: list[Choice] = []
     who = finding.principal_name + (f" key {finding.key.slot}" if finding.key else "")
-    for action in plannable(finding):
+    for action in _offered_actions(finding):
         subjects = finding_subjects(finding, action)
         if action in ALTERNATIVES:
             out += [
@@ -380,7 +391,7 @@ def finding_choices(finding: Finding, same_rule: Sequence[Finding]) -> list[Choi
             out.append(_choice(action, f"{verb} · {who} ({finding.rule})", subjects))
     peers = [f for f in same_rule if f.active]
     if len(peers) > 1:
-        for action in plannable(finding):
+        for action in _offered_actions(finding):
             if action in ALTERNATIVES:
                 continue  # each finding's edit is its own choice (some need a typed value)
             subjects = [s for f in peers for s in finding_subjects(f, action)]

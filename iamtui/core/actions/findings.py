@@ -16,7 +16,7 @@ from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.request import Request
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import read_access_keys
-from iamtui.core.subjects import Fix, InlinePolicySubject, KeySubject, MembershipSubject
+from iamtui.core.subjects import Fix, KeySubject
 
 if TYPE_CHECKING:
     from iamtui.core.actions.planner import Planner
@@ -58,16 +58,10 @@ def with_key_id(planner: Planner, fix: Fix) -> Fix:
 
 
 def request_for_fix(fix: Fix) -> Request:
-    """The request for one fix: its action on its subject.
+    """The request for one fix: exactly its action on its subject (a fix names what runs).
 
-    A grant's ``policy.detach`` removes it where it comes from: detach (attachment), delete
-    (inline policy) or leave the group (membership). A slot-only key is resolved by the planner.
+    A slot-only key is resolved by the planner.
     """
-    match fix.action, fix.subject:
-        case ActionId.POLICY_DETACH, InlinePolicySubject() as inline:
-            return Request(ActionId.POLICY_DELETE_INLINE, inline)
-        case ActionId.POLICY_DETACH, MembershipSubject() as membership:
-            return Request(ActionId.GROUP_REMOVE_USER, membership)
     return Request(fix.action, fix.subject)
 
 

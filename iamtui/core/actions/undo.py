@@ -394,25 +394,27 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
     for index in reversed(range(len(original.steps))):
         step = original.steps[index]
         reader = _reader(planner, entry, index)
+        # This plan numbers its own steps: the entry's are named with the entry.
+        where = f"step {index + 1} of {entry.id}"
         if not step_took_effect(reader, entry, index, account=planner.account):
             if index == doubt:
                 warnings.append(
-                    f"step {index + 1} ({step.description}) was cut off mid-call; live state "
+                    f"{where} ({step.description}) was cut off mid-call; live state "
                     "shows it did not happen"
                 )
             continue
         if index == doubt:
             warnings.append(
-                f"step {index + 1} ({step.description}) was cut off mid-call; live state shows "
+                f"{where} ({step.description}) was cut off mid-call; live state shows "
                 "it happened, so it is reverted too"
             )
         if index in entry.undone_steps:
             continue
         if not step.reversible or not step.inverse:
             reason = step.irreversible_reason or "it has no inverse"
-            notes.append(f"step {index + 1} ({step.description}) cannot be undone: {reason}")
+            notes.append(f"{where} ({step.description}) cannot be undone: {reason}")
             continue
-        where = f"step {index + 1} of {entry.id}"
+        first = len(steps) + 1
         outputs = entry.log(index).outputs
         done = _done_by_earlier_undo(reader, entry, step, outputs, where, planner)
         recovered: dict[str, JSON] = {}
@@ -448,7 +450,7 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
                 )
             )
         if step.loss:
-            notes.append(f"step {index + 1}: {step.loss}")
+            notes.append(f"{_numbered(first, len(steps), where)}: {step.loss}")
     if not steps:
         if entry.undone_by:
             raise ActionRefused(
@@ -489,6 +491,14 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
     )
     check_lockout(plan, planner.caller)
     return plan
+
+
+def _numbered(first: int, last: int, where: str) -> str:
+    """``step 2`` / ``steps 2-3`` of the undo plan, or the entry's step when none reverts it
+    here (an earlier undo already did)."""
+    if last < first:
+        return where
+    return f"step {first}" if first == last else f"steps {first}-{last}"
 
 
 def undo_entry(planner: Planner, journal: Journal, ref: str) -> Plan:

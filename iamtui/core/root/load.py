@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from iamtui.core.errors import error_code, error_text
+from iamtui.core.errors import UNREADABLE_RESPONSE, error_code, error_text, unreadable
 from iamtui.core.loader import DENIED_CODES, Clock, read_access_keys, utcnow
 from iamtui.core.model import (
     AccessKey,
@@ -125,7 +125,10 @@ def _failure(part: ExtraPart, service: str, operation: str, exc: BaseException) 
     name = f"{service}:{operation}"
     if code in DENIED_CODES:
         return Unavailable(part, f"denied: the caller lacks {name}", code)
-    if isinstance(exc, ResponseParserError) or (code and _normal(code) in _NOT_SUPPORTED):
+    garbled = unreadable(name, exc)
+    if garbled is not None:
+        return Unavailable(part, garbled, UNREADABLE_RESPONSE)
+    if code and _normal(code) in _NOT_SUPPORTED:
         return Unavailable(part, f"{name} is not supported by this endpoint", "Unsupported")
     return Unavailable(part, f"{name} failed: {error_text(exc)}", code or type(exc).__name__)
 

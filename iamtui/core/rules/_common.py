@@ -192,10 +192,12 @@ def principal_fixes(principal: User | Role, *actions: ActionId) -> tuple[Fix, ..
 
 
 def grant_fixes(principal: User | Role, sources: Iterable[PolicySource]) -> tuple[Fix, ...]:
-    """``policy.detach`` of each grant where it comes from, so its removal is exact.
+    """The action that removes each grant where it comes from, named as it runs.
 
-    A managed policy is detached, an inline one deleted, a group's grant is removed by leaving
-    the group (once per group). Order: attachments, inline policies, then groups by name.
+    A managed policy is detached (``policy.detach``), an inline one deleted
+    (``policy.delete-inline``), a group's grant removed by leaving the group
+    (``group.remove-user``, once per group). Order: attachments, inline policies, then groups
+    by name.
     """
     kind = principal_type(principal)
     attached: list[Fix] = []
@@ -209,9 +211,9 @@ def grant_fixes(principal: User | Role, sources: Iterable[PolicySource]) -> tupl
             attached.append(Fix(ActionId.POLICY_DETACH, subject))
         else:
             named = InlinePolicySubject(kind, principal.name, source.name)
-            inline.append(Fix(ActionId.POLICY_DETACH, named))
+            inline.append(Fix(ActionId.POLICY_DELETE_INLINE, named))
     members = [
-        Fix(ActionId.POLICY_DETACH, MembershipSubject(principal.name, group))
+        Fix(ActionId.GROUP_REMOVE_USER, MembershipSubject(principal.name, group))
         for group in sorted(groups)
     ]
     return tuple(dict.fromkeys([*attached, *inline, *members]))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iamtui.core.escalation import EscalationPath, analysis
+from iamtui.core.escalation import EscalationPath, analysis, path_lines
 from iamtui.core.findings import Context, Evidence, EvidenceValue, Finding, Rule, Severity, rule
-from iamtui.core.model import Part, Role, User
+from iamtui.core.model import AccountSnapshot, Part, Role, User
 from iamtui.core.rules._common import LEAST_PRIVILEGE, grant_fixes
 
 #: Paths listed in a finding's evidence; the rest are counted (``paths_total``).
@@ -39,8 +39,12 @@ def path_evidence(path: EscalationPath) -> Evidence:
 
 def _owned(ctx: Context) -> list[User | Role]:
     """Service-linked and Identity Center roles are AWS's to manage."""
-    roles = [r for r in ctx.snapshot.roles if not (r.service_linked or r.sso_reserved)]
-    return [*ctx.snapshot.users, *roles]
+    return _owned_in(ctx.snapshot)
+
+
+def _owned_in(snapshot: AccountSnapshot) -> list[User | Role]:
+    roles = [r for r in snapshot.roles if not (r.service_linked or r.sso_reserved)]
+    return [*snapshot.users, *roles]
 
 
 @rule(
@@ -83,3 +87,16 @@ def privilege_escalation(ctx: Context) -> Iterator[Finding]:
 
 
 RULES: tuple[Rule, ...] = (privilege_escalation,)
+
+
+def readable_paths(snapshot: AccountSnapshot, finding: Finding) -> tuple[tuple[str, str, str], ...]:
+    """An escalation finding's paths as numbered steps (``escalation.path_lines``), from the
+    snapshot it was found in, for the detail pane and markdown (its ``paths`` evidence is JSON
+    for machines); empty for other findings or a principal no longer in the snapshot."""
+    if finding.rule != privilege_escalation.id:
+        return ()
+    principal = next(
+        (p for p in _owned_in(snapshot) if p.arn == finding.principal_arn),
+        None,
+    )
+    return path_lines(analysis(snapshot).paths(principal)) if principal is not None else ()

@@ -21,6 +21,7 @@ from iamtui.core.model import (
 )
 from iamtui.core.policy import analyse_trust
 from iamtui.core.rules import RULES_BY_ID
+from iamtui.core.rules.escalation import readable_paths
 from iamtui.core.second_opinion import Opinion, Verdict
 from iamtui.core.views.format import (
     ago,
@@ -104,6 +105,18 @@ def analyzer_section(v: Views, arn: str) -> Section | None:
     return Section("Access Analyzer", tuple(opinion_field(o) for o in opinions))
 
 
+def _evidence_fields(v: Views, f: Finding) -> tuple[Field, ...]:
+    """The evidence, escalation paths as numbered steps rather than their JSON."""
+    paths = readable_paths(v.snapshot, f)
+    out: list[Field] = []
+    for key, value in f.evidence.items():
+        if key == "paths" and paths:
+            out += [Field(*line) for line in paths]
+        else:
+            out.append(Field(key, evidence_text(value)))
+    return tuple(out)
+
+
 def describe_finding(v: Views, f: Finding) -> Detail:
     rule = RULES_BY_ID.get(f.rule)
     who = f.principal_name
@@ -126,11 +139,7 @@ def describe_finding(v: Views, f: Finding) -> Detail:
         )
     sections = [
         Section("Finding", tuple(about)),
-        Section(
-            "Evidence",
-            tuple(Field(k, evidence_text(v)) for k, v in f.evidence.items())
-            or (Field("", "none"),),
-        ),
+        Section("Evidence", _evidence_fields(v, f) or (Field("", "none"),)),
         Section(
             "Practice", (Field("", f.practice.name), Field("", f.practice.description, "muted"))
         ),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from iamtui.core.escalation import EscalationPath, paths_of
+from iamtui.core.escalation import EscalationPath, path_lines, paths_of
 from iamtui.core.findings import (
     Finding,
     PrincipalKind,
@@ -295,20 +295,8 @@ def build(v: Views, principal: User | Role) -> Review:
 
 
 def escalation_fields(paths: Iterable[EscalationPath]) -> tuple[Field, ...]:
-    """Each path as a headline (technique, what it gains), its numbered steps with the policy
-    statement granting each, and what may stop it (conditions, prerequisites not loaded)."""
-    found: list[Field] = []
-    for path in sorted(paths, key=lambda p: p.conditional):
-        tone = "warn" if path.conditional else "bad"
-        found.append(Field("via", f"{path.technique.name} → {path.gains}", tone))
-        for n, step in enumerate(path.steps, 1):
-            on = "a resource it names" if step.resource == "*" else step.resource
-            found.append(
-                Field(f"  {n}.", f"{step.action} on {on} ({step.policy}: {step.statement})")
-            )
-        for condition in path.conditions:
-            found.append(Field("  caveat", condition, "warn"))
-    return tuple(found)
+    """Each path as numbered steps (``escalation.path_lines``), as detail fields."""
+    return tuple(Field(*line) for line in path_lines(paths))
 
 
 def _policy_lines(v: Views, principal: User | Role) -> tuple[PolicyLine, ...]:

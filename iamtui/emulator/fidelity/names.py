@@ -1,20 +1,25 @@
-"""Names are case-insensitive in IAM: ``OPS-OPERATOR`` is ``ops-operator``.
+"""Names are case-insensitive in IAM (``OPS-OPERATOR`` is ``ops-operator``), and checked.
 
 moto compares user, role, group and policy names exactly, so it lets both exist and finds
 neither by the other's spelling. One hook, run before every IAM call's rule, brings it in line
 with AWS: creating (or renaming to) a name another entity holds in another case fails
 ``EntityAlreadyExists``, and a name or policy ARN in another case is rewritten to the stored
 spelling, so Get, Delete and every other call find the entity.
+
+moto also stores any name, path or policy document it is given, control characters included,
+and then writes them into XML no parser accepts. AWS refuses them up front with
+``ValidationError``: :func:`valid_names` does too.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from moto.iam.models import IAMBackend
 
 from iamtui.emulator.fidelity.registry import CALL_HOOKS, Call
-from iamtui.emulator.fidelity.wire import IamError
+from iamtui.emulator.fidelity.wire import IamError, validation_error
 
 #: A parameter naming an entity -> the names of that kind stored in an account.
 Names = Callable[[IAMBackend], Iterable[str]]
@@ -96,4 +101,57 @@ def canonical_names(call: Call) -> None:
         call.replace_params(params)
 
 
+#: AWS's name pattern (``\w`` is ASCII there: letters, digits, underscore).
+NAME = re.compile(r"[\w+=,.@-]+", re.ASCII)
+#: A path: ``/``, or ``/`` + printable ASCII + ``/``.
+PATH = re.compile(r"/|/[\x21-\x7e]+/")
+#: A policy document: tab, line feed, carriage return and the printable Latin-1 characters.
+DOCUMENT = re.compile(r"[\t\n\r\x20-\xff]+")
+#: Each checked parameter: its pattern, the pattern as AWS words it, and its longest length.
+CHECKED: dict[str, tuple[re.Pattern[str], str, int]] = {
+    **dict.fromkeys(("UserName", "NewUserName", "RoleName"), (NAME, "[\\w+=,.@-]+", 64)),
+    **dict.fromkeys(
+        ("GroupName", "NewGroupName", "PolicyName", "InstanceProfileName"),
+        (NAME, "[\\w+=,.@-]+", 128),
+    ),
+    **dict.fromkeys(
+        ("Path", "NewPath"), (PATH, "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)", 512)
+    ),
+    **dict.fromkeys(
+        ("PolicyDocument", "AssumeRolePolicyDocument"),
+        (DOCUMENT, "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", 131072),
+    ),
+}
+
+
+def valid_names(call: Call) -> None:
+    r"""Names, paths and policy documents must match AWS's patterns and lengths, or the call is
+    a ValidationError (moto stored control characters, then wrote XML nobody could read).
+
+    AWS: IAM API Reference, *CreateUser* (UserName: length 1-64, pattern ``[\w+=,.@-]+``; Path:
+    ``(\u002f)|(\u002f[\u0021-\u007e]+\u002f)``, 1-512),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html; the same patterns
+    on *CreateRole* (RoleName 1-64), *CreateGroup* and *CreatePolicy* (GroupName, PolicyName
+    1-128), and *PutUserPolicy* (PolicyDocument: ``[\u0009\u000a\u000d\u0020-\u00ff]+``,
+    up to 131,072 characters),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutUserPolicy.html
+    """
+    for param, (pattern, shown, longest) in CHECKED.items():
+        value = call.get(param)
+        if value is None:
+            continue
+        member = param[0].lower() + param[1:]
+        if len(value) > longest:
+            raise validation_error(
+                f"1 validation error detected: Value at '{member}' failed to satisfy "
+                f"constraint: Member must have length less than or equal to {longest}"
+            )
+        if value and not pattern.fullmatch(value):
+            raise validation_error(
+                f"1 validation error detected: Value at '{member}' failed to satisfy "
+                f"constraint: Member must satisfy regular expression pattern: {shown}"
+            )
+
+
+CALL_HOOKS.append(valid_names)
 CALL_HOOKS.append(canonical_names)

@@ -158,8 +158,12 @@ class PaneWidget(Vertical):
     def _resort(self) -> None:
         self._sorted = sort_rows(self.view.rows, self.sort_column, self.sort_reverse)
 
-    def refill(self, keep: str | None = None) -> None:
-        """Filter the sorted rows and hand them to the table (no widget per row)."""
+    def refill(self, keep: str | None = None, *, filtered: bool = False) -> None:
+        """Filter the sorted rows and hand them to the table (no widget per row).
+
+        ``filtered``: the filter changed, so a highlighted row that no longer matches gives
+        way to the first match (not to whichever row now sits at its place).
+        """
         floor = self.floor if self.pane is Pane.FINDINGS else None
         self.shown = arrange(self.view, self._sorted, self.query_text, floor=floor)
         self.table.set_sort(self.sort_column, self.sort_reverse)
@@ -170,6 +174,7 @@ class PaneWidget(Vertical):
             natural=self.view.widths,
             keep=keep,
             empty_text=empty_message(self.view, self.query_text, floor),
+            filtered=filtered,
         )
         self._update_titles()
 
@@ -220,13 +225,13 @@ class PaneWidget(Vertical):
             self.filter_input.value = query
         if query:
             self.filter_input.display = True
-        self.refill()
+        self.refill(filtered=True)
 
     @on(Input.Changed, ".filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.query_text = event.value
-        self.refill()
+        self.refill(filtered=True)
 
     @on(Input.Submitted, ".filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -260,7 +265,7 @@ class PaneWidget(Vertical):
     def cycle_floor(self) -> None:
         """Findings: hide those below the next severity."""
         self.floor = FLOORS[(FLOORS.index(self.floor) + 1) % len(FLOORS)]
-        self.refill()
+        self.refill(filtered=True)
 
     def toggle_mark(self) -> None:
         """Mark or unmark the row under the cursor, then move down."""

@@ -202,8 +202,13 @@ class RowTable(ScrollView, can_focus=True):
         natural: Sequence[int] | None = None,
         keep: str | None = None,
         empty_text: str | None = None,
+        filtered: bool = False,
     ) -> None:
-        """Replace the rows; the cursor stays on the row with key ``keep`` (default: current)."""
+        """Replace the rows; the cursor stays on the row with key ``keep`` (default: current).
+
+        When that row is gone, the cursor stays at its place (a deleted role: the next row
+        took it), or, ``filtered`` (the rows are a new filter's matches), goes to the first.
+        """
         current = keep if keep is not None else self.cursor_key
         was_at = self.cursor
         if columns is not None:
@@ -223,7 +228,7 @@ class RowTable(ScrollView, can_focus=True):
             target: int | None = self.cursor  # a patch left the cursor's row where it was
         else:
             target = self.index_of(current) if current is not None else None
-        if target is None and current is not None and rows:
+        if target is None and current is not None and rows and not filtered:
             # The row went (a deleted role): stay at its place, on the row that took it.
             place = min(was_at, len(rows) - 1)
             target = self._first_selectable(place, 1)
