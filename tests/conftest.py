@@ -8,12 +8,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 
+from iamtui.core import credreport, loader
+from iamtui.emulator import state
 from iamtui.emulator.server import Emulator
 
 #: Frozen "now" for rules, seeds and snapshots: stable results across days.
@@ -30,6 +32,34 @@ atexit.register(shutil.rmtree, _SESSION_STATE, ignore_errors=True)
 def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
     """The default journal (user state dir) of every test is its own, never the user's."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+#: The polling waits of the suite, in seconds: a fortieth of AWS's (credreport.FIRST_POLL,
+#: loader.LAST_ACCESSED_FIRST_POLL), the emulator's report generation time scaled with them, so
+#: every client sees the same answers in the same order (STARTED, then COMPLETE) without the
+#: half-second sleeps. A test that times keys against the polling sets AWS's back (real_polling).
+FAST_POLL = 0.0125
+_AWS_POLLING = credreport.FIRST_POLL, loader.LAST_ACCESSED_FIRST_POLL, state.REPORT_POLL
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_polling() -> Iterator[None]:
+    """Short polling waits for every test (see FAST_POLL)."""
+    credreport.FIRST_POLL = loader.LAST_ACCESSED_FIRST_POLL = FAST_POLL
+    state.REPORT_POLL = timedelta(seconds=FAST_POLL)
+    try:
+        yield
+    finally:
+        credreport.FIRST_POLL, loader.LAST_ACCESSED_FIRST_POLL, state.REPORT_POLL = _AWS_POLLING
+
+
+@pytest.fixture
+def real_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS's polling waits, for a test that needs time between two polls (to press a key)."""
+    report, last_accessed, generation = _AWS_POLLING
+    monkeypatch.setattr(credreport, "FIRST_POLL", report)
+    monkeypatch.setattr(loader, "LAST_ACCESSED_FIRST_POLL", last_accessed)
+    monkeypatch.setattr(state, "REPORT_POLL", generation)
 
 
 @pytest.fixture(scope="session")

@@ -163,7 +163,11 @@ def test_progress_names_every_step_and_cancel_stops(emulator: Emulator, iam: Any
     assert done == [Part.CALLER, Part.AUTHORIZATION_DETAILS, Part.CREDENTIAL_REPORT]
 
 
-def test_credential_report_generation_is_polled(emulator: Emulator, iam: Any) -> None:
+def test_credential_report_generation_is_polled(
+    real_polling: None,  # AWS's waits: two polls must fall inside the generation time
+    emulator: Emulator,
+    iam: Any,
+) -> None:
     seed_small(iam)
     emulator.extras().report_generation_polls = 2
     seen: list[StepUpdate] = []

@@ -120,7 +120,10 @@ async def test_fetch_for_everyone_makes_the_tui_count_what_scan_counts(emulator:
         assert main_of(app).check_action("last_accessed_all", ()) is False
 
 
-async def test_fetch_shows_progress_and_stops_on_escape_then_resumes(emulator: Emulator) -> None:
+async def test_fetch_shows_progress_and_stops_on_escape_then_resumes(
+    emulator: Emulator,
+    real_polling: None,  # AWS's waits between the polls: time to press escape
+) -> None:
     _demo, conn = seed_demo(emulator)
     extras = emulator.extras()
     extras.last_accessed_polls = 2  # each job answers IN_PROGRESS twice: time to press escape

@@ -25,8 +25,10 @@ from iamtui.core.model import AccountSnapshot, Group, ManagedPolicy, PolicyDocum
 from iamtui.core.policy import (
     ASSUME_ACTIONS,
     PASSED_TO_SERVICE,
+    AdminReason,
     PolicySource,
     Statement,
+    admin_condition_keys,
     as_list,
     effective_admin,
     group_policies,
@@ -471,6 +473,146 @@ def _stronger(found: Mapping[str, str | None], key: str, cond: str | None) -> st
 
 
 _DocKey = tuple[str, str | None, str | None, int]
+#: A managed policy's ARN (None: inline) and its document's id: one document's verdicts.
+_AdminKey = tuple[str | None, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """One principal's administrator verdict, kept with the principal object it judged."""
+
+    principal: User | Role
+    #: Its own policies, then (users) each group's.
+    sources: tuple[PolicySource, ...]
+    #: The sources granting ``*`` on ``*`` (or AdministratorAccess), in that order.
+    literal: tuple[PolicySource, ...]
+
+
+class Administrators:
+    """Who is an administrator, judged per principal from its own and its groups' policies.
+
+    One set per groups and policies: the policy rules (``policy.admin-access``,
+    ``policy.effective-admin``, ``user.admin-virtual-mfa``) and the escalation analysis read the
+    same verdicts, computed once. They hold for any snapshot with the very same groups and
+    policies (a patch's scoped snapshot shares them), since a verdict reads nothing else; each
+    is kept with its principal object, so a changed principal is judged again.
+    """
+
+    def __init__(self, snapshot: AccountSnapshot, previous: Administrators | None = None) -> None:
+        self.groups_seen = snapshot.groups
+        self.policies_seen = snapshot.policies
+        self.policies: dict[str, ManagedPolicy] = {p.arn: p for p in snapshot.policies}
+        self.groups: dict[str, Group] = {g.name: g for g in snapshot.groups}
+        # Per document, pinned by the entry so its id cannot be recycled; carried to the next
+        # set while they could not outnumber the live documents.
+        live = len(snapshot.policies) + len(snapshot.users) + len(snapshot.roles)
+        if previous is not None and len(previous._admin_policy) > 4 * live + 1024:
+            previous = None
+        self._admin_policy: dict[_AdminKey, tuple[PolicyDocument | None, bool]] = (
+            dict(previous._admin_policy) if previous else {}
+        )
+        self._relevant: dict[_AdminKey, tuple[PolicyDocument | None, tuple[Statement, ...]]] = (
+            dict(previous._relevant) if previous else {}
+        )
+        self._conditions: dict[_AdminKey, tuple[PolicyDocument | None, tuple[str, ...]]] = (
+            dict(previous._conditions) if previous else {}
+        )
+        self._group_sources = {
+            g.name: tuple(group_policies(g, self.policies)) for g in snapshot.groups
+        }
+        self.admin_groups: tuple[Group, ...] = tuple(
+            g for g in snapshot.groups if any(map(self.grants_admin, self._group_sources[g.name]))
+        )
+        self._admin_group_names = tuple(g.name for g in self.admin_groups)
+        self.group_arns: dict[str, str] = {g.name: g.arn for g in snapshot.groups}
+        self._verdicts: dict[str, _Verdict] = {}
+        self._reasons: dict[str, tuple[User | Role, tuple[AdminReason, ...]]] = {}
+
+    def fits(self, snapshot: AccountSnapshot) -> bool:
+        """The snapshot has these very groups and policies: every verdict holds for it."""
+        return snapshot.groups is self.groups_seen and snapshot.policies is self.policies_seen
+
+    # -- per document --
+
+    def grants_admin(self, source: PolicySource) -> bool:
+        """``*`` on ``*`` or AdministratorAccess (once per document)."""
+        key = (source.arn, id(source.document))
+        entry = self._admin_policy.get(key)
+        if entry is None or entry[0] is not source.document:
+            entry = self._admin_policy[key] = (source.document, source.grants_admin)
+        return entry[1]
+
+    def relevant(self, source: PolicySource) -> tuple[Statement, ...]:
+        """The policy's statements that bear on admin or escalation (once per document)."""
+        key = (source.arn, id(source.document))
+        entry = self._relevant.get(key)
+        if entry is None or entry[0] is not source.document:
+            entry = self._relevant[key] = (source.document, relevant_statements(source))
+        return entry[1]
+
+    def condition_keys(self, source: PolicySource) -> tuple[str, ...]:
+        """Condition keys of the policy's conditional ``*`` on ``*`` (once per document)."""
+        key = (source.arn, id(source.document))
+        entry = self._conditions.get(key)
+        if entry is None or entry[0] is not source.document:
+            entry = (source.document, admin_condition_keys(source.document))
+            self._conditions[key] = entry
+        return entry[1]
+
+    # -- per principal --
+
+    def _verdict(self, principal: User | Role) -> _Verdict:
+        found = self._verdicts.get(principal.arn)
+        if found is None or found.principal is not principal:
+            sources = own_policies(principal, self.policies)
+            for name in principal.groups if isinstance(principal, User) else ():
+                sources += self._group_sources.get(name, ())
+            literal = tuple(s for s in sources if self.grants_admin(s))
+            found = self._verdicts[principal.arn] = _Verdict(principal, tuple(sources), literal)
+        return found
+
+    def sources(self, principal: User | Role) -> tuple[PolicySource, ...]:
+        """Own policies, then (users) each group's."""
+        return self._verdict(principal).sources
+
+    def literal(self, principal: User | Role) -> tuple[PolicySource, ...]:
+        """The policies that make it a literal administrator, own first (boundary aside)."""
+        return self._verdict(principal).literal
+
+    def reasons(self, principal: User | Role) -> tuple[AdminReason, ...]:
+        """How it can rewrite its own permissions (``policy.effective_admin``), literal
+        ``*`` on ``*`` aside."""
+        found = self._reasons.get(principal.arn)
+        if found is not None and found[0] is principal:
+            return found[1]
+        relevant = tuple((s, self.relevant(s)) for s in self.sources(principal))
+        reasons: tuple[AdminReason, ...] = ()
+        if any(stmts for _, stmts in relevant):
+            managed = {
+                s.arn for s, _ in relevant if s.arn is not None and s.arn.split(":")[4:5] != ["aws"]
+            }
+            reasons = effective_admin(
+                principal,
+                relevant,
+                managed_arns=managed,
+                group_arns=self.group_arns,
+                admin_groups=self._admin_group_names,
+            )
+        self._reasons[principal.arn] = (principal, reasons)
+        return reasons
+
+
+_admins: Administrators | None = None
+
+
+def administrators(snapshot: AccountSnapshot) -> Administrators:
+    """The verdicts for the snapshot's groups and policies: the last ones while they are the
+    very same objects (the policy rules, the escalation analysis and a patch share them)."""
+    global _admins
+    found = _admins
+    if found is None or not found.fits(snapshot):
+        found = _admins = Administrators(snapshot, found)
+    return found
 
 
 class Analysis:
@@ -479,10 +621,10 @@ class Analysis:
     def __init__(self, snapshot: AccountSnapshot, previous: Analysis | None = None) -> None:
         self.snapshot = snapshot
         self.account_id = snapshot.account_id
-        self.policies: dict[str, ManagedPolicy] = {p.arn: p for p in snapshot.policies}
-        self.groups: dict[str, Group] = {g.name: g for g in snapshot.groups}
-        self._sources: dict[str, list[PolicySource]] = {}
-        self._literal: dict[str, bool] = {}
+        #: Who is an administrator: shared with the policy rules (see :class:`Administrators`).
+        self.admins = administrators(snapshot)
+        self.policies = self.admins.policies
+        self.groups = self.admins.groups
         # Per document, pinned by the entry so its id cannot be recycled: the analysis of the
         # next snapshot (after an action changed one principal) reuses what did not change.
         # Entries of documents since replaced are dropped once they could outnumber the live.
@@ -492,13 +634,7 @@ class Analysis:
         self._grants: dict[_DocKey, tuple[PolicyDocument | None, tuple[Grant, ...]]] = (
             dict(previous._grants) if previous else {}
         )
-        self._admin_policy: dict[tuple[str | None, int], tuple[PolicyDocument | None, bool]] = (
-            dict(previous._admin_policy) if previous else {}
-        )
-        self._relevant: dict[str, tuple[Statement, ...]] = {}
-        self.admin_groups = tuple(
-            g for g in snapshot.groups if self._any_admin(group_policies(g, self.policies))
-        )
+        self.admin_groups = self.admins.admin_groups
         owned = [r for r in snapshot.roles if not r.service_linked]
         before: dict[str, _Trust] = previous.trusts if previous else {}
         self.trusts: dict[str, _Trust] = {
@@ -521,7 +657,6 @@ class Analysis:
         self.admin_roles = tuple(r for r in owned if self._is_admin(r))
         self.admin_set = frozenset(r.arn for r in self.admin_roles)
         self.admin_users = tuple(u for u in snapshot.users if self._is_admin(u))
-        self.group_arns = {g.name: g.arn for g in snapshot.groups}
         report = snapshot.credential_report
         admins = {u.name for u in self.admin_users}
         #: Administrator users the credential report shows holding two keys (see KEY_LIMIT).
@@ -564,34 +699,13 @@ class Analysis:
             entry = self._grants[key] = (source.document, policy_grants(source))
         return entry[1]
 
-    def _grants_admin(self, source: PolicySource) -> bool:
-        key = (source.arn, id(source.document))
-        entry = self._admin_policy.get(key)
-        if entry is None or entry[0] is not source.document:
-            entry = self._admin_policy[key] = (source.document, source.grants_admin)
-        return entry[1]
-
-    def _any_admin(self, sources: Iterable[PolicySource]) -> bool:
-        return any(self._grants_admin(s) for s in sources)
-
-    def sources(self, principal: User | Role) -> list[PolicySource]:
+    def sources(self, principal: User | Role) -> tuple[PolicySource, ...]:
         """Own policies, then (users) each group's (computed once per principal)."""
-        found = self._sources.get(principal.arn)
-        if found is None:
-            found = own_policies(principal, self.policies)
-            for name in principal.groups if isinstance(principal, User) else ():
-                group = self.groups.get(name)
-                if group is not None:
-                    found += group_policies(group, self.policies)
-            self._sources[principal.arn] = found
-        return found
+        return self.admins.sources(principal)
 
     def literal_admin(self, principal: User | Role) -> bool:
         """A policy of its own or of its groups grants ``*`` on ``*`` (boundary aside)."""
-        found = self._literal.get(principal.arn)
-        if found is None:
-            found = self._literal[principal.arn] = self._any_admin(self.sources(principal))
-        return found
+        return bool(self.admins.literal(principal))
 
     def boundary(self, principal: User | Role) -> tuple[Grant, ...] | None:
         """The boundary's statements as grants; None: no boundary, or one that caps nothing."""
@@ -620,30 +734,7 @@ class Analysis:
     def is_admin(self, principal: User | Role) -> bool:
         """Already an administrator: literally, or by rewriting its own permissions (the
         ``policy.admin-access`` and ``policy.effective-admin`` rules report those)."""
-        if self.literal_admin(principal):
-            return True
-        sources = self.sources(principal)
-        relevant = tuple((s, self._relevant_of(s)) for s in sources)
-        if not any(stmts for _, stmts in relevant):
-            return False
-        managed = {s.arn for s, _ in relevant if s.arn and s.arn.split(":")[4:5] != ["aws"]}
-        return bool(
-            effective_admin(
-                principal,
-                relevant,
-                managed_arns=managed,
-                group_arns=self.group_arns,
-                admin_groups=tuple(g.name for g in self.admin_groups),
-            )
-        )
-
-    def _relevant_of(self, source: PolicySource) -> tuple[Statement, ...]:
-        if source.arn is None:
-            return relevant_statements(source)
-        found = self._relevant.get(source.arn)
-        if found is None:
-            found = self._relevant[source.arn] = relevant_statements(source)
-        return found
+        return self.literal_admin(principal) or bool(self.admins.reasons(principal))
 
     # -- paths --
 

@@ -924,6 +924,11 @@ def _na(value: str | None) -> str | None:
     return None if value in (None, "N/A") else value
 
 
+#: Seconds before the first re-poll of a last-accessed job (then doubled, up to 5 s); the test
+#: suite shortens it (the emulator counts polls, not time).
+LAST_ACCESSED_FIRST_POLL = 0.25
+
+
 def load_last_accessed(
     conn: Connection,
     principal_arn: str,
@@ -938,7 +943,7 @@ def load_last_accessed(
     )["JobId"]
     sleeper = cancel.wait if cancel is not None else time.sleep
     deadline = time.monotonic() + timeout
-    delay = 0.25
+    delay = LAST_ACCESSED_FIRST_POLL
     while True:
         page = conn.iam.get_service_last_accessed_details(JobId=job, MaxItems=1000)
         status = page["JobStatus"]

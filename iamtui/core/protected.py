@@ -10,6 +10,7 @@ shortened from there.
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from iamtui.core.settings import Settings
 
@@ -45,11 +46,17 @@ def protection_reason(role: str, settings: Settings) -> str | None:
 
     The built-in list comes first, then the config's ``[protected] roles`` globs.
     """
+    return _reason(role, settings.protected_roles)
+
+
+@lru_cache(maxsize=1 << 15)
+def _reason(role: str, configured: tuple[str, ...]) -> str | None:
+    """``protection_reason``, once per role and list: three rules ask for each of 5,000 roles."""
     name = _name_of(role)
     for pattern, owner in DEFAULT_PROTECTED_ROLES:
         if _match(pattern, role, name):
             return f"organization-critical role ({owner}; built-in pattern {pattern})"
-    for pattern in settings.protected_roles:
+    for pattern in configured:
         if _match(pattern, role, name):
             return f"protected role (config [protected] roles: {pattern})"
     return None

@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 DEFAULT_ACCOUNT_ID = "123456789012"
-#: One poll of ``report_generation_polls``: the first wait of a client polling with backoff.
+#: One poll of ``report_generation_polls``: the first wait of a client polling with backoff
+#: (``credreport.FIRST_POLL``; the test suite shortens both together).
 REPORT_POLL = timedelta(seconds=0.5)
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 
@@ -282,7 +283,7 @@ class AccountExtras:
     report_ttl: timedelta = timedelta(hours=4)
     #: How long a credential report takes to generate, on the real clock (a frozen ``clock``
     #: must not stall it). Zero: the first GenerateCredentialReport answers COMPLETE at once.
-    report_generation_time: timedelta = timedelta(seconds=0.5)
+    report_generation_time: timedelta = field(default_factory=lambda: REPORT_POLL)
     #: GetServiceLastAccessedDetails calls answered IN_PROGRESS before a job completes.
     last_accessed_polls: int = 1
     #: Service-linked role name -> resource ARNs using it: DeleteServiceLinkedRole then FAILS.
@@ -320,7 +321,7 @@ class AccountExtras:
     @property
     def report_generation_polls(self) -> int:
         """The generation time in half-second polls (older tests and scripts set this)."""
-        return round(self.report_generation_time / REPORT_POLL)
+        return round(self.report_generation_time / REPORT_POLL)  # read now: tests shorten it
 
     @report_generation_polls.setter
     def report_generation_polls(self, polls: int) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
+from iamtui.core.escalation import Administrators, administrators
 from iamtui.core.findings import (
     LAST_ACCESSED_HINT,
     Context,
@@ -17,73 +18,11 @@ from iamtui.core.findings import (
     rule,
 )
 from iamtui.core.ids import ActionId
-from iamtui.core.model import Group, Part, Role, User
-from iamtui.core.policy import (
-    PolicySource,
-    Statement,
-    admin_condition_keys,
-    effective_admin,
-    group_policies,
-    own_policies,
-    relevant_statements,
-)
+from iamtui.core.model import Part, Role, User
+from iamtui.core.policy import PolicySource
 from iamtui.core.protected import protection_reason
 from iamtui.core.rules._common import LEAST_PRIVILEGE, REMOVE_UNUSED, REQUIRE_MFA, grant_fixes
 from iamtui.core.subjects import Fix, PolicySubject, PrincipalSubject
-
-
-class _AdminGrants:
-    """Memoised admin tests: thousands of principals share a few managed policies and groups."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.index = ctx.index
-        self.managed: dict[str, bool] = {}
-        self.groups: dict[str, list[PolicySource]] = {}
-        self.conditions: dict[str, tuple[str, ...]] = {}
-
-    def _grants_admin(self, source: PolicySource) -> bool:
-        if source.arn is None:
-            return source.grants_admin
-        cached = self.managed.get(source.arn)
-        if cached is None:
-            cached = self.managed[source.arn] = source.grants_admin
-        return cached
-
-    def _admin(self, sources: Sequence[PolicySource]) -> list[PolicySource]:
-        return [s for s in sources if self._grants_admin(s)]
-
-    def via_group(self, group: Group) -> list[PolicySource]:
-        """The group's admin grants, once per group: every member shares them."""
-        if group.name not in self.groups:
-            self.groups[group.name] = self._admin(group_policies(group, self.index.policies))
-        return self.groups[group.name]
-
-    def _condition_keys(self, source: PolicySource) -> tuple[str, ...]:
-        if source.arn is None:
-            return admin_condition_keys(source.document)
-        cached = self.conditions.get(source.arn)
-        if cached is None:
-            cached = self.conditions[source.arn] = admin_condition_keys(source.document)
-        return cached
-
-    def conditional(self, principal: User | Role) -> list[tuple[PolicySource, tuple[str, ...]]]:
-        """Policies granting ``*`` on ``*`` behind a condition, with its keys (and groups')."""
-        sources = own_policies(principal, self.index.policies)
-        for name in principal.groups if isinstance(principal, User) else ():
-            group = self.index.groups.get(name)
-            if group is not None:
-                sources += group_policies(group, self.index.policies)
-        found = ((s, self._condition_keys(s)) for s in sources)
-        return [(s, keys) for s, keys in found if keys]
-
-    def of(self, principal: User | Role) -> list[PolicySource]:
-        """The principal's own admin grants, then (users) those it gets through groups."""
-        found = self._admin(own_policies(principal, self.index.policies))
-        for name in principal.groups if isinstance(principal, User) else ():
-            group = self.index.groups.get(name)
-            if group is not None:
-                found += self.via_group(group)
-        return found
 
 
 def _owned_principals(ctx: Context) -> list[User | Role]:
@@ -106,11 +45,11 @@ def admin_access(ctx: Context) -> Iterator[Finding]:
     A conditional ``*`` on ``*`` (e.g. when MFA is present) is reported one severity lower, with
     evidence ``conditional`` and the condition keys: the condition is the only guard left.
     """
-    grants = _AdminGrants(ctx)
+    admins = administrators(ctx.snapshot)
     for principal in _owned_principals(ctx):
-        sources = grants.of(principal)
+        sources = admins.literal(principal)
         if not sources:
-            if conditional := grants.conditional(principal):
+            if conditional := _conditional(admins, principal):
                 yield _conditional_admin(ctx, principal, conditional)
             continue
         paths = tuple(s.path for s in sources)
@@ -126,6 +65,14 @@ def admin_access(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             principal, summary, evidence=evidence, fixes=grant_fixes(principal, sources)
         )
+
+
+def _conditional(
+    admins: Administrators, principal: User | Role
+) -> list[tuple[PolicySource, tuple[str, ...]]]:
+    """Policies granting ``*`` on ``*`` behind a condition, with its keys (and groups')."""
+    found = ((s, admins.condition_keys(s)) for s in admins.sources(principal))
+    return [(s, keys) for s, keys in found if keys]
 
 
 def _conditional_admin(
@@ -164,33 +111,6 @@ def _protected(ctx: Context, principal: User | Role) -> Evidence:
     return {"protected": reason} if reason else {}
 
 
-class _Escalations:
-    """Memoised per-policy statements for the escalation test (policies are widely shared)."""
-
-    def __init__(self, ctx: Context, grants: _AdminGrants) -> None:
-        self.index = ctx.index
-        self.managed: dict[str, tuple[Statement, ...]] = {}
-        self.group_arns = {g.name: g.arn for g in ctx.snapshot.groups}
-        self.admin_groups = tuple(g.name for g in ctx.snapshot.groups if grants.via_group(g))
-
-    def _relevant(self, source: PolicySource) -> tuple[Statement, ...]:
-        if source.arn is None:
-            return relevant_statements(source)
-        cached = self.managed.get(source.arn)
-        if cached is None:
-            cached = self.managed[source.arn] = relevant_statements(source)
-        return cached
-
-    def of(self, principal: User | Role) -> tuple[tuple[PolicySource, tuple[Statement, ...]], ...]:
-        """Each effective policy with its admin-relevant statements (users: with groups)."""
-        sources = own_policies(principal, self.index.policies)
-        for name in principal.groups if isinstance(principal, User) else ():
-            group = self.index.groups.get(name)
-            if group is not None:
-                sources += group_policies(group, self.index.policies)
-        return tuple((s, self._relevant(s)) for s in sources)
-
-
 @rule(
     "user.admin-virtual-mfa",
     "Administrator whose MFA is a virtual device",
@@ -208,10 +128,10 @@ def admin_virtual_mfa(ctx: Context) -> Iterator[Finding]:
             assigned.setdefault(device.user_arn, []).append(device.serial)
     if not assigned:
         return
-    grants = _AdminGrants(ctx)
+    admins = administrators(ctx.snapshot)
     for user in ctx.snapshot.users:
         serials = assigned.get(user.arn)
-        if not serials or not grants.of(user):
+        if not serials or not admins.literal(user):
             continue
         detail = ctx.snapshot.details.get(user.arn)
         devices = detail.mfa_devices if detail is not None else None
@@ -242,24 +162,11 @@ def admin_virtual_mfa(ctx: Context) -> Iterator[Finding]:
 )
 def effective_admin_access(ctx: Context) -> Iterator[Finding]:
     """Whoever can rewrite their own permissions is an administrator, whatever the policy says."""
-    grants = _AdminGrants(ctx)
-    escalations = _Escalations(ctx, grants)
+    admins = administrators(ctx.snapshot)
     for principal in _owned_principals(ctx):
-        if grants.of(principal):
+        if admins.literal(principal):
             continue  # literal administrator: policy.admin-access reports it
-        relevant = escalations.of(principal)
-        if not any(stmts for _, stmts in relevant):
-            continue
-        managed = {
-            s.arn for s, _ in relevant if s.arn is not None and s.arn.split(":")[4:5] != ["aws"]
-        }
-        reasons = effective_admin(
-            principal,
-            relevant,
-            managed_arns=managed,
-            group_arns=escalations.group_arns,
-            admin_groups=escalations.admin_groups,
-        )
+        reasons = admins.reasons(principal)
         if not reasons:
             continue
         more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
