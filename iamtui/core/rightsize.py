@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from iamtui.core.model import AccountSnapshot, LastAccessed, Role, User
-from iamtui.core.settings import Settings
 
 JSON = Any
 
@@ -131,14 +130,6 @@ class Proposal:
     def changes(self) -> tuple[Rewrite, ...]:
         """The rewrites that change something."""
         return tuple(r for r in self.rewrites if r.changes)
-
-
-def options_from(settings: Settings) -> RightsizeOptions:
-    """The options the config's ``[rightsize]`` section sets (the rest keep their defaults)."""
-    return RightsizeOptions(
-        window_days=settings.rightsize.window_days,
-        narrow_wildcards=settings.rightsize.narrow_wildcards,
-    )
 
 
 def grants_of(principal: User | Role, snapshot: AccountSnapshot) -> tuple[Grant, ...]:

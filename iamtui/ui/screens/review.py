@@ -480,7 +480,8 @@ class ReviewScreen(Screen[None]):
         # The counts belong to loaded data only: with none, the title has none either.
         box.border_title = "Last-accessed services"
         if r.last_accessed is not None:
-            unused = sum(1 for row in r.access_rows if row.cells[-1])
+            column = [c.key for c in r.access_columns].index("unused")
+            unused = sum(1 for row in r.access_rows if row.cells[column])
             granted = len(r.access_rows)
             note = (
                 f"{plural(granted, 'service')} granted · {unused} not used in "
