@@ -41,5 +41,6 @@ class ActionId(enum.StrEnum):
     CERT_DELETE = "cert.delete"
     INSTANCE_PROFILE_DELETE = "instance-profile.delete"
     IDENTITY_PROVIDER_DELETE = "identity-provider.delete"
+    PRINCIPAL_RIGHTSIZE = "principal.rightsize"
     BATCH = "batch"
     UNDO = "undo"

@@ -10,13 +10,29 @@ Interface agreed for this session (the engine fills in ``guard``, ``rewrite_docu
 
 from __future__ import annotations
 
+import copy
 import enum
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from iamtui.core.model import AccountSnapshot, LastAccessed, Role, User
+from iamtui.core.model import (
+    AccountSnapshot,
+    AttachedPolicy,
+    Group,
+    InlinePolicy,
+    LastAccessed,
+    Role,
+    ServiceAccess,
+    User,
+)
+from iamtui.core.policy import as_list, wildcard_match
+from iamtui.core.protected import protection_reason
+from iamtui.core.settings import Settings
 
 JSON = Any
 
@@ -85,6 +101,8 @@ class Rewrite:
     notes: tuple[str, ...] = ()
     #: Why CANNOT or why KEEP, in one line.
     reason: str = ""
+    #: COPY_AND_DETACH: the name of the new customer-managed policy (``copy_name``).
+    new_policy_name: str | None = None
 
     @property
     def changes(self) -> bool:
@@ -132,9 +150,110 @@ class Proposal:
         return tuple(r for r in self.rewrites if r.changes)
 
 
+#: The guard's line when there is no last-accessed data (the TUI's key and the headless flag).
+FETCH_HINT = "fetch last-accessed data first (L in the TUI, --last-accessed headless)"
+#: Prefix of the customer-managed copy that replaces a shared or AWS-managed policy.
+COPY_PREFIX = "iamtui-rightsized"
+#: IAM policy names: ``[\w+=,.@-]+``, at most 128 characters (IAM quotas and names page).
+POLICY_NAME_MAX = 128
+_NOT_NAME_CHAR = re.compile(r"[^\w+=,.@-]", re.ASCII)
+#: Action patterns that grant every action of every service.
+_EVERYTHING = ("*", "*:*")
+#: How many other principals a note names before "and N more".
+_SHOWN = 5
+
+
+def policy_size(document: JSON) -> int:
+    """Characters IAM counts against its size quotas: whitespace outside strings is not counted."""
+    return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
+
+
+def copy_name(principal_name: str, policy_name: str) -> str:
+    """The customer-managed copy's name: deterministic, IAM's charset, at most 128 characters."""
+    name = _NOT_NAME_CHAR.sub("-", f"{COPY_PREFIX}-{principal_name}-{policy_name}")
+    if len(name) <= POLICY_NAME_MAX:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{name[: POLICY_NAME_MAX - len(digest) - 1]}-{digest}"
+
+
+# --- grants ----------------------------------------------------------------------------------
+
+
+def _attachments(snapshot: AccountSnapshot) -> dict[str, list[str]]:
+    """Managed policy ARN -> ARNs of every user, group and role attaching it."""
+    found: dict[str, list[str]] = {}
+    holders: Iterable[User | Group | Role] = (*snapshot.users, *snapshot.groups, *snapshot.roles)
+    for holder in holders:
+        for ref in holder.attached_policies:
+            found.setdefault(ref.arn, []).append(holder.arn)
+    return found
+
+
+def _policy_grants(
+    inline: Sequence[InlinePolicy],
+    attached: Sequence[AttachedPolicy],
+    snapshot: AccountSnapshot,
+    attachments: Mapping[str, list[str]],
+    via_group: str | None,
+) -> list[Grant]:
+    found = [Grant("inline", p.name, p.document, via_group=via_group) for p in inline]
+    for ref in attached:
+        managed = snapshot.policy(ref.arn)
+        found.append(
+            Grant(
+                "managed",
+                ref.name,
+                managed.document if managed is not None else None,
+                arn=ref.arn,
+                aws_managed=_is_aws_managed(ref.arn),
+                attached_to=tuple(attachments.get(ref.arn, ())),
+                default_version_id=managed.default_version_id if managed is not None else None,
+                via_group=via_group,
+            )
+        )
+    return found
+
+
+def _is_aws_managed(arn: str) -> bool:
+    """AWS-managed policies live in the ``aws`` pseudo-account (any partition)."""
+    parts = arn.split(":")
+    return len(parts) > 4 and parts[4] == "aws"
+
+
 def grants_of(principal: User | Role, snapshot: AccountSnapshot) -> tuple[Grant, ...]:
     """The principal's grants as the snapshot has them (the action re-reads them fresh)."""
-    raise NotImplementedError
+    attachments = _attachments(snapshot)
+    found = _policy_grants(
+        principal.inline_policies, principal.attached_policies, snapshot, attachments, None
+    )
+    if isinstance(principal, User):
+        for name in principal.groups:
+            group = snapshot.group(name)
+            if group is not None:
+                found += _policy_grants(
+                    group.inline_policies,
+                    group.attached_policies,
+                    snapshot,
+                    attachments,
+                    group.name,
+                )
+    return tuple(found)
+
+
+# --- guards ----------------------------------------------------------------------------------
+
+
+def reference_time(data: LastAccessed, now: datetime) -> datetime:
+    """The end of the tracking window: the data says nothing about use after it was completed."""
+    return min(now, data.completed_at)
+
+
+def _opted_out(principal: User | Role) -> bool:
+    return any(
+        tag.key.lower() == OPT_OUT_TAG and tag.value.strip().lower() == "off"
+        for tag in principal.tags
+    )
 
 
 def guard(
@@ -143,9 +262,234 @@ def guard(
     *,
     now: datetime,
     options: RightsizeOptions,
+    settings: Settings | None = None,
 ) -> str:
     """Why this principal must not be right-sized now ("" when it may)."""
-    raise NotImplementedError
+    if isinstance(principal, Role):
+        if principal.service_linked:
+            return "service-linked role: only its AWS service may change its permissions"
+        if principal.sso_reserved:
+            return "IAM Identity Center role: its permission set manages it, not IAM"
+        protected = protection_reason(principal.arn, settings or Settings())
+        if protected:
+            return protected
+    if _opted_out(principal):
+        return f"opted out by its tag {OPT_OUT_TAG}=off"
+    if options.window_days < options.min_window_days:
+        return (
+            f"a {options.window_days}-day window is too short: at least "
+            f"{options.min_window_days} days of data are needed"
+        )
+    if data is None:
+        return FETCH_HINT
+    if data.principal_arn.lower() != principal.arn.lower():
+        return f"the last-accessed data is for {data.principal_arn}, not this principal"
+    age = now - data.completed_at
+    if age > timedelta(days=options.max_data_age_days):
+        return (
+            f"last-accessed data is {age.days} days old (more than "
+            f"{options.max_data_age_days}): {FETCH_HINT}"
+        )
+    end = reference_time(data, now)
+    if end - principal.create_date < timedelta(days=options.window_days):
+        return (
+            f"created {principal.create_date.date().isoformat()}, less than "
+            f"{options.window_days} days before the data: too new to call anything unused"
+        )
+    return ""
+
+
+# --- rewriting one document ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tracked:
+    """One tracked action of a used service, named as ``service:Action``."""
+
+    name: str
+    used: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Usage:
+    """The last-accessed data judged against the window, keyed by lower-case namespace."""
+
+    known: frozenset[str]
+    unused: frozenset[str]
+    #: Used namespaces, in the data's order.
+    used: tuple[str, ...]
+    #: Used namespace -> lower-case ``service:action`` -> the tracked action.
+    tracked: Mapping[str, Mapping[str, _Tracked]]
+
+
+def _stale(when: datetime | None, end: datetime, days: int) -> bool:
+    return when is None or end - when > timedelta(days=days)
+
+
+def _tracked_name(namespace: str, action: str) -> str:
+    """AWS names tracked actions without their prefix (``GetObject``); accept both forms."""
+    return action if ":" in action else f"{namespace}:{action}"
+
+
+def _usage(data: LastAccessed, now: datetime, days: int) -> _Usage:
+    end = reference_time(data, now)
+    by_ns: dict[str, list[ServiceAccess]] = {}
+    for service in data.services:
+        by_ns.setdefault(service.namespace.lower(), []).append(service)
+    unused = frozenset(
+        ns
+        for ns, entries in by_ns.items()
+        if all(_stale(s.last_authenticated, end, days) for s in entries)
+    )
+    used = tuple(ns for ns in by_ns if ns not in unused)
+    tracked: dict[str, dict[str, _Tracked]] = {}
+    for ns in used:
+        for service in by_ns[ns]:
+            for action in service.tracked_actions:
+                name = _tracked_name(ns, action.action)
+                was_used = not _stale(action.last_accessed, end, days)
+                old = tracked.setdefault(ns, {}).get(name.lower())
+                tracked[ns][name.lower()] = _Tracked(name, was_used or bool(old and old.used))
+    return _Usage(frozenset(by_ns), unused, used, tracked)
+
+
+def _wild(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+class _Found:
+    """What rewriting one document dropped, and the notes it made (each once, in order)."""
+
+    def __init__(self) -> None:
+        self.services: set[str] = set()
+        self.actions: set[str] = set()
+        self.notes: dict[str, None] = {}
+
+    def note(self, text: str) -> None:
+        self.notes.setdefault(text, None)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    """Once each, compared as IAM compares actions (case-insensitively), first spelling kept."""
+    seen: set[str] = set()
+    found = []
+    for item in items:
+        if item.lower() not in seen:
+            seen.add(item.lower())
+            found.append(item)
+    return found
+
+
+def _everything(usage: _Usage, options: RightsizeOptions, found: _Found, written: str) -> list[str]:
+    """``*``: kept, or (narrow_wildcards) replaced by ``ns:*`` of each used service."""
+    if not options.narrow_wildcards:
+        if usage.unused:
+            found.note(
+                f"Action {written} kept: it grants every service, the {len(usage.unused)} "
+                "unused ones included (narrow_wildcards replaces it with the services used)"
+            )
+        return [written]
+    found.services.update(usage.unused)
+    found.actions.add(written)
+    found.note(
+        f"Action {written} narrowed to the {len(usage.used)} services used in the window: "
+        "services the last-accessed data does not list are no longer granted either"
+    )
+    return [f"{ns}:*" for ns in usage.used]
+
+
+def _narrowable(tracked: Mapping[str, _Tracked], pattern: str) -> list[_Tracked]:
+    low = pattern.lower()
+    return [t for key, t in tracked.items() if wildcard_match(key, low)]
+
+
+def _rewrite_pattern(
+    pattern: str, usage: _Usage, options: RightsizeOptions, found: _Found
+) -> list[str]:
+    """What one Allow action (or pattern) becomes: itself, nothing, or narrower actions."""
+    if pattern.lower() in _EVERYTHING:
+        return _everything(usage, options, found, pattern)
+    service, colon, verb = pattern.partition(":")
+    ns = service.lower()
+    if not colon or not ns or _wild(ns):
+        found.note(f"{pattern} kept: its service is not one name, so it is not judged")
+        return [pattern]
+    if ns in usage.unused:
+        found.services.add(ns)
+        return []
+    if ns not in usage.known:
+        found.note(f"{ns}: not in the last-accessed data, kept (unknown, not unused)")
+        return [pattern]
+    tracked = usage.tracked.get(ns)
+    if not tracked:
+        return [pattern]
+    if not _wild(verb):
+        entry = tracked.get(pattern.lower())
+        if entry is not None and not entry.used:
+            found.actions.add(entry.name)
+            return []
+        return [pattern]
+    matching = _narrowable(tracked, pattern)
+    used = [t.name for t in matching if t.used]
+    if not options.narrow_wildcards:
+        shown = ", ".join(used) or "none"
+        found.note(
+            f"{pattern} kept: AWS tracks only some {ns} actions, so the untracked ones behind "
+            f"the wildcard may be in use (tracked actions it matches used: {shown}; "
+            "narrow_wildcards replaces it with those)"
+        )
+        return [pattern]
+    found.actions.add(pattern)
+    what = f"replaced by {', '.join(used)}" if used else "dropped"
+    found.note(
+        f"{pattern} {what}: the used tracked actions it matches. AWS tracks only some actions "
+        "(S3: management actions, not object-level ones), so untracked actions behind the "
+        "wildcard are dropped too"
+    )
+    return used
+
+
+def _covers_service(patterns: Sequence[str], ns: str) -> bool:
+    """A NotAction pattern already excludes every action of service ``ns``."""
+    for pattern in patterns:
+        low = pattern.lower()
+        if low == "*":
+            return True
+        service, colon, verb = low.partition(":")
+        if colon and verb and set(verb) == {"*"} and wildcard_match(ns, service):
+            return True
+    return False
+
+
+def _as_written(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _rewrite_statement(
+    item: Mapping[str, Any], usage: _Usage, options: RightsizeOptions, found: _Found
+) -> Mapping[str, Any] | None:
+    """One statement narrowed, as written otherwise; None when it grants nothing any more."""
+    if str(item.get("Effect", "")).lower() != "allow":
+        return item  # Deny (and anything malformed) verbatim: removing it would add access
+    has_action, has_not = "Action" in item, "NotAction" in item
+    if has_not and not has_action:
+        excluded = as_list(item["NotAction"])
+        added = [f"{ns}:*" for ns in sorted(usage.unused) if not _covers_service(excluded, ns)]
+        if not added:
+            return item
+        found.services.update(a.split(":", 1)[0] for a in added)
+        return {**item, "NotAction": [*_as_written(item["NotAction"]), *added]}
+    if not has_action or has_not:
+        return item  # not a statement IAM accepts: nothing to judge
+    written = as_list(item["Action"])
+    each = [_rewrite_pattern(pattern, usage, options, found) for pattern in written]
+    if all(result == [pattern] for result, pattern in zip(each, written, strict=True)):
+        return item
+    kept = _unique(action for result in each for action in result)
+    if not kept:
+        return None
+    single = not isinstance(item["Action"], list) and len(kept) == 1
+    return {**item, "Action": kept[0] if single else kept}
 
 
 def rewrite_document(
@@ -153,7 +497,179 @@ def rewrite_document(
 ) -> tuple[JSON | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(document without what went unused or None when nothing is left to grant,
     dropped services, dropped actions, notes). Never adds a permission."""
-    raise NotImplementedError
+    raw = document.get("Statement") if isinstance(document, Mapping) else None
+    if not isinstance(raw, Mapping | list):
+        return copy.deepcopy(document), (), (), ("no statements to read: kept as it is",)
+    usage = _usage(data, now, options.window_days)
+    found = _Found()
+    items = [raw] if isinstance(raw, Mapping) else raw
+    left = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            left.append(item)
+            continue
+        rewritten = _rewrite_statement(item, usage, options, found)
+        if rewritten is not None:
+            left.append(rewritten)
+    result: JSON | None
+    if not left:
+        result = None
+    elif isinstance(raw, Mapping):
+        result = copy.deepcopy({**document, "Statement": left[0]})
+    else:
+        result = copy.deepcopy({**document, "Statement": left})
+    return (
+        result,
+        tuple(sorted(found.services)),
+        tuple(sorted(found.actions, key=str.lower)),
+        tuple(found.notes),
+    )
+
+
+# --- proposing -------------------------------------------------------------------------------
+
+
+def _who(arn: str) -> str:
+    """``role/app`` for a principal or group ARN (its path left out)."""
+    resource = arn.split(":", 5)[-1]
+    kind, _, rest = resource.partition("/")
+    return f"{kind}/{rest.rsplit('/', 1)[-1]}" if rest else resource
+
+
+def _named(arns: Sequence[str]) -> str:
+    shown = ", ".join(_who(a) for a in arns[:_SHOWN])
+    more = len(arns) - _SHOWN
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _limit(n: int) -> str:
+    return f"{n:,}"
+
+
+def _rewrite_grant(
+    principal: User | Role,
+    grant: Grant,
+    data: LastAccessed,
+    *,
+    now: datetime,
+    options: RightsizeOptions,
+    managed_count: int,
+) -> Rewrite:
+    """One grant's rewrite, before the principal-wide inline size check."""
+    if grant.document is None:
+        return Rewrite(grant, Method.KEEP, None, reason="its document was not read: not judged")
+    new, services, actions, notes = rewrite_document(grant.document, data, now=now, options=options)
+    if new == grant.document:
+        return Rewrite(grant, Method.KEEP, None, (), (), notes, reason="nothing unused to drop")
+    rewrite = Rewrite(grant, Method.KEEP, new, services, actions, notes)
+    if grant.via_group is not None:
+        return replace(
+            rewrite,
+            method=Method.CANNOT,
+            document=None,
+            reason=(
+                f"granted through group {grant.via_group} (shared with its members): "
+                "right-size the group instead"
+            ),
+        )
+    if grant.kind == "inline":
+        method = Method.DELETE_INLINE if new is None else Method.REPLACE_INLINE
+        return replace(rewrite, method=method)
+    if new is not None and (size := policy_size(new)) > MANAGED_POLICY_MAX_CHARS:
+        return replace(
+            rewrite,
+            method=Method.CANNOT,
+            document=None,
+            reason=(
+                f"the rewritten policy is {_limit(size)} characters, over the managed policy "
+                f"limit of {_limit(MANAGED_POLICY_MAX_CHARS)}"
+            ),
+        )
+    others = [a for a in grant.attached_to if a.lower() != principal.arn.lower()]
+    if not grant.aws_managed and not others:
+        if new is None:
+            return replace(rewrite, method=Method.DETACH)
+        extra: tuple[str, ...] = ()
+        if len(grant.version_ids) >= POLICY_VERSIONS_MAX:
+            extra = (
+                f"the policy has {len(grant.version_ids)} versions (IAM keeps "
+                f"{POLICY_VERSIONS_MAX}): the oldest non-default version is deleted first; "
+                "it is saved in the journal",
+            )
+        return replace(rewrite, method=Method.NEW_VERSION, notes=(*notes, *extra))
+    why = []
+    if grant.aws_managed:
+        why.append("AWS-managed: it cannot be edited")
+    if others:
+        why.append(
+            f"also attached to {_named(others)}: the shared policy itself is not changed, "
+            "they keep it as it is"
+        )
+    if new is None:
+        return replace(rewrite, method=Method.DETACH, notes=(*notes, *why))
+    name = copy_name(principal.name, grant.name)
+    why.append(f"a customer-managed copy {name} replaces it for this principal only")
+    if managed_count >= MANAGED_POLICIES_PER_PRINCIPAL:
+        why.append(
+            f"{managed_count} managed policies attached (the default quota is "
+            f"{MANAGED_POLICIES_PER_PRINCIPAL}): detach the shared one before attaching the copy"
+        )
+    return replace(
+        rewrite, method=Method.COPY_AND_DETACH, notes=(*notes, *why), new_policy_name=name
+    )
+
+
+def _inline_total(rewrites: Sequence[Rewrite], *, after: bool) -> int:
+    total = 0
+    for r in rewrites:
+        if r.grant.kind != "inline" or r.grant.via_group is not None:
+            continue
+        if after and r.method is Method.DELETE_INLINE:
+            continue
+        document = r.document if after and r.method is Method.REPLACE_INLINE else r.grant.document
+        total += policy_size(document) if document is not None else 0
+    return total
+
+
+def _check_inline(
+    principal: User | Role, rewrites: list[Rewrite], problems: list[str]
+) -> list[Rewrite]:
+    """Inline replacements must fit the principal's aggregate inline quota once applied."""
+    role = isinstance(principal, Role)
+    limit = ROLE_INLINE_MAX_CHARS if role else USER_INLINE_MAX_CHARS
+    after = _inline_total(rewrites, after=True)
+    if after <= limit or not any(r.method is Method.REPLACE_INLINE for r in rewrites):
+        return rewrites
+    before = _inline_total(rewrites, after=False)
+    kind = "role" if role else "user"
+    cause = (
+        f"already {_limit(before)} before the rewrite, which only shrinks them"
+        if before > limit
+        else "the narrowed wildcards grow them"
+    )
+    reason = (
+        f"inline policies total {_limit(after)} characters after the rewrite, over the "
+        f"{kind} limit of {_limit(limit)} ({cause})"
+    )
+    problems.append(reason)
+    return [
+        replace(r, method=Method.CANNOT, document=None, reason=reason)
+        if r.method is Method.REPLACE_INLINE
+        else r
+        for r in rewrites
+    ]
+
+
+def _unused(
+    data: LastAccessed, now: datetime, days: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Unused services, and unused tracked actions of services still used, for the principal."""
+    usage = _usage(data, now, days)
+    actions = sorted(
+        (t.name for ns in usage.used for t in usage.tracked.get(ns, {}).values() if not t.used),
+        key=str.lower,
+    )
+    return tuple(sorted(usage.unused)), tuple(actions)
 
 
 def propose(
@@ -163,6 +679,42 @@ def propose(
     *,
     now: datetime,
     options: RightsizeOptions,
+    settings: Settings | None = None,
 ) -> Proposal:
     """The proposal for one principal: guards first, then one rewrite per grant."""
-    raise NotImplementedError
+    proposal = Proposal(
+        principal_arn=principal.arn,
+        principal_name=principal.name,
+        kind="role" if isinstance(principal, Role) else "user",
+        options=options,
+        data_completed_at=data.completed_at if data is not None else None,
+    )
+    refused = guard(principal, data, now=now, options=options, settings=settings)
+    if refused or data is None:
+        return replace(proposal, refused=refused or FETCH_HINT)
+    managed = [g for g in grants if g.kind == "managed" and g.via_group is None]
+    rewrites = [
+        _rewrite_grant(principal, g, data, now=now, options=options, managed_count=len(managed))
+        for g in grants
+    ]
+    problems: list[str] = []
+    rewrites = _check_inline(principal, rewrites, problems)
+    problems += [
+        f"{r.grant.name}: {r.reason}"
+        for r in rewrites
+        if r.method is Method.CANNOT and r.grant.kind == "managed" and r.grant.via_group is None
+    ]
+    attached = len(managed) - sum(r.method is Method.DETACH for r in rewrites)
+    if attached > MANAGED_POLICIES_PER_PRINCIPAL:
+        problems.append(
+            f"{attached} managed policies stay attached, over the default quota of "
+            f"{MANAGED_POLICIES_PER_PRINCIPAL} per {proposal.kind}"
+        )
+    services, actions = _unused(data, now, options.window_days)
+    return replace(
+        proposal,
+        unused_services=services,
+        unused_actions=actions,
+        rewrites=tuple(rewrites),
+        problems=tuple(problems),
+    )

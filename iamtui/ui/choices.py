@@ -27,7 +27,14 @@ from iamtui.core.actions.findings import request_for_fix
 from iamtui.core.actions.registry import ACTIONS, SPECS
 from iamtui.core.actions.request import describe
 from iamtui.core.findings import Finding
-from iamtui.core.model import CredentialReportRow, PrincipalDetail, Role, ServiceCredential, User
+from iamtui.core.model import (
+    CredentialReportRow,
+    LastAccessed,
+    PrincipalDetail,
+    Role,
+    ServiceCredential,
+    User,
+)
 from iamtui.core.subjects import (
     KeySubject,
     ServiceCredentialSubject,
@@ -64,6 +71,7 @@ ACTION_KEYS: dict[str, tuple[str, str]] = {
     "user-disable-console": ("c", "Disable console"),
     "role-quarantine": ("Q", "Quarantine"),
     "role-update-trust": ("T", "Edit trust"),
+    "principal-rightsize": ("R", "Right-size"),
     "key-delete": ("X,delete", "Delete key"),
     "user-delete": ("D", "Delete user"),
     "role-delete": ("D", "Delete role"),
@@ -198,14 +206,31 @@ def slot_choices(
 # --- principals -------------------------------------------------------------------------------
 
 
+#: Why right-sizing is not offered before the principal's last-accessed data is loaded.
+NO_LAST_ACCESSED = "its last-accessed data is not loaded: load it first"
+
+
+def rightsize_choice(kind: str, name: str, data: LastAccessed | None) -> Choice:
+    """Right-size a user or role: offered once its last-accessed data is loaded."""
+    request = Request.rightsize(kind, name)
+    return _choice(
+        request.action,
+        f"Right-size {kind} {name} (drop what it has not used)",
+        [request],
+        refused=NO_LAST_ACCESSED if data is None else None,
+    )
+
+
 def user_choices(
     user: User,
     row: CredentialReportRow | None,
     include_refused: bool = False,
     detail: PrincipalDetail | None = None,
+    *,
+    last_accessed: LastAccessed | None = None,
 ) -> list[Choice]:
     """Disable the console password (when the report says there is one), act on each fetched
-    SSH key and signing certificate, and delete the user."""
+    SSH key and signing certificate, right-size (with last-accessed data), delete the user."""
     has_password = row is None or row.password_enabled is True
     request = Request.disable_console(user.name)
     out = [
@@ -217,6 +242,7 @@ def user_choices(
         )
     ]
     out += credential_choices(user, detail)
+    out.append(rightsize_choice("user", user.name, last_accessed))
     request = Request.delete_user(user.name)
     out.append(_choice(request.action, f"Delete user {user.name}", [request]))
     return _offered(out, include_refused)
@@ -267,8 +293,11 @@ def credential_choices(user: User, detail: PrincipalDetail | None) -> list[Choic
     return [replace(choice, binding="") for choice in out]
 
 
-def role_choices(role: Role, include_refused: bool = False) -> list[Choice]:
-    """Quarantine and delete a role (Identity Center roles: neither; service-linked: delete)."""
+def role_choices(
+    role: Role, include_refused: bool = False, *, last_accessed: LastAccessed | None = None
+) -> list[Choice]:
+    """Quarantine, right-size (with last-accessed data) and delete a role (Identity Center
+    roles: none; service-linked: delete)."""
     managed = managed_role_refusal(role.name, role.path)
     request = Request.quarantine_role(role.name)
     out = [
@@ -279,6 +308,8 @@ def role_choices(role: Role, include_refused: bool = False) -> list[Choice]:
             refused=managed,
         )
     ]
+    choice = rightsize_choice("role", role.name, last_accessed)
+    out.append(replace(choice, refused=managed or choice.refused) if managed else choice)
     request = Request.delete_role(role.name)
     out.append(
         _choice(

@@ -68,6 +68,7 @@ OUTPUTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "DeleteServiceLinkedRole": {"DeletionTaskId": ("DeletionTaskId",)},
     "UploadSSHPublicKey": {"SSHPublicKeyId": ("SSHPublicKey", "SSHPublicKeyId")},
     "UploadSigningCertificate": {"CertificateId": ("Certificate", "CertificateId")},
+    "CreatePolicyVersion": {"VersionId": ("PolicyVersion", "VersionId")},
     "CreateLoginProfile": {
         "PasswordResetRequired": ("LoginProfile", "PasswordResetRequired"),
     },

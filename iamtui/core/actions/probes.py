@@ -502,6 +502,28 @@ def policy_version_document(iam: Any, p: Mapping[str, JSON]) -> JSON:
     )
 
 
+@probe("policy.default_version", "GetPolicy")
+def policy_default_version(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The policy's default version id; None when the policy is gone."""
+    return _absent_is(
+        None,
+        lambda: str(iam.get_policy(PolicyArn=_p(p, "PolicyArn"))["Policy"]["DefaultVersionId"]),
+    )
+
+
+@probe("policy.default_document", "GetPolicy", "GetPolicyVersion")
+def policy_default_document(iam: Any, p: Mapping[str, JSON]) -> JSON:
+    """The document of the policy's default version; None when the policy is gone."""
+    arn = _p(p, "PolicyArn")
+
+    def read() -> JSON:
+        default = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        found = iam.get_policy_version(PolicyArn=arn, VersionId=default)["PolicyVersion"]
+        return policy_document(found["Document"])
+
+    return _absent_is(None, read)
+
+
 @probe("policy.has_document", "ListPolicyVersions", "GetPolicyVersion")
 def policy_has_document(iam: Any, p: Mapping[str, JSON]) -> JSON:
     """Whether some version of the policy has this document (False when the policy is gone)."""

@@ -225,6 +225,27 @@ class Request:
         return cls(ActionId.ROLE_UPDATE_TRUST, TrustSubject(role, edit))
 
     @classmethod
+    def rightsize(
+        cls,
+        kind: str,
+        name: str,
+        *,
+        window_days: int | None = None,
+        narrow_wildcards: bool = False,
+    ) -> Request:
+        """principal.rightsize: drop from a user's or role's policies what it has not used."""
+        params: dict[str, JSON] = {}
+        if window_days is not None:
+            params["window_days"] = int(window_days)
+        if narrow_wildcards:
+            params["narrow_wildcards"] = True
+        return cls(
+            ActionId.PRINCIPAL_RIGHTSIZE,
+            PrincipalSubject(principal_type(kind), name),
+            params=tuple(sorted(params.items())),
+        )
+
+    @classmethod
     def delete_group(cls, group: str) -> Request:
         """group.delete: an empty group, its policies saved for undo."""
         return cls(ActionId.GROUP_DELETE, GroupSubject(group))

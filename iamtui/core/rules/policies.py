@@ -29,7 +29,7 @@ from iamtui.core.policy import (
 )
 from iamtui.core.protected import protection_reason
 from iamtui.core.rules._common import LEAST_PRIVILEGE, REMOVE_UNUSED, REQUIRE_MFA, grant_fixes
-from iamtui.core.subjects import Fix, PolicySubject
+from iamtui.core.subjects import Fix, PolicySubject, PrincipalSubject
 
 
 class _AdminGrants:
@@ -354,7 +354,11 @@ def unused_services(ctx: Context) -> Iterator[Finding]:
             "data_completed_at": iso(data.completed_at),
             "threshold_days": days,
         }
-        yield ctx.finding(principal, summary, evidence=evidence)
+        subject = PrincipalSubject(
+            "user" if isinstance(principal, User) else "role", principal.name
+        )
+        fix = Fix(ActionId.PRINCIPAL_RIGHTSIZE, subject)
+        yield ctx.finding(principal, summary, evidence=evidence, fixes=[fix])
 
 
 RULES: tuple[Rule, ...] = (

@@ -1,0 +1,863 @@
+"""principal.rightsize: a user's or role's policies without what it has not used, as one
+guarded plan with a diff per policy, every old document saved for undo.
+
+The proposal comes from ``core/rightsize.py`` (pure); this module reads the policies fresh,
+refuses when they changed since the data the operator reviewed, and turns each ``Rewrite``
+into IAM calls. A customer-managed policy only this principal uses gets a new default version
+(AWS keeps at most five: the oldest non-default one is deleted first, its document saved); an
+inline policy is replaced or deleted; an AWS-managed or shared policy is copied into a new
+customer-managed policy for this principal, attached, and only then the shared one detached,
+so the principal never holds less than the result (AWS IAM User Guide, *Versioning IAM
+policies*: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from iamtui.core import rightsize
+from iamtui.core.actions import reads
+from iamtui.core.actions.checks import OP_KIND, PARAM, attached_is, check, inline_is, policy_name
+from iamtui.core.actions.guards import ActionRefused
+from iamtui.core.actions.spec import ActionSpec, Draft
+from iamtui.core.actions.steps import detach_step, inline_step
+from iamtui.core.ids import ActionId
+from iamtui.core.loader import as_utc, policy_document
+from iamtui.core.model import AttachedPolicy, InlinePolicy, Role, Tag, User, same_name
+from iamtui.core.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
+from iamtui.core.rightsize import Grant, Method, Proposal, Rewrite, RightsizeOptions
+from iamtui.core.subjects import PrincipalSubject
+
+if TYPE_CHECKING:
+    from iamtui.core.actions.planner import Planner
+    from iamtui.core.actions.request import Request
+
+#: The tag iamtui puts on a right-sized copy: the policy it was copied from.
+COPY_TAG = "iamtui:rightsized-from"
+
+#: IAM's limit on a policy name (IAM and AWS STS quotas page).
+POLICY_NAME_MAX = 128
+
+#: The options a request may carry (``Request.params``), as RightsizeOptions fields.
+OPTION_NAMES = ("window_days", "narrow_wildcards")
+
+
+def options_of(request: Request) -> RightsizeOptions:
+    """The request's right-sizing options (defaults for those it does not give)."""
+    given = dict(request.params)
+    options = RightsizeOptions(narrow_wildcards=bool(given.get("narrow_wildcards", False)))
+    window = given.get("window_days")
+    return options if window is None else replace(options, window_days=int(window))
+
+
+def copy_name(policy: str, principal: str) -> str:
+    """A deterministic name for the right-sized copy of ``policy`` for ``principal``."""
+    name = re.sub(r"[^\w+=,.@-]", "-", f"{policy}-rightsized-{principal}")
+    return name[:POLICY_NAME_MAX]
+
+
+def diff_lines(old: JSON, new: JSON | None, label: str) -> tuple[str, ...]:
+    """A unified diff of the pretty-printed documents (no new one: every line removed)."""
+    before = json.dumps(old, indent=2).splitlines()
+    after = json.dumps(new, indent=2).splitlines() if new is not None else []
+    lines = difflib.unified_diff(
+        before, after, f"{label} now", f"{label} right-sized", n=2, lineterm=""
+    )
+    return tuple(lines)
+
+
+# --- fresh reads --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedRead:
+    """One attached managed policy as read now."""
+
+    arn: str
+    name: str
+    default_version: str
+    document: JSON
+    attachment_count: int
+    #: (version id, create date), oldest first (customer-managed policies only).
+    versions: tuple[tuple[str, datetime], ...]
+    attached_to: tuple[str, ...]
+    #: At AWS's five versions: (id, document) of the oldest non-default one, which a new
+    #: version replaces.
+    oldest: tuple[str, JSON] | None = None
+
+    @property
+    def aws_managed(self) -> bool:
+        """AWS-managed policies live in the ``aws`` pseudo-account."""
+        return self.arn.split(":")[4] == "aws"
+
+
+@dataclass(frozen=True, slots=True)
+class Fresh:
+    """The principal and its own policies as IAM has them now."""
+
+    principal: User | Role
+    target: Target
+    inline: Mapping[str, JSON]
+    managed: tuple[ManagedRead, ...]
+
+
+def _entities(planner: Planner, arn: str, me: tuple[str, str, str]) -> tuple[str, ...]:
+    """Every user, group and role ARN the policy is attached to (ListEntitiesForPolicy)."""
+    account = planner.snapshot.account_id
+    found: list[str] = []
+    for page in planner.iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
+        for kind, key, field in (
+            ("user", "PolicyUsers", "UserName"),
+            ("group", "PolicyGroups", "GroupName"),
+            ("role", "PolicyRoles", "RoleName"),
+        ):
+            for entity in page.get(key, ()):
+                name = str(entity[field])
+                if kind == me[0] and same_name(name, me[1]):
+                    found.append(me[2])
+                    continue
+                known: Any = getattr(planner.snapshot, kind)(name)
+                found.append(
+                    known.arn if known is not None else f"arn:aws:iam::{account}:{kind}/{name}"
+                )
+    return tuple(found)
+
+
+def _managed(planner: Planner, arn: str, me: tuple[str, str, str]) -> ManagedRead:
+    iam = planner.iam
+    try:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    except ClientError as exc:
+        if reads.missing(exc):
+            raise reads.NotFound(f"policy {arn} does not exist") from exc
+        raise
+    default = str(policy["DefaultVersionId"])
+    raw = iam.get_policy_version(PolicyArn=arn, VersionId=default)["PolicyVersion"]
+    versions: tuple[tuple[str, datetime], ...] = ()
+    if arn.split(":")[4] != "aws":
+        listed = reads.pages(iam, "list_policy_versions", "Versions", PolicyArn=arn)
+        versions = tuple(
+            sorted(
+                ((str(v["VersionId"]), as_utc(v["CreateDate"])) for v in listed),
+                key=lambda v: (v[1], int(v[0].lstrip("v") or 0) if v[0][1:].isdigit() else 0),
+            )
+        )
+    oldest: tuple[str, JSON] | None = None
+    if len(versions) >= rightsize.POLICY_VERSIONS_MAX:
+        vid = next(v for v, _ in versions if v != default)
+        body = iam.get_policy_version(PolicyArn=arn, VersionId=vid)["PolicyVersion"]
+        oldest = (vid, policy_document(body["Document"]))
+    return ManagedRead(
+        arn=arn,
+        name=str(policy["PolicyName"]),
+        default_version=default,
+        document=policy_document(raw["Document"]),
+        attachment_count=int(policy.get("AttachmentCount", 0)),
+        versions=versions,
+        attached_to=_entities(planner, arn, me),
+        oldest=oldest,
+    )
+
+
+def read_fresh(planner: Planner, kind: str, name: str) -> Fresh:
+    """The principal (with tags), its inline documents and its attached policies, read now."""
+    iam = planner.iam
+    reviewed = planner.snapshot.user(name) if kind == "user" else planner.snapshot.role(name)
+    try:
+        raw = (
+            iam.get_user(UserName=name)["User"]
+            if kind == "user"
+            else iam.get_role(RoleName=name)["Role"]
+        )
+    except ClientError as exc:
+        if reads.missing(exc):
+            raise reads.NotFound(f"{kind} {name} does not exist") from exc
+        raise
+    tags = tuple(Tag(str(t["Key"]), str(t["Value"])) for t in raw.get("Tags") or ())
+    boundary = (raw.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    inline = reads.user_inline(iam, name) if kind == "user" else reads.role_inline(iam, name)
+    method = "list_attached_user_policies" if kind == "user" else "list_attached_role_policies"
+    attached = tuple(
+        AttachedPolicy(str(p["PolicyArn"]), str(p["PolicyName"]))
+        for p in reads.pages(iam, method, "AttachedPolicies", **{PARAM[kind]: name})
+    )
+    me = (kind, str(raw[f"{OP_KIND[kind]}Name"]), str(raw["Arn"]))
+    managed = tuple(_managed(planner, a.arn, me) for a in attached)
+    created = as_utc(raw["CreateDate"])
+    inline_policies = tuple(InlinePolicy(n, d) for n, d in inline.items())
+    principal: User | Role
+    if kind == "user":
+        principal = User(
+            name=me[1],
+            arn=me[2],
+            user_id=str(raw["UserId"]),
+            path=str(raw.get("Path", "/")),
+            create_date=created,
+            groups=reviewed.groups if isinstance(reviewed, User) else (),
+            inline_policies=inline_policies,
+            attached_policies=attached,
+            permissions_boundary=boundary,
+            tags=tags,
+        )
+        target = Target("user", me[1], me[2], str(raw["UserId"]))
+    else:
+        used = (raw.get("RoleLastUsed") or {}).get("LastUsedDate")
+        principal = Role(
+            name=me[1],
+            arn=me[2],
+            role_id=str(raw["RoleId"]),
+            path=str(raw.get("Path", "/")),
+            create_date=created,
+            trust_policy=policy_document(raw.get("AssumeRolePolicyDocument")),
+            inline_policies=inline_policies,
+            attached_policies=attached,
+            permissions_boundary=boundary,
+            tags=tags,
+            last_used=as_utc(used) if used else None,
+        )
+        target = Target("role", me[1], me[2], str(raw["RoleId"]))
+    return Fresh(principal, target, inline, managed)
+
+
+def grants(planner: Planner, fresh: Fresh) -> tuple[Grant, ...]:
+    """The grants ``propose`` weighs: own policies read now, a user's group policies as the
+    reviewed data has them (reported, never rewritten)."""
+    out = [Grant("inline", name, document) for name, document in fresh.inline.items()]
+    out += [
+        Grant(
+            "managed",
+            m.name,
+            m.document,
+            arn=m.arn,
+            aws_managed=m.aws_managed,
+            attached_to=m.attached_to,
+            default_version_id=m.default_version,
+            version_ids=tuple(v for v, _ in m.versions),
+        )
+        for m in fresh.managed
+    ]
+    if isinstance(fresh.principal, User):
+        for group_name in fresh.principal.groups:
+            group = planner.snapshot.group(group_name)
+            if group is None:
+                continue
+            out += [
+                Grant("inline", p.name, p.document, via_group=group.name)
+                for p in group.inline_policies
+            ]
+            for attachment in group.attached_policies:
+                policy = planner.snapshot.policy(attachment.arn)
+                if policy is not None and policy.document is not None:
+                    out.append(
+                        Grant(
+                            "managed",
+                            policy.name,
+                            policy.document,
+                            arn=policy.arn,
+                            aws_managed=policy.aws_managed,
+                            via_group=group.name,
+                        )
+                    )
+    return tuple(out)
+
+
+def refuse_if_changed(planner: Planner, fresh: Fresh) -> None:
+    """The operator reviewed the policies as loaded: a change since voids the proposal."""
+    kind, name = fresh.target.kind, fresh.target.name
+    reviewed = planner.snapshot.user(name) if kind == "user" else planner.snapshot.role(name)
+    if reviewed is None:
+        raise ActionRefused(
+            f"{kind} {name} is not in the data you reviewed (loaded {planner.data_time()}): "
+            "reload and review before acting"
+        )
+    was = {p.name: reads.canonical(p.document) for p in reviewed.inline_policies}
+    now = {n: reads.canonical(d) for n, d in fresh.inline.items()}
+    changed: list[str] = [
+        f"inline policy {n}" for n in sorted(set(was) | set(now)) if was.get(n) != now.get(n)
+    ]
+    was_attached = {p.arn for p in reviewed.attached_policies}
+    now_attached = {m.arn for m in fresh.managed}
+    changed += [f"attachment of {policy_name(a)}" for a in sorted(was_attached ^ now_attached)]
+    for managed in fresh.managed:
+        known = planner.snapshot.policy(managed.arn)
+        if (
+            known is not None
+            and known.document is not None
+            and reads.canonical(known.document) != reads.canonical(managed.document)
+        ):
+            changed.append(f"managed policy {managed.name}")
+    if changed:
+        raise ActionRefused(
+            f"the policies of {kind} {name} changed since the data you reviewed (loaded "
+            f"{planner.data_time()}): {', '.join(changed)}: reload and review before acting"
+        )
+
+
+def refuse_self(planner: Planner, target: Target) -> None:
+    """Right-sizing the session's own principal could take away what iamtui needs next."""
+    ident = planner.caller.identity
+    mine = ident.user_name if target.kind == "user" else ident.role_name
+    if mine is not None and same_name(mine, target.name):
+        raise ActionRefused(
+            f"{target.kind} {target.name} is who this iamtui session runs as ({ident.arn}): "
+            "right-sizing it could lock the session out; act on it from other credentials"
+        )
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def default_version_is(arn: str, version: JSON) -> Check:
+    """The policy's default version id (None: the policy is gone)."""
+    return check(
+        "policy.default_version",
+        version,
+        f"the default version of policy {policy_name(arn)} is {version}",
+        PolicyArn=arn,
+    )
+
+
+def default_document_is(arn: str, document: JSON, what: str) -> Check:
+    """The policy's default version's document (None: no such policy)."""
+    text = f"policy {policy_name(arn)} {what}"
+    return check("policy.default_document", document, text, PolicyArn=arn)
+
+
+def version_document_is(arn: str, version: JSON, document: JSON, what: str) -> Check:
+    """One version's document (None: the version is gone)."""
+    return check(
+        "policy.version_document",
+        document,
+        f"version {version if isinstance(version, str) else '(new)'} of policy "
+        f"{policy_name(arn)} {what}",
+        PolicyArn=arn,
+        VersionId=version,
+    )
+
+
+def attachments_are(arn: str, count: JSON, what: str) -> Check:
+    """How many principals the policy is attached to (None: gone)."""
+    return check("policy.attachments", count, f"policy {policy_name(arn)} {what}", PolicyArn=arn)
+
+
+def has_document(arn: str, document: JSON) -> Check:
+    """Some version of the policy has this document."""
+    return check(
+        "policy.has_document",
+        True,
+        f"policy {policy_name(arn)} has a version with the saved document",
+        PolicyArn=arn,
+        Document=document,
+    )
+
+
+# --- steps per method ---------------------------------------------------------------------
+
+
+def _dropped(rewrite: Rewrite) -> str:
+    parts = list(rewrite.dropped_services) + list(rewrite.dropped_actions)
+    shown = ", ".join(parts[:6]) + (f" and {len(parts) - 6} more" if len(parts) > 6 else "")
+    return f" (drops {shown})" if shown else ""
+
+
+def new_version_steps(target: Target, managed: ManagedRead, rewrite: Rewrite) -> list[Step]:
+    """A new default version; at AWS's five versions, the oldest non-default one goes first."""
+    arn, name, new = managed.arn, managed.name, rewrite.document
+    old, default = managed.document, managed.default_version
+    steps: list[Step] = []
+    first = (
+        attachments_are(arn, managed.attachment_count, "is attached as when planned"),
+        default_version_is(arn, default),
+    )
+    if managed.oldest is not None:
+        oldest, saved = managed.oldest
+        steps.append(
+            Step(
+                call=ApiCall("DeletePolicyVersion", {"PolicyArn": arn, "VersionId": oldest}),
+                description=(
+                    f"Delete version {oldest} of policy {name}, its oldest non-default one "
+                    f"(AWS keeps at most {rightsize.POLICY_VERSIONS_MAX}; document saved)"
+                ),
+                preconditions=(*first, version_document_is(arn, oldest, saved, "is unchanged")),
+                effect=version_document_is(arn, oldest, None, "is gone"),
+                inverse=(
+                    InverseStep(
+                        ApiCall(
+                            "CreatePolicyVersion",
+                            {"PolicyArn": arn, "PolicyDocument": saved, "SetAsDefault": False},
+                        ),
+                        f"Put the saved document of version {oldest} back on policy {name} as "
+                        "a non-default version",
+                        preconditions=(default_version_is(arn, default),),
+                        effect=has_document(arn, saved),
+                    ),
+                ),
+                loss=f"version {oldest} comes back under a new version id",
+            )
+        )
+    created = {"$result": "VersionId"}
+    steps.append(
+        Step(
+            call=ApiCall(
+                "CreatePolicyVersion",
+                {"PolicyArn": arn, "PolicyDocument": new, "SetAsDefault": True},
+            ),
+            description=(
+                f"Make a right-sized version the default of policy {name}{_dropped(rewrite)}"
+            ),
+            preconditions=(
+                *(first if not steps else ()),
+                default_document_is(arn, old, "is unchanged since the plan"),
+            ),
+            effect=default_document_is(arn, new, "has the right-sized default version"),
+            inverse=(
+                InverseStep(
+                    ApiCall("SetDefaultPolicyVersion", {"PolicyArn": arn, "VersionId": default}),
+                    f"Make version {default} the default of policy {name} again",
+                    preconditions=(
+                        default_document_is(arn, new, "still has iamtui's version as default"),
+                    ),
+                    effect=default_version_is(arn, default),
+                    changes=diff_lines(new, old, f"policy {name}"),
+                ),
+                InverseStep(
+                    ApiCall("DeletePolicyVersion", {"PolicyArn": arn, "VersionId": created}),
+                    f"Delete the right-sized version iamtui made of policy {name}",
+                    preconditions=(default_version_is(arn, default),),
+                    effect=version_document_is(arn, created, None, "is gone"),
+                ),
+            ),
+            changes=diff_lines(old, new, f"policy {name}"),
+        )
+    )
+    return steps
+
+
+def replace_inline_step(target: Target, policy: str, old: JSON, rewrite: Rewrite) -> Step:
+    """Put the right-sized document; undo puts the old one back if iamtui's is still there."""
+    kind, name = target.kind, target.name
+    param, op = PARAM[kind], OP_KIND[kind]
+    new = rewrite.document
+
+    def put(document: JSON) -> ApiCall:
+        return ApiCall(
+            f"Put{op}Policy", {param: name, "PolicyName": policy, "PolicyDocument": document}
+        )
+
+    return Step(
+        call=put(new),
+        description=f"Replace inline policy {policy} of {kind} {name} with its right-sized "
+        f"document{_dropped(rewrite)} (old one saved)",
+        preconditions=(inline_is(kind, name, policy, old),),
+        effect=inline_is(kind, name, policy, new),
+        inverse=(
+            InverseStep(
+                put(old),
+                f"Put the saved document of inline policy {policy} back on {kind} {name}",
+                preconditions=(inline_is(kind, name, policy, new),),
+                effect=inline_is(kind, name, policy, old),
+                changes=diff_lines(new, old, f"inline policy {policy}"),
+            ),
+        ),
+        changes=diff_lines(old, new, f"inline policy {policy}"),
+    )
+
+
+def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: str) -> list[Step]:
+    """A customer-managed copy for this principal, attached, then the shared one detached."""
+    kind, name = target.kind, target.name
+    param, op = PARAM[kind], OP_KIND[kind]
+    copy = str(getattr(rewrite, "copy_name", "") or copy_name(managed.name, name))
+    copy_arn = f"arn:aws:iam::{account}:policy/{copy}"
+    new = rewrite.document
+    whose = "AWS managed policy" if managed.aws_managed else "shared policy"
+    create: dict[str, JSON] = {
+        "PolicyName": copy,
+        "PolicyDocument": new,
+        "Description": f"iamtui right-sized copy of {managed.name} for {kind} {name}"[:1000],
+        "Tags": [{"Key": COPY_TAG, "Value": managed.arn}],
+    }
+    detach = detach_step(
+        kind,
+        name,
+        managed.arn,
+        0,
+        first=(attached_is(kind, name, copy_arn, True),),
+    )
+    return [
+        Step(
+            call=ApiCall("CreatePolicy", create),
+            description=f"Create policy {copy}: a right-sized copy of {whose} {managed.name} "
+            f"for {kind} {name}{_dropped(rewrite)}",
+            preconditions=(
+                default_document_is(copy_arn, None, "does not exist yet"),
+                default_document_is(managed.arn, managed.document, "is unchanged since the plan"),
+            ),
+            effect=default_document_is(copy_arn, new, "exists with the right-sized document"),
+            inverse=(
+                InverseStep(
+                    ApiCall("DeletePolicy", {"PolicyArn": copy_arn}),
+                    f"Delete policy {copy}, the copy iamtui made",
+                    preconditions=(attachments_are(copy_arn, 0, "is attached to nothing"),),
+                    effect=attachments_are(copy_arn, None, "is gone"),
+                ),
+            ),
+            changes=diff_lines(managed.document, new, f"{managed.name} → {copy}"),
+        ),
+        Step(
+            call=ApiCall(f"Attach{op}Policy", {param: name, "PolicyArn": copy_arn}),
+            description=f"Attach the right-sized copy {copy} to {kind} {name}",
+            preconditions=(attached_is(kind, name, copy_arn, False),),
+            effect=attached_is(kind, name, copy_arn, True),
+            inverse=(
+                InverseStep(
+                    ApiCall(f"Detach{op}Policy", {param: name, "PolicyArn": copy_arn}),
+                    f"Detach the right-sized copy {copy} from {kind} {name}",
+                    preconditions=(attached_is(kind, name, copy_arn, True),),
+                    effect=attached_is(kind, name, copy_arn, False),
+                ),
+            ),
+        ),
+        Step(
+            call=detach.call,
+            description=f"Detach {whose} {managed.name} from {kind} {name} (its copy replaces it)",
+            preconditions=detach.preconditions,
+            effect=detach.effect,
+            inverse=detach.inverse,
+            loss=detach.loss,
+        ),
+    ]
+
+
+def detach_unused_step(target: Target, managed: ManagedRead, rewrite: Rewrite) -> Step:
+    """Nothing of the policy was used: detach it from this principal only."""
+    step = detach_step(
+        target.kind,
+        target.name,
+        managed.arn,
+        0,
+        first=(default_document_is(managed.arn, managed.document, "is unchanged since the plan"),),
+    )
+    return Step(
+        call=step.call,
+        description=f"Detach managed policy {managed.name} from {target.kind} {target.name}: "
+        f"none of it was used{_dropped(rewrite)}",
+        preconditions=step.preconditions,
+        effect=step.effect,
+        inverse=step.inverse,
+        loss=step.loss,
+        changes=diff_lines(managed.document, None, f"policy {managed.name}"),
+    )
+
+
+def delete_inline_step(target: Target, policy: str, old: JSON, rewrite: Rewrite) -> Step:
+    """Nothing of the inline policy was used: delete it, the document saved for undo."""
+    step = inline_step(target.kind, target.name, policy, old, 0)
+    return Step(
+        call=step.call,
+        description=f"Delete inline policy {policy} of {target.kind} {target.name}: none of it "
+        f"was used{_dropped(rewrite)} (document saved)",
+        preconditions=step.preconditions,
+        effect=step.effect,
+        inverse=step.inverse,
+        changes=diff_lines(old, None, f"inline policy {policy}"),
+    )
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+
+def _label(grant: Grant) -> str:
+    where = f" (via group {grant.via_group})" if grant.via_group else ""
+    return f"{grant.kind} policy {grant.name}{where}"
+
+
+def steps_for(
+    planner: Planner, fresh: Fresh, proposal: Proposal
+) -> tuple[list[Step], dict[str, JSON]]:
+    """The steps of every rewrite that changes something, and what each saved."""
+    managed = {m.arn: m for m in fresh.managed}
+    steps: list[Step] = []
+    saved: dict[str, JSON] = {}
+    target = fresh.target
+    for rewrite in proposal.changes:
+        grant = rewrite.grant
+        if grant.via_group:
+            continue  # never rewritten; the engine should not propose it
+        if grant.kind == "inline":
+            old = fresh.inline.get(grant.name)
+            if old is None:
+                raise ActionRefused(f"inline policy {grant.name} of {target.name} is gone")
+            saved[f"inline:{grant.name}"] = old
+            if rewrite.method is Method.REPLACE_INLINE:
+                steps.append(replace_inline_step(target, grant.name, old, rewrite))
+            elif rewrite.method is Method.DELETE_INLINE:
+                steps.append(delete_inline_step(target, grant.name, old, rewrite))
+            else:
+                raise ActionRefused(
+                    f"{rewrite.method} does not apply to inline policy {grant.name}"
+                )
+            continue
+        read = managed.get(grant.arn or "")
+        if read is None:
+            raise ActionRefused(
+                f"managed policy {grant.name} is no longer attached to {target.name}"
+            )
+        saved[f"managed:{read.arn}"] = {
+            "default_version": read.default_version,
+            "document": read.document,
+        }
+        if rewrite.method is Method.NEW_VERSION:
+            if read.aws_managed:
+                raise ActionRefused(f"{read.name} is an AWS managed policy: AWS owns it")
+            if read.oldest is not None:
+                saved[f"managed:{read.arn}"] = {
+                    **saved[f"managed:{read.arn}"],
+                    "deleted_version": {"version_id": read.oldest[0], "document": read.oldest[1]},
+                }
+            steps += new_version_steps(target, read, rewrite)
+        elif rewrite.method is Method.COPY_AND_DETACH:
+            steps += copy_steps(target, read, rewrite, planner.snapshot.account_id)
+        elif rewrite.method is Method.DETACH:
+            steps.append(detach_unused_step(target, read, rewrite))
+        else:
+            raise ActionRefused(f"{rewrite.method} does not apply to managed policy {read.name}")
+    return steps, saved
+
+
+def warnings_for(planner: Planner, fresh: Fresh, proposal: Proposal) -> list[str]:
+    """Who else a shared policy reaches, the limits the result misses, and recent use."""
+    out: list[str] = []
+    me = fresh.target.arn
+    for rewrite in proposal.changes:
+        others = [a.rsplit(":", 1)[-1] for a in rewrite.grant.attached_to if a != me]
+        if others and rewrite.method is Method.COPY_AND_DETACH:
+            shown = ", ".join(others[:5]) + (
+                f" and {len(others) - 5} more" if len(others) > 5 else ""
+            )
+            out.append(
+                f"policy {rewrite.grant.name} is also attached to {shown}: it stays as it is for "
+                f"them; {fresh.target.name} gets its own right-sized copy"
+            )
+    out += list(proposal.problems)
+    data = planner.snapshot.last_accessed.get(me)
+    used: list[tuple[datetime, str]] = [
+        (as_utc(s.last_authenticated), s.namespace)
+        for s in (data.services if data is not None else ())
+        if s.last_authenticated is not None
+    ]
+    if used:
+        when, service = max(used)
+        if planner.clock() - when <= timedelta(days=30):
+            out.append(
+                f"{fresh.target.kind} {fresh.target.name} is in use (last {when:%Y-%m-%d %H:%M} "
+                f"UTC, {service}): a call it makes to what is dropped will be denied (undo "
+                "puts the old policies back)"
+            )
+    return out
+
+
+def notes_for(proposal: Proposal) -> list[str]:
+    """What right-sizing leaves as it is, and why."""
+    out: list[str] = []
+    for rewrite in proposal.rewrites:
+        label = _label(rewrite.grant)
+        if rewrite.method is Method.CANNOT:
+            out.append(f"{label} is not right-sized: {rewrite.reason or 'it cannot be applied'}")
+        elif rewrite.method is Method.KEEP and rewrite.reason:
+            out.append(f"{label} is kept: {rewrite.reason}")
+        out += [f"{label}: {note}" for note in rewrite.notes]
+    return out
+
+
+def propose_for(planner: Planner, request: Request) -> tuple[Fresh, Proposal]:
+    """Fresh reads, the guards that need no engine, and the engine's proposal."""
+    subject = planner.subject(request, PrincipalSubject)
+    if subject.kind not in ("user", "role"):
+        raise ActionRefused(f"{ActionId.PRINCIPAL_RIGHTSIZE.value} acts on a user or a role")
+    fresh = read_fresh(planner, subject.kind, subject.name)
+    if isinstance(fresh.principal, Role):
+        role = reads.RoleState(
+            fresh.principal.name,
+            fresh.principal.arn,
+            fresh.principal.role_id,
+            fresh.principal.path,
+            fresh.principal.trust_policy,
+        )
+        planner.refuse_aws_managed_role(role)
+        planner.refuse_protected_role(role)
+    refuse_self(planner, fresh.target)
+    refuse_if_changed(planner, fresh)
+    data = planner.snapshot.last_accessed.get(fresh.target.arn)
+    proposal = rightsize.propose(
+        fresh.principal,
+        grants(planner, fresh),
+        data,
+        now=planner.clock(),
+        options=options_of(request),
+    )
+    return fresh, proposal
+
+
+def build(planner: Planner, request: Request) -> Draft:
+    """Read the policies now, propose, and turn each rewrite into guarded, undoable calls."""
+    fresh, proposal = propose_for(planner, request)
+    target = fresh.target
+    who = f"{target.kind} {target.name}"
+    if proposal.refused:
+        raise ActionRefused(f"cannot right-size {who}: {proposal.refused}")
+    steps, saved = steps_for(planner, fresh, proposal)
+    if not steps:
+        if not proposal.unused_services and not proposal.unused_actions:
+            raise ActionRefused(
+                f"nothing to right-size for {who}: it used everything it is granted"
+            )
+        kept = "; ".join(notes_for(proposal)[:2]) or "see the review"
+        raise ActionRefused(f"nothing to right-size for {who} that can be applied: {kept}")
+    dropped = list(proposal.unused_services)
+    shown = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+    changed = len(proposal.changes)
+    summary = f"Right-size {who}: {changed} polic{'y' if changed == 1 else 'ies'}" + (
+        f", drop {shown}" if shown else ""
+    )
+    return Draft(
+        ActionId.PRINCIPAL_RIGHTSIZE,
+        summary,
+        [target],
+        steps,
+        before={target.arn: {"rightsize": saved}},
+        warnings=warnings_for(planner, fresh, proposal),
+        notes=notes_for(proposal),
+        options={
+            "window_days": proposal.options.window_days,
+            "narrow_wildcards": proposal.options.narrow_wildcards,
+            "unused_services": list(proposal.unused_services),
+            "unused_actions": list(proposal.unused_actions),
+        },
+    )
+
+
+def describe_proposal(proposal: Proposal) -> list[str]:
+    """The proposal as text lines (headless ``iamtui rightsize``), diffs included."""
+    who = f"{proposal.kind} {proposal.principal_name}"
+    if proposal.refused:
+        return [f"{who}: not right-sized: {proposal.refused}"]
+    lines = [f"{who}: unused {', '.join(proposal.unused_services) or 'nothing'}"]
+    for rewrite in proposal.rewrites:
+        lines.append(
+            f"  {_label(rewrite.grant)}: {rewrite.method.value}"
+            + (f" ({rewrite.reason})" if rewrite.reason else "")
+        )
+        if rewrite.changes:
+            lines += [
+                f"    {line}"
+                for line in diff_lines(rewrite.grant.document, rewrite.document, rewrite.grant.name)
+            ]
+    lines += [f"  ! {p}" for p in proposal.problems]
+    return lines
+
+
+def proposal_json(proposal: Proposal) -> JSON:
+    """The proposal as plain data (``iamtui rightsize --format json``, format version 1)."""
+    return {
+        "principal_arn": proposal.principal_arn,
+        "principal_name": proposal.principal_name,
+        "kind": proposal.kind,
+        "refused": proposal.refused or None,
+        "data_completed_at": reads.iso(proposal.data_completed_at),
+        "window_days": proposal.options.window_days,
+        "narrow_wildcards": proposal.options.narrow_wildcards,
+        "unused_services": list(proposal.unused_services),
+        "unused_actions": list(proposal.unused_actions),
+        "problems": list(proposal.problems),
+        "rewrites": [
+            {
+                "policy": r.grant.name,
+                "kind": r.grant.kind,
+                "arn": r.grant.arn,
+                "via_group": r.grant.via_group,
+                "method": r.method.value,
+                "reason": r.reason or None,
+                "dropped_services": list(r.dropped_services),
+                "dropped_actions": list(r.dropped_actions),
+                "notes": list(r.notes),
+                "document": r.grant.document,
+                "proposed": r.document,
+            }
+            for r in proposal.rewrites
+        ],
+    }
+
+
+SPEC = ActionSpec(
+    id=ActionId.PRINCIPAL_RIGHTSIZE,
+    calls=Calls(
+        plan=(
+            "iam:GetUser",
+            "iam:GetRole",
+            "iam:ListUserPolicies",
+            "iam:GetUserPolicy",
+            "iam:ListRolePolicies",
+            "iam:GetRolePolicy",
+            "iam:ListAttachedUserPolicies",
+            "iam:ListAttachedRolePolicies",
+            "iam:GetPolicy",
+            "iam:GetPolicyVersion",
+            "iam:ListPolicyVersions",
+            "iam:ListEntitiesForPolicy",
+        ),
+        probes=(
+            "policy.attached",
+            "inline.document",
+            "policy.attachments",
+            "policy.default_version",
+            "policy.default_document",
+            "policy.version_document",
+            "policy.has_document",
+        ),
+        run=(
+            "iam:CreatePolicyVersion",
+            "iam:DeletePolicyVersion",
+            "iam:PutUserPolicy",
+            "iam:PutRolePolicy",
+            "iam:DeleteUserPolicy",
+            "iam:DeleteRolePolicy",
+            "iam:CreatePolicy",
+            "iam:AttachUserPolicy",
+            "iam:AttachRolePolicy",
+            "iam:DetachUserPolicy",
+            "iam:DetachRolePolicy",
+        ),
+        undo=(
+            "iam:SetDefaultPolicyVersion",
+            "iam:DeletePolicyVersion",
+            "iam:CreatePolicyVersion",
+            "iam:PutUserPolicy",
+            "iam:PutRolePolicy",
+            "iam:AttachUserPolicy",
+            "iam:AttachRolePolicy",
+            "iam:DetachUserPolicy",
+            "iam:DetachRolePolicy",
+            "iam:DeletePolicy",
+        ),
+        implied=("iam:TagPolicy",),
+        conditional={
+            "iam:TagPolicy": "AWS authorizes the tags passed to CreatePolicy as TagPolicy too",
+        },
+    ),
+    group="IamtuiActionsPolicies",
+    verb="Right-size",
+    help="drop unused services from its policies (diff shown; new default version, copy or "
+    "replace) · undoable",
+    subject=PrincipalSubject,
+    build=build,
+    binding="principal-rightsize",
+)
