@@ -110,7 +110,7 @@ def describe(proposal: Proposal) -> RightsizeView:
         lines.append(Field("Limit", problem, "bad"))
     if not proposal.changes:
         lines.append(Field("", "Nothing to drop: every granted service was used.", "ok"))
-    diff = tuple(line for rewrite in proposal.changes for line in diff_lines(rewrite))
+    diff = tuple(line for rewrite in proposal.changes for line in rewrite_diff(rewrite))
     dropped = frozenset(s for r in proposal.changes for s in r.dropped_services)
     return RightsizeView(proposal, tuple(lines), diff, dropped)
 
@@ -147,7 +147,7 @@ def _policy_label(rewrite: Rewrite) -> str:
     return f"{grant.kind} {grant.name}{where}"
 
 
-def diff_lines(rewrite: Rewrite) -> list[DiffLine]:
+def rewrite_diff(rewrite: Rewrite) -> list[DiffLine]:
     """The rewrite as a unified diff of indented JSON (removed whole when nothing is left)."""
     grant = rewrite.grant
     before = pretty_json(grant.document).splitlines()
