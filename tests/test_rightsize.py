@@ -277,15 +277,23 @@ DOCUMENTS = (
         allow(["iam:CreateUser", "iam:PassRole", "s*:*"]),
     ),
 )
+
+
+def with_lambda(la: LastAccessed, days: float) -> LastAccessed:
+    """``lambda`` is a keyword in Python: add its service by hand."""
+    used = ServiceAccess("AWS Lambda", "lambda", ago(days))
+    return replace(la, services=(*la.services, used))
+
+
 VARIANTS = (
     data(),
-    data(s3=1, ec2=1, iam=1, kms=1, sqs=1, dynamodb=1, **{"lambda": 1}),
+    with_lambda(data(s3=1, ec2=1, iam=1, kms=1, sqs=1, dynamodb=1), 1),
     data(s3=None, ec2=None, iam=None, kms=None, sqs=None, dynamodb=None),
     data(s3=3, ec2=300, iam=None, kms=2, actions=S3_ACTIONS),
     data(
         s3=1, iam=5, actions={"s3": {"GetObject": None}, "iam": {"PassRole": 3, "CreateUser": None}}
     ),
-    data(sqs=1, dynamodb=500, **{"lambda": 2}),
+    with_lambda(data(sqs=1, dynamodb=500), 2),
 )
 
 

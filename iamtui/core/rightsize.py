@@ -4,8 +4,8 @@ Pure: documents and last-accessed data in, a ``Proposal`` out. The action
 (``actions/catalog/principal_rightsize.py``) reads the documents fresh and turns a proposal
 into a plan; the review screen and ``iamtui rightsize`` show the same proposal.
 
-Interface agreed for this session (the engine fills in ``guard``, ``rewrite_document`` and
-``propose``; the action and the UI build on the types below).
+How it decides (guards, what "unused" means, the rewriting rules, size limits) is the contract
+in ``docs/rightsize.md``; its one promise is that a rewrite never adds a permission.
 """
 
 from __future__ import annotations
