@@ -116,7 +116,8 @@ REVIEW_ACCESS_COLUMNS = (
     Column("last", "Last accessed", max_width=16),
     Column("region", "Region", max_width=14),
     Column("unused", "Unused", max_width=6, min_width=6),
-    Column("rightsize", "Right-size", max_width=10, min_width=10),
+    #: What right-sizing does to the service ("drop"), from the review's proposal.
+    Column("rightsize", "Plan", max_width=5, min_width=5),
 )
 REVIEW_FINDING_COLUMNS = (
     Column("severity", "Severity", max_width=10),

@@ -55,6 +55,9 @@ class RightsizeView:
     diff: tuple[DiffLine, ...]
     #: Service namespaces a rewrite that changes something drops (the access table marks them).
     dropped: frozenset[str]
+    #: The section title's word when it does not apply: "refused", "nothing to apply" (each
+    #: policy says why not), "nothing to drop"; "" when it applies.
+    verdict: str = ""
 
     @property
     def applies(self) -> bool:
@@ -101,18 +104,23 @@ def describe(proposal: Proposal) -> RightsizeView:
         )
     if proposal.refused:
         lines.append(Field("Refused", proposal.refused, "bad"))
-        return RightsizeView(proposal, tuple(lines), (), frozenset())
+        return RightsizeView(proposal, tuple(lines), (), frozenset(), "refused")
     if proposal.unused_services:
         lines.append(Field("Unused", ", ".join(proposal.unused_services), "warn"))
     for rewrite in proposal.rewrites:
         lines.extend(_rewrite_fields(rewrite))
     for problem in proposal.problems:
         lines.append(Field("Limit", problem, "bad"))
-    if not proposal.changes:
+    verdict = ""
+    if any(r.method is Method.CANNOT for r in proposal.rewrites) and not proposal.changes:
+        verdict = "nothing to apply"
+        lines.append(Field("", "Nothing iamtui can apply: each policy above says why.", "warn"))
+    elif not proposal.changes:
+        verdict = "nothing to drop"
         lines.append(Field("", "Nothing to drop: every granted service was used.", "ok"))
     diff = tuple(line for rewrite in proposal.changes for line in rewrite_diff(rewrite))
     dropped = frozenset(s for r in proposal.changes for s in r.dropped_services)
-    return RightsizeView(proposal, tuple(lines), diff, dropped)
+    return RightsizeView(proposal, tuple(lines), diff, dropped, verdict)
 
 
 def _rewrite_fields(rewrite: Rewrite) -> list[Field]:

@@ -540,9 +540,7 @@ class ReviewScreen(Screen[None]):
             diff.display = False
         else:
             lines = list(proposal.fields)
-            if proposal.proposal.refused:
-                box.border_title = "Right-sizing · refused"
-            elif proposal.applies:
+            if proposal.applies:
                 box.border_title = f"Right-sizing · {key} to apply"
                 lines.append(
                     Field(
@@ -552,7 +550,7 @@ class ReviewScreen(Screen[None]):
                     )
                 )
             else:
-                box.border_title = "Right-sizing · nothing to drop"
+                box.border_title = f"Right-sizing · {proposal.verdict}"
             diff.display = bool(proposal.diff)
             text = Text()
             for n, line in enumerate(proposal.diff):
