@@ -62,6 +62,23 @@ def services(document: Any) -> set[str]:
     return found
 
 
+def services_granted(ws: Any, arn: str) -> set[str]:
+    """The services the workspace's last-accessed data lists for a principal."""
+    return {s.namespace for s in ws.snapshot.last_accessed[arn].services}
+
+
+def unused_finding(ws: Any, name: str) -> Any:
+    """The principal's open permissions.unused-services finding, if any."""
+    return next(
+        (
+            f
+            for f in ws.evaluation.active
+            if f.rule == "permissions.unused-services" and f.principal_name == name
+        ),
+        None,
+    )
+
+
 async def confirm(pilot: Any, screen: PlanScreen) -> None:
     """Type the confirmation phrase when the planner asks for one, then run."""
     phrase = screen.planned.plan.confirmation_phrase  # type: ignore[union-attr]
@@ -102,7 +119,10 @@ async def test_right_size_the_demo_role_from_its_review_then_undo_it_from_the_jo
         assert aws_managed not in after["attached"]
         (copy,) = set(after["attached"]) - set(before["attached"])
         assert services(after["policies"][copy]["versions"]["v1"]) == {"sns"}
-        assert arn in ws.snapshot.last_accessed  # type: ignore[union-attr]
+        # Its grants changed, so its last-accessed data was read again: the finding is gone.
+        assert services_granted(ws, arn) == {"s3", "glue", "athena", "redshift-data", "sns"}
+        assert unused_finding(ws, RIGHTSIZE_ROLE) is None
+        assert review.review.rightsize is not None and not review.review.rightsize.applies
 
         await pilot.press("escape")  # the finished plan's dialog
         await settle(pilot)
@@ -120,6 +140,8 @@ async def test_right_size_the_demo_role_from_its_review_then_undo_it_from_the_jo
         await settle(pilot)
         statuses = {r.data.id: r.cells[2] for r in journal.shown}
         assert statuses[entry.id] == f"completed, undone by {undo.report.entry_id}"  # type: ignore[union-attr]
+
+        assert unused_finding(ws, RIGHTSIZE_ROLE) is not None  # granted again, still unused
 
     assert iam_state(iam, RIGHTSIZE_ROLE) == before
     actions = [e.action for e in Journal(ws.journal.path).entries()]

@@ -1416,7 +1416,8 @@ RIGHTSIZE_AWS_POLICY = "AmazonSNSReadOnlyAccess"
 
 def _seed_rightsize(s: Seeder) -> None:
     """A two-year-old role that uses S3, Glue, Athena, Redshift Data and SNS, and was also granted
-    SQS and DynamoDB (never used), Kinesis (last used 200 days ago) and SMS Voice (never)."""
+    SQS, DynamoDB, Kinesis (the clickstream job moved to Firehose before it ever ran) and SMS
+    Voice, none of them used."""
     d = s.ago
     lake = "arn:aws:s3:::northwind-lake"
     pipeline: Document = {
@@ -1500,4 +1501,3 @@ def _seed_rightsize(s: Seeder) -> None:
     s.usage(arn, "athena", d(1))
     s.usage(arn, "redshift-data", d(1))
     s.usage(arn, "sns", d(6))
-    s.usage(arn, "kinesis", d(200))
