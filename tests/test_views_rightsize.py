@@ -40,7 +40,9 @@ def test_each_policy_reads_as_its_method_and_the_diff_removes_what_is_dropped() 
     view = describe(
         proposal(
             Rewrite(INLINE, Method.REPLACE_INLINE, KEPT, dropped_services=("sqs",)),
-            Rewrite(AWS, Method.COPY_AND_DETACH, KEPT, dropped_services=("sqs",)),
+            Rewrite(
+                AWS, Method.COPY_AND_DETACH, KEPT, dropped_services=("sqs",), new_policy_name="C"
+            ),
         )
     )
     assert view.applies and view.verdict == "" and view.dropped == {"sqs"}
@@ -56,7 +58,7 @@ def test_each_policy_reads_as_its_method_and_the_diff_removes_what_is_dropped() 
         "--- inline Pipeline (current)",
         "+++ inline Pipeline (proposed)",
         "--- managed AmazonSQSReadOnlyAccess (current)",
-        "+++ managed AmazonSQSReadOnlyAccess (new customer-managed copy)",
+        "+++ managed AmazonSQSReadOnlyAccess (copy C)",
     ]
 
 

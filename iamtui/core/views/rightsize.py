@@ -162,7 +162,7 @@ def rewrite_diff(rewrite: Rewrite) -> list[DiffLine]:
     after = pretty_json(rewrite.document).splitlines() if rewrite.document is not None else []
     label = _policy_label(rewrite)
     if rewrite.method is Method.COPY_AND_DETACH:
-        target = "new customer-managed copy"
+        target = f"copy {rewrite.new_policy_name}" if rewrite.new_policy_name else "copy"
     elif rewrite.document is None:
         target = "removed"
     else:
