@@ -1,6 +1,7 @@
 """Benchmark: the overview load's request count, wall time and peak RSS on a seeded emulator.
 
     python bench/load.py --users 1000 --roles 500
+    python bench/load.py --users 1000 --roles 500 --last-accessed --workers 4
 
 Seeds the emulated account in-process (fast), then loads it over HTTP exactly as the product
 does and prints figures. No assertions: targets live in docs/performance.md.
@@ -16,7 +17,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from iamtui.core.loader import load_account
+from iamtui.core.loader import load_account, load_last_accessed_batch
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.seed import seed_scale
 from iamtui.emulator.server import Emulator
@@ -27,6 +28,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--roles", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3, help="loads to time (median reported)")
+    parser.add_argument(
+        "--last-accessed",
+        action="store_true",
+        help="then fetch every user's and role's last-accessed data (one job each)",
+    )
+    parser.add_argument("--workers", type=int, default=4, help="last-accessed jobs at once")
     args = parser.parse_args()
     logging.getLogger("werkzeug").disabled = True
 
@@ -53,6 +60,13 @@ def main() -> None:
             requests.append(conn.counter.total)
             if len(requests) == 1:
                 by_op = dict(conn.counter.by_operation)
+        if args.last_accessed:
+            conn = connect(settings)
+            arns = [u.arn for u in snap.users] + [r.arn for r in snap.roles]
+            t0 = time.perf_counter()
+            batch = load_last_accessed_batch(conn, arns, workers=args.workers)
+            la_s = time.perf_counter() - t0
+            la_by_op = dict(conn.counter.by_operation)
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     print(
@@ -67,6 +81,13 @@ def main() -> None:
         f"later median {statistics.median(times[1:] or times):.2f} s; "
         "emulator and client share this process and its 2 cores"
     )
+    if args.last_accessed:
+        print(
+            f"last-accessed  {len(batch.results)} of {len(arns)} principals "
+            f"({len(batch.failures)} failed), {args.workers} at once: "
+            f"{sum(la_by_op.values())} requests in {la_s:.1f} s"
+        )
+        print("               " + ", ".join(f"{k}={v}" for k, v in sorted(la_by_op.items())))
     print(f"peak RSS       {peak_kib / 1024:.0f} MiB (emulator + seeded state + client)")
     print(f"python         {sys.version.split()[0]}")
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.account.models import account_backends
+from rightsize_support import arn_of, seed_principal
 from test_actions_support import (
     S3_READ,
     SQS_SEND,
@@ -36,7 +37,7 @@ from iamtui.core.actions import (
 )
 from iamtui.core.actions.assume import ROOT_PREFIX
 from iamtui.core.journal import Journal
-from iamtui.core.loader import load_account
+from iamtui.core.loader import load_account, load_last_accessed
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import Connection
 from iamtui.core.subjects import TrustEdit
@@ -165,6 +166,10 @@ def seed_targets(emulator: Emulator) -> None:
         tags=[TEAM_TAG],
     ).create_date = datetime(2025, 12, 1)  # past the grace period (moto keeps naive UTC dates)
     backend.create_saml_provider("s-saml", saml_metadata("https://s-saml.example.com"))
+    # right-sizing: a role whose own policy has AWS's five versions, a user, a policy shared
+    # with a third principal; each holds one policy per rewrite method
+    seed_principal(emulator, "role", "s-rs", versions=5, now=now, shared_with="s-rs-peer")
+    seed_principal(emulator, "user", "s-rs-user", now=now)
     emulator.extras().report_generation_polls = 0
 
 
@@ -339,6 +344,15 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
         cert_id = emulator.extras().server_certificates["s-expired"].certificate_id
         actor.act(Request.delete_server_certificate("s-expired", cert_id), undo=False)
 
+    def rightsizing(actor: Actor, emulator: Emulator) -> None:
+        """Every rewrite method on a role and a user (their last-accessed data loaded first)."""
+        emulator.extras().last_accessed_polls = 0
+        arns = (arn_of("role", "s-rs"), arn_of("user", "s-rs-user"))
+        reports = [load_last_accessed(actor.conn, arn) for arn in arns]
+        actor.snapshot = actor.snapshot.with_last_accessed(*reports)
+        actor.act(Request.rightsize("role", "s-rs"))
+        actor.act(Request.rightsize("user", "s-rs-user"))
+
     yield "keys", keys
     yield "rotate", rotate
     yield "users", users
@@ -351,6 +365,7 @@ def principal_scenarios() -> Iterator[tuple[str, Scenario]]:
     yield "account", account
     yield "assume-root", assume_root
     yield "clutter", clutter
+    yield "rightsizing", rightsizing
 
 
 def root_actor(emulator: Emulator, journal: Journal, connect: Callable[..., Connection]) -> Actor:

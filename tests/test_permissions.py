@@ -162,7 +162,9 @@ def test_the_remediate_policy_is_read_only_plus_every_action_and_undo() -> None:
     base = permissions.actions_of(permissions.remediate_policy())
     undo_only = permissions.undo_only_actions()
     assert base == allowed - undo_only and not base & undo_only
-    assert {"iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:CreateLoginProfile"} <= undo_only
+    assert {"iam:AttachGroupPolicy", "iam:PutGroupPolicy", "iam:CreateLoginProfile"} <= undo_only
+    # principal.rightsize attaches, puts and creates a tagged policy when it runs
+    assert {"iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:TagPolicy"} <= base
     assert {"iam:CreateRole", "iam:CreateUser", "iam:PassRole"} <= undo_only
     for calls in ACTION_CALLS.values():
         sent = {*calls.plan, *calls.run} - set(calls.root_only)

@@ -326,6 +326,7 @@ def _register() -> None:
     from iamtui.cli.diff import diff
     from iamtui.cli.journal import journal
     from iamtui.cli.policy import policy
+    from iamtui.cli.rightsize import rightsize
     from iamtui.cli.root import root
     from iamtui.cli.scan import scan
     from iamtui.cli.tui import role, user
@@ -337,6 +338,7 @@ def _register() -> None:
     main.add_command(role)
     main.add_command(journal)
     main.add_command(policy)
+    main.add_command(rightsize)
     main.add_command(diff)
     main.add_command(usage)
 

@@ -155,12 +155,15 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
 
 
 def _run_calls(calls: Calls) -> Calls:
-    """The calls an action sends to plan, check and run: its undo and implied permissions out.
-
-    Every implied permission today comes with a call only an undo sends (tags and PassRole on
-    re-creating a user, role or policy).
-    """
-    return replace(calls, undo=(), implied=())
+    """The calls an action sends to plan, check and run: its undo out, and the implied
+    permissions that come with a call only its undo sends (tags and PassRole on re-creating a
+    user, role or policy); a run that creates a tagged policy keeps ``iam:TagPolicy``."""
+    kept = tuple(
+        a
+        for a in calls.implied
+        if a.startswith("iam:Tag") and f"iam:Create{a.removeprefix('iam:Tag')}" in calls.run
+    )
+    return replace(calls, undo=(), implied=kept)
 
 
 def undo_only_actions() -> frozenset[str]:
