@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from iamtui.core.rightsize import Grant, Method, Proposal, Rewrite, RightsizeOptions
+from iamtui.core.actions.catalog.principal_rightsize import options_of
+from iamtui.core.actions.request import Request
+from iamtui.core.rightsize import Grant, Method, Proposal, Rewrite, RightsizeOptions, options_from
 from iamtui.core.settings import RightsizeSettings, Settings
-from iamtui.core.views.rightsize import describe, options
+from iamtui.core.views.rightsize import describe
 
 WHEN = datetime(2026, 6, 1, 12, tzinfo=UTC)
 DOC = {
@@ -85,6 +87,17 @@ def test_policies_it_cannot_change_are_not_nothing_to_drop() -> None:
 
 
 def test_options_come_from_the_rightsize_section() -> None:
-    assert options(Settings()) == RightsizeOptions()
-    chosen = options(Settings(rightsize=RightsizeSettings(window_days=180, narrow_wildcards=True)))
+    assert options_from(Settings()) == RightsizeOptions()
+    chosen = options_from(
+        Settings(rightsize=RightsizeSettings(window_days=180, narrow_wildcards=True))
+    )
     assert (chosen.window_days, chosen.narrow_wildcards) == (180, True)
+
+
+def test_the_plan_takes_the_options_the_review_showed() -> None:
+    """Without options in the request, principal.rightsize uses the config's, as the review."""
+    settings = Settings(rightsize=RightsizeSettings(window_days=180, narrow_wildcards=True))
+    assert options_of(Request.rightsize("role", "etl"), settings) == options_from(settings)
+    given = Request.rightsize("role", "etl", window_days=120)
+    assert options_of(given, settings).window_days == 120
+    assert options_of(Request.rightsize("role", "etl")) == RightsizeOptions()

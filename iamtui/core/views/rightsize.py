@@ -12,8 +12,8 @@ from iamtui.core.rightsize import (
     Method,
     Proposal,
     Rewrite,
-    RightsizeOptions,
     grants_of,
+    options_from,
     propose,
 )
 from iamtui.core.settings import Settings
@@ -76,17 +76,9 @@ def build(
     """Propose from the snapshot's policies and last-accessed data, then describe it."""
     grants = grants_of(principal, snapshot)
     proposal = propose(
-        principal, grants, data, now=now, options=options(settings), settings=settings
+        principal, grants, data, now=now, options=options_from(settings), settings=settings
     )
     return describe(proposal)
-
-
-def options(settings: Settings) -> RightsizeOptions:
-    """The options the config's ``[rightsize]`` section sets (the rest keep their defaults)."""
-    return RightsizeOptions(
-        window_days=settings.rightsize.window_days,
-        narrow_wildcards=settings.rightsize.narrow_wildcards,
-    )
 
 
 def describe(proposal: Proposal) -> RightsizeView:
