@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from iamtui.core.loader import load_account
 from iamtui.core.model import Part
+from iamtui.core.second_opinion import unavailable_reason
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.seed import Seeder, self_signed_certificate
 from iamtui.emulator.server import Emulator
@@ -146,4 +147,9 @@ def test_moto_as_shipped_has_no_access_analyzer_and_the_load_survives() -> None:
     assert missing is not None and "\n" not in missing.reason
     assert "<" not in missing.reason
     assert snap.access_analyzer is None
+    # No analyzer read: no findings step, and the second opinion says why (never "agrees").
+    assert snap.analyzer_findings is None
+    assert snap.unavailable_part(Part.ANALYZER_FINDINGS) is None
+    reason = unavailable_reason(snap) or ""
+    assert reason.startswith("second opinion unavailable: IAM Access Analyzer unavailable")
     assert snap.server_certificates is not None  # moto lists them (with its constant dates)

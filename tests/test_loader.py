@@ -15,7 +15,7 @@ from iamtui.core.model import Missing, Part
 from iamtui.core.session import Connection, ConnectionProblem, ConnectionSettings, connect
 from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.server import Emulator
-from iamtui.emulator.state import DEFAULT_ACCOUNT_ID
+from iamtui.emulator.state import DEFAULT_ACCOUNT_ID, AnalyzerState
 from tests.faults import inject
 
 TRUST_EC2 = {
@@ -283,6 +283,8 @@ def test_a_load_sends_exactly_the_declared_actions(emulator: Emulator, iam: Any)
     """The read-only policy is derived from these tables; they must match what is really sent."""
     seed_small(iam)
     seed_organization(DEFAULT_ACCOUNT_ID, ["210987654321"])  # else Organizations stops at "none"
+    # An unused-access analyzer: else its findings are not asked for.
+    emulator.extras().analyzers["us-east-1"] = [AnalyzerState("unused", "ACCOUNT_UNUSED_ACCESS")]
     conn = connection(emulator)
     snap = load_account(conn)
     declared = {a for actions in loader.OVERVIEW_ACTIONS.values() for a in actions}

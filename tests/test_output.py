@@ -90,6 +90,7 @@ def test_json_schema_key_set_is_pinned(result: Evaluation, snap: AccountSnapshot
         "coverage",
         "data_warnings",
         "expired_suppressions",
+        "access_analyzer",
     }
     assert doc["schema"] == SCHEMA == "iamtui.scan/1"
     assert set(doc["account"]) == {"id", "alias"}
@@ -110,6 +111,7 @@ def test_json_schema_key_set_is_pinned(result: Evaluation, snap: AccountSnapshot
             "actions",
             "practice",
             "suppressed",
+            "access_analyzer",
         }
         assert finding["key"] is None or set(finding["key"]) == {"slot", "key_id"}
         assert set(finding["practice"]) == {"name", "description"}

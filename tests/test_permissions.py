@@ -23,8 +23,10 @@ from test_actions_support import Env, connection, env_fixture  # noqa: F401
 
 from iamtui.cli import main
 from iamtui.core import permissions
+from iamtui.core.account_resources import ANALYZER_GENERATE_ACTIONS, ANALYZER_REVIEW_ACTIONS
 from iamtui.core.actions import ActionId, Plan
 from iamtui.core.actions.calls import COMMON_CALLS, needed, sent
+from iamtui.core.actions.followups import RECHECK_READS
 from iamtui.core.actions.probes import PROBES
 from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.journal import Journal
@@ -124,6 +126,8 @@ def test_every_probe_a_table_names_exists() -> None:
 def table_reads() -> set[str]:
     reads = {a for actions in OVERVIEW_ACTIONS.values() for a in actions}
     reads |= set(USER_DETAIL_ACTIONS) | set(LAST_ACCESSED_ACTIONS) | set(USAGE_ACTIONS)
+    reads |= set(RECHECK_READS)
+    reads |= set(ANALYZER_REVIEW_ACTIONS)
     reads |= {a for p, acts in ROOT_STATE_ACTIONS.items() if p not in ROOT_ONLY_PARTS for a in acts}
     return reads - set(permissions.NO_PERMISSION_NEEDED)
 
@@ -141,6 +145,8 @@ def test_the_read_only_policy_is_exactly_the_loader_and_root_tables() -> None:
         "IamtuiReview",
         "IamtuiLastAccessed",
         "IamtuiUsage",
+        "IamtuiFollowUps",
+        "IamtuiAccessAnalyzer",
         "IamtuiRoot",
     ]
     for statement in statements(document):
@@ -157,7 +163,8 @@ def test_the_remediate_policy_is_read_only_plus_every_action_and_undo() -> None:
     allowed = permissions.actions_of(document)
     assert table_reads() <= allowed
     every = set().union(*(needed(c) for c in ACTION_CALLS.values())) | needed(COMMON_CALLS)
-    assert allowed == (table_reads() | every) - set(permissions.NO_PERMISSION_NEEDED)
+    generate = set(ANALYZER_GENERATE_ACTIONS)
+    assert allowed == (table_reads() | every | generate) - set(permissions.NO_PERMISSION_NEEDED)
     # Without --with-undo exactly the undo-only grants go (re-creating, re-attaching).
     base = permissions.actions_of(permissions.remediate_policy())
     undo_only = permissions.undo_only_actions()

@@ -9,6 +9,7 @@ shared by the whole test process.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,13 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from click.testing import CliRunner
 from permission_scenarios import Actor, everything, seed_targets
 from test_actions_support import S3_READ, TRUST_EC2, connection
 
 from iamtui.cli import main
 from iamtui.core import permissions
-from iamtui.core.journal import Journal
+from iamtui.core.account_resources import (
+    ANALYZER_REVIEW_ACTIONS,
+    read_principal_findings,
+    read_recommendation,
+)
+from iamtui.core.actions.followups import RECHECK_READS, recheck
+from iamtui.core.ids import ActionId
+from iamtui.core.journal import Entry, FollowUpItem, FollowUpState, Journal
 from iamtui.core.loader import (
     LAST_ACCESSED_ACTIONS,
     OVERVIEW_ACTIONS,
@@ -33,6 +42,7 @@ from iamtui.core.loader import (
     load_user_detail,
 )
 from iamtui.core.model import User
+from iamtui.core.plan import Evidence, FollowUp, Plan
 from iamtui.core.root import (
     ROOT_ONLY_PARTS,
     ROOT_STATE_ACTIONS,
@@ -42,11 +52,17 @@ from iamtui.core.root import (
 )
 from iamtui.core.rules import evaluate
 from iamtui.core.session import Connection
+from iamtui.core.subjects import (
+    KeySubject,
+    PrincipalSubject,
+    ServiceCredentialSubject,
+    UploadedCredentialSubject,
+)
 from iamtui.core.usage import USAGE_ACTIONS, Pacer, UsageTarget, lookup_usage
 from iamtui.emulator.fidelity.organizations import seed_organization
 from iamtui.emulator.seed import KeySpec, Seeder
 from iamtui.emulator.server import Emulator
-from iamtui.emulator.state import DEFAULT_ACCOUNT_ID
+from iamtui.emulator.state import DEFAULT_ACCOUNT_ID, RecommendationState
 
 #: What moto's enforcement cannot prove here, and why (the policy is still derived from code).
 NOT_PROVEN_BY_MOTO = {
@@ -115,6 +131,22 @@ def seed(emulator: Emulator) -> Seeded:
     emulator.backend().create_account_alias("northwind-test")
     # The management account of an organization: every Organizations read is then sent.
     seed_organization(DEFAULT_ACCOUNT_ID, ["210987654321"], features=["RootCredentialsManagement"])
+    # An unused-access analyzer with a finding on alice whose recommendation exists already:
+    # every Access Analyzer read is then sent (GetFindingRecommendation without generating).
+    seeder.analyzer("unused", type="ACCOUNT_UNUSED_ACCESS")
+    finding = seeder.analyzer_finding(
+        "unused",
+        f"arn:aws:iam::{ACCOUNT}:user/alice",
+        "UnusedPermission",
+        details=[{"unusedPermissionDetails": {"serviceNamespace": "s3"}}],
+        recommended_steps=[
+            {"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY"}}
+        ],
+    )
+    seeder.analyzer_finding("unused", f"arn:aws:iam::{ACCOUNT}:user/alice", "UnusedIAMUserPassword")
+    [state] = emulator.extras().analyzers["us-east-1"]
+    [done] = [f for f in state.findings if f.id == finding]
+    done.recommendation = RecommendationState(started=now, polls_left=0)
     reader = user_key(emulator, "reader")
     grant(emulator, "reader", permissions.read_only_policy())
     alice = load_account(connection(emulator)).user("alice")
@@ -163,6 +195,26 @@ def read_everything(conn: Connection, alice: User) -> dict[str, str]:
         why = report.unavailable or report.last_used_note
         if why:
             failures["usage"] = why
+    # Due follow-ups re-checked (iamtui journal due): every read a re-check sends, once.
+    for item in due_follow_ups():
+        checked = recheck(conn, item, now=datetime.now(UTC), pacer=Pacer(0))
+        for line in (*checked.problems, *checked.held):
+            if denied := re.search(r"denied: the caller lacks ([\w:]+)", line):
+                failures["follow-ups"] = denied.group(0)
+    # The review's Access Analyzer section: alice's findings, their details, a recommendation
+    # (without ListAnalyzers there is no analyzer to ask: the overview part says why).
+    analyzer = snap.access_analyzer.unused_access if snap.access_analyzer else None
+    try:
+        if analyzer is not None:
+            review = read_principal_findings(conn.accessanalyzer, analyzer, alice.arn, lambda: None)
+            assert len(review.details) == 2
+            for found in review.findings.findings:
+                if found.finding_type == "UnusedPermission":
+                    assert read_recommendation(
+                        conn.accessanalyzer, analyzer.arn, found.finding_id, generate=False
+                    )
+    except Exception as exc:
+        failures["analyzer-review"] = describe_failure("access-analyzer:unknown", exc).reason
     extra = load_root_state(conn, snap)
     for name, probe in (
         ("security_contact", extra.security_contact),
@@ -173,12 +225,47 @@ def read_everything(conn: Connection, alice: User) -> dict[str, str]:
     return failures
 
 
+def due_follow_ups() -> list[FollowUpItem]:
+    """One due follow-up of each kind, on alice and the role app (ids need not exist: the reads
+    are sent all the same, and a denial is what this counts)."""
+    then = datetime.now(UTC) - timedelta(days=40)
+    every = tuple(Evidence)
+    subjects = (
+        (ActionId.KEY_DELETE, KeySubject("alice", "AKIAEXAMPLEFOLLOWUP1")),
+        (ActionId.ROLE_DELETE, PrincipalSubject("role", "app")),
+        (ActionId.SERVICE_CREDENTIAL_DELETE, ServiceCredentialSubject("alice", "ACCAEXAMPLE")),
+        (ActionId.SSH_KEY_DELETE, UploadedCredentialSubject("alice", "ssh-key", "APKAEXAMPLE")),
+        (ActionId.CERT_DELETE, UploadedCredentialSubject("alice", "certificate", "CERTEXAMPLE")),
+    )
+    follow_ups = tuple(
+        FollowUp(action, subject, then, tuple(e for e in every if _fits(e, subject)), "")
+        for action, subject in subjects
+    )
+    plan = Plan(ActionId.BATCH, "", ACCOUNT, (), (), then, follow_ups=follow_ups)
+    entry = Entry("e", then.isoformat(), ACCOUNT, "", "batch", "", plan, end={"status": "x"})
+    return [FollowUpItem(entry, i, f, FollowUpState.DUE) for i, f in enumerate(follow_ups)]
+
+
+def _fits(evidence: Evidence, subject: object) -> bool:
+    if isinstance(subject, KeySubject):
+        return evidence in (Evidence.KEY_INACTIVE, Evidence.KEY_UNUSED, Evidence.NO_CLOUDTRAIL_USE)
+    if isinstance(subject, PrincipalSubject):
+        return evidence in (
+            Evidence.ROLE_QUARANTINED,
+            Evidence.ROLE_UNUSED,
+            Evidence.NO_CLOUDTRAIL_USE,
+        )
+    return evidence is Evidence.CREDENTIAL_INACTIVE
+
+
 def owners(action: str) -> set[str]:
     """The parts that send ``action``, from the same tables the policy is built from."""
     parts = {str(part) for part, actions in OVERVIEW_ACTIONS.items() if action in actions}
     parts |= {"review"} if action in USER_DETAIL_ACTIONS else set()
     parts |= {"last-accessed"} if action in LAST_ACCESSED_ACTIONS else set()
     parts |= {"usage"} if action in USAGE_ACTIONS else set()
+    parts |= {"follow-ups"} if action in RECHECK_READS else set()
+    parts |= {"analyzer-review"} if action in ANALYZER_REVIEW_ACTIONS else set()
     parts |= {
         str(part)
         for part, actions in ROOT_STATE_ACTIONS.items()
@@ -298,6 +385,36 @@ def test_without_a_write_permission_the_action_is_refused_naming_it(
         )
     assert report.status == "failed" and report.code in ("AccessDenied", "AccessDeniedException")
     assert missing in report.reason
+
+
+def test_generating_a_recommendation_needs_the_remediate_policy(account: Seeded) -> None:
+    """GenerateFindingRecommendation is Write level: the read-only policy is refused it (and
+    says so), the remediate policy allows it."""
+    emulator = account.emulator
+    [state] = emulator.extras().analyzers["us-east-1"]
+    fresh = Seeder(emulator.backend(), emulator.extras(), datetime.now(UTC)).analyzer_finding(
+        "unused",
+        f"arn:aws:iam::{ACCOUNT}:user/alice",
+        "UnusedPermission",
+        recommended_steps=[
+            {"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY"}}
+        ],
+    )
+    conn = connection(emulator, account.reader)
+    arn = f"arn:aws:access-analyzer:us-east-1:{ACCOUNT}:analyzer/{state.name}"
+    try:
+        with emulator.enforced():
+            with pytest.raises(ClientError) as denied:
+                read_recommendation(conn.accessanalyzer, arn, fresh, sleep=lambda _: None)
+            assert describe_failure(
+                "access-analyzer:GenerateFindingRecommendation", denied.value
+            ).reason == ("denied: the caller lacks access-analyzer:GenerateFindingRecommendation")
+            grant(emulator, "reader", permissions.remediate_policy())
+            got = read_recommendation(conn.accessanalyzer, arn, fresh, sleep=lambda _: None)
+    finally:
+        grant(emulator, "reader", permissions.read_only_policy())
+        state.findings = [f for f in state.findings if f.id != fresh]
+    assert got is not None and got.status == "SUCCEEDED"
 
 
 def test_the_limits_are_stated() -> None:

@@ -121,7 +121,7 @@ def test_suppression_matching_and_expiry() -> None:
         (
             "[threshold]\n",
             "threshold: unknown key (expected one of: "
-            "keymap, protected, rightsize, suppressions, thresholds, trust)",
+            "followups, keymap, protected, rightsize, suppressions, thresholds, trust)",
         ),
         ("thresholds = 3\n", "thresholds: expected a table, got 3"),
         (

@@ -244,11 +244,13 @@ def demo(
             journal_path=journal_path or root.get("journal_path"),
         )
         return
-    env = start_demo(port=port)
+    # The shell's iamtui records this demo's actions in a journal of its own, as `iamtui demo`;
+    # a fresh one starts with the demo's earlier changes (follow-ups due and pending).
+    given = journal_path or ctx.find_root().params.get("journal_path")
+    journal = given or demo_journal_path()
+    env = start_demo(port=port, journal=None if given else journal)
     for line in env.shell_exports():
         click.echo(line)
-    # The shell's iamtui records this demo's actions in a journal of its own, as `iamtui demo`.
-    journal = journal_path or ctx.find_root().params.get("journal_path") or demo_journal_path()
     click.echo(f"export IAMTUI_JOURNAL={shlex.quote(str(journal))}")
     click.echo(
         "# demo account 123456789012 (northwind-prod): paste the lines above into another "

@@ -175,6 +175,14 @@ def show(entry_id: str, journal_path: Path | None, fmt: str) -> None:
         say(f"  stopped: {end['reason']}")
     for note in entry.plan.notes:
         say(f"  note: {note}")
+    if entry.plan.follows_up:
+        say(f"  carries out follow-up {entry.plan.follows_up}")
+    from iamtui.core.journal import follow_up_items, utc_now
+
+    for item in follow_up_items(store.entries(), utc_now()):
+        if item.entry.id == entry.id:
+            state = item.note or item.state.value
+            say(f"  follow-up {item.ref} [{state}]: {item.follow_up.text()}")
 
 
 @journal.command("verify")
@@ -281,6 +289,146 @@ def undo(
     for secret in report.secrets:
         click.echo(f"{secret.kind} for {secret.label} (shown once): {secret.reveal()}")
         secret.drop()
+    click.echo(report.message(), err=not report.ok)
+    if not report.ok:
+        sys.exit(EXIT_PROBLEM)
+
+
+@journal.command("due")
+@journal_option
+@connection_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--all", "everything", is_flag=True, help="Pending follow-ups too, with due dates.")
+@click.option("--plan", "plan_ref", metavar="ENTRY#N", help="Plan this due follow-up (previewed).")
+@click.option("--dismiss", "dismiss_ref", metavar="ENTRY#N", help="Dismiss this follow-up.")
+@click.option("--reason", default="", help="Why it is dismissed (kept in the journal).")
+@click.option("--yes", "-y", is_flag=True, help="Skip the yes/no question (not a typed phrase).")
+@click.option("--confirm", "phrase", help="The typed confirmation phrase, for scripts.")
+@click.option("--dry-run", is_flag=True, help="With --plan: show the plan; change nothing.")
+@one_line_errors
+@action_errors
+def due(
+    journal_path: Path | None,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    fmt: str,
+    everything: bool,
+    plan_ref: str | None,
+    dismiss_ref: str | None,
+    reason: str,
+    yes: bool,
+    phrase: str | None,
+    dry_run: bool,
+) -> None:
+    """Follow-ups that are due (deactivated 30 days ago: delete?), re-checked on the account.
+
+    Each is re-checked with fresh read-only calls (still inactive or quarantined, not used since,
+    no CloudTrail use where readable) and said ready or not ready and why. ``--plan ENTRY#N``
+    turns a ready one into a normal plan, previewed and confirmed like any other; nothing runs
+    unattended. ``--dismiss ENTRY#N`` records that it will not be done.
+    """
+    from iamtui.core.journal import utc_now
+
+    store = _journal(journal_path)
+    now = utc_now()
+    if plan_ref is not None and dismiss_ref is not None:
+        raise UserError("--plan and --dismiss are alternatives: pass one")
+    if dismiss_ref is not None:
+        item = store.follow_up(dismiss_ref, now)
+        if not item.open:
+            raise UserError(f"follow-up {item.ref} is {item.note}: nothing to dismiss")
+        with store.writer() as writer:
+            writer.dismiss(item.entry.id, item.index, reason)
+        click.echo(printable(f"dismissed follow-up {item.ref}: {item.follow_up.description}"))
+        return
+    root = _root_flags()
+    settings = settings_from(
+        profile or root.get("profile"),
+        region or root.get("region"),
+        endpoint_url or root.get("endpoint_url"),
+    )
+    if plan_ref is not None:
+        _plan_due(store, settings, plan_ref, now, yes=yes, phrase=phrase, dry_run=dry_run)
+        return
+    _list_due(store, settings, now, everything=everything, fmt=fmt)
+
+
+def _list_due(store: Any, settings: Any, now: Any, *, everything: bool, fmt: str) -> None:
+    """Re-check each due (or open) follow-up on the live account and say ready or why not."""
+    from iamtui.core.actions.followups import due_items, recheck
+    from iamtui.core.journal import FollowUpState
+    from iamtui.core.session import connect
+
+    items = due_items(store, now, everything=everything)
+    checks = []
+    if items:
+        conn = connect(settings)
+        checks = [recheck(conn, i, now=now, cloudtrail=i.state is FollowUpState.DUE) for i in items]
+    if fmt == "json":
+        payload = {
+            "journal": str(store.path),
+            "now": now.isoformat(),
+            "follow_ups": [c.to_json() for c in checks],
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return
+    if not checks:
+        pending = sum(1 for i in store.follow_ups(now) if i.open)
+        more = f" ({pending} pending: iamtui journal due --all)" if pending else ""
+        click.echo(f"no follow-ups are due{more}")
+        return
+    for check in checks:
+        item = check.item
+        when = f"{item.follow_up.due_at:%Y-%m-%d %H:%M} UTC"
+        click.echo(
+            printable(f"{item.ref}  {item.state.value} {when}  {item.follow_up.description}")
+        )
+        click.echo(printable(f"    {check.verdict()}"))
+        for held in check.held:
+            click.echo(printable(f"      - {held}"))
+        if check.ready:
+            click.echo(printable(f"    plan it: iamtui journal due --plan {item.ref}"))
+
+
+def _plan_due(
+    store: Any,
+    settings: Any,
+    ref: str,
+    now: Any,
+    *,
+    yes: bool,
+    phrase: str | None,
+    dry_run: bool,
+) -> None:
+    """A ready follow-up as a normal plan: preview, confirmation, journaled run."""
+    from iamtui.core.actions import Executor, Planner, context_snapshot
+    from iamtui.core.actions.followups import plan_follow_up
+    from iamtui.core.session import connect
+
+    root = _root_flags()
+    if root.get("read_only"):
+        raise UserError("--read-only: a follow-up changes the account; drop --read-only")
+    dry_run = dry_run or bool(root.get("dry_run"))
+    conn = connect(settings)
+    planner = Planner(conn, context_snapshot(conn))
+    plan, _ = plan_follow_up(planner, store, ref, now=now)
+    for line in plan.lines():
+        click.echo(printable(line))
+    if dry_run:
+        click.echo("dry run: nothing was changed")
+        return
+    needed = plan.confirmation_phrase
+    if needed is not None:
+        typed = phrase if phrase is not None else click.prompt(f"Type {needed} to confirm")
+        confirmed = plan.confirm(typed)
+    else:
+        if not yes and not click.confirm("Run this plan?", default=False):
+            raise UserError("cancelled: nothing was changed")
+        confirmed = plan.confirm()
+    report = Executor(conn, store).run(confirmed, caller=planner.caller)
     click.echo(report.message(), err=not report.ok)
     if not report.ok:
         sys.exit(EXIT_PROBLEM)

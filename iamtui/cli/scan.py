@@ -138,7 +138,13 @@ def scan(
         evaluation = evaluate(snap, now=now, settings=settings)
         seen = render.completeness(evaluation, snap, last_accessed_requested=requested)
         if fmt == "json":
-            document = render.to_json(evaluation, snap, now, last_accessed_requested=requested)
+            document = render.to_json(
+                evaluation,
+                snap,
+                now,
+                last_accessed_requested=requested,
+                thresholds=settings.thresholds,
+            )
             text = json.dumps(document, indent=2) + "\n"
         elif fmt == "csv":
             text = render.to_csv(evaluation)
@@ -154,11 +160,23 @@ def scan(
             if output is not None:
                 buffer = io.StringIO()
                 console = Console(file=buffer, width=UNWRAPPED_WIDTH)
-                render.render_table(evaluation, snap, console, last_accessed_requested=requested)
+                render.render_table(
+                    evaluation,
+                    snap,
+                    console,
+                    last_accessed_requested=requested,
+                    thresholds=settings.thresholds,
+                )
                 write_private(output, buffer.getvalue())
             else:
                 console = _stdout_console()
-                render.render_table(evaluation, snap, console, last_accessed_requested=requested)
+                render.render_table(
+                    evaluation,
+                    snap,
+                    console,
+                    last_accessed_requested=requested,
+                    thresholds=settings.thresholds,
+                )
         elif output is not None:
             write_private(output, text)
         else:

@@ -7,6 +7,7 @@ Textual is imported here only when the TUI actually starts, so the headless comm
 from __future__ import annotations
 
 import difflib
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -105,12 +106,15 @@ def run_tui(
         from iamtui.emulator.run import start_demo
 
         require_moto()
+        starter = start_demo
         if journal_path is None:
             from iamtui.core.journal import demo_journal_path
 
-            # The demo account is new at every run: its journal must not be the real one.
-            modes["journal_path"] = demo_journal_path()
-        workspace = Workspace.demo(start_demo, settings=settings, **modes)
+            # The demo account is new at every run: its journal must not be the real one. It
+            # starts with the demo's earlier changes, whose follow-ups are due and pending.
+            modes["journal_path"] = fresh = demo_journal_path()
+            starter = functools.partial(start_demo, journal=fresh)
+        workspace = Workspace.demo(starter, settings=settings, **modes)
     else:
         workspace = Workspace.live(connection, settings=settings, **modes)
 

@@ -118,6 +118,12 @@ def _decode(tp: Any, data: Any, where: str, complete: bool) -> Any:
     if tp is Any:
         return data
     origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        allowed = typing.get_args(tp)
+        if not any(data == a and type(data) is type(a) for a in allowed):
+            shown = ", ".join(repr(a) for a in allowed)
+            raise CodecError(f"{where}: unknown value {_show(data)} (expected one of {shown})")
+        return data
     if origin in (typing.Union, types.UnionType):
         return _union(typing.get_args(tp), data, where, complete)
     if origin is tuple:

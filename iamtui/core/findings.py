@@ -492,6 +492,7 @@ _PART_LABELS: Mapping[Part, str] = {
     Part.SERVICE_CREDENTIALS: "service-specific credentials",
     Part.SERVER_CERTIFICATES: "server certificates",
     Part.ACCESS_ANALYZER: "IAM Access Analyzer",
+    Part.ANALYZER_FINDINGS: "Access Analyzer unused-access findings",
     Part.INSTANCE_PROFILES: "instance profiles",
     Part.IDENTITY_PROVIDERS: "identity providers",
 }

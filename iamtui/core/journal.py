@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import enum
 import fcntl
 import glob
 import hashlib
@@ -38,14 +39,14 @@ import platformdirs
 
 from iamtui.core import codec
 from iamtui.core.files import write_private
-from iamtui.core.plan import JSON, Plan
+from iamtui.core.plan import JSON, FollowUp, Plan
 from iamtui.core.secrets import redact
 from iamtui.core.text import printable
 
 FORMAT_VERSION = 1
 GENESIS = "0" * 64
 #: Records after which the head is fsynced: a crash never leaves the head behind the last one.
-BOUNDARIES = frozenset({"begin", "end", "repair"})
+BOUNDARIES = frozenset({"begin", "end", "repair", "dismiss"})
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 #: Longest record read (iamtui writes a few KiB): a longer line is damage, not a memory hog.
 MAX_RECORD = 16 * 1024 * 1024
@@ -387,6 +388,8 @@ _FIELDS: dict[str, dict[str, Any]] = {
         "code": str | None,
     },
     "repair": {"cut_record": int, "cut_bytes": int, "cut_text": str, "copy": str},
+    #: The operator dismissed one of an entry's follow-ups (it is never offered again).
+    "dismiss": {"entry": str, "follow_up": int, "reason": str},
 }
 
 
@@ -419,6 +422,8 @@ def _nonsense(record: Mapping[str, Any], plans: dict[str, Plan]) -> str | None:
     plan = plans.get(entry)
     if plan is None:
         return f"entry {_shown(entry)} was never begun"
+    if kind == "dismiss" and not 0 <= record["follow_up"] < len(plan.follow_ups):
+        return f"entry {entry} has no follow-up {_shown(record['follow_up'])}"
     step = record.get("step")
     if step is not None and not 0 <= step < len(plan.steps):
         return f"step {_shown(step)} is not a step of entry {entry}'s plan of {len(plan.steps)}"
@@ -527,6 +532,10 @@ class Entry:
     undone_steps: set[int] = field(default_factory=set)
     #: Every undo entry made for this one, whatever became of it (a resumed undo checks more).
     undo_attempts: list[str] = field(default_factory=list)
+    #: Follow-ups the operator dismissed: index -> the ``dismiss`` record.
+    dismissed: dict[int, Mapping[str, JSON]] = field(default_factory=dict)
+    #: Follow-ups later entries carried out: index -> those entries' ids, in journal order.
+    followed_by: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -572,6 +581,22 @@ class Entry:
 
     def to_json(self) -> JSON:
         """Plain data for ``journal list/show --format json``."""
+        data = self._json()
+        if self.plan.follow_ups:
+            data["follow_ups"] = [
+                {
+                    "ref": follow_up_ref(self.id, i),
+                    "action": f.action.value,
+                    "due_at": f.due_at.isoformat(),
+                    "description": f.description,
+                    "dismissed": i in self.dismissed,
+                    "followed_by": list(self.followed_by.get(i, ())),
+                }
+                for i, f in enumerate(self.plan.follow_ups)
+            ]
+        return data
+
+    def _json(self) -> dict[str, JSON]:
         return {
             "id": self.id,
             "time": self.time,
@@ -607,6 +632,91 @@ class Entry:
         }
 
 
+# --- follow-ups ----------------------------------------------------------------------------
+
+
+def follow_up_ref(entry_id: str, index: int) -> str:
+    """``20260601-120000-k3f9#0``: one follow-up of one entry, as the operator names it."""
+    return f"{entry_id}#{index}"
+
+
+def parse_follow_up_ref(ref: str) -> tuple[str, int] | None:
+    """(entry id, index) of ``ENTRY#N``; None when it is not one."""
+    entry_id, sep, index = ref.partition("#")
+    if not sep or not entry_id or not index.isdigit() or len(index) > 6:
+        return None
+    return entry_id, int(index)
+
+
+class FollowUpState(enum.StrEnum):
+    """Where a follow-up stands: only ``due`` ones are offered as plans."""
+
+    PENDING = "pending"
+    DUE = "due"
+    #: A later plan carried it out (the journal links that entry to it).
+    DONE = "done"
+    DISMISSED = "dismissed"
+    #: Its entry was undone, or never completed: there is nothing to finish.
+    OBSOLETE = "obsolete"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpItem:
+    """One follow-up of one journal entry, with its state at ``now`` and why."""
+
+    entry: Entry
+    index: int
+    follow_up: FollowUp
+    state: FollowUpState
+    #: ``done by 2026…``, ``dismissed: reason``, ``obsolete: undone by …`` ("" for pending, due).
+    note: str = ""
+
+    @property
+    def ref(self) -> str:
+        """``ENTRY#N``."""
+        return follow_up_ref(self.entry.id, self.index)
+
+    @property
+    def open(self) -> bool:
+        """Still to be done or dismissed (pending or due)."""
+        return self.state in (FollowUpState.PENDING, FollowUpState.DUE)
+
+
+def follow_up_items(entries: Sequence[Entry], now: datetime) -> list[FollowUpItem]:
+    """Every follow-up of every entry with its state at ``now`` (an aware UTC time)."""
+    by_id = {e.id: e for e in entries}
+    items: list[FollowUpItem] = []
+    for entry in entries:
+        for index, follow_up in enumerate(entry.plan.follow_ups):
+            items.append(_item(entry, index, follow_up, now, by_id))
+    return items
+
+
+def _item(
+    entry: Entry, index: int, follow_up: FollowUp, now: datetime, by_id: Mapping[str, Entry]
+) -> FollowUpItem:
+    def item(state: FollowUpState, note: str = "") -> FollowUpItem:
+        return FollowUpItem(entry, index, follow_up, state, note)
+
+    dismissed = entry.dismissed.get(index)
+    if dismissed is not None:
+        reason = str(dismissed.get("reason") or "")
+        when = str(dismissed.get("time", ""))[:16].replace("T", " ")
+        return item(
+            FollowUpState.DISMISSED, f"dismissed {when}" + (f": {reason}" if reason else "")
+        )
+    done = [e for e in entry.followed_by.get(index, ()) if by_id[e].status == "completed"]
+    if done:
+        return item(FollowUpState.DONE, f"done by {done[-1]}")
+    if entry.undone_by:
+        return item(FollowUpState.OBSOLETE, f"obsolete: undone by {', '.join(entry.undone_by)}")
+    if entry.status != "completed":
+        return item(FollowUpState.OBSOLETE, f"obsolete: its plan {entry.status_line()}")
+    if now >= follow_up.due_at:
+        return item(FollowUpState.DUE)
+    return item(FollowUpState.PENDING)
+
+
 def _entries(records: Sequence[Mapping[str, Any]], plans: Mapping[str, Plan]) -> list[Entry]:
     """Group checked records (see ``_nonsense``) into entries, with the plans the scan decoded."""
     found: dict[str, Entry] = {}
@@ -637,9 +747,15 @@ def _entries(records: Sequence[Mapping[str, Any]], plans: Mapping[str, Plan]) ->
                 log.result = record
         elif kind == "end":
             entry.end = record
+        elif kind == "dismiss":
+            entry.dismissed[int(record["follow_up"])] = record
     entries = list(found.values())
     by_id = {e.id: e for e in entries}
     for entry in entries:
+        ref = parse_follow_up_ref(entry.plan.follows_up or "")
+        origin = by_id.get(ref[0]) if ref is not None else None
+        if ref is not None and origin is not None:
+            origin.followed_by.setdefault(ref[1], []).append(entry.id)
         target = by_id.get(entry.undoes or "")
         if target is None:
             continue
@@ -706,6 +822,21 @@ class Journal:
         if not matches:
             raise EntryNotFound(f"no entry {ref!r} in journal {self.path}")
         raise EntryNotFound(f"{ref!r} matches {len(matches)} entries: give more of the id")
+
+    def follow_ups(self, now: datetime) -> list[FollowUpItem]:
+        """Every entry's follow-ups with their state at ``now``."""
+        return follow_up_items(self.entries(), now)
+
+    def follow_up(self, ref: str, now: datetime) -> FollowUpItem:
+        """The follow-up ``ENTRY#N`` (the entry id may be a unique prefix)."""
+        parsed = parse_follow_up_ref(ref.strip())
+        if parsed is None:
+            raise EntryNotFound(f"{ref!r} is not a follow-up: give ENTRY#N (iamtui journal due)")
+        entry = self.entry(parsed[0])
+        if not 0 <= parsed[1] < len(entry.plan.follow_ups):
+            raise EntryNotFound(f"entry {entry.id} has no follow-up #{parsed[1]}")
+        items = follow_up_items(self.entries(), now)
+        return next(i for i in items if i.entry.id == entry.id and i.index == parsed[1])
 
     def holder(self) -> int | None:
         """The pid of another process holding the writer lock, or None when free (or ours)."""
@@ -971,6 +1102,24 @@ class JournalWriter:
         self._append(record)
         self._open.discard(entry_id)
         _ACTIVE.discard(entry_id)
+
+    def dismiss(self, entry_id: str, index: int, reason: str = "") -> None:
+        """Record that the operator dismissed follow-up ``index`` of an entry (never offered
+        again); the journal refuses an entry or index it does not hold."""
+        scan = _scan(self.path)
+        plan = scan.plans.get(entry_id)
+        if plan is None:
+            raise EntryNotFound(f"no entry {entry_id!r} in journal {self.path}")
+        if not 0 <= index < len(plan.follow_ups):
+            raise EntryNotFound(f"entry {entry_id} has no follow-up #{index}")
+        self._append(
+            {
+                "kind": "dismiss",
+                "entry": entry_id,
+                "follow_up": index,
+                "reason": printable(reason.strip())[:200],
+            }
+        )
 
     def _append(self, record: dict[str, JSON]) -> None:
         if self._closed:

@@ -34,8 +34,10 @@ from botocore.parsers import ResponseParserError
 from iamtui.core import credreport
 from iamtui.core.account_resources import (
     ACCESS_ANALYZER_ACTIONS,
+    ANALYZER_FINDINGS_ACTIONS,
     SERVER_CERTIFICATE_ACTIONS,
     read_access_analyzer,
+    read_analyzer_findings,
     read_server_certificates,
 )
 from iamtui.core.errors import error_code, error_text
@@ -69,7 +71,7 @@ from iamtui.core.model import (
 )
 from iamtui.core.organization import ORGANIZATION_ACTIONS, read_organization
 from iamtui.core.service_credentials import SERVICE_CREDENTIAL_ACTIONS, read_service_credentials
-from iamtui.core.session import Connection, ConnectionProblem, hang_summary
+from iamtui.core.session import POLICY_ACTION, Connection, ConnectionProblem, hang_summary
 
 #: Authorization details page size: AWS's maximum, so 1,000 principals cost one request.
 DETAILS_PAGE_SIZE = 1000
@@ -149,6 +151,7 @@ OVERVIEW_ACTIONS: Mapping[Part, tuple[str, ...]] = {
     Part.SERVICE_CREDENTIALS: SERVICE_CREDENTIAL_ACTIONS,
     Part.SERVER_CERTIFICATES: SERVER_CERTIFICATE_ACTIONS,
     Part.ACCESS_ANALYZER: ACCESS_ANALYZER_ACTIONS,
+    Part.ANALYZER_FINDINGS: ANALYZER_FINDINGS_ACTIONS,
     Part.INSTANCE_PROFILES: ("iam:ListInstanceProfiles",),
     Part.IDENTITY_PROVIDERS: ("iam:ListOpenIDConnectProviders", "iam:ListSAMLProviders"),
 }
@@ -179,6 +182,7 @@ STEPS: tuple[tuple[Part, str], ...] = (
     (Part.SERVICE_CREDENTIALS, "Service-specific credentials"),
     (Part.SERVER_CERTIFICATES, "Server certificates"),
     (Part.ACCESS_ANALYZER, "IAM Access Analyzer"),
+    (Part.ANALYZER_FINDINGS, "Access Analyzer unused-access findings"),
     (Part.INSTANCE_PROFILES, "Instance profiles"),
     (Part.IDENTITY_PROVIDERS, "OIDC and SAML identity providers"),
 )
@@ -191,7 +195,9 @@ def describe_failure(action: str, exc: BaseException) -> Unavailable:
     # The failing call may be a later one of the step (GetCredentialReport after Generate...).
     operation = getattr(exc, "operation_name", None) or operation
     if code in DENIED_CODES:
-        return Unavailable(action, f"denied: the caller lacks {service}:{operation}", code)
+        # Named as policies name it (GetFindingV2 is authorized as access-analyzer:GetFinding).
+        wanted = POLICY_ACTION.get(f"{service}:{operation}", f"{service}:{operation}")
+        return Unavailable(action, f"denied: the caller lacks {wanted}", code)
     if isinstance(exc, ResponseParserError) or code in ("NotImplemented", "InvalidAction"):
         return Unavailable(action, f"{operation} is not supported by this endpoint", "Unsupported")
     return Unavailable(action, f"{operation} failed: {error_text(exc)}", code or type(exc).__name__)
@@ -727,6 +733,16 @@ def load_account(
     def access_analyzer() -> None:
         f["access_analyzer"] = read_access_analyzer(conn.accessanalyzer, check_cancel)
 
+    def analyzer_findings() -> None:
+        # Only with an ACTIVE unused-access analyzer (checked before running this step).
+        analyzer = f["access_analyzer"].unused_access
+        # An organization's analyzer reports every member account's entities: only ours.
+        caller = f.get("caller")
+        owner = caller.account if caller is not None and analyzer.type.startswith("ORG") else None
+        f["analyzer_findings"] = read_analyzer_findings(
+            conn.accessanalyzer, analyzer, check_cancel, account_id=owner
+        )
+
     def instance_profiles() -> None:
         profiles: list[InstanceProfile] = []
         for page in _paginate(
@@ -759,6 +775,11 @@ def load_account(
     load.run(Part.SERVER_CERTIFICATES, server_certificates)
     if conn.accessanalyzer is not None:
         load.run(Part.ACCESS_ANALYZER, access_analyzer)
+        state = f.get("access_analyzer")
+        if state is not None and state.unused_access is not None:
+            load.run(Part.ANALYZER_FINDINGS, analyzer_findings)
+        else:
+            load.report(Part.ANALYZER_FINDINGS, "done", "no unused-access analyzer")
     load.run(Part.INSTANCE_PROFILES, instance_profiles)
     load.run(Part.IDENTITY_PROVIDERS, identity_providers)
 

@@ -548,6 +548,8 @@ class Part(enum.StrEnum):
     SERVICE_CREDENTIALS = "service_credentials"
     SERVER_CERTIFICATES = "server_certificates"
     ACCESS_ANALYZER = "access_analyzer"
+    #: The ACTIVE findings of the region's unused-access analyzer (ListFindingsV2).
+    ANALYZER_FINDINGS = "analyzer_findings"
     INSTANCE_PROFILES = "instance_profiles"
     IDENTITY_PROVIDERS = "identity_providers"
 
@@ -620,6 +622,8 @@ class ServerCertificate:
 
 #: The analyzer types that analyze access from outside the account or organization (CIS 1.20).
 EXTERNAL_ACCESS_ANALYZER_TYPES = frozenset({"ACCOUNT", "ORGANIZATION"})
+#: The analyzer types that report unused roles, keys, passwords and permissions.
+UNUSED_ACCESS_ANALYZER_TYPES = frozenset({"ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -630,11 +634,18 @@ class Analyzer:
     arn: str
     type: str
     status: str
+    #: Unused-access analyzers: days without use before a finding (``unusedAccessAge``).
+    unused_access_age: int | None = field(default=None, metadata=OMIT_DEFAULT)
 
     @property
     def watches_external_access(self) -> bool:
         """An ACTIVE account or organization analyzer (unused-access ones do not count)."""
         return self.status == "ACTIVE" and self.type in EXTERNAL_ACCESS_ANALYZER_TYPES
+
+    @property
+    def reports_unused_access(self) -> bool:
+        """An ACTIVE unused-access analyzer: its findings are a second opinion on iamtui's."""
+        return self.status == "ACTIVE" and self.type in UNUSED_ACCESS_ANALYZER_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,6 +654,53 @@ class AccessAnalyzerState:
 
     region: str
     analyzers: tuple[Analyzer, ...] = ()
+
+    @property
+    def unused_access(self) -> Analyzer | None:
+        """The ACTIVE unused-access analyzer whose findings iamtui reads (the first by name)."""
+        found = sorted((a for a in self.analyzers if a.reports_unused_access), key=lambda a: a.name)
+        return found[0] if found else None
+
+
+class AnalyzerFindingType(enum.StrEnum):
+    """Access Analyzer's unused-access finding types (``findingType``)."""
+
+    UNUSED_ROLE = "UnusedIAMRole"
+    UNUSED_ACCESS_KEY = "UnusedIAMUserAccessKey"
+    UNUSED_PASSWORD = "UnusedIAMUserPassword"
+    UNUSED_PERMISSION = "UnusedPermission"
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerFinding:
+    """One unused-access finding of IAM Access Analyzer (``FindingSummaryV2``) on a user or role.
+
+    ``finding_type`` is AWS's string: a type iamtui does not know yet is kept, never dropped.
+    """
+
+    finding_id: str
+    finding_type: str
+    resource_arn: str
+    status: str
+    updated_at: datetime
+    #: When the analyzer last analyzed the entity (``analyzedAt``).
+    analyzed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerFindings:
+    """The ACTIVE findings of the region's unused-access analyzer (``ListFindingsV2``)."""
+
+    analyzer_arn: str
+    #: The analyzer's ``unusedAccessAge`` in days (None: it did not say).
+    unused_access_age: int | None
+    findings: tuple[AnalyzerFinding, ...] = ()
+    #: False when the overview stopped at its page budget: later findings were not read.
+    complete: bool = True
+
+    def of(self, resource_arn: str) -> tuple[AnalyzerFinding, ...]:
+        """The findings on one user or role."""
+        return tuple(f for f in self.findings if f.resource_arn == resource_arn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -674,6 +732,9 @@ class AccountSnapshot:
     )
     #: The analyzers of the session's region; None: not loaded or unavailable.
     access_analyzer: AccessAnalyzerState | None = field(default=None, metadata=OMIT_DEFAULT)
+    #: The unused-access analyzer's ACTIVE findings; None: no such analyzer, not loaded or
+    #: unavailable (see ``unavailable``).
+    analyzer_findings: AnalyzerFindings | None = field(default=None, metadata=OMIT_DEFAULT)
     #: None: not loaded (an older snapshot) or unavailable (see ``unavailable``).
     instance_profiles: tuple[InstanceProfile, ...] | None = field(
         default=None, metadata=OMIT_DEFAULT

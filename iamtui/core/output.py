@@ -34,6 +34,8 @@ from iamtui.core.findings import (
     part_missing,
 )
 from iamtui.core.model import AccountSnapshot
+from iamtui.core.second_opinion import SecondOpinion, compare, summary_lines
+from iamtui.core.settings import Thresholds
 from iamtui.core.text import plural, printable
 
 SCHEMA = "iamtui.scan/1"
@@ -201,8 +203,10 @@ def render_table(
     console: Console,
     *,
     last_accessed_requested: bool = False,
+    thresholds: Thresholds | None = None,
 ) -> None:
-    """Findings by severity (critical first), rules not evaluated, warnings, then totals.
+    """Findings by severity (critical first), rules not evaluated, warnings, Access Analyzer's
+    second opinion, then totals.
 
     "No findings" is green only when every rule the scan meant to run did run; otherwise the
     rules that could not be evaluated get their own table, styled like a critical finding.
@@ -267,6 +271,15 @@ def render_table(
         console.print(Text("Not evaluated (data not requested):", style="bold"))
         for skipped in seen.not_requested:
             console.print(Text(f"  {skipped.rule.id}: {printable(skipped.reason)}"))
+    opinion = compare(snapshot, evaluation.findings, thresholds or Thresholds(), evaluation.now)
+    if opinion.by_finding or opinion.analyzer_only:
+        for line in summary_lines(opinion):
+            console.print(Text(printable(line)))
+        for finding in evaluation.findings:
+            second = opinion.by_finding.get(finding.id)
+            if second is not None and second.verdict.value == "disagrees":
+                label = f"{finding.rule} {principal_label(finding)}"
+                console.print(Text(printable(f"  {label}: {second.line()}")))
     for coverage in evaluation.coverage:
         if not coverage.complete:
             console.print(
@@ -295,9 +308,11 @@ def _plain(value: EvidenceValue) -> Any:
     return value
 
 
-def finding_json(finding: Finding) -> dict[str, Any]:
-    """One finding in the ``iamtui.scan/1`` shape."""
+def finding_json(finding: Finding, opinion: SecondOpinion | None = None) -> dict[str, Any]:
+    """One finding in the ``iamtui.scan/1`` shape (``access_analyzer``: the second opinion on
+    it, null for rules Access Analyzer does not judge)."""
     suppressed = finding.suppressed
+    second = opinion.by_finding.get(finding.id) if opinion is not None else None
     return {
         "id": finding.id,
         "rule": finding.rule,
@@ -318,6 +333,24 @@ def finding_json(finding: Finding) -> dict[str, Any]:
             if suppressed
             else None
         ),
+        "access_analyzer": second.as_json() if second is not None else None,
+    }
+
+
+def second_opinion_json(opinion: SecondOpinion, snapshot: AccountSnapshot) -> dict[str, Any]:
+    """The top-level ``access_analyzer`` object: the analyzer, and its findings iamtui has no
+    finding for (never hidden)."""
+    state = snapshot.analyzer_findings
+    return {
+        "version": 1,
+        "unavailable": opinion.unavailable,
+        "analyzer_arn": state.analyzer_arn if state is not None else None,
+        "unused_access_age": opinion.unused_access_age,
+        "complete": state.complete if state is not None else None,
+        "findings_read": len(state.findings) if state is not None else 0,
+        "analyzer_only": [
+            {"resource_arn": o.resource_arn, **o.as_json()} for o in opinion.analyzer_only
+        ],
     }
 
 
@@ -327,8 +360,11 @@ def to_json(
     now: datetime,
     *,
     last_accessed_requested: bool = False,
+    thresholds: Thresholds | None = None,
 ) -> dict[str, Any]:
-    """The ``iamtui.scan/1`` document (see docs/scan-json.md)."""
+    """The ``iamtui.scan/1`` document (see docs/scan-json.md); ``thresholds`` are the rules'
+    (the second opinion explains window differences with them)."""
+    opinion = compare(snapshot, evaluation.findings, thresholds or Thresholds(), now)
     report_at = snapshot.report_age_reference
     age = data_age(snapshot, now)
     counts = {sev.label: n for sev, n in evaluation.counts().items()}
@@ -353,7 +389,7 @@ def to_json(
             "not_requested": len(seen.not_requested),
         },
         "counts": {**counts, "suppressed": len(evaluation.suppressed)},
-        "findings": [finding_json(f) for f in evaluation.findings],
+        "findings": [finding_json(f, opinion) for f in evaluation.findings],
         "not_evaluated": [
             {
                 "rule": s.rule.id,
@@ -377,6 +413,7 @@ def to_json(
             }
             for s in evaluation.expired_suppressions
         ],
+        "access_analyzer": second_opinion_json(opinion, snapshot),
     }
 
 

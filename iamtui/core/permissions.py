@@ -20,8 +20,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from iamtui.core.account_resources import ANALYZER_GENERATE_ACTIONS, ANALYZER_REVIEW_ACTIONS
 from iamtui.core.actions import registry
 from iamtui.core.actions.calls import COMMON_CALLS, needed
+from iamtui.core.actions.followups import RECHECK_READS
 from iamtui.core.actions.registry import ACTION_CALLS
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import LAST_ACCESSED_ACTIONS, OVERVIEW_ACTIONS, USER_DETAIL_ACTIONS
@@ -104,9 +106,34 @@ USAGE_FEATURE = Feature(
 )
 
 
+#: The statement for re-checking follow-ups (``iamtui journal due``, the Follow-ups view).
+FOLLOW_UPS_FEATURE = Feature(
+    "IamtuiFollowUps",
+    "re-checking due follow-ups: still inactive or quarantined, not used since",
+    _clean(RECHECK_READS),
+)
+
+
+#: The statement for Access Analyzer's second opinion in a review: one principal's findings,
+#: their details and a recommendation already generated (all Read or List access level).
+ANALYZER_FEATURE = Feature(
+    "IamtuiAccessAnalyzer",
+    "Access Analyzer's unused-access findings of one user or role, their details and "
+    "recommendations (the review)",
+    _clean(ANALYZER_REVIEW_ACTIONS),
+)
+#: GenerateFindingRecommendation is Write level in the Service Authorization Reference (it
+#: starts a job in Access Analyzer): in the remediate policy, never the read-only one.
+ANALYZER_GENERATE_FEATURE = Feature(
+    "IamtuiAccessAnalyzerRecommend",
+    "ask Access Analyzer to generate a recommendation for an unused-permission finding",
+    _clean(ANALYZER_GENERATE_ACTIONS),
+)
+
+
 def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
     """What viewing needs: the overview (scan), a user's review, last-accessed, who uses a
-    credential, root checks."""
+    credential, follow-up re-checks, root checks."""
     root_parts = [p for p in ROOT_STATE_ACTIONS if p not in ROOT_ONLY_PARTS]
     if per_part:
         features = [
@@ -121,6 +148,8 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
                 _clean(LAST_ACCESSED_ACTIONS),
             ),
             USAGE_FEATURE,
+            FOLLOW_UPS_FEATURE,
+            ANALYZER_FEATURE,
         ]
         features += [
             Feature(f"IamtuiRoot{_sid(p)}", f"root check: {p}", _clean(ROOT_STATE_ACTIONS[p]), (p,))
@@ -145,6 +174,8 @@ def read_only_features(*, per_part: bool = False) -> tuple[Feature, ...]:
             _clean(LAST_ACCESSED_ACTIONS),
         ),
         USAGE_FEATURE,
+        FOLLOW_UPS_FEATURE,
+        ANALYZER_FEATURE,
         Feature(
             "IamtuiRoot",
             "root-hardening checks (security contact, centralized root access)",
@@ -262,6 +293,7 @@ def remediate_policy(*, per_action: bool = False, with_undo: bool = False) -> di
     """
     features = (
         *read_only_features(per_part=per_action),
+        ANALYZER_GENERATE_FEATURE,
         *action_features(per_action=per_action, with_undo=with_undo),
     )
     document = policy_document(features, dedupe=not per_action)

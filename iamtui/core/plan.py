@@ -21,6 +21,7 @@ from botocore import xform_name
 
 from iamtui.core import codec
 from iamtui.core.ids import ActionId
+from iamtui.core.subjects import FollowUpSubject
 
 #: JSON-able data (params, expected values, saved state).
 JSON: TypeAlias = Any
@@ -220,6 +221,62 @@ class Step:
         return self.call.operation in PRINCIPAL_DELETIONS
 
 
+class Evidence(enum.StrEnum):
+    """What a follow-up re-checks before it is offered as a plan (AWS: deactivate, wait, delete)."""
+
+    #: The access key is still Inactive (ListAccessKeys).
+    KEY_INACTIVE = "key-inactive"
+    #: The access key was not used since the deactivation (GetAccessKeyLastUsed).
+    KEY_UNUSED = "key-unused"
+    #: The deny-all inline policy iamtui put on the role is still there (GetRolePolicy).
+    ROLE_QUARANTINED = "role-quarantined"
+    #: The role was not used since the quarantine (RoleLastUsed in GetRole).
+    ROLE_UNUSED = "role-unused"
+    #: The service-specific credential, SSH key or signing certificate is still Inactive.
+    CREDENTIAL_INACTIVE = "credential-inactive"
+    #: CloudTrail event history shows no use since (only where it can be read).
+    NO_CLOUDTRAIL_USE = "no-cloudtrail-use"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """An action a plan offers to plan later, once its evidence still holds: never run unattended.
+
+    ``key.deactivate`` offers "delete this key in 30 days if it stays inactive and nothing used
+    it": the journal keeps it with the entry, ``iamtui journal due`` re-checks the evidence and
+    turns it into a normal previewed plan.
+    """
+
+    #: The action to plan later, on ``subject``.
+    action: ActionId
+    subject: FollowUpSubject
+    #: From when it may be planned (UTC).
+    due_at: datetime
+    #: What must still hold then, each checked against the live account.
+    evidence: tuple[Evidence, ...]
+    #: ``delete access key AKIA… of alice``: what it will do, for previews and lists.
+    description: str
+
+    def text(self) -> str:
+        """``delete access key AKIA… of alice on 2026-07-01 if it stays inactive ...``."""
+        return f"{self.description} from {self.due_at:%Y-%m-%d %H:%M} UTC, if {self.condition()}"
+
+    def condition(self) -> str:
+        """The evidence in words."""
+        return " and ".join(EVIDENCE_TEXT[e] for e in self.evidence)
+
+
+#: Each piece of evidence in words ("... if it stays inactive and nothing used it").
+EVIDENCE_TEXT: Mapping[Evidence, str] = {
+    Evidence.KEY_INACTIVE: "it stays inactive",
+    Evidence.KEY_UNUSED: "nothing used it since",
+    Evidence.ROLE_QUARANTINED: "it stays quarantined",
+    Evidence.ROLE_UNUSED: "nothing used it since",
+    Evidence.CREDENTIAL_INACTIVE: "it stays inactive",
+    Evidence.NO_CLOUDTRAIL_USE: "CloudTrail shows no use (where readable)",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """A batch member that could not be planned, and why (one line)."""
@@ -277,6 +334,10 @@ class Plan:
     undoes: str | None = None
     #: Action-specific options (rotation stage, override flags), for the record.
     options: Mapping[str, JSON] = field(default_factory=dict)
+    #: What the plan offers to plan later (deactivate now, delete once it stayed unused).
+    follow_ups: tuple[FollowUp, ...] = field(default=(), metadata=codec.OMIT_DEFAULT)
+    #: The follow-up this plan carries out (``ENTRY#N``), so the journal marks it done.
+    follows_up: str | None = field(default=None, metadata=codec.OMIT_DEFAULT)
 
     @property
     def irreversible(self) -> bool:
@@ -358,6 +419,9 @@ class Plan:
         out += [f"  ! {w}" for w in self.warnings]
         out += [f"  note: {n}" for n in self.notes]
         out += [f"  skipped {s.target}: {s.reason}" for s in self.skipped]
+        out += [f"  follow-up: {f.text()}" for f in self.follow_ups]
+        if self.follows_up:
+            out.append(f"  carries out follow-up {self.follows_up}")
         if self.confirmation_phrase:
             out.append(f"  confirm by typing: {self.confirmation_phrase}")
         return out
@@ -440,6 +504,7 @@ def combine(
     before: dict[str, JSON] = {}
     warnings: list[str] = []
     notes: list[str] = []
+    follow_ups: list[FollowUp] = []
     for plan in plans:
         mapping: dict[int, int] = {}
         for index, target in enumerate(plan.targets):
@@ -452,6 +517,7 @@ def combine(
             before[arn] = {**before[arn], **saved} if both else saved
         warnings += [w for w in plan.warnings if w not in warnings]
         notes += [n for n in plan.notes if n not in notes]
+        follow_ups += [f for f in plan.follow_ups if f not in follow_ups]
     names = ", ".join(t.name for t in targets[:5]) + ("…" if len(targets) > 5 else "")
     return Plan(
         action=ActionId.BATCH,
@@ -468,6 +534,7 @@ def combine(
         notes=tuple(notes),
         skipped=tuple(skipped),
         options={"actions": [p.action.value for p in plans]},
+        follow_ups=tuple(follow_ups),
     )
 
 

@@ -48,6 +48,12 @@ class ConnectionProblem(RuntimeError):
 
 #: Client event names that differ from the service prefix IAM policies use for the same calls.
 POLICY_PREFIX = {"accessanalyzer": "access-analyzer"}
+#: Operations AWS authorizes as another action (Access Analyzer API Reference: "ListFindings and
+#: ListFindingsV2 both use access-analyzer:ListFindings"; GetFindingV2 uses GetFinding).
+POLICY_ACTION = {
+    "access-analyzer:ListFindingsV2": "access-analyzer:ListFindings",
+    "access-analyzer:GetFindingV2": "access-analyzer:GetFinding",
+}
 
 
 @dataclass
@@ -63,6 +69,7 @@ class RequestCounter:
         parts = event_name.split(".")
         prefix = POLICY_PREFIX.get(parts[1], parts[1]) if len(parts) >= 3 else ""
         name = f"{prefix}:{parts[2]}" if len(parts) >= 3 else "unknown"
+        name = POLICY_ACTION.get(name, name)
         with self._lock:
             self.total += 1
             self.by_operation[name] = self.by_operation.get(name, 0) + 1

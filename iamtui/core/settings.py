@@ -34,6 +34,12 @@ Example::
 
     [keymap]
     quit = "ctrl+q"
+
+    [followups]
+    offer = true                  # plans offer "delete later if still unused" (docs/followups.md)
+    key_delete_days = 30          # key.deactivate -> key.delete
+    role_delete_days = 14         # role.quarantine -> role.delete
+    credential_delete_days = 30   # service credential, SSH key, signing certificate
 """
 
 from __future__ import annotations
@@ -83,6 +89,21 @@ class Thresholds:
     password_min_length: int = 14
     #: account.password-policy: CIS AWS Foundations password reuse prevention.
     password_reuse_prevention: int = 24
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpSettings:
+    """When a plan's follow-up falls due: AWS advises deactivate, wait, then delete."""
+
+    #: Plans offer their follow-up by default (the preview can drop it).
+    offer: bool = True
+    #: key.deactivate offers key.delete after this many days.
+    key_delete_days: int = 30
+    #: role.quarantine offers role.delete after this many days.
+    role_delete_days: int = 14
+    #: Deactivating a service-specific credential, SSH key or signing certificate offers its
+    #: delete after this many days.
+    credential_delete_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +166,8 @@ class Settings:
     protected_roles: tuple[str, ...] = ()
     #: Right-sizing's window and wildcard narrowing (``[rightsize]``).
     rightsize: RightsizeSettings = field(default_factory=RightsizeSettings)
+    #: When follow-ups fall due (``[followups]``).
+    followups: FollowUpSettings = field(default_factory=FollowUpSettings)
     #: The file these settings came from, or None for defaults.
     source: Path | None = None
 
@@ -199,7 +222,9 @@ def parse_settings(
     rules = frozenset(known_rules)
     reader = _Reader(where)
     reader.only_keys(
-        data, "", {"thresholds", "suppressions", "keymap", "trust", "protected", "rightsize"}
+        data,
+        "",
+        {"thresholds", "suppressions", "keymap", "trust", "protected", "rightsize", "followups"},
     )
     return Settings(
         thresholds=reader.thresholds(data.get("thresholds", {})),
@@ -209,6 +234,7 @@ def parse_settings(
         trust_organization=reader.trust_organization(data.get("trust", {})),
         protected_roles=reader.protected_roles(data.get("protected", {})),
         rightsize=reader.rightsize(data.get("rightsize", {})),
+        followups=reader.followups(data.get("followups", {})),
         source=source,
     )
 
@@ -356,6 +382,19 @@ class _Reader:
         if not isinstance(narrow, bool):
             raise self.fail("rightsize.narrow_wildcards", "expected true or false", narrow)
         return RightsizeSettings(window_days=days, narrow_wildcards=narrow)
+
+    def followups(self, value: Any) -> FollowUpSettings:
+        table = self.table(value, "followups")
+        names = {f.name for f in fields(FollowUpSettings)}
+        self.only_keys(table, "followups.", names)
+        for key, item in table.items():
+            if key == "offer":
+                if not isinstance(item, bool):
+                    raise self.fail("followups.offer", "expected true or false", item)
+                continue
+            if not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= MAX_DAYS:
+                raise self.fail(f"followups.{key}", f"expected 1 to {MAX_DAYS} days", item)
+        return FollowUpSettings(**table)
 
     def text(self, table: Mapping[str, Any], key: str, name: str, expected: str) -> str:
         value = table.get(name)

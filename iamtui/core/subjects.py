@@ -240,6 +240,12 @@ Subject: TypeAlias = (
 )
 
 
+#: What a plan's follow-up may name (told apart by their fields when a journal is read back).
+FollowUpSubject: TypeAlias = (
+    KeySubject | PrincipalSubject | ServiceCredentialSubject | UploadedCredentialSubject
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Fix:
     """One action on one subject that would fix a finding."""

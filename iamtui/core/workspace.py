@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING, Protocol
 from iamtui.core import loader
 from iamtui.core.changes import difference
 from iamtui.core.findings import Evaluation
-from iamtui.core.journal import Entry, Journal, JournalError, JournalWriter, Verification
+from iamtui.core.journal import (
+    Entry,
+    FollowUpItem,
+    Journal,
+    JournalError,
+    JournalWriter,
+    Verification,
+    follow_up_items,
+)
 from iamtui.core.loader import STEPS, CancelToken, Clock, Progress, StepUpdate, utcnow
 from iamtui.core.model import (
     AccessKey,
@@ -45,6 +53,7 @@ from iamtui.core.settings import Settings
 from iamtui.core.views import JournalData, Views
 
 if TYPE_CHECKING:
+    from iamtui.core.account_resources import AnalyzerReview
     from iamtui.core.actions import (
         ExecutionReport,
         Plan,
@@ -54,6 +63,7 @@ if TYPE_CHECKING:
         Skipped,
         StepOutcome,
     )
+    from iamtui.core.actions.followups import Recheck
     from iamtui.core.diff import Diff
     from iamtui.core.root import RootReport
     from iamtui.core.usage import UsageReport, UsageTarget
@@ -192,6 +202,10 @@ class _Journaling:
     read_error: str | None = None
     opened: bool = False
     patches: dict[str, _LiveCredentials] = field(default_factory=dict)
+    #: Open follow-ups, their evidence as last re-checked, and why it was not.
+    follow_ups: tuple[FollowUpItem, ...] = ()
+    checks: dict[str, Recheck] = field(default_factory=dict)
+    unchecked: str = "shown once the Journal pane opens"
 
 
 def regranted(before: AccountSnapshot, after: AccountSnapshot, plan: Plan) -> list[str]:
@@ -536,6 +550,34 @@ class Workspace:
         conn = self._connection()
         return tuple(lookup_usage(conn, t, now=self.clock(), cancel=cancel) for t in targets)
 
+    def analyzer_review(
+        self, principal_arn: str, *, generate: bool = False, cancel: CancelToken | None = None
+    ) -> AnalyzerReview:
+        """Access Analyzer's findings on one user or role with their details and existing
+        recommendations; ``generate`` asks for the missing ones. Read live, never kept."""
+        from iamtui.core.account_resources import read_analyzer_review
+        from iamtui.core.loader import describe_failure
+        from iamtui.core.second_opinion import unavailable_reason
+
+        if self.kind is SourceKind.SNAPSHOT:
+            raise Offline("Access Analyzer is not in this snapshot (offline): run live")
+        snap = self._require_snapshot()
+        state = snap.access_analyzer
+        analyzer = state.unused_access if state is not None else None
+        if analyzer is None:
+            raise Offline(unavailable_reason(snap) or "no unused-access analyzer")
+        conn = self._connection()
+        return read_analyzer_review(
+            conn.accessanalyzer,
+            analyzer,
+            principal_arn,
+            cancel.check if cancel is not None else lambda: None,
+            generate=generate,
+            describe=lambda exc: (
+                describe_failure("access-analyzer:GenerateFindingRecommendation", exc).reason
+            ),
+        )
+
     def close(self) -> None:
         """Stop the embedded demo and release the journal lock; safe to call twice."""
         with self._lock:
@@ -692,10 +734,51 @@ class Workspace:
         return self._publish(snap)
 
     def refresh_journal(self) -> State:
-        """Read the journal again (another iamtui may have written to it)."""
+        """Read the journal again (another iamtui may have written to it) and re-check the
+        evidence of its open follow-ups on the live account (IAM reads; CloudTrail when one is
+        planned)."""
         self._read_journal()
+        self._recheck_follow_ups()
         with self._lock:
             return self._publish(self._require_snapshot())
+
+    def _recheck_follow_ups(self) -> None:
+        from iamtui.core.actions.followups import recheck
+
+        journaling = self._journaling
+        items = journaling.follow_ups
+        if not items:
+            return
+        if self.is_offline:
+            journaling.unchecked = "offline (a snapshot): open the live account to re-check"
+            return
+        conn = self._connection()
+        now = self.clock()
+        checks = {i.ref: recheck(conn, i, now=now, cloudtrail=False) for i in items}
+        with self._lock:
+            journaling.checks = checks
+            journaling.unchecked = ""
+
+    def plan_follow_up(self, ref: str) -> PlannedAction:
+        """A due follow-up as a normal plan, its evidence re-checked first (CloudTrail too)."""
+        from iamtui.core.actions.followups import plan_follow_up
+
+        plan, _ = plan_follow_up(self.planner(), self.journal, ref, now=self.clock())
+        return PlannedAction(plan)
+
+    def dismiss_follow_up(self, ref: str, reason: str = "") -> State:
+        """Record in the journal that a follow-up will not be done; it is offered no more."""
+        from iamtui.core.actions import ReadOnlyMode
+
+        reason_blocked = self.block_reason
+        writer = self._journaling.writer
+        if reason_blocked is not None or writer is None:
+            raise ReadOnlyMode(reason_blocked or "the journal is not open for writing")
+        item = self.journal.follow_up(ref, self.clock())
+        if not item.open:
+            raise JournalError(f"follow-up {item.ref} is {item.note}: nothing to dismiss")
+        writer.dismiss(item.entry.id, item.index, reason)
+        return self.refresh_journal()
 
     def verify_journal(self) -> Verification:
         """Check the journal's hash chain and head."""
@@ -777,6 +860,10 @@ class Workspace:
         except JournalError as exc:  # not a regular file: a warning, never a load failure
             journaling.entries = ()
             journaling.read_error = str(exc)
+        items = follow_up_items(journaling.entries, self.clock())
+        journaling.follow_ups = tuple(i for i in items if i.open)
+        known = {i.ref for i in journaling.follow_ups}
+        journaling.checks = {k: v for k, v in journaling.checks.items() if k in known}
 
     def _read_snapshot(self, report: Progress) -> AccountSnapshot:
         if self._preloaded is not None and self._state is None:
@@ -839,6 +926,9 @@ class Workspace:
             journaling.entries,
             journaling.read_error,
             journaling.problem if not (self._static_block or self.dry_run) else None,
+            journaling.follow_ups,
+            dict(journaling.checks),
+            journaling.unchecked,
         )
         while True:
             previous = self._state

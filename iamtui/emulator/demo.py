@@ -8,11 +8,14 @@ Every date is relative to the injected ``now``, so findings are stable across da
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from iamtui.core.session import ConnectionSettings
 from iamtui.emulator.seed import (
     TRACKING_PERIOD,
     Document,
@@ -982,6 +985,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     _seed_ssh_keys(s)
     _seed_providers(s)
     _seed_rightsize(s)
+    _seed_analyzer_findings(s, legacy.name, orders.name, daniel.name, mateo.name, marcus.name)
 
     return DemoAccount(
         account_id=s.account_id,
@@ -1501,3 +1505,122 @@ def _seed_rightsize(s: Seeder) -> None:
     s.usage(arn, "athena", d(1))
     s.usage(arn, "redshift-data", d(1))
     s.usage(arn, "sns", d(6))
+
+
+# --- issue 14: follow-ups (scream tests) in the demo's journal ------------------------------
+
+#: The due follow-up: tom.becker's old key, deactivated through iamtui 31 days ago, unused since
+#: (its last use was 200 days ago): `iamtui journal due` says ready, delete it?
+FOLLOW_UP_KEY_USER = "tom.becker"
+FOLLOW_UP_KEY_DAYS_AGO = 31
+#: The pending one: a role nobody used for 400 days, quarantined 5 days ago (delete in 14).
+FOLLOW_UP_ROLE = "legacy-batch-processor"
+FOLLOW_UP_ROLE_DAYS_AGO = 5
+
+
+def seed_demo_journal(
+    settings: ConnectionSettings, backend: Any, journal_path: Path, now: datetime
+) -> None:
+    """A fresh demo journal holding the two changes an operator made earlier, through iamtui's
+    own planner and executor on the demo account with the clock set back: the key deactivation
+    (its follow-up due) and the role quarantine (its follow-up pending)."""
+    from datetime import timedelta
+
+    from iamtui.core.actions import Executor, Planner, Request, context_snapshot
+    from iamtui.core.journal import Journal, JournalWriter
+    from iamtui.core.session import connect
+
+    journal = Journal(journal_path)
+    if journal.path.exists() and journal.entries():
+        return  # not the fresh journal of this run: leave it alone
+    conn = connect(settings)
+    user = backend.users[FOLLOW_UP_KEY_USER]
+    key = next(k for k in user.access_keys if k.status == "Inactive")
+    key.status = "Active"  # as it was before the operator deactivated it
+    changes = (
+        (FOLLOW_UP_KEY_DAYS_AGO, Request.deactivate_key(FOLLOW_UP_KEY_USER, key.access_key_id)),
+        (FOLLOW_UP_ROLE_DAYS_AGO, Request.quarantine_role(FOLLOW_UP_ROLE)),
+    )
+    for days, request in changes:
+        then = now - timedelta(days=days)
+
+        def clock(at: datetime = then) -> datetime:
+            return at
+
+        planner = Planner(conn, context_snapshot(conn, now=then), clock=clock)
+        plan = planner.plan(replace(request, accept_unverified_use=True))
+        with JournalWriter(journal, clock=clock) as writer:
+            Executor(conn, writer, clock=clock).run(plan.confirm(plan.confirmation_phrase))
+
+
+# --- issue 14: IAM Access Analyzer as a second opinion -----------------------------------------
+
+#: The unused-access analyzer's findings on the demo: it agrees with iamtui on the unused role,
+#: the stale key, the unused password and marcus.chen's unused services (with a recommendation:
+#: a narrower policy, and detaching the developer policy), and disagrees on the orders role,
+#: which it last analyzed before the role was used again.
+ANALYZER_DISAGREES_ROLE = "orders-api-lambda"
+
+
+def _seed_analyzer_findings(
+    s: Seeder, unused_role: str, busy_role: str, stale_key_user: str, idle_password: str,
+    partial_user: str,
+) -> None:  # fmt: skip
+    """ACTIVE unused-access findings (and one RESOLVED) of the demo's unused-access analyzer."""
+    d = s.ago
+    roles, users = s.backend.roles, s.backend.users
+    role_arn = {r.name: r.arn for r in roles.values()}
+    analyzer = UNUSED_ACCESS_ANALYZER
+    s.analyzer_finding(
+        analyzer, role_arn[unused_role], "UnusedIAMRole", updated=d(2),
+        details=[{"unusedIamRoleDetails": {"lastAccessed": d(200)}}],
+    )  # fmt: skip
+    s.analyzer_finding(
+        analyzer, role_arn[busy_role], "UnusedIAMRole", updated=d(40),
+        details=[{"unusedIamRoleDetails": {"lastAccessed": d(130)}}],
+    )  # fmt: skip
+    daniel = users[stale_key_user]
+    s.analyzer_finding(
+        analyzer, daniel.arn, "UnusedIAMUserAccessKey", updated=d(3),
+        details=[
+            {"unusedIamUserAccessKeyDetails": {"accessKeyId": k.access_key_id,
+                                               "lastAccessed": d(140)}}
+            for k in daniel.access_keys
+        ],
+    )  # fmt: skip
+    s.analyzer_finding(
+        analyzer, users[idle_password].arn, "UnusedIAMUserPassword", updated=d(3),
+        details=[{"unusedIamUserPasswordDetails": {"lastAccessed": d(120)}}],
+    )  # fmt: skip
+    developer = next(
+        p for p in s.backend.managed_policies.values() if p.name == "NorthwindDeveloperAccess"
+    )
+    narrower = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject", "lambda:*", "logs:*"],
+                "Resource": "*",
+            }
+        ],
+    }
+    s.analyzer_finding(
+        analyzer, users[partial_user].arn, "UnusedPermission", updated=d(1),
+        details=[
+            {"unusedPermissionDetails": {"serviceNamespace": name}}
+            for name in ("cloudwatch", "dynamodb", "ec2")
+        ],
+        recommended_steps=[
+            {"unusedPermissionsRecommendedStep": {
+                "recommendedAction": "CREATE_POLICY", "existingPolicyId": developer.id,
+                "recommendedPolicy": json.dumps(narrower), "policyUpdatedAt": d(210)}},
+            {"unusedPermissionsRecommendedStep": {
+                "recommendedAction": "DETACH_POLICY", "existingPolicyId": developer.id,
+                "policyUpdatedAt": d(210)}},
+        ],
+    )  # fmt: skip
+    s.analyzer_finding(
+        analyzer, users[partial_user].arn, "UnusedIAMUserPassword", status="RESOLVED",
+        updated=d(60),
+    )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from iamtui.core.session import ConnectionSettings
@@ -54,16 +55,22 @@ class DemoEnvironment:
 
 
 def start_demo(
-    *, now: datetime | None = None, port: int = 0, fidelity: bool = True
+    *,
+    now: datetime | None = None,
+    port: int = 0,
+    fidelity: bool = True,
+    journal: Path | None = None,
 ) -> DemoEnvironment:
     """Start the emulator on loopback and seed the demo account with dates relative to ``now``.
 
     Only keys the account issued sign requests, and their signatures must verify (as on AWS);
     moto's control API (``/moto-api``) is refused. ``fidelity=False`` serves moto as shipped
     instead (control API still refused), for tests of how the product copes with a lax endpoint.
+    ``journal`` (a fresh demo journal) gets the demo's earlier iamtui changes, whose follow-ups
+    are one due and one pending.
     """
     require_moto()
-    from iamtui.emulator.demo import seed_demo_account
+    from iamtui.emulator.demo import seed_demo_account, seed_demo_journal
     from iamtui.emulator.server import Emulator
 
     now = now or datetime.now(UTC)
@@ -72,10 +79,13 @@ def start_demo(
         emulator.reset()
         account = seed_demo_account(emulator.backend(), emulator.extras(), now)
         key_id, secret = _operator_key(emulator.backend())
+        env = DemoEnvironment(emulator, account, key_id, secret)
+        if journal is not None:
+            seed_demo_journal(env.settings(), emulator.backend(), journal, now)
     except BaseException:
         emulator.stop()
         raise
-    return DemoEnvironment(emulator, account, key_id, secret)
+    return env
 
 
 def _operator_key(backend: Any) -> tuple[str, str]:

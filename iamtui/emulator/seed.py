@@ -774,14 +774,69 @@ class Seeder:
         status: str = "ACTIVE",
         region: str | None = None,
         created: datetime | None = None,
+        unused_access_age: int = 90,
     ) -> None:
         """An IAM Access Analyzer analyzer in ``region`` (default: the seeder's region)."""
         from iamtui.emulator.state import AnalyzerState
 
         with self.extras.lock:
             self.extras.analyzers.setdefault(region or self.region, []).append(
-                AnalyzerState(name, type, status, _aware(created or self.now))
+                AnalyzerState(
+                    name,
+                    type,
+                    status,
+                    _aware(created or self.now),
+                    unused_access_age=unused_access_age,
+                )
             )
+
+    def analyzer_finding(
+        self,
+        analyzer: str,
+        resource: str,
+        finding_type: str,
+        *,
+        status: str = "ACTIVE",
+        details: Sequence[Mapping[str, Any]] = (),
+        recommended_steps: Sequence[Mapping[str, Any]] = (),
+        updated: datetime | None = None,
+        region: str | None = None,
+    ) -> str:
+        """An unused-access finding of ``analyzer`` on a role or user ARN; its id.
+
+        ``details`` are FindingDetails entries (``{"unusedIamRoleDetails": {"lastAccessed":
+        datetime}}``); ``recommended_steps`` what GetFindingRecommendation answers once generated.
+        """
+        from iamtui.emulator.state import AnalyzerFindingState
+
+        when = _aware(updated or self.now)
+        with self.extras.lock:
+            [state] = [
+                a
+                for a in self.extras.analyzers.get(region or self.region, [])
+                if a.name == analyzer
+            ]
+            finding_id = str(
+                uuid.uuid5(
+                    uuid.NAMESPACE_URL,
+                    f"{state.name}/{resource}/{finding_type}/{len(state.findings)}",
+                )
+            )
+            state.findings.append(
+                AnalyzerFindingState(
+                    id=finding_id,
+                    finding_type=finding_type,
+                    resource=resource,
+                    resource_type="AWS::IAM::Role" if ":role/" in resource else "AWS::IAM::User",
+                    status=status,
+                    created=when,
+                    updated=when,
+                    analyzed=when,
+                    details=[dict(d) for d in details],
+                    recommended_steps=[dict(s) for s in recommended_steps],
+                )
+            )
+        return finding_id
 
 
 # --- CloudTrail callers ----------------------------------------------------------------------

@@ -170,6 +170,39 @@ class ServerCertificateMeta:
 
 
 @dataclass
+class RecommendationState:
+    """One GenerateFindingRecommendation job of an unused-permission finding."""
+
+    started: datetime
+    #: GetFindingRecommendation calls answered IN_PROGRESS before it SUCCEEDS.
+    polls_left: int = 1
+    completed: datetime | None = None
+    #: RecommendedStep entries, shaped like the API's (``unusedPermissionsRecommendedStep``).
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    #: Set when the job FAILED: (code, message).
+    error: tuple[str, str] | None = None
+
+
+@dataclass
+class AnalyzerFindingState:
+    """One unused-access finding of an analyzer (shapes as ListFindingsV2 / GetFindingV2 send)."""
+
+    id: str
+    finding_type: str
+    resource: str
+    resource_type: str
+    status: str
+    created: datetime
+    updated: datetime
+    analyzed: datetime
+    #: FindingDetails entries, each a one-key union (``unusedIamRoleDetails``: {...}).
+    details: list[dict[str, Any]] = field(default_factory=list)
+    #: What GenerateFindingRecommendation will answer (UnusedPermission findings only).
+    recommended_steps: list[dict[str, Any]] = field(default_factory=list)
+    recommendation: RecommendationState | None = None
+
+
+@dataclass
 class AnalyzerState:
     """One IAM Access Analyzer analyzer (moto has no Access Analyzer)."""
 
@@ -177,6 +210,9 @@ class AnalyzerState:
     type: str = "ACCOUNT"
     status: str = "ACTIVE"
     created: datetime = field(default_factory=lambda: datetime(2024, 1, 15, 9, 0, tzinfo=UTC))
+    #: Unused-access analyzers: ``configuration.unusedAccess.unusedAccessAge`` in days.
+    unused_access_age: int = 90
+    findings: list[AnalyzerFindingState] = field(default_factory=list)
 
 
 @dataclass

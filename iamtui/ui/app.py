@@ -532,6 +532,20 @@ class IamtuiApp(App[str | None]):
             undo=True,
         )
 
+    def dismiss_follow_up(self, ref: str, reason: str) -> None:
+        """Record a follow-up's dismissal in a worker; the Journal pane shows it gone."""
+
+        def job() -> None:
+            try:
+                state = self.workspace.dismiss_follow_up(ref, reason)
+            except Exception as exc:
+                self.call_from_thread(self.notify, f"Journal: {_one_line(exc)}", severity="error")
+                return
+            self.post_message(StateChanged(state, "journal"))
+            self.call_from_thread(self.notify, f"Dismissed follow-up {ref}.")
+
+        self.run_worker(job, thread=True, exclusive=True, exit_on_error=False, group="journal")
+
     def action_verify_journal(self) -> None:
         """Check the journal's hash chain in a worker; one line."""
         self.run_worker(

@@ -29,6 +29,7 @@ from iamtui.core.actions.guards import (
     check_lockout,
     load_caller,
 )
+from iamtui.core.actions.offers import offered
 from iamtui.core.actions.request import Request, principal_of
 from iamtui.core.actions.spec import Draft
 from iamtui.core.errors import error_text
@@ -149,7 +150,7 @@ class Planner:
             raise ActionRefused(f"cannot plan {request.action.value}: {exc}") from exc
         plan = self._finish(draft)
         check_lockout(plan, self.caller)
-        return plan
+        return offered(plan, self.settings.followups)
 
     def batch(
         self,

@@ -21,6 +21,7 @@ from iamtui.core.model import (
 )
 from iamtui.core.policy import analyse_trust
 from iamtui.core.rules import RULES_BY_ID
+from iamtui.core.second_opinion import Opinion, Verdict
 from iamtui.core.views.format import (
     ago,
     evidence_text,
@@ -79,6 +80,30 @@ def findings_section(findings: Sequence[Finding], title: str = "Findings") -> Se
     )
 
 
+#: How each second-opinion verdict is coloured.
+VERDICT_TONES = {
+    Verdict.AGREES: "ok",
+    Verdict.DISAGREES: "warn",
+    Verdict.ANALYZER_ONLY: "warn",
+    Verdict.IAMTUI_ONLY: "",
+    Verdict.UNAVAILABLE: "muted",
+    Verdict.UNKNOWN: "muted",
+}
+
+
+def opinion_field(opinion: Opinion) -> Field:
+    """Access Analyzer's opinion on a finding as one detail line."""
+    return Field("", opinion.line(), VERDICT_TONES[opinion.verdict])
+
+
+def analyzer_section(v: Views, arn: str) -> Section | None:
+    """Access Analyzer's opinions on a user or role, its own findings included (None: none)."""
+    opinions = v.second_opinion.for_resource(arn)
+    if v.second_opinion.unavailable is not None or not opinions:
+        return None
+    return Section("Access Analyzer", tuple(opinion_field(o) for o in opinions))
+
+
 def describe_finding(v: Views, f: Finding) -> Detail:
     rule = RULES_BY_ID.get(f.rule)
     who = f.principal_name
@@ -110,6 +135,9 @@ def describe_finding(v: Views, f: Finding) -> Detail:
             "Practice", (Field("", f.practice.name), Field("", f.practice.description, "muted"))
         ),
     ]
+    second = v.second_opinion.by_finding.get(f.id)
+    if second is not None:
+        sections.insert(2, Section("Access Analyzer", (opinion_field(second),)))
     if f.suppressed is not None:
         s = f.suppressed
         sections.insert(
@@ -178,6 +206,8 @@ def describe_user(v: Views, user: User) -> Detail:
     if held := credential_fields(v.snapshot.details.get(user.arn)):
         sections.append(Section("SSH keys and signing certificates", held))
     sections.append(findings_section(v.by_principal.get(user.arn, ())))
+    if analyzer := analyzer_section(v, user.arn):
+        sections.append(analyzer)
     return Detail(user.name, "", tuple(sections))
 
 
@@ -302,6 +332,8 @@ def describe_role(v: Views, role: Role) -> Detail:
     if role.tags:
         sections.append(Section("Tags", tuple(Field(t.key, t.value) for t in role.tags)))
     sections.append(findings_section(v.by_principal.get(role.arn, ())))
+    if analyzer := analyzer_section(v, role.arn):
+        sections.append(analyzer)
     return Detail(role.name, "", tuple(sections))
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from iamtui.core.journal import Entry
+from iamtui.core.actions.followups import Recheck
+from iamtui.core.journal import Entry, FollowUpItem, FollowUpState
 from iamtui.core.views.details import Detail, Field, Section
 from iamtui.core.views.format import exact
 from iamtui.core.views.table import Cell, Column, Pane, PaneView, Row, RowKind, cells
@@ -26,6 +27,45 @@ class JournalData:
     read_error: str | None = None
     #: Why this session cannot write to it (busy, damaged): actions are read-only.
     problem: str | None = None
+    #: Follow-ups still open (due or pending), soonest first.
+    follow_ups: tuple[FollowUpItem, ...] = ()
+    #: Their evidence as last re-checked on the live account, by ``ENTRY#N`` (IAM reads only).
+    checks: Mapping[str, Recheck] = field(default_factory=dict)
+    #: Why the evidence was not re-checked ("" when it was, or nothing was open).
+    unchecked: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpRow:
+    """A follow-up row of the Journal pane: the follow-up and its evidence as last re-checked."""
+
+    item: FollowUpItem
+    check: Recheck | None
+    #: Why it was not re-checked (offline, not loaded yet).
+    unchecked: str = ""
+
+    def evidence(self) -> tuple[str, str]:
+        """(text, tone): ``ready``, ``not ready: key used …`` or why it is unknown."""
+        if self.check is None:
+            return f"evidence not checked{': ' + self.unchecked if self.unchecked else ''}", "muted"
+        if self.check.problems:
+            return self.check.verdict(), "bad"
+        if self.item.state is FollowUpState.DUE:
+            return "ready (IAM evidence holds)", "ok"
+        return "evidence holds so far", "low"
+
+    def status(self) -> str:
+        """``due · ready`` / ``pending until 2026-07-01 · evidence holds so far``."""
+        if self.item.state is FollowUpState.DUE:
+            head = "due"
+        else:
+            head = f"pending until {self.item.follow_up.due_at:%Y-%m-%d}"
+        return f"{head} · {self.evidence()[0]}"
+
+    @property
+    def due(self) -> bool:
+        """It may be planned now (its evidence is re-checked again when it is)."""
+        return self.item.state is FollowUpState.DUE
 
 
 #: The entry id starts with its UTC time (``20260601-120000-k3f9``): no separate time column.
@@ -46,10 +86,41 @@ JOURNAL_COLUMNS = (
 )  # fmt: skip
 
 
+#: Follow-up rows share the Journal pane's columns: ref, action to plan, status, description.
+FOLLOW_UP_COLUMNS = (
+    # The entry's id (the column's width); the row's key and details give ENTRY#N.
+    Column("id", "", get=lambda f: Cell(f.item.entry.id, f.item.ref)),
+    Column(
+        "action", "", get=lambda f: Cell(f"↻ {f.item.follow_up.action}", f.item.follow_up.action)
+    ),
+    Column("status", "", get=lambda f: Cell(f.status(), f.status(), f.evidence()[1])),
+    Column(
+        "summary", "",
+        get=lambda f: Cell(
+            f"follow-up: {f.item.follow_up.description}, if {f.item.follow_up.condition()}",
+            f.item.follow_up.description.lower(),
+        ),
+    ),
+)  # fmt: skip
+
+
 def build(v: Views) -> PaneView:
-    """Journal entries, newest first, with their derived status (interrupted, undone)."""
+    """Due follow-ups first (they wait for the operator), then the entries, newest first, each
+    with its pending follow-up right below it."""
     data = v.journal
-    rows = [_entry_row(e) for e in reversed(data.entries)]
+    rows_of = {
+        i.ref: _follow_up_row(FollowUpRow(i, data.checks.get(i.ref), data.unchecked))
+        for i in data.follow_ups
+    }
+    due = sorted((i for i in data.follow_ups if _is_due(i)), key=lambda i: i.follow_up.due_at)
+    rows = [rows_of[i.ref] for i in due]
+    pending: dict[str, list[Row]] = {}
+    for item in data.follow_ups:
+        if not _is_due(item):
+            pending.setdefault(item.entry.id, []).append(rows_of[item.ref])
+    for entry in reversed(data.entries):
+        rows.append(_entry_row(entry))
+        rows += pending.get(entry.id, ())
     where = data.path or "the journal"
     empty = f"No entries in {where} yet: every action you run is recorded here"
     return PaneView(
@@ -80,6 +151,45 @@ def entry_time(entry: Entry) -> str:
         return exact(datetime.fromisoformat(entry.time)).removesuffix(" UTC")
     except ValueError:
         return entry.time[:19].replace("T", " ")
+
+
+def _is_due(item: FollowUpItem) -> bool:
+    return item.state is FollowUpState.DUE
+
+
+def _follow_up_row(row: FollowUpRow) -> Row:
+    texts, sort, tones = cells(FOLLOW_UP_COLUMNS, row)
+    return Row(
+        key=f"follow-up:{row.item.ref}",
+        kind=RowKind.FOLLOW_UP,
+        cells=texts,
+        sort=sort,
+        search=" ".join(("follow-up", *texts)).lower(),
+        tones=tones,
+        data=row,
+    )
+
+
+def describe_follow_up(row: FollowUpRow) -> Detail:
+    """A follow-up: what it will plan, when, the evidence it re-checks and how it stood."""
+    item, follow_up = row.item, row.item.follow_up
+    text, tone = row.evidence()
+    about = [
+        Field("Follow-up", item.ref),
+        Field("Plans", f"{follow_up.action}: {follow_up.description}"),
+        Field("Of entry", f"{item.entry.id}: {item.entry.summary}"),
+        Field("Since", entry_time(item.entry) + " UTC"),
+        Field("Due", exact(follow_up.due_at)),
+        Field("State", item.state.value, "ok" if row.due else "low"),
+        Field("Evidence", text, tone),
+    ]
+    held = tuple(Field("", h, "muted") for h in row.check.held) if row.check else ()
+    checks = (Field("If", follow_up.condition()), *held)
+    return Detail(
+        f"follow-up: {follow_up.description}",
+        tone,
+        (Section("Follow-up", tuple(about)), Section("Evidence", checks)),
+    )
 
 
 def _entry_row(entry: Entry) -> Row:

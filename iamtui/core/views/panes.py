@@ -22,11 +22,17 @@ from iamtui.core.findings import AccountIndex, Evaluation, Finding, NotEvaluated
 from iamtui.core.journal import Entry
 from iamtui.core.model import AccountSnapshot, CredentialReportRow, Group, Role, User
 from iamtui.core.output import data_age
+from iamtui.core.second_opinion import SecondOpinion, compare
 from iamtui.core.settings import Settings
 from iamtui.core.views import details, findings, journal, keys, overview, review, roles, root, users
 from iamtui.core.views.details import Detail
 from iamtui.core.views.format import age_text
-from iamtui.core.views.journal import JournalData, describe_entry
+from iamtui.core.views.journal import (
+    FollowUpRow,
+    JournalData,
+    describe_entry,
+    describe_follow_up,
+)
 from iamtui.core.views.keys import KeySlot
 from iamtui.core.views.overview import Overview
 from iamtui.core.views.review import Review
@@ -113,6 +119,11 @@ class Views:
             found.update((r.arn, i) for i, r in enumerate(self.snapshot.roles))
             self._positions = found
         return self._positions[arn]
+
+    @cached_property
+    def second_opinion(self) -> SecondOpinion:
+        """Access Analyzer's view beside this evaluation's findings (computed on first use)."""
+        return compare(self.snapshot, self.evaluation.findings, self.settings.thresholds, self.now)
 
     @cached_property
     def index(self) -> AccountIndex:
@@ -300,6 +311,8 @@ class Views:
             return details.describe_check(self, data)
         if isinstance(data, Entry):
             return describe_entry(data)
+        if isinstance(data, FollowUpRow):
+            return describe_follow_up(data)
         if isinstance(data, GroupSpec):
             return details.describe_group(data)
         return Detail(row.cells[0] if row.cells else "", "", ())

@@ -25,6 +25,7 @@ from iamtui.core.model import (
 )
 from iamtui.core.policy import analyse_trust, is_admin_document, is_administrator_access
 from iamtui.core.views import rightsize
+from iamtui.core.views.analyzer import review_fields
 from iamtui.core.views.details import Field, credential_fields, service_credential_fields
 from iamtui.core.views.format import (
     age_cell,
@@ -95,6 +96,9 @@ class Review:
     escalation: tuple[Field, ...] = ()
     #: What right-sizing would do (None until last-accessed data was fetched).
     rightsize: RightsizeView | None = None
+    #: Access Analyzer's opinion on each of its findings or iamtui's on this principal, or
+    #: why there is none (the second opinion).
+    access_analyzer: tuple[Field, ...] = ()
 
 
 REVIEW_KEY_COLUMNS = (
@@ -296,6 +300,7 @@ def build(v: Views, principal: User | Role) -> Review:
         actions=actions,
         escalation=escalation_fields(paths_of(snap, principal)),
         rightsize=proposal,
+        access_analyzer=review_fields(v.second_opinion, principal.arn),
     )
 
 

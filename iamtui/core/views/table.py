@@ -80,6 +80,7 @@ class RowKind(enum.StrEnum):
     CHECK = "check"
     FACT = "fact"
     ENTRY = "entry"
+    FOLLOW_UP = "follow-up"
 
 
 class Cell(NamedTuple):

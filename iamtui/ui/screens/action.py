@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -33,8 +34,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from iamtui.core.actions import AccessKeySecret, ActionRefused, ExecutionReport, Secret
+from iamtui.core.actions import AccessKeySecret, ActionRefused, ExecutionReport, Plan, Secret
 from iamtui.core.loader import CancelToken
+from iamtui.core.plan import FollowUp
 from iamtui.core.text import printable
 from iamtui.core.usage import UsageTarget, plan_targets
 from iamtui.core.views import Field
@@ -299,17 +301,26 @@ class AskValue(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="ask-cancel"),
     ]
 
-    def __init__(self, title: str, note: str, check: Callable[[str], str | None]) -> None:
+    def __init__(
+        self,
+        title: str,
+        note: str,
+        check: Callable[[str], str | None],
+        *,
+        enter: str = "preview the plan",
+    ) -> None:
         super().__init__(classes="modal")
         self.title_text = title
         self.note = note
         self.check = check
+        #: What enter does, for the border ("preview the plan", "dismiss").
+        self.enter = enter
 
     def compose(self) -> ComposeResult:
         """Label, input, status."""
         with Vertical(classes="dialog", id="ask-dialog") as dialog:
             dialog.border_title = Content(printable(self.title_text))  # a Sid or name: not markup
-            dialog.border_subtitle = "enter: preview the plan · esc: cancel"
+            dialog.border_subtitle = f"enter: {self.enter} · esc: cancel"
             yield Static(self.note, classes="ask-note", markup=False)
             yield Input("", id="ask-value")
             yield Static("", id="ask-status", markup=False)
@@ -354,6 +365,7 @@ class PlanScreen(ModalScreen[bool]):
         Binding("pageup", "scroll_steps(-1)", "Scroll up", show=False, id="plan-scroll-up"),
         Binding("pagedown", "scroll_steps(1)", "Scroll down", show=False, id="plan-scroll-down"),
         Binding("u", "usage", "Who uses", id="plan-usage"),
+        Binding("f", "toggle_follow_up", "Drop/offer follow-up", id="plan-follow-up"),
     ]
 
     def __init__(
@@ -381,6 +393,8 @@ class PlanScreen(ModalScreen[bool]):
         self.usage_loading = False
         #: Stops a running lookup between pages when the dialog closes.
         self.usage_cancel = CancelToken()
+        #: The follow-ups the plan offered, kept while the operator has dropped them (``f``).
+        self.dropped_follow_ups: tuple[FollowUp, ...] = ()
 
     @property
     def iamtui(self) -> IamtuiApp:
@@ -770,13 +784,34 @@ class PlanScreen(ModalScreen[bool]):
         self.dismiss(self.phase == "done" and self.report is not None and self.report.ok)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """``u`` only in the preview of a plan that cuts off a key, a user or a role."""
+        """``u`` only in the preview of a plan that cuts off a key, a user or a role; ``f`` only
+        in the preview of a plan that offers a follow-up."""
+        if action == "toggle_follow_up":
+            planned = self.planned
+            offers = planned is not None and bool(
+                planned.plan.follow_ups or self.dropped_follow_ups
+            )
+            return self.phase == "preview" and offers
         if action == "usage":
             planned = self.planned
             return (
                 self.phase == "preview" and planned is not None and bool(plan_targets(planned.plan))
             )
         return True
+
+    def action_toggle_follow_up(self) -> None:
+        """Drop the plan's follow-ups (the journal will not offer them), or offer them again."""
+        planned = self.planned
+        if planned is None or self.phase != "preview":
+            return
+        plan = planned.plan
+        if plan.follow_ups:
+            self.dropped_follow_ups = plan.follow_ups
+            plan = replace(plan, follow_ups=())
+        else:
+            plan, self.dropped_follow_ups = replace(plan, follow_ups=self.dropped_follow_ups), ()
+        self.planned = replace(planned, plan=plan)
+        self._render_plan()
 
     def action_usage(self) -> None:
         """Ask CloudTrail who used what the plan would cut off, shown under the steps."""
@@ -904,6 +939,7 @@ class PlanScreen(ModalScreen[bool]):
             parts.extend(
                 Text(f"skipped {s.target}: {s.reason}", style=styles["muted"]) for s in plan.skipped
             )
+        parts += self._follow_up_lines(plan, styles)
         if self.usage_loading or self.usage_lines is not None:
             parts.append(Text(""))
             parts.append(Text("Who uses it (CloudTrail)", style=styles["text"] + Style(bold=True)))
@@ -926,6 +962,31 @@ class PlanScreen(ModalScreen[bool]):
             parts.append(Text(""))
             parts.append(Text(hint, style=styles["muted"]))
         return Group(*parts)
+
+    def _follow_up_lines(self, plan: Plan, styles: dict[str, Style]) -> list[RenderableType]:
+        """What the plan offers to finish later, and the key that drops (or restores) it."""
+        key = self.iamtui.key_for("plan-follow-up")
+        if plan.follow_ups:
+            lines: list[RenderableType] = [Text("")]
+            lines += [
+                Text(f"follow-up: {f.text()}", style=styles["accent"]) for f in plan.follow_ups
+            ]
+            lines.append(
+                Text(
+                    "The journal offers it when due (iamtui journal due, Journal pane); nothing "
+                    f"runs unattended. {key}: drop it.",
+                    style=styles["muted"],
+                )
+            )
+            return lines
+        if self.dropped_follow_ups:
+            n = len(self.dropped_follow_ups)
+            text = f"follow-up dropped ({n}): the journal will not offer it. {key}: offer it again."
+            return [Text(""), Text(text, style=styles["muted"])]
+        if plan.follows_up:
+            text = f"carries out follow-up {plan.follows_up} (the journal marks it done)"
+            return [Text(""), Text(text, style=styles["muted"])]
+        return []
 
 
 # --- secrets ------------------------------------------------------------------------------------

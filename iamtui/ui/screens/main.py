@@ -40,6 +40,7 @@ from iamtui.core.views import (
     empty_message,
     sort_rows,
 )
+from iamtui.core.views.journal import FollowUpRow
 from iamtui.core.workspace import FetchedAll, State
 from iamtui.ui.choices import (
     Choice,
@@ -78,7 +79,7 @@ UNCOUNTED = (RowKind.GROUP, RowKind.NOT_EVALUATED, RowKind.FACT)
 #: Main-screen actions on a table pane's rows: none applies while the overview is shown.
 TABLE_ACTIONS = frozenset(
     {"filter", "clear_filter", "sort", "reverse_sort", "mark", "floor", "act", "actions", "undo"}
-    | {"harden_root", "verify_journal"}
+    | {"harden_root", "verify_journal", "plan_follow_up", "dismiss_follow_up"}
 )
 FLOORS = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
@@ -381,6 +382,8 @@ class MainScreen(Screen[None]):
         Binding("u", "undo('undo')", "Undo", id="journal-undo"),
         Binding("u", "undo('rollback')", "Roll back", id="journal-rollback"),
         Binding("v", "verify_journal", "Verify chain", id="journal-verify"),
+        Binding("p", "plan_follow_up", "Plan follow-up", id="follow-up-plan"),
+        Binding("d", "dismiss_follow_up", "Dismiss follow-up", id="follow-up-dismiss"),
         Binding("h", "harden_root", "Harden root", id="root-harden"),
         Binding("L", "last_accessed_all", "Last-accessed for all", id="last-accessed-all"),
         Binding("P", "app.progress", "Progress", id="progress"),
@@ -478,6 +481,12 @@ class MainScreen(Screen[None]):
                 return self._applies(action, parameters)
             except Exception:
                 return False
+        if action in ("plan_follow_up", "dismiss_follow_up"):
+            try:
+                row = self.current_follow_up()
+            except Exception:
+                return False
+            return row is not None and (row.due or action == "dismiss_follow_up")
         if action == "clear_marks":
             try:
                 return bool(self.current_pane.marked)
@@ -623,6 +632,51 @@ class MainScreen(Screen[None]):
         # Two bindings share the undo key: "Roll back" for interrupted entries, else "Undo".
         rollback = entry.status == "interrupted"
         return rollback if parameters == ("rollback",) else not rollback
+
+    def current_follow_up(self) -> FollowUpRow | None:
+        """The follow-up under the cursor (Journal pane only)."""
+        pane = self.current_pane
+        if pane.pane is not Pane.JOURNAL:
+            return None
+        row = pane.table.cursor_row
+        return row.data if row is not None and isinstance(row.data, FollowUpRow) else None
+
+    def action_plan_follow_up(self) -> None:
+        """Plan the due follow-up under the cursor: its evidence re-checked, a normal preview."""
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        row = self.current_follow_up()
+        if row is None or not row.due:
+            return
+        ref = row.item.ref
+        app.start_action(
+            f"Follow-up {ref}: {row.item.follow_up.description}",
+            lambda ws: ws.plan_follow_up(ref),
+        )
+
+    def action_dismiss_follow_up(self) -> None:
+        """Dismiss the follow-up under the cursor (asked first; the journal records it)."""
+        from iamtui.ui.screens.action import AskValue
+
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        row = self.current_follow_up()
+        if row is None or app.refuse_if_blocked():
+            return
+        ref = row.item.ref
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                app.dismiss_follow_up(ref, reason)
+
+        app.push_screen(
+            AskValue(
+                f"Dismiss follow-up {ref}",
+                f"The follow-up ({row.item.follow_up.description}) will not be offered again; "
+                "the journal keeps why. Reason (optional):",
+                lambda _value: None,
+                enter="dismiss",
+            ),
+            answered,
+        )
 
     def current_entry(self) -> Entry | None:
         """The journal entry under the cursor (Journal pane only)."""

@@ -7,6 +7,8 @@ show a loading indicator, and in snapshot mode they say why they are missing.
 Action keys act on the focused row (a key, a policy, a finding) or on the principal itself; the
 Actions box lists what applies, and ``x`` opens the menu of every choice. ``u`` asks CloudTrail
 who used the focused key (or the principal) in the last 90 days, in a worker, on demand only.
+``A`` reads IAM Access Analyzer's findings on the principal with their details and
+recommendations (a second press generates missing recommendations), on demand only.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
+from iamtui.core.account_resources import NOT_GENERATED, AnalyzerReview
 from iamtui.core.findings import Finding
 from iamtui.core.loader import CancelToken
 from iamtui.core.model import AccessKey, Role, User
@@ -37,6 +41,7 @@ from iamtui.core.views import (
     Row,
     natural_widths,
 )
+from iamtui.core.views.analyzer import read_fields
 from iamtui.core.views.usage import lookup_fields
 from iamtui.core.workspace import State
 from iamtui.ui.choices import (
@@ -72,6 +77,24 @@ USAGE_HINT = (
 )
 
 
+#: What the Access Analyzer box adds before ``A`` was pressed.
+ANALYZER_HINT = "{key} reads the analyzer's findings on it, their details and recommendations."
+#: ... and once read, when an unused-permission finding has no recommendation yet.
+GENERATE_HINT = (
+    "{key} again asks Access Analyzer to generate the missing recommendations "
+    "(GenerateFindingRecommendation: Write level, in the --remediate policy)."
+)
+
+
+class AnalyzerRead(Message):
+    """The review's Access Analyzer read ended: what it read, or why it failed (one line)."""
+
+    def __init__(self, review: AnalyzerReview | None, error: str = "") -> None:
+        super().__init__()
+        self.review = review
+        self.error = error
+
+
 class Box(Vertical):
     """A titled, bordered section of the review screen."""
 
@@ -105,6 +128,7 @@ class ReviewScreen(Screen[None]):
         ),
         Binding("x", "actions", "Actions…", id="actions"),
         Binding("u", "usage", "Who uses", id="review-usage"),
+        Binding("A", "analyzer", "Access Analyzer", id="review-analyzer"),
         *action_bindings(
             "key-deactivate",
             "key-activate",
@@ -141,6 +165,10 @@ class ReviewScreen(Screen[None]):
         self.usage_loading = False
         #: Stops a running lookup between pages when the review closes.
         self.usage_cancel = CancelToken()
+        #: What ``A`` read (None: not asked yet), whether a read runs, and its failure.
+        self.analyzer_read: AnalyzerReview | None = None
+        self.analyzer_loading = False
+        self.analyzer_error = ""
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -193,6 +221,11 @@ class ReviewScreen(Screen[None]):
                 yield Box(
                     "Who uses it · CloudTrail", Static(id="usage", classes="note"), id="usage-box"
                 )
+                yield Box(
+                    "Access Analyzer · second opinion",
+                    Static(id="analyzer", classes="note"),
+                    id="analyzer-box",
+                )
                 yield Box("Actions", Static(id="actions"), id="actions-box")
         yield KeyBar()
 
@@ -240,7 +273,7 @@ class ReviewScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Nothing to refresh offline; action keys only where they apply."""
-        if action in ("refetch", "usage"):
+        if action in ("refetch", "usage", "analyzer"):
             return not self.iamtui.workspace.is_offline and not self.gone
         if action == "act":
             return first_for(self.choices(), str(parameters[0])) is not None
@@ -332,6 +365,53 @@ class ReviewScreen(Screen[None]):
     def on_unmount(self) -> None:
         """A lookup still paging stops at its next page (its answer has nowhere to go)."""
         self.usage_cancel.cancel()
+
+    def action_analyzer(self) -> None:
+        """Read Access Analyzer's findings on the principal (a worker); once read, generate
+        the recommendations still missing."""
+        if self.analyzer_loading:
+            return
+        generate = self.analyzer_read is not None and NOT_GENERATED in (
+            self.analyzer_read.recommendations.values()
+        )
+        self.analyzer_loading = True
+        self._render_analyzer()
+        self._read_analyzer(generate)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-analyzer")
+    def _read_analyzer(self, generate: bool) -> None:
+        try:
+            found = self.iamtui.workspace.analyzer_review(
+                self.principal.arn, generate=generate, cancel=self.usage_cancel
+            )
+        except Exception as exc:  # one line in the box, never a crash
+            self.post_message(AnalyzerRead(None, one_line(exc)))
+        else:
+            self.post_message(AnalyzerRead(found))
+
+    def on_analyzer_read(self, message: AnalyzerRead) -> None:
+        """Show what Access Analyzer said."""
+        self.analyzer_loading = False
+        self.analyzer_error = message.error
+        if message.review is not None:
+            self.analyzer_read = message.review
+        self._render_analyzer()
+
+    def _render_analyzer(self) -> None:
+        styles = tone_styles(self.app)
+        box = self.query_one("#analyzer-box", Box)
+        box.loading = self.analyzer_loading
+        key = self.iamtui.key_for("review-analyzer")
+        lines = list(self.review.access_analyzer)
+        if self.analyzer_read is not None:
+            lines += read_fields(self.analyzer_read, self.iamtui.workspace.now())
+            if NOT_GENERATED in self.analyzer_read.recommendations.values():
+                lines.append(Field("", GENERATE_HINT.format(key=key), "muted"))
+        elif not self.iamtui.workspace.is_offline and self.state.snapshot.analyzer_findings:
+            lines.append(Field("", ANALYZER_HINT.format(key=key), "muted"))
+        if self.analyzer_error:
+            lines.append(Field("", self.analyzer_error, "bad"))
+        self.query_one("#analyzer", Static).update(fields_table(lines, styles))
 
     def usage_targets(self) -> tuple[UsageTarget, ...]:
         """The focused access key, else the reviewed user or role."""
@@ -432,6 +512,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#escalation", Static).update(fields_table(r.escalation, styles))
         self._render_access()
         self._render_usage()
+        self._render_analyzer()
         self._render_actions()
 
     def _render_usage(self) -> None:
