@@ -26,6 +26,7 @@ from iamtui.emulator.demo import (
     GROUPLESS_USER,
     KEYS_AT_SETUP_USER,
     KMS_WILDCARD_POLICY,
+    RIGHTSIZE_ROLE,
     ROOT_VARIANT_RULES,
     SIGNING_CERT_USER,
     SSH_KEY_USER,
@@ -73,7 +74,9 @@ def test_users_live_under_team_paths(demo: DemoAccount, client: Any) -> None:
 
 def test_roles_include_protected_service_and_sso_roles(demo: DemoAccount, client: Any) -> None:
     roles = {role["RoleName"]: role for role in _all(client, "list_roles", "Roles")}
-    assert len(roles) == 32  # 30 + the two issue-13 escalation roles (demo._seed_escalation)
+    # 30 + the two issue-13 escalation roles (demo._seed_escalation) + the issue-14 role to
+    # right-size (demo._seed_rightsize)
+    assert len(roles) == 33
     for name in demo.service_linked_roles:
         assert roles[name]["Path"].startswith("/aws-service-role/")
     for name in demo.sso_roles:
@@ -304,6 +307,8 @@ def test_demo_triggers_every_rule_and_springs_no_trap(
         ("instance-profile.no-role", EMPTY_INSTANCE_PROFILE),
         ("identity-provider.unused", UNUSED_OIDC_HOST),
         ("identity-provider.unused", UNUSED_SAML_PROVIDER),
+        # issue 14: the role right-sizing drops unused services from (demo._seed_rightsize)
+        ("permissions.unused-services", RIGHTSIZE_ROLE),
     }
     assert expected <= flagged
     traps = {

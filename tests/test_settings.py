@@ -11,6 +11,7 @@ from iamtui.core import settings as settings_module
 from iamtui.core.rules import load_settings, parse_settings
 from iamtui.core.settings import (
     ConfigError,
+    RightsizeSettings,
     Settings,
     Suppression,
     Thresholds,
@@ -120,7 +121,7 @@ def test_suppression_matching_and_expiry() -> None:
         (
             "[threshold]\n",
             "threshold: unknown key (expected one of: "
-            "followups, keymap, protected, suppressions, thresholds, trust)",
+            "followups, keymap, protected, rightsize, suppressions, thresholds, trust)",
         ),
         ("thresholds = 3\n", "thresholds: expected a table, got 3"),
         (
@@ -154,6 +155,18 @@ def test_suppression_matching_and_expiry() -> None:
         ),
         ("[keymap]\nquit = 3\n", 'keymap.quit: expected a key string such as "ctrl+q", got 3'),
         ("[thresholds\n", "invalid TOML: "),
+        (
+            "[rightsize]\nwindow_days = 401\n",
+            "rightsize.window_days: expected 1 to 400 days, got 401",
+        ),
+        (
+            '[rightsize]\nnarrow_wildcards = "yes"\n',
+            'rightsize.narrow_wildcards: expected true or false, got "yes"',
+        ),
+        (
+            "[rightsize]\nwindow = 90\n",
+            "rightsize.window: unknown key (expected one of: narrow_wildcards, window_days)",
+        ),
     ],
     ids=[
         "word-for-number",
@@ -171,6 +184,9 @@ def test_suppression_matching_and_expiry() -> None:
         "suppressions-not-array",
         "keymap-value",
         "syntax",
+        "rightsize-window-past-400",
+        "rightsize-narrow-not-bool",
+        "rightsize-typo",
     ],
 )
 def test_errors_are_one_line_naming_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -260,3 +276,9 @@ def test_non_utf8_file_is_one_line(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"{path}: not UTF-8 text (byte 0xe9 at offset 18): TOML files must be UTF-8"
     )
+
+
+def test_rightsize_section_sets_window_and_wildcards(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, "")).rightsize == RightsizeSettings(90, False)
+    text = "[rightsize]\nwindow_days = 180\nnarrow_wildcards = true\n"
+    assert load_settings(write(tmp_path, text)).rightsize == RightsizeSettings(180, True)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from ui_support import SIZE, demo_workspace, settle
 
+from iamtui.emulator.demo import RIGHTSIZE_ROLE
 from iamtui.emulator.server import Emulator
 from iamtui.ui.app import IamtuiApp
 
@@ -70,3 +71,12 @@ def test_root_hardening_screen(emulator: Emulator, snap_compare: SnapCompare) ->
     _demo, ws = demo_workspace(emulator)
     app = IamtuiApp(ws, open_root=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=after_load("down"))
+
+
+def test_role_review_with_its_right_sizing_proposal(
+    emulator: Emulator, snap_compare: SnapCompare
+) -> None:
+    """reporting-etl's review: dropped services marked, each policy's method, the diff box."""
+    _demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_principal=("role", RIGHTSIZE_ROLE))
+    assert snap_compare(app, terminal_size=SIZE, run_before=after_load())

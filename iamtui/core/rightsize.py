@@ -221,6 +221,14 @@ def _is_aws_managed(arn: str) -> bool:
     return len(parts) > 4 and parts[4] == "aws"
 
 
+def options_from(settings: Settings) -> RightsizeOptions:
+    """The options the config's ``[rightsize]`` section sets (the rest keep their defaults)."""
+    return RightsizeOptions(
+        window_days=settings.rightsize.window_days,
+        narrow_wildcards=settings.rightsize.narrow_wildcards,
+    )
+
+
 def grants_of(principal: User | Role, snapshot: AccountSnapshot) -> tuple[Grant, ...]:
     """The principal's grants as the snapshot has them (the action re-reads them fresh)."""
     attachments = _attachments(snapshot)

@@ -28,6 +28,10 @@ Example::
     [protected]
     roles = ["platform-*"]        # added to the built-in organization-critical roles
 
+    [rightsize]
+    window_days = 90              # unused this long is dropped (under 90: refused)
+    narrow_wildcards = false      # s3:Get* -> the tracked s3:Get actions that were used
+
     [keymap]
     quit = "ctrl+q"
 
@@ -137,6 +141,16 @@ class Suppression:
 
 
 @dataclass(frozen=True, slots=True)
+class RightsizeSettings:
+    """``[rightsize]``: how right-sizing judges last-accessed data (``core/rightsize.py``)."""
+
+    #: A service (or tracked action) not used for this many days is dropped.
+    window_days: int = 90
+    #: Replace a wildcard (``s3:Get*``) by the tracked actions it matches that were used.
+    narrow_wildcards: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the config file can set; ``Settings()`` is the built-in default."""
 
@@ -150,6 +164,8 @@ class Settings:
     trust_organization: bool = True
     #: Role name or ARN globs protected on top of the built-in list (``[protected] roles``).
     protected_roles: tuple[str, ...] = ()
+    #: Right-sizing's window and wildcard narrowing (``[rightsize]``).
+    rightsize: RightsizeSettings = field(default_factory=RightsizeSettings)
     #: When follow-ups fall due (``[followups]``).
     followups: FollowUpSettings = field(default_factory=FollowUpSettings)
     #: The file these settings came from, or None for defaults.
@@ -206,7 +222,9 @@ def parse_settings(
     rules = frozenset(known_rules)
     reader = _Reader(where)
     reader.only_keys(
-        data, "", {"thresholds", "suppressions", "keymap", "trust", "protected", "followups"}
+        data,
+        "",
+        {"thresholds", "suppressions", "keymap", "trust", "protected", "rightsize", "followups"},
     )
     return Settings(
         thresholds=reader.thresholds(data.get("thresholds", {})),
@@ -215,6 +233,7 @@ def parse_settings(
         trusted_accounts=reader.trusted_accounts(data.get("trust", {})),
         trust_organization=reader.trust_organization(data.get("trust", {})),
         protected_roles=reader.protected_roles(data.get("protected", {})),
+        rightsize=reader.rightsize(data.get("rightsize", {})),
         followups=reader.followups(data.get("followups", {})),
         source=source,
     )
@@ -228,6 +247,8 @@ THRESHOLD_RANGES: Mapping[str, tuple[int, int]] = {
     "password_min_length": (6, 128),
     "password_reuse_prevention": (1, 24),
 }
+#: ``[rightsize] window_days``: AWS keeps last-accessed data for 400 days.
+RIGHTSIZE_WINDOW_DAYS = (1, 400)
 #: How much of an offending value an error shows: a line, not a screenful.
 MAX_SHOWN = 60
 
@@ -348,6 +369,19 @@ class _Reader:
             if not isinstance(item, str) or not item.strip():
                 raise self.fail("protected.roles", "expected role name or ARN globs", item)
         return tuple(item.strip() for item in found)
+
+    def rightsize(self, value: Any) -> RightsizeSettings:
+        table = self.table(value, "rightsize")
+        self.only_keys(table, "rightsize.", {"window_days", "narrow_wildcards"})
+        default = RightsizeSettings()
+        days = table.get("window_days", default.window_days)
+        low, high = RIGHTSIZE_WINDOW_DAYS
+        if not isinstance(days, int) or isinstance(days, bool) or not low <= days <= high:
+            raise self.fail("rightsize.window_days", f"expected {low} to {high} days", days)
+        narrow = table.get("narrow_wildcards", default.narrow_wildcards)
+        if not isinstance(narrow, bool):
+            raise self.fail("rightsize.narrow_wildcards", "expected true or false", narrow)
+        return RightsizeSettings(window_days=days, narrow_wildcards=narrow)
 
     def followups(self, value: Any) -> FollowUpSettings:
         table = self.table(value, "followups")

@@ -208,6 +208,26 @@ class _Journaling:
     unchecked: str = "shown once the Journal pane opens"
 
 
+def regranted(before: AccountSnapshot, after: AccountSnapshot, plan: Plan) -> list[str]:
+    """The plan's users and roles with last-accessed data whose grants it changed."""
+    from iamtui.core.rightsize import grants_of
+
+    def grants(snap: AccountSnapshot, kind: str, name: str) -> object:
+        principal = snap.user(name) if kind == "user" else snap.role(name)
+        if principal is None:
+            return None
+        found = grants_of(principal, snap)
+        return [(g.kind, g.name, g.arn, g.via_group, g.document) for g in found]
+
+    targets = {t.arn: t for t in plan.targets if t.kind in ("user", "role")}
+    return [
+        arn
+        for arn, t in targets.items()
+        if arn in before.last_accessed
+        and grants(before, t.kind, t.name) != grants(after, t.kind, t.name)
+    ]
+
+
 class Workspace:
     """Source, snapshot, settings and evaluation of one TUI session; thread-safe."""
 
@@ -680,6 +700,7 @@ class Workspace:
         """
         from iamtui.core.actions.reads import login_profile
 
+        previous = self.snapshot
         snap = self._load_snapshot()
         conn = self._connection()
         users = {t.name for t in plan.targets if t.kind == "user"}
@@ -703,6 +724,12 @@ class Workspace:
                 self._journaling.patches[name] = live
         if details:
             snap = snap.with_details(*details)
+        stale = regranted(previous, snap, plan) if previous is not None else []
+        if stale:
+            # AWS lists the services a principal's policies grant *now*: a plan that changed
+            # them (right-sizing, its undo) made the loaded data wrong. A failed job keeps it.
+            fresh = loader.load_last_accessed_batch(conn, stale, workers=LAST_ACCESSED_WORKERS)
+            snap = snap.with_last_accessed(*fresh.results.values())
         self._read_journal()
         return self._publish(snap)
 

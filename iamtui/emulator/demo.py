@@ -984,6 +984,7 @@ def seed_demo_account(backend: Any, extras: AccountExtras, now: datetime) -> Dem
     _seed_server_certificates(s)
     _seed_ssh_keys(s)
     _seed_providers(s)
+    _seed_rightsize(s)
     _seed_analyzer_findings(s, legacy.name, orders.name, daniel.name, mateo.name, marcus.name)
 
     return DemoAccount(
@@ -1401,6 +1402,109 @@ def _seed_providers(s: Seeder) -> None:
         UNUSED_SAML_PROVIDER, saml_metadata("https://northwind.onelogin.com/saml")
     )
     onelogin.create_date = d(1400).replace(tzinfo=None)
+
+
+# --- issue 14: right-sizing from last-accessed data ------------------------------------------
+
+#: The reporting pipeline's role: granted more services than it uses (permissions.unused-services,
+#: right-sized by ``principal.rightsize``): an inline policy, a customer-managed policy attached
+#: to it alone, and an AWS-managed policy, each granting something it never or long ago used.
+RIGHTSIZE_ROLE = "reporting-etl"
+#: Its customer-managed policy (attached to no one else: right-sizing gives it a new version).
+RIGHTSIZE_POLICY = "NorthwindReportingEtl"
+#: Its inline policy (right-sizing replaces the document, the old one saved).
+RIGHTSIZE_INLINE = "EtlPipeline"
+#: Its AWS-managed policy (not editable: right-sizing copies what is used and detaches it).
+RIGHTSIZE_AWS_POLICY = "AmazonSNSReadOnlyAccess"
+
+
+def _seed_rightsize(s: Seeder) -> None:
+    """A two-year-old role that uses S3, Glue, Athena, Redshift Data and SNS, and was also granted
+    SQS, DynamoDB, Kinesis (the clickstream job moved to Firehose before it ever ran) and SMS
+    Voice, none of them used."""
+    d = s.ago
+    lake = "arn:aws:s3:::northwind-lake"
+    pipeline: Document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Lake",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+                "Resource": [lake, f"{lake}/reports/*"],
+            },
+            {"Sid": "KeepRaw", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+            {
+                "Sid": "Jobs",
+                "Effect": "Allow",
+                "Action": ["glue:StartJobRun", "glue:GetJobRun", "glue:GetTable"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "Handoff",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"],
+                "Resource": f"arn:aws:sqs:us-east-1:{s.account_id}:reporting-handoff",
+            },
+            {
+                "Sid": "Clickstream",
+                "Effect": "Allow",
+                "Action": ["kinesis:GetRecords", "kinesis:GetShardIterator"],
+                "Resource": f"arn:aws:kinesis:us-east-1:{s.account_id}:stream/clickstream",
+            },
+        ],
+    }
+    queries = s.managed_policy(
+        RIGHTSIZE_POLICY,
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Query",
+                    "Effect": "Allow",
+                    "Action": [
+                        "athena:StartQueryExecution",
+                        "athena:GetQueryResults",
+                        "redshift-data:ExecuteStatement",
+                        "redshift-data:GetStatementResult",
+                    ],
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "Lookups",
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+                    "Resource": f"arn:aws:dynamodb:us-east-1:{s.account_id}:table/report-runs",
+                },
+                {
+                    "Sid": "Notify",
+                    "Effect": "Allow",
+                    "Action": "sns:Publish",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+                },
+            ],
+        },
+        description="Queries and notifications of the nightly reporting pipeline",
+        created=d(700),
+        updated=d(400),
+        tags=_tags("Data", _email("li.wei"), "CC-1200"),
+    )
+    trust = trust_service("glue.amazonaws.com")
+    trust["Statement"][0]["Condition"] = {"StringEquals": {"aws:SourceAccount": s.account_id}}
+    role = s.role(
+        RIGHTSIZE_ROLE, trust=trust, path="/service-role/",
+        created=d(720), last_used=d(0, hours=4), last_used_region="us-east-1",
+        managed=[queries.arn, s.aws_managed(RIGHTSIZE_AWS_POLICY).arn],
+        inline={RIGHTSIZE_INLINE: pipeline}, tags=_tags("Data", _email("li.wei"), "CC-1200"),
+        description="Nightly reporting ETL (Glue job)",
+    )  # fmt: skip
+    arn = role.arn
+    s.usage(arn, "s3", d(0, hours=4), actions={"GetObject": d(0, hours=4), "PutObject": d(1)})
+    s.usage(arn, "glue", d(0, hours=4))
+    s.usage(arn, "athena", d(1))
+    s.usage(arn, "redshift-data", d(1))
+    s.usage(arn, "sns", d(6))
 
 
 # --- issue 14: follow-ups (scream tests) in the demo's journal ------------------------------

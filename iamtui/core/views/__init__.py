@@ -48,6 +48,7 @@ from iamtui.core.views.review import (
     PolicyLine,
     Review,
 )
+from iamtui.core.views.rightsize import DiffLine, RightsizeView
 from iamtui.core.views.roles import ROLE_COLUMNS
 from iamtui.core.views.root import (
     ROOT_COLUMNS,
@@ -95,6 +96,7 @@ __all__ = [
     "Check",
     "Column",
     "Detail",
+    "DiffLine",
     "Field",
     "Freshness",
     "GroupSpec",
@@ -106,6 +108,7 @@ __all__ = [
     "PaneView",
     "PolicyLine",
     "Review",
+    "RightsizeView",
     "RootStatus",
     "Row",
     "RowKind",

@@ -24,6 +24,7 @@ from iamtui.core.model import (
     User,
 )
 from iamtui.core.policy import analyse_trust, is_admin_document, is_administrator_access
+from iamtui.core.views import rightsize
 from iamtui.core.views.analyzer import review_fields
 from iamtui.core.views.details import Field, credential_fields, service_credential_fields
 from iamtui.core.views.format import (
@@ -37,6 +38,7 @@ from iamtui.core.views.format import (
     timestamp,
 )
 from iamtui.core.views.keys import KeySlot
+from iamtui.core.views.rightsize import RightsizeView
 from iamtui.core.views.table import Column, Row, RowKind
 
 if TYPE_CHECKING:
@@ -92,6 +94,8 @@ class Review:
     actions: tuple[str, ...]
     #: "Can become administrator via": each escalation path, then its steps (empty: none).
     escalation: tuple[Field, ...] = ()
+    #: What right-sizing would do (None until last-accessed data was fetched).
+    rightsize: RightsizeView | None = None
     #: Access Analyzer's opinion on each of its findings or iamtui's on this principal, or
     #: why there is none (the second opinion).
     access_analyzer: tuple[Field, ...] = ()
@@ -116,6 +120,8 @@ REVIEW_ACCESS_COLUMNS = (
     Column("last", "Last accessed", max_width=16),
     Column("region", "Region", max_width=14),
     Column("unused", "Unused", max_width=6, min_width=6),
+    #: What right-sizing does to the service ("drop"), from the review's proposal.
+    Column("rightsize", "Plan", max_width=5, min_width=5),
 )
 REVIEW_FINDING_COLUMNS = (
     Column("severity", "Severity", max_width=10),
@@ -246,7 +252,10 @@ def build(v: Views, principal: User | Role) -> Review:
         for i, line in enumerate(all_lines)
     )
     data = snap.last_accessed.get(principal.arn)
-    access_rows = tuple(_access_rows(v, principal, data)) if data else ()
+    proposal = (
+        rightsize.build(principal, snap, data, now=now, settings=v.settings) if data else None
+    )
+    access_rows = tuple(_access_rows(v, principal, data, proposal)) if data else ()
     actions = tuple(dict.fromkeys(str(a) for f in findings if f.active for a in f.actions))
     finding_rows = tuple(
         Row(
@@ -290,6 +299,7 @@ def build(v: Views, principal: User | Role) -> Review:
         finding_columns=REVIEW_FINDING_COLUMNS,
         actions=actions,
         escalation=escalation_fields(paths_of(snap, principal)),
+        rightsize=proposal,
         access_analyzer=review_fields(v.second_opinion, principal.arn),
     )
 
@@ -332,7 +342,9 @@ def _policy_lines(v: Views, principal: User | Role) -> tuple[PolicyLine, ...]:
     return tuple(lines)
 
 
-def _access_rows(v: Views, principal: User | Role, data: LastAccessed) -> Iterable[Row]:
+def _access_rows(
+    v: Views, principal: User | Role, data: LastAccessed, proposal: RightsizeView | None
+) -> Iterable[Row]:
     days = v.settings.thresholds.service_unused_days
     now = v.now
     old_enough = now - principal.create_date > timedelta(days=days)
@@ -342,6 +354,7 @@ def _access_rows(v: Views, principal: User | Role, data: LastAccessed) -> Iterab
     ):
         when = s.last_authenticated
         unused = old_enough if when is None else now - when > timedelta(days=days)
+        dropped = proposal is not None and s.namespace in proposal.dropped
         yield Row(
             key=f"service:{s.namespace}",
             kind=RowKind.FACT,
@@ -351,9 +364,17 @@ def _access_rows(v: Views, principal: User | Role, data: LastAccessed) -> Iterab
                 age_cell(when, now),
                 s.region or "—",
                 "unused" if unused else "",
+                "drop" if dropped else "",
             ),
-            sort=(s.service_name.lower(), s.namespace, timestamp(when), s.region, float(unused)),
-            tones=("", "muted", "warn" if when is None else "", "muted", "warn"),
+            sort=(
+                s.service_name.lower(),
+                s.namespace,
+                timestamp(when),
+                s.region,
+                float(unused),
+                float(dropped),
+            ),
+            tones=("", "muted", "warn" if when is None else "", "muted", "warn", "bad"),
             data=s,
         )
 

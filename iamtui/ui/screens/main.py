@@ -713,15 +713,22 @@ class MainScreen(Screen[None]):
         if isinstance(data, Finding):
             same = [f for f in self.state.evaluation.findings if f.rule == data.rule]
             return finding_choices(data, same)
+        last_accessed = self.state.snapshot.last_accessed
         if isinstance(data, User):
             detail = self.state.snapshot.details.get(data.arn)
-            found = user_choices(data, views.report_rows.get(data.name), include_refused, detail)
+            found = user_choices(
+                data,
+                views.report_rows.get(data.name),
+                include_refused,
+                detail,
+                last_accessed=last_accessed.get(data.arn),
+            )
             if include_refused:  # a batch: one choice per action and row, not per credential
                 return found
             held = self.state.snapshot.credentials_of(data.name)
             return [*found, *service_credential_choices(held)]
         if isinstance(data, Role):
-            return role_choices(data, include_refused)
+            return role_choices(data, include_refused, last_accessed=last_accessed.get(data.arn))
         if isinstance(data, KeySlot):
             detail = self.state.snapshot.details.get(data.user.arn)
             return slot_choices(data, detail, include_refused)

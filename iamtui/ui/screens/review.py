@@ -103,6 +103,19 @@ class Box(Vertical):
         self.border_title = escape(printable(title))
 
 
+class DiffView(VerticalScroll):
+    """A policy document diff that scrolls on its own (focus it with tab, then arrows)."""
+
+    DEFAULT_CSS = """
+    DiffView {
+        height: auto;
+        max-height: 16;
+        margin-top: 1;
+        background: $surface;
+    }
+    """
+
+
 class ReviewScreen(Screen[None]):
     """Identity, credentials, keys, policies, trust, last-accessed services and findings."""
 
@@ -123,6 +136,7 @@ class ReviewScreen(Screen[None]):
             "user-disable-console",
             "role-quarantine",
             "role-update-trust",
+            "principal-rightsize",
             "key-delete",
             "policy-remove",
             # D deletes the reviewed principal itself, as on a Users or Roles row; X the
@@ -197,6 +211,12 @@ class ReviewScreen(Screen[None]):
                     RowTable(show_marks=False, gap=1, id="access"),
                     Static(id="access-note", classes="note"),
                     id="access-box",
+                )
+                yield Box(
+                    "Right-sizing",
+                    Static(id="rightsize"),
+                    DiffView(Static(id="rightsize-diff-text"), id="rightsize-diff"),
+                    id="rightsize-box",
                 )
                 yield Box(
                     "Who uses it · CloudTrail", Static(id="usage", classes="note"), id="usage-box"
@@ -298,6 +318,7 @@ class ReviewScreen(Screen[None]):
         if self.gone:
             return []
         principal = self.principal
+        data = self.state.snapshot.last_accessed.get(principal.arn)
         if isinstance(principal, User):
             held = self.state.snapshot.credentials_of(principal.name)
             return [
@@ -305,10 +326,11 @@ class ReviewScreen(Screen[None]):
                     principal,
                     self.state.views.report_rows.get(principal.name),
                     detail=self.state.snapshot.details.get(principal.arn),
+                    last_accessed=data,
                 ),
                 *service_credential_choices(held),
             ]
-        return role_choices(principal)
+        return role_choices(principal, last_accessed=data)
 
     def choices(self) -> list[Choice]:
         """The focused row's actions first, then the principal's."""
@@ -561,7 +583,8 @@ class ReviewScreen(Screen[None]):
         # The counts belong to loaded data only: with none, the title has none either.
         box.border_title = "Last-accessed services"
         if r.last_accessed is not None:
-            unused = sum(1 for row in r.access_rows if row.cells[-1])
+            column = [c.key for c in r.access_columns].index("unused")
+            unused = sum(1 for row in r.access_rows if row.cells[column])
             granted = len(r.access_rows)
             note = (
                 f"{plural(granted, 'service')} granted · {unused} not used in "
@@ -583,6 +606,40 @@ class ReviewScreen(Screen[None]):
             note = "Not loaded."
         self._fill("#access", r.access_rows, r.access_columns, "#access-note", note)
         box.loading = loading
+        self._render_rightsize(note if r.last_accessed is None else "")
+
+    def _render_rightsize(self, missing: str) -> None:
+        """The proposal (or the refusal, plainly) and its diff; without data, why not yet."""
+        styles = tone_styles(self.app)
+        proposal = self.review.rightsize
+        box = self.query_one("#rightsize-box", Box)
+        diff = self.query_one("#rightsize-diff", DiffView)
+        key = self.iamtui.key_for("principal-rightsize")
+        if proposal is None:
+            box.border_title = "Right-sizing"
+            lines = [Field("", f"Needs last-accessed data. {missing}".strip(), "muted")]
+            diff.display = False
+        else:
+            lines = list(proposal.fields)
+            if proposal.applies:
+                box.border_title = f"Right-sizing · {key} to apply"
+                lines.append(
+                    Field(
+                        key,
+                        "plan it: the preview shows every call; undo from the Journal pane",
+                        "muted",
+                    )
+                )
+            else:
+                box.border_title = f"Right-sizing · {proposal.verdict}"
+            diff.display = bool(proposal.diff)
+            text = Text()
+            for n, line in enumerate(proposal.diff):
+                if n:
+                    text.append("\n")
+                text.append(printable(line.text), styles.get(line.tone, styles["text"]))
+            self.query_one("#rightsize-diff-text", Static).update(text)
+        self.query_one("#rightsize", Static).update(fields_table(lines, styles))
 
     def _key(self, binding: str) -> str:
         """The key a choice's binding has on this screen (keymap applied)."""

@@ -38,6 +38,7 @@ from iamtui.core.loader import as_utc
 from iamtui.core.model import Role
 from iamtui.core.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
 from iamtui.core.rightsize import Grant, Method, Proposal, Rewrite, RightsizeOptions
+from iamtui.core.settings import Settings
 from iamtui.core.subjects import PrincipalSubject
 
 if TYPE_CHECKING:
@@ -51,10 +52,13 @@ COPY_TAG = "iamtui:rightsized-from"
 OPTION_NAMES = ("window_days", "narrow_wildcards")
 
 
-def options_of(request: Request) -> RightsizeOptions:
-    """The request's right-sizing options (defaults for those it does not give)."""
+def options_of(request: Request, settings: Settings | None = None) -> RightsizeOptions:
+    """The request's right-sizing options; those it does not give come from the config's
+    ``[rightsize]`` section, so the plan drops what the review screen showed."""
     given = dict(request.params)
-    options = RightsizeOptions(narrow_wildcards=bool(given.get("narrow_wildcards", False)))
+    options = rightsize.options_from(settings or Settings())
+    if "narrow_wildcards" in given:
+        options = replace(options, narrow_wildcards=bool(given["narrow_wildcards"]))
     window = given.get("window_days")
     return options if window is None else replace(options, window_days=int(window))
 
@@ -465,7 +469,7 @@ def propose_for(planner: Planner, request: Request) -> tuple[Fresh, Proposal]:
         grants(planner, fresh),
         data,
         now=planner.clock(),
-        options=options_of(request),
+        options=options_of(request, planner.settings),
         settings=planner.settings,
     )
     return fresh, proposal
