@@ -256,7 +256,7 @@ def undo(
     dry_run: bool,
 ) -> None:
     """Revert the completed steps of entry ENTRY_ID (checked against live state first)."""
-    from iamtui.core.actions import Executor, Planner, context_snapshot, undo_entry
+    from iamtui.core.actions import Planner, context_snapshot, undo_entry
     from iamtui.core.session import connect
 
     store = _journal(journal_path)
@@ -274,26 +274,17 @@ def undo(
     )
     planner = Planner(conn, context_snapshot(conn))
     plan = undo_entry(planner, store, entry_id)
-    for line in plan.lines():
-        click.echo(line)
-    if dry_run:
-        click.echo("dry run: nothing was changed")
-        return
-    needed = plan.confirmation_phrase
-    if needed is not None:
-        typed = phrase if phrase is not None else click.prompt(f"Type {needed} to confirm")
-        confirmed = plan.confirm(typed)
-    else:
-        if not yes and not click.confirm("Run this undo?", default=False):
-            raise UserError("undo cancelled: nothing was changed")
-        confirmed = plan.confirm()
-    report = Executor(conn, store).run(confirmed, caller=planner.caller)
-    for secret in report.secrets:
-        click.echo(f"{secret.kind} for {secret.label} (shown once): {secret.reveal()}")
-        secret.drop()
-    click.echo(report.message(), err=not report.ok)
-    if not report.ok:
-        sys.exit(EXIT_PROBLEM)
+    run_plan(
+        conn,
+        store,
+        planner,
+        plan,
+        dry_run=dry_run,
+        yes=yes,
+        phrase=phrase,
+        question="Run this undo?",
+        cancelled="undo cancelled: nothing was changed",
+    )
 
 
 @journal.command("due")
@@ -406,7 +397,7 @@ def _plan_due(
     dry_run: bool,
 ) -> None:
     """A ready follow-up as a normal plan: preview, confirmation, journaled run."""
-    from iamtui.core.actions import Executor, Planner, context_snapshot
+    from iamtui.core.actions import Planner, context_snapshot
     from iamtui.core.actions.followups import plan_follow_up
     from iamtui.core.session import connect
 
@@ -417,6 +408,26 @@ def _plan_due(
     conn = connect(settings)
     planner = Planner(conn, context_snapshot(conn))
     plan, _ = plan_follow_up(planner, store, ref, now=now)
+    run_plan(conn, store, planner, plan, dry_run=dry_run, yes=yes, phrase=phrase)
+
+
+def run_plan(
+    conn: Any,
+    journal: Any,
+    planner: Any,
+    plan: Any,
+    *,
+    dry_run: bool,
+    yes: bool,
+    phrase: str | None,
+    question: str = "Run this plan?",
+    cancelled: str = "cancelled: nothing was changed",
+    undo_hint: bool = False,
+) -> None:
+    """Preview, confirm (the typed phrase when a step is irreversible) and run a plan headless:
+    the one flow ``journal undo``, ``journal due --plan`` and ``rightsize`` share."""
+    from iamtui.core.actions import Executor
+
     for line in plan.lines():
         click.echo(printable(line))
     if dry_run:
@@ -427,10 +438,15 @@ def _plan_due(
         typed = phrase if phrase is not None else click.prompt(f"Type {needed} to confirm")
         confirmed = plan.confirm(typed)
     else:
-        if not yes and not click.confirm("Run this plan?", default=False):
-            raise UserError("cancelled: nothing was changed")
+        if not yes and not click.confirm(question, default=False):
+            raise UserError(cancelled)
         confirmed = plan.confirm()
-    report = Executor(conn, store).run(confirmed, caller=planner.caller)
+    report = Executor(conn, journal).run(confirmed, caller=planner.caller)
+    for secret in report.secrets:
+        click.echo(f"{secret.kind} for {secret.label} (shown once): {secret.reveal()}")
+        secret.drop()
     click.echo(report.message(), err=not report.ok)
+    if undo_hint and report.entry_id:
+        click.echo(f"undo with: iamtui journal undo {report.entry_id}", err=True)
     if not report.ok:
         sys.exit(EXIT_PROBLEM)

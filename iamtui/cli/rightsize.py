@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from iamtui.cli.common import UserError, connection_from, connection_options, one_line_errors
-from iamtui.cli.journal import EXIT_PROBLEM, action_errors, journal_option
+from iamtui.cli.journal import action_errors, journal_option, run_plan
 
 #: Format version of ``--format json`` (docs/cli.md describes it).
 JSON_VERSION = 1
@@ -153,7 +153,7 @@ def rightsize(
     after a yes/no question, journaled: `iamtui journal undo ID` puts everything back.
     """
     from iamtui.cli.loading import clear_progress, progress_to_stderr
-    from iamtui.core.actions import Executor, Planner, Request
+    from iamtui.core.actions import Planner, Request
     from iamtui.core.actions.catalog.principal_rightsize import proposal_json, propose_for
     from iamtui.core.actions.guards import ActionRefused
     from iamtui.core.journal import Journal
@@ -234,23 +234,14 @@ def rightsize(
             summary=f"principal.rightsize for {len(plans)} of {len(requests)} principals",
         )
     )
-    for line in plan.lines():
-        click.echo(printable(line))
-    if dry_run:
-        click.echo("dry run: nothing was changed")
-        return
-    needed = plan.confirmation_phrase
-    if needed is not None:
-        typed = phrase if phrase is not None else click.prompt(f"Type {needed} to confirm")
-        confirmed = plan.confirm(typed)
-    else:
-        if not yes and not click.confirm("Run this plan?", default=False):
-            raise UserError("right-sizing cancelled: nothing was changed")
-        confirmed = plan.confirm()
-    journal = Journal(journal_path or root.get("journal_path"))
-    report = Executor(conn, journal).run(confirmed, caller=planner.caller)
-    click.echo(report.message(), err=not report.ok)
-    if report.entry_id:
-        click.echo(f"undo with: iamtui journal undo {report.entry_id}", err=True)
-    if not report.ok:
-        sys.exit(EXIT_PROBLEM)
+    run_plan(
+        conn,
+        Journal(journal_path or root.get("journal_path")),
+        planner,
+        plan,
+        dry_run=dry_run,
+        yes=yes,
+        phrase=phrase,
+        cancelled="right-sizing cancelled: nothing was changed",
+        undo_hint=True,
+    )
