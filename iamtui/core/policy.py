@@ -7,7 +7,9 @@ analyses below read as the IAM semantics they implement.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -1109,3 +1111,13 @@ def _judge(
         return []
     restricting = () if open_actions else tuple(sorted(keys))
     return [TrustGrant(kind, value, s.sid, account, public, restricting)]
+
+
+def document_diff(
+    old: Any, new: Any | None, before: str, after: str, *, context: int = 2
+) -> tuple[str, ...]:
+    """A unified diff of two policy documents as indented JSON (``new`` None: every line
+    removed): what a plan preview and the review show as a document's change."""
+    old_lines = json.dumps(old, indent=2, default=str).splitlines()
+    new_lines = json.dumps(new, indent=2, default=str).splitlines() if new is not None else []
+    return tuple(difflib.unified_diff(old_lines, new_lines, before, after, n=context, lineterm=""))

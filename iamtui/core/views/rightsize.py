@@ -3,11 +3,11 @@ and as a document diff, computed from the snapshot so the screen only draws it."
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from datetime import datetime
 
 from iamtui.core.model import AccountSnapshot, LastAccessed, Role, User
+from iamtui.core.policy import document_diff
 from iamtui.core.rightsize import (
     Method,
     Proposal,
@@ -18,7 +18,7 @@ from iamtui.core.rightsize import (
 )
 from iamtui.core.settings import Settings
 from iamtui.core.views.details import Field
-from iamtui.core.views.format import exact, pretty_json
+from iamtui.core.views.format import exact
 
 #: How each method reads on screen (the action's plan names the calls).
 METHOD_TEXT: dict[Method, str] = {
@@ -149,9 +149,6 @@ def _policy_label(rewrite: Rewrite) -> str:
 
 def rewrite_diff(rewrite: Rewrite) -> list[DiffLine]:
     """The rewrite as a unified diff of indented JSON (removed whole when nothing is left)."""
-    grant = rewrite.grant
-    before = pretty_json(grant.document).splitlines()
-    after = pretty_json(rewrite.document).splitlines() if rewrite.document is not None else []
     label = _policy_label(rewrite)
     if rewrite.method is Method.COPY_AND_DETACH:
         target = f"copy {rewrite.new_policy_name}" if rewrite.new_policy_name else "copy"
@@ -160,8 +157,12 @@ def rewrite_diff(rewrite: Rewrite) -> list[DiffLine]:
     else:
         target = "proposed"
     out: list[DiffLine] = []
-    for text in difflib.unified_diff(
-        before, after, fromfile=f"{label} (current)", tofile=f"{label} ({target})", lineterm=""
+    for text in document_diff(
+        rewrite.grant.document or {},
+        rewrite.document,
+        f"{label} (current)",
+        f"{label} ({target})",
+        context=3,
     ):
         if text.startswith(("---", "+++")):
             tone = "accent"

@@ -13,8 +13,6 @@ policies*: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_mana
 
 from __future__ import annotations
 
-import difflib
-import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -37,6 +35,7 @@ from iamtui.core.ids import ActionId
 from iamtui.core.loader import as_utc
 from iamtui.core.model import Role
 from iamtui.core.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
+from iamtui.core.policy import document_diff
 from iamtui.core.rightsize import Grant, Method, Proposal, Rewrite, RightsizeOptions
 from iamtui.core.settings import Settings
 from iamtui.core.subjects import PrincipalSubject
@@ -64,13 +63,8 @@ def options_of(request: Request, settings: Settings | None = None) -> RightsizeO
 
 
 def diff_lines(old: JSON, new: JSON | None, label: str) -> tuple[str, ...]:
-    """A unified diff of the pretty-printed documents (no new one: every line removed)."""
-    before = json.dumps(old, indent=2).splitlines()
-    after = json.dumps(new, indent=2).splitlines() if new is not None else []
-    lines = difflib.unified_diff(
-        before, after, f"{label} now", f"{label} right-sized", n=2, lineterm=""
-    )
-    return tuple(lines)
+    """The document's change as the preview shows it (no new one: every line removed)."""
+    return document_diff(old, new, f"{label} now", f"{label} right-sized")
 
 
 # --- checks -------------------------------------------------------------------------------

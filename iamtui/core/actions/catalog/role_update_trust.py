@@ -13,8 +13,6 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_pri
 from __future__ import annotations
 
 import copy
-import difflib
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +25,7 @@ from iamtui.core.actions.spec import ActionSpec, Draft
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import as_utc, policy_document
 from iamtui.core.plan import JSON, ApiCall, Calls, Check, InverseStep, Step, Target
-from iamtui.core.policy import is_unique_id
+from iamtui.core.policy import document_diff, is_unique_id
 from iamtui.core.subjects import VALUE_EDITS, TrustEdit, TrustSubject
 
 if TYPE_CHECKING:
@@ -274,13 +272,8 @@ def apply_edit(document: JSON, edit: TrustEdit) -> JSON:
 
 
 def diff_lines(old: JSON, new: JSON) -> tuple[str, ...]:
-    """A unified diff of the pretty-printed documents: what the preview shows as the change."""
-    before = json.dumps(old, indent=2).splitlines()
-    after = json.dumps(new, indent=2).splitlines()
-    lines = difflib.unified_diff(
-        before, after, "trust policy now", "trust policy after this call", n=2, lineterm=""
-    )
-    return tuple(lines)
+    """The trust policy's change as the preview shows it."""
+    return document_diff(old, new, "trust policy now", "trust policy after this call")
 
 
 # --- the plan ---------------------------------------------------------------------------
