@@ -1,6 +1,6 @@
 """Benchmark: a fleet scan of an emulated organization, fanned out against one after another.
 
-    python bench/org.py --accounts 50 --users 200 --roles 100 --latency-ms 50
+    python bench/fleet.py --accounts 50 --users 200 --roles 100 --latency-ms 50
 
 Seeds the management account and ``accounts - 1`` members in-process (each ``seed_scale`` with
 the given users and roles, plus ``OrganizationAccountAccessRole``), measures one member's
