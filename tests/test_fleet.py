@@ -29,6 +29,7 @@ from iamtui.core.fleet import (
     Reason,
     Target,
     choose,
+    external_id_problem,
     list_organization,
     profile_targets,
     reach,
@@ -37,6 +38,7 @@ from iamtui.core.fleet import (
     session_name,
     split_list,
 )
+from iamtui.core.fleet.listing import SESSION_NAME
 from iamtui.core.fleet.render import fleet_to_csv
 from iamtui.core.journal import Journal
 from iamtui.core.loader import CancelToken, load_account
@@ -217,6 +219,10 @@ def test_the_external_id_the_trust_requires_is_sent(emulator: Emulator) -> None:
     without = _scan(settings)
     (prod,) = [a for a in without.accounts if a.account_id == PROD]
     assert prod.unreachable is not None and prod.unreachable.reason is Reason.ACCESS_DENIED
+    # AWS answers AccessDenied alike for every cause: the line names them all.
+    why = str(prod.unreachable)
+    assert "ExternalId is wrong or missing" in why and "an SCP does not allow sts:AssumeRole" in why
+    assert "the role is missing, its trust policy does not allow this caller" in why
     with_id = _scan(settings, FleetOptions(call_attempts=1, external_id="iamtui-4711"))
     assert all(a.reachable for a in with_id.accounts)
 
@@ -271,6 +277,24 @@ def test_session_names_say_iamtui_within_sts_limits() -> None:
     long = session_name("arn:aws:iam::1:user/" + "x" * 100)
     assert len(long) == 64 and long.startswith("iamtui-x")
     assert session_name(None, "my name!") == "my-name-"
+    # STS takes ASCII only: Python's \w alone would let "é" and "ñ" through.
+    assert session_name(None, "tést-ñame") == "t-st--ame"
+    assert SESSION_NAME.fullmatch(session_name("arn:aws:sts::1:assumed-role/R/josé"))
+
+
+def test_a_bad_external_id_is_one_line_exit_2_before_any_call() -> None:
+    """AWS STS: ExternalId is 2-1,224 characters of [\\w+=,.@:/-]."""
+    assert external_id_problem("iamtui-4711") is None
+    assert external_id_problem("arn:aws:x/y@z.com") is None
+    for bad, said in (
+        ("x", "2-1,224 characters, not 1"),
+        ("a" * 1225, "not 1,225"),
+        ("my id", "not ' '"),
+        ("clé-4711", "not 'é'"),
+    ):
+        result = CliRunner().invoke(main, ["scan", "--org", "--external-id", bad])
+        assert result.exit_code == 2, result.output
+        assert said in result.output and len(result.output.strip().splitlines()) == 1
 
 
 # --- profiles -----------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ class FleetRequest:
 def fleet_request(flags: dict[str, Any]) -> FleetRequest | None:
     """The fleet the flags ask for, or None for a single-account run (fleet-only flags then
     are an error, never ignored)."""
-    from iamtui.core.fleet import FleetOptions, split_list
+    from iamtui.core.fleet import FleetOptions, external_id_problem, split_list
 
     profiles = split_list(flags.get("profiles") or ())
     org = bool(flags.get("org"))
@@ -122,9 +122,12 @@ def fleet_request(flags: dict[str, Any]) -> FleetRequest | None:
             raise UserError(f"{' '.join(given)} needs --org")
         if not profiles:
             return None
+    external_id = flags.get("external_id") or None
+    if external_id is not None and (problem := external_id_problem(external_id)):
+        raise UserError(problem)
     options = FleetOptions(
         role_name=str(flags.get("role_name") or DEFAULT_ROLE),
-        external_id=flags.get("external_id") or None,
+        external_id=external_id,
         session_name=flags.get("session_name") or None,
         concurrency=int(flags.get("concurrency") or 8),
         include=include,

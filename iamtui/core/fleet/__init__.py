@@ -23,6 +23,7 @@ organization" (AWS Organizations User Guide: ``OrganizationAccountAccessRole``,
 
 from iamtui.core.fleet.listing import (
     choose,
+    external_id_problem,
     list_organization,
     matches,
     organization_features,
@@ -73,6 +74,7 @@ __all__ = [
     "by_account",
     "choose",
     "compact",
+    "external_id_problem",
     "facts_of",
     "list_organization",
     "matches",

@@ -26,7 +26,12 @@ from iamtui.core.session import Connection
 
 #: RoleSessionName: 2-64 characters of word characters and ``+=,.@-`` (AWS STS API Reference).
 SESSION_NAME_LIMIT = 64
-_SESSION_NAME_BAD = re.compile(r"[^\w+=,.@-]")
+#: ASCII only: Python's ``\w`` also matches ``é`` or ``ñ``, which STS refuses.
+_SESSION_NAME_BAD = re.compile(r"[^\w+=,.@-]", re.ASCII)
+#: The whole of a valid RoleSessionName (AWS STS API Reference, *AssumeRole*).
+SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+#: ExternalId: 2-1,224 ASCII characters of word characters and ``+=,.@:/-`` (*AssumeRole*).
+EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 #: More pages than any organization has; an endpoint that keeps paging is cut off here.
 MAX_PAGES = 1000
 #: Deepest OU nesting AWS allows is 5 below the root; deeper answers are not followed.
@@ -82,6 +87,17 @@ def session_name(caller_arn: str | None, override: str | None = None) -> str:
         name = f"iamtui-{who}"
     name = _SESSION_NAME_BAD.sub("-", name)[:SESSION_NAME_LIMIT]
     return name if len(name) >= 2 else "iamtui"
+
+
+def external_id_problem(value: str) -> str | None:
+    """Why STS would refuse this ExternalId (None: it would not): caught before any call."""
+    if EXTERNAL_ID.fullmatch(value):
+        return None
+    if not 2 <= len(value) <= 1224:
+        return f"--external-id must be 2-1,224 characters, not {len(value):,}"
+    bad = sorted({c for c in value if not EXTERNAL_ID.fullmatch(c * 2)})
+    shown = " ".join(repr(c) for c in bad[:5])
+    return f"--external-id may hold only ASCII letters, digits and _+=,.@:/- (not {shown})"
 
 
 def role_arn(account_id: str, role_name: str, partition: str = "aws") -> str:

@@ -53,6 +53,14 @@ from iamtui.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: What an AccessDenied on AssumeRole can mean: AWS answers the same for each (IAM User Guide,
+#: "Troubleshoot IAM roles" and "How to use an external ID").
+ASSUME_DENIED_CAUSES = (
+    "the role is missing, its trust policy does not allow this caller, the caller's own "
+    "policy, permissions boundary or an SCP does not allow sts:AssumeRole on it, or the "
+    "ExternalId is wrong or missing"
+)
+
 # --- reading one account ----------------------------------------------------------------------
 
 
@@ -362,8 +370,8 @@ def _read_account(scan: _Scan, target: Target) -> FleetAccount:
             ):
                 why = Unreachable(
                     Reason.ACCESS_DENIED,
-                    f"cannot assume {options.role_name}: the role is missing or its trust "
-                    f"policy does not allow this caller ({error_text(exc)})",
+                    f"cannot assume {options.role_name}: {ASSUME_DENIED_CAUSES} "
+                    f"({error_text(exc)})",
                 )
             elif error_code(exc) in DENIED_CODES:
                 why = Unreachable(Reason.ACCESS_DENIED, error_text(exc))
