@@ -81,7 +81,12 @@ def test_key_deactivate_offers_delete_in_30_days_if_it_stays_inactive_and_unused
     )
     shown = "\n".join(plan.lines())
     assert f"follow-up: delete access key {key} of alice from" in shown
-    assert "if it stays inactive and nothing used it since" in shown
+    # Only what is checked: an inactive key cannot authenticate, CloudTrail is one region's.
+    assert (
+        "if it stays inactive and it is not reactivated and used meanwhile (an inactive key "
+        "cannot authenticate) and CloudTrail shows no management events of it in the session's "
+        "region (where readable)"
+    ) in shown
 
 
 def test_role_quarantine_offers_delete_in_14_days_and_settings_change_or_drop_it(
@@ -198,6 +203,13 @@ def test_an_unused_inactive_key_is_ready_and_plans_as_a_normal_key_delete(
     checked = recheck(env.conn, item, now=now, pacer=FAST)
     assert checked.ready and checked.verdict() == "ready", checked.problems
     assert f"key {key} is still Inactive" in checked.held
+    # Only what was checked: an inactive key cannot authenticate; CloudTrail is one region's.
+    assert checked.held[1:] == (
+        f"key {key} not reactivated and used since the deactivation ({T0:%Y-%m-%d %H:%M} UTC; "
+        "an inactive key cannot authenticate)",
+        f"CloudTrail: no management events in us-east-1 for 31 days "
+        f"(since {T0:%Y-%m-%d %H:%M} UTC)",
+    )
     plan, _ = plan_follow_up(env.planner(), env.journal, f"{entry}#0", now=now, pacer=FAST)
     assert plan.action is ActionId.KEY_DELETE and plan.follows_up == f"{entry}#0"
     assert plan.needs_typed_confirmation and plan.follow_ups == ()

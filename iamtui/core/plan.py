@@ -226,7 +226,8 @@ class Evidence(enum.StrEnum):
 
     #: The access key is still Inactive (ListAccessKeys).
     KEY_INACTIVE = "key-inactive"
-    #: The access key was not used since the deactivation (GetAccessKeyLastUsed).
+    #: The access key was not reactivated and used since the deactivation (GetAccessKeyLastUsed:
+    #: an Inactive key cannot authenticate, so this is all it can show).
     KEY_UNUSED = "key-unused"
     #: The deny-all inline policy iamtui put on the role is still there (GetRolePolicy).
     ROLE_QUARANTINED = "role-quarantined"
@@ -234,7 +235,8 @@ class Evidence(enum.StrEnum):
     ROLE_UNUSED = "role-unused"
     #: The service-specific credential, SSH key or signing certificate is still Inactive.
     CREDENTIAL_INACTIVE = "credential-inactive"
-    #: CloudTrail event history shows no use since (only where it can be read).
+    #: CloudTrail event history shows no management events since, in the session's region only
+    #: (only where it can be read).
     NO_CLOUDTRAIL_USE = "no-cloudtrail-use"
 
 
@@ -269,11 +271,15 @@ class FollowUp:
 #: Each piece of evidence in words ("... if it stays inactive and nothing used it").
 EVIDENCE_TEXT: Mapping[Evidence, str] = {
     Evidence.KEY_INACTIVE: "it stays inactive",
-    Evidence.KEY_UNUSED: "nothing used it since",
+    Evidence.KEY_UNUSED: (
+        "it is not reactivated and used meanwhile (an inactive key cannot authenticate)"
+    ),
     Evidence.ROLE_QUARANTINED: "it stays quarantined",
     Evidence.ROLE_UNUSED: "nothing used it since",
     Evidence.CREDENTIAL_INACTIVE: "it stays inactive",
-    Evidence.NO_CLOUDTRAIL_USE: "CloudTrail shows no use (where readable)",
+    Evidence.NO_CLOUDTRAIL_USE: (
+        "CloudTrail shows no management events of it in the session's region (where readable)"
+    ),
 }
 
 

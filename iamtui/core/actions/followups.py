@@ -175,7 +175,12 @@ def _check(
             if last is not None and last > since:
                 via = f" ({service})" if service else ""
                 return f"key {kid} used {stamp(last)}{via}, after the deactivation", ""
-            return "", f"key {kid} not used since {stamp(since)}"
+            # GetAccessKeyLastUsed can only show the key was reactivated and used: an
+            # Inactive key cannot authenticate, so "not used" would claim more than was read.
+            return "", (
+                f"key {kid} not reactivated and used since the deactivation ({stamp(since)}; "
+                "an inactive key cannot authenticate)"
+            )
         case Evidence.ROLE_QUARANTINED, PrincipalSubject("role", role):
             return _quarantined(iam, role)
         case Evidence.ROLE_UNUSED, PrincipalSubject("role", role):
@@ -263,7 +268,11 @@ def _cloudtrail(
             "after the deactivation",
             "",
         )
-    return "", f"CloudTrail ({report.region}, {report.days} days): no use since {stamp(since)}"
+    # Event history holds management events of one region only: say exactly that, not "no use".
+    return "", (
+        f"CloudTrail: no management events in {report.region} for {report.days} days "
+        f"(since {stamp(since)})"
+    )
 
 
 # --- planning ------------------------------------------------------------------------------
