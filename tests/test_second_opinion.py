@@ -5,10 +5,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from builders import ACCOUNT, ACTIVE_ANALYZER, ago, arn, key, role, row, snapshot, user
+from builders import (
+    ACCOUNT,
+    ACTIVE_ANALYZER,
+    ago,
+    arn,
+    key,
+    role,
+    row,
+    services,
+    snapshot,
+    user,
+)
 from conftest import NOW
 
 from iamtui.core import findings
+from iamtui.core.account_resources import UnusedDetail
 from iamtui.core.findings import Evaluation
 from iamtui.core.model import (
     AccessAnalyzerState,
@@ -20,7 +32,7 @@ from iamtui.core.model import (
     Unavailable,
 )
 from iamtui.core.rules import RULES_BY_ID
-from iamtui.core.second_opinion import SecondOpinion, Verdict, compare, summary_lines
+from iamtui.core.second_opinion import Opinion, SecondOpinion, Verdict, compare, summary_lines
 from iamtui.core.settings import Settings
 
 ANALYZER_ARN = f"arn:aws:access-analyzer:us-east-1:{ACCOUNT}:analyzer/unused"
@@ -137,6 +149,81 @@ def test_an_unused_permission_without_last_accessed_data_is_analyzer_only() -> N
         Verdict.ANALYZER_ONLY,
         "iamtui has no last-accessed data for it yet",
     )
+
+
+def permission_case(
+    *details: UnusedDetail, age: int = 90, **used: float | None
+) -> tuple[Opinion, Opinion]:
+    """BUSY_ROLE with last-accessed data ``used`` and an UnusedPermission finding f-0: the
+    opinion without the finding's details, and with ``details`` read."""
+    snap = replace(
+        with_analyzer(base(), (BUSY_ROLE.arn, "UnusedPermission"), age=age),
+        last_accessed={BUSY_ROLE.arn: services(BUSY_ROLE.arn, **used)},
+    )
+    settings = Settings()
+    result = findings.evaluate(snap, now=NOW, settings=settings, rules=COMPARED)
+    unread = compare(snap, result.findings, settings.thresholds, NOW)
+    read = compare(snap, result.findings, settings.thresholds, NOW, {"f-0": details})
+    [before] = unread.for_resource(BUSY_ROLE.arn)
+    [after] = read.for_resource(BUSY_ROLE.arn)
+    return before, after
+
+
+def test_an_unused_permission_without_its_details_is_unknown_never_a_disagreement() -> None:
+    """Every service used lately says nothing about the analyzer's unused *actions*."""
+    before, _ = permission_case(s3=2, ec2=5)
+    assert (before.verdict, before.reason) == (
+        Verdict.UNKNOWN,
+        "details not read (A in the review)",
+    )
+    assert before.line().endswith(": details not read (A in the review)")
+
+
+def test_a_service_the_analyzer_calls_unused_that_iamtui_saw_used_in_its_window_disagrees() -> None:
+    _, after = permission_case(UnusedDetail("permission", service="ec2"), s3=2, ec2=5)
+    assert after.verdict is Verdict.DISAGREES
+    assert after.reason == (
+        f"ec2: the analyzer calls it unused, iamtui saw it used {ago(5):%Y-%m-%d} "
+        "(inside the analyzer's 90-day window)"
+    )
+    _, behind = permission_case(UnusedDetail("permission", service="ec2"), ec2=1)
+    assert behind.reason.endswith("window, after the analyzer's last analysis)")
+
+
+def test_unused_actions_inside_a_used_service_are_analyzer_only_with_the_reason() -> None:
+    detail = UnusedDetail("permission", ago(2), "s3", ("s3:DeleteBucket", "s3:PutBucketPolicy"))
+    _, after = permission_case(detail, s3=2)
+    assert after.verdict is Verdict.ANALYZER_ONLY
+    assert after.reason == (
+        "s3: unused actions (s3:DeleteBucket, s3:PutBucketPolicy) inside a service iamtui saw "
+        f"used {ago(2):%Y-%m-%d}; iamtui judges whole services"
+    )
+
+
+def test_a_use_past_a_shorter_analyzer_window_is_a_window_difference_not_a_disagreement() -> None:
+    _, after = permission_case(UnusedDetail("permission", service="ec2"), age=30, ec2=60)
+    assert after.verdict is Verdict.ANALYZER_ONLY
+    assert after.reason == (
+        f"ec2: iamtui saw it last used {ago(60):%Y-%m-%d}, 60 days ago: past the analyzer's "
+        "30-day window"
+    )
+
+
+def test_the_review_compares_the_read_details_per_namespace() -> None:
+    from iamtui.core.account_resources import AnalyzerReview, PrincipalFindings
+    from iamtui.core.views.analyzer import read_fields
+
+    snap = replace(
+        with_analyzer(base(), (BUSY_ROLE.arn, "UnusedPermission")),
+        last_accessed={BUSY_ROLE.arn: services(BUSY_ROLE.arn, ec2=5)},
+    )
+    assert snap.analyzer_findings is not None
+    principal = PrincipalFindings(
+        BUSY_ROLE.arn, snap.analyzer_findings, {"f-0": (UnusedDetail("permission", service="ec2"),)}
+    )
+    lines = read_fields(AnalyzerReview(principal, {}), NOW, snap)
+    [compared] = [f for f in lines if f.label == "  iamtui"]
+    assert compared.value.startswith("disagrees: ec2: the analyzer calls it unused, iamtui saw")
 
 
 def test_a_finding_type_iamtui_has_no_rule_for_is_listed() -> None:

@@ -13,11 +13,13 @@ Access Analyzer type        iamtui rules
 ==========================  ===============================================
 
 Each pair is *agrees* (both report it), *disagrees* (one reports it while the other's data says
-otherwise: the analyzer calls a role unused that iamtui saw used within its threshold), *analyzer
-only* or *iamtui only* (the other is silent; the line says why when the windows differ: the
-analyzer's ``unusedAccessAge`` against iamtui's thresholds). Without an ACTIVE unused-access
-analyzer, or when its findings could not be read, the opinion is *unavailable* and says so: silence
-is never read as agreement. AWS: "Findings for unused access" (IAM User Guide),
+otherwise: the analyzer calls a role unused that iamtui saw used within its threshold; unused
+permissions only per namespace, from the finding's details, when iamtui saw that service used
+inside the analyzer's own window), *analyzer only* or *iamtui only* (the other is silent; the
+line says why when the windows differ: the analyzer's ``unusedAccessAge`` against iamtui's
+thresholds). Without an ACTIVE unused-access analyzer, or when its findings could not be read,
+the opinion is *unavailable* and says so: silence is never read as agreement. AWS: "Findings
+for unused access" (IAM User Guide),
 https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-findings.html
 """
 
@@ -28,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from iamtui.core.account_resources import UnusedDetail
 from iamtui.core.findings import Finding, part_missing
 from iamtui.core.model import (
     AccountSnapshot,
@@ -35,6 +38,7 @@ from iamtui.core.model import (
     AnalyzerFindings,
     AnalyzerFindingType,
     CredentialReportRow,
+    LastAccessed,
     Part,
     Role,
     User,
@@ -56,6 +60,9 @@ TYPE_OF_RULE: Mapping[str, str] = {
     rule: str(kind) for kind, rules in RULES_OF_TYPE.items() for rule in rules
 }
 NO_ANALYZER = "no unused-access analyzer: second opinion unavailable"
+#: An UnusedPermission finding names its services only in its details (GetFindingV2), which
+#: the overview does not read: without them there is nothing to compare, per namespace.
+DETAILS_NOT_READ = "details not read (A in the review)"
 
 
 class Verdict(enum.StrEnum):
@@ -215,12 +222,97 @@ def _idle_days(lookup: _Lookup, kind: str, arn: str, now: datetime) -> int | Non
     return None
 
 
+def _on(when: datetime) -> str:
+    return f"{when:%Y-%m-%d}"
+
+
+def _action_name(action: str) -> str:
+    """``s3:GetObject`` and ``GetObject`` alike, compared as IAM compares actions (any case)."""
+    return action.rsplit(":", 1)[-1].lower()
+
+
+def _namespace_verdict(
+    detail: UnusedDetail,
+    last: LastAccessed,
+    found: AnalyzerFinding,
+    age: int | None,
+    now: datetime,
+) -> tuple[bool, str]:
+    """(contrary evidence?, why) for one namespace the analyzer calls unused: contrary only
+    when iamtui saw the same service (or the same action) used inside the analyzer's window."""
+    ns = detail.service or "?"
+    seen = {s.namespace.lower(): s for s in last.services}.get(ns.lower())
+    if seen is None:
+        return False, f"{ns}: not in iamtui's last-accessed data (granted since it was read?)"
+    used = seen.last_authenticated
+    window = f"the analyzer's {age}-day window" if age is not None else "the analyzer's window"
+
+    def inside(when: datetime) -> bool:
+        return age is not None and (now - when).days < age
+
+    def late(when: datetime) -> str:
+        behind = found.analyzed_at is not None and when > found.analyzed_at
+        return ", after the analyzer's last analysis" if behind else ""
+
+    if detail.actions:
+        tracked = {_action_name(t.action): t for t in seen.tracked_actions}
+        for action in detail.actions:
+            mine = tracked.get(_action_name(action))
+            if mine is not None and mine.last_accessed and inside(mine.last_accessed):
+                return True, (
+                    f"{ns}: the analyzer calls {action} unused, iamtui saw it used "
+                    f"{_on(mine.last_accessed)} (inside {window}{late(mine.last_accessed)})"
+                )
+        shown = ", ".join(detail.actions[:3]) + ("…" if len(detail.actions) > 3 else "")
+        service = f"a service iamtui saw used {_on(used)}" if used else "a service"
+        return False, (
+            f"{ns}: unused actions ({shown}) inside {service}; iamtui judges whole services"
+        )
+    if used is None:
+        return False, f"{ns}: iamtui saw it unused too (below iamtui's threshold or suppressed?)"
+    if inside(used):
+        return True, (
+            f"{ns}: the analyzer calls it unused, iamtui saw it used {_on(used)} "
+            f"(inside {window}{late(used)})"
+        )
+    if age is None:
+        return False, f"{ns}: iamtui saw it used {_on(used)}; the analyzer's window is unknown"
+    return False, (
+        f"{ns}: iamtui saw it last used {_on(used)}, {_days_ago(_days(now, used) or 0)}: "
+        f"past {window}"
+    )
+
+
+def permission_verdict(
+    found: AnalyzerFinding,
+    details: Sequence[UnusedDetail],
+    last: LastAccessed | None,
+    age: int | None,
+    now: datetime,
+) -> tuple[Verdict, str]:
+    """An UnusedPermission finding iamtui has no finding for, namespace by namespace from its
+    details (GetFindingV2): *disagrees* only when iamtui saw the same service (or action) used
+    inside the analyzer's own window, never on silence or a different window."""
+    if last is None:
+        return Verdict.ANALYZER_ONLY, "iamtui has no last-accessed data for it yet"
+    named = [d for d in details if d.kind == "permission"]
+    if not named:
+        return Verdict.UNKNOWN, DETAILS_NOT_READ
+    judged = [_namespace_verdict(d, last, found, age, now) for d in named]
+    contrary = [why for against, why in judged if against]
+    if contrary:
+        return Verdict.DISAGREES, "; ".join(contrary)
+    return Verdict.ANALYZER_ONLY, "; ".join(why for _, why in judged)
+
+
 def _iamtui_silent(
     snapshot: AccountSnapshot,
     lookup: _Lookup,
     found: AnalyzerFinding,
     thresholds: Thresholds,
     now: datetime,
+    details: Mapping[str, Sequence[UnusedDetail]] | None = None,
+    age: int | None = None,
 ) -> tuple[Verdict, str]:
     """An analyzer finding iamtui has no finding for: disagreement when iamtui saw use."""
     kind = found.finding_type
@@ -230,12 +322,11 @@ def _iamtui_silent(
         return Verdict.ANALYZER_ONLY, "not in iamtui's snapshot (deleted or created since?)"
     threshold = _threshold(kind, thresholds)
     if kind == AnalyzerFindingType.UNUSED_PERMISSION:
-        if found.resource_arn not in snapshot.last_accessed:
-            return Verdict.ANALYZER_ONLY, "iamtui has no last-accessed data for it yet"
-        return (
-            Verdict.DISAGREES,
-            f"iamtui's last-accessed data shows every granted service used within {threshold} days",
-        )
+        last = snapshot.last_accessed.get(found.resource_arn)
+        read = details.get(found.finding_id) if details is not None else None
+        if last is not None and read is None:
+            return Verdict.UNKNOWN, DETAILS_NOT_READ
+        return permission_verdict(found, read or (), last, age, now)
     idle = _idle_days(lookup, kind, found.resource_arn, now)
     if idle is None:
         return Verdict.ANALYZER_ONLY, "iamtui cannot tell from its data"
@@ -302,8 +393,11 @@ def compare(
     findings: Sequence[Finding],
     thresholds: Thresholds,
     now: datetime,
+    details: Mapping[str, Sequence[UnusedDetail]] | None = None,
 ) -> SecondOpinion:
-    """Compare iamtui's findings with the analyzer's, resource by resource (pure)."""
+    """Compare iamtui's findings with the analyzer's, resource by resource (pure); ``details``
+    (finding id -> GetFindingV2 details, where read) lets unused permissions be compared per
+    namespace."""
     compared = [f for f in findings if f.rule in TYPE_OF_RULE]
     reason = unavailable_reason(snapshot)
     state = snapshot.analyzer_findings
@@ -337,7 +431,9 @@ def compare(
     for (arn, kind), found in sorted(theirs.items()):
         if (arn, kind) in mine:
             continue
-        verdict, why = _iamtui_silent(snapshot, lookup, found, thresholds, now)
+        verdict, why = _iamtui_silent(
+            snapshot, lookup, found, thresholds, now, details, state.unused_access_age
+        )
         alone.append(Opinion(verdict, arn, kind, (), found, why))
     return SecondOpinion(None, by, tuple(alone), state.unused_access_age)
 

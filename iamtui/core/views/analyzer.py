@@ -12,7 +12,8 @@ from iamtui.core.account_resources import (
     FindingRecommendation,
     UnusedDetail,
 )
-from iamtui.core.second_opinion import SecondOpinion
+from iamtui.core.model import AccountSnapshot, AnalyzerFindingType
+from iamtui.core.second_opinion import SecondOpinion, permission_verdict
 from iamtui.core.views.details import VERDICT_TONES, Field
 from iamtui.core.views.format import ago, exact
 
@@ -73,8 +74,11 @@ def _recommendation_lines(found: FindingRecommendation | str) -> Iterable[Field]
             yield from (Field("", line) for line in text.splitlines())
 
 
-def read_fields(review: AnalyzerReview, now: datetime) -> tuple[Field, ...]:
-    """What was read on demand: each finding with its details and, once asked, the
+def read_fields(
+    review: AnalyzerReview, now: datetime, snapshot: AccountSnapshot | None = None
+) -> tuple[Field, ...]:
+    """What was read on demand: each finding with its details, an unused-permission finding
+    compared per namespace with the ``snapshot``'s last-accessed data and, once asked, the
     recommendation's steps with the recommended policy."""
     found = review.principal.findings.findings
     if not found:
@@ -88,9 +92,17 @@ def read_fields(review: AnalyzerReview, now: datetime) -> tuple[Field, ...]:
                 "warn",
             )
         )
-        lines.extend(
-            _detail_line(d, now) for d in review.principal.details.get(finding.finding_id, ())
-        )
+        details = review.principal.details.get(finding.finding_id, ())
+        lines.extend(_detail_line(d, now) for d in details)
+        if snapshot is not None and finding.finding_type == AnalyzerFindingType.UNUSED_PERMISSION:
+            verdict, why = permission_verdict(
+                finding,
+                details,
+                snapshot.last_accessed.get(finding.resource_arn),
+                review.principal.findings.unused_access_age,
+                now,
+            )
+            lines.append(Field("  iamtui", f"{verdict.value}: {why}", VERDICT_TONES[verdict]))
         recommendation = review.recommendations.get(finding.finding_id)
         if recommendation is not None:
             lines.extend(_recommendation_lines(recommendation))

@@ -404,7 +404,9 @@ class ReviewScreen(Screen[None]):
         key = self.iamtui.key_for("review-analyzer")
         lines = list(self.review.access_analyzer)
         if self.analyzer_read is not None:
-            lines += read_fields(self.analyzer_read, self.iamtui.workspace.now())
+            lines += read_fields(
+                self.analyzer_read, self.iamtui.workspace.now(), self.state.snapshot
+            )
             if NOT_GENERATED in self.analyzer_read.recommendations.values():
                 lines.append(Field("", GENERATE_HINT.format(key=key), "muted"))
         elif not self.iamtui.workspace.is_offline and self.state.snapshot.analyzer_findings:
