@@ -11,12 +11,13 @@ from iamtui.core import snapshot as snapshot_io
 from iamtui.core.account_resources import (
     FINDINGS_PAGE_BUDGET,
     FINDINGS_PAGE_SIZE,
+    FindingRecommendation,
     read_analyzer_findings,
     read_finding_details,
     read_recommendation,
 )
 from iamtui.core.loader import load_account
-from iamtui.core.model import Part
+from iamtui.core.model import Analyzer, Part
 from iamtui.core.session import ConnectionSettings, connect
 from iamtui.emulator.seed import Seeder
 from iamtui.emulator.server import Emulator
@@ -194,3 +195,57 @@ def test_an_organization_analyzer_is_read_for_this_accounts_entities_only(
     snap = load_account(connection(emulator))
     assert snap.analyzer_findings is not None
     assert [f.resource_arn for f in snap.analyzer_findings.findings] == [ours]
+
+
+def test_a_recommendation_older_than_its_policy_is_outdated_and_a_regenerates_it(
+    emulator: Emulator, now: datetime
+) -> None:
+    """AWS: a step's ``policyUpdatedAt`` is the policy as the recommendation saw it; a policy
+    updated since (its UpdateDate) makes the step stale: generate it again."""
+    from builders import managed
+
+    from iamtui.core.account_resources import read_analyzer_review
+    from iamtui.core.views.analyzer import OUTDATED, read_fields
+    from iamtui.core.views.format import exact
+
+    seeder = Seeder(emulator.backend(), emulator.extras(), now)
+    seeder.analyzer("unused", type="ACCOUNT_UNUSED_ACCESS")
+    role = f"arn:aws:iam::{ACCOUNT}:role/batch"
+    seen = now - timedelta(days=30)
+    seeder.analyzer_finding(
+        "unused", role, "UnusedPermission",
+        details=[{"unusedPermissionDetails": {"serviceNamespace": "sqs"}}],
+        recommended_steps=[
+            {"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY",
+                                                  "existingPolicyId": "ANPAX",
+                                                  "policyUpdatedAt": seen}},
+        ],
+    )  # fmt: skip
+    conn = connection(emulator)
+    analyzer = Analyzer("unused", f"arn:aws:access-analyzer:us-east-1:{ACCOUNT}:analyzer/unused",
+                        "ACCOUNT_UNUSED_ACCESS", "ACTIVE", 90)  # fmt: skip
+    first = read_analyzer_review(conn.accessanalyzer, analyzer, role, lambda: None, generate=True,
+                                 sleep=lambda _: None)  # fmt: skip
+    [got] = first.recommendations.values()
+    assert isinstance(got, FindingRecommendation) and got.completed_at is not None
+    unchanged = replace(managed("x"), update_date=seen)
+    changed = replace(managed("x"), update_date=now - timedelta(days=2))
+    assert got.outdated_by([unchanged]) is None and not first.wants_generation([unchanged])
+    assert got.outdated_by([changed]) == changed.update_date and first.wants_generation([changed])
+    generated = [f.value for f in read_fields(first, now) if f.label == "  generated"]
+    assert generated == [exact(got.completed_at)]
+    snap = replace(load_account(conn), policies=(changed,))
+    shown = [f.value for f in read_fields(first, now, snap)]
+    assert any(v.startswith(f"{OUTDATED}; policy updated ") for v in shown)
+    assert not any(
+        OUTDATED in f.value for f in read_fields(first, now, replace(snap, policies=(unchanged,)))
+    )
+    # A with the policy changed asks for a new recommendation; without a change it does not.
+    calls = "access-analyzer:GenerateFindingRecommendation"
+    before = conn.counter.by_operation[calls]
+    read_analyzer_review(conn.accessanalyzer, analyzer, role, lambda: None, generate=True,
+                         sleep=lambda _: None, policies=(unchanged,))  # fmt: skip
+    assert conn.counter.by_operation[calls] == before
+    read_analyzer_review(conn.accessanalyzer, analyzer, role, lambda: None, generate=True,
+                         sleep=lambda _: None, policies=(changed,))  # fmt: skip
+    assert conn.counter.by_operation[calls] == before + 1

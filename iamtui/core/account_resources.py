@@ -19,7 +19,7 @@ demand for the review screen.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +32,7 @@ from iamtui.core.model import (
     Analyzer,
     AnalyzerFinding,
     AnalyzerFindings,
+    ManagedPolicy,
     ServerCertificate,
 )
 
@@ -241,7 +242,21 @@ class RecommendedStep:
     policy: str | None = None
     #: The policy the step replaces or detaches.
     existing_policy_id: str | None = None
+    #: When the policy was last updated as the recommendation saw it (``policyUpdatedAt``).
     policy_updated_at: datetime | None = None
+
+    def outdated_by(self, policies: Iterable[ManagedPolicy]) -> datetime | None:
+        """The policy's UpdateDate when it changed after the recommendation was generated
+        (None: not later, or the policy is unknown): such a step no longer fits the policy."""
+        if self.existing_policy_id is None or self.policy_updated_at is None:
+            return None
+        wanted = self.existing_policy_id
+        for policy in policies:
+            if wanted in (policy.policy_id, policy.arn) and policy.update_date > (
+                self.policy_updated_at
+            ):
+                return policy.update_date
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +269,14 @@ class FindingRecommendation:
     status: str
     steps: tuple[RecommendedStep, ...] = ()
     error: str | None = None
+    #: When the recommendation was generated (``completedAt``; None while in progress).
+    completed_at: datetime | None = None
+
+    def outdated_by(self, policies: Iterable[ManagedPolicy]) -> datetime | None:
+        """The latest UpdateDate of a policy changed after this recommendation was generated."""
+        known = tuple(policies)
+        dates = [d for step in self.steps if (d := step.outdated_by(known)) is not None]
+        return max(dates, default=None)
 
 
 def _recommendation(client: Any, analyzer_arn: str, finding_id: str) -> FindingRecommendation:
@@ -280,6 +303,7 @@ def _recommendation(client: Any, analyzer_arn: str, finding_id: str) -> FindingR
         status=str(first.get("status") or "unknown"),
         steps=tuple(steps),
         error=f"{error.get('code')}: {error.get('message')}" if error else None,
+        completed_at=_when(first.get("completedAt")),
     )
 
 
@@ -291,11 +315,15 @@ def read_recommendation(
     generate: bool = True,
     sleep: Callable[[float], None] = time.sleep,
     polls: int = RECOMMENDATION_POLLS,
+    regenerate: bool = False,
 ) -> FindingRecommendation | None:
     """An unused-permission finding's recommendation: the existing one, else (``generate``)
     one asked for with GenerateFindingRecommendation and polled until it is no longer
-    IN_PROGRESS; None when none exists and ``generate`` is off."""
+    IN_PROGRESS; None when none exists and ``generate`` is off. ``regenerate`` asks for a new
+    one first (the policy changed since the existing one was generated)."""
     try:
+        if regenerate:
+            client.generate_finding_recommendation(analyzerArn=analyzer_arn, id=finding_id)
         answer = _recommendation(client, analyzer_arn, finding_id)
     except ClientError as exc:
         if error_code(exc) != "ResourceNotFoundException" or not generate:
@@ -347,6 +375,15 @@ class AnalyzerReview:
     #: Unused-permission finding id -> its recommendation, or the one-line reason it is missing.
     recommendations: Mapping[str, FindingRecommendation | str]
 
+    def wants_generation(self, policies: Iterable[ManagedPolicy]) -> bool:
+        """A recommendation is missing, or outdated by a policy change: ``A`` generates."""
+        known = tuple(policies)
+        return any(
+            r == NOT_GENERATED
+            or (isinstance(r, FindingRecommendation) and r.outdated_by(known) is not None)
+            for r in self.recommendations.values()
+        )
+
 
 def read_analyzer_review(
     client: Any,
@@ -357,10 +394,13 @@ def read_analyzer_review(
     generate: bool = False,
     describe: Callable[[BaseException], str] = str,
     sleep: Callable[[float], None] = time.sleep,
+    policies: Iterable[ManagedPolicy] = (),
 ) -> AnalyzerReview:
     """A principal's findings, their details and each unused-permission finding's existing
-    recommendation; with ``generate`` one is asked for where none exists (a Write-level call).
-    A refusal is kept as its one-line reason so the rest still shows."""
+    recommendation; with ``generate`` one is asked for where none exists, or where one of the
+    ``policies`` changed after it was generated (a Write-level call). A refusal is kept as its
+    one-line reason so the rest still shows."""
+    known = tuple(policies)
     principal = read_principal_findings(client, analyzer, resource_arn, check)
     recommendations: dict[str, FindingRecommendation | str] = {}
     for finding in principal.findings.findings:
@@ -371,6 +411,10 @@ def read_analyzer_review(
             got = read_recommendation(
                 client, analyzer.arn, finding.finding_id, generate=generate, sleep=sleep
             )
+            if generate and got is not None and got.outdated_by(known) is not None:
+                got = read_recommendation(
+                    client, analyzer.arn, finding.finding_id, sleep=sleep, regenerate=True
+                )
         except ClientError as exc:
             recommendations[finding.finding_id] = describe(exc)
         else:

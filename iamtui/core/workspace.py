@@ -576,6 +576,7 @@ class Workspace:
             describe=lambda exc: (
                 describe_failure("access-analyzer:GenerateFindingRecommendation", exc).reason
             ),
+            policies=snap.policies,
         )
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ screen show (the comparison itself is ``core.second_opinion``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from iamtui.core.account_resources import (
@@ -12,7 +12,7 @@ from iamtui.core.account_resources import (
     FindingRecommendation,
     UnusedDetail,
 )
-from iamtui.core.model import AccountSnapshot, AnalyzerFindingType
+from iamtui.core.model import AccountSnapshot, AnalyzerFindingType, ManagedPolicy
 from iamtui.core.second_opinion import SecondOpinion, permission_verdict
 from iamtui.core.views.details import VERDICT_TONES, Field
 from iamtui.core.views.format import ago, exact
@@ -49,13 +49,24 @@ def _detail_line(detail: UnusedDetail, now: datetime) -> Field:
     return Field(f"  {detail.kind}", when)
 
 
-def _recommendation_lines(found: FindingRecommendation | str) -> Iterable[Field]:
+#: A recommendation generated before its policy's last change no longer fits that policy.
+OUTDATED = "outdated: the policy changed after it was generated (regenerate with A)"
+
+
+def _recommendation_lines(
+    found: FindingRecommendation | str, policies: Sequence[ManagedPolicy]
+) -> Iterable[Field]:
     if isinstance(found, str):
         yield Field("  recommend", found, "warn")
         return
     if found.status != "SUCCEEDED":
         yield Field("  recommend", f"{found.status}" + (f": {found.error}" if found.error else ""))
         return
+    if found.completed_at is not None:
+        yield Field("  generated", exact(found.completed_at))
+    changed = found.outdated_by(policies)
+    if changed is not None:
+        yield Field("  recommend", f"{OUTDATED}; policy updated {exact(changed)}", "warn")
     for step in found.steps:
         policy = step.existing_policy_id or "?"
         what = (
@@ -105,5 +116,6 @@ def read_fields(
             lines.append(Field("  iamtui", f"{verdict.value}: {why}", VERDICT_TONES[verdict]))
         recommendation = review.recommendations.get(finding.finding_id)
         if recommendation is not None:
-            lines.extend(_recommendation_lines(recommendation))
+            policies = snapshot.policies if snapshot is not None else ()
+            lines.extend(_recommendation_lines(recommendation, policies))
     return tuple(lines)

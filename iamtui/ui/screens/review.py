@@ -371,8 +371,8 @@ class ReviewScreen(Screen[None]):
         the recommendations still missing."""
         if self.analyzer_loading:
             return
-        generate = self.analyzer_read is not None and NOT_GENERATED in (
-            self.analyzer_read.recommendations.values()
+        generate = self.analyzer_read is not None and self.analyzer_read.wants_generation(
+            self.state.snapshot.policies
         )
         self.analyzer_loading = True
         self._render_analyzer()
