@@ -152,9 +152,42 @@ def test_every_account_is_read_and_one_without_its_role_is_not_reachable(
         (PROD, "prod-main"),
     }
     assert len(rows) == sum(len(a.evaluation.findings) for a in fleet.reachable if a.evaluation)
-    # Every request is counted: listing, one AssumeRole per member, each account's load.
+    # Every request is counted: listing, the caller's analyzers (read once), one AssumeRole
+    # per member, each account's load.
     loads = sum(a.facts.requests for a in fleet.reachable if a.facts)
-    assert fleet.requests == fleet.listing.requests + 2 + loads
+    assert fleet.requests == fleet.listing.requests + 1 + 2 + loads
+
+
+def test_an_organization_analyzer_in_the_caller_covers_each_member(emulator: Emulator) -> None:
+    """AWS ("Settings for IAM Access Analyzer"): an organization's analyzer lives in the
+    management (or delegated-admin) account and a member's ListAnalyzers does not list it; its
+    unused-access findings name each member's entities (resourceOwnerAccount)."""
+    _, settings = _org(emulator, (PROD,))
+    alone = {a.account_id: a for a in _scan(settings).accounts}[PROD]
+    assert alone.evaluation is not None
+    [flagged] = [
+        f for f in alone.evaluation.findings if f.rule == "account.access-analyzer-disabled"
+    ]
+    assert "covered by an organization analyzer" in str(flagged.evidence["caveat"])
+    s = Seeder(emulator.backend(MGMT), emulator.extras(MGMT), NOW)
+    s.analyzer("org-external", type="ORGANIZATION")
+    s.analyzer("org-unused", type="ORGANIZATION_UNUSED_ACCESS")
+    member_role = f"arn:aws:iam::{PROD}:role/{DEFAULT_ROLE_NAME}"
+    s.analyzer_finding("org-unused", member_role, "UnusedIAMRole")
+    s.analyzer_finding("org-unused", f"arn:aws:iam::{MGMT}:user/operator", "UnusedIAMUserPassword")
+    prod = {a.account_id: a for a in _scan(settings).accounts}[PROD]
+    assert prod.evaluation is not None and prod.snapshot is not None
+    rules = {f.rule for f in prod.evaluation.findings}
+    assert "account.access-analyzer-disabled" not in rules
+    state = prod.snapshot.access_analyzer
+    assert state is not None and state.region == "us-east-1"
+    org_arn = f"arn:aws:access-analyzer:us-east-1:{MGMT}:analyzer/org-external"
+    assert f"covered by the organization analyzer {org_arn} (ORGANIZATION)" in state.note
+    found = prod.snapshot.analyzer_findings
+    assert found is not None and found.analyzer_arn.endswith(f"{MGMT}:analyzer/org-unused")
+    assert [(f.resource_arn, f.finding_type) for f in found.findings] == [
+        (member_role, "UnusedIAMRole")
+    ]
 
 
 def test_reach_opens_a_connection_acting_in_one_account(emulator: Emulator) -> None:

@@ -1924,6 +1924,11 @@ def test_access_analyzer_disabled_fires_without_an_active_external_analyzer() ->
     assert found.evidence["region"] == "eu-west-1"
     assert "eu-west-1" in found.summary
     assert len(found.evidence["other_analyzers"]) == 2
+    # A member cannot list its organization's analyzer: said, not a false all-clear.
+    assert "covered by an organization analyzer" in str(found.evidence["caveat"])
+    alone = replace(snapshot(access_analyzer=unused_only), organization=Organization(False))
+    [outside] = run(alone, "account.access-analyzer-disabled")
+    assert "caveat" not in outside.evidence
     none = AccessAnalyzerState("eu-west-1")
     assert len(run(snapshot(access_analyzer=none), "account.access-analyzer-disabled")) == 1
     for kind in ("ACCOUNT", "ORGANIZATION"):

@@ -654,6 +654,9 @@ class AccessAnalyzerState:
 
     region: str
     analyzers: tuple[Analyzer, ...] = ()
+    #: Where organization analyzers the account's own ListAnalyzers cannot list came from
+    #: (a fleet scan reads them in the management or delegated-admin account); "" when none.
+    note: str = field(default="", metadata=OMIT_DEFAULT)
 
     @property
     def unused_access(self) -> Analyzer | None:

@@ -21,6 +21,7 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
+from iamtui.core.account_resources import read_access_analyzer, read_analyzer_findings
 from iamtui.core.errors import error_code, error_text
 from iamtui.core.fleet.listing import role_arn, session_name
 from iamtui.core.fleet.model import (
@@ -45,7 +46,15 @@ from iamtui.core.loader import (
     load_account,
     utcnow,
 )
-from iamtui.core.model import AccountSnapshot, CredentialReport
+from iamtui.core.model import (
+    EXTERNAL_ACCESS_ANALYZER_TYPES,
+    UNUSED_ACCESS_ANALYZER_TYPES,
+    AccountSnapshot,
+    Analyzer,
+    CredentialReport,
+    Part,
+    Unavailable,
+)
 from iamtui.core.rules import evaluate
 from iamtui.core.secrets import SEEN
 from iamtui.core.session import Connection, ConnectionProblem, ConnectionSettings, connect
@@ -229,6 +238,8 @@ class _Scan:
     #: The organization's root features, read once from the caller's account.
     root_features: tuple[str, ...] | None
     run: _Run
+    #: The caller's ACTIVE organization analyzers (a member's ListAnalyzers cannot list them).
+    org_analyzers: tuple[Analyzer, ...] = ()
 
 
 def reach(
@@ -301,6 +312,67 @@ def _with_org_features(
         n for n in (org.note, "centralized root access read from the caller's account") if n
     )
     return replace(snapshot, organization=replace(org, root_features=features, note=note))
+
+
+#: Organization analyzers that cover a member: external access, and unused access.
+_ORG_ANALYZER_TYPES = frozenset(
+    t for t in EXTERNAL_ACCESS_ANALYZER_TYPES | UNUSED_ACCESS_ANALYZER_TYPES if "ORGANIZATION" in t
+)
+
+
+def organization_analyzers(caller_conn: Connection | None) -> tuple[Analyzer, ...]:
+    """The caller's ACTIVE organization analyzers, read once: an ORGANIZATION analyzer lives in
+    the management or delegated-admin account, and a member's ListAnalyzers does not list it
+    (IAM User Guide, "Settings for IAM Access Analyzer"). None readable: ()."""
+    client = caller_conn.accessanalyzer if caller_conn is not None else None
+    if client is None:
+        return ()
+    try:
+        state = read_access_analyzer(client, lambda: None)
+    except Exception:  # the members are judged on their own, as without an organization analyzer
+        log.info("fleet: the caller's analyzers could not be read", exc_info=True)
+        return ()
+    return tuple(
+        a for a in state.analyzers if a.status == "ACTIVE" and a.type in _ORG_ANALYZER_TYPES
+    )
+
+
+def _never() -> None:
+    """The organization's findings of one member: at most two pages, read to the end."""
+
+
+def _with_org_analyzers(scan: _Scan, snapshot: AccountSnapshot) -> AccountSnapshot:
+    """A member's snapshot with the organization analyzers that cover it and, without its own
+    unused-access analyzer, the organization's unused-access findings on its entities
+    (``resourceOwnerAccount``), read through the caller."""
+    state = snapshot.access_analyzer
+    if state is None or scan.caller_conn is None or not scan.org_analyzers:
+        return snapshot
+    own = {a.arn for a in state.analyzers}
+    added = tuple(
+        a for a in scan.org_analyzers if a.arn not in own and a.arn.split(":")[3] == state.region
+    )
+    if not added:
+        return snapshot  # the caller's own account lists them itself
+    note = "; ".join(
+        f"covered by the organization analyzer {a.arn} ({a.type}), read from the caller's account"
+        for a in added
+    )
+    merged = replace(state, analyzers=(*state.analyzers, *added), note=note)
+    snapshot = replace(snapshot, access_analyzer=merged)
+    unused = merged.unused_access
+    if state.unused_access is not None or unused is None or unused.arn in own:
+        return snapshot
+    others = tuple(u for u in snapshot.unavailable if u.part != Part.ANALYZER_FINDINGS)
+    try:
+        found = read_analyzer_findings(
+            scan.caller_conn.accessanalyzer, unused, _never, account_id=snapshot.account_id
+        )
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        why = f"the organization analyzer's findings: {error_text(exc)}"
+        gone = Unavailable(Part.ANALYZER_FINDINGS, why, error_code(exc))
+        return replace(snapshot, unavailable=(*others, gone))
+    return replace(snapshot, analyzer_findings=found, unavailable=others)
 
 
 def _read(scan: _Scan, target: Target) -> FleetAccount:
@@ -381,6 +453,7 @@ def _read_account(scan: _Scan, target: Target) -> FleetAccount:
             return _failed(run, target, _classify(exc, target, options), attempt, chain)
         break
     snapshot = _with_org_features(snapshot, scan.root_features)
+    snapshot = _with_org_analyzers(scan, snapshot)
     evaluation = evaluate(snapshot, now=scan.clock(), settings=scan.rules_settings)
     account_id = snapshot.account_id or account_id
     result = FleetAccount(
@@ -460,6 +533,7 @@ def scan_fleet(
         on_account=on_account,
         root_features=listing.root_features,
         run=run,
+        org_analyzers=organization_analyzers(caller_conn),
     )
     workers = max(1, min(options.concurrency, len(listing.targets) or 1))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iamtui-fleet")
