@@ -503,7 +503,8 @@ def test_group_grant_cannot_be_rewritten_for_one_member() -> None:
     cannot, keep = got.rewrites
     assert cannot.method is Method.CANNOT
     assert cannot.reason == (
-        "granted through group devs (shared with its members): right-size the group instead"
+        "granted through group devs shared with its members: iamtui does not rewrite group "
+        "policies; edit the group's policy or remove the user from the group"
     )
     assert cannot.dropped_services == ("ec2",)
     assert cannot.document is None

@@ -576,8 +576,9 @@ def _rewrite_grant(
             method=Method.CANNOT,
             document=None,
             reason=(
-                f"granted through group {grant.via_group} (shared with its members): "
-                "right-size the group instead"
+                f"granted through group {grant.via_group} shared with its members: iamtui does "
+                "not rewrite group policies; edit the group's policy or remove the user from "
+                "the group"
             ),
         )
     if grant.kind == "inline":
