@@ -168,6 +168,12 @@ def policy_size(document: JSON) -> int:
     return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
 
 
+def arn_partition(arn: str) -> str:
+    """``aws``, ``aws-cn`` or ``aws-us-gov``: ARNs iamtui builds stay in the principal's partition."""
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1] else "aws"
+
+
 def copy_name(principal_name: str, policy_name: str) -> str:
     """The customer-managed copy's name: deterministic, IAM's charset, at most 128 characters."""
     name = _NOT_NAME_CHAR.sub("-", f"{COPY_PREFIX}-{principal_name}-{policy_name}")

@@ -59,6 +59,7 @@ class Fresh:
 def _entities(planner: Planner, arn: str, me: tuple[str, str, str]) -> tuple[str, ...]:
     """Every user, group and role ARN the policy is attached to (ListEntitiesForPolicy)."""
     account = planner.snapshot.account_id
+    partition = rightsize.arn_partition(me[2])
     found: list[str] = []
     for page in planner.iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
         for kind, key, field in (
@@ -73,7 +74,9 @@ def _entities(planner: Planner, arn: str, me: tuple[str, str, str]) -> tuple[str
                     continue
                 known: Any = getattr(planner.snapshot, kind)(name)
                 found.append(
-                    known.arn if known is not None else f"arn:aws:iam::{account}:{kind}/{name}"
+                    known.arn
+                    if known is not None
+                    else f"arn:{partition}:iam::{account}:{kind}/{name}"
                 )
     return tuple(found)
 

@@ -231,7 +231,7 @@ def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: 
     kind, name = target.kind, target.name
     param, op = PARAM[kind], OP_KIND[kind]
     copy = rewrite.new_policy_name or rightsize.copy_name(name, managed.name)
-    copy_arn = f"arn:aws:iam::{account}:policy/{copy}"
+    copy_arn = f"arn:{rightsize.arn_partition(target.arn)}:iam::{account}:policy/{copy}"
     new = rewrite.document
     whose = "AWS managed policy" if managed.aws_managed else "shared policy"
     create: dict[str, JSON] = {
