@@ -169,7 +169,7 @@ def policy_size(document: JSON) -> int:
 
 
 def arn_partition(arn: str) -> str:
-    """``aws``, ``aws-cn`` or ``aws-us-gov``: ARNs iamtui builds stay in the principal's partition."""
+    """``aws``, ``aws-cn`` or ``aws-us-gov``: the ARNs iamtui builds stay in the principal's."""
     parts = arn.split(":")
     return parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1] else "aws"
 
