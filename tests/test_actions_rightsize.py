@@ -188,3 +188,29 @@ def test_the_registry_declares_the_action() -> None:
 def test_the_options_travel_in_the_request() -> None:
     request = Request.rightsize("role", "app", window_days=120, narrow_wildcards=True)
     assert dict(request.params) == {"window_days": 120, "narrow_wildcards": True}
+
+
+def test_a_policy_that_is_another_roles_boundary_is_copied_not_versioned(
+    env: Env, iam: Any
+) -> None:
+    """GetPolicy's PermissionsBoundaryUsageCount, read fresh: app-own is attached to app only,
+    but it is role edge's permissions boundary, so a new version would narrow edge's boundary."""
+    seed_principal(env.emulator, "role", "app")
+    own = arn_of("policy", "app-own")
+    iam.create_role(RoleName="edge", AssumeRolePolicyDocument="{}", PermissionsBoundary=own)
+    plan = planner_for(env, ("role", "app")).plan(Request.rightsize("role", "app"))
+    versioned = [s.call.params["PolicyArn"] for s in plan.steps if "Version" in s.call.operation]
+    assert own not in versioned
+    created = [
+        s.call.params["PolicyName"] for s in plan.steps if s.call.operation == "CreatePolicy"
+    ]
+    assert rightsize.copy_name("app", "app-own") in created
+    assert any("permissions boundary of 1 other principal:" in n for n in plan.notes)
+    before = iam.get_policy_version(PolicyArn=own, VersionId="v1")["PolicyVersion"]["Document"]
+    report = env.run(plan)
+    assert report.status == "completed", report.message()
+    after = iam.get_policy(PolicyArn=own)["Policy"]
+    assert after["DefaultVersionId"] == "v1"
+    assert (
+        iam.get_policy_version(PolicyArn=own, VersionId="v1")["PolicyVersion"]["Document"] == before
+    )

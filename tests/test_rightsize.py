@@ -493,6 +493,25 @@ def test_aws_managed_policy_is_copied_or_detached() -> None:
     assert any("AWS-managed: it cannot be edited" in n for n in got.rewrites[0].notes)
 
 
+def test_a_policy_that_is_another_principals_boundary_is_copied_not_versioned() -> None:
+    """Only this role attaches it, but two others have it as their permissions boundary: a new
+    version would narrow their boundaries too."""
+    edge = managed("edge", document=MIXED, boundary_uses=2)
+    app = role("app", attached=[edge.arn])
+    (grant,) = grants_of(app, snapshot(roles=[app], policies=[edge]))
+    assert grant.boundary_count == 2
+    (rw,) = run([grant], data(app, s3=1, ec2=None), app).rewrites
+    assert rw.method is Method.COPY_AND_DETACH
+    assert rw.new_policy_name is not None
+    assert any("the permissions boundary of 2 other principals" in n for n in rw.notes)
+    # its own boundary is not someone else's: a new version narrows only this role
+    bounded = replace(app, permissions_boundary=edge.arn)
+    (own,) = run(
+        [replace(grant, boundary_count=1)], data(bounded, s3=1, ec2=None), bounded
+    ).rewrites
+    assert own.method is Method.NEW_VERSION
+
+
 def test_group_grant_cannot_be_rewritten_for_one_member() -> None:
     alice = user("alice", groups=["devs"])
     got = run(

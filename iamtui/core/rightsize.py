@@ -85,6 +85,9 @@ class Grant:
     version_ids: tuple[str, ...] = ()
     #: Granted through this group (a user's group policy): reported, never rewritten.
     via_group: str | None = None
+    #: How many users and roles have the managed policy as their permissions boundary
+    #: (``PermissionsBoundaryUsageCount``): a new version would change their boundaries too.
+    boundary_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +219,9 @@ def _policy_grants(
                 attached_to=tuple(attachments.get(ref.arn, ())),
                 default_version_id=managed.default_version_id if managed is not None else None,
                 via_group=via_group,
+                boundary_count=(
+                    managed.permissions_boundary_usage_count if managed is not None else 0
+                ),
             )
         )
     return found
@@ -601,7 +607,9 @@ def _rewrite_grant(
             ),
         )
     others = [a for a in grant.attached_to if a.lower() != principal.arn.lower()]
-    if not grant.aws_managed and not others:
+    own_boundary = (principal.permissions_boundary or "").lower() == (grant.arn or "").lower()
+    bounded = max(0, grant.boundary_count - int(own_boundary))
+    if not grant.aws_managed and not others and not bounded:
         if new is None:
             return replace(rewrite, method=Method.DETACH)
         extra: tuple[str, ...] = ()
@@ -619,6 +627,11 @@ def _rewrite_grant(
         why.append(
             f"also attached to {_named(others)}: the shared policy itself is not changed, "
             "they keep it as it is"
+        )
+    if bounded:
+        why.append(
+            f"the permissions boundary of {bounded} other principal{'s' if bounded > 1 else ''}: "
+            "a new version would narrow their boundary too, so the policy itself is not changed"
         )
     if new is None:
         return replace(rewrite, method=Method.DETACH, notes=(*notes, *why))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -9,7 +10,12 @@ from urllib.parse import quote
 
 from moto.iam.models import Group, IAMBackend, ManagedPolicy, Role, User
 
-from iamtui.emulator.fidelity.entities import groups_by_user, is_aws_managed, user_boundary
+from iamtui.emulator.fidelity.entities import (
+    boundary_holders,
+    groups_by_user,
+    is_aws_managed,
+    user_boundary,
+)
 from iamtui.emulator.fidelity.paging import Listing, serve_pages
 from iamtui.emulator.fidelity.registry import Call, rule
 from iamtui.emulator.fidelity.wire import Fragment, IamError, Response, to_xml, validation_error
@@ -33,6 +39,27 @@ def delete_policy(call: Call) -> Response:
                 "delete the policy's versions. The default version is deleted with the policy.",
             )
     return call.forward()
+
+
+@rule("GetPolicy")
+def get_policy(call: Call) -> Response:
+    """GetPolicy counts the users and roles holding the policy as their permissions boundary
+    (PermissionsBoundaryUsageCount), which moto leaves out.
+
+    AWS: "GetPolicy" and its "Policy" data type (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_Policy.html
+    """
+    users, roles = boundary_holders(call.backend, call.require("PolicyArn"))
+
+    def edit(result: ET.Element) -> None:
+        policy = result.find("Policy")
+        if policy is None:
+            return
+        for old in policy.findall("PermissionsBoundaryUsageCount"):
+            policy.remove(old)
+        ET.SubElement(policy, "PermissionsBoundaryUsageCount").text = str(len(users) + len(roles))
+
+    return call.rewrite(call.forward(), edit)
 
 
 # ------------------------------------------------------------------- authorization details
