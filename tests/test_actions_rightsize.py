@@ -4,12 +4,14 @@ default versions, attachments)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from rightsize_support import (
     DEAD,
     MIXED,
+    allow,
     arn_of,
     principal_state,
     seed_principal,
@@ -214,3 +216,30 @@ def test_a_policy_that_is_another_roles_boundary_is_copied_not_versioned(
     assert (
         iam.get_policy_version(PolicyArn=own, VersionId="v1")["PolicyVersion"]["Document"] == before
     )
+
+
+def test_at_the_managed_policy_quota_the_shared_one_is_detached_before_the_copy_is_attached(
+    env: Env, iam: Any
+) -> None:
+    """AWS refuses an eleventh managed policy (LimitExceeded): a role holding ten detaches the
+    shared policy before attaching its copy, says so, and undo still restores it."""
+    seed_principal(env.emulator, "role", "app", shared_with="other")
+    for n in range(7):  # app-own, rs-shared, rs-unused and these: ten
+        arn = iam.create_policy(PolicyName=f"used-{n}", PolicyDocument=json.dumps(allow("s3:*")))
+        iam.attach_role_policy(RoleName="app", PolicyArn=arn["Policy"]["Arn"])
+    before = principal_state(iam, "role", "app")
+    plan = planner_for(env, ("role", "app")).plan(Request.rightsize("role", "app"))
+    copy = [s.call.operation for s in plan.steps if "Policy" in s.call.operation]
+    start = copy.index("CreatePolicy")
+    assert copy[start : start + 3] == ["CreatePolicy", "DetachRolePolicy", "AttachRolePolicy"]
+    detach = plan.steps[[s.call.operation for s in plan.steps].index("CreatePolicy") + 1]
+    assert detach.call.params["PolicyArn"] == arn_of("policy", "rs-shared")
+    assert "at the quota of 10 managed policies" in detach.description
+    assert any("fewer permissions" in w and "rs-shared" in w for w in plan.warnings)
+    report = env.run(plan)
+    assert report.status == "completed", report.message()
+    attached = iam.list_attached_role_policies(RoleName="app")["AttachedPolicies"]
+    assert rightsize.copy_name("app", "rs-shared") in {a["PolicyName"] for a in attached}
+    undo = env.undo(report)
+    assert undo.status == "completed", undo.message()
+    assert principal_state(iam, "role", "app") == before

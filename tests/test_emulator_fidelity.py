@@ -241,6 +241,27 @@ def test_delete_policy_conflicts_while_it_has_non_default_versions(iam: Any) -> 
     iam.delete_policy(PolicyArn=arn)
 
 
+@pytest.mark.parametrize(
+    ("kind", "quota"), [("User", "PoliciesPerUser"), ("Role", "PoliciesPerRole")]
+)
+def test_an_eleventh_managed_policy_exceeds_the_principals_quota(
+    iam: Any, kind: str, quota: str
+) -> None:
+    """AWS: 10 managed policies per user and per role by default; the eleventh is LimitExceeded."""
+    if kind == "User":
+        iam.create_user(UserName="app")
+    else:
+        iam.create_role(RoleName="app", AssumeRolePolicyDocument=TRUST)
+    attach = getattr(iam, f"attach_{kind.lower()}_policy")
+    arns = [policy_arn(iam, f"p{n}", "s3:*") for n in range(11)]
+    for arn in arns[:10]:
+        attach(**{f"{kind}Name": "app"}, PolicyArn=arn)
+    attach(**{f"{kind}Name": "app"}, PolicyArn=arns[0])  # already attached: not one more
+    with pytest.raises(ClientError) as excinfo:
+        attach(**{f"{kind}Name": "app"}, PolicyArn=arns[10])
+    assert error_of(excinfo) == ("LimitExceeded", 409, f"Cannot exceed quota for {quota}: 10")
+
+
 def _boundary_of_a_user_and_a_role(iam: Any) -> str:
     """A policy attached to role att and the permissions boundary of user bu and role br."""
     arn = policy_arn(iam, "edge", "s3:*")

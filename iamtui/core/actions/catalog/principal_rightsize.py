@@ -9,6 +9,8 @@ inline policy is replaced or deleted; an AWS-managed or shared policy is copied 
 customer-managed policy for this principal, attached, and only then the shared one detached,
 so the principal never holds less than the result (AWS IAM User Guide, *Versioning IAM
 policies*: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html).
+At the quota of managed policies per principal (*IAM and AWS STS quotas*) AWS refuses the
+attachment, so there the shared one is detached first and the preview warns.
 """
 
 from __future__ import annotations
@@ -226,8 +228,17 @@ def replace_inline_step(target: Target, policy: str, old: JSON, rewrite: Rewrite
     )
 
 
-def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: str) -> list[Step]:
-    """A customer-managed copy for this principal, attached, then the shared one detached."""
+def copy_steps(
+    target: Target,
+    managed: ManagedRead,
+    rewrite: Rewrite,
+    account: str,
+    *,
+    detach_first: bool = False,
+) -> list[Step]:
+    """A customer-managed copy for this principal, attached, then the shared one detached; at
+    the managed-policy quota (``detach_first``) the shared one is detached before the copy is
+    attached, since AWS refuses an attachment over the quota (LimitExceeded)."""
     kind, name = target.kind, target.name
     param, op = PARAM[kind], OP_KIND[kind]
     copy = rewrite.new_policy_name or rightsize.copy_name(name, managed.name)
@@ -245,9 +256,19 @@ def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: 
         name,
         managed.arn,
         0,
-        first=(attached_is(kind, name, copy_arn, True),),
+        first=(
+            default_document_is(copy_arn, new, "exists with the right-sized document")
+            if detach_first
+            else attached_is(kind, name, copy_arn, True),
+        ),
     )
-    return [
+    why_first = (
+        f" first: {kind} {name} is at the quota of {rightsize.MANAGED_POLICIES_PER_PRINCIPAL} "
+        "managed policies, so the copy can only be attached once it is gone"
+        if detach_first
+        else " (its copy replaces it)"
+    )
+    make, attach, detach_shared = [
         Step(
             call=ApiCall("CreatePolicy", create),
             description=f"Create policy {copy}: a right-sized copy of {whose} {managed.name} "
@@ -283,13 +304,24 @@ def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: 
         ),
         Step(
             call=detach.call,
-            description=f"Detach {whose} {managed.name} from {kind} {name} (its copy replaces it)",
+            description=f"Detach {whose} {managed.name} from {kind} {name}{why_first}",
             preconditions=detach.preconditions,
             effect=detach.effect,
             inverse=detach.inverse,
             loss=detach.loss,
         ),
     ]
+    return [make, detach_shared, attach] if detach_first else [make, attach, detach_shared]
+
+
+def quota_warning(target: Target, managed: ManagedRead, copy: str) -> str:
+    """Why a copy's steps detach before they attach, and what that costs in between."""
+    return (
+        f"{target.kind} {target.name} is at the quota of "
+        f"{rightsize.MANAGED_POLICIES_PER_PRINCIPAL} managed policies, so {managed.name} is "
+        f"detached before its copy {copy} is attached (AWS refuses an eleventh): between the "
+        "two calls it has fewer permissions than the result"
+    )
 
 
 def detach_unused_step(target: Target, managed: ManagedRead, rewrite: Rewrite) -> Step:
@@ -337,11 +369,14 @@ def _label(grant: Grant) -> str:
 
 def steps_for(
     planner: Planner, fresh: Fresh, proposal: Proposal
-) -> tuple[list[Step], dict[str, JSON]]:
-    """The steps of every rewrite that changes something, and what each saved."""
+) -> tuple[list[Step], dict[str, JSON], list[str]]:
+    """The steps of every rewrite that changes something, what each saved, and the warnings
+    of copies made at the managed-policy quota (detached before attached)."""
     managed = {m.arn: m for m in fresh.managed}
+    attached = len(fresh.managed)  # as the steps run, in order (the managed-policy quota)
     steps: list[Step] = []
     saved: dict[str, JSON] = {}
+    warnings: list[str] = []
     target = fresh.target
     for rewrite in proposal.changes:
         grant = rewrite.grant
@@ -380,12 +415,19 @@ def steps_for(
                 }
             steps += new_version_steps(target, read, rewrite)
         elif rewrite.method is Method.COPY_AND_DETACH:
-            steps += copy_steps(target, read, rewrite, planner.snapshot.account_id)
+            at_quota = attached >= rightsize.MANAGED_POLICIES_PER_PRINCIPAL
+            steps += copy_steps(
+                target, read, rewrite, planner.snapshot.account_id, detach_first=at_quota
+            )
+            if at_quota:
+                copy = rewrite.new_policy_name or rightsize.copy_name(target.name, read.name)
+                warnings.append(quota_warning(target, read, copy))
         elif rewrite.method is Method.DETACH:
             steps.append(detach_unused_step(target, read, rewrite))
+            attached -= 1
         else:
             raise ActionRefused(f"{rewrite.method} does not apply to managed policy {read.name}")
-    return steps, saved
+    return steps, saved, warnings
 
 
 def _who(arn: str) -> str:
@@ -476,7 +518,7 @@ def build(planner: Planner, request: Request) -> Draft:
     who = f"{target.kind} {target.name}"
     if proposal.refused:
         raise ActionRefused(f"cannot right-size {who}: {proposal.refused}")
-    steps, saved = steps_for(planner, fresh, proposal)
+    steps, saved, quota_warnings = steps_for(planner, fresh, proposal)
     if not steps:
         if not proposal.unused_services and not proposal.unused_actions:
             raise ActionRefused(
@@ -497,7 +539,7 @@ def build(planner: Planner, request: Request) -> Draft:
         [target],
         steps,
         before={target.arn: {"rightsize": saved}},
-        warnings=warnings_for(planner, fresh, proposal),
+        warnings=[*quota_warnings, *warnings_for(planner, fresh, proposal)],
         notes=notes_for(proposal),
         options={
             "window_days": proposal.options.window_days,
