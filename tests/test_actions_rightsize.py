@@ -75,7 +75,7 @@ def test_every_method_on_a_role_with_five_versions_runs_and_undo_restores_it(
         '"kms:Decrypt"' in line and line[0] == "-" for line in by_op["PutRolePolicy"].changes
     )
     create = by_op["CreatePolicy"].call.params
-    assert create["PolicyName"] == rightsize.copy_name("app", "rs-shared")
+    assert create["PolicyName"] == rightsize.copy_name("role", "app", "rs-shared")
     assert create["Tags"] == [{"Key": COPY_TAG, "Value": arn_of("policy", "rs-shared")}]
     # the copy is attached before the shared one is detached: never fewer permissions
     ops = operations(plan)
@@ -89,7 +89,7 @@ def test_every_method_on_a_role_with_five_versions_runs_and_undo_restores_it(
     report = env.run(plan)
     assert report.status == "completed", report.message()
     after = principal_state(iam, "role", "app")
-    copy = arn_of("policy", rightsize.copy_name("app", "rs-shared"))
+    copy = arn_of("policy", rightsize.copy_name("role", "app", "rs-shared"))
     assert after["attached"] == sorted([arn_of("policy", "app-own"), copy])
     assert set(after["inline"]) == {"Mixed"}
     own = after["policies"][arn_of("policy", "app-own")]
@@ -206,7 +206,7 @@ def test_a_policy_that_is_another_roles_boundary_is_copied_not_versioned(
     created = [
         s.call.params["PolicyName"] for s in plan.steps if s.call.operation == "CreatePolicy"
     ]
-    assert rightsize.copy_name("app", "app-own") in created
+    assert rightsize.copy_name("role", "app", "app-own") in created
     assert any("permissions boundary of 1 other principal:" in n for n in plan.notes)
     before = iam.get_policy_version(PolicyArn=own, VersionId="v1")["PolicyVersion"]["Document"]
     report = env.run(plan)
@@ -239,7 +239,22 @@ def test_at_the_managed_policy_quota_the_shared_one_is_detached_before_the_copy_
     report = env.run(plan)
     assert report.status == "completed", report.message()
     attached = iam.list_attached_role_policies(RoleName="app")["AttachedPolicies"]
-    assert rightsize.copy_name("app", "rs-shared") in {a["PolicyName"] for a in attached}
+    assert rightsize.copy_name("role", "app", "rs-shared") in {a["PolicyName"] for a in attached}
     undo = env.undo(report)
     assert undo.status == "completed", undo.message()
     assert principal_state(iam, "role", "app") == before
+
+
+def test_a_taken_copy_name_gets_a_suffix_or_refuses_the_plan(env: Env, iam: Any) -> None:
+    """Policy names are unique in the account: a policy already named like the copy (in the
+    reviewed data) moves the copy to ``-2``; one made since the review refuses the plan."""
+    seed_principal(env.emulator, "role", "app", shared_with="other")
+    taken = rightsize.copy_name("role", "app", "rs-shared")
+    iam.create_policy(PolicyName=taken.upper(), PolicyDocument=json.dumps(allow("s3:*")))
+    plan = planner_for(env, ("role", "app")).plan(Request.rightsize("role", "app"))
+    create = next(s for s in plan.steps if s.call.operation == "CreatePolicy")
+    assert create.call.params["PolicyName"] == f"{taken}-2"
+    planner = planner_for(env, ("role", "app"))
+    iam.create_policy(PolicyName=f"{taken}-2", PolicyDocument=json.dumps(allow("s3:*")))
+    with pytest.raises(ActionRefused, match=f"a policy named {taken}-2 already exists"):
+        planner.plan(Request.rightsize("role", "app"))

@@ -478,7 +478,7 @@ def test_shared_policy_is_copied_and_detached_naming_who_else_has_it() -> None:
     (rw,) = run([policy("mixed", MIXED, attached_to=others)]).rewrites
     assert rw.method is Method.COPY_AND_DETACH
     assert rw.document == doc(allow(["s3:GetObject"], BUCKET))
-    assert rw.new_policy_name == "iamtui-rightsized-app-mixed"
+    assert rw.new_policy_name == "iamtui-rightsized-role-app-mixed"
     note = next(n for n in rw.notes if "also attached to" in n)
     assert "role/batch, group/devs" in note
     assert "the shared policy itself is not changed" in note
@@ -585,13 +585,38 @@ def test_a_grant_without_its_document_is_not_judged() -> None:
 
 
 def test_copy_name_is_an_iam_policy_name() -> None:
-    assert copy_name("app", "ReadOnlyAccess") == "iamtui-rightsized-app-ReadOnlyAccess"
-    assert copy_name("a b", "c/d") == "iamtui-rightsized-a-b-c-d"
-    long = copy_name("p" * 64, "q" * 128)
+    assert copy_name("role", "app", "ReadOnlyAccess") == "iamtui-rightsized-role-app-ReadOnlyAccess"
+    assert copy_name("user", "a b", "c/d") == "iamtui-rightsized-user-a-b-c-d"
+    long = copy_name("role", "p" * 64, "q" * 128)
     assert len(long) == 128
-    assert long == copy_name("p" * 64, "q" * 128)
-    assert long != copy_name("p" * 64, "q" * 127 + "r")
+    assert long == copy_name("role", "p" * 64, "q" * 128)
+    assert long != copy_name("role", "p" * 64, "q" * 127 + "r")
     assert long[-9] == "-"
+
+
+def test_copy_names_of_a_user_and_a_role_of_one_name_differ() -> None:
+    """Policy names are unique per account: user app's copy and role app's copy may not clash."""
+    assert copy_name("user", "app", "ReadOnlyAccess") != copy_name("role", "app", "ReadOnlyAccess")
+
+
+def test_a_taken_copy_name_gets_the_first_free_suffix() -> None:
+    base = copy_name("role", "app", "x")
+    assert copy_name("role", "app", "x", {base.upper()}) == f"{base}-2"
+    assert copy_name("role", "app", "x", {base, f"{base}-2"}) == f"{base}-3"
+    long = copy_name("role", "p" * 64, "q" * 128)
+    suffixed = copy_name("role", "p" * 64, "q" * 128, {long})
+    assert len(suffixed) == 128 and suffixed.endswith("-2") and suffixed != long
+
+
+def test_copies_in_one_proposal_never_share_a_name() -> None:
+    """An AWS-managed and a customer policy both named ReadOnly, and a name already taken."""
+    shared = (APP.arn, arn("role", "batch"))
+    grants = [policy("ReadOnly", MIXED, aws=True), policy("ReadOnly", MIXED, attached_to=shared)]
+    taken = {copy_name("role", "app", "ReadOnly")}
+    got = propose(APP, grants, data(s3=1, ec2=None), now=NOW, options=OPTS, taken_names=taken)
+    names = [r.new_policy_name for r in got.rewrites]
+    base = copy_name("role", "app", "ReadOnly")
+    assert names == [f"{base}-2", f"{base}-3"]
 
 
 # --- grants_of -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -177,13 +177,33 @@ def arn_partition(arn: str) -> str:
     return parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1] else "aws"
 
 
-def copy_name(principal_name: str, policy_name: str) -> str:
-    """The customer-managed copy's name: deterministic, IAM's charset, at most 128 characters."""
-    name = _NOT_NAME_CHAR.sub("-", f"{COPY_PREFIX}-{principal_name}-{policy_name}")
-    if len(name) <= POLICY_NAME_MAX:
+def _fitted(name: str, room: int) -> str:
+    """The name cut to ``room`` characters, a short hash of the whole keeping it unique."""
+    if len(name) <= room:
         return name
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
-    return f"{name[: POLICY_NAME_MAX - len(digest) - 1]}-{digest}"
+    return f"{name[: room - len(digest) - 1]}-{digest}"
+
+
+def copy_name(kind: str, principal_name: str, policy_name: str, taken: Collection[str] = ()) -> str:
+    """The customer-managed copy's name: deterministic, IAM's charset, at most 128 characters.
+
+    The kind is in it because a user and a role may share a name while policy names are unique
+    in the account; a name in ``taken`` (compared as IAM does, ignoring case) gets the first
+    free ``-2``, ``-3``... suffix."""
+    name = _NOT_NAME_CHAR.sub("-", f"{COPY_PREFIX}-{kind}-{principal_name}-{policy_name}")
+    used = {t.lower() for t in taken}
+    candidate = _fitted(name, POLICY_NAME_MAX)
+    number = 1
+    while candidate.lower() in used:
+        number += 1
+        candidate = _fitted(name, POLICY_NAME_MAX - len(f"-{number}")) + f"-{number}"
+    return candidate
+
+
+def customer_policy_names(snapshot: AccountSnapshot) -> frozenset[str]:
+    """Names a new customer-managed policy may not take (unique per account, any case)."""
+    return frozenset(p.name.lower() for p in snapshot.policies if not _is_aws_managed(p.arn))
 
 
 # --- grants ----------------------------------------------------------------------------------
@@ -574,6 +594,7 @@ def _rewrite_grant(
     now: datetime,
     options: RightsizeOptions,
     managed_count: int,
+    taken: set[str],
 ) -> Rewrite:
     """One grant's rewrite, before the principal-wide inline size check."""
     if grant.document is None:
@@ -635,7 +656,9 @@ def _rewrite_grant(
         )
     if new is None:
         return replace(rewrite, method=Method.DETACH, notes=(*notes, *why))
-    name = copy_name(principal.name, grant.name)
+    kind = "role" if isinstance(principal, Role) else "user"
+    name = copy_name(kind, principal.name, grant.name, taken)
+    taken.add(name.lower())  # an AWS-managed and a customer policy may share a name
     why.append(f"a customer-managed copy {name} replaces it for this principal only")
     if managed_count >= MANAGED_POLICIES_PER_PRINCIPAL:
         why.append(
@@ -708,8 +731,11 @@ def propose(
     now: datetime,
     options: RightsizeOptions,
     settings: Settings | None = None,
+    taken_names: Collection[str] = (),
 ) -> Proposal:
-    """The proposal for one principal: guards first, then one rewrite per grant."""
+    """The proposal for one principal: guards first, then one rewrite per grant.
+
+    ``taken_names``: the account's customer-managed policy names, which a copy may not take."""
     proposal = Proposal(
         principal_arn=principal.arn,
         principal_name=principal.name,
@@ -721,8 +747,17 @@ def propose(
     if refused or data is None:
         return replace(proposal, refused=refused or FETCH_HINT)
     managed = [g for g in grants if g.kind == "managed" and g.via_group is None]
+    taken = {name.lower() for name in taken_names}
     rewrites = [
-        _rewrite_grant(principal, g, data, now=now, options=options, managed_count=len(managed))
+        _rewrite_grant(
+            principal,
+            g,
+            data,
+            now=now,
+            options=options,
+            managed_count=len(managed),
+            taken=taken,
+        )
         for g in grants
     ]
     problems: list[str] = []

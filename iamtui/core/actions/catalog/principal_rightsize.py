@@ -19,6 +19,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from iamtui.core import rightsize
 from iamtui.core.actions import reads
 from iamtui.core.actions.checks import OP_KIND, PARAM, attached_is, check, inline_is, policy_name
@@ -228,6 +230,32 @@ def replace_inline_step(target: Target, policy: str, old: JSON, rewrite: Rewrite
     )
 
 
+def copy_of(target: Target, managed: ManagedRead, rewrite: Rewrite) -> str:
+    """The copy's name: the engine's, which knew the account's policy names."""
+    return rewrite.new_policy_name or rightsize.copy_name(target.kind, target.name, managed.name)
+
+
+def copy_arn_of(target: Target, account: str, copy: str) -> str:
+    """The copy's ARN (path ``/``), in the principal's partition."""
+    return f"arn:{rightsize.arn_partition(target.arn)}:iam::{account}:policy/{copy}"
+
+
+def refuse_taken_copy_name(planner: Planner, target: Target, copy: str) -> None:
+    """Policy names are unique in the account: a policy made since the reviewed data under the
+    copy's name would fail CreatePolicy mid-run, so the plan is refused before it."""
+    arn = copy_arn_of(target, planner.snapshot.account_id, copy)
+    try:
+        planner.iam.get_policy(PolicyArn=arn)
+    except ClientError as exc:
+        if reads.missing(exc):
+            return
+        raise
+    raise ActionRefused(
+        f"a policy named {copy} already exists (made since the data you reviewed, loaded "
+        f"{planner.data_time()}): reload and review, the copy then gets another name"
+    )
+
+
 def copy_steps(
     target: Target,
     managed: ManagedRead,
@@ -241,8 +269,8 @@ def copy_steps(
     attached, since AWS refuses an attachment over the quota (LimitExceeded)."""
     kind, name = target.kind, target.name
     param, op = PARAM[kind], OP_KIND[kind]
-    copy = rewrite.new_policy_name or rightsize.copy_name(name, managed.name)
-    copy_arn = f"arn:{rightsize.arn_partition(target.arn)}:iam::{account}:policy/{copy}"
+    copy = copy_of(target, managed, rewrite)
+    copy_arn = copy_arn_of(target, account, copy)
     new = rewrite.document
     whose = "AWS managed policy" if managed.aws_managed else "shared policy"
     create: dict[str, JSON] = {
@@ -415,13 +443,13 @@ def steps_for(
                 }
             steps += new_version_steps(target, read, rewrite)
         elif rewrite.method is Method.COPY_AND_DETACH:
+            refuse_taken_copy_name(planner, target, copy_of(target, read, rewrite))
             at_quota = attached >= rightsize.MANAGED_POLICIES_PER_PRINCIPAL
             steps += copy_steps(
                 target, read, rewrite, planner.snapshot.account_id, detach_first=at_quota
             )
             if at_quota:
-                copy = rewrite.new_policy_name or rightsize.copy_name(target.name, read.name)
-                warnings.append(quota_warning(target, read, copy))
+                warnings.append(quota_warning(target, read, copy_of(target, read, rewrite)))
         elif rewrite.method is Method.DETACH:
             steps.append(detach_unused_step(target, read, rewrite))
             attached -= 1
@@ -507,6 +535,7 @@ def propose_for(planner: Planner, request: Request) -> tuple[Fresh, Proposal]:
         now=planner.clock(),
         options=options_of(request, planner.settings),
         settings=planner.settings,
+        taken_names=rightsize.customer_policy_names(planner.snapshot),
     )
     return fresh, proposal
 
