@@ -258,3 +258,43 @@ def test_a_taken_copy_name_gets_a_suffix_or_refuses_the_plan(env: Env, iam: Any)
     iam.create_policy(PolicyName=f"{taken}-2", PolicyDocument=json.dumps(allow("s3:*")))
     with pytest.raises(ActionRefused, match=f"a policy named {taken}-2 already exists"):
         planner.plan(Request.rightsize("role", "app"))
+
+
+def _copy_run(env: Env, iam: Any) -> tuple[Any, str, dict[str, Any]]:
+    """role app right-sized (its rs-shared copied), and its state before."""
+    seed_principal(env.emulator, "role", "app", shared_with="other")
+    before = principal_state(iam, "role", "app")
+    report = env.run(planner_for(env, ("role", "app")).plan(Request.rightsize("role", "app")))
+    assert report.status == "completed", report.message()
+    return report, arn_of("policy", rightsize.copy_name("role", "app", "rs-shared")), before
+
+
+def test_undo_deletes_versions_added_to_the_copy_before_deleting_it(env: Env, iam: Any) -> None:
+    """AWS DeletePolicy: "you must delete all the policy's versions" first; the undo lists the
+    copy's non-default versions when planned and deletes each (document kept in the plan)."""
+    report, copy, before = _copy_run(env, iam)
+    extra = json.dumps(allow("s3:GetObject"))
+    iam.create_policy_version(PolicyArn=copy, PolicyDocument=extra, SetAsDefault=False)
+    plan = env.planner().undo(env.journal.entry(report.entry_id or ""))
+    ops = [(s.call.operation, s.call.params.get("PolicyArn")) for s in plan.steps]
+    at = ops.index(("DeletePolicy", copy))
+    assert ops[at - 1] == ("DeletePolicyVersion", copy)
+    saved = plan.steps[at - 1].preconditions[-1]
+    assert saved.expect == allow("s3:GetObject")
+    undo = env.run(plan)
+    assert undo.status == "completed", undo.message()
+    assert principal_state(iam, "role", "app") == before
+
+
+def test_undo_keeps_a_copy_changed_since_and_says_so(env: Env, iam: Any) -> None:
+    """A new default version on the copy: the undo puts the shared policy back and stops
+    before deleting anything of the copy."""
+    report, copy, _ = _copy_run(env, iam)
+    changed = json.dumps(allow("s3:GetObject"))
+    iam.create_policy_version(PolicyArn=copy, PolicyDocument=changed, SetAsDefault=True)
+    undo = env.undo(report)
+    assert undo.status == "stopped"
+    assert "the copy was changed since" in undo.reason
+    assert len(iam.list_policy_versions(PolicyArn=copy)["Versions"]) == 2
+    attached = iam.list_attached_role_policies(RoleName="app")["AttachedPolicies"]
+    assert arn_of("policy", "rs-shared") in {a["PolicyArn"] for a in attached}

@@ -309,8 +309,16 @@ def copy_steps(
             inverse=(
                 InverseStep(
                     ApiCall("DeletePolicy", {"PolicyArn": copy_arn}),
-                    f"Delete policy {copy}, the copy iamtui made",
-                    preconditions=(attachments_are(copy_arn, 0, "is attached to nothing"),),
+                    f"Delete policy {copy}, the copy iamtui made (versions added since go first)",
+                    preconditions=(
+                        attachments_are(copy_arn, 0, "is attached to nothing"),
+                        default_document_is(
+                            copy_arn,
+                            new,
+                            "has the document iamtui made as its default (else the copy was "
+                            "changed since: review and delete it by hand)",
+                        ),
+                    ),
                     effect=attachments_are(copy_arn, None, "is gone"),
                 ),
             ),
