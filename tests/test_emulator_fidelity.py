@@ -230,6 +230,75 @@ def test_delete_policy_conflicts_while_attached(iam: Any) -> None:
     iam.delete_policy(PolicyArn=arn)
 
 
+def test_delete_policy_conflicts_while_it_has_non_default_versions(iam: Any) -> None:
+    """AWS: DeletePolicy needs the policy's non-default versions deleted first."""
+    arn = policy_arn(iam, "p", "s3:*")
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=document("sqs:*"))
+    with pytest.raises(ClientError) as excinfo:
+        iam.delete_policy(PolicyArn=arn)
+    assert error_of(excinfo)[:2] == ("DeleteConflict", 409)
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
+    iam.delete_policy(PolicyArn=arn)
+
+
+@pytest.mark.parametrize(
+    ("kind", "quota"), [("User", "PoliciesPerUser"), ("Role", "PoliciesPerRole")]
+)
+def test_an_eleventh_managed_policy_exceeds_the_principals_quota(
+    iam: Any, kind: str, quota: str
+) -> None:
+    """AWS: 10 managed policies per user and per role by default; the eleventh is LimitExceeded."""
+    if kind == "User":
+        iam.create_user(UserName="app")
+    else:
+        iam.create_role(RoleName="app", AssumeRolePolicyDocument=TRUST)
+    attach = getattr(iam, f"attach_{kind.lower()}_policy")
+    arns = [policy_arn(iam, f"p{n}", "s3:*") for n in range(11)]
+    for arn in arns[:10]:
+        attach(**{f"{kind}Name": "app"}, PolicyArn=arn)
+    attach(**{f"{kind}Name": "app"}, PolicyArn=arns[0])  # already attached: not one more
+    with pytest.raises(ClientError) as excinfo:
+        attach(**{f"{kind}Name": "app"}, PolicyArn=arns[10])
+    assert error_of(excinfo) == ("LimitExceeded", 409, f"Cannot exceed quota for {quota}: 10")
+
+
+def _boundary_of_a_user_and_a_role(iam: Any) -> str:
+    """A policy attached to role att and the permissions boundary of user bu and role br."""
+    arn = policy_arn(iam, "edge", "s3:*")
+    iam.create_user(UserName="bu")
+    iam.put_user_permissions_boundary(UserName="bu", PermissionsBoundary=arn)
+    iam.create_role(RoleName="br", AssumeRolePolicyDocument=TRUST, PermissionsBoundary=arn)
+    iam.create_role(RoleName="att", AssumeRolePolicyDocument=TRUST)
+    iam.attach_role_policy(RoleName="att", PolicyArn=arn)
+    return arn
+
+
+def test_get_policy_counts_the_principals_it_is_the_permissions_boundary_of(iam: Any) -> None:
+    """AWS: GetPolicy's Policy has PermissionsBoundaryUsageCount beside AttachmentCount."""
+    arn = _boundary_of_a_user_and_a_role(iam)
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert (policy["AttachmentCount"], policy["PermissionsBoundaryUsageCount"]) == (1, 2)
+    other = iam.get_policy(PolicyArn=policy_arn(iam, "plain", "s3:*"))["Policy"]
+    assert other["PermissionsBoundaryUsageCount"] == 0
+
+
+def test_list_entities_for_policy_lists_boundary_holders_unless_filtered(iam: Any) -> None:
+    """AWS: without PolicyUsageFilter every use is listed, boundaries included."""
+    arn = _boundary_of_a_user_and_a_role(iam)
+
+    def listed(**kwargs: Any) -> tuple[list[str], list[str]]:
+        page = iam.list_entities_for_policy(PolicyArn=arn, **kwargs)
+        return (
+            sorted(u["UserName"] for u in page["PolicyUsers"]),
+            sorted(r["RoleName"] for r in page["PolicyRoles"]),
+        )
+
+    assert listed() == (["bu"], ["att", "br"])
+    assert listed(PolicyUsageFilter="PermissionsPolicy") == ([], ["att"])
+    assert listed(PolicyUsageFilter="PermissionsBoundary") == (["bu"], ["br"])
+    assert listed(EntityFilter="Role") == ([], ["att", "br"])
+
+
 def test_delete_virtual_mfa_device_conflicts_while_assigned(iam: Any, emulator: Emulator) -> None:
     """AWS: an assigned virtual MFA device must be deactivated before it can be deleted."""
     iam.create_user(UserName="bob")

@@ -478,7 +478,7 @@ def test_shared_policy_is_copied_and_detached_naming_who_else_has_it() -> None:
     (rw,) = run([policy("mixed", MIXED, attached_to=others)]).rewrites
     assert rw.method is Method.COPY_AND_DETACH
     assert rw.document == doc(allow(["s3:GetObject"], BUCKET))
-    assert rw.new_policy_name == "iamtui-rightsized-app-mixed"
+    assert rw.new_policy_name == "iamtui-rightsized-role-app-mixed"
     note = next(n for n in rw.notes if "also attached to" in n)
     assert "role/batch, group/devs" in note
     assert "the shared policy itself is not changed" in note
@@ -493,6 +493,25 @@ def test_aws_managed_policy_is_copied_or_detached() -> None:
     assert any("AWS-managed: it cannot be edited" in n for n in got.rewrites[0].notes)
 
 
+def test_a_policy_that_is_another_principals_boundary_is_copied_not_versioned() -> None:
+    """Only this role attaches it, but two others have it as their permissions boundary: a new
+    version would narrow their boundaries too."""
+    edge = managed("edge", document=MIXED, boundary_uses=2)
+    app = role("app", attached=[edge.arn])
+    (grant,) = grants_of(app, snapshot(roles=[app], policies=[edge]))
+    assert grant.boundary_count == 2
+    (rw,) = run([grant], data(app, s3=1, ec2=None), app).rewrites
+    assert rw.method is Method.COPY_AND_DETACH
+    assert rw.new_policy_name is not None
+    assert any("the permissions boundary of 2 other principals" in n for n in rw.notes)
+    # its own boundary is not someone else's: a new version narrows only this role
+    bounded = replace(app, permissions_boundary=edge.arn)
+    (own,) = run(
+        [replace(grant, boundary_count=1)], data(bounded, s3=1, ec2=None), bounded
+    ).rewrites
+    assert own.method is Method.NEW_VERSION
+
+
 def test_group_grant_cannot_be_rewritten_for_one_member() -> None:
     alice = user("alice", groups=["devs"])
     got = run(
@@ -503,7 +522,8 @@ def test_group_grant_cannot_be_rewritten_for_one_member() -> None:
     cannot, keep = got.rewrites
     assert cannot.method is Method.CANNOT
     assert cannot.reason == (
-        "granted through group devs (shared with its members): right-size the group instead"
+        "granted through group devs shared with its members: iamtui does not rewrite group "
+        "policies; edit the group's policy or remove the user from the group"
     )
     assert cannot.dropped_services == ("ec2",)
     assert cannot.document is None
@@ -565,13 +585,38 @@ def test_a_grant_without_its_document_is_not_judged() -> None:
 
 
 def test_copy_name_is_an_iam_policy_name() -> None:
-    assert copy_name("app", "ReadOnlyAccess") == "iamtui-rightsized-app-ReadOnlyAccess"
-    assert copy_name("a b", "c/d") == "iamtui-rightsized-a-b-c-d"
-    long = copy_name("p" * 64, "q" * 128)
+    assert copy_name("role", "app", "ReadOnlyAccess") == "iamtui-rightsized-role-app-ReadOnlyAccess"
+    assert copy_name("user", "a b", "c/d") == "iamtui-rightsized-user-a-b-c-d"
+    long = copy_name("role", "p" * 64, "q" * 128)
     assert len(long) == 128
-    assert long == copy_name("p" * 64, "q" * 128)
-    assert long != copy_name("p" * 64, "q" * 127 + "r")
+    assert long == copy_name("role", "p" * 64, "q" * 128)
+    assert long != copy_name("role", "p" * 64, "q" * 127 + "r")
     assert long[-9] == "-"
+
+
+def test_copy_names_of_a_user_and_a_role_of_one_name_differ() -> None:
+    """Policy names are unique per account: user app's copy and role app's copy may not clash."""
+    assert copy_name("user", "app", "ReadOnlyAccess") != copy_name("role", "app", "ReadOnlyAccess")
+
+
+def test_a_taken_copy_name_gets_the_first_free_suffix() -> None:
+    base = copy_name("role", "app", "x")
+    assert copy_name("role", "app", "x", {base.upper()}) == f"{base}-2"
+    assert copy_name("role", "app", "x", {base, f"{base}-2"}) == f"{base}-3"
+    long = copy_name("role", "p" * 64, "q" * 128)
+    suffixed = copy_name("role", "p" * 64, "q" * 128, {long})
+    assert len(suffixed) == 128 and suffixed.endswith("-2") and suffixed != long
+
+
+def test_copies_in_one_proposal_never_share_a_name() -> None:
+    """An AWS-managed and a customer policy both named ReadOnly, and a name already taken."""
+    shared = (APP.arn, arn("role", "batch"))
+    grants = [policy("ReadOnly", MIXED, aws=True), policy("ReadOnly", MIXED, attached_to=shared)]
+    taken = {copy_name("role", "app", "ReadOnly")}
+    got = propose(APP, grants, data(s3=1, ec2=None), now=NOW, options=OPTS, taken_names=taken)
+    names = [r.new_policy_name for r in got.rewrites]
+    base = copy_name("role", "app", "ReadOnly")
+    assert names == [f"{base}-2", f"{base}-3"]
 
 
 # --- grants_of -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -85,6 +85,9 @@ class Grant:
     version_ids: tuple[str, ...] = ()
     #: Granted through this group (a user's group policy): reported, never rewritten.
     via_group: str | None = None
+    #: How many users and roles have the managed policy as their permissions boundary
+    #: (``PermissionsBoundaryUsageCount``): a new version would change their boundaries too.
+    boundary_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,13 +171,39 @@ def policy_size(document: JSON) -> int:
     return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
 
 
-def copy_name(principal_name: str, policy_name: str) -> str:
-    """The customer-managed copy's name: deterministic, IAM's charset, at most 128 characters."""
-    name = _NOT_NAME_CHAR.sub("-", f"{COPY_PREFIX}-{principal_name}-{policy_name}")
-    if len(name) <= POLICY_NAME_MAX:
+def arn_partition(arn: str) -> str:
+    """``aws``, ``aws-cn`` or ``aws-us-gov``: the ARNs iamtui builds stay in the principal's."""
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1] else "aws"
+
+
+def _fitted(name: str, room: int) -> str:
+    """The name cut to ``room`` characters, a short hash of the whole keeping it unique."""
+    if len(name) <= room:
         return name
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
-    return f"{name[: POLICY_NAME_MAX - len(digest) - 1]}-{digest}"
+    return f"{name[: room - len(digest) - 1]}-{digest}"
+
+
+def copy_name(kind: str, principal_name: str, policy_name: str, taken: Collection[str] = ()) -> str:
+    """The customer-managed copy's name: deterministic, IAM's charset, at most 128 characters.
+
+    The kind is in it because a user and a role may share a name while policy names are unique
+    in the account; a name in ``taken`` (compared as IAM does, ignoring case) gets the first
+    free ``-2``, ``-3``... suffix."""
+    name = _NOT_NAME_CHAR.sub("-", f"{COPY_PREFIX}-{kind}-{principal_name}-{policy_name}")
+    used = {t.lower() for t in taken}
+    candidate = _fitted(name, POLICY_NAME_MAX)
+    number = 1
+    while candidate.lower() in used:
+        number += 1
+        candidate = _fitted(name, POLICY_NAME_MAX - len(f"-{number}")) + f"-{number}"
+    return candidate
+
+
+def customer_policy_names(snapshot: AccountSnapshot) -> frozenset[str]:
+    """Names a new customer-managed policy may not take (unique per account, any case)."""
+    return frozenset(p.name.lower() for p in snapshot.policies if not _is_aws_managed(p.arn))
 
 
 # --- grants ----------------------------------------------------------------------------------
@@ -210,6 +239,9 @@ def _policy_grants(
                 attached_to=tuple(attachments.get(ref.arn, ())),
                 default_version_id=managed.default_version_id if managed is not None else None,
                 via_group=via_group,
+                boundary_count=(
+                    managed.permissions_boundary_usage_count if managed is not None else 0
+                ),
             )
         )
     return found
@@ -562,6 +594,7 @@ def _rewrite_grant(
     now: datetime,
     options: RightsizeOptions,
     managed_count: int,
+    taken: set[str],
 ) -> Rewrite:
     """One grant's rewrite, before the principal-wide inline size check."""
     if grant.document is None:
@@ -576,8 +609,9 @@ def _rewrite_grant(
             method=Method.CANNOT,
             document=None,
             reason=(
-                f"granted through group {grant.via_group} (shared with its members): "
-                "right-size the group instead"
+                f"granted through group {grant.via_group} shared with its members: iamtui does "
+                "not rewrite group policies; edit the group's policy or remove the user from "
+                "the group"
             ),
         )
     if grant.kind == "inline":
@@ -594,7 +628,9 @@ def _rewrite_grant(
             ),
         )
     others = [a for a in grant.attached_to if a.lower() != principal.arn.lower()]
-    if not grant.aws_managed and not others:
+    own_boundary = (principal.permissions_boundary or "").lower() == (grant.arn or "").lower()
+    bounded = max(0, grant.boundary_count - int(own_boundary))
+    if not grant.aws_managed and not others and not bounded:
         if new is None:
             return replace(rewrite, method=Method.DETACH)
         extra: tuple[str, ...] = ()
@@ -613,9 +649,16 @@ def _rewrite_grant(
             f"also attached to {_named(others)}: the shared policy itself is not changed, "
             "they keep it as it is"
         )
+    if bounded:
+        why.append(
+            f"the permissions boundary of {bounded} other principal{'s' if bounded > 1 else ''}: "
+            "a new version would narrow their boundary too, so the policy itself is not changed"
+        )
     if new is None:
         return replace(rewrite, method=Method.DETACH, notes=(*notes, *why))
-    name = copy_name(principal.name, grant.name)
+    kind = "role" if isinstance(principal, Role) else "user"
+    name = copy_name(kind, principal.name, grant.name, taken)
+    taken.add(name.lower())  # an AWS-managed and a customer policy may share a name
     why.append(f"a customer-managed copy {name} replaces it for this principal only")
     if managed_count >= MANAGED_POLICIES_PER_PRINCIPAL:
         why.append(
@@ -688,8 +731,11 @@ def propose(
     now: datetime,
     options: RightsizeOptions,
     settings: Settings | None = None,
+    taken_names: Collection[str] = (),
 ) -> Proposal:
-    """The proposal for one principal: guards first, then one rewrite per grant."""
+    """The proposal for one principal: guards first, then one rewrite per grant.
+
+    ``taken_names``: the account's customer-managed policy names, which a copy may not take."""
     proposal = Proposal(
         principal_arn=principal.arn,
         principal_name=principal.name,
@@ -701,8 +747,17 @@ def propose(
     if refused or data is None:
         return replace(proposal, refused=refused or FETCH_HINT)
     managed = [g for g in grants if g.kind == "managed" and g.via_group is None]
+    taken = {name.lower() for name in taken_names}
     rewrites = [
-        _rewrite_grant(principal, g, data, now=now, options=options, managed_count=len(managed))
+        _rewrite_grant(
+            principal,
+            g,
+            data,
+            now=now,
+            options=options,
+            managed_count=len(managed),
+            taken=taken,
+        )
         for g in grants
     ]
     problems: list[str] = []

@@ -39,6 +39,9 @@ class ManagedRead:
     #: At AWS's five versions: (id, document) of the oldest non-default one, which a new
     #: version replaces.
     oldest: tuple[str, JSON] | None = None
+    #: Users and roles holding it as their permissions boundary (GetPolicy's
+    #: PermissionsBoundaryUsageCount): a new version would change their boundaries too.
+    boundary_count: int = 0
 
     @property
     def aws_managed(self) -> bool:
@@ -57,10 +60,14 @@ class Fresh:
 
 
 def _entities(planner: Planner, arn: str, me: tuple[str, str, str]) -> tuple[str, ...]:
-    """Every user, group and role ARN the policy is attached to (ListEntitiesForPolicy)."""
+    """Every user, group and role ARN the policy is attached to (ListEntitiesForPolicy; without
+    its PermissionsPolicy filter AWS lists the principals holding it as a boundary too)."""
     account = planner.snapshot.account_id
+    partition = rightsize.arn_partition(me[2])
     found: list[str] = []
-    for page in planner.iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
+    for page in planner.iam.get_paginator("list_entities_for_policy").paginate(
+        PolicyArn=arn, PolicyUsageFilter="PermissionsPolicy"
+    ):
         for kind, key, field in (
             ("user", "PolicyUsers", "UserName"),
             ("group", "PolicyGroups", "GroupName"),
@@ -73,7 +80,9 @@ def _entities(planner: Planner, arn: str, me: tuple[str, str, str]) -> tuple[str
                     continue
                 known: Any = getattr(planner.snapshot, kind)(name)
                 found.append(
-                    known.arn if known is not None else f"arn:aws:iam::{account}:{kind}/{name}"
+                    known.arn
+                    if known is not None
+                    else f"arn:{partition}:iam::{account}:{kind}/{name}"
                 )
     return tuple(found)
 
@@ -108,6 +117,7 @@ def _managed(planner: Planner, arn: str, me: tuple[str, str, str]) -> ManagedRea
         default_version=default,
         document=policy_document(raw["Document"]),
         attachment_count=int(policy.get("AttachmentCount", 0)),
+        boundary_count=int(policy.get("PermissionsBoundaryUsageCount") or 0),
         versions=versions,
         attached_to=_entities(planner, arn, me),
         oldest=oldest,
@@ -188,6 +198,7 @@ def grants(planner: Planner, fresh: Fresh) -> tuple[Grant, ...]:
             attached_to=m.attached_to,
             default_version_id=m.default_version,
             version_ids=tuple(v for v, _ in m.versions),
+            boundary_count=m.boundary_count,
         )
         for m in fresh.managed
     ]

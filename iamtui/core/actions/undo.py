@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from iamtui.core import journal as journal_store
-from iamtui.core.actions import probes
+from iamtui.core.actions import probes, reads
+from iamtui.core.actions.checks import check
 from iamtui.core.actions.guards import READ_ONLY_MESSAGE, ActionRefused, ReadOnlyMode, check_lockout
 from iamtui.core.errors import error_code
 from iamtui.core.ids import ActionId
-from iamtui.core.plan import JSON, Check, InverseStep, Plan, Step
+from iamtui.core.loader import policy_document
+from iamtui.core.plan import JSON, ApiCall, Check, InverseStep, Plan, Step
 from iamtui.core.secrets import is_placeholder
 
 if TYPE_CHECKING:
@@ -157,6 +159,69 @@ def _reader(planner: Planner, entry: Entry, index: int) -> Any:
             f"cannot tell whether step {index + 1} of {entry.id} happened: sts:AssumeRoot into "
             f"{context.account} failed ({error_code(exc) or type(exc).__name__})"
         ) from exc
+
+
+def _versions_first(
+    reader: Any,
+    params: Mapping[str, JSON],
+    preconditions: tuple[Check, ...],
+    target: int,
+    index: int,
+) -> list[Step]:
+    """AWS deletes a managed policy only once its non-default versions are gone (DeletePolicy,
+    IAM API Reference): versions added since the plan (a later right-size, a hand edit) are
+    deleted first, each under the delete's own preconditions, its document kept in this plan
+    (so in the journal) by the check that it is unchanged."""
+    arn = str(params.get("PolicyArn", ""))
+    name = arn.rsplit("/", 1)[-1]
+    try:
+        listed = list(reads.pages(reader, "list_policy_versions", "Versions", PolicyArn=arn))
+        found = [
+            (
+                str(v["VersionId"]),
+                policy_document(
+                    reader.get_policy_version(PolicyArn=arn, VersionId=v["VersionId"])[
+                        "PolicyVersion"
+                    ]["Document"]
+                ),
+            )
+            for v in listed
+            if not v.get("IsDefaultVersion")
+        ]
+    except ClientError as exc:
+        if reads.missing(exc):
+            return []  # already gone: the delete's own effect check says so
+        raise ActionRefused(
+            f"cannot list the versions of policy {name} to delete it: "
+            f"{error_code(exc) or type(exc).__name__}"
+        ) from exc
+    return [
+        Step(
+            call=ApiCall("DeletePolicyVersion", {"PolicyArn": arn, "VersionId": version}),
+            description=f"Delete version {version} of policy {name}, added since the plan: AWS "
+            "deletes a policy only without its non-default versions (document saved here)",
+            target=target,
+            preconditions=(
+                *preconditions,
+                check(
+                    "policy.version_document",
+                    document,
+                    f"version {version} of policy {name} is as read when the undo was planned",
+                    PolicyArn=arn,
+                    VersionId=version,
+                ),
+            ),
+            effect=check(
+                "policy.version_document",
+                None,
+                f"version {version} of policy {name} is gone",
+                PolicyArn=arn,
+                VersionId=version,
+            ),
+            undoes_step=index,
+        )
+        for version, document in found
+    ]
 
 
 #: What each undo call acts on that must still exist for it to make sense, by parameter. Only
@@ -433,14 +498,15 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
                 # The call that fed this one ({"$prev": ...}) was skipped: its outputs come
                 # from live state, found by what it created.
                 params = _fill_prev(params, recovered, f"{inverse.description} ({where})")
+            preconditions = tuple(_fill_check(c, outputs, where) for c in inverse.preconditions)
+            if inverse.call.operation == "DeletePolicy":
+                steps += _versions_first(reader, params, preconditions, step.target, index)
             steps.append(
                 Step(
                     call=type(inverse.call)(inverse.call.operation, params, inverse.call.service),
                     description=inverse.description,
                     target=step.target,
-                    preconditions=tuple(
-                        _fill_check(c, outputs, where) for c in inverse.preconditions
-                    ),
+                    preconditions=preconditions,
                     effect=effect,
                     irreversible_reason="" if inverse.reversible else inverse.irreversible_reason,
                     loss=step.loss,

@@ -12,6 +12,7 @@ from iamtui.core.rightsize import (
     Method,
     Proposal,
     Rewrite,
+    customer_policy_names,
     grants_of,
     options_from,
     propose,
@@ -76,7 +77,13 @@ def build(
     """Propose from the snapshot's policies and last-accessed data, then describe it."""
     grants = grants_of(principal, snapshot)
     proposal = propose(
-        principal, grants, data, now=now, options=options_from(settings), settings=settings
+        principal,
+        grants,
+        data,
+        now=now,
+        options=options_from(settings),
+        settings=settings,
+        taken_names=customer_policy_names(snapshot),
     )
     return describe(proposal)
 

@@ -60,3 +60,14 @@ def user_boundary(user: User) -> dict[str, str] | None:
 def service_linked(role: Role) -> bool:
     """Roles owned by an AWS service."""
     return role.path.startswith(SERVICE_LINKED_PATH)
+
+
+def boundary_holders(backend: IAMBackend, arn: str) -> tuple[list[User], list[Role]]:
+    """The users and roles whose permissions boundary is this policy."""
+    users = [
+        user
+        for user in list(backend.users.values())
+        if (user_boundary(user) or {}).get("PermissionsBoundaryArn") == arn
+    ]
+    roles = [role for role in list(backend.roles.values()) if role.permissions_boundary_arn == arn]
+    return users, roles

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
+from iamtui.emulator.fidelity.entities import boundary_holders
 from iamtui.emulator.fidelity.registry import Call, rule
 from iamtui.emulator.fidelity.wire import (
     Fragment,
@@ -262,6 +263,43 @@ def add_root_virtual_mfa(call: Call, result: ET.Element) -> None:
     devices.append(ET.fromstring(f"<member>{to_xml(device)}</member>"))
 
 
+def boundary_entities(call: Call, result: ET.Element) -> None:
+    """ListEntitiesForPolicy without PolicyUsageFilter lists the users and roles holding the
+    policy as their permissions boundary too (PermissionsBoundary: only them); moto never does.
+
+    AWS: "ListEntitiesForPolicy" (IAM API Reference, PolicyUsageFilter: "If it is not included,
+    all policies are returned"),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListEntitiesForPolicy.html
+    """
+    usage = call.get("PolicyUsageFilter")
+    entity = call.get("EntityFilter")
+    if usage == "PermissionsPolicy":
+        return
+    sections: dict[str, ET.Element] = {}
+    for name in ("PolicyGroups", "PolicyUsers", "PolicyRoles"):
+        found = result.find(name)
+        sections[name] = found if found is not None else ET.SubElement(result, name)
+    if usage == "PermissionsBoundary":
+        for section in sections.values():
+            for member in list(section):
+                section.remove(member)
+    users, roles = boundary_holders(call.backend, call.require("PolicyArn"))
+    prefix = call.get("PathPrefix") or "/"
+    for kind, holders, section in (
+        ("User", users, sections["PolicyUsers"]),
+        ("Role", roles, sections["PolicyRoles"]),
+    ):
+        if entity not in (None, kind):
+            continue
+        listed = {node.text for node in section.iter(f"{kind}Name")}
+        for holder in holders:
+            if holder.name in listed or not holder.path.startswith(prefix):
+                continue
+            member = ET.SubElement(section, "member")
+            ET.SubElement(member, f"{kind}Name").text = holder.name
+            ET.SubElement(member, f"{kind}Id").text = holder.id
+
+
 #: Paged List*/Get* actions moto answers in one piece: action -> (list sections, edit).
 PAGED_LISTS: dict[str, tuple[tuple[str, ...], Callable[[Call, ET.Element], None] | None]] = {
     "ListUsers": (("Users",), drop_members_fields("PermissionsBoundary", "Tags")),
@@ -276,7 +314,7 @@ PAGED_LISTS: dict[str, tuple[tuple[str, ...], Callable[[Call, ET.Element], None]
     "ListUserPolicies": (("PolicyNames",), None),
     "ListRolePolicies": (("PolicyNames",), None),
     "ListGroupPolicies": (("PolicyNames",), None),
-    "ListEntitiesForPolicy": (("PolicyGroups", "PolicyUsers", "PolicyRoles"), None),
+    "ListEntitiesForPolicy": (("PolicyGroups", "PolicyUsers", "PolicyRoles"), boundary_entities),
     "ListInstanceProfilesForRole": (("InstanceProfiles",), None),
     "ListInstanceProfiles": (("InstanceProfiles",), None),
     "ListMFADevices": (("MFADevices",), None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -9,9 +10,17 @@ from urllib.parse import quote
 
 from moto.iam.models import Group, IAMBackend, ManagedPolicy, Role, User
 
-from iamtui.emulator.fidelity.entities import groups_by_user, is_aws_managed, user_boundary
+from iamtui.emulator.fidelity.entities import (
+    boundary_holders,
+    find_role,
+    find_user,
+    groups_by_user,
+    is_aws_managed,
+    user_boundary,
+)
 from iamtui.emulator.fidelity.paging import Listing, serve_pages
 from iamtui.emulator.fidelity.registry import Call, rule
+from iamtui.emulator.fidelity.roles import refuse_service_linked
 from iamtui.emulator.fidelity.wire import Fragment, IamError, Response, to_xml, validation_error
 
 
@@ -33,6 +42,58 @@ def delete_policy(call: Call) -> Response:
                 "delete the policy's versions. The default version is deleted with the policy.",
             )
     return call.forward()
+
+
+#: Managed policies attached to one user or role, by default (IAM and AWS STS quotas).
+MANAGED_POLICIES_PER_PRINCIPAL = 10
+
+
+@rule("AttachUserPolicy", "AttachRolePolicy")
+def attach_within_quota(call: Call) -> Response:
+    """AWS refuses an eleventh managed policy on a user or role (LimitExceeded); a
+    service-linked role refuses any (its service owns it).
+
+    AWS: "IAM and AWS STS quotas" (IAM User Guide: managed policies per user, per role: 10),
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+    """
+    arn = call.require("PolicyArn")
+    if call.action == "AttachRolePolicy":
+        refuse_service_linked(call)
+        holder: Any = find_role(call.backend, call.require("RoleName"))
+        quota = "PoliciesPerRole"
+    else:
+        holder = find_user(call.backend, call.require("UserName"))
+        quota = "PoliciesPerUser"
+    if (
+        holder is not None
+        and arn not in holder.managed_policies
+        and len(holder.managed_policies) >= MANAGED_POLICIES_PER_PRINCIPAL
+    ):
+        raise IamError(
+            "LimitExceeded", f"Cannot exceed quota for {quota}: {MANAGED_POLICIES_PER_PRINCIPAL}"
+        )
+    return call.forward()
+
+
+@rule("GetPolicy")
+def get_policy(call: Call) -> Response:
+    """GetPolicy counts the users and roles holding the policy as their permissions boundary
+    (PermissionsBoundaryUsageCount), which moto leaves out.
+
+    AWS: "GetPolicy" and its "Policy" data type (IAM API Reference),
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_Policy.html
+    """
+    users, roles = boundary_holders(call.backend, call.require("PolicyArn"))
+
+    def edit(result: ET.Element) -> None:
+        policy = result.find("Policy")
+        if policy is None:
+            return
+        for old in policy.findall("PermissionsBoundaryUsageCount"):
+            policy.remove(old)
+        ET.SubElement(policy, "PermissionsBoundaryUsageCount").text = str(len(users) + len(roles))
+
+    return call.rewrite(call.forward(), edit)
 
 
 # ------------------------------------------------------------------- authorization details

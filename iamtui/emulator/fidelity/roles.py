@@ -18,11 +18,11 @@ from iamtui.emulator.state import RoleDeletion
 
 # ------------------------------------------------------------------------ service-linked roles
 
+#: AttachRolePolicy is guarded too, by ``policies.attach_within_quota`` (one rule per call).
 SERVICE_LINKED_GUARDED = (
     "DeleteRole",
     "PutRolePolicy",
     "DeleteRolePolicy",
-    "AttachRolePolicy",
     "DetachRolePolicy",
     "PutRolePermissionsBoundary",
     "DeleteRolePermissionsBoundary",

@@ -9,6 +9,8 @@ inline policy is replaced or deleted; an AWS-managed or shared policy is copied 
 customer-managed policy for this principal, attached, and only then the shared one detached,
 so the principal never holds less than the result (AWS IAM User Guide, *Versioning IAM
 policies*: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html).
+At the quota of managed policies per principal (*IAM and AWS STS quotas*) AWS refuses the
+attachment, so there the shared one is detached first and the preview warns.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
 
 from iamtui.core import rightsize
 from iamtui.core.actions import reads
@@ -226,12 +230,47 @@ def replace_inline_step(target: Target, policy: str, old: JSON, rewrite: Rewrite
     )
 
 
-def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: str) -> list[Step]:
-    """A customer-managed copy for this principal, attached, then the shared one detached."""
+def copy_of(target: Target, managed: ManagedRead, rewrite: Rewrite) -> str:
+    """The copy's name: the engine's, which knew the account's policy names."""
+    return rewrite.new_policy_name or rightsize.copy_name(target.kind, target.name, managed.name)
+
+
+def copy_arn_of(target: Target, account: str, copy: str) -> str:
+    """The copy's ARN (path ``/``), in the principal's partition."""
+    return f"arn:{rightsize.arn_partition(target.arn)}:iam::{account}:policy/{copy}"
+
+
+def refuse_taken_copy_name(planner: Planner, target: Target, copy: str) -> None:
+    """Policy names are unique in the account: a policy made since the reviewed data under the
+    copy's name would fail CreatePolicy mid-run, so the plan is refused before it."""
+    arn = copy_arn_of(target, planner.snapshot.account_id, copy)
+    try:
+        planner.iam.get_policy(PolicyArn=arn)
+    except ClientError as exc:
+        if reads.missing(exc):
+            return
+        raise
+    raise ActionRefused(
+        f"a policy named {copy} already exists (made since the data you reviewed, loaded "
+        f"{planner.data_time()}): reload and review, the copy then gets another name"
+    )
+
+
+def copy_steps(
+    target: Target,
+    managed: ManagedRead,
+    rewrite: Rewrite,
+    account: str,
+    *,
+    detach_first: bool = False,
+) -> list[Step]:
+    """A customer-managed copy for this principal, attached, then the shared one detached; at
+    the managed-policy quota (``detach_first``) the shared one is detached before the copy is
+    attached, since AWS refuses an attachment over the quota (LimitExceeded)."""
     kind, name = target.kind, target.name
     param, op = PARAM[kind], OP_KIND[kind]
-    copy = rewrite.new_policy_name or rightsize.copy_name(name, managed.name)
-    copy_arn = f"arn:aws:iam::{account}:policy/{copy}"
+    copy = copy_of(target, managed, rewrite)
+    copy_arn = copy_arn_of(target, account, copy)
     new = rewrite.document
     whose = "AWS managed policy" if managed.aws_managed else "shared policy"
     create: dict[str, JSON] = {
@@ -245,9 +284,19 @@ def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: 
         name,
         managed.arn,
         0,
-        first=(attached_is(kind, name, copy_arn, True),),
+        first=(
+            default_document_is(copy_arn, new, "exists with the right-sized document")
+            if detach_first
+            else attached_is(kind, name, copy_arn, True),
+        ),
     )
-    return [
+    why_first = (
+        f" first: {kind} {name} is at the quota of {rightsize.MANAGED_POLICIES_PER_PRINCIPAL} "
+        "managed policies, so the copy can only be attached once it is gone"
+        if detach_first
+        else " (its copy replaces it)"
+    )
+    make, attach, detach_shared = [
         Step(
             call=ApiCall("CreatePolicy", create),
             description=f"Create policy {copy}: a right-sized copy of {whose} {managed.name} "
@@ -260,8 +309,16 @@ def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: 
             inverse=(
                 InverseStep(
                     ApiCall("DeletePolicy", {"PolicyArn": copy_arn}),
-                    f"Delete policy {copy}, the copy iamtui made",
-                    preconditions=(attachments_are(copy_arn, 0, "is attached to nothing"),),
+                    f"Delete policy {copy}, the copy iamtui made (versions added since go first)",
+                    preconditions=(
+                        attachments_are(copy_arn, 0, "is attached to nothing"),
+                        default_document_is(
+                            copy_arn,
+                            new,
+                            "has the document iamtui made as its default (else the copy was "
+                            "changed since: review and delete it by hand)",
+                        ),
+                    ),
                     effect=attachments_are(copy_arn, None, "is gone"),
                 ),
             ),
@@ -283,13 +340,24 @@ def copy_steps(target: Target, managed: ManagedRead, rewrite: Rewrite, account: 
         ),
         Step(
             call=detach.call,
-            description=f"Detach {whose} {managed.name} from {kind} {name} (its copy replaces it)",
+            description=f"Detach {whose} {managed.name} from {kind} {name}{why_first}",
             preconditions=detach.preconditions,
             effect=detach.effect,
             inverse=detach.inverse,
             loss=detach.loss,
         ),
     ]
+    return [make, detach_shared, attach] if detach_first else [make, attach, detach_shared]
+
+
+def quota_warning(target: Target, managed: ManagedRead, copy: str) -> str:
+    """Why a copy's steps detach before they attach, and what that costs in between."""
+    return (
+        f"{target.kind} {target.name} is at the quota of "
+        f"{rightsize.MANAGED_POLICIES_PER_PRINCIPAL} managed policies, so {managed.name} is "
+        f"detached before its copy {copy} is attached (AWS refuses an eleventh): between the "
+        "two calls it has fewer permissions than the result"
+    )
 
 
 def detach_unused_step(target: Target, managed: ManagedRead, rewrite: Rewrite) -> Step:
@@ -337,11 +405,14 @@ def _label(grant: Grant) -> str:
 
 def steps_for(
     planner: Planner, fresh: Fresh, proposal: Proposal
-) -> tuple[list[Step], dict[str, JSON]]:
-    """The steps of every rewrite that changes something, and what each saved."""
+) -> tuple[list[Step], dict[str, JSON], list[str]]:
+    """The steps of every rewrite that changes something, what each saved, and the warnings
+    of copies made at the managed-policy quota (detached before attached)."""
     managed = {m.arn: m for m in fresh.managed}
+    attached = len(fresh.managed)  # as the steps run, in order (the managed-policy quota)
     steps: list[Step] = []
     saved: dict[str, JSON] = {}
+    warnings: list[str] = []
     target = fresh.target
     for rewrite in proposal.changes:
         grant = rewrite.grant
@@ -380,12 +451,19 @@ def steps_for(
                 }
             steps += new_version_steps(target, read, rewrite)
         elif rewrite.method is Method.COPY_AND_DETACH:
-            steps += copy_steps(target, read, rewrite, planner.snapshot.account_id)
+            refuse_taken_copy_name(planner, target, copy_of(target, read, rewrite))
+            at_quota = attached >= rightsize.MANAGED_POLICIES_PER_PRINCIPAL
+            steps += copy_steps(
+                target, read, rewrite, planner.snapshot.account_id, detach_first=at_quota
+            )
+            if at_quota:
+                warnings.append(quota_warning(target, read, copy_of(target, read, rewrite)))
         elif rewrite.method is Method.DETACH:
             steps.append(detach_unused_step(target, read, rewrite))
+            attached -= 1
         else:
             raise ActionRefused(f"{rewrite.method} does not apply to managed policy {read.name}")
-    return steps, saved
+    return steps, saved, warnings
 
 
 def _who(arn: str) -> str:
@@ -465,6 +543,7 @@ def propose_for(planner: Planner, request: Request) -> tuple[Fresh, Proposal]:
         now=planner.clock(),
         options=options_of(request, planner.settings),
         settings=planner.settings,
+        taken_names=rightsize.customer_policy_names(planner.snapshot),
     )
     return fresh, proposal
 
@@ -476,7 +555,7 @@ def build(planner: Planner, request: Request) -> Draft:
     who = f"{target.kind} {target.name}"
     if proposal.refused:
         raise ActionRefused(f"cannot right-size {who}: {proposal.refused}")
-    steps, saved = steps_for(planner, fresh, proposal)
+    steps, saved, quota_warnings = steps_for(planner, fresh, proposal)
     if not steps:
         if not proposal.unused_services and not proposal.unused_actions:
             raise ActionRefused(
@@ -497,7 +576,7 @@ def build(planner: Planner, request: Request) -> Draft:
         [target],
         steps,
         before={target.arn: {"rightsize": saved}},
-        warnings=warnings_for(planner, fresh, proposal),
+        warnings=[*quota_warnings, *warnings_for(planner, fresh, proposal)],
         notes=notes_for(proposal),
         options={
             "window_days": proposal.options.window_days,
