@@ -37,6 +37,7 @@ from iamtui.core.fleet.model import (
     Target,
     Unreachable,
 )
+from iamtui.core.findings import for_fleet
 from iamtui.core.loader import (
     DENIED_CODES,
     THROTTLE_CODES,
@@ -373,7 +374,7 @@ def _read_account(scan: _Scan, target: Target) -> FleetAccount:
             return _failed(run, target, _classify(exc, target, options), attempt, chain)
         break
     snapshot = _with_org_features(snapshot, scan.root_features)
-    evaluation = evaluate(snapshot, now=scan.clock(), settings=scan.rules_settings)
+    evaluation = for_fleet(evaluate(snapshot, now=scan.clock(), settings=scan.rules_settings))
     account_id = snapshot.account_id or account_id
     result = FleetAccount(
         target=target,
