@@ -27,7 +27,7 @@ from iamtui.cli.common import (
     settings_from,
 )
 from iamtui.cli.fleet import fleet_options
-from iamtui.cli.tui import action_options
+from iamtui.cli.tui import action_options, demo_action_options
 from iamtui.core.journal import demo_journal_path
 
 
@@ -219,7 +219,7 @@ def _open_tui(
 @main.command()
 @click.option("--serve", is_flag=True, help="Only serve the emulated endpoint (no TUI).")
 @click.option("--port", type=int, default=0, show_default="a free port", help="Port for --serve.")
-@action_options
+@demo_action_options
 @click.pass_context
 @one_line_errors
 def demo(

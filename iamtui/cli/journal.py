@@ -28,14 +28,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_PROBLEM = 1
 
 
-def journal_option(func: F) -> F:
+#: ``--journal``'s help where the default is the user's journal.
+JOURNAL_HELP = "Journal file [default: ~/.local/state/iamtui/journal.jsonl]."
+
+
+def journal_option(func: F, *, help: str = JOURNAL_HELP) -> F:
     """--journal PATH (default: the user state directory)."""
     option = click.option(
         "--journal",
         "journal_path",
         type=click.Path(dir_okay=False, path_type=Path),
         envvar="IAMTUI_JOURNAL",
-        help="Journal file [default: ~/.local/state/iamtui/journal.jsonl].",
+        help=help,
     )
     return option(func)
 
@@ -372,7 +376,7 @@ def _list_due(store: Any, settings: Any, now: Any, *, everything: bool, fmt: str
     if not checks:
         pending = sum(1 for i in store.follow_ups(now) if i.open)
         more = f" ({pending} pending: iamtui journal due --all)" if pending else ""
-        click.echo(f"no follow-ups are due{more}")
+        click.echo(printable(f"no follow-ups are due in {store.path}{more}"))
         return
     for check in checks:
         item = check.item

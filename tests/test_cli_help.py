@@ -1,0 +1,35 @@
+"""Every command's --help, read as a newcomer reads it: what it says must be what happens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from iamtui.cli import main
+
+
+def commands(group: click.Group = main, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command's words after ``iamtui``, the root included."""
+    yield path
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from commands(command, (*path, name))
+        else:
+            yield (*path, name)
+
+
+def help_of(*words: str) -> str:
+    result = CliRunner().invoke(main, [*words, "--help"], terminal_width=100)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_demo_help_names_its_own_fresh_journal_not_the_users() -> None:
+    text = " ".join(help_of("demo").split())
+    assert "~/.local/state/iamtui/journal.jsonl" not in text
+    assert "a fresh one per run" in text
+    for words in (("root",), ("user", "x")):
+        assert "with --demo, a fresh one per run" in " ".join(help_of(*words).split())
