@@ -17,6 +17,7 @@ import click
 from iamtui import __version__
 from iamtui.cli.common import (
     UserError,
+    closed_stdout,
     connection_from,
     connection_options,
     one_line_errors,
@@ -51,8 +52,11 @@ class _Main(click.Group):
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        with _usage_errors_one_line():
-            return super().invoke(ctx)
+        try:
+            with _usage_errors_one_line():
+                return super().invoke(ctx)
+        except BrokenPipeError:  # stdout's reader left; click would exit 1, the findings' code
+            closed_stdout()
 
 
 @contextlib.contextmanager
