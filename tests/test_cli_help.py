@@ -33,3 +33,21 @@ def test_demo_help_names_its_own_fresh_journal_not_the_users() -> None:
     assert "a fresh one per run" in text
     for words in (("root",), ("user", "x")):
         assert "with --demo, a fresh one per run" in " ".join(help_of(*words).split())
+
+
+def test_rightsize_window_accepts_what_the_engine_accepts_and_says_why() -> None:
+    from iamtui.core.rightsize import RightsizeOptions
+
+    low = RightsizeOptions().min_window_days
+    text = " ".join(help_of("rightsize").split())
+    assert f"[{low}<=x<=400]" in text and "too little evidence" in text
+    short = CliRunner().invoke(main, ["rightsize", "app", "--window", str(low - 1)])
+    assert short.exit_code == 2
+    assert f"{low - 1} is not in the range {low}<=x<=400" in short.stderr
+
+
+def test_the_fetch_hint_says_what_each_front_end_does() -> None:
+    from iamtui.core.rightsize import FETCH_HINT
+
+    assert "--last-accessed" not in FETCH_HINT  # no such flag on `iamtui rightsize`
+    assert "L in the TUI" in FETCH_HINT and "`iamtui rightsize` fetches its own" in FETCH_HINT

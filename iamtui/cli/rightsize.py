@@ -19,6 +19,8 @@ import click
 
 from iamtui.cli.common import UserError, connection_from, connection_options, one_line_errors
 from iamtui.cli.journal import action_errors, journal_option, run_plan
+from iamtui.core.rightsize import RightsizeOptions
+from iamtui.core.settings import RIGHTSIZE_WINDOW_DAYS
 
 #: Format version of ``--format json`` (docs/cli.md describes it).
 JSON_VERSION = 1
@@ -113,8 +115,12 @@ def _last_accessed(conn: Any, arns: list[str], workers: int) -> Any:
 @click.option(
     "--window",
     "window_days",
-    type=click.IntRange(1, 400),
-    help="Days without use after which a service is dropped [default: 90].",
+    type=click.IntRange(RightsizeOptions().min_window_days, RIGHTSIZE_WINDOW_DAYS[1]),
+    help=(
+        "Days without use after which a service is dropped [default: 90, or the config's "
+        f"[rightsize] window_days]; at least {RightsizeOptions().min_window_days} (less is too "
+        f"little evidence), at most {RIGHTSIZE_WINDOW_DAYS[1]} (what AWS keeps)."
+    ),
 )
 @click.option(
     "--workers",
