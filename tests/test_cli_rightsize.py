@@ -52,6 +52,13 @@ def test_dry_run_and_json_show_the_plan_and_the_proposals_and_change_nothing(
     assert result.exit_code == 0, result.output
     assert "Right-size role app" in result.stdout
     assert '-      "Action": "kms:Decrypt",' in result.stdout  # the diff of inline policy Mixed
+    # What goes is said in words, and the diff is not followed by the whole document again.
+    assert "with its right-sized document (drops: kms:*) (old one saved)" in result.stdout
+    assert "PolicyDocument: as the diff above leaves it (whole: iamtui journal show" in (
+        result.stdout
+    )
+    assert "        PolicyDocument:\n" not in result.stdout
+    assert "Tags:\n" in result.stdout  # a document no diff describes is still shown whole
     assert result.stdout.rstrip().endswith("dry run: nothing was changed")
     assert principal_state(iam, "role", "app") == before
     assert not env.journal.entries()
