@@ -178,3 +178,23 @@ def test_ctrl_c_cancels_the_last_accessed_jobs_still_running(env: Env) -> None:
     finally:
         timer.cancel()  # never interrupts pytest itself, whatever happened above
     assert time.monotonic() - started < 5
+
+
+def test_demo_right_sizes_the_embedded_demo_account_into_its_own_journal(tmp_path: Any) -> None:
+    from iamtui.core.journal import Journal
+    from iamtui.emulator.demo import RIGHTSIZE_ROLE
+
+    journal = tmp_path / "demo.jsonl"
+    runner = CliRunner()
+    both = runner.invoke(main, ["rightsize", "--demo", "x", "--endpoint-url", "http://h:1"])
+    assert both.exit_code == 2
+    assert "--demo and --profile/--endpoint-url are alternatives" in both.stderr
+    result = runner.invoke(
+        main, ["rightsize", "--demo", RIGHTSIZE_ROLE, "--yes", "--journal", str(journal)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Right-size role {RIGHTSIZE_ROLE}" in result.stdout
+    (entry,) = Journal(journal).entries()
+    assert entry.action == "principal.rightsize" and entry.status_line() == "completed"
+    assert "iamtui journal undo" not in result.output  # the demo account is gone: no undo hint
+    assert f"journal: {journal}" in result.stderr
