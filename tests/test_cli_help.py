@@ -51,3 +51,9 @@ def test_the_fetch_hint_says_what_each_front_end_does() -> None:
 
     assert "--last-accessed" not in FETCH_HINT  # no such flag on `iamtui rightsize`
     assert "L in the TUI" in FETCH_HINT and "`iamtui rightsize` fetches its own" in FETCH_HINT
+
+
+@pytest.mark.parametrize("words", list(commands()), ids=lambda w: " ".join(w) or "iamtui")
+def test_no_help_shows_rst_double_backticks(words: tuple[str, ...]) -> None:
+    """Click prints docstrings as written: ``--plan`` would reach the reader with its quotes."""
+    assert "``" not in help_of(*words)

@@ -324,9 +324,9 @@ def due(
     """Follow-ups that are due (deactivated 30 days ago: delete?), re-checked on the account.
 
     Each is re-checked with fresh read-only calls (still inactive or quarantined, not used since,
-    no CloudTrail use where readable) and said ready or not ready and why. ``--plan ENTRY#N``
+    no CloudTrail use where readable) and said ready or not ready and why. '--plan ENTRY#N'
     turns a ready one into a normal plan, previewed and confirmed like any other; nothing runs
-    unattended. ``--dismiss ENTRY#N`` records that it will not be done.
+    unattended. '--dismiss ENTRY#N' records that it will not be done.
     """
     from iamtui.core.journal import utc_now
 
