@@ -85,8 +85,10 @@ def test_a_run_is_journaled_and_journal_undo_puts_everything_back(env: Env, iam:
     assert refused.exit_code == 2 and "nothing was changed" in refused.output
     unasked = cli(env, "ana")  # no terminal, no --yes: one line, exit 2 (not "Aborted!", 1)
     assert unasked.exit_code == 2, unasked.output
-    assert unasked.stderr.strip().splitlines()[-1].startswith(
-        "iamtui: error: no terminal to confirm on: pass --yes"
+    assert (
+        unasked.stderr.strip()
+        .splitlines()[-1]
+        .startswith("iamtui: error: no terminal to confirm on: pass --yes")
     )
     assert principal_state(iam, "user", "ana") == before
     result = cli(env, "ana", "--yes")

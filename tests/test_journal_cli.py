@@ -135,9 +135,7 @@ NO_TERMINAL = (
 )
 
 
-def test_undo_without_a_terminal_or_yes_is_one_line_exit_2_not_aborted(
-    env: Env, iam: Any
-) -> None:
+def test_undo_without_a_terminal_or_yes_is_one_line_exit_2_not_aborted(env: Env, iam: Any) -> None:
     entry, _ = deactivated(env, iam)
     result = cli(env, "undo", entry, endpoint=True)  # stdin is empty and not a terminal
     assert result.exit_code == 2, result.output

@@ -22,6 +22,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from iamtui.core.errors import error_code, error_text
+from iamtui.core.findings import for_fleet
 from iamtui.core.fleet.listing import role_arn, session_name
 from iamtui.core.fleet.model import (
     DEFAULT_OPTIONS,
@@ -37,7 +38,6 @@ from iamtui.core.fleet.model import (
     Target,
     Unreachable,
 )
-from iamtui.core.findings import for_fleet
 from iamtui.core.loader import (
     DENIED_CODES,
     THROTTLE_CODES,
