@@ -443,3 +443,18 @@ def test_error_lines_show_control_characters_as_escapes(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert_inert(result.stderr.rstrip("\n"))
     assert TERMINAL_ATTACK_SHOWN in result.stderr
+
+
+def test_a_closed_stdout_ends_quietly_not_with_a_broken_pipe_error(tmp_path: Path) -> None:
+    """``iamtui journal list | head -3``: the reader went away; no error line, exit 141."""
+    reader, writer = os.pipe()
+    os.close(reader)  # every write to the pipe now fails with EPIPE
+    try:
+        args = ("journal", "list", "--journal", str(tmp_path / "j.jsonl"))
+        result = subprocess.run(
+            [*IAMTUI, *args], stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60
+        )
+        assert result.returncode == 141, result.stderr
+        assert result.stderr == ""
+    finally:
+        os.close(writer)

@@ -52,6 +52,13 @@ def test_dry_run_and_json_show_the_plan_and_the_proposals_and_change_nothing(
     assert result.exit_code == 0, result.output
     assert "Right-size role app" in result.stdout
     assert '-      "Action": "kms:Decrypt",' in result.stdout  # the diff of inline policy Mixed
+    # What goes is said in words, and the diff is not followed by the whole document again.
+    assert "with its right-sized document (drops: kms:*) (old one saved)" in result.stdout
+    assert "PolicyDocument: as the diff above leaves it (whole: iamtui journal show" in (
+        result.stdout
+    )
+    assert "        PolicyDocument:\n" not in result.stdout
+    assert "Tags:\n" in result.stdout  # a document no diff describes is still shown whole
     assert result.stdout.rstrip().endswith("dry run: nothing was changed")
     assert principal_state(iam, "role", "app") == before
     assert not env.journal.entries()
@@ -76,6 +83,13 @@ def test_a_run_is_journaled_and_journal_undo_puts_everything_back(env: Env, iam:
     before = principal_state(iam, "user", "ana")
     refused = cli(env, "ana", input="n\n")
     assert refused.exit_code == 2 and "nothing was changed" in refused.output
+    unasked = cli(env, "ana")  # no terminal, no --yes: one line, exit 2 (not "Aborted!", 1)
+    assert unasked.exit_code == 2, unasked.output
+    assert (
+        unasked.stderr.strip()
+        .splitlines()[-1]
+        .startswith("iamtui: error: no terminal to confirm on: pass --yes")
+    )
     assert principal_state(iam, "user", "ana") == before
     result = cli(env, "ana", "--yes")
     assert result.exit_code == 0, result.output
@@ -166,3 +180,23 @@ def test_ctrl_c_cancels_the_last_accessed_jobs_still_running(env: Env) -> None:
     finally:
         timer.cancel()  # never interrupts pytest itself, whatever happened above
     assert time.monotonic() - started < 5
+
+
+def test_demo_right_sizes_the_embedded_demo_account_into_its_own_journal(tmp_path: Any) -> None:
+    from iamtui.core.journal import Journal
+    from iamtui.emulator.demo import RIGHTSIZE_ROLE
+
+    journal = tmp_path / "demo.jsonl"
+    runner = CliRunner()
+    both = runner.invoke(main, ["rightsize", "--demo", "x", "--endpoint-url", "http://h:1"])
+    assert both.exit_code == 2
+    assert "--demo and --profile/--endpoint-url are alternatives" in both.stderr
+    result = runner.invoke(
+        main, ["rightsize", "--demo", RIGHTSIZE_ROLE, "--yes", "--journal", str(journal)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Right-size role {RIGHTSIZE_ROLE}" in result.stdout
+    (entry,) = Journal(journal).entries()
+    assert entry.action == "principal.rightsize" and entry.status_line() == "completed"
+    assert "iamtui journal undo" not in result.output  # the demo account is gone: no undo hint
+    assert f"journal: {journal}" in result.stderr

@@ -450,6 +450,12 @@ def test_scan_demo_org_json_names_each_account_and_the_unreachable() -> None:
     assert all(names[a] == NAMES[a] for a in names)
     assert sum(document["counts"][s] for s in ("critical", "high")) > 0
     assert "not reachable: access denied" in result.stderr
+    # --last-accessed is refused with --org: the hint names what works in a fleet.
+    for account in (a for a in document["accounts"] if a["reachable"]):
+        reasons = {n["rule"]: n["reason"] for n in account["not_evaluated"]}
+        hint = reasons["permissions.unused-services"]
+        assert "scan that account alone with `iamtui scan --last-accessed`" in hint, hint
+        assert "load it in the TUI" not in hint
 
 
 def test_scan_demo_org_table_has_an_account_column_and_says_incomplete() -> None:
@@ -463,6 +469,9 @@ def test_scan_demo_org_table_has_an_account_column_and_says_incomplete() -> None
     assert "legacy" in text and "not reachable: access denied" in text
     assert "scan INCOMPLETE: 1 of 2 accounts scanned; 1 not reachable" in text
     assert "Skipped production (333333333333): not in --accounts" in text
+    assert "Not evaluated (data not requested):" in text
+    assert "permissions.unused-services in sandbox: last-accessed data not loaded" in text
+    assert "scan that account alone with `iamtui scan --last-accessed`" in text
 
 
 def test_snapshot_save_org_writes_one_private_file_per_account(tmp_path: Path) -> None:

@@ -338,7 +338,7 @@ def test_cli_journal_due_lists_rechecks_plans_and_dismisses(env: Env, iam: Any) 
     result = runner.invoke(main, [*args, "--dismiss", f"{entry}#0", "--reason", "kept"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, [*args, *where, "--all"], env=environ)
-    assert result.output.strip() == "no follow-ups are due"
+    assert result.output.strip() == f"no follow-ups are due in {env.journal.path}"
 
 
 def test_the_read_only_policy_is_enough_for_every_recheck_under_enforcement(

@@ -129,6 +129,27 @@ def test_an_irreversible_undo_needs_the_typed_phrase_even_with_yes(env: Env, iam
     assert len(iam.list_access_keys(UserName="ci-bot")["AccessKeyMetadata"]) == 1
 
 
+NO_TERMINAL = (
+    "iamtui: error: no terminal to confirm on: pass --yes (and --confirm PHRASE for "
+    "irreversible steps)"
+)
+
+
+def test_undo_without_a_terminal_or_yes_is_one_line_exit_2_not_aborted(env: Env, iam: Any) -> None:
+    entry, _ = deactivated(env, iam)
+    result = cli(env, "undo", entry, endpoint=True)  # stdin is empty and not a terminal
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [NO_TERMINAL]
+    assert "Aborted" not in result.output
+    assert iam.list_access_keys(UserName="alice")["AccessKeyMetadata"][0]["Status"] == "Inactive"
+    iam.create_user(UserName="ci-bot")
+    iam.create_access_key(UserName="ci-bot")
+    rotated = env.run(env.planner().plan(Request.rotate_key("ci-bot"))).entry_id or ""
+    typed = cli(env, "undo", rotated, "--yes", endpoint=True)  # the phrase is still asked
+    assert typed.exit_code == 2 and typed.stderr.strip().splitlines() == [NO_TERMINAL]
+    assert len(iam.list_access_keys(UserName="ci-bot")["AccessKeyMetadata"]) == 2
+
+
 def test_undo_of_disable_console_shows_the_new_password_once(env: Env, iam: Any) -> None:
     iam.create_user(UserName="ana")
     iam.create_login_profile(UserName="ana", Password="Very-long-passw0rd!")

@@ -472,3 +472,18 @@ def test_a_hostile_wildcard_pattern_is_matched_in_linear_time() -> None:
     worker.join(timeout=30)  # liveness, not a benchmark: linear takes microseconds
     assert answer == [False]
     assert wildcard_match(arn, "arn:aws:iam::123456789012:role/" + "*a" * 30)
+
+
+def test_document_diff_keeps_an_element_whose_comma_alone_changed_as_context() -> None:
+    """Before: ``-"s3:GetObject",`` then ``+"s3:GetObject"``: a kept action read as dropped."""
+    from iamtui.core.policy import document_diff
+
+    def doc(*actions: str) -> dict[str, object]:
+        statement = {"Effect": "Allow", "Action": list(actions), "Resource": "*"}
+        return {"Version": "2012-10-17", "Statement": [statement]}
+
+    lines = document_diff(doc("s3:GetObject", "kms:Decrypt"), doc("s3:GetObject"), "a", "b")
+    assert '         "s3:GetObject"' in lines  # context, as the new document has it
+    assert not [line for line in lines if line[:1] in "+-" and "s3:GetObject" in line]
+    assert '-        "kms:Decrypt"' in lines
+    assert lines[:3] == ("--- a", "+++ b", "@@ -6,5 +6,4 @@")

@@ -17,6 +17,7 @@ import click
 from iamtui import __version__
 from iamtui.cli.common import (
     UserError,
+    closed_stdout,
     connection_from,
     connection_options,
     one_line_errors,
@@ -27,7 +28,7 @@ from iamtui.cli.common import (
     settings_from,
 )
 from iamtui.cli.fleet import fleet_options
-from iamtui.cli.tui import action_options
+from iamtui.cli.tui import action_options, demo_action_options
 from iamtui.core.journal import demo_journal_path
 
 
@@ -51,8 +52,11 @@ class _Main(click.Group):
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        with _usage_errors_one_line():
-            return super().invoke(ctx)
+        try:
+            with _usage_errors_one_line():
+                return super().invoke(ctx)
+        except BrokenPipeError:  # stdout's reader left; click would exit 1, the findings' code
+            closed_stdout()
 
 
 @contextlib.contextmanager
@@ -219,7 +223,7 @@ def _open_tui(
 @main.command()
 @click.option("--serve", is_flag=True, help="Only serve the emulated endpoint (no TUI).")
 @click.option("--port", type=int, default=0, show_default="a free port", help="Port for --serve.")
-@action_options
+@demo_action_options
 @click.pass_context
 @one_line_errors
 def demo(

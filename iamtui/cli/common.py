@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -18,6 +18,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Exit code for usage, configuration and connection errors (findings use 1 with --fail-on).
 EXIT_ERROR = 2
+#: Exit code when stdout was closed under us (``| head``): a shell's for a process SIGPIPE ended.
+EXIT_CLOSED_PIPE = 128 + 13
+
+
+def closed_stdout() -> NoReturn:
+    """The reader of stdout went away (``iamtui journal list | head -3``): stop quietly.
+
+    Nothing is said (there is no one to say it to on stdout, and stderr noise about a reader
+    that had enough is wrong); stdout is pointed at /dev/null so the interpreter's final flush
+    does not fail again, and the exit code is neither 1 (findings) nor 2 (errors).
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test runner's buffer): nothing to flush
+        pass
+    sys.exit(EXIT_CLOSED_PIPE)
 
 
 class UserError(click.ClickException):
@@ -197,6 +216,8 @@ def one_line_errors(func: F) -> F:
         except Cancelled:
             click.echo("iamtui: cancelled", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            closed_stdout()
         except known as exc:
             ctx = click.get_current_context(silent=True)
             if ctx is not None and ctx.find_root().params.get("debug"):

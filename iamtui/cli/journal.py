@@ -4,7 +4,8 @@
 flags; ``--endpoint-url`` reaches ``iamtui demo --serve``) and asks before it changes anything:
 a yes/no question, or — when the undo has an irreversible step (deleting a key made by a
 rotation) — the typed phrase. ``--yes`` skips only the yes/no question; a typed phrase is still
-read from stdin or given with ``--confirm``.
+read from stdin or given with ``--confirm``. A question that meets the end of a stdin that is
+not a terminal (cron, ``</dev/null``) is one line, exit 2.
 """
 
 from __future__ import annotations
@@ -27,14 +28,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_PROBLEM = 1
 
 
-def journal_option(func: F) -> F:
+#: ``--journal``'s help where the default is the user's journal.
+JOURNAL_HELP = "Journal file [default: ~/.local/state/iamtui/journal.jsonl]."
+
+
+def journal_option(func: F, *, help: str = JOURNAL_HELP) -> F:
     """--journal PATH (default: the user state directory)."""
     option = click.option(
         "--journal",
         "journal_path",
         type=click.Path(dir_okay=False, path_type=Path),
         envvar="IAMTUI_JOURNAL",
-        help="Journal file [default: ~/.local/state/iamtui/journal.jsonl].",
+        help=help,
     )
     return option(func)
 
@@ -319,9 +324,9 @@ def due(
     """Follow-ups that are due (deactivated 30 days ago: delete?), re-checked on the account.
 
     Each is re-checked with fresh read-only calls (still inactive or quarantined, not used since,
-    no CloudTrail use where readable) and said ready or not ready and why. ``--plan ENTRY#N``
+    no CloudTrail use where readable) and said ready or not ready and why. '--plan ENTRY#N'
     turns a ready one into a normal plan, previewed and confirmed like any other; nothing runs
-    unattended. ``--dismiss ENTRY#N`` records that it will not be done.
+    unattended. '--dismiss ENTRY#N' records that it will not be done.
     """
     from iamtui.core.journal import utc_now
 
@@ -371,7 +376,7 @@ def _list_due(store: Any, settings: Any, now: Any, *, everything: bool, fmt: str
     if not checks:
         pending = sum(1 for i in store.follow_ups(now) if i.open)
         more = f" ({pending} pending: iamtui journal due --all)" if pending else ""
-        click.echo(f"no follow-ups are due{more}")
+        click.echo(printable(f"no follow-ups are due in {store.path}{more}"))
         return
     for check in checks:
         item = check.item
@@ -411,6 +416,22 @@ def _plan_due(
     run_plan(conn, store, planner, plan, dry_run=dry_run, yes=yes, phrase=phrase)
 
 
+#: Why a headless plan stopped: its question met the end of a stdin that is not a terminal.
+NO_TERMINAL = "no terminal to confirm on: pass --yes (and --confirm PHRASE for irreversible steps)"
+
+
+def _asked(ask: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A prompt's answer; an answer piped in is one, but stdin ending without one (cron,
+    ``</dev/null``) is a usage error, not click's "Aborted!" with the findings' exit code 1."""
+    try:
+        return ask(*args, **kwargs)
+    except click.Abort:
+        if sys.stdin is not None and sys.stdin.isatty():
+            raise  # Ctrl-C or Ctrl-D at the prompt: the operator's own answer
+        click.echo("")  # end the question's line (the prompt went to stdout)
+        raise UserError(NO_TERMINAL) from None
+
+
 def run_plan(
     conn: Any,
     journal: Any,
@@ -435,10 +456,10 @@ def run_plan(
         return
     needed = plan.confirmation_phrase
     if needed is not None:
-        typed = phrase if phrase is not None else click.prompt(f"Type {needed} to confirm")
+        typed = phrase if phrase is not None else _asked(click.prompt, f"Type {needed} to confirm")
         confirmed = plan.confirm(typed)
     else:
-        if not yes and not click.confirm(question, default=False):
+        if not yes and not _asked(click.confirm, question, default=False):
             raise UserError(cancelled)
         confirmed = plan.confirm()
     report = Executor(conn, journal).run(confirmed, caller=planner.caller)

@@ -4,7 +4,7 @@ used, headless, through the same plan, confirmation, executor and journal as the
 It loads the account, then the last-accessed data of the principals named (one job each,
 bounded concurrency, progress on stderr, Ctrl-C cancels), shows each plan with its diffs and,
 unless ``--dry-run`` or ``--format json``, asks before running it. ``iamtui journal undo ID``
-takes it back.
+takes it back. ``--demo`` does it all on the embedded demo account, in a fresh journal.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import click
 
 from iamtui.cli.common import UserError, connection_from, connection_options, one_line_errors
 from iamtui.cli.journal import action_errors, journal_option, run_plan
+from iamtui.core.rightsize import RightsizeOptions
+from iamtui.core.settings import RIGHTSIZE_WINDOW_DAYS
 
 #: Format version of ``--format json`` (docs/cli.md describes it).
 JSON_VERSION = 1
@@ -96,6 +98,13 @@ def _last_accessed(conn: Any, arns: list[str], workers: int) -> Any:
     help="Only users or only roles (a NAME both a user and a role needs it).",
 )
 @connection_options
+@click.option(
+    "--demo",
+    "use_demo",
+    is_flag=True,
+    help="Right-size in the embedded demo account (try reporting-etl), journaled in a fresh "
+    "journal of its own; the account is gone when the command ends.",
+)
 @click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
 @click.option(
     "--format",
@@ -113,8 +122,12 @@ def _last_accessed(conn: Any, arns: list[str], workers: int) -> Any:
 @click.option(
     "--window",
     "window_days",
-    type=click.IntRange(1, 400),
-    help="Days without use after which a service is dropped [default: 90].",
+    type=click.IntRange(RightsizeOptions().min_window_days, RIGHTSIZE_WINDOW_DAYS[1]),
+    help=(
+        "Days without use after which a service is dropped [default: 90, or the config's "
+        f"[rightsize] window_days]; at least {RightsizeOptions().min_window_days} (less is too "
+        f"little evidence), at most {RIGHTSIZE_WINDOW_DAYS[1]} (what AWS keeps)."
+    ),
 )
 @click.option(
     "--workers",
@@ -137,6 +150,7 @@ def rightsize(
     profile: str | None,
     region: str | None,
     endpoint_url: str | None,
+    use_demo: bool,
     dry_run: bool,
     fmt: str,
     narrow_wildcards: bool,
@@ -152,16 +166,7 @@ def rightsize(
     version, a shared or AWS-managed one a right-sized copy, an inline one is replaced. Runs
     after a yes/no question, journaled: `iamtui journal undo ID` puts everything back.
     """
-    from iamtui.cli.loading import clear_progress, progress_to_stderr
-    from iamtui.core.actions import Planner, Request
-    from iamtui.core.actions.catalog.principal_rightsize import proposal_json, propose_for
-    from iamtui.core.actions.guards import ActionRefused
-    from iamtui.core.journal import Journal
-    from iamtui.core.loader import load_account
-    from iamtui.core.model import User
-    from iamtui.core.plan import Skipped, combine
     from iamtui.core.session import connect
-    from iamtui.core.text import printable
 
     if every and name is not None:
         raise UserError("pass NAME or --all, not both")
@@ -174,7 +179,66 @@ def rightsize(
     dry_run = dry_run or bool(root.get("dry_run"))
     if root.get("read_only") and not dry_run and fmt == "text":
         raise UserError("--read-only: right-sizing changes the account; add --dry-run to preview")
-    conn = connect(where.settings())
+    options: dict[str, Any] = {
+        "name": name,
+        "every": every,
+        "kind": kind,
+        "dry_run": dry_run,
+        "fmt": fmt,
+        "narrow_wildcards": narrow_wildcards,
+        "window_days": window_days,
+        "workers": workers,
+        "yes": yes,
+        "phrase": phrase,
+    }
+    given = journal_path or root.get("journal_path")
+    if not use_demo:
+        _rightsize(connect(where.settings()), journal=given, **options)
+        return
+    if where.endpoint_url or where.profile:
+        raise UserError("--demo and --profile/--endpoint-url are alternatives: pass one")
+    from iamtui.cli.tui import demo_journal_line
+    from iamtui.core.journal import demo_journal_path
+    from iamtui.emulator.run import start_demo
+
+    # As `iamtui demo`: the demo account is new at every run, so its journal is too.
+    journal = given or demo_journal_path()
+    env = start_demo(journal=None if given else journal)
+    try:
+        _rightsize(connect(env.settings()), journal=journal, demo=True, **options)
+    finally:
+        env.stop()
+    if not dry_run and fmt == "text":
+        click.echo(demo_journal_line(journal, dry_run=False, pruned=given is None), err=True)
+
+
+def _rightsize(
+    conn: Any,
+    *,
+    journal: Path | None,
+    demo: bool = False,
+    name: str | None,
+    every: bool,
+    kind: str | None,
+    dry_run: bool,
+    fmt: str,
+    narrow_wildcards: bool,
+    window_days: int | None,
+    workers: int,
+    yes: bool,
+    phrase: str | None,
+) -> None:
+    """Load, fetch last-accessed data, plan and (after the question) run, on one connection."""
+    from iamtui.cli.loading import clear_progress, progress_to_stderr
+    from iamtui.core.actions import Planner, Request
+    from iamtui.core.actions.catalog.principal_rightsize import proposal_json, propose_for
+    from iamtui.core.actions.guards import ActionRefused
+    from iamtui.core.journal import Journal
+    from iamtui.core.loader import load_account
+    from iamtui.core.model import User
+    from iamtui.core.plan import Skipped, combine
+    from iamtui.core.text import printable
+
     progress = progress_to_stderr()
     snap = load_account(conn, progress=progress)
     if progress is not None:
@@ -236,12 +300,12 @@ def rightsize(
     )
     run_plan(
         conn,
-        Journal(journal_path or root.get("journal_path")),
+        Journal(journal),
         planner,
         plan,
         dry_run=dry_run,
         yes=yes,
         phrase=phrase,
         cancelled="right-sizing cancelled: nothing was changed",
-        undo_hint=True,
+        undo_hint=not demo,  # the demo account is gone when the command ends
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from iamtui.cli.common import UserError, connection_from, connection_options, one_line_errors
-from iamtui.cli.tui import action_options, has_terminal
+from iamtui.cli.tui import has_terminal, with_demo_action_options
 from iamtui.core.files import write_private
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.root import RootExtra
@@ -86,7 +86,7 @@ def _load(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Settings file (thresholds such as root_recent_days).",
 )
-@action_options
+@with_demo_action_options
 @click.pass_context
 @one_line_errors
 def root(

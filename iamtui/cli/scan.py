@@ -46,11 +46,20 @@ EXIT_INCOMPLETE = 3
 UNWRAPPED_WIDTH = 100_000
 
 
+class _StdoutConsole(Console):
+    """Rich's console on stdout, leaving a closed pipe to the CLI's one way of ending
+    (:func:`~iamtui.cli.common.closed_stdout`): Rich's own exits 1, the findings' code."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError()
+
+
 def _stdout_console() -> Console:
     """Fit a terminal's width; elsewhere (Rich would assume 80 columns) never wrap."""
     if sys.stdout.isatty():
-        return Console(file=sys.stdout)
-    return Console(file=sys.stdout, width=UNWRAPPED_WIDTH)
+        return _StdoutConsole(file=sys.stdout)
+    return _StdoutConsole(file=sys.stdout, width=UNWRAPPED_WIDTH)
 
 
 @click.command()

@@ -32,9 +32,32 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def action_options(func: F) -> F:
+#: ``--journal``'s help on ``iamtui demo``, which never uses the user's journal by default.
+DEMO_JOURNAL_HELP = (
+    "Journal file [default: a fresh one per run, under ~/.local/state/iamtui/demo/: "
+    "the demo account is new every run]."
+)
+
+
+#: ``--journal``'s help on a command that also takes ``--demo``.
+WITH_DEMO_JOURNAL_HELP = (
+    "Journal file [default: ~/.local/state/iamtui/journal.jsonl; with --demo, a fresh one per run]."
+)
+
+
+def demo_action_options(func: F) -> F:
+    """:func:`action_options` whose --journal help says the demo's default."""
+    return action_options(func, journal_help=DEMO_JOURNAL_HELP)
+
+
+def with_demo_action_options(func: F) -> F:
+    """:func:`action_options` for a command with ``--demo``: both defaults said."""
+    return action_options(func, journal_help=WITH_DEMO_JOURNAL_HELP)
+
+
+def action_options(func: F, *, journal_help: str | None = None) -> F:
     """--read-only, --dry-run and --journal: how the TUI may change the account."""
-    from iamtui.cli.journal import journal_option
+    from iamtui.cli.journal import JOURNAL_HELP, journal_option
 
     options = [
         click.option(
@@ -50,7 +73,7 @@ def action_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return journal_option(func)
+    return journal_option(func, help=journal_help or JOURNAL_HELP)
 
 
 def run_tui(
@@ -226,7 +249,7 @@ def _principal_command(kind: str) -> click.Command:
         type=click.Path(dir_okay=False, path_type=Path),
         help="Settings file (default: the user config dir's iamtui/config.toml).",
     )
-    @action_options
+    @with_demo_action_options
     @click.pass_context
     @one_line_errors
     def command(

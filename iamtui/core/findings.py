@@ -517,6 +517,19 @@ _PART_LABELS: Mapping[Part, str] = {
 }
 
 LAST_ACCESSED_HINT = "load it in the TUI or run `iamtui scan --last-accessed`"
+#: The same hint in a fleet scan, which refuses --last-accessed (one job per principal per account).
+FLEET_LAST_ACCESSED_HINT = "scan that account alone with `iamtui scan --last-accessed`"
+
+
+def for_fleet(evaluation: Evaluation) -> Evaluation:
+    """An account's evaluation as a fleet scan reports it: its hints name what works there."""
+    return replace(
+        evaluation,
+        not_evaluated=tuple(
+            replace(n, reason=n.reason.replace(LAST_ACCESSED_HINT, FLEET_LAST_ACCESSED_HINT))
+            for n in evaluation.not_evaluated
+        ),
+    )
 
 
 def part_missing(snapshot: AccountSnapshot, part: Part) -> str | None:

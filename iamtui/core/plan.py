@@ -419,6 +419,9 @@ class Plan:
             out.append(f"        {row.call}")
             out += [f"        {line}" for line in row.changes]
             for name, document in row.documents:
+                if row.changes and name == DIFFED_DOCUMENT:  # the diff above is the change
+                    out.append(f"        {name}: {DIFFED_NOTE}")
+                    continue
                 out.append(f"        {name}:")
                 out += [f"          {line}" for line in document.splitlines()]
             out.append(f"        {row.note}")
@@ -454,6 +457,12 @@ class Plan:
             version = data.get("version") if isinstance(data, dict) else None
             raise codec.CodecError(f"unsupported plan version {version!r}")
         return codec.decode(cls, {k: v for k, v in data.items() if k != "version"}, "plan")
+
+
+#: The parameter a step's diff (``Step.changes``) describes: the text preview shows the diff,
+#: not the whole document a second time below it.
+DIFFED_DOCUMENT = "PolicyDocument"
+DIFFED_NOTE = "as the diff above leaves it (whole: iamtui journal show ENTRY --format json)"
 
 
 @dataclass(frozen=True, slots=True)

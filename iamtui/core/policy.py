@@ -1120,4 +1120,29 @@ def document_diff(
     removed): what a plan preview and the review show as a document's change."""
     old_lines = json.dumps(old, indent=2, default=str).splitlines()
     new_lines = json.dumps(new, indent=2, default=str).splitlines() if new is not None else []
-    return tuple(difflib.unified_diff(old_lines, new_lines, before, after, n=context, lineterm=""))
+    # Lines are compared without their trailing comma: a kept element that became the last of
+    # its list is context, not "removed and added again" (which reads as dropped).
+    matcher = difflib.SequenceMatcher(
+        None, [line.removesuffix(",") for line in old_lines],
+        [line.removesuffix(",") for line in new_lines], autojunk=False,
+    )  # fmt: skip
+    out: list[str] = []
+    for group in matcher.get_grouped_opcodes(context):
+        if not out:
+            out += [f"--- {before}", f"+++ {after}"]
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_hunk(first[1], last[2])} +{_hunk(first[3], last[4])} @@")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [f" {line}" for line in new_lines[j1:j2]]  # as the new document has it
+                continue
+            out += [f"-{line}" for line in old_lines[i1:i2]]
+            out += [f"+{line}" for line in new_lines[j1:j2]]
+    return tuple(out)
+
+
+def _hunk(start: int, stop: int) -> str:
+    """A unified diff's hunk range (difflib's format: 1-based start, ``,count`` unless 1)."""
+    length = stop - start
+    first = start + 1 if length else start
+    return str(first) if length == 1 else f"{first},{length}"

@@ -153,8 +153,12 @@ class Proposal:
         return tuple(r for r in self.rewrites if r.changes)
 
 
-#: The guard's line when there is no last-accessed data (the TUI's key and the headless flag).
-FETCH_HINT = "fetch last-accessed data first (L in the TUI, --last-accessed headless)"
+#: The guard's line when there is no last-accessed data: what to do in the TUI, and what it
+#: means headless (``iamtui rightsize`` fetches the data itself, so there the fetch failed).
+FETCH_HINT = (
+    "fetch last-accessed data first (L in the TUI; `iamtui rightsize` fetches its own: "
+    "its warning says why it could not)"
+)
 #: Prefix of the customer-managed copy that replaces a shared or AWS-managed policy.
 COPY_PREFIX = "iamtui-rightsized"
 #: IAM policy names: ``[\w+=,.@-]+``, at most 128 characters (IAM quotas and names page).

@@ -148,6 +148,31 @@ def _status(account: FleetAccount) -> Text:
     return Text("complete", style="green")
 
 
+def _not_requested_lines(fleet: Fleet) -> list[str]:
+    """The rules no account ran because their data was not asked for, once each with the
+    accounts: a fleet has no --last-accessed, so the table says so instead of a silent gap."""
+    accounts: dict[str, list[str]] = {}
+    reasons: dict[str, str] = {}
+    for account in fleet.reachable:
+        if account.evaluation is None or account.snapshot is None:
+            continue
+        seen = completeness(account.evaluation, account.snapshot, last_accessed_requested=False)
+        for skipped in seen.not_requested:
+            accounts.setdefault(skipped.rule.id, []).append(account.name)
+            reasons.setdefault(skipped.rule.id, skipped.reason)
+    if not accounts:
+        return []
+    lines = ["Not evaluated (data not requested):"]
+    for rule_id, names in accounts.items():
+        if len(names) == 1:
+            lines.append(f"  {rule_id} in {names[0]}: {reasons[rule_id]}")
+            continue
+        # The reasons differ only in their counts: one account's stands for all.
+        where = "every account" if len(names) == len(fleet.reachable) else ", ".join(names)
+        lines.append(f"  {rule_id} in {where}; {names[0]}: {reasons[rule_id]}")
+    return lines
+
+
 def render_fleet_table(fleet: Fleet, console: Console) -> None:
     """The fleet's findings with an Account column, then one row per account with its status."""
     rows = [
@@ -194,6 +219,8 @@ def render_fleet_table(fleet: Fleet, console: Console) -> None:
             _status(account),
         )
     console.print(accounts)
+    for line in _not_requested_lines(fleet):
+        console.print(Text(printable(line)))
     for skipped in fleet.listing.skipped:
         console.print(
             Text(printable(f"Skipped {skipped.name} ({skipped.account_id}): {skipped.why}"))

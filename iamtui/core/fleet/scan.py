@@ -23,6 +23,7 @@ from botocore.parsers import ResponseParserError
 
 from iamtui.core.account_resources import read_access_analyzer, read_analyzer_findings
 from iamtui.core.errors import error_code, error_text
+from iamtui.core.findings import for_fleet
 from iamtui.core.fleet.listing import role_arn, session_name
 from iamtui.core.fleet.model import (
     DEFAULT_OPTIONS,
@@ -454,7 +455,7 @@ def _read_account(scan: _Scan, target: Target) -> FleetAccount:
         break
     snapshot = _with_org_features(snapshot, scan.root_features)
     snapshot = _with_org_analyzers(scan, snapshot)
-    evaluation = evaluate(snapshot, now=scan.clock(), settings=scan.rules_settings)
+    evaluation = for_fleet(evaluate(snapshot, now=scan.clock(), settings=scan.rules_settings))
     account_id = snapshot.account_id or account_id
     result = FleetAccount(
         target=target,

@@ -122,9 +122,11 @@ def has_document(arn: str, document: JSON) -> Check:
 
 
 def _dropped(rewrite: Rewrite) -> str:
-    parts = list(rewrite.dropped_services) + list(rewrite.dropped_actions)
+    """`` (drops: kms:*, s3:PutObject)``: what goes, said without the diff (whose kept lines
+    can look removed and re-added when only a comma changed)."""
+    parts = [f"{s}:*" for s in rewrite.dropped_services] + list(rewrite.dropped_actions)
     shown = ", ".join(parts[:6]) + (f" and {len(parts) - 6} more" if len(parts) > 6 else "")
-    return f" (drops {shown})" if shown else ""
+    return f" (drops: {shown})" if shown else ""
 
 
 def new_version_steps(target: Target, managed: ManagedRead, rewrite: Rewrite) -> list[Step]:
