@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import http.server
+import json
 import os
 import signal
 import socket
@@ -42,6 +43,16 @@ def error_response(code: str, message: str = "injected", status: int = 400) -> A
     ).encode()
     return AWSResponse(
         "https://iam.amazonaws.com/", status, {"Content-Type": "text/xml"}, _Body(body)
+    )
+
+
+def json_response(body: dict[str, Any]) -> AWSResponse:
+    """A JSON-protocol answer (Access Analyzer's), for a ``before-send`` handler to return."""
+    return AWSResponse(
+        "https://access-analyzer.us-east-1.amazonaws.com/",
+        200,
+        {"Content-Type": "application/json"},
+        _Body(json.dumps(body).encode()),
     )
 
 

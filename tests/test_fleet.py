@@ -22,6 +22,7 @@ from iamtui.core import snapshot as snapshot_io
 from iamtui.core.actions import ActionRefused, Executor, Planner, Request
 from iamtui.core.fleet import (
     DEFAULT_ROLE_NAME,
+    Fleet,
     FleetListing,
     FleetOptions,
     FleetProblem,
@@ -39,7 +40,7 @@ from iamtui.core.fleet import (
     split_list,
 )
 from iamtui.core.fleet.listing import SESSION_NAME
-from iamtui.core.fleet.render import fleet_to_csv
+from iamtui.core.fleet.render import fleet_complete, fleet_headline, fleet_to_csv
 from iamtui.core.journal import Journal
 from iamtui.core.loader import CancelToken, load_account
 from iamtui.core.session import ConnectionSettings, connect
@@ -496,6 +497,40 @@ def test_snapshot_save_org_writes_one_private_file_per_account(tmp_path: Path) -
     assert snapshot_io.last_saved("333333333333") == (target / "333333333333.json").resolve()
     again = CliRunner().invoke(main, ["snapshot", "save", str(target), "--demo", "--org"])
     assert again.exit_code == 2 and "pass --force" in again.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["scan", "--accounts", "nomatch*", "--fail-on", "critical"],
+        ["scan", "--exclude", "*", "--fail-on", "critical", "--allow-incomplete"],
+        ["snapshot", "save", "DIR", "--accounts", "nomatch"],
+    ],
+)
+def test_filters_that_keep_no_account_are_a_usage_error(tmp_path: Path, command: list[str]) -> None:
+    target = tmp_path / "org"
+    args = [str(target) if a == "DIR" else a for a in command]
+    result = CliRunner().invoke(main, [*args, "--demo", "--org"])
+    assert result.exit_code == 2, result.output
+    flag = (
+        "--exclude *" if "--exclude" in args else f"--accounts {args[args.index('--accounts') + 1]}"
+    )
+    assert result.output.splitlines() == [
+        f"iamtui: error: no account matches --accounts/--exclude: {flag} left out all "
+        "8 active accounts of the organization"
+    ]
+    assert not target.exists()  # snapshot save left no empty directory behind
+
+
+def test_no_account_reached_is_never_clean_even_when_incomplete_is_allowed(
+    tmp_path: Path,
+) -> None:
+    gate = ["scan", "--demo", "--org", "--accounts", "legacy", "--fail-on", "critical"]
+    result = CliRunner().invoke(main, [*gate, "--allow-incomplete"])
+    assert result.exit_code == 3, result.output  # nothing was scanned: no all-clear
+    assert "scan INCOMPLETE: 0 of 1 account scanned; 1 not reachable" in result.stdout
+    empty = Fleet(FleetListing(targets=()), (), 0, NOW, NOW)
+    assert not fleet_complete(empty) and fleet_headline(empty).startswith("scan INCOMPLETE: 0 of")
 
 
 def test_fleet_flags_without_org_are_refused(tmp_path: Path) -> None:

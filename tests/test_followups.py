@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -447,3 +448,64 @@ def test_a_follow_up_naming_an_unknown_principal_kind_does_not_decode(env: Env, 
     data["follow_ups"][0]["subject"]["kind"] = "robot"
     with pytest.raises(CodecError, match="follow_ups"):
         Plan.from_json(data)
+
+
+# --- the thing, not the name -----------------------------------------------------------------
+
+
+def test_a_follow_up_keeps_the_unique_id_of_what_it_was_offered_for(env: Env, iam: Any) -> None:
+    key = key_of(iam, "alice")
+    plan = env.planner(clock=clock(T0)).plan(Request.deactivate_key("alice", key))
+    user_id = iam.get_user(UserName="alice")["User"]["UserId"]
+    assert [f.principal_id for f in plan.follow_ups] == [user_id]
+    # A follow-up saved before the id was kept (old journals) decodes with none, and stays so.
+    data = plan.to_json()
+    del data["follow_ups"][0]["principal_id"]
+    old = Plan.from_json(json.loads(json.dumps(data)))
+    assert old.follow_ups[0].principal_id is None
+    assert "principal_id" not in old.to_json()["follow_ups"][0]
+
+
+def test_an_old_follow_up_never_deletes_a_role_re_created_under_its_name(
+    env: Env, iam: Any
+) -> None:
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+    old_entry = run_at(env, env.planner(clock=clock(T0)).plan(Request.quarantine_role("app")), T0)
+    old_id = iam.get_role(RoleName="app")["Role"]["RoleId"]
+    # Out of band: deleted, re-created under the same name, quarantined again 12 days later.
+    iam.delete_role_policy(RoleName="app", PolicyName="iamtui-quarantine")
+    iam.delete_role(RoleName="app")
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+    new_id = iam.get_role(RoleName="app")["Role"]["RoleId"]
+    later = T0 + timedelta(days=12)
+    run_at(env, env.planner(clock=clock(later)).plan(Request.quarantine_role("app")), later)
+    now = T0 + timedelta(days=15)
+    (item,) = due_items(env.journal, now)  # the new role's follow-up is due at T0 + 26 days
+    assert item.ref == f"{old_entry}#0" and item.follow_up.principal_id == old_id
+    checked = recheck(env.conn, item, now=now, pacer=FAST)
+    recreated = f"role app re-created since (id {old_id} then, {new_id} now)"
+    assert not checked.ready and checked.problems == (recreated,) and checked.held == ()
+    with pytest.raises(ActionRefused, match=re.escape(f"is not ready: {recreated}")):
+        plan_follow_up(env.planner(), env.journal, item.ref, now=now, pacer=FAST)
+
+
+def test_an_old_follow_up_with_no_id_is_rechecked_by_name(env: Env, iam: Any) -> None:
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+    plan = env.planner(clock=clock(T0)).plan(Request.quarantine_role("app"))
+    plan = replace(plan, follow_ups=(replace(plan.follow_ups[0], principal_id=None),))
+    run_at(env, plan, T0)
+    (item,) = due_items(env.journal, T0 + timedelta(days=15))
+    assert recheck(env.conn, item, now=T0 + timedelta(days=15), pacer=FAST).ready
+
+
+def test_journal_due_warns_once_when_the_hash_chain_does_not_verify(env: Env, iam: Any) -> None:
+    deactivated(env, iam)
+    path = env.journal.path
+    path.write_text(path.read_text().replace('"alice"', '"alicE"', 1))
+    assert not env.journal.verify().ok
+    args = ["journal", "due", "--journal", str(path), "--all"]
+    where = ["--endpoint-url", env.emulator.endpoint_url, "--region", "us-east-1"]
+    environ = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    result = CliRunner().invoke(main, [*args, *where], env=environ)
+    problem = env.journal.verify().message()
+    assert result.stderr.splitlines().count(f"iamtui: warning: {problem}") == 1, result.stderr

@@ -196,7 +196,8 @@ def read_everything(conn: Connection, alice: User) -> dict[str, str]:
         if why:
             failures["usage"] = why
     # Due follow-ups re-checked (iamtui journal due): every read a re-check sends, once.
-    for item in due_follow_ups():
+    app = snap.role("app")
+    for item in due_follow_ups(alice.user_id, app.role_id if app is not None else None):
         checked = recheck(conn, item, now=datetime.now(UTC), pacer=Pacer(0))
         for line in (*checked.problems, *checked.held):
             if denied := re.search(r"denied: the caller lacks ([\w:]+)", line):
@@ -225,9 +226,11 @@ def read_everything(conn: Connection, alice: User) -> dict[str, str]:
     return failures
 
 
-def due_follow_ups() -> list[FollowUpItem]:
-    """One due follow-up of each kind, on alice and the role app (ids need not exist: the reads
-    are sent all the same, and a denial is what this counts)."""
+def due_follow_ups(user_id: str, role_id: str | None) -> list[FollowUpItem]:
+    """One due follow-up of each kind, on alice and the role app (credential ids need not exist:
+    the reads are sent all the same, and a denial is what this counts). The principals' unique
+    ids are theirs, so the re-check reads them (GetUser, GetRole) and then every piece of
+    evidence."""
     then = datetime.now(UTC) - timedelta(days=40)
     every = tuple(Evidence)
     subjects = (
@@ -238,7 +241,14 @@ def due_follow_ups() -> list[FollowUpItem]:
         (ActionId.CERT_DELETE, UploadedCredentialSubject("alice", "certificate", "CERTEXAMPLE")),
     )
     follow_ups = tuple(
-        FollowUp(action, subject, then, tuple(e for e in every if _fits(e, subject)), "")
+        FollowUp(
+            action,
+            subject,
+            then,
+            tuple(e for e in every if _fits(e, subject)),
+            "",
+            role_id if isinstance(subject, PrincipalSubject) else user_id,
+        )
         for action, subject in subjects
     )
     plan = Plan(ActionId.BATCH, "", ACCOUNT, (), (), then, follow_ups=follow_ups)

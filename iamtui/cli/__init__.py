@@ -332,7 +332,7 @@ def snapshot_save(
             f"({len(fleet.unreachable)} not reachable), {plural(fleet.requests, 'request')}",
             err=True,
         )
-        if fleet.unreachable:
+        if fleet.unreachable or not fleet.reachable:  # nothing saved is never a clean save
             sys.exit(3)
         return
     if file.is_dir():

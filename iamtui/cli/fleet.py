@@ -18,7 +18,14 @@ import click
 from iamtui.cli.common import UserError
 
 if TYPE_CHECKING:
-    from iamtui.core.fleet import Fleet, FleetAccount, FleetOptions, FleetProgress, OnAccount
+    from iamtui.core.fleet import (
+        Fleet,
+        FleetAccount,
+        FleetListing,
+        FleetOptions,
+        FleetProgress,
+        OnAccount,
+    )
     from iamtui.core.model import AccountSnapshot
     from iamtui.core.session import ConnectionSettings
     from iamtui.core.settings import Settings
@@ -191,6 +198,7 @@ def run_fleet(
             # One pooled connection per account read at once (AssumeRole is sent from here).
             conn = connect(settings, max_pool=max(10, options.concurrency))
             listing = list_organization(conn, options, cancel)
+            refuse_empty_selection(listing, options)
         fleet = scan_fleet(
             listing,
             settings,
@@ -207,6 +215,26 @@ def run_fleet(
     finally:
         if env is not None:
             env.stop()
+
+
+def refuse_empty_selection(listing: FleetListing, options: FleetOptions) -> None:
+    """Filters that keep no account are a usage error: a scan of nothing is no all-clear."""
+    from iamtui.core.text import plural, printable
+
+    if listing.targets or not (options.include or options.exclude):
+        return
+    given = "; ".join(
+        f"{flag} {','.join(patterns)}"
+        for flag, patterns in (("--accounts", options.include), ("--exclude", options.exclude))
+        if patterns
+    )
+    listed = sum(1 for s in listing.skipped if s.why in ("not in --accounts", "--exclude"))
+    raise UserError(
+        printable(
+            f"no account matches --accounts/--exclude: {given} left out all "
+            f"{plural(listed, 'active account')} of the organization"
+        )
+    )
 
 
 def describe(account: FleetAccount) -> str:
@@ -241,6 +269,7 @@ def save_fleet(
     index = directory / INDEX_NAME
     if not force and (index.exists() or index.is_symlink()):
         raise UserError(f"{index} exists: pass --force to overwrite, or choose another directory")
+    created = not directory.exists()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     written: dict[str, str] = {}
     index_lock = threading.Lock()
@@ -255,7 +284,12 @@ def save_fleet(
             except OSError as exc:
                 click.echo(f"iamtui: warning: could not record the save for P: {exc}", err=True)
 
-    fleet = run_fleet(request, settings, use_demo, None, on_account=save)
+    try:
+        fleet = run_fleet(request, settings, use_demo, None, on_account=save)
+    except UserError:
+        if created and not any(directory.iterdir()):
+            directory.rmdir()  # a usage error leaves nothing behind
+        raise
     listing = fleet.listing
     document = {
         "format": INDEX_FORMAT,

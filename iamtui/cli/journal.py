@@ -332,6 +332,9 @@ def due(
 
     store = _journal(journal_path)
     now = utc_now()
+    verification = store.verify()
+    if not verification.ok:  # a follow-up's due date or dismissal may be forged: say so first
+        click.echo(f"iamtui: warning: {printable(verification.message())}", err=True)
     if plan_ref is not None and dismiss_ref is not None:
         raise UserError("--plan and --dismiss are alternatives: pass one")
     if dismiss_ref is not None:

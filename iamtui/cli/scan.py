@@ -278,5 +278,6 @@ def _report_fleet(
         return
     if render.fleet_exceeds(fleet, Severity.parse(fail_on)):
         sys.exit(EXIT_FINDINGS)
-    if not complete and not allow_incomplete:
+    # No account read is nothing scanned, never an all-clear, whatever --allow-incomplete says.
+    if not complete and (not allow_incomplete or not fleet.reachable):
         sys.exit(EXIT_INCOMPLETE)

@@ -52,6 +52,12 @@ ANALYZER_REVIEW_ACTIONS = (
 #: Asking Access Analyzer to generate a recommendation: a Write-level action in the Service
 #: Authorization Reference, so it is in the remediate policy, not the read-only one.
 ANALYZER_GENERATE_ACTIONS = ("access-analyzer:GenerateFindingRecommendation",)
+#: Pages the review reads at most for one principal: far more than one user or role has, so
+#: reaching it means the answers never end (a server repeating itself); the rest is incomplete.
+PRINCIPAL_FINDINGS_PAGES = 100
+#: What a finding that lacks a required field raises while parsed: skipped and counted (the
+#: loader's MALFORMED; not imported from there: the loader imports this module).
+_UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)
 #: Findings per ListFindingsV2 page.
 FINDINGS_PAGE_SIZE = 100
 #: Pages the overview reads at most (each one request of the 20-request budget); past it the
@@ -148,15 +154,18 @@ def read_analyzer_findings(
 ) -> AnalyzerFindings:
     """The analyzer's ACTIVE findings (of one user or role when ``resource_arn`` is given; of
     one account's entities when ``account_id`` is: an organization's analyzer reports every
-    member's), at most ``max_pages`` pages (None: all); ``complete`` says whether every page
-    was read."""
+    member's), at most ``max_pages`` pages (None: until AWS stops giving a page token);
+    ``complete`` says whether every page was read: a token AWS already gave ends the read
+    too, incomplete. A finding lacking a required field is skipped and counted."""
     criteria: dict[str, Any] = {"status": {"eq": ["ACTIVE"]}}
     if resource_arn is not None:
         criteria["resource"] = {"eq": [resource_arn]}
     if account_id is not None:
         criteria["resourceOwnerAccount"] = {"eq": [account_id]}
     found: list[AnalyzerFinding] = []
+    unreadable = 0
     token: str | None = None
+    seen: set[str] = set()
     pages = 0
     while True:
         kwargs: dict[str, Any] = {
@@ -169,12 +178,19 @@ def read_analyzer_findings(
         page = client.list_findings_v2(**kwargs)
         check()
         pages += 1
-        found.extend(parse_analyzer_finding(raw) for raw in page.get("findings", ()))
+        for raw in page.get("findings", ()):
+            try:
+                found.append(parse_analyzer_finding(raw))
+            except _UNREADABLE:
+                unreadable += 1
         token = page.get("nextToken")
-        if not token or (max_pages is not None and pages >= max_pages):
+        if not token or token in seen or (max_pages is not None and pages >= max_pages):
             break
+        seen.add(token)
     ordered = tuple(sorted(found, key=lambda f: (f.resource_arn, f.finding_type, f.finding_id)))
-    return AnalyzerFindings(analyzer.arn, analyzer.unused_access_age, ordered, not token)
+    return AnalyzerFindings(
+        analyzer.arn, analyzer.unused_access_age, ordered, not token, unreadable=unreadable
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,10 +371,11 @@ class PrincipalFindings:
 def read_principal_findings(
     client: Any, analyzer: Analyzer, resource_arn: str, check: CheckCancel
 ) -> PrincipalFindings:
-    """A principal's findings (ListFindingsV2 filtered on the resource, every page) and each
-    one's details (GetFindingV2): 1 + one request per finding, for the review screen only."""
+    """A principal's findings (ListFindingsV2 filtered on the resource, every page up to
+    :data:`PRINCIPAL_FINDINGS_PAGES`) and each one's details (GetFindingV2): 1 + one request
+    per finding, for the review screen only."""
     found = read_analyzer_findings(
-        client, analyzer, check, resource_arn=resource_arn, max_pages=None
+        client, analyzer, check, resource_arn=resource_arn, max_pages=PRINCIPAL_FINDINGS_PAGES
     )
     details = {}
     for finding in found.findings:

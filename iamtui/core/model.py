@@ -698,8 +698,11 @@ class AnalyzerFindings:
     #: The analyzer's ``unusedAccessAge`` in days (None: it did not say).
     unused_access_age: int | None
     findings: tuple[AnalyzerFinding, ...] = ()
-    #: False when the overview stopped at its page budget: later findings were not read.
+    #: False when the read stopped early (the overview's page budget, the review's page cap, or a
+    #: page token AWS had already given): later findings were not read.
     complete: bool = True
+    #: Findings skipped because a field AWS always sends (id, status, updatedAt) was absent.
+    unreadable: int = field(default=0, metadata=OMIT_DEFAULT)
 
     def of(self, resource_arn: str) -> tuple[AnalyzerFinding, ...]:
         """The findings on one user or role."""

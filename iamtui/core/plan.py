@@ -258,6 +258,10 @@ class FollowUp:
     evidence: tuple[Evidence, ...]
     #: ``delete access key AKIA… of alice``: what it will do, for previews and lists.
     description: str
+    #: IAM's unique id of the principal it acts on (the role, or the user owning the credential)
+    #: when the plan knew it: a role deleted and re-created under the same name has another, so
+    #: the re-check never lets an old follow-up delete the new one. Old journals have none.
+    principal_id: str | None = field(default=None, metadata=codec.OMIT_DEFAULT)
 
     def text(self) -> str:
         """``delete access key AKIA… of alice on 2026-07-01 if it stays inactive ...``."""

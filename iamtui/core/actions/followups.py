@@ -28,7 +28,7 @@ from iamtui.core.actions.request import Request
 from iamtui.core.errors import error_code, error_text
 from iamtui.core.journal import FollowUpItem, FollowUpState, Journal
 from iamtui.core.loader import DENIED_CODES, as_utc, read_access_keys
-from iamtui.core.plan import Evidence, Plan
+from iamtui.core.plan import Evidence, FollowUp, Plan
 from iamtui.core.session import Connection
 from iamtui.core.subjects import (
     KeySubject,
@@ -45,6 +45,7 @@ RECHECK_READS = (
     "iam:GetAccessKeyLastUsed",
     "iam:GetRole",
     "iam:GetRolePolicy",
+    "iam:GetUser",
     "iam:ListServiceSpecificCredentials",
     "iam:ListSSHPublicKeys",
     "iam:ListSigningCertificates",
@@ -122,6 +123,15 @@ def recheck(
     """
     follow_up = item.follow_up
     since = since_of(item)
+    try:
+        other = _recreated(conn.iam, follow_up)
+    except _READ_ERRORS as exc:
+        other = _read_problem("it is the same principal", exc)
+    except reads.NotFound as exc:
+        other = f"{exc} (gone already)"
+    if other:
+        # The evidence would be about another principal under the same name: not read at all.
+        return Recheck(item, (other,), (), now)
     problems: list[str] = []
     held: list[str] = []
     for evidence in follow_up.evidence:
@@ -130,7 +140,7 @@ def recheck(
         try:
             problem, fine = _check(conn, evidence, follow_up.subject, since, now, pacer)
         except _READ_ERRORS as exc:
-            problem, fine = _read_problem(evidence, exc), ""
+            problem, fine = _read_problem(evidence.value.replace("-", " "), exc), ""
         except reads.NotFound as exc:
             problem, fine = f"{exc} (gone already)", ""
         if problem:
@@ -140,9 +150,34 @@ def recheck(
     return Recheck(item, tuple(dict.fromkeys(problems)), tuple(held), now)
 
 
-def _read_problem(evidence: Evidence, exc: BaseException) -> str:
+def _recreated(iam: Any, follow_up: FollowUp) -> str:
+    """Why the principal under the follow-up's name is not the one it was offered for, or ""."""
+    expected = follow_up.principal_id
+    subject = follow_up.subject
+    if not expected:
+        return ""  # an old journal's follow-up: the name is all it has
+    if isinstance(subject, PrincipalSubject) and subject.kind == "role":
+        kind, name, current = "role", subject.name, _get_role(iam, subject.name).get("RoleId")
+    elif isinstance(subject, KeySubject | ServiceCredentialSubject | UploadedCredentialSubject):
+        kind, name, current = "user", subject.user, _user_id(iam, subject.user)
+    else:
+        return ""
+    if current == expected:
+        return ""
+    return f"{kind} {name} re-created since (id {expected} then, {current} now)"
+
+
+def _user_id(iam: Any, user: str) -> str | None:
+    try:
+        return iam.get_user(UserName=user)["User"].get("UserId")  # type: ignore[no-any-return]
+    except ClientError as exc:
+        if reads.missing(exc):
+            raise reads.NotFound(f"user {user} does not exist") from exc
+        raise
+
+
+def _read_problem(what: str, exc: BaseException) -> str:
     """One line; a denial names the IAM action the caller lacks (every direct read is IAM's)."""
-    what = evidence.value.replace("-", " ")
     if error_code(exc) in DENIED_CODES:
         operation = getattr(exc, "operation_name", "")
         lacks = f"denied: the caller lacks iam:{operation}" if operation else "access denied"
@@ -315,6 +350,14 @@ def plan_follow_up(
     request = Request(follow_up.action, follow_up.subject, accept_unverified_use=True)
     plan = planner.plan(request)
     planner.unverified_keys.clear()
+    changed = {t.principal_id for t in plan.principals if t.principal_id}
+    if follow_up.principal_id and changed - {follow_up.principal_id}:
+        # Re-created between the re-check and the plan: the plan would act on another principal.
+        raise ActionRefused(
+            f"follow-up {item.ref} ({follow_up.description}) is not ready: its principal was "
+            f"re-created since (id {follow_up.principal_id} then, "
+            f"{', '.join(sorted(changed))} now); dismiss it or act on it yourself"
+        )
     warnings = tuple(w for w in plan.warnings if not w.endswith("without that check"))
     notes = (f"follow-up {item.ref} of {item.entry.id}: {'; '.join(checked.held)}",)
     plan = replace(

@@ -55,35 +55,41 @@ OFFERS: Mapping[ActionId, Offer] = {
 }
 
 
-def _subjects(plan: Plan) -> Iterator[tuple[FollowUpSubject, str]]:
-    """What each step of a deactivating plan leaves to delete later, from its call's params."""
+def _subjects(plan: Plan) -> Iterator[tuple[FollowUpSubject, str, str | None]]:
+    """What each step of a deactivating plan leaves to delete later, from its call's params,
+    with the unique id of the principal the step changed (None when the plan did not know it)."""
     for step in plan.steps:
         p = step.call.params
+        target = plan.targets[step.target] if step.target < len(plan.targets) else None
+        pid = target.principal_id if target is not None else None
         user = str(p.get("UserName", ""))
         match step.call.operation:
             case "UpdateAccessKey" if p.get("Status") == "Inactive" and user:
                 kid = str(p["AccessKeyId"])
-                yield KeySubject(user, kid), f"delete access key {kid} of {user}"
+                yield KeySubject(user, kid), f"delete access key {kid} of {user}", pid
             case "PutRolePolicy" if p.get("PolicyName") == QUARANTINE_POLICY:
                 role = str(p["RoleName"])
-                yield PrincipalSubject("role", role), f"delete role {role}"
+                yield PrincipalSubject("role", role), f"delete role {role}", pid
             case "UpdateServiceSpecificCredential" if p.get("Status") == "Inactive":
                 cid = str(p["ServiceSpecificCredentialId"])
                 yield (
                     ServiceCredentialSubject(user, cid),
                     f"delete service-specific credential {cid} of {user}",
+                    pid,
                 )
             case "UpdateSSHPublicKey" if p.get("Status") == "Inactive":
                 cid = str(p["SSHPublicKeyId"])
                 yield (
                     UploadedCredentialSubject(user, "ssh-key", cid),
                     f"delete SSH key {cid} of {user}",
+                    pid,
                 )
             case "UpdateSigningCertificate" if p.get("Status") == "Inactive":
                 cid = str(p["CertificateId"])
                 yield (
                     UploadedCredentialSubject(user, "certificate", cid),
                     f"delete signing certificate {cid} of {user}",
+                    pid,
                 )
 
 
@@ -94,8 +100,8 @@ def offered(plan: Plan, settings: FollowUpSettings) -> Plan:
         return plan
     due = plan.built_at + timedelta(days=offer.days(settings))
     follow_ups = tuple(
-        FollowUp(offer.action, subject, due, offer.evidence, text)
-        for subject, text in _subjects(plan)
+        FollowUp(offer.action, subject, due, offer.evidence, text, pid)
+        for subject, text, pid in _subjects(plan)
     )
     return replace(plan, follow_ups=follow_ups) if follow_ups else plan
 

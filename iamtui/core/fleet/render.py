@@ -36,11 +36,16 @@ from iamtui.core.text import plural, printable
 
 
 def fleet_complete(fleet: Fleet) -> bool:
-    """Every account was reached and every rule ran on each: only then is "no findings" clean."""
-    return not fleet.unreachable and all(
-        completeness(a.evaluation, a.snapshot, last_accessed_requested=False).complete
-        for a in fleet.reachable
-        if a.evaluation is not None and a.snapshot is not None
+    """Some account was read, every account was reached and every rule ran on each: only then
+    is "no findings" clean (a fleet of no account scanned nothing)."""
+    return (
+        bool(fleet.reachable)
+        and not fleet.unreachable
+        and all(
+            completeness(a.evaluation, a.snapshot, last_accessed_requested=False).complete
+            for a in fleet.reachable
+            if a.evaluation is not None and a.snapshot is not None
+        )
     )
 
 

@@ -8,12 +8,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from iamtui.core.account_resources import (
+    PRINCIPAL_FINDINGS_PAGES,
     AnalyzerReview,
     FindingRecommendation,
     UnusedDetail,
 )
 from iamtui.core.model import AccountSnapshot, AnalyzerFindingType, ManagedPolicy
 from iamtui.core.second_opinion import SecondOpinion, permission_verdict
+from iamtui.core.text import plural
 from iamtui.core.views.details import VERDICT_TONES, Field
 from iamtui.core.views.format import ago, exact
 
@@ -93,8 +95,9 @@ def read_fields(
     recommendation's steps with the recommended policy."""
     found = review.principal.findings.findings
     if not found:
-        return (Field("", "Access Analyzer has no ACTIVE finding on this principal", "muted"),)
-    lines: list[Field] = []
+        none = Field("", "Access Analyzer has no ACTIVE finding on this principal", "muted")
+        return (*_gaps(review), none)
+    lines: list[Field] = list(_gaps(review))
     for finding in found:
         lines.append(
             Field(
@@ -118,4 +121,25 @@ def read_fields(
         if recommendation is not None:
             policies = snapshot.policies if snapshot is not None else ()
             lines.extend(_recommendation_lines(recommendation, policies))
+    return tuple(lines)
+
+
+def _gaps(review: AnalyzerReview) -> tuple[Field, ...]:
+    """What the findings read could not show: never a silent "no finding"."""
+    findings = review.principal.findings
+    lines: list[Field] = []
+    if findings.unreadable:
+        n = findings.unreadable
+        lines.append(
+            Field("", f"{plural(n, 'finding')} unreadable (a required field was missing)", "warn")
+        )
+    if not findings.complete:
+        lines.append(
+            Field(
+                "",
+                "findings read incomplete: Access Analyzer's pages did not end "
+                f"(a repeated page token, or over {PRINCIPAL_FINDINGS_PAGES} pages)",
+                "warn",
+            )
+        )
     return tuple(lines)
