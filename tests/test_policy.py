@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -472,3 +473,43 @@ def test_a_hostile_wildcard_pattern_is_matched_in_linear_time() -> None:
     worker.join(timeout=30)  # liveness, not a benchmark: linear takes microseconds
     assert answer == [False]
     assert wildcard_match(arn, "arn:aws:iam::123456789012:role/" + "*a" * 30)
+
+
+def _statements(count: int) -> dict[str, Any]:
+    """A generated document: ``count`` statements, every third one on sqs."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": f"S{n}",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage" if n % 3 == 0 else "s3:GetObject"],
+                "Resource": f"arn:aws:s3:::bucket-{n}/*",
+            }
+            for n in range(count)
+        ],
+    }
+
+
+def test_a_huge_document_diff_is_a_summary_made_in_linear_time() -> None:
+    """difflib is quadratic: 10,000 statements took tens of seconds (on the UI thread)."""
+    old = _statements(10_000)
+    new = {**old, "Statement": [s for s in old["Statement"] if s["Action"] != ["sqs:SendMessage"]]}
+    started = time.perf_counter()
+    diff = policy.document_diff(old, new, "policy now", "policy right-sized")
+    assert time.perf_counter() - started < 1
+    assert diff == (
+        "--- policy now",
+        "+++ policy right-sized",
+        "document of 80,005 lines: diff not shown (too large); 3,334 statements removed",
+    )
+    rewritten = {**new, "Statement": [*new["Statement"][1:], {**new["Statement"][0], "Sid": "X"}]}
+    assert policy.document_diff(old, rewritten, "a", "b")[-1].endswith(
+        "3,335 statements removed, 1 added or rewritten"
+    )
+    # Within the budget, the diff itself.
+    small = _statements(200)
+    fewer = {**small, "Statement": small["Statement"][1:]}
+    lines = policy.document_diff(small, fewer, "a", "b")
+    assert lines[:2] == ("--- a", "+++ b") and lines[2].startswith("@@")
+    assert '-      "Sid": "S0",' in lines
