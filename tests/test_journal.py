@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,11 +14,13 @@ import pytest
 
 from iamtui.core.actions import ActionId, ApiCall, InverseStep, Plan, Step, Target
 from iamtui.core.journal import (
+    MAX_RECORD,
     Journal,
     JournalBusy,
     JournalDamaged,
     JournalError,
     JournalWriter,
+    RecordTooLarge,
     default_path,
 )
 from iamtui.core.secrets import REDACTED, Secret, redact
@@ -268,3 +271,21 @@ def test_a_failed_write_closes_the_writer_and_leaves_the_chain_intact(journal: J
         with pytest.raises(JournalError, match="closed for writing"):
             writer.intent(entry, 0, {"operation": "UpdateAccessKey"})
     assert journal.verify().ok
+
+
+def test_a_record_over_the_readers_limit_is_refused_before_it_is_written(
+    journal: Journal,
+) -> None:
+    """Written, a record over MAX_RECORD would make the journal read as corrupted (and every
+    later entry impossible to undo): the writer refuses it, writes nothing and stays usable."""
+    size, entries = journal.path.stat().st_size, len(journal.entries())
+    step = tiny_plan(1).steps[0]
+    huge = ApiCall("PutRolePolicy", {"RoleName": "app", "PolicyDocument": "x" * MAX_RECORD})
+    plan = replace(tiny_plan(1), steps=(replace(step, call=huge),))
+    with journal.writer() as writer:
+        with pytest.raises(RecordTooLarge, match=r"this plan's record would be 16\.0 MiB, over"):
+            writer.begin(plan)
+        write_entry(writer)  # nothing half-written: the chain goes on
+    assert journal.path.stat().st_size > size
+    assert journal.verify().ok and len(journal.entries()) == entries + 1
+    assert all(e.status == "completed" for e in journal.entries())

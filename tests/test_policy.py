@@ -487,3 +487,42 @@ def test_document_diff_keeps_an_element_whose_comma_alone_changed_as_context() -
     assert not [line for line in lines if line[:1] in "+-" and "s3:GetObject" in line]
     assert '-        "kms:Decrypt"' in lines
     assert lines[:3] == ("--- a", "+++ b", "@@ -6,5 +6,4 @@")
+
+
+def _statements(count: int) -> dict[str, Any]:
+    """A generated document: ``count`` statements, every third one on sqs."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": f"S{n}",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage" if n % 3 == 0 else "s3:GetObject"],
+                "Resource": f"arn:aws:s3:::bucket-{n}/*",
+            }
+            for n in range(count)
+        ],
+    }
+
+
+def test_a_huge_document_diff_is_a_summary_made_in_linear_time() -> None:
+    """difflib is quadratic (10,000 statements took tens of seconds on the UI thread): over the
+    line budget the diff is a summary counted without difflib."""
+    old = _statements(10_000)
+    new = {**old, "Statement": [s for s in old["Statement"] if s["Action"] != ["sqs:SendMessage"]]}
+    diff = policy.document_diff(old, new, "policy now", "policy right-sized")
+    assert diff == (
+        "--- policy now",
+        "+++ policy right-sized",
+        "document of 80,005 lines: diff not shown (too large); 3,334 statements removed",
+    )
+    rewritten = {**new, "Statement": [*new["Statement"][1:], {**new["Statement"][0], "Sid": "X"}]}
+    assert policy.document_diff(old, rewritten, "a", "b")[-1].endswith(
+        "3,335 statements removed, 1 added or rewritten"
+    )
+    # Within the budget, the diff itself.
+    small = _statements(200)
+    fewer = {**small, "Statement": small["Statement"][1:]}
+    lines = policy.document_diff(small, fewer, "a", "b")
+    assert lines[:2] == ("--- a", "+++ b") and lines[2].startswith("@@")
+    assert '-      "Sid": "S0",' in lines

@@ -538,8 +538,9 @@ def big(services: int, filler: int) -> dict[str, Any]:
 
 
 def test_managed_policy_over_6144_characters_cannot_be_applied() -> None:
+    # AWS managed policies may be larger than a customer one: their copy would not fit.
     document = big(2, 260)
-    (rw,) = (got := run([policy("huge", document)])).rewrites
+    (rw,) = (got := run([policy("huge", document, aws=True)])).rewrites
     size = policy_size(rw.grant.document) - len(',"ec2:*"')
     assert size > MANAGED_POLICY_MAX_CHARS
     assert rw.method is Method.CANNOT
@@ -561,6 +562,32 @@ def test_user_inline_aggregate_over_2048_cannot_be_replaced() -> None:
     # A role's limit is 10,240: the same policies fit.
     got = run(grants, data(APP, s3=1, ec2=None))
     assert got.rewrites[0].method is Method.REPLACE_INLINE
+
+
+def test_a_current_document_larger_than_aws_allows_is_not_right_sized() -> None:
+    """Only an endpoint that is not AWS serves such a document: rewriting it would put a
+    document of that size (several times over) in the journal."""
+    huge_inline = doc(allow("ec2:RunInstances", "arn:aws:s3:::" + "b" * 20_000))
+    alice = user("alice")
+    got = run([inline("big", huge_inline), inline("c", UNUSED)], data(alice, s3=1, ec2=None), alice)
+    big_one, small = got.rewrites
+    size = policy_size(huge_inline)
+    assert big_one.method is Method.CANNOT and big_one.document is None
+    assert big_one.reason == (
+        f"its current document is {size:,} characters, over AWS's limit of 2,048 for all of "
+        "a user's inline policies together: AWS could not hold it (is this endpoint AWS?)"
+    )
+    assert small.method is Method.DELETE_INLINE  # the others are judged as ever
+    (role_one,) = run([inline("big", huge_inline)]).rewrites
+    assert role_one.method is Method.CANNOT and "limit of 10,240 for all of a role's" in (
+        role_one.reason
+    )
+    (managed_one,) = run([policy("huge", big(2, 260))]).rewrites
+    assert managed_one.method is Method.CANNOT
+    assert "over AWS's limit of 6,144 for a managed policy" in managed_one.reason
+    # Within the limits, the same kinds are right-sized.
+    assert run([inline("ok", MIXED)]).rewrites[0].method is Method.REPLACE_INLINE
+    assert run([policy("ok", MIXED)]).rewrites[0].method is Method.NEW_VERSION
 
 
 def test_more_than_ten_managed_policies_is_a_problem() -> None:

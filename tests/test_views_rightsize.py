@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from builders import managed, role, services, snapshot
+from conftest import NOW
+
 from iamtui.core.actions.catalog.principal_rightsize import options_of
 from iamtui.core.actions.request import Request
 from iamtui.core.rightsize import Grant, Method, Proposal, Rewrite, RightsizeOptions, options_from
 from iamtui.core.settings import RightsizeSettings, Settings
-from iamtui.core.views.rightsize import describe
+from iamtui.core.views.rightsize import build, describe
 
 WHEN = datetime(2026, 6, 1, 12, tzinfo=UTC)
 DOC = {
@@ -101,3 +104,25 @@ def test_the_plan_takes_the_options_the_review_showed() -> None:
     given = Request.rightsize("role", "etl", window_days=120)
     assert options_of(given, settings).window_days == 120
     assert options_of(Request.rightsize("role", "etl")) == RightsizeOptions()
+
+
+def test_the_review_of_a_10000_statement_policy_shows_a_summary_not_a_diff() -> None:
+    """The review builds its proposal and diff on the UI thread: a huge AWS managed policy
+    (AWS does not hold those to the customer limits) gets the linear summary, not difflib's
+    quadratic diff, so it cannot freeze it (timings: bench, never asserted here)."""
+    statements = [
+        {
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage" if n else "s3:GetObject",
+            "Resource": f"arn:aws:sqs:us-east-1:123456789012:q{n}",
+        }
+        for n in range(10_000)
+    ]
+    big = managed("Huge", document={"Version": "2012-10-17", "Statement": statements}, aws=True)
+    app = role("app", attached=[big.arn])
+    snap = snapshot(roles=[app], policies=[big])
+    view = build(app, snap, services(app.arn, s3=1, sqs=None), now=NOW, settings=Settings())
+    assert view.applies and view.dropped == {"sqs"}
+    assert [d.text for d in view.diff][-1] == (
+        "document of 50,005 lines: diff not shown (too large); 9,999 statements removed"
+    )

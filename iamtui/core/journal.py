@@ -171,6 +171,10 @@ class NotAJournalFile(JournalError):
     """The path names a device, pipe or directory: reading it could hang or never end."""
 
 
+class RecordTooLarge(JournalError):
+    """A record longer than readers accept (``MAX_RECORD``): refused before it is written."""
+
+
 class EntryNotFound(JournalError):
     """No entry has that id (or the prefix is ambiguous)."""
 
@@ -1050,20 +1054,25 @@ class JournalWriter:
         self._ids.add(entry_id)
         self._open.add(entry_id)
         _ACTIVE.add(entry_id)
-        self._append(
-            {
-                "kind": "begin",
-                "entry": entry_id,
-                "time": now.isoformat(),
-                "account": plan.account_id,
-                "caller": plan.caller_arn,
-                "action": plan.action.value,
-                "summary": plan.summary,
-                "undoes": undoes if undoes is not None else plan.undoes,
-                **({"role_chain": list(role_chain)} if role_chain else {}),
-                "plan": plan.to_json(),
-            }
-        )
+        record: dict[str, JSON] = {
+            "kind": "begin",
+            "entry": entry_id,
+            "time": now.isoformat(),
+            "account": plan.account_id,
+            "caller": plan.caller_arn,
+            "action": plan.action.value,
+            "summary": plan.summary,
+            "undoes": undoes if undoes is not None else plan.undoes,
+            **({"role_chain": list(role_chain)} if role_chain else {}),
+            "plan": plan.to_json(),
+        }
+        try:
+            self._append(record)
+        except RecordTooLarge:  # nothing was written: the entry never existed
+            self._ids.discard(entry_id)
+            self._open.discard(entry_id)
+            _ACTIVE.discard(entry_id)
+            raise
         return entry_id
 
     def intent(self, entry_id: str, step: int, call: Mapping[str, JSON]) -> None:
@@ -1150,6 +1159,16 @@ class JournalWriter:
         record.update(v=FORMAT_VERSION, seq=self._seq + 1, prev=self._prev)
         record.setdefault("time", self.clock().isoformat())
         line = canonical(record).encode()
+        if len(line) > MAX_RECORD:
+            # Written, it would make the journal unreadable (verify: corrupted) and every
+            # later entry impossible to undo.
+            kind = record.get("kind")
+            what = "this plan's record" if kind == "begin" else f"the {kind} record"
+            raise RecordTooLarge(
+                f"journal {self.path}: {what} would be {len(line) / 2**20:.1f} MiB, over the "
+                f"{MAX_RECORD >> 20} MiB a journal record may hold: refused, nothing was "
+                "written" + (" or sent" if kind == "begin" else "")
+            )
         data = memoryview(line + b"\n")
         try:
             while data:  # os.write may write less than asked (a full disk, a signal)

@@ -11,6 +11,7 @@ import difflib
 import ipaddress
 import json
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -1113,13 +1114,22 @@ def _judge(
     return [TrustGrant(kind, value, s.sid, account, public, restricting)]
 
 
+#: Lines of indented JSON a document diff compares at most on either side: difflib is
+#: quadratic (10,000 statements took tens of seconds, on the UI thread for the review), and a
+#: diff that long is not read line by line anyway.
+DIFF_MAX_LINES = 2_000
+
+
 def document_diff(
     old: Any, new: Any | None, before: str, after: str, *, context: int = 2
 ) -> tuple[str, ...]:
     """A unified diff of two policy documents as indented JSON (``new`` None: every line
-    removed): what a plan preview and the review show as a document's change."""
+    removed): what a plan preview and the review show as a document's change. Over
+    ``DIFF_MAX_LINES`` on either side, a one-line summary instead of the diff."""
     old_lines = json.dumps(old, indent=2, default=str).splitlines()
     new_lines = json.dumps(new, indent=2, default=str).splitlines() if new is not None else []
+    if max(len(old_lines), len(new_lines)) > DIFF_MAX_LINES:
+        return (f"--- {before}", f"+++ {after}", _diff_summary(old, new, old_lines, new_lines))
     # Lines are compared without their trailing comma: a kept element that became the last of
     # its list is context, not "removed and added again" (which reads as dropped).
     matcher = difflib.SequenceMatcher(
@@ -1146,3 +1156,20 @@ def _hunk(start: int, stop: int) -> str:
     length = stop - start
     first = start + 1 if length else start
     return str(first) if length == 1 else f"{first},{length}"
+
+
+def _diff_summary(old: Any, new: Any | None, old_lines: list[str], new_lines: list[str]) -> str:
+    """``document of N lines: diff not shown (too large); M statements removed``, counted in
+    linear time (statements compared as written)."""
+
+    def written(document: Any) -> Counter[str]:
+        return Counter(json.dumps(s, sort_keys=True, default=str) for s in raw_statements(document))
+
+    was, now = written(old), written(new)
+    removed, added = sum((was - now).values()), sum((now - was).values())
+    lines = max(len(old_lines), len(new_lines))
+    text = (
+        f"document of {lines:,} lines: diff not shown (too large); {removed:,} "
+        f"statement{'' if removed == 1 else 's'} removed"
+    )
+    return text + (f", {added:,} added or rewritten" if added else "")

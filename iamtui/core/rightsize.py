@@ -590,6 +590,26 @@ def _limit(n: int) -> str:
     return f"{n:,}"
 
 
+def _over_aws_limit(principal: User | Role, grant: Grant) -> str:
+    """Why a grant's current document is larger than AWS lets one be ("" when it is not): it
+    came from an endpoint that is not AWS, and rewriting (and journaling) it is refused."""
+    if grant.document is None or grant.aws_managed:
+        return ""  # AWS managed policies are not held to the customer limits
+    if grant.kind == "managed":
+        limit, what = MANAGED_POLICY_MAX_CHARS, "a managed policy"
+    elif isinstance(principal, Role):
+        limit, what = ROLE_INLINE_MAX_CHARS, "all of a role's inline policies together"
+    else:
+        limit, what = USER_INLINE_MAX_CHARS, "all of a user's inline policies together"
+    size = policy_size(grant.document)
+    if size <= limit:
+        return ""
+    return (
+        f"its current document is {_limit(size)} characters, over AWS's limit of "
+        f"{_limit(limit)} for {what}: AWS could not hold it (is this endpoint AWS?)"
+    )
+
+
 def _rewrite_grant(
     principal: User | Role,
     grant: Grant,
@@ -618,6 +638,8 @@ def _rewrite_grant(
                 "the group"
             ),
         )
+    if too_large := _over_aws_limit(principal, grant):
+        return replace(rewrite, method=Method.CANNOT, document=None, reason=too_large)
     if grant.kind == "inline":
         method = Method.DELETE_INLINE if new is None else Method.REPLACE_INLINE
         return replace(rewrite, method=method)

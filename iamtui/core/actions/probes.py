@@ -241,34 +241,101 @@ def certificate_by_body(iam: Any, p: Mapping[str, JSON]) -> JSON:
 
 # --- outputs found again in live state --------------------------------------------------------
 
-#: Calls whose outputs a later step reads (``{"$prev": NAME}``), with how to find the thing they
-#: created in live state when their answer was never recorded (a crash, a lost response, a
-#: resumed undo that skips them): (output name, finder(iam, params) -> listing entry, id field).
-RECOVERABLE: dict[str, tuple[str, Callable[[Any, Mapping[str, JSON]], JSON], str]] = {
+#: What a finder says a call created: the one thing's id (None when live state does not single
+#: one out) and every id that matched (several: ambiguous, for the operator to look at).
+Found = tuple[str | None, tuple[str, ...]]
+
+
+def _one(entry: JSON, id_field: str) -> Found:
+    """A listing entry (or None) as a finder's answer."""
+    if not isinstance(entry, Mapping):
+        return None, ()
+    found = str(entry[id_field])
+    return found, (found,)
+
+
+def _version_number(version_id: str) -> int | None:
+    """``v6`` -> 6: IAM numbers a policy's versions up and never reuses a number."""
+    digits = version_id[1:]
+    return int(digits) if version_id[:1] == "v" and digits.isdigit() else None
+
+
+def _created_version(iam: Any, p: Mapping[str, JSON]) -> Found:
+    """The version a ``CreatePolicyVersion`` made: the one version with its document, and
+    the newest of the policy (just created: a version made since by someone else, or an older
+    one with the same document, makes it ambiguous)."""
+    arn = _p(p, "PolicyArn")
+
+    def read() -> JSON:
+        ids = [
+            str(v["VersionId"])
+            for v in reads.pages(iam, "list_policy_versions", "Versions", PolicyArn=arn)
+        ]
+        return {
+            "ids": ids,
+            "matching": [
+                version
+                for version in ids
+                if policy_document(
+                    iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"][
+                        "Document"
+                    ]
+                )
+                == p["PolicyDocument"]
+            ],
+        }
+
+    listed = _absent_is(None, read)
+    if not isinstance(listed, Mapping):
+        return None, ()
+    ids, matching = list(listed["ids"] or []), [str(v) for v in listed["matching"] or []]
+    numbers = [_version_number(str(v)) for v in ids]
+    if len(matching) != 1 or None in numbers:
+        return None, tuple(matching)
+    newest = max(zip(numbers, ids, strict=True))[1]
+    return (matching[0] if matching[0] == newest else None), tuple(matching)
+
+
+#: Calls whose outputs a later call reads (``{"$prev": NAME}``, or undo's ``{"$result": NAME}``),
+#: with how to find what they created in live state when their answer was never recorded (a
+#: crash, a lost response, a resumed undo that skips them): (output name, finder).
+RECOVERABLE: dict[str, tuple[str, Callable[[Any, Mapping[str, JSON]], Found]]] = {
     "UploadSSHPublicKey": (
         "SSHPublicKeyId",
-        lambda iam, p: _ssh_key_with_body(iam, _p(p, "UserName"), p["SSHPublicKeyBody"]),
-        "SSHPublicKeyId",
+        lambda iam, p: _one(
+            _ssh_key_with_body(iam, _p(p, "UserName"), p["SSHPublicKeyBody"]), "SSHPublicKeyId"
+        ),
     ),
     "UploadSigningCertificate": (
         "CertificateId",
-        lambda iam, p: _certificate_with_body(iam, _p(p, "UserName"), p["CertificateBody"]),
-        "CertificateId",
+        lambda iam, p: _one(
+            _certificate_with_body(iam, _p(p, "UserName"), p["CertificateBody"]), "CertificateId"
+        ),
     ),
+    "CreatePolicyVersion": ("VersionId", _created_version),
 }
 
 
-def recover_outputs(iam: Any, call: ApiCall) -> dict[str, JSON]:
-    """The outputs a call would have returned, read from what it created (empty: not found).
+def recover(iam: Any, call: ApiCall) -> tuple[str, Found] | None:
+    """(output name, what live state says the call created); None for a call not recoverable.
 
     Read errors propagate: the caller decides whether "cannot tell" stops it.
     """
     known = RECOVERABLE.get(call.operation)
     if known is None:
+        return None
+    name, find = known
+    return name, find(iam, call.params)
+
+
+def recover_outputs(iam: Any, call: ApiCall) -> dict[str, JSON]:
+    """The outputs a call would have returned, read from what it created (empty: not found,
+    or not singled out)."""
+    recovered = recover(iam, call)
+    if recovered is None or recovered[1][0] is None:
         return {}
-    name, find, id_field = known
-    found = find(iam, call.params)
-    return {name: found[id_field]} if isinstance(found, Mapping) else {}
+    name, (found, _) = recovered
+    return {name: found}
 
 
 @probe("service_credential.status", "ListServiceSpecificCredentials")

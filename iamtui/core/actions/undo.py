@@ -57,6 +57,51 @@ def _fill_check(check: Check, outputs: Mapping[str, JSON], where: str) -> Check:
     )
 
 
+def _needed(value: JSON) -> set[str]:
+    """The ``{"$result": NAME}`` names a value holds."""
+    if is_placeholder(value) and "$result" in value:
+        return {str(value["$result"])}
+    if isinstance(value, Mapping) and not is_placeholder(value):
+        return set().union(*(_needed(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_needed(v) for v in value))
+    return set()
+
+
+def _check_needs(check: Check) -> set[str]:
+    """The original step's outputs a check reads."""
+    return _needed(dict(check.params)) | _needed(check.expect)
+
+
+def _needed_by(inverse: InverseStep) -> set[str]:
+    """The original step's outputs an inverse call, its checks or its effect read."""
+    checks = (*inverse.preconditions, *((inverse.effect,) if inverse.effect else ()))
+    return _needed(dict(inverse.call.params)).union(*(_check_needs(c) for c in checks))
+
+
+def _recover_results(
+    reader: Any, step: Step, outputs: Mapping[str, JSON]
+) -> tuple[dict[str, JSON], str]:
+    """The step's outputs, with those its inverses need and the journal lacks (iamtui stopped
+    after the call, before its result was written) found again in live state by what the call
+    created (``probes.RECOVERABLE``); and, when not found, what live state showed instead."""
+    missing = set().union(*(_needed_by(i) for i in step.inverse)) - outputs.keys()
+    if not missing:
+        return dict(outputs), ""
+    try:
+        recovered = probes.recover(reader, step.call)
+    except (ClientError, BotoCoreError) as exc:
+        return dict(outputs), f"reading it back failed ({error_code(exc) or type(exc).__name__})"
+    if recovered is None:
+        return dict(outputs), ""
+    name, (found, candidates) = recovered
+    if found is not None:
+        return {**outputs, name: found}, ""
+    shown = ", ".join(candidates)
+    why = f"live state does not single it out (candidates: {shown})" if candidates else ""
+    return dict(outputs), why or "live state shows nothing it could be"
+
+
 def step_took_effect(iam: Any, entry: Entry, index: int, *, account: Any = None) -> bool:
     """Whether a step of an entry happened: its result, or for a step in doubt, live state.
 
@@ -102,7 +147,9 @@ def _done_by_earlier_undo(
         return -1
     for number in reversed(range(len(step.inverse))):
         effect = step.inverse[number].effect
-        if effect is not None and _holds(reader, _fill_check(effect, outputs, where), planner):
+        if effect is None or _check_needs(effect) - outputs.keys():
+            continue  # what it acts on was never recorded nor found: it cannot be done yet
+        if _holds(reader, _fill_check(effect, outputs, where), planner):
             return number
     return -1
 
@@ -480,10 +527,23 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
             notes.append(f"{where} ({step.description}) cannot be undone: {reason}")
             continue
         first = len(steps) + 1
-        outputs = entry.log(index).outputs
+        outputs, unfound = _recover_results(reader, step, entry.log(index).outputs)
         done = _done_by_earlier_undo(reader, entry, step, outputs, where, planner)
         recovered: dict[str, JSON] = {}
         for number, inverse in enumerate(step.inverse):
+            if unknown := sorted(_needed_by(inverse) - outputs.keys()):
+                # Only this step's remaining inverse calls are left to the operator: the
+                # others act on what the plan named, never on something that might not be
+                # iamtui's.
+                rest = [i.description for i in step.inverse[number:]]
+                notes.append(
+                    f"{where} ({step.description}) is not fully undone: "
+                    f"{'; '.join(rest)} is left to you: iamtui stopped before recording "
+                    f"the {', '.join(unknown)} it created"
+                    + (f", and {unfound}" if unfound else "")
+                    + "; do it by hand in the console"
+                )
+                break
             effect = _fill_check(inverse.effect, outputs, where) if inverse.effect else None
             if number <= done:
                 # An earlier undo was cut off after this call took effect (in doubt): resume
