@@ -146,15 +146,23 @@ class ChoiceMenu(ModalScreen[int | None]):
         Binding("escape", "dismiss_menu", "Close", id="menu-close"),
     ]
 
-    def __init__(self, title: str, items: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, title: str, items: list[tuple[str, str]], greyed: frozenset[int] = frozenset()
+    ) -> None:
         super().__init__(classes="modal")
         self.title_text = title
         self.items = items
+        #: Items that cannot be planned yet: shown dim, their help line says what is missing.
+        self.greyed = greyed
 
     @classmethod
-    def of(cls, title: str, choices: list[Choice]) -> ChoiceMenu:
-        """The menu of action choices."""
-        return cls(title, [(c.title, c.help) for c in choices])
+    def of(
+        cls, title: str, choices: list[Choice], waits: dict[int, str] | None = None
+    ) -> ChoiceMenu:
+        """The menu of action choices; ``waits`` replaces the help of those that wait for data."""
+        waits = waits or {}
+        items = [(c.title, waits.get(n, c.help)) for n, c in enumerate(choices)]
+        return cls(title, items, frozenset(waits))
 
     def compose(self) -> ComposeResult:
         """The choices as a list; enter plans the highlighted one."""
@@ -163,13 +171,14 @@ class ChoiceMenu(ModalScreen[int | None]):
             dialog.border_subtitle = "enter: preview the plan · esc: close"
             options = [
                 Option(
-                    Text.assemble((title, "bold"), "\n", (f"  {help_text}", "dim"))
+                    Text.assemble((title, "dim" if n in self.greyed else "bold"), "\n",
+                                  (f"  {help_text}", "dim"))
                     if help_text
                     else Text(title, style="bold"),
                     id=str(n),
                 )
                 for n, (title, help_text) in enumerate(self.items)
-            ]
+            ]  # fmt: skip
             yield OptionList(*options, id="menu-options")
         yield KeyBar()
 
