@@ -3,8 +3,13 @@ confirmation whose enter only moved the focus, wording that said less than it me
 
 from __future__ import annotations
 
+from typing import Any
+
+from test_ui_actions import key_status, plan_with
 from test_ui_keys import bar_of, messages, text_of
-from ui_support import demo_workspace, settle
+from test_ui_texts import shown
+from textual.widgets import Button, Input, Static
+from ui_support import SIZE, demo_workspace, settle
 
 from iamtui.core.model import Role
 from iamtui.core.views import Pane
@@ -56,3 +61,59 @@ async def test_right_size_is_offered_without_data_and_its_key_says_what_is_missi
         assert messages(app)[-1] == WAITS
         assert not isinstance(app.screen, PlanScreen | ChoiceMenu)
 
+
+async def test_enter_in_the_typed_confirmation_runs_and_tab_goes_to_run_not_cancel(
+    emulator: Emulator, iam: Any
+) -> None:
+    """Enter after the right name only moved the focus (nothing said so) and tab went to
+    Cancel, where enter cancelled silently: enter now runs once both fields match, says what
+    is still to type otherwise, and tab goes field → Run → Cancel."""
+    demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_principal=("user", demo.stale_key_user))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#keys").focus()
+        await pilot.pause()
+        (key_id,) = key_status(iam, demo.stale_key_user)
+        screen = await plan_with(pilot, "X")
+        run = screen.query_one("#plan-run", Button)
+        cancel = screen.query_one("#plan-cancel-button", Button)
+        override = screen.query_one("#plan-override", Input)
+        phrase = screen.query_one("#plan-phrase", Input)
+        phrase.focus()
+        phrase.value = demo.stale_key_user
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is override and screen.phase == "preview"
+        assert shown(screen.query_one("#plan-override-status", Static)) == (
+            f"still to type: {key_id}"
+        )
+        override.value = key_id
+        phrase.focus()
+        await pilot.press("tab")
+        assert app.focused is run and not run.disabled
+        await pilot.press("tab")
+        assert app.focused is cancel
+        await pilot.press("shift+tab")
+        assert app.focused is run
+        override.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.phase == "done", screen.result_line
+    assert key_status(iam, demo.stale_key_user) == {}
+
+
+async def test_cancelling_a_preview_says_nothing_was_changed(emulator: Emulator, iam: Any) -> None:
+    demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws, open_principal=("user", demo.stale_key_user))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#keys").focus()
+        await pilot.pause()
+        screen = await plan_with(pilot, "X")
+        assert app.focused is screen.query_one("#plan-cancel-button")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, PlanScreen)
+        assert messages(app)[-1] == "cancelled: nothing was changed"
+    assert len(key_status(iam, demo.stale_key_user)) == 1

@@ -31,6 +31,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -619,10 +620,12 @@ class PlanScreen(ModalScreen[bool]):
             return
         self._say_mismatch(field_id, "")
         if self.confirmed():
-            self.query_one("#plan-run", Button).focus()
+            self.run_plan()  # the name typed is the confirmation: enter runs, as Run would
             return
         for field in self.query(".plan-input").results(Input):
-            if field.display and not self._matches(field.id or "", field.value):
+            other = field.id or ""
+            if field.display and not self._matches(other, field.value):
+                self._say_mismatch(other, f"still to type: {printable(self.expected(other))}")
                 field.focus()
                 return
 
@@ -646,9 +649,30 @@ class PlanScreen(ModalScreen[bool]):
 
     # -- running -----------------------------------------------------------------------------
 
+    @property
+    def focus_chain(self) -> list[Widget]:
+        """Tab goes from the typed fields to Run, then Cancel (the buttons are drawn Cancel
+        first): a tab after typing the name never lands on Cancel, where enter cancels."""
+        chain = list(super().focus_chain)
+        run = next((w for w in chain if w.id == "plan-run"), None)
+        cancel = next((w for w in chain if w.id == "plan-cancel-button"), None)
+        if (
+            run is not None
+            and cancel is not None
+            and cancel in chain
+            and chain.index(cancel) < chain.index(run)
+        ):
+            chain.remove(run)
+            chain.insert(chain.index(cancel), run)
+        return chain
+
     @on(Button.Pressed, "#plan-run")
     def _run_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        self.run_plan()
+
+    def run_plan(self) -> None:
+        """Run the confirmed plan (Run, or enter in a typed field once both match)."""
         if not self.confirmed() or self.planned is None:
             return
         self.phase = "running"
@@ -790,6 +814,8 @@ class PlanScreen(ModalScreen[bool]):
                 severity="warning",
             )
             return
+        if self.phase in ("planning", "preview"):
+            self.iamtui.notify("cancelled: nothing was changed")
         self.dismiss(self.phase == "done" and self.report is not None and self.report.ok)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
