@@ -931,9 +931,12 @@ class PlanScreen(ModalScreen[bool]):
             step = plan.steps[row.index]
             status = self.step_status[row.index] if show_status else "pending"
             mark, tone = STEP_MARKS.get(status, ("·", "muted"))
-            way = (
-                Text("↺", style=styles["ok"]) if row.reversible else Text("✗", style=styles["bad"])
-            )
+            if plan.undoes is not None:  # an undo is not itself undone: no ↺ to promise it
+                way = Text("")
+            elif row.reversible:
+                way = Text("↺", style=styles["ok"])
+            else:
+                way = Text("✗", style=styles["bad"])
             body = Text()
             body.append(row.description, style=styles["text"])
             body.append(f"\n{row.call}", style=styles["accent"])
