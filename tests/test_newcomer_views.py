@@ -12,6 +12,7 @@ from iamtui.core.ids import ActionId
 from iamtui.core.journal import Entry
 from iamtui.core.plan import ApiCall, Evidence, FollowUp, Plan, Step, Target
 from iamtui.core.rightsize import Grant, Method, Rewrite
+from iamtui.core.second_opinion import Opinion, SecondOpinion, Verdict
 from iamtui.core.subjects import KeySubject
 from iamtui.core.views.journal import describe_entry
 
@@ -85,3 +86,20 @@ def test_an_entrys_detail_lists_its_follow_ups_with_what_became_of_each() -> Non
     ]
     assert section.fields[0].value.endswith("\nobsolete: undone by E4")
     assert not [s for s in describe_entry(later, entries, NOW).sections if s.title == "Follow-ups"]
+
+
+def test_opinions_on_a_principal_list_the_most_important_first() -> None:
+    arn = "arn:aws:iam::123456789012:role/app"
+    mine = {
+        "a": Opinion(Verdict.IAMTUI_ONLY, arn, "UnusedIAMUserPassword", ("a",)),
+        "b": Opinion(Verdict.AGREES, arn, "UnusedIAMRole", ("b",)),
+        "c": Opinion(Verdict.DISAGREES, arn, "UnusedIAMUserAccessKey", ("c",)),
+    }
+    alone = (Opinion(Verdict.ANALYZER_ONLY, arn, "UnusedPermission"),)
+    second = SecondOpinion(None, mine, alone)
+    assert [o.verdict for o in second.for_resource(arn)] == [
+        Verdict.DISAGREES,
+        Verdict.ANALYZER_ONLY,
+        Verdict.AGREES,
+        Verdict.IAMTUI_ONLY,
+    ]

@@ -8,10 +8,12 @@ from typing import Any
 from test_ui_actions import key_status, plan_with
 from test_ui_keys import bar_of, messages, text_of
 from test_ui_texts import shown
+from textual.geometry import Region
 from textual.widgets import Button, Input, Static
 from ui_support import SIZE, demo_workspace, settle
 
 from iamtui.core.model import Role
+from iamtui.core.second_opinion import Verdict
 from iamtui.core.views import Pane
 from iamtui.emulator.demo import RIGHTSIZE_ROLE
 from iamtui.emulator.server import Emulator
@@ -117,3 +119,32 @@ async def test_cancelling_a_preview_says_nothing_was_changed(emulator: Emulator,
         assert not isinstance(app.screen, PlanScreen)
         assert messages(app)[-1] == "cancelled: nothing was changed"
     assert len(key_status(iam, demo.stale_key_user)) == 1
+
+
+async def test_the_roles_detail_shows_the_analyzers_disagreement_whole(
+    emulator: Emulator,
+) -> None:
+    """The disagrees line came last, under the findings, and the fixed-height panel cut it."""
+    _demo, ws = demo_workspace(emulator)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        main = app.main_screen
+        assert main is not None
+        pane = main.pane_widget(Pane.ROLES)
+        second = ws.state.views.second_opinion
+        (index,) = [
+            n
+            for n, r in enumerate(pane.shown)
+            if isinstance(r.data, Role)
+            and any(o.verdict is Verdict.DISAGREES for o in second.for_resource(r.data.arn))
+        ]
+        pane.table.set_cursor(index)
+        await pilot.pause()
+        body = pane.detail._body
+        strips = body.render_lines(Region(0, 0, body.size.width, body.size.height))
+        words = " ".join("".join(s.text for s in strip) for strip in strips).split()
+        # Its first and last words are on screen (side-by-side columns interleave the lines).
+        assert "disagrees" in words and "threshold" in words
