@@ -8,6 +8,7 @@ from datetime import timedelta
 from conftest import NOW
 
 from iamtui.core.actions.catalog.principal_rightsize import replace_inline_step
+from iamtui.core.actions.steps import detach_step
 from iamtui.core.ids import ActionId
 from iamtui.core.journal import Entry
 from iamtui.core.plan import ApiCall, Evidence, FollowUp, Plan, Step, Target
@@ -103,3 +104,11 @@ def test_opinions_on_a_principal_list_the_most_important_first() -> None:
         Verdict.AGREES,
         Verdict.IAMTUI_ONLY,
     ]
+
+
+def test_detaching_an_aws_managed_policy_does_not_warn_it_may_be_deleted() -> None:
+    """Customers cannot delete an AWS-managed policy: the warning is for their own only."""
+    aws = detach_step("role", "app", "arn:aws:iam::aws:policy/ReadOnlyAccess", 0)
+    own = detach_step("role", "app", "arn:aws:iam::123456789012:policy/mine", 0)
+    assert aws.reversible and not aws.loss
+    assert own.loss == "the undo fails if the policy itself is deleted meanwhile"

@@ -112,7 +112,8 @@ def test_iamtui_only_past_a_shorter_analyzer_window_says_what_may_hide_it() -> N
     assert opinion.verdict is Verdict.IAMTUI_ONLY
     assert opinion.reason == (
         "no ACTIVE analyzer finding (the analyzer's window is 30 days, iamtui's 90; unused 200 "
-        "days): archived, excluded by an analysis rule, or not analyzed yet?"
+        "days): archived, excluded by an analysis rule, or not analyzed yet (iamtui cannot tell "
+        "which)"
     )
 
 

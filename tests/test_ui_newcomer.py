@@ -3,19 +3,24 @@ confirmation whose enter only moved the focus, wording that said less than it me
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from conftest import NOW
 from test_ui_actions import key_status, plan_with
 from test_ui_keys import bar_of, messages, text_of
 from test_ui_texts import shown
 from textual.geometry import Region
 from textual.widgets import Button, Input, Static
-from ui_support import SIZE, demo_workspace, settle
+from ui_support import SIZE, SharedDemo, demo_workspace, seed_demo, settle
 
+from iamtui.core.ids import ActionId
+from iamtui.core.journal import Journal
 from iamtui.core.model import Role
 from iamtui.core.second_opinion import Verdict
 from iamtui.core.views import Pane
-from iamtui.emulator.demo import RIGHTSIZE_ROLE
+from iamtui.core.workspace import Workspace
+from iamtui.emulator.demo import FOLLOW_UP_KEY_USER, RIGHTSIZE_ROLE, seed_demo_journal
 from iamtui.emulator.server import Emulator
 from iamtui.ui.app import IamtuiApp
 from iamtui.ui.screens.action import ChoiceMenu, PlanScreen
@@ -148,3 +153,39 @@ async def test_the_roles_detail_shows_the_analyzers_disagreement_whole(
         words = " ".join("".join(s.text for s in strip) for strip in strips).split()
         # Its first and last words are on screen (side-by-side columns interleave the lines).
         assert "disagrees" in words and "threshold" in words
+
+
+def test_the_seeded_demo_deactivation_was_checked_against_the_keys_use(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Its note said it was confirmed without the use check, as if the demo operator had
+    skipped a safety check: the seeding now plans on the key's reviewed use."""
+    _demo, settings = seed_demo(emulator)
+    path = tmp_path / "journal.jsonl"
+    seed_demo_journal(settings, emulator.backend(), path, NOW)
+    entries = Journal(path).entries()
+    (deactivation,) = [e for e in entries if e.action == ActionId.KEY_DEACTIVATE]
+    assert deactivation.status == "completed"
+    plan = deactivation.plan
+    assert not [n for n in (*plan.notes, *plan.warnings) if "without that check" in n]
+    assert plan.follow_ups and plan.follow_ups[0].subject.user == FOLLOW_UP_KEY_USER
+
+
+async def test_the_journal_tab_and_title_count_the_same_entries(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The tab said 2 (entries) while the title said 4 (entries and follow-up rows)."""
+    _demo, settings = seed_demo(emulator)
+    path = tmp_path / "journal.jsonl"
+    seed_demo_journal(settings, emulator.backend(), path, NOW)
+    ws = Workspace.demo(lambda: SharedDemo(settings), clock=lambda: NOW, journal_path=path)
+    app = IamtuiApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        main = app.main_screen
+        assert main is not None
+        assert (Pane.JOURNAL, "6 Journal 2") in main.tabs.labels()
+        title = main.pane_widget(Pane.JOURNAL).table.border_title
+        assert str(title) == "Journal · 2 entries · 2 open follow-ups"

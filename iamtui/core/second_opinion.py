@@ -306,7 +306,7 @@ def _analyzer_silent(
     return (
         Verdict.IAMTUI_ONLY,
         f"no ACTIVE analyzer finding ({windows}{unused}): archived, excluded by an analysis "
-        "rule, or not analyzed yet?",
+        "rule, or not analyzed yet (iamtui cannot tell which)",
     )
 
 
