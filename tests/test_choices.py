@@ -223,9 +223,17 @@ def test_a_fetched_users_ssh_keys_and_certificates_are_choices_on_the_user() -> 
         signing_certificates=(SigningCertificate("CERTOFF", "Inactive", NOW),),
     )
     before = [c.action for c in user_choices(ALICE, None)]
-    assert before == [ActionId.USER_DISABLE_CONSOLE, ActionId.USER_DELETE]
+    # Right-sizing is offered without last-accessed data too: its key says what is missing.
+    assert before == [
+        ActionId.USER_DISABLE_CONSOLE,
+        ActionId.PRINCIPAL_RIGHTSIZE,
+        ActionId.USER_DELETE,
+    ]
+    (rightsize,) = [c for c in user_choices(ALICE, None) if c.needs]
+    assert rightsize.action is ActionId.PRINCIPAL_RIGHTSIZE and not rightsize.refused
+    assert rightsize.needs == "right-sizing needs last-accessed data"
     choices = user_choices(ALICE, None, detail=detail)
-    assert [(c.action, c.requests[0].subject) for c in choices[1:-1]] == [
+    assert [(c.action, c.requests[0].subject) for c in choices[1:-2]] == [
         (ActionId.SSH_KEY_DEACTIVATE, UploadedCredentialSubject("alice", "ssh-key", "APKAON")),
         (ActionId.SSH_KEY_DELETE, UploadedCredentialSubject("alice", "ssh-key", "APKAON")),
         (ActionId.CERT_ACTIVATE, UploadedCredentialSubject("alice", "certificate", "CERTOFF")),
@@ -236,7 +244,7 @@ def test_a_fetched_users_ssh_keys_and_certificates_are_choices_on_the_user() -> 
         == "Delete inactive signing certificate CERTOFF (undo re-uploads it, new id)"
     )
     assert all(c.help for c in choices)
-    assert {c.binding for c in choices[1:-1]} == {""}  # several may be held: menu only
+    assert {c.binding for c in choices[1:-2]} == {""}  # several may be held: menu only
 
 
 def test_a_certificate_finding_offers_its_fixes_on_the_access_key_keys() -> None:

@@ -182,7 +182,7 @@ async def test_marked_roles_or_marked_unused_services_findings_are_one_batch_pla
         # The third role's last-accessed data was never fetched: named, with why.
         (skipped,) = plan.skipped
         assert skipped.target.endswith(f"role {demo.unused_role}")
-        assert "last-accessed data is not loaded" in skipped.reason
+        assert skipped.reason == "right-sizing needs last-accessed data"
         await pilot.press("escape")
         await settle(pilot)
 

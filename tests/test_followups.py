@@ -338,8 +338,15 @@ def test_cli_journal_due_lists_rechecks_plans_and_dismisses(env: Env, iam: Any) 
     ]
     result = runner.invoke(main, [*args, "--dismiss", f"{entry}#0", "--reason", "kept"])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(main, [*args, *where, "--all"], env=environ)
+    result = runner.invoke(main, [*args, *where], env=environ)
     assert result.output.strip() == f"no follow-ups are due in {env.journal.path}"
+    # --all lists every state: the dismissed one says so, with its reason.
+    result = runner.invoke(main, [*args, *where, "--all"], env=environ)
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"{entry}#0  dismissed ") and line.split("  ")[1].endswith(": kept")
+    result = runner.invoke(main, [*args, *where, "--all", "--format", "json"], env=environ)
+    (closed,) = json.loads(result.output)["closed"]
+    assert closed["ref"] == f"{entry}#0" and closed["state"] == "dismissed"
 
 
 def test_the_read_only_policy_is_enough_for_every_recheck_under_enforcement(

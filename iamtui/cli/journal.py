@@ -364,19 +364,27 @@ def _list_due(store: Any, settings: Any, now: Any, *, everything: bool, fmt: str
     from iamtui.core.session import connect
 
     items = due_items(store, now, everything=everything)
+    # --all: the closed ones too (done, dismissed, obsolete), with what became of each.
+    closed = [i for i in store.follow_ups(now) if not i.open] if everything else []
     checks = []
     if items:
         conn = connect(settings)
         checks = [recheck(conn, i, now=now, cloudtrail=i.state is FollowUpState.DUE) for i in items]
     if fmt == "json":
-        payload = {
+        payload: dict[str, Any] = {
             "journal": str(store.path),
             "now": now.isoformat(),
             "follow_ups": [c.to_json() for c in checks],
         }
+        if everything:
+            payload["closed"] = [
+                {"ref": i.ref, "state": i.state.value, "note": i.note,
+                 "description": i.follow_up.description}
+                for i in closed
+            ]  # fmt: skip
         click.echo(json.dumps(payload, indent=2))
         return
-    if not checks:
+    if not checks and not closed:
         pending = sum(1 for i in store.follow_ups(now) if i.open)
         more = f" ({pending} pending: iamtui journal due --all)" if pending else ""
         click.echo(printable(f"no follow-ups are due in {store.path}{more}"))
@@ -392,6 +400,8 @@ def _list_due(store: Any, settings: Any, now: Any, *, everything: bool, fmt: str
             click.echo(printable(f"      - {held}"))
         if check.ready:
             click.echo(printable(f"    plan it: iamtui journal due --plan {item.ref}"))
+    for item in closed:
+        click.echo(printable(f"{item.ref}  {item.note}  {item.follow_up.description}"))
 
 
 def _plan_due(

@@ -418,8 +418,9 @@ class Plan:
         """The preview as plain text lines (CLI, logs)."""
         out = [self.summary]
         for row in self.preview():
-            mark = "↺" if row.reversible else "✗"
-            out.append(f"  {row.index + 1:>2}. {mark} {row.description}")
+            # An undo is not itself undone: its steps carry no ↺ (nor ✗) to promise otherwise.
+            mark = "" if self.undoes is not None else "↺ " if row.reversible else "✗ "
+            out.append(f"  {row.index + 1:>2}. {mark}{row.description}")
             out.append(f"        {row.call}")
             out += [f"        {line}" for line in row.changes]
             for name, document in row.documents:

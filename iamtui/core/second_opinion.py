@@ -136,12 +136,25 @@ class SecondOpinion:
     unused_access_age: int | None = None
 
     def for_resource(self, arn: str) -> tuple[Opinion, ...]:
-        """Every opinion on one user or role, iamtui's findings first."""
+        """Every opinion on one user or role, most important first (``RANK``: where the two
+        disagree before where they agree)."""
         mine = [o for o in self.by_finding.values() if o.resource_arn == arn]
         unique = {
             (o.finding_type, o.analyzer.finding_id if o.analyzer else o.iamtui): o for o in mine
         }
-        return (*unique.values(), *(o for o in self.analyzer_only if o.resource_arn == arn))
+        found = (*unique.values(), *(o for o in self.analyzer_only if o.resource_arn == arn))
+        return tuple(sorted(found, key=lambda o: RANK[o.verdict]))
+
+
+#: The order opinions are listed in: what iamtui's own findings do not already say first.
+RANK: Mapping[Verdict, int] = {
+    Verdict.DISAGREES: 0,
+    Verdict.ANALYZER_ONLY: 1,
+    Verdict.AGREES: 2,
+    Verdict.IAMTUI_ONLY: 3,
+    Verdict.UNKNOWN: 4,
+    Verdict.UNAVAILABLE: 5,
+}
 
 
 def unavailable_reason(snapshot: AccountSnapshot) -> str | None:
@@ -384,7 +397,7 @@ def _analyzer_silent(
     return (
         Verdict.IAMTUI_ONLY,
         f"no ACTIVE analyzer finding ({windows}{unused}): archived, excluded by an analysis "
-        "rule, or not analyzed yet?",
+        "rule, or not analyzed yet (iamtui cannot tell which)",
     )
 
 

@@ -1528,6 +1528,8 @@ def seed_demo_journal(
 
     from iamtui.core.actions import Executor, Planner, Request, context_snapshot
     from iamtui.core.journal import Journal, JournalWriter
+    from iamtui.core.loader import read_access_keys
+    from iamtui.core.model import PrincipalDetail
     from iamtui.core.session import connect
 
     journal = Journal(journal_path)
@@ -1547,8 +1549,15 @@ def seed_demo_journal(
         def clock(at: datetime = then) -> datetime:
             return at
 
-        planner = Planner(conn, context_snapshot(conn, now=then), clock=clock)
-        plan = planner.plan(replace(request, accept_unverified_use=True))
+        # What the operator reviewed then: the user's keys with their last use (the detail
+        # opening the user reads), so the plan knows the key's use and carries no note that it
+        # was acted on unchecked.
+        context = context_snapshot(conn, now=then)
+        keys = read_access_keys(conn.iam, FOLLOW_UP_KEY_USER)
+        detail = PrincipalDetail(user.arn, then, access_keys=keys)
+        context = replace(context, details={user.arn: detail})
+        planner = Planner(conn, context, clock=clock)
+        plan = planner.plan(request)
         with JournalWriter(journal, clock=clock) as writer:
             Executor(conn, writer, clock=clock).run(plan.confirm(plan.confirmation_phrase))
 

@@ -462,6 +462,9 @@ class IamtuiApp(App[str | None]):
         """
         from iamtui.ui.choices import trust_value_edit
 
+        if choice.needs:
+            self.notify(self.needs_line(choice, self.screen), severity="warning")
+            return
         edit = trust_value_edit(choice)
         if edit is not None:
             self._ask_trust_value(choice, edit, on_done)
@@ -514,13 +517,36 @@ class IamtuiApp(App[str | None]):
             self.notify("No action applies here.", severity="warning")
             return
 
+        screen = self.screen
+        waits = {n: self.needs_line(c, screen) for n, c in enumerate(choices) if c.needs}
+
         def picked(index: int | None) -> None:
-            if index is not None:
+            if index is not None and index in waits:
+                self.notify(waits[index], severity="warning")
+            elif index is not None:
                 choice = choices[index]
                 done = None if on_done is None else (lambda p: on_done(choice, p))
                 self.run_choice(choice, on_done=done)
 
-        self.push_screen(ChoiceMenu.of(title, choices), picked)
+        self.push_screen(ChoiceMenu.of(title, choices, waits), picked)
+
+    def needs_line(self, choice: Choice, screen: Screen[Any]) -> str:
+        """One line: what a choice waits for (last-accessed data) and the key that loads it
+        from ``screen``, so a key that cannot act yet is never silent."""
+        from iamtui.ui.screens.review import ReviewScreen
+
+        if self.workspace.is_offline:
+            how = "this snapshot has none for it (`iamtui snapshot save --last-accessed`)"
+        elif isinstance(screen, ReviewScreen):
+            if ("last-accessed", screen.principal.arn) in self.fetching:
+                how = "it is being fetched for this review"
+            else:
+                how = f"{self.key_for('review-refresh')} fetches it"
+        else:
+            everyone = self.key_for("last-accessed-all")
+            one = self.key_for("table-open").replace("⏎", "enter")  # a word in a sentence
+            how = f"{everyone} fetches everyone's, {one} fetches this one's"
+        return f"{choice.needs}: {how}"
 
     def undo_entry(self, entry: Entry) -> None:
         """Build the undo (or, for an interrupted entry, the roll-back) plan and preview it."""

@@ -116,6 +116,9 @@ class Choice:
     skipped: tuple[Skipped, ...] = ()
     #: A batch's row key behind each request, in order (to unmark the rows it applied to).
     sources: tuple[str, ...] = ()
+    #: What must be loaded before it can be planned ("" when nothing): unlike a refusal it
+    #: applies here, so it is offered (greyed in the menu) and its key says what is missing.
+    needs: str = ""
 
     @property
     def batch(self) -> bool:
@@ -210,19 +213,17 @@ def slot_choices(
 # --- principals -------------------------------------------------------------------------------
 
 
-#: Why right-sizing is not offered before the principal's last-accessed data is loaded.
-NO_LAST_ACCESSED = "its last-accessed data is not loaded: load it first"
+#: What right-sizing waits for until the principal's last-accessed data is loaded.
+NO_LAST_ACCESSED = "right-sizing needs last-accessed data"
 
 
 def rightsize_choice(kind: str, name: str, data: LastAccessed | None) -> Choice:
-    """Right-size a user or role: offered once its last-accessed data is loaded."""
+    """Right-size a user or role: always offered; without last-accessed data its key says so."""
     request = Request.rightsize(kind, name)
-    return _choice(
-        request.action,
-        f"Right-size {kind} {name} (drop what it has not used)",
-        [request],
-        refused=NO_LAST_ACCESSED if data is None else None,
+    choice = _choice(
+        request.action, f"Right-size {kind} {name} (drop what it has not used)", [request]
     )
+    return replace(choice, needs=NO_LAST_ACCESSED) if data is None else choice
 
 
 def user_choices(
@@ -465,9 +466,9 @@ def batch_choices(per_row: Sequence[tuple[Row, list[Choice]]]) -> list[Choice]:
             if choice.selection is not None or choice.action in seen | ALTERNATIVES:
                 continue  # rule-wide choices, a second stage, and one-of-several edits
             seen.add(choice.action)
-            if choice.refused:
+            if choice.refused or choice.needs:
                 label = choice.requests[0].label if choice.requests else _row_label(row)
-                refusals[(row.key, choice.action)] = Skipped(label, choice.refused)
+                refusals[(row.key, choice.action)] = Skipped(label, choice.refused or choice.needs)
                 by_action.setdefault(choice.action, [])
                 continue
             by_action.setdefault(choice.action, []).extend((row.key, r) for r in choice.requests)

@@ -98,11 +98,30 @@ def opinion_field(opinion: Opinion) -> Field:
 
 
 def analyzer_section(v: Views, arn: str) -> Section | None:
-    """Access Analyzer's opinions on a user or role, its own findings included (None: none)."""
+    """Access Analyzer's opinions on a user or role, most important first (None: none); the
+    section title names the analyzer, so the lines do not repeat it (they wrap, shorter)."""
     opinions = v.second_opinion.for_resource(arn)
     if v.second_opinion.unavailable is not None or not opinions:
         return None
-    return Section("Access Analyzer", tuple(opinion_field(o) for o in opinions))
+    fields_ = (
+        Field("", o.line().removeprefix("Access Analyzer: "), VERDICT_TONES[o.verdict])
+        for o in opinions
+    )
+    return Section("Access Analyzer", tuple(fields_))
+
+
+def findings_and_opinions(v: Views, arn: str) -> list[Section]:
+    """A principal's findings and Access Analyzer's opinions: the opinions first when the
+    analyzer says something the findings do not (disagrees, analyzer-only), so the fixed-height
+    detail panel never cuts that off below a long list of findings."""
+    findings = findings_section(v.by_principal.get(arn, ()))
+    analyzer = analyzer_section(v, arn)
+    if analyzer is None:
+        return [findings]
+    news = {Verdict.DISAGREES, Verdict.ANALYZER_ONLY}
+    if any(o.verdict in news for o in v.second_opinion.for_resource(arn)):
+        return [analyzer, findings]
+    return [findings, analyzer]
 
 
 def _evidence_fields(v: Views, f: Finding) -> tuple[Field, ...]:
@@ -214,9 +233,7 @@ def describe_user(v: Views, user: User) -> Detail:
         sections.append(Section("Service-specific credentials", held))
     if held := credential_fields(v.snapshot.details.get(user.arn)):
         sections.append(Section("SSH keys and signing certificates", held))
-    sections.append(findings_section(v.by_principal.get(user.arn, ())))
-    if analyzer := analyzer_section(v, user.arn):
-        sections.append(analyzer)
+    sections += findings_and_opinions(v, user.arn)
     return Detail(user.name, "", tuple(sections))
 
 
@@ -340,9 +357,7 @@ def describe_role(v: Views, role: Role) -> Detail:
     sections.append(Section("Trusted by", trust_fields or (Field("", "nobody"),)))
     if role.tags:
         sections.append(Section("Tags", tuple(Field(t.key, t.value) for t in role.tags)))
-    sections.append(findings_section(v.by_principal.get(role.arn, ())))
-    if analyzer := analyzer_section(v, role.arn):
-        sections.append(analyzer)
+    sections += findings_and_opinions(v, role.arn)
     return Detail(role.name, "", tuple(sections))
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from iamtui.core.actions.followups import Recheck
-from iamtui.core.journal import Entry, FollowUpItem, FollowUpState
+from iamtui.core.journal import Entry, FollowUpItem, FollowUpState, follow_up_items
 from iamtui.core.views.details import Detail, Field, Section
 from iamtui.core.views.format import exact
 from iamtui.core.views.table import Cell, Column, Pane, PaneView, Row, RowKind, cells
@@ -285,8 +285,36 @@ def entry_before(entry: Entry) -> tuple[Field, ...]:
     return tuple(fields_) or (Field("", "nothing saved", "muted"),)
 
 
-def describe_entry(entry: Entry) -> Detail:
-    """A journal entry: who, when, status, each step's record, the before-state, the notes."""
+def follow_up_state(item: FollowUpItem) -> tuple[str, str]:
+    """(text, tone) of where a follow-up stands: ``pending until …``, ``due since …``,
+    ``done by ENTRY``, ``dismissed …: reason``, ``obsolete: …`` (docs/followups.md)."""
+    when = exact(item.follow_up.due_at)
+    if item.state is FollowUpState.PENDING:
+        return f"pending until {when}", "low"
+    if item.state is FollowUpState.DUE:
+        return f"due since {when}", "warn"
+    tone = "ok" if item.state is FollowUpState.DONE else "muted"
+    return item.note or item.state.value, tone
+
+
+def entry_follow_ups(entries: tuple[Entry, ...], entry: Entry, now: datetime) -> tuple[Field, ...]:
+    """Each follow-up the entry offered with its state, the closed ones too: a row that left
+    the pane (planned, dismissed) still says here what became of it."""
+    items = [i for i in follow_up_items(entries, now) if i.entry.id == entry.id]
+    out = []
+    for item in items:
+        text, tone = follow_up_state(item)
+        follow_up = item.follow_up
+        out.append(Field(item.ref, f"{follow_up.action}: {follow_up.description}\n{text}", tone))
+    return tuple(out)
+
+
+def describe_entry(
+    entry: Entry, entries: tuple[Entry, ...] = (), now: datetime | None = None
+) -> Detail:
+    """A journal entry: who, when, status, each step's record, the before-state, the notes,
+    and the follow-ups it offered with what became of each (``entries`` link them to the
+    entries that carried them out; ``now`` tells pending from due)."""
     about = [
         Field("Entry", entry.id),
         Field("Time", entry_time(entry) + " UTC"),
@@ -308,4 +336,7 @@ def describe_entry(entry: Entry) -> Detail:
     notes = [*entry.plan.notes, *(f"warning: {w}" for w in entry.plan.warnings)]
     if notes:
         sections.append(Section("Notes", tuple(Field("", n, "muted") for n in notes)))
+    if entry.plan.follow_ups and now is not None:
+        follow_ups = entry_follow_ups(entries or (entry,), entry, now)
+        sections.append(Section("Follow-ups", follow_ups))
     return Detail(entry.summary, entry_tone(entry), tuple(sections))

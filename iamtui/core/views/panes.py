@@ -310,7 +310,7 @@ class Views:
         if isinstance(data, Check):
             return details.describe_check(self, data)
         if isinstance(data, Entry):
-            return describe_entry(data)
+            return describe_entry(data, self.journal.entries, self.now)
         if isinstance(data, FollowUpRow):
             return describe_follow_up(data)
         if isinstance(data, GroupSpec):

@@ -31,6 +31,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -146,15 +147,23 @@ class ChoiceMenu(ModalScreen[int | None]):
         Binding("escape", "dismiss_menu", "Close", id="menu-close"),
     ]
 
-    def __init__(self, title: str, items: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, title: str, items: list[tuple[str, str]], greyed: frozenset[int] = frozenset()
+    ) -> None:
         super().__init__(classes="modal")
         self.title_text = title
         self.items = items
+        #: Items that cannot be planned yet: shown dim, their help line says what is missing.
+        self.greyed = greyed
 
     @classmethod
-    def of(cls, title: str, choices: list[Choice]) -> ChoiceMenu:
-        """The menu of action choices."""
-        return cls(title, [(c.title, c.help) for c in choices])
+    def of(
+        cls, title: str, choices: list[Choice], waits: dict[int, str] | None = None
+    ) -> ChoiceMenu:
+        """The menu of action choices; ``waits`` replaces the help of those that wait for data."""
+        waits = waits or {}
+        items = [(c.title, waits.get(n, c.help)) for n, c in enumerate(choices)]
+        return cls(title, items, frozenset(waits))
 
     def compose(self) -> ComposeResult:
         """The choices as a list; enter plans the highlighted one."""
@@ -163,13 +172,14 @@ class ChoiceMenu(ModalScreen[int | None]):
             dialog.border_subtitle = "enter: preview the plan · esc: close"
             options = [
                 Option(
-                    Text.assemble((title, "bold"), "\n", (f"  {help_text}", "dim"))
+                    Text.assemble((title, "dim" if n in self.greyed else "bold"), "\n",
+                                  (f"  {help_text}", "dim"))
                     if help_text
                     else Text(title, style="bold"),
                     id=str(n),
                 )
                 for n, (title, help_text) in enumerate(self.items)
-            ]
+            ]  # fmt: skip
             yield OptionList(*options, id="menu-options")
         yield KeyBar()
 
@@ -610,10 +620,12 @@ class PlanScreen(ModalScreen[bool]):
             return
         self._say_mismatch(field_id, "")
         if self.confirmed():
-            self.query_one("#plan-run", Button).focus()
+            self.run_plan()  # the name typed is the confirmation: enter runs, as Run would
             return
         for field in self.query(".plan-input").results(Input):
-            if field.display and not self._matches(field.id or "", field.value):
+            other = field.id or ""
+            if field.display and not self._matches(other, field.value):
+                self._say_mismatch(other, f"still to type: {printable(self.expected(other))}")
                 field.focus()
                 return
 
@@ -637,9 +649,30 @@ class PlanScreen(ModalScreen[bool]):
 
     # -- running -----------------------------------------------------------------------------
 
+    @property
+    def focus_chain(self) -> list[Widget]:
+        """Tab goes from the typed fields to Run, then Cancel (the buttons are drawn Cancel
+        first): a tab after typing the name never lands on Cancel, where enter cancels."""
+        chain = list(super().focus_chain)
+        run = next((w for w in chain if w.id == "plan-run"), None)
+        cancel = next((w for w in chain if w.id == "plan-cancel-button"), None)
+        if (
+            run is not None
+            and cancel is not None
+            and cancel in chain
+            and chain.index(cancel) < chain.index(run)
+        ):
+            chain.remove(run)
+            chain.insert(chain.index(cancel), run)
+        return chain
+
     @on(Button.Pressed, "#plan-run")
     def _run_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        self.run_plan()
+
+    def run_plan(self) -> None:
+        """Run the confirmed plan (Run, or enter in a typed field once both match)."""
         if not self.confirmed() or self.planned is None:
             return
         self.phase = "running"
@@ -781,6 +814,8 @@ class PlanScreen(ModalScreen[bool]):
                 severity="warning",
             )
             return
+        if self.phase in ("planning", "preview"):
+            self.iamtui.notify("cancelled: nothing was changed")
         self.dismiss(self.phase == "done" and self.report is not None and self.report.ok)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -896,9 +931,12 @@ class PlanScreen(ModalScreen[bool]):
             step = plan.steps[row.index]
             status = self.step_status[row.index] if show_status else "pending"
             mark, tone = STEP_MARKS.get(status, ("·", "muted"))
-            way = (
-                Text("↺", style=styles["ok"]) if row.reversible else Text("✗", style=styles["bad"])
-            )
+            if plan.undoes is not None:  # an undo is not itself undone: no ↺ to promise it
+                way = Text("")
+            elif row.reversible:
+                way = Text("↺", style=styles["ok"])
+            else:
+                way = Text("✗", style=styles["bad"])
             body = Text()
             body.append(row.description, style=styles["text"])
             body.append(f"\n{row.call}", style=styles["accent"])

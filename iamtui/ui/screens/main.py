@@ -76,6 +76,8 @@ DEFAULT_SORT: dict[Pane, int | None] = {
     Pane.JOURNAL: None,
 }
 UNCOUNTED = (RowKind.GROUP, RowKind.NOT_EVALUATED, RowKind.FACT)
+#: The Journal pane's title counts entries, as its tab does; its follow-ups are named apart.
+JOURNAL_UNCOUNTED = (*UNCOUNTED, RowKind.FOLLOW_UP)
 #: Main-screen actions on a table pane's rows: none applies while the overview is shown.
 TABLE_ACTIONS = frozenset(
     {"filter", "clear_filter", "sort", "reverse_sort", "mark", "floor", "act", "actions", "undo"}
@@ -179,13 +181,19 @@ class PaneWidget(Vertical):
         self._update_titles()
 
     def _update_titles(self) -> None:
-        items = sum(1 for r in self.shown if r.kind not in UNCOUNTED)
-        total = sum(1 for r in self.view.rows if r.kind not in UNCOUNTED)
+        journal = self.pane is Pane.JOURNAL
+        uncounted = JOURNAL_UNCOUNTED if journal else UNCOUNTED
+        items = sum(1 for r in self.shown if r.kind not in uncounted)
+        total = sum(1 for r in self.view.rows if r.kind not in uncounted)
         title = (
             f"{self.pane.label} · {items}"
             if items == total
             else (f"{self.pane.label} · {items} of {total}")
         )
+        if journal:
+            title += " entries" if total != 1 else " entry"
+            if follow_ups := sum(1 for r in self.shown if r.kind is RowKind.FOLLOW_UP):
+                title += f" · {follow_ups} open follow-up{'s' if follow_ups != 1 else ''}"
         if self.pane is Pane.FINDINGS:
             title += f" · {self.state.views.overview.freshness.last_accessed_text}"
         self.table.border_title = Content(title)  # plain text: names and typing are not markup

@@ -678,7 +678,11 @@ class ReviewScreen(Screen[None]):
         else:
             lines.append(Field("", "No fixes suggested: no open findings.", "muted"))
         lines.append(Field("", f"On this {'user' if self.is_user else 'role'}:", "muted"))
-        lines.extend(Field(self._key(c.binding), c.title) for c in self.principal_choices())
+        lines.extend(
+            Field(self._key(c.binding), f"{c.title}: {c.needs}" if c.needs else c.title,
+                  "muted" if c.needs else "")
+            for c in self.principal_choices()
+        )  # fmt: skip
         policies = f"{self.iamtui.key_for('policy-remove')} (policies)"
         if self.is_user:
             row_keys = " ".join(

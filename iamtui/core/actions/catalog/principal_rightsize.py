@@ -71,6 +71,12 @@ def diff_lines(old: JSON, new: JSON | None, label: str) -> tuple[str, ...]:
     return document_diff(old, new, f"{label} now", f"{label} right-sized")
 
 
+def undo_diff_lines(now: JSON, restored: JSON, label: str) -> tuple[str, ...]:
+    """An undo's change: from the right-sized document back to the one it replaced (the
+    undo preview must not call the restored side "right-sized")."""
+    return document_diff(now, restored, f"{label} now", f"{label} restored (before right-sizing)")
+
+
 # --- checks -------------------------------------------------------------------------------
 
 
@@ -187,7 +193,7 @@ def new_version_steps(target: Target, managed: ManagedRead, rewrite: Rewrite) ->
                         default_document_is(arn, new, "still has iamtui's version as default"),
                     ),
                     effect=default_version_is(arn, default),
-                    changes=diff_lines(new, old, f"policy {name}"),
+                    changes=undo_diff_lines(new, old, f"policy {name}"),
                 ),
                 InverseStep(
                     ApiCall("DeletePolicyVersion", {"PolicyArn": arn, "VersionId": created}),
@@ -225,7 +231,7 @@ def replace_inline_step(target: Target, policy: str, old: JSON, rewrite: Rewrite
                 f"Put the saved document of inline policy {policy} back on {kind} {name}",
                 preconditions=(inline_is(kind, name, policy, new),),
                 effect=inline_is(kind, name, policy, old),
-                changes=diff_lines(new, old, f"inline policy {policy}"),
+                changes=undo_diff_lines(new, old, f"inline policy {policy}"),
             ),
         ),
         changes=diff_lines(old, new, f"inline policy {policy}"),
