@@ -491,6 +491,8 @@ def test_aws_managed_policy_is_copied_or_detached() -> None:
     assert [r.method for r in got.rewrites] == [Method.COPY_AND_DETACH, Method.DETACH]
     assert got.rewrites[0].grant.arn == f"{aws_arn}Mixed"
     assert any("AWS-managed: it cannot be edited" in n for n in got.rewrites[0].notes)
+    # A copy is frozen: AWS's later additions to the managed policy do not reach it.
+    assert any("no longer gets AWS's updates" in n for n in got.rewrites[0].notes)
 
 
 def test_a_policy_that_is_another_principals_boundary_is_copied_not_versioned() -> None:

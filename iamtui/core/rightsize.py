@@ -32,7 +32,7 @@ from iamtui.core.model import (
 )
 from iamtui.core.policy import as_list, wildcard_match
 from iamtui.core.protected import protection_reason
-from iamtui.core.settings import Settings
+from iamtui.core.settings import RIGHTSIZE_WINDOW_DAYS, Settings
 
 JSON = Any
 
@@ -120,7 +120,7 @@ class RightsizeOptions:
     #: A service (or tracked action) unused this long is dropped.
     window_days: int = 90
     #: The window may not be shorter than this (too little evidence).
-    min_window_days: int = 90
+    min_window_days: int = RIGHTSIZE_WINDOW_DAYS[0]
     #: Last-accessed data older than this must be fetched again first.
     max_data_age_days: int = 7
     #: Replace a wildcard (``s3:Get*``) by the used tracked actions it matches. Off by default:
@@ -669,7 +669,10 @@ def _rewrite_grant(
         return replace(rewrite, method=Method.NEW_VERSION, notes=(*notes, *extra))
     why = []
     if grant.aws_managed:
-        why.append("AWS-managed: it cannot be edited")
+        why.append(
+            "AWS-managed: it cannot be edited, and the copy no longer gets AWS's updates to it "
+            "(new actions for new features): review the copy when the service changes"
+        )
     if others:
         why.append(
             f"also attached to {_named(others)}: the shared policy itself is not changed, "
