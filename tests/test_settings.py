@@ -157,7 +157,11 @@ def test_suppression_matching_and_expiry() -> None:
         ("[thresholds\n", "invalid TOML: "),
         (
             "[rightsize]\nwindow_days = 401\n",
-            "rightsize.window_days: expected 1 to 400 days, got 401",
+            "rightsize.window_days: expected 90 to 400 days, got 401",
+        ),
+        (
+            "[rightsize]\nwindow_days = 30\n",
+            "rightsize.window_days: expected 90 to 400 days, got 30",
         ),
         (
             '[rightsize]\nnarrow_wildcards = "yes"\n',
@@ -185,6 +189,7 @@ def test_suppression_matching_and_expiry() -> None:
         "keymap-value",
         "syntax",
         "rightsize-window-past-400",
+        "rightsize-window-under-90",
         "rightsize-narrow-not-bool",
         "rightsize-typo",
     ],

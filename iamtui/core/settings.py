@@ -247,8 +247,9 @@ THRESHOLD_RANGES: Mapping[str, tuple[int, int]] = {
     "password_min_length": (6, 128),
     "password_reuse_prevention": (1, 24),
 }
-#: ``[rightsize] window_days``: AWS keeps last-accessed data for 400 days.
-RIGHTSIZE_WINDOW_DAYS = (1, 400)
+#: ``[rightsize] window_days``: at least 90 days of evidence (as Repokid and AWS's unused-access
+#: analyzer default), at most the 400 days AWS keeps last-accessed data.
+RIGHTSIZE_WINDOW_DAYS = (90, 400)
 #: How much of an offending value an error shows: a line, not a screenful.
 MAX_SHOWN = 60
 
