@@ -81,6 +81,10 @@ def test_undo_with_yes_reverts_a_reversible_entry(env: Env, iam: Any) -> None:
     assert "Reactivate access key" in result.stdout and "done: Undo" in result.stdout
     assert iam.list_access_keys(UserName="alice")["AccessKeyMetadata"][0]["Status"] == "Active"
     assert "undone by" in cli(env, "list").stdout
+    undo_id = json.loads(cli(env, "list", "--format", "json").stdout)["entries"][-1]["id"]
+    shown = cli(env, "show", undo_id).stdout
+    # An undo is not itself undone: its steps carry no ↺ promising otherwise.
+    assert "[ok      ] Reactivate access key" in shown and "↺" not in shown
     again = cli(env, "undo", entry, "--yes", endpoint=True)
     assert again.exit_code == 2 and again.stderr.startswith("iamtui: error: entry")
     assert "already undone" in again.stderr

@@ -172,8 +172,9 @@ def show(entry_id: str, journal_path: Path | None, fmt: str) -> None:
         say(f"  undoes   {entry.undoes}")
     for index, step in enumerate(entry.plan.steps):
         log = entry.log(index)
-        mark = "↺" if step.reversible else "✗"
-        say(f"  {index + 1:>2}. [{log.state:<8}] {mark} {step.description}")
+        # An undo is not itself undone: its steps carry no mark that promises otherwise.
+        mark = "" if entry.undoes else "↺ " if step.reversible else "✗ "
+        say(f"  {index + 1:>2}. [{log.state:<8}] {mark}{step.description}")
         say(f"        {step.call.text()}")
         if log.result is not None and not log.result.get("ok"):
             say(f"        {log.result.get('code')}: {log.result.get('message')}")
