@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from iamtui.core.loader import StepUpdate
-from iamtui.core.usage import UsageReport
-from iamtui.core.workspace import State
+from iamtui.core.loader import CancelToken, StepUpdate
+from iamtui.core.usage import UsageReport, UsageTarget
+from iamtui.core.workspace import State, Workspace
 
 
 class LoadProgress(Message):
@@ -53,3 +53,21 @@ class UsageLooked(Message):
         super().__init__()
         self.reports = reports
         self.error = error
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line for the operator."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def look_up_usage(
+    workspace: Workspace, targets: tuple[UsageTarget, ...], cancel: CancelToken
+) -> UsageLooked:
+    """A "who uses it" lookup, run in a worker, as the message saying how it ended (the review
+    and the plan preview share it): never raises, a failure is its one line."""
+    try:
+        reports = workspace.usage(targets, cancel=cancel)
+    except Exception as exc:  # one line on the screen, never a crash
+        return UsageLooked((), one_line(exc))
+    return UsageLooked(reports)

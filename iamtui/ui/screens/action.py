@@ -44,7 +44,7 @@ from iamtui.core.views import Field
 from iamtui.core.views.usage import lookup_fields
 from iamtui.core.workspace import PlannedAction, Workspace
 from iamtui.ui.choices import Choice
-from iamtui.ui.messages import StateChanged, UsageLooked
+from iamtui.ui.messages import StateChanged, UsageLooked, look_up_usage, one_line
 from iamtui.ui.widgets.detail import fields_table, tone_styles
 from iamtui.ui.widgets.keybar import KeyBar
 
@@ -61,12 +61,6 @@ STEP_MARKS = {
     "not-run": ("·", "muted"),
     "dry-run": ("○", "muted"),
 }
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one line for the operator."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # --- messages from the workers -----------------------------------------------------------------
@@ -861,12 +855,7 @@ class PlanScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="action-usage")
     def _look_up_usage(self, targets: tuple[UsageTarget, ...]) -> None:
-        try:
-            reports = self.iamtui.workspace.usage(targets, cancel=self.usage_cancel)
-        except Exception as exc:  # one line in the preview, never a crash
-            self.post_message(UsageLooked((), one_line(exc)))
-        else:
-            self.post_message(UsageLooked(reports))
+        self.post_message(look_up_usage(self.iamtui.workspace, targets, self.usage_cancel))
 
     def on_usage_looked(self, message: UsageLooked) -> None:
         """The lines go under the steps; the preview scrolls to them."""

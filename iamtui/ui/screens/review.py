@@ -57,8 +57,7 @@ from iamtui.ui.choices import (
     slot_choices,
     user_choices,
 )
-from iamtui.ui.messages import UsageLooked
-from iamtui.ui.screens.action import one_line
+from iamtui.ui.messages import UsageLooked, look_up_usage, one_line
 from iamtui.ui.widgets.detail import fields_table, json_syntax, tone_styles
 from iamtui.ui.widgets.header import AccountHeader
 from iamtui.ui.widgets.keybar import KeyBar
@@ -438,12 +437,7 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review-usage")
     def _read_usage(self, targets: tuple[UsageTarget, ...]) -> None:
-        try:
-            reports = self.iamtui.workspace.usage(targets, cancel=self.usage_cancel)
-        except Exception as exc:  # one line in the box, never a crash
-            self.post_message(UsageLooked((), one_line(exc)))
-        else:
-            self.post_message(UsageLooked(reports))
+        self.post_message(look_up_usage(self.iamtui.workspace, targets, self.usage_cancel))
 
     def on_usage_looked(self, message: UsageLooked) -> None:
         """Show what CloudTrail said (the window and region are in the lines)."""

@@ -144,7 +144,7 @@ class RootScreen(Screen[None]):
         try:
             report = ws.root_report(reload=verify)
         except Exception as exc:
-            from iamtui.ui.screens.action import one_line
+            from iamtui.ui.messages import one_line
 
             self.post_message(RootFailed(one_line(exc)))
             return
