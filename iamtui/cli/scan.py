@@ -194,26 +194,21 @@ def scan(
         else:
             text = ""
         if fmt == "table":
-            if output is not None:
-                buffer = io.StringIO()
-                console = Console(file=buffer, width=UNWRAPPED_WIDTH)
-                render.render_table(
-                    evaluation,
-                    snap,
-                    console,
-                    last_accessed_requested=requested,
-                    thresholds=settings.thresholds,
-                )
+            buffer = io.StringIO() if output is not None else None
+            console = (
+                Console(file=buffer, width=UNWRAPPED_WIDTH)
+                if buffer is not None
+                else _stdout_console()
+            )
+            render.render_table(
+                evaluation,
+                snap,
+                console,
+                last_accessed_requested=requested,
+                thresholds=settings.thresholds,
+            )
+            if output is not None and buffer is not None:
                 write_private(output, buffer.getvalue())
-            else:
-                console = _stdout_console()
-                render.render_table(
-                    evaluation,
-                    snap,
-                    console,
-                    last_accessed_requested=requested,
-                    thresholds=settings.thresholds,
-                )
         elif output is not None:
             write_private(output, text)
         else:
