@@ -387,6 +387,20 @@ def _read(scan: _Scan, target: Target) -> FleetAccount:
         return _failed(scan.run, target, why, 1, ())
 
 
+def _wait_to_retry(
+    scan: _Scan, target: Target, token: _AccountToken, attempt: int
+) -> Unreachable | None:
+    """Back off (exponential, jittered) before a throttled account is read again: one wait for
+    throttling however it surfaced; the reason to give up when cancelled meanwhile."""
+    delay = scan.options.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
+    scan.run.tell(target.label, "waiting", f"throttled: trying again in {delay:.1f} s")
+    try:
+        token.wait(delay)
+    except Cancelled as stop:
+        return _stopped(stop, scan.options)
+    return None
+
+
 def _read_account(scan: _Scan, target: Target) -> FleetAccount:
     """One account: assume, load, evaluate, compact; throttling backs off and tries again."""
     options, run = scan.options, scan.run
@@ -413,12 +427,9 @@ def _read_account(scan: _Scan, target: Target) -> FleetAccount:
                 run.add(conn.counter.snapshot())
             if attempt >= options.account_attempts:
                 return _failed(run, target, _classify(exc, target, options), attempt, chain)
-            delay = options.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
-            run.tell(target.label, "waiting", f"throttled: trying again in {delay:.1f} s")
-            try:
-                token.wait(delay)
-            except Cancelled as stop:
-                return _failed(run, target, _stopped(stop, options), attempt, chain)
+            stopped = _wait_to_retry(scan, target, token, attempt)
+            if stopped is not None:
+                return _failed(run, target, stopped, attempt, chain)
             continue
         except TimedOut as exc:
             _count(run, target, conn)
@@ -429,12 +440,9 @@ def _read_account(scan: _Scan, target: Target) -> FleetAccount:
         except ClientError as exc:
             _count(run, target, conn)
             if error_code(exc) in THROTTLE_CODES and attempt < options.account_attempts:
-                token_wait = options.backoff * 2 ** (attempt - 1)
-                run.tell(target.label, "waiting", f"throttled: trying again in {token_wait:.1f} s")
-                try:
-                    token.wait(token_wait)
-                except Cancelled as stop:
-                    return _failed(run, target, _stopped(stop, options), attempt, chain)
+                stopped = _wait_to_retry(scan, target, token, attempt)
+                if stopped is not None:
+                    return _failed(run, target, stopped, attempt, chain)
                 continue
             why = _classify(exc, target, options)
             if (
