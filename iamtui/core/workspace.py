@@ -245,8 +245,13 @@ class Workspace:
         read_only: bool = False,
         dry_run: bool = False,
         journal_path: Path | None = None,
+        label: str | None = None,
+        enrich: Callable[[AccountSnapshot], AccountSnapshot] | None = None,
     ) -> None:
         self.kind = kind
+        self._label = label
+        #: Adds what the account cannot read about itself (its organization's view of it).
+        self._enrich = enrich
         self.settings = settings or Settings()
         self.clock = clock
         self.connection_settings = connection_settings or ConnectionSettings()
@@ -288,6 +293,34 @@ class Workspace:
             read_only=read_only,
             dry_run=dry_run,
             journal_path=journal_path,
+        )
+
+    @classmethod
+    def reached(
+        cls,
+        conn: Connection,
+        label: str,
+        *,
+        settings: Settings | None = None,
+        clock: Clock = utcnow,
+        read_only: bool = False,
+        dry_run: bool = False,
+        journal_path: Path | None = None,
+        enrich: Callable[[AccountSnapshot], AccountSnapshot] | None = None,
+    ) -> Workspace:
+        """An account reached from an organization session: ``conn`` acts in it (an assumed
+        role), ``label`` says how for the header, ``enrich`` adds what the caller read about it."""
+        return cls(
+            SourceKind.LIVE,
+            settings=settings,
+            clock=clock,
+            connection_settings=conn.settings,
+            connector=lambda _settings: conn,
+            read_only=read_only,
+            dry_run=dry_run,
+            journal_path=journal_path,
+            label=label,
+            enrich=enrich,
         )
 
     @classmethod
@@ -431,6 +464,8 @@ class Workspace:
             return f"snapshot {name}"
         if self.kind is SourceKind.DEMO:
             return "embedded demo"
+        if self._label is not None:
+            return self._label
         cs = self.connection_settings
         if cs.endpoint_url:
             return cs.endpoint_url
@@ -460,6 +495,8 @@ class Workspace:
         snap = loader.load_account(conn, clock=self.clock, progress=progress, cancel=cancel)
         if self.kind is SourceKind.DEMO:
             snap = replace(snap, source="demo")
+        if self._enrich is not None:
+            snap = self._enrich(snap)
         previous = self.snapshot
         if previous is not None and previous.last_accessed:
             arns = {u.arn for u in snap.users} | {r.arn for r in snap.roles}

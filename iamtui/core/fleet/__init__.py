@@ -51,7 +51,8 @@ from iamtui.core.fleet.model import (
     Target,
     Unreachable,
 )
-from iamtui.core.fleet.scan import by_account, compact, facts_of, reach, scan_fleet
+from iamtui.core.fleet.scan import as_member, by_account, compact, facts_of, reach, scan_fleet
+from iamtui.core.fleet.session import AccountLine, AccountState, OrgSession
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -59,6 +60,8 @@ __all__ = [
     "LISTING_ACTIONS",
     "REACH_ACTIONS",
     "AccountFacts",
+    "AccountLine",
+    "AccountState",
     "Fleet",
     "FleetAccount",
     "FleetListing",
@@ -67,10 +70,12 @@ __all__ = [
     "FleetProgress",
     "FleetProgressCallback",
     "OnAccount",
+    "OrgSession",
     "Reason",
     "Skipped",
     "Target",
     "Unreachable",
+    "as_member",
     "by_account",
     "choose",
     "compact",

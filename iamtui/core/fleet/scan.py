@@ -6,7 +6,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -241,6 +241,8 @@ class _Scan:
     run: _Run
     #: The caller's ACTIVE organization analyzers (a member's ListAnalyzers cannot list them).
     org_analyzers: tuple[Analyzer, ...] = ()
+    #: Told every account's outcome as soon as it is known, reachable or not.
+    on_result: Callable[[FleetAccount], None] | None = None
 
 
 def reach(
@@ -342,16 +344,32 @@ def _never() -> None:
     """The organization's findings of one member: at most two pages, read to the end."""
 
 
-def _with_org_analyzers(scan: _Scan, snapshot: AccountSnapshot) -> AccountSnapshot:
+def as_member(
+    snapshot: AccountSnapshot,
+    *,
+    caller_conn: Connection | None,
+    root_features: tuple[str, ...] | None,
+    org_analyzers: Sequence[Analyzer],
+) -> AccountSnapshot:
+    """A member's snapshot with what only the caller can read about it: the organization's
+    centralized root access and the organization analyzers that cover it (the scan and an
+    account session opened from the organization view both use it)."""
+    snapshot = _with_org_features(snapshot, root_features)
+    return _with_org_analyzers(snapshot, caller_conn, org_analyzers)
+
+
+def _with_org_analyzers(
+    snapshot: AccountSnapshot, caller_conn: Connection | None, org_analyzers: Sequence[Analyzer]
+) -> AccountSnapshot:
     """A member's snapshot with the organization analyzers that cover it and, without its own
     unused-access analyzer, the organization's unused-access findings on its entities
     (``resourceOwnerAccount``), read through the caller."""
     state = snapshot.access_analyzer
-    if state is None or scan.caller_conn is None or not scan.org_analyzers:
+    if state is None or caller_conn is None or not org_analyzers:
         return snapshot
     own = {a.arn for a in state.analyzers}
     added = tuple(
-        a for a in scan.org_analyzers if a.arn not in own and a.arn.split(":")[3] == state.region
+        a for a in org_analyzers if a.arn not in own and a.arn.split(":")[3] == state.region
     )
     if not added:
         return snapshot  # the caller's own account lists them itself
@@ -367,7 +385,7 @@ def _with_org_analyzers(scan: _Scan, snapshot: AccountSnapshot) -> AccountSnapsh
     others = tuple(u for u in snapshot.unavailable if u.part != Part.ANALYZER_FINDINGS)
     try:
         found = read_analyzer_findings(
-            scan.caller_conn.accessanalyzer, unused, _never, account_id=snapshot.account_id
+            caller_conn.accessanalyzer, unused, _never, account_id=snapshot.account_id
         )
     except (ClientError, BotoCoreError, ResponseParserError) as exc:
         why = f"the organization analyzer's findings: {error_text(exc)}"
@@ -380,11 +398,14 @@ def _read(scan: _Scan, target: Target) -> FleetAccount:
     """One account, whatever happens to it: a failure of any kind (a bug, a full disk in
     ``on_account``) is this account's "failed", never the end of the fleet's scan."""
     try:
-        return _read_account(scan, target)
+        result = _read_account(scan, target)
     except Exception as exc:
         log.warning("fleet: %s failed", target.label, exc_info=True)
         why = Unreachable(Reason.FAILED, f"{type(exc).__name__}: {exc}")
-        return _failed(scan.run, target, why, 1, ())
+        result = _failed(scan.run, target, why, 1, ())
+    if scan.on_result is not None:
+        scan.on_result(result)
+    return result
 
 
 def _wait_to_retry(
@@ -461,8 +482,12 @@ def _read_account(scan: _Scan, target: Target) -> FleetAccount:
             _count(run, target, conn)
             return _failed(run, target, _classify(exc, target, options), attempt, chain)
         break
-    snapshot = _with_org_features(snapshot, scan.root_features)
-    snapshot = _with_org_analyzers(scan, snapshot)
+    snapshot = as_member(
+        snapshot,
+        caller_conn=scan.caller_conn,
+        root_features=scan.root_features,
+        org_analyzers=scan.org_analyzers,
+    )
     evaluation = for_fleet(evaluate(snapshot, now=scan.clock(), settings=scan.rules_settings))
     account_id = snapshot.account_id or account_id
     result = FleetAccount(
@@ -519,12 +544,14 @@ def scan_fleet(
     progress: FleetProgressCallback | None = None,
     cancel: CancelToken | None = None,
     on_account: OnAccount | None = None,
+    on_result: Callable[[FleetAccount], None] | None = None,
 ) -> Fleet:
     """Read and evaluate every target, ``options.concurrency`` at a time.
 
     ``caller_conn`` assumes the role into each account (None: profile targets only). An account
     that fails is a :class:`FleetAccount` with ``unreachable`` set; nothing here raises for one
     account. Cancelling marks the accounts not yet finished as cancelled and returns.
+    ``on_result`` hears each account's outcome as it is known (the Accounts pane fills in).
     """
     cancel = cancel or CancelToken()
     started = clock()
@@ -543,6 +570,7 @@ def scan_fleet(
         root_features=listing.root_features,
         run=run,
         org_analyzers=organization_analyzers(caller_conn),
+        on_result=on_result,
     )
     workers = max(1, min(options.concurrency, len(listing.targets) or 1))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iamtui-fleet")

@@ -81,6 +81,8 @@ class RowKind(enum.StrEnum):
     FACT = "fact"
     ENTRY = "entry"
     FOLLOW_UP = "follow-up"
+    #: An account of the organization view.
+    ACCOUNT = "account"
 
 
 class Cell(NamedTuple):
