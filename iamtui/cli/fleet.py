@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from iamtui.core.fleet import (
         Fleet,
         FleetAccount,
-        FleetListing,
         FleetOptions,
         FleetProgress,
         OnAccount,
@@ -171,70 +170,31 @@ def run_fleet(
 ) -> Fleet:
     """List and read the fleet (the demo organization with ``use_demo``); Ctrl-C stops every
     account at its next request and ends the command."""
-    from iamtui.core.fleet import FleetListing, list_organization, profile_targets, scan_fleet
+    from iamtui.core.fleet import OrgSession
     from iamtui.core.loader import CancelToken
-    from iamtui.core.session import connect
 
-    env = None
-    options = request.options
+    if use_demo and request.profiles:
+        raise UserError("--demo covers --org only: the demo has no named profiles")
+    starter = None
     if use_demo:
-        if request.profiles:
-            raise UserError("--demo covers --org only: the demo has no named profiles")
-        from dataclasses import replace
-
         from iamtui.emulator.demo_org import start_demo_organization
 
-        env = start_demo_organization()
-        settings = env.settings()
-        # The demo's throttled account gives up in seconds rather than AWS's minute of backoff.
-        options = replace(options, backoff=0.2, call_attempts=1)
-    cancel = CancelToken()
+        starter = start_demo_organization
+    org = OrgSession(
+        settings,
+        request.options,
+        profiles=request.profiles,
+        rules_settings=rules_settings,
+        demo_starter=starter,
+    )
     progress = progress_line()
     try:
-        if request.profiles:
-            listing = FleetListing(targets=profile_targets(request.profiles))
-            conn = None
-        else:
-            # One pooled connection per account read at once (AssumeRole is sent from here).
-            conn = connect(settings, max_pool=max(10, options.concurrency))
-            listing = list_organization(conn, options, cancel)
-            refuse_empty_selection(listing, options)
-        fleet = scan_fleet(
-            listing,
-            settings,
-            caller_conn=conn,
-            options=options,
-            rules_settings=rules_settings,
-            progress=progress,
-            cancel=cancel,
-            on_account=on_account,
-        )
+        fleet = org.scan(progress=progress, on_account=on_account, cancel=CancelToken())
         if progress is not None:
             click.echo("\r\x1b[K", err=True, nl=False)
         return fleet
     finally:
-        if env is not None:
-            env.stop()
-
-
-def refuse_empty_selection(listing: FleetListing, options: FleetOptions) -> None:
-    """Filters that keep no account are a usage error: a scan of nothing is no all-clear."""
-    from iamtui.core.text import plural, printable
-
-    if listing.targets or not (options.include or options.exclude):
-        return
-    given = "; ".join(
-        f"{flag} {','.join(patterns)}"
-        for flag, patterns in (("--accounts", options.include), ("--exclude", options.exclude))
-        if patterns
-    )
-    listed = sum(1 for s in listing.skipped if s.why in ("not in --accounts", "--exclude"))
-    raise UserError(
-        printable(
-            f"no account matches --accounts/--exclude: {given} left out all "
-            f"{plural(listed, 'active account')} of the organization"
-        )
-    )
+        org.close()
 
 
 def describe(account: FleetAccount) -> str:
@@ -263,6 +223,7 @@ def save_fleet(
 
     from iamtui.core import snapshot as snapshot_io
     from iamtui.core.files import write_private
+    from iamtui.core.fleet import FleetProblem
 
     if directory.exists() and not directory.is_dir():
         raise UserError(f"{directory} is not a directory: --org saves one file per account")
@@ -286,7 +247,7 @@ def save_fleet(
 
     try:
         fleet = run_fleet(request, settings, use_demo, None, on_account=save)
-    except UserError:
+    except (UserError, FleetProblem):
         if created and not any(directory.iterdir()):
             directory.rmdir()  # a usage error leaves nothing behind
         raise

@@ -23,6 +23,7 @@ from iamtui.core.loader import DENIED_CODES, CancelToken
 from iamtui.core.model import CallerIdentity
 from iamtui.core.organization import NOT_IN_USE
 from iamtui.core.session import Connection
+from iamtui.core.text import plural, printable
 
 #: RoleSessionName: 2-64 characters of word characters and ``+=,.@-`` (AWS STS API Reference).
 SESSION_NAME_LIMIT = 64
@@ -207,3 +208,19 @@ def organization_features(conn: Connection) -> tuple[str, ...] | None:
     except (ClientError, BotoCoreError, ResponseParserError):
         return None
     return tuple(sorted(raw.get("EnabledFeatures", ())))
+
+
+def empty_selection(listing: FleetListing, options: FleetOptions) -> str | None:
+    """Why filters that keep no account are refused (a scan of nothing is no all-clear)."""
+    if listing.targets or not (options.include or options.exclude):
+        return None
+    given = "; ".join(
+        f"{flag} {','.join(patterns)}"
+        for flag, patterns in (("--accounts", options.include), ("--exclude", options.exclude))
+        if patterns
+    )
+    listed = sum(1 for s in listing.skipped if s.why in ("not in --accounts", "--exclude"))
+    return printable(
+        f"no account matches --accounts/--exclude: {given} left out all "
+        f"{plural(listed, 'active account')} of the organization"
+    )

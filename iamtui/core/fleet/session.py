@@ -21,15 +21,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iamtui.core.findings import for_fleet
-from iamtui.core.fleet.listing import list_organization, profile_targets, session_name
+from iamtui.core.fleet.listing import (
+    empty_selection,
+    list_organization,
+    profile_targets,
+    session_name,
+)
 from iamtui.core.fleet.model import (
     DEFAULT_OPTIONS,
     Fleet,
     FleetAccount,
     FleetListing,
     FleetOptions,
+    FleetProblem,
     FleetProgress,
     FleetProgressCallback,
+    OnAccount,
     Target,
 )
 from iamtui.core.fleet.scan import (
@@ -152,24 +159,20 @@ class OrgSession:
                 )
             return self._caller
 
-    def scan(
-        self,
-        *,
-        progress: FleetProgressCallback | None = None,
-        on_result: Callable[[FleetAccount], None] | None = None,
-        cancel: CancelToken | None = None,
-    ) -> Fleet:
-        """List the accounts and read every one; blocking (run it in a worker thread).
+    def list(self, cancel: CancelToken | None = None) -> FleetListing:
+        """Who the run covers (the organization's accounts, or the profiles); blocking.
 
-        Raises :class:`~iamtui.core.fleet.FleetProblem` when the organization cannot be listed;
-        one account failing is that account's line, never an exception here.
+        Raises :class:`~iamtui.core.fleet.FleetProblem` when the organization cannot be listed
+        or the filters leave no account.
         """
-        cancel = cancel or CancelToken()
         conn = self._connect()
         if conn is None:
             listing = FleetListing(targets=profile_targets(self.profiles))
         else:
-            listing = list_organization(conn, self.options, cancel)
+            listing = list_organization(conn, self.options, cancel or CancelToken())
+        problem = empty_selection(listing, self.options)
+        if problem is not None:
+            raise FleetProblem(problem)
         with self._lock:
             self.listing = listing
             self.fleet = None
@@ -179,6 +182,26 @@ class OrgSession:
                 line = AccountLine(target)
                 self._lines[line.key] = line
                 self._by_label[target.label] = line.key
+        return listing
+
+    def scan(
+        self,
+        *,
+        progress: FleetProgressCallback | None = None,
+        on_result: Callable[[FleetAccount], None] | None = None,
+        on_account: OnAccount | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Fleet:
+        """Read every account (listing them first, or again after a scan); blocking.
+
+        Raises what :meth:`list` raises; one account failing is that account's line, never an
+        exception here. ``on_account`` gets each full snapshot before it is compacted.
+        """
+        cancel = cancel or CancelToken()
+        listing = self.listing
+        if listing is None or self.fleet is not None:
+            listing = self.list(cancel)
+        conn = self._connect()
         self._org_analyzers = organization_analyzers(conn)
 
         def heard(update: FleetProgress) -> None:
@@ -212,6 +235,7 @@ class OrgSession:
             clock=self.clock,
             progress=heard,
             cancel=cancel,
+            on_account=on_account,
             on_result=arrived,
         )
         with self._lock:
