@@ -51,7 +51,15 @@ from iamtui.core.fleet.model import (
     Target,
     Unreachable,
 )
-from iamtui.core.fleet.scan import by_account, compact, facts_of, reach, scan_fleet
+from iamtui.core.fleet.scan import (
+    RoleNotAssumed,
+    by_account,
+    compact,
+    facts_of,
+    reach,
+    reach_chain,
+    scan_fleet,
+)
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -68,6 +76,7 @@ __all__ = [
     "FleetProgressCallback",
     "OnAccount",
     "Reason",
+    "RoleNotAssumed",
     "Skipped",
     "Target",
     "Unreachable",
@@ -81,6 +90,7 @@ __all__ = [
     "organization_features",
     "profile_targets",
     "reach",
+    "reach_chain",
     "role_arn",
     "scan_fleet",
     "session_name",
