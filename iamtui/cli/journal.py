@@ -274,8 +274,8 @@ def undo(
 ) -> None:
     """Revert the completed steps of entry ENTRY_ID (checked against live state first).
 
-    An entry made in another account through a role (``iamtui scan --org``, the TUI's
-    Accounts pane) is undone there: its role chain is assumed again from these credentials."""
+    An entry made in another account through a role (the TUI's Accounts pane) is undone
+    there: its role chain is assumed again from these credentials (the management account's)."""
     from iamtui.core.actions import Planner, build_undo, context_snapshot, entry_to_undo
     from iamtui.core.fleet import external_id_problem
     from iamtui.core.session import connect
