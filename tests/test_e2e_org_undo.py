@@ -269,4 +269,23 @@ def test_journal_undo_role_flags_are_checked(
         Planner(own, load_account(own)).plan(Request.deactivate_key("spare", spare)).confirm(None)
     )
     line = _one_line(_undo(emulator, journal, report.entry_id or "", "--session-name", "x-y"))
-    assert "--session-name" in line and "needs no role assumed" in line
+    assert line.startswith("iamtui: error: --session-name: entry ") and "no role is" in line
+
+
+def test_journal_undo_refuses_a_role_that_acts_in_another_account(
+    emulator: Emulator, operator: ConnectionSettings, operator_env: None, tmp_path: Path
+) -> None:
+    """The chain must lead to the entry's account: an entry made in staging whose recorded chain
+    leads to production (a role re-pointed since) is refused, nothing changed there."""
+    _, member = _reach(operator, STAGING)
+    member.role_chain = (PRODUCTION_ROLE,)
+    (qa_key,) = emulator.backend(STAGING).users["qa"].access_keys
+    journal = Journal(tmp_path / "journal.jsonl")
+    plan = Planner(member, context_snapshot(member)).plan(
+        Request.deactivate_key("qa", str(qa_key.access_key_id))
+    )
+    report = Executor(member, journal, sleep=lambda _: None).run(plan.confirm(None))
+    assert report.status == "completed", report.message()
+    line = _one_line(_undo(emulator, journal, report.entry_id or ""))
+    assert f"assumed {PRODUCTION_ROLE}, but it acts in account {PRODUCTION}, not {STAGING}" in line
+    assert qa_key.status == "Inactive" and len(journal.entries()) == 1

@@ -297,17 +297,15 @@ def undo(
     planner = Planner(conn, context_snapshot(conn))
     entry, later = entry_to_undo(store, entry_id)
     if entry.account != planner.snapshot.account_id and entry.role_chain:
-        conn = _assume_again(entry, settings, conn, planner, external_id, session_name)
-        planner = Planner(conn, context_snapshot(conn))
-        if planner.snapshot.account_id != entry.account:
-            raise UserError(
-                f"assumed {entry.role_chain[-1]}, but it acts in account "
-                f"{planner.snapshot.account_id}, not {entry.account} where {entry.id} was made: "
-                "nothing was changed"
-            )
-    elif external_id is not None or session_name is not None:
+        conn, planner = _assume_again(entry, settings, conn, planner, external_id, session_name)
+    elif entry.account == planner.snapshot.account_id and (
+        external_id is not None or session_name is not None
+    ):
         flag = "--external-id" if external_id is not None else "--session-name"
-        raise UserError(f"{flag}: entry {entry.id} needs no role assumed here; drop {flag}")
+        raise UserError(
+            f"{flag}: entry {entry.id} was made in this account ({entry.account}), no role is "
+            f"assumed to undo it; drop {flag}"
+        )
     plan = build_undo(planner, entry, later=later)
     run_plan(
         conn,
@@ -329,9 +327,10 @@ def _assume_again(
     planner: Any,
     external_id: str | None,
     session_name: str | None,
-) -> Any:
-    """A connection in the entry's account, its role chain assumed again from ``conn``; one
-    line on stderr names the role."""
+) -> tuple[Any, Any]:
+    """(connection, planner) in the entry's account, its role chain assumed again from
+    ``conn``; one line on stderr names the role."""
+    from iamtui.core.actions import Planner, context_snapshot
     from iamtui.core.fleet import reach_chain
     from iamtui.core.fleet import session_name as role_session_name
 
@@ -342,8 +341,15 @@ def _assume_again(
         external_id=external_id,
         session=role_session_name(planner.caller.arn, session_name),
     )
-    click.echo(printable(f"assumed {' then '.join(entry.role_chain)} to undo {entry.id}"), err=True)
-    return reached
+    there = Planner(reached, context_snapshot(reached))
+    chain = " then ".join(entry.role_chain)
+    if there.snapshot.account_id != entry.account:
+        raise UserError(
+            f"assumed {chain}, but it acts in account {there.snapshot.account_id}, not "
+            f"{entry.account} where {entry.id} was made: nothing was changed"
+        )
+    click.echo(printable(f"assumed {chain} to undo {entry.id}"), err=True)
+    return reached, there
 
 
 @journal.command("due")
