@@ -249,6 +249,15 @@ def repair(journal_path: Path | None) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Skip the yes/no question (not a typed phrase).")
 @click.option("--confirm", "phrase", help="The typed confirmation phrase, for scripts.")
 @click.option("--dry-run", is_flag=True, help="Show the undo plan; change nothing.")
+@click.option(
+    "--external-id",
+    help="The ExternalId the trust of the entry's role requires (an entry made through a role).",
+)
+@click.option(
+    "--session-name",
+    help="The role session name CloudTrail shows when the entry's role is assumed again "
+    "(default iamtui-<you>).",
+)
 @one_line_errors
 @action_errors
 def undo(
@@ -260,26 +269,44 @@ def undo(
     yes: bool,
     phrase: str | None,
     dry_run: bool,
+    external_id: str | None,
+    session_name: str | None,
 ) -> None:
-    """Revert the completed steps of entry ENTRY_ID (checked against live state first)."""
-    from iamtui.core.actions import Planner, context_snapshot, undo_entry
+    """Revert the completed steps of entry ENTRY_ID (checked against live state first).
+
+    An entry made in another account through a role (the TUI's Accounts pane) is undone
+    there: its role chain is assumed again from these credentials (the management account's)."""
+    from iamtui.core.actions import Planner, build_undo, context_snapshot, entry_to_undo
+    from iamtui.core.fleet import external_id_problem
     from iamtui.core.session import connect
 
+    if external_id is not None and (problem := external_id_problem(external_id)):
+        raise UserError(problem)
     store = _journal(journal_path)
     # `iamtui --endpoint-url X journal undo ID` works too: fall back to the root's flags.
     root = _root_flags()
     if root.get("read_only"):
         raise UserError("--read-only: undo changes the account; drop --read-only to run it")
     dry_run = dry_run or bool(root.get("dry_run"))
-    conn = connect(
-        settings_from(
-            profile or root.get("profile"),
-            region or root.get("region"),
-            endpoint_url or root.get("endpoint_url"),
-        )
+    settings = settings_from(
+        profile or root.get("profile"),
+        region or root.get("region"),
+        endpoint_url or root.get("endpoint_url"),
     )
+    conn = connect(settings)
     planner = Planner(conn, context_snapshot(conn))
-    plan = undo_entry(planner, store, entry_id)
+    entry, later = entry_to_undo(store, entry_id)
+    if entry.account != planner.snapshot.account_id and entry.role_chain:
+        conn, planner = _assume_again(entry, settings, conn, planner, external_id, session_name)
+    elif entry.account == planner.snapshot.account_id and (
+        external_id is not None or session_name is not None
+    ):
+        flag = "--external-id" if external_id is not None else "--session-name"
+        raise UserError(
+            f"{flag}: entry {entry.id} was made in this account ({entry.account}), no role is "
+            f"assumed to undo it; drop {flag}"
+        )
+    plan = build_undo(planner, entry, later=later)
     run_plan(
         conn,
         store,
@@ -291,6 +318,38 @@ def undo(
         question="Run this undo?",
         cancelled="undo cancelled: nothing was changed",
     )
+
+
+def _assume_again(
+    entry: Any,
+    settings: Any,
+    conn: Any,
+    planner: Any,
+    external_id: str | None,
+    session_name: str | None,
+) -> tuple[Any, Any]:
+    """(connection, planner) in the entry's account, its role chain assumed again from
+    ``conn``; one line on stderr names the role."""
+    from iamtui.core.actions import Planner, context_snapshot
+    from iamtui.core.fleet import reach_chain
+    from iamtui.core.fleet import session_name as role_session_name
+
+    reached = reach_chain(
+        entry.role_chain,
+        settings,
+        caller_conn=conn,
+        external_id=external_id,
+        session=role_session_name(planner.caller.arn, session_name),
+    )
+    there = Planner(reached, context_snapshot(reached))
+    chain = " then ".join(entry.role_chain)
+    if there.snapshot.account_id != entry.account:
+        raise UserError(
+            f"assumed {chain}, but it acts in account {there.snapshot.account_id}, not "
+            f"{entry.account} where {entry.id} was made: nothing was changed"
+        )
+    click.echo(printable(f"assumed {chain} to undo {entry.id}"), err=True)
+    return reached, there
 
 
 @journal.command("due")

@@ -114,6 +114,10 @@ class Connection:
     #: The role ARNs assumed to reach this account, in order (``fleet.reach``); empty with the
     #: account's own credentials. The journal records it, so undo knows to assume it again.
     role_chain: tuple[str, ...] = ()
+    #: The connection allowed to call sts:AssumeRoot for this account: the management
+    #: account's, when this account was reached from an organization session (``fleet.reach``);
+    #: None: this connection itself.
+    root_caller: Connection | None = field(default=None, repr=False)
 
     @property
     def endpoint(self) -> str:

@@ -7,7 +7,11 @@ invitation, and AWS creates that role only in accounts Organizations creates ("A
 accounts in your organization", AWS Organizations User Guide,
 https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html),
 so assuming it is AccessDenied. ``analytics`` is over its API rate: every IAM call answers
-Throttling. Seeding goes through moto's backend objects (milliseconds per account).
+Throttling. The organization uses centralized root access, both features on ("Centrally manage
+root access for member accounts", IAM User Guide,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-enable-root-access.html): the
+management account's operator can delete ``production``'s root access key through
+sts:AssumeRoot. Seeding goes through moto's backend objects (milliseconds per account).
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from iamtui.emulator.fidelity.organizations import add_unit, seed_organization
+from iamtui.emulator.fidelity.organizations import (
+    CREDENTIALS_MANAGEMENT,
+    ROOT_SESSIONS,
+    add_unit,
+    seed_organization,
+    sync_root_flags,
+)
 from iamtui.emulator.seed import KeySpec, RootKeySpec, Seeder, trust_aws
 from iamtui.emulator.state import Organization
 
@@ -176,7 +186,12 @@ SEEDERS: Mapping[str, Callable[[Seeder], Any]] = {
 def seed_demo_organization(emulator: Any, now: datetime | None = None) -> DemoOrganization:
     """Seed every account of the demo organization; returns the operator's key."""
     now = now or datetime.now(UTC)
-    org = seed_organization(MANAGEMENT, NAMES, organization_id="o-acmedemo01")
+    org = seed_organization(
+        MANAGEMENT,
+        NAMES,
+        organization_id="o-acmedemo01",
+        features=(CREDENTIALS_MANAGEMENT, ROOT_SESSIONS),
+    )
     org.account_names.update(NAMES)
     security = add_unit(org, "Security")
     workloads = add_unit(org, "Workloads")
@@ -198,6 +213,7 @@ def seed_demo_organization(emulator: Any, now: datetime | None = None) -> DemoOr
     )
     for account_id, seed in SEEDERS.items():
         seed(Seeder(emulator.backend(account_id), emulator.extras(account_id), now))
+    sync_root_flags(org)  # each account's root state was replaced by its seeder
     return DemoOrganization(org, key_id, secret)
 
 

@@ -34,7 +34,7 @@ from iamtui.core.actions.planner import Planner
 from iamtui.core.actions.request import Request
 from iamtui.core.actions.spec import ActionSpec
 from iamtui.core.actions.steps import quarantine_document
-from iamtui.core.actions.undo import build_undo, step_took_effect, undo_entry
+from iamtui.core.actions.undo import build_undo, entry_to_undo, step_took_effect, undo_entry
 from iamtui.core.ids import ActionId
 from iamtui.core.loader import utcnow
 from iamtui.core.model import AccountSnapshot
@@ -104,6 +104,7 @@ __all__ = [
     "UnverifiedUse",
     "build_undo",
     "context_snapshot",
+    "entry_to_undo",
     "load_caller",
     "quarantine_document",
     "step_took_effect",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from iamtui.core.actions import reads
+from iamtui.core.actions.assume import root_caller
 from iamtui.core.actions.checks import check, key_unused_since
 from iamtui.core.actions.guards import ActionRefused
 from iamtui.core.actions.reads import CONTACT_FIELDS
@@ -303,20 +304,27 @@ def _not_root(planner: Planner, action: ActionId) -> ActionRefused:
 
 
 def _check_organization(planner: Planner, member: str) -> None:
-    """Refuse early, in AWS's own terms, when AssumeRoot cannot work from this account."""
+    """Refuse early, in AWS's own terms, when AssumeRoot cannot work from the account that
+    calls it (this one, or the one this session was reached from by role)."""
+    caller = root_caller(planner.conn)
     try:
-        raw = planner.iam.list_organizations_features()
+        raw = caller.iam.list_organizations_features()
     except (ClientError, BotoCoreError) as exc:
         code = (error_code(exc) or "").removesuffix("Exception")
-        here = planner.snapshot.account_id
+        chain = " then ".join(planner.conn.role_chain) or "a role"
+        here = (
+            f"account {planner.snapshot.account_id}"
+            if caller is planner.conn
+            else f"the account this session was reached from (through {chain})"
+        )
         if code == "OrganizationNotFound":
             raise ActionRefused(
-                f"account {here} is not in an AWS Organization: the root of account {member} "
+                f"{here} is not in an AWS Organization: the root of account {member} "
                 "can only be reached by signing in as that root"
             ) from None
         if code == "AccountNotManagementOrDelegatedAdministrator":
             raise ActionRefused(
-                f"account {here} is a member of its organization: sts:AssumeRoot into {member} "
+                f"{here} is a member of its organization: sts:AssumeRoot into {member} "
                 "runs from the management account or the IAM delegated administrator"
             ) from None
         if code in ("ServiceAccessNotEnabled", "OrganizationNotInAllFeaturesMode"):
@@ -343,7 +351,9 @@ def root_key_action(planner: Planner, request: Request) -> Draft:
     member = subject.account or here
     deleting = request.action is ActionId.ROOT_DELETE_KEY
     context: AssumeRoot | None = None
-    if member == here:
+    # Reached by role from the management account: AssumeRoot into this account runs from there.
+    reached = subject.account is not None and root_caller(planner.conn) is not planner.conn
+    if member == here and not reached:
         if not planner.caller.identity.is_root:
             raise _not_root(planner, request.action)
         iam = planner.iam

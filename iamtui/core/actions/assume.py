@@ -58,12 +58,21 @@ def regional_sts(conn: Connection) -> Any:
     )
 
 
+def root_caller(conn: Connection) -> Connection:
+    """The connection that calls sts:AssumeRoot for ``conn``'s account: the management
+    account's when ``conn`` was reached by role from it (``Connection.root_caller``), else
+    ``conn`` itself."""
+    return getattr(conn, "root_caller", None) or conn
+
+
 class RootSessions:
     """IAM clients signed as member accounts' root, one session per (account, task policy)."""
 
     def __init__(self, conn: Connection) -> None:
-        """``conn`` is the connection whose identity calls AssumeRoot."""
+        """``conn`` acts in the account (root-signed sends count on its counter); its
+        :func:`root_caller` calls AssumeRoot."""
         self.conn = conn
+        self.caller = root_caller(conn)
         self._clients: dict[AssumeRoot, tuple[Any, datetime]] = {}
         self._lock = threading.Lock()
 
@@ -73,7 +82,7 @@ class RootSessions:
             cached = self._clients.get(context)
             if cached is not None and cached[1] - datetime.now(UTC) > RENEW_MARGIN:
                 return cached[0]
-            response = regional_sts(self.conn).assume_root(
+            response = regional_sts(self.caller).assume_root(
                 TargetPrincipal=context.account,
                 TaskPolicyArn={"arn": context.task_policy_arn},
                 DurationSeconds=context.duration_seconds,
@@ -82,7 +91,7 @@ class RootSessions:
             SEEN.add(str(credentials["SecretAccessKey"]))
             SEEN.add(str(credentials["SessionToken"]))
             session = open_session(
-                self.conn.settings,
+                self.caller.settings,
                 aws_access_key_id=str(credentials["AccessKeyId"]),
                 aws_secret_access_key=str(credentials["SecretAccessKey"]),
                 aws_session_token=str(credentials["SessionToken"]),
@@ -91,7 +100,7 @@ class RootSessions:
                 session,
                 "iam",
                 region=str(self.conn.iam.meta.region_name or DEFAULT_REGION),
-                endpoint_url=self.conn.settings.endpoint_url,
+                endpoint_url=self.caller.settings.endpoint_url,
                 count=_RootCounter(self.conn.counter),
             )
             expiration = credentials["Expiration"]

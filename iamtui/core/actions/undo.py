@@ -488,8 +488,9 @@ def build_undo(planner: Planner, entry: Entry, *, later: Sequence[Entry] = ()) -
         raise ActionRefused(f"entry {entry.id} is still running in another iamtui")
     if entry.account != planner.snapshot.account_id:
         through = (
-            f" (it was reached through {' then '.join(entry.role_chain)}: assume that again, "
-            "e.g. from a --org session)"
+            f" (it was reached through {' then '.join(entry.role_chain)}: "
+            f"`iamtui journal undo {entry.id}` with credentials that may assume it, such as the "
+            "management account's, assumes it again)"
             if entry.role_chain
             else ""
         )
@@ -627,8 +628,9 @@ def _numbered(first: int, last: int, where: str) -> str:
     return f"step {first}" if first == last else f"steps {first}-{last}"
 
 
-def undo_entry(planner: Planner, journal: Journal, ref: str) -> Plan:
-    """Verify the journal, find the entry, and build its undo plan."""
+def entry_to_undo(journal: Journal, ref: str) -> tuple[Entry, list[Entry]]:
+    """The entry (from a journal that passes verification: nothing it says is acted on, not
+    even a role to assume, otherwise) and the entries after it."""
     verification = journal.verify()
     if not verification.ok:
         raise journal_store.JournalDamaged(
@@ -638,5 +640,10 @@ def undo_entry(planner: Planner, journal: Journal, ref: str) -> Plan:
     entry = journal.entry(ref)
     entries = journal.entries()
     ids = [e.id for e in entries]
-    later = entries[ids.index(entry.id) + 1 :] if entry.id in ids else []
+    return entry, entries[ids.index(entry.id) + 1 :] if entry.id in ids else []
+
+
+def undo_entry(planner: Planner, journal: Journal, ref: str) -> Plan:
+    """Verify the journal, find the entry, and build its undo plan."""
+    entry, later = entry_to_undo(journal, ref)
     return build_undo(planner, entry, later=later)

@@ -51,7 +51,16 @@ from iamtui.core.fleet.model import (
     Target,
     Unreachable,
 )
-from iamtui.core.fleet.scan import as_member, by_account, compact, facts_of, reach, scan_fleet
+from iamtui.core.fleet.scan import (
+    RoleNotAssumed,
+    as_member,
+    by_account,
+    compact,
+    facts_of,
+    reach,
+    reach_chain,
+    scan_fleet,
+)
 from iamtui.core.fleet.session import AccountLine, AccountState, OrgSession
 
 __all__ = [
@@ -72,6 +81,7 @@ __all__ = [
     "OnAccount",
     "OrgSession",
     "Reason",
+    "RoleNotAssumed",
     "Skipped",
     "Target",
     "Unreachable",
@@ -86,6 +96,7 @@ __all__ = [
     "organization_features",
     "profile_targets",
     "reach",
+    "reach_chain",
     "role_arn",
     "scan_fleet",
     "session_name",

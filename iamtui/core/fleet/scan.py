@@ -32,6 +32,7 @@ from iamtui.core.fleet.model import (
     FleetAccount,
     FleetListing,
     FleetOptions,
+    FleetProblem,
     FleetProgress,
     FleetProgressCallback,
     OnAccount,
@@ -58,7 +59,13 @@ from iamtui.core.model import (
 )
 from iamtui.core.rules import evaluate
 from iamtui.core.secrets import SEEN
-from iamtui.core.session import Connection, ConnectionProblem, ConnectionSettings, connect
+from iamtui.core.session import (
+    TOTAL_MAX_ATTEMPTS,
+    Connection,
+    ConnectionProblem,
+    ConnectionSettings,
+    connect,
+)
 from iamtui.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -245,6 +252,39 @@ class _Scan:
     on_result: Callable[[FleetAccount], None] | None = None
 
 
+def assume_role(
+    caller_conn: Connection,
+    arn: str,
+    settings: ConnectionSettings,
+    *,
+    session: str,
+    external_id: str | None = None,
+    max_attempts: int,
+) -> Connection:
+    """A connection signed with role ``arn``'s credentials, assumed by ``caller_conn``
+    (ClientError when STS refuses): the one place a role's secrets are handled. They go to the
+    redactor (``SEEN``) at once and into no log line; ``role_chain`` and ``root_caller`` are
+    left to the caller."""
+    kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": session}
+    if external_id:
+        kwargs["ExternalId"] = external_id
+    answer = caller_conn.sts.assume_role(**kwargs)
+    credentials = answer["Credentials"]
+    SEEN.add(str(credentials["SecretAccessKey"]))
+    SEEN.add(str(credentials["SessionToken"]))
+    region = str(caller_conn.iam.meta.region_name or "") or None
+    assumed = replace(settings, static_credentials=None, region=settings.region or region)
+    return connect(
+        assumed,
+        max_attempts=max_attempts,
+        credentials={
+            "aws_access_key_id": str(credentials["AccessKeyId"]),
+            "aws_secret_access_key": str(credentials["SecretAccessKey"]),
+            "aws_session_token": str(credentials["SessionToken"]),
+        },
+    )
+
+
 def reach(
     target: Target,
     settings: ConnectionSettings,
@@ -256,7 +296,8 @@ def reach(
 ) -> tuple[Connection, tuple[str, ...]]:
     """A connection acting in ``target`` and the role ARNs assumed to get it: the caller's own
     account (its settings), a profile, or the role ``options.role_name`` assumed by
-    ``caller_conn`` (ClientError when STS refuses). The TUI's ``enter`` on an account uses it.
+    ``caller_conn`` (ClientError when STS refuses; ``root_caller`` is then ``caller_conn``).
+    The TUI's ``enter`` on an account uses it.
     """
     attempts = max_attempts if max_attempts is not None else options.call_attempts
     if target.profile is not None:
@@ -266,27 +307,65 @@ def reach(
         return connect(settings, max_attempts=attempts), ()
     assert target.account_id is not None
     arn = role_arn(target.account_id, options.role_name)
-    name = session or session_name(None, options.session_name)
-    kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": name}
-    if options.external_id:
-        kwargs["ExternalId"] = options.external_id
-    answer = caller_conn.sts.assume_role(**kwargs)
-    credentials = answer["Credentials"]
-    SEEN.add(str(credentials["SecretAccessKey"]))
-    SEEN.add(str(credentials["SessionToken"]))
-    region = str(caller_conn.iam.meta.region_name or "") or None
-    assumed = replace(settings, static_credentials=None, region=settings.region or region)
-    conn = connect(
-        assumed,
+    conn = assume_role(
+        caller_conn,
+        arn,
+        settings,
+        session=session or session_name(None, options.session_name),
+        external_id=options.external_id,
         max_attempts=attempts,
-        credentials={
-            "aws_access_key_id": str(credentials["AccessKeyId"]),
-            "aws_secret_access_key": str(credentials["SecretAccessKey"]),
-            "aws_session_token": str(credentials["SessionToken"]),
-        },
     )
     conn.role_chain = (arn,)
+    conn.root_caller = caller_conn
     return conn, conn.role_chain
+
+
+class RoleNotAssumed(FleetProblem):
+    """One role of a chain could not be assumed: the message names it and AWS's answer."""
+
+    def __init__(self, arn: str, cause: ClientError) -> None:
+        why = error_text(cause)
+        if error_code(cause) in DENIED_CODES:
+            why = f"{why} ({ASSUME_DENIED_CAUSES})"
+        super().__init__(f"cannot assume {arn}: {why}")
+        self.role_arn = arn
+
+
+def reach_chain(
+    role_chain: Sequence[str],
+    settings: ConnectionSettings,
+    *,
+    caller_conn: Connection,
+    external_id: str | None = None,
+    session: str | None = None,
+    max_attempts: int | None = None,
+) -> Connection:
+    """A connection acting in the last role's account, each role of ``role_chain`` assumed in
+    order (the first by ``caller_conn``, each next by the one before): what a journal entry
+    recorded, assumed again to undo it. ``external_id`` goes with each AssumeRole (a trust
+    without the condition ignores it); ``max_attempts`` defaults to a full session's. The
+    connection's ``root_caller`` is ``caller_conn``. :class:`RoleNotAssumed` names the role STS
+    refused."""
+    if not role_chain:
+        raise ValueError("reach_chain needs at least one role ARN")
+    name = session or session_name(None)
+    attempts = max_attempts if max_attempts is not None else TOTAL_MAX_ATTEMPTS
+    conn = caller_conn
+    for arn in role_chain:
+        try:
+            conn = assume_role(
+                conn,
+                arn,
+                settings,
+                session=name,
+                external_id=external_id,
+                max_attempts=attempts,
+            )
+        except ClientError as exc:
+            raise RoleNotAssumed(arn, exc) from exc
+    conn.role_chain = tuple(role_chain)
+    conn.root_caller = caller_conn
+    return conn
 
 
 def _assume(
