@@ -40,6 +40,22 @@ MAX_CONCURRENCY = 64
 def fleet_options(func: F) -> F:
     """--org, --role-name, --accounts, --exclude, --external-id, --session-name, --concurrency,
     --profiles."""
+    return _apply(func, _fleet_options(with_org=True))
+
+
+def org_options(func: F) -> F:
+    """The fleet flags of ``iamtui org``: --org is what the command is, so it has none."""
+    return _apply(func, _fleet_options(with_org=False))
+
+
+def _apply(func: F, options: list[Callable[[Any], Any]]) -> F:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _fleet_options(*, with_org: bool) -> list[Callable[[Any], Any]]:
+    """The fleet flags, --org first when the command has it."""
     options = [
         click.option(
             "--org",
@@ -88,9 +104,7 @@ def fleet_options(func: F) -> F:
             help="Scan each named profile's account (no Organizations access needed).",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return options if with_org else options[1:]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,17 @@ class IamtuiCommands(Provider):
 
     def main_commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app = self.iamtui
+        if not app.in_account:  # the organization screen, no account open: no account commands
+            return [
+                (
+                    "Toggle light/dark theme",
+                    app.action_toggle_dark,
+                    "Switch between dark and light",
+                ),
+                ("Switch theme…", app.action_change_theme, "Pick any Textual theme"),
+                ("Help: keys", app.action_help, "Every key binding"),
+                ("Quit", app.action_quit, "Leave iamtui"),
+            ]
         commands: list[tuple[str, Callable[[], object], str]] = [
             (f"Go to {pane.label}", partial(app.goto_pane, pane), f"Show the {pane.label} pane")
             for pane in Pane
@@ -93,7 +104,7 @@ class IamtuiCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
-        state = self.iamtui.workspace.state
+        state = self.iamtui.workspace.state if self.iamtui.in_account else None
         if state is None or len(query.strip()) < MIN_PRINCIPAL_QUERY:
             return
         words = query.lower().split()
