@@ -23,6 +23,7 @@ from iamtui.emulator.demo_org import ANALYTICS, LEGACY, NAMES, PRODUCTION, seed_
 from iamtui.emulator.server import Emulator
 from iamtui.ui.app import IamtuiApp
 from iamtui.ui.messages import StateChanged
+from iamtui.ui.screens.error import ErrorScreen
 from iamtui.ui.screens.main import MainScreen
 from iamtui.ui.screens.org import OrgScreen
 from iamtui.ui.screens.review import ReviewScreen
@@ -195,3 +196,27 @@ async def test_cancel_during_the_scan_leaves_a_usable_screen(emulator: Emulator)
         assert progress.startswith("Scan cancelled")
         await pilot.press("2", "1", "s")
         assert screen.pane_widget("accounts").sort_column == 0
+
+
+async def test_an_organization_that_cannot_be_listed_is_the_error_screen_then_one_line(
+    emulator: Emulator,
+) -> None:
+    """Outside an organization the listing fails: retry or quit, and quit is one line, exit 2."""
+    backend = emulator.backend()
+    backend.create_user(region_name="us-east-1", user_name="loner", path="/")
+    key = backend.create_access_key("loner")
+    settings = ConnectionSettings(
+        endpoint_url=emulator.endpoint_url,
+        region="us-east-1",
+        static_credentials=(str(key.access_key_id), str(key.secret_access_key)),
+    )
+    app = IamtuiApp(org=OrgSession(settings, FleetOptions(call_attempts=1), clock=lambda: NOW))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        assert app.screen.title_text == "Cannot list the organization's accounts"
+        await pilot.press("q")
+        await settle(pilot)
+    assert app.return_code == 2
+    assert isinstance(app.return_value, str) and "\n" not in app.return_value
+    assert "organization" in app.return_value.lower()

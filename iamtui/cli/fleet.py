@@ -55,7 +55,12 @@ def _apply(func: F, options: list[Callable[[Any], Any]]) -> F:
 
 
 def _fleet_options(*, with_org: bool) -> list[Callable[[Any], Any]]:
-    """The fleet flags, --org first when the command has it."""
+    """The fleet flags, --org first when the command has it (then the help says which flags
+    need it)."""
+
+    def org_only(text: str, flags: str = "--org") -> str:
+        return f"With {flags}: {text}" if with_org else text[:1].upper() + text[1:]
+
     options = [
         click.option(
             "--org",
@@ -68,33 +73,33 @@ def _fleet_options(*, with_org: bool) -> list[Callable[[Any], Any]]:
             "--role-name",
             default=DEFAULT_ROLE,
             show_default=True,
-            help="With --org: the role to assume in each account.",
+            help=org_only("the role to assume in each account."),
         ),
         click.option(
             "--accounts",
             "accounts",
             multiple=True,
             metavar="IDS",
-            help="With --org: only these accounts (ids or names, shell globs, comma lists).",
+            help=org_only("only these accounts (ids or names, shell globs, comma lists)."),
         ),
         click.option(
             "--exclude",
             "exclude",
             multiple=True,
             metavar="IDS",
-            help="With --org: leave these accounts out (ids or names, shell globs).",
+            help=org_only("leave these accounts out (ids or names, shell globs)."),
         ),
-        click.option("--external-id", help="With --org: the ExternalId the roles' trust requires."),
+        click.option("--external-id", help=org_only("the ExternalId the roles' trust requires.")),
         click.option(
             "--session-name",
-            help="With --org: the role session name CloudTrail shows (default iamtui-<you>).",
+            help=org_only("the role session name CloudTrail shows (default iamtui-<you>)."),
         ),
         click.option(
             "--concurrency",
             type=click.IntRange(1, MAX_CONCURRENCY),
             default=8,
             show_default=True,
-            help="With --org or --profiles: accounts read at once.",
+            help=org_only("accounts read at once.", "--org or --profiles"),
         ),
         click.option(
             "--profiles",
