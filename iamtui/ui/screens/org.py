@@ -144,8 +144,37 @@ class OrgHeader(Widget):
         return Content.assemble(content, " " * gap, right)
 
 
+def describe(row: Row | None) -> str:
+    """The highlighted row in full, under the table (its cells may be cut to fit)."""
+    data = row.data if row is not None else None
+    if isinstance(data, AccountLine):
+        outcome = data.outcome
+        what = row.cells[-1] if row is not None else ""
+        if outcome is not None and outcome.unreachable is not None:
+            what = str(outcome.unreachable)
+        ou = f" · OU {data.target.ou or '(root)'}" if data.target.ou is not None else ""
+        return f"{data.target.name} ({data.account_id or '?'}){ou} · {what}"
+    if isinstance(data, OrgFinding):
+        f = data.finding
+        return (
+            f"{data.line.target.name} ({data.line.account_id}) · {f.severity.label} · {f.rule} · "
+            f"{f.principal_arn} · {f.summary}"
+        )
+    return ""
+
+
 class OrgPane(Vertical):
-    """One pane: filter input (hidden until ``/``) over a table of the core's rows."""
+    """One pane: filter input (hidden until ``/``) over a table of the core's rows, and the
+    highlighted row in full."""
+
+    DEFAULT_CSS = """
+    OrgPane .org-detail {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
 
     def __init__(self, name: str, label: str) -> None:
         super().__init__(id=f"org-pane-{name}", classes="pane")
@@ -166,6 +195,7 @@ class OrgPane(Vertical):
             classes="filter",
         )
         yield RowTable(id=f"org-table-{self.pane_name}", show_marks=False)
+        yield Static(id=f"org-detail-{self.pane_name}", classes="org-detail", markup=False)
 
     def on_mount(self) -> None:
         """The filter shows on ``/``."""
@@ -278,6 +308,11 @@ class OrgPane(Vertical):
     def _header_clicked(self, event: RowTable.HeaderClicked) -> None:
         event.stop()
         self.cycle_sort(event.column)
+
+    @on(RowTable.Highlighted)
+    def _highlighted(self, event: RowTable.Highlighted) -> None:
+        event.stop()
+        self.query_one(".org-detail", Static).update(Content(printable(describe(event.row))))
 
 
 class OrgScreen(Screen[None]):
