@@ -27,6 +27,8 @@ from iamtui.ui.screens.error import ErrorScreen
 from iamtui.ui.screens.main import MainScreen
 from iamtui.ui.screens.org import OrgScreen
 from iamtui.ui.screens.review import ReviewScreen
+from iamtui.ui.widgets.header import AccountHeader
+from iamtui.ui.widgets.keybar import KeyBar
 
 
 def demo_org(emulator: Emulator, options: FleetOptions | None = None, **modes: Any) -> OrgSession:
@@ -153,6 +155,10 @@ async def test_fix_a_member_account_finding_undo_it_and_come_back(
         await settle(pilot)
         assert isinstance(app.screen, MainScreen), messages(app)
         assert app.workspace.source_label.startswith("production (333333333333) via arn:aws:iam")
+        header = str(app.screen.query_one(AccountHeader).render())
+        assert "via arn:aws:iam::333333333333:role/OrganizationAccountAccessRole" in header
+        shown, _palette = app.screen.query_one(KeyBar).items()
+        assert "Back to accounts" in {item.label for item in shown}
         await focus_finding(pilot, "access-key.unused", "former-contractor")
         plan = await plan_with(pilot, "d")
         await run_plan(pilot, plan)

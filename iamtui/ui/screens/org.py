@@ -323,8 +323,8 @@ class OrgScreen(Screen[None]):
         Binding("2", "pane('findings')", "Findings", show=False, id="org-pane-findings"),
         Binding("tab", "next_pane", "Next pane", show=False, id="org-pane-next"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
-        Binding("escape", "cancel_scan", "Cancel scan", id="org-scan-cancel"),
         Binding("escape", "clear_filter", "Clear filter", id="filter-clear"),
+        Binding("escape", "cancel_scan", "Cancel scan", id="org-scan-cancel"),
         Binding("s", "sort", "Sort", id="sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="sort-reverse"),
         Binding("r", "rescan", "Scan again", id="org-rescan"),
@@ -488,12 +488,10 @@ class OrgScreen(Screen[None]):
     # -- keys -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Escape cancels a running scan, else clears the filter; ``r`` once the scan ended."""
+        """Escape clears an open filter, else cancels a running scan; ``r`` once it ended."""
         if action == "cancel_scan":
             return self.scanning
         if action == "clear_filter":
-            if self.scanning:
-                return False
             try:
                 pane = self.current_pane
             except Exception:
