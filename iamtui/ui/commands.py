@@ -46,6 +46,10 @@ class IamtuiCommands(Provider):
             for pane in Pane
         ]
         commands += self.action_commands()
+        if app.org is not None:
+            commands.append(
+                ("Back to accounts", app.back_to_org, "Close this account; show the organization")
+            )
         commands += [
             ("Harden root…", app.action_harden_root, "Root hardening, step by step"),
             ("Verify journal", app.action_verify_journal, "Check the undo journal's hash chain"),

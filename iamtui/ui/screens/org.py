@@ -357,6 +357,12 @@ class OrgScreen(Screen[None]):
         self._render_tabs()
         self.rescan()
 
+    def on_unmount(self) -> None:
+        """Quitting mid-scan: every account stops at its next request (threads cannot be
+        killed, and a thousand accounts must not hold the process)."""
+        if self._cancel is not None:
+            self._cancel.cancel()
+
     def pane_widget(self, name: str) -> OrgPane:
         """A pane by name."""
         return self.query_one(f"#org-pane-{name}", OrgPane)
