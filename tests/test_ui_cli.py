@@ -85,3 +85,15 @@ def test_root_without_a_terminal_stays_headless(tmp_path: Path) -> None:
     snapshot_io.save(AccountSnapshot(account_id="123456789012", loaded_at=NOW), path)
     code, out = run("root", "--snapshot", str(path))
     assert code == 0 and "Root hardening" in out  # the text checklist, no TUI
+
+
+def test_org_and_demo_org_refuse_without_a_terminal_in_one_line() -> None:
+    for args in (["org"], ["demo", "--org"]):
+        code, out = run(*args)
+        assert code == 2, (args, out)
+        assert out.startswith("iamtui: error: the TUI needs a terminal") and out.count("\n") == 1
+    code, out = run("org", "--help")
+    assert code == 0
+    for flag in ("--role-name", "--accounts", "--exclude", "--profiles", "--read-only", "--demo"):
+        assert flag in out, flag
+    assert "--org" not in out  # the command is the organization: no --org, no "With --org"

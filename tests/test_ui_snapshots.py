@@ -80,3 +80,11 @@ def test_role_review_with_its_right_sizing_proposal(
     _demo, ws = demo_workspace(emulator)
     app = IamtuiApp(ws, open_principal=("role", RIGHTSIZE_ROLE))
     assert snap_compare(app, terminal_size=SIZE, run_before=after_load())
+
+
+def test_organization_accounts_pane(emulator: Emulator, snap_compare: SnapCompare) -> None:
+    """The demo organization scanned: counts per account, one denied, one throttled."""
+    from test_ui_org import demo_org
+
+    app = IamtuiApp(org=demo_org(emulator))
+    assert snap_compare(app, terminal_size=SIZE, run_before=after_load())

@@ -223,6 +223,12 @@ def _open_tui(
 @main.command()
 @click.option("--serve", is_flag=True, help="Only serve the emulated endpoint (no TUI).")
 @click.option("--port", type=int, default=0, show_default="a free port", help="Port for --serve.")
+@click.option(
+    "--org",
+    "use_org",
+    is_flag=True,
+    help="The demo organization (eight accounts) on the organization screen instead.",
+)
 @demo_action_options
 @click.pass_context
 @one_line_errors
@@ -230,6 +236,7 @@ def demo(
     ctx: click.Context,
     serve: bool,
     port: int,
+    use_org: bool,
     read_only: bool,
     dry_run: bool,
     journal_path: Path | None,
@@ -238,6 +245,25 @@ def demo(
     from iamtui.emulator.run import start_demo
 
     refuse_root_flags(ctx, "demo")
+    if use_org:
+        from iamtui.cli.fleet import fleet_request
+        from iamtui.cli.tui import run_org
+
+        if serve:
+            raise UserError("--org and --serve are alternatives: pass one")
+        root = ctx.find_root().params
+        request = fleet_request({"org": True})
+        assert request is not None
+        run_org(
+            settings_from(None, None, None),
+            request,
+            use_demo=True,
+            config_file=root.get("config_file"),
+            read_only=read_only or bool(root.get("read_only")),
+            dry_run=dry_run or bool(root.get("dry_run")),
+            journal_path=journal_path or root.get("journal_path"),
+        )
+        return
     if not serve:
         from iamtui.cli.tui import run_tui
 
@@ -365,13 +391,14 @@ def _register() -> None:
     from iamtui.cli.rightsize import rightsize
     from iamtui.cli.root import root
     from iamtui.cli.scan import scan
-    from iamtui.cli.tui import role, user
+    from iamtui.cli.tui import org, role, user
     from iamtui.cli.usage import usage
 
     main.add_command(scan)
     main.add_command(root)
     main.add_command(user)
     main.add_command(role)
+    main.add_command(org)
     main.add_command(journal)
     main.add_command(policy)
     main.add_command(rightsize)

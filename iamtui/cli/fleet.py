@@ -39,6 +39,27 @@ MAX_CONCURRENCY = 64
 def fleet_options(func: F) -> F:
     """--org, --role-name, --accounts, --exclude, --external-id, --session-name, --concurrency,
     --profiles."""
+    return _apply(func, _fleet_options(with_org=True))
+
+
+def org_options(func: F) -> F:
+    """The fleet flags of ``iamtui org``: --org is what the command is, so it has none."""
+    return _apply(func, _fleet_options(with_org=False))
+
+
+def _apply(func: F, options: list[Callable[[Any], Any]]) -> F:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _fleet_options(*, with_org: bool) -> list[Callable[[Any], Any]]:
+    """The fleet flags, --org first when the command has it (then the help says which flags
+    need it)."""
+
+    def org_only(text: str, flags: str = "--org") -> str:
+        return f"With {flags}: {text}" if with_org else text[:1].upper() + text[1:]
+
     options = [
         click.option(
             "--org",
@@ -51,33 +72,33 @@ def fleet_options(func: F) -> F:
             "--role-name",
             default=DEFAULT_ROLE,
             show_default=True,
-            help="With --org: the role to assume in each account.",
+            help=org_only("the role to assume in each account."),
         ),
         click.option(
             "--accounts",
             "accounts",
             multiple=True,
             metavar="IDS",
-            help="With --org: only these accounts (ids or names, shell globs, comma lists).",
+            help=org_only("only these accounts (ids or names, shell globs, comma lists)."),
         ),
         click.option(
             "--exclude",
             "exclude",
             multiple=True,
             metavar="IDS",
-            help="With --org: leave these accounts out (ids or names, shell globs).",
+            help=org_only("leave these accounts out (ids or names, shell globs)."),
         ),
-        click.option("--external-id", help="With --org: the ExternalId the roles' trust requires."),
+        click.option("--external-id", help=org_only("the ExternalId the roles' trust requires.")),
         click.option(
             "--session-name",
-            help="With --org: the role session name CloudTrail shows (default iamtui-<you>).",
+            help=org_only("the role session name CloudTrail shows (default iamtui-<you>)."),
         ),
         click.option(
             "--concurrency",
             type=click.IntRange(1, MAX_CONCURRENCY),
             default=8,
             show_default=True,
-            help="With --org or --profiles: accounts read at once.",
+            help=org_only("accounts read at once.", "--org or --profiles"),
         ),
         click.option(
             "--profiles",
@@ -87,9 +108,7 @@ def fleet_options(func: F) -> F:
             help="Scan each named profile's account (no Organizations access needed).",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return options if with_org else options[1:]
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,13 @@ from iamtui.cli.common import (
     connection_options,
     one_line_errors,
 )
+from iamtui.cli.fleet import FleetRequest, fleet_request, org_options
 from iamtui.core.model import AccountSnapshot
 from iamtui.core.session import ConnectionSettings
 from iamtui.core.text import printable
 
 if TYPE_CHECKING:
+    from iamtui.core.settings import Settings
     from iamtui.core.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,23 +96,11 @@ def run_tui(
     ``dry_run`` shows plans without sending or journaling anything, ``journal_path`` picks the
     undo journal (default: the user state directory; for the demo, a fresh one per run).
     """
-    from iamtui.core.rules import load_settings
     from iamtui.core.workspace import Workspace
 
     if use_demo and snapshot_file is not None:
         raise UserError("--demo and --snapshot are alternatives: pass one")
-    if read_only and dry_run:
-        raise UserError("--read-only and --dry-run are alternatives: pass one")
-    settings = load_settings(config_file)
-    from iamtui.ui.app import binding_ids, unknown_ids
-
-    bad = unknown_ids(settings.keymap)
-    if bad:
-        where = settings.source or "config"
-        raise UserError(
-            f"{where}: keymap.{bad[0]}: unknown binding id "
-            f"(expected one of: {', '.join(sorted(binding_ids()))})"
-        )
+    settings = tui_settings(config_file, read_only=read_only, dry_run=dry_run)
     modes: dict[str, Any] = {
         "read_only": read_only,
         "dry_run": dry_run,
@@ -159,6 +149,129 @@ def run_tui(
         raise UserError(result)
     if app.return_code:  # the app crashed (Textual printed why): never exit 0
         raise SystemExit(app.return_code)
+
+
+def tui_settings(config_file: Path | None, *, read_only: bool, dry_run: bool) -> Settings:
+    """The settings file, its keymap checked against the bindings, and the modes checked."""
+    from iamtui.core.rules import load_settings
+
+    if read_only and dry_run:
+        raise UserError("--read-only and --dry-run are alternatives: pass one")
+    settings = load_settings(config_file)
+    from iamtui.ui.app import binding_ids, unknown_ids
+
+    bad = unknown_ids(settings.keymap)
+    if bad:
+        where = settings.source or "config"
+        raise UserError(
+            f"{where}: keymap.{bad[0]}: unknown binding id "
+            f"(expected one of: {', '.join(sorted(binding_ids()))})"
+        )
+    return settings
+
+
+def run_org(
+    connection: ConnectionSettings,
+    request: FleetRequest,
+    *,
+    use_demo: bool = False,
+    config_file: Path | None = None,
+    read_only: bool = False,
+    dry_run: bool = False,
+    journal_path: Path | None = None,
+) -> None:
+    """The organization screen (``iamtui org``, ``iamtui demo --org``): every account scanned,
+    each opened in turn; a listing failure the operator gives up on is one line, exit 2."""
+    from iamtui.core.fleet import OrgSession
+
+    settings = tui_settings(config_file, read_only=read_only, dry_run=dry_run)
+    starter = None
+    fresh = journal_path is None
+    if use_demo:
+        if request.profiles:
+            raise UserError("--demo covers the organization only: the demo has no named profiles")
+        from iamtui.emulator import require_moto
+        from iamtui.emulator.demo_org import start_demo_organization
+
+        require_moto()
+        starter = start_demo_organization
+        if journal_path is None:
+            from iamtui.core.journal import demo_journal_path
+
+            # The demo organization is new at every run: its journal must not be the real one.
+            journal_path = demo_journal_path()
+    require_terminal()
+    org = OrgSession(
+        connection,
+        request.options,
+        profiles=request.profiles,
+        rules_settings=settings,
+        demo_starter=starter,
+        read_only=read_only,
+        dry_run=dry_run,
+        journal_path=journal_path,
+    )
+    from iamtui.ui.app import IamtuiApp
+
+    try:
+        app = IamtuiApp(org=org)
+        result = app.run()
+    finally:
+        org.close()
+    if use_demo and journal_path is not None:
+        click.echo(demo_journal_line(journal_path, dry_run=dry_run, pruned=fresh))
+    if result:
+        raise UserError(result)
+    if app.return_code:  # the app crashed (Textual printed why): never exit 0
+        raise SystemExit(app.return_code)
+
+
+@click.command("org")
+@connection_options
+@click.option("--demo", "use_demo", is_flag=True, help="Use the embedded demo organization.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: the user config dir's iamtui/config.toml).",
+)
+@with_demo_action_options
+@org_options
+@click.pass_context
+@one_line_errors
+def org(
+    ctx: click.Context,
+    /,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    use_demo: bool,
+    config_file: Path | None,
+    read_only: bool,
+    dry_run: bool,
+    journal_path: Path | None,
+    **fleet_flags: Any,
+) -> None:
+    """Open the TUI on every account of the AWS Organization (or each --profiles account).
+
+    Accounts and Findings panes fill in as each account is read through its role; enter opens
+    one account's full session (panes, review, actions, undo), b comes back.
+    """
+    if ctx.find_root().params.get("snapshot_file") is not None:
+        raise UserError("--snapshot before 'org' does not apply to it: leave it out")
+    where = connection_from(ctx, profile=profile, region=region, endpoint_url=endpoint_url)
+    request = fleet_request({**fleet_flags, "org": not fleet_flags.get("profiles")})
+    assert request is not None
+    parent = ctx.find_root().params
+    run_org(
+        where.settings(),
+        request,
+        use_demo=use_demo,
+        config_file=config_file or parent.get("config_file"),
+        read_only=read_only or bool(parent.get("read_only")),
+        dry_run=dry_run or bool(parent.get("dry_run")),
+        journal_path=journal_path or parent.get("journal_path"),
+    )
 
 
 def demo_journal_line(path: Path, *, dry_run: bool, pruned: bool) -> str:

@@ -31,12 +31,14 @@ from iamtui.ui.messages import FetchFailed, LoadFailed, LoadProgress, StateChang
 from iamtui.ui.widgets.header import AccountHeader
 
 if TYPE_CHECKING:
+    from iamtui.core.fleet import OrgSession
     from iamtui.core.journal import Entry
     from iamtui.core.subjects import TrustEdit
     from iamtui.core.workspace import PlannedAction
     from iamtui.ui.choices import Choice
     from iamtui.ui.screens.loading import LoadingScreen
     from iamtui.ui.screens.main import MainScreen
+    from iamtui.ui.screens.org import OrgScreen
 
 #: A second quit within this many seconds leaves even while an action runs.
 QUIT_AGAIN_SECONDS = 3.0
@@ -84,23 +86,42 @@ class IamtuiApp(App[str | None]):
 
     def __init__(
         self,
-        workspace: Workspace,
+        workspace: Workspace | None = None,
         *,
+        org: OrgSession | None = None,
         open_principal: tuple[str, str] | None = None,
         theme: str | None = None,
         open_root: bool = False,
     ) -> None:
         super().__init__()
-        self.workspace = workspace
-        self.open_principal_on_load = open_principal
-        self.open_root_on_load = open_root
+        self._workspace = workspace
+        #: The organization session (``iamtui org``): its screen is the base; None for one account.
+        self.org = org
+        self.org_screen: OrgScreen | None = None
         #: A plan is executing (quit asks twice; a second action waits).
         self.action_running = False
         self._quit_asked_at: float | None = None
         #: The last refusal notified, and when (a second press does not stack a copy).
         self._refused: tuple[str, float] | None = None
-        self._journal_problem_shown = False
         self._initial_theme = theme or DEFAULT_THEME
+        #: Seconds from the data being in memory to the main screen's first paint.
+        self.first_paint_seconds: float | None = None
+        self.open_principal_on_load: tuple[str, str] | None = None
+        self._reset_account_session()
+        self.open_principal_on_load = open_principal  # the CLI's request: the first account
+        self.open_root_on_load = open_root
+        if workspace is not None:
+            settings = workspace.settings
+        elif org is not None:
+            settings = org.rules_settings
+        else:
+            raise ValueError("pass a workspace or an organization session")
+        self.keymap: dict[str, str] = canonical_keymap(settings.keymap)
+
+    def _reset_account_session(self) -> None:
+        """Every field that belongs to one account session, as before its first load (the one
+        place they are set: an organization session opens one account after another)."""
+        self._journal_problem_shown = False
         self._cancel: CancelToken | None = None
         self.loading_account = False
         #: (what, arn) of on-demand fetches in flight: "detail" or "last-accessed".
@@ -108,13 +129,33 @@ class IamtuiApp(App[str | None]):
         #: Why an on-demand fetch failed, by (what, arn).
         self.fetch_errors: dict[tuple[str, str], str] = {}
         self.main_screen: MainScreen | None = None
-        #: Seconds from the data being in memory to the main screen's first paint.
-        self.first_paint_seconds: float | None = None
         self._loaded_at: float | None = None
-        self.keymap: dict[str, str] = canonical_keymap(workspace.settings.keymap)
+        self.open_principal_on_load = None
+        self.open_root_on_load = False
+
+    @property
+    def workspace(self) -> Workspace:
+        """The account session's workspace (in an organization session: the open account's)."""
+        if self._workspace is None:
+            raise RuntimeError("no account is open")
+        return self._workspace
+
+    @property
+    def in_account(self) -> bool:
+        """An account session is open (always, outside an organization session)."""
+        return self._workspace is not None
+
+    def _current(self, source: Workspace | None) -> bool:
+        """A worker's message belongs to the account session open now."""
+        return source is None or source is self._workspace
 
     def get_default_screen(self) -> Screen[None]:
-        """A blank screen with the header, under the loading screen."""
+        """The organization screen, or a blank screen with the header under the loading screen."""
+        if self.org is not None:
+            from iamtui.ui.screens.org import OrgScreen
+
+            self.org_screen = OrgScreen(self.org)
+            return self.org_screen
         return BlankScreen()
 
     def on_mount(self) -> None:
@@ -122,6 +163,8 @@ class IamtuiApp(App[str | None]):
         self.theme = self._initial_theme
         if self.keymap:
             self.set_keymap(self.keymap)
+        if self._workspace is None:
+            return  # the organization screen starts its scan once mounted
         state = self.workspace.state
         if state is not None:  # ``iamtui user NAME`` loads first, to check NAME before the TUI
             self.post_message(StateChanged(state, "load"))
@@ -134,12 +177,16 @@ class IamtuiApp(App[str | None]):
         """Show the loading screen and load the account in a worker."""
         from iamtui.ui.screens.loading import LoadingScreen
 
+        if self._workspace is None:
+            if self.org_screen is not None:  # the error screen's retry: scan again
+                self.org_screen.rescan()
+            return
         if self.loading_account:
             return
         self.loading_account = True
         self._cancel = CancelToken()
         self.push_screen(LoadingScreen(self.workspace.source_label))
-        self._load_worker(self._cancel)
+        self._load_worker(self._cancel, self.workspace)
 
     def cancel_load(self) -> None:
         """Ask the running load to stop at its next check."""
@@ -147,22 +194,22 @@ class IamtuiApp(App[str | None]):
             self._cancel.cancel()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def _load_worker(self, token: CancelToken) -> None:
+    def _load_worker(self, token: CancelToken, ws: Workspace) -> None:
         """The overview load: every boto3 call of it runs on this thread."""
 
         def progress(update: StepUpdate) -> None:
             self.post_message(LoadProgress(update))
 
         try:
-            state = self.workspace.load(progress=progress, cancel=token)
+            state = ws.load(progress=progress, cancel=token)
         except Cancelled:
-            self.post_message(LoadFailed("load cancelled", cancelled=True))
+            self.post_message(LoadFailed("load cancelled", cancelled=True, source=ws))
         except ConnectionProblem as exc:
-            self.post_message(LoadFailed(str(exc)))
+            self.post_message(LoadFailed(str(exc), source=ws))
         except Exception as exc:  # anything else must still reach the operator as one line
-            self.post_message(LoadFailed(_one_line(exc)))
+            self.post_message(LoadFailed(_one_line(exc), source=ws))
         else:
-            self.post_message(StateChanged(state, "load"))
+            self.post_message(StateChanged(state, "load", source=ws))
 
     def on_load_progress(self, message: LoadProgress) -> None:
         """Forward load progress to the loading screen."""
@@ -184,11 +231,19 @@ class IamtuiApp(App[str | None]):
         """Nothing loaded: error screen with retry/quit; a failed reload keeps the old data."""
         from iamtui.ui.screens.error import ErrorScreen
 
+        if not self._current(message.source) or self._workspace is None:
+            return  # from an account session the operator has left
         self.loading_account = False
         self._close_loading()
         if self.workspace.state is not None:
             text = "Reload cancelled" if message.cancelled else f"Reload failed: {message.message}"
             self.notify(f"{text}; showing the data loaded before.", severity="warning")
+            return
+        if self.org is not None:  # one account of the organization: back to the others
+            label = self.workspace.source_label.split(" via ", 1)[0]
+            text = "cancelled" if message.cancelled else message.message
+            self.back_to_org()
+            self.notify(f"{label}: not opened: {text}", severity="warning", timeout=10)
             return
         self.push_screen(ErrorScreen(message.message, cancelled=message.cancelled))
 
@@ -197,6 +252,8 @@ class IamtuiApp(App[str | None]):
         from iamtui.ui.screens.main import MainScreen
         from iamtui.ui.screens.review import ReviewScreen
 
+        if not self._current(message.source) or self._workspace is None:
+            return  # from an account session the operator has left
         state = message.state
         current = self.workspace.state
         if current is not None and state.generation < current.generation:
@@ -209,7 +266,7 @@ class IamtuiApp(App[str | None]):
             self._loaded_at = time.perf_counter()
             self._close_loading()
         if self.main_screen is None:
-            self.main_screen = MainScreen(state)
+            self.main_screen = MainScreen(state, self.workspace)
             self.push_screen(self.main_screen)  # it opens a requested principal once mounted
         else:
             self.main_screen.apply_state(state)
@@ -268,8 +325,9 @@ class IamtuiApp(App[str | None]):
             return
         self.fetching.add(key)
         self.fetch_errors.pop(key, None)
+        ws = self.workspace
         self.run_worker(
-            lambda: self._detail_job(user),
+            lambda: self._detail_job(ws, user),
             thread=True,
             exclusive=True,
             exit_on_error=False,
@@ -277,15 +335,15 @@ class IamtuiApp(App[str | None]):
             name=f"detail {user.name}",
         )
 
-    def _detail_job(self, user: User) -> None:
+    def _detail_job(self, ws: Workspace, user: User) -> None:
         try:
-            state = self.workspace.load_user_detail(user)
+            state = ws.load_user_detail(user)
         except Offline as exc:
-            self.post_message(FetchFailed("detail", user.arn, str(exc)))
+            self.post_message(FetchFailed("detail", user.arn, str(exc), source=ws))
         except Exception as exc:
-            self.post_message(FetchFailed("detail", user.arn, _one_line(exc)))
+            self.post_message(FetchFailed("detail", user.arn, _one_line(exc), source=ws))
         else:
-            self.post_message(StateChanged(state, "detail", user.arn))
+            self.post_message(StateChanged(state, "detail", user.arn, source=ws))
 
     def fetch_last_accessed(self, arn: str, *, force: bool = False) -> None:
         """Service last-accessed data for one principal (a job AWS runs), in a worker."""
@@ -295,8 +353,9 @@ class IamtuiApp(App[str | None]):
             return
         self.fetching.add(key)
         self.fetch_errors.pop(key, None)
+        ws = self.workspace
         self.run_worker(
-            lambda: self._last_accessed_job(arn),
+            lambda: self._last_accessed_job(ws, arn),
             thread=True,
             exclusive=True,
             exit_on_error=False,
@@ -304,18 +363,20 @@ class IamtuiApp(App[str | None]):
             name=f"last accessed {arn}",
         )
 
-    def _last_accessed_job(self, arn: str) -> None:
+    def _last_accessed_job(self, ws: Workspace, arn: str) -> None:
         try:
-            state = self.workspace.load_last_accessed(arn)
+            state = ws.load_last_accessed(arn)
         except Exception as exc:
-            self.post_message(FetchFailed("last-accessed", arn, _one_line(exc)))
+            self.post_message(FetchFailed("last-accessed", arn, _one_line(exc), source=ws))
         else:
-            self.post_message(StateChanged(state, "last-accessed", arn))
+            self.post_message(StateChanged(state, "last-accessed", arn, source=ws))
 
     def on_fetch_failed(self, message: FetchFailed) -> None:
         """Record why, and let review screens show it."""
         from iamtui.ui.screens.review import ReviewScreen
 
+        if not self._current(message.source):
+            return
         key = (message.what, message.arn)
         self.fetching.discard(key)
         self.fetch_errors[key] = message.reason
@@ -355,6 +416,37 @@ class IamtuiApp(App[str | None]):
             if isinstance(screen, PlanScreen) and screen.phase == "running":
                 return "a plan is running"
         return None
+
+    def enter_account(self, workspace: Workspace, open_principal: tuple[str, str] | None) -> None:
+        """Organization session: make one account's workspace the app's and load it."""
+        self._reset_account_session()
+        self._workspace = workspace
+        self.open_principal_on_load = open_principal
+        self.start_load()
+
+    def back_to_org(self) -> None:
+        """Organization session: close the open account and show the organization screen.
+
+        Refused while a plan runs or a secret is shown; the account's row then shows its state
+        as the session left it (a fix made there changes its counts).
+        """
+        if self.org is None or self._workspace is None:
+            return
+        reason = self._pinned_dialog()
+        if reason is None and self.action_running:
+            reason = "an action is running"
+        if reason is not None:
+            self.notify(f"Cannot go back to the accounts: {reason}.", severity="warning")
+            return
+        if self._cancel is not None:
+            self._cancel.cancel()  # a load still running stops at its next check
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self._workspace = None
+        self._reset_account_session()
+        line = self.org.close_account()
+        if self.org_screen is not None:
+            self.org_screen.account_closed(line)
 
     def goto_pane(self, pane: Pane) -> None:
         """Back to the main screen, on one pane (never past an open secret or a running plan)."""
@@ -561,13 +653,15 @@ class IamtuiApp(App[str | None]):
     def dismiss_follow_up(self, ref: str, reason: str) -> None:
         """Record a follow-up's dismissal in a worker; the Journal pane shows it gone."""
 
+        ws = self.workspace
+
         def job() -> None:
             try:
-                state = self.workspace.dismiss_follow_up(ref, reason)
+                state = ws.dismiss_follow_up(ref, reason)
             except Exception as exc:
                 self.call_from_thread(self.notify, f"Journal: {_one_line(exc)}", severity="error")
                 return
-            self.post_message(StateChanged(state, "journal"))
+            self.post_message(StateChanged(state, "journal", source=ws))
             self.call_from_thread(self.notify, f"Dismissed follow-up {ref}.")
 
         self.run_worker(job, thread=True, exclusive=True, exit_on_error=False, group="journal")
@@ -609,19 +703,24 @@ class IamtuiApp(App[str | None]):
 
     def refresh_journal(self) -> None:
         """Read the journal again (the Journal pane is shown), in a worker."""
-        if self.workspace.state is None:
+        ws = self.workspace
+        if ws.state is None:
             return
         self.run_worker(
-            self._journal_job, thread=True, exclusive=True, exit_on_error=False, group="journal"
+            lambda: self._journal_job(ws),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="journal",
         )
 
-    def _journal_job(self) -> None:
+    def _journal_job(self, ws: Workspace) -> None:
         try:
-            state = self.workspace.refresh_journal()
+            state = ws.refresh_journal()
         except Exception as exc:
             self.call_from_thread(self.notify, f"Journal: {_one_line(exc)}", severity="error")
             return
-        self.post_message(StateChanged(state, "journal"))
+        self.post_message(StateChanged(state, "journal", source=ws))
 
     def action_harden_root(self) -> None:
         """The step-by-step root hardening screen."""
@@ -705,6 +804,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
     from iamtui.ui.screens.help import HelpScreen
     from iamtui.ui.screens.loading import LoadingScreen
     from iamtui.ui.screens.main import MainScreen
+    from iamtui.ui.screens.org import OrgScreen
     from iamtui.ui.screens.policy import PolicyScreen
     from iamtui.ui.screens.progress import ProgressScreen
     from iamtui.ui.screens.review import ReviewScreen
@@ -713,6 +813,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
 
     scopes: list[tuple[str, type[DOMNode]]] = [
         ("Everywhere", IamtuiApp),
+        ("Organization screen", OrgScreen),
         ("Main screen", MainScreen),
         ("Tables", RowTable),
         ("Review screen", ReviewScreen),

@@ -30,11 +30,26 @@ class IamtuiCommands(Provider):
 
     def main_commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app = self.iamtui
+        if not app.in_account:  # the organization screen, no account open: no account commands
+            return [
+                (
+                    "Toggle light/dark theme",
+                    app.action_toggle_dark,
+                    "Switch between dark and light",
+                ),
+                ("Switch theme…", app.action_change_theme, "Pick any Textual theme"),
+                ("Help: keys", app.action_help, "Every key binding"),
+                ("Quit", app.action_quit, "Leave iamtui"),
+            ]
         commands: list[tuple[str, Callable[[], object], str]] = [
             (f"Go to {pane.label}", partial(app.goto_pane, pane), f"Show the {pane.label} pane")
             for pane in Pane
         ]
         commands += self.action_commands()
+        if app.org is not None:
+            commands.append(
+                ("Back to accounts", app.back_to_org, "Close this account; show the organization")
+            )
         commands += [
             ("Harden root…", app.action_harden_root, "Root hardening, step by step"),
             ("Verify journal", app.action_verify_journal, "Check the undo journal's hash chain"),
@@ -93,7 +108,7 @@ class IamtuiCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
-        state = self.iamtui.workspace.state
+        state = self.iamtui.workspace.state if self.iamtui.in_account else None
         if state is None or len(query.strip()) < MIN_PRINCIPAL_QUERY:
             return
         words = query.lower().split()

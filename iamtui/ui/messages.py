@@ -18,32 +18,45 @@ class LoadProgress(Message):
 
 
 class StateChanged(Message):
-    """New data: a load finished, or a principal's details or last-accessed data arrived."""
+    """New data: a load finished, or a principal's details or last-accessed data arrived.
 
-    def __init__(self, state: State, reason: str, arn: str | None = None) -> None:
+    ``source`` is the workspace the state came from: in an organization session the app drops
+    a late state from an account the operator has left (None: the app's workspace).
+    """
+
+    def __init__(
+        self, state: State, reason: str, arn: str | None = None, *, source: Workspace | None = None
+    ) -> None:
         super().__init__()
         self.state = state
         self.reason = reason
         self.arn = arn
+        self.source = source
 
 
 class LoadFailed(Message):
     """The overview load stopped: cancelled, or nothing could be loaded (one-line message)."""
 
-    def __init__(self, message: str, *, cancelled: bool = False) -> None:
+    def __init__(
+        self, message: str, *, cancelled: bool = False, source: Workspace | None = None
+    ) -> None:
         super().__init__()
         self.message = message
         self.cancelled = cancelled
+        self.source = source
 
 
 class FetchFailed(Message):
     """An on-demand fetch for one principal failed; the review screen shows the reason."""
 
-    def __init__(self, what: str, arn: str, reason: str) -> None:
+    def __init__(
+        self, what: str, arn: str, reason: str, *, source: Workspace | None = None
+    ) -> None:
         super().__init__()
         self.what = what
         self.arn = arn
         self.reason = reason
+        self.source = source
 
 
 class UsageLooked(Message):

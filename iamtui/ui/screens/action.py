@@ -708,7 +708,7 @@ class PlanScreen(ModalScreen[bool]):
                 state = ws.refresh_after(planned.plan)
             except Exception:
                 return
-            app.post_message(StateChanged(state, "action"))
+            app.post_message(StateChanged(state, "action", source=ws))
             return
         self.post_message(RunFinished(report))
         if report.status == "dry-run":
@@ -718,7 +718,7 @@ class PlanScreen(ModalScreen[bool]):
         except Exception as exc:
             self.post_message(Reloaded(one_line(exc)))
             return
-        app.post_message(StateChanged(state, "action"))
+        app.post_message(StateChanged(state, "action", source=ws))
         self.post_message(Reloaded())
 
     def on_step_started(self, message: StepStarted) -> None:

@@ -26,15 +26,18 @@ class ErrorScreen(ModalScreen[None]):
         Binding("escape", "give_up", "Quit", show=False, id="error-escape"),
     ]
 
-    def __init__(self, message: str, *, cancelled: bool = False) -> None:
+    def __init__(self, message: str, *, cancelled: bool = False, title: str | None = None) -> None:
         super().__init__(classes="modal")
         self.message = message
         self.cancelled = cancelled
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         """Message and two buttons."""
         with Vertical(classes="dialog", id="error-dialog") as dialog:
-            dialog.border_title = "Load cancelled" if self.cancelled else "Cannot load the account"
+            dialog.border_title = self.title_text or (
+                "Load cancelled" if self.cancelled else "Cannot load the account"
+            )
             yield Static(self.message, id="error-message", markup=False)
             with Horizontal(id="error-buttons"):
                 yield Button("Retry  r", id="retry", variant="primary")

@@ -41,7 +41,7 @@ from iamtui.core.views import (
     sort_rows,
 )
 from iamtui.core.views.journal import FollowUpRow
-from iamtui.core.workspace import FetchedAll, State
+from iamtui.core.workspace import FetchedAll, State, Workspace
 from iamtui.ui.choices import (
     Choice,
     action_bindings,
@@ -400,11 +400,14 @@ class MainScreen(Screen[None]):
         Binding("h", "harden_root", "Harden root", id="root-harden"),
         Binding("L", "last_accessed_all", "Last-accessed for all", id="last-accessed-all"),
         Binding("P", "app.progress", "Progress", id="progress"),
+        Binding("b", "back_to_org", "Back to accounts", id="org-back"),
     ]
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, workspace: Workspace) -> None:
         super().__init__()
         self.state = state
+        #: The account session this screen shows (its workers' results are tagged with it).
+        self.workspace = workspace
         self._choices: tuple[object, list[Choice]] | None = None
         #: The running fetch of last-accessed data for everyone (``L``), and its progress.
         self._fetch_all: CancelToken | None = None
@@ -481,6 +484,9 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys only where they apply: the severity floor on Findings, actions on rows."""
+        if action == "back_to_org":
+            app: IamtuiApp = self.app  # type: ignore[assignment]
+            return app.org is not None
         if action in ("last_accessed_all", "stop_last_accessed"):
             return self._fetch_applies(action)
         if action in TABLE_ACTIONS:
@@ -568,17 +574,16 @@ class MainScreen(Screen[None]):
     def _fetch_all_job(self, token: CancelToken) -> None:
         """Worker thread: every AWS call of the fetch runs here (and in its small pool)."""
         app: IamtuiApp = self.app  # type: ignore[assignment]
+        ws = self.workspace
 
         def progress(done: int, total: int) -> None:
             self.post_message(FetchAllProgress(done, total))
 
         def merged(state: State) -> None:
-            app.post_message(StateChanged(state, "last-accessed-all"))
+            app.post_message(StateChanged(state, "last-accessed-all", source=ws))
 
         try:
-            result = app.workspace.load_last_accessed_all(
-                cancel=token, progress=progress, merged=merged
-            )
+            result = ws.load_last_accessed_all(cancel=token, progress=progress, merged=merged)
         except Exception as exc:
             text = str(exc).strip()
             self.post_message(
@@ -811,6 +816,11 @@ class MainScreen(Screen[None]):
         entry = self.current_entry()
         if entry is not None:
             app.undo_entry(entry)
+
+    def action_back_to_org(self) -> None:
+        """Organization session: close this account and show the accounts (its row updated)."""
+        app: IamtuiApp = self.app  # type: ignore[assignment]
+        app.back_to_org()
 
     def action_pane(self, name: str) -> None:
         """Number keys: switch panes."""

@@ -149,7 +149,7 @@ class RootScreen(Screen[None]):
             self.post_message(RootFailed(one_line(exc)))
             return
         if verify and ws.state is not None:
-            app.post_message(StateChanged(ws.state, "verify"))
+            app.post_message(StateChanged(ws.state, "verify", source=ws))
         self.post_message(RootLoaded(report, verified=verify))
 
     def on_root_loaded(self, message: RootLoaded) -> None:

@@ -53,12 +53,15 @@ RANK: dict[str, int] = {
     "loading-cancel": HIGH_RANK,
     "error-retry": HIGH_RANK,
     "error-quit": HIGH_RANK,
+    "org-back": HIGH_RANK,
+    "org-scan-cancel": HIGH_RANK,
     "quit": MEDIUM_RANK,
     "filter": MEDIUM_RANK,
     "select": MEDIUM_RANK,
     "sort": LOW_RANK,
     "severity": LOW_RANK,
     "reload": LOW_RANK,
+    "org-rescan": LOW_RANK,
     "filter-clear": LOW_RANK,
 }
 
@@ -156,7 +159,8 @@ class KeyBar(Widget):
         from iamtui.ui.choices import ACTION_BINDINGS
 
         app = self.app
-        workspace = getattr(app, "workspace", None)
+        open_account = getattr(app, "in_account", True)  # the organization screen: none open
+        workspace = getattr(app, "workspace", None) if open_account else None
         blocked = workspace is not None and workspace.block_reason is not None
         seen: set[str] = set()
         out: list[KeyItem] = []
