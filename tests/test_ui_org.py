@@ -15,7 +15,8 @@ from moto.moto_api._internal import mock_random
 from test_ui_actions import focus_finding, messages, plan_with, run_plan
 from ui_support import SIZE, SharedDemo, settle
 
-from iamtui.core.fleet import AccountLine, FleetOptions, OrgSession
+from iamtui.core.fleet import AccountLine, FleetOptions
+from iamtui.core.org_session import OrgSession
 from iamtui.core.session import ConnectionSettings
 from iamtui.core.views import Pane
 from iamtui.core.views.fleet import OrgFinding

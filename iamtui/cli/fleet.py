@@ -189,8 +189,8 @@ def run_fleet(
 ) -> Fleet:
     """List and read the fleet (the demo organization with ``use_demo``); Ctrl-C stops every
     account at its next request and ends the command."""
-    from iamtui.core.fleet import OrgSession
     from iamtui.core.loader import CancelToken
+    from iamtui.core.org_session import OrgSession
 
     if use_demo and request.profiles:
         raise UserError("--demo covers --org only: the demo has no named profiles")

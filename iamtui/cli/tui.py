@@ -182,7 +182,7 @@ def run_org(
 ) -> None:
     """The organization screen (``iamtui org``, ``iamtui demo --org``): every account scanned,
     each opened in turn; a listing failure the operator gives up on is one line, exit 2."""
-    from iamtui.core.fleet import OrgSession
+    from iamtui.core.org_session import OrgSession
 
     settings = tui_settings(config_file, read_only=read_only, dry_run=dry_run)
     starter = None

@@ -31,8 +31,8 @@ from iamtui.ui.messages import FetchFailed, LoadFailed, LoadProgress, StateChang
 from iamtui.ui.widgets.header import AccountHeader
 
 if TYPE_CHECKING:
-    from iamtui.core.fleet import OrgSession
     from iamtui.core.journal import Entry
+    from iamtui.core.org_session import OrgSession
     from iamtui.core.subjects import TrustEdit
     from iamtui.core.workspace import PlannedAction
     from iamtui.ui.choices import Choice

@@ -38,6 +38,8 @@ from iamtui.core.fleet.model import (
     LISTING_ACTIONS,
     REACH_ACTIONS,
     AccountFacts,
+    AccountLine,
+    AccountState,
     Fleet,
     FleetAccount,
     FleetListing,
@@ -61,7 +63,6 @@ from iamtui.core.fleet.scan import (
     reach_chain,
     scan_fleet,
 )
-from iamtui.core.fleet.session import AccountLine, AccountState, OrgSession
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -79,7 +80,6 @@ __all__ = [
     "FleetProgress",
     "FleetProgressCallback",
     "OnAccount",
-    "OrgSession",
     "Reason",
     "RoleNotAssumed",
     "Skipped",

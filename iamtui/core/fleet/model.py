@@ -207,3 +207,38 @@ OnAccount = Callable[[FleetAccount, AccountSnapshot], None]
 
 class FleetProblem(ConnectionProblem):
     """The fleet cannot be listed (not in an organization, not allowed): one line, exit 2."""
+
+
+class AccountState:
+    """Where one account is in the scan (the Accounts pane's status before the outcome)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    WAITING = "waiting"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLine:
+    """One row of the Accounts pane: the target, where its scan is, and its outcome once known."""
+
+    target: Target
+    state: str = AccountState.PENDING
+    #: What the state says more ("throttled: trying again in 2.1 s").
+    detail: str = ""
+    outcome: FleetAccount | None = None
+    #: The outcome was taken from an account session (fresher than the scan).
+    from_session: bool = False
+
+    @property
+    def key(self) -> str:
+        """The row's key: the account id, else the profile (its id is known once read)."""
+        return self.target.account_id or f"profile:{self.target.profile or self.target.name}"
+
+    @property
+    def account_id(self) -> str:
+        """The account id, once known."""
+        if self.outcome is not None and self.outcome.account_id:
+            return self.outcome.account_id
+        return self.target.account_id or ""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from iamtui.core.findings import Finding, Severity
-from iamtui.core.fleet.session import AccountLine, AccountState
+from iamtui.core.fleet.model import AccountLine, AccountState
 from iamtui.core.output import completeness
 from iamtui.core.rules import ALL_RULES
 from iamtui.core.views.format import age_cell, severity_cell

@@ -24,8 +24,9 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static
 
 from iamtui.core.findings import PrincipalKind
-from iamtui.core.fleet import AccountLine, AccountState, FleetAccount, FleetProgress, OrgSession
+from iamtui.core.fleet import AccountLine, AccountState, FleetAccount, FleetProgress
 from iamtui.core.loader import Cancelled, CancelToken
+from iamtui.core.org_session import OrgSession
 from iamtui.core.session import ConnectionProblem
 from iamtui.core.text import plural, printable
 from iamtui.core.views.fleet import OrgFinding, OrgTable, accounts_table, findings_table

@@ -16,9 +16,9 @@ from iamtui.core.fleet import (
     FleetOptions,
     FleetProblem,
     FleetProgress,
-    OrgSession,
 )
 from iamtui.core.loader import CancelToken
+from iamtui.core.org_session import OrgSession
 from iamtui.core.session import ConnectionSettings
 from iamtui.core.views.fleet import accounts_table, findings_table
 from iamtui.emulator.demo_org import (

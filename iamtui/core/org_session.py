@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +29,8 @@ from iamtui.core.fleet.listing import (
 )
 from iamtui.core.fleet.model import (
     DEFAULT_OPTIONS,
+    AccountLine,
+    AccountState,
     Fleet,
     FleetAccount,
     FleetListing,
@@ -37,7 +39,6 @@ from iamtui.core.fleet.model import (
     FleetProgress,
     FleetProgressCallback,
     OnAccount,
-    Target,
 )
 from iamtui.core.fleet.scan import (
     as_member,
@@ -54,41 +55,6 @@ from iamtui.core.settings import Settings
 if TYPE_CHECKING:
     from iamtui.core.model import AccountSnapshot, Analyzer
     from iamtui.core.workspace import DemoHandle, Workspace
-
-
-class AccountState:
-    """Where one account is in the scan (the Accounts pane's status before the outcome)."""
-
-    PENDING = "pending"
-    RUNNING = "running"
-    WAITING = "waiting"
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class AccountLine:
-    """One row of the Accounts pane: the target, where its scan is, and its outcome once known."""
-
-    target: Target
-    state: str = AccountState.PENDING
-    #: What the state says more ("throttled: trying again in 2.1 s").
-    detail: str = ""
-    outcome: FleetAccount | None = None
-    #: The outcome was taken from an account session (fresher than the scan).
-    from_session: bool = False
-
-    @property
-    def key(self) -> str:
-        """The row's key: the account id, else the profile (its id is known once read)."""
-        return self.target.account_id or f"profile:{self.target.profile or self.target.name}"
-
-    @property
-    def account_id(self) -> str:
-        """The account id, once known."""
-        if self.outcome is not None and self.outcome.account_id:
-            return self.outcome.account_id
-        return self.target.account_id or ""
 
 
 class OrgSession:
