@@ -121,8 +121,8 @@ def account_columns(now: datetime) -> tuple[Column, ...]:
         Column("id", "Id", max_width=12, min_width=12, get=_id),
         Column("ou", "OU", max_width=20, get=_ou_cell),
         *(_counter(s) for s in COUNTED),
-        Column("root", "Root", max_width=18, get=_root),
-        Column("oldest-key", "Oldest key", max_width=12, get=oldest_key),
+        Column("root", "Root", max_width=22, get=_root),
+        Column("oldest-key", "Oldest key", max_width=18, get=oldest_key),
         Column("data-age", "Data age", max_width=12, get=data_age),
         Column("status", "Status", max_width=120, min_width=16, flex=True, get=_status),
     )
@@ -192,7 +192,7 @@ def _summary(item: OrgFinding) -> Cell:
 FINDING_COLUMNS = (
     Column("severity", "Severity", max_width=10, get=_severity),
     Column("account", "Account", max_width=24, get=_account),
-    Column("rule", "Rule", max_width=10, get=_rule),
+    Column("rule", "Rule", max_width=30, get=_rule),
     Column("principal", "Principal", max_width=34, get=_principal),
     Column("summary", "Finding", max_width=120, min_width=20, flex=True, get=_summary),
 )
