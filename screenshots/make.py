@@ -168,6 +168,32 @@ async def run_first(pilot: Any, key: str, match: Any) -> None:
     await press_run(pilot)
 
 
+def frozen_org() -> Any:
+    """The demo organization with fixed ids and every account's clock at NOW."""
+    from iamtui.emulator.demo_org import NAMES, start_demo_organization
+
+    mock_random.seed(42)
+    env = start_demo_organization(now=NOW)
+    for account in NAMES:
+        extras = env.emulator.extras(account)
+        extras.clock = lambda: NOW
+        extras.report_generation_polls = 0
+    return env
+
+
+async def shoot_org(app: IamtuiApp, workdir: Path, names: list[str]) -> None:
+    """The organization screen once its scan finished: the Accounts pane, then Findings."""
+    async with app.run_test(size=SIZE) as pilot:
+        for name, key in (("org-accounts", None), ("org-findings", "2")):
+            if key is not None:
+                await pilot.press(key)
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            app.save_screenshot(f"{name}.svg", path=str(workdir))
+            names.append(name)
+
+
 def main() -> None:
     logging.getLogger("werkzeug").disabled = True
     env = frozen_demo()
@@ -179,10 +205,26 @@ def main() -> None:
         app = IamtuiApp(ws)
         try:
             asyncio.run(shoot(app, workdir, names))
-            for name in names:
-                to_png(workdir / f"{name}.svg", OUT / f"{name}.png")
         finally:
             ws.close()
+        from iamtui.core.fleet import FleetOptions
+        from iamtui.core.org_session import OrgSession
+
+        org_env = frozen_org()
+        org = OrgSession(
+            org_env.settings(),
+            # The throttled account gives up in a fraction of a second, as in `demo --org`.
+            FleetOptions(backoff=0.05, call_attempts=1),
+            clock=lambda: NOW,
+            journal_path=workdir / "org-journal.jsonl",
+        )
+        try:
+            asyncio.run(shoot_org(IamtuiApp(org=org), workdir, names))
+        finally:
+            org.close()
+            org_env.stop()
+        for name in names:
+            to_png(workdir / f"{name}.svg", OUT / f"{name}.png")
     for name in names:
         print(OUT / f"{name}.png")
     sys.exit(0)
