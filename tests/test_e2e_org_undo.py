@@ -196,6 +196,19 @@ def test_a_reached_member_deletes_its_root_key_through_the_management_account(
         Planner(member, context_snapshot(member)).plan(Request.from_remedy(remedy))
 
 
+def test_a_member_session_never_acts_on_another_accounts_root(
+    emulator: Emulator, operator: ConnectionSettings
+) -> None:
+    """The management account may AssumeRoot into any member: a session opened on staging
+    asking for production's root is refused, so no plan or journal names the wrong account."""
+    keys_before = list(emulator.extras(PRODUCTION).root.keys)
+    _, member = _reach(operator, STAGING)
+    planner = Planner(member, load_account(member))
+    with pytest.raises(ActionRefused, match=f"opened on account {STAGING}"):
+        planner.plan(Request.delete_root_key(account=PRODUCTION))
+    assert emulator.extras(PRODUCTION).root.keys == keys_before
+
+
 # --- journal undo assumes the role chain again -------------------------------------------------
 
 

@@ -352,7 +352,15 @@ def root_key_action(planner: Planner, request: Request) -> Draft:
     deleting = request.action is ActionId.ROOT_DELETE_KEY
     context: AssumeRoot | None = None
     # Reached by role from the management account: AssumeRoot into this account runs from there.
-    reached = subject.account is not None and root_caller(planner.conn) is not planner.conn
+    reached = root_caller(planner.conn) is not planner.conn
+    if reached and member != here:
+        # The management account could act as any member's root: a session opened on one
+        # account acts on that account's root only, so the plan and journal name what it did.
+        raise ActionRefused(
+            f"this session was opened on account {here}: it acts on that account's root only; "
+            f"open account {member} from the organization view to act on its root"
+        )
+    reached = reached and subject.account is not None
     if member == here and not reached:
         if not planner.caller.identity.is_root:
             raise _not_root(planner, request.action)
