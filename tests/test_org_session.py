@@ -3,6 +3,7 @@ opened through its role, and its changes taken back into the Accounts pane."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,11 +12,14 @@ from conftest import NOW
 from iamtui.core.actions import ActionId
 from iamtui.core.actions.findings import request_for_fix
 from iamtui.core.fleet import (
+    AccountFacts,
+    AccountLine,
     AccountState,
     FleetAccount,
     FleetOptions,
     FleetProblem,
     FleetProgress,
+    Target,
 )
 from iamtui.core.loader import CancelToken
 from iamtui.core.org_session import OrgSession
@@ -161,3 +165,42 @@ def test_cancel_marks_unfinished_accounts_and_filters_that_keep_nothing_refuse(
             empty.scan()
     finally:
         empty.close()
+
+
+def _line_with(facts: AccountFacts) -> AccountLine:
+    target = Target("999999999999", "member", ou="")
+    outcome = FleetAccount(target, "999999999999", "member", "", facts=facts)
+    return AccountLine(target, AccountState.DONE, outcome=outcome)
+
+
+def _cells(line: AccountLine) -> dict[str, tuple[str, str]]:
+    table = accounts_table((line,), NOW)
+    (row,) = table.rows
+    return {
+        c.label: (text, tone)
+        for c, text, tone in zip(table.columns, row.cells, row.tones, strict=True)
+    }
+
+
+def test_a_member_root_that_may_have_no_credentials_is_unproven_not_no_mfa() -> None:
+    """AWS: under centralized root access a member's root may have no credentials at all
+    (IAM User Guide, "Centralize root access for member accounts"): no MFA is then unknown."""
+    facts = AccountFacts(
+        users=1, roles=1, root_mfa=False, root_keys=False, oldest_active_key=None,
+        report_generated_at=NOW, requests=17, root_mfa_unproven="unproven",
+    )  # fmt: skip
+    assert _cells(_line_with(facts))["Root"] == ("no credentials?", "warn")
+    judged = replace(facts, root_mfa_unproven=None)
+    assert _cells(_line_with(judged))["Root"] == ("no MFA", "bad")
+
+
+def test_without_a_credential_report_the_oldest_key_is_unknown_not_none() -> None:
+    facts = AccountFacts(
+        users=1, roles=1, root_mfa=True, root_keys=False, oldest_active_key=None,
+        report_generated_at=None, requests=17,
+    )  # fmt: skip
+    cells = _cells(_line_with(facts))
+    assert cells["Oldest key"] == ("unknown", "warn")
+    assert cells["Data age"] == ("unknown", "warn")
+    read = _cells(_line_with(replace(facts, report_generated_at=NOW)))
+    assert read["Oldest key"][0] == "none"

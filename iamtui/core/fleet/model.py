@@ -85,6 +85,9 @@ class AccountFacts:
     #: When the credential report was generated: the account's data is at least this old.
     report_generated_at: datetime | None
     requests: int
+    #: Why root's missing MFA is no finding (a member root that may have no credentials at
+    #: all under centralized root access: ``rules.root.member_root_unproven``); None: judged.
+    root_mfa_unproven: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

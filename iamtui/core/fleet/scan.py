@@ -58,6 +58,7 @@ from iamtui.core.model import (
     Unavailable,
 )
 from iamtui.core.rules import evaluate
+from iamtui.core.rules.root import member_root_unproven
 from iamtui.core.secrets import SEEN
 from iamtui.core.session import (
     TOTAL_MAX_ATTEMPTS,
@@ -180,6 +181,7 @@ def facts_of(snapshot: AccountSnapshot) -> AccountFacts:
         oldest_active_key=oldest,
         report_generated_at=report.generated_at if report is not None else None,
         requests=snapshot.request_count,
+        root_mfa_unproven=member_root_unproven(snapshot, snapshot.organization),
     )
 
 

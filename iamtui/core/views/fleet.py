@@ -53,6 +53,9 @@ def _root(line: AccountLine) -> Cell:
         return Cell("·", None, "muted")
     if facts.root_mfa is None or facts.root_keys is None:
         return Cell("unknown", "unknown", "warn")
+    if not facts.root_mfa and not facts.root_keys and facts.root_mfa_unproven:
+        # Centralized root access may have removed root's credentials: not a failure, unproven.
+        return Cell("no credentials?", "no credentials?", "warn")
     words = ["MFA" if facts.root_mfa else "no MFA"]
     if facts.root_keys:
         words.append("access keys")
@@ -82,8 +85,10 @@ def _when(line: AccountLine, now: datetime, which: str) -> Cell:
     facts = line.outcome.facts if line.outcome is not None else None
     if facts is None:
         return Cell("·", None, "muted")
+    if facts.report_generated_at is None:  # no credential report: keys unknown, not "none"
+        return Cell("unknown", None, "warn")
     when = facts.oldest_active_key if which == "key" else facts.report_generated_at
-    never = "none" if which == "key" else "unknown"
+    never = "none"
     return Cell(age_cell(when, now, never), when.timestamp() if when else None)
 
 
