@@ -196,6 +196,19 @@ def test_a_reached_member_deletes_its_root_key_through_the_management_account(
         Planner(member, context_snapshot(member)).plan(Request.from_remedy(remedy))
 
 
+def test_assume_root_is_offered_for_a_member_root_never_the_management_accounts(
+    emulator: Emulator, operator: ConnectionSettings
+) -> None:
+    """AWS "AssumeRoot" (STS API Reference): the target is a member account; the management
+    account's own root is reached only by signing in as it."""
+    caller, member = _reach(operator, PRODUCTION)
+    management = verify(caller, clock=lambda: NOW).step(StepId.ACCESS_KEYS)
+    assert management.remedies  # root keys there: deactivate/delete as root are offered
+    assert not [r for r in management.remedies if "sts:AssumeRoot" in r.summary]
+    production = verify(member, clock=lambda: NOW).step(StepId.ACCESS_KEYS)
+    assert [r for r in production.remedies if "sts:AssumeRoot" in r.summary]
+
+
 def test_a_member_session_never_acts_on_another_accounts_root(
     emulator: Emulator, operator: ConnectionSettings
 ) -> None:

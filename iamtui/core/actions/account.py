@@ -295,11 +295,18 @@ def root_key_is(key_id: str, status: str | None) -> Check:
 def _not_root(planner: Planner, action: ActionId) -> ActionRefused:
     """Why this session cannot touch its own account's root keys, and what to do instead."""
     account = planner.snapshot.account_id
+    org = planner.snapshot.organization
+    # AWS: AssumeRoot targets member accounts only, never the management account itself.
+    via = (
+        ""
+        if org is not None and org.is_member(account) is False
+        else f" or run it from the management account of {account}'s organization with "
+        f"centralized root access (root.delete-key for account {account} via sts:AssumeRoot),"
+    )
     return ActionRefused(
         f"{action.value} needs root's credentials: this iamtui session runs as "
-        f"{planner.caller.arn}. Sign in as root, or run it from the management account of "
-        f"{account}'s organization with centralized root access (root.delete-key for account "
-        f"{account} via sts:AssumeRoot), or use the console: Security credentials → Access keys"
+        f"{planner.caller.arn}. Sign in as root,{via} or use the console: Security credentials "
+        "→ Access keys"
     )
 
 

@@ -481,7 +481,8 @@ def _key_remedies(
     if not targets:
         targets = [("(each one)", {})]
     org = ctx.extra.organization.value if ctx.extra.organization.ok else None
-    may_assume_root = org is None or org.in_organization
+    # AWS "AssumeRoot": a member account's root only (the management account's root never).
+    may_assume_root = org is None or org.is_member(ctx.snapshot.account_id) is not False
     remedies: list[Remedy] = []
     for label, params in targets:
         remedies.append(
