@@ -5,6 +5,7 @@ root key goes through sts:AssumeRoot sent by the management account (issue 15)."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -21,6 +22,7 @@ from iamtui.core.actions import (
 )
 from iamtui.core.actions.findings import requests_for
 from iamtui.core.fleet import (
+    FleetProblem,
     RoleNotAssumed,
     Target,
     reach,
@@ -251,7 +253,7 @@ def test_journal_undo_assumes_the_member_role_again_and_reactivates_the_key(
     (undo,) = [e for e in journal.entries() if e.undoes == entry_id]
     assert undo.status == "completed" and undo.account == PRODUCTION
     assert undo.role_chain == (PRODUCTION_ROLE,)
-    assert undo.plan.caller_arn.endswith(f":assumed-role/{ROLE_NAME}/undo-by-ops")
+    assert (undo.plan.caller_arn or "").endswith(f":assumed-role/{ROLE_NAME}/undo-by-ops")
     assert journal.verify().ok
 
 
@@ -315,3 +317,38 @@ def test_journal_undo_refuses_a_role_that_acts_in_another_account(
     line = _one_line(_undo(emulator, journal, report.entry_id or ""))
     assert f"assumed {PRODUCTION_ROLE}, but it acts in account {PRODUCTION}, not {STAGING}" in line
     assert qa_key.status == "Inactive" and len(journal.entries()) == 1
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::333333333333:role/\x1b]0;pwned\x07X",
+        "arn:aws-cn:iam::333333333333:role/OrganizationAccountAccessRole",
+        "arn:aws:iam::3333:role/short-account",
+        "arn:aws:iam::333333333333:user/not-a-role",
+    ],
+)
+def test_a_recorded_chain_that_is_not_role_arns_of_the_callers_partition_sends_nothing(
+    operator: ConnectionSettings, arn: str
+) -> None:
+    caller = connect(operator)
+    before = caller.counter.snapshot()
+    with pytest.raises(FleetProblem, match="not a role ARN") as info:
+        reach_chain((arn,), operator, caller_conn=caller, partition="aws")
+    assert caller.counter.snapshot() == before  # refused before any call
+    assert "\x1b" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_an_assume_role_answer_without_credentials_is_one_line(
+    operator: ConnectionSettings,
+) -> None:
+    """A 200 without Credentials (a broken proxy or endpoint), injected after parsing."""
+    caller = connect(operator)
+
+    def strip(parsed: dict[str, Any], **_: Any) -> None:
+        parsed.pop("Credentials", None)
+
+    caller.sts.meta.events.register("after-call.sts.AssumeRole", strip)
+    with pytest.raises(RoleNotAssumed, match="without credentials") as info:
+        reach_chain((PRODUCTION_ROLE,), operator, caller_conn=caller, partition="aws")
+    assert "\n" not in str(info.value)

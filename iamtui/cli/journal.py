@@ -333,6 +333,7 @@ def _assume_again(
     from iamtui.core.actions import Planner, context_snapshot
     from iamtui.core.fleet import reach_chain
     from iamtui.core.fleet import session_name as role_session_name
+    from iamtui.core.rightsize import arn_partition
 
     reached = reach_chain(
         entry.role_chain,
@@ -340,6 +341,7 @@ def _assume_again(
         caller_conn=conn,
         external_id=external_id,
         session=role_session_name(planner.caller.arn, session_name),
+        partition=arn_partition(planner.caller.arn),
     )
     there = Planner(reached, context_snapshot(reached))
     chain = " then ".join(entry.role_chain)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -68,6 +69,7 @@ from iamtui.core.session import (
     connect,
 )
 from iamtui.core.settings import Settings
+from iamtui.core.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +273,9 @@ def assume_role(
     if external_id:
         kwargs["ExternalId"] = external_id
     answer = caller_conn.sts.assume_role(**kwargs)
-    credentials = answer["Credentials"]
+    credentials = answer.get("Credentials") or {}
+    if not all(credentials.get(k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")):
+        raise ConnectionProblem(f"STS answered AssumeRole on {arn} without credentials")
     SEEN.add(str(credentials["SecretAccessKey"]))
     SEEN.add(str(credentials["SessionToken"]))
     region = str(caller_conn.iam.meta.region_name or "") or None
@@ -325,12 +329,26 @@ def reach(
 class RoleNotAssumed(FleetProblem):
     """One role of a chain could not be assumed: the message names it and AWS's answer."""
 
-    def __init__(self, arn: str, cause: ClientError) -> None:
+    def __init__(self, arn: str, cause: Exception) -> None:
         why = error_text(cause)
         if error_code(cause) in DENIED_CODES:
             why = f"{why} ({ASSUME_DENIED_CAUSES})"
-        super().__init__(f"cannot assume {arn}: {why}")
+        super().__init__(printable(f"cannot assume {arn}: {why}"))
         self.role_arn = arn
+
+
+#: A role ARN as STS accepts it ("AssumeRole", STS API Reference: RoleArn), account id and all.
+ROLE_ARN = re.compile(r"arn:(aws[a-z-]*):iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+
+
+def check_role_chain(role_chain: Sequence[str], partition: str | None) -> None:
+    """Refuse, before any call, a recorded chain that is not role ARNs of one partition (a
+    journal is verified, but its chain is still data: never send STS what it cannot be)."""
+    for arn in role_chain:
+        found = ROLE_ARN.fullmatch(arn)
+        if found is None or (partition is not None and found.group(1) != partition):
+            where = f" of partition {partition}" if partition else ""
+            raise FleetProblem(printable(f"not a role ARN{where}: {arn!r}: nothing was assumed"))
 
 
 def reach_chain(
@@ -341,6 +359,7 @@ def reach_chain(
     external_id: str | None = None,
     session: str | None = None,
     max_attempts: int | None = None,
+    partition: str | None = None,
 ) -> Connection:
     """A connection acting in the last role's account, each role of ``role_chain`` assumed in
     order (the first by ``caller_conn``, each next by the one before): what a journal entry
@@ -350,6 +369,7 @@ def reach_chain(
     refused."""
     if not role_chain:
         raise ValueError("reach_chain needs at least one role ARN")
+    check_role_chain(role_chain, partition)
     name = session or session_name(None)
     attempts = max_attempts if max_attempts is not None else TOTAL_MAX_ATTEMPTS
     conn = caller_conn
@@ -363,7 +383,7 @@ def reach_chain(
                 external_id=external_id,
                 max_attempts=attempts,
             )
-        except ClientError as exc:
+        except (ClientError, BotoCoreError, ResponseParserError, ConnectionProblem) as exc:
             raise RoleNotAssumed(arn, exc) from exc
     conn.role_chain = tuple(role_chain)
     conn.root_caller = caller_conn
