@@ -204,3 +204,28 @@ def test_without_a_credential_report_the_oldest_key_is_unknown_not_none() -> Non
     assert cells["Data age"] == ("unknown", "warn")
     read = _cells(_line_with(replace(facts, report_generated_at=NOW)))
     assert read["Oldest key"][0] == "none"
+
+
+def test_two_threads_opening_accounts_leave_one_session_open_and_the_journal_free(
+    emulator: Emulator, tmp_path: Any
+) -> None:
+    import threading
+
+    org = _session(emulator, tmp_path)
+    try:
+        org.scan()
+        opened: list[Any] = []
+        threads = [
+            threading.Thread(target=lambda k=k: opened.append(org.open_account(k)))
+            for k in (PRODUCTION, MANAGEMENT)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert org.open_key in (PRODUCTION, MANAGEMENT)
+        survivor = next(w for w in opened if w is org.open_account(org.open_key or ""))
+        survivor.load()
+        assert survivor.journal_problem is None  # it took the journal's writer: none leaked
+    finally:
+        org.close()

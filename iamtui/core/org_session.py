@@ -97,6 +97,8 @@ class OrgSession:
         self.listing: FleetListing | None = None
         self.fleet: Fleet | None = None
         self._open: tuple[str, Workspace, tuple[str, ...]] | None = None
+        #: Held while an account session opens or closes (network calls): one at a time.
+        self._switching = threading.RLock()
         self._closed = False
 
     # -- the scan (worker thread) ----------------------------------------------------------
@@ -227,6 +229,10 @@ class OrgSession:
         and KeyError for an unknown key. Opening a second account closes the first (one journal
         writer at a time).
         """
+        with self._switching:
+            return self._open_account(key)
+
+    def _open_account(self, key: str) -> Workspace:
         from iamtui.core.workspace import Workspace
 
         line = self.line(key)
@@ -282,6 +288,10 @@ class OrgSession:
 
     def close_account(self) -> AccountLine | None:
         """Close the open account session; its latest state becomes the account's line."""
+        with self._switching:
+            return self._close_account()
+
+    def _close_account(self) -> AccountLine | None:
         with self._lock:
             opened, self._open = self._open, None
         if opened is None:
