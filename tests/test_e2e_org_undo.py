@@ -29,6 +29,7 @@ from iamtui.core.fleet import (
     reach_chain,
     role_arn,
 )
+from iamtui.core.fleet import scan as fleet_scan
 from iamtui.core.journal import Journal
 from iamtui.core.loader import load_account
 from iamtui.core.root import StepId, verify
@@ -352,3 +353,20 @@ def test_an_assume_role_answer_without_credentials_is_one_line(
     with pytest.raises(RoleNotAssumed, match="without credentials") as info:
         reach_chain((PRODUCTION_ROLE,), operator, caller_conn=caller, partition="aws")
     assert "\n" not in str(info.value)
+
+
+def test_an_account_reached_by_role_assumes_it_again_before_its_credentials_expire(
+    operator: ConnectionSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AssumeRole credentials last an hour at most when chained ("Role chaining", IAM User
+    Guide): a session left open longer must not die with ExpiredToken. With 900 s credentials
+    (the least AWS issues) botocore's 15-minute advisory window is always open, so each call
+    assumes the role again first: the refresh path, exercised against the emulator."""
+    monkeypatch.setattr(fleet_scan, "ROLE_SESSION_SECONDS", 900)
+    caller = connect(operator)
+    member = reach_chain((PRODUCTION_ROLE,), operator, caller_conn=caller, partition="aws")
+    assumed = caller.counter.by_operation.get("sts:AssumeRole", 0)
+    for _ in range(2):
+        member.iam.list_account_aliases()
+    assert caller.counter.by_operation["sts:AssumeRole"] > assumed  # assumed again
+    assert member.sts.get_caller_identity()["Account"] == PRODUCTION  # still in production

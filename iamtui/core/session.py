@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import botocore.config
+import botocore.credentials
 import botocore.exceptions
 import botocore.loaders
 import botocore.session
@@ -171,10 +172,18 @@ _loaders: dict[str | None, Any] = {}
 _loaders_lock = threading.Lock()
 
 
-def _session(profile_name: str | None = None, **credentials: str) -> boto3.session.Session:
+def _session(
+    profile_name: str | None = None,
+    refreshing: botocore.credentials.Credentials | None = None,
+    **credentials: str,
+) -> boto3.session.Session:
     """A boto3 session on a botocore session whose loader is the process's shared one (for
-    the data path the profile names, as botocore would pick it)."""
+    the data path the profile names, as botocore would pick it). ``refreshing`` credentials
+    are set on the botocore session as its credential resolver would (boto3 has no argument
+    for them)."""
     core = botocore.session.Session(profile=profile_name)
+    if refreshing is not None:
+        core._credentials = refreshing
     data_path = core.get_config_variable("data_path")
     with _loaders_lock:
         loader = _loaders.get(data_path)
@@ -357,14 +366,25 @@ def connect(
     max_pool: int = 10,
     max_attempts: int = TOTAL_MAX_ATTEMPTS,
     credentials: Mapping[str, str] | None = None,
+    refresh: Callable[[], Mapping[str, str]] | None = None,
 ) -> Connection:
     """Resolve credentials through the standard chain and build the clients iamtui uses.
 
-    ``credentials`` (boto3's keyword names) sign instead: an assumed role's session, for one
-    account of a fleet scan (:mod:`iamtui.core.fleet`).
+    ``credentials`` (boto3's keyword names) sign instead. ``refresh`` returns an assumed
+    role's credentials (botocore's metadata: ``access_key``, ``secret_key``, ``token``,
+    ``expiry_time``) and is called again before they expire, so an account session reached
+    through a role outlives its one-hour credentials (:mod:`iamtui.core.fleet`).
     """
     settings = settings or ConnectionSettings()
-    session = open_session(settings, **(credentials or {}))
+    if refresh is not None:
+        _quiet_botocore()
+        session = _session(
+            refreshing=botocore.credentials.RefreshableCredentials.create_from_metadata(
+                metadata=refresh(), refresh_using=refresh, method="sts-assume-role"
+            )
+        )
+    else:
+        session = open_session(settings, **(credentials or {}))
     region = settings.region or session.region_name or DEFAULT_REGION
     resolved = session.get_credentials()
     if resolved is None:

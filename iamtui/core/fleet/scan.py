@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import (
@@ -256,6 +256,11 @@ class _Scan:
     on_result: Callable[[FleetAccount], None] | None = None
 
 
+#: Seconds an assumed role's credentials last: AWS's default, and the most a chained role may
+#: ask for ("AssumeRole", STS API Reference: DurationSeconds; IAM User Guide, "Role chaining").
+ROLE_SESSION_SECONDS = 3600
+
+
 def assume_role(
     caller_conn: Connection,
     arn: str,
@@ -269,26 +274,35 @@ def assume_role(
     (ClientError when STS refuses): the one place a role's secrets are handled. They go to the
     redactor (``SEEN``) at once and into no log line; ``role_chain`` and ``root_caller`` are
     left to the caller."""
-    kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": session}
+    kwargs: dict[str, Any] = {
+        "RoleArn": arn,
+        "RoleSessionName": session,
+        "DurationSeconds": ROLE_SESSION_SECONDS,
+    }
     if external_id:
         kwargs["ExternalId"] = external_id
-    answer = caller_conn.sts.assume_role(**kwargs)
-    credentials = answer.get("Credentials") or {}
-    if not all(credentials.get(k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")):
-        raise ConnectionProblem(f"STS answered AssumeRole on {arn} without credentials")
-    SEEN.add(str(credentials["SecretAccessKey"]))
-    SEEN.add(str(credentials["SessionToken"]))
+
+    def fetch() -> dict[str, str]:
+        answer = caller_conn.sts.assume_role(**kwargs)
+        credentials = answer.get("Credentials") or {}
+        if not all(credentials.get(k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")):
+            raise ConnectionProblem(f"STS answered AssumeRole on {arn} without credentials")
+        SEEN.add(str(credentials["SecretAccessKey"]))
+        SEEN.add(str(credentials["SessionToken"]))
+        expiry = credentials.get("Expiration")
+        if not isinstance(expiry, datetime):
+            raise ConnectionProblem(f"STS answered AssumeRole on {arn} without an expiry")
+        return {
+            "access_key": str(credentials["AccessKeyId"]),
+            "secret_key": str(credentials["SecretAccessKey"]),
+            "token": str(credentials["SessionToken"]),
+            "expiry_time": (expiry if expiry.tzinfo else expiry.replace(tzinfo=UTC)).isoformat(),
+        }
+
     region = str(caller_conn.iam.meta.region_name or "") or None
     assumed = replace(settings, static_credentials=None, region=settings.region or region)
-    return connect(
-        assumed,
-        max_attempts=max_attempts,
-        credentials={
-            "aws_access_key_id": str(credentials["AccessKeyId"]),
-            "aws_secret_access_key": str(credentials["SecretAccessKey"]),
-            "aws_session_token": str(credentials["SessionToken"]),
-        },
-    )
+    # Assumed again (from the same caller) before they expire: a session outlives its hour.
+    return connect(assumed, max_attempts=max_attempts, refresh=fetch)
 
 
 def reach(
