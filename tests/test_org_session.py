@@ -229,3 +229,14 @@ def test_two_threads_opening_accounts_leave_one_session_open_and_the_journal_fre
         assert survivor.journal_problem is None  # it took the journal's writer: none leaked
     finally:
         org.close()
+
+
+def test_roles_are_assumed_in_the_callers_partition() -> None:
+    """GovCloud and China callers reach roles of their own partition (ARNs say it)."""
+    from iamtui.core.fleet import role_arn
+    from iamtui.core.rightsize import arn_partition
+
+    caller = "arn:aws-us-gov:iam::111111111111:user/ops"
+    assert role_arn("222222222222", "Audit", arn_partition(caller)) == (
+        "arn:aws-us-gov:iam::222222222222:role/Audit"
+    )

@@ -49,6 +49,7 @@ from iamtui.core.fleet.scan import (
     scan_fleet,
 )
 from iamtui.core.loader import CancelToken, Clock, utcnow
+from iamtui.core.rightsize import arn_partition
 from iamtui.core.session import TOTAL_MAX_ATTEMPTS, Connection, ConnectionSettings, connect
 from iamtui.core.settings import Settings
 
@@ -250,6 +251,7 @@ class OrgSession:
             caller_conn=conn,
             options=self.options,
             session=self._session_name(),
+            partition=self._partition(),
             max_attempts=TOTAL_MAX_ATTEMPTS,
         )
         features = self.listing.root_features if self.listing is not None else None
@@ -275,6 +277,10 @@ class OrgSession:
         with self._lock:
             self._open = (key, workspace, chain)
         return workspace
+
+    def _partition(self) -> str:
+        caller = self.listing.caller if self.listing is not None else None
+        return arn_partition(caller.arn) if caller else "aws"
 
     def _session_name(self) -> str:
         caller = self.listing.caller if self.listing is not None else None

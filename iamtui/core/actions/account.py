@@ -40,6 +40,7 @@ from iamtui.core.plan import (
     Step,
     Target,
 )
+from iamtui.core.rightsize import arn_partition
 from iamtui.core.root import (
     PASSWORD_POLICY_PARAMS,
     ROOT_TASK_DELETE_CREDENTIALS,
@@ -162,7 +163,9 @@ def set_password_policy(planner: Planner, request: Request) -> Draft:
     account = planner.snapshot.account_id
     if current == wanted:
         raise ActionRefused(f"the password policy of account {account} already is that policy")
-    target = Target("account", account, f"arn:aws:iam::{account}:root")
+    target = Target(
+        "account", account, f"arn:{arn_partition(planner.caller.arn)}:iam::{account}:root"
+    )
     now_text = (
         "none (AWS's default: 8 characters, three of the four character types)"
         if current is None
@@ -244,7 +247,9 @@ def set_security_contact(planner: Planner, request: Request) -> Draft:
     account = planner.snapshot.account_id
     if current == wanted:
         raise ActionRefused(f"account {account} already has that security contact")
-    target = Target("account", account, f"arn:aws:iam::{account}:root")
+    target = Target(
+        "account", account, f"arn:{arn_partition(planner.caller.arn)}:iam::{account}:root"
+    )
     if current is None:
         inverse = InverseStep(
             ApiCall("DeleteAlternateContact", {"AlternateContactType": "SECURITY"}, "account"),
@@ -392,7 +397,8 @@ def root_key_action(planner: Planner, request: Request) -> Draft:
     keys = reads.root_keys(iam)
     if not keys:
         raise ActionRefused(f"the root user of account {member} has no access keys")
-    target = Target("root", member, f"arn:aws:iam::{member}:root")
+    partition = arn_partition(planner.caller.arn)
+    target = Target("root", member, f"arn:{partition}:iam::{member}:root")
     notes: list[str] = []
     if subject.key_id is not None:
         chosen = [k for k in keys if k.key_id == subject.key_id]

@@ -58,6 +58,7 @@ from iamtui.core.model import (
     Part,
     Unavailable,
 )
+from iamtui.core.rightsize import arn_partition
 from iamtui.core.rules import evaluate
 from iamtui.core.rules.root import member_root_unproven
 from iamtui.core.secrets import SEEN
@@ -252,6 +253,8 @@ class _Scan:
     run: _Run
     #: The caller's ACTIVE organization analyzers (a member's ListAnalyzers cannot list them).
     org_analyzers: tuple[Analyzer, ...] = ()
+    #: The caller's partition (``aws``, ``aws-cn``, ``aws-us-gov``): the roles' ARNs are in it.
+    partition: str = "aws"
     #: Told every account's outcome as soon as it is known, reachable or not.
     on_result: Callable[[FleetAccount], None] | None = None
 
@@ -313,11 +316,12 @@ def reach(
     options: FleetOptions = DEFAULT_OPTIONS,
     session: str | None = None,
     max_attempts: int | None = None,
+    partition: str = "aws",
 ) -> tuple[Connection, tuple[str, ...]]:
     """A connection acting in ``target`` and the role ARNs assumed to get it: the caller's own
     account (its settings), a profile, or the role ``options.role_name`` assumed by
-    ``caller_conn`` (ClientError when STS refuses; ``root_caller`` is then ``caller_conn``).
-    The TUI's ``enter`` on an account uses it.
+    ``caller_conn`` (ClientError when STS refuses; ``root_caller`` is then ``caller_conn``),
+    in the caller's ``partition``. The TUI's ``enter`` on an account uses it.
     """
     attempts = max_attempts if max_attempts is not None else options.call_attempts
     if target.profile is not None:
@@ -326,7 +330,7 @@ def reach(
     if target.direct or caller_conn is None:
         return connect(settings, max_attempts=attempts), ()
     assert target.account_id is not None
-    arn = role_arn(target.account_id, options.role_name)
+    arn = role_arn(target.account_id, options.role_name, partition)
     conn = assume_role(
         caller_conn,
         arn,
@@ -414,6 +418,7 @@ def _assume(
         caller_conn=scan.caller_conn,
         options=scan.options,
         session=scan.session,
+        partition=scan.partition,
     )
     _watch(conn, meter)
     return conn, chain
@@ -686,6 +691,7 @@ def scan_fleet(
         run=run,
         org_analyzers=organization_analyzers(caller_conn),
         on_result=on_result,
+        partition=arn_partition(caller.arn) if caller else "aws",
     )
     workers = max(1, min(options.concurrency, len(listing.targets) or 1))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iamtui-fleet")
