@@ -610,3 +610,30 @@ def test_a_failure_in_one_account_does_not_end_the_scan(emulator: Emulator) -> N
     assert by_id[MGMT].reachable
     why = by_id[PROD].unreachable
     assert why is not None and why.reason is Reason.FAILED and "No space left" in why.detail
+
+
+def test_ctrl_c_in_an_org_save_is_cancelled_exit_130_and_says_the_save_is_incomplete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C reaches the scan as KeyboardInterrupt (here raised by the second account's load):
+    the accounts stop, the command says so in iamtui's words, not click's "Aborted!"."""
+    from iamtui.core.fleet import scan as fleet_scan
+
+    real = fleet_scan.load_account
+    loads: list[str] = []
+
+    def interrupted(conn: Any, **kwargs: Any) -> Any:
+        loads.append("load")
+        if len(loads) == 2:
+            raise KeyboardInterrupt
+        return real(conn, **kwargs)
+
+    monkeypatch.setattr(fleet_scan, "load_account", interrupted)
+    target = tmp_path / "org"
+    args = ["snapshot", "save", str(target), "--org", "--demo", "--concurrency", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130, result.output
+    lines = result.output.splitlines()
+    assert lines[-1] == "iamtui: cancelled"
+    assert "account file(s) written" in lines[-2] and "this save is incomplete" in lines[-2]
+    assert not (target / "index.json").exists()

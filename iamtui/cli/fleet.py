@@ -189,7 +189,7 @@ def run_fleet(
 ) -> Fleet:
     """List and read the fleet (the demo organization with ``use_demo``); Ctrl-C stops every
     account at its next request and ends the command."""
-    from iamtui.core.loader import CancelToken
+    from iamtui.core.loader import Cancelled, CancelToken
     from iamtui.core.org_session import OrgSession
 
     if use_demo and request.profiles:
@@ -212,6 +212,9 @@ def run_fleet(
         if progress is not None:
             click.echo("\r\x1b[K", err=True, nl=False)
         return fleet
+    except KeyboardInterrupt:
+        # The scan stopped every account at its next request before this arrives.
+        raise Cancelled() from None
     finally:
         org.close()
 
@@ -243,6 +246,8 @@ def save_fleet(
     from iamtui.core import snapshot as snapshot_io
     from iamtui.core.files import write_private
     from iamtui.core.fleet import FleetProblem
+    from iamtui.core.loader import Cancelled
+    from iamtui.core.text import printable
 
     if directory.exists() and not directory.is_dir():
         raise UserError(f"{directory} is not a directory: --org saves one file per account")
@@ -269,6 +274,18 @@ def save_fleet(
     except (UserError, FleetProblem):
         if created and not any(directory.iterdir()):
             directory.rmdir()  # a usage error leaves nothing behind
+        raise
+    except Cancelled:
+        if created and not any(directory.iterdir()):
+            directory.rmdir()
+        elif written:
+            click.echo(
+                printable(
+                    f"iamtui: {len(written)} account file(s) written to {directory}, no "
+                    f"{INDEX_NAME}: this save is incomplete"
+                ),
+                err=True,
+            )
         raise
     listing = fleet.listing
     document = {
