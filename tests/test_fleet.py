@@ -619,7 +619,7 @@ def test_ctrl_c_in_an_org_save_is_cancelled_exit_130_and_says_the_save_is_incomp
     the accounts stop, the command says so in iamtui's words, not click's "Aborted!"."""
     from iamtui.core.fleet import scan as fleet_scan
 
-    real = fleet_scan.load_account
+    real = load_account
     loads: list[str] = []
 
     def interrupted(conn: Any, **kwargs: Any) -> Any:
