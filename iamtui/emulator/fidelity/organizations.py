@@ -52,9 +52,11 @@ def add_unit(org: Organization, name: str, parent_id: str | None = None) -> str:
 
 
 def sync_root_flags(org: Organization) -> None:
-    """Mirror the org's root-credentials feature into each account's ``RootState``."""
+    """Mirror the org's root-credentials feature into each member account's ``RootState``
+    (the feature does not cover the management account: IAM User Guide, "Centralize root
+    access for member accounts")."""
     enabled = CREDENTIALS_MANAGEMENT in org.root_features
-    for account_id in {org.management_account_id, *org.member_account_ids}:
+    for account_id in set(org.member_account_ids) - {org.management_account_id}:
         account = extras(account_id)
         with account.lock:
             account.root.centralized_root_access = enabled
@@ -66,7 +68,13 @@ def org_error(code: str, message: str) -> IamError:
 
 
 def managing_org(call: Call, *, enabling: bool = False) -> Organization:
-    """The caller's organization, if the caller may manage centralized root access in it."""
+    """The caller's organization, if the caller may manage centralized root access in it.
+
+    AWS: "ListOrganizationsFeatures" and "EnableOrganizationsRootCredentialsManagement" (IAM
+    API Reference, https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOrganizationsFeatures.html):
+    the errors OrganizationNotFound, OrganizationNotInAllFeaturesMode, ServiceAccessNotEnabled
+    and AccountNotManagementOrDelegatedAdministrator.
+    """
     org = call.extras.organization
     if org is None:
         raise org_error(

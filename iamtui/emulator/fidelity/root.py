@@ -170,7 +170,12 @@ def route_root(environ: WSGIEnviron, key_id: str, service: str) -> Response | No
 
 
 def check_task_policy(params: Mapping[str, str], caller: RootCaller) -> None:
-    """A root session may only do what its task policy allows, and only to root itself."""
+    """A root session may only do what its task policy allows, and only to root itself.
+
+    AWS: "Perform a privileged task on an AWS Organizations member account" (IAM User Guide,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user-privileged-task.html) and the
+    task policies of "AssumeRoot" (STS API Reference).
+    """
     assert caller.session is not None
     action = params.get("Action", "")
     allowed = task_policy_actions(caller.session.task_policy_arn)
@@ -197,7 +202,14 @@ def sts_response(action: str, result: object) -> Response:
 
 
 def root_sts_call(environ: WSGIEnviron, caller: RootCaller) -> Response | None:
-    """GetCallerIdentity names root; root may not call AssumeRoot; the rest goes to moto."""
+    """GetCallerIdentity names root; root may not call AssumeRoot; the rest goes to moto.
+
+    AWS: "AssumeRoot" (STS API Reference: "You must use ... credentials of an IAM principal"
+    in the management account or delegated administrator, not root's),
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html; GetCallerIdentity
+    of root returns the account's root ARN,
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html.
+    """
     action = request_params(environ).get("Action")
     if action == "GetCallerIdentity":
         return sts_response(
@@ -238,7 +250,17 @@ def session_duration(raw: str | None) -> int:
 
 
 def assume_root(environ: WSGIEnviron, key_id: str) -> Response:
-    """Root of a member account for <= 900 s, for the org's management account or delegate."""
+    """Root of a member account for <= 900 s, for the org's management account or delegate.
+
+    AWS: "AssumeRoot" (AWS STS API Reference,
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html): TargetPrincipal is
+    a member account, TaskPolicyArn one of the root task policies, DurationSeconds at most 900,
+    called by the management account or the IAM delegated administrator with root sessions
+    enabled ("Centralize root access for member accounts", IAM User Guide,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-enable-root-access.html). The
+    AccessDenied texts' parenthesised reasons are this emulator's: AWS documents the error, not
+    its wording.
+    """
     params = request_params(environ)
     target = params.get("TargetPrincipal") or ""
     match = _TARGET.match(target)
@@ -299,7 +321,11 @@ ROUTES.append(route_root)
 def authorize_assume_root(
     environ: WSGIEnviron, account_id: str, key_id: str, member: str, policy: str, denied: str
 ) -> None:
-    """Under moto's permission checks, the caller's policies must allow sts:AssumeRoot on the
+    """AWS: "Actions, resources, and condition keys for AWS STS" (Service Authorization
+    Reference: sts:AssumeRoot, condition key sts:TaskPolicyArn),
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html.
+
+    Under moto's permission checks, the caller's policies must allow sts:AssumeRoot on the
     member's root, with sts:TaskPolicyArn set to the task policy asked for (as AWS checks it)."""
     headers = dict(EnvironHeaders(environ))
     request = IAMRequest(
