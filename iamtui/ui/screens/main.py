@@ -10,13 +10,13 @@ key is shown only where its action applies, and greyed out when actions are disa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
@@ -31,6 +31,7 @@ from iamtui.core.output import principal_label
 from iamtui.core.text import plural, printable
 from iamtui.core.views import (
     TABLE_PANES,
+    Column,
     KeySlot,
     Pane,
     PaneView,
@@ -38,7 +39,6 @@ from iamtui.core.views import (
     RowKind,
     arrange,
     empty_message,
-    sort_rows,
 )
 from iamtui.core.views.journal import FollowUpRow
 from iamtui.core.workspace import FetchedAll, State, Workspace
@@ -56,6 +56,7 @@ from iamtui.ui.choices import (
 )
 from iamtui.ui.messages import StateChanged
 from iamtui.ui.widgets.detail import DetailPanel, render_sections, tone_styles
+from iamtui.ui.widgets.filtered import FilteredPane, FilterSortKeys
 from iamtui.ui.widgets.header import AccountHeader
 from iamtui.ui.widgets.keybar import KeyBar
 from iamtui.ui.widgets.overview import OverviewPane
@@ -86,22 +87,17 @@ TABLE_ACTIONS = frozenset(
 FLOORS = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
 
-class PaneWidget(Vertical):
+class PaneWidget(FilteredPane):
     """One pane: optional filter input, the table, and the detail panel of the highlighted row."""
 
     def __init__(self, pane: Pane, state: State) -> None:
-        super().__init__(id=f"pane-{pane.value}", classes="pane")
+        super().__init__(id=f"pane-{pane.value}", sort_column=DEFAULT_SORT[pane])
         self.pane = pane
         self.state = state
         self.view: PaneView = state.views.pane(pane)
-        self.query_text = ""
-        self.sort_column: int | None = DEFAULT_SORT[pane]
-        self.sort_reverse = False
         self.floor = Severity.INFO
         #: Marked row keys: the selection batch actions will act on.
         self.marked: set[str] = set()
-        self._sorted: list[Row] = []
-        self.shown: list[Row] = []
 
     def compose(self) -> ComposeResult:
         """Filter input (hidden until ``/``), table, details."""
@@ -118,20 +114,17 @@ class PaneWidget(Vertical):
 
     def on_mount(self) -> None:
         """Fill the table."""
-        self.filter_input.display = False
-        self.filter_input.cursor_blink = not self.app.is_headless
+        super().on_mount()
         self._resort()
         self.refill()
 
-    @property
-    def table(self) -> RowTable:
-        """This pane's table."""
-        return self.query_one(RowTable)
+    def pane_columns(self) -> Sequence[Column]:
+        """The pane's column spec."""
+        return self.view.columns
 
-    @property
-    def filter_input(self) -> Input:
-        """This pane's filter input."""
-        return self.query_one(Input)
+    def pane_rows(self) -> Sequence[Row]:
+        """The pane's rows before filtering."""
+        return self.view.rows
 
     @property
     def detail(self) -> DetailPanel:
@@ -156,9 +149,6 @@ class PaneWidget(Vertical):
         newest = self.view.rows[0].key if self.view.rows else None
         grew = self.pane is Pane.JOURNAL and len(self.view.rows) > before
         self.refill(keep=newest if grew else None)
-
-    def _resort(self) -> None:
-        self._sorted = sort_rows(self.view.rows, self.sort_column, self.sort_reverse)
 
     def refill(self, keep: str | None = None, *, filtered: bool = False) -> None:
         """Filter the sorted rows and hand them to the table (no widget per row).
@@ -197,78 +187,14 @@ class PaneWidget(Vertical):
         if self.pane is Pane.FINDINGS:
             title += f" · {self.state.views.overview.freshness.last_accessed_text}"
         self.table.border_title = Content(title)  # plain text: names and typing are not markup
-        bits: list[str] = []
-        if self.query_text:
-            bits.append(f"filter '{printable(self.query_text)}'")
+        bits = self.filter_and_sort_bits()
         if self.pane is Pane.FINDINGS and self.floor > Severity.INFO:
-            bits.append(f"{self.floor.label} and above")
-        if self.sort_column is not None:
-            arrow = "▼" if self.sort_reverse else "▲"
-            bits.append(f"sort {self.view.columns[self.sort_column].label} {arrow}")
+            bits.insert(1 if self.query_text else 0, f"{self.floor.label} and above")
         if self.marked:
             bits.append(f"{len(self.marked)} selected")
         self.table.border_subtitle = Content(" · ".join(bits))
 
     # -- operations ------------------------------------------------------------------------
-
-    def open_filter(self) -> None:
-        """Show the filter input and focus it."""
-        self.filter_input.display = True
-        self.filter_input.focus()
-
-    def clear_filter(self) -> bool:
-        """Clear and hide the filter; False when there was nothing to clear."""
-        had = bool(self.query_text) or self.filter_input.display
-        self.query_text = ""
-        self.filter_input.value = ""
-        self.filter_input.display = False
-        self.refill()
-        self.table.focus()
-        return had
-
-    def set_query(self, query: str) -> None:
-        """Filter to ``query`` (also from the CLI's ``iamtui user NAME`` fallback)."""
-        self.query_text = query
-        if self.filter_input.value != query:
-            self.filter_input.value = query
-        if query:
-            self.filter_input.display = True
-        self.refill(filtered=True)
-
-    @on(Input.Changed, ".filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.query_text = event.value
-        self.refill(filtered=True)
-
-    @on(Input.Submitted, ".filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if not event.value:
-            self.filter_input.display = False
-        self.table.focus()
-
-    def cycle_sort(self, column: int | None = None) -> None:
-        """Next sort column (or the given one; the same one again reverses)."""
-        if column is None:
-            count = len(self.view.columns)
-            self.sort_column = 0 if self.sort_column is None else (self.sort_column + 1) % count
-            self.sort_reverse = False
-        elif column == self.sort_column:
-            self.sort_reverse = not self.sort_reverse
-        else:
-            self.sort_column, self.sort_reverse = column, False
-        self._resort()
-        self.refill()
-
-    def reverse_sort(self) -> None:
-        """Flip the sort order."""
-        if self.sort_column is None:
-            self.sort_column = 0
-        else:
-            self.sort_reverse = not self.sort_reverse
-        self._resort()
-        self.refill()
 
     def cycle_floor(self) -> None:
         """Findings: hide those below the next severity."""
@@ -308,11 +234,6 @@ class PaneWidget(Vertical):
         event.stop()
         self.detail.show(self.state.views.describe(event.row) if event.row else None)
         self.screen.refresh_bindings()  # the action keys follow the row
-
-    @on(RowTable.HeaderClicked)
-    def _header_clicked(self, event: RowTable.HeaderClicked) -> None:
-        event.stop()
-        self.cycle_sort(event.column)
 
 
 class JournalDetail(DetailPanel):
@@ -358,7 +279,7 @@ class FetchAllDone(Message):
         self.error = error
 
 
-class MainScreen(Screen[None]):
+class MainScreen(FilterSortKeys, Screen[None]):
     """Tabs of panes with the header on top and the footer's applicable keys below."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -825,24 +746,6 @@ class MainScreen(Screen[None]):
     def action_pane(self, name: str) -> None:
         """Number keys: switch panes."""
         self.show_pane(Pane(name))
-
-    def action_filter(self) -> None:
-        """Open the current pane's filter."""
-        self.current_pane.open_filter()
-        self.refresh_bindings()
-
-    def action_clear_filter(self) -> None:
-        """Clear the current pane's filter."""
-        self.current_pane.clear_filter()
-        self.refresh_bindings()
-
-    def action_sort(self) -> None:
-        """Cycle the sort column."""
-        self.current_pane.cycle_sort()
-
-    def action_reverse_sort(self) -> None:
-        """Reverse the sort order."""
-        self.current_pane.reverse_sort()
 
     def action_mark(self) -> None:
         """Toggle the row's selection."""

@@ -10,12 +10,12 @@ and Findings, from the core's org tables, filtered and sorted as the main screen
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
@@ -30,8 +30,9 @@ from iamtui.core.org_session import OrgSession
 from iamtui.core.session import ConnectionProblem
 from iamtui.core.text import plural, printable
 from iamtui.core.views.fleet import OrgFinding, OrgTable, accounts_table, findings_table
-from iamtui.core.views.table import Row, filter_rows, sort_rows
+from iamtui.core.views.table import Column, Row, filter_rows
 from iamtui.ui.messages import one_line
+from iamtui.ui.widgets.filtered import FilteredPane, FilterSortKeys
 from iamtui.ui.widgets.keybar import KeyBar
 from iamtui.ui.widgets.table import RowTable
 
@@ -164,7 +165,7 @@ def describe(row: Row | None) -> str:
     return ""
 
 
-class OrgPane(Vertical):
+class OrgPane(FilteredPane):
     """One pane: filter input (hidden until ``/``) over a table of the core's rows, and the
     highlighted row in full."""
 
@@ -178,15 +179,10 @@ class OrgPane(Vertical):
     """
 
     def __init__(self, name: str, label: str) -> None:
-        super().__init__(id=f"org-pane-{name}", classes="pane")
+        super().__init__(id=f"org-pane-{name}")
         self.pane_name = name
         self.label = label
         self.table_data: OrgTable | None = None
-        self.query_text = ""
-        self.sort_column: int | None = None
-        self.sort_reverse = False
-        self._sorted: list[Row] = []
-        self.shown: list[Row] = []
 
     def compose(self) -> ComposeResult:
         """Filter input and table."""
@@ -198,20 +194,13 @@ class OrgPane(Vertical):
         yield RowTable(id=f"org-table-{self.pane_name}", show_marks=False)
         yield Static(id=f"org-detail-{self.pane_name}", classes="org-detail", markup=False)
 
-    def on_mount(self) -> None:
-        """The filter shows on ``/``."""
-        self.filter_input.display = False
-        self.filter_input.cursor_blink = not self.app.is_headless
+    def pane_columns(self) -> Sequence[Column]:
+        """The table's columns (none before the first rows)."""
+        return self.table_data.columns if self.table_data is not None else ()
 
-    @property
-    def table(self) -> RowTable:
-        """This pane's table."""
-        return self.query_one(RowTable)
-
-    @property
-    def filter_input(self) -> Input:
-        """This pane's filter input."""
-        return self.query_one(Input)
+    def pane_rows(self) -> Sequence[Row]:
+        """The table's rows before filtering."""
+        return self.table_data.rows if self.table_data is not None else ()
 
     def set_table(self, data: OrgTable) -> None:
         """New rows (the scan moved, or an account session closed)."""
@@ -219,11 +208,7 @@ class OrgPane(Vertical):
         self._resort()
         self.refill()
 
-    def _resort(self) -> None:
-        rows = self.table_data.rows if self.table_data is not None else ()
-        self._sorted = sort_rows(rows, self.sort_column, self.sort_reverse)
-
-    def refill(self, *, filtered: bool = False, keep: str | None = None) -> None:
+    def refill(self, keep: str | None = None, *, filtered: bool = False) -> None:
         """Filter the sorted rows and hand them to the table."""
         data = self.table_data
         if data is None:
@@ -242,73 +227,7 @@ class OrgPane(Vertical):
         total = len(data.rows)
         count = str(total) if len(self.shown) == total else f"{len(self.shown)} of {total}"
         self.table.border_title = Content(f"{self.label} · {count}")
-        bits = []
-        if query:
-            bits.append(f"filter '{printable(query)}'")
-        if self.sort_column is not None:
-            arrow = "▼" if self.sort_reverse else "▲"
-            bits.append(f"sort {data.columns[self.sort_column].label} {arrow}")
-        self.table.border_subtitle = Content(" · ".join(bits))
-
-    def open_filter(self) -> None:
-        """Show the filter input and focus it."""
-        self.filter_input.display = True
-        self.filter_input.focus()
-
-    def clear_filter(self) -> None:
-        """Clear and hide the filter."""
-        self.query_text = ""
-        self.filter_input.value = ""
-        self.filter_input.display = False
-        self.refill()
-        self.table.focus()
-
-    def set_query(self, query: str) -> None:
-        """Filter to ``query``."""
-        self.query_text = query
-        if self.filter_input.value != query:
-            self.filter_input.value = query
-        self.refill(filtered=True)
-
-    @on(Input.Changed, ".filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.query_text = event.value
-        self.refill(filtered=True)
-
-    @on(Input.Submitted, ".filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if not event.value:
-            self.filter_input.display = False
-        self.table.focus()
-
-    def cycle_sort(self, column: int | None = None) -> None:
-        """Next sort column (or the given one; the same one again reverses)."""
-        count = len(self.table_data.columns) if self.table_data is not None else 1
-        if column is None:
-            self.sort_column = 0 if self.sort_column is None else (self.sort_column + 1) % count
-            self.sort_reverse = False
-        elif column == self.sort_column:
-            self.sort_reverse = not self.sort_reverse
-        else:
-            self.sort_column, self.sort_reverse = column, False
-        self._resort()
-        self.refill()
-
-    def reverse_sort(self) -> None:
-        """Flip the sort order."""
-        if self.sort_column is None:
-            self.sort_column = 0
-        else:
-            self.sort_reverse = not self.sort_reverse
-        self._resort()
-        self.refill()
-
-    @on(RowTable.HeaderClicked)
-    def _header_clicked(self, event: RowTable.HeaderClicked) -> None:
-        event.stop()
-        self.cycle_sort(event.column)
+        self.table.border_subtitle = Content(" · ".join(self.filter_and_sort_bits()))
 
     @on(RowTable.Highlighted)
     def _highlighted(self, event: RowTable.Highlighted) -> None:
@@ -316,7 +235,7 @@ class OrgPane(Vertical):
         self.query_one(".org-detail", Static).update(Content(printable(describe(event.row))))
 
 
-class OrgScreen(Screen[None]):
+class OrgScreen(FilterSortKeys, Screen[None]):
     """Accounts and Findings of every account, the scan's progress, and ``enter`` into one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -526,24 +445,6 @@ class OrgScreen(Screen[None]):
         """``tab``: the other pane."""
         names = [name for name, _label in ORG_PANES]
         self.action_pane(names[(names.index(self.active) + 1) % len(names)])
-
-    def action_filter(self) -> None:
-        """Open the pane's filter."""
-        self.current_pane.open_filter()
-        self.refresh_bindings()
-
-    def action_clear_filter(self) -> None:
-        """Clear the pane's filter."""
-        self.current_pane.clear_filter()
-        self.refresh_bindings()
-
-    def action_sort(self) -> None:
-        """Cycle the sort column."""
-        self.current_pane.cycle_sort()
-
-    def action_reverse_sort(self) -> None:
-        """Reverse the sort order."""
-        self.current_pane.reverse_sort()
 
     def action_rescan(self) -> None:
         """Read every account again."""
