@@ -122,13 +122,13 @@ def account_columns(now: datetime) -> tuple[Column, ...]:
         return _when(line, now, "data")
 
     return (
-        Column("name", "Account", max_width=24, get=_name),
+        Column("name", "Account", max_width=24, min_width=12, get=_name),
         Column("id", "Id", max_width=12, min_width=12, get=_id),
-        Column("ou", "OU", max_width=20, get=_ou_cell),
+        Column("ou", "OU", max_width=20, min_width=12, get=_ou_cell),
         *(_counter(s) for s in COUNTED),
-        Column("root", "Root", max_width=22, get=_root),
-        Column("oldest-key", "Oldest key", max_width=18, get=oldest_key),
-        Column("data-age", "Data age", max_width=12, get=data_age),
+        Column("root", "Root", max_width=22, min_width=19, get=_root),
+        Column("oldest-key", "Oldest key", max_width=18, min_width=12, get=oldest_key),
+        Column("data-age", "Data age", max_width=12, min_width=9, get=data_age),
         Column("status", "Status", max_width=120, min_width=16, flex=True, get=_status),
     )
 
