@@ -538,9 +538,13 @@ def test_fleet_flags_without_org_are_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--accounts needs --org" in result.output
     assert fleet_cli.DEFAULT_ROLE == DEFAULT_ROLE_NAME  # the CLI's copy of the core's default
     named = CliRunner().invoke(main, ["scan", "--profiles", "a", "--exclude", "b"])
-    assert named.exit_code == 2 and "--exclude needs --org" in named.output
+    assert named.exit_code == 2 and "--exclude: for an organization's accounts, not --profiles" in (
+        named.output
+    )
     role = CliRunner().invoke(main, ["scan", "--profiles", "a", "--role-name", "R"])
-    assert role.exit_code == 2 and "--role-name needs --org" in role.output
+    assert role.exit_code == 2 and "--role-name: for an organization's" in role.output
+    org_profiles = CliRunner().invoke(main, ["org", "--profiles", "a", "--accounts", "x"])
+    assert org_profiles.exit_code == 2 and "not --profiles" in org_profiles.output
     both = CliRunner().invoke(main, ["scan", "--org", "--profiles", "a"])
     assert both.exit_code == 2 and "alternatives" in both.output
     folder = CliRunner().invoke(main, ["snapshot", "save", str(tmp_path), "--demo"])

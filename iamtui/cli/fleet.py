@@ -143,6 +143,11 @@ def fleet_request(flags: dict[str, Any]) -> FleetRequest | None:
             )
             if value
         ]
+        if given and profiles:
+            raise UserError(
+                f"{' '.join(given)}: for an organization's accounts, not --profiles "
+                "(each profile names its own account): drop one or the other"
+            )
         if given:
             raise UserError(f"{' '.join(given)} needs --org")
         if not profiles:
