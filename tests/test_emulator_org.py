@@ -154,3 +154,29 @@ def _no_retries() -> Any:
     from botocore.config import Config
 
     return Config(retries={"total_max_attempts": 1})
+
+
+@pytest.mark.parametrize(
+    "role_arn",
+    [f"arn:aws:iam::{MGMT}:role/\x1b]0;pwned\x07X\nY", f"arn:aws:iam::{MGMT}:role/" + "r" * 2048],
+)
+def test_assume_role_with_a_role_arn_outside_the_documented_pattern_is_a_validation_error(
+    emulator: Emulator, role_arn: str
+) -> None:
+    """AWS: AssumeRole's RoleArn is 20-2048 characters of its documented pattern (STS API
+    Reference, AssumeRole); the error answer parses, its message free of XML-invalid bytes."""
+    sts = emulator.client("sts", account_id=MGMT)
+    with pytest.raises(ClientError) as info:
+        sts.assume_role(RoleArn=role_arn, RoleSessionName="iamtui-test")
+    assert info.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_an_error_message_with_xml_invalid_characters_still_parses() -> None:
+    from xml.etree import ElementTree
+
+    from iamtui.emulator.fidelity.wire import IamError, error_response
+
+    response = error_response(IamError("AccessDenied", "no\x1b]0;pwn\x07 & <x>\ufffe"), "r-1")
+    root = ElementTree.fromstring(response.body)
+    (message,) = [n.text for n in root.iter() if n.tag.endswith("Message")]
+    assert message == "no]0;pwn & <x>"

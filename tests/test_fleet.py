@@ -641,3 +641,37 @@ def test_ctrl_c_in_an_org_save_is_cancelled_exit_130_and_says_the_save_is_incomp
     assert lines[-1] == "iamtui: cancelled"
     assert "account file(s) written" in lines[-2] and "this save is incomplete" in lines[-2]
     assert not (target / "index.json").exists()
+
+
+def test_ctrl_c_in_any_command_is_the_cancelled_line_and_exit_130() -> None:
+    """Single-account ``scan`` loads in the waiting thread: KeyboardInterrupt there is the same
+    line as a cancelled load, not click's ``Aborted!`` exit 1."""
+    import click
+
+    from iamtui.cli.common import one_line_errors
+
+    @click.command()
+    @one_line_errors
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    result = CliRunner().invoke(interrupted, [])
+    assert result.exit_code == 130
+    assert result.stderr == "iamtui: cancelled\n"
+
+
+def test_a_5000_character_account_name_is_capped_in_the_table(emulator: Emulator) -> None:
+    """An organization's account names are free text: a table cell shows 60 characters."""
+    from rich.console import Console
+
+    from iamtui.core.fleet.render import NAME_CELL, render_fleet_table
+
+    org, settings = _org(emulator)
+    org.account_names[PROD] = "p" * 5000
+    fleet = _scan(settings)
+    assert next(a for a in fleet.accounts if a.account_id == PROD).name == "p" * 5000
+    out = io.StringIO()
+    render_fleet_table(fleet, Console(file=out, width=400, color_system=None))
+    text = out.getvalue()
+    assert "p" * (NAME_CELL - 1) + "…" in text
+    assert "p" * NAME_CELL not in text

@@ -399,14 +399,23 @@ async def test_the_reload_reaches_the_main_screen_when_the_dialog_closed_first(
         await settle(pilot)
         assert set(key_status(iam, user).values()) == {"Inactive"}
         pane = app.main_screen.pane_widget(Pane.FINDINGS)  # type: ignore[union-attr]
-        stale = [
-            r
-            for r in pane.shown
-            if isinstance(r.data, Finding)
-            and r.data.rule == "access-key.unused"
-            and r.data.principal_name == user
-        ]
-        assert stale == []
+
+        def stale() -> list[Any]:
+            return [
+                r
+                for r in pane.shown
+                if isinstance(r.data, Finding)
+                and r.data.rule == "access-key.unused"
+                and r.data.principal_name == user
+            ]
+
+        # The reload's thread outlives the dialog that started it: on a busy machine its
+        # result can land after the workers the app still tracks have settled.
+        for _ in range(100):
+            if not stale():
+                break
+            await pilot.pause(0.1)
+        assert stale() == []
 
 
 async def test_go_to_pane_and_quit_never_pass_an_open_secret_or_a_running_plan(

@@ -213,7 +213,7 @@ def one_line_errors(func: F) -> F:
             pass
         try:
             return func(*args, **kwargs)
-        except Cancelled:
+        except (Cancelled, KeyboardInterrupt):  # Ctrl-C: the project's line, not click's Aborted!
             click.echo("iamtui: cancelled", err=True)
             sys.exit(130)
         except BrokenPipeError:

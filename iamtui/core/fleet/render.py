@@ -178,6 +178,16 @@ def _not_requested_lines(fleet: Fleet) -> list[str]:
     return lines
 
 
+#: Longest account name a table cell shows (an organization's names are free text).
+NAME_CELL = 60
+
+
+def _name(name: str) -> str:
+    """The account name for a table cell, capped at NAME_CELL characters."""
+    text = printable(name)
+    return text if len(text) <= NAME_CELL else text[: NAME_CELL - 1] + "…"
+
+
 def render_fleet_table(fleet: Fleet, console: Console) -> None:
     """The fleet's findings with an Account column, then one row per account with its status."""
     rows = [
@@ -202,7 +212,7 @@ def render_fleet_table(fleet: Fleet, console: Console) -> None:
                     finding.severity.label,
                     style="dim" if dim else SEVERITY_STYLES[finding.severity],
                 ),
-                Text(printable(f"{account.name} ({account.account_id})")),
+                Text(f"{_name(account.name)} ({account.account_id})"),
                 Text(finding.rule),
                 Text(principal_label(finding)),
                 summary_cell(finding),
@@ -217,7 +227,7 @@ def render_fleet_table(fleet: Fleet, console: Console) -> None:
         if account.evaluation is not None:
             counts = [str(n) for n in account.evaluation.counts().values()]
         accounts.add_row(
-            Text(printable(account.name)),
+            Text(_name(account.name)),
             Text(account.account_id),
             Text((printable(account.ou) or "(root)") if account.ou is not None else "?"),
             *(Text(c) for c in counts),
@@ -228,7 +238,7 @@ def render_fleet_table(fleet: Fleet, console: Console) -> None:
         console.print(Text(printable(line)))
     for skipped in fleet.listing.skipped:
         console.print(
-            Text(printable(f"Skipped {skipped.name} ({skipped.account_id}): {skipped.why}"))
+            Text(f"Skipped {_name(skipped.name)} ({skipped.account_id}): {printable(skipped.why)}")
         )
     if fleet.listing.note:
         console.print(Text(printable(fleet.listing.note), style="yellow"))

@@ -19,8 +19,14 @@ from moto.iam.models import iam_backends
 from iamtui.emulator.fidelity.auth import account_for, principal_may
 from iamtui.emulator.fidelity.registry import ROUTES, enforcement_active
 from iamtui.emulator.fidelity.root import caller_arn, request_params
-from iamtui.emulator.fidelity.wire import IamError, Response, WSGIEnviron
+from iamtui.emulator.fidelity.wire import IamError, Response, WSGIEnviron, validation_error
 
+#: AssumeRole's RoleArn constraints (STS API Reference "AssumeRole", Request Parameters:
+#: RoleArn length 20-2048, pattern [\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF
+#: \uE000-\uFFFD\u10000-\u10FFFF]+), https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+ROLE_ARN_PATTERN = re.compile(
+    "[\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]{20,2048}"
+)
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
 ASSUMED = re.compile(r"^arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([^/]+)/")
 
@@ -106,6 +112,11 @@ def route_assume_role(environ: WSGIEnviron, key_id: str, service: str) -> Respon
     if params.get("Action") != "AssumeRole":
         return None
     role_arn = params.get("RoleArn") or ""
+    if not ROLE_ARN_PATTERN.fullmatch(role_arn):
+        raise validation_error(
+            "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: "
+            "Member must have length between 20 and 2048 and match the documented pattern"
+        )
     account = account_for(environ, key_id)
     arn = caller_arn(account, key_id)
     denied = IamError(

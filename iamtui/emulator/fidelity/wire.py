@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -164,12 +165,21 @@ def result_document(action: str, result_xml: str | None, request_id: str) -> str
     )
 
 
+#: Characters outside XML 1.0's ``Char`` production (https://www.w3.org/TR/xml/#charsets).
+XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """Escaped text with XML-invalid characters dropped: an answer must always parse."""
+    return escape(XML_INVALID.sub("", value))
+
+
 def error_response(error: IamError, request_id: str) -> Response:
     """AWS's ``<ErrorResponse>`` with the code's HTTP status."""
     fault = "Sender" if error.status < 500 else "Receiver"
     body = (
         f'<ErrorResponse xmlns="{IAM_NS}"><Error><Type>{fault}</Type>'
-        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message></Error>"
+        f"<Code>{xml_text(error.code)}</Code><Message>{xml_text(error.message)}</Message></Error>"
         f"<RequestId>{request_id}</RequestId></ErrorResponse>"
     )
     return xml_response(error.status, body, request_id)
